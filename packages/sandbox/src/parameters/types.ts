@@ -1,0 +1,87 @@
+/**
+ * The shape of nearcore's `RuntimeConfig` (core/parameters) as this node uses it. Values live in
+ * one table per protocol version (`./table.ts`), taken from nearcore's generated parameter
+ * snapshots (`core/parameters/src/snapshots/near_parameters__config_store__tests__<PV>.json.snap`).
+ */
+
+/** A fee triple: charged on send (sender is receiver or not) and on execution. */
+export interface Fee {
+  sendSir: bigint;
+  sendNotSir: bigint;
+  execution: bigint;
+}
+
+/** nearcore `RuntimeFeesConfig.action_fees` keys, camelCased (`ActionCosts`). */
+export type ActionCost =
+  | 'newActionReceipt'
+  | 'newDataReceiptBase'
+  | 'newDataReceiptByte'
+  | 'createAccount'
+  | 'deleteAccount'
+  | 'deployContractBase'
+  | 'deployContractByte'
+  | 'functionCallBase'
+  | 'functionCallByte'
+  | 'transfer'
+  | 'stake'
+  | 'addFullAccessKey'
+  | 'addFunctionCallKeyBase'
+  | 'addFunctionCallKeyByte'
+  | 'deleteKey'
+  | 'delegate';
+
+/** nearcore `ExtCosts` names exactly as nearcore spells them (snake_case), so profiles match RPC output. */
+export type ExtCost = string;
+
+export interface RuntimeConfig {
+  protocolVersion: number;
+  actionFees: Record<ActionCost, Fee>;
+  /** ExtCosts in gas, keyed by nearcore's name (`base`, `read_memory_byte`, `storage_write_base`, …). */
+  extCosts: Record<ExtCost, bigint>;
+  storageAmountPerByte: bigint;
+  storageNumBytesAccount: bigint;
+  storageNumExtraBytesRecord: bigint;
+  burntGasReward: { numerator: bigint; denominator: bigint };
+  pessimisticGasPriceInflation: { numerator: bigint; denominator: bigint };
+  refundGasPriceChanges: boolean;
+  minGasPurchasePrice: bigint;
+  accountCreationCharge: bigint;
+  minAllowedTopLevelAccountLength: number;
+  registrarAccountId: string;
+  accountIdValidityRulesVersion: number;
+  wasm: {
+    regularOpCost: bigint;
+    linearOpBaseCost: bigint;
+    linearOpUnitCost: bigint;
+    maxGasBurnt: bigint;
+    maxGasBurntView: bigint;
+    maxStackHeight: number;
+    initialMemoryPages: number;
+    maxMemoryPages: number;
+    registersMemoryLimit: bigint;
+    maxRegisterSize: bigint;
+    maxNumberRegisters: number;
+    maxNumberLogs: number;
+    maxTotalLogLength: number;
+    maxLengthMethodName: number;
+    maxArgumentsLength: number;
+    maxLengthReturnedData: number;
+    maxContractSize: number;
+    maxLengthStorageKey: number;
+    maxLengthStorageValue: number;
+    maxPromisesPerFunctionCallAction: number;
+    maxNumberInputDataDependencies: number;
+    maxFunctionsNumberPerContract: number;
+    maxLocalsPerContract: number;
+    maxYieldPayloadSize: number;
+    yieldTimeoutLengthInBlocks: number;
+  };
+  limits: {
+    maxTotalPrepaidGas: bigint;
+    maxActionsPerReceipt: number;
+    maxDeployActionsPerReceipt: number;
+    maxNumberBytesMethodNames: number;
+    maxTransactionSize: number;
+    maxReceiptSize: number;
+  };
+}

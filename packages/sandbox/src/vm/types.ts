@@ -1,0 +1,131 @@
+/**
+ * The boundary between the contract VM (`vm/`, nearcore's `runtime/near-vm-runner`) and the
+ * runtime (`runtime/`, nearcore's `runtime/runtime`). Mirrors nearcore's `VMContext`,
+ * `External` (logic/dependencies.rs), `ReceiptManager` and `VMOutcome` (logic/logic.rs).
+ *
+ * Both sides code against this file only. Amounts are bigint yoctoNEAR, gas is bigint.
+ */
+
+export type AccountId = string;
+export type Gas = bigint;
+export type Balance = bigint;
+
+/** nearcore `PromiseResult`. */
+export type PromiseResult =
+  | { kind: 'NotReady' }
+  | { kind: 'Successful'; value: Uint8Array }
+  | { kind: 'Failed' };
+
+/** nearcore `VMContext` (near-vm-runner/src/logic/context.rs). */
+export interface VMContext {
+  currentAccountId: AccountId;
+  signerAccountId: AccountId;
+  /** borsh-serialized PublicKey: 1 byte key type (0 ed25519, 1 secp256k1) then the key bytes. */
+  signerAccountPk: Uint8Array;
+  predecessorAccountId: AccountId;
+  input: Uint8Array;
+  promiseResults: PromiseResult[];
+  blockHeight: bigint;
+  blockTimestamp: bigint;
+  epochHeight: bigint;
+  accountBalance: Balance;
+  accountLockedBalance: Balance;
+  storageUsage: bigint;
+  attachedDeposit: Balance;
+  prepaidGas: Gas;
+  /** 32 bytes. */
+  randomSeed: Uint8Array;
+  /** Set for view calls (`query call_function`): state-changing host functions fail with ProhibitedInView. */
+  isView: boolean;
+  /** Accounts that receive this receipt's return value as data (output_data_receivers). */
+  outputDataReceivers: AccountId[];
+}
+
+/** One action appended to a receipt by a `promise_batch_action_*` host function. */
+export type ReceiptAction =
+  | { kind: 'CreateAccount' }
+  | { kind: 'DeployContract'; code: Uint8Array }
+  | { kind: 'FunctionCall'; methodName: string; args: Uint8Array; deposit: Balance; gas: Gas; gasWeight: bigint }
+  | { kind: 'Transfer'; deposit: Balance }
+  | { kind: 'Stake'; stake: Balance; publicKey: Uint8Array }
+  | { kind: 'AddKey'; publicKey: Uint8Array; nonce: bigint; permission: AccessKeyPermissionSpec }
+  | { kind: 'DeleteKey'; publicKey: Uint8Array }
+  | { kind: 'DeleteAccount'; beneficiaryId: AccountId };
+
+export type AccessKeyPermissionSpec =
+  | { kind: 'FullAccess' }
+  /** allowance null = unlimited (0 in the host call means None). */
+  | { kind: 'FunctionCall'; allowance: Balance | null; receiverId: AccountId; methodNames: string[] };
+
+/**
+ * A receipt the contract asked for (nearcore ReceiptManager's `ActionReceiptMetadata`).
+ * `dependsOn` holds indices into `VMOutcome.receipts` whose results this receipt waits for.
+ */
+export interface PlannedReceipt {
+  receiverId: AccountId;
+  dependsOn: number[];
+  actions: ReceiptAction[];
+  /** For a `promise_yield_create` receipt: the 32-byte data id it waits for (its only input). */
+  yieldDataId?: Uint8Array;
+}
+
+/**
+ * What the VM needs from the runtime while running (nearcore `External`). Reads and writes go to
+ * the current account's data; the runtime applies them only when the call succeeds.
+ */
+export interface External {
+  storageGet(key: Uint8Array): Uint8Array | undefined;
+  /** Returns the evicted value, if any. */
+  storageSet(key: Uint8Array, value: Uint8Array): Uint8Array | undefined;
+  /** Returns the removed value, if any. */
+  storageRemove(key: Uint8Array): Uint8Array | undefined;
+  storageHasKey(key: Uint8Array): boolean;
+  validatorStake(accountId: AccountId): Balance | undefined;
+  validatorTotalStake(): Balance;
+  /** A fresh 32-byte data id for a yield receipt (nearcore `create_data_id` from receipt id, block hash, counter). */
+  generateDataId(): Uint8Array;
+  /**
+   * NEP-519: deliver `payload` to a pending yield of this account. Returns false when there is no
+   * such pending yield (unknown, already resumed, or timed out).
+   */
+  submitYieldResume(dataId: Uint8Array, payload: Uint8Array): boolean;
+}
+
+/** nearcore `ReturnData`. */
+export type ReturnData =
+  | { kind: 'None' }
+  | { kind: 'Value'; value: Uint8Array }
+  | { kind: 'ReceiptIndex'; index: number };
+
+/**
+ * nearcore `FunctionCallError`, already in the JSON shape RPC reports inside
+ * `ActionError.kind.FunctionCallError` (e.g. `{ ExecutionError: "Smart contract panicked: x" }`,
+ * `{ CompilationError: { CodeDoesNotExist: { account_id } } }`, `{ MethodResolveError: "MethodNotFound" }`).
+ */
+export type FunctionCallErrorView = Record<string, unknown>;
+
+/** nearcore `VMOutcome`. */
+export interface VMOutcome {
+  balance: Balance;
+  storageUsage: bigint;
+  returnData: ReturnData;
+  burntGas: Gas;
+  usedGas: Gas;
+  logs: string[];
+  /** Receipts created by promise host functions, in creation order. Ignored by the runtime on abort. */
+  receipts: PlannedReceipt[];
+  /** Per-cost profile: ExtCost name -> gas, action name -> gas, plus WASM_INSTRUCTION. */
+  profile: Record<string, Gas>;
+  aborted: FunctionCallErrorView | null;
+}
+
+/** What the runtime passes to run one function call. */
+export interface RunFunctionCall {
+  /** Contract Wasm as deployed (the VM prepares, instruments and caches it by `codeHash`). */
+  code: Uint8Array;
+  codeHash: Uint8Array;
+  methodName: string;
+  context: VMContext;
+  external: External;
+  protocolVersion: number;
+}
