@@ -35,6 +35,8 @@ export type ExtCost = string;
 
 export interface RuntimeConfig {
   protocolVersion: number;
+  /** The nearcore snapshot file (and commit) the table was copied from. */
+  snapshot: string;
   actionFees: Record<ActionCost, Fee>;
   /** ExtCosts in gas, keyed by nearcore's name (`base`, `read_memory_byte`, `storage_write_base`, …). */
   extCosts: Record<ExtCost, bigint>;
@@ -75,6 +77,21 @@ export interface RuntimeConfig {
     maxLocalsPerContract: number;
     maxYieldPayloadSize: number;
     yieldTimeoutLengthInBlocks: number;
+    /** Contract preparation limits (prepare_v3.rs); null where the version has no such limit. */
+    maxTablesPerContract: number;
+    maxElementsPerContractTable: number;
+    maxFunctionBodySize: number | null;
+    maxTypesPerContract: number | null;
+    perReceiptStorageProofSizeLimit: number;
+    /** Wasm feature and host-function gates (wasm_config flags in the snapshot). */
+    reftypesBulkMemory: boolean;
+    discardCustomSections: boolean;
+    yieldWithIdHostFns: boolean;
+    chainIdHostFn: boolean;
+    p256VerifyHostFn: boolean;
+    globalContractHostFns: boolean;
+    /** Protocol feature DeterministicAccountIds (PV 82); changes register-write charging of `input`. */
+    deterministicAccountIds: boolean;
   };
   limits: {
     maxTotalPrepaidGas: bigint;
