@@ -1,0 +1,65 @@
+/**
+ * `npm test`: runs every ava suite (package unit tests and sandbox-tests) and ends with the plain
+ * summary line CI reads: `N passed, N failed` (skipped tests are reported after it).
+ *
+ * Extra arguments are passed to ava, e.g. `npm test -- packages/sandbox/test/vm`.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+// ava's package exports do not expose its CLI entry; it sits at a fixed place in the root node_modules.
+const avaCli = fileURLToPath(new URL('../node_modules/ava/entrypoints/cli.mjs', import.meta.url));
+
+interface AvaCounts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+function count(output: string, pattern: RegExp): number {
+  let total = 0;
+  for (const match of output.matchAll(pattern)) total += Number(match[1]);
+  return total;
+}
+
+/** Reads the closing summary of ava's default reporter. */
+export function parseAvaSummary(output: string, exitCode: number): AvaCounts {
+  // ava's summary lines look like "  12 tests passed", "  1 test failed", "  2 uncaught exceptions".
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+  // When anything fails ava omits the passed count, so count the passing lines ("✔ title") instead.
+  const passed = /^\s*\d+ tests? passed/m.test(plain)
+    ? count(plain, /^\s*(\d+) tests? passed/gm)
+    : plain.split('\n').filter((line) => /^\s*✔ (?!\[expected fail\])/.test(line)).length;
+  let failed =
+    count(plain, /^\s*(\d+) tests? failed/gm) +
+    count(plain, /^\s*(\d+) uncaught exceptions?/gm) +
+    count(plain, /^\s*(\d+) unhandled rejections?/gm) +
+    count(plain, /^\s*(\d+) tests? remained pending/gm);
+  const skipped = count(plain, /^\s*(\d+) tests? skipped/gm) + count(plain, /^\s*(\d+) tests? todo/gm);
+  // A crash, a timeout or a file that failed to load can end ava non-zero without a failed-test line.
+  if (exitCode !== 0 && failed === 0) failed = 1;
+  return { passed, failed, skipped };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const child = spawn(process.execPath, [avaCli, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    process.stdout.write(chunk);
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    process.stderr.write(chunk);
+  });
+  const exitCode: number = await new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  const { passed, failed, skipped } = parseAvaSummary(output, exitCode);
+  console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
+}
+
+await main();
