@@ -1,0 +1,71 @@
+import { near } from 'near-sdk-js';
+import { panic } from './errors';
+import { storageCost } from './storage';
+
+/**
+ * StorageBalance: a prepaid NEAR balance per account that pays for the state the account creates
+ * (NEP-145 in spirit). `chargeStorageTo(account, change)` measures the bytes `change` adds or
+ * frees and debits or credits the account's balance, so every byte is paid by whoever caused it.
+ *
+ * Rules (panic messages):
+ * - `StorageBalance: account has no storage balance; call storage_deposit first`
+ * - `StorageBalance: insufficient storage balance: needs <n> yoctoNEAR more`
+ * - `StorageBalance: withdrawal exceeds the available balance <n>`
+ */
+const PREFIX = '__storage:';
+
+export function storageBalanceOf(accountId: string): bigint | null {
+  const value = near.storageRead(PREFIX + accountId);
+  return value === null ? null : BigInt(value);
+}
+
+/** Adds `amount` to the account's storage balance, creating it (its own record is paid from `amount`). */
+export function depositStorage(accountId: string, amount: bigint): bigint {
+  const existing = storageBalanceOf(accountId);
+  if (existing !== null) {
+    const total = existing + amount;
+    near.storageWrite(PREFIX + accountId, total.toString());
+    return total;
+  }
+  const before = near.storageUsage();
+  near.storageWrite(PREFIX + accountId, amount.toString());
+  const recordCost = storageCost(near.storageUsage() - before);
+  if (amount < recordCost) {
+    panic(`StorageBalance: insufficient storage balance: needs ${recordCost - amount} yoctoNEAR more`);
+  }
+  const total = amount - recordCost;
+  near.storageWrite(PREFIX + accountId, total.toString());
+  return total;
+}
+
+/** Runs `change` and settles the storage it added (debit) or freed (credit) with `accountId`. */
+export function chargeStorageTo<T>(accountId: string, change: () => T): T {
+  const before = near.storageUsage();
+  const result = change();
+  const after = near.storageUsage();
+  if (after === before) return result;
+  const balance = storageBalanceOf(accountId);
+  if (balance === null) {
+    // Freed bytes with nobody to credit stay with the contract; added bytes must be paid.
+    if (after < before) return result;
+    panic('StorageBalance: account has no storage balance; call storage_deposit first');
+  }
+  if (after > before) {
+    const cost = storageCost(after - before);
+    if (cost > balance) panic(`StorageBalance: insufficient storage balance: needs ${cost - balance} yoctoNEAR more`);
+    near.storageWrite(PREFIX + accountId, (balance - cost).toString());
+  } else {
+    near.storageWrite(PREFIX + accountId, (balance + storageCost(before - after)).toString());
+  }
+  return result;
+}
+
+/** Takes `amount` (default: all) out of the account's storage balance; returns what was taken. */
+export function withdrawStorage(accountId: string, amount: bigint | null): bigint {
+  const balance = storageBalanceOf(accountId);
+  if (balance === null) panic('StorageBalance: account has no storage balance; call storage_deposit first');
+  const taken = amount ?? balance;
+  if (taken > balance) panic(`StorageBalance: withdrawal exceeds the available balance ${balance}`);
+  near.storageWrite(PREFIX + accountId, (balance - taken).toString());
+  return taken;
+}
