@@ -1,0 +1,1143 @@
+/**
+ * Contract preparation and gas/stack instrumentation, after nearcore
+ * `runtime/near-vm-runner/src/prepare/prepare_v3.rs` (validation, memory normalisation, limits) and
+ * `prepare/instrument_v3.rs` + near/finite-wasm `src/gas/mod.rs` (where gas is charged).
+ *
+ * Output module layout (our own, for V8):
+ *  - the contract's memory is replaced by `(memory initial max)` from the config, exported as `memory`;
+ *  - contract exports keep their names but get the prefix `\0` (as nearcore's Wasmtime path does), so our
+ *    internal exports (`memory`, `remaining_gas`, `remaining_stack`, `start`) can never collide;
+ *  - two mutable i64 globals are appended: remaining gas and remaining stack bytes. Charges subtract from
+ *    them inline; when one goes negative the code executes `unreachable` and the runner inspects the
+ *    globals to tell gas/stack exhaustion from a genuine trap. No imports are added, so no function index
+ *    is renumbered;
+ *  - the start section is removed and the start function exported as `start`, so the runner can set the
+ *    gas global before it runs (nearcore does the same: START_EXPORT).
+ */
+import { PrepareErrorKind } from './errors.js';
+
+export class PrepareError extends Error {
+  constructor(readonly kind: PrepareErrorKind, detail: string) {
+    super(`Contract preparation failed (${kind}): ${detail}`);
+    this.name = 'PrepareError';
+  }
+}
+
+export interface PrepareConfig {
+  regularOpCost: bigint;
+  linearOpBaseCost: bigint;
+  linearOpUnitCost: bigint;
+  maxStackHeight: number;
+  initialMemoryPages: number;
+  maxMemoryPages: number;
+  maxFunctionsNumberPerContract: number;
+  maxLocalsPerContract: number;
+  maxTablesPerContract: number;
+  maxElementsPerContractTable: number;
+  maxFunctionBodySize: number | null;
+  reftypesBulkMemory: boolean;
+}
+
+export interface FuncType {
+  params: number[];
+  results: number[];
+}
+
+export interface PreparedContract {
+  /** Instrumented module bytes. */
+  code: Uint8Array;
+  /** Function exports of the original contract: name -> type. */
+  functionExports: Map<string, FuncType>;
+  /** `env` function imports: name -> type. */
+  imports: Array<{ name: string; type: FuncType }>;
+  hasStart: boolean;
+}
+
+// Value types.
+const I32 = 0x7f;
+const I64 = 0x7e;
+const F32 = 0x7d;
+const F64 = 0x7c;
+const V128 = 0x7b;
+const FUNCREF = 0x70;
+const EXTERNREF = 0x6f;
+
+/** finite-wasm value sizes as nearcore configures them (prepare_v3.rs `SimpleMaxStackCfg::size_of_value`). */
+function sizeOf(t: number): number {
+  switch (t) {
+    case I32:
+    case F32:
+      return 4;
+    case I64:
+    case F64:
+      return 8;
+    case V128:
+      return 16;
+    default:
+      return 8; // references
+  }
+}
+
+const deser = (detail: string) => new PrepareError('Deserialization', detail);
+
+class Reader {
+  pos: number;
+  constructor(readonly buf: Uint8Array, pos = 0, readonly end = buf.length) {
+    this.pos = pos;
+  }
+  eof(): boolean {
+    return this.pos >= this.end;
+  }
+  byte(): number {
+    if (this.pos >= this.end) throw deser('unexpected end of data');
+    return this.buf[this.pos++]!;
+  }
+  u32(): number {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = this.byte();
+      if (shift === 28 && (b & 0x70) !== 0) throw deser('u32 LEB128 out of range');
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) break;
+      shift += 7;
+      if (shift > 28) throw deser('u32 LEB128 too long');
+    }
+    return result;
+  }
+  /** Skips a signed LEB128 of at most `bits` bits. */
+  skipSigned(bits: number): void {
+    const maxBytes = Math.ceil(bits / 7);
+    for (let i = 0; ; i++) {
+      if (i >= maxBytes) throw deser('signed LEB128 too long');
+      if ((this.byte() & 0x80) === 0) return;
+    }
+  }
+  /** Reads a signed 33-bit LEB (block type). */
+  s33(): number {
+    let result = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = this.byte();
+      result += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (shift > 35) throw deser('s33 too long');
+    } while (b & 0x80);
+    if (b & 0x40) result -= 2 ** shift;
+    return result;
+  }
+  bytes(n: number): Uint8Array {
+    if (this.pos + n > this.end) throw deser('unexpected end of data');
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+  name(): string {
+    const n = this.u32();
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(this.bytes(n));
+    } catch {
+      throw deser('invalid UTF-8 name');
+    }
+  }
+}
+
+class Writer {
+  private chunks: number[] = [];
+  private parts: Uint8Array[] = [];
+  byte(b: number): this {
+    this.chunks.push(b);
+    return this;
+  }
+  u32(v: number): this {
+    do {
+      let b = v & 0x7f;
+      v = Math.floor(v / 128);
+      if (v !== 0) b |= 0x80;
+      this.chunks.push(b);
+    } while (v !== 0);
+    return this;
+  }
+  s64(v: bigint): this {
+    for (;;) {
+      const b = Number(v & 0x7fn);
+      v >>= 7n;
+      if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) {
+        this.chunks.push(b);
+        return this;
+      }
+      this.chunks.push(b | 0x80);
+    }
+  }
+  raw(bytes: Uint8Array): this {
+    if (bytes.length < 64) {
+      for (let i = 0; i < bytes.length; i++) this.chunks.push(bytes[i]!);
+    } else {
+      this.flush();
+      this.parts.push(bytes);
+    }
+    return this;
+  }
+  private flush(): void {
+    if (this.chunks.length) {
+      this.parts.push(Uint8Array.from(this.chunks));
+      this.chunks = [];
+    }
+  }
+  get length(): number {
+    let n = this.chunks.length;
+    for (const p of this.parts) n += p.length;
+    return n;
+  }
+  finish(): Uint8Array {
+    this.flush();
+    let n = 0;
+    for (const p of this.parts) n += p.length;
+    const out = new Uint8Array(n);
+    let o = 0;
+    for (const p of this.parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  }
+}
+
+function section(out: Writer, id: number, body: Uint8Array): void {
+  out.byte(id).u32(body.length).raw(body);
+}
+
+function readValType(r: Reader, cfg: PrepareConfig): number {
+  const t = r.byte();
+  if (t === I32 || t === I64 || t === F32 || t === F64) return t;
+  if ((t === FUNCREF || t === EXTERNREF) && cfg.reftypesBulkMemory) return t;
+  throw deser(`unsupported value type 0x${t.toString(16)}`);
+}
+
+function readLimits(r: Reader): { initial: number; max: number | null } {
+  const flag = r.byte();
+  if (flag !== 0 && flag !== 1) throw deser('unsupported limits flag (shared or 64-bit memory)');
+  const initial = r.u32();
+  const max = flag === 1 ? r.u32() : null;
+  return { initial, max };
+}
+
+/** Skips a constant expression up to and including its `end`. */
+function skipConstExpr(r: Reader): void {
+  for (;;) {
+    const op = r.byte();
+    switch (op) {
+      case 0x0b:
+        return;
+      case 0x41:
+        r.skipSigned(32);
+        break;
+      case 0x42:
+        r.skipSigned(64);
+        break;
+      case 0x43:
+        r.bytes(4);
+        break;
+      case 0x44:
+        r.bytes(8);
+        break;
+      case 0x23:
+      case 0xd2:
+        r.u32();
+        break;
+      case 0xd0:
+        r.byte();
+        break;
+      default:
+        throw deser(`unsupported constant expression opcode 0x${op.toString(16)}`);
+    }
+  }
+}
+
+// finite-wasm instrumentation kinds (src/gas/mod.rs `InstrumentationKind`).
+const PURE = 0;
+const UNREACHABLE = 1;
+const PRE = 2;
+const POST = 3;
+const AGGREGATE = 4;
+
+const UNTAKEN = -1;
+const FORWARD = -2;
+interface GasFrame {
+  polymorphic: boolean;
+  /** UNTAKEN, FORWARD or (>= 0) the entry index of a `loop` (a backward branch target). */
+  kind: number;
+}
+
+interface StackFrame {
+  height: number;
+  bytes: number;
+  resultSize: number;
+  polymorphic: boolean;
+}
+
+interface ModuleInfo {
+  types: FuncType[];
+  funcTypes: number[]; // type index per function (imports first)
+  globalTypes: number[];
+  numImportedFuncs: number;
+}
+
+/** Instruments one function body; returns the new body bytes (without the size prefix). */
+function instrumentBody(
+  code: Uint8Array,
+  start: number,
+  end: number,
+  typeIndex: number,
+  mod: ModuleInfo,
+  cfg: PrepareConfig,
+  state: { locals: number },
+  gasGlobal: number,
+  stackGlobal: number,
+): Uint8Array {
+  const r = new Reader(code, start, end);
+  const ftype = mod.types[typeIndex]!;
+  const localTypes: number[] = [...ftype.params];
+  const localGroupCount = r.u32();
+  const localGroups: Array<[number, number]> = [];
+  let declared = 0;
+  for (let i = 0; i < localGroupCount; i++) {
+    const n = r.u32();
+    const t = readValType(r, cfg);
+    declared += n;
+    state.locals += n;
+    if (state.locals > cfg.maxLocalsPerContract) throw new PrepareError('TooManyLocals', 'too many locals in contract');
+    if (declared > 50_000) throw deser('too many locals in function');
+    localGroups.push([n, t]);
+    for (let j = 0; j < n; j++) localTypes.push(t);
+  }
+  const bodyStart = r.pos;
+
+  // --- finite-wasm gas analysis + operand stack analysis, one pass ---
+  const offsets: number[] = [];
+  const costs: bigint[] = [];
+  const kinds: number[] = [];
+  let pending: { cost: bigint; kind: number } | null = null;
+  const gasFrames: GasFrame[] = [];
+  let cur: GasFrame = { polymorphic: false, kind: UNTAKEN };
+  let offset = 0;
+  const regular = cfg.regularOpCost;
+
+  const chargeBefore = (kind: number, cost: bigint) => {
+    if (pending !== null) {
+      cost += pending.cost;
+      if (pending.kind !== PURE) throw new PrepareError('Deserialization', 'internal: charge_after of non-pure kind');
+      pending = null;
+    }
+    offsets.push(offset);
+    kinds.push(cur.polymorphic ? UNREACHABLE : kind);
+    costs.push(cost);
+  };
+  const chargeAfter = (kind: number, cost: bigint) => {
+    if (pending !== null) {
+      const p = pending;
+      pending = null;
+      chargeBefore(p.kind, p.cost);
+    }
+    pending = { cost, kind };
+  };
+  const newFrame = (kind: number) => {
+    gasFrames.push(cur);
+    cur = { polymorphic: cur.polymorphic, kind };
+  };
+  const endFrame = () => {
+    const f = gasFrames.pop();
+    if (f) cur = f;
+  };
+  const visitBranch = (depth: number) => {
+    let frame: GasFrame;
+    if (depth === 0) frame = cur;
+    else {
+      const f = gasFrames[gasFrames.length - depth];
+      if (!f) throw deser('invalid branch depth');
+      frame = f;
+    }
+    if (frame.kind === UNTAKEN) frame.kind = FORWARD;
+    else if (frame.kind >= 0) kinds[frame.kind] = POST;
+  };
+  const makePolymorphic = () => {
+    cur.polymorphic = true;
+  };
+
+  // Operand stack (finite-wasm max_stack): sizes of values, running byte total, maximum.
+  const stack: number[] = [];
+  let stackBytes = 0;
+  let maxStackBytes = 0;
+  const sframes: StackFrame[] = [];
+  let sf: StackFrame = { height: 0, bytes: 0, resultSize: ftype.results.length ? sizeOf(ftype.results[0]!) : 0, polymorphic: false };
+  const push = (size: number) => {
+    stack.push(size);
+    stackBytes += size;
+    if (stackBytes > maxStackBytes) maxStackBytes = stackBytes;
+  };
+  const pop = (): number => {
+    if (stack.length <= sf.height) return 4; // polymorphic (unreachable) stack
+    const s = stack.pop()!;
+    stackBytes -= s;
+    return s;
+  };
+  const popN = (n: number) => {
+    for (let i = 0; i < n; i++) pop();
+  };
+  const resetToFrame = () => {
+    while (stack.length > sf.height) stackBytes -= stack.pop()!;
+  };
+  const blockResult = (bt: number): number => {
+    if (bt === -64) return 0; // 0x40 empty
+    if (bt < 0) {
+      const t = bt + 128; // valtype byte
+      if (t === I32 || t === F32) return 4;
+      if (t === I64 || t === F64) return 8;
+      if ((t === FUNCREF || t === EXTERNREF) && cfg.reftypesBulkMemory) return 8;
+      throw deser('unsupported block type');
+    }
+    throw deser('multi-value block types are not supported');
+  };
+  const pushFrame = (resultSize: number) => {
+    sframes.push(sf);
+    sf = { height: stack.length, bytes: stackBytes, resultSize, polymorphic: false };
+  };
+  const calleeType = (fi: number): FuncType => {
+    const ti = mod.funcTypes[fi];
+    if (ti === undefined) throw deser('call to unknown function');
+    return mod.types[ti]!;
+  };
+  const needBulk = () => {
+    if (!cfg.reftypesBulkMemory) throw deser('reference types / bulk memory are not enabled in this protocol version');
+  };
+
+  // Aggregate instrumentation points carry a linear part: offset -> true.
+  const linearAt = new Set<number>();
+  let returnsAndEnds: number[] = []; // offsets of `return` instructions (need unstack)
+  let finalEnd = -1;
+
+  while (r.pos < end) {
+    offset = r.pos;
+    const op = r.byte();
+    switch (op) {
+      case 0x00: // unreachable
+        chargeBefore(PRE, regular);
+        makePolymorphic();
+        resetToFrame();
+        break;
+      case 0x01:
+        chargeBefore(PURE, regular);
+        break;
+      case 0x02: {
+        const rs = blockResult(r.s33());
+        chargeBefore(PURE, 0n);
+        newFrame(UNTAKEN);
+        pushFrame(rs);
+        break;
+      }
+      case 0x03: {
+        const rs = blockResult(r.s33());
+        const idx = kinds.length;
+        chargeAfter(PURE, regular);
+        newFrame(idx);
+        pushFrame(rs);
+        break;
+      }
+      case 0x04: {
+        const rs = blockResult(r.s33());
+        pop();
+        chargeBefore(PRE, regular);
+        newFrame(FORWARD);
+        pushFrame(rs);
+        break;
+      }
+      case 0x05: // else
+        endFrame();
+        chargeBefore(PRE, 0n);
+        newFrame(FORWARD);
+        resetToFrame();
+        sf.polymorphic = false;
+        break;
+      case 0x0b: {
+        // end
+        const kind = cur.kind === FORWARD ? PRE : PURE;
+        endFrame();
+        chargeBefore(kind, 0n);
+        if (sframes.length === 0) {
+          if (r.pos !== end) throw deser('function body has trailing bytes after end');
+          finalEnd = offset;
+        } else {
+          const rs = sf.resultSize;
+          resetToFrame();
+          sf = sframes.pop()!;
+          if (rs) push(rs);
+        }
+        break;
+      }
+      case 0x0c: {
+        const d = r.u32();
+        chargeBefore(PRE, regular);
+        visitBranch(d);
+        makePolymorphic();
+        resetToFrame();
+        break;
+      }
+      case 0x0d: {
+        const d = r.u32();
+        pop();
+        chargeBefore(PRE, regular);
+        visitBranch(d);
+        break;
+      }
+      case 0x0e: {
+        const n = r.u32();
+        const targets: number[] = [];
+        for (let i = 0; i < n; i++) targets.push(r.u32());
+        const def = r.u32();
+        pop();
+        chargeBefore(PRE, regular);
+        for (const t of targets) visitBranch(t);
+        visitBranch(def);
+        makePolymorphic();
+        resetToFrame();
+        break;
+      }
+      case 0x0f:
+        chargeBefore(PRE, regular);
+        visitBranch(gasFrames.length);
+        makePolymorphic();
+        returnsAndEnds.push(offset);
+        resetToFrame();
+        break;
+      case 0x10: {
+        const fi = r.u32();
+        const t = calleeType(fi);
+        chargeBefore(PRE, regular);
+        popN(t.params.length);
+        for (const res of t.results) push(sizeOf(res));
+        break;
+      }
+      case 0x11: {
+        const ti = r.u32();
+        const table = r.u32();
+        if (table !== 0) needBulk();
+        const t = mod.types[ti];
+        if (!t) throw deser('call_indirect to unknown type');
+        chargeBefore(PRE, regular);
+        pop();
+        popN(t.params.length);
+        for (const res of t.results) push(sizeOf(res));
+        break;
+      }
+      case 0x1a:
+        chargeBefore(PURE, regular);
+        pop();
+        break;
+      case 0x1b: {
+        chargeBefore(PURE, regular);
+        pop();
+        pop();
+        const s = pop();
+        push(s);
+        break;
+      }
+      case 0x1c: {
+        needBulk();
+        const n = r.u32();
+        if (n !== 1) throw deser('typed select must have one type');
+        const t = readValType(r, cfg);
+        chargeBefore(PURE, regular);
+        popN(3);
+        push(sizeOf(t));
+        break;
+      }
+      case 0x20: {
+        const li = r.u32();
+        const t = localTypes[li];
+        if (t === undefined) throw deser('unknown local');
+        chargeBefore(PURE, regular);
+        push(sizeOf(t));
+        break;
+      }
+      case 0x21:
+        r.u32();
+        chargeBefore(PURE, regular);
+        pop();
+        break;
+      case 0x22: {
+        const li = r.u32();
+        const t = localTypes[li];
+        if (t === undefined) throw deser('unknown local');
+        chargeBefore(PURE, regular);
+        pop();
+        push(sizeOf(t));
+        break;
+      }
+      case 0x23: {
+        const gi = r.u32();
+        const t = mod.globalTypes[gi];
+        if (t === undefined) throw deser('unknown global');
+        chargeBefore(PURE, regular);
+        push(sizeOf(t));
+        break;
+      }
+      case 0x24:
+        r.u32();
+        chargeBefore(PURE, regular);
+        pop();
+        break;
+      case 0x25: // table.get
+        needBulk();
+        r.u32();
+        chargeBefore(PRE, regular);
+        pop();
+        push(8);
+        break;
+      case 0x26: // table.set
+        needBulk();
+        r.u32();
+        chargeBefore(PRE, regular);
+        popN(2);
+        break;
+      case 0x3f:
+        if (r.byte() !== 0) throw deser('memory.size reserved byte');
+        chargeBefore(PURE, regular);
+        push(4);
+        break;
+      case 0x40:
+        if (r.byte() !== 0) throw deser('memory.grow reserved byte');
+        // prepare_v3.rs: memory.grow is not in the linear list -> a flat regular_op_cost, Aggregate kind.
+        chargeBefore(AGGREGATE, regular);
+        pop();
+        push(4);
+        break;
+      case 0x41:
+        r.skipSigned(32);
+        chargeBefore(PURE, regular);
+        push(4);
+        break;
+      case 0x42:
+        r.skipSigned(64);
+        chargeBefore(PURE, regular);
+        push(8);
+        break;
+      case 0x43:
+        r.bytes(4);
+        chargeBefore(PURE, regular);
+        push(4);
+        break;
+      case 0x44:
+        r.bytes(8);
+        chargeBefore(PURE, regular);
+        push(8);
+        break;
+      case 0xd0: {
+        needBulk();
+        const t = r.byte();
+        if (t !== FUNCREF && t !== EXTERNREF) throw deser('bad ref.null type');
+        chargeBefore(PURE, regular);
+        push(8);
+        break;
+      }
+      case 0xd1:
+        needBulk();
+        chargeBefore(PURE, regular);
+        pop();
+        push(4);
+        break;
+      case 0xd2:
+        needBulk();
+        r.u32();
+        chargeBefore(PURE, regular);
+        push(8);
+        break;
+      case 0xfc: {
+        const sub = r.u32();
+        if (sub <= 7) {
+          // saturating truncations: pure (cvtop_complete)
+          chargeBefore(PURE, regular);
+          pop();
+          push(sub < 4 ? 4 : 8);
+          break;
+        }
+        needBulk();
+        switch (sub) {
+          case 8: // memory.init
+            r.u32();
+            if (r.byte() !== 0) throw deser('memory.init reserved byte');
+            chargeBefore(AGGREGATE, cfg.linearOpBaseCost);
+            linearAt.add(offset);
+            popN(3);
+            break;
+          case 9: // data.drop
+            r.u32();
+            chargeBefore(PURE, regular);
+            break;
+          case 10:
+            if (r.byte() !== 0 || r.byte() !== 0) throw deser('memory.copy reserved byte');
+            chargeBefore(AGGREGATE, cfg.linearOpBaseCost);
+            linearAt.add(offset);
+            popN(3);
+            break;
+          case 11:
+            if (r.byte() !== 0) throw deser('memory.fill reserved byte');
+            chargeBefore(AGGREGATE, cfg.linearOpBaseCost);
+            linearAt.add(offset);
+            popN(3);
+            break;
+          case 12: // table.init
+            r.u32();
+            r.u32();
+            chargeBefore(AGGREGATE, cfg.linearOpBaseCost);
+            linearAt.add(offset);
+            popN(3);
+            break;
+          case 13: // elem.drop
+            r.u32();
+            chargeBefore(PURE, regular);
+            break;
+          case 14: // table.copy
+            r.u32();
+            r.u32();
+            chargeBefore(AGGREGATE, cfg.linearOpBaseCost);
+            linearAt.add(offset);
+            popN(3);
+            break;
+          case 15: // table.grow: flat cost (not in prepare_v3's linear list)
+            r.u32();
+            chargeBefore(AGGREGATE, regular);
+            popN(2);
+            push(4);
+            break;
+          case 16: // table.size
+            r.u32();
+            chargeBefore(PURE, regular);
+            push(4);
+            break;
+          case 17: // table.fill
+            r.u32();
+            chargeBefore(AGGREGATE, cfg.linearOpBaseCost);
+            linearAt.add(offset);
+            popN(3);
+            break;
+          default:
+            throw deser(`unsupported 0xfc sub-opcode ${sub}`);
+        }
+        break;
+      }
+      default: {
+        if (op >= 0x28 && op <= 0x35) {
+          // loads
+          r.u32();
+          r.u32();
+          chargeBefore(PRE, regular);
+          pop();
+          push(op === 0x29 || op === 0x2b || op >= 0x30 ? 8 : 4);
+        } else if (op >= 0x36 && op <= 0x3e) {
+          r.u32();
+          r.u32();
+          chargeBefore(PRE, regular);
+          popN(2);
+        } else if (op >= 0x45 && op <= 0xc4) {
+          const trapping =
+            (op >= 0x6d && op <= 0x70) || (op >= 0x7f && op <= 0x82) || (op >= 0xa8 && op <= 0xab) || (op >= 0xae && op <= 0xb1);
+          chargeBefore(trapping ? PRE : PURE, regular);
+          const [pops, size] = numericEffect(op);
+          popN(pops);
+          push(size);
+        } else {
+          throw deser(`unsupported opcode 0x${op.toString(16)}`);
+        }
+      }
+    }
+  }
+  if (finalEnd < 0) throw deser('function body without end');
+  if (pending !== null) {
+    const p = pending as { cost: bigint; kind: number };
+    pending = null;
+    chargeBefore(p.kind, p.cost);
+  }
+
+  // finite-wasm FunctionState::optimize: merge entries whose gas changes cannot be observed in between.
+  let n = 0;
+  if (kinds.length > 0) {
+    let before = kinds[0]!;
+    for (let i = 1; i < kinds.length; i++) {
+      const after = kinds[i]!;
+      const merge =
+        (before === PURE && after === PURE) ||
+        (before === UNREACHABLE && after === UNREACHABLE) ||
+        (before === PURE && after === PRE) ||
+        (before === POST && after === PURE);
+      if (merge) {
+        kinds[n] = after;
+        costs[n] = costs[n]! + costs[i]!;
+      } else {
+        n++;
+        kinds[n] = after;
+        costs[n] = costs[i]!;
+        offsets[n] = offsets[i]!;
+      }
+      before = after;
+    }
+    n++;
+  }
+
+  // --- emit ---
+  // frame size: prepare_v3.rs SimpleMaxStackCfg::size_of_function_activation = 64 + sizes of all locals
+  // (params included).
+  let frameSize = 64;
+  for (const t of localTypes) frameSize += sizeOf(t);
+  const stackCharge = BigInt(maxStackBytes + frameSize);
+  const frameGas = BigInt(Math.ceil(frameSize / 8)) * regular;
+  const tmpLocal = localTypes.length; // an i32 scratch local for linear charges
+
+  const w = new Writer();
+  w.u32(localGroups.length + 1);
+  for (const [cnt, t] of localGroups) w.u32(cnt).byte(t);
+  w.u32(1).byte(I32);
+
+  const emitCharge = (cost: bigint) => {
+    // remaining -= cost; if (remaining < 0) unreachable
+    w.byte(0x23).u32(gasGlobal).byte(0x42).s64(cost).byte(0x7d).byte(0x24).u32(gasGlobal);
+    w.byte(0x23).u32(gasGlobal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
+  };
+  const emitLinearCharge = (base: bigint) => {
+    // count is on top of the stack: tee it, charge base + unit * count.
+    w.byte(0x22).u32(tmpLocal);
+    w.byte(0x23).u32(gasGlobal);
+    w.byte(0x20).u32(tmpLocal).byte(0xad); // i64.extend_i32_u
+    w.byte(0x42).s64(cfg.linearOpUnitCost).byte(0x7e); // i64.mul
+    w.byte(0x42).s64(base).byte(0x7c); // i64.add
+    w.byte(0x7d).byte(0x24).u32(gasGlobal);
+    w.byte(0x23).u32(gasGlobal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
+  };
+  const emitUnstack = () => {
+    w.byte(0x23).u32(stackGlobal).byte(0x42).s64(stackCharge).byte(0x7c).byte(0x24).u32(stackGlobal);
+  };
+
+  // Wrapper block so that branches to the function frame run the unstack code (instrument_v3.rs).
+  w.byte(0x02);
+  if (ftype.results.length === 0) w.byte(0x40);
+  else w.byte(ftype.results[0]!);
+  // Stack reservation, then the frame's gas (logic.rs finite_wasm_stack).
+  w.byte(0x23).u32(stackGlobal).byte(0x42).s64(stackCharge).byte(0x7d).byte(0x24).u32(stackGlobal);
+  w.byte(0x23).u32(stackGlobal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
+  emitCharge(frameGas);
+
+  const returns = new Set(returnsAndEnds);
+  returnsAndEnds = [];
+  let ei = 0;
+  const rr = new Reader(code, bodyStart, end);
+  let copyFrom = bodyStart;
+  // Walk instruction boundaries again, only where we insert something.
+  const insertPoints: number[] = [];
+  for (let i = 0; i < n; i++) if (kinds[i] !== UNREACHABLE && (costs[i]! > 0n || linearAt.has(offsets[i]!))) insertPoints.push(i);
+  const points = new Set<number>();
+  for (const i of insertPoints) points.add(offsets[i]!);
+  const all = [...new Set([...points, ...returns, finalEnd])].sort((a, b) => a - b);
+  void rr;
+  const costAt = new Map<number, bigint>();
+  for (const i of insertPoints) costAt.set(offsets[i]!, (costAt.get(offsets[i]!) ?? 0n) + costs[i]!);
+  for (const at of all) {
+    w.raw(code.subarray(copyFrom, at));
+    copyFrom = at;
+    if (at === finalEnd) {
+      const c = costAt.get(at);
+      if (c !== undefined && c > 0n) emitCharge(c);
+      w.byte(0x0b); // end of the original body = end of the wrapper block
+      emitUnstack();
+      w.byte(0x0b);
+      copyFrom = end;
+      break;
+    }
+    const c = costAt.get(at);
+    if (c !== undefined) {
+      if (linearAt.has(at)) emitLinearCharge(c);
+      else if (c > 0n) emitCharge(c);
+    }
+    if (returns.has(at)) emitUnstack();
+  }
+  void ei;
+  return w.finish();
+}
+
+/** Stack effect of numeric opcodes 0x45..0xc4: [pops, pushed value size]. */
+function numericEffect(op: number): [number, number] {
+  if (op === 0x45 || op === 0x50) return [1, 4];
+  if (op <= 0x4f) return [2, 4];
+  if (op <= 0x5a) return [2, 4];
+  if (op <= 0x66) return [2, 4];
+  if (op <= 0x69) return [1, 4];
+  if (op <= 0x78) return [2, 4];
+  if (op <= 0x7b) return [1, 8];
+  if (op <= 0x8a) return [2, 8];
+  if (op <= 0x91) return [1, 4];
+  if (op <= 0x98) return [2, 4];
+  if (op <= 0x9f) return [1, 8];
+  if (op <= 0xa6) return [2, 8];
+  if (op <= 0xab) return [1, 4];
+  if (op <= 0xb1) return [1, 8];
+  if (op <= 0xb6) return [1, 4];
+  if (op <= 0xbb) return [1, 8];
+  if (op === 0xbc || op === 0xbe) return [1, 4];
+  if (op === 0xbd || op === 0xbf) return [1, 8];
+  if (op <= 0xc1) return [1, 4];
+  return [1, 8];
+}
+
+/** Validates, normalises and instruments contract Wasm (nearcore `prepare_contract`). */
+export function prepareContract(original: Uint8Array, cfg: PrepareConfig): PreparedContract {
+  const r = new Reader(original);
+  if (original.length < 8) throw deser('module too short');
+  const magic = r.bytes(4);
+  const version = r.bytes(4);
+  if (magic[0] !== 0 || magic[1] !== 0x61 || magic[2] !== 0x73 || magic[3] !== 0x6d) throw deser('bad magic');
+  if (version[0] !== 1 || version[1] !== 0 || version[2] !== 0 || version[3] !== 0) throw deser('unsupported version');
+
+  const mod: ModuleInfo = { types: [], funcTypes: [], globalTypes: [], numImportedFuncs: 0 };
+  const imports: Array<{ name: string; type: FuncType }> = [];
+  const exportsOut: Array<{ name: string; kind: number; index: number }> = [];
+  const functionExports = new Map<string, FuncType>();
+  const sections = new Map<number, Uint8Array>();
+  let definedFuncTypes: number[] = [];
+  let startFunc: number | null = null;
+  let functionBudget = cfg.maxFunctionsNumberPerContract;
+  let globalSectionBody: Uint8Array | null = null;
+  let numGlobals = 0;
+  const codeBodies: Uint8Array[] = [];
+  let lastId = 0;
+  const order = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11];
+  const localsState = { locals: 0 };
+  let codeRange: [number, number] | null = null;
+
+  while (!r.eof()) {
+    const id = r.byte();
+    const size = r.u32();
+    const bodyStart = r.pos;
+    if (bodyStart + size > original.length) throw deser('section extends past the end of the module');
+    const s = new Reader(original, bodyStart, bodyStart + size);
+    if (id !== 0) {
+      if (order.indexOf(id) < 0) throw deser(`unknown section id ${id}`);
+      if (order.indexOf(id) <= order.indexOf(lastId) && lastId !== 0) throw deser('sections out of order or duplicated');
+      lastId = id;
+    }
+    switch (id) {
+      case 0:
+        s.name(); // custom: validated name, content discarded (discard_custom_sections)
+        break;
+      case 1: {
+        const n = s.u32();
+        for (let i = 0; i < n; i++) {
+          if (s.byte() !== 0x60) throw deser('only function types are supported');
+          const params: number[] = [];
+          const results: number[] = [];
+          const np = s.u32();
+          for (let j = 0; j < np; j++) params.push(readValType(s, cfg));
+          const nr = s.u32();
+          for (let j = 0; j < nr; j++) results.push(readValType(s, cfg));
+          if (results.length > 1) throw deser('multi-value function types are not supported');
+          mod.types.push({ params, results });
+        }
+        sections.set(1, original.subarray(bodyStart, bodyStart + size));
+        break;
+      }
+      case 2: {
+        const n = s.u32();
+        const out = new Writer();
+        let count = 0;
+        const body = new Writer();
+        for (let i = 0; i < n; i++) {
+          const module = s.name();
+          const name = s.name();
+          const kind = s.byte();
+          if (module !== 'env') throw new PrepareError('Instantiate', `import module "${module}" (only "env" is allowed)`);
+          if (kind === 0) {
+            const ti = s.u32();
+            const t = mod.types[ti];
+            if (!t) throw deser('import of unknown type');
+            if (--functionBudget < 0) throw new PrepareError('TooManyFunctions', 'too many functions');
+            mod.funcTypes.push(ti);
+            mod.numImportedFuncs++;
+            imports.push({ name, type: t });
+            const nb = new TextEncoder().encode(module);
+            const nn = new TextEncoder().encode(name);
+            body.u32(nb.length).raw(nb).u32(nn.length).raw(nn).byte(0).u32(ti);
+            count++;
+          } else if (kind === 1 || kind === 3) {
+            throw new PrepareError('Instantiate', 'table and global imports are not allowed');
+          } else if (kind === 2) {
+            throw new PrepareError('Memory', 'memory imports are not allowed; the VM provides the memory');
+          } else {
+            throw deser('unsupported import kind');
+          }
+        }
+        out.u32(count).raw(body.finish());
+        sections.set(2, out.finish());
+        break;
+      }
+      case 3: {
+        const n = s.u32();
+        definedFuncTypes = [];
+        for (let i = 0; i < n; i++) {
+          const ti = s.u32();
+          if (!mod.types[ti]) throw deser('function of unknown type');
+          definedFuncTypes.push(ti);
+          mod.funcTypes.push(ti);
+        }
+        sections.set(3, original.subarray(bodyStart, bodyStart + size));
+        break;
+      }
+      case 4: {
+        const n = s.u32();
+        if (n > cfg.maxTablesPerContract) throw new PrepareError('TooManyTables', `${n} tables (limit ${cfg.maxTablesPerContract})`);
+        for (let i = 0; i < n; i++) {
+          const t = s.byte();
+          if (t !== FUNCREF && !(t === EXTERNREF && cfg.reftypesBulkMemory)) throw deser('bad table element type');
+          const lim = readLimits(s);
+          if (lim.initial > cfg.maxElementsPerContractTable)
+            throw new PrepareError('TooManyTableElements', `table of ${lim.initial} elements`);
+        }
+        sections.set(4, original.subarray(bodyStart, bodyStart + size));
+        break;
+      }
+      case 5: {
+        const n = s.u32();
+        if (n > 1) throw deser('multiple memories');
+        for (let i = 0; i < n; i++) readLimits(s);
+        break; // replaced by the VM's memory
+      }
+      case 6: {
+        const n = s.u32();
+        for (let i = 0; i < n; i++) {
+          const t = readValType(s, cfg);
+          const mut = s.byte();
+          if (mut > 1) throw deser('bad global mutability');
+          skipConstExpr(s);
+          mod.globalTypes.push(t);
+        }
+        numGlobals = n;
+        globalSectionBody = original.subarray(bodyStart, bodyStart + size);
+        break;
+      }
+      case 7: {
+        const n = s.u32();
+        const seen = new Set<string>();
+        for (let i = 0; i < n; i++) {
+          const name = s.name();
+          const kind = s.byte();
+          const index = s.u32();
+          if (seen.has(name)) throw deser(`duplicate export "${name}"`);
+          seen.add(name);
+          if (kind === 2) continue; // memory export dropped (nearcore exports its own)
+          if (kind > 3) throw deser('unsupported export kind');
+          exportsOut.push({ name, kind, index });
+        }
+        break;
+      }
+      case 8:
+        startFunc = s.u32();
+        break;
+      case 9:
+      case 12:
+      case 11:
+        sections.set(id, original.subarray(bodyStart, bodyStart + size));
+        s.pos = s.end;
+        break;
+      case 10: {
+        const n = s.u32();
+        if (n !== definedFuncTypes.length) throw deser('function and code section counts differ');
+        functionBudget -= n;
+        if (functionBudget < 0) throw new PrepareError('TooManyFunctions', 'too many functions');
+        codeRange = [bodyStart, bodyStart + size];
+        s.pos = s.end;
+        break;
+      }
+      default:
+        throw deser(`unknown section id ${id}`);
+    }
+    if (id !== 10 && id !== 9 && id !== 11 && id !== 12 && id !== 0 && s.pos !== s.end) throw deser(`section ${id} size mismatch`);
+    r.pos = bodyStart + size;
+  }
+  if (definedFuncTypes.length > 0 && codeRange === null) throw deser('function section without code section');
+
+  const gasGlobal = numGlobals;
+  const stackGlobal = numGlobals + 1;
+  mod.globalTypes.push(I64, I64);
+
+  if (codeRange) {
+    const s = new Reader(original, codeRange[0], codeRange[1]);
+    const n = s.u32();
+    for (let i = 0; i < n; i++) {
+      const size = s.u32();
+      const start = s.pos;
+      if (start + size > codeRange[1]) throw deser('function body extends past the code section');
+      if (cfg.maxFunctionBodySize !== null && size > cfg.maxFunctionBodySize)
+        throw new PrepareError('FunctionBodyTooLarge', `function body of ${size} bytes`);
+      codeBodies.push(instrumentBody(original, start, start + size, definedFuncTypes[i]!, mod, cfg, localsState, gasGlobal, stackGlobal));
+      s.pos = start + size;
+    }
+    if (s.pos !== codeRange[1]) throw deser('code section size mismatch');
+  }
+
+  for (const e of exportsOut) {
+    if (e.kind === 0) {
+      const ti = mod.funcTypes[e.index];
+      if (ti === undefined) throw deser('export of unknown function');
+      functionExports.set(e.name, mod.types[ti]!);
+    }
+  }
+
+  // --- encode ---
+  const out = new Writer();
+  out.raw(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
+  if (sections.has(1)) section(out, 1, sections.get(1)!);
+  if (sections.has(2)) section(out, 2, sections.get(2)!);
+  if (sections.has(3)) section(out, 3, sections.get(3)!);
+  if (sections.has(4)) section(out, 4, sections.get(4)!);
+  section(out, 5, new Writer().u32(1).byte(1).u32(cfg.initialMemoryPages).u32(cfg.maxMemoryPages).finish());
+  {
+    const g = new Writer();
+    g.u32(numGlobals + 2);
+    if (globalSectionBody) {
+      const gr = new Reader(globalSectionBody);
+      gr.u32();
+      g.raw(globalSectionBody.subarray(gr.pos));
+    }
+    g.byte(I64).byte(1).byte(0x42).s64(0n).byte(0x0b);
+    g.byte(I64).byte(1).byte(0x42).s64(BigInt(cfg.maxStackHeight)).byte(0x0b);
+    section(out, 6, g.finish());
+  }
+  {
+    const ex = new Writer();
+    const enc = new TextEncoder();
+    const items: Array<[Uint8Array, number, number]> = [];
+    for (const e of exportsOut) items.push([enc.encode('\0' + e.name), e.kind, e.index]);
+    items.push([enc.encode('memory'), 2, 0]);
+    items.push([enc.encode('remaining_gas'), 3, gasGlobal]);
+    items.push([enc.encode('remaining_stack'), 3, stackGlobal]);
+    if (startFunc !== null) items.push([enc.encode('start'), 0, startFunc]);
+    ex.u32(items.length);
+    for (const [nm, k, idx] of items) ex.u32(nm.length).raw(nm).byte(k).u32(idx);
+    section(out, 7, ex.finish());
+  }
+  if (sections.has(9)) section(out, 9, sections.get(9)!);
+  if (sections.has(12)) section(out, 12, sections.get(12)!);
+  if (codeBodies.length) {
+    const c = new Writer();
+    c.u32(codeBodies.length);
+    for (const b of codeBodies) c.u32(b.length).raw(b);
+    section(out, 10, c.finish());
+  }
+  if (sections.has(11)) section(out, 11, sections.get(11)!);
+  const code = out.finish();
+
+  if (startFunc !== null) {
+    const ti = mod.funcTypes[startFunc];
+    if (ti === undefined) throw deser('start function does not exist');
+    const t = mod.types[ti]!;
+    if (t.params.length || t.results.length) throw deser('start function must have type [] -> []');
+  }
+  return { code, functionExports, imports, hasStart: startFunc !== null };
+}

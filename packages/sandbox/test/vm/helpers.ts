@@ -1,0 +1,109 @@
+/** Shared fixtures for the VM conformance tests: WAT compilation, a default context, an in-memory External. */
+import { sha256 } from '@noble/hashes/sha2.js';
+import wabtInit from 'wabt';
+import { runFunctionCall } from '../../src/vm/index.js';
+import type { External, RunFunctionCall, VMContext, VMOutcome } from '../../src/vm/types.js';
+
+const wabt = await wabtInit();
+
+export function wat(source: string, features: Record<string, boolean> = {}): Uint8Array {
+  const mod = wabt.parseWat('contract.wat', source, { bulk_memory: true, reference_types: true, ...features });
+  try {
+    return mod.toBinary({}).buffer;
+  } finally {
+    mod.destroy();
+  }
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+export class MemoryExternal implements External {
+  readonly data = new Map<string, Uint8Array>();
+  readonly resumed: Array<{ dataId: Uint8Array; payload: Uint8Array }> = [];
+  pendingYields = new Set<string>();
+  private counter = 0;
+  storageGet(key: Uint8Array) {
+    return this.data.get(hex(key));
+  }
+  storageSet(key: Uint8Array, value: Uint8Array) {
+    const old = this.data.get(hex(key));
+    this.data.set(hex(key), value);
+    return old;
+  }
+  storageRemove(key: Uint8Array) {
+    const old = this.data.get(hex(key));
+    this.data.delete(hex(key));
+    return old;
+  }
+  storageHasKey(key: Uint8Array) {
+    return this.data.has(hex(key));
+  }
+  validatorStake(accountId: string) {
+    return accountId === 'validator.near' ? 1_000_000n : undefined;
+  }
+  validatorTotalStake() {
+    return 5_000_000n;
+  }
+  generateDataId() {
+    const id = sha256(new TextEncoder().encode(`data-id-${this.counter++}`));
+    this.pendingYields.add(hex(id));
+    return id;
+  }
+  submitYieldResume(dataId: Uint8Array, payload: Uint8Array) {
+    if (!this.pendingYields.delete(hex(dataId))) return false;
+    this.resumed.push({ dataId, payload });
+    return true;
+  }
+}
+
+export function context(overrides: Partial<VMContext> = {}): VMContext {
+  return {
+    currentAccountId: 'alice.near',
+    signerAccountId: 'bob.near',
+    signerAccountPk: new Uint8Array(33),
+    predecessorAccountId: 'carol.near',
+    input: new Uint8Array(),
+    promiseResults: [],
+    blockHeight: 10n,
+    blockTimestamp: 42n,
+    epochHeight: 1n,
+    accountBalance: 100n,
+    accountLockedBalance: 50n,
+    storageUsage: 1000n,
+    attachedDeposit: 10n,
+    prepaidGas: 300_000_000_000_000n,
+    randomSeed: new Uint8Array(32).fill(7),
+    isView: false,
+    outputDataReceivers: [],
+    ...overrides,
+  };
+}
+
+export interface CallOptions {
+  method?: string;
+  context?: Partial<VMContext>;
+  external?: MemoryExternal;
+  protocolVersion?: number;
+}
+
+export function call(code: Uint8Array, opts: CallOptions = {}): VMOutcome & { external: MemoryExternal } {
+  const external = opts.external ?? new MemoryExternal();
+  const req: RunFunctionCall = {
+    code,
+    codeHash: sha256(code),
+    methodName: opts.method ?? 'main',
+    context: context(opts.context),
+    external,
+    protocolVersion: opts.protocolVersion ?? 86,
+  };
+  return { ...runFunctionCall(req), external };
+}
+
+/** A contract whose `main` body is `body`, importing the given env functions (WAT import lines). */
+export function contract(imports: string, body: string, extra = ''): Uint8Array {
+  return wat(`(module
+  ${imports}
+  (memory 1)
+  ${extra}
+  (func (export "main") ${body}))`);
+}
