@@ -1,0 +1,284 @@
+/**
+ * A stand-in for NEAR's MPC signer (`v1.signer`) on the local node: same method names, argument
+ * and response shapes (current `payload_v2`/`domain_id` and legacy `payload`/`key_version`),
+ * deposit and gas rules, built on yield/resume (NEP-519) like the real contract
+ * (near/mpc `crates/contract/src/api/sign.rs`).
+ *
+ * `sign` yields. An off-chain responder (`scripts/mpc-responder.ts`) holding the test root keys
+ * watches `list_pending_requests`, signs with the derived key and calls `respond`; the double
+ * checks the signature against the derived public key before it resumes every queued caller.
+ * Unanswered requests time out after 200 blocks and fail with `Request has timed out.`
+ *
+ * Test-only: deploy scripts refuse to put it anywhere but the local node and testnet.
+ */
+import { NearBindgen, call, view, initialize, near, UnorderedMap, NearPromise } from 'near-sdk-js';
+import { base58 } from '@scure/base';
+import { panic, require } from '../../lib/errors';
+import { assertPrivate } from '../../lib/guards';
+import { eventEmitter } from '../../lib/events';
+import { promiseYieldCreate, promiseYieldResume, ed25519Verify, readRegister } from '../../lib/host';
+import { deriveEd25519, deriveSecp256k1, deriveTweak } from './derivation';
+
+const TGAS = 1_000_000_000_000n;
+/** near/mpc `DEFAULT_SIGN_CALL_GAS_ATTACHMENT_REQUIREMENT_TERA_GAS`. */
+const SIGN_GAS_REQUIREMENT = 15n * TGAS;
+/** Gas of the yield callback (near/mpc attaches 7 Tgas; our QuickJS callback needs more). */
+const RETURN_SIGNATURE_GAS = 10n * TGAS;
+const FAIL_ON_TIMEOUT_GAS = 5n * TGAS;
+/** near/mpc `MAX_PENDING_REQUEST_FAN_OUT`. */
+const MAX_FAN_OUT = 128;
+const DOMAIN_SECP256K1 = 0;
+const DOMAIN_ED25519 = 1;
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+const emit = eventEmitter('mpc_signer_double', '1.0.0');
+
+type Payload = { Ecdsa: string } | { Eddsa: string };
+
+interface SignRequestArgs {
+  path: string;
+  payload_v2?: Payload;
+  domain_id?: number;
+  /** Legacy V1 shape: 32 integers and key_version (treated as Ecdsa in domain key_version). */
+  payload?: number[];
+  key_version?: number;
+}
+
+/** What the double stores and the responder signs (near/mpc `SignatureRequest`). */
+export interface SignatureRequest {
+  tweak: string;
+  payload: Payload;
+  domain_id: number;
+  predecessor: string;
+  path: string;
+}
+
+interface Pending {
+  request: SignatureRequest;
+  data_ids: string[];
+}
+
+type SignatureResponse =
+  | { scheme: 'Secp256k1'; big_r: { affine_point: string }; s: { scalar: string }; recovery_id: number }
+  | { scheme: 'Ed25519'; signature: number[] };
+
+function hexToBytes(hex: string, field: string): Uint8Array {
+  if (typeof hex !== 'string' || hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) panic(`${field} must be a hex string`);
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
+  return out;
+}
+
+function bytesToHex(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+  return out;
+}
+
+function requestKey(request: SignatureRequest): string {
+  const payload = 'Ecdsa' in request.payload ? `e:${request.payload.Ecdsa}` : `d:${request.payload.Eddsa}`;
+  return bytesToHex(near.sha256(new TextEncoder().encode(`${request.tweak}|${request.domain_id}|${payload.toLowerCase()}`)));
+}
+
+/** Normalises current and legacy request shapes (near/mpc `SignRequestArgsCompat`). */
+function normaliseRequest(args: SignRequestArgs): { path: string; payload: Payload; domainId: number } {
+  require(args !== null && typeof args === 'object', 'MpcSigner: request must be an object');
+  require(typeof args.path === 'string', 'MpcSigner: request.path must be a string');
+  if (args.payload_v2 !== undefined) {
+    require(args.payload === undefined && args.key_version === undefined, 'MpcSigner: payload_v2 cannot be mixed with payload or key_version');
+    return { path: args.path, payload: args.payload_v2, domainId: args.domain_id ?? DOMAIN_SECP256K1 };
+  }
+  require(Array.isArray(args.payload) && args.payload.length === 32, 'MpcSigner: legacy payload must be 32 integers');
+  require(args.domain_id === undefined, 'MpcSigner: domain_id cannot be mixed with key_version');
+  const bytes = new Uint8Array(32);
+  args.payload!.forEach((v, i) => {
+    require(Number.isInteger(v) && v >= 0 && v <= 255, 'MpcSigner: legacy payload must be 32 integers from 0 to 255');
+    bytes[i] = v;
+  });
+  return { path: args.path, payload: { Ecdsa: bytesToHex(bytes) }, domainId: args.key_version ?? DOMAIN_SECP256K1 };
+}
+
+function validatePayload(payload: Payload, domainId: number): void {
+  if (domainId === DOMAIN_SECP256K1) {
+    require(payload !== null && typeof payload === 'object' && 'Ecdsa' in payload, 'Payload is not Ecdsa');
+    const bytes = hexToBytes(payload.Ecdsa, 'Ecdsa payload');
+    require(bytes.length === 32, 'Ecdsa payload must be 32 bytes');
+    let scalar = 0n;
+    for (const b of bytes) scalar = (scalar << 8n) | BigInt(b);
+    require(scalar < SECP256K1_N, 'Ecdsa payload cannot be converted to Scalar');
+  } else if (domainId === DOMAIN_ED25519) {
+    require(payload !== null && typeof payload === 'object' && 'Eddsa' in payload, 'Payload is not EdDSA');
+    const bytes = hexToBytes(payload.Eddsa, 'Eddsa payload');
+    require(bytes.length >= 32 && bytes.length <= 1232, 'Eddsa payload must be 32 to 1232 bytes');
+  } else {
+    panic(`The provided domain ID, ${domainId}, was not found.`);
+  }
+}
+
+function decodeKey(key: string, prefix: string, length: number): Uint8Array {
+  require(typeof key === 'string' && key.startsWith(prefix), `MpcSigner: root key must start with ${prefix}`);
+  const bytes = base58.decode(key.slice(prefix.length));
+  require(bytes.length === length, `MpcSigner: ${prefix} root key must be ${length} bytes`);
+  return bytes;
+}
+
+@NearBindgen({ requireInit: true })
+export class MpcSignerDouble {
+  secp256k1Root = '';
+  ed25519Root = '';
+  responder = '';
+  pending: UnorderedMap<Pending> = new UnorderedMap<Pending>('q');
+
+  @initialize({})
+  init({ secp256k1_root, ed25519_root, responder_id }: { secp256k1_root: string; ed25519_root: string; responder_id: string }): void {
+    decodeKey(secp256k1_root, 'secp256k1:', 64);
+    decodeKey(ed25519_root, 'ed25519:', 32);
+    require(typeof responder_id === 'string' && responder_id.length > 0, 'MpcSigner: responder_id is required');
+    this.secp256k1Root = secp256k1_root;
+    this.ed25519Root = ed25519_root;
+    this.responder = responder_id;
+  }
+
+  /**
+   * Requests a signature. Deposit ≥ 1 yoctoNEAR (excess refunded), prepaid gas ≥ 15 Tgas. The
+   * call's result arrives when the responder answers, or fails after 200 blocks.
+   */
+  @call({ payableFunction: true })
+  sign({ request }: { request: SignRequestArgs }): void {
+    const deposit = near.attachedDeposit();
+    require(deposit >= 1n, `Attached deposit is lower than required. Attached: ${deposit}, required: 1`);
+    require(near.prepaidGas() >= SIGN_GAS_REQUIREMENT, `Provided gas is lower than required. Provided: ${near.prepaidGas()}, required: ${SIGN_GAS_REQUIREMENT}`);
+    const { path, payload, domainId } = normaliseRequest(request);
+    validatePayload(payload, domainId);
+    const predecessor = near.predecessorAccountId();
+    const signatureRequest: SignatureRequest = {
+      tweak: bytesToHex(deriveTweak(predecessor, path)),
+      payload,
+      domain_id: domainId,
+      predecessor,
+      path,
+    };
+    const key = requestKey(signatureRequest);
+    const entry = this.pending.get(key) ?? { request: signatureRequest, data_ids: [] };
+    require(entry.data_ids.length < MAX_FAN_OUT, `Pending-request queue is full for this request key (limit: ${MAX_FAN_OUT})`);
+    if (deposit > 1n) {
+      const refund = near.promiseBatchCreate(predecessor);
+      near.promiseBatchActionTransfer(refund, deposit - 1n);
+    }
+    const yieldIndex = promiseYieldCreate('return_signature_and_clean_state_on_success', JSON.stringify({ request_key: key }), RETURN_SIGNATURE_GAS, 0n, 0n);
+    // promise_yield_create writes the yield's 32-byte data id into the register it was given.
+    entry.data_ids.push(bytesToHex(readRegister(0n)));
+    this.pending.set(key, entry);
+    emit('sign_requested', [{ request_key: key, predecessor, path, domain_id: domainId }]);
+    near.promiseReturn(yieldIndex);
+  }
+
+  /**
+   * Responder only: answers a pending request. The signature must verify against the key derived
+   * for the request's predecessor and path; then every queued caller is resumed with it.
+   */
+  @call({})
+  respond({ request_key, response }: { request_key: string; response: SignatureResponse }): number {
+    require(near.predecessorAccountId() === this.responder, 'MpcSigner: caller is not the responder');
+    const entry = this.pending.get(request_key);
+    if (entry === null) panic('MpcSigner: no pending request with this key');
+    this.verify(entry.request, response);
+    let resumed = 0;
+    for (const dataId of entry.data_ids) {
+      if (promiseYieldResume(hexToBytes(dataId, 'data id'), JSON.stringify(response))) resumed += 1;
+    }
+    this.pending.remove(request_key);
+    emit('sign_responded', [{ request_key, resumed }]);
+    return resumed;
+  }
+
+  /** Yield callback: returns the signature, or on timeout drops the oldest queued caller and fails. */
+  @call({ privateFunction: true })
+  return_signature_and_clean_state_on_success({ request_key }: { request_key: string }): SignatureResponse | NearPromise {
+    assertPrivate();
+    try {
+      return JSON.parse(near.promiseResult(0)) as SignatureResponse;
+    } catch (_) {
+      const entry = this.pending.get(request_key);
+      if (entry !== null) {
+        entry.data_ids.shift();
+        if (entry.data_ids.length === 0) this.pending.remove(request_key);
+        else this.pending.set(request_key, entry);
+      }
+      emit('sign_timed_out', [{ request_key }]);
+      return NearPromise.new(near.currentAccountId()).functionCall('fail_on_timeout', '{}', 0n, FAIL_ON_TIMEOUT_GAS);
+    }
+  }
+
+  @call({ privateFunction: true })
+  fail_on_timeout(): void {
+    assertPrivate();
+    panic('Request has timed out.');
+  }
+
+  // ------------------------------------------------------------ views (near/mpc api/keys.rs)
+
+  @view({})
+  public_key({ domain_id }: { domain_id?: number }): string {
+    const domain = domain_id ?? DOMAIN_SECP256K1;
+    if (domain === DOMAIN_SECP256K1) return this.secp256k1Root;
+    if (domain === DOMAIN_ED25519) return this.ed25519Root;
+    panic(`The provided domain ID, ${domain}, was not found.`);
+  }
+
+  @view({})
+  derived_public_key({ path, predecessor, domain_id }: { path: string; predecessor?: string; domain_id?: number }): string {
+    const who = predecessor ?? near.predecessorAccountId();
+    const domain = domain_id ?? DOMAIN_SECP256K1;
+    if (domain === DOMAIN_SECP256K1) {
+      return `secp256k1:${base58.encode(deriveSecp256k1(decodeKey(this.secp256k1Root, 'secp256k1:', 64), who, path))}`;
+    }
+    if (domain === DOMAIN_ED25519) {
+      return `ed25519:${base58.encode(deriveEd25519(decodeKey(this.ed25519Root, 'ed25519:', 32), who, path))}`;
+    }
+    panic(`The provided domain ID, ${domain}, was not found.`);
+  }
+
+  @view({})
+  latest_key_version({ signature_scheme }: { signature_scheme?: string }): number {
+    return signature_scheme === 'Edwards25519' ? DOMAIN_ED25519 : DOMAIN_SECP256K1;
+  }
+
+  @view({})
+  config(): { sign_call_gas_attachment_requirement_tera_gas: number; responder_id: string } {
+    return { sign_call_gas_attachment_requirement_tera_gas: Number(SIGN_GAS_REQUIREMENT / TGAS), responder_id: this.responder };
+  }
+
+  /** Pending requests for the responder, oldest first. */
+  @view({})
+  list_pending_requests({ from_index, limit }: { from_index?: number; limit?: number }): { request_key: string; request: SignatureRequest; waiting: number }[] {
+    const page = this.pending.toArray().slice(from_index ?? 0, (from_index ?? 0) + Math.min(limit ?? 50, 100));
+    return page.map(([key, entry]) => ({ request_key: key, request: entry.request, waiting: entry.data_ids.length }));
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private verify(request: SignatureRequest, response: SignatureResponse): void {
+    require(response !== null && typeof response === 'object', 'MpcSigner: response must be an object');
+    if (request.domain_id === DOMAIN_SECP256K1) {
+      require(response.scheme === 'Secp256k1', 'MpcSigner: response scheme does not match the domain');
+      const bigR = hexToBytes(response.big_r?.affine_point ?? '', 'big_r');
+      const s = hexToBytes(response.s?.scalar ?? '', 's');
+      require(bigR.length === 33 && s.length === 32, 'MpcSigner: malformed Secp256k1 signature');
+      require(response.recovery_id === 0 || response.recovery_id === 1, 'MpcSigner: recovery_id must be 0 or 1');
+      const signature = new Uint8Array(64);
+      signature.set(bigR.slice(1), 0);
+      signature.set(s, 32);
+      const payload = hexToBytes((request.payload as { Ecdsa: string }).Ecdsa, 'payload');
+      const recovered = near.ecrecover(payload, signature, response.recovery_id, 1);
+      const expected = deriveSecp256k1(decodeKey(this.secp256k1Root, 'secp256k1:', 64), request.predecessor, request.path);
+      require(recovered !== null && bytesToHex(recovered) === bytesToHex(expected), 'MpcSigner: signature does not verify against the derived key');
+    } else {
+      require(response.scheme === 'Ed25519', 'MpcSigner: response scheme does not match the domain');
+      require(Array.isArray(response.signature) && response.signature.length === 64, 'MpcSigner: malformed Ed25519 signature');
+      const message = hexToBytes((request.payload as { Eddsa: string }).Eddsa, 'payload');
+      const expected = deriveEd25519(decodeKey(this.ed25519Root, 'ed25519:', 32), request.predecessor, request.path);
+      require(ed25519Verify(Uint8Array.from(response.signature), message, expected), 'MpcSigner: signature does not verify against the derived key');
+    }
+  }
+}
