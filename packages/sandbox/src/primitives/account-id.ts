@@ -1,0 +1,102 @@
+/**
+ * Account ids (near/near-account-id-rs `src/validation.rs`, `src/account_id_ref.rs`; nearcore
+ * `core/primitives/src/utils.rs` for implicit-id derivation).
+ */
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+
+export type AccountId = string;
+
+export const MIN_ACCOUNT_ID_LEN = 2;
+export const MAX_ACCOUNT_ID_LEN = 64;
+/** Refund receipts come from this reserved id (nearcore `AccountId::system`). */
+export const SYSTEM_ACCOUNT_ID = 'system';
+
+export type AccountIdErrorKind = 'TooShort' | 'TooLong' | 'InvalidChar' | 'RedundantSeparator';
+
+export class InvalidAccountIdError extends Error {
+  readonly kind: AccountIdErrorKind;
+  readonly accountId: string;
+  constructor(accountId: string, kind: AccountIdErrorKind) {
+    super(
+      `invalid account id ${JSON.stringify(accountId)} (${kind}): use 2-64 characters from a-z, 0-9 and ` +
+        `the separators - _ . with no leading, trailing or doubled separator`,
+    );
+    this.name = 'InvalidAccountIdError';
+    this.kind = kind;
+    this.accountId = accountId;
+  }
+}
+
+/** Returns the reason an id is invalid, or null (near-account-id `validate`). */
+export function accountIdError(id: string): AccountIdErrorKind | null {
+  if (id.length < MIN_ACCOUNT_ID_LEN) return 'TooShort';
+  if (id.length > MAX_ACCOUNT_ID_LEN) return 'TooLong';
+  let lastWasSeparator = true; // a leading separator is redundant
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    const isSeparator = c === 0x2d /* - */ || c === 0x5f /* _ */ || c === 0x2e; /* . */
+    const isAlnum = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39);
+    if (isSeparator) {
+      if (lastWasSeparator) return 'RedundantSeparator';
+      lastWasSeparator = true;
+    } else if (isAlnum) {
+      lastWasSeparator = false;
+    } else {
+      return 'InvalidChar';
+    }
+  }
+  return lastWasSeparator ? 'RedundantSeparator' : null;
+}
+
+export function isValidAccountId(id: string): boolean {
+  return accountIdError(id) === null;
+}
+
+export function assertValidAccountId(id: string): AccountId {
+  const kind = accountIdError(id);
+  if (kind) throw new InvalidAccountIdError(id, kind);
+  return id;
+}
+
+/** `is_top_level`: no dot, and not the reserved `system`. */
+export function isTopLevelAccountId(id: AccountId): boolean {
+  return id !== SYSTEM_ACCOUNT_ID && !id.includes('.');
+}
+
+/** `is_sub_account_of`: `x.parent` with no further dot in `x` (direct children only). */
+export function isSubAccountOf(id: AccountId, parent: AccountId): boolean {
+  if (!id.endsWith('.' + parent)) return false;
+  const prefix = id.slice(0, id.length - parent.length - 1);
+  return prefix.length > 0 && !prefix.includes('.');
+}
+
+const HEX_LOWER = /^[0-9a-f]+$/;
+
+/** NEAR-implicit: 64 lowercase hex characters (the hex of an ed25519 public key). */
+export function isNearImplicitAccountId(id: AccountId): boolean {
+  return id.length === 64 && HEX_LOWER.test(id);
+}
+
+/** ETH-implicit (PV >= 70, EthImplicitAccounts): `0x` + 40 lowercase hex characters. */
+export function isEthImplicitAccountId(id: AccountId): boolean {
+  return id.length === 42 && id.startsWith('0x') && HEX_LOWER.test(id.slice(2));
+}
+
+export type AccountType = 'NamedAccount' | 'NearImplicitAccount' | 'EthImplicitAccount';
+
+export function accountType(id: AccountId): AccountType {
+  if (isNearImplicitAccountId(id)) return 'NearImplicitAccount';
+  if (isEthImplicitAccountId(id)) return 'EthImplicitAccount';
+  return 'NamedAccount';
+}
+
+/** nearcore `derive_near_implicit_account_id`: hex of the 32-byte ed25519 key. */
+export function nearImplicitAccountId(ed25519PublicKey: Uint8Array): AccountId {
+  return bytesToHex(ed25519PublicKey);
+}
+
+/** nearcore `derive_eth_implicit_account_id`: `0x` + last 20 bytes of keccak256(64-byte secp256k1 key). */
+export function ethImplicitAccountId(secp256k1PublicKey: Uint8Array): AccountId {
+  return '0x' + bytesToHex(keccak_256(secp256k1PublicKey).slice(12));
+}

@@ -1,0 +1,203 @@
+/**
+ * Keys and signatures (nearcore `core/crypto`: `PublicKey`, `Signature`, `KeyType`).
+ * ed25519 and secp256k1 as nearcore supports them; ML-DSA (PV >= 85) is decoded but not verified.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { base58 } from '@scure/base';
+
+/** nearcore `KeyType` discriminants: the borsh enum tag. */
+export const KeyType = { ED25519: 0, SECP256K1: 1, MLDSA65: 2 } as const;
+export type KeyType = (typeof KeyType)[keyof typeof KeyType];
+
+const KEY_NAMES: Record<KeyType, string> = { 0: 'ed25519', 1: 'secp256k1', 2: 'mldsa65' };
+const KEY_LENGTHS: Record<KeyType, number> = { 0: 32, 1: 64, 2: 1952 };
+const SIGNATURE_LENGTHS: Record<KeyType, number> = { 0: 64, 1: 65, 2: 3309 };
+
+export interface PublicKey {
+  keyType: KeyType;
+  data: Uint8Array;
+}
+
+export interface Signature {
+  keyType: KeyType;
+  data: Uint8Array;
+}
+
+export class InvalidKeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidKeyError';
+  }
+}
+
+function keyTypeFromName(name: string): KeyType {
+  for (const [tag, n] of Object.entries(KEY_NAMES)) if (n === name) return Number(tag) as KeyType;
+  throw new InvalidKeyError(`unknown key type "${name}": expected ed25519 or secp256k1`);
+}
+
+/** `ed25519:<base58>` as nearcore's Display/serde renders keys. */
+export function publicKeyToString(pk: PublicKey): string {
+  return `${KEY_NAMES[pk.keyType]}:${base58.encode(pk.data)}`;
+}
+
+export function parsePublicKey(text: string): PublicKey {
+  const [name, body] = text.includes(':') ? text.split(':', 2) : ['ed25519', text];
+  const keyType = keyTypeFromName(name!);
+  let data: Uint8Array;
+  try {
+    data = base58.decode(body!);
+  } catch {
+    throw new InvalidKeyError(`public key ${JSON.stringify(text)} is not valid base58`);
+  }
+  if (data.length !== KEY_LENGTHS[keyType]) {
+    throw new InvalidKeyError(
+      `public key ${JSON.stringify(text)} has ${data.length} bytes; ${name} keys have ${KEY_LENGTHS[keyType]}`,
+    );
+  }
+  return { keyType, data };
+}
+
+export function publicKeyEquals(a: PublicKey, b: PublicKey): boolean {
+  return a.keyType === b.keyType && bytesEqual(a.data, b.data);
+}
+
+/** borsh(PublicKey): 1-byte tag then the key bytes (33 bytes for ed25519). */
+export function publicKeyBorsh(pk: PublicKey): Uint8Array {
+  const out = new Uint8Array(1 + pk.data.length);
+  out[0] = pk.keyType;
+  out.set(pk.data, 1);
+  return out;
+}
+
+export function publicKeyFromBorsh(bytes: Uint8Array): PublicKey {
+  const keyType = bytes[0] as KeyType;
+  if (!(keyType in KEY_LENGTHS) || bytes.length !== 1 + KEY_LENGTHS[keyType]) {
+    throw new InvalidKeyError(`invalid borsh public key (${bytes.length} bytes, tag ${bytes[0]})`);
+  }
+  return { keyType, data: bytes.slice(1) };
+}
+
+export function publicKeyLength(keyType: KeyType): number {
+  return KEY_LENGTHS[keyType];
+}
+
+export function signatureLength(keyType: KeyType): number {
+  return SIGNATURE_LENGTHS[keyType];
+}
+
+export function signatureToString(sig: Signature): string {
+  return `${KEY_NAMES[sig.keyType]}:${base58.encode(sig.data)}`;
+}
+
+/**
+ * nearcore `Signature::verify(data, public_key)`. ed25519 signs `message` directly; secp256k1 is
+ * ECDSA over the 32-byte message with recovery (r ‖ s ‖ v), the recovered key must match.
+ */
+export function verifySignature(sig: Signature, message: Uint8Array, pk: PublicKey): boolean {
+  if (sig.keyType !== pk.keyType) return false;
+  try {
+    if (pk.keyType === KeyType.ED25519) {
+      return ed25519.verify(sig.data, message, pk.data, { zip215: false });
+    }
+    if (pk.keyType === KeyType.SECP256K1) {
+      if (message.length !== 32 || sig.data.length !== 65) return false;
+      const v = sig.data[64]!;
+      if (v > 3) return false;
+      const recovered = new Uint8Array(65);
+      recovered[0] = v;
+      recovered.set(sig.data.subarray(0, 64), 1);
+      const pub = secp256k1.recoverPublicKey(recovered, message, { prehash: false });
+      const uncompressed = secp256k1.Point.fromBytes(pub).toBytes(false);
+      return bytesEqual(uncompressed.subarray(1), pk.data);
+    }
+  } catch {
+    return false;
+  }
+  return false; // ML-DSA verification is not implemented
+}
+
+/** A signing key pair; secret keys render as nearcore/near-api-js do (`ed25519:<base58 seed‖pub>`). */
+export class KeyPair {
+  readonly publicKey: PublicKey;
+  readonly #secret: Uint8Array;
+
+  private constructor(keyType: KeyType, secret: Uint8Array) {
+    this.#secret = secret;
+    if (keyType === KeyType.ED25519) {
+      this.publicKey = { keyType, data: ed25519.getPublicKey(secret) };
+    } else if (keyType === KeyType.SECP256K1) {
+      this.publicKey = { keyType, data: secp256k1.getPublicKey(secret, false).slice(1) };
+    } else {
+      throw new InvalidKeyError('only ed25519 and secp256k1 key pairs can sign');
+    }
+  }
+
+  static random(keyType: KeyType = KeyType.ED25519): KeyPair {
+    const secret = keyType === KeyType.SECP256K1 ? secp256k1.utils.randomSecretKey() : ed25519.utils.randomSecretKey();
+    return new KeyPair(keyType, secret);
+  }
+
+  /**
+   * nearcore `SecretKey::from_seed(ED25519, seed)`: the seed string, padded with spaces to 32 bytes,
+   * is the ed25519 secret (used for genesis test signers, e.g. `near`).
+   */
+  static fromSeed(seed: string): KeyPair {
+    const bytes = new Uint8Array(32).fill(0x20);
+    bytes.set(new TextEncoder().encode(seed).subarray(0, 32));
+    return new KeyPair(KeyType.ED25519, bytes);
+  }
+
+  /** Deterministic key for tests: ed25519 secret = sha256(label). */
+  static fromLabel(label: string): KeyPair {
+    return new KeyPair(KeyType.ED25519, sha256(new TextEncoder().encode(label)));
+  }
+
+  /** Parses `ed25519:<base58 of 64 bytes or 32-byte seed>` or `secp256k1:<base58 of 32 bytes>`. */
+  static fromString(text: string): KeyPair {
+    const [name, body] = text.split(':', 2);
+    if (!body) throw new InvalidKeyError('secret key must look like "ed25519:<base58>"');
+    const keyType = keyTypeFromName(name!);
+    const raw = base58.decode(body);
+    if (keyType === KeyType.ED25519 && (raw.length === 64 || raw.length === 32)) {
+      return new KeyPair(keyType, raw.slice(0, 32));
+    }
+    // near-api-js writes secp256k1 secrets as 32-byte secret ‖ 64-byte public key
+    if (keyType === KeyType.SECP256K1 && (raw.length === 32 || raw.length === 96)) {
+      return new KeyPair(keyType, raw.slice(0, 32));
+    }
+    throw new InvalidKeyError(`secret key of ${raw.length} bytes is not a valid ${name} key`);
+  }
+
+  get secretKey(): string {
+    if (this.publicKey.keyType === KeyType.ED25519) {
+      const full = new Uint8Array(64);
+      full.set(this.#secret);
+      full.set(this.publicKey.data, 32);
+      return `ed25519:${base58.encode(full)}`;
+    }
+    return `secp256k1:${base58.encode(this.#secret)}`;
+  }
+
+  get publicKeyString(): string {
+    return publicKeyToString(this.publicKey);
+  }
+
+  sign(message: Uint8Array): Signature {
+    if (this.publicKey.keyType === KeyType.ED25519) {
+      return { keyType: KeyType.ED25519, data: ed25519.sign(message, this.#secret) };
+    }
+    const recovered = secp256k1.sign(message, this.#secret, { prehash: false, format: 'recovered' });
+    const data = new Uint8Array(65);
+    data.set(recovered.subarray(1), 0);
+    data[64] = recovered[0]!;
+    return { keyType: KeyType.SECP256K1, data };
+  }
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

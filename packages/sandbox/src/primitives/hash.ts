@@ -1,0 +1,62 @@
+/**
+ * Id derivation (nearcore `core/primitives/src/utils.rs` `create_hash_upgradable`,
+ * `create_receipt_id_from_transaction`, `create_receipt_id_from_receipt_id`, `create_action_hash`,
+ * `create_data_id`, `create_random_seed`). From PV 77 (BlockHeightForReceiptId) every id is
+ * sha256(base ‖ block_height u64 LE ‖ salt u64 LE); both protocol versions this node runs are ≥ 77.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { base58, base64 } from '@scure/base';
+
+export type CryptoHash = Uint8Array;
+
+const U64_MAX = (1n << 64n) - 1n;
+
+export function hashUpgradable(base: CryptoHash, blockHeight: bigint, salt: bigint): CryptoHash {
+  const buf = new Uint8Array(base.length + 16);
+  buf.set(base, 0);
+  const view = new DataView(buf.buffer);
+  view.setBigUint64(base.length, blockHeight, true);
+  view.setBigUint64(base.length + 8, salt, true);
+  return sha256(buf);
+}
+
+export function receiptIdFromTransaction(txHash: CryptoHash, blockHeight: bigint): CryptoHash {
+  return hashUpgradable(txHash, blockHeight, 0n);
+}
+
+/** Receipt #index of the parent's `new_receipts` (data receipts and refunds counted). */
+export function receiptIdFromReceiptId(parentId: CryptoHash, blockHeight: bigint, index: number): CryptoHash {
+  return hashUpgradable(parentId, blockHeight, BigInt(index));
+}
+
+/** The hash of action #k of a receipt: salt u64::MAX − k. */
+export function actionHash(receiptId: CryptoHash, blockHeight: bigint, actionIndex: number): CryptoHash {
+  return hashUpgradable(receiptId, blockHeight, U64_MAX - BigInt(actionIndex));
+}
+
+/** Data id #n generated during one action (`RuntimeExt::generate_data_id`). */
+export function dataId(actionHashValue: CryptoHash, blockHeight: bigint, index: number): CryptoHash {
+  return hashUpgradable(actionHashValue, blockHeight, BigInt(index));
+}
+
+/** `create_random_seed`: sha256(action_hash ‖ block random value). */
+export function randomSeed(actionHashValue: CryptoHash, blockRandomValue: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(actionHashValue.length + blockRandomValue.length);
+  buf.set(actionHashValue);
+  buf.set(blockRandomValue, actionHashValue.length);
+  return sha256(buf);
+}
+
+export const hashToString = (h: CryptoHash): string => base58.encode(h);
+
+export function hashFromString(text: string): CryptoHash {
+  const bytes = base58.decode(text);
+  if (bytes.length !== 32) throw new Error(`${JSON.stringify(text)} is not a 32-byte base58 hash`);
+  return bytes;
+}
+
+export const toBase64 = (bytes: Uint8Array): string => base64.encode(bytes);
+export const fromBase64 = (text: string): Uint8Array => base64.decode(text);
+
+/** sha256 of nothing-at-all is not used for "no code": nearcore uses the all-zero hash. */
+export const EMPTY_HASH: CryptoHash = new Uint8Array(32);

@@ -1,0 +1,354 @@
+/**
+ * Transactions, actions and delegate actions with their borsh layouts (nearcore
+ * `core/primitives/src/transaction.rs`, `core/primitives/src/action/mod.rs`,
+ * `core/primitives/src/action/delegate.rs`). The same bytes near-api-js 5.x and 7.x produce
+ * (`@near-js/transactions` schema): Transaction V0 has no version prefix.
+ */
+import { deserialize, serialize, type Schema } from 'borsh';
+
+type StructType = Extract<Schema, { struct: unknown }>;
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { AccountId } from './account-id.js';
+import { KeyType, type PublicKey, type Signature } from './crypto.js';
+
+export type AccessKeyPermission =
+  | { type: 'FullAccess' }
+  | { type: 'FunctionCall'; allowance: bigint | null; receiverId: AccountId; methodNames: string[] };
+
+export interface AccessKey {
+  nonce: bigint;
+  permission: AccessKeyPermission;
+}
+
+export type GlobalContractIdentifier = { type: 'CodeHash'; hash: Uint8Array } | { type: 'AccountId'; accountId: AccountId };
+
+export type NonDelegateAction =
+  | { type: 'CreateAccount' }
+  | { type: 'DeployContract'; code: Uint8Array }
+  | { type: 'FunctionCall'; methodName: string; args: Uint8Array; gas: bigint; deposit: bigint }
+  | { type: 'Transfer'; deposit: bigint }
+  | { type: 'Stake'; stake: bigint; publicKey: PublicKey }
+  | { type: 'AddKey'; publicKey: PublicKey; accessKey: AccessKey }
+  | { type: 'DeleteKey'; publicKey: PublicKey }
+  | { type: 'DeleteAccount'; beneficiaryId: AccountId }
+  | { type: 'DeployGlobalContract'; code: Uint8Array; deployMode: 'CodeHash' | 'AccountId' }
+  | { type: 'UseGlobalContract'; contractIdentifier: GlobalContractIdentifier };
+
+export interface DelegateAction {
+  senderId: AccountId;
+  receiverId: AccountId;
+  actions: NonDelegateAction[];
+  nonce: bigint;
+  maxBlockHeight: bigint;
+  publicKey: PublicKey;
+}
+
+export interface SignedDelegateAction {
+  delegateAction: DelegateAction;
+  signature: Signature;
+}
+
+export type Action = NonDelegateAction | { type: 'Delegate'; signedDelegate: SignedDelegateAction };
+
+export interface Transaction {
+  signerId: AccountId;
+  publicKey: PublicKey;
+  nonce: bigint;
+  receiverId: AccountId;
+  blockHash: Uint8Array;
+  actions: Action[];
+}
+
+export interface SignedTransaction {
+  transaction: Transaction;
+  signature: Signature;
+}
+
+/** Raised when bytes are not a valid borsh encoding (nearcore answers such input with a parse error). */
+export class BorshDecodeError extends Error {
+  constructor(what: string, reason: string) {
+    super(`cannot decode ${what} from borsh: ${reason}`);
+    this.name = 'BorshDecodeError';
+  }
+}
+
+// --- borsh schemas (layout facts from nearcore; the `borsh` package does the work) ---
+
+const u8s = { array: { type: 'u8' } } as const;
+const fixed = (len: number) => ({ array: { type: 'u8', len } }) as const;
+
+const PUBLIC_KEY: Schema = {
+  enum: [{ struct: { ed25519: fixed(32) } }, { struct: { secp256k1: fixed(64) } }, { struct: { mldsa65: fixed(1952) } }],
+};
+const SIGNATURE: Schema = {
+  enum: [{ struct: { ed25519: fixed(64) } }, { struct: { secp256k1: fixed(65) } }, { struct: { mldsa65: fixed(3309) } }],
+};
+const ACCESS_KEY: Schema = {
+  struct: {
+    nonce: 'u64',
+    permission: {
+      enum: [
+        { struct: { functionCall: { struct: { allowance: { option: 'u128' }, receiverId: 'string', methodNames: { array: { type: 'string' } } } } } },
+        { struct: { fullAccess: { struct: {} } } },
+      ],
+    },
+  },
+};
+
+function actionVariants(delegate: StructType): StructType[] {
+  return [
+    { struct: { createAccount: { struct: {} } } },
+    { struct: { deployContract: { struct: { code: u8s } } } },
+    { struct: { functionCall: { struct: { methodName: 'string', args: u8s, gas: 'u64', deposit: 'u128' } } } },
+    { struct: { transfer: { struct: { deposit: 'u128' } } } },
+    { struct: { stake: { struct: { stake: 'u128', publicKey: PUBLIC_KEY } } } },
+    { struct: { addKey: { struct: { publicKey: PUBLIC_KEY, accessKey: ACCESS_KEY } } } },
+    { struct: { deleteKey: { struct: { publicKey: PUBLIC_KEY } } } },
+    { struct: { deleteAccount: { struct: { beneficiaryId: 'string' } } } },
+    delegate,
+    { struct: { deployGlobalContract: { struct: { code: u8s, deployMode: { enum: [{ struct: { codeHash: { struct: {} } } }, { struct: { accountId: { struct: {} } } }] } } } } },
+    { struct: { useGlobalContract: { struct: { contractIdentifier: { enum: [{ struct: { codeHash: fixed(32) } }, { struct: { accountId: 'string' } }] } } } } },
+  ];
+}
+
+/** Inside a DelegateAction tag 8 is not a valid action (NonDelegateAction); decoded as a marker and rejected. */
+const NON_DELEGATE_ACTION: Schema = { enum: actionVariants({ struct: { nestedDelegate: { struct: {} } } }) };
+const DELEGATE_ACTION: Schema = {
+  struct: {
+    senderId: 'string',
+    receiverId: 'string',
+    actions: { array: { type: NON_DELEGATE_ACTION } },
+    nonce: 'u64',
+    maxBlockHeight: 'u64',
+    publicKey: PUBLIC_KEY,
+  },
+};
+const SIGNED_DELEGATE_ACTION: Schema = { struct: { delegateAction: DELEGATE_ACTION, signature: SIGNATURE } };
+const ACTION: Schema = { enum: actionVariants({ struct: { signedDelegate: SIGNED_DELEGATE_ACTION } }) };
+const TRANSACTION: Schema = {
+  struct: {
+    signerId: 'string',
+    publicKey: PUBLIC_KEY,
+    nonce: 'u64',
+    receiverId: 'string',
+    blockHash: fixed(32),
+    actions: { array: { type: ACTION } },
+  },
+};
+const SIGNED_TRANSACTION: Schema = { struct: { transaction: TRANSACTION, signature: SIGNATURE } };
+
+// --- conversion between the borsh object shape and our types ---
+
+type Raw = Record<string, any>;
+const KEY_NAMES = ['ed25519', 'secp256k1', 'mldsa65'] as const;
+
+function keyToRaw(k: PublicKey | Signature): Raw {
+  return { [KEY_NAMES[k.keyType]]: k.data };
+}
+function keyFromRaw(raw: Raw): { keyType: KeyType; data: Uint8Array } {
+  const name = Object.keys(raw)[0] as (typeof KEY_NAMES)[number];
+  return { keyType: KEY_NAMES.indexOf(name) as KeyType, data: Uint8Array.from(raw[name]) };
+}
+
+function accessKeyToRaw(ak: AccessKey): Raw {
+  return {
+    nonce: ak.nonce,
+    permission:
+      ak.permission.type === 'FullAccess'
+        ? { fullAccess: {} }
+        : { functionCall: { allowance: ak.permission.allowance, receiverId: ak.permission.receiverId, methodNames: ak.permission.methodNames } },
+  };
+}
+function accessKeyFromRaw(raw: Raw): AccessKey {
+  const p = raw.permission;
+  return {
+    nonce: BigInt(raw.nonce),
+    permission: p.fullAccess
+      ? { type: 'FullAccess' }
+      : {
+          type: 'FunctionCall',
+          allowance: p.functionCall.allowance === null ? null : BigInt(p.functionCall.allowance),
+          receiverId: p.functionCall.receiverId,
+          methodNames: p.functionCall.methodNames,
+        },
+  };
+}
+
+function actionToRaw(a: Action): Raw {
+  switch (a.type) {
+    case 'CreateAccount': return { createAccount: {} };
+    case 'DeployContract': return { deployContract: { code: a.code } };
+    case 'FunctionCall': return { functionCall: { methodName: a.methodName, args: a.args, gas: a.gas, deposit: a.deposit } };
+    case 'Transfer': return { transfer: { deposit: a.deposit } };
+    case 'Stake': return { stake: { stake: a.stake, publicKey: keyToRaw(a.publicKey) } };
+    case 'AddKey': return { addKey: { publicKey: keyToRaw(a.publicKey), accessKey: accessKeyToRaw(a.accessKey) } };
+    case 'DeleteKey': return { deleteKey: { publicKey: keyToRaw(a.publicKey) } };
+    case 'DeleteAccount': return { deleteAccount: { beneficiaryId: a.beneficiaryId } };
+    case 'Delegate': return { signedDelegate: signedDelegateToRaw(a.signedDelegate) };
+    case 'DeployGlobalContract': return { deployGlobalContract: { code: a.code, deployMode: a.deployMode === 'CodeHash' ? { codeHash: {} } : { accountId: {} } } };
+    case 'UseGlobalContract': {
+      const id = a.contractIdentifier;
+      return { useGlobalContract: { contractIdentifier: id.type === 'CodeHash' ? { codeHash: id.hash } : { accountId: id.accountId } } };
+    }
+  }
+}
+
+function actionFromRaw(raw: Raw): Action {
+  const [name, v] = Object.entries(raw)[0]!;
+  switch (name) {
+    case 'createAccount': return { type: 'CreateAccount' };
+    case 'deployContract': return { type: 'DeployContract', code: Uint8Array.from(v.code) };
+    case 'functionCall': return { type: 'FunctionCall', methodName: v.methodName, args: Uint8Array.from(v.args), gas: BigInt(v.gas), deposit: BigInt(v.deposit) };
+    case 'transfer': return { type: 'Transfer', deposit: BigInt(v.deposit) };
+    case 'stake': return { type: 'Stake', stake: BigInt(v.stake), publicKey: keyFromRaw(v.publicKey) };
+    case 'addKey': return { type: 'AddKey', publicKey: keyFromRaw(v.publicKey), accessKey: accessKeyFromRaw(v.accessKey) };
+    case 'deleteKey': return { type: 'DeleteKey', publicKey: keyFromRaw(v.publicKey) };
+    case 'deleteAccount': return { type: 'DeleteAccount', beneficiaryId: v.beneficiaryId };
+    case 'signedDelegate': return { type: 'Delegate', signedDelegate: signedDelegateFromRaw(v) };
+    case 'deployGlobalContract': return { type: 'DeployGlobalContract', code: Uint8Array.from(v.code), deployMode: v.deployMode.codeHash ? 'CodeHash' : 'AccountId' };
+    case 'useGlobalContract': {
+      const id = v.contractIdentifier;
+      return { type: 'UseGlobalContract', contractIdentifier: id.codeHash ? { type: 'CodeHash', hash: Uint8Array.from(id.codeHash) } : { type: 'AccountId', accountId: id.accountId } };
+    }
+    case 'nestedDelegate':
+      throw new BorshDecodeError('DelegateAction', 'a delegate action cannot contain another Delegate action');
+  }
+  throw new BorshDecodeError('Action', `unknown action ${name}`);
+}
+
+function delegateToRaw(d: DelegateAction): Raw {
+  return { senderId: d.senderId, receiverId: d.receiverId, actions: d.actions.map(actionToRaw), nonce: d.nonce, maxBlockHeight: d.maxBlockHeight, publicKey: keyToRaw(d.publicKey) };
+}
+function delegateFromRaw(raw: Raw): DelegateAction {
+  return {
+    senderId: raw.senderId,
+    receiverId: raw.receiverId,
+    actions: raw.actions.map(actionFromRaw) as NonDelegateAction[],
+    nonce: BigInt(raw.nonce),
+    maxBlockHeight: BigInt(raw.maxBlockHeight),
+    publicKey: keyFromRaw(raw.publicKey),
+  };
+}
+function signedDelegateToRaw(s: SignedDelegateAction): Raw {
+  return { delegateAction: delegateToRaw(s.delegateAction), signature: keyToRaw(s.signature) };
+}
+function signedDelegateFromRaw(raw: Raw): SignedDelegateAction {
+  return { delegateAction: delegateFromRaw(raw.delegateAction), signature: keyFromRaw(raw.signature) };
+}
+
+function transactionToRaw(t: Transaction): Raw {
+  return { signerId: t.signerId, publicKey: keyToRaw(t.publicKey), nonce: t.nonce, receiverId: t.receiverId, blockHash: t.blockHash, actions: t.actions.map(actionToRaw) };
+}
+function transactionFromRaw(raw: Raw): Transaction {
+  return {
+    signerId: raw.signerId,
+    publicKey: keyFromRaw(raw.publicKey),
+    nonce: BigInt(raw.nonce),
+    receiverId: raw.receiverId,
+    blockHash: Uint8Array.from(raw.blockHash),
+    actions: raw.actions.map(actionFromRaw),
+  };
+}
+
+function decodeStrict<T>(what: string, schema: Schema, bytes: Uint8Array, convert: (raw: Raw) => T): T {
+  let raw: Raw;
+  try {
+    raw = deserialize(schema, bytes) as Raw;
+  } catch (e) {
+    throw new BorshDecodeError(what, (e as Error).message);
+  }
+  // nearcore's borsh rejects trailing input ("Not all bytes read"); the borsh package does not check.
+  const consumed = serialize(schema, raw).length;
+  if (consumed !== bytes.length) {
+    throw new BorshDecodeError(what, `Not all bytes read (${bytes.length - consumed} trailing bytes)`);
+  }
+  return convert(raw);
+}
+
+export function encodeTransaction(t: Transaction): Uint8Array {
+  return serialize(TRANSACTION, transactionToRaw(t));
+}
+
+export function encodeSignedTransaction(st: SignedTransaction): Uint8Array {
+  return serialize(SIGNED_TRANSACTION, { transaction: transactionToRaw(st.transaction), signature: keyToRaw(st.signature) });
+}
+
+/**
+ * Decodes a borsh SignedTransaction. Version detection as nearcore (`BorshDeserialize for
+ * Transaction`): byte 1 is 0 for V0 (u32 length prefix of an id ≤ 64); a leading 1 with a non-zero
+ * second byte is V1, which this node answers with `InvalidTransactionVersion` (see `isTransactionV1`).
+ */
+export function decodeSignedTransaction(bytes: Uint8Array): SignedTransaction {
+  if (bytes.length >= 2 && bytes[1] !== 0) {
+    throw new BorshDecodeError('SignedTransaction', bytes[0] === 1 ? 'TransactionV1 is not supported' : 'invalid transaction version tag');
+  }
+  return decodeStrict('SignedTransaction', SIGNED_TRANSACTION, bytes, (raw) => ({
+    transaction: transactionFromRaw(raw.transaction),
+    signature: keyFromRaw(raw.signature),
+  }));
+}
+
+export function isTransactionV1(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 1 && bytes[1] !== 0;
+}
+
+export function encodeDelegateAction(d: DelegateAction): Uint8Array {
+  return serialize(DELEGATE_ACTION, delegateToRaw(d));
+}
+
+export function encodeSignedDelegateAction(s: SignedDelegateAction): Uint8Array {
+  return serialize(SIGNED_DELEGATE_ACTION, signedDelegateToRaw(s));
+}
+
+export function decodeSignedDelegateAction(bytes: Uint8Array): SignedDelegateAction {
+  return decodeStrict('SignedDelegateAction', SIGNED_DELEGATE_ACTION, bytes, signedDelegateFromRaw);
+}
+
+export function encodeAccessKey(ak: AccessKey): Uint8Array {
+  return serialize(ACCESS_KEY, accessKeyToRaw(ak));
+}
+
+export function encodeAction(a: Action): Uint8Array {
+  return serialize(ACTION, actionToRaw(a));
+}
+
+export function decodeAccessKey(bytes: Uint8Array): AccessKey {
+  return decodeStrict('AccessKey', ACCESS_KEY, bytes, accessKeyFromRaw);
+}
+
+/** nearcore `Transaction::get_hash_and_size`: sha256 of borsh(Transaction), the signature excluded. */
+export function transactionHash(t: Transaction): Uint8Array {
+  return sha256(encodeTransaction(t));
+}
+
+/** NEP-461 prefix for on-chain signed messages: 2^30 + NEP number (366 for delegate actions). */
+export const DELEGATE_ACTION_PREFIX = 2 ** 30 + 366;
+
+/** nearcore `DelegateAction::get_nep461_hash`: sha256(u32 LE prefix ‖ borsh(DelegateAction)). */
+export function delegateActionHash(d: DelegateAction): Uint8Array {
+  const body = encodeDelegateAction(d);
+  const msg = new Uint8Array(4 + body.length);
+  new DataView(msg.buffer).setUint32(0, DELEGATE_ACTION_PREFIX, true);
+  msg.set(body, 4);
+  return sha256(msg);
+}
+
+/** The borsh length of an access key (storage accounting: nearcore `actions.rs` add/delete key). */
+export function accessKeyBorshLength(ak: AccessKey): number {
+  let n = 8 + 1;
+  if (ak.permission.type === 'FunctionCall') {
+    const p = ak.permission;
+    n += p.allowance === null ? 1 : 17;
+    n += 4 + new TextEncoder().encode(p.receiverId).length;
+    n += 4;
+    for (const m of p.methodNames) n += 4 + new TextEncoder().encode(m).length;
+  }
+  return n;
+}
+
+export function actionDeposit(a: Action): bigint {
+  if (a.type === 'FunctionCall' || a.type === 'Transfer') return a.deposit;
+  return 0n;
+}
+
+export { KeyType };

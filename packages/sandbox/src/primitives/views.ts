@@ -1,0 +1,141 @@
+/**
+ * RPC view shapes (nearcore `core/primitives/src/views.rs`): ActionView, SignedTransactionView,
+ * AccessKeyView, AccountView, ExecutionOutcomeView and friends.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { publicKeyToString, signatureToString, type PublicKey } from './crypto.js';
+import { hashToString, toBase64 } from './hash.js';
+import type { AccessKey, Action, SignedTransaction } from './transaction.js';
+import type { JsonValue, TxExecutionError } from './errors.js';
+
+export function accessKeyView(ak: AccessKey): { nonce: number; permission: JsonValue } {
+  const p = ak.permission;
+  return {
+    nonce: Number(ak.nonce),
+    permission:
+      p.type === 'FullAccess'
+        ? 'FullAccess'
+        : { FunctionCall: { allowance: p.allowance === null ? null : p.allowance.toString(), receiver_id: p.receiverId, method_names: p.methodNames } },
+  };
+}
+
+/** nearcore `ActionView` (DeployContract shows sha256 of the code, base64). */
+export function actionView(a: Action): JsonValue {
+  switch (a.type) {
+    case 'CreateAccount':
+      return 'CreateAccount';
+    case 'DeployContract':
+      return { DeployContract: { code: toBase64(sha256(a.code)) } };
+    case 'FunctionCall':
+      return { FunctionCall: { method_name: a.methodName, args: toBase64(a.args), gas: Number(a.gas), deposit: a.deposit.toString() } };
+    case 'Transfer':
+      return { Transfer: { deposit: a.deposit.toString() } };
+    case 'Stake':
+      return { Stake: { stake: a.stake.toString(), public_key: publicKeyToString(a.publicKey) } };
+    case 'AddKey':
+      return { AddKey: { public_key: publicKeyToString(a.publicKey), access_key: accessKeyView(a.accessKey) } };
+    case 'DeleteKey':
+      return { DeleteKey: { public_key: publicKeyToString(a.publicKey) } };
+    case 'DeleteAccount':
+      return { DeleteAccount: { beneficiary_id: a.beneficiaryId } };
+    case 'Delegate': {
+      const d = a.signedDelegate.delegateAction;
+      return {
+        Delegate: {
+          delegate_action: {
+            sender_id: d.senderId,
+            receiver_id: d.receiverId,
+            actions: d.actions.map(actionView),
+            nonce: Number(d.nonce),
+            max_block_height: Number(d.maxBlockHeight),
+            public_key: publicKeyToString(d.publicKey),
+          },
+          signature: signatureToString(a.signedDelegate.signature),
+        },
+      };
+    }
+    case 'DeployGlobalContract':
+      return a.deployMode === 'CodeHash'
+        ? { DeployGlobalContract: { code: toBase64(sha256(a.code)) } }
+        : { DeployGlobalContractByAccountId: { code: toBase64(sha256(a.code)) } };
+    case 'UseGlobalContract':
+      return a.contractIdentifier.type === 'CodeHash'
+        ? { UseGlobalContract: { code_hash: hashToString(a.contractIdentifier.hash) } }
+        : { UseGlobalContractByAccountId: { account_id: a.contractIdentifier.accountId } };
+  }
+}
+
+export interface SignedTransactionView {
+  signer_id: string;
+  public_key: string;
+  nonce: number;
+  receiver_id: string;
+  actions: JsonValue[];
+  priority_fee: number;
+  signature: string;
+  hash: string;
+}
+
+export function signedTransactionView(st: SignedTransaction, hash: Uint8Array): SignedTransactionView {
+  const t = st.transaction;
+  return {
+    signer_id: t.signerId,
+    public_key: publicKeyToString(t.publicKey),
+    nonce: Number(t.nonce),
+    receiver_id: t.receiverId,
+    actions: t.actions.map(actionView),
+    priority_fee: 0,
+    signature: signatureToString(st.signature),
+    hash: hashToString(hash),
+  };
+}
+
+export type ExecutionStatusView =
+  | 'Unknown'
+  | { Failure: TxExecutionError }
+  | { SuccessValue: string }
+  | { SuccessReceiptId: string };
+
+export interface GasProfileEntry {
+  cost_category: 'ACTION_COST' | 'WASM_HOST_COST';
+  cost: string;
+  gas_used: string;
+}
+
+export interface ExecutionOutcomeView {
+  logs: string[];
+  receipt_ids: string[];
+  gas_burnt: number;
+  tokens_burnt: string;
+  executor_id: string;
+  status: ExecutionStatusView;
+  metadata: { version: number; gas_profile: GasProfileEntry[] | null };
+}
+
+export interface ExecutionOutcomeWithIdView {
+  proof: JsonValue[];
+  block_hash: string;
+  id: string;
+  outcome: ExecutionOutcomeView;
+}
+
+export type FinalExecutionStatus = 'NotStarted' | 'Started' | { Failure: TxExecutionError } | { SuccessValue: string };
+
+export interface FinalExecutionOutcomeView {
+  status: FinalExecutionStatus;
+  transaction: SignedTransactionView;
+  transaction_outcome: ExecutionOutcomeWithIdView;
+  receipts_outcome: ExecutionOutcomeWithIdView[];
+}
+
+export interface AccountView {
+  amount: string;
+  locked: string;
+  code_hash: string;
+  storage_usage: number;
+  storage_paid_at: number;
+}
+
+export function publicKeyView(pk: PublicKey): string {
+  return publicKeyToString(pk);
+}

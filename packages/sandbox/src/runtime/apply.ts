@@ -1,0 +1,680 @@
+/**
+ * Receipt execution (nearcore `runtime/runtime/src/lib.rs` `process_receipt`, `apply_action_receipt`,
+ * `generate_refund_receipts`; `runtime/runtime/src/actions.rs`). One `ReceiptExecutor` applies the
+ * receipts of one block (chunk) against the state.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { RuntimeConfig } from '../parameters/types.js';
+import {
+  accountType,
+  isSubAccountOf,
+  isTopLevelAccountId,
+  SYSTEM_ACCOUNT_ID,
+} from '../primitives/account-id.js';
+import { publicKeyBorsh, publicKeyFromBorsh, publicKeyToString, verifySignature, type PublicKey } from '../primitives/crypto.js';
+import type { ActionError, ActionErrorKind, JsonValue } from '../primitives/errors.js';
+import {
+  actionHash as deriveActionHash,
+  dataId as deriveDataId,
+  hashToString,
+  randomSeed,
+  receiptIdFromReceiptId,
+  toBase64,
+} from '../primitives/hash.js';
+import {
+  accessKeyBorshLength,
+  delegateActionHash,
+  type AccessKey,
+  type Action,
+  type NonDelegateAction,
+} from '../primitives/transaction.js';
+import type { ExecutionOutcomeView, GasProfileEntry } from '../primitives/views.js';
+import type { External, PromiseResult, ReceiptAction, RunFunctionCall, VMOutcome } from '../vm/types.js';
+import { execFee, totalDeposit, totalPrepaidExecFees, totalPrepaidGas, totalPrepaidSendFees } from './fees.js';
+import { balanceRefund, gasRefund, isActionLike, type ActionReceipt, type PendingReceipt, type Receipt } from './receipt.js';
+import { hasCode, NO_CODE_HASH, type Account, type State } from './state.js';
+import { ACCESS_KEY_NONCE_RANGE_MULTIPLIER, functionCallKeyError, storageStakeShortfall } from './verifier.js';
+
+/** nearcore `MAX_ACCOUNT_DELETION_STORAGE_USAGE`. */
+const MAX_ACCOUNT_DELETION_STORAGE_USAGE = 10_000n;
+
+export type RunFunctionCallFn = (req: RunFunctionCall) => VMOutcome;
+
+/** What a block gives the runtime (nearcore `ApplyState`). */
+export interface ApplyContext {
+  config: RuntimeConfig;
+  blockHeight: bigint;
+  blockHash: Uint8Array;
+  blockTimestamp: bigint;
+  epochHeight: bigint;
+  gasPrice: bigint;
+  randomValue: Uint8Array;
+  runFunctionCall: RunFunctionCallFn | null;
+  validatorStake(accountId: string): bigint | undefined;
+  validatorTotalStake(): bigint;
+}
+
+export interface ReceiptOutcome {
+  receiptId: Uint8Array;
+  outcome: ExecutionOutcomeView;
+  /** Tokens that left circulation: tokens_burnt minus the contract reward, plus burnt deposits. */
+  supplyDelta: bigint;
+}
+
+type ReturnData = { kind: 'None' } | { kind: 'Value'; value: Uint8Array } | { kind: 'ReceiptIndex'; index: number };
+
+interface ActionResult {
+  gasBurnt: bigint;
+  gasUsed: bigint;
+  gasBurntForFunctionCall: bigint;
+  logs: string[];
+  newReceipts: PendingReceipt[];
+  returnData: ReturnData;
+  error: ActionError | null;
+  yieldTimeouts: Array<{ dataId: Uint8Array }>;
+  profile: Map<string, { category: GasProfileEntry['cost_category']; gas: bigint }>;
+  createdAccount: boolean;
+}
+
+const dataKey = (accountId: string, dataId: Uint8Array) => `${accountId}/${bytesToHex(dataId)}`;
+
+/** VM promise actions → runtime actions (public keys arrive borsh-encoded). */
+function toAction(a: ReceiptAction): NonDelegateAction {
+  switch (a.kind) {
+    case 'CreateAccount':
+      return { type: 'CreateAccount' };
+    case 'DeployContract':
+      return { type: 'DeployContract', code: a.code };
+    case 'FunctionCall':
+      return { type: 'FunctionCall', methodName: a.methodName, args: a.args, gas: a.gas, deposit: a.deposit };
+    case 'Transfer':
+      return { type: 'Transfer', deposit: a.deposit };
+    case 'Stake':
+      return { type: 'Stake', stake: a.stake, publicKey: publicKeyFromBorsh(a.publicKey) };
+    case 'AddKey':
+      return {
+        type: 'AddKey',
+        publicKey: publicKeyFromBorsh(a.publicKey),
+        accessKey: {
+          nonce: a.nonce,
+          permission:
+            a.permission.kind === 'FullAccess'
+              ? { type: 'FullAccess' }
+              : { type: 'FunctionCall', allowance: a.permission.allowance, receiverId: a.permission.receiverId, methodNames: a.permission.methodNames },
+        },
+      };
+    case 'DeleteKey':
+      return { type: 'DeleteKey', publicKey: publicKeyFromBorsh(a.publicKey) };
+    case 'DeleteAccount':
+      return { type: 'DeleteAccount', beneficiaryId: a.beneficiaryId };
+  }
+}
+
+const profileName = (name: string) =>
+  name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toUpperCase();
+
+const ACTION_PROFILE_NAMES: Partial<Record<Action['type'], string>> = {
+  CreateAccount: 'CREATE_ACCOUNT',
+  DeployContract: 'DEPLOY_CONTRACT_BASE',
+  FunctionCall: 'FUNCTION_CALL_BASE',
+  Transfer: 'TRANSFER',
+  Stake: 'STAKE',
+  AddKey: 'ADD_FULL_ACCESS_KEY',
+  DeleteKey: 'DELETE_KEY',
+  DeleteAccount: 'DELETE_ACCOUNT',
+  Delegate: 'DELEGATE',
+};
+
+/** Applies receipts for one block and reports outcomes; new receipts go to `outgoing`. */
+export class ReceiptExecutor {
+  readonly outcomes: ReceiptOutcome[] = [];
+  /** Receipts for the next block (nearcore: outgoing receipts to this shard). */
+  readonly outgoing: Receipt[] = [];
+  /** Every receipt seen, by id hex (for `EXPERIMENTAL_receipt`). */
+  readonly seen: Receipt[] = [];
+
+  constructor(
+    private readonly state: State,
+    private readonly ctx: ApplyContext,
+  ) {}
+
+  /** nearcore `process_receipt`: data bookkeeping, postponing, then execution. */
+  processReceipt(receipt: Receipt): void {
+    const state = this.state;
+    this.seen.push(receipt);
+    const body = receipt.body;
+    switch (body.type) {
+      case 'Data': {
+        state.receivedData.set(dataKey(receipt.receiverId, body.dataId), body.data);
+        const waiting = state.postponedReceiptIds.get(dataKey(receipt.receiverId, body.dataId));
+        if (waiting !== undefined) {
+          state.postponedReceiptIds.delete(dataKey(receipt.receiverId, body.dataId));
+          const entry = state.postponedReceipts.get(waiting)!;
+          if (entry.pending <= 1) {
+            state.postponedReceipts.delete(waiting);
+            state.commit();
+            this.executeActionReceipt(entry.receipt);
+          } else {
+            state.postponedReceipts.set(waiting, { ...entry, pending: entry.pending - 1 });
+          }
+        }
+        state.commit();
+        return;
+      }
+      case 'PromiseResume': {
+        const key = dataKey(receipt.receiverId, body.dataId);
+        const yielded = state.yieldReceipts.get(key);
+        if (!yielded) return; // already resumed or timed out: dropped with no outcome
+        state.yieldReceipts.delete(key);
+        state.receivedData.set(key, body.data);
+        state.commit();
+        this.executeActionReceipt(yielded);
+        return;
+      }
+      case 'PromiseYield': {
+        state.yieldReceipts.set(dataKey(receipt.receiverId, body.action.inputDataIds[0]!), receipt);
+        state.commit();
+        return;
+      }
+      case 'Action': {
+        let pending = 0;
+        for (const id of body.action.inputDataIds) {
+          const key = dataKey(receipt.receiverId, id);
+          if (!state.receivedData.has(key)) {
+            state.postponedReceiptIds.set(key, bytesToHex(receipt.receiptId));
+            pending++;
+          }
+        }
+        if (pending > 0) {
+          state.postponedReceipts.set(bytesToHex(receipt.receiptId), { receipt, pending });
+          state.commit();
+          return;
+        }
+        state.commit();
+        this.executeActionReceipt(receipt);
+        return;
+      }
+    }
+  }
+
+  /** nearcore `resolve_promise_yield_timeouts`: expired pending yields get a `PromiseResume` with no data. */
+  resolveYieldTimeouts(): void {
+    const state = this.state;
+    let index = 0;
+    for (const [key, t] of [...state.yieldTimeouts.map]) {
+      if (t.expiresAt > this.ctx.blockHeight) continue;
+      state.yieldTimeouts.delete(key);
+      if (!state.yieldReceipts.has(dataKey(t.accountId, t.dataId))) continue;
+      const receiptId = receiptIdFromReceiptId(t.dataId, this.ctx.blockHeight, index++);
+      this.outgoing.push({
+        predecessorId: t.accountId,
+        receiverId: t.accountId,
+        receiptId,
+        body: { type: 'PromiseResume', dataId: t.dataId, data: null },
+      });
+    }
+    state.commit();
+  }
+
+  private executeActionReceipt(receipt: Receipt): void {
+    const { state, ctx } = this;
+    const { config } = ctx;
+    const action = (receipt.body as { action: ActionReceipt }).action;
+    const isRefund = receipt.predecessorId === SYSTEM_ACCOUNT_ID;
+
+    // Input data is consumed before the receipt runs and stays consumed even if it fails.
+    const promiseResults: PromiseResult[] = action.inputDataIds.map((id) => {
+      const key = dataKey(receipt.receiverId, id);
+      const data = state.receivedData.get(key);
+      state.receivedData.delete(key);
+      return data === null || data === undefined ? { kind: 'Failed' } : { kind: 'Successful', value: data };
+    });
+    state.commit();
+
+    const result: ActionResult = {
+      gasBurnt: config.actionFees.newActionReceipt.execution,
+      gasUsed: config.actionFees.newActionReceipt.execution,
+      gasBurntForFunctionCall: 0n,
+      logs: [],
+      newReceipts: [],
+      returnData: { kind: 'None' },
+      error: null,
+      yieldTimeouts: [],
+      profile: new Map(),
+      createdAccount: false,
+    };
+    let actorId = receipt.predecessorId;
+    for (let k = 0; k < action.actions.length; k++) {
+      const a = action.actions[k]!;
+      const ah = deriveActionHash(receipt.receiptId, ctx.blockHeight, k);
+      const fee = execFee(config, a, receipt.receiverId);
+      result.gasBurnt += fee;
+      result.gasUsed += fee;
+      this.addProfile(result, 'ACTION_COST', ACTION_PROFILE_NAMES[a.type] ?? a.type, fee);
+      const isLast = k === action.actions.length - 1;
+      const out = this.applyAction(receipt, action, a, k, ah, actorId, isRefund, promiseResults, isLast ? action.outputDataReceivers.map((d) => d.receiverId) : [], result);
+      if (out.error !== null) {
+        result.error = { index: k, kind: out.error };
+        result.newReceipts = [];
+        result.yieldTimeouts = [];
+        break;
+      }
+      actorId = out.actorId;
+    }
+
+    // Storage stake of the receiver after all actions (index null).
+    if (!result.error) {
+      const account = state.getAccount(receipt.receiverId);
+      if (account) {
+        const shortfall = storageStakeShortfall(config, account);
+        if (shortfall > 0n) {
+          result.error = { index: null, kind: { LackBalanceForState: { account_id: receipt.receiverId, amount: shortfall.toString() } } };
+          result.newReceipts = [];
+          result.yieldTimeouts = [];
+        }
+      }
+    }
+
+    // Refunds (lib.rs generate_refund_receipts), not for receipts from `system`.
+    const failed = result.error !== null;
+    let tokensBurnt = 0n;
+    let burntDeposit = 0n;
+    let receiverDeleted = false;
+    if (!isRefund) {
+      const prepaidGas = totalPrepaidGas(action.actions) + totalPrepaidSendFees(config, action.actions);
+      const prepaidExecGas = totalPrepaidExecFees(config, action.actions, receipt.receiverId) + config.actionFees.newActionReceipt.execution;
+      const spent = failed ? result.gasBurnt : result.gasUsed;
+      const grossGas = prepaidGas + prepaidExecGas - spent;
+      const depositRefund = failed ? totalDeposit(action.actions) : 0n;
+      const burnPrice = ctx.gasPrice;
+      let gasRefundAmount = action.gasPrice * grossGas;
+      let deficit = 0n;
+      if (config.refundGasPriceChanges || config.minGasPurchasePrice > 0n) {
+        // PV ≤ 77 refunds the pessimistic-price surplus; PV ≥ 85 refunds purchase price minus burn price.
+        if (action.gasPrice >= burnPrice) gasRefundAmount += (action.gasPrice - burnPrice) * result.gasBurnt;
+        else deficit = (burnPrice - action.gasPrice) * result.gasBurnt;
+      }
+      if (config.accountCreationCharge > 0n && result.createdAccount && !failed) {
+        // PV ≥ 85 (AccountCostIncrease): the account-creation charge is withheld from the refund.
+        const charge = config.accountCreationCharge - burnPrice * config.actionFees.createAccount.execution;
+        const withheld = charge > 0n ? (charge < gasRefundAmount ? charge : gasRefundAmount) : 0n;
+        gasRefundAmount -= withheld;
+        tokensBurnt += withheld;
+      }
+      tokensBurnt += burnPrice * result.gasBurnt - deficit;
+      if (gasRefundAmount < 0n) gasRefundAmount = 0n;
+      if (depositRefund > 0n) result.newReceipts.push(balanceRefund(receipt.predecessorId, depositRefund));
+      if (gasRefundAmount > 0n) result.newReceipts.push(gasRefund(action.signerId, gasRefundAmount, action.signerPublicKey));
+    } else if (failed) {
+      // A failed refund burns its deposit (lib.rs: other_burnt_amount).
+      burntDeposit = totalDeposit(action.actions);
+    }
+
+    if (failed) state.rollback();
+    else state.commit();
+    receiverDeleted = !state.getAccount(receipt.receiverId);
+
+    // Contract reward: 30% of the VM gas, paid even when the receipt failed, if the receiver exists.
+    let reward = 0n;
+    if (!receiverDeleted && result.gasBurntForFunctionCall > 0n) {
+      const { numerator, denominator } = config.burntGasReward;
+      const rewardGas = (result.gasBurntForFunctionCall * numerator) / denominator;
+      const price = config.protocolVersion >= 78 && config.minGasPurchasePrice === 0n ? action.gasPrice : ctx.gasPrice;
+      reward = rewardGas * price;
+      const acc = state.getAccount(receipt.receiverId)!;
+      state.setAccount(receipt.receiverId, { ...acc, amount: acc.amount + reward });
+      state.commit();
+    }
+
+    for (const y of result.yieldTimeouts) {
+      state.yieldTimeouts.set(dataKey(receipt.receiverId, y.dataId), {
+        accountId: receipt.receiverId,
+        dataId: y.dataId,
+        expiresAt: ctx.blockHeight + BigInt(config.wasm.yieldTimeoutLengthInBlocks),
+      });
+    }
+    state.commit();
+
+    // Output data (lib.rs): forward receivers to the returned promise, or send data receipts.
+    if (action.outputDataReceivers.length > 0) {
+      if (!failed && result.returnData.kind === 'ReceiptIndex') {
+        const target = result.newReceipts[result.returnData.index]!;
+        const tb = target.body as { action: ActionReceipt };
+        tb.action = { ...tb.action, outputDataReceivers: [...tb.action.outputDataReceivers, ...action.outputDataReceivers] };
+      } else {
+        const data = failed ? null : result.returnData.kind === 'Value' ? result.returnData.value : new Uint8Array();
+        for (const r of action.outputDataReceivers) {
+          result.newReceipts.push({ predecessorId: receipt.receiverId, receiverId: r.receiverId, body: { type: 'Data', dataId: r.dataId, data } });
+        }
+      }
+    }
+
+    const receiptIds: string[] = [];
+    const created: Receipt[] = result.newReceipts.map((r, i) => ({ ...r, receiptId: receiptIdFromReceiptId(receipt.receiptId, ctx.blockHeight, i) }));
+    for (const r of created) {
+      if (isActionLike(r)) receiptIds.push(hashToString(r.receiptId));
+      this.outgoing.push(r);
+    }
+
+    let status: ExecutionOutcomeView['status'];
+    if (result.error) status = { Failure: { ActionError: result.error } };
+    else if (result.returnData.kind === 'ReceiptIndex') status = { SuccessReceiptId: hashToString(created[result.returnData.index]!.receiptId) };
+    else if (result.returnData.kind === 'Value') status = { SuccessValue: toBase64(result.returnData.value) };
+    else status = { SuccessValue: '' };
+
+    const gasProfile: GasProfileEntry[] = [...result.profile.entries()]
+      .filter(([, v]) => v.gas > 0n)
+      .map(([cost, v]) => ({ cost_category: v.category, cost, gas_used: v.gas.toString() }))
+      .sort((a, b) => (a.cost_category === b.cost_category ? (a.cost < b.cost ? -1 : a.cost > b.cost ? 1 : 0) : a.cost_category < b.cost_category ? -1 : 1));
+
+    this.outcomes.push({
+      receiptId: receipt.receiptId,
+      supplyDelta: tokensBurnt - reward + burntDeposit,
+      outcome: {
+        logs: result.logs,
+        receipt_ids: receiptIds,
+        gas_burnt: Number(result.gasBurnt),
+        tokens_burnt: (isRefund ? 0n : tokensBurnt).toString(),
+        executor_id: receipt.receiverId,
+        status,
+        metadata: { version: 3, gas_profile: gasProfile },
+      },
+    });
+  }
+
+  private addProfile(result: ActionResult, category: GasProfileEntry['cost_category'], name: string, gas: bigint): void {
+    const cur = result.profile.get(name);
+    result.profile.set(name, { category, gas: (cur?.gas ?? 0n) + gas });
+  }
+
+  /** Existence check, permission check, then the action (actions.rs). Returns the error kind or the new actor. */
+  private applyAction(
+    receipt: Receipt,
+    actionReceipt: ActionReceipt,
+    a: Action,
+    index: number,
+    actionHashValue: Uint8Array,
+    actorId: string,
+    isRefund: boolean,
+    promiseResults: PromiseResult[],
+    outputDataReceivers: string[],
+    result: ActionResult,
+  ): { error: ActionErrorKind | null; actorId: string } {
+    const { state, ctx } = this;
+    const { config } = ctx;
+    const accountId = receipt.receiverId;
+    const account = state.getAccount(accountId);
+    const fail = (kind: ActionErrorKind) => ({ error: kind, actorId });
+
+    // check_account_existence
+    const implicit = accountType(accountId) !== 'NamedAccount';
+    if (a.type === 'CreateAccount') {
+      if (account) return fail({ AccountAlreadyExists: { account_id: accountId } });
+      if (implicit) return fail({ OnlyImplicitAccountCreationAllowed: { account_id: accountId } });
+    } else if (a.type === 'Transfer') {
+      if (!account && !(implicit && actionReceipt.actions.length === 1 && !isRefund)) {
+        return fail({ AccountDoesNotExist: { account_id: accountId } });
+      }
+    } else if (!account) {
+      return fail({ AccountDoesNotExist: { account_id: accountId } });
+    }
+
+    // check_actor_permissions
+    if (a.type === 'DeployContract' || a.type === 'Stake' || a.type === 'AddKey' || a.type === 'DeleteKey' || a.type === 'DeleteAccount') {
+      if (actorId !== accountId) return fail({ ActorNoPermission: { account_id: accountId, actor_id: actorId } });
+      if (a.type === 'DeleteAccount' && account!.locked !== 0n) return fail({ DeleteAccountStaking: { account_id: accountId } });
+    }
+
+    switch (a.type) {
+      case 'CreateAccount': {
+        const pred = receipt.predecessorId;
+        if (isTopLevelAccountId(accountId)) {
+          if (accountId.length < config.minAllowedTopLevelAccountLength && pred !== config.registrarAccountId) {
+            return fail({ CreateAccountOnlyByRegistrar: { account_id: accountId, registrar_account_id: config.registrarAccountId, predecessor_id: pred } });
+          }
+        } else if (!isSubAccountOf(accountId, pred)) {
+          return fail({ CreateAccountNotAllowed: { account_id: accountId, predecessor_id: pred } });
+        }
+        state.setAccount(accountId, { amount: 0n, locked: 0n, codeHash: NO_CODE_HASH, storageUsage: config.storageNumBytesAccount });
+        result.createdAccount = true;
+        return { error: null, actorId: accountId };
+      }
+      case 'Transfer': {
+        if (account) {
+          state.setAccount(accountId, { ...account, amount: account.amount + a.deposit });
+          if (isRefund && actionReceipt.signerId === accountId) this.tryRefundAllowance(accountId, actionReceipt.signerPublicKey, a.deposit);
+          return { error: null, actorId };
+        }
+        return { error: null, actorId: this.createImplicitAccount(accountId, a.deposit, result) };
+      }
+      case 'DeployContract': {
+        const prevCode = state.code.get(accountId);
+        const usage = account!.storageUsage - BigInt(prevCode?.length ?? 0) + BigInt(a.code.length);
+        state.code.set(accountId, a.code);
+        state.setAccount(accountId, { ...account!, codeHash: sha256(a.code), storageUsage: usage });
+        return { error: null, actorId };
+      }
+      case 'FunctionCall':
+        return { error: this.functionCall(receipt, actionReceipt, a, account!, actionHashValue, promiseResults, outputDataReceivers, result), actorId };
+      case 'Stake': {
+        const acc = account!;
+        const increment = a.stake > acc.locked ? a.stake - acc.locked : 0n;
+        if (acc.amount < increment) {
+          return fail({ TriesToStake: { account_id: accountId, stake: a.stake.toString(), locked: acc.locked.toString(), balance: acc.amount.toString() } });
+        }
+        if (acc.locked === 0n && a.stake === 0n) return fail({ TriesToUnstake: { account_id: accountId } });
+        // Validator proposals take effect at epoch boundaries in nearcore; this node locks at once and
+        // returns unstaked balance immediately (one validator, no epochs of rewards).
+        state.setAccount(accountId, { ...acc, amount: acc.amount - increment + (a.stake < acc.locked ? acc.locked - a.stake : 0n), locked: a.stake });
+        return { error: null, actorId };
+      }
+      case 'AddKey': {
+        if (state.getAccessKey(accountId, a.publicKey)) {
+          return fail({ AddKeyAlreadyExists: { account_id: accountId, public_key: publicKeyToString(a.publicKey) } });
+        }
+        const nonce = (ctx.blockHeight - 1n) * ACCESS_KEY_NONCE_RANGE_MULTIPLIER;
+        state.setAccessKey(accountId, a.publicKey, { nonce, permission: a.accessKey.permission });
+        const bytes = BigInt(publicKeyBorsh(a.publicKey).length + accessKeyBorshLength(a.accessKey)) + config.storageNumExtraBytesRecord;
+        state.setAccount(accountId, { ...account!, storageUsage: account!.storageUsage + bytes });
+        return { error: null, actorId };
+      }
+      case 'DeleteKey': {
+        const existing = state.getAccessKey(accountId, a.publicKey);
+        if (!existing) return fail({ DeleteKeyDoesNotExist: { account_id: accountId, public_key: publicKeyToString(a.publicKey) } });
+        state.removeAccessKey(accountId, a.publicKey);
+        const bytes = BigInt(publicKeyBorsh(a.publicKey).length + accessKeyBorshLength(existing)) + config.storageNumExtraBytesRecord;
+        const usage = account!.storageUsage > bytes ? account!.storageUsage - bytes : 0n;
+        state.setAccount(accountId, { ...account!, storageUsage: usage });
+        return { error: null, actorId };
+      }
+      case 'DeleteAccount': {
+        const codeLen = BigInt(state.code.get(accountId)?.length ?? 0);
+        if (account!.storageUsage - codeLen > MAX_ACCOUNT_DELETION_STORAGE_USAGE) {
+          return fail({ DeleteAccountWithLargeState: { account_id: accountId } });
+        }
+        if (account!.amount > 0n) result.newReceipts.push(balanceRefund(a.beneficiaryId, account!.amount));
+        state.removeAccount(accountId);
+        return { error: null, actorId: receipt.predecessorId };
+      }
+      case 'Delegate':
+        return { error: this.delegate(receipt, actionReceipt, a.signedDelegate, result), actorId };
+      case 'DeployGlobalContract':
+      case 'UseGlobalContract':
+        return fail({ UnsupportedProtocolFeature: { protocol_feature: 'GlobalContracts', version: config.protocolVersion } });
+    }
+  }
+
+  /** Transfer to a missing implicit account creates it (actions.rs `action_implicit_account_creation_transfer`). */
+  private createImplicitAccount(accountId: string, deposit: bigint, result: ActionResult): string {
+    const { state, ctx } = this;
+    const { config } = ctx;
+    if (accountType(accountId) === 'NearImplicitAccount') {
+      const publicKey: PublicKey = { keyType: 0, data: Uint8Array.from(Buffer.from(accountId, 'hex')) };
+      const accessKey: AccessKey = { nonce: (ctx.blockHeight - 1n) * ACCESS_KEY_NONCE_RANGE_MULTIPLIER, permission: { type: 'FullAccess' } };
+      state.setAccessKey(accountId, publicKey, accessKey);
+      const usage = config.storageNumBytesAccount + BigInt(publicKeyBorsh(publicKey).length + accessKeyBorshLength(accessKey)) + config.storageNumExtraBytesRecord;
+      state.setAccount(accountId, { amount: deposit, locked: 0n, codeHash: NO_CODE_HASH, storageUsage: usage });
+    } else {
+      // ETH-implicit: nearcore deploys the wallet-contract magic bytes; this node creates a keyless account.
+      state.setAccount(accountId, { amount: deposit, locked: 0n, codeHash: NO_CODE_HASH, storageUsage: config.storageNumBytesAccount });
+    }
+    result.createdAccount = true;
+    return accountId;
+  }
+
+  /** `try_refund_allowance`: a gas refund tops up the signer key's allowance (saturating). */
+  private tryRefundAllowance(accountId: string, pk: PublicKey, amount: bigint): void {
+    const ak = this.state.getAccessKey(accountId, pk);
+    if (!ak || ak.permission.type !== 'FunctionCall' || ak.permission.allowance === null) return;
+    const U128_MAX = (1n << 128n) - 1n;
+    const next = ak.permission.allowance + amount;
+    this.state.setAccessKey(accountId, pk, { ...ak, permission: { ...ak.permission, allowance: next > U128_MAX ? U128_MAX : next } });
+  }
+
+  private functionCall(
+    receipt: Receipt,
+    actionReceipt: ActionReceipt,
+    a: Extract<Action, { type: 'FunctionCall' }>,
+    account: Account,
+    actionHashValue: Uint8Array,
+    promiseResults: PromiseResult[],
+    outputDataReceivers: string[],
+    result: ActionResult,
+  ): ActionErrorKind | null {
+    const { state, ctx } = this;
+    const accountId = receipt.receiverId;
+    const code = state.code.get(accountId);
+    if (!code || !hasCode(account)) {
+      return { FunctionCallError: { CompilationError: { CodeDoesNotExist: { account_id: accountId } } } };
+    }
+    if (!ctx.runFunctionCall) {
+      throw new Error('the contract VM (src/vm/index.ts runFunctionCall) is not available in this build');
+    }
+    let dataCount = 0;
+    const nextDataId = () => deriveDataId(actionHashValue, ctx.blockHeight, dataCount++);
+    const resumes: PendingReceipt[] = [];
+    const external: External = {
+      storageGet: (key) => state.getData(accountId, key),
+      storageSet: (key, value) => state.setData(accountId, key, value),
+      storageRemove: (key) => state.removeData(accountId, key),
+      storageHasKey: (key) => state.getData(accountId, key) !== undefined,
+      validatorStake: (id) => ctx.validatorStake(id),
+      validatorTotalStake: () => ctx.validatorTotalStake(),
+      generateDataId: nextDataId,
+      submitYieldResume: (dataIdValue, payload) => {
+        if (!state.yieldReceipts.has(dataKey(accountId, dataIdValue))) return false;
+        resumes.push({ predecessorId: accountId, receiverId: accountId, body: { type: 'PromiseResume', dataId: dataIdValue, data: payload } });
+        return true;
+      },
+    };
+    const vm = ctx.runFunctionCall({
+      code,
+      codeHash: account.codeHash,
+      methodName: a.methodName,
+      protocolVersion: ctx.config.protocolVersion,
+      external,
+      context: {
+        currentAccountId: accountId,
+        signerAccountId: actionReceipt.signerId,
+        signerAccountPk: publicKeyBorsh(actionReceipt.signerPublicKey),
+        predecessorAccountId: receipt.predecessorId,
+        input: a.args,
+        promiseResults,
+        blockHeight: ctx.blockHeight,
+        blockTimestamp: ctx.blockTimestamp,
+        epochHeight: ctx.epochHeight,
+        accountBalance: account.amount,
+        accountLockedBalance: account.locked,
+        storageUsage: account.storageUsage,
+        attachedDeposit: a.deposit,
+        prepaidGas: a.gas,
+        randomSeed: randomSeed(actionHashValue, ctx.randomValue),
+        isView: false,
+        outputDataReceivers,
+      },
+    });
+    result.gasBurnt += vm.burntGas;
+    result.gasBurntForFunctionCall += vm.burntGas;
+    result.gasUsed += vm.usedGas;
+    result.logs.push(...vm.logs);
+    for (const [name, gas] of Object.entries(vm.profile)) {
+      this.addProfile(result, 'WASM_HOST_COST', profileName(name), gas);
+    }
+    if (vm.aborted) return { FunctionCallError: vm.aborted as JsonValue };
+
+    const current = state.getAccount(accountId)!;
+    state.setAccount(accountId, { ...current, amount: vm.balance, storageUsage: vm.storageUsage });
+
+    // Promises → receipts. Dependencies get data ids in creation order (ReceiptManager::create_action_receipt).
+    const base = result.newReceipts.length;
+    const made: PendingReceipt[] = vm.receipts.map((p) => {
+      const actionBody: ActionReceipt = {
+        signerId: actionReceipt.signerId,
+        signerPublicKey: actionReceipt.signerPublicKey,
+        gasPrice: actionReceipt.gasPrice,
+        outputDataReceivers: [],
+        inputDataIds: p.yieldDataId ? [p.yieldDataId] : [],
+        actions: p.actions.map(toAction),
+      };
+      return { predecessorId: accountId, receiverId: p.receiverId, body: p.yieldDataId ? { type: 'PromiseYield', action: actionBody } : { type: 'Action', action: actionBody } };
+    });
+    vm.receipts.forEach((p, i) => {
+      for (const dep of p.dependsOn) {
+        const id = nextDataId();
+        const target = made[dep]!.body as { action: ActionReceipt };
+        target.action.outputDataReceivers.push({ dataId: id, receiverId: p.receiverId });
+        (made[i]!.body as { action: ActionReceipt }).action.inputDataIds.push(id);
+      }
+      if (p.yieldDataId) result.yieldTimeouts.push({ dataId: p.yieldDataId });
+    });
+    result.newReceipts.push(...made, ...resumes);
+    const rd = vm.returnData;
+    result.returnData = rd.kind === 'ReceiptIndex' ? { kind: 'ReceiptIndex', index: base + rd.index } : rd.kind === 'Value' ? { kind: 'Value', value: rd.value } : { kind: 'None' };
+    return null;
+  }
+
+  /** NEP-366 (actions.rs `apply_delegate_action`). */
+  private delegate(receipt: Receipt, actionReceipt: ActionReceipt, signed: Extract<Action, { type: 'Delegate' }>['signedDelegate'], result: ActionResult): ActionErrorKind | null {
+    const { state, ctx } = this;
+    const { config } = ctx;
+    const d = signed.delegateAction;
+    if (!verifySignature(signed.signature, delegateActionHash(d), d.publicKey)) return 'DelegateActionInvalidSignature';
+    if (ctx.blockHeight > d.maxBlockHeight) return 'DelegateActionExpired';
+    if (d.senderId !== receipt.receiverId) return { DelegateActionSenderDoesNotMatchTxReceiver: { sender_id: d.senderId, receiver_id: receipt.receiverId } };
+    const ak = state.getAccessKey(d.senderId, d.publicKey);
+    if (!ak) return { DelegateActionAccessKeyError: { AccessKeyNotFound: { account_id: d.senderId, public_key: publicKeyToString(d.publicKey) } } };
+    if (d.nonce <= ak.nonce) return { DelegateActionInvalidNonce: { delegate_nonce: Number(d.nonce), ak_nonce: Number(ak.nonce) } };
+    const upper = ctx.blockHeight * ACCESS_KEY_NONCE_RANGE_MULTIPLIER;
+    if (d.nonce >= upper) return { DelegateActionNonceTooLarge: { delegate_nonce: Number(d.nonce), upper_bound: Number(upper) } };
+    const keyError = functionCallKeyError(ak, d.receiverId, d.actions);
+    if (keyError) return { DelegateActionAccessKeyError: keyError };
+    state.setAccessKey(d.senderId, d.publicKey, { ...ak, nonce: d.nonce });
+
+    result.newReceipts.push({
+      predecessorId: d.senderId,
+      receiverId: d.receiverId,
+      body: {
+        type: 'Action',
+        action: {
+          signerId: actionReceipt.signerId,
+          signerPublicKey: actionReceipt.signerPublicKey,
+          gasPrice: actionReceipt.gasPrice,
+          outputDataReceivers: [],
+          inputDataIds: [],
+          actions: d.actions,
+        },
+      },
+    });
+    // The inner receipt's send fees were prepaid; they are burnt now. Its exec fees and gas are "used".
+    const prepaidSend = totalPrepaidSendFees(config, [{ type: 'Delegate', signedDelegate: signed }]);
+    const required = totalPrepaidExecFees(config, d.actions, d.receiverId) + totalPrepaidGas(d.actions) + config.actionFees.newActionReceipt.execution;
+    result.gasBurnt += prepaidSend;
+    result.gasUsed += prepaidSend + required;
+    return null;
+  }
+}
+
+export { dataKey };

@@ -1,0 +1,460 @@
+/**
+ * The chain around the runtime: genesis, block production, the transaction pool, outcome storage
+ * (nearcore `chain/chain` + `chain/client` as far as a one-shard, one-validator sandbox needs them).
+ *
+ * Deterministic: block hashes, timestamps and random values derive from the genesis config and the
+ * block contents only; the wall clock never enters.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { RuntimeConfig } from '../parameters/types.js';
+import { KeyPair, publicKeyBorsh, publicKeyToString, type PublicKey } from '../primitives/crypto.js';
+import { InvalidTransactionError, ParseTransactionError, type TxExecutionError } from '../primitives/errors.js';
+import { hashToString, receiptIdFromTransaction } from '../primitives/hash.js';
+import {
+  BorshDecodeError,
+  decodeSignedTransaction,
+  isTransactionV1,
+  transactionHash,
+  type SignedTransaction,
+} from '../primitives/transaction.js';
+import {
+  signedTransactionView,
+  type ExecutionOutcomeWithIdView,
+  type FinalExecutionOutcomeView,
+  type FinalExecutionStatus,
+} from '../primitives/views.js';
+import { accessKeyBorshLength } from '../primitives/transaction.js';
+import { ReceiptExecutor, type RunFunctionCallFn } from './apply.js';
+import type { Receipt } from './receipt.js';
+import { NO_CODE_HASH, State } from './state.js';
+import { validateTransaction, verifyAndChargeTransaction } from './verifier.js';
+
+/** nearcore `TRANSACTION_VALIDITY_PERIOD` in the genesis helpers (chain-configs). */
+export const TRANSACTION_VALIDITY_PERIOD = 100n;
+/** nearcore `MIN_GAS_PRICE` of a localnet/sandbox genesis. */
+export const MIN_GAS_PRICE = 100_000_000n;
+/** `neard init` without --fast: 300000 ms / 600 ms (nearcore `EXPECTED_EPOCH_LENGTH`). */
+export const SANDBOX_EPOCH_LENGTH = 500n;
+/** nearcore `TESTING_INIT_BALANCE` / `TESTING_INIT_STAKE` (chain-configs test_utils.rs). */
+export const TESTING_INIT_BALANCE = 1_000_000_000n * 10n ** 24n;
+export const TESTING_INIT_STAKE = 50_000_000n * 10n ** 24n;
+
+export interface Block {
+  height: bigint;
+  hash: Uint8Array;
+  prevHash: Uint8Array;
+  /** nanoseconds since the Unix epoch */
+  timestamp: bigint;
+  gasPrice: bigint;
+  epochHeight: bigint;
+  epochId: Uint8Array;
+  randomValue: Uint8Array;
+  totalSupply: bigint;
+  /** hashes (base58) of transactions converted in this block */
+  transactions: string[];
+  /** ids (base58) of receipts applied in this block */
+  receipts: string[];
+}
+
+export interface GenesisAccount {
+  accountId: string;
+  amount: bigint;
+  locked: bigint;
+  publicKey: PublicKey;
+}
+
+export interface ChainOptions {
+  config: RuntimeConfig;
+  genesisTime: bigint;
+  blockTimeNs: bigint;
+  genesisHeight: bigint;
+  epochLength: bigint;
+  chainId: string;
+  accounts: GenesisAccount[];
+  validatorId: string;
+  runFunctionCall: RunFunctionCallFn | null;
+}
+
+interface TxRecord {
+  signed: SignedTransaction;
+  hash: Uint8Array;
+  outcome: ExecutionOutcomeWithIdView | null;
+  /** Set when the transaction failed its checks at inclusion (nearcore drops it before PV 83). */
+  error: TxExecutionError | null;
+}
+
+interface PoolEntry {
+  signed: SignedTransaction;
+  hash: Uint8Array;
+}
+
+interface ChainData {
+  state: State;
+  blocks: Block[];
+  pool: PoolEntry[];
+  incoming: Receipt[];
+  txs: Map<string, TxRecord>;
+  outcomes: Map<string, ExecutionOutcomeWithIdView>;
+  receipts: Map<string, Receipt>;
+}
+
+/** A transaction rejected before execution: nearcore's `InvalidTxError`, with nothing changed. */
+export { InvalidTransactionError };
+
+function u64le(v: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, v, true);
+  return b;
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+export class Chain {
+  readonly config: RuntimeConfig;
+  readonly options: ChainOptions;
+  #d: ChainData;
+  #blocksByHash = new Map<string, Block>();
+
+  constructor(options: ChainOptions) {
+    this.options = options;
+    this.config = options.config;
+    const state = new State();
+    let totalSupply = 0n;
+    for (const a of options.accounts) {
+      state.setAccessKey(a.accountId, a.publicKey, { nonce: 0n, permission: { type: 'FullAccess' } });
+      // Genesis recomputes storage usage: 100 + Σ(key borsh + access key borsh + 40).
+      const keyBytes = BigInt(publicKeyBorsh(a.publicKey).length + accessKeyBorshLength({ nonce: 0n, permission: { type: 'FullAccess' } }));
+      state.setAccount(a.accountId, {
+        amount: a.amount,
+        locked: a.locked,
+        codeHash: NO_CODE_HASH,
+        storageUsage: this.config.storageNumBytesAccount + keyBytes + this.config.storageNumExtraBytesRecord,
+      });
+      totalSupply += a.amount + a.locked;
+    }
+    state.commit();
+    const hash = sha256(concat(text('genesis'), text(options.chainId), u64le(BigInt(this.config.protocolVersion)), u64le(options.genesisTime)));
+    const genesis: Block = {
+      height: options.genesisHeight,
+      hash,
+      prevHash: new Uint8Array(32),
+      timestamp: options.genesisTime,
+      gasPrice: MIN_GAS_PRICE,
+      epochHeight: 1n,
+      epochId: new Uint8Array(32),
+      randomValue: sha256(concat(hash, text('random'))),
+      totalSupply,
+      transactions: [],
+      receipts: [],
+    };
+    this.#d = { state, blocks: [genesis], pool: [], incoming: [], txs: new Map(), outcomes: new Map(), receipts: new Map() };
+    this.#blocksByHash.set(hashToString(hash), genesis);
+  }
+
+  get state(): State {
+    return this.#d.state;
+  }
+
+  get head(): Block {
+    return this.#d.blocks[this.#d.blocks.length - 1]!;
+  }
+
+  get genesis(): Block {
+    return this.#d.blocks[0]!;
+  }
+
+  blockByHeight(height: bigint): Block | undefined {
+    return this.#d.blocks[Number(height - this.options.genesisHeight)];
+  }
+
+  blockByHash(hash: string): Block | undefined {
+    return this.#blocksByHash.get(hash);
+  }
+
+  /** True while receipts or transactions wait for a block. */
+  get hasPendingWork(): boolean {
+    return this.#d.pool.length > 0 || this.#d.incoming.length > 0;
+  }
+
+  /**
+   * Decodes and checks a transaction against the head state as nearcore's RPC does before accepting
+   * it (stateless checks, validity window, signer/key/nonce/balance/permissions). Throws
+   * `ParseTransactionError` or `InvalidTransactionError`; never changes state.
+   */
+  checkTransaction(bytes: Uint8Array): { signed: SignedTransaction; hash: Uint8Array } {
+    let signed: SignedTransaction;
+    if (isTransactionV1(bytes)) throw new InvalidTransactionError('InvalidTransactionVersion');
+    try {
+      signed = decodeSignedTransaction(bytes);
+    } catch (e) {
+      if (e instanceof BorshDecodeError) throw new ParseTransactionError(`Failed to decode transaction: ${e.message}`);
+      throw e;
+    }
+    const hash = transactionHash(signed.transaction);
+    validateTransaction(this.config, signed, hash);
+    this.#checkValidityPeriod(signed, this.head.height);
+    verifyAndChargeTransaction(this.config, this.#d.state, signed.transaction, this.head.gasPrice, this.head.height + 1n, false);
+    return { signed, hash };
+  }
+
+  #checkValidityPeriod(signed: SignedTransaction, prevHeight: bigint): void {
+    const base = this.#blocksByHash.get(hashToString(signed.transaction.blockHash));
+    if (!base) throw new InvalidTransactionError('Expired');
+    if (prevHeight - base.height > TRANSACTION_VALIDITY_PERIOD) throw new InvalidTransactionError('Expired');
+  }
+
+  /** Checks the transaction and queues it for the next block. Returns its hash (base58). */
+  submitTransaction(bytes: Uint8Array): string {
+    const { signed, hash } = this.checkTransaction(bytes);
+    const key = hashToString(hash);
+    if (this.#d.txs.has(key) || this.#d.pool.some((p) => hashToString(p.hash) === key)) return key;
+    this.#d.pool.push({ signed, hash });
+    return key;
+  }
+
+  /** Produces one block: converts pooled transactions, applies receipts, resolves yield timeouts. */
+  produceBlock(): Block {
+    const d = this.#d;
+    const prev = this.head;
+    const height = prev.height + 1n;
+    const timestamp = this.options.genesisTime + (height - this.options.genesisHeight) * this.options.blockTimeNs;
+    const gasPrice = prev.gasPrice;
+    const epochHeight = (height - this.options.genesisHeight - 1n) / this.options.epochLength + 1n;
+    const epochId = epochHeight <= 1n ? new Uint8Array(32) : sha256(concat(text('epoch'), u64le(epochHeight)));
+    // The hash covers what the block contains; computed up front from the pool and incoming receipts.
+    const pool = d.pool;
+    d.pool = [];
+    const incoming = d.incoming;
+    d.incoming = [];
+    const hash = sha256(
+      concat(prev.hash, u64le(height), u64le(timestamp), ...pool.map((p) => p.hash), ...incoming.map((r) => r.receiptId)),
+    );
+    const randomValue = sha256(concat(hash, text('random')));
+    const blockHashString = hashToString(hash);
+    const validator = this.options.validatorId;
+    const executor = new ReceiptExecutor(d.state, {
+      config: this.config,
+      blockHeight: height,
+      blockHash: hash,
+      blockTimestamp: timestamp,
+      epochHeight,
+      gasPrice,
+      randomValue,
+      runFunctionCall: this.options.runFunctionCall,
+      validatorStake: (id) => (id === validator ? d.state.getAccount(id)?.locked : undefined),
+      validatorTotalStake: () => d.state.getAccount(validator)?.locked ?? 0n,
+    });
+
+    let supplyDelta = 0n;
+    const transactions: string[] = [];
+    const local: Receipt[] = [];
+    const next: Receipt[] = [];
+    for (const { signed, hash: txHash } of pool) {
+      const key = hashToString(txHash);
+      const tx = signed.transaction;
+      let cost;
+      try {
+        this.#checkValidityPeriod(signed, prev.height);
+        cost = verifyAndChargeTransaction(this.config, d.state, tx, gasPrice, height, true);
+        d.state.commit();
+      } catch (e) {
+        d.state.rollback();
+        if (!(e instanceof InvalidTransactionError)) throw e;
+        d.txs.set(key, { signed, hash: txHash, outcome: null, error: e.toJSON() });
+        continue;
+      }
+      const receiptId = receiptIdFromTransaction(txHash, height);
+      const receipt: Receipt = {
+        predecessorId: tx.signerId,
+        receiverId: tx.receiverId,
+        receiptId,
+        body: {
+          type: 'Action',
+          action: { signerId: tx.signerId, signerPublicKey: tx.publicKey, gasPrice: cost.receiptGasPrice, outputDataReceivers: [], inputDataIds: [], actions: tx.actions },
+        },
+      };
+      // Local receipts (signer == receiver) run in the same chunk; others in the next block.
+      (tx.signerId === tx.receiverId ? local : next).push(receipt);
+      supplyDelta += cost.burntAmount;
+      transactions.push(key);
+      d.txs.set(key, {
+        signed,
+        hash: txHash,
+        error: null,
+        outcome: {
+          proof: [],
+          block_hash: blockHashString,
+          id: key,
+          outcome: {
+            logs: [],
+            receipt_ids: [hashToString(receiptId)],
+            gas_burnt: Number(cost.gasBurnt),
+            tokens_burnt: cost.burntAmount.toString(),
+            executor_id: tx.signerId,
+            status: { SuccessReceiptId: hashToString(receiptId) },
+            metadata: { version: 1, gas_profile: null },
+          },
+        },
+      });
+    }
+
+    const instantYield = this.config.protocolVersion >= 83;
+    const apply = (r: Receipt) => {
+      executor.processReceipt(r);
+      if (instantYield) {
+        // InstantPromiseYield (PV ≥ 83): yield receipts are stored within the same chunk.
+        for (let i = 0; i < executor.outgoing.length; i++) {
+          const o = executor.outgoing[i]!;
+          if (o.body.type === 'PromiseYield') {
+            executor.outgoing.splice(i--, 1);
+            executor.processReceipt(o);
+          }
+        }
+      }
+    };
+    for (const r of local) apply(r);
+    for (const r of incoming) apply(r);
+    executor.resolveYieldTimeouts();
+
+    const receipts: string[] = [];
+    for (const r of executor.seen) d.receipts.set(hashToString(r.receiptId), r);
+    for (const o of executor.outcomes) {
+      const id = hashToString(o.receiptId);
+      receipts.push(id);
+      supplyDelta += o.supplyDelta;
+      d.outcomes.set(id, { proof: [], block_hash: blockHashString, id, outcome: o.outcome });
+    }
+    for (const r of executor.outgoing) d.receipts.set(hashToString(r.receiptId), r);
+    d.incoming = [...next, ...executor.outgoing];
+
+    const block: Block = {
+      height,
+      hash,
+      prevHash: prev.hash,
+      timestamp,
+      gasPrice,
+      epochHeight,
+      epochId,
+      randomValue,
+      totalSupply: prev.totalSupply - supplyDelta,
+      transactions,
+      receipts,
+    };
+    d.blocks.push(block);
+    this.#blocksByHash.set(blockHashString, block);
+    return block;
+  }
+
+  /** The outcome of a transaction so far, in nearcore's `FinalExecutionOutcomeView` shape. */
+  finalOutcome(txHash: string): FinalExecutionOutcomeView | null {
+    const rec = this.#d.txs.get(txHash);
+    if (!rec || !rec.outcome) return null;
+    const receiptsOutcome: ExecutionOutcomeWithIdView[] = [];
+    // Pre-order depth-first over receipt_ids (nearcore get_recursive_transaction_results).
+    const visit = (ids: string[]) => {
+      for (const id of ids) {
+        const o = this.#d.outcomes.get(id);
+        if (!o) continue;
+        receiptsOutcome.push(o);
+        visit(o.outcome.receipt_ids);
+      }
+    };
+    visit(rec.outcome.outcome.receipt_ids);
+    return {
+      status: this.#finalStatus(rec.outcome, receiptsOutcome),
+      transaction: signedTransactionView(rec.signed, rec.hash),
+      transaction_outcome: rec.outcome,
+      receipts_outcome: receiptsOutcome,
+    };
+  }
+
+  /** nearcore `get_final_transaction_result`: follow SuccessReceiptId from the transaction outcome. */
+  #finalStatus(txOutcome: ExecutionOutcomeWithIdView, receipts: ExecutionOutcomeWithIdView[]): FinalExecutionStatus {
+    const byId = new Map(receipts.map((r) => [r.id, r]));
+    let current: ExecutionOutcomeWithIdView | undefined = txOutcome;
+    while (current) {
+      const s = current.outcome.status;
+      if (s === 'Unknown') break;
+      if ('Failure' in s) return { Failure: s.Failure };
+      if ('SuccessValue' in s) return { SuccessValue: s.SuccessValue };
+      current = byId.get(s.SuccessReceiptId);
+    }
+    return receipts.length === 0 ? 'NotStarted' : 'Started';
+  }
+
+  /** Whether every receipt reachable from the transaction has an outcome. */
+  isSettled(txHash: string): boolean {
+    const rec = this.#d.txs.get(txHash);
+    if (!rec) return false;
+    if (!rec.outcome) return true;
+    const pending = [...rec.outcome.outcome.receipt_ids];
+    while (pending.length) {
+      const o = this.#d.outcomes.get(pending.pop()!);
+      if (!o) return false;
+      pending.push(...o.outcome.receipt_ids);
+    }
+    return true;
+  }
+
+  transactionError(txHash: string): TxExecutionError | null {
+    return this.#d.txs.get(txHash)?.error ?? null;
+  }
+
+  hasTransaction(txHash: string): boolean {
+    return this.#d.txs.has(txHash) || this.#d.pool.some((p) => hashToString(p.hash) === txHash);
+  }
+
+  receipt(id: string): Receipt | undefined {
+    return this.#d.receipts.get(id);
+  }
+
+  receiptOutcome(id: string): ExecutionOutcomeWithIdView | undefined {
+    return this.#d.outcomes.get(id);
+  }
+
+  /** A copy of everything; `restore` brings it back. */
+  snapshot(): ChainSnapshot {
+    const d = this.#d;
+    return new ChainSnapshot({
+      state: d.state.clone(),
+      blocks: [...d.blocks],
+      pool: [...d.pool],
+      incoming: [...d.incoming],
+      txs: new Map(d.txs),
+      outcomes: new Map(d.outcomes),
+      receipts: new Map(d.receipts),
+    });
+  }
+
+  restore(s: ChainSnapshot): void {
+    const d = s.data;
+    this.#d = {
+      state: d.state.clone(),
+      blocks: [...d.blocks],
+      pool: [...d.pool],
+      incoming: [...d.incoming],
+      txs: new Map(d.txs),
+      outcomes: new Map(d.outcomes),
+      receipts: new Map(d.receipts),
+    };
+    this.#blocksByHash = new Map(d.blocks.map((b) => [hashToString(b.hash), b]));
+  }
+}
+
+/** An opaque saved chain (state, blocks, outcomes). */
+export class ChainSnapshot {
+  /** @internal */
+  constructor(readonly data: ChainData) {}
+}
+

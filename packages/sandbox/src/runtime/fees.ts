@@ -1,0 +1,165 @@
+/**
+ * Transaction and action costs (nearcore `runtime/runtime/src/config.rs`: `tx_cost`, `total_send_fees`,
+ * `exec_fee`, `total_prepaid_exec_fees`, `total_deposit`, `total_prepaid_gas`; `core/parameters/src/cost.rs`
+ * `transfer_send_fee` / `transfer_exec_fee`).
+ */
+import type { RuntimeConfig, Fee } from '../parameters/types.js';
+import { minSendAndExecFee } from '../parameters/index.js';
+import { accountType, type AccountId } from '../primitives/account-id.js';
+import type { Action, NonDelegateAction, Transaction } from '../primitives/transaction.js';
+import { InvalidTransactionError } from '../primitives/errors.js';
+
+const U64_MAX = (1n << 64n) - 1n;
+const U128_MAX = (1n << 128n) - 1n;
+
+const send = (f: Fee, sir: boolean) => (sir ? f.sendSir : f.sendNotSir);
+const utf8Len = (s: string) => Buffer.byteLength(s, 'utf8');
+
+/** EthImplicitAccounts is enabled from PV 70; both supported versions have it. */
+const ethImplicitEnabled = (config: RuntimeConfig) => config.protocolVersion >= 70;
+
+function transferFee(config: RuntimeConfig, receiverId: AccountId, pick: (f: Fee) => bigint): bigint {
+  const f = config.actionFees;
+  const type = accountType(receiverId);
+  // The receiver's type decides, not its existence (implicit_account_creation is always on).
+  if (type === 'NearImplicitAccount') return pick(f.transfer) + pick(f.createAccount) + pick(f.addFullAccessKey);
+  if (type === 'EthImplicitAccount' && ethImplicitEnabled(config)) return pick(f.transfer) + pick(f.createAccount);
+  return pick(f.transfer);
+}
+
+function actionFee(config: RuntimeConfig, a: Action, receiverId: AccountId, pick: (f: Fee) => bigint): bigint {
+  const f = config.actionFees;
+  switch (a.type) {
+    case 'CreateAccount':
+      return pick(f.createAccount);
+    case 'DeployContract':
+      return pick(f.deployContractBase) + pick(f.deployContractByte) * BigInt(a.code.length);
+    case 'FunctionCall':
+      return pick(f.functionCallBase) + pick(f.functionCallByte) * BigInt(utf8Len(a.methodName) + a.args.length);
+    case 'Transfer':
+      return transferFee(config, receiverId, pick);
+    case 'Stake':
+      return pick(f.stake);
+    case 'AddKey': {
+      const p = a.accessKey.permission;
+      if (p.type === 'FullAccess') return pick(f.addFullAccessKey);
+      const bytes = p.methodNames.reduce((n, m) => n + BigInt(utf8Len(m) + 1), 0n);
+      return pick(f.addFunctionCallKeyBase) + pick(f.addFunctionCallKeyByte) * bytes;
+    }
+    case 'DeleteKey':
+      return pick(f.deleteKey);
+    case 'DeleteAccount':
+      return pick(f.deleteAccount);
+    case 'Delegate':
+      return pick(f.delegate);
+    case 'DeployGlobalContract':
+    case 'UseGlobalContract':
+      // Global contracts are rejected before fees matter (see verifier).
+      return 0n;
+  }
+}
+
+export function sendFee(config: RuntimeConfig, a: Action, sir: boolean, receiverId: AccountId): bigint {
+  let fee = actionFee(config, a, receiverId, (f) => send(f, sir));
+  if (a.type === 'Delegate') {
+    const d = a.signedDelegate.delegateAction;
+    // delegate.send(sir) + inner send fees with the OUTER sir and the inner receiver (config.rs total_send_fees)
+    fee += totalSendFees(config, sir, d.actions, d.receiverId);
+  }
+  return fee;
+}
+
+export function execFee(config: RuntimeConfig, a: Action, receiverId: AccountId): bigint {
+  return actionFee(config, a, receiverId, (f) => f.execution);
+}
+
+export function totalSendFees(config: RuntimeConfig, sir: boolean, actions: readonly Action[], receiverId: AccountId): bigint {
+  return actions.reduce((sum, a) => sum + sendFee(config, a, sir, receiverId), 0n);
+}
+
+/** Σ exec fees; a Delegate adds its inner exec fees, its own exec fee and one new_action_receipt exec. */
+export function totalPrepaidExecFees(config: RuntimeConfig, actions: readonly Action[], receiverId: AccountId): bigint {
+  let sum = 0n;
+  for (const a of actions) {
+    if (a.type === 'Delegate') {
+      const d = a.signedDelegate.delegateAction;
+      sum += totalPrepaidExecFees(config, d.actions, d.receiverId) + execFee(config, a, d.receiverId) + config.actionFees.newActionReceipt.execution;
+    } else {
+      sum += execFee(config, a, receiverId);
+    }
+  }
+  return sum;
+}
+
+/** Send fees of the receipts a Delegate will create (prepaid by the relayer, burnt at delegate execution). */
+export function totalPrepaidSendFees(config: RuntimeConfig, actions: readonly Action[]): bigint {
+  let sum = 0n;
+  for (const a of actions) {
+    if (a.type === 'Delegate') {
+      const d = a.signedDelegate.delegateAction;
+      const sir = d.senderId === d.receiverId;
+      sum += totalSendFees(config, sir, d.actions, d.receiverId);
+    }
+  }
+  return sum;
+}
+
+export function totalDeposit(actions: readonly (Action | NonDelegateAction)[]): bigint {
+  let sum = 0n;
+  for (const a of actions) {
+    if (a.type === 'Delegate') sum += totalDeposit(a.signedDelegate.delegateAction.actions);
+    else if (a.type === 'FunctionCall' || a.type === 'Transfer') sum += a.deposit;
+  }
+  return sum;
+}
+
+export function totalPrepaidGas(actions: readonly (Action | NonDelegateAction)[]): bigint {
+  let sum = 0n;
+  for (const a of actions) {
+    if (a.type === 'Delegate') sum += totalPrepaidGas(a.signedDelegate.delegateAction.actions);
+    else if (a.type === 'FunctionCall') sum += a.gas;
+  }
+  return sum;
+}
+
+export interface TransactionCost {
+  gasBurnt: bigint;
+  gasRemaining: bigint;
+  receiptGasPrice: bigint;
+  burntAmount: bigint;
+  totalCost: bigint;
+}
+
+/** ceil(price × (num/den)^exp), big-integer exact (config.rs `safe_gas_price_inflated`). */
+function inflatedPrice(price: bigint, num: bigint, den: bigint, exp: bigint): bigint {
+  const n = price * num ** exp;
+  const d = den ** exp;
+  return (n + d - 1n) / d;
+}
+
+/**
+ * nearcore `tx_cost`. The receipt gas price is the pessimistic price `ceil(P·r^(hop+depth))` while
+ * inflation is on (PV ≤ 77; depth = prepaid / min_receipt_with_function_call_gas), then P (78–84),
+ * and at least `min_gas_purchase_price` from PV 85 (AccountCostIncrease).
+ */
+export function txCost(config: RuntimeConfig, tx: Transaction, gasPrice: bigint): TransactionCost {
+  const sir = tx.signerId === tx.receiverId;
+  const fees = config.actionFees;
+  const gasBurnt = send(fees.newActionReceipt, sir) + totalSendFees(config, sir, tx.actions, tx.receiverId);
+  const prepaidGas = totalPrepaidGas(tx.actions) + totalPrepaidSendFees(config, tx.actions);
+  const { numerator, denominator } = config.pessimisticGasPriceInflation;
+  let receiptGasPrice = gasPrice;
+  if (gasPrice > 0n && numerator !== denominator) {
+    const minReceiptGas = minSendAndExecFee(fees.newActionReceipt) + minSendAndExecFee(fees.functionCallBase);
+    const exp = (sir ? 0n : 1n) + (minReceiptGas > 0n ? prepaidGas / minReceiptGas : 0n);
+    if (exp > 255n) throw new InvalidTransactionError('CostOverflow');
+    receiptGasPrice = inflatedPrice(gasPrice, numerator, denominator, exp);
+  }
+  if (receiptGasPrice < config.minGasPurchasePrice) receiptGasPrice = config.minGasPurchasePrice;
+  const gasRemaining = prepaidGas + fees.newActionReceipt.execution + totalPrepaidExecFees(config, tx.actions, tx.receiverId);
+  if (gasBurnt > U64_MAX || gasRemaining > U64_MAX) throw new InvalidTransactionError('CostOverflow');
+  const burntAmount = gasPrice * gasBurnt;
+  const totalCost = burntAmount + receiptGasPrice * gasRemaining + totalDeposit(tx.actions);
+  if (totalCost > U128_MAX) throw new InvalidTransactionError('CostOverflow');
+  return { gasBurnt, gasRemaining, receiptGasPrice, burntAmount, totalCost };
+}

@@ -1,0 +1,206 @@
+/**
+ * The state of the one shard this node runs (nearcore's trie columns `Account`, `AccessKey`,
+ * `ContractCode`, `ContractData` and the runtime's bookkeeping keys: `ReceivedData`,
+ * `PostponedReceiptId`, `PendingDataCount`, `PostponedReceipt`, `PromiseYieldReceipt`).
+ *
+ * Writes go straight to the maps and are recorded in an undo journal, so a failed receipt is
+ * rolled back by replaying the journal (nearcore's `TrieUpdate::rollback`), and a successful one
+ * is committed by dropping it. `clone()` gives a snapshot (values are never mutated in place).
+ */
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { AccessKey } from '../primitives/transaction.js';
+import { publicKeyToString, type PublicKey } from '../primitives/crypto.js';
+import { EMPTY_HASH } from '../primitives/hash.js';
+import type { Receipt } from './receipt.js';
+
+export interface Account {
+  amount: bigint;
+  locked: bigint;
+  /** sha256 of the deployed code; all zeros when there is none. */
+  codeHash: Uint8Array;
+  storageUsage: bigint;
+}
+
+export interface StoredAccessKey {
+  publicKey: PublicKey;
+  accessKey: AccessKey;
+}
+
+type Undo = () => void;
+
+/** A map whose writes are journaled by the owning State. */
+class JournaledMap<K, V> {
+  constructor(
+    private readonly state: State,
+    public map: Map<K, V>,
+  ) {}
+  get(k: K): V | undefined {
+    return this.map.get(k);
+  }
+  has(k: K): boolean {
+    return this.map.has(k);
+  }
+  set(k: K, v: V): void {
+    const had = this.map.has(k);
+    const prev = this.map.get(k);
+    this.map.set(k, v);
+    this.state.record(() => (had ? this.map.set(k, prev as V) : this.map.delete(k)));
+  }
+  delete(k: K): boolean {
+    if (!this.map.has(k)) return false;
+    const prev = this.map.get(k) as V;
+    this.map.delete(k);
+    this.state.record(() => this.map.set(k, prev));
+    return true;
+  }
+}
+
+export class State {
+  #journal: Undo[] = [];
+  /** Data maps already copied since the last commit/rollback: written in place, the journal restores the old map. */
+  #dataCopied = new WeakSet<Map<string, Uint8Array>>();
+  readonly accounts: JournaledMap<string, Account>;
+  /** account id → (public key string → key) */
+  readonly accessKeys: JournaledMap<string, Map<string, StoredAccessKey>>;
+  /** account id → code (nearcore `TrieKey::ContractCode`) */
+  readonly code: JournaledMap<string, Uint8Array>;
+  /** account id → (hex key → value) */
+  readonly data: JournaledMap<string, Map<string, Uint8Array>>;
+  /** `ReceivedData`: `${account}/${dataIdHex}` → data (null = the promise failed) */
+  readonly receivedData: JournaledMap<string, Uint8Array | null>;
+  /** `PostponedReceiptId`: `${account}/${dataIdHex}` → receipt id hex */
+  readonly postponedReceiptIds: JournaledMap<string, string>;
+  /** `PendingDataCount` and `PostponedReceipt`: receipt id hex → what it still waits for */
+  readonly postponedReceipts: JournaledMap<string, { receipt: Receipt; pending: number }>;
+  /** `PromiseYieldReceipt`: `${account}/${dataIdHex}` → the yielded receipt */
+  readonly yieldReceipts: JournaledMap<string, Receipt>;
+  /** `PromiseYieldIndices`/timeout queue: expiry height per yield, in creation order */
+  readonly yieldTimeouts: JournaledMap<string, { accountId: string; dataId: Uint8Array; expiresAt: bigint }>;
+
+  constructor(source?: State) {
+    const copyNested = <V>(m: Map<string, Map<string, V>>) => new Map([...m].map(([k, v]) => [k, new Map(v)]));
+    this.accounts = new JournaledMap(this, new Map(source?.accounts.map));
+    this.accessKeys = new JournaledMap(this, source ? copyNested(source.accessKeys.map) : new Map());
+    this.code = new JournaledMap(this, new Map(source?.code.map));
+    this.data = new JournaledMap(this, source ? copyNested(source.data.map) : new Map());
+    this.receivedData = new JournaledMap(this, new Map(source?.receivedData.map));
+    this.postponedReceiptIds = new JournaledMap(this, new Map(source?.postponedReceiptIds.map));
+    this.postponedReceipts = new JournaledMap(this, new Map(source?.postponedReceipts.map));
+    this.yieldReceipts = new JournaledMap(this, new Map(source?.yieldReceipts.map));
+    this.yieldTimeouts = new JournaledMap(this, new Map(source?.yieldTimeouts.map));
+  }
+
+  /** A snapshot sharing no mutable structure with this state. */
+  clone(): State {
+    if (this.#journal.length > 0) throw new Error('cannot snapshot state in the middle of a receipt');
+    return new State(this);
+  }
+
+  record(undo: Undo): void {
+    this.#journal.push(undo);
+  }
+
+  /** Undoes every write since the last commit (a failed receipt). */
+  rollback(): void {
+    while (this.#journal.length > 0) this.#journal.pop()!();
+    this.#dataCopied = new WeakSet();
+  }
+
+  commit(): void {
+    this.#journal = [];
+    this.#dataCopied = new WeakSet();
+  }
+
+  // --- accounts ---
+
+  getAccount(id: string): Account | undefined {
+    return this.accounts.get(id);
+  }
+
+  setAccount(id: string, account: Account): void {
+    this.accounts.set(id, account);
+  }
+
+  // --- access keys (inner maps are replaced, never mutated, so rollback and snapshots stay exact) ---
+
+  getAccessKey(accountId: string, pk: PublicKey): AccessKey | undefined {
+    return this.accessKeys.get(accountId)?.get(publicKeyToString(pk))?.accessKey;
+  }
+
+  listAccessKeys(accountId: string): StoredAccessKey[] {
+    return [...(this.accessKeys.get(accountId)?.values() ?? [])];
+  }
+
+  setAccessKey(accountId: string, pk: PublicKey, accessKey: AccessKey): void {
+    const next = new Map(this.accessKeys.get(accountId));
+    next.set(publicKeyToString(pk), { publicKey: pk, accessKey });
+    this.accessKeys.set(accountId, next);
+  }
+
+  removeAccessKey(accountId: string, pk: PublicKey): void {
+    const cur = this.accessKeys.get(accountId);
+    if (!cur) return;
+    const next = new Map(cur);
+    next.delete(publicKeyToString(pk));
+    this.accessKeys.set(accountId, next);
+  }
+
+  // --- contract data: copy-on-first-write per account within a receipt ---
+
+  getData(accountId: string, key: Uint8Array): Uint8Array | undefined {
+    return this.data.get(accountId)?.get(bytesToHex(key));
+  }
+
+  #writableData(accountId: string): Map<string, Uint8Array> {
+    // Copy the account's map once per journal segment; the journal restores the old map object.
+    const cur = this.data.get(accountId);
+    if (cur && this.#dataCopied.has(cur)) return cur;
+    const next = new Map(cur);
+    this.#dataCopied.add(next);
+    this.data.set(accountId, next);
+    return next;
+  }
+
+  setData(accountId: string, key: Uint8Array, value: Uint8Array): Uint8Array | undefined {
+    const m = this.#writableData(accountId);
+    const k = bytesToHex(key);
+    const prev = m.get(k);
+    m.set(k, value);
+    return prev;
+  }
+
+  removeData(accountId: string, key: Uint8Array): Uint8Array | undefined {
+    const k = bytesToHex(key);
+    if (!this.data.get(accountId)?.has(k)) return undefined;
+    const m = this.#writableData(accountId);
+    const prev = m.get(k);
+    m.delete(k);
+    return prev;
+  }
+
+  /** Entries whose key starts with `prefix`, sorted by key bytes (trie order). */
+  listData(accountId: string, prefix: Uint8Array = new Uint8Array()): Array<[Uint8Array, Uint8Array]> {
+    const m = this.data.get(accountId);
+    if (!m) return [];
+    const p = bytesToHex(prefix);
+    const keys = [...m.keys()].filter((k) => k.startsWith(p)).sort();
+    return keys.map((k) => [hexToBytes(k), m.get(k)!]);
+  }
+
+  /** Deleting an account removes its keys, code and data (nearcore `action_delete_account`). */
+  removeAccount(accountId: string): void {
+    this.accounts.delete(accountId);
+    this.accessKeys.delete(accountId);
+    this.code.delete(accountId);
+    this.data.delete(accountId);
+  }
+}
+
+export function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+export const hasCode = (a: Account): boolean => a.codeHash.some((b) => b !== 0);
+export const NO_CODE_HASH = EMPTY_HASH;

@@ -1,0 +1,184 @@
+/**
+ * Transaction validation (nearcore `runtime/runtime/src/verifier.rs`: `validate_transaction`,
+ * `validate_actions`, `verify_and_charge_transaction`; `core/primitives/src/transaction.rs`).
+ * Every failure throws `InvalidTransactionError` with nearcore's `InvalidTxError` JSON.
+ */
+import type { RuntimeConfig } from '../parameters/types.js';
+import { accountIdError, isValidAccountId } from '../primitives/account-id.js';
+import { KeyType, verifySignature, publicKeyToString } from '../primitives/crypto.js';
+import { InvalidTransactionError, type JsonValue } from '../primitives/errors.js';
+import { encodeTransaction, type Action, type SignedTransaction, type Transaction, type AccessKey } from '../primitives/transaction.js';
+import { totalPrepaidGas, txCost, type TransactionCost } from './fees.js';
+import type { State } from './state.js';
+
+/** nearcore `ACCESS_KEY_NONCE_RANGE_MULTIPLIER` (core/primitives-core/src/account.rs). */
+export const ACCESS_KEY_NONCE_RANGE_MULTIPLIER = 1_000_000n;
+/** nearcore `ZERO_BALANCE_ACCOUNT_STORAGE_LIMIT` (NEP-448): accounts this small need no stake. */
+export const ZERO_BALANCE_ACCOUNT_STORAGE_LIMIT = 770n;
+
+const utf8Len = (s: string) => Buffer.byteLength(s, 'utf8');
+
+/** `ActionsValidationError` JSON or null (verifier.rs `validate_actions`, `validate_action`). */
+export function validateActions(config: RuntimeConfig, actions: readonly Action[], receiverId: string): JsonValue | null {
+  const limits = config.limits;
+  if (actions.length > limits.maxActionsPerReceipt) {
+    return { TotalNumberOfActionsExceeded: { total_number_of_actions: actions.length, limit: limits.maxActionsPerReceipt } };
+  }
+  let foundDelegate = false;
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i]!;
+    if (a.type === 'DeleteAccount' && i !== actions.length - 1) return 'DeleteActionMustBeFinal';
+    if (a.type === 'Delegate') {
+      if (foundDelegate) return 'DelegateActionMustBeOnlyOne';
+      foundDelegate = true;
+    }
+    const err = validateAction(config, a, receiverId);
+    if (err) return err;
+  }
+  const total = totalPrepaidGas(actions);
+  if (total > limits.maxTotalPrepaidGas) {
+    return { TotalPrepaidGasExceeded: { total_prepaid_gas: Number(total), limit: Number(limits.maxTotalPrepaidGas) } };
+  }
+  return null;
+}
+
+function validateAction(config: RuntimeConfig, a: Action, receiverId: string): JsonValue | null {
+  const w = config.wasm;
+  switch (a.type) {
+    case 'DeployContract':
+      if (a.code.length > w.maxContractSize) return { ContractSizeExceeded: { size: a.code.length, limit: w.maxContractSize } };
+      return null;
+    case 'FunctionCall':
+      if (a.gas === 0n) return 'FunctionCallZeroAttachedGas';
+      if (utf8Len(a.methodName) > w.maxLengthMethodName) {
+        return { FunctionCallMethodNameLengthExceeded: { length: utf8Len(a.methodName), limit: w.maxLengthMethodName } };
+      }
+      if (a.args.length > w.maxArgumentsLength) {
+        return { FunctionCallArgumentsLengthExceeded: { length: a.args.length, limit: w.maxArgumentsLength } };
+      }
+      return null;
+    case 'Stake':
+      if (a.publicKey.keyType !== KeyType.ED25519) return { UnsuitableStakingKey: { public_key: publicKeyToString(a.publicKey) } };
+      return null;
+    case 'AddKey': {
+      const p = a.accessKey.permission;
+      if (p.type === 'FullAccess') return null;
+      if (config.accountIdValidityRulesVersion >= 1 && !isValidAccountId(p.receiverId)) {
+        return { InvalidAccountId: { account_id: p.receiverId } };
+      }
+      let total = 0;
+      for (const m of p.methodNames) {
+        if (utf8Len(m) > w.maxLengthMethodName) return { AddKeyMethodNameLengthExceeded: { length: utf8Len(m), limit: w.maxLengthMethodName } };
+        total += utf8Len(m) + 1;
+      }
+      if (total > config.limits.maxNumberBytesMethodNames) {
+        return { AddKeyMethodNamesNumberOfBytesExceeded: { total_number_of_bytes: total, limit: config.limits.maxNumberBytesMethodNames } };
+      }
+      return null;
+    }
+    case 'DeleteAccount':
+      if (!isValidAccountId(a.beneficiaryId)) return { InvalidAccountId: { account_id: a.beneficiaryId } };
+      return null;
+    case 'Delegate': {
+      const d = a.signedDelegate.delegateAction;
+      return validateActions(config, d.actions, d.receiverId);
+    }
+    case 'DeployGlobalContract':
+    case 'UseGlobalContract':
+      // Not implemented by this node (GlobalContracts, PV 77); refused rather than half-done.
+      return { UnsupportedProtocolFeature: { protocol_feature: 'GlobalContracts', version: config.protocolVersion } };
+    default:
+      return null;
+  }
+}
+
+/** Stateless checks in nearcore's order: ids, actions, size, signature. */
+export function validateTransaction(config: RuntimeConfig, st: SignedTransaction, txHash: Uint8Array): void {
+  const tx = st.transaction;
+  if (accountIdError(tx.signerId)) throw new InvalidTransactionError({ InvalidSignerId: { signer_id: tx.signerId } });
+  if (accountIdError(tx.receiverId)) throw new InvalidTransactionError({ InvalidReceiverId: { receiver_id: tx.receiverId } });
+  const actionsError = validateActions(config, tx.actions, tx.receiverId);
+  if (actionsError) throw new InvalidTransactionError({ ActionsValidation: actionsError });
+  const size = encodeTransaction(tx).length;
+  if (size > config.limits.maxTransactionSize) {
+    throw new InvalidTransactionError({ TransactionSizeExceeded: { size, limit: config.limits.maxTransactionSize } });
+  }
+  if (!verifySignature(st.signature, txHash, tx.publicKey)) throw new InvalidTransactionError('InvalidSignature');
+}
+
+/** nearcore `check_storage_stake`: the yoctoNEAR missing for storage, or 0n. */
+export function storageStakeShortfall(config: RuntimeConfig, account: { amount: bigint; locked: bigint; storageUsage: bigint }): bigint {
+  if (account.storageUsage <= ZERO_BALANCE_ACCOUNT_STORAGE_LIMIT) return 0n;
+  const required = account.storageUsage * config.storageAmountPerByte;
+  const available = account.amount + account.locked;
+  return required > available ? required - available : 0n;
+}
+
+/** FunctionCall-key restrictions (verifier.rs), or null if allowed. Shared by transactions and delegate actions. */
+export function functionCallKeyError(ak: AccessKey, receiverId: string, actions: readonly Action[]): JsonValue | null {
+  const p = ak.permission;
+  if (p.type === 'FullAccess') return null;
+  if (actions.length !== 1) return 'RequiresFullAccess';
+  const a = actions[0]!;
+  if (a.type !== 'FunctionCall') return 'RequiresFullAccess';
+  if (a.deposit > 0n) return 'DepositWithFunctionCall';
+  if (receiverId !== p.receiverId) return { ReceiverMismatch: { tx_receiver: receiverId, ak_receiver: p.receiverId } };
+  if (p.methodNames.length > 0 && !p.methodNames.includes(a.methodName)) return { MethodNameMismatch: { method_name: a.methodName } };
+  return null;
+}
+
+/**
+ * The state checks and the charge (`verify_and_charge_transaction`): signer, key, nonce, cost,
+ * balance, allowance, storage, key permission, then the commit of nonce/allowance/balance.
+ * Nothing is written unless every check passes.
+ */
+export function verifyAndChargeTransaction(
+  config: RuntimeConfig,
+  state: State,
+  tx: Transaction,
+  gasPrice: bigint,
+  blockHeight: bigint,
+  charge: boolean,
+): TransactionCost {
+  const signer = state.getAccount(tx.signerId);
+  if (!signer) throw new InvalidTransactionError({ SignerDoesNotExist: { signer_id: tx.signerId } });
+  const ak = state.getAccessKey(tx.signerId, tx.publicKey);
+  if (!ak) {
+    throw new InvalidTransactionError({
+      InvalidAccessKeyError: { AccessKeyNotFound: { account_id: tx.signerId, public_key: publicKeyToString(tx.publicKey) } },
+    });
+  }
+  const cost = txCost(config, tx, gasPrice);
+  if (tx.nonce <= ak.nonce) throw new InvalidTransactionError({ InvalidNonce: { tx_nonce: Number(tx.nonce), ak_nonce: Number(ak.nonce) } });
+  const upperBound = blockHeight * ACCESS_KEY_NONCE_RANGE_MULTIPLIER;
+  if (tx.nonce >= upperBound) throw new InvalidTransactionError({ NonceTooLarge: { tx_nonce: Number(tx.nonce), upper_bound: Number(upperBound) } });
+  if (signer.amount < cost.totalCost) {
+    throw new InvalidTransactionError({ NotEnoughBalance: { signer_id: tx.signerId, balance: signer.amount.toString(), cost: cost.totalCost.toString() } });
+  }
+  const newAmount = signer.amount - cost.totalCost;
+  let permission = ak.permission;
+  if (permission.type === 'FunctionCall' && permission.allowance !== null) {
+    if (permission.allowance < cost.totalCost) {
+      throw new InvalidTransactionError({
+        InvalidAccessKeyError: {
+          NotEnoughAllowance: {
+            account_id: tx.signerId,
+            public_key: publicKeyToString(tx.publicKey),
+            allowance: permission.allowance.toString(),
+            cost: cost.totalCost.toString(),
+          },
+        },
+      });
+    }
+    permission = { ...permission, allowance: permission.allowance - cost.totalCost };
+  }
+  const shortfall = storageStakeShortfall(config, { ...signer, amount: newAmount });
+  if (shortfall > 0n) throw new InvalidTransactionError({ LackBalanceForState: { signer_id: tx.signerId, amount: shortfall.toString() } });
+  const keyError = functionCallKeyError(ak, tx.receiverId, tx.actions);
+  if (keyError) throw new InvalidTransactionError({ InvalidAccessKeyError: keyError });
+  if (charge) {
+    state.setAccessKey(tx.signerId, tx.publicKey, { nonce: tx.nonce, permission });
+    state.setAccount(tx.signerId, { ...signer, amount: newAmount });
+  }
+  return cost;
+}

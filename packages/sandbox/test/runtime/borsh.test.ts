@@ -1,0 +1,101 @@
+import test from 'ava';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import {
+  decodeSignedTransaction,
+  encodeSignedTransaction,
+  transactionHash,
+  decodeSignedDelegateAction,
+  encodeSignedDelegateAction,
+  delegateActionHash,
+  BorshDecodeError,
+} from '../../src/primitives/transaction.js';
+import { KeyPair as OurKeyPair, verifySignature, publicKeyToString } from '../../src/primitives/crypto.js';
+import { naj, naj5, signWithNaj5, signWithNaj7, TGAS } from './helpers.js';
+
+const blockHash = new Uint8Array(32).fill(9);
+
+test('near-api-js 7.x SignedTransaction with every classic action round-trips byte for byte (nearcore transaction.rs layout)', (t) => {
+  const kp = naj.KeyPair.fromRandom('ed25519');
+  const other = naj.KeyPair.fromRandom('secp256k1');
+  const a = naj.actions;
+  const bytes = signWithNaj7(kp, 'alice.test.near', 'bob.test.near', 42n, [
+    a.createAccount(),
+    a.deployContract(new Uint8Array([0, 97, 115, 109])),
+    a.functionCall('do_it', new Uint8Array([123, 125]), 30n * TGAS, 7n),
+    a.transfer(10n ** 24n),
+    a.stake(5n, kp.getPublicKey()),
+    a.addFullAccessKey(other.getPublicKey()),
+    a.addFunctionCallAccessKey(kp.getPublicKey(), 'c.test.near', ['x', 'y'], 10n ** 20n),
+    a.deleteKey(other.getPublicKey()),
+    a.deleteAccount('carol.test.near'),
+  ], blockHash);
+  const st = decodeSignedTransaction(bytes);
+  t.is(st.transaction.signerId, 'alice.test.near');
+  t.is(st.transaction.nonce, 42n);
+  t.is(publicKeyToString(st.transaction.publicKey), kp.getPublicKey().toString());
+  t.deepEqual(st.transaction.actions.map((x) => x.type), [
+    'CreateAccount', 'DeployContract', 'FunctionCall', 'Transfer', 'Stake', 'AddKey', 'AddKey', 'DeleteKey', 'DeleteAccount',
+  ]);
+  const fc = st.transaction.actions[2];
+  t.true(fc?.type === 'FunctionCall' && fc.gas === 30n * TGAS && fc.deposit === 7n && fc.methodName === 'do_it');
+  const fk = st.transaction.actions[6];
+  t.true(fk?.type === 'AddKey' && fk.accessKey.permission.type === 'FunctionCall' && fk.accessKey.permission.allowance === 10n ** 20n);
+  t.is(bytesToHex(encodeSignedTransaction(st)), bytesToHex(bytes));
+  const hash = transactionHash(st.transaction);
+  t.true(verifySignature(st.signature, hash, st.transaction.publicKey));
+});
+
+test('near-api-js 5.1.1 SignedTransaction decodes, hashes as sha256(borsh(Transaction)) and verifies', (t) => {
+  const kp = naj5.KeyPair.fromRandom('ed25519');
+  const tr = naj5.transactions;
+  const bytes = signWithNaj5(kp.toString(), 'a.test.near', 'b.test.near', 3n, [tr.transfer(5n), tr.functionCall('m', Buffer.from('{}'), 10n * TGAS, 0n)], blockHash);
+  const st = decodeSignedTransaction(bytes);
+  t.is(st.transaction.actions.length, 2);
+  const tx5 = tr.createTransaction('a.test.near', kp.getPublicKey(), 'b.test.near', 3n, [tr.transfer(5n), tr.functionCall('m', Buffer.from('{}'), 10n * TGAS, 0n)], blockHash);
+  t.is(bytesToHex(transactionHash(st.transaction)), bytesToHex(sha256(tx5.encode())));
+  t.true(verifySignature(st.signature, transactionHash(st.transaction), st.transaction.publicKey));
+});
+
+test('secp256k1-signed transaction from near-api-js 7.x verifies (r ‖ s ‖ v layout)', (t) => {
+  const kp = naj.KeyPair.fromRandom('secp256k1');
+  const st = decodeSignedTransaction(signWithNaj7(kp, 'a.test.near', 'b.test.near', 1n, [naj.actions.transfer(1n)], blockHash));
+  t.true(verifySignature(st.signature, transactionHash(st.transaction), st.transaction.publicKey));
+  const tampered = { ...st.transaction, nonce: 2n };
+  t.false(verifySignature(st.signature, transactionHash(tampered), st.transaction.publicKey));
+});
+
+test('SignedDelegateAction from near-api-js 7.x: NEP-461 hash matches what naj signs (prefix 2^30+366)', async (t) => {
+  const kp = naj.KeyPair.fromRandom('ed25519');
+  const da = naj.buildDelegateAction({
+    actions: [naj.actions.transfer(3n), naj.actions.functionCall('f', new Uint8Array([]), 5n * TGAS, 0n)],
+    maxBlockHeight: 100n, nonce: 8n, publicKey: kp.getPublicKey(), receiverId: 'r.test.near', senderId: 's.test.near',
+  });
+  const ours = OurKeyPair.fromString(kp.toString());
+  // naj's encodeDelegateAction includes the NEP-461 prefix; nearcore hashes exactly those bytes.
+  const hashNaj = sha256(naj.encodeDelegateAction(da));
+  const { signedDelegate: signed } = await new naj.KeyPairSigner(kp).signDelegateAction(da);
+  const decoded = decodeSignedDelegateAction(naj.encodeSignedDelegate(signed));
+  t.is(decoded.delegateAction.senderId, 's.test.near');
+  t.is(decoded.delegateAction.maxBlockHeight, 100n);
+  t.is(bytesToHex(delegateActionHash(decoded.delegateAction)), bytesToHex(hashNaj));
+  t.true(verifySignature(decoded.signature, delegateActionHash(decoded.delegateAction), ours.publicKey));
+  t.is(bytesToHex(encodeSignedDelegateAction(decoded)), bytesToHex(naj.encodeSignedDelegate(signed)));
+  // and inside a transaction as action 8
+  const st = decodeSignedTransaction(signWithNaj7(kp, 'relayer.test.near', 's.test.near', 1n, [naj.actions.signedDelegate(signed)], blockHash));
+  t.is(st.transaction.actions[0]?.type, 'Delegate');
+});
+
+test('malformed borsh: truncated input, trailing bytes and unknown action tags are rejected with BorshDecodeError', (t) => {
+  const kp = naj.KeyPair.fromRandom('ed25519');
+  const bytes = signWithNaj7(kp, 'a.test.near', 'b.test.near', 1n, [naj.actions.transfer(1n)], blockHash);
+  t.throws(() => decodeSignedTransaction(bytes.slice(0, bytes.length - 3)), { instanceOf: BorshDecodeError });
+  t.throws(() => decodeSignedTransaction(new Uint8Array([...bytes, 0])), { instanceOf: BorshDecodeError, message: /Not all bytes read/ });
+  const badTag = bytes.slice();
+  // the single action's tag sits right after the u32 action count, after signer/key/nonce/receiver/hash
+  const tagOffset = 4 + 11 + 33 + 8 + 4 + 11 + 32 + 4;
+  t.is(badTag[tagOffset], 3);
+  badTag[tagOffset] = 200;
+  t.throws(() => decodeSignedTransaction(badTag), { instanceOf: BorshDecodeError });
+  t.throws(() => decodeSignedTransaction(new Uint8Array([1, 5, 0, 0])), { instanceOf: BorshDecodeError, message: /TransactionV1/ });
+});
