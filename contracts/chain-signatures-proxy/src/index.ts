@@ -1,0 +1,333 @@
+/**
+ * Chain-signature request proxy: lets an application, DAO or AI agent request signatures from
+ * NEAR's MPC signer (`v1.signer`, `v1.signer-prod.testnet`) for its users, under its own rules.
+ *
+ * - Each user signs only with their own keys: the path sent to the signer is
+ *   `<user account id>,<user path>`, and user paths may not contain `,` or control characters,
+ *   so no user can reach another's namespace. The signer sees this contract as predecessor, so a
+ *   user's foreign address is derive(root, <proxy account>, "<user>,<path>").
+ * - Policies: optional allow-list of callers, a quota of requests per user per period, an
+ *   optional fee in NEAR (attached) or in a NEP-141 token (prepaid with ft_transfer_call), pause.
+ * - The request is forwarded with the 1 yoctoNEAR and gas the signer requires; the callback
+ *   returns the signature to the caller, or refunds the fee and fails on a signer failure or
+ *   timeout.
+ *
+ * Rules fail with `ChainSignaturesProxy: <rule broken>`. Method table: ../README.md.
+ */
+import { NearBindgen, call, view, initialize, near, LookupMap, LookupSet, NearPromise } from 'near-sdk-js';
+import { panic, require } from '../../lib/errors';
+import { parseAmount } from '../../lib/amount';
+import { assertOneYocto, assertPrivate } from '../../lib/guards';
+import { eventEmitter } from '../../lib/events';
+import * as ownable from '../../lib/ownable';
+import * as pausable from '../../lib/pausable';
+import { refund } from '../../lib/storage';
+
+const TGAS = 1_000_000_000_000n;
+/** What the proxy's callback needs; measured on the local node (see README). */
+const CALLBACK_GAS = 10n * TGAS;
+const FAIL_GAS = 3n * TGAS;
+/** The signer needs 1 yoctoNEAR per request (near/mpc `SIGN_DEPOSIT_YOCTONEAR`). */
+const SIGNER_DEPOSIT = 1n;
+const MAX_USER_PATH = 128;
+
+export const MAINNET_SIGNER = 'v1.signer';
+export const TESTNET_SIGNER = 'v1.signer-prod.testnet';
+
+const emit = eventEmitter('chain_signatures_proxy', '1.0.0');
+
+type Payload = { Ecdsa: string } | { Eddsa: string };
+
+interface Config {
+  signer_id: string;
+  /** Gas forwarded to the signer's `sign` (it requires ≥ 15 Tgas by default). */
+  sign_gas_tgas: number;
+  /** null: anyone may call; otherwise only accounts on the allow-list. */
+  allowlist_enabled: boolean;
+  /** Requests per user per period; 0 means unlimited. */
+  quota_per_period: number;
+  period_ns: string;
+  /** NEAR fee per request in yoctoNEAR, on top of the signer's deposit. */
+  fee_near: string;
+  /** Token accepted for prepaid fees (ft_transfer_call), and its fee per request. */
+  fee_token: string | null;
+  fee_token_amount: string;
+}
+
+interface Usage {
+  period_start_ns: string;
+  count: number;
+  pending: number;
+}
+
+function assertAccountId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length < 2 || value.length > 64 || !/^(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/.test(value)) {
+    panic(`ChainSignaturesProxy: ${field} is not a valid account id`);
+  }
+  return value;
+}
+
+/** The user part of a derivation path: printable ASCII without the `,` namespace separator. */
+function assertUserPath(path: unknown): string {
+  if (typeof path !== 'string' || path.length > MAX_USER_PATH) panic(`ChainSignaturesProxy: path must be a string of at most ${MAX_USER_PATH} characters`);
+  if (!/^[\x21-\x7e]*$/.test(path)) panic('ChainSignaturesProxy: path may contain only printable ASCII without spaces');
+  if (path.includes(',')) panic('ChainSignaturesProxy: path may not contain the separator ","');
+  return path;
+}
+
+/** The path the signer sees for `user` and their `path`. */
+export function namespacedPath(user: string, path: string): string {
+  return `${user},${path}`;
+}
+
+@NearBindgen({ requireInit: true })
+export class ChainSignaturesProxy {
+  config: Config = {
+    signer_id: MAINNET_SIGNER,
+    sign_gas_tgas: 50,
+    allowlist_enabled: false,
+    quota_per_period: 0,
+    period_ns: '86400000000000',
+    fee_near: '0',
+    fee_token: null,
+    fee_token_amount: '0',
+  };
+  allowlist: LookupSet<string> = new LookupSet<string>('a');
+  usage: LookupMap<Usage> = new LookupMap<Usage>('u');
+  /** "<user>" -> prepaid token fee balance. */
+  feeBalances: LookupMap<string> = new LookupMap<string>('f');
+  collectedNear = '0';
+
+  /**
+   * `signer_id` defaults by network: v1.signer-prod.testnet when this account ends in .testnet,
+   * otherwise v1.signer.
+   */
+  @initialize({})
+  init({ owner_id, config }: { owner_id: string; config?: Partial<Config> }): void {
+    ownable.initOwner(assertAccountId(owner_id, 'owner_id'));
+    const defaultSigner = near.currentAccountId().endsWith('.testnet') ? TESTNET_SIGNER : MAINNET_SIGNER;
+    this.config = this.validConfig({ ...this.config, signer_id: defaultSigner, ...(config ?? {}) });
+  }
+
+  /**
+   * Requests a signature for the caller's own key `path` in `domain_id` (0 secp256k1, 1 ed25519).
+   * Attach 1 yoctoNEAR + fee_near; excess is refunded. Returns the signer's response.
+   */
+  @call({ payableFunction: true })
+  sign({ path, payload_v2, domain_id }: { path: string; payload_v2: Payload; domain_id?: number }): NearPromise {
+    pausable.assertNotPaused();
+    const user = near.predecessorAccountId();
+    const userPath = assertUserPath(path);
+    require(payload_v2 !== null && typeof payload_v2 === 'object' && ('Ecdsa' in payload_v2 || 'Eddsa' in payload_v2), 'ChainSignaturesProxy: payload_v2 must be {"Ecdsa": hex} or {"Eddsa": hex}');
+    const domain = domain_id ?? ('Eddsa' in payload_v2 ? 1 : 0);
+    require(domain === 0 || domain === 1, 'ChainSignaturesProxy: domain_id must be 0 (secp256k1) or 1 (ed25519)');
+    require(this.config.allowlist_enabled === false || this.allowlist.contains(user), 'ChainSignaturesProxy: caller is not on the allow-list');
+    require(near.prepaidGas() >= this.requiredGas(), `ChainSignaturesProxy: attach at least ${this.requiredGas() / TGAS} Tgas`);
+
+    const feeNear = BigInt(this.config.fee_near);
+    const deposit = near.attachedDeposit();
+    let feeToken = 0n;
+    if (this.config.fee_token !== null && BigInt(this.config.fee_token_amount) > 0n && deposit < SIGNER_DEPOSIT + feeNear) {
+      // Pay with the prepaid token balance instead of NEAR.
+      feeToken = BigInt(this.config.fee_token_amount);
+      const balance = BigInt(this.feeBalances.get(user) ?? '0');
+      require(balance >= feeToken, `ChainSignaturesProxy: prepaid token fee balance ${balance} is below the fee ${feeToken}; top up with ft_transfer_call`);
+      this.feeBalances.set(user, (balance - feeToken).toString());
+      require(deposit >= SIGNER_DEPOSIT, `ChainSignaturesProxy: attach at least ${SIGNER_DEPOSIT} yoctoNEAR for the signer`);
+    } else {
+      require(deposit >= SIGNER_DEPOSIT + feeNear, `ChainSignaturesProxy: attach at least ${SIGNER_DEPOSIT + feeNear} yoctoNEAR (signer deposit plus fee)`);
+    }
+    const paidNear = feeToken > 0n ? SIGNER_DEPOSIT : SIGNER_DEPOSIT + feeNear;
+    refund(user, deposit - paidNear);
+    this.useQuota(user);
+
+    const fullPath = namespacedPath(user, userPath);
+    emit('sign_requested', [{ user, path: userPath, signer_path: fullPath, domain_id: domain }]);
+    const request = { request: { path: fullPath, payload_v2, domain_id: domain } };
+    return NearPromise.new(this.config.signer_id)
+      .functionCall('sign', JSON.stringify(request), SIGNER_DEPOSIT, BigInt(this.config.sign_gas_tgas) * TGAS)
+      .then(
+        NearPromise.new(near.currentAccountId()).functionCall(
+          'on_signed',
+          JSON.stringify({ user, fee_near: (paidNear - SIGNER_DEPOSIT).toString(), fee_token: feeToken.toString() }),
+          0n,
+          CALLBACK_GAS,
+        ),
+      );
+  }
+
+  /** Private callback: passes the signature through, or refunds the fee and fails. */
+  @call({ privateFunction: true })
+  on_signed({ user, fee_near, fee_token }: { user: string; fee_near: string; fee_token: string }): unknown {
+    assertPrivate();
+    const usage = this.usage.get(user);
+    if (usage !== null && usage.pending > 0) {
+      usage.pending -= 1;
+      this.usage.set(user, usage);
+    }
+    let response: unknown = null;
+    let ok = near.promiseResultsCount() === 1n;
+    if (ok) {
+      try {
+        response = JSON.parse(near.promiseResult(0));
+      } catch (_) {
+        ok = false;
+      }
+    }
+    if (ok) {
+      this.collectedNear = (BigInt(this.collectedNear) + BigInt(fee_near)).toString();
+      emit('sign_completed', [{ user }]);
+      return response;
+    }
+    // Refund what the user paid for this request (the signer keeps its 1 yoctoNEAR).
+    refund(user, BigInt(fee_near));
+    if (BigInt(fee_token) > 0n) this.feeBalances.set(user, (BigInt(this.feeBalances.get(user) ?? '0') + BigInt(fee_token)).toString());
+    emit('sign_failed', [{ user, refunded_near: fee_near, refunded_token: fee_token }]);
+    return NearPromise.new(near.currentAccountId()).functionCall('fail_request', JSON.stringify({ user }), 0n, FAIL_GAS);
+  }
+
+  /** Private: makes the caller's promise fail after the refund in on_signed has been committed. */
+  @call({ privateFunction: true })
+  fail_request({ user }: { user: string }): void {
+    assertPrivate();
+    panic(`ChainSignaturesProxy: signature request of ${user} failed or timed out; fee refunded`);
+  }
+
+  /** NEP-141 receiver: prepaid token fees. msg must be "fee" and the token the configured fee token. */
+  @call({})
+  ft_on_transfer({ sender_id, amount, msg }: { sender_id: string; amount: string; msg: string }): string {
+    require(this.config.fee_token !== null && near.predecessorAccountId() === this.config.fee_token, 'ChainSignaturesProxy: token is not the fee token');
+    require(msg === 'fee', 'ChainSignaturesProxy: msg must be "fee"');
+    const value = parseAmount(amount);
+    this.feeBalances.set(sender_id, (BigInt(this.feeBalances.get(sender_id) ?? '0') + value).toString());
+    emit('fee_prepaid', [{ user: sender_id, amount: value.toString() }]);
+    return '0';
+  }
+
+  // ------------------------------------------------------------ admin (owner, 1 yoctoNEAR)
+
+  @call({ payableFunction: true })
+  set_config({ config }: { config: Partial<Config> }): Config {
+    assertOneYocto();
+    ownable.assertOwner();
+    this.config = this.validConfig({ ...this.config, ...config });
+    emit('config_updated', [this.config]);
+    return this.config;
+  }
+
+  @call({ payableFunction: true })
+  allow({ account_id }: { account_id: string }): void {
+    assertOneYocto();
+    ownable.assertOwner();
+    this.allowlist.set(assertAccountId(account_id, 'account_id'));
+    emit('caller_allowed', [{ account_id }]);
+  }
+
+  @call({ payableFunction: true })
+  disallow({ account_id }: { account_id: string }): void {
+    assertOneYocto();
+    ownable.assertOwner();
+    require(this.allowlist.contains(account_id), 'ChainSignaturesProxy: account is not on the allow-list');
+    this.allowlist.remove(account_id);
+    emit('caller_disallowed', [{ account_id }]);
+  }
+
+  @call({ payableFunction: true })
+  pause(): void {
+    assertOneYocto();
+    ownable.assertOwner();
+    pausable.pause();
+    emit('paused', [{}]);
+  }
+
+  @call({ payableFunction: true })
+  unpause(): void {
+    assertOneYocto();
+    ownable.assertOwner();
+    pausable.unpause();
+    emit('unpaused', [{}]);
+  }
+
+  /** Owner: withdraws collected NEAR fees. */
+  @call({ payableFunction: true })
+  withdraw_fees(): string {
+    assertOneYocto();
+    ownable.assertOwner();
+    const amount = BigInt(this.collectedNear);
+    require(amount > 0n, 'ChainSignaturesProxy: no fees to withdraw');
+    this.collectedNear = '0';
+    refund(ownable.owner(), amount);
+    return amount.toString();
+  }
+
+  // ------------------------------------------------------------ views
+
+  @view({})
+  get_config(): Config {
+    return this.config;
+  }
+
+  /** The path the signer derives from for `account_id` and `path` (predecessor: this contract). */
+  @view({})
+  derivation_path({ account_id, path }: { account_id: string; path: string }): { predecessor: string; path: string } {
+    return { predecessor: near.currentAccountId(), path: namespacedPath(assertAccountId(account_id, 'account_id'), assertUserPath(path)) };
+  }
+
+  @view({})
+  usage_of({ account_id }: { account_id: string }): Usage | null {
+    return this.usage.get(account_id);
+  }
+
+  @view({})
+  fee_balance_of({ account_id }: { account_id: string }): string {
+    return this.feeBalances.get(account_id) ?? '0';
+  }
+
+  @view({})
+  is_allowed({ account_id }: { account_id: string }): boolean {
+    return this.config.allowlist_enabled === false || this.allowlist.contains(account_id);
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private requiredGas(): bigint {
+    return BigInt(this.config.sign_gas_tgas) * TGAS + CALLBACK_GAS + FAIL_GAS + 10n * TGAS;
+  }
+
+  private useQuota(user: string): void {
+    const now = near.blockTimestamp();
+    const period = BigInt(this.config.period_ns);
+    const usage = this.usage.get(user) ?? { period_start_ns: now.toString(), count: 0, pending: 0 };
+    if (now - BigInt(usage.period_start_ns) >= period) {
+      usage.period_start_ns = now.toString();
+      usage.count = 0;
+    }
+    if (this.config.quota_per_period > 0 && usage.count >= this.config.quota_per_period) {
+      panic(`ChainSignaturesProxy: quota of ${this.config.quota_per_period} requests per period exceeded`);
+    }
+    usage.count += 1;
+    usage.pending += 1;
+    this.usage.set(user, usage);
+  }
+
+  private validConfig(config: Config): Config {
+    assertAccountId(config.signer_id, 'signer_id');
+    require(Number.isInteger(config.sign_gas_tgas) && config.sign_gas_tgas >= 15 && config.sign_gas_tgas <= 250, 'ChainSignaturesProxy: sign_gas_tgas must be an integer from 15 to 250');
+    require(typeof config.allowlist_enabled === 'boolean', 'ChainSignaturesProxy: allowlist_enabled must be a boolean');
+    require(Number.isInteger(config.quota_per_period) && config.quota_per_period >= 0, 'ChainSignaturesProxy: quota_per_period must be a non-negative integer');
+    require(typeof config.period_ns === 'string' && /^[1-9][0-9]{0,18}$/.test(config.period_ns), 'ChainSignaturesProxy: period_ns must be a positive decimal string');
+    parseAmount(config.fee_near, 'fee_near');
+    parseAmount(config.fee_token_amount, 'fee_token_amount');
+    if (config.fee_token !== null) assertAccountId(config.fee_token, 'fee_token');
+    return {
+      signer_id: config.signer_id,
+      sign_gas_tgas: config.sign_gas_tgas,
+      allowlist_enabled: config.allowlist_enabled,
+      quota_per_period: config.quota_per_period,
+      period_ns: config.period_ns,
+      fee_near: config.fee_near,
+      fee_token: config.fee_token,
+      fee_token_amount: config.fee_token_amount,
+    };
+  }
+}
