@@ -1,0 +1,77 @@
+/**
+ * Installs the launcher where near-workspaces looks for the sandbox binary, and prebuilds the bundle.
+ *
+ *   npx tsx packages/sandbox/src/node/install.ts            (also: npm run sandbox:install)
+ *
+ * near-workspaces 5.0.0 (through near-sandbox 0.1.x `getBinary`) runs `~/.near/sandbox/near-sandbox` when
+ * that file exists and `NEAR_SANDBOX_BIN_PATH` is unset (sandbox-compat.md §1.1, option 1). The file written
+ * there is a small sh script naming node and this checkout by absolute path (near-workspaces' debug mode
+ * clears PATH). It carries a marker line; a file without the marker (a real neard binary) is never touched,
+ * and tests then run on that binary. Nothing else outside the project is written.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildBundle, PACKAGE_DIR } from './bundle.js';
+
+export const LAUNCHER_MARKER = '# near-ts-stack sandbox launcher';
+
+export function defaultLauncherPath(): string {
+  return join(homedir(), '.near', 'sandbox', 'near-sandbox');
+}
+
+export function launcherScript(nodePath: string, launchModule: string): string {
+  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  return [
+    '#!/bin/sh',
+    LAUNCHER_MARKER,
+    '# Runs the TypeScript NEAR node (packages/sandbox) in place of neard\'s sandbox binary.',
+    '# Written by packages/sandbox/src/node/install.ts; delete this file to let near-workspaces download neard.',
+    `exec ${quote(nodePath)} ${quote(launchModule)} "$@"`,
+    '',
+  ].join('\n');
+}
+
+export type InstallOutcome =
+  | { kind: 'installed' | 'updated' | 'unchanged'; path: string }
+  | { kind: 'foreign-binary'; path: string };
+
+/** Writes the launcher unless a file that is not ours is already there. */
+export function installLauncher(path = defaultLauncherPath()): InstallOutcome {
+  const script = launcherScript(process.execPath, join(PACKAGE_DIR, 'bin', 'launch.mjs'));
+  let previous: string | undefined;
+  if (existsSync(path)) {
+    const head = readFileSync(path).subarray(0, 4096).toString('latin1');
+    if (!head.includes(LAUNCHER_MARKER)) return { kind: 'foreign-binary', path };
+    previous = readFileSync(path, 'utf8');
+    if (previous === script) return { kind: 'unchanged', path };
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const staging = `${path}.tmp-${process.pid}`;
+  writeFileSync(staging, script, { mode: 0o755 });
+  chmodSync(staging, 0o755);
+  renameSync(staging, path); // atomic: a node starting right now sees the old or the new file, never half of one
+  return { kind: previous === undefined ? 'installed' : 'updated', path };
+}
+
+async function main(): Promise<void> {
+  const bundle = await buildBundle();
+  console.log(`near-sandbox bundle: ${bundle.inputs} source files → ${bundle.outDir} (${bundle.millis} ms)`);
+  const outcome = installLauncher(process.env.NEAR_TS_SANDBOX_LAUNCHER ?? defaultLauncherPath());
+  if (outcome.kind === 'foreign-binary') {
+    console.log(
+      `${outcome.path} exists and is not this project's launcher (a real neard sandbox binary?); left untouched.\n` +
+        'near-workspaces tests will run on that binary. Remove it to run them on packages/sandbox.',
+    );
+  } else {
+    console.log(`near-sandbox launcher ${outcome.kind}: ${outcome.path}`);
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

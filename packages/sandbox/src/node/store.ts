@@ -1,0 +1,127 @@
+/**
+ * The node's on-disk state, in `<home>/data` (where neard keeps its RocksDB), in a LevelDB database through
+ * `classic-level`.
+ *
+ * What is stored: the chain head (height, hash, timestamp) under `meta`, and the state as nearcore
+ * `StateRecord` JSON (`Account`, `AccessKey`, `Contract`, `Data`; the records of genesis.json and
+ * `sandbox_patch_state`), one LevelDB entry per record under `record/<kind>/<account>/<key>`. On start the
+ * node rebuilds its state from these records and continues the chain at the stored height, so nonces of keys
+ * added at height h (h × 10^6) stay valid. Block and outcome history is not kept across restarts.
+ *
+ * Saves are incremental: the store remembers what it last wrote and writes only records that changed, in one
+ * atomic batch with the new head.
+ */
+import { ClassicLevel } from 'classic-level';
+import type { StateRecordJson } from '../rpc/client.js';
+
+export interface ChainHead {
+  height: number;
+  hash: string;
+  /** Nanoseconds since the epoch, as a decimal string. */
+  timestampNanos: string;
+  chainId: string;
+}
+
+export interface StoredState {
+  head: ChainHead;
+  records: StateRecordJson[];
+}
+
+export class StoreLockedError extends Error {
+  constructor(dir: string) {
+    super(`${dir} is in use by another running node; stop it first (or use another --home)`);
+    this.name = 'StoreLockedError';
+  }
+}
+
+const META_KEY = 'meta';
+const RECORD_PREFIX = 'record/';
+
+/** A stable key per record, so a changed value overwrites its previous version. */
+export function recordKey(record: StateRecordJson): string {
+  const [kind, body] = Object.entries(record)[0] as [string, Record<string, unknown>];
+  const account = String(body.account_id ?? '');
+  switch (kind) {
+    case 'Account':
+    case 'Contract':
+      return `${kind}/${account}`;
+    case 'AccessKey':
+      return `${kind}/${account}/${String(body.public_key)}`;
+    case 'Data':
+      return `${kind}/${account}/${String(body.data_key)}`;
+    default:
+      return `${kind}/${account}/${JSON.stringify(body)}`;
+  }
+}
+
+export class NodeStore {
+  #db: ClassicLevel<string, string>;
+  #written = new Map<string, string>();
+  #head: string | undefined;
+
+  private constructor(db: ClassicLevel<string, string>) {
+    this.#db = db;
+  }
+
+  static async open(dir: string): Promise<NodeStore> {
+    const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    try {
+      await db.open();
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause;
+      if (cause?.code === 'LEVEL_LOCKED') throw new StoreLockedError(dir);
+      throw e;
+    }
+    return new NodeStore(db);
+  }
+
+  /** The saved state, or null for a node that never saved one. */
+  async load(): Promise<StoredState | null> {
+    const meta = await this.#db.get(META_KEY);
+    if (meta === undefined) return null;
+    const records: StateRecordJson[] = [];
+    for await (const [key, value] of this.#db.iterator({ gte: RECORD_PREFIX, lt: `${RECORD_PREFIX}\xff` })) {
+      this.#written.set(key, value);
+      records.push(JSON.parse(value) as StateRecordJson);
+    }
+    this.#head = meta;
+    return { head: JSON.parse(meta) as ChainHead, records };
+  }
+
+  /** Writes what changed since the last save (or load) in one atomic batch. */
+  async save(head: ChainHead, records: Iterable<StateRecordJson>): Promise<{ put: number; deleted: number }> {
+    const batch = this.#db.batch();
+    const next = new Map<string, string>();
+    let put = 0;
+    for (const record of records) {
+      const key = RECORD_PREFIX + recordKey(record);
+      const value = JSON.stringify(record);
+      next.set(key, value);
+      if (this.#written.get(key) !== value) {
+        batch.put(key, value);
+        put++;
+      }
+    }
+    let deleted = 0;
+    for (const key of this.#written.keys()) {
+      if (!next.has(key)) {
+        batch.del(key);
+        deleted++;
+      }
+    }
+    const meta = JSON.stringify(head);
+    if (meta !== this.#head) batch.put(META_KEY, meta);
+    if (put === 0 && deleted === 0 && meta === this.#head) {
+      await batch.close();
+      return { put, deleted };
+    }
+    await batch.write();
+    this.#written = next;
+    this.#head = meta;
+    return { put, deleted };
+  }
+
+  async close(): Promise<void> {
+    await this.#db.close();
+  }
+}

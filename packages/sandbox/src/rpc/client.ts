@@ -1,0 +1,90 @@
+/**
+ * What the JSON-RPC layer asks of the node: nearcore's `ClientActor` / `ViewClientActor` messages
+ * (`chain/client/src/view_client_actor.rs`), already turned into nearcore's JSON views.
+ *
+ * `rpc/handlers.ts` parses requests and calls these; `rpc/view-client.ts` implements them over the
+ * in-process runtime. Every method may throw an `RpcError` (rpc/errors.ts) with nearcore's shape.
+ */
+import type {
+  AccessKeyList,
+  AccessKeyView,
+  AccountView,
+  BlockReference,
+  BlockView,
+  CallResult,
+  ChunkView,
+  ContractCodeView,
+  GasPriceResponse,
+  GenesisConfig,
+  NetworkInfoResponse,
+  ProtocolConfigResponse,
+  ReceiptView,
+  StatusResponse,
+  TransactionResponse,
+  TxExecutionStatus,
+  ValidatorResponse,
+  ViewStateResult,
+} from './wire.js';
+
+/** Every query answer carries the block it was evaluated at. */
+export interface AtBlock {
+  block_height: number;
+  block_hash: string;
+}
+
+export type QueryRequest =
+  | { request_type: 'view_account'; account_id: string }
+  | { request_type: 'view_code'; account_id: string }
+  | { request_type: 'view_state'; account_id: string; prefix: Uint8Array; include_proof: boolean }
+  | { request_type: 'view_access_key'; account_id: string; public_key: string }
+  | { request_type: 'view_access_key_list'; account_id: string }
+  | { request_type: 'call_function'; account_id: string; method_name: string; args: Uint8Array };
+
+export type QueryResult =
+  | (AccountView & AtBlock)
+  | (ContractCodeView & AtBlock)
+  | (ViewStateResult & AtBlock)
+  | (AccessKeyView & AtBlock)
+  | (AccessKeyList & AtBlock)
+  | (CallResult & AtBlock)
+  /** nearcore answers a missing access key and a failing view call with a *result* carrying `error`. */
+  | { error: string; logs: string[]; block_height: number; block_hash: string };
+
+export type ChunkReference = { chunk_id: string } | { block_id: number | string; shard_id: number };
+
+export type TransactionLookup =
+  | { kind: 'signed'; signedTransaction: Uint8Array }
+  | { kind: 'id'; txHash: string; senderAccountId: string };
+
+/** One `StateRecord` of `sandbox_patch_state`, as JSON (nearcore `core/primitives/src/state_record.rs`). */
+export type StateRecordJson = Record<string, unknown>;
+
+/** Methods may answer synchronously or with a promise; the server awaits either. */
+export type Awaitable<T> = T | Promise<T>;
+
+export interface NodeClient {
+  status(): Awaitable<StatusResponse>;
+  block(reference: BlockReference): Awaitable<BlockView>;
+  chunk(reference: ChunkReference): Awaitable<ChunkView>;
+  gasPrice(blockId: number | string | null): Awaitable<GasPriceResponse>;
+  query(reference: BlockReference, request: QueryRequest): Awaitable<QueryResult>;
+
+  /**
+   * Validates, executes to completion and answers as nearcore's `send_tx` at `waitUntil`
+   * (`NONE` gives only `{final_execution_status}`). Invalid transactions throw `invalidTransaction`.
+   */
+  sendTransaction(signedTransaction: Uint8Array, waitUntil: TxExecutionStatus): Awaitable<TransactionResponse>;
+  /** `tx` / `EXPERIMENTAL_tx_status`; `withReceipts` adds the `receipts` array of the EXPERIMENTAL form. */
+  transactionStatus(lookup: TransactionLookup, waitUntil: TxExecutionStatus, withReceipts: boolean): Awaitable<TransactionResponse>;
+  receipt(receiptId: string): Awaitable<ReceiptView>;
+
+  protocolConfig(reference: BlockReference): Awaitable<ProtocolConfigResponse>;
+  genesisConfig(): Awaitable<GenesisConfig>;
+  validators(reference: { epoch_id: string } | { block_id: number | string } | null): Awaitable<ValidatorResponse>;
+  networkInfo(): Awaitable<NetworkInfoResponse>;
+
+  /** Applies the records at the next block (nearcore `apply_state_patch`); applying the same records twice is a no-op. */
+  patchState(records: StateRecordJson[]): Awaitable<void>;
+  /** Advances the chain by `deltaHeight` blocks (nearcore `sandbox_fast_forward`). */
+  fastForward(deltaHeight: number): Awaitable<void>;
+}

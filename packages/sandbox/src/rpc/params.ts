@@ -1,0 +1,346 @@
+/**
+ * Request parameter parsing, as nearcore's `chain/jsonrpc/src/api/*.rs` `RpcRequest::parse` does: the object
+ * form is checked against `@near-js/jsonrpc-types`' zod schemas (nearcore's OpenAPI spec), and the legacy
+ * positional forms (`[block_id]`, `[path, data]`, `[signed_tx_base64]`, `[tx_hash, sender]`) are accepted
+ * where nearcore accepts them. Every failure is a `parseError` with a message that names the bad field.
+ */
+import {
+  RpcBlockRequestSchema,
+  RpcChunkRequestSchema,
+  RpcGasPriceRequestSchema,
+  RpcProtocolConfigRequestSchema,
+  RpcQueryRequestSchema,
+  RpcReceiptRequestSchema,
+  RpcSendTransactionRequestSchema,
+  RpcTransactionStatusRequestSchema,
+} from '@near-js/jsonrpc-types';
+import { base58 } from '@scure/base';
+import { accountIdError } from '../primitives/account-id.js';
+import type { ChunkReference, QueryRequest, StateRecordJson, TransactionLookup } from './client.js';
+import { parseError } from './errors.js';
+import { camelizeKeys, type BlockReference, type TxExecutionStatus } from './wire.js';
+
+/** nearcore `QUERY_DATA_MAX_SIZE` for the legacy path form (chain/jsonrpc/src/api/query.rs). */
+const QUERY_DATA_MAX_SIZE = 10 * 1024;
+
+interface ZodIssue {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  expected?: string;
+  values?: unknown[];
+  errors?: ZodIssue[][];
+}
+
+interface SafeParser {
+  safeParse(value: unknown): { success: true; data: any } | { success: false; error: { issues: ZodIssue[] } };
+}
+
+function snake(key: PropertyKey): string {
+  return String(key).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/**
+ * Flattens union alternatives into their closest match so the message names real fields: a branch whose
+ * literal (e.g. `request_type`) did not match is the wrong branch; among the rest, the fewest issues wins.
+ */
+function leafIssues(issues: ZodIssue[], prefix: PropertyKey[] = []): { path: PropertyKey[]; issue: ZodIssue }[] {
+  const out: { path: PropertyKey[]; issue: ZodIssue }[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors && issue.errors.length > 0) {
+      const branches = issue.errors.map((branch) => leafIssues(branch, path));
+      const literalMisses = (b: { issue: ZodIssue }[]) => b.filter(({ issue }) => issue.code === 'invalid_value').length;
+      branches.sort((a, b) => literalMisses(a) - literalMisses(b) || a.length - b.length);
+      out.push(...branches[0]!);
+    } else {
+      out.push({ path, issue });
+    }
+  }
+  return out;
+}
+
+function describeIssues(issues: ZodIssue[]): string {
+  return leafIssues(issues)
+    .slice(0, 3)
+    .map(({ path, issue }) => {
+      const field = path.length > 0 ? `\`${path.map(snake).join('.')}\`` : 'params';
+      if (issue.code === 'invalid_type') return `${field}: expected ${issue.expected}`;
+      if (issue.code === 'invalid_value') return `${field}: expected one of ${issue.values?.map((v) => JSON.stringify(v)).join(', ')}`;
+      return `${field}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function validate(schema: () => SafeParser, params: unknown, example: string): any {
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+    throw parseError(`Failed parsing args: expected an object like ${example}`);
+  }
+  const result = schema().safeParse(camelizeKeys(params));
+  if (!result.success) {
+    throw parseError(`Failed parsing args: ${describeIssues(result.error.issues)} (expected ${example})`);
+  }
+  return params as Record<string, unknown>;
+}
+
+function decodeBase64(text: unknown, what: string): Uint8Array {
+  if (typeof text !== 'string' || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
+    throw parseError(`Failed to decode ${what}: invalid base64`);
+  }
+  return new Uint8Array(Buffer.from(text, 'base64'));
+}
+
+function decodeBase58Data(text: string, maxLen: number): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = base58.decode(text);
+  } catch (e) {
+    throw parseError((e as Error).message);
+  }
+  if (bytes.length > maxLen) throw parseError('Query data size is too large');
+  return bytes;
+}
+
+function checkAccountId(id: string): string {
+  const problem = accountIdError(id);
+  if (problem !== null) throw parseError(`Failed parsing args: account id ${JSON.stringify(id)} is invalid (${problem})`);
+  return id;
+}
+
+/** `BlockReference` from already-validated params (`finality` wins over nothing, as serde's flatten order). */
+export function blockReferenceOf(params: Record<string, unknown>): BlockReference {
+  if (params.block_id !== undefined && params.block_id !== null) return { block_id: params.block_id as number | string };
+  if (params.sync_checkpoint !== undefined) return { sync_checkpoint: params.sync_checkpoint as 'genesis' };
+  if (params.finality !== undefined) return { finality: params.finality as 'final' };
+  throw parseError('Failed parsing args: give one of `finality`, `block_id` or `sync_checkpoint`');
+}
+
+function isPair(params: unknown): params is [unknown, unknown] {
+  return Array.isArray(params) && params.length === 2;
+}
+function isSingleton(params: unknown): params is [unknown] {
+  return Array.isArray(params) && params.length === 1;
+}
+
+// ---- per method ----
+
+export function parseBlockParams(params: unknown): BlockReference {
+  if (isSingleton(params)) {
+    const id = params[0];
+    if (typeof id !== 'number' && typeof id !== 'string') throw parseError('Failed parsing args: block id must be a height or a hash');
+    return { block_id: id };
+  }
+  return blockReferenceOf(validate(RpcBlockRequestSchema, params, '{"finality":"final"} or {"block_id":<height|hash>}'));
+}
+
+export function parseChunkParams(params: unknown): ChunkReference {
+  if (isSingleton(params) && typeof params[0] === 'string') return { chunk_id: params[0] };
+  if (isPair(params)) {
+    const [blockId, shardId] = params;
+    if ((typeof blockId === 'number' || typeof blockId === 'string') && typeof shardId === 'number') {
+      return { block_id: blockId, shard_id: shardId };
+    }
+    throw parseError('Failed parsing args: expected [block_id, shard_id]');
+  }
+  const p = validate(RpcChunkRequestSchema, params, '{"chunk_id":"<hash>"} or {"block_id":<height|hash>,"shard_id":0}');
+  if (typeof p.chunk_id === 'string') return { chunk_id: p.chunk_id };
+  return { block_id: p.block_id as number | string, shard_id: p.shard_id as number };
+}
+
+export function parseGasPriceParams(params: unknown): number | string | null {
+  if (params === undefined || params === null) return null;
+  if (Array.isArray(params) && params.length <= 1) {
+    const id = params[0] ?? null;
+    if (id === null || typeof id === 'number' || typeof id === 'string') return id;
+    throw parseError('Failed parsing args: expected [block_id] or [null]');
+  }
+  const p = validate(RpcGasPriceRequestSchema, params, '{"block_id":null}');
+  return (p.block_id ?? null) as number | string | null;
+}
+
+export function parseQueryParams(params: unknown): { reference: BlockReference; request: QueryRequest } {
+  if (isPair(params) && typeof params[0] === 'string' && typeof params[1] === 'string') {
+    return parseLegacyQuery(params[0], params[1]);
+  }
+  const p = validate(
+    RpcQueryRequestSchema,
+    params,
+    '{"request_type":"view_account","account_id":"x.near","finality":"final"}',
+  );
+  const reference = blockReferenceOf(p);
+  const account_id = checkAccountId(p.account_id as string);
+  switch (p.request_type) {
+    case 'view_account':
+    case 'view_code':
+    case 'view_access_key_list':
+      return { reference, request: { request_type: p.request_type, account_id } };
+    case 'view_access_key':
+      return { reference, request: { request_type: 'view_access_key', account_id, public_key: p.public_key as string } };
+    case 'view_state':
+      return {
+        reference,
+        request: {
+          request_type: 'view_state',
+          account_id,
+          prefix: decodeBase64(p.prefix_base64, 'prefix_base64'),
+          include_proof: p.include_proof === true,
+        },
+      };
+    case 'call_function':
+      return {
+        reference,
+        request: {
+          request_type: 'call_function',
+          account_id,
+          method_name: p.method_name as string,
+          args: decodeBase64(p.args_base64, 'args_base64'),
+        },
+      };
+    default:
+      throw parseError(`Failed parsing args: unsupported request_type ${JSON.stringify(p.request_type)}`);
+  }
+}
+
+/** The soft-deprecated `[path, base58 data]` form (nearcore `parse_path_data`); evaluated at the latest block. */
+function parseLegacyQuery(path: string, data: string): { reference: BlockReference; request: QueryRequest } {
+  const parts = path.split('/');
+  const command = parts[0];
+  const accountId = parts[1];
+  const extra = parts.length > 2 ? parts.slice(2).join('/') : undefined;
+  if (!command || accountId === undefined) throw parseError('Not enough query parameters provided');
+  const account_id = checkAccountId(accountId);
+  const reference: BlockReference = { finality: 'optimistic' };
+  const body = () => decodeBase58Data(data, Math.max(0, QUERY_DATA_MAX_SIZE - path.length));
+  switch (command) {
+    case 'account':
+      return { reference, request: { request_type: 'view_account', account_id } };
+    case 'access_key':
+      return extra === undefined
+        ? { reference, request: { request_type: 'view_access_key_list', account_id } }
+        : { reference, request: { request_type: 'view_access_key', account_id, public_key: extra } };
+    case 'code':
+      return { reference, request: { request_type: 'view_code', account_id } };
+    case 'contract':
+      return { reference, request: { request_type: 'view_state', account_id, prefix: body(), include_proof: false } };
+    case 'call':
+      if (extra === undefined) throw parseError('Method name is missing');
+      return { reference, request: { request_type: 'call_function', account_id, method_name: extra, args: body() } };
+    default:
+      throw parseError(`Unknown path ${command}`);
+  }
+}
+
+const TX_EXAMPLE = '{"signed_tx_base64":"<base64 borsh SignedTransaction>","wait_until":"EXECUTED_OPTIMISTIC"}';
+
+/** `send_tx`, `broadcast_tx_commit`, `broadcast_tx_async` (nearcore `RpcSendTransactionRequest::parse`). */
+export function parseSendTxParams(params: unknown): { signedTransaction: Uint8Array; waitUntil: TxExecutionStatus } {
+  if (isSingleton(params)) {
+    return { signedTransaction: decodeBase64(params[0], 'transaction'), waitUntil: 'EXECUTED_OPTIMISTIC' };
+  }
+  if (isPair(params)) throw parseError('Unable to parse send request: too many params passed');
+  const p = validate(RpcSendTransactionRequestSchema, params, TX_EXAMPLE);
+  return {
+    signedTransaction: decodeBase64(p.signed_tx_base64, 'transaction'),
+    waitUntil: (p.wait_until as TxExecutionStatus | undefined) ?? 'EXECUTED_OPTIMISTIC',
+  };
+}
+
+/** `tx`, `EXPERIMENTAL_tx_status` (nearcore `RpcTransactionStatusRequest::parse`). */
+export function parseTxStatusParams(params: unknown): { lookup: TransactionLookup; waitUntil: TxExecutionStatus } {
+  const waitUntil: TxExecutionStatus = 'EXECUTED_OPTIMISTIC';
+  if (isSingleton(params)) {
+    return { lookup: { kind: 'signed', signedTransaction: decodeBase64(params[0], 'transaction') }, waitUntil };
+  }
+  if (isPair(params)) {
+    const [hash, sender] = params;
+    if (typeof hash !== 'string' || typeof sender !== 'string') throw parseError('Failed parsing args: expected [tx_hash, sender_account_id]');
+    return { lookup: { kind: 'id', txHash: checkHash(hash), senderAccountId: checkAccountId(sender) }, waitUntil };
+  }
+  const p = validate(
+    RpcTransactionStatusRequestSchema,
+    params,
+    '{"tx_hash":"<base58>","sender_account_id":"x.near","wait_until":"EXECUTED_OPTIMISTIC"}',
+  );
+  const level = (p.wait_until as TxExecutionStatus | undefined) ?? waitUntil;
+  if (typeof p.signed_tx_base64 === 'string') {
+    return { lookup: { kind: 'signed', signedTransaction: decodeBase64(p.signed_tx_base64, 'transaction') }, waitUntil: level };
+  }
+  return {
+    lookup: { kind: 'id', txHash: checkHash(p.tx_hash as string), senderAccountId: checkAccountId(p.sender_account_id as string) },
+    waitUntil: level,
+  };
+}
+
+function checkHash(text: string): string {
+  let bytes: Uint8Array;
+  try {
+    bytes = base58.decode(text);
+  } catch {
+    throw parseError(`Failed parsing args: ${JSON.stringify(text)} is not a base58 hash`);
+  }
+  if (bytes.length !== 32) throw parseError(`Failed parsing args: hash ${JSON.stringify(text)} is not 32 bytes`);
+  return text;
+}
+
+export function parseReceiptParams(params: unknown): string {
+  const p = validate(RpcReceiptRequestSchema, params, '{"receipt_id":"<base58>"}');
+  return checkHash(p.receipt_id as string);
+}
+
+export function parseProtocolConfigParams(params: unknown): BlockReference {
+  return blockReferenceOf(validate(RpcProtocolConfigRequestSchema, params, '{"finality":"final"}'));
+}
+
+/** `validators`: `[null]`, `null`, `"latest"`, `{"latest":null}`, `{"epoch_id"}` or `{"block_id"}`. */
+export function parseValidatorsParams(params: unknown): { epoch_id: string } | { block_id: number | string } | null {
+  if (params === undefined || params === null || params === 'latest') return null;
+  if (Array.isArray(params)) {
+    if (params.length === 1 && params[0] === null) return null;
+    if (params.length === 1 && (typeof params[0] === 'number' || typeof params[0] === 'string')) return { block_id: params[0] };
+    throw parseError('Failed parsing args: expected [null] or [block_id]');
+  }
+  if (typeof params === 'object') {
+    const p = params as Record<string, unknown>;
+    if ('latest' in p) return null;
+    if (typeof p.epoch_id === 'string') return { epoch_id: p.epoch_id };
+    if (typeof p.block_id === 'number' || typeof p.block_id === 'string') return { block_id: p.block_id };
+  }
+  throw parseError('Failed parsing args: expected [null], {"epoch_id":"<hash>"} or {"block_id":<height|hash>}');
+}
+
+const STATE_RECORD_KINDS = new Set(['Account', 'AccessKey', 'Contract', 'Data', 'PostponedReceipt', 'ReceivedData', 'DelayedReceipt']);
+
+/** `sandbox_patch_state` (nearcore `RpcSandboxPatchStateRequest`): `{records: [StateRecord]}`. */
+export function parsePatchStateParams(params: unknown): StateRecordJson[] {
+  const records = Array.isArray(params) ? (params.length === 1 ? (params[0] as any)?.records : undefined) : (params as any)?.records;
+  if (!Array.isArray(records)) throw parseError('Failed parsing args: expected {"records":[StateRecord, ...]}');
+  records.forEach((record: unknown, i: number) => {
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      throw parseError(`Failed parsing args: records[${i}] must be an object like {"Account":{...}}`);
+    }
+    const kinds = Object.keys(record);
+    if (kinds.length !== 1 || !STATE_RECORD_KINDS.has(kinds[0]!)) {
+      throw parseError(`Failed parsing args: records[${i}] must have exactly one of ${[...STATE_RECORD_KINDS].join(', ')}`);
+    }
+  });
+  return records as StateRecordJson[];
+}
+
+/** `sandbox_fast_forward` (nearcore `RpcSandboxFastForwardRequest`): `{delta_height: u64}`. */
+export function parseFastForwardParams(params: unknown): number {
+  const delta = (params as any)?.delta_height;
+  if (typeof delta !== 'number' || !Number.isSafeInteger(delta) || delta < 0) {
+    throw parseError('Failed parsing args: expected {"delta_height": <non-negative integer>}');
+  }
+  return delta;
+}
+
+export function expectNoParams(method: string, params: unknown): void {
+  const empty =
+    params === undefined ||
+    params === null ||
+    (Array.isArray(params) && params.length === 0) ||
+    (typeof params === 'object' && !Array.isArray(params) && Object.keys(params).length === 0) ||
+    (Array.isArray(params) && params.length === 1 && params[0] === null);
+  if (!empty) throw parseError(`Failed parsing args: ${method} takes no parameters`);
+}

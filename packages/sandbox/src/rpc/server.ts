@@ -1,0 +1,194 @@
+/**
+ * The JSON-RPC HTTP server (nearcore `chain/jsonrpc/src/lib.rs` `start_http`, `rpc_handler`).
+ *
+ * - `POST /` with a JSON-RPC 2.0 request (or a batch array). Every JSON-RPC answer, errors included, is sent
+ *   with HTTP 200, as nearcore does: near-api-js retries 500/503/408 and loses the body of a 400.
+ * - `GET /status` and `GET /health` as nearcore's plain HTTP routes.
+ * - Requests run one at a time in arrival order (a FIFO queue), so reads see every earlier write and
+ *   transactions from one key are checked against the nonce the previous one left.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NodeClient } from './client.js';
+import { internalError, parseError, RpcError, type RpcErrorObject } from './errors.js';
+import { handle } from './handlers.js';
+
+/** nearcore `RpcLimitsConfig::json_payload_max_size` default (10 MiB); a 4 MiB contract in base64 fits. */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface RpcServerOptions {
+  client: NodeClient;
+  /** Default 127.0.0.1: the node never listens beyond loopback. */
+  host?: string;
+  port: number;
+  maxBodyBytes?: number;
+  /** Called after each request that ran through the queue, still inside it (persistence hooks in). */
+  afterRequest?: (method: string) => void | Promise<void>;
+  /** The queue requests run in; pass one to run other work (e.g. saving state) between requests. */
+  queue?: SerialQueue;
+  /** Where unexpected handler failures are reported (default stderr). */
+  log?: (line: string) => void;
+}
+
+export interface RpcServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+type JsonRpcId = string | number | null;
+
+interface JsonRpcResponse {
+  jsonrpc: '2.0';
+  id: JsonRpcId;
+  result?: unknown;
+  error?: RpcErrorObject;
+}
+
+/** One-at-a-time execution in arrival order. */
+export class SerialQueue {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => T | Promise<T>): Promise<T> {
+    const next = this.#tail.then(task, task);
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function errorResponse(id: JsonRpcId, error: RpcError): JsonRpcResponse {
+  return { jsonrpc: '2.0', id, error: error.object };
+}
+
+/** JSON cannot carry bigint; views use decimal strings for balances, but guard against a stray bigint. */
+function stringify(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+export function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
+  const { client } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const queue = options.queue ?? new SerialQueue();
+
+  async function answer(request: unknown): Promise<JsonRpcResponse> {
+    if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+      return errorResponse(null, parseError('JSON RPC Request format was expected'));
+    }
+    const { jsonrpc, id: rawId, method, params } = request as Record<string, unknown>;
+    const id: JsonRpcId = typeof rawId === 'string' || typeof rawId === 'number' ? rawId : null;
+    if (jsonrpc !== '2.0' || typeof method !== 'string') {
+      return errorResponse(id, parseError('JSON RPC Request format was expected: {"jsonrpc":"2.0","id":…,"method":"…","params":…}'));
+    }
+    return queue.run(async () => {
+      try {
+        const result = await handle(client, method, params);
+        return { jsonrpc: '2.0', id, result: result === undefined ? null : result };
+      } catch (e) {
+        if (e instanceof RpcError) return errorResponse(id, e);
+        log(`[rpc] ${method} failed: ${(e as Error)?.stack ?? String(e)}`);
+        return errorResponse(id, internalError(String((e as Error)?.message ?? e)));
+      } finally {
+        if (options.afterRequest) {
+          try {
+            await options.afterRequest(method);
+          } catch (e) {
+            log(`[rpc] after ${method}: ${(e as Error)?.stack ?? String(e)}`);
+          }
+        }
+      }
+    });
+  }
+
+  function send(res: ServerResponse, body: unknown): void {
+    const text = stringify(body);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+    return new Promise((resolve, reject) => {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > maxBodyBytes) {
+        req.resume();
+        resolve('too-large');
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let tooLarge = false;
+      req.on('data', (chunk: Buffer) => {
+        if (tooLarge) return;
+        size += chunk.length;
+        if (size > maxBodyBytes) {
+          tooLarge = true;
+          chunks.length = 0;
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)));
+      req.on('error', reject);
+    });
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'GET' && (req.url === '/status' || req.url === '/health')) {
+      const reply = await answer({ jsonrpc: '2.0', id: 'http', method: req.url.slice(1), params: [] });
+      send(res, reply.error ?? reply.result ?? {});
+      return;
+    }
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' });
+      res.end('POST a JSON-RPC 2.0 request to /\n');
+      return;
+    }
+    const body = await readBody(req);
+    if (body === 'too-large') {
+      send(res, errorResponse(null, parseError(`JSON payload is larger than the node's limit of ${maxBodyBytes} bytes`)));
+      return;
+    }
+    let request: unknown;
+    try {
+      request = JSON.parse(body.toString('utf8'));
+    } catch (e) {
+      send(res, errorResponse(null, parseError(`Invalid JSON: ${(e as Error).message}`)));
+      return;
+    }
+    if (Array.isArray(request)) {
+      if (request.length === 0) {
+        send(res, errorResponse(null, parseError('JSON RPC Request format was expected: empty batch')));
+        return;
+      }
+      send(res, await Promise.all(request.map(answer)));
+      return;
+    }
+    send(res, await answer(request));
+  }
+
+  const server: Server = createServer((req, res) => {
+    onRequest(req, res).catch((e) => {
+      log(`[rpc] request failed: ${(e as Error)?.stack ?? String(e)}`);
+      if (!res.headersSent) send(res, errorResponse(null, internalError(String((e as Error)?.message ?? e))));
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
