@@ -1,0 +1,613 @@
+/**
+ * @near-ts/sandbox: a NEAR node in process. One entry point, `createSandbox()`:
+ *
+ *   const node = createSandbox();
+ *   const alice = node.createAccount('alice.test.near');
+ *   node.deployContract('alice.test.near', wasm);
+ *   const r = node.call('alice.test.near', 'alice.test.near', 'set', { v: 1 });
+ *   node.view('alice.test.near', 'get');
+ *
+ * Every state change goes through a real signed transaction (borsh bytes, the path RPC uses) and
+ * nearcore's runtime semantics; results are nearcore's JSON views. Deterministic: block times
+ * come from `genesisTime` and `blockTimeMs`, never from the wall clock.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { runtimeConfig, DEFAULT_PROTOCOL_VERSION } from './parameters/index.js';
+import type { RuntimeConfig } from './parameters/types.js';
+import { runFunctionCall } from './vm/index.js';
+import type { FunctionCallErrorView } from './vm/types.js';
+import {
+  accountType,
+  assertValidAccountId,
+  isSubAccountOf,
+  nearImplicitAccountId,
+  type AccountId,
+} from './primitives/account-id.js';
+import { KeyPair, KeyType, parsePublicKey, publicKeyBorsh, publicKeyToString, type PublicKey } from './primitives/crypto.js';
+import { InvalidTransactionError, ParseTransactionError, type TxExecutionError, type JsonValue } from './primitives/errors.js';
+import { fromBase64, hashFromString, hashToString, randomSeed } from './primitives/hash.js';
+import {
+  encodeSignedTransaction,
+  transactionHash,
+  type AccessKey,
+  type AccessKeyPermission,
+  type Action,
+  type Transaction,
+} from './primitives/transaction.js';
+import {
+  accessKeyView,
+  type AccountView,
+  type ExecutionOutcomeWithIdView,
+  type FinalExecutionOutcomeView,
+  type FinalExecutionStatus,
+} from './primitives/views.js';
+import {
+  Chain,
+  ChainSnapshot,
+  MIN_GAS_PRICE,
+  SANDBOX_EPOCH_LENGTH,
+  TESTING_INIT_BALANCE,
+  TESTING_INIT_STAKE,
+  type Block,
+} from './runtime/chain.js';
+import { receiptView } from './runtime/receipt.js';
+import { hasCode, NO_CODE_HASH } from './runtime/state.js';
+
+export { KeyPair, KeyType, parsePublicKey, publicKeyToString } from './primitives/crypto.js';
+export type { PublicKey, Signature } from './primitives/crypto.js';
+export { InvalidTransactionError, ParseTransactionError } from './primitives/errors.js';
+export type { ActionError, TxExecutionError, JsonValue } from './primitives/errors.js';
+export type { Action, AccessKey, AccessKeyPermission, Transaction, SignedTransaction, DelegateAction, SignedDelegateAction } from './primitives/transaction.js';
+export {
+  decodeSignedTransaction,
+  encodeSignedTransaction,
+  encodeTransaction,
+  transactionHash,
+  delegateActionHash,
+  BorshDecodeError,
+} from './primitives/transaction.js';
+export { isValidAccountId, accountIdError } from './primitives/account-id.js';
+export type * from './primitives/views.js';
+export type { Block } from './runtime/chain.js';
+export { Chain, MIN_GAS_PRICE, TRANSACTION_VALIDITY_PERIOD } from './runtime/chain.js';
+
+export const NEAR = 10n ** 24n;
+export const TGAS = 10n ** 12n;
+
+export interface SandboxOptions {
+  /** 86 (default, current mainnet) or 77 (nearcore 2.6.2, what near-workspaces 5.0.0 downloads). */
+  protocolVersion?: number;
+  /** Genesis time: a Date or nanoseconds since the Unix epoch. Default 2025-01-01T00:00:00Z. */
+  genesisTime?: Date | bigint;
+  /** Time between blocks. Default 1000 ms. */
+  blockTimeMs?: number;
+  /** Default `test.near`, as `neard init` makes it. */
+  rootAccountId?: AccountId;
+  /** Default: the ed25519 key from seed = the root account id (nearcore `SecretKey::from_seed`). */
+  rootKeyPair?: KeyPair;
+  /** Default `sandbox`. */
+  chainId?: string;
+}
+
+export interface AccountHandle {
+  accountId: AccountId;
+  keyPair: KeyPair;
+}
+
+export interface CallOptions {
+  /** Default 30 Tgas, near-api-js's default. */
+  gas?: bigint;
+  /** yoctoNEAR, default 0. */
+  deposit?: bigint;
+}
+
+export type Args = Record<string, unknown> | unknown[] | string | Uint8Array | undefined;
+
+export class UnknownAccountError extends Error {
+  constructor(readonly accountId: string) {
+    super(`account ${accountId} does not exist while viewing (create it with createAccount or patchState first)`);
+    this.name = 'UnknownAccountError';
+  }
+}
+
+export class UnknownAccessKeyError extends Error {
+  constructor(readonly accountId: string, readonly publicKey: string) {
+    super(`access key ${publicKey} does not exist while viewing (account ${accountId})`);
+    this.name = 'UnknownAccessKeyError';
+  }
+}
+
+export class MissingSignerKeyError extends Error {
+  constructor(readonly accountId: string) {
+    super(`no key pair known for ${accountId}: create it with createAccount, or pass its key with setKeyPair`);
+    this.name = 'MissingSignerKeyError';
+  }
+}
+
+/** A view call failed in the contract (nearcore answers `wasm execution failed with error: …`). */
+export class ViewCallError extends Error {
+  constructor(readonly error: FunctionCallErrorView | JsonValue, readonly logs: string[]) {
+    super(`wasm execution failed with error: ${JSON.stringify(error)}`);
+    this.name = 'ViewCallError';
+  }
+}
+
+export class UnknownTransactionError extends Error {
+  constructor(readonly hash: string) {
+    super(`transaction ${hash} is not known to this node`);
+    this.name = 'UnknownTransactionError';
+  }
+}
+
+export class UnknownBlockError extends Error {
+  constructor(readonly reference: string) {
+    super(`block ${reference} is not known to this node (blocks run from genesis to the head)`);
+    this.name = 'UnknownBlockError';
+  }
+}
+
+export class TransactionFailedError extends Error {
+  constructor(readonly failure: TxExecutionError, readonly result: TransactionResult) {
+    super(`transaction ${result.hash} failed: ${JSON.stringify(failure)}`);
+    this.name = 'TransactionFailedError';
+  }
+}
+
+/** The outcome of one transaction: nearcore's `FinalExecutionOutcomeView` plus helpers. */
+export class TransactionResult {
+  constructor(readonly hash: string, readonly outcome: FinalExecutionOutcomeView) {}
+
+  get status(): FinalExecutionStatus {
+    return this.outcome.status;
+  }
+  get succeeded(): boolean {
+    return typeof this.status === 'object' && 'SuccessValue' in this.status;
+  }
+  get failure(): TxExecutionError | null {
+    return typeof this.status === 'object' && 'Failure' in this.status ? this.status.Failure : null;
+  }
+  get transactionOutcome(): ExecutionOutcomeWithIdView {
+    return this.outcome.transaction_outcome;
+  }
+  /** Receipt outcomes in nearcore's order (depth-first; refunds after the receipts a call created). */
+  get receipts(): ExecutionOutcomeWithIdView[] {
+    return this.outcome.receipts_outcome;
+  }
+  /** Logs of the transaction and every receipt, in `receipts` order. */
+  get logs(): string[] {
+    return [this.transactionOutcome, ...this.receipts].flatMap((o) => o.outcome.logs);
+  }
+  /** Failures of any receipt, including side branches the final status does not show. */
+  get receiptFailures(): TxExecutionError[] {
+    return this.receipts.flatMap((o) => (typeof o.outcome.status === 'object' && 'Failure' in o.outcome.status ? [o.outcome.status.Failure] : []));
+  }
+  get gasBurnt(): bigint {
+    return [this.transactionOutcome, ...this.receipts].reduce((n, o) => n + BigInt(o.outcome.gas_burnt), 0n);
+  }
+  get tokensBurnt(): bigint {
+    return [this.transactionOutcome, ...this.receipts].reduce((n, o) => n + BigInt(o.outcome.tokens_burnt), 0n);
+  }
+  /** The returned bytes; throws `TransactionFailedError` if the transaction failed. */
+  bytes(): Uint8Array {
+    const s = this.status;
+    if (typeof s === 'object' && 'SuccessValue' in s) return fromBase64(s.SuccessValue);
+    if (typeof s === 'object' && 'Failure' in s) throw new TransactionFailedError(s.Failure, this);
+    throw new Error(`transaction ${this.hash} has not finished (status ${JSON.stringify(s)}); produce more blocks`);
+  }
+  /** The returned value parsed as JSON (the raw string when it is not JSON; undefined when empty). */
+  value<T = unknown>(): T {
+    return parseReturn(this.bytes()) as T;
+  }
+}
+
+function parseReturn(bytes: Uint8Array): unknown {
+  if (bytes.length === 0) return undefined;
+  const text = new TextDecoder().decode(bytes);
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function encodeArgs(args: Args): Uint8Array {
+  if (args === undefined) return new Uint8Array();
+  if (args instanceof Uint8Array) return args;
+  if (typeof args === 'string') return new TextEncoder().encode(args);
+  return new TextEncoder().encode(JSON.stringify(args, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+}
+
+/** One `sandbox_patch_state` record as nearcore's `StateRecord` JSON. */
+export type StateRecord =
+  | { Account: { account_id: string; account: { amount: string; locked: string; code_hash: string; storage_usage: number } } }
+  | { AccessKey: { account_id: string; public_key: string; access_key: { nonce: number | string; permission: JsonValue } } }
+  | { Contract: { account_id: string; code: string } }
+  | { Data: { account_id: string; data_key: string; value: string } };
+
+export class Snapshot {
+  /** @internal */
+  constructor(readonly chain: ChainSnapshot, readonly keys: Map<string, KeyPair>) {}
+}
+
+const DEFAULT_GENESIS_TIME = 1_735_689_600_000_000_000n; // 2025-01-01T00:00:00Z in ns
+
+/** Guards against runaway receipt loops when waiting for a transaction. */
+const MAX_BLOCKS_PER_TRANSACTION = 1000;
+
+export class Sandbox {
+  readonly chain: Chain;
+  readonly config: RuntimeConfig;
+  readonly root: AccountHandle;
+  #keys = new Map<string, KeyPair>();
+
+  constructor(options: SandboxOptions = {}) {
+    const protocolVersion = options.protocolVersion ?? DEFAULT_PROTOCOL_VERSION;
+    this.config = runtimeConfig(protocolVersion);
+    const rootAccountId = assertValidAccountId(options.rootAccountId ?? 'test.near');
+    const rootKeyPair = options.rootKeyPair ?? KeyPair.fromSeed(rootAccountId);
+    const genesisTime =
+      options.genesisTime === undefined
+        ? DEFAULT_GENESIS_TIME
+        : typeof options.genesisTime === 'bigint'
+          ? options.genesisTime
+          : BigInt(options.genesisTime.getTime()) * 1_000_000n;
+    const nearKey = KeyPair.fromSeed('near');
+    this.chain = new Chain({
+      config: this.config,
+      genesisTime,
+      blockTimeNs: BigInt(options.blockTimeMs ?? 1000) * 1_000_000n,
+      genesisHeight: 0n,
+      epochLength: SANDBOX_EPOCH_LENGTH,
+      chainId: options.chainId ?? 'sandbox',
+      validatorId: rootAccountId,
+      runFunctionCall,
+      accounts: [
+        { accountId: rootAccountId, amount: TESTING_INIT_BALANCE, locked: TESTING_INIT_STAKE, publicKey: rootKeyPair.publicKey },
+        { accountId: 'near', amount: TESTING_INIT_BALANCE, locked: 0n, publicKey: nearKey.publicKey },
+      ],
+    });
+    this.#keys.set(rootAccountId, rootKeyPair);
+    this.#keys.set('near', nearKey);
+    this.root = { accountId: rootAccountId, keyPair: rootKeyPair };
+  }
+
+  get protocolVersion(): number {
+    return this.config.protocolVersion;
+  }
+
+  get head(): Block {
+    return this.chain.head;
+  }
+
+  // --- keys ---
+
+  /** Registers the key `call`/`transfer`/... sign with for `accountId`. */
+  setKeyPair(accountId: AccountId, keyPair: KeyPair): void {
+    this.#keys.set(accountId, keyPair);
+  }
+
+  keyPairOf(accountId: AccountId): KeyPair | undefined {
+    return this.#keys.get(accountId);
+  }
+
+  // --- transactions ---
+
+  /**
+   * Signs a transaction with the account's registered key; nonce = key nonce + 1 and the head block
+   * hash unless given. Returns borsh `SignedTransaction` bytes.
+   */
+  signTransaction(signerId: AccountId, receiverId: AccountId, actions: Action[], opts: { nonce?: bigint; blockHash?: Uint8Array; keyPair?: KeyPair } = {}): Uint8Array {
+    const keyPair = opts.keyPair ?? this.#keys.get(signerId);
+    if (!keyPair) throw new MissingSignerKeyError(signerId);
+    const ak = this.chain.state.getAccessKey(signerId, keyPair.publicKey);
+    const tx: Transaction = {
+      signerId,
+      publicKey: keyPair.publicKey,
+      nonce: opts.nonce ?? (ak ? ak.nonce + 1n : 1n),
+      receiverId,
+      blockHash: opts.blockHash ?? this.head.hash,
+      actions,
+    };
+    return encodeSignedTransaction({ transaction: tx, signature: keyPair.sign(transactionHash(tx)) });
+  }
+
+  /**
+   * Checks, includes and executes a borsh `SignedTransaction`, producing blocks until every receipt
+   * it caused has run (or only yields wait). Throws `ParseTransactionError` / `InvalidTransactionError`
+   * (nearcore's `InvalidTxError`) with no state change.
+   */
+  sendTransaction(signedTransaction: Uint8Array): TransactionResult {
+    const hash = this.chain.submitTransaction(signedTransaction);
+    for (let i = 0; i < MAX_BLOCKS_PER_TRANSACTION; i++) {
+      this.chain.produceBlock();
+      const error = this.chain.transactionError(hash);
+      if (error && 'InvalidTxError' in error) throw new InvalidTransactionError(error.InvalidTxError);
+      if (this.chain.isSettled(hash) || !this.chain.hasPendingWork) break;
+    }
+    return this.getTransactionOutcome(hash);
+  }
+
+  /** Checks a transaction and queues it for the next block; returns its hash. Run it with `produceBlocks`. */
+  submitTransaction(signedTransaction: Uint8Array): string {
+    return this.chain.submitTransaction(signedTransaction);
+  }
+
+  signAndSendTransaction(signerId: AccountId, receiverId: AccountId, actions: Action[]): TransactionResult {
+    return this.sendTransaction(this.signTransaction(signerId, receiverId, actions));
+  }
+
+  call(signerId: AccountId, receiverId: AccountId, methodName: string, args?: Args, opts: CallOptions = {}): TransactionResult {
+    return this.signAndSendTransaction(signerId, receiverId, [
+      { type: 'FunctionCall', methodName, args: encodeArgs(args), gas: opts.gas ?? 30n * TGAS, deposit: opts.deposit ?? 0n },
+    ]);
+  }
+
+  transfer(signerId: AccountId, receiverId: AccountId, amount: bigint): TransactionResult {
+    return this.signAndSendTransaction(signerId, receiverId, [{ type: 'Transfer', deposit: amount }]);
+  }
+
+  deployContract(accountId: AccountId, wasm: Uint8Array): TransactionResult {
+    return this.signAndSendTransaction(accountId, accountId, [{ type: 'DeployContract', code: wasm }]);
+  }
+
+  /**
+   * Creates an account with a full-access key (default: a key derived from the id) and `balance`
+   * (default 100 NEAR). Sub-accounts of an account whose key is known are created by a real
+   * transaction from the parent (CreateAccount + Transfer + AddKey); NEAR-implicit ids by a transfer
+   * from the root; anything else (e.g. top-level ids only `registrar` could create) by a state patch.
+   */
+  createAccount(accountId: AccountId, opts: { balance?: bigint; keyPair?: KeyPair } = {}): AccountHandle {
+    assertValidAccountId(accountId);
+    const balance = opts.balance ?? 100n * NEAR;
+    if (accountType(accountId) === 'NearImplicitAccount') {
+      const keyPair = opts.keyPair;
+      if (!keyPair || nearImplicitAccountId(keyPair.publicKey.data) !== accountId) {
+        throw new Error(`implicit account ${accountId} needs the ed25519 key pair whose public key it encodes (keyPair option)`);
+      }
+      this.#expectSuccess(this.transfer(this.root.accountId, accountId, balance));
+      this.#keys.set(accountId, keyPair);
+      return { accountId, keyPair };
+    }
+    const keyPair = opts.keyPair ?? KeyPair.fromLabel(accountId);
+    const parent = accountId.slice(accountId.indexOf('.') + 1);
+    if (accountId.includes('.') && isSubAccountOf(accountId, parent) && this.#keys.has(parent) && this.chain.state.getAccount(parent)) {
+      this.#expectSuccess(
+        this.signAndSendTransaction(parent, accountId, [
+          { type: 'CreateAccount' },
+          { type: 'Transfer', deposit: balance },
+          { type: 'AddKey', publicKey: keyPair.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } },
+        ]),
+      );
+    } else {
+      if (this.chain.state.getAccount(accountId)) throw new Error(`account ${accountId} already exists`);
+      const storage = this.config.storageNumBytesAccount + 33n + 9n + this.config.storageNumExtraBytesRecord;
+      this.patchState([
+        { Account: { account_id: accountId, account: { amount: balance.toString(), locked: '0', code_hash: hashToString(NO_CODE_HASH), storage_usage: Number(storage) } } },
+        { AccessKey: { account_id: accountId, public_key: publicKeyToString(keyPair.publicKey), access_key: { nonce: 0, permission: 'FullAccess' } } },
+      ]);
+    }
+    this.#keys.set(accountId, keyPair);
+    return { accountId, keyPair };
+  }
+
+  #expectSuccess(r: TransactionResult): TransactionResult {
+    if (!r.succeeded) throw new TransactionFailedError(r.failure ?? { ActionError: { index: null, kind: 'Unknown' } }, r);
+    return r;
+  }
+
+  // --- blocks ---
+
+  /** Produces `n` blocks (default 1), running queued transactions and receipts; returns the new head. */
+  produceBlocks(n = 1): Block {
+    for (let i = 0; i < n; i++) this.chain.produceBlock();
+    return this.head;
+  }
+
+  /** A block by height, base58 hash, or the head when omitted. */
+  getBlock(reference?: number | bigint | string): Block {
+    if (reference === undefined) return this.head;
+    const block = typeof reference === 'string' ? this.chain.blockByHash(reference) : this.chain.blockByHeight(BigInt(reference));
+    if (!block) throw new UnknownBlockError(String(reference));
+    return block;
+  }
+
+  // --- outcomes ---
+
+  getTransactionOutcome(hash: string): TransactionResult {
+    const outcome = this.chain.finalOutcome(hash);
+    if (!outcome) {
+      const error = this.chain.transactionError(hash);
+      if (error && 'InvalidTxError' in error) throw new InvalidTransactionError(error.InvalidTxError);
+      throw new UnknownTransactionError(hash);
+    }
+    return new TransactionResult(hash, outcome);
+  }
+
+  /** nearcore `ReceiptView` (EXPERIMENTAL_receipt). */
+  getReceipt(receiptId: string): JsonValue {
+    const r = this.chain.receipt(receiptId);
+    if (!r) throw new Error(`receipt ${receiptId} is not known to this node`);
+    return receiptView(r);
+  }
+
+  // --- views ---
+
+  viewAccount(accountId: AccountId): AccountView {
+    const a = this.chain.state.getAccount(accountId);
+    if (!a) throw new UnknownAccountError(accountId);
+    return { amount: a.amount.toString(), locked: a.locked.toString(), code_hash: hashToString(a.codeHash), storage_usage: Number(a.storageUsage), storage_paid_at: 0 };
+  }
+
+  getBalance(accountId: AccountId): bigint {
+    const a = this.chain.state.getAccount(accountId);
+    if (!a) throw new UnknownAccountError(accountId);
+    return a.amount;
+  }
+
+  viewAccessKey(accountId: AccountId, publicKey: string | PublicKey): { nonce: number; permission: JsonValue } {
+    const pk = typeof publicKey === 'string' ? parsePublicKey(publicKey) : publicKey;
+    const ak = this.chain.state.getAccessKey(accountId, pk);
+    if (!ak) throw new UnknownAccessKeyError(accountId, publicKeyToString(pk));
+    return accessKeyView(ak);
+  }
+
+  /** The raw access key (nonce as bigint), or undefined. */
+  getAccessKey(accountId: AccountId, publicKey: string | PublicKey): AccessKey | undefined {
+    const pk = typeof publicKey === 'string' ? parsePublicKey(publicKey) : publicKey;
+    return this.chain.state.getAccessKey(accountId, pk);
+  }
+
+  viewAccessKeys(accountId: AccountId): Array<{ public_key: string; access_key: { nonce: number; permission: JsonValue } }> {
+    return this.chain.state
+      .listAccessKeys(accountId)
+      .map((k) => ({ public_key: publicKeyToString(k.publicKey), access_key: accessKeyView(k.accessKey) }))
+      .sort((a, b) => (a.public_key < b.public_key ? -1 : 1));
+  }
+
+  viewCode(accountId: AccountId): Uint8Array {
+    const a = this.chain.state.getAccount(accountId);
+    if (!a) throw new UnknownAccountError(accountId);
+    const code = this.chain.state.code.get(accountId);
+    if (!code || !hasCode(a)) throw new Error(`contract code of ${accountId} does not exist (deploy a contract first)`);
+    return code;
+  }
+
+  /** Contract storage entries whose key starts with `prefix`, in key order. */
+  viewState(accountId: AccountId, prefix: Uint8Array | string = new Uint8Array()): Array<{ key: Uint8Array; value: Uint8Array }> {
+    if (!this.chain.state.getAccount(accountId)) throw new UnknownAccountError(accountId);
+    const p = typeof prefix === 'string' ? new TextEncoder().encode(prefix) : prefix;
+    return this.chain.state.listData(accountId, p).map(([key, value]) => ({ key, value }));
+  }
+
+  /** Runs a view method; returns the raw result and logs. Throws `ViewCallError` if the contract fails. */
+  viewFunction(accountId: AccountId, methodName: string, args?: Args): { result: Uint8Array; logs: string[] } {
+    const state = this.chain.state;
+    const account = state.getAccount(accountId);
+    if (!account) throw new UnknownAccountError(accountId);
+    const code = state.code.get(accountId);
+    if (!code || !hasCode(account)) throw new ViewCallError({ CompilationError: { CodeDoesNotExist: { account_id: accountId } } }, []);
+    const head = this.head;
+    try {
+      const out = runFunctionCall({
+        code,
+        codeHash: account.codeHash,
+        methodName,
+        protocolVersion: this.protocolVersion,
+        context: {
+          currentAccountId: accountId,
+          signerAccountId: accountId,
+          signerAccountPk: new Uint8Array(),
+          predecessorAccountId: accountId,
+          input: encodeArgs(args),
+          promiseResults: [],
+          blockHeight: head.height,
+          blockTimestamp: head.timestamp,
+          epochHeight: head.epochHeight,
+          accountBalance: account.amount,
+          accountLockedBalance: account.locked,
+          storageUsage: account.storageUsage,
+          attachedDeposit: 0n,
+          prepaidGas: this.config.wasm.maxGasBurntView,
+          randomSeed: randomSeed(sha256(head.hash), head.randomValue),
+          isView: true,
+          outputDataReceivers: [],
+        },
+        external: {
+          storageGet: (key) => state.getData(accountId, key),
+          storageSet: (key, value) => state.setData(accountId, key, value),
+          storageRemove: (key) => state.removeData(accountId, key),
+          storageHasKey: (key) => state.getData(accountId, key) !== undefined,
+          validatorStake: (id) => (id === this.root.accountId ? state.getAccount(id)?.locked : undefined),
+          validatorTotalStake: () => state.getAccount(this.root.accountId)?.locked ?? 0n,
+          generateDataId: () => sha256(head.hash),
+          submitYieldResume: () => false,
+        },
+      });
+      if (out.aborted) throw new ViewCallError(out.aborted, out.logs);
+      const result = out.returnData.kind === 'Value' ? out.returnData.value : new Uint8Array();
+      return { result, logs: out.logs };
+    } finally {
+      state.rollback(); // a view never changes state
+    }
+  }
+
+  /** Runs a view method and parses its JSON result (the raw string if it is not JSON). */
+  view<T = unknown>(accountId: AccountId, methodName: string, args?: Args): T {
+    return parseReturn(this.viewFunction(accountId, methodName, args).result) as T;
+  }
+
+  // --- sandbox powers ---
+
+  /**
+   * nearcore `sandbox_patch_state` records, applied at once and verbatim (storage usage is not
+   * recomputed, as nearcore's `apply_state_patch`). Record shapes: `StateRecord`.
+   */
+  patchState(records: StateRecord[]): void {
+    const state = this.chain.state;
+    const parsed = records.map((r) => parseRecord(r));
+    for (const p of parsed) p(state);
+    state.commit();
+  }
+
+  snapshot(): Snapshot {
+    return new Snapshot(this.chain.snapshot(), new Map(this.#keys));
+  }
+
+  restore(snapshot: Snapshot): void {
+    this.chain.restore(snapshot.chain);
+    this.#keys = new Map(snapshot.keys);
+  }
+}
+
+function parsePermission(p: JsonValue): AccessKeyPermission {
+  if (p === 'FullAccess') return { type: 'FullAccess' };
+  if (p && typeof p === 'object' && !Array.isArray(p) && 'FunctionCall' in p) {
+    const f = p.FunctionCall as { allowance: string | null; receiver_id: string; method_names: string[] };
+    return { type: 'FunctionCall', allowance: f.allowance === null || f.allowance === undefined ? null : BigInt(f.allowance), receiverId: f.receiver_id, methodNames: f.method_names ?? [] };
+  }
+  throw new Error(`invalid access key permission ${JSON.stringify(p)}: use "FullAccess" or {"FunctionCall":{allowance,receiver_id,method_names}}`);
+}
+
+/** Validates a record up front (so a bad batch changes nothing) and returns its writer. */
+function parseRecord(r: StateRecord): (state: Chain['state']) => void {
+  const bad = (why: string) => new Error(`invalid state record ${JSON.stringify(r).slice(0, 200)}: ${why}`);
+  if ('Account' in r) {
+    const { account_id, account } = r.Account;
+    assertValidAccountId(account_id);
+    const codeHash = account.code_hash ? (account.code_hash === '11111111111111111111111111111111' ? NO_CODE_HASH : hashFromString(account.code_hash)) : NO_CODE_HASH;
+    const value = { amount: BigInt(account.amount), locked: BigInt(account.locked ?? 0), codeHash, storageUsage: BigInt(account.storage_usage ?? 0) };
+    return (s) => s.setAccount(account_id, value);
+  }
+  if ('AccessKey' in r) {
+    const { account_id, public_key, access_key } = r.AccessKey;
+    assertValidAccountId(account_id);
+    const pk = parsePublicKey(public_key);
+    const ak: AccessKey = { nonce: BigInt(access_key.nonce), permission: parsePermission(access_key.permission) };
+    return (s) => s.setAccessKey(account_id, pk, ak);
+  }
+  if ('Contract' in r) {
+    const { account_id, code } = r.Contract;
+    assertValidAccountId(account_id);
+    const bytes = fromBase64(code);
+    return (s) => {
+      s.code.set(account_id, bytes);
+      const acc = s.getAccount(account_id);
+      // nearcore expects a preceding Account record with the code hash; keep the account consistent either way.
+      if (acc) s.setAccount(account_id, { ...acc, codeHash: sha256(bytes) });
+    };
+  }
+  if ('Data' in r) {
+    const { account_id, data_key, value } = r.Data;
+    assertValidAccountId(account_id);
+    const k = fromBase64(data_key);
+    const v = fromBase64(value);
+    return (s) => void s.setData(account_id, k, v);
+  }
+  throw bad('expected one of Account, AccessKey, Contract, Data');
+}
+
+/** The one entry point: a fresh node at genesis (`test.near` and `near` funded as `neard init` does). */
+export function createSandbox(options: SandboxOptions = {}): Sandbox {
+  return new Sandbox(options);
+}
+
