@@ -178,6 +178,14 @@ function trapKind(message: string): WasmTrapKind {
   return 'GenericTrap';
 }
 
+/**
+ * A fresh memory per call, as nearcore does. (Pooling does not pay off: Rust and wasi-libc allocators grow
+ * memory on every call, and a grown memory cannot be reset.)
+ */
+function freshMemory(config: RuntimeConfig): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: config.wasm.initialMemoryPages, maximum: config.wasm.maxMemoryPages });
+}
+
 /** Runs one function call (nearcore `near_vm_runner::run`). Never throws for contract faults. */
 export function runFunctionCall(req: RunFunctionCall): VMOutcome {
   const { context, methodName } = req;
@@ -273,17 +281,39 @@ function execute(
     env[name] = impl;
   }
 
+  const memory = freshMemory(config);
+  logic.memory = memory;
+  return instantiateAndRun(req, prepared, module, logic, env, memory, () => remainingGas, (g) => {
+    remainingGas = g;
+  }, syncIn, syncOut);
+}
+
+function instantiateAndRun(
+  req: RunFunctionCall,
+  prepared: PreparedContract,
+  module: WebAssembly.Module,
+  logic: VMLogic,
+  env: Record<string, Function>,
+  memory: WebAssembly.Memory,
+  getGas: () => WebAssembly.Global | null,
+  setGas: (g: WebAssembly.Global) => void,
+  syncIn: () => void,
+  syncOut: () => void,
+): FunctionCallErrorView | null {
   let instance: WebAssembly.Instance;
   try {
-    instance = new WebAssembly.Instance(module, { env: env as WebAssembly.ModuleImports });
+    instance = new WebAssembly.Instance(module, {
+      env: env as WebAssembly.ModuleImports,
+      internal: { memory },
+    });
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) return errorViews.wasmTrap(trapKind(e.message));
     if (e instanceof WebAssembly.LinkError) return errorViews.link(e.message);
     throw e;
   }
   const exports = instance.exports;
-  logic.memory = exports.memory as WebAssembly.Memory;
-  remainingGas = exports.remaining_gas as WebAssembly.Global;
+  setGas(exports.remaining_gas as WebAssembly.Global);
+  const remainingGas = getGas();
   const remainingStack = exports.remaining_stack as WebAssembly.Global;
   syncOut();
   const run = (f: Function) => {

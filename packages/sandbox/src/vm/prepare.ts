@@ -4,7 +4,7 @@
  * `prepare/instrument_v3.rs` + near/finite-wasm `src/gas/mod.rs` (where gas is charged).
  *
  * Output module layout (our own, for V8):
- *  - the contract's memory is replaced by `(memory initial max)` from the config, exported as `memory`;
+ *  - the contract's memory is replaced by an import `internal.memory` of `(memory initial max)` from the config;
  *  - contract exports keep their names but get the prefix `\0` (as nearcore's Wasmtime path does), so our
  *    internal exports (`memory`, `remaining_gas`, `remaining_stack`, `start`) can never collide;
  *  - two mutable i64 globals are appended: remaining gas and remaining stack bytes. Charges subtract from
@@ -1093,10 +1093,24 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
   const out = new Writer();
   out.raw(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
   if (sections.has(1)) section(out, 1, sections.get(1)!);
-  if (sections.has(2)) section(out, 2, sections.get(2)!);
+  {
+    // The memory is imported from the runner (`internal.memory`), like nearcore's NearVm path imports
+    // `env.memory`; the runner pools and re-zeroes memories instead of allocating 64 MiB per call.
+    const im = new Writer();
+    const prev = sections.get(2);
+    const enc = new TextEncoder();
+    const mod = enc.encode('internal');
+    const nm = enc.encode('memory');
+    if (prev) {
+      const pr = new Reader(prev);
+      const count = pr.u32();
+      im.u32(count + 1).raw(prev.subarray(pr.pos));
+    } else im.u32(1);
+    im.u32(mod.length).raw(mod).u32(nm.length).raw(nm).byte(2).byte(1).u32(cfg.initialMemoryPages).u32(cfg.maxMemoryPages);
+    section(out, 2, im.finish());
+  }
   if (sections.has(3)) section(out, 3, sections.get(3)!);
   if (sections.has(4)) section(out, 4, sections.get(4)!);
-  section(out, 5, new Writer().u32(1).byte(1).u32(cfg.initialMemoryPages).u32(cfg.maxMemoryPages).finish());
   {
     const g = new Writer();
     g.u32(numGlobals + 2);
@@ -1114,7 +1128,6 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
     const enc = new TextEncoder();
     const items: Array<[Uint8Array, number, number]> = [];
     for (const e of exportsOut) items.push([enc.encode('\0' + e.name), e.kind, e.index]);
-    items.push([enc.encode('memory'), 2, 0]);
     items.push([enc.encode('remaining_gas'), 3, gasGlobal]);
     items.push([enc.encode('remaining_stack'), 3, stackGlobal]);
     if (startFunc !== null) items.push([enc.encode('start'), 0, startFunc]);

@@ -86,11 +86,18 @@ export interface CallOptions {
   protocolVersion?: number;
 }
 
+const hashes = new WeakMap<Uint8Array, Uint8Array>();
+const codeHash = (code: Uint8Array) => {
+  let h = hashes.get(code);
+  if (!h) hashes.set(code, (h = sha256(code)));
+  return h;
+};
+
 export function call(code: Uint8Array, opts: CallOptions = {}): VMOutcome & { external: MemoryExternal } {
   const external = opts.external ?? new MemoryExternal();
   const req: RunFunctionCall = {
     code,
-    codeHash: sha256(code),
+    codeHash: codeHash(code),
     methodName: opts.method ?? 'main',
     context: context(opts.context),
     external,
