@@ -1,0 +1,77 @@
+/**
+ * Decoding and verification of a user's SignedDelegateAction (NEP-366), with near-api-js's own
+ * borsh schema and encoder: the signature covers sha256 of the NEP-461-prefixed borsh encoding of
+ * the DelegateAction (`encodeDelegateAction`).
+ */
+import { SCHEMA, encodeDelegateAction, type SignedDelegate } from 'near-api-js';
+import { deserialize } from 'borsh';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { RelayError } from './errors.js';
+
+export interface DecodedAction {
+  kind: string;
+  methodName?: string;
+  gas?: bigint;
+  deposit?: bigint;
+}
+
+export interface DecodedDelegate {
+  signedDelegate: SignedDelegate;
+  senderId: string;
+  receiverId: string;
+  nonce: bigint;
+  maxBlockHeight: bigint;
+  actions: DecodedAction[];
+}
+
+type KeyEnum = { ed25519Key?: { data: number[] | Uint8Array }; secp256k1Key?: { data: number[] | Uint8Array } };
+type SignatureEnum = { ed25519Signature?: { data: number[] | Uint8Array }; secp256k1Signature?: { data: number[] | Uint8Array } };
+
+/** Parses base64 borsh of a SignedDelegateAction; throws RelayError('INVALID_DELEGATE') on anything else. */
+export function decodeSignedDelegate(base64: unknown): DecodedDelegate {
+  if (typeof base64 !== 'string' || base64.length === 0) {
+    throw new RelayError('INVALID_DELEGATE', 'signed_delegate_action must be a base64 string of a borsh SignedDelegateAction');
+  }
+  let decoded: SignedDelegate;
+  try {
+    decoded = deserialize(SCHEMA.SignedDelegate, Buffer.from(base64, 'base64')) as SignedDelegate;
+  } catch (error) {
+    throw new RelayError('INVALID_DELEGATE', `signed_delegate_action is not a borsh SignedDelegateAction: ${(error as Error).message}`);
+  }
+  const delegate = decoded.delegateAction;
+  const actions = (delegate.actions as unknown as Record<string, Record<string, unknown>>[]).map((action) => {
+    const kind = Object.keys(action)[0];
+    const body = action[kind] ?? {};
+    return {
+      kind,
+      methodName: typeof body.methodName === 'string' ? body.methodName : undefined,
+      gas: body.gas !== undefined ? BigInt(body.gas as bigint) : undefined,
+      deposit: body.deposit !== undefined ? BigInt(body.deposit as bigint) : undefined,
+    };
+  });
+  return {
+    signedDelegate: decoded,
+    senderId: delegate.senderId,
+    receiverId: delegate.receiverId,
+    nonce: BigInt(delegate.nonce),
+    maxBlockHeight: BigInt(delegate.maxBlockHeight),
+    actions,
+  };
+}
+
+/** Checks the user's signature over the delegate action. */
+export function verifyDelegateSignature({ signedDelegate }: DecodedDelegate): boolean {
+  const message = sha256(encodeDelegateAction(signedDelegate.delegateAction));
+  const key = signedDelegate.delegateAction.publicKey as unknown as KeyEnum;
+  const signature = signedDelegate.signature as unknown as SignatureEnum;
+  if (key.ed25519Key && signature.ed25519Signature) {
+    return ed25519.verify(Uint8Array.from(signature.ed25519Signature.data), message, Uint8Array.from(key.ed25519Key.data));
+  }
+  if (key.secp256k1Key && signature.secp256k1Signature) {
+    const sig = Uint8Array.from(signature.secp256k1Signature.data);
+    return secp256k1.verify(sig.slice(0, 64), message, Uint8Array.of(4, ...key.secp256k1Key.data), { prehash: false, lowS: false });
+  }
+  return false;
+}

@@ -1,0 +1,36 @@
+export type RelayErrorCode =
+  | 'INVALID_REQUEST'
+  | 'INVALID_DELEGATE'
+  | 'BAD_SIGNATURE'
+  | 'RECEIVER_NOT_ALLOWED'
+  | 'METHOD_NOT_ALLOWED'
+  | 'ACTION_NOT_ALLOWED'
+  | 'GAS_TOO_HIGH'
+  | 'DEPOSIT_NOT_ALLOWED'
+  | 'RATE_LIMITED'
+  | 'SUBMISSION_FAILED';
+
+const HTTP_STATUS: Record<RelayErrorCode, number> = {
+  INVALID_REQUEST: 400,
+  INVALID_DELEGATE: 400,
+  BAD_SIGNATURE: 400,
+  RECEIVER_NOT_ALLOWED: 403,
+  METHOD_NOT_ALLOWED: 403,
+  ACTION_NOT_ALLOWED: 403,
+  GAS_TOO_HIGH: 403,
+  DEPOSIT_NOT_ALLOWED: 403,
+  RATE_LIMITED: 429,
+  SUBMISSION_FAILED: 502,
+};
+
+/** A refusal with a stable code and a message that says what to change. */
+export class RelayError extends Error {
+  readonly code: RelayErrorCode;
+  readonly status: number;
+  constructor(code: RelayErrorCode, message: string) {
+    super(message);
+    this.name = 'RelayError';
+    this.code = code;
+    this.status = HTTP_STATUS[code];
+  }
+}

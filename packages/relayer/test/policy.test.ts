@@ -1,0 +1,65 @@
+import test from 'ava';
+import { KeyPair, Signature, actions, buildDelegateAction, encodeDelegateAction, encodeSignedDelegate } from 'near-api-js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { checkPolicy, decodeSignedDelegate, RateLimiter, RelayError, verifyDelegateSignature, type RelayPolicy } from '../src/index.js';
+
+const TGAS = 1_000_000_000_000n;
+
+function signedDelegate(options: { receiverId?: string; actionList?: ReturnType<typeof actions.functionCall>[]; tamper?: boolean } = {}) {
+  const key = KeyPair.fromRandom('ed25519');
+  const delegateAction = buildDelegateAction({
+    senderId: 'alice.test.near',
+    receiverId: options.receiverId ?? 'payout.test.near',
+    actions: options.actionList ?? [actions.functionCall('claim', { pool_id: 0 }, 30n * TGAS, 0n)],
+    nonce: 7n,
+    maxBlockHeight: 1000n,
+    publicKey: key.getPublicKey(),
+  });
+  const { signature } = key.sign(sha256(encodeDelegateAction(delegateAction)));
+  if (options.tamper) signature[0] ^= 1;
+  const wrapped = actions.signedDelegate({ delegateAction, signature: new Signature({ keyType: 0, data: signature }) });
+  return Buffer.from(encodeSignedDelegate(wrapped.signedDelegate!)).toString('base64');
+}
+
+const policy: RelayPolicy = { allowed: { 'payout.test.near': ['claim'] }, maxGas: 50n * TGAS };
+
+test('a well-formed delegate decodes with its sender, receiver, nonce and actions', (t) => {
+  const decoded = decodeSignedDelegate(signedDelegate());
+  t.is(decoded.senderId, 'alice.test.near');
+  t.is(decoded.receiverId, 'payout.test.near');
+  t.is(decoded.nonce, 7n);
+  t.deepEqual(decoded.actions, [{ kind: 'functionCall', methodName: 'claim', gas: 30n * TGAS, deposit: 0n }]);
+  t.true(verifyDelegateSignature(decoded));
+  t.notThrows(() => checkPolicy(decoded, policy));
+});
+
+test('a tampered signature is detected (NEP-366 signs sha256 of the NEP-461-prefixed DelegateAction)', (t) => {
+  t.false(verifyDelegateSignature(decodeSignedDelegate(signedDelegate({ tamper: true }))));
+});
+
+test('garbage is refused as INVALID_DELEGATE', (t) => {
+  for (const input of [undefined, '', 'not base64 borsh', Buffer.from([1, 2, 3]).toString('base64')]) {
+    const error = t.throws(() => decodeSignedDelegate(input), { instanceOf: RelayError });
+    t.is(error!.code, 'INVALID_DELEGATE');
+  }
+});
+
+test('policy refuses other receivers, other methods, other actions, too much gas and deposits', (t) => {
+  const codes = [
+    signedDelegate({ receiverId: 'evil.test.near' }),
+    signedDelegate({ actionList: [actions.functionCall('push', {}, 30n * TGAS, 0n)] }),
+    signedDelegate({ actionList: [actions.transfer(5n) as ReturnType<typeof actions.functionCall>] }),
+    signedDelegate({ actionList: [actions.functionCall('claim', {}, 60n * TGAS, 0n)] }),
+    signedDelegate({ actionList: [actions.functionCall('claim', {}, 30n * TGAS, 1n)] }),
+  ].map((encoded) => t.throws(() => checkPolicy(decodeSignedDelegate(encoded), policy), { instanceOf: RelayError })!.code);
+  t.deepEqual(codes, ['RECEIVER_NOT_ALLOWED', 'METHOD_NOT_ALLOWED', 'ACTION_NOT_ALLOWED', 'GAS_TOO_HIGH', 'DEPOSIT_NOT_ALLOWED']);
+});
+
+test('the rate limit counts per sender within the window', (t) => {
+  const limiter = new RateLimiter(2, 1000);
+  limiter.take('a', 0);
+  limiter.take('a', 10);
+  t.is(t.throws(() => limiter.take('a', 20), { instanceOf: RelayError })!.code, 'RATE_LIMITED');
+  t.notThrows(() => limiter.take('b', 20));
+  t.notThrows(() => limiter.take('a', 1001));
+});
