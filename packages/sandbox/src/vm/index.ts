@@ -19,6 +19,8 @@ const L = 0x7e; // i64
 
 /** `env` host functions: wasm signature and (for gated ones) the first protocol version that has them. */
 const HOST_SIGNATURES: Record<string, { params: number[]; results: number[]; since?: number }> = {};
+/** The `env` host functions this VM provides, with wasm value types (0x7f i32, 0x7e i64). */
+export const HOST_FUNCTIONS: Readonly<typeof HOST_SIGNATURES> = HOST_SIGNATURES;
 const sig = (name: string, params: string, result: string, since?: number) => {
   const t = (c: string) => (c === 'i' ? I : L);
   HOST_SIGNATURES[name] = { params: [...params].map(t), results: [...result].map(t), since };
@@ -269,7 +271,10 @@ function execute(
     } else {
       const fnName = name === 'gas' ? 'gas_op' : name;
       const fn = (logic as unknown as Record<string, Function>)[fnName]!;
+      // Wasm i64 arrives as a signed BigInt; nearcore's host functions take u64.
+      const unsigned = hostSig.params.map((p) => p === L);
       impl = (...args: unknown[]) => {
+        for (let i = 0; i < args.length; i++) if (unsigned[i]) args[i] = BigInt.asUintN(64, args[i] as bigint);
         syncIn();
         try {
           return fn.apply(logic, args);

@@ -1,7 +1,7 @@
 /** Shared fixtures for the VM conformance tests: WAT compilation, a default context, an in-memory External. */
 import { sha256 } from '@noble/hashes/sha2.js';
 import wabtInit from 'wabt';
-import { runFunctionCall } from '../../src/vm/index.js';
+import { HOST_FUNCTIONS, runFunctionCall } from '../../src/vm/index.js';
 import type { External, RunFunctionCall, VMContext, VMOutcome } from '../../src/vm/types.js';
 
 const wabt = await wabtInit();
@@ -114,3 +114,38 @@ export function contract(imports: string, body: string, extra = ''): Uint8Array 
   ${extra}
   (func (export "main") ${body}))`);
 }
+
+/** WAT import lines for env host functions, named `$<name>`. */
+export function imports(...names: string[]): string {
+  return names
+    .map((n) => {
+      const s = HOST_FUNCTIONS[n];
+      if (!s) throw new Error(`unknown host function ${n}`);
+      const t = (v: number) => (v === 0x7f ? 'i32' : 'i64');
+      const params = s.params.length ? `(param ${s.params.map(t).join(' ')})` : '';
+      const result = s.results.length ? `(result ${s.results.map(t).join(' ')})` : '';
+      return `(import "env" "${n}" (func $${n} ${params} ${result}))`;
+    })
+    .join('\n');
+}
+
+/** WAT data-string escape for bytes. */
+export function watBytes(bytes: Uint8Array | string): string {
+  const b = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
+  return [...b].map((x) => '\\' + x.toString(16).padStart(2, '0')).join('');
+}
+
+/** A contract with the given env imports, data segments ([offset, bytes]) and `main` body. */
+export function program(opts: { imports?: string[]; data?: Array<[number, Uint8Array | string]>; body: string; extra?: string }): Uint8Array {
+  const data = (opts.data ?? []).map(([off, b]) => `(data (i32.const ${off}) "${watBytes(b)}")`).join('\n');
+  return wat(`(module
+  ${imports(...(opts.imports ?? []))}
+  (memory 1)
+  ${data}
+  ${opts.extra ?? ''}
+  (func (export "main") ${opts.body}))`);
+}
+
+/** Read register `reg` via the outcome: contracts in tests return it with value_return. */
+export const u64 = (n: number | bigint) => `(i64.const ${BigInt.asIntN(64, BigInt(n))})`;
+export const U64_MAX = (1n << 64n) - 1n;
