@@ -1,0 +1,116 @@
+/**
+ * Wasm gas and stack metering against nearcore's finite-wasm instrumentation
+ * (runtime/near-vm-runner/src/prepare/prepare_v3.rs cost table, instrument_v3.rs, near/finite-wasm src/gas/mod.rs,
+ * logic.rs finite_wasm_stack) and GasCounter rules (logic/gas_counter.rs, logic/tests/gas_counter.rs).
+ */
+import test from 'ava';
+import { runtimeConfig } from '../../src/parameters/index.js';
+import { call, program, u64, wat } from './helpers.js';
+
+const cfg = runtimeConfig(86);
+const OP = cfg.wasm.regularOpCost;
+
+test('contract loading fee = contract_loading_bytes × len + contract_loading_base (gas_counter.rs add_contract_loading_fee)', (t) => {
+  const code = program({ body: '' });
+  const o = call(code);
+  t.is(o.profile.CONTRACT_LOADING_BYTES, BigInt(code.length) * cfg.extCosts.contract_loading_bytes!);
+  t.is(o.profile.CONTRACT_LOADING_BASE, cfg.extCosts.contract_loading_base);
+});
+
+test('straight-line code: every instruction costs regular_op_cost, end is free, plus ceil(frame/8) ops (prepare_v3.rs, finite_wasm_stack)', (t) => {
+  // frame = 64 + 8 (i64 local) + 4 (i32 local) = 76 bytes -> 10 ops; body: 4 instructions.
+  const o = call(wat(`(module (func (export "main") (local i64 i32) (drop (i32.add (i32.const 1) (i32.const 2)))))`));
+  t.is(o.aborted, null);
+  t.is(o.profile.WASM_INSTRUCTION, (10n + 4n) * OP);
+});
+
+test('loops pay for `loop` on every iteration (finite-wasm charges after loop, PostControlFlow target)', (t) => {
+  // per iteration: loop + 8 instructions; 10 iterations; frame 68 bytes -> 9 ops
+  const o = call(
+    wat(`(module (func (export "main") (local $i i32)
+      (loop $l
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (i32.const 10))))))`),
+  );
+  t.is(o.profile.WASM_INSTRUCTION, (9n + 10n * 9n) * OP);
+});
+
+test('memory.fill costs linear_op_base + linear_op_unit × n at PV86 (prepare_v3.rs SimpleGasCostCfg)', (t) => {
+  const o = call(wat(`(module (memory 1) (func (export "main") (memory.fill (i32.const 0) (i32.const 7) (i32.const 1000))))`));
+  t.is(o.aborted, null);
+  // frame 8 ops + 3 consts; memory.fill itself is the linear charge
+  t.is(o.profile.WASM_INSTRUCTION, 11n * OP + cfg.wasm.linearOpBaseCost + 1000n * cfg.wasm.linearOpUnitCost);
+});
+
+test('infinite loop: GasExceeded, burnt = used = prepaid (gas_counter.rs process_gas_limit)', (t) => {
+  const o = call(wat(`(module (func (export "main") (loop $l (br $l))))`), { context: { prepaidGas: 10_000_000_000_000n } });
+  t.deepEqual(o.aborted, { ExecutionError: 'Exceeded the prepaid gas.' });
+  t.is(o.burntGas, 10_000_000_000_000n);
+  t.is(o.usedGas, 10_000_000_000_000n);
+});
+
+test('prepaid above max_gas_burnt: GasLimitExceeded, burnt = max_gas_burnt, used = prepaid (tests/gas_counter.rs test_cant_burn_more_than_max_gas_burnt_gas)', (t) => {
+  const o = call(program({ imports: ['gas'], body: '(call $gas (i32.const -1))' }), { context: { prepaidGas: 2n * cfg.wasm.maxGasBurnt } });
+  t.deepEqual(o.aborted, { ExecutionError: 'Exceeded the maximum amount of gas allowed to burn per contract.' });
+  t.is(o.burntGas, cfg.wasm.maxGasBurnt);
+  t.is(o.usedGas, 2n * cfg.wasm.maxGasBurnt);
+});
+
+test('attaching more gas than prepaid: GasExceeded, used = prepaid, little burnt (tests/gas_counter.rs test_dont_burn_gas_when_exceeding_attached_gas_limit)', (t) => {
+  const prepaid = 100_000_000_000_000n;
+  const o = call(
+    program({
+      imports: ['promise_batch_create', 'promise_batch_action_function_call'],
+      data: [[0, 'bob.near'], [16, 'f']],
+      body: `(call $promise_batch_action_function_call (call $promise_batch_create ${u64(8)} ${u64(0)}) ${u64(1)} ${u64(16)} ${u64(0)} ${u64(0)} ${u64(100)} ${u64(2n * prepaid)})`,
+    }),
+    { context: { prepaidGas: prepaid } },
+  );
+  t.deepEqual(o.aborted, { ExecutionError: 'Exceeded the prepaid gas.' });
+  t.is(o.usedGas, prepaid);
+  t.true(o.burntGas < prepaid / 2n);
+  t.deepEqual(o.receipts, []);
+});
+
+test('view calls burn up to max_gas_burnt_view and then fail with GasLimitExceeded (gas_counter.rs, views)', (t) => {
+  const o = call(wat(`(module (func (export "main") (loop $l (br $l))))`), { context: { isView: true, prepaidGas: 0n } });
+  t.deepEqual(o.aborted, { ExecutionError: 'Exceeded the maximum amount of gas allowed to burn per contract.' });
+  t.is(o.burntGas, cfg.wasm.maxGasBurntView);
+});
+
+test('deep recursion is HostError MemoryAccessViolation after max_stack_height bytes, process survives (logic.rs finite_wasm_stack)', (t) => {
+  const o = call(wat(`(module (func $f (export "main") (call $f)))`));
+  t.deepEqual(o.aborted, { ExecutionError: 'Accessed memory outside the bounds.' });
+  // Each frame reserves 64 bytes (no locals, empty operand stack): 262144 / 64 = 4096 frames fit; each pays
+  // 8 ops of frame gas + 1 op for `call`. The 4097th fails its stack check before paying.
+  t.is(o.profile.WASM_INSTRUCTION, 4096n * 9n * OP);
+  const again = call(wat(`(module (func $f (export "main") (param) (local i64 i64 i64 i64) (call $f)))`));
+  t.deepEqual(again.aborted, { ExecutionError: 'Accessed memory outside the bounds.' });
+});
+
+test('stack budget is released on return: many sequential calls succeed (instrument_v3.rs unstack)', (t) => {
+  const o = call(
+    wat(`(module
+      (func $leaf (param i64) (result i64) (i64.add (local.get 0) (i64.const 1)))
+      (func (export "main") (local $i i32) (local $acc i64)
+        (loop $l
+          (local.set $acc (call $leaf (local.get $acc)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (i32.const 10000))))))`),
+  );
+  t.is(o.aborted, null);
+});
+
+test('gas from a host call is synchronised: used_gas sees wasm gas burnt so far (wasmtime_runner remaining_gas sync)', (t) => {
+  const o = call(
+    program({
+      imports: ['used_gas', 'value_return'],
+      body: `(i64.store (i32.const 0) (call $used_gas)) (call $value_return ${u64(8)} ${u64(0)})`,
+    }),
+  );
+  if (o.returnData.kind !== 'Value') return t.fail('no value');
+  const seen = Buffer.from(o.returnData.value).readBigUInt64LE(0);
+  // At the used_gas call: loading fee + the base of used_gas + frame (8 ops) + `i32.const 0` + `call` (region charged up front)
+  const expected = o.profile.CONTRACT_LOADING_BYTES! + o.profile.CONTRACT_LOADING_BASE! + cfg.extCosts.base! + 10n * OP;
+  t.is(seen, expected);
+});
