@@ -44,7 +44,7 @@ test('devDeploy, call and view run the contract; logs and return values come bac
   t.is(await contract.view('get'), 'hello');
   // nearcore forbids predecessor_account_id in view calls (HostError::ProhibitedInView)
   const prohibited = await t.throwsAsync(contract.view('whoami'));
-  t.regex(prohibited!.message, /ProhibitedInView/);
+  t.regex(prohibited!.message, /ProhibitedInView \{ method_name: "predecessor_account_id" \}/);
   t.is(await t.context.root.call(contract, 'whoami', {}), 'test.near');
   // JSON args reach the contract as bytes; a JSON result is parsed by near-workspaces
   t.deepEqual(await t.context.root.call(contract, 'echo', { n: 1 }), { n: 1 });
@@ -106,11 +106,13 @@ test('function-call access keys: allowed method and receiver pass, others fail (
   t.is(await contract.view('get'), 'via limited key');
 
   const wrongMethod = await t.throwsAsync(dave.callRaw(contract, 'echo', Buffer.from('x'), { signWithKey: limited }));
-  t.regex(wrongMethod!.message, /MethodNameMismatch|does not have permission/);
+  // near-api-js renders nearcore's InvalidAccessKeyError variants with its error_messages.json templates
+  t.regex(wrongMethod!.message, /method name echo isn't allowed by the access key/);
   const wrongReceiver = await t.throwsAsync(dave.callRaw(other, 'set', Buffer.from('x'), { signWithKey: limited }));
-  t.regex(wrongReceiver!.message, /ReceiverMismatch|does not have permission/);
+  t.regex(wrongReceiver!.message, /restricted to only use with receiver_id=dev-/);
   const withDeposit = await t.throwsAsync(dave.callRaw(contract, 'set', Buffer.from('x'), { signWithKey: limited, attachedDeposit: 1n }));
-  t.regex(withDeposit!.message, /DepositWithFunctionCall|does not have permission/);
+  // no message template for this variant in near-api-js: the error type carries it
+  t.is((withDeposit as Error & { type?: string }).type, 'DepositWithFunctionCall');
   t.is(await contract.view('get'), 'via limited key', 'rejected transactions change nothing');
 });
 

@@ -1,0 +1,118 @@
+/**
+ * The `near-sandbox` command line, with neard's syntax (nearcore `neard/src/cli.rs`): `--home` is a global
+ * option before the subcommand.
+ *
+ *   near-sandbox [--home DIR] init [--account-id ID] [--chain-id ID] [--protocol-version N] [--fast]
+ *   near-sandbox [--home DIR] run [--rpc-addr HOST:PORT] [--network-addr HOST:PORT]
+ *
+ * near-workspaces calls exactly `--home DIR init` and `--home DIR run --rpc-addr 0.0.0.0:P --network-addr 0.0.0.0:Q`.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { initHome } from './init.js';
+
+export const USAGE = `usage:
+  near-sandbox [--home DIR] init [--account-id ID] [--chain-id ID] [--protocol-version N]
+  near-sandbox [--home DIR] run [--rpc-addr HOST:PORT] [--network-addr HOST:PORT]
+
+  --home DIR   node directory (default ~/.near)
+  The RPC server always listens on 127.0.0.1, whatever host --rpc-addr names.`;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(`${message}\n${USAGE}`);
+    this.name = 'UsageError';
+  }
+}
+
+export interface ParsedCommand {
+  home: string;
+  command: 'init' | 'run' | 'help' | 'version';
+  options: Record<string, string | true>;
+}
+
+/** Flags each subcommand takes; `true` marks a flag with a value. neard flags we accept but ignore are listed too. */
+const FLAGS: Record<string, Record<string, boolean>> = {
+  init: { 'account-id': true, 'chain-id': true, 'protocol-version': true, fast: false, 'test-seed': true, 'num-shards': true },
+  run: { 'rpc-addr': true, 'network-addr': true, boot_nodes: true, 'boot-nodes': true, archive: false },
+  help: {},
+  version: {},
+};
+
+export function parseArgs(argv: string[]): ParsedCommand {
+  let home = join(homedir(), '.near');
+  let command: ParsedCommand['command'] | undefined;
+  const options: Record<string, string | true> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.startsWith('--') ? (arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined]) : [undefined, undefined];
+    if (flag === 'home') {
+      const value = inline ?? argv[++i];
+      if (value === undefined) throw new UsageError('--home needs a directory');
+      home = resolve(value);
+    } else if (arg === '-h' || arg === '--help') {
+      command = 'help';
+    } else if (arg === '-V' || arg === '--version') {
+      command = 'version';
+    } else if (command === undefined && flag === undefined) {
+      if (arg !== 'init' && arg !== 'run') throw new UsageError(`unknown command ${JSON.stringify(arg)}`);
+      command = arg;
+    } else if (flag !== undefined && command !== undefined && flag in FLAGS[command]!) {
+      if (FLAGS[command]![flag]) {
+        const value = inline ?? argv[++i];
+        if (value === undefined) throw new UsageError(`--${flag} needs a value`);
+        options[flag] = value;
+      } else {
+        options[flag] = true;
+      }
+    } else {
+      throw new UsageError(`unexpected argument ${JSON.stringify(arg)}${command ? ` for ${command}` : ''}`);
+    }
+  }
+  if (command === undefined) throw new UsageError('missing command');
+  return { home, command, options };
+}
+
+/** `HOST:PORT` → port; the host is ignored (loopback only). */
+export function portOf(addr: string, flag: string): number {
+  const match = /^(?:.*:)?(\d{1,5})$/.exec(addr);
+  const port = match ? Number(match[1]) : NaN;
+  if (!Number.isInteger(port) || port > 65535) throw new UsageError(`--${flag} ${JSON.stringify(addr)} is not HOST:PORT`);
+  return port;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ParsedCommand;
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
+  const { home, command, options } = parsed;
+  if (command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (command === 'version') {
+    process.stdout.write('near-sandbox (near-ts-stack packages/sandbox, neard-compatible CLI)\n');
+    return 0;
+  }
+  if (command === 'init') {
+    const protocolVersion = options['protocol-version'] === undefined ? undefined : Number(options['protocol-version']);
+    if (protocolVersion !== undefined && !Number.isInteger(protocolVersion)) {
+      process.stderr.write('--protocol-version needs an integer\n');
+      return 2;
+    }
+    initHome(home, {
+      accountId: typeof options['account-id'] === 'string' ? options['account-id'] : undefined,
+      chainId: typeof options['chain-id'] === 'string' ? options['chain-id'] : undefined,
+      protocolVersion,
+    });
+    return 0;
+  }
+  const rpcPort = portOf(typeof options['rpc-addr'] === 'string' ? options['rpc-addr'] : '127.0.0.1:3030', 'rpc-addr');
+  const { runNode } = await import('./run.js');
+  await runNode({ home, rpcPort });
+  return 0;
+}

@@ -1,0 +1,123 @@
+/**
+ * `near-sandbox --home DIR run`: load genesis and the saved state, serve JSON-RPC on 127.0.0.1, save state
+ * changes to `<home>/data`, and stop promptly on SIGINT/SIGTERM or when the parent process goes away
+ * (near-workspaces ignores stdin and never waits for the exit, so a dead parent is detected by polling).
+ */
+import { join } from 'node:path';
+import { startRpcServer, SerialQueue, type RpcServer } from '../rpc/server.js';
+import { createSandboxClient, type SandboxClient } from '../rpc/view-client.js';
+import { readGenesisFile } from './genesis-file.js';
+import { DATA_DIR, GENESIS_FILE, VALIDATOR_KEY_FILE } from './init.js';
+import { readKeyFile } from './key-file.js';
+import { NodeStore } from './store.js';
+
+/** Methods that can change state; a save is scheduled after each. */
+const MUTATING_METHODS = new Set(['send_tx', 'broadcast_tx_commit', 'broadcast_tx_async', 'sandbox_patch_state', 'sandbox_fast_forward']);
+
+/** Saves are batched: one write at most this long after the last change (and always before exit). */
+const SAVE_DELAY_MS = 200;
+const PARENT_POLL_MS = 500;
+
+export interface RunOptions {
+  home: string;
+  rpcPort: number;
+  /** Keep state in `<home>/data` (default true). */
+  persist?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface RunningNode {
+  readonly url: string;
+  readonly client: SandboxClient;
+  /** Saves pending changes, stops serving and closes the store. */
+  stop(): Promise<void>;
+}
+
+function parentIsGone(originalParent: number): boolean {
+  if (process.ppid !== originalParent) return true; // re-parented to init/a subreaper
+  try {
+    process.kill(originalParent, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+export async function startNode(options: RunOptions): Promise<RunningNode> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const genesis = readGenesisFile(join(options.home, GENESIS_FILE));
+  const validator = readKeyFile(join(options.home, VALIDATOR_KEY_FILE));
+  const store = options.persist === false ? null : await NodeStore.open(join(options.home, DATA_DIR));
+  const saved = store ? await store.load() : null;
+  const client = await createSandboxClient({ genesis, validatorKey: validator.keyPair, restore: saved ?? undefined });
+
+  const queue = new SerialQueue();
+  let dirty = false;
+  let saveTimer: NodeJS.Timeout | undefined;
+  const save = async () => {
+    saveTimer = undefined;
+    if (!store || !dirty) return;
+    dirty = false;
+    const { head, records } = client.exportState();
+    await store.save(head, records);
+  };
+  const scheduleSave = () => {
+    dirty = true;
+    saveTimer ??= setTimeout(() => {
+      queue.run(save).catch((e) => log(`[store] save failed: ${(e as Error).stack ?? e}`));
+    }, SAVE_DELAY_MS);
+  };
+
+  let server: RpcServer;
+  try {
+    server = await startRpcServer({
+      client,
+      port: options.rpcPort,
+      queue,
+      log,
+      afterRequest: (method) => {
+        if (MUTATING_METHODS.has(method)) scheduleSave();
+      },
+    });
+  } catch (e) {
+    await store?.close();
+    throw e;
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearTimeout(saveTimer);
+      await server.close();
+      await queue.run(save);
+      await store?.close();
+    })());
+  return { url: server.url, client, stop };
+}
+
+/** The long-running command: start, then wait for a signal or the parent's death. */
+export async function runNode(options: RunOptions): Promise<void> {
+  const node = await startNode(options);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  log(`near-sandbox: JSON-RPC on ${node.url} (home ${options.home})`);
+  const parent = process.ppid;
+  const shutdown = (reason: string) => {
+    log(`near-sandbox: ${reason}, stopping`);
+    const hardStop = setTimeout(() => process.exit(0), 2_000);
+    hardStop.unref();
+    node.stop().then(
+      () => process.exit(0),
+      (e) => {
+        log(`near-sandbox: error while stopping: ${(e as Error).stack ?? e}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGHUP', () => shutdown('SIGHUP'));
+  const watch = setInterval(() => {
+    if (parentIsGone(parent)) shutdown(`parent process ${parent} exited`);
+  }, PARENT_POLL_MS);
+  watch.unref();
+}

@@ -1,0 +1,442 @@
+/**
+ * `NodeClient` over the in-process runtime (`createSandbox`, src/index.ts): nearcore's view client and
+ * client actor for a one-validator chain whose blocks are produced on demand.
+ *
+ * Chain rules of this node (README "JSON-RPC"):
+ * - A transaction is included in the next block and every receipt it causes runs in the blocks after it,
+ *   produced at once; `send_tx` answers when its `wait_until` level is reached.
+ * - Finality: the `final` block is head − 2 and `near-final` head − 1 (doomslug on one validator), so
+ *   `FINAL` / `INCLUDED_FINAL` / `EXECUTED` levels produce up to two extra blocks.
+ * - State is kept for the head only: queries at `finality` (any) see the head; a query at an older
+ *   `block_id` is answered with nearcore's garbage-collected-block error.
+ */
+import { base58, base64 } from '@scure/base';
+import {
+  createSandbox,
+  InvalidTransactionError,
+  ParseTransactionError,
+  type Block,
+  type Sandbox,
+  type StateRecord,
+  type TransactionResult,
+  UnknownAccessKeyError,
+  UnknownAccountError,
+  UnknownTransactionError,
+  ViewCallError,
+} from '../index.js';
+import { publicKeyToString, type KeyPair } from '../primitives/crypto.js';
+import { decodeSignedTransaction, transactionHash } from '../primitives/transaction.js';
+import { accessKeyView } from '../primitives/views.js';
+import type { ChainHead } from '../node/store.js';
+import { genesisConfigOf, type GenesisFile } from '../node/genesis-file.js';
+import type { ChunkReference, NodeClient, QueryRequest, QueryResult, StateRecordJson, TransactionLookup } from './client.js';
+import {
+  invalidShardId,
+  invalidTransaction,
+  noContractCode,
+  parseError,
+  RpcError,
+  unknownAccount,
+  unknownBlock,
+  unknownBlockInQuery,
+  unknownChunk,
+  unknownReceipt,
+  unknownTransaction,
+  type BlockRef,
+} from './errors.js';
+import { blockView, chunkHashOf, chunkHeaderView, hashString, networkInfoView, runtimeConfigView, statusView, validatorsView, type ChainInfo } from './views.js';
+import type { BlockReference, TxExecutionStatus } from './wire.js';
+
+/** How far `final` lags the head (nearcore: two blocks on a single doomslug validator). */
+const FINALITY_LAG = 2n;
+/** nearcore `trie_viewer_state_size_limit` default: 50 kB of values per `view_state`. */
+const VIEW_STATE_SIZE_LIMIT = 50_000;
+
+const STATUS_ORDER: TxExecutionStatus[] = ['NONE', 'INCLUDED', 'EXECUTED_OPTIMISTIC', 'INCLUDED_FINAL', 'EXECUTED', 'FINAL'];
+const rank = (s: TxExecutionStatus) => STATUS_ORDER.indexOf(s);
+
+export interface SandboxClientOptions {
+  genesis: GenesisFile;
+  validatorKey: KeyPair;
+  /** State saved by a previous run (node/store.ts). */
+  restore?: { head: ChainHead; records: StateRecordJson[] };
+  /** The address `status` reports. */
+  rpcAddr?: string;
+}
+
+export interface SandboxClient extends NodeClient {
+  readonly sandbox: Sandbox;
+  /** The state as `StateRecord`s plus the head, for node/store.ts. */
+  exportState(): { head: ChainHead; records: StateRecordJson[] };
+}
+
+/** Renders a `FunctionCallError` view as nearcore's view-call text (`{:?}` of the error), which clients regex. */
+export function describeFunctionCallError(error: unknown): string {
+  const debug = (v: unknown): string => {
+    if (typeof v === 'string') return v;
+    if (v === null || typeof v !== 'object') return String(v);
+    const [variant, inner] = Object.entries(v as Record<string, unknown>)[0] ?? ['Unknown', null];
+    if (variant === 'ExecutionError' && typeof inner === 'string') {
+      // The view carries HostError's Display text; give back its Debug form for the variants clients match.
+      const panic = /^Smart contract panicked: ([\s\S]*)$/.exec(inner);
+      if (panic) return `HostError(GuestPanic { panic_msg: ${JSON.stringify(panic[1])} })`;
+      const prohibited = /^(\w+) is not allowed in view calls$/.exec(inner);
+      if (prohibited) return `HostError(ProhibitedInView { method_name: ${JSON.stringify(prohibited[1])} })`;
+      return `HostError(${inner})`;
+    }
+    if (inner !== null && typeof inner === 'object' && !Array.isArray(inner)) {
+      const entries = Object.entries(inner as Record<string, unknown>);
+      const fieldsLike = entries.every(([k]) => /^[a-z_]+$/.test(k));
+      if (fieldsLike) {
+        const fields = entries.map(([k, x]) => `${k}: ${k === 'account_id' ? `AccountId(${JSON.stringify(x)})` : typeof x === 'string' ? JSON.stringify(x) : debug(x)}`);
+        return `${variant} { ${fields.join(', ')} }`;
+      }
+      return `${variant}(${debug(inner)})`;
+    }
+    return `${variant}(${debug(inner)})`;
+  };
+  return `wasm execution failed with error: FunctionCallError(${debug(error)})`;
+}
+
+function toStateRecord(record: StateRecordJson): StateRecord {
+  return record as unknown as StateRecord;
+}
+
+export async function createSandboxClient(options: SandboxClientOptions): Promise<SandboxClient> {
+  const { genesis, validatorKey } = options;
+  const startedAt = Date.now();
+  const genesisTime = BigInt(Date.parse(genesis.genesis_time)) * 1_000_000n;
+  const sandbox = createSandbox({
+    protocolVersion: genesis.protocol_version,
+    chainId: genesis.chain_id,
+    rootAccountId: genesis.validators[0]?.account_id ?? 'test.near',
+    rootKeyPair: validatorKey,
+    genesisTime: Number.isNaN(Number(genesisTime)) ? undefined : genesisTime,
+  });
+  const rootId = sandbox.root.accountId;
+
+  if (options.restore) {
+    const records = options.restore.records.map(toStateRecord);
+    // Accounts first: a Contract record updates the code hash of an existing account.
+    const order = (r: StateRecord) => ('Account' in r ? 0 : 'AccessKey' in r ? 1 : 'Contract' in r ? 2 : 3);
+    sandbox.patchState([...records].sort((a, b) => order(a) - order(b)));
+    const height = BigInt(options.restore.head.height);
+    if (height > sandbox.head.height) sandbox.produceBlocks(Number(height - sandbox.head.height));
+  }
+
+  const info: ChainInfo = {
+    chainId: genesis.chain_id,
+    protocolVersion: sandbox.protocolVersion,
+    genesis: sandbox.getBlock(0),
+    validatorId: rootId,
+    validatorKey,
+    get validatorStake() {
+      return BigInt(sandbox.viewAccount(rootId).locked);
+    },
+    epochLength: Number(genesis.epoch_length),
+    gasLimit: Number(genesis.gas_limit),
+    blockAt: (height) => (height < 0n || height > sandbox.head.height ? undefined : sandbox.getBlock(height)),
+    finalHeight: (head) => (head.height - FINALITY_LAG > 0n ? head.height - FINALITY_LAG : 0n),
+  };
+
+  const head = () => sandbox.head;
+  const at = (block: Block): BlockRef => ({ block_height: Number(block.height), block_hash: hashString(block.hash) });
+
+  function blockById(id: number | string): Block | undefined {
+    try {
+      return sandbox.getBlock(id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  function resolveBlock(reference: BlockReference): Block {
+    if ('finality' in reference) {
+      if (reference.finality === 'optimistic') return head();
+      const lag = reference.finality === 'final' ? FINALITY_LAG : 1n;
+      return sandbox.getBlock(head().height > lag ? head().height - lag : 0n);
+    }
+    if ('sync_checkpoint' in reference) return info.genesis as Block;
+    const block = blockById(reference.block_id);
+    if (!block) {
+      const what = typeof reference.block_id === 'number' ? `BLOCK HEIGHT: ${reference.block_id}` : `BLOCK HEADER: ${reference.block_id}`;
+      throw unknownBlock(what);
+    }
+    return block;
+  }
+
+  /** State exists for the head only; finality references read the head. */
+  function queryBlock(reference: BlockReference): Block {
+    if (!('block_id' in reference)) return head();
+    const block = blockById(reference.block_id);
+    if (!block) throw unknownBlockInQuery(reference.block_id);
+    if (block.height !== head().height) {
+      throw new RpcError({
+        name: 'HANDLER_ERROR',
+        cause: { name: 'GARBAGE_COLLECTED_BLOCK', info: { block_height: Number(block.height), block_hash: hashString(block.hash) } },
+        code: -32_000,
+        message: 'Server error',
+        data: `The data for block #${block.height} is garbage collected on this node, use an archival node to fetch historical data`,
+      });
+    }
+    return block;
+  }
+
+  function query(reference: BlockReference, request: QueryRequest): QueryResult {
+    const block = queryBlock(reference);
+    const ref = at(block);
+    const account = request.account_id;
+    try {
+      switch (request.request_type) {
+        case 'view_account':
+          return { ...sandbox.viewAccount(account), ...ref } as QueryResult;
+        case 'view_code': {
+          const view = sandbox.viewAccount(account);
+          if (view.code_hash === '11111111111111111111111111111111') throw noContractCode(account, ref);
+          return { code_base64: base64.encode(sandbox.viewCode(account)), hash: view.code_hash, ...ref } as QueryResult;
+        }
+        case 'view_state': {
+          const entries = sandbox.viewState(account, request.prefix);
+          let size = 0;
+          for (const e of entries) size += e.value.length;
+          if (size > VIEW_STATE_SIZE_LIMIT) {
+            throw new RpcError({
+              name: 'HANDLER_ERROR',
+              cause: { name: 'TOO_LARGE_CONTRACT_STATE', info: { contract_account_id: account, ...ref } },
+              code: -32_000,
+              message: 'Server error',
+              data: `State of contract ${account} is too large to be viewed`,
+            });
+          }
+          const values = entries.map((e) => ({ key: base64.encode(e.key), value: base64.encode(e.value), ...(request.include_proof ? { proof: [] } : {}) }));
+          return { values, ...(request.include_proof ? { proof: [] } : {}), ...ref } as QueryResult;
+        }
+        case 'view_access_key':
+          sandbox.viewAccount(account);
+          return { ...sandbox.viewAccessKey(account, request.public_key), ...ref } as QueryResult;
+        case 'view_access_key_list':
+          sandbox.viewAccount(account);
+          return { keys: sandbox.viewAccessKeys(account), ...ref } as QueryResult;
+        case 'call_function': {
+          const { result, logs } = sandbox.viewFunction(account, request.method_name, request.args);
+          return { result: [...result], logs, ...ref } as QueryResult;
+        }
+      }
+    } catch (e) {
+      if (e instanceof RpcError) throw e;
+      if (e instanceof UnknownAccountError) throw unknownAccount(account, ref);
+      // nearcore answers these two with a *result* holding `error` (lib.rs process_query_response)
+      if (e instanceof UnknownAccessKeyError) {
+        return { error: `access key ${e.publicKey} does not exist while viewing`, logs: [], ...ref };
+      }
+      if (e instanceof ViewCallError) return { error: describeFunctionCallError(e.error), logs: [], ...ref };
+      if (e instanceof Error && /public key|base58|key type/i.test(e.message)) throw parseError(`Failed parsing args: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** Produces blocks until the `final` block is at least `height`. */
+  function finalise(height: bigint): void {
+    const need = height + FINALITY_LAG - head().height;
+    if (need > 0n) sandbox.produceBlocks(Number(need));
+  }
+
+  function outcomeHeights(result: TransactionResult): { txHeight: bigint; lastHeight: bigint } {
+    const heightOf = (hash: string) => sandbox.getBlock(hash).height;
+    const txHeight = heightOf(result.transactionOutcome.block_hash);
+    let lastHeight = txHeight;
+    for (const o of result.receipts) {
+      const h = heightOf(o.block_hash);
+      if (h > lastHeight) lastHeight = h;
+    }
+    return { txHeight, lastHeight };
+  }
+
+  function reachedStatus(result: TransactionResult): TxExecutionStatus {
+    const { txHeight, lastHeight } = outcomeHeights(result);
+    const final = info.finalHeight(head());
+    const executed = typeof result.status === 'object';
+    if (!executed) return final >= txHeight ? 'INCLUDED_FINAL' : 'INCLUDED';
+    if (final >= lastHeight) return 'FINAL';
+    if (final >= txHeight) return 'EXECUTED';
+    return 'EXECUTED_OPTIMISTIC';
+  }
+
+  function respond(result: TransactionResult, waitUntil: TxExecutionStatus, withReceipts: boolean) {
+    const { txHeight, lastHeight } = outcomeHeights(result);
+    if (waitUntil === 'INCLUDED_FINAL' || waitUntil === 'EXECUTED') finalise(txHeight);
+    if (waitUntil === 'FINAL') finalise(lastHeight);
+    const status = reachedStatus(result);
+    const body: Record<string, unknown> = { final_execution_status: status, ...result.outcome };
+    if (withReceipts) {
+      body.receipts = result.receipts.map((o) => sandbox.getReceipt(o.id));
+    }
+    return body as never;
+  }
+
+  function mapTransactionError(e: unknown): never {
+    if (e instanceof InvalidTransactionError) throw invalidTransaction(e.kind);
+    if (e instanceof ParseTransactionError) throw parseError(e.message);
+    throw e;
+  }
+
+  const client: SandboxClient = {
+    sandbox,
+
+    status: () => statusView(info, head(), options.rpcAddr ?? '127.0.0.1', startedAt) as never,
+
+    block: (reference) => blockView(info, resolveBlock(reference)) as never,
+
+    chunk(reference: ChunkReference) {
+      let block: Block | undefined;
+      if ('chunk_id' in reference) {
+        for (let h = head().height; h >= 0n && block === undefined; h--) {
+          const b = sandbox.getBlock(h);
+          if (chunkHashOf(b) === reference.chunk_id) block = b;
+        }
+        if (!block) throw unknownChunk(reference.chunk_id);
+      } else {
+        if (reference.shard_id !== 0) throw invalidShardId(reference.shard_id);
+        block = resolveBlock({ block_id: reference.block_id });
+      }
+      const transactions = block.transactions.map((hash) => {
+        try {
+          return sandbox.getTransactionOutcome(hash).outcome.transaction;
+        } catch {
+          return null;
+        }
+      });
+      const receipts = block.receipts.map((id) => {
+        try {
+          return sandbox.getReceipt(id);
+        } catch {
+          return null;
+        }
+      });
+      return {
+        author: info.validatorId,
+        header: chunkHeaderView(info, block),
+        transactions: transactions.filter((t) => t !== null),
+        receipts: receipts.filter((r) => r !== null),
+      } as never;
+    },
+
+    gasPrice(blockId) {
+      const block = blockId === null ? head() : resolveBlock({ block_id: blockId });
+      return { gas_price: block.gasPrice.toString() };
+    },
+
+    query,
+
+    sendTransaction(signedTransaction, waitUntil) {
+      let result: TransactionResult;
+      try {
+        result = sandbox.sendTransaction(signedTransaction);
+      } catch (e) {
+        mapTransactionError(e);
+      }
+      if (waitUntil === 'NONE') return { final_execution_status: 'NONE' } as never;
+      return respond(result, rank(waitUntil) < rank('EXECUTED_OPTIMISTIC') ? 'EXECUTED_OPTIMISTIC' : waitUntil, false);
+    },
+
+    transactionStatus(lookup: TransactionLookup, waitUntil, withReceipts) {
+      let hash: string;
+      let sender: string;
+      if (lookup.kind === 'signed') {
+        const signed = decodeSignedTransaction(lookup.signedTransaction);
+        hash = base58.encode(transactionHash(signed.transaction));
+        sender = signed.transaction.signerId;
+      } else {
+        hash = lookup.txHash;
+        sender = lookup.senderAccountId;
+      }
+      let result: TransactionResult;
+      try {
+        result = sandbox.getTransactionOutcome(hash);
+      } catch (e) {
+        if (e instanceof UnknownTransactionError) throw unknownTransaction(hash);
+        mapTransactionError(e);
+      }
+      if (result.outcome.transaction.signer_id !== sender) throw unknownTransaction(hash);
+      return respond(result, waitUntil, withReceipts);
+    },
+
+    receipt(receiptId) {
+      try {
+        return sandbox.getReceipt(receiptId) as never;
+      } catch {
+        throw unknownReceipt(receiptId);
+      }
+    },
+
+    protocolConfig(reference) {
+      resolveBlock(reference);
+      return { ...genesisConfigOf(genesis), protocol_version: sandbox.protocolVersion, runtime_config: runtimeConfigView(sandbox.config) } as never;
+    },
+
+    genesisConfig: () => genesisConfigOf(genesis),
+
+    validators(reference) {
+      if (reference !== null && 'block_id' in reference) resolveBlock(reference);
+      return validatorsView(info, head()) as never;
+    },
+
+    networkInfo: () => networkInfoView() as never,
+
+    patchState(records) {
+      try {
+        sandbox.patchState(records.map(toStateRecord));
+      } catch (e) {
+        throw parseError(`Failed parsing args: ${(e as Error).message}`);
+      }
+      // nearcore applies a patch at the next block and answers once it is in
+      sandbox.produceBlocks(1);
+    },
+
+    fastForward(deltaHeight) {
+      if (deltaHeight > 0) sandbox.produceBlocks(deltaHeight);
+    },
+
+    exportState() {
+      const state = sandbox.chain.state;
+      const records: StateRecordJson[] = [];
+      for (const [accountId, account] of state.accounts.map) {
+        records.push({
+          Account: {
+            account_id: accountId,
+            account: {
+              amount: account.amount.toString(),
+              locked: account.locked.toString(),
+              code_hash: base58.encode(account.codeHash),
+              storage_usage: Number(account.storageUsage),
+            },
+          },
+        });
+        for (const key of state.listAccessKeys(accountId)) {
+          const view = accessKeyView(key.accessKey);
+          records.push({
+            AccessKey: {
+              account_id: accountId,
+              public_key: publicKeyToString(key.publicKey),
+              access_key: { ...view, nonce: key.accessKey.nonce.toString() },
+            },
+          });
+        }
+        const code = state.code.get(accountId);
+        if (code !== undefined && account.codeHash.some((b) => b !== 0)) {
+          records.push({ Contract: { account_id: accountId, code: base64.encode(code) } });
+        }
+        for (const [key, value] of state.listData(accountId)) {
+          records.push({ Data: { account_id: accountId, data_key: base64.encode(key), value: base64.encode(value) } });
+        }
+      }
+      const h = head();
+      return {
+        head: { height: Number(h.height), hash: hashString(h.hash), timestampNanos: h.timestamp.toString(), chainId: genesis.chain_id },
+        records,
+      };
+    },
+  };
+
+  return client;
+}

@@ -1,0 +1,289 @@
+/**
+ * Chain-level JSON views (nearcore `core/primitives/src/views.rs`: `BlockView`, `BlockHeaderView`,
+ * `ChunkView`, `ChunkHeaderView`, `RuntimeConfigView`; `chain/jsonrpc-primitives` status/validators/network
+ * responses) for this node's one-shard, one-validator chain. Hashes that nearcore derives from structures the
+ * sandbox does not have (state roots, merkle roots, chunk hashes) are derived deterministically from the
+ * block hash, so they are stable and unique per block.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { base58 } from '@scure/base';
+import type { RuntimeConfig, Fee } from '../parameters/types.js';
+import type { KeyPair } from '../primitives/crypto.js';
+import { signatureToString } from '../primitives/crypto.js';
+
+/** What the views need of a block (the runtime's `Block`, runtime/chain.ts). */
+export interface BlockLike {
+  height: bigint;
+  hash: Uint8Array;
+  prevHash: Uint8Array;
+  timestamp: bigint;
+  gasPrice: bigint;
+  epochHeight: bigint;
+  epochId: Uint8Array;
+  randomValue: Uint8Array;
+  totalSupply: bigint;
+  transactions: string[];
+  receipts: string[];
+}
+
+export interface ChainInfo {
+  chainId: string;
+  protocolVersion: number;
+  genesis: BlockLike;
+  validatorId: string;
+  validatorKey: KeyPair;
+  validatorStake: bigint;
+  epochLength: number;
+  gasLimit: number;
+  /** A block by height, for epoch starts and last-final links. */
+  blockAt(height: bigint): BlockLike | undefined;
+  finalHeight(head: BlockLike): bigint;
+}
+
+const NODE_VERSION = { version: '2.6.2', build: 'near-ts-stack-sandbox', rustc_version: 'n/a (TypeScript)' };
+const textBytes = (s: string) => new TextEncoder().encode(s);
+
+function derived(tag: string, hash: Uint8Array): string {
+  const buf = new Uint8Array(tag.length + hash.length);
+  buf.set(textBytes(tag));
+  buf.set(hash, tag.length);
+  return base58.encode(sha256(buf));
+}
+
+export const hashString = (h: Uint8Array): string => base58.encode(h);
+
+/** The one chunk of a block (shard 0): its hash is derived from the block hash. */
+export function chunkHashOf(block: BlockLike): string {
+  return derived('chunk', block.hash);
+}
+
+function sign(info: ChainInfo, hash: Uint8Array): string {
+  return signatureToString(info.validatorKey.sign(hash));
+}
+
+export function chunkHeaderView(info: ChainInfo, block: BlockLike): Record<string, unknown> {
+  return {
+    chunk_hash: chunkHashOf(block),
+    prev_block_hash: hashString(block.prevHash),
+    outcome_root: derived('outcome_root', block.hash),
+    prev_state_root: derived('state_root', block.prevHash),
+    encoded_merkle_root: derived('encoded_merkle_root', block.hash),
+    encoded_length: 8,
+    height_created: Number(block.height),
+    height_included: Number(block.height),
+    shard_id: 0,
+    gas_used: 0,
+    gas_limit: info.gasLimit,
+    rent_paid: '0',
+    validator_reward: '0',
+    balance_burnt: '0',
+    outgoing_receipts_root: derived('outgoing_receipts_root', block.hash),
+    tx_root: derived('tx_root', block.hash),
+    validator_proposals: [],
+    congestion_info: { delayed_receipts_gas: '0', buffered_receipts_gas: '0', receipt_bytes: 0, allowed_shard: 0 },
+    bandwidth_requests: null,
+    signature: sign(info, sha256(textBytes(chunkHashOf(block)))),
+  };
+}
+
+export function blockView(info: ChainInfo, block: BlockLike): Record<string, unknown> {
+  const lastFinal = info.blockAt(info.finalHeight(block)) ?? info.genesis;
+  const lastDsFinal = info.blockAt(block.height > info.genesis.height ? block.height - 1n : block.height) ?? info.genesis;
+  const isGenesis = block.height === info.genesis.height;
+  const nextEpochId = derived('next_epoch', block.epochId);
+  return {
+    author: info.validatorId,
+    header: {
+      height: Number(block.height),
+      prev_height: isGenesis ? null : Number(block.height - 1n),
+      epoch_id: hashString(block.epochId),
+      next_epoch_id: nextEpochId,
+      hash: hashString(block.hash),
+      prev_hash: hashString(block.prevHash),
+      prev_state_root: derived('state_root', block.prevHash),
+      block_body_hash: derived('block_body', block.hash),
+      chunk_receipts_root: derived('chunk_receipts_root', block.hash),
+      chunk_headers_root: derived('chunk_headers_root', block.hash),
+      chunk_tx_root: derived('chunk_tx_root', block.hash),
+      outcome_root: derived('outcome_root', block.hash),
+      chunks_included: 1,
+      challenges_root: '11111111111111111111111111111111',
+      // nearcore serialises `timestamp` as a u64 number and `timestamp_nanosec` as a decimal string
+      timestamp: Number(block.timestamp),
+      timestamp_nanosec: block.timestamp.toString(),
+      random_value: hashString(block.randomValue),
+      validator_proposals: [],
+      chunk_mask: [true],
+      gas_price: block.gasPrice.toString(),
+      block_ordinal: Number(block.height - info.genesis.height) + 1,
+      rent_paid: '0',
+      validator_reward: '0',
+      total_supply: block.totalSupply.toString(),
+      challenges_result: [],
+      last_final_block: isGenesis ? '11111111111111111111111111111111' : hashString(lastFinal.hash),
+      last_ds_final_block: isGenesis ? '11111111111111111111111111111111' : hashString(lastDsFinal.hash),
+      next_bp_hash: derived('next_bp', block.epochId),
+      block_merkle_root: derived('block_merkle_root', block.hash),
+      epoch_sync_data_hash: null,
+      approvals: isGenesis ? [] : [sign(info, block.prevHash)],
+      signature: sign(info, block.hash),
+      latest_protocol_version: info.protocolVersion,
+    },
+    chunks: [chunkHeaderView(info, block)],
+  };
+}
+
+export function statusView(info: ChainInfo, head: BlockLike, rpcAddr: string, startedAt: number): Record<string, unknown> {
+  return {
+    version: { version: NODE_VERSION.version, build: NODE_VERSION.build, rustc_version: NODE_VERSION.rustc_version },
+    chain_id: info.chainId,
+    protocol_version: info.protocolVersion,
+    latest_protocol_version: info.protocolVersion,
+    rpc_addr: rpcAddr,
+    validators: [{ account_id: info.validatorId }],
+    sync_info: {
+      latest_block_hash: hashString(head.hash),
+      latest_block_height: Number(head.height),
+      latest_state_root: derived('state_root', head.hash),
+      latest_block_time: new Date(Number(head.timestamp / 1_000_000n)).toISOString(),
+      syncing: false,
+      earliest_block_hash: hashString(info.genesis.hash),
+      earliest_block_height: Number(info.genesis.height),
+      earliest_block_time: new Date(Number(info.genesis.timestamp / 1_000_000n)).toISOString(),
+      epoch_id: hashString(head.epochId),
+      epoch_start_height: epochStartHeight(info, head),
+    },
+    validator_account_id: info.validatorId,
+    validator_public_key: info.validatorKey.publicKeyString,
+    node_public_key: info.validatorKey.publicKeyString,
+    node_key: null,
+    uptime_sec: Math.floor((Date.now() - startedAt) / 1000),
+    genesis_hash: hashString(info.genesis.hash),
+    detailed_debug_status: null,
+  };
+}
+
+export function epochStartHeight(info: ChainInfo, block: BlockLike): number {
+  const offset = (block.epochHeight - 1n) * BigInt(info.epochLength);
+  return Number(info.genesis.height + offset + (block.epochHeight > 1n ? 1n : 0n));
+}
+
+export function validatorsView(info: ChainInfo, head: BlockLike): Record<string, unknown> {
+  const stake = info.validatorStake.toString();
+  const validator = {
+    account_id: info.validatorId,
+    public_key: info.validatorKey.publicKeyString,
+    is_slashed: false,
+    stake,
+    shards: [0],
+    num_produced_blocks: Number(head.height - info.genesis.height),
+    num_expected_blocks: Number(head.height - info.genesis.height),
+    num_produced_chunks: Number(head.height - info.genesis.height),
+    num_expected_chunks: Number(head.height - info.genesis.height),
+    num_produced_chunks_per_shard: [Number(head.height - info.genesis.height)],
+    num_expected_chunks_per_shard: [Number(head.height - info.genesis.height)],
+    num_produced_endorsements: 0,
+    num_expected_endorsements: 0,
+    num_produced_endorsements_per_shard: [0],
+    num_expected_endorsements_per_shard: [0],
+    shards_endorsed: [0],
+  };
+  return {
+    current_validators: [validator],
+    next_validators: [{ account_id: info.validatorId, public_key: info.validatorKey.publicKeyString, stake, shards: [0] }],
+    current_fishermen: [],
+    next_fishermen: [],
+    current_proposals: [],
+    prev_epoch_kickout: [],
+    epoch_start_height: epochStartHeight(info, head),
+    epoch_height: Number(head.epochHeight),
+  };
+}
+
+export function networkInfoView(): Record<string, unknown> {
+  return { active_peers: [], num_active_peers: 0, peer_max_count: 0, sent_bytes_per_sec: 0, received_bytes_per_sec: 0, known_producers: [] };
+}
+
+function feeView(fee: Fee): Record<string, number> {
+  return { send_sir: Number(fee.sendSir), send_not_sir: Number(fee.sendNotSir), execution: Number(fee.execution) };
+}
+
+/** nearcore `RuntimeConfigView` (views.rs) from this node's parameter table. */
+export function runtimeConfigView(config: RuntimeConfig): Record<string, unknown> {
+  const f = config.actionFees;
+  const w = config.wasm;
+  return {
+    storage_amount_per_byte: config.storageAmountPerByte.toString(),
+    transaction_costs: {
+      action_receipt_creation_config: feeView(f.newActionReceipt),
+      data_receipt_creation_config: { base_cost: feeView(f.newDataReceiptBase), cost_per_byte: feeView(f.newDataReceiptByte) },
+      action_creation_config: {
+        create_account_cost: feeView(f.createAccount),
+        deploy_contract_cost: feeView(f.deployContractBase),
+        deploy_contract_cost_per_byte: feeView(f.deployContractByte),
+        function_call_cost: feeView(f.functionCallBase),
+        function_call_cost_per_byte: feeView(f.functionCallByte),
+        transfer_cost: feeView(f.transfer),
+        stake_cost: feeView(f.stake),
+        add_key_cost: {
+          full_access_cost: feeView(f.addFullAccessKey),
+          function_call_cost: feeView(f.addFunctionCallKeyBase),
+          function_call_cost_per_byte: feeView(f.addFunctionCallKeyByte),
+        },
+        delete_key_cost: feeView(f.deleteKey),
+        delete_account_cost: feeView(f.deleteAccount),
+        delegate_cost: feeView(f.delegate),
+      },
+      storage_usage_config: {
+        num_bytes_account: Number(config.storageNumBytesAccount),
+        num_extra_bytes_record: Number(config.storageNumExtraBytesRecord),
+      },
+      burnt_gas_reward: [Number(config.burntGasReward.numerator), Number(config.burntGasReward.denominator)],
+      pessimistic_gas_price_inflation_ratio: [
+        Number(config.pessimisticGasPriceInflation.numerator),
+        Number(config.pessimisticGasPriceInflation.denominator),
+      ],
+    },
+    wasm_config: {
+      ext_costs: Object.fromEntries(Object.entries(config.extCosts).map(([k, v]) => [k, Number(v)])),
+      grow_mem_cost: 1,
+      regular_op_cost: Number(w.regularOpCost),
+      linear_op_base_cost: Number(w.linearOpBaseCost),
+      linear_op_unit_cost: Number(w.linearOpUnitCost),
+      limit_config: {
+        max_gas_burnt: Number(w.maxGasBurnt),
+        max_stack_height: w.maxStackHeight,
+        initial_memory_pages: w.initialMemoryPages,
+        max_memory_pages: w.maxMemoryPages,
+        registers_memory_limit: Number(w.registersMemoryLimit),
+        max_register_size: Number(w.maxRegisterSize),
+        max_number_registers: w.maxNumberRegisters,
+        max_number_logs: w.maxNumberLogs,
+        max_total_log_length: w.maxTotalLogLength,
+        max_total_prepaid_gas: Number(config.limits.maxTotalPrepaidGas),
+        max_actions_per_receipt: config.limits.maxActionsPerReceipt,
+        max_number_bytes_method_names: config.limits.maxNumberBytesMethodNames,
+        max_length_method_name: w.maxLengthMethodName,
+        max_arguments_length: w.maxArgumentsLength,
+        max_length_returned_data: w.maxLengthReturnedData,
+        max_contract_size: w.maxContractSize,
+        max_transaction_size: config.limits.maxTransactionSize,
+        max_receipt_size: config.limits.maxReceiptSize,
+        max_length_storage_key: w.maxLengthStorageKey,
+        max_length_storage_value: w.maxLengthStorageValue,
+        max_promises_per_function_call_action: w.maxPromisesPerFunctionCallAction,
+        max_number_input_data_dependencies: w.maxNumberInputDataDependencies,
+        max_functions_number_per_contract: w.maxFunctionsNumberPerContract,
+        max_locals_per_contract: w.maxLocalsPerContract,
+        max_yield_payload_size: w.maxYieldPayloadSize,
+        yield_timeout_length_in_blocks: w.yieldTimeoutLengthInBlocks,
+        per_receipt_storage_proof_size_limit: w.perReceiptStorageProofSizeLimit,
+        account_id_validity_rules_version: config.accountIdValidityRulesVersion,
+      },
+    },
+    account_creation_config: {
+      min_allowed_top_level_account_length: config.minAllowedTopLevelAccountLength,
+      registrar_account_id: config.registrarAccountId,
+    },
+  };
+}
