@@ -1,0 +1,285 @@
+/**
+ * Every JSON-RPC method against a real node (genesis from `init`, the runtime behind `run`), checked against
+ * nearcore's response shapes and error strings (sandbox-compat.md §2, nearcore chain/jsonrpc).
+ */
+import test from 'ava';
+import { base64 } from '@scure/base';
+import { KeyPair } from '../../src/primitives/crypto.js';
+import { probeWasm } from '../../../../sandbox-tests/probe-contract.js';
+import { NEAR, signNext, signTransaction, startTestNode, TGAS, type TestNode } from './helpers.js';
+
+const ROOT = 'test.near';
+
+async function withNode(t: { teardown(fn: () => Promise<void>): void }): Promise<TestNode> {
+  const node = await startTestNode();
+  t.teardown(() => node.stop());
+  return node;
+}
+
+async function deployProbe(node: TestNode, accountId: string): Promise<void> {
+  const key = KeyPair.fromLabel(accountId);
+  const tx = await signNext(node, ROOT, accountId, [
+    { type: 'CreateAccount' },
+    { type: 'Transfer', deposit: 10n * NEAR },
+    { type: 'AddKey', publicKey: key.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } },
+    { type: 'DeployContract', code: await probeWasm() },
+  ]);
+  const res = await node.rpc('send_tx', { signed_tx_base64: tx.base64, wait_until: 'EXECUTED_OPTIMISTIC' });
+  if (!res.result?.status?.SuccessValue && res.result?.status?.SuccessValue !== '') throw new Error(JSON.stringify(res));
+}
+
+test('status, health, network_info, validators, gas_price', async (t) => {
+  const node = await withNode(t);
+  const status = (await node.rpc('status', [])).result;
+  const genesisConfig = (await node.rpc('EXPERIMENTAL_genesis_config')).result;
+  t.is(status.chain_id, genesisConfig.chain_id);
+  t.regex(status.chain_id, /^test-chain-[a-z0-9]{5}$/);
+  t.is(status.protocol_version, 77);
+  t.is(status.validator_account_id, ROOT);
+  t.is(status.validator_public_key, node.rootKey.publicKeyString);
+  t.is(status.sync_info.latest_block_height, 0);
+  t.false(status.sync_info.syncing);
+
+  const health = await node.rpc('health', []);
+  t.is(health.result, null);
+  t.is(health.error, undefined);
+  t.is((await node.rpc('network_info', [])).result.num_active_peers, 0);
+
+  const validators = (await node.rpc('validators', [null])).result;
+  t.is(validators.current_validators.length, 1);
+  t.is(validators.current_validators[0].account_id, ROOT);
+  t.is(validators.current_validators[0].stake, (50_000_000n * NEAR).toString());
+  t.deepEqual((await node.rpc('validators', 'latest')).result.current_validators, validators.current_validators);
+
+  t.deepEqual((await node.rpc('gas_price', [null])).result, { gas_price: '100000000' });
+  t.deepEqual((await node.rpc('gas_price', { block_id: 0 })).result, { gas_price: '100000000' });
+});
+
+test('block by finality, height and hash; unknown block; chunk by id and by block/shard', async (t) => {
+  const node = await withNode(t);
+  await node.rpc('sandbox_fast_forward', { delta_height: 5 });
+  const optimistic = (await node.rpc('block', { finality: 'optimistic' })).result;
+  const final = (await node.rpc('block', { finality: 'final' })).result;
+  t.is(optimistic.header.height, 5);
+  t.is(final.header.height, 3, 'final lags the head by two blocks');
+  t.is(optimistic.header.last_final_block, final.header.hash);
+  const byHeight = (await node.rpc('block', { block_id: 3 })).result;
+  const byHash = (await node.rpc('block', [final.header.hash])).result;
+  t.deepEqual(byHeight, final);
+  t.deepEqual(byHash, final);
+  t.is(typeof final.header.timestamp, 'number');
+  t.regex(final.header.timestamp_nanosec, /^\d+$/);
+  t.is(final.header.prev_hash, (await node.rpc('block', { block_id: 2 })).result.header.hash);
+
+  const missing = await node.rpc('block', { block_id: 999 });
+  t.is(missing.error.cause.name, 'UNKNOWN_BLOCK');
+  t.is(missing.error.name, 'HANDLER_ERROR');
+  t.regex(missing.error.data, /^DB Not Found Error: BLOCK HEIGHT: 999/);
+
+  const chunkId = final.chunks[0].chunk_hash;
+  const chunk = (await node.rpc('chunk', { chunk_id: chunkId })).result;
+  t.is(chunk.header.chunk_hash, chunkId);
+  t.is(chunk.header.height_included, 3);
+  t.deepEqual((await node.rpc('chunk', { block_id: 3, shard_id: 0 })).result, chunk);
+  t.is((await node.rpc('chunk', { block_id: 3, shard_id: 7 })).error.cause.name, 'INVALID_SHARD_ID');
+  t.is((await node.rpc('chunk', { chunk_id: '11111111111111111111111111111111' })).error.cause.name, 'UNKNOWN_CHUNK');
+});
+
+test('query: view_account, view_access_key(_list), unknown account and key, both request forms', async (t) => {
+  const node = await withNode(t);
+  const account = (await node.rpc('query', { request_type: 'view_account', account_id: ROOT, finality: 'final' })).result;
+  t.is(account.amount, (1_000_000_000n * NEAR).toString());
+  t.is(account.locked, (50_000_000n * NEAR).toString());
+  t.is(account.storage_usage, 182);
+  t.is(account.code_hash, '11111111111111111111111111111111');
+  t.is(account.block_height, 0);
+  t.deepEqual((await node.rpc('query', ['account/test.near', ''])).result, account);
+
+  const keys = (await node.rpc('query', { request_type: 'view_access_key_list', account_id: ROOT, finality: 'optimistic' })).result;
+  t.deepEqual(keys.keys, [{ public_key: node.rootKey.publicKeyString, access_key: { nonce: 0, permission: 'FullAccess' } }]);
+  const key = (await node.rpc('query', { request_type: 'view_access_key', account_id: ROOT, public_key: node.rootKey.publicKeyString, finality: 'optimistic' })).result;
+  t.is(key.nonce, 0);
+  t.is(key.permission, 'FullAccess');
+
+  // nearcore answers a missing key with a *result* holding `error` (near-api-js: AccessKeyDoesNotExist)
+  const other = KeyPair.random().publicKeyString;
+  const missingKey = await node.rpc('query', { request_type: 'view_access_key', account_id: ROOT, public_key: other, finality: 'optimistic' });
+  t.is(missingKey.error, undefined);
+  t.is(missingKey.result.error, `access key ${other} does not exist while viewing`);
+  t.deepEqual(missingKey.result.logs, []);
+  t.is(missingKey.result.block_height, 0);
+
+  const unknown = await node.rpc('query', { request_type: 'view_account', account_id: 'nobody.near', finality: 'final' });
+  t.is(unknown.error.cause.name, 'UNKNOWN_ACCOUNT');
+  t.is(unknown.error.data, 'account nobody.near does not exist while viewing');
+  t.deepEqual(Object.keys(unknown.error.cause.info).sort(), ['block_hash', 'block_height', 'requested_account_id']);
+
+  const stale = await node.rpc('query', { request_type: 'view_account', account_id: ROOT, block_id: 12345 });
+  t.is(stale.error.cause.name, 'UNKNOWN_BLOCK');
+  t.is(stale.error.data, 'DB Not Found Error: BLOCK HEIGHT: 12345 \n Cause: Unknown');
+});
+
+test('query: call_function, view_state, view_code; contract errors come back as result.error', async (t) => {
+  const node = await withNode(t);
+  await deployProbe(node, 'probe.test.near');
+  const echo = (await node.rpc('query', { request_type: 'call_function', account_id: 'probe.test.near', method_name: 'echo', args_base64: base64.encode(new TextEncoder().encode('hi')), finality: 'optimistic' })).result;
+  t.deepEqual(echo.result, [...new TextEncoder().encode('hi')]);
+  t.deepEqual(echo.logs, []);
+
+  const noMethod = (await node.rpc('query', { request_type: 'call_function', account_id: 'probe.test.near', method_name: 'nope', args_base64: '', finality: 'optimistic' })).result;
+  // near-api-js maps this text to MethodNotFound by regex (@near-js/utils rpc_errors)
+  t.is(noMethod.error, 'wasm execution failed with error: FunctionCallError(MethodResolveError(MethodNotFound))');
+  const noCode = (await node.rpc('query', { request_type: 'call_function', account_id: ROOT, method_name: 'x', args_base64: '', finality: 'optimistic' })).result;
+  t.is(noCode.error, 'wasm execution failed with error: FunctionCallError(CompilationError(CodeDoesNotExist { account_id: AccountId("test.near") }))');
+  const panic = (await node.rpc('query', { request_type: 'call_function', account_id: 'probe.test.near', method_name: 'fail', args_base64: base64.encode(new TextEncoder().encode('no way')), finality: 'optimistic' })).result;
+  t.is(panic.error, 'wasm execution failed with error: FunctionCallError(HostError(GuestPanic { panic_msg: "no way" }))');
+
+  const set = await signNext(node, ROOT, 'probe.test.near', [{ type: 'FunctionCall', methodName: 'set', args: new TextEncoder().encode('v1'), gas: 30n * TGAS, deposit: 0n }]);
+  t.truthy((await node.rpc('send_tx', { signed_tx_base64: set.base64 })).result);
+  const state = (await node.rpc('query', { request_type: 'view_state', account_id: 'probe.test.near', prefix_base64: '', finality: 'optimistic' })).result;
+  t.deepEqual(state.values, [{ key: base64.encode(new TextEncoder().encode('STATE')), value: base64.encode(new TextEncoder().encode('v1')) }]);
+  const filtered = (await node.rpc('query', { request_type: 'view_state', account_id: 'probe.test.near', prefix_base64: base64.encode(new TextEncoder().encode('X')), finality: 'optimistic' })).result;
+  t.deepEqual(filtered.values, []);
+
+  const code = (await node.rpc('query', { request_type: 'view_code', account_id: 'probe.test.near', finality: 'optimistic' })).result;
+  t.deepEqual(base64.decode(code.code_base64), await probeWasm());
+  const account = (await node.rpc('query', { request_type: 'view_account', account_id: 'probe.test.near', finality: 'optimistic' })).result;
+  t.is(code.hash, account.code_hash);
+  const noContract = await node.rpc('query', { request_type: 'view_code', account_id: ROOT, finality: 'optimistic' });
+  t.is(noContract.error.cause.name, 'NO_CONTRACT_CODE');
+  t.is(noContract.error.data, 'Contract code for contract ID #test.near has never been observed on the node');
+});
+
+test('send_tx at every wait_until level; broadcast_tx_commit and broadcast_tx_async', async (t) => {
+  const node = await withNode(t);
+  const transfer = [{ type: 'Transfer' as const, deposit: 1n }];
+  const levels = ['NONE', 'INCLUDED', 'EXECUTED_OPTIMISTIC', 'INCLUDED_FINAL', 'EXECUTED', 'FINAL'] as const;
+  for (const level of levels) {
+    const tx = await signNext(node, ROOT, 'near', transfer);
+    const res = (await node.rpc('send_tx', { signed_tx_base64: tx.base64, wait_until: level })).result;
+    if (level === 'NONE') {
+      t.deepEqual(res, { final_execution_status: 'NONE' });
+    } else {
+      t.deepEqual(res.status, { SuccessValue: '' }, level);
+      t.is(res.transaction.hash, tx.hash);
+      const order = levels.indexOf(res.final_execution_status);
+      t.true(order >= levels.indexOf(level), `${level} answered with ${res.final_execution_status}`);
+      if (level === 'FINAL') {
+        // every block holding an outcome of this transaction is final by the time FINAL answers
+        const final = (await node.rpc('block', { finality: 'final' })).result.header.height;
+        for (const o of [res.transaction_outcome, ...res.receipts_outcome]) {
+          t.true((await node.rpc('block', [o.block_hash])).result.header.height <= final);
+        }
+        t.is(res.final_execution_status, 'FINAL');
+      }
+    }
+  }
+  // every level, NONE included, executed its transfer: the nonce moved on each time
+  const key = (await node.rpc('query', { request_type: 'view_access_key', account_id: ROOT, public_key: node.rootKey.publicKeyString, finality: 'optimistic' })).result;
+  t.true(key.nonce >= levels.length);
+
+  const commit = await signNext(node, ROOT, 'near', transfer);
+  const committed = (await node.rpc('broadcast_tx_commit', [commit.base64])).result;
+  t.deepEqual(committed.status, { SuccessValue: '' });
+  t.is(committed.transaction_outcome.id, commit.hash);
+  t.is(typeof committed.transaction_outcome.outcome.gas_burnt, 'number');
+  t.regex(committed.transaction_outcome.outcome.tokens_burnt, /^\d+$/);
+
+  const async = await signNext(node, ROOT, 'near', transfer);
+  t.is((await node.rpc('broadcast_tx_async', [async.base64])).result, async.hash);
+  const status = (await node.rpc('tx', [async.hash, ROOT])).result;
+  t.deepEqual(status.status, { SuccessValue: '' });
+});
+
+test('tx and EXPERIMENTAL_tx_status by hash and by signed transaction; EXPERIMENTAL_receipt', async (t) => {
+  const node = await withNode(t);
+  await deployProbe(node, 'probe.test.near');
+  const call = await signNext(node, ROOT, 'probe.test.near', [{ type: 'FunctionCall', methodName: 'echo', args: new TextEncoder().encode('x'), gas: 30n * TGAS, deposit: 0n }]);
+  const sent = (await node.rpc('send_tx', { signed_tx_base64: call.base64 })).result;
+  t.deepEqual(sent.status, { SuccessValue: base64.encode(new TextEncoder().encode('x')) });
+
+  const byHash = (await node.rpc('tx', { tx_hash: call.hash, sender_account_id: ROOT })).result;
+  t.deepEqual(byHash.status, sent.status);
+  t.deepEqual(byHash.receipts_outcome, sent.receipts_outcome);
+  const bySigned = (await node.rpc('tx', [call.base64])).result;
+  t.deepEqual(bySigned.transaction, sent.transaction);
+  const experimental = (await node.rpc('EXPERIMENTAL_tx_status', [call.hash, ROOT])).result;
+  t.is(experimental.receipts.length, sent.receipts_outcome.length);
+  t.is(experimental.receipts[0].receipt_id, sent.receipts_outcome[0].id);
+  t.is(experimental.receipts[0].receipt.Action.actions[0].FunctionCall.method_name, 'echo');
+
+  const wrongSender = await node.rpc('tx', [call.hash, 'near']);
+  t.is(wrongSender.error.cause.name, 'UNKNOWN_TRANSACTION');
+  const unknownHash = '11111111111111111111111111111111';
+  const unknown = await node.rpc('tx', [unknownHash, ROOT]);
+  t.is(unknown.error.data, `Transaction ${unknownHash} doesn't exist`);
+
+  const receipt = (await node.rpc('EXPERIMENTAL_receipt', { receipt_id: sent.receipts_outcome[0].id })).result;
+  t.is(receipt.receiver_id, 'probe.test.near');
+  t.is(receipt.predecessor_id, ROOT);
+  const noReceipt = await node.rpc('EXPERIMENTAL_receipt', { receipt_id: unknownHash });
+  t.deepEqual(noReceipt.error.cause, { name: 'UNKNOWN_RECEIPT', info: { receipt_id: unknownHash } });
+  t.deepEqual(noReceipt.error.data, noReceipt.error.cause);
+});
+
+test('invalid transactions: structured InvalidNonce, Expired, InvalidSignature; nothing changes', async (t) => {
+  const node = await withNode(t);
+  const before = (await node.rpc('query', { request_type: 'view_account', account_id: ROOT, finality: 'optimistic' })).result;
+  const head = (await node.rpc('block', { finality: 'final' })).result.header.hash;
+  const stale = signTransaction({ signerId: ROOT, receiverId: 'near', actions: [{ type: 'Transfer', deposit: 1n }], keyPair: node.rootKey, nonce: 0n, blockHash: head });
+  const nonce = await node.rpc('send_tx', { signed_tx_base64: stale.base64 });
+  t.is(nonce.error.name, 'HANDLER_ERROR');
+  t.is(nonce.error.cause.name, 'INVALID_TRANSACTION');
+  t.deepEqual(nonce.error.data, { TxExecutionError: { InvalidTxError: { InvalidNonce: { tx_nonce: 0, ak_nonce: 0 } } } });
+
+  const expired = signTransaction({ signerId: ROOT, receiverId: 'near', actions: [{ type: 'Transfer', deposit: 1n }], keyPair: node.rootKey, nonce: 5n, blockHash: '11111111111111111111111111111111' });
+  t.deepEqual((await node.rpc('send_tx', { signed_tx_base64: expired.base64 })).error.data, { TxExecutionError: { InvalidTxError: 'Expired' } });
+
+  const forged = signTransaction({ signerId: ROOT, receiverId: 'near', actions: [{ type: 'Transfer', deposit: 1n }], keyPair: KeyPair.random(), nonce: 5n, blockHash: head });
+  const forgedRes = await node.rpc('send_tx', { signed_tx_base64: forged.base64 });
+  t.is(forgedRes.error.cause.name, 'INVALID_TRANSACTION');
+  t.regex(JSON.stringify(forgedRes.error.data), /InvalidAccessKeyError|AccessKeyNotFound/);
+
+  const after = (await node.rpc('query', { request_type: 'view_account', account_id: ROOT, finality: 'optimistic' })).result;
+  t.is(after.amount, before.amount);
+});
+
+test('sandbox_patch_state is idempotent and accepts view fields; bad records change nothing', async (t) => {
+  const node = await withNode(t);
+  const records = [
+    { Account: { account_id: 'patched.test.near', account: { amount: (100n * NEAR).toString(), locked: '0', code_hash: '11111111111111111111111111111111', storage_usage: 0, storage_paid_at: 0, block_height: 1, block_hash: '11111111111111111111111111111111', version: 'V1' } } },
+    { AccessKey: { account_id: 'patched.test.near', public_key: node.rootKey.publicKeyString, access_key: { nonce: 0, permission: 'FullAccess' } } },
+    { Data: { account_id: 'patched.test.near', data_key: base64.encode(new TextEncoder().encode('k')), value: base64.encode(new TextEncoder().encode('v')) } },
+  ];
+  t.deepEqual((await node.rpc('sandbox_patch_state', { records })).result, {});
+  const once = (await node.rpc('query', { request_type: 'view_account', account_id: 'patched.test.near', finality: 'optimistic' })).result;
+  t.deepEqual((await node.rpc('sandbox_patch_state', { records })).result, {});
+  const twice = (await node.rpc('query', { request_type: 'view_account', account_id: 'patched.test.near', finality: 'optimistic' })).result;
+  t.is(once.amount, (100n * NEAR).toString());
+  t.is(once.storage_usage, 0);
+  t.is(twice.amount, once.amount);
+  const state = (await node.rpc('query', { request_type: 'view_state', account_id: 'patched.test.near', prefix_base64: '', finality: 'optimistic' })).result;
+  t.is(state.values.length, 1);
+
+  const bad = await node.rpc('sandbox_patch_state', { records: [{ Account: { account_id: 'other.test.near', account: { amount: '1', locked: '0', code_hash: '11111111111111111111111111111111', storage_usage: 0 } } }, { AccessKey: { account_id: 'other.test.near', public_key: 'ed25519:nope', access_key: { nonce: 0, permission: 'FullAccess' } } }] });
+  t.is(bad.error.cause.name, 'PARSE_ERROR');
+  t.is((await node.rpc('query', { request_type: 'view_account', account_id: 'other.test.near', finality: 'optimistic' })).error.cause.name, 'UNKNOWN_ACCOUNT');
+  t.is((await node.rpc('sandbox_patch_state', { records: [{ Stuff: {} }] })).error.cause.name, 'PARSE_ERROR');
+});
+
+test('sandbox_fast_forward moves height and time; EXPERIMENTAL_protocol_config has the storage price', async (t) => {
+  const node = await withNode(t);
+  const before = (await node.rpc('block', { finality: 'optimistic' })).result.header;
+  t.deepEqual((await node.rpc('sandbox_fast_forward', { delta_height: 1000 })).result, {});
+  const after = (await node.rpc('block', { finality: 'optimistic' })).result.header;
+  t.is(after.height - before.height, 1000);
+  // from a fresh node the final height lands just under the delta, as clients of nearcore's sandbox expect
+  t.is((await node.rpc('block', { finality: 'final' })).result.header.height, 998);
+  t.true(BigInt(after.timestamp_nanosec) > BigInt(before.timestamp_nanosec));
+  t.is((await node.rpc('sandbox_fast_forward', { delta_height: -1 })).error.cause.name, 'PARSE_ERROR');
+
+  const config = (await node.rpc('EXPERIMENTAL_protocol_config', { finality: 'final' })).result;
+  t.is(config.runtime_config.storage_amount_per_byte, '10000000000000000000');
+  t.is(config.protocol_version, 77);
+  t.is(config.runtime_config.transaction_costs.storage_usage_config.num_bytes_account, 100);
+});
