@@ -1,0 +1,219 @@
+/**
+ * The neard-compatible command line and launcher: what `init` writes (nearcore `init_configs`, near-crypto
+ * `KeyFile`), `run` lifecycle (SIGINT, SIGTERM, parent death), the install step's marker rule, and state
+ * surviving a restart in the classic-level store.
+ */
+import test from 'ava';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KeyPair } from '../../src/primitives/crypto.js';
+import { parseArgs, portOf } from '../../src/node/cli.js';
+import { installLauncher, LAUNCHER_MARKER, launcherScript } from '../../src/node/install.js';
+import { NEAR, signNext, startTestNode } from './helpers.js';
+
+const LAUNCH = resolve(fileURLToPath(import.meta.url), '../../../bin/launch.mjs');
+
+function tempDir(t: { teardown(fn: () => void): void }, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function waitUntilAnswering(port: number, want: boolean, timeoutMs = 20_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    let answering = false;
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}`, {
+        method: 'POST',
+        body: JSON.stringify({ jsonrpc: '2.0', id: 'dontcare', method: 'block', params: { finality: 'final' } }),
+        signal: AbortSignal.timeout(1000),
+      });
+      answering = res.status === 200;
+    } catch {
+      answering = false;
+    }
+    if (answering === want) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+test('init writes genesis, config, node and validator keys as neard does (0600, test.near key in genesis)', (t) => {
+  const home = join(tempDir(t, 'init-'), 'nested', 'home');
+  execFileSync(process.execPath, [LAUNCH, '--home', home, 'init']);
+  for (const file of ['genesis.json', 'config.json', 'node_key.json', 'validator_key.json']) t.true(existsSync(join(home, file)), file);
+  const validator = JSON.parse(readFileSync(join(home, 'validator_key.json'), 'utf8'));
+  t.deepEqual(Object.keys(validator), ['account_id', 'public_key', 'secret_key']);
+  t.is(validator.account_id, 'test.near');
+  t.is(statSync(join(home, 'validator_key.json')).mode & 0o777, 0o600);
+  t.is(statSync(join(home, 'node_key.json')).mode & 0o777, 0o600);
+  // the secret key is near-api-js' format and derives the public key (what near-workspaces signs with)
+  t.is(KeyPair.fromString(validator.secret_key).publicKeyString, validator.public_key);
+
+  const genesis = JSON.parse(readFileSync(join(home, 'genesis.json'), 'utf8'));
+  t.regex(genesis.chain_id, /^test-chain-[a-z0-9]{5}$/);
+  t.is(genesis.protocol_version, 77);
+  t.deepEqual(
+    genesis.records.find((r: any) => r.AccessKey?.account_id === 'test.near').AccessKey,
+    { account_id: 'test.near', public_key: validator.public_key, access_key: { nonce: 0, permission: 'FullAccess' } },
+  );
+  t.is(genesis.validators[0].public_key, validator.public_key);
+
+  // a second init keeps the existing files (nearcore keeps an existing genesis and keys)
+  execFileSync(process.execPath, [LAUNCH, '--home', home, 'init']);
+  t.is(JSON.parse(readFileSync(join(home, 'validator_key.json'), 'utf8')).secret_key, validator.secret_key);
+  // a fresh home gets a fresh key
+  const other = join(tempDir(t, 'init2-'), 'h');
+  execFileSync(process.execPath, [LAUNCH, '--home', other, 'init']);
+  t.not(JSON.parse(readFileSync(join(other, 'validator_key.json'), 'utf8')).secret_key, validator.secret_key);
+});
+
+test('command line: neard syntax, loopback-only port parsing, clear usage errors', (t) => {
+  t.deepEqual(parseArgs(['--home', '/x', 'run', '--rpc-addr', '0.0.0.0:3030', '--network-addr', '0.0.0.0:24567']), {
+    home: '/x',
+    command: 'run',
+    options: { 'rpc-addr': '0.0.0.0:3030', 'network-addr': '0.0.0.0:24567' },
+  });
+  t.is(parseArgs(['--home=/y', 'init', '--fast']).options.fast, true);
+  t.is(portOf('0.0.0.0:4321', 'rpc-addr'), 4321);
+  t.throws(() => parseArgs(['--home', '/x', 'serve']), { message: /unknown command "serve"/ });
+  t.throws(() => parseArgs(['--home', '/x', 'run', '--bogus']), { message: /unexpected argument "--bogus" for run/ });
+  t.throws(() => portOf('localhost:http', 'rpc-addr'), { message: /is not HOST:PORT/ });
+  const failed = spawn(process.execPath, [LAUNCH, 'frobnicate'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  failed.stderr!.on('data', (c) => (stderr += c));
+  return new Promise<void>((done) =>
+    failed.on('exit', (code) => {
+      t.is(code, 2);
+      t.regex(stderr, /usage:/);
+      done();
+    }),
+  );
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  test(`run serves on 127.0.0.1 when told 0.0.0.0 and exits promptly on ${signal}`, async (t) => {
+    const home = join(tempDir(t, 'run-'), 'home');
+    execFileSync(process.execPath, [LAUNCH, '--home', home, 'init']);
+    const port = await freePort();
+    const child = spawn(process.execPath, [LAUNCH, '--home', home, 'run', '--rpc-addr', `0.0.0.0:${port}`, '--network-addr', '0.0.0.0:0'], { stdio: 'ignore' });
+    t.teardown(() => child.kill('SIGKILL'));
+    t.true(await waitUntilAnswering(port, true));
+    // nothing answers on the machine's other addresses
+    const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+    if (external) {
+      await t.throwsAsync(fetch(`http://${external.address}:${port}`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1000) }));
+    }
+    const started = Date.now();
+    child.kill(signal);
+    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    t.is(code, 0);
+    t.true(Date.now() - started < 2500, `exited after ${Date.now() - started} ms`);
+  });
+}
+
+test('run exits when its parent process dies', async (t) => {
+  const home = join(tempDir(t, 'orphan-'), 'home');
+  execFileSync(process.execPath, [LAUNCH, '--home', home, 'init']);
+  const port = await freePort();
+  // the parent starts the node and exits at once, like a killed test runner
+  const parentScript = `
+    const { spawn } = require('node:child_process');
+    const child = spawn(process.execPath, [${JSON.stringify(LAUNCH)}, '--home', ${JSON.stringify(home)}, 'run', '--rpc-addr', '0.0.0.0:${port}'], { stdio: 'ignore', detached: true });
+    console.log(child.pid);
+    setTimeout(() => process.exit(0), 3000);
+  `;
+  const parent = spawn(process.execPath, ['-e', parentScript], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let pidText = '';
+  parent.stdout!.on('data', (c) => (pidText += c));
+  t.true(await waitUntilAnswering(port, true), 'node started');
+  await new Promise((done) => parent.on('exit', done));
+  const pid = Number(pidText.trim());
+  t.teardown(() => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  });
+  t.true(await waitUntilAnswering(port, false, 5000), 'node stopped after its parent died');
+});
+
+test('install writes a marked launcher with absolute paths, and never replaces a foreign binary', (t) => {
+  const dir = tempDir(t, 'install-');
+  const path = join(dir, 'sandbox', 'near-sandbox');
+  t.is(installLauncher(path).kind, 'installed');
+  const script = readFileSync(path, 'utf8');
+  t.true(script.startsWith('#!/bin/sh\n'));
+  t.true(script.includes(LAUNCHER_MARKER));
+  t.true(script.includes(`'${process.execPath}'`), 'node by absolute path (near-workspaces debug mode clears PATH)');
+  t.is(statSync(path).mode & 0o111, 0o111);
+  t.is(installLauncher(path).kind, 'unchanged');
+  writeFileSync(path, launcherScript('/old/node', '/old/launch.mjs'), { mode: 0o755 });
+  t.is(installLauncher(path).kind, 'updated');
+
+  const foreign = join(dir, 'neard');
+  const binary = Buffer.concat([Buffer.from('\x7fELF'), Buffer.alloc(5000, 1)]);
+  writeFileSync(foreign, binary, { mode: 0o755 });
+  t.is(installLauncher(foreign).kind, 'foreign-binary');
+  t.deepEqual(readFileSync(foreign), binary);
+});
+
+test('the installed launcher runs with an empty environment (near-workspaces debug mode)', (t) => {
+  const dir = tempDir(t, 'envless-');
+  const path = join(dir, 'near-sandbox');
+  installLauncher(path);
+  execFileSync(path, ['--home', join(dir, 'home'), 'init'], { env: {} });
+  t.true(existsSync(join(dir, 'home', 'validator_key.json')));
+});
+
+test('state survives a restart (classic-level store in <home>/data)', async (t) => {
+  const home = tempDir(t, 'persist-');
+  const first = await startTestNode({ persist: true, home });
+  const tx = await signNext(first, 'test.near', 'kept.test.near', [
+    { type: 'CreateAccount' },
+    { type: 'Transfer', deposit: 7n * NEAR },
+    { type: 'AddKey', publicKey: first.rootKey.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } },
+  ]);
+  t.truthy((await first.rpc('send_tx', { signed_tx_base64: tx.base64 })).result);
+  await first.rpc('sandbox_fast_forward', { delta_height: 50 });
+  const account = (await first.rpc('query', { request_type: 'view_account', account_id: 'kept.test.near', finality: 'optimistic' })).result;
+  const rootKey = (await first.rpc('query', { request_type: 'view_access_key', account_id: 'test.near', public_key: first.rootKey.publicKeyString, finality: 'optimistic' })).result;
+  const height = (await first.rpc('block', { finality: 'optimistic' })).result.header.height;
+  await first.stop();
+  t.true(existsSync(join(home, 'data', 'CURRENT')), 'LevelDB files in <home>/data');
+
+  const second = await startTestNode({ persist: true, home });
+  t.teardown(() => second.stop());
+  const again = (await second.rpc('query', { request_type: 'view_account', account_id: 'kept.test.near', finality: 'optimistic' })).result;
+  t.is(again.amount, account.amount);
+  t.is(again.storage_usage, account.storage_usage);
+  const keyAgain = (await second.rpc('query', { request_type: 'view_access_key', account_id: 'test.near', public_key: second.rootKey.publicKeyString, finality: 'optimistic' })).result;
+  t.is(keyAgain.nonce, rootKey.nonce, 'nonces survive, so signed transactions stay ordered');
+  t.true((await second.rpc('block', { finality: 'optimistic' })).result.header.height >= height, 'the chain continues at its height');
+  // and the restarted node takes new transactions from the restored key
+  const next = await signNext(second, 'kept.test.near', 'test.near', [{ type: 'Transfer', deposit: NEAR }], second.rootKey);
+  t.deepEqual((await second.rpc('send_tx', { signed_tx_base64: next.base64 })).result.status, { SuccessValue: '' });
+});
+
+test('a second node on the same home is refused with a clear message', async (t) => {
+  const home = tempDir(t, 'locked-');
+  const first = await startTestNode({ persist: true, home });
+  t.teardown(() => first.stop());
+  await t.throwsAsync(startTestNode({ persist: true, home }), { message: /in use by another running node/ });
+});
