@@ -1,0 +1,19 @@
+/* Minimal runtime support for contracts: what builder.c uses from the fork's quickjs-libc-min. Our own code. */
+#ifndef QUICKJS_LIBC_MIN_H
+#define QUICKJS_LIBC_MIN_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cutils.h" /* TRUE/FALSE, which builder.c uses */
+#include "quickjs.h"
+#include "near_quickjs_compat.h"
+
+/* Load qjsc module bytecode, link and evaluate it, return its namespace. Traps on any failure. */
+JSValue js_load_module_binary(JSContext *ctx, const uint8_t *buf, size_t buf_len);
+/* Run pending jobs (promise reactions) until none are left. */
+void js_std_loop(JSContext *ctx);
+/* Report an uncaught exception: a contract has no stdout or stderr, so it is discarded. */
+void js_std_dump_error(JSContext *ctx);
+
+#endif

@@ -1,0 +1,209 @@
+/**
+ * near-sdk-js 2.0.0's own front end, run in-process: its TypeScript 4.7 type-check (same options as
+ * its `tsc --noEmit --skipLibCheck --experimentalDecorators --target es2020 --moduleResolution node`),
+ * its validateContract, Rollup + Babel with its include-bytes and near-bindgen exporter plugins, and
+ * its ABI generator. Everything is loaded from node_modules/near-sdk-js (and the versions it resolves).
+ */
+import { createRequire } from "node:module";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type * as TS from "typescript";
+import { ContractValidationError, TypeScriptCheckError, type TypeScriptDiagnostic } from "./errors.js";
+
+type TypeScript = typeof TS;
+
+interface NearSdkFrontEnd {
+  ts: TypeScript;
+  typeRoots: string[];
+  rollup: (options: Record<string, unknown>) => Promise<RollupBundle>;
+  nodeResolve: (options: Record<string, unknown>) => unknown;
+  babel: (options: Record<string, unknown>) => unknown;
+  presetTypescript: string;
+  pluginDecorators: string;
+  includeBytes: unknown;
+  nearBindgenExporter: unknown;
+  validateContract: (contractPath: string, verbose?: boolean) => Promise<boolean>;
+  runAbiCompilerPlugin: (tsFile: string, packageJsonPath: string, tsConfigPath: string) => unknown;
+  sdkVersion: string;
+}
+
+interface RollupBundle {
+  generate(options: Record<string, unknown>): Promise<{ output: Array<{ type: string; code?: string; exports?: string[] }> }>;
+  close?: () => Promise<void>;
+  cache?: unknown;
+}
+
+const frontEnds = new Map<string, Promise<NearSdkFrontEnd>>();
+
+async function importFrom(require: NodeJS.Require, specifier: string): Promise<any> {
+  return import(pathToFileURL(require.resolve(specifier)).href);
+}
+
+/** Load near-sdk-js's front-end pieces once per process. */
+export function loadFrontEnd(nearSdkDir: string): Promise<NearSdkFrontEnd> {
+  let loaded = frontEnds.get(nearSdkDir);
+  if (!loaded) {
+    loaded = (async () => {
+      const require = createRequire(path.join(nearSdkDir, "package.json"));
+      const sdkPackage = require("./package.json") as { version: string };
+      const ts = require("typescript") as TypeScript;
+      // @types/node as near-sdk-js resolves it: the root package.json overrides it to 16.18.126 under
+      // near-sdk-js, because TypeScript 4.7 cannot parse the newer @types/node the root uses.
+      const typeRoots = [path.dirname(path.dirname(require.resolve("@types/node/package.json")))];
+      const [rollupModule, resolveModule, babelModule, includeBytes, exporter, utils, abi] = await Promise.all([
+        importFrom(require, "rollup"),
+        importFrom(require, "@rollup/plugin-node-resolve"),
+        importFrom(require, "@rollup/plugin-babel"),
+        import(pathToFileURL(path.join(nearSdkDir, "lib/cli/build-tools/include-bytes.js")).href),
+        import(pathToFileURL(path.join(nearSdkDir, "lib/cli/build-tools/near-bindgen-exporter.js")).href),
+        import(pathToFileURL(path.join(nearSdkDir, "lib/cli/utils.js")).href),
+        import(pathToFileURL(path.join(nearSdkDir, "lib/cli/abi.js")).href),
+      ]);
+      return {
+        ts,
+        typeRoots,
+        rollup: rollupModule.rollup ?? rollupModule.default.rollup,
+        nodeResolve: resolveModule.nodeResolve ?? resolveModule.default,
+        babel: babelModule.babel ?? babelModule.default.babel,
+        presetTypescript: require.resolve("@babel/preset-typescript"),
+        pluginDecorators: require.resolve("@babel/plugin-proposal-decorators"),
+        includeBytes: includeBytes.default,
+        nearBindgenExporter: exporter.default,
+        validateContract: utils.validateContract,
+        runAbiCompilerPlugin: abi.runAbiCompilerPlugin,
+        sdkVersion: sdkPackage.version,
+      };
+    })();
+    frontEnds.set(nearSdkDir, loaded);
+  }
+  return loaded;
+}
+
+/** The compiler options near-sdk-js's checkTsBuildWithTsc passes on the tsc command line. */
+export function nearSdkCompilerOptions(fe: NearSdkFrontEnd): TS.CompilerOptions {
+  const { ts } = fe;
+  return {
+    noEmit: true,
+    skipLibCheck: true,
+    experimentalDecorators: true,
+    target: ts.ScriptTarget.ES2020,
+    moduleResolution: ts.ModuleResolutionKind.NodeJs,
+    typeRoots: fe.typeRoots,
+  };
+}
+
+/** The same options as tsconfig JSON (for near-sdk-js's ABI generator, which reads a tsconfig file). */
+export function nearSdkTsconfig(fe: NearSdkFrontEnd): Record<string, unknown> {
+  return {
+    compilerOptions: {
+      noEmit: true,
+      skipLibCheck: true,
+      experimentalDecorators: true,
+      target: "es2020",
+      moduleResolution: "node",
+      typeRoots: fe.typeRoots,
+    },
+  };
+}
+
+let previousProgram: TS.Program | undefined;
+
+export interface TypeCheckResult {
+  /** names of classes exported by the entry file (exported too, but not methods) */
+  exportedClasses: string[];
+}
+
+/** Type-check the contract with near-sdk-js's TypeScript; throws TypeScriptCheckError. */
+export function typeCheck(fe: NearSdkFrontEnd, entry: string, root: string): TypeCheckResult {
+  const { ts } = fe;
+  // reusing the previous program lets TypeScript keep lib.d.ts and near-sdk-js's declarations
+  const program = ts.createProgram({ rootNames: [entry], options: nearSdkCompilerOptions(fe), oldProgram: previousProgram });
+  previousProgram = program;
+  const diagnostics = ts.getPreEmitDiagnostics(program);
+  if (diagnostics.length > 0) {
+    throw new TypeScriptCheckError(path.relative(root, entry), diagnostics.map((d) => toDiagnostic(ts, d, root)));
+  }
+  const source = program.getSourceFile(entry);
+  const exportedClasses: string[] = [];
+  source?.forEachChild((node) => {
+    if (ts.isClassDeclaration(node) && node.name && node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+      exportedClasses.push(node.name.text);
+    }
+  });
+  return { exportedClasses };
+}
+
+function toDiagnostic(ts: TypeScript, d: TS.Diagnostic, root: string): TypeScriptDiagnostic {
+  const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+  if (d.file && d.start !== undefined) {
+    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+    return { file: path.relative(root, d.file.fileName), line: line + 1, column: character + 1, message };
+  }
+  return { message };
+}
+
+/** near-sdk-js's validateContract; it reports through signale, so its output is captured for the error. */
+export async function validate(fe: NearSdkFrontEnd, entry: string, root: string, verbose: boolean): Promise<void> {
+  const captured: string[] = [];
+  const originalOut = process.stdout.write.bind(process.stdout);
+  const originalErr = process.stderr.write.bind(process.stderr);
+  const capture = (chunk: unknown): boolean => {
+    captured.push(String(chunk));
+    return true;
+  };
+  let ok: boolean;
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+  try {
+    ok = await fe.validateContract(entry, verbose);
+  } finally {
+    process.stdout.write = originalOut;
+    process.stderr.write = originalErr;
+  }
+  if (verbose) originalErr(captured.join(""));
+  if (!ok) {
+    // eslint-disable-next-line no-control-regex
+    const detail = captured.join("").replace(/\u001b\[[0-9;]*m/g, "").replace(/\s+/g, " ").replace(/^.*?(All parameters)/, "$1").trim();
+    throw new ContractValidationError(path.relative(root, entry), detail || "uninitialized class properties");
+  }
+}
+
+const rollupCaches = new Map<string, unknown>();
+
+export interface BundleResult {
+  code: string;
+  exports: string[];
+}
+
+/** near-sdk-js's createJsFileWithRullup configuration (minus source maps), output kept in memory. */
+export async function bundle(fe: NearSdkFrontEnd, entry: string, outFile: string, verbose: boolean): Promise<BundleResult> {
+  const built = await fe.rollup({
+    input: entry,
+    cache: rollupCaches.get(entry),
+    onwarn: verbose ? undefined : () => {},
+    plugins: [
+      fe.nodeResolve({ extensions: [".js", ".ts"] }),
+      fe.babel({
+        babelHelpers: "bundled",
+        babelrc: false,
+        configFile: false,
+        extensions: [".ts", ".js", ".jsx", ".es6", ".es", ".mjs"],
+        presets: [fe.presetTypescript],
+        plugins: [fe.includeBytes, [fe.nearBindgenExporter, { verbose }], [fe.pluginDecorators, { version: "legacy" }]],
+      }),
+    ],
+  });
+  rollupCaches.set(entry, built.cache);
+  const { output } = await built.generate({ format: "es" });
+  await built.close?.();
+  const chunk = output.find((o) => o.type === "chunk");
+  if (!chunk?.code) throw new Error(`rollup produced no chunk for ${entry}`);
+  writeFileSync(outFile, chunk.code);
+  return { code: chunk.code, exports: chunk.exports ?? [] };
+}
+
+/** near-sdk-js's ABI generator (near-abi schema; metadata as NEP-330 build info). */
+export function generateAbi(fe: NearSdkFrontEnd, entry: string, packageJson: string, tsconfig: string): unknown {
+  return fe.runAbiCompilerPlugin(entry, packageJson, tsconfig);
+}
