@@ -6,6 +6,22 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base58 } from '@scure/base';
+import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+
+// ed25519 runs on Node's OpenSSL binding: ~40x faster than pure JS and the same RFC 8032 checks
+// (strict, non-ZIP-215 like nearcore's ed25519-dalek `verify_strict`). Key objects are cached.
+const ed25519KeyObjects = new Map<string, KeyObject>();
+const b64url = (b: Uint8Array) => Buffer.from(b).toString('base64url');
+function ed25519PublicKeyObject(pub: Uint8Array): KeyObject {
+  const k = b64url(pub);
+  let obj = ed25519KeyObjects.get(k);
+  if (!obj) {
+    if (ed25519KeyObjects.size > 10_000) ed25519KeyObjects.clear();
+    obj = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: k }, format: 'jwk' });
+    ed25519KeyObjects.set(k, obj);
+  }
+  return obj;
+}
 
 /** nearcore `KeyType` discriminants: the borsh enum tag. */
 export const KeyType = { ED25519: 0, SECP256K1: 1, MLDSA65: 2 } as const;
@@ -99,7 +115,8 @@ export function verifySignature(sig: Signature, message: Uint8Array, pk: PublicK
   if (sig.keyType !== pk.keyType) return false;
   try {
     if (pk.keyType === KeyType.ED25519) {
-      return ed25519.verify(sig.data, message, pk.data, { zip215: false });
+      if (sig.data.length !== 64 || pk.data.length !== 32) return false;
+      return nodeVerify(null, message, ed25519PublicKeyObject(pk.data), sig.data);
     }
     if (pk.keyType === KeyType.SECP256K1) {
       if (message.length !== 32 || sig.data.length !== 65) return false;
@@ -122,6 +139,7 @@ export function verifySignature(sig: Signature, message: Uint8Array, pk: PublicK
 export class KeyPair {
   readonly publicKey: PublicKey;
   readonly #secret: Uint8Array;
+  #signingKey: KeyObject | undefined;
 
   private constructor(keyType: KeyType, secret: Uint8Array) {
     this.#secret = secret;
@@ -186,7 +204,8 @@ export class KeyPair {
 
   sign(message: Uint8Array): Signature {
     if (this.publicKey.keyType === KeyType.ED25519) {
-      return { keyType: KeyType.ED25519, data: ed25519.sign(message, this.#secret) };
+      this.#signingKey ??= createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64url(this.#secret), x: b64url(this.publicKey.data) }, format: 'jwk' });
+      return { keyType: KeyType.ED25519, data: new Uint8Array(nodeSign(null, message, this.#signingKey)) };
     }
     const recovered = secp256k1.sign(message, this.#secret, { prehash: false, format: 'recovered' });
     const data = new Uint8Array(65);

@@ -47,7 +47,16 @@ export function randomSeed(actionHashValue: CryptoHash, blockRandomValue: Uint8A
   return sha256(buf);
 }
 
-export const hashToString = (h: CryptoHash): string => base58.encode(h);
+// Ids are stringified many times (outcomes, indexes, views); base58 is quadratic, so memoize per array.
+const base58Cache = new WeakMap<CryptoHash, string>();
+export function hashToString(h: CryptoHash): string {
+  let s = base58Cache.get(h);
+  if (s === undefined) {
+    s = base58.encode(h);
+    base58Cache.set(h, s);
+  }
+  return s;
+}
 
 export function hashFromString(text: string): CryptoHash {
   const bytes = base58.decode(text);

@@ -87,6 +87,7 @@ interface TxRecord {
 interface PoolEntry {
   signed: SignedTransaction;
   hash: Uint8Array;
+  key: string;
 }
 
 interface ChainData {
@@ -125,6 +126,7 @@ export class Chain {
   readonly options: ChainOptions;
   #d: ChainData;
   #blocksByHash = new Map<string, Block>();
+  #poolKeys = new Set<string>();
 
   constructor(options: ChainOptions) {
     this.options = options;
@@ -218,8 +220,9 @@ export class Chain {
   submitTransaction(bytes: Uint8Array): string {
     const { signed, hash } = this.checkTransaction(bytes);
     const key = hashToString(hash);
-    if (this.#d.txs.has(key) || this.#d.pool.some((p) => hashToString(p.hash) === key)) return key;
-    this.#d.pool.push({ signed, hash });
+    if (this.hasTransaction(key)) return key;
+    this.#d.pool.push({ signed, hash, key });
+    this.#poolKeys.add(key);
     return key;
   }
 
@@ -235,6 +238,7 @@ export class Chain {
     // The hash covers what the block contains; computed up front from the pool and incoming receipts.
     const pool = d.pool;
     d.pool = [];
+    this.#poolKeys.clear();
     const incoming = d.incoming;
     d.incoming = [];
     const hash = sha256(
@@ -260,8 +264,7 @@ export class Chain {
     const transactions: string[] = [];
     const local: Receipt[] = [];
     const next: Receipt[] = [];
-    for (const { signed, hash: txHash } of pool) {
-      const key = hashToString(txHash);
+    for (const { signed, hash: txHash, key } of pool) {
       const tx = signed.transaction;
       let cost;
       try {
@@ -412,7 +415,7 @@ export class Chain {
   }
 
   hasTransaction(txHash: string): boolean {
-    return this.#d.txs.has(txHash) || this.#d.pool.some((p) => hashToString(p.hash) === txHash);
+    return this.#d.txs.has(txHash) || this.#poolKeys.has(txHash);
   }
 
   receipt(id: string): Receipt | undefined {
@@ -449,6 +452,7 @@ export class Chain {
       receipts: new Map(d.receipts),
     };
     this.#blocksByHash = new Map(d.blocks.map((b) => [hashToString(b.hash), b]));
+    this.#poolKeys = new Set(d.pool.map((p) => p.key));
   }
 }
 

@@ -1,0 +1,176 @@
+/**
+ * `npm run bench:sandbox` (`-- --json` for one JSON object): the project's node as near-workspaces sees it.
+ *
+ * - node start: `init` + `run` until the RPC answers, through the precompiled bundle vs `node --import tsx`
+ * - Worker.init + tearDown (near-workspaces 5.0.0, default config)
+ * - median latency of a function-call transaction through near-workspaces (`account.callRaw`)
+ * - median latency of a cross-contract call with a callback (probe contract `call_other`)
+ * - wall time of the whole sandbox-tests suite (ava)
+ *
+ * Targets from issue 4: Worker.init ≤ 500 ms, function call ≤ 30 ms median, cross-contract ≤ 60 ms.
+ * Timings depend on the machine's load: compare rows within one run, not across runs.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'near-workspaces';
+import { probeWasmPath } from '../../../sandbox-tests/probe-contract.js';
+import { buildBundle, BUNDLE_ENTRY, ENTRY_TS, REPO_DIR } from '../src/node/bundle.js';
+import { installLauncher } from '../src/node/install.js';
+
+const JSON_OUTPUT = process.argv.includes('--json');
+const QUICK = process.argv.includes('--quick');
+const log = (line: string) => {
+  if (!JSON_OUTPUT) process.stderr.write(`${line}\n`);
+};
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** init + run until `block` answers 200 (what near-workspaces waits for), then SIGINT. */
+async function nodeStart(command: string[]): Promise<number> {
+  const home = mkdtempSync(join(tmpdir(), 'bench-start-'));
+  try {
+    const port = await freePort();
+    const started = performance.now();
+    execFileSync(command[0]!, [...command.slice(1), '--home', join(home, 'h'), 'init']);
+    const child = spawn(command[0]!, [...command.slice(1), '--home', join(home, 'h'), 'run', '--rpc-addr', `0.0.0.0:${port}`, '--network-addr', '0.0.0.0:0'], { stdio: 'ignore' });
+    for (;;) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}`, {
+          method: 'POST',
+          body: JSON.stringify({ jsonrpc: '2.0', id: 'dontcare', method: 'block', params: { finality: 'final' } }),
+        });
+        if (res.status === 200) break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    const elapsed = performance.now() - started;
+    child.kill('SIGINT');
+    await new Promise((r) => child.on('exit', r));
+    return elapsed;
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const started = performance.now();
+  const value = await fn();
+  return [performance.now() - started, value];
+}
+
+async function main(): Promise<void> {
+  await buildBundle();
+  const launcher = installLauncher();
+  if (launcher.kind === 'foreign-binary') log(`note: ${launcher.path} is not this project's launcher; near-workspaces rows measure that binary`);
+
+  const startRuns = QUICK ? 2 : 4;
+  log('node start (init + run until the RPC answers)…');
+  const bundleStart: number[] = [];
+  const tsxStart: number[] = [];
+  for (let i = 0; i < startRuns; i++) {
+    bundleStart.push(await nodeStart([process.execPath, BUNDLE_ENTRY]));
+    tsxStart.push(await nodeStart([process.execPath, '--import', 'tsx', ENTRY_TS]));
+  }
+
+  log('Worker.init + tearDown…');
+  const workerRuns: number[] = [];
+  for (let i = 0; i < (QUICK ? 3 : 6); i++) {
+    const [ms] = await timed(async () => {
+      const worker = await Worker.init();
+      await worker.tearDown();
+    });
+    workerRuns.push(ms);
+  }
+
+  log('function calls and cross-contract calls…');
+  const worker = await Worker.init();
+  const root = worker.rootAccount;
+  const wasm = await probeWasmPath();
+  const contract = await root.devDeploy(wasm);
+  const callee = await root.devDeploy(wasm);
+  await root.callRaw(contract, 'set', Buffer.from('warm-up'));
+  const callRuns: number[] = [];
+  for (let i = 0; i < (QUICK ? 10 : 40); i++) {
+    const [ms, result] = await timed(() => root.callRaw(contract, 'set', Buffer.from(`value ${i}`)));
+    if (!result.succeeded) throw new Error(`set failed: ${JSON.stringify(result.Failure)}`);
+    callRuns.push(ms);
+  }
+  await root.callRaw(contract, 'call_other', Buffer.from(callee.accountId));
+  const crossRuns: number[] = [];
+  for (let i = 0; i < (QUICK ? 6 : 20); i++) {
+    const [ms, result] = await timed(() => root.callRaw(contract, 'call_other', Buffer.from(callee.accountId)));
+    if (Buffer.from(result.SuccessValue ?? '', 'base64').toString() !== 'got:ping') throw new Error('call_other did not return got:ping');
+    crossRuns.push(ms);
+  }
+  await worker.tearDown();
+
+  let suite: { ms: number; exitCode: number } | null = null;
+  if (!process.argv.includes('--no-suite')) {
+    log('sandbox-tests suite (ava)…');
+    const avaCli = join(REPO_DIR, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
+    const [ms, exitCode] = await timed(
+      () =>
+        new Promise<number>((done) => {
+          const child = spawn(process.execPath, [avaCli, 'sandbox-tests/'], { cwd: REPO_DIR, stdio: 'ignore' });
+          child.on('exit', (code) => done(code ?? 1));
+        }),
+    );
+    suite = { ms, exitCode };
+  }
+
+  const report = {
+    nodeStartBundleMs: round(median(bundleStart)),
+    nodeStartTsxMs: round(median(tsxStart)),
+    workerInitTearDownMs: round(median(workerRuns)),
+    functionCallMedianMs: round(median(callRuns)),
+    crossContractCallMedianMs: round(median(crossRuns)),
+    sandboxTestsWallMs: suite ? round(suite.ms) : null,
+    sandboxTestsPassed: suite ? suite.exitCode === 0 : null,
+    targets: { workerInitTearDownMs: 500, functionCallMedianMs: 30, crossContractCallMedianMs: 60 },
+    samples: { nodeStart: startRuns, workerInit: workerRuns.length, functionCall: callRuns.length, crossContract: crossRuns.length },
+  };
+  if (JSON_OUTPUT) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
+  const rows: [string, string, string][] = [
+    ['node start, precompiled bundle (init + run ready)', `${report.nodeStartBundleMs} ms`, ''],
+    ['node start, node --import tsx (init + run ready)', `${report.nodeStartTsxMs} ms`, ''],
+    ['Worker.init + tearDown (median)', `${report.workerInitTearDownMs} ms`, '≤ 500 ms'],
+    ['function-call transaction (median)', `${report.functionCallMedianMs} ms`, '≤ 30 ms'],
+    ['cross-contract call with callback (median)', `${report.crossContractCallMedianMs} ms`, '≤ 60 ms'],
+    ['sandbox-tests suite wall time', suite ? `${report.sandboxTestsWallMs} ms (${suite.exitCode === 0 ? 'passed' : 'FAILED'})` : 'skipped', ''],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  console.log(`${'measure'.padEnd(width)}  ${'value'.padEnd(24)}  target`);
+  for (const [name, value, target] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(24)}  ${target}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
+

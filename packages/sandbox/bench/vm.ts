@@ -1,0 +1,154 @@
+/**
+ * VM micro benchmark: gas/stack instrumentation overhead (instrumented vs original module, same calls),
+ * preparation time for real contracts, and per-call time of runFunctionCall.
+ * Usage: tsx packages/sandbox/bench/vm.ts [--json]
+ */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { sha256 } from '@noble/hashes/sha2.js';
+import wabtInit from 'wabt';
+import { runtimeConfig } from '../src/parameters/index.js';
+import { prepareContract } from '../src/vm/prepare.js';
+import { runFunctionCall } from '../src/vm/index.js';
+import type { External, VMContext } from '../src/vm/types.js';
+
+const json = process.argv.includes('--json');
+const cfg = runtimeConfig(86);
+const wabt = await wabtInit();
+const wat = (s: string) => wabt.parseWat('bench.wat', s).toBinary({}).buffer as Uint8Array;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+function timeIt(fn: () => void, runs: number): number {
+  fn(); // warm up
+  const xs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    fn();
+    xs.push(performance.now() - t);
+  }
+  return median(xs);
+}
+
+const prepareCfg = { ...cfg.wasm };
+
+/** Same exported function run from the original module and from the instrumented one (plenty of gas). */
+function overhead(name: string, source: string, method: string, runs = 15) {
+  const original = wat(source);
+  const prepared = prepareContract(original, prepareCfg);
+  const mem = () => new WebAssembly.Memory({ initial: cfg.wasm.initialMemoryPages, maximum: cfg.wasm.maxMemoryPages });
+  const plain = new WebAssembly.Instance(new WebAssembly.Module(original as Uint8Array<ArrayBuffer>), {});
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(prepared.code as Uint8Array<ArrayBuffer>), { internal: { memory: mem() } });
+  const gas = inst.exports.remaining_gas as WebAssembly.Global;
+  const plainFn = plain.exports[method] as () => void;
+  const instFn = inst.exports['\0' + method] as () => void;
+  const tPlain = timeIt(() => plainFn(), runs);
+  const tInst = timeIt(() => {
+    gas.value = 1n << 62n;
+    instFn();
+  }, runs);
+  return { name, plainMs: tPlain, instrumentedMs: tInst, ratio: tInst / tPlain };
+}
+
+const fib = `(module
+  (func $fib (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2)) (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1))) (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func (export "main") (drop (call $fib (i32.const 27)))))`;
+const loop = `(module (memory 1)
+  (func (export "main") (local $i i32) (local $acc i64)
+    (loop $l
+      (i64.store (i32.and (local.get $i) (i32.const 1023)) (local.get $acc))
+      (local.set $acc (i64.add (local.get $acc) (i64.load (i32.and (i32.mul (local.get $i) (i32.const 7)) (i32.const 1023)))))
+      (local.set $acc (i64.xor (local.get $acc) (i64.extend_i32_u (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 3000000))))))`;
+const sortBench = `(module (memory 1)
+  (func (export "main") (local $i i32) (local $j i32) (local $t i32)
+    (local.set $i (i32.const 0))
+    (loop $init (i32.store (i32.shl (local.get $i) (i32.const 2)) (i32.sub (i32.const 4000) (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $init (i32.lt_u (local.get $i) (i32.const 2500))))
+    (local.set $i (i32.const 0))
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (loop $inner
+        (if (i32.gt_s (i32.load (i32.shl (local.get $j) (i32.const 2))) (i32.load (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2))))
+          (then
+            (local.set $t (i32.load (i32.shl (local.get $j) (i32.const 2))))
+            (i32.store (i32.shl (local.get $j) (i32.const 2)) (i32.load (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2))))
+            (i32.store (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2)) (local.get $t))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $inner (i32.lt_u (local.get $j) (i32.sub (i32.const 2499) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $outer (i32.lt_u (local.get $i) (i32.const 2499))))))`;
+
+const overheads = [overhead('fib(27) (call-heavy)', fib, 'main'), overhead('load/store loop', loop, 'main'), overhead('bubble sort 2500', sortBench, 'main')];
+
+// Real contracts: preparation time and per-call time.
+const require = createRequire(import.meta.url);
+const contracts: Array<{ name: string; code: Uint8Array; method?: string; input?: string }> = [];
+const linkdrop = require.resolve('near-workspaces/package.json').replace('package.json', 'core_contracts/testnet-linkdrop.wasm');
+contracts.push({ name: 'testnet-linkdrop.wasm (Rust)', code: new Uint8Array(readFileSync(linkdrop)), method: 'get_key_balance', input: '{"key":"ed25519:6E8sCci9badyRkXb3JoRpBj5p8C6Tw41ELDZoiihKEtp"}' });
+const buildDir = new URL('../../../build/', import.meta.url);
+if (existsSync(buildDir)) {
+  for (const f of readdirSync(buildDir)) if (f.endsWith('.wasm')) contracts.push({ name: `build/${f}`, code: new Uint8Array(readFileSync(new URL(f, buildDir))) });
+}
+
+class MapExternal implements External {
+  data = new Map<string, Uint8Array>();
+  storageGet = (k: Uint8Array) => this.data.get(Buffer.from(k).toString('hex'));
+  storageSet = (k: Uint8Array, v: Uint8Array) => {
+    const key = Buffer.from(k).toString('hex');
+    const old = this.data.get(key);
+    this.data.set(key, v);
+    return old;
+  };
+  storageRemove = (k: Uint8Array) => {
+    const key = Buffer.from(k).toString('hex');
+    const old = this.data.get(key);
+    this.data.delete(key);
+    return old;
+  };
+  storageHasKey = (k: Uint8Array) => this.data.has(Buffer.from(k).toString('hex'));
+  validatorStake = () => undefined;
+  validatorTotalStake = () => 0n;
+  generateDataId = () => new Uint8Array(32);
+  submitYieldResume = () => false;
+}
+const context = (input: string): VMContext => ({
+  currentAccountId: 'alice.near', signerAccountId: 'bob.near', signerAccountPk: new Uint8Array(33), predecessorAccountId: 'bob.near',
+  input: new TextEncoder().encode(input), promiseResults: [], blockHeight: 1n, blockTimestamp: 1n, epochHeight: 1n,
+  accountBalance: 10n ** 25n, accountLockedBalance: 0n, storageUsage: 1000n, attachedDeposit: 0n, prepaidGas: 300_000_000_000_000n,
+  randomSeed: new Uint8Array(32), isView: false, outputDataReceivers: [],
+});
+
+const real = contracts.map((c) => {
+  const prepareMs = timeIt(() => prepareContract(c.code, prepareCfg), 3);
+  const prepared = prepareContract(c.code, prepareCfg);
+  const method = c.method ?? [...prepared.functionExports.keys()].find((m) => m.startsWith('get') || m.startsWith('view')) ?? [...prepared.functionExports.keys()][0]!;
+  const codeHash = sha256(c.code);
+  const run = () => runFunctionCall({ code: c.code, codeHash, methodName: method, context: context(c.input ?? '{}'), external: new MapExternal(), protocolVersion: 86 });
+  const outcome = run();
+  const callMs = timeIt(run, 30);
+  return {
+    name: c.name,
+    sizeBytes: c.code.length,
+    instrumentedBytes: prepared.code.length,
+    prepareMs,
+    method,
+    callMedianMs: callMs,
+    outcome: outcome.aborted ? JSON.stringify(outcome.aborted).slice(0, 80) : 'ok',
+  };
+});
+
+const result = { overheads, contracts: real };
+if (json) {
+  console.log(JSON.stringify(result));
+} else {
+  console.log('Instrumentation overhead (same calls, instrumented vs original module):');
+  console.table(overheads.map((o) => ({ workload: o.name, 'original ms': o.plainMs.toFixed(2), 'instrumented ms': o.instrumentedMs.toFixed(2), ratio: o.ratio.toFixed(2) })));
+  console.log('Contracts (prepare = validate + instrument + re-encode; call = runFunctionCall median):');
+  console.table(real.map((r) => ({ contract: r.name, KB: (r.sizeBytes / 1024).toFixed(0), 'instrumented KB': (r.instrumentedBytes / 1024).toFixed(0), 'prepare ms': r.prepareMs.toFixed(1), method: r.method, 'call ms': r.callMedianMs.toFixed(2), outcome: r.outcome })));
+}
