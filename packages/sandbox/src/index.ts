@@ -27,8 +27,8 @@ import { KeyPair, KeyType, parsePublicKey, publicKeyBorsh, publicKeyToString, ty
 import { InvalidTransactionError, ParseTransactionError, type TxExecutionError, type JsonValue } from './primitives/errors.js';
 import { fromBase64, hashFromString, hashToString, randomSeed } from './primitives/hash.js';
 import {
-  encodeSignedTransaction,
-  transactionHash,
+  encodeTransaction,
+  signedTransactionBytes,
   type AccessKey,
   type AccessKeyPermission,
   type Action,
@@ -308,7 +308,8 @@ export class Sandbox {
       blockHash: opts.blockHash ?? this.head.hash,
       actions,
     };
-    return encodeSignedTransaction({ transaction: tx, signature: keyPair.sign(transactionHash(tx)) });
+    const body = encodeTransaction(tx);
+    return signedTransactionBytes(body, keyPair.sign(sha256(body)));
   }
 
   /**

@@ -250,19 +250,53 @@ function transactionFromRaw(raw: Raw): Transaction {
   };
 }
 
-function decodeStrict<T>(what: string, schema: Schema, bytes: Uint8Array, convert: (raw: Raw) => T): T {
-  let raw: Raw;
+function decodeRaw(what: string, schema: Schema, bytes: Uint8Array): Raw {
   try {
-    raw = deserialize(schema, bytes) as Raw;
+    return deserialize(schema, bytes) as Raw;
   } catch (e) {
     throw new BorshDecodeError(what, (e as Error).message);
   }
-  // nearcore's borsh rejects trailing input ("Not all bytes read"); the borsh package does not check.
-  const consumed = serialize(schema, raw).length;
+}
+
+/** nearcore's borsh rejects trailing input ("Not all bytes read"); the borsh package does not check. */
+function checkConsumed(what: string, consumed: number, bytes: Uint8Array): void {
   if (consumed !== bytes.length) {
     throw new BorshDecodeError(what, `Not all bytes read (${bytes.length - consumed} trailing bytes)`);
   }
+}
+
+function decodeStrict<T>(what: string, schema: Schema, bytes: Uint8Array, convert: (raw: Raw) => T): T {
+  const raw = decodeRaw(what, schema, bytes);
+  checkConsumed(what, serialize(schema, raw).length, bytes);
   return convert(raw);
+}
+
+// Encoded lengths, so a decoded transaction need not be re-serialized (large DeployContract code).
+const strLen = (s: string) => 4 + Buffer.byteLength(s, 'utf8');
+const keyLen = (k: { data: Uint8Array }) => 1 + k.data.length;
+
+function delegateBorshLength(d: DelegateAction): number {
+  return strLen(d.senderId) + strLen(d.receiverId) + 4 + d.actions.reduce((n, a) => n + actionBorshLength(a), 0) + 8 + 8 + keyLen(d.publicKey);
+}
+
+export function actionBorshLength(a: Action): number {
+  switch (a.type) {
+    case 'CreateAccount': return 1;
+    case 'DeployContract': return 1 + 4 + a.code.length;
+    case 'FunctionCall': return 1 + strLen(a.methodName) + 4 + a.args.length + 8 + 16;
+    case 'Transfer': return 1 + 16;
+    case 'Stake': return 1 + 16 + keyLen(a.publicKey);
+    case 'AddKey': return 1 + keyLen(a.publicKey) + accessKeyBorshLength(a.accessKey);
+    case 'DeleteKey': return 1 + keyLen(a.publicKey);
+    case 'DeleteAccount': return 1 + strLen(a.beneficiaryId);
+    case 'Delegate': return 1 + delegateBorshLength(a.signedDelegate.delegateAction) + keyLen(a.signedDelegate.signature);
+    case 'DeployGlobalContract': return 1 + 4 + a.code.length + 1;
+    case 'UseGlobalContract': return 1 + 1 + (a.contractIdentifier.type === 'CodeHash' ? 32 : strLen(a.contractIdentifier.accountId));
+  }
+}
+
+export function transactionBorshLength(t: Transaction): number {
+  return strLen(t.signerId) + keyLen(t.publicKey) + 8 + strLen(t.receiverId) + 32 + 4 + t.actions.reduce((n, a) => n + actionBorshLength(a), 0);
 }
 
 export function encodeTransaction(t: Transaction): Uint8Array {
@@ -270,7 +304,16 @@ export function encodeTransaction(t: Transaction): Uint8Array {
 }
 
 export function encodeSignedTransaction(st: SignedTransaction): Uint8Array {
-  return serialize(SIGNED_TRANSACTION, { transaction: transactionToRaw(st.transaction), signature: keyToRaw(st.signature) });
+  return signedTransactionBytes(encodeTransaction(st.transaction), st.signature);
+}
+
+/** borsh(SignedTransaction) = borsh(Transaction) ‖ borsh(Signature): a struct is its fields in order. */
+export function signedTransactionBytes(transactionBytes: Uint8Array, signature: Signature): Uint8Array {
+  const out = new Uint8Array(transactionBytes.length + 1 + signature.data.length);
+  out.set(transactionBytes);
+  out[transactionBytes.length] = signature.keyType;
+  out.set(signature.data, transactionBytes.length + 1);
+  return out;
 }
 
 /**
@@ -279,13 +322,28 @@ export function encodeSignedTransaction(st: SignedTransaction): Uint8Array {
  * second byte is V1, which this node answers with `InvalidTransactionVersion` (see `isTransactionV1`).
  */
 export function decodeSignedTransaction(bytes: Uint8Array): SignedTransaction {
+  return parseSignedTransaction(bytes).signed;
+}
+
+/**
+ * Decodes a SignedTransaction and returns its hash (sha256 of the Transaction bytes as received)
+ * and the Transaction's encoded size, without re-serializing.
+ */
+export function parseSignedTransaction(bytes: Uint8Array): { signed: SignedTransaction; hash: Uint8Array; size: number } {
   if (bytes.length >= 2 && bytes[1] !== 0) {
     throw new BorshDecodeError('SignedTransaction', bytes[0] === 1 ? 'TransactionV1 is not supported' : 'invalid transaction version tag');
   }
-  return decodeStrict('SignedTransaction', SIGNED_TRANSACTION, bytes, (raw) => ({
-    transaction: transactionFromRaw(raw.transaction),
-    signature: keyFromRaw(raw.signature),
-  }));
+  const raw = decodeRaw('SignedTransaction', SIGNED_TRANSACTION, bytes);
+  let signed: SignedTransaction;
+  try {
+    signed = { transaction: transactionFromRaw(raw.transaction), signature: keyFromRaw(raw.signature) };
+  } catch (e) {
+    if (e instanceof BorshDecodeError) throw e;
+    throw new BorshDecodeError('SignedTransaction', (e as Error).message);
+  }
+  const size = transactionBorshLength(signed.transaction);
+  checkConsumed('SignedTransaction', size + keyLen(signed.signature), bytes);
+  return { signed, hash: sha256(bytes.subarray(0, size)), size };
 }
 
 export function isTransactionV1(bytes: Uint8Array): boolean {

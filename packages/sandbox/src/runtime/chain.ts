@@ -13,9 +13,8 @@ import { InvalidTransactionError, ParseTransactionError, type TxExecutionError }
 import { hashToString, receiptIdFromTransaction } from '../primitives/hash.js';
 import {
   BorshDecodeError,
-  decodeSignedTransaction,
   isTransactionV1,
-  transactionHash,
+  parseSignedTransaction,
   type SignedTransaction,
 } from '../primitives/transaction.js';
 import {
@@ -195,16 +194,16 @@ export class Chain {
    * `ParseTransactionError` or `InvalidTransactionError`; never changes state.
    */
   checkTransaction(bytes: Uint8Array): { signed: SignedTransaction; hash: Uint8Array } {
-    let signed: SignedTransaction;
     if (isTransactionV1(bytes)) throw new InvalidTransactionError('InvalidTransactionVersion');
+    let parsed: ReturnType<typeof parseSignedTransaction>;
     try {
-      signed = decodeSignedTransaction(bytes);
+      parsed = parseSignedTransaction(bytes);
     } catch (e) {
       if (e instanceof BorshDecodeError) throw new ParseTransactionError(`Failed to decode transaction: ${e.message}`);
       throw e;
     }
-    const hash = transactionHash(signed.transaction);
-    validateTransaction(this.config, signed, hash);
+    const { signed, hash } = parsed;
+    validateTransaction(this.config, signed, hash, parsed.size);
     this.#checkValidityPeriod(signed, this.head.height);
     verifyAndChargeTransaction(this.config, this.#d.state, signed.transaction, this.head.gasPrice, this.head.height + 1n, false);
     return { signed, hash };

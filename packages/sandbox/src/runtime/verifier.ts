@@ -93,13 +93,12 @@ function validateAction(config: RuntimeConfig, a: Action, receiverId: string): J
 }
 
 /** Stateless checks in nearcore's order: ids, actions, size, signature. */
-export function validateTransaction(config: RuntimeConfig, st: SignedTransaction, txHash: Uint8Array): void {
+export function validateTransaction(config: RuntimeConfig, st: SignedTransaction, txHash: Uint8Array, size = encodeTransaction(st.transaction).length): void {
   const tx = st.transaction;
   if (accountIdError(tx.signerId)) throw new InvalidTransactionError({ InvalidSignerId: { signer_id: tx.signerId } });
   if (accountIdError(tx.receiverId)) throw new InvalidTransactionError({ InvalidReceiverId: { receiver_id: tx.receiverId } });
   const actionsError = validateActions(config, tx.actions, tx.receiverId);
   if (actionsError) throw new InvalidTransactionError({ ActionsValidation: actionsError });
-  const size = encodeTransaction(tx).length;
   if (size > config.limits.maxTransactionSize) {
     throw new InvalidTransactionError({ TransactionSizeExceeded: { size, limit: config.limits.maxTransactionSize } });
   }
