@@ -547,7 +547,7 @@ export class Sandbox {
     const state = this.chain.state;
     const parsed = records.map((r) => parseRecord(r));
     for (const p of parsed) p(state);
-    state.commit();
+    state.finalize();
   }
 
   snapshot(): Snapshot {

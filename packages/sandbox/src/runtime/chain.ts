@@ -144,7 +144,7 @@ export class Chain {
       });
       totalSupply += a.amount + a.locked;
     }
-    state.commit();
+    state.finalize();
     const hash = sha256(concat(text('genesis'), text(options.chainId), u64le(BigInt(this.config.protocolVersion)), u64le(options.genesisTime)));
     const genesis: Block = {
       height: options.genesisHeight,
@@ -225,8 +225,27 @@ export class Chain {
     return key;
   }
 
-  /** Produces one block: converts pooled transactions, applies receipts, resolves yield timeouts. */
+  /**
+   * Produces one block: converts pooled transactions, applies receipts, resolves yield timeouts.
+   * Atomic: if anything throws (a bug, not a transaction failure), the state, pool and queues are
+   * as before and the error propagates.
+   */
   produceBlock(): Block {
+    const d = this.#d;
+    const pool = d.pool;
+    const incoming = d.incoming;
+    try {
+      return this.#applyBlock(pool, incoming);
+    } catch (e) {
+      d.state.abort();
+      d.pool = pool;
+      d.incoming = incoming;
+      this.#poolKeys = new Set(pool.map((p) => p.key));
+      throw e;
+    }
+  }
+
+  #applyBlock(pool: PoolEntry[], incoming: Receipt[]): Block {
     const d = this.#d;
     const prev = this.head;
     const height = prev.height + 1n;
@@ -235,11 +254,10 @@ export class Chain {
     const epochHeight = (height - this.options.genesisHeight - 1n) / this.options.epochLength + 1n;
     const epochId = epochHeight <= 1n ? new Uint8Array(32) : sha256(concat(text('epoch'), u64le(epochHeight)));
     // The hash covers what the block contains; computed up front from the pool and incoming receipts.
-    const pool = d.pool;
     d.pool = [];
     this.#poolKeys.clear();
-    const incoming = d.incoming;
     d.incoming = [];
+    const txRecords: Array<[string, TxRecord]> = [];
     const hash = sha256(
       concat(prev.hash, u64le(height), u64le(timestamp), ...pool.map((p) => p.hash), ...incoming.map((r) => r.receiptId)),
     );
@@ -273,7 +291,7 @@ export class Chain {
       } catch (e) {
         d.state.rollback();
         if (!(e instanceof InvalidTransactionError)) throw e;
-        d.txs.set(key, { signed, hash: txHash, outcome: null, error: e.toJSON() });
+        txRecords.push([key, { signed, hash: txHash, outcome: null, error: e.toJSON() }]);
         continue;
       }
       const receiptId = receiptIdFromTransaction(txHash, height);
@@ -290,7 +308,7 @@ export class Chain {
       (tx.signerId === tx.receiverId ? local : next).push(receipt);
       supplyDelta += cost.burntAmount;
       transactions.push(key);
-      d.txs.set(key, {
+      txRecords.push([key, {
         signed,
         hash: txHash,
         error: null,
@@ -308,7 +326,7 @@ export class Chain {
             metadata: { version: 1, gas_profile: null },
           },
         },
-      });
+      }]);
     }
 
     const instantYield = this.config.protocolVersion >= 83;
@@ -329,6 +347,8 @@ export class Chain {
     for (const r of incoming) apply(r);
     executor.resolveYieldTimeouts();
 
+    d.state.finalize();
+    for (const [key, rec] of txRecords) d.txs.set(key, rec);
     const receipts: string[] = [];
     for (const r of executor.seen) d.receipts.set(hashToString(r.receiptId), r);
     for (const o of executor.outcomes) {

@@ -3,9 +3,9 @@
  * `ContractCode`, `ContractData` and the runtime's bookkeeping keys: `ReceivedData`,
  * `PostponedReceiptId`, `PendingDataCount`, `PostponedReceipt`, `PromiseYieldReceipt`).
  *
- * Writes go straight to the maps and are recorded in an undo journal, so a failed receipt is
- * rolled back by replaying the journal (nearcore's `TrieUpdate::rollback`), and a successful one
- * is committed by dropping it. `clone()` gives a snapshot (values are never mutated in place).
+ * Writes go straight to the maps and are recorded in an undo journal: a failed receipt is rolled
+ * back to the last commit (nearcore's `TrieUpdate::rollback`), a block that throws is undone as a
+ * whole, and `finalize` drops the journal. `clone()` gives a snapshot (values are never mutated in place).
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { AccessKey } from '../primitives/transaction.js';
@@ -57,6 +57,8 @@ class JournaledMap<K, V> {
 
 export class State {
   #journal: Undo[] = [];
+  /** Journal length at the last commit: writes before it belong to committed receipts of this block. */
+  #mark = 0;
   /** Data maps already copied since the last commit/rollback: written in place, the journal restores the old map. */
   #dataCopied = new WeakSet<Map<string, Uint8Array>>();
   readonly accounts: JournaledMap<string, Account>;
@@ -90,9 +92,9 @@ export class State {
     this.yieldTimeouts = new JournaledMap(this, new Map(source?.yieldTimeouts.map));
   }
 
-  /** A snapshot sharing no mutable structure with this state. */
+  /** A snapshot sharing no mutable structure with this state (only between blocks). */
   clone(): State {
-    if (this.#journal.length > 0) throw new Error('cannot snapshot state in the middle of a receipt');
+    if (this.#journal.length > 0) throw new Error('cannot snapshot state in the middle of a block');
     return new State(this);
   }
 
@@ -100,14 +102,32 @@ export class State {
     this.#journal.push(undo);
   }
 
-  /** Undoes every write since the last commit (a failed receipt). */
-  rollback(): void {
-    while (this.#journal.length > 0) this.#journal.pop()!();
+  /** Keeps the writes since the last commit (a successful receipt); they stay undoable until `finalize`. */
+  commit(): void {
+    this.#mark = this.#journal.length;
     this.#dataCopied = new WeakSet();
   }
 
-  commit(): void {
+  /** Undoes every write since the last commit (a failed receipt, or a view call). */
+  rollback(): void {
+    this.#undoTo(this.#mark);
+  }
+
+  /** Undoes everything since the last `finalize` (a block that could not be applied). */
+  abort(): void {
+    this.#undoTo(0);
+    this.#mark = 0;
+  }
+
+  /** Makes all writes permanent (end of a block, or of a state patch). */
+  finalize(): void {
     this.#journal = [];
+    this.#mark = 0;
+    this.#dataCopied = new WeakSet();
+  }
+
+  #undoTo(mark: number): void {
+    while (this.#journal.length > mark) this.#journal.pop()!();
     this.#dataCopied = new WeakSet();
   }
 

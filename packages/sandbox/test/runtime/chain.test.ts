@@ -103,3 +103,37 @@ test('total supply decreases by burnt tokens minus contract rewards', (t) => {
   const r = node.transfer('alice.test.near', 'test.near', NEAR);
   t.is(before - node.head.totalSupply, r.tokensBurnt);
 });
+
+test('a block that throws (a VM bug, not a contract failure) is undone as a whole: state, pool and queues unchanged', async (t) => {
+  const { Chain } = await import('../../src/runtime/chain.js');
+  const { runtimeConfig } = await import('../../src/parameters/index.js');
+  const { encodeTransaction, signedTransactionBytes } = await import('../../src/primitives/transaction.js');
+  const { sha256 } = await import('@noble/hashes/sha2.js');
+  const key = KeyPair.fromLabel('root');
+  let broken = true;
+  const chain = new Chain({
+    config: runtimeConfig(86), genesisTime: 0n, blockTimeNs: 1n, genesisHeight: 0n, epochLength: 500n, chainId: 't', validatorId: 'test.near',
+    accounts: [{ accountId: 'test.near', amount: 1000n * NEAR, locked: 0n, publicKey: key.publicKey }],
+    runFunctionCall: () => {
+      if (broken) throw new Error('vm bug');
+      return { balance: 0n, storageUsage: 0n, returnData: { kind: 'None' }, burntGas: 0n, usedGas: 0n, logs: [], receipts: [], profile: {}, aborted: null };
+    },
+  });
+  chain.state.code.set('test.near', new Uint8Array([0]));
+  chain.state.setAccount('test.near', { ...chain.state.getAccount('test.near')!, codeHash: new Uint8Array(32).fill(1) });
+  chain.state.finalize();
+  const sign = (nonce: bigint, actions: any[]) => {
+    const body = encodeTransaction({ signerId: 'test.near', publicKey: key.publicKey, nonce, receiverId: 'test.near', blockHash: chain.head.hash, actions });
+    return signedTransactionBytes(body, key.sign(sha256(body)));
+  };
+  chain.submitTransaction(sign(1n, [{ type: 'Transfer', deposit: 1n }, { type: 'FunctionCall', methodName: 'f', args: new Uint8Array(), gas: 10n ** 12n, deposit: 0n }]));
+  const before = chain.state.getAccount('test.near');
+  t.throws(() => chain.produceBlock(), { message: 'vm bug' });
+  t.deepEqual(chain.state.getAccount('test.near'), before);
+  t.is(chain.head.height, 0n);
+  t.true(chain.hasPendingWork);
+  broken = false;
+  chain.produceBlock();
+  t.is(chain.head.height, 1n);
+  t.is(chain.state.getAccessKey('test.near', key.publicKey)!.nonce, 1n);
+});
