@@ -261,6 +261,12 @@ const UNREACHABLE = 1;
 const PRE = 2;
 const POST = 3;
 const AGGREGATE = 4;
+/**
+ * Loads and stores are PreControlFlow in finite-wasm (they may trap), which ends a gas region at every
+ * memory access. We treat them as pure so a region spans a whole basic block: the burnt gas is identical
+ * except when a load/store traps (MemoryOutOfBounds), where the rest of that basic block is also charged.
+ */
+const MEMORY_ACCESS = PURE;
 
 const UNTAKEN = -1;
 const FORWARD = -2;
@@ -731,13 +737,13 @@ function instrumentBody(
           // loads
           r.u32();
           r.u32();
-          chargeBefore(PRE, regular);
+          chargeBefore(MEMORY_ACCESS, regular);
           pop();
           push(op === 0x29 || op === 0x2b || op >= 0x30 ? 8 : 4);
         } else if (op >= 0x36 && op <= 0x3e) {
           r.u32();
           r.u32();
-          chargeBefore(PRE, regular);
+          chargeBefore(MEMORY_ACCESS, regular);
           popN(2);
         } else if (op >= 0x45 && op <= 0xc4) {
           const trapping =
@@ -761,7 +767,10 @@ function instrumentBody(
 
   // finite-wasm FunctionState::optimize: merge entries whose gas changes cannot be observed in between.
   let n = 0;
+  // Kind of the first instruction of each merged group: loop heads (PostControlFlow) get a gas check.
+  const groupKinds: number[] = [];
   if (kinds.length > 0) {
+    groupKinds.push(kinds[0]!);
     let before = kinds[0]!;
     for (let i = 1; i < kinds.length; i++) {
       const after = kinds[i]!;
@@ -775,6 +784,7 @@ function instrumentBody(
         costs[n] = costs[n]! + costs[i]!;
       } else {
         n++;
+        groupKinds[n] = after;
         kinds[n] = after;
         costs[n] = costs[i]!;
         offsets[n] = offsets[i]!;
@@ -798,10 +808,14 @@ function instrumentBody(
   for (const [cnt, t] of localGroups) w.u32(cnt).byte(t);
   w.u32(1).byte(I32);
 
-  const emitCharge = (cost: bigint) => {
-    // remaining -= cost; if (remaining < 0) unreachable
+  // remaining -= cost. The sign check (remaining < 0 -> unreachable) is only emitted where execution could
+  // otherwise run on without bound: function entry and loop heads (finite-wasm PostControlFlow entries).
+  // Everywhere else an overdraft is caught at the next check, the next host call (the runner syncs gas
+  // before every host function) or when the call returns; wasm-internal effects are discarded on abort
+  // anyway, so this observes the same burnt gas as charging-and-checking every region.
+  const emitCharge = (cost: bigint, check: boolean) => {
     w.byte(0x23).u32(gasGlobal).byte(0x42).s64(cost).byte(0x7d).byte(0x24).u32(gasGlobal);
-    w.byte(0x23).u32(gasGlobal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
+    if (check) w.byte(0x23).u32(gasGlobal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
   };
   const emitLinearCharge = (base: bigint) => {
     // count is on top of the stack: tee it, charge base + unit * count.
@@ -821,10 +835,9 @@ function instrumentBody(
   w.byte(0x02);
   if (ftype.results.length === 0) w.byte(0x40);
   else w.byte(ftype.results[0]!);
-  // Stack reservation, then the frame's gas (logic.rs finite_wasm_stack).
+  // Stack reservation, then the frame's gas (logic.rs finite_wasm_stack), merged with the first region's
+  // charge; one sign check covers both (the runner tells them apart: gas is checked first).
   w.byte(0x23).u32(stackGlobal).byte(0x42).s64(stackCharge).byte(0x7d).byte(0x24).u32(stackGlobal);
-  w.byte(0x23).u32(stackGlobal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
-  emitCharge(frameGas);
 
   const returns = new Set(returnsAndEnds);
   returnsAndEnds = [];
@@ -838,14 +851,31 @@ function instrumentBody(
   for (const i of insertPoints) points.add(offsets[i]!);
   const all = [...new Set([...points, ...returns, finalEnd])].sort((a, b) => a - b);
   void rr;
+  const checkAt = new Set<number>();
+  for (const i of insertPoints) if (groupKinds[i] === POST) checkAt.add(offsets[i]!);
   const costAt = new Map<number, bigint>();
   for (const i of insertPoints) costAt.set(offsets[i]!, (costAt.get(offsets[i]!) ?? 0n) + costs[i]!);
+  let prologueGas = frameGas;
+  const first = costAt.get(bodyStart);
+  if (first !== undefined && !linearAt.has(bodyStart) && !checkAt.has(bodyStart) && bodyStart !== finalEnd) {
+    prologueGas += first;
+    costAt.delete(bodyStart);
+  }
+  emitCharge(prologueGas, false);
+  // if ((stack | gas) < 0) { if (stack < 0) gas += prologueGas /* nearcore fails the stack check before
+  // charging the frame */; unreachable }
+  w.byte(0x23).u32(stackGlobal).byte(0x23).u32(gasGlobal).byte(0x84); // i64.or
+  w.byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40);
+  w.byte(0x23).u32(stackGlobal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40);
+  w.byte(0x23).u32(gasGlobal).byte(0x42).s64(prologueGas).byte(0x7c).byte(0x24).u32(gasGlobal);
+  w.byte(0x0b);
+  w.byte(0x00).byte(0x0b);
   for (const at of all) {
     w.raw(code.subarray(copyFrom, at));
     copyFrom = at;
     if (at === finalEnd) {
       const c = costAt.get(at);
-      if (c !== undefined && c > 0n) emitCharge(c);
+      if (c !== undefined && c > 0n) emitCharge(c, false);
       w.byte(0x0b); // end of the original body = end of the wrapper block
       emitUnstack();
       w.byte(0x0b);
@@ -855,7 +885,7 @@ function instrumentBody(
     const c = costAt.get(at);
     if (c !== undefined) {
       if (linearAt.has(at)) emitLinearCharge(c);
-      else if (c > 0n) emitCharge(c);
+      else if (c > 0n) emitCharge(c, checkAt.has(at));
     }
     if (returns.has(at)) emitUnstack();
   }
