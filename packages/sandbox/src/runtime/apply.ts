@@ -289,23 +289,34 @@ export class ReceiptExecutor {
       const spent = failed ? result.gasBurnt : result.gasUsed;
       const grossGas = prepaidGas + prepaidExecGas - spent;
       const depositRefund = failed ? totalDeposit(action.actions) : 0n;
-      const burnPrice = ctx.gasPrice;
-      let gasRefundAmount = action.gasPrice * grossGas;
+      // PV ≥ 85 (AccountCostIncrease): gas burns at min(purchase, block price) and the surplus is refunded.
+      const accountCostIncrease = config.protocolVersion >= 85;
+      const burnPrice = accountCostIncrease && action.gasPrice < ctx.gasPrice ? action.gasPrice : ctx.gasPrice;
+      let gasRefundAmount = action.gasPrice * grossGas; // NEP-536 penalty is 0 at 77..86
       let deficit = 0n;
-      if (config.refundGasPriceChanges || config.minGasPurchasePrice > 0n) {
-        // PV ≤ 77 refunds the pessimistic-price surplus; PV ≥ 85 refunds purchase price minus burn price.
-        if (action.gasPrice >= burnPrice) gasRefundAmount += (action.gasPrice - burnPrice) * result.gasBurnt;
-        else deficit = (burnPrice - action.gasPrice) * result.gasBurnt;
-      }
-      if (config.accountCreationCharge > 0n && result.createdAccount && !failed) {
-        // PV ≥ 85 (AccountCostIncrease): the account-creation charge is withheld from the refund.
-        const charge = config.accountCreationCharge - burnPrice * config.actionFees.createAccount.execution;
-        const withheld = charge > 0n ? (charge < gasRefundAmount ? charge : gasRefundAmount) : 0n;
-        gasRefundAmount -= withheld;
-        tokensBurnt += withheld;
+      let surplus = 0n;
+      if (action.gasPrice >= burnPrice) surplus = (action.gasPrice - burnPrice) * result.gasBurnt;
+      else deficit = (burnPrice - action.gasPrice) * result.gasBurnt;
+      if (config.refundGasPriceChanges) {
+        // pre-NEP-536 (PV ≤ 77): the pessimistic-price surplus comes back, a deficit is taken from the refund
+        gasRefundAmount += surplus;
+        if (deficit > gasRefundAmount) gasRefundAmount = 0n;
+        else gasRefundAmount -= deficit;
+      } else if (accountCostIncrease) {
+        let burnedGasRefund = surplus;
+        if (result.createdAccount && !failed) {
+          // lib.rs refund_unspent_gas_and_deposits: creating an account costs account_creation_charge in all
+          const burned = burnPrice * config.actionFees.createAccount.execution;
+          const wanted = config.accountCreationCharge > burned ? config.accountCreationCharge - burned : 0n;
+          const charged = wanted < burnedGasRefund ? wanted : burnedGasRefund;
+          burnedGasRefund -= charged;
+          tokensBurnt += charged;
+        }
+        gasRefundAmount += burnedGasRefund;
+      } else {
+        tokensBurnt += surplus; // PV 78–84: a surplus (zero with inflation 1/1) stays burnt
       }
       tokensBurnt += burnPrice * result.gasBurnt - deficit;
-      if (gasRefundAmount < 0n) gasRefundAmount = 0n;
       if (depositRefund > 0n) result.newReceipts.push(balanceRefund(receipt.predecessorId, depositRefund));
       if (gasRefundAmount > 0n) result.newReceipts.push(gasRefund(action.signerId, gasRefundAmount, action.signerPublicKey));
     } else if (failed) {
@@ -322,7 +333,8 @@ export class ReceiptExecutor {
     if (!receiverDeleted && result.gasBurntForFunctionCall > 0n) {
       const { numerator, denominator } = config.burntGasReward;
       const rewardGas = (result.gasBurntForFunctionCall * numerator) / denominator;
-      const price = config.protocolVersion >= 78 && config.minGasPurchasePrice === 0n ? action.gasPrice : ctx.gasPrice;
+      // lib.rs: at the burn price from PV 85, at the purchase price for 78–84, at the block price before
+      const price = config.protocolVersion >= 85 ? (action.gasPrice < ctx.gasPrice ? action.gasPrice : ctx.gasPrice) : config.protocolVersion >= 78 ? action.gasPrice : ctx.gasPrice;
       reward = rewardGas * price;
       const acc = state.getAccount(receipt.receiverId)!;
       state.setAccount(receipt.receiverId, { ...acc, amount: acc.amount + reward });

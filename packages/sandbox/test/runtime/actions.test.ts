@@ -199,3 +199,25 @@ test('Stake locks balance; TriesToStake beyond the balance; TriesToUnstake with 
   const del = node.signAndSendTransaction('val.test.near', 'val.test.near', [{ type: 'DeleteAccount', beneficiaryId: 'test.near' }]);
   t.deepEqual(del.failure, { ActionError: { index: 0, kind: { DeleteAccountStaking: { account_id: 'val.test.near' } } } });
 });
+
+test('PV 86 account creation charge (AccountCostIncrease): 0.007 NEAR minus the burnt create_account exec gas is withheld from the refund', (t) => {
+  const node = createSandbox();
+  const before = node.getBalance('test.near');
+  const kp = KeyPair.fromLabel('newbie');
+  const r = node.signAndSendTransaction('test.near', 'newbie.test.near', [
+    { type: 'CreateAccount' },
+    { type: 'Transfer', deposit: NEAR },
+    { type: 'AddKey', publicKey: kp.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } },
+  ]);
+  t.true(r.succeeded);
+  const f = node.config.actionFees;
+  const charge = 7n * 10n ** 21n - BURN_PRICE * f.createAccount.execution; // lib.rs: desired_cost − burned_cost
+  t.is(charge, 6_280_000_000_000_000_000_000n);
+  const receipt = r.receipts[0]!.outcome;
+  t.is(BigInt(receipt.tokens_burnt), BURN_PRICE * BigInt(receipt.gas_burnt) + charge);
+  t.is(node.getBalance('test.near'), before - NEAR - r.tokensBurnt);
+  // PV 77 has no such charge
+  const old = createSandbox({ protocolVersion: 77 });
+  const r77 = old.signAndSendTransaction('test.near', 'newbie.test.near', [{ type: 'CreateAccount' }, { type: 'Transfer', deposit: NEAR }]);
+  t.is(BigInt(r77.receipts[0]!.outcome.tokens_burnt), BURN_PRICE * BigInt(r77.receipts[0]!.outcome.gas_burnt));
+});
