@@ -166,9 +166,12 @@ export class ReceiptExecutor {
       }
       case 'PromiseResume': {
         const key = dataKey(receipt.receiverId, body.dataId);
+        // PV ≥ 83: a timeout (no data) after a resume was initiated is cancelled (lib.rs process_receipt)
+        if (body.data === null && state.yieldResumeInitiated.has(key)) return;
         const yielded = state.yieldReceipts.get(key);
         if (!yielded) return; // already resumed or timed out: dropped with no outcome
         state.yieldReceipts.delete(key);
+        state.yieldResumeInitiated.delete(key);
         state.receivedData.set(key, body.data);
         state.commit();
         this.executeActionReceipt(yielded);
@@ -478,9 +481,10 @@ export class ReceiptExecutor {
           return fail({ TriesToStake: { account_id: accountId, stake: a.stake.toString(), locked: acc.locked.toString(), balance: acc.amount.toString() } });
         }
         if (acc.locked === 0n && a.stake === 0n) return fail({ TriesToUnstake: { account_id: accountId } });
-        // Validator proposals take effect at epoch boundaries in nearcore; this node locks at once and
-        // returns unstaked balance immediately (one validator, no epochs of rewards).
-        state.setAccount(accountId, { ...acc, amount: acc.amount - increment + (a.stake < acc.locked ? acc.locked - a.stake : 0n), locked: a.stake });
+        // actions.rs action_stake: a raise is locked at once; a lower stake is only a proposal, and the
+        // difference comes back at the epoch boundary (chain.ts applies it).
+        if (a.stake > acc.locked) state.setAccount(accountId, { ...acc, amount: acc.amount - increment, locked: a.stake });
+        else state.stakeProposals.set(accountId, a.stake);
         return { error: null, actorId };
       }
       case 'AddKey': {
@@ -530,8 +534,10 @@ export class ReceiptExecutor {
       const usage = config.storageNumBytesAccount + BigInt(publicKeyBorsh(publicKey).length + accessKeyBorshLength(accessKey)) + config.storageNumExtraBytesRecord;
       state.setAccount(accountId, { amount: deposit, locked: 0n, codeHash: NO_CODE_HASH, storageUsage: usage });
     } else {
-      // ETH-implicit: nearcore deploys the wallet-contract magic bytes; this node creates a keyless account.
-      state.setAccount(accountId, { amount: deposit, locked: 0n, codeHash: NO_CODE_HASH, storageUsage: config.storageNumBytesAccount });
+      // ETH-implicit: nearcore points the account at the wallet contract (PV ≥ 83: a global contract,
+      // usage 100 + 32). This node creates the keyless account but does not run the wallet contract.
+      const usage = config.storageNumBytesAccount + (config.protocolVersion >= 83 ? 32n : 0n);
+      state.setAccount(accountId, { amount: deposit, locked: 0n, codeHash: NO_CODE_HASH, storageUsage: usage });
     }
     result.createdAccount = true;
     return accountId;
@@ -577,7 +583,13 @@ export class ReceiptExecutor {
       validatorTotalStake: () => ctx.validatorTotalStake(),
       generateDataId: nextDataId,
       submitYieldResume: (dataIdValue, payload) => {
-        if (!state.yieldReceipts.has(dataKey(accountId, dataIdValue))) return false;
+        const key = dataKey(accountId, dataIdValue);
+        if (!state.yieldReceipts.has(key)) return false;
+        if (ctx.config.protocolVersion >= 83) {
+          // YieldResumeImprovements: one resume per yield (PromiseYieldStatus::ResumeInitiated)
+          if (state.yieldResumeInitiated.has(key)) return false;
+          state.yieldResumeInitiated.set(key, true);
+        }
         resumes.push({ predecessorId: accountId, receiverId: accountId, body: { type: 'PromiseResume', dataId: dataIdValue, data: payload } });
         return true;
       },

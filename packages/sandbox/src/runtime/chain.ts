@@ -277,6 +277,16 @@ export class Chain {
       validatorTotalStake: () => d.state.getAccount(validator)?.locked ?? 0n,
     });
 
+    if (epochHeight !== prev.epochHeight) {
+      // Epoch boundary: lowered stakes are unlocked (nearcore update_validator_accounts).
+      for (const [accountId, stake] of [...d.state.stakeProposals.map]) {
+        d.state.stakeProposals.delete(accountId);
+        const acc = d.state.getAccount(accountId);
+        if (acc && stake < acc.locked) d.state.setAccount(accountId, { ...acc, amount: acc.amount + acc.locked - stake, locked: stake });
+      }
+      d.state.commit();
+    }
+
     let supplyDelta = 0n;
     const transactions: string[] = [];
     const local: Receipt[] = [];
@@ -329,19 +339,23 @@ export class Chain {
       }]);
     }
 
-    const instantYield = this.config.protocolVersion >= 83;
+    // PV ≥ 83 (InstantPromiseYield, InstantDeleteAccount): a PromiseYield receipt, or an action receipt
+    // that is exactly [DeleteAccount] with no inputs, runs right after the receipt that made it
+    // (receipt.rs is_instant_receipt; lib.rs process_receipts).
+    const instant = this.config.protocolVersion >= 83;
+    const isInstant = (r: Receipt) =>
+      r.body.type === 'PromiseYield' ||
+      (r.body.type === 'Action' && r.body.action.inputDataIds.length === 0 && r.body.action.actions.length === 1 && r.body.action.actions[0]!.type === 'DeleteAccount');
     const apply = (r: Receipt) => {
+      const from = executor.outgoing.length;
       executor.processReceipt(r);
-      if (instantYield) {
-        // InstantPromiseYield (PV ≥ 83): yield receipts are stored within the same chunk.
-        for (let i = 0; i < executor.outgoing.length; i++) {
-          const o = executor.outgoing[i]!;
-          if (o.body.type === 'PromiseYield') {
-            executor.outgoing.splice(i--, 1);
-            executor.processReceipt(o);
-          }
-        }
-      }
+      if (!instant) return;
+      const queue = executor.outgoing.splice(from).filter((o) => {
+        if (isInstant(o)) return true;
+        executor.outgoing.push(o);
+        return false;
+      });
+      for (const o of queue) apply(o);
     };
     for (const r of local) apply(r);
     for (const r of incoming) apply(r);

@@ -78,6 +78,10 @@ export class State {
   readonly yieldReceipts: JournaledMap<string, Receipt>;
   /** `PromiseYieldIndices`/timeout queue: expiry height per yield, in creation order */
   readonly yieldTimeouts: JournaledMap<string, { accountId: string; dataId: Uint8Array; expiresAt: bigint }>;
+  /** `PromiseYieldStatus` = ResumeInitiated (PV ≥ 83, YieldResumeImprovements): `${account}/${dataIdHex}` */
+  readonly yieldResumeInitiated: JournaledMap<string, true>;
+  /** Unstake proposals (stake below the locked amount), applied at the next epoch boundary. */
+  readonly stakeProposals: JournaledMap<string, bigint>;
 
   constructor(source?: State) {
     const copyNested = <V>(m: Map<string, Map<string, V>>) => new Map([...m].map(([k, v]) => [k, new Map(v)]));
@@ -90,6 +94,8 @@ export class State {
     this.postponedReceipts = new JournaledMap(this, new Map(source?.postponedReceipts.map));
     this.yieldReceipts = new JournaledMap(this, new Map(source?.yieldReceipts.map));
     this.yieldTimeouts = new JournaledMap(this, new Map(source?.yieldTimeouts.map));
+    this.yieldResumeInitiated = new JournaledMap(this, new Map(source?.yieldResumeInitiated.map));
+    this.stakeProposals = new JournaledMap(this, new Map(source?.stakeProposals.map));
   }
 
   /** A snapshot sharing no mutable structure with this state (only between blocks). */

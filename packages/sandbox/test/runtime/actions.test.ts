@@ -198,6 +198,15 @@ test('Stake locks balance; TriesToStake beyond the balance; TriesToUnstake with 
   // a staking account cannot be deleted
   const del = node.signAndSendTransaction('val.test.near', 'val.test.near', [{ type: 'DeleteAccount', beneficiaryId: 'test.near' }]);
   t.deepEqual(del.failure, { ActionError: { index: 0, kind: { DeleteAccountStaking: { account_id: 'val.test.near' } } } });
+  // lowering the stake is a proposal: the lock stays until the epoch boundary (500-block epochs)
+  const amountBefore = node.getBalance('val.test.near');
+  const u = stake(4n * NEAR);
+  t.true(u.succeeded);
+  t.is(node.viewAccount('val.test.near').locked, (10n * NEAR).toString());
+  const untilEpoch = Number(500n - (node.head.height % 500n)) + 1;
+  node.produceBlocks(untilEpoch);
+  t.is(node.viewAccount('val.test.near').locked, (4n * NEAR).toString());
+  t.is(node.getBalance('val.test.near'), amountBefore - u.tokensBurnt + 6n * NEAR);
 });
 
 test('PV 86 account creation charge (AccountCostIncrease): 0.007 NEAR minus the burnt create_account exec gas is withheld from the refund', (t) => {

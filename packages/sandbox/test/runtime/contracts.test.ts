@@ -134,3 +134,14 @@ test('view calls: results and logs, no state change, ViewCallError on panic', (t
   t.is(node.view('a.test.near', 'get'), 'x');
   t.deepEqual(node.viewAccount('a.test.near'), before);
 });
+
+test('PV 86 YieldResumeImprovements: a second resume of the same yield in one receipt returns false; PV 77 accepts both', (t) => {
+  for (const [pv, second] of [[86, false], [77, true]] as const) {
+    const node = setup(pv);
+    node.call('test.near', 'a.test.near', 'yield_start', undefined, { gas: 100n * TGAS });
+    if (pv === 77) node.produceBlocks(1); // before PV 83 the yield is stored one block later
+    const call = (payload: string) => ({ type: 'FunctionCall' as const, methodName: 'resume', args: new TextEncoder().encode(payload), gas: 20n * TGAS, deposit: 0n });
+    const r = node.signAndSendTransaction('test.near', 'a.test.near', [call('one'), call('two')]);
+    t.is(r.value(), second, `PV ${pv}`);
+  }
+});

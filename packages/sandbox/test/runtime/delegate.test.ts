@@ -128,3 +128,17 @@ test('function-call delegate with a function-call key: allowed receiver/method; 
   const inner = ok.receipts.find((o) => o.outcome.executor_id === 'bob.test.near')!;
   t.deepEqual(inner.outcome.status, { Failure: { ActionError: { index: 0, kind: { FunctionCallError: { CompilationError: { CodeDoesNotExist: { account_id: 'bob.test.near' } } } } } } });
 });
+
+test('PV 86 instant receipts: a delegated [DeleteAccount] runs in the same block as the delegate receipt; PV 77 one block later', async (t) => {
+  for (const [pv, sameBlock] of [[86, true], [77, false]] as const) {
+    const node = createSandbox({ protocolVersion: pv });
+    const sender = node.createAccount('sender.test.near', { balance: 10n * NEAR });
+    node.createAccount('relayer.test.near', { balance: 50n * NEAR });
+    const r = await relay(node, { sender: 'sender.test.near', senderKey: sender.keyPair.secretKey, receiver: 'sender.test.near', actions: [naj.actions.deleteAccount('relayer.test.near')], relayer: 'relayer.test.near' });
+    t.true(r.succeeded, JSON.stringify(r.failure));
+    const [outer, inner] = r.receipts;
+    t.is(inner!.outcome.executor_id, 'sender.test.near');
+    t.is(inner!.block_hash === outer!.block_hash, sameBlock, `PV ${pv}`);
+    t.throws(() => node.viewAccount('sender.test.near'));
+  }
+});
