@@ -41,12 +41,12 @@ function overhead(name: string, source: string, method: string, runs = 15) {
   const mem = () => new WebAssembly.Memory({ initial: cfg.wasm.initialMemoryPages, maximum: cfg.wasm.maxMemoryPages });
   const plain = new WebAssembly.Instance(new WebAssembly.Module(original as Uint8Array<ArrayBuffer>), {});
   const inst = new WebAssembly.Instance(new WebAssembly.Module(prepared.code as Uint8Array<ArrayBuffer>), { internal: { memory: mem() } });
-  const gas = inst.exports.remaining_gas as WebAssembly.Global;
+  const setGas = inst.exports.gas_set as (v: bigint) => void;
   const plainFn = plain.exports[method] as () => void;
   const instFn = inst.exports['\0' + method] as () => void;
   const tPlain = timeIt(() => plainFn(), runs);
   const tInst = timeIt(() => {
-    gas.value = 1n << 62n;
+    setGas(1n << 62n);
     instFn();
   }, runs);
   return { name, plainMs: tPlain, instrumentedMs: tInst, ratio: tInst / tPlain };

@@ -245,16 +245,17 @@ function execute(
 ): FunctionCallErrorView | null {
   // Link: every import must be a known, enabled `env` function of the right type (else LinkError).
   const env: Record<string, Function> = {};
-  let remainingGas: WebAssembly.Global | null = null;
+  // Set once the instance exists: the instrumented module's gas accessors (prepare.ts).
+  const gas = { get: (): bigint => 0n, set: (_v: bigint): void => {} };
   let lastRemaining = 0n;
   const syncIn = () => {
-    const now = remainingGas!.value as bigint;
+    const now = gas.get();
     const spent = lastRemaining - now;
     if (spent > 0n) logic.gas.burn(spent, null);
   };
   const syncOut = () => {
     lastRemaining = logic.gas.gasLimit - logic.gas.burntGas;
-    remainingGas!.value = lastRemaining;
+    gas.set(lastRemaining);
   };
   for (const imp of prepared.imports) {
     const name = imp.name;
@@ -288,20 +289,16 @@ function execute(
 
   const memory = freshMemory(config);
   logic.memory = memory;
-  return instantiateAndRun(req, prepared, module, logic, env, memory, () => remainingGas, (g) => {
-    remainingGas = g;
-  }, syncIn, syncOut);
+  return instantiateAndRun(req, prepared, module, env, memory, gas, syncIn, syncOut);
 }
 
 function instantiateAndRun(
   req: RunFunctionCall,
   prepared: PreparedContract,
   module: WebAssembly.Module,
-  logic: VMLogic,
   env: Record<string, Function>,
   memory: WebAssembly.Memory,
-  getGas: () => WebAssembly.Global | null,
-  setGas: (g: WebAssembly.Global) => void,
+  gas: { get: () => bigint; set: (v: bigint) => void },
   syncIn: () => void,
   syncOut: () => void,
 ): FunctionCallErrorView | null {
@@ -317,9 +314,9 @@ function instantiateAndRun(
     throw e;
   }
   const exports = instance.exports;
-  setGas(exports.remaining_gas as WebAssembly.Global);
-  const remainingGas = getGas();
-  const remainingStack = exports.remaining_stack as WebAssembly.Global;
+  gas.get = exports.gas_get as () => bigint;
+  gas.set = exports.gas_set as (v: bigint) => void;
+  const stackLeft = exports.stack_get as () => bigint;
   syncOut();
   const run = (f: Function) => {
     try {
@@ -328,14 +325,14 @@ function instantiateAndRun(
       return null;
     } catch (e) {
       if (e instanceof HostError) throw e;
-      const gasLeft = remainingGas!.value as bigint;
+      const gasLeft = gas.get();
       if (gasLeft < 0n) {
         // finite-wasm gas exhaustion: burn what the block asked for; burn() raises GasExceeded/GasLimitExceeded.
         syncIn();
         throw hostErrors.gasExceeded(); // unreachable in practice: syncIn throws first
       }
       syncIn();
-      if ((remainingStack.value as bigint) < 0n) throw hostErrors.memoryAccessViolation();
+      if (stackLeft() < 0n) throw hostErrors.memoryAccessViolation();
       // V8's own stack ran out before the finite-wasm budget: nearcore reports stack exhaustion as
       // HostError::MemoryAccessViolation (wasmtime_runner/logic.rs finite_wasm_stack).
       if (e instanceof RangeError) throw hostErrors.memoryAccessViolation();

@@ -7,7 +7,8 @@
  *  - the contract's memory is replaced by an import `internal.memory` of `(memory initial max)` from the config;
  *  - contract exports keep their names but get the prefix `\0` (as nearcore's Wasmtime path does), so our
  *    internal exports (`memory`, `remaining_gas`, `remaining_stack`, `start`) can never collide;
- *  - two mutable i64 globals are appended: remaining gas and remaining stack bytes. Charges subtract from
+ *  - two mutable i64 globals are appended (not exported: V8 boxes exported mutable globals, which is much
+ *    slower; three appended accessor functions expose them): remaining gas and remaining stack bytes. Charges subtract from
  *    them inline; when one goes negative the code executes `unreachable` and the runner inspects the
  *    globals to tell gas/stack exhaustion from a genuine trap. No imports are added, so no function index
  *    is renumbered;
@@ -1122,7 +1123,23 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
   // --- encode ---
   const out = new Writer();
   out.raw(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
-  if (sections.has(1)) section(out, 1, sections.get(1)!);
+  // Accessor functions for the (non-exported, hence faster in V8) gas and stack globals.
+  const typeCount = mod.types.length;
+  {
+    const tw = new Writer();
+    tw.u32(typeCount + 2);
+    const prev = sections.get(1);
+    if (prev) {
+      const tr = new Reader(prev);
+      tr.u32();
+      tw.raw(prev.subarray(tr.pos));
+    }
+    tw.byte(0x60).u32(0).u32(1).byte(I64); // () -> i64
+    tw.byte(0x60).u32(1).byte(I64).u32(0); // (i64) -> ()
+    section(out, 1, tw.finish());
+  }
+  const definedCount = definedFuncTypes.length;
+  const accessorBase = mod.numImportedFuncs + definedCount;
   {
     // The memory is imported from the runner (`internal.memory`), like nearcore's NearVm path imports
     // `env.memory`; the runner pools and re-zeroes memories instead of allocating 64 MiB per call.
@@ -1139,7 +1156,13 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
     im.u32(mod.length).raw(mod).u32(nm.length).raw(nm).byte(2).byte(1).u32(cfg.initialMemoryPages).u32(cfg.maxMemoryPages);
     section(out, 2, im.finish());
   }
-  if (sections.has(3)) section(out, 3, sections.get(3)!);
+  {
+    const fw = new Writer();
+    fw.u32(definedCount + 3);
+    for (const ti of definedFuncTypes) fw.u32(ti);
+    fw.u32(typeCount).u32(typeCount + 1).u32(typeCount);
+    section(out, 3, fw.finish());
+  }
   if (sections.has(4)) section(out, 4, sections.get(4)!);
   {
     const g = new Writer();
@@ -1158,8 +1181,9 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
     const enc = new TextEncoder();
     const items: Array<[Uint8Array, number, number]> = [];
     for (const e of exportsOut) items.push([enc.encode('\0' + e.name), e.kind, e.index]);
-    items.push([enc.encode('remaining_gas'), 3, gasGlobal]);
-    items.push([enc.encode('remaining_stack'), 3, stackGlobal]);
+    items.push([enc.encode('gas_get'), 0, accessorBase]);
+    items.push([enc.encode('gas_set'), 0, accessorBase + 1]);
+    items.push([enc.encode('stack_get'), 0, accessorBase + 2]);
     if (startFunc !== null) items.push([enc.encode('start'), 0, startFunc]);
     ex.u32(items.length);
     for (const [nm, k, idx] of items) ex.u32(nm.length).raw(nm).byte(k).u32(idx);
@@ -1167,10 +1191,13 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
   }
   if (sections.has(9)) section(out, 9, sections.get(9)!);
   if (sections.has(12)) section(out, 12, sections.get(12)!);
-  if (codeBodies.length) {
+  {
+    const gasGet = new Writer().u32(0).byte(0x23).u32(gasGlobal).byte(0x0b).finish();
+    const gasSet = new Writer().u32(0).byte(0x20).u32(0).byte(0x24).u32(gasGlobal).byte(0x0b).finish();
+    const stackGet = new Writer().u32(0).byte(0x23).u32(stackGlobal).byte(0x0b).finish();
     const c = new Writer();
-    c.u32(codeBodies.length);
-    for (const b of codeBodies) c.u32(b.length).raw(b);
+    c.u32(codeBodies.length + 3);
+    for (const b of [...codeBodies, gasGet, gasSet, stackGet]) c.u32(b.length).raw(b);
     section(out, 10, c.finish());
   }
   if (sections.has(11)) section(out, 11, sections.get(11)!);

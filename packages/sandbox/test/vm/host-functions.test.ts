@@ -302,7 +302,7 @@ test('context getters return the VMContext values (logic.rs)', (t) => {
 test('input register write charges no per-byte gas once DeterministicAccountIds is on (PV86), but does at PV77', (t) => {
   const code = program({ imports: ['input'], body: `(call $input ${u64(0)})` });
   const input = new Uint8Array(100);
-  t.is(call(code, { context: { input } }).profile.WRITE_REGISTER_BYTE, undefined);
+  t.false("WRITE_REGISTER_BYTE" in call(code, { context: { input } }).profile);
   t.is(call(code, { context: { input }, protocolVersion: 77 }).profile.WRITE_REGISTER_BYTE, 100n * c('write_register_byte'));
 });
 
@@ -319,7 +319,7 @@ test('storage_write/read/has_key/remove round trip with usage and exact host cos
   t.is(o.profile.STORAGE_WRITE_BASE, c('storage_write_base'));
   t.is(o.profile.STORAGE_WRITE_KEY_BYTE, 3n * c('storage_write_key_byte'));
   t.is(o.profile.STORAGE_WRITE_VALUE_BYTE, 5n * c('storage_write_value_byte'));
-  t.is(o.profile.STORAGE_WRITE_EVICTED_BYTE, undefined);
+  t.false("STORAGE_WRITE_EVICTED_BYTE" in o.profile);
 
   const overwrite = call(
     program({
