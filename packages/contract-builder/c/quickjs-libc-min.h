@@ -9,7 +9,8 @@
 #include "quickjs.h"
 #include "near_quickjs_compat.h"
 
-/* Load qjsc module bytecode, link and evaluate it, return its namespace. Traps on any failure. */
+/* Load qjsc module bytecode, link and evaluate it, return its namespace. On failure the call aborts
+   (panic_utf8 with the JS exception when there is one, else a trap). */
 JSValue js_load_module_binary(JSContext *ctx, const uint8_t *buf, size_t buf_len);
 /* Run pending jobs (promise reactions) until none are left. */
 void js_std_loop(JSContext *ctx);

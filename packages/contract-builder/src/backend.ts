@@ -1,9 +1,12 @@
 /**
- * From the Rollup bundle to a NEAR contract: host qjsc -> code.h, methods.h, a patched copy of
- * near-sdk-js's builder.c (extra host functions), clang-14 compile of builder.c, wasm-ld link with
- * the cached engine objects, optional binaryen -Oz, and the import/export checks.
+ * From the Rollup bundle to a NEAR contract. near-sdk-js's builder.c (patched copy: extra host
+ * functions, one shared method entry) is compiled and linked with the cached engine objects and
+ * optimised ONCE into a template; per contract only the host qjsc runs, and the contract module is
+ * assembled from the template (bytecode as a data segment, one export per method; see
+ * wasm-assemble.ts), then checked (imports only from env, exports, nearcore limits).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BUILDER_DIR } from "./paths.js";
 import { CompileError, ForbiddenImportsError, ReservedMethodNameError, SourceIntegrityError, ContractBuildError } from "./errors.js";
@@ -12,6 +15,7 @@ import type { Engine } from "./engine.js";
 import { countOccurrences, type SourcePatch } from "./quickjs-sources.js";
 import { TOOLCHAIN } from "./toolchain.js";
 import { readWasmSummary, type WasmSummary } from "./wasm.js";
+import { assembleContract, CodeAreaOverflowError, readTemplateLayout, type TemplateLayout } from "./wasm-assemble.js";
 
 /** Stack size near-sdk-js 2.0.0 links with (256 KiB). */
 export const STACK_SIZE = 256 * 1024;
@@ -70,18 +74,7 @@ export function builderPatches(): SourcePatch[] {
 export function patchedBuilderSource(nearSdkDir: string): string {
   const original = path.join(nearSdkDir, "builder", "builder.c");
   // the published file has CRLF line endings; patches are written with LF
-  let text = readFileSync(original, "utf8").replace(/\r\n/g, "\n");
-  for (const patch of builderPatches()) {
-    const found = countOccurrences(text, patch.find);
-    if (found !== patch.occurrences) {
-      throw new SourceIntegrityError(
-        `${original}: patch "${patch.why}" expected ${patch.occurrences} occurrence(s), found ${found}`,
-        "the builder supports near-sdk-js 2.0.0 only: reinstall near-sdk-js@2.0.0 (npm ci)",
-      );
-    }
-    text = text.split(patch.find).join(patch.replace);
-  }
-  return text;
+  return applySourcePatches(readFileSync(original, "utf8").replace(/\r\n/g, "\n"), builderPatches(), original);
 }
 
 /** Host functions builder.c declares (`extern ... name(`): they become the contract's env imports. */
@@ -92,80 +85,117 @@ export function declaredHostFunctions(builderSource: string): string[] {
   return [...names].sort();
 }
 
-export interface BackendOptions {
-  /** binaryen optimisation after the link (-Oz) */
+/** Bytes reserved in the template for a contract's QuickJS bytecode and method names. */
+export const CODE_CAPACITY = 1024 * 1024;
+
+export interface TemplateOptions {
+  /** binaryen -Oz on the template (once per engine) */
   wasmOpt: boolean;
-  /** strip the name section */
-  strip: boolean;
-  verbose: boolean;
+  /** keep JS_AddIntrinsicEval (eval / new Function); off drops the QuickJS compiler from the Wasm */
+  allowEval: boolean;
 }
 
-export interface BackendTimings {
-  qjscMs: number;
-  compileMs: number;
-  linkMs: number;
-  wasmOptMs: number;
+/** Patches turning builder.c into the shared template: one method entry taking the name, `code` in a reserved area. */
+export function templatePatches(options: TemplateOptions): SourcePatch[] {
+  const patches: SourcePatch[] = [
+    {
+      file: "builder.c",
+      why: "take the bytecode from the reserved area the builder fills per contract",
+      find: '#include "code.h"\n',
+      replace: '#include "near_template_code.h"\n',
+      occurrences: 1,
+    },
+    {
+      file: "builder.c",
+      why: "one shared method entry instead of one C function per method (the builder adds a Wasm export per method that calls it)",
+      find: "  void name () __attribute__((export_name(#name))) {\\\n",
+      replace: '  __attribute__((export_name("__near_run_method"))) void near_run_method(const char *method_name) {\\\n',
+      occurrences: 1,
+    },
+    {
+      file: "builder.c",
+      why: "look the method up by the name passed in",
+      find: "JS_NewAtom(ctx, #name)",
+      replace: "JS_NewAtom(ctx, method_name)",
+      occurrences: 1,
+    },
+  ];
+  if (!options.allowEval) {
+    patches.push({
+      file: "builder.c",
+      why: "no eval/new Function: contracts ship precompiled bytecode, and without it the linker drops the QuickJS parser and compiler (about 80 KB)",
+      find: "  JS_AddIntrinsicEval(ctx);\n",
+      replace: "  /* JS_AddIntrinsicEval(ctx); removed by @near-ts/contract-builder: eval and new Function throw \"eval is not supported\" */\n",
+      occurrences: 1,
+    });
+  }
+  return patches;
 }
 
-export interface BackendResult {
+const TEMPLATE_CODE_HEADER = `/* Written by @near-ts/contract-builder: the contract's bytecode and method names are placed in
+   \`code\` (and its length in \`code_size\`) by active data segments the builder appends per contract. */
+#include <stdint.h>
+#define NEAR_CODE_CAPACITY ${CODE_CAPACITY}
+uint8_t code[NEAR_CODE_CAPACITY] __attribute__((aligned(16)));
+volatile uint32_t code_size;
+__attribute__((export_name("__near_code_address"))) uint32_t near_code_address(void) { return (uint32_t)(uintptr_t)code; }
+__attribute__((export_name("__near_code_size_address"))) uint32_t near_code_size_address(void) { return (uint32_t)(uintptr_t)&code_size; }
+__attribute__((export_name("__near_code_capacity"))) uint32_t near_code_capacity(void) { return NEAR_CODE_CAPACITY; }
+`;
+
+function applySourcePatches(text: string, patches: SourcePatch[], origin: string): string {
+  for (const patch of patches) {
+    const found = countOccurrences(text, patch.find);
+    if (found !== patch.occurrences) {
+      throw new SourceIntegrityError(
+        `${origin}: patch "${patch.why}" expected ${patch.occurrences} occurrence(s), found ${found}`,
+        "the builder supports near-sdk-js 2.0.0 only: reinstall near-sdk-js@2.0.0 (npm ci)",
+      );
+    }
+    text = text.split(patch.find).join(patch.replace);
+  }
+  return text;
+}
+
+export interface Template {
+  key: string;
   wasm: Uint8Array;
-  summary: WasmSummary;
-  methods: string[];
-  timings: BackendTimings;
+  layout: TemplateLayout;
+  hostFunctions: string[];
+  /** how long building it took (0 when it came from the cache) */
+  buildMs: number;
 }
 
-async function step<T>(name: string, file: string, args: string[], hint: string, cwd?: string): Promise<T | void> {
-  try {
-    await run(file, args, { cwd });
-  } catch (error) {
-    if (error instanceof ExecFailure) throw new CompileError(name, commandLine(file, args), error.output, hint);
-    throw error;
-  }
-}
-
-export async function compileContract(
-  engine: Engine,
-  nearSdkDir: string,
-  workDir: string,
-  entryLabel: string,
-  exportsOfBundle: string[],
-  options: BackendOptions,
-): Promise<BackendResult> {
-  const builderSource = patchedBuilderSource(nearSdkDir);
+/**
+ * The contract template: builder.c (patched) linked with the cached engine objects and optimised,
+ * built once per engine and options and cached next to the engine.
+ */
+export async function ensureTemplate(engine: Engine, nearSdkDir: string, options: TemplateOptions, log: (line: string) => void = () => {}): Promise<Template> {
+  const started = performance.now();
+  const builderSource = applySourcePatches(patchedBuilderSource(nearSdkDir), templatePatches(options), path.join(nearSdkDir, "builder", "builder.c"));
   const hostFunctions = declaredHostFunctions(builderSource);
-  // near-sdk-js rejects `panic` by name; every other builder.c host function name clashes in C the same way
-  for (const name of exportsOfBundle) {
-    if (name === "panic" || hostFunctions.includes(name)) throw new ReservedMethodNameError(entryLabel, name);
+  const key = createHash("sha256").update(engine.key).update(builderSource).update(TEMPLATE_CODE_HEADER).update(JSON.stringify(options)).digest("hex").slice(0, 16);
+  const dir = path.join(engine.dir, "templates", key);
+  const wasmFile = path.join(dir, "template.wasm");
+  const layoutFile = path.join(dir, "layout.json");
+  if (existsSync(layoutFile)) {
+    return { key, wasm: readFileSync(wasmFile), layout: JSON.parse(readFileSync(layoutFile, "utf8")) as TemplateLayout, hostFunctions, buildMs: 0 };
   }
-  const timings: BackendTimings = { qjscMs: 0, compileMs: 0, linkMs: 0, wasmOptMs: 0 };
-  const toolchainHint = "the contract compiled in TypeScript but not in C: run with --verbose and report the command above";
-
-  let t = performance.now();
-  await step("qjsc (JS to QuickJS bytecode)", engine.qjsc, ["-c", "-m", "-o", "code.h", "-N", "code", "contract.js"], "the bundle uses syntax QuickJS 2021-03-27 does not support: see the qjsc message above", workDir);
-  timings.qjscMs = performance.now() - t;
-
-  writeFileSync(path.join(workDir, "methods.h"), exportsOfBundle.map((name) => `DEFINE_NEAR_METHOD(${name})\n`).join(""));
-  writeFileSync(path.join(workDir, "builder.c"), builderSource);
-  writeFileSync(path.join(workDir, "host-functions.txt"), `${hostFunctions.join("\n")}\n`);
-
-  t = performance.now();
-  try {
-    await run(TOOLCHAIN.clang, [...engine.cflags, `-I${workDir}`, `-I${engine.includeDir}`, "-c", "builder.c", "-o", "builder.o"], { cwd: workDir });
-  } catch (error) {
-    if (!(error instanceof ExecFailure)) throw error;
-    const clash = error.output.match(/(?:conflicting types for|redefinition of) '([A-Za-z0-9_$]+)'/);
-    if (clash && exportsOfBundle.includes(clash[1])) throw new ReservedMethodNameError(entryLabel, clash[1]);
-    throw new CompileError("clang (builder.c)", "clang builder.c", error.output, toolchainHint);
-  }
-  timings.compileMs = performance.now() - t;
-
-  t = performance.now();
+  log(`linking the contract template once (${options.wasmOpt ? "with binaryen -Oz, " : ""}${options.allowEval ? "with" : "without"} eval)...`);
+  const staging = `${dir}.tmp-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  writeFileSync(path.join(staging, "builder.c"), builderSource);
+  writeFileSync(path.join(staging, "near_template_code.h"), TEMPLATE_CODE_HEADER);
+  writeFileSync(path.join(staging, "methods.h"), "DEFINE_NEAR_METHOD(near_run_method)\n");
+  writeFileSync(path.join(staging, "host-functions.txt"), `${hostFunctions.join("\n")}\n`);
+  const hint = `a toolchain problem, not a contract problem: delete ${engine.dir} and rebuild with --verbose`;
+  await step("clang (builder.c template)", TOOLCHAIN.clang, [...engine.cflags, `-I${staging}`, `-I${engine.includeDir}`, "-c", "builder.c", "-o", "builder.o"], hint, staging);
   const linkArgs = [
     "--target=wasm32-wasi",
     `--sysroot=${engine.sysroot}`,
     "-nostartfiles",
-    "-Oz",
-    ...(engine.lto ? ["-flto", "-Wl,--lto-O3"] : []),
+    ...(engine.lto ? ["-Oz", "-flto", "-Wl,--lto-O3"] : []),
     "builder.o",
     ...engine.objects,
     "-lm",
@@ -175,25 +205,88 @@ export async function compileContract(
     "-Wl,--allow-undefined-file=host-functions.txt",
     `-Wl,-z,stack-size=${STACK_SIZE}`,
     "-Wl,--fatal-warnings",
-    ...(options.strip ? ["-Wl,--strip-all"] : ["-Wl,--strip-debug"]),
+    "-Wl,--strip-all",
     "-o",
-    "contract.wasm",
+    "template.wasm",
   ];
-  await step("wasm-ld link", TOOLCHAIN.clang, linkArgs, "an undefined symbol other than a NEAR host function: see the linker message above", workDir);
-  timings.linkMs = performance.now() - t;
+  await step("wasm-ld link (template)", TOOLCHAIN.clang, linkArgs, hint, staging);
+  let wasm: Uint8Array = readFileSync(path.join(staging, "template.wasm"));
+  if (options.wasmOpt) wasm = await optimizeWithBinaryen(wasm);
+  writeFileSync(path.join(staging, "template.wasm"), wasm);
+  const layout = readTemplateLayout(wasm);
+  writeFileSync(path.join(staging, "layout.json"), JSON.stringify(layout, null, 2));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.dirname(dir), { recursive: true });
+  renameSync(staging, dir);
+  return { key, wasm, layout, hostFunctions, buildMs: performance.now() - started };
+}
 
-  let wasm: Uint8Array = readFileSync(path.join(workDir, "contract.wasm"));
-  if (options.wasmOpt) {
-    t = performance.now();
-    wasm = await optimizeWithBinaryen(wasm);
-    timings.wasmOptMs = performance.now() - t;
+export interface BackendTimings {
+  qjscMs: number;
+  assembleMs: number;
+}
+
+export interface BackendResult {
+  wasm: Uint8Array;
+  summary: WasmSummary;
+  methods: string[];
+  timings: BackendTimings;
+}
+
+async function step(name: string, file: string, args: string[], hint: string, cwd?: string): Promise<void> {
+  try {
+    await run(file, args, { cwd });
+  } catch (error) {
+    if (error instanceof ExecFailure) throw new CompileError(name, commandLine(file, args), error.output, hint);
+    throw error;
   }
+}
+
+/** The bytes of qjsc's C output (`const uint8_t code[N] = { 0x.., ... };`). */
+export function bytecodeFromHeader(header: string): Uint8Array {
+  const size = header.match(/const uint32_t code_size = (\d+);/);
+  const body = header.match(/const uint8_t code\[\d+\] = \{([^}]*)\}/);
+  if (!size || !body) throw new Error("unexpected qjsc output: no code array");
+  const bytes = Uint8Array.from(body[1].match(/0x[0-9a-fA-F]{2}/g) ?? [], (h) => parseInt(h, 16));
+  if (bytes.length !== Number(size[1])) throw new Error(`qjsc output: code_size ${size[1]} but ${bytes.length} bytes`);
+  return bytes;
+}
+
+/** near-sdk-js reserves `panic`; builder.c host function names and `memory` would clash as well. */
+export function checkMethodNames(entryLabel: string, methods: string[], hostFunctions: string[]): void {
+  for (const name of methods) {
+    if (name === "panic" || name === "memory" || hostFunctions.includes(name)) throw new ReservedMethodNameError(entryLabel, name);
+  }
+}
+
+/** qjsc the bundle, then assemble the contract from the template and check it. */
+export async function compileContract(template: Template, engine: Engine, workDir: string, entryLabel: string, methods: string[]): Promise<BackendResult> {
+  checkMethodNames(entryLabel, methods, template.hostFunctions);
+  const timings: BackendTimings = { qjscMs: 0, assembleMs: 0 };
+  let t = performance.now();
+  // a relative module name keeps the bytecode independent of where the repository lives
+  await step("qjsc (JS to QuickJS bytecode)", engine.qjsc, ["-c", "-m", "-o", "code.h", "-N", "code", "contract.js"], "the bundle uses syntax QuickJS 2021-03-27 does not support: see the qjsc message above", workDir);
+  const bytecode = bytecodeFromHeader(readFileSync(path.join(workDir, "code.h"), "utf8"));
+  timings.qjscMs = performance.now() - t;
+
+  t = performance.now();
+  let wasm: Uint8Array;
+  try {
+    wasm = assembleContract(template.wasm, template.layout, bytecode, methods);
+  } catch (error) {
+    if (error instanceof CodeAreaOverflowError) {
+      throw new ContractBuildError(`${entryLabel}: ${error.message}`, `raise CODE_CAPACITY in packages/contract-builder/src/backend.ts or split the contract`);
+    }
+    throw error;
+  }
+  timings.assembleMs = performance.now() - t;
+  writeFileSync(path.join(workDir, "contract.wasm"), wasm);
 
   const summary = readWasmSummary(wasm);
   const foreign = summary.imports.filter((i) => i.module !== "env").map((i) => `${i.module}.${i.name}`);
   if (foreign.length > 0) throw new ForbiddenImportsError(`${entryLabel} -> contract.wasm`, foreign);
   const exported = new Set(summary.exports.filter((e) => e.kind === "function").map((e) => e.name));
-  const missing = exportsOfBundle.filter((name) => !exported.has(name));
+  const missing = methods.filter((name) => !exported.has(name));
   if (missing.length > 0) {
     throw new ContractBuildError(`${entryLabel}: the Wasm does not export ${missing.join(", ")}`, "report this as a builder bug with --verbose output");
   }
@@ -206,7 +299,7 @@ export async function compileContract(
   if (summary.functionCount + summary.imports.length > MAX_FUNCTIONS) {
     throw new ContractBuildError(`${entryLabel}: ${summary.functionCount + summary.imports.length} functions, above nearcore's limit ${MAX_FUNCTIONS}`, "reduce the contract's code");
   }
-  return { wasm, summary, methods: exportsOfBundle, timings };
+  return { wasm, summary, methods, timings };
 }
 
 let binaryenModule: Promise<typeof import("binaryen").default> | undefined;

@@ -177,7 +177,13 @@ export interface BundleResult {
 }
 
 /** near-sdk-js's createJsFileWithRullup configuration (minus source maps), output kept in memory. */
-export async function bundle(fe: NearSdkFrontEnd, entry: string, outFile: string, verbose: boolean): Promise<BundleResult> {
+/**
+ * lodash-es (a near-sdk-js dependency) finds the global object with `Function('return this')()`,
+ * which needs eval. Without eval the builder rewrites that idiom to `globalThis` (same value).
+ */
+export const GLOBAL_THIS_IDIOM = "Function('return this')()";
+
+export async function bundle(fe: NearSdkFrontEnd, entry: string, outFile: string, verbose: boolean, allowEval = true): Promise<BundleResult> {
   const built = await fe.rollup({
     input: entry,
     cache: rollupCaches.get(entry),
@@ -199,8 +205,9 @@ export async function bundle(fe: NearSdkFrontEnd, entry: string, outFile: string
   await built.close?.();
   const chunk = output.find((o) => o.type === "chunk");
   if (!chunk?.code) throw new Error(`rollup produced no chunk for ${entry}`);
-  writeFileSync(outFile, chunk.code);
-  return { code: chunk.code, exports: chunk.exports ?? [] };
+  const code = allowEval ? chunk.code : chunk.code.split(GLOBAL_THIS_IDIOM).join("globalThis");
+  writeFileSync(outFile, code);
+  return { code, exports: chunk.exports ?? [] };
 }
 
 /** near-sdk-js's ABI generator (near-abi schema; metadata as NEP-330 build info). */

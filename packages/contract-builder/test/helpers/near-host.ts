@@ -45,7 +45,7 @@ export class NearTestHost {
   private readonly module: WebAssembly.Module;
 
   constructor(wasm: Uint8Array) {
-    this.module = new WebAssembly.Module(wasm);
+    this.module = new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>);
   }
 
   importNames(): string[] {
