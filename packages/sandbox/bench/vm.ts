@@ -132,6 +132,21 @@ const real = contracts.map((c) => {
   const run = () => runFunctionCall({ code: c.code, codeHash, methodName: method, context: context(c.input ?? '{}'), external: new MapExternal(), protocolVersion: 86 });
   const outcome = run();
   const callMs = timeIt(run, 30);
+  // Same export on the original, uninstrumented module with stub host functions (no gas, no VMLogic).
+  const original = new WebAssembly.Module(c.code as Uint8Array<ArrayBuffer>);
+  const stubs: Record<string, () => bigint> = {};
+  for (const imp of WebAssembly.Module.imports(original)) stubs[imp.name] = () => 0n;
+  stubs.register_len = () => (1n << 64n) - 1n;
+  let rawOutcome = 'ok';
+  const rawRun = () => {
+    const inst = new WebAssembly.Instance(original, { env: stubs });
+    try {
+      (inst.exports[method] as () => void)();
+    } catch (e) {
+      rawOutcome = (e as Error).message;
+    }
+  };
+  const rawMs = timeIt(rawRun, 30);
   return {
     name: c.name,
     sizeBytes: c.code.length,
@@ -139,6 +154,8 @@ const real = contracts.map((c) => {
     prepareMs,
     method,
     callMedianMs: callMs,
+    rawCallMedianMs: rawMs,
+    rawOutcome,
     outcome: outcome.aborted ? JSON.stringify(outcome.aborted).slice(0, 80) : 'ok',
   };
 });
@@ -150,5 +167,6 @@ if (json) {
   console.log('Instrumentation overhead (same calls, instrumented vs original module):');
   console.table(overheads.map((o) => ({ workload: o.name, 'original ms': o.plainMs.toFixed(2), 'instrumented ms': o.instrumentedMs.toFixed(2), ratio: o.ratio.toFixed(2) })));
   console.log('Contracts (prepare = validate + instrument + re-encode; call = runFunctionCall median):');
-  console.table(real.map((r) => ({ contract: r.name, KB: (r.sizeBytes / 1024).toFixed(0), 'instrumented KB': (r.instrumentedBytes / 1024).toFixed(0), 'prepare ms': r.prepareMs.toFixed(1), method: r.method, 'call ms': r.callMedianMs.toFixed(2), outcome: r.outcome })));
+  console.table(real.map((r) => ({ contract: r.name, KB: (r.sizeBytes / 1024).toFixed(0), 'instrumented KB': (r.instrumentedBytes / 1024).toFixed(0), 'prepare ms': r.prepareMs.toFixed(1), method: r.method, 'call ms': r.callMedianMs.toFixed(2), 'raw ms': r.rawCallMedianMs.toFixed(2), ratio: (r.callMedianMs / r.rawCallMedianMs).toFixed(2), outcome: r.outcome.slice(0, 60), 'raw outcome': r.rawOutcome.slice(0, 30) })));
+  console.log('raw = original module, stub host functions, its own memory; ratio = runFunctionCall / raw.');
 }

@@ -94,6 +94,9 @@ const readLeBig = (b: Uint8Array): bigint => {
   return v;
 };
 
+/** Rust `format!("{:X?}", bytes)`. */
+const rustHexBytes = (b: Uint8Array) => `[${[...b].map((x) => x.toString(16).toUpperCase()).join(', ')}]`;
+
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const BN254_P = 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47n;
 
@@ -474,30 +477,34 @@ export class VMLogic {
   }
 
   // ---------- alt_bn128 (little-endian coordinates, (0,0) = infinity) ----------
+  // Encoding and messages follow nearcore logic/alt_bn128.rs: little-endian u256 limbs, Fq2 = (real,
+  // imaginary), (0,0) = infinity, errors "<what>: <bytes as {:X?}>".
+  private bnFq(bytes: Uint8Array): bigint {
+    const v = readLeBig(bytes);
+    if (v >= BN254_P) throw hostErrors.altBn128InvalidInput(`invalid fq: ${rustHexBytes(bytes)}`);
+    return v;
+  }
   private bnG1(bytes: Uint8Array) {
-    const x = readLeBig(bytes.subarray(0, 32));
-    const y = readLeBig(bytes.subarray(32, 64));
-    if (x >= BN254_P || y >= BN254_P) throw hostErrors.altBn128InvalidInput('invalid g1');
+    const x = this.bnFq(bytes.subarray(0, 32));
+    const y = this.bnFq(bytes.subarray(32, 64));
     if (x === 0n && y === 0n) return bn254.G1.Point.ZERO;
     try {
       const p = bn254.G1.Point.fromAffine({ x, y });
       p.assertValidity();
       return p;
     } catch {
-      throw hostErrors.altBn128InvalidInput('invalid g1');
+      throw hostErrors.altBn128InvalidInput(`invalid g1: ${rustHexBytes(bytes)}`);
     }
   }
   private bnG2(bytes: Uint8Array) {
-    const c = (o: number) => readLeBig(bytes.subarray(o, o + 32));
-    const [x0, x1, y0, y1] = [c(0), c(32), c(64), c(96)];
-    if (x0 >= BN254_P || x1 >= BN254_P || y0 >= BN254_P || y1 >= BN254_P) throw hostErrors.altBn128InvalidInput('invalid g2');
+    const [x0, x1, y0, y1] = [0, 32, 64, 96].map((o) => this.bnFq(bytes.subarray(o, o + 32))) as [bigint, bigint, bigint, bigint];
     if (x0 === 0n && x1 === 0n && y0 === 0n && y1 === 0n) return bn254.G2.Point.ZERO;
     try {
       const p = bn254.G2.Point.fromAffine({ x: { c0: x0, c1: x1 }, y: { c0: y0, c1: y1 } });
       p.assertValidity();
       return p;
     } catch {
-      throw hostErrors.altBn128InvalidInput('invalid g2');
+      throw hostErrors.altBn128InvalidInput(`invalid g2: ${rustHexBytes(bytes)}`);
     }
   }
   private bnG1Bytes(p: ReturnType<typeof bn254.G1.Point.fromAffine>): Uint8Array {
@@ -521,7 +528,7 @@ export class VMLogic {
       const item = data.subarray(i * 96, i * 96 + 96);
       const p = this.bnG1(item.subarray(0, 64));
       const scalar = readLeBig(item.subarray(64, 96));
-      if (scalar >= bn254.fields.Fr.ORDER) throw hostErrors.altBn128InvalidInput('invalid fr');
+      if (scalar >= bn254.fields.Fr.ORDER) throw hostErrors.altBn128InvalidInput(`invalid fr: ${rustHexBytes(item.subarray(64, 96))}`);
       if (scalar !== 0n && !p.is0()) acc = acc.add(p.multiplyUnsafe(scalar));
     }
     this.registerWrite(reg, this.bnG1Bytes(acc));
@@ -536,7 +543,7 @@ export class VMLogic {
     for (let i = 0; i < k; i++) {
       const item = data.subarray(i * 65, i * 65 + 65);
       const sign = item[0]!;
-      if (sign > 1) throw hostErrors.altBn128InvalidInput('invalid bool');
+      if (sign > 1) throw hostErrors.altBn128InvalidInput(`invalid bool: ${rustHexBytes(item.subarray(0, 1))}`);
       const p = this.bnG1(item.subarray(1));
       acc = acc.add(sign === 1 ? p.negate() : p);
     }

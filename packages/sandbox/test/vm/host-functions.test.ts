@@ -181,6 +181,10 @@ test('alt_bn128_g1_multiexp / g1_sum: G·2 + G·3 = G·5; P + (−P) = 0 (logic.
   t.deepEqual(Buffer.from(returned(s)), Buffer.alloc(64));
   const bad = call(program({ imports: ['alt_bn128_g1_sum'], body: `(call $alt_bn128_g1_sum ${u64(64)} ${u64(0)} ${u64(0)})` }));
   t.regex(String(bad.aborted?.ExecutionError), /^AltBn128 invalid input: /);
+  // (1, 1) is not on the curve: nearcore alt_bn128.rs decode_g1 -> "invalid g1: {raw:X?}"
+  const offCurve = Buffer.concat([Buffer.of(0), le32(1n), le32(1n)]);
+  const off = call(program({ imports: ['alt_bn128_g1_sum'], data: [[0, offCurve]], body: `(call $alt_bn128_g1_sum ${u64(65)} ${u64(0)} ${u64(0)})` }));
+  t.is(off.aborted?.ExecutionError, `AltBn128 invalid input: invalid g1: [1, ${Array(31).fill('0').join(', ')}, 1, ${Array(31).fill('0').join(', ')}]`);
 });
 
 test('alt_bn128_pairing_check: e(P,Q)·e(−P,Q) = 1 -> 1, e(P,Q) alone -> 0', (t) => {
