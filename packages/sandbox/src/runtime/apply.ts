@@ -8,6 +8,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import type { RuntimeConfig } from '../parameters/types.js';
 import {
   accountType,
+  isValidAccountId,
   isSubAccountOf,
   isTopLevelAccountId,
   SYSTEM_ACCOUNT_ID,
@@ -34,7 +35,7 @@ import type { External, PromiseResult, ReceiptAction, RunFunctionCall, VMOutcome
 import { execFee, totalDeposit, totalPrepaidExecFees, totalPrepaidGas, totalPrepaidSendFees } from './fees.js';
 import { balanceRefund, gasRefund, isActionLike, type ActionReceipt, type PendingReceipt, type Receipt } from './receipt.js';
 import { hasCode, NO_CODE_HASH, type Account, type State } from './state.js';
-import { ACCESS_KEY_NONCE_RANGE_MULTIPLIER, functionCallKeyError, storageStakeShortfall } from './verifier.js';
+import { ACCESS_KEY_NONCE_RANGE_MULTIPLIER, functionCallKeyError, storageStakeShortfall, validateActions } from './verifier.js';
 
 /** nearcore `MAX_ACCOUNT_DELETION_STORAGE_USAGE`. */
 const MAX_ACCOUNT_DELETION_STORAGE_USAGE = 10_000n;
@@ -127,6 +128,28 @@ const ACTION_PROFILE_NAMES: Partial<Record<Action['type'], string>> = {
   DeleteAccount: 'DELETE_ACCOUNT',
   Delegate: 'DELEGATE',
 };
+
+/** nearcore `validate_receipt` in NewReceipt mode (verifier.rs): ids, input count, actions. */
+function validateNewReceipt(config: RuntimeConfig, r: PendingReceipt): JsonValue | null {
+  if (!isValidAccountId(r.predecessorId)) return { InvalidPredecessorId: { account_id: r.predecessorId } };
+  if (!isValidAccountId(r.receiverId)) return { InvalidReceiverId: { account_id: r.receiverId } };
+  const b = r.body;
+  if (b.type === 'Action' || b.type === 'PromiseYield') {
+    if (!isValidAccountId(b.action.signerId)) return { InvalidSignerId: { account_id: b.action.signerId } };
+    for (const d of b.action.outputDataReceivers) {
+      if (!isValidAccountId(d.receiverId)) return { InvalidDataReceiverId: { account_id: d.receiverId } };
+    }
+    const limit = config.wasm.maxNumberInputDataDependencies;
+    if (b.action.inputDataIds.length > limit) {
+      return { NumberInputDataDependenciesExceeded: { number_of_input_data_dependencies: b.action.inputDataIds.length, limit } };
+    }
+    const actionsError = validateActions(config, b.action.actions, r.receiverId);
+    if (actionsError) return { ActionsValidation: actionsError };
+  } else if (b.data && b.data.length > config.wasm.maxLengthReturnedData) {
+    return { ReturnedValueLengthExceeded: { length: b.data.length, limit: config.wasm.maxLengthReturnedData } };
+  }
+  return null;
+}
 
 /** Applies receipts for one block and reports outcomes; new receipts go to `outgoing`. */
 export class ReceiptExecutor {
@@ -258,7 +281,18 @@ export class ReceiptExecutor {
       result.gasUsed += fee;
       this.addProfile(result, 'ACTION_COST', ACTION_PROFILE_NAMES[a.type] ?? a.type, fee);
       const isLast = k === action.actions.length - 1;
+      const receiptsBefore = result.newReceipts.length;
       const out = this.applyAction(receipt, action, a, k, ah, actorId, isRefund, promiseResults, isLast ? action.outputDataReceivers.map((d) => d.receiverId) : [], result);
+      if (out.error === null) {
+        // lib.rs apply_action_receipt: receipts an action produced must pass validate_receipt (NewReceipt)
+        for (const r of result.newReceipts.slice(receiptsBefore)) {
+          const invalid = validateNewReceipt(config, r);
+          if (invalid) {
+            out.error = { NewReceiptValidationError: invalid };
+            break;
+          }
+        }
+      }
       if (out.error !== null) {
         result.error = { index: k, kind: out.error };
         result.newReceipts = [];

@@ -145,3 +145,10 @@ test('PV 86 YieldResumeImprovements: a second resume of the same yield in one re
     t.is(r.value(), second, `PV ${pv}`);
   }
 });
+
+test('receipts a contract creates are validated: a zero-gas function call is NewReceiptValidationError (verifier.rs validate_receipt)', (t) => {
+  const node = setup();
+  const r = node.call('test.near', 'a.test.near', 'call_zero_gas');
+  t.deepEqual(r.failure, { ActionError: { index: 0, kind: { NewReceiptValidationError: { ActionsValidation: 'FunctionCallZeroAttachedGas' } } } });
+  t.is(r.receipts[0]!.outcome.receipt_ids.length, 1); // only the gas refund; the invalid receipt was dropped
+});

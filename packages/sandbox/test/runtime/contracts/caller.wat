@@ -63,6 +63,11 @@
     (call $log_utf8 (i64.const 9) (i64.const 1248))
     (call $value_return (i64.const 6) (i64.const 1152)))
 
+  ;; a promise with 0 gas and weight 0: nearcore rejects it as NewReceiptValidationError
+  (func (export "call_zero_gas")
+    (drop (call $promise_create (i64.const 11) (i64.const 1024) (i64.const 2) (i64.const 1056)
+      (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0))))
+
   (func (export "boom") (call $panic_utf8 (i64.const 5) (i64.const 1168)))
 
   (func (export "set")
