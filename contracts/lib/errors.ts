@@ -1,6 +1,4 @@
-import { near } from 'near-sdk-js';
-
-const encoder = new TextEncoder();
+import { near, encode } from 'near-sdk-js';
 
 /**
  * Aborts the call with exactly `message` ("Smart contract panicked: <message>" on chain) and undoes
@@ -10,7 +8,7 @@ const encoder = new TextEncoder();
  * Messages follow `<Module>: <rule broken>`, e.g. `Pausable: paused`.
  */
 export function panic(message: string): never {
-  near.panicUtf8(encoder.encode(message));
+  near.panicUtf8(encode(message));
   // panic_utf8 never returns; this line only tells TypeScript so.
   throw new Error(message);
 }

@@ -31,8 +31,8 @@ const FAIL_GAS = 3n * TGAS;
 const SIGNER_DEPOSIT = 1n;
 const MAX_USER_PATH = 128;
 
-export const MAINNET_SIGNER = 'v1.signer';
-export const TESTNET_SIGNER = 'v1.signer-prod.testnet';
+const MAINNET_SIGNER = 'v1.signer';
+const TESTNET_SIGNER = 'v1.signer-prod.testnet';
 
 const emit = eventEmitter('chain_signatures_proxy', '1.0.0');
 
@@ -76,7 +76,7 @@ function assertUserPath(path: unknown): string {
 }
 
 /** The path the signer sees for `user` and their `path`. */
-export function namespacedPath(user: string, path: string): string {
+function namespacedPath(user: string, path: string): string {
   return `${user},${path}`;
 }
 

@@ -7,7 +7,7 @@
  * Runs inside the contract (QuickJS), so it uses @noble's pure-JS primitives, with one saving for
  * secp256k1: eps·G comes from the ecrecover host function (see `secp256k1TweakPoint`).
  */
-import { near } from 'near-sdk-js';
+import { near, encode } from 'near-sdk-js';
 import { sha3_256 } from '@noble/hashes/sha3.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -19,7 +19,7 @@ const ED25519_L = 2n ** 252n + 27742317777372353535851937790883648493n;
 const SECP256K1_GX = 0x79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798n;
 
 export function deriveTweak(predecessor: string, path: string): Uint8Array {
-  return sha3_256(new TextEncoder().encode(`${TWEAK_PREFIX}${predecessor},${path}`));
+  return sha3_256(encode(`${TWEAK_PREFIX}${predecessor},${path}`));
 }
 
 function bytesToBigIntBE(bytes: Uint8Array): bigint {

@@ -11,7 +11,7 @@
  *
  * Test-only: deploy scripts refuse to put it anywhere but the local node and testnet.
  */
-import { NearBindgen, call, view, initialize, near, UnorderedMap, NearPromise } from 'near-sdk-js';
+import { NearBindgen, call, view, initialize, near, UnorderedMap, NearPromise, encode } from 'near-sdk-js';
 import { base58 } from '@scure/base';
 import { panic, require } from '../../lib/errors';
 import { assertPrivate } from '../../lib/guards';
@@ -77,7 +77,7 @@ function bytesToHex(bytes: Uint8Array): string {
 
 function requestKey(request: SignatureRequest): string {
   const payload = 'Ecdsa' in request.payload ? `e:${request.payload.Ecdsa}` : `d:${request.payload.Eddsa}`;
-  return bytesToHex(near.sha256(new TextEncoder().encode(`${request.tweak}|${request.domain_id}|${payload.toLowerCase()}`)));
+  return bytesToHex(near.sha256(encode(`${request.tweak}|${request.domain_id}|${payload.toLowerCase()}`)));
 }
 
 /** Normalises current and legacy request shapes (near/mpc `SignRequestArgsCompat`). */

@@ -26,7 +26,7 @@ const GAS_FOR_STORAGE_DEPOSIT = 15n * TGAS;
 const GAS_FOR_PAYOUT_CALLBACK = 15n * TGAS;
 const GAS_FOR_REGISTRATION_CALLBACK = 80n * TGAS;
 
-export const NEAR_TOKEN = 'NEAR';
+const NEAR_TOKEN = 'NEAR';
 const MAX_BATCH = 500;
 const MAX_PUSH = 8;
 const MAX_PAGE = 100;

@@ -27,14 +27,14 @@ const GAS_FOR_MIGRATE = 100n * TGAS;
 /** NEP-297 events carry at most this many entries per log line, to stay below the 16 KiB log limit. */
 const EVENTS_PER_LOG = 40;
 /** The largest batch_transfer accepted; a batch must fit one transaction's gas. */
-export const MAX_BATCH_TRANSFER = 400;
+const MAX_BATCH_TRANSFER = 400;
 
 const STATE_VERSION = 1;
 
-export const ROLE_MASTER_MINTER = 'master_minter';
-export const ROLE_PAUSER = 'pauser';
-export const ROLE_BLACKLISTER = 'blacklister';
-export const ROLE_UPGRADER = 'upgrader';
+const ROLE_MASTER_MINTER = 'master_minter';
+const ROLE_PAUSER = 'pauser';
+const ROLE_BLACKLISTER = 'blacklister';
+const ROLE_UPGRADER = 'upgrader';
 const ROLES = [ROLE_MASTER_MINTER, ROLE_PAUSER, ROLE_BLACKLISTER, ROLE_UPGRADER];
 
 /** The 64-character account id used to measure the storage of the largest possible registration. */

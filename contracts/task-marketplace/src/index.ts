@@ -16,7 +16,7 @@
  *
  * Rules fail with `TaskMarketplace: <rule broken>`. Method table: ../README.md.
  */
-import { NearBindgen, call, view, initialize, near, LookupMap, Vector, NearPromise } from 'near-sdk-js';
+import { NearBindgen, call, view, initialize, near, LookupMap, Vector, NearPromise, encode } from 'near-sdk-js';
 import { panic, require } from '../../lib/errors';
 import { parseAmount, parsePositiveAmount, checkedAdd, checkedSub } from '../../lib/amount';
 import { assertOneYocto, assertPrivate } from '../../lib/guards';
@@ -32,9 +32,9 @@ const GAS_FOR_FT_TRANSFER = 15n * TGAS;
 const GAS_FOR_WITHDRAW_CALLBACK = 15n * TGAS;
 
 /** The token id of NEAR itself; never a valid account id, so it cannot clash with a token contract. */
-export const NEAR_TOKEN = 'NEAR';
-export const ROLE_ARBITER = 'arbiter';
-export const ROLE_PAUSER = 'pauser';
+const NEAR_TOKEN = 'NEAR';
+const ROLE_ARBITER = 'arbiter';
+const ROLE_PAUSER = 'pauser';
 
 const MAX_REDUNDANCY = 10;
 const MAX_REVIEWERS = 10;
@@ -131,8 +131,8 @@ function hex(bytes: Uint8Array): string {
 }
 
 /** sha256 of "<result>:<salt>" as lowercase hex: the commitment format for results and gold seals. */
-export function commitmentOf(result: string, salt: string): string {
-  return hex(near.sha256(new TextEncoder().encode(`${result}:${salt}`)));
+function commitmentOf(result: string, salt: string): string {
+  return hex(near.sha256(encode(`${result}:${salt}`)));
 }
 
 function assertHash(value: unknown, field: string): string {
