@@ -26,7 +26,7 @@ const INVALID: Array<[string, string]> = [['a', 'TooShort'], ['', 'TooShort'], [
 
 test('account id validation (near-account-id validation.rs)', (t) => {
   for (const id of VALID) t.true(isValidAccountId(id), id);
-  for (const [id, kind] of INVALID) t.is<string | null>(accountIdError(id), kind, id);
+  for (const [id, kind] of INVALID) t.is(accountIdError(id) as string | null, kind, id);
 });
 
 test('top-level, sub-account and implicit classification', (t) => {
