@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { KeyPair } from '../primitives/crypto.js';
+import { ed25519KeyFromSeed } from './key-file.js';
 import type { GenesisConfig } from '../rpc/wire.js';
 
 const NEAR = 10n ** 24n;
@@ -35,7 +35,8 @@ export type GenesisFile = GenesisConfig & { records: GenesisRecord[] };
 
 export interface GenesisOptions {
   rootAccountId: string;
-  rootKey: KeyPair;
+  /** `ed25519:<base58>`: the validator key, the root account's only access key. */
+  rootPublicKey: string;
   chainId?: string;
   protocolVersion?: number;
   /** RFC 3339; defaults to now. */
@@ -60,10 +61,10 @@ function fullAccessKeyRecord(accountId: string, publicKey: string): GenesisRecor
 
 export function buildGenesis(options: GenesisOptions): GenesisFile {
   const root = options.rootAccountId;
-  const treasuryKey = KeyPair.fromSeed('near');
+  const treasuryKey = ed25519KeyFromSeed('near');
   const records: GenesisRecord[] = [
     accountRecord(root, TESTING_INIT_BALANCE, TESTING_INIT_STAKE),
-    fullAccessKeyRecord(root, options.rootKey.publicKeyString),
+    fullAccessKeyRecord(root, options.rootPublicKey),
   ];
   if (root !== 'near') {
     records.push(accountRecord('near', TESTING_INIT_BALANCE, 0n), fullAccessKeyRecord('near', treasuryKey.publicKeyString));
@@ -88,7 +89,7 @@ export function buildGenesis(options: GenesisOptions): GenesisFile {
     online_min_threshold: [9, 10],
     online_max_threshold: [99, 100],
     gas_price_adjustment_rate: [1, 100],
-    validators: [{ account_id: root, public_key: options.rootKey.publicKeyString, amount: TESTING_INIT_STAKE.toString() }],
+    validators: [{ account_id: root, public_key: options.rootPublicKey, amount: TESTING_INIT_STAKE.toString() }],
     transaction_validity_period: TRANSACTION_VALIDITY_PERIOD,
     protocol_reward_rate: [1, 10],
     max_inflation_rate: [1, 20],

@@ -5,9 +5,8 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeyPair } from '../primitives/crypto.js';
 import { buildGenesis, writeGenesisFile, type GenesisFile } from './genesis-file.js';
-import { keyFileFor, writeKeyFile } from './key-file.js';
+import { keyFileFor, randomEd25519Key, writeKeyFile } from './key-file.js';
 
 export const GENESIS_FILE = 'genesis.json';
 export const CONFIG_FILE = 'config.json';
@@ -49,16 +48,16 @@ export function initHome(home: string, options: InitOptions = {}): InitResult {
     return { created: false, genesis: null, validatorPublicKey: null };
   }
   const accountId = options.accountId ?? 'test.near';
-  const validatorKey = KeyPair.random();
+  const validatorKey = randomEd25519Key();
   const genesis = buildGenesis({
     rootAccountId: accountId,
-    rootKey: validatorKey,
+    rootPublicKey: validatorKey.publicKeyString,
     chainId: options.chainId,
     protocolVersion: options.protocolVersion,
   });
   writeFileSync(join(home, CONFIG_FILE), `${JSON.stringify(nodeConfig(), null, 2)}\n`);
   writeGenesisFile(join(home, GENESIS_FILE), genesis);
-  writeKeyFile(join(home, NODE_KEY_FILE), keyFileFor('node', KeyPair.random()));
+  writeKeyFile(join(home, NODE_KEY_FILE), keyFileFor('node', randomEd25519Key()));
   writeKeyFile(join(home, VALIDATOR_KEY_FILE), keyFileFor(accountId, validatorKey));
   return { created: true, genesis, validatorPublicKey: validatorKey.publicKeyString };
 }

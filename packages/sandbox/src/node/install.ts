@@ -1,7 +1,7 @@
 /**
  * Installs the launcher where near-workspaces looks for the sandbox binary, and prebuilds the bundle.
  *
- *   npx tsx packages/sandbox/src/node/install.ts            (also: npm run sandbox:install)
+ *   npx tsx packages/sandbox/src/node/install.ts            (run by the test setup; see README)
  *
  * near-workspaces 5.0.0 (through near-sandbox 0.1.x `getBinary`) runs `~/.near/sandbox/near-sandbox` when
  * that file exists and `NEAR_SANDBOX_BIN_PATH` is unset (sandbox-compat.md §1.1, option 1). The file written

@@ -3,7 +3,9 @@
  * changes to `<home>/data`, and stop promptly on SIGINT/SIGTERM or when the parent process goes away
  * (near-workspaces ignores stdin and never waits for the exit, so a dead parent is detected by polling).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { KeyPair } from '../primitives/crypto.js';
 import { startRpcServer, SerialQueue, type RpcServer } from '../rpc/server.js';
 import { createSandboxClient, type SandboxClient } from '../rpc/view-client.js';
 import { readGenesisFile } from './genesis-file.js';
@@ -17,6 +19,8 @@ const MUTATING_METHODS = new Set(['send_tx', 'broadcast_tx_commit', 'broadcast_t
 /** Saves are batched: one write at most this long after the last change (and always before exit). */
 const SAVE_DELAY_MS = 200;
 const PARENT_POLL_MS = 500;
+/** A fresh node opens its store this long after it starts serving (see startNode). */
+const STORE_OPEN_DELAY_MS = 500;
 
 export interface RunOptions {
   home: string;
@@ -24,6 +28,8 @@ export interface RunOptions {
   /** Keep state in `<home>/data` (default true). */
   persist?: boolean;
   log?: (line: string) => void;
+  /** Called when the node cannot go on (e.g. another node holds the store); `runNode` exits. */
+  onFatalError?: (error: Error) => void;
 }
 
 export interface RunningNode {
@@ -47,19 +53,33 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const genesis = readGenesisFile(join(options.home, GENESIS_FILE));
   const validator = readKeyFile(join(options.home, VALIDATOR_KEY_FILE));
-  const store = options.persist === false ? null : await NodeStore.open(join(options.home, DATA_DIR));
+  const dataDir = join(options.home, DATA_DIR);
+  // A node with saved state restores it before serving; a fresh one opens its store after it is up,
+  // keeping the native LevelDB binding out of near-workspaces' start-up lock.
+  const hasSavedState = existsSync(join(dataDir, 'CURRENT'));
+  let store: NodeStore | null = null;
+  let storeOpening: Promise<NodeStore> | null = null;
+  if (options.persist !== false && hasSavedState) store = await NodeStore.open(dataDir);
   const saved = store ? await store.load() : null;
-  const client = await createSandboxClient({ genesis, validatorKey: validator.keyPair, restore: saved ?? undefined });
+  const client = await createSandboxClient({ genesis, validatorKey: KeyPair.fromString(validator.key.secretKey), restore: saved ?? undefined });
+  const openStore = (): Promise<NodeStore> | null => {
+    if (options.persist === false) return null;
+    if (store) return Promise.resolve(store);
+    storeOpening ??= NodeStore.open(dataDir).then((opened) => (store = opened));
+    return storeOpening;
+  };
 
   const queue = new SerialQueue();
   let dirty = false;
   let saveTimer: NodeJS.Timeout | undefined;
   const save = async () => {
     saveTimer = undefined;
-    if (!store || !dirty) return;
+    if (!dirty) return;
+    const opened = await openStore();
+    if (!opened) return;
     dirty = false;
     const { head, records } = client.exportState();
-    await store.save(head, records);
+    await opened.save(head, records);
   };
   const scheduleSave = () => {
     dirty = true;
@@ -83,13 +103,23 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
     await store?.close();
     throw e;
   }
+  // Take the store's lock soon, so a second node on this home fails early with a clear message.
+  const lockTimer = setTimeout(() => {
+    openStore()?.catch((e) => {
+      log(`near-sandbox: ${(e as Error).message}`);
+      options.onFatalError?.(e as Error);
+    });
+  }, STORE_OPEN_DELAY_MS);
+  lockTimer.unref();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       clearTimeout(saveTimer);
+      clearTimeout(lockTimer);
       await server.close();
       await queue.run(save);
+      await (storeOpening ?? Promise.resolve(store)).catch(() => null);
       await store?.close();
     })());
   return { url: server.url, client, stop };
@@ -97,7 +127,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
 
 /** The long-running command: start, then wait for a signal or the parent's death. */
 export async function runNode(options: RunOptions): Promise<void> {
-  const node = await startNode(options);
+  const node = await startNode({ ...options, onFatalError: () => process.exit(1) });
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   log(`near-sandbox: JSON-RPC on ${node.url} (home ${options.home})`);
   const parent = process.ppid;

@@ -11,7 +11,7 @@
  * Saves are incremental: the store remembers what it last wrote and writes only records that changed, in one
  * atomic batch with the new head.
  */
-import { ClassicLevel } from 'classic-level';
+import type { ClassicLevel } from 'classic-level';
 import type { StateRecordJson } from '../rpc/client.js';
 
 export interface ChainHead {
@@ -64,6 +64,8 @@ export class NodeStore {
   }
 
   static async open(dir: string): Promise<NodeStore> {
+    // Loaded on demand: the native binding costs start-up time a fresh node does not need (node/run.ts).
+    const { ClassicLevel } = await import('classic-level');
     const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
     try {
       await db.open();

@@ -4,16 +4,6 @@
  * positional forms (`[block_id]`, `[path, data]`, `[signed_tx_base64]`, `[tx_hash, sender]`) are accepted
  * where nearcore accepts them. Every failure is a `parseError` with a message that names the bad field.
  */
-import {
-  RpcBlockRequestSchema,
-  RpcChunkRequestSchema,
-  RpcGasPriceRequestSchema,
-  RpcProtocolConfigRequestSchema,
-  RpcQueryRequestSchema,
-  RpcReceiptRequestSchema,
-  RpcSendTransactionRequestSchema,
-  RpcTransactionStatusRequestSchema,
-} from '@near-js/jsonrpc-types';
 import { base58 } from '@scure/base';
 import { accountIdError } from '../primitives/account-id.js';
 import type { ChunkReference, QueryRequest, StateRecordJson, TransactionLookup } from './client.js';
@@ -72,11 +62,51 @@ function describeIssues(issues: ZodIssue[]): string {
     .join('; ');
 }
 
-function validate(schema: () => SafeParser, params: unknown, example: string): any {
+type SchemaName =
+  | 'RpcBlockRequestSchema'
+  | 'RpcChunkRequestSchema'
+  | 'RpcGasPriceRequestSchema'
+  | 'RpcProtocolConfigRequestSchema'
+  | 'RpcQueryRequestSchema'
+  | 'RpcReceiptRequestSchema'
+  | 'RpcSendTransactionRequestSchema'
+  | 'RpcTransactionStatusRequestSchema';
+
+type SchemaModule = Record<SchemaName, () => SafeParser>;
+
+/**
+ * The schemas (and zod) take a few hundred milliseconds to load, which would sit inside near-workspaces'
+ * start-up lock; the server loads them right after it starts listening (`loadRequestSchemas`) and waits for
+ * them before parsing. Only the readiness probe's `{"finality": …}` is recognised before they are in.
+ */
+let schemaModule: SchemaModule | undefined;
+let schemaLoad: Promise<void> | undefined;
+
+export function loadRequestSchemas(): Promise<void> {
+  schemaLoad ??= import('@near-js/jsonrpc-types').then((m) => {
+    schemaModule = m as unknown as SchemaModule;
+  });
+  return schemaLoad;
+}
+
+export function requestSchemasLoaded(): boolean {
+  return schemaModule !== undefined;
+}
+
+/** The package builds a new zod schema on every call of a `…Schema()` factory; build each once. */
+const schemaCache = new Map<SchemaName, SafeParser>();
+
+function validate(schema: SchemaName, params: unknown, example: string): any {
   if (params === null || typeof params !== 'object' || Array.isArray(params)) {
     throw parseError(`Failed parsing args: expected an object like ${example}`);
   }
-  const result = schema().safeParse(camelizeKeys(params));
+  let parser = schemaCache.get(schema);
+  if (parser === undefined) {
+    if (schemaModule === undefined) throw new Error('request schemas are not loaded yet: await loadRequestSchemas() first');
+    parser = schemaModule[schema]();
+    schemaCache.set(schema, parser);
+  }
+  const result = parser.safeParse(camelizeKeys(params));
   if (!result.success) {
     throw parseError(`Failed parsing args: ${describeIssues(result.error.issues)} (expected ${example})`);
   }
@@ -124,13 +154,23 @@ function isSingleton(params: unknown): params is [unknown] {
 
 // ---- per method ----
 
+const FINALITIES = new Set(['optimistic', 'near-final', 'final']);
+
+/** `{"finality": "final"}` and the like: what near-workspaces' readiness probe sends (valid under the schema). */
+function isBareFinality(params: unknown): params is { finality: 'optimistic' | 'near-final' | 'final' } {
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) return false;
+  const keys = Object.keys(params);
+  return keys.length === 1 && keys[0] === 'finality' && FINALITIES.has((params as { finality: string }).finality);
+}
+
 export function parseBlockParams(params: unknown): BlockReference {
+  if (isBareFinality(params)) return { finality: params.finality };
   if (isSingleton(params)) {
     const id = params[0];
     if (typeof id !== 'number' && typeof id !== 'string') throw parseError('Failed parsing args: block id must be a height or a hash');
     return { block_id: id };
   }
-  return blockReferenceOf(validate(RpcBlockRequestSchema, params, '{"finality":"final"} or {"block_id":<height|hash>}'));
+  return blockReferenceOf(validate('RpcBlockRequestSchema', params, '{"finality":"final"} or {"block_id":<height|hash>}'));
 }
 
 export function parseChunkParams(params: unknown): ChunkReference {
@@ -142,7 +182,7 @@ export function parseChunkParams(params: unknown): ChunkReference {
     }
     throw parseError('Failed parsing args: expected [block_id, shard_id]');
   }
-  const p = validate(RpcChunkRequestSchema, params, '{"chunk_id":"<hash>"} or {"block_id":<height|hash>,"shard_id":0}');
+  const p = validate('RpcChunkRequestSchema', params, '{"chunk_id":"<hash>"} or {"block_id":<height|hash>,"shard_id":0}');
   if (typeof p.chunk_id === 'string') return { chunk_id: p.chunk_id };
   return { block_id: p.block_id as number | string, shard_id: p.shard_id as number };
 }
@@ -154,7 +194,7 @@ export function parseGasPriceParams(params: unknown): number | string | null {
     if (id === null || typeof id === 'number' || typeof id === 'string') return id;
     throw parseError('Failed parsing args: expected [block_id] or [null]');
   }
-  const p = validate(RpcGasPriceRequestSchema, params, '{"block_id":null}');
+  const p = validate('RpcGasPriceRequestSchema', params, '{"block_id":null}');
   return (p.block_id ?? null) as number | string | null;
 }
 
@@ -163,7 +203,7 @@ export function parseQueryParams(params: unknown): { reference: BlockReference; 
     return parseLegacyQuery(params[0], params[1]);
   }
   const p = validate(
-    RpcQueryRequestSchema,
+    'RpcQueryRequestSchema',
     params,
     '{"request_type":"view_account","account_id":"x.near","finality":"final"}',
   );
@@ -238,7 +278,7 @@ export function parseSendTxParams(params: unknown): { signedTransaction: Uint8Ar
     return { signedTransaction: decodeBase64(params[0], 'transaction'), waitUntil: 'EXECUTED_OPTIMISTIC' };
   }
   if (isPair(params)) throw parseError('Unable to parse send request: too many params passed');
-  const p = validate(RpcSendTransactionRequestSchema, params, TX_EXAMPLE);
+  const p = validate('RpcSendTransactionRequestSchema', params, TX_EXAMPLE);
   return {
     signedTransaction: decodeBase64(p.signed_tx_base64, 'transaction'),
     waitUntil: (p.wait_until as TxExecutionStatus | undefined) ?? 'EXECUTED_OPTIMISTIC',
@@ -257,7 +297,7 @@ export function parseTxStatusParams(params: unknown): { lookup: TransactionLooku
     return { lookup: { kind: 'id', txHash: checkHash(hash), senderAccountId: checkAccountId(sender) }, waitUntil };
   }
   const p = validate(
-    RpcTransactionStatusRequestSchema,
+    'RpcTransactionStatusRequestSchema',
     params,
     '{"tx_hash":"<base58>","sender_account_id":"x.near","wait_until":"EXECUTED_OPTIMISTIC"}',
   );
@@ -283,12 +323,12 @@ function checkHash(text: string): string {
 }
 
 export function parseReceiptParams(params: unknown): string {
-  const p = validate(RpcReceiptRequestSchema, params, '{"receipt_id":"<base58>"}');
+  const p = validate('RpcReceiptRequestSchema', params, '{"receipt_id":"<base58>"}');
   return checkHash(p.receipt_id as string);
 }
 
 export function parseProtocolConfigParams(params: unknown): BlockReference {
-  return blockReferenceOf(validate(RpcProtocolConfigRequestSchema, params, '{"finality":"final"}'));
+  return blockReferenceOf(validate('RpcProtocolConfigRequestSchema', params, '{"finality":"final"}'));
 }
 
 /** `validators`: `[null]`, `null`, `"latest"`, `{"latest":null}`, `{"epoch_id"}` or `{"block_id"}`. */

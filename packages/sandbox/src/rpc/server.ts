@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { NodeClient } from './client.js';
 import { internalError, parseError, RpcError, type RpcErrorObject } from './errors.js';
 import { handle } from './handlers.js';
+import { loadRequestSchemas, requestSchemasLoaded } from './params.js';
 
 /** nearcore `RpcLimitsConfig::json_payload_max_size` default (10 MiB); a 4 MiB contract in base64 fits. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -45,6 +46,9 @@ interface JsonRpcResponse {
   error?: RpcErrorObject;
 }
 
+/** How long a freshly started server waits for its first request before loading the request schemas. */
+const IDLE_LOAD_DELAY_MS = 300;
+
 /** One-at-a-time execution in arrival order. */
 export class SerialQueue {
   #tail: Promise<unknown> = Promise.resolve();
@@ -54,6 +58,11 @@ export class SerialQueue {
     this.#tail = next.catch(() => undefined);
     return next;
   }
+}
+
+/** near-workspaces polls `block {"finality":"final"}` until the node answers; it needs no schema. */
+function isReadinessProbe(params: unknown): boolean {
+  return params !== null && typeof params === 'object' && !Array.isArray(params) && Object.keys(params).length === 1 && 'finality' in params;
 }
 
 function errorResponse(id: JsonRpcId, error: RpcError): JsonRpcResponse {
@@ -82,6 +91,7 @@ export function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
     }
     return queue.run(async () => {
       try {
+        if (!requestSchemasLoaded() && !(method === 'block' && isReadinessProbe(params))) await loadRequestSchemas();
         const result = await handle(client, method, params);
         return { jsonrpc: '2.0', id, result: result === undefined ? null : result };
       } catch (e) {
@@ -104,6 +114,7 @@ export function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
     const text = stringify(body);
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
+    if (!requestSchemasLoaded()) setImmediate(() => void loadRequestSchemas());
   }
 
   function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -179,6 +190,8 @@ export function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => {
       server.off('error', reject);
+      // Load the request schemas once the first answer is out, or after a short idle time (see params.ts).
+      setTimeout(() => void loadRequestSchemas(), IDLE_LOAD_DELAY_MS).unref();
       const { port } = server.address() as AddressInfo;
       resolve({
         url: `http://127.0.0.1:${port}`,

@@ -44,11 +44,12 @@ import {
   unknownTransaction,
   type BlockRef,
 } from './errors.js';
-import { blockView, chunkHashOf, chunkHeaderView, hashString, networkInfoView, runtimeConfigView, statusView, validatorsView, type ChainInfo } from './views.js';
+import { blockView, nativeSigner, chunkHashOf, chunkHeaderView, hashString, networkInfoView, runtimeConfigView, statusView, validatorsView, type ChainInfo } from './views.js';
 import type { BlockReference, TxExecutionStatus } from './wire.js';
 
 /** How far `final` lags the head (nearcore: two blocks on a single doomslug validator). */
 const FINALITY_LAG = 2n;
+const BLOCK_VIEW_CACHE_SIZE = 256;
 /** nearcore `trie_viewer_state_size_limit` default: 50 kB of values per `view_state`. */
 const VIEW_STATE_SIZE_LIMIT = 50_000;
 
@@ -130,6 +131,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     genesis: sandbox.getBlock(0),
     validatorId: rootId,
     validatorKey,
+    sign: nativeSigner(validatorKey),
     get validatorStake() {
       return BigInt(sandbox.viewAccount(rootId).locked);
     },
@@ -140,6 +142,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
   };
 
   const head = () => sandbox.head;
+  const blockViews = new Map<string, Record<string, unknown>>();
   const at = (block: Block): BlockRef => ({ block_height: Number(block.height), block_hash: hashString(block.hash) });
 
   function blockById(id: number | string): Block | undefined {
@@ -285,7 +288,18 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
 
     status: () => statusView(info, head(), options.rpcAddr ?? '127.0.0.1', startedAt) as never,
 
-    block: (reference) => blockView(info, resolveBlock(reference)) as never,
+    block(reference) {
+      // Blocks never change once produced: build each view once.
+      const block = resolveBlock(reference);
+      const key = hashString(block.hash);
+      let view = blockViews.get(key);
+      if (view === undefined) {
+        view = blockView(info, block);
+        if (blockViews.size >= BLOCK_VIEW_CACHE_SIZE) blockViews.delete(blockViews.keys().next().value!);
+        blockViews.set(key, view);
+      }
+      return view as never;
+    },
 
     chunk(reference: ChunkReference) {
       let block: Block | undefined;

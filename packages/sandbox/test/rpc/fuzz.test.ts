@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { base58, base64 } from '@scure/base';
+import { KeyPair } from '../../src/primitives/crypto.js';
 import { initHome, VALIDATOR_KEY_FILE } from '../../src/node/init.js';
 import { readKeyFile } from '../../src/node/key-file.js';
 import { signTransaction } from './helpers.js';
@@ -30,7 +31,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function post(url: string, body: string | Uint8Array): Promise<{ status: number; json: any }> {
+async function post(url: string, body: string): Promise<{ status: number; json: any }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   const text = await res.text();
   return { status: res.status, json: JSON.parse(text) };
@@ -39,7 +40,7 @@ async function post(url: string, body: string | Uint8Array): Promise<{ status: n
 test('5,600 malformed requests and transactions: every one gets a JSON-RPC error, the node stays up, state is untouched', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'rpc-fuzz-'));
   initHome(home);
-  const rootKey = readKeyFile(join(home, VALIDATOR_KEY_FILE)).keyPair;
+  const rootKey = KeyPair.fromString(readKeyFile(join(home, VALIDATOR_KEY_FILE)).key.secretKey);
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [LAUNCH, '--home', home, 'run', '--rpc-addr', `0.0.0.0:${port}`, '--network-addr', '0.0.0.0:0'], { stdio: 'ignore' });
   t.teardown(() => {

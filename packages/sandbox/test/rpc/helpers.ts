@@ -24,7 +24,7 @@ export async function startTestNode(options: { persist?: boolean; home?: string 
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'rpc-node-'));
   initHome(home);
   const node = await startNode({ home, rpcPort: 0, persist: options.persist ?? false, log: () => {} });
-  const rootKey = readKeyFile(join(home, VALIDATOR_KEY_FILE)).keyPair;
+  const rootKey = KeyPair.fromString(readKeyFile(join(home, VALIDATOR_KEY_FILE)).key.secretKey);
   let id = 0;
   const raw = async (body: unknown) => {
     const res = await fetch(node.url, {

@@ -215,5 +215,7 @@ test('a second node on the same home is refused with a clear message', async (t)
   const home = tempDir(t, 'locked-');
   const first = await startTestNode({ persist: true, home });
   t.teardown(() => first.stop());
+  // a fresh node takes the store's lock shortly after it starts serving
+  while (!existsSync(join(home, 'data', 'CURRENT'))) await new Promise((r) => setTimeout(r, 20));
   await t.throwsAsync(startTestNode({ persist: true, home }), { message: /in use by another running node/ });
 });

@@ -1,0 +1,62 @@
+/**
+ * The long-lived development node behind `npm run sandbox`: one home directory in the project
+ * (`.near-sandbox/` by default) holding genesis, keys, the LevelDB state and a key store laid out as
+ * near-api-js' `UnencryptedFileSystemKeyStore` and near-cli-rs' legacy credentials expect:
+ * `<home>/credentials/<network>/<account>.json` = `{"account_id","public_key","private_key"}`.
+ */
+import { mkdirSync, rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { GENESIS_FILE, initHome, VALIDATOR_KEY_FILE } from './init.js';
+import { readGenesisFile } from './genesis-file.js';
+import { readKeyFile, writeKeyFile } from './key-file.js';
+import { startNode, type RunningNode } from './run.js';
+
+/** near-workspaces calls its sandbox network `sandbox`; the dev key store uses the same network id. */
+export const DEV_NETWORK_ID = 'sandbox';
+/** nearcore's default RPC port. */
+export const DEV_RPC_PORT = 3030;
+
+export interface DevNodeOptions {
+  home: string;
+  port?: number;
+  /** Delete the home directory first: a fresh chain with a fresh validator key. */
+  reset?: boolean;
+}
+
+export interface DevNode {
+  node: RunningNode;
+  rpcUrl: string;
+  rootAccountId: string;
+  rootPublicKey: string;
+  chainId: string;
+  keyStoreDir: string;
+  rootKeyFile: string;
+  restored: boolean;
+}
+
+export async function startDevNode(options: DevNodeOptions): Promise<DevNode> {
+  if (options.reset) rmSync(options.home, { recursive: true, force: true });
+  const restored = existsSync(join(options.home, 'data', 'CURRENT'));
+  initHome(options.home);
+  const genesis = readGenesisFile(join(options.home, GENESIS_FILE));
+  const { accountId, key } = readKeyFile(join(options.home, VALIDATOR_KEY_FILE));
+
+  const keyStoreDir = join(options.home, 'credentials');
+  const networkDir = join(keyStoreDir, DEV_NETWORK_ID);
+  mkdirSync(networkDir, { recursive: true });
+  const rootKeyFile = join(networkDir, `${accountId}.json`);
+  // near-api-js' key store reads `private_key`; near-cli-rs accepts it too
+  writeKeyFile(rootKeyFile, { account_id: accountId, public_key: key.publicKeyString, private_key: key.secretKey });
+
+  const node = await startNode({ home: options.home, rpcPort: options.port ?? DEV_RPC_PORT });
+  return {
+    node,
+    rpcUrl: node.url,
+    rootAccountId: accountId,
+    rootPublicKey: key.publicKeyString,
+    chainId: genesis.chain_id,
+    keyStoreDir,
+    rootKeyFile,
+    restored,
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * `npm run sandbox`: a long-lived local NEAR node for dapp development (packages/sandbox).
+ *
+ *   npm run sandbox                 start (or resume) the node in .near-sandbox/ on port 3030
+ *   npm run sandbox -- --port 3031  another port
+ *   npm run sandbox -- --home DIR   another home directory
+ *   npm run sandbox -- --reset      wipe the home directory first (new chain, new root key)
+ *
+ * State (accounts, keys, contracts, storage, height) is kept in <home>/data between runs.
+ */
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDevNode } from '../packages/sandbox/src/node/dev.js';
+
+const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const home = resolve(option('home') ?? join(repo, '.near-sandbox'));
+  const port = Number(option('port') ?? 3030);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${option('port')} is not a port number`);
+  const dev = await startDevNode({ home, port, reset: process.argv.includes('--reset') });
+  const lines = [
+    `NEAR sandbox node ${dev.restored ? '(state restored)' : '(new chain)'}`,
+    `  RPC URL        ${dev.rpcUrl}`,
+    `  chain id       ${dev.chainId}`,
+    `  root account   ${dev.rootAccountId}  (${dev.rootPublicKey})`,
+    `  root key file  ${dev.rootKeyFile}`,
+    `  key store      ${dev.keyStoreDir}  (near-api-js UnencryptedFileSystemKeyStore, network id "sandbox")`,
+    `  home           ${home}`,
+    '',
+    'Ctrl-C stops the node; the state is saved and restored on the next start (--reset for a new chain).',
+  ];
+  console.log(lines.join('\n'));
+  const stop = (signal: string) => {
+    console.log(`\n${signal}: saving state and stopping`);
+    dev.node.stop().then(() => process.exit(0), (e) => {
+      console.error(e);
+      process.exit(1);
+    });
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((e) => {
+  console.error(`npm run sandbox: ${(e as Error).message}`);
+  process.exit(1);
+});
