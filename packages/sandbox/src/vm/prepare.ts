@@ -423,6 +423,7 @@ function instrumentBody(
   const linearAt = new Set<number>();
   let returnsAndEnds: number[] = []; // offsets of `return` instructions (need unstack)
   let finalEnd = -1;
+  const afterCalls: number[] = []; // offsets right after call/call_indirect: reload the cached gas there
 
   while (r.pos < end) {
     offset = r.pos;
@@ -520,6 +521,7 @@ function instrumentBody(
       case 0x10: {
         const fi = r.u32();
         const t = calleeType(fi);
+        afterCalls.push(r.pos);
         chargeBefore(PRE, regular);
         popN(t.params.length);
         for (const res of t.results) push(sizeOf(res));
@@ -531,6 +533,7 @@ function instrumentBody(
         if (table !== 0) needBulk();
         const t = mod.types[ti];
         if (!t) throw deser('call_indirect to unknown type');
+        afterCalls.push(r.pos);
         chargeBefore(PRE, regular);
         pop();
         popN(t.params.length);
@@ -803,30 +806,39 @@ function instrumentBody(
   const stackCharge = BigInt(maxStackBytes + frameSize);
   const frameGas = BigInt(Math.ceil(frameSize / 8)) * regular;
   const tmpLocal = localTypes.length; // an i32 scratch local for linear charges
+  const gasLocal = tmpLocal + 1; // the function's cached copy of the gas global
 
   const w = new Writer();
-  w.u32(localGroups.length + 1);
+  w.u32(localGroups.length + 2);
   for (const [cnt, t] of localGroups) w.u32(cnt).byte(t);
   w.u32(1).byte(I32);
+  w.u32(1).byte(I64);
 
-  // remaining -= cost. The sign check (remaining < 0 -> unreachable) is only emitted where execution could
-  // otherwise run on without bound: function entry and loop heads (finite-wasm PostControlFlow entries).
-  // Everywhere else an overdraft is caught at the next check, the next host call (the runner syncs gas
-  // before every host function) or when the call returns; wasm-internal effects are discarded on abort
-  // anyway, so this observes the same burnt gas as charging-and-checking every region.
+  // Gas is kept in a local (a register) and every charge also stores it to the global, so the global is
+  // always exact for host functions and traps, without a load-modify-store chain through memory. After a
+  // call the local is reloaded (the callee and host functions change the global).
+  //
+  // The sign check (remaining < 0 -> unreachable) is only emitted where execution could otherwise run on
+  // without bound: function entry and loop heads (finite-wasm PostControlFlow entries). Elsewhere an
+  // overdraft is caught at the next check, the next host call (the runner syncs gas before every host
+  // function) or when the call returns; wasm-internal effects are discarded on abort anyway, so this burns
+  // the same gas as checking every region.
   const emitCharge = (cost: bigint, check: boolean) => {
-    w.byte(0x23).u32(gasGlobal).byte(0x42).s64(cost).byte(0x7d).byte(0x24).u32(gasGlobal);
-    if (check) w.byte(0x23).u32(gasGlobal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
+    w.byte(0x20).u32(gasLocal).byte(0x42).s64(cost).byte(0x7d).byte(0x22).u32(gasLocal).byte(0x24).u32(gasGlobal);
+    if (check) w.byte(0x20).u32(gasLocal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
   };
   const emitLinearCharge = (base: bigint) => {
     // count is on top of the stack: tee it, charge base + unit * count.
     w.byte(0x22).u32(tmpLocal);
-    w.byte(0x23).u32(gasGlobal);
+    w.byte(0x20).u32(gasLocal);
     w.byte(0x20).u32(tmpLocal).byte(0xad); // i64.extend_i32_u
     w.byte(0x42).s64(cfg.linearOpUnitCost).byte(0x7e); // i64.mul
     w.byte(0x42).s64(base).byte(0x7c); // i64.add
-    w.byte(0x7d).byte(0x24).u32(gasGlobal);
-    w.byte(0x23).u32(gasGlobal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
+    w.byte(0x7d).byte(0x22).u32(gasLocal).byte(0x24).u32(gasGlobal);
+    w.byte(0x20).u32(gasLocal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
+  };
+  const emitReload = () => {
+    w.byte(0x23).u32(gasGlobal).byte(0x21).u32(gasLocal);
   };
   const emitUnstack = () => {
     w.byte(0x23).u32(stackGlobal).byte(0x42).s64(stackCharge).byte(0x7c).byte(0x24).u32(stackGlobal);
@@ -850,7 +862,8 @@ function instrumentBody(
   for (let i = 0; i < n; i++) if (kinds[i] !== UNREACHABLE && (costs[i]! > 0n || linearAt.has(offsets[i]!))) insertPoints.push(i);
   const points = new Set<number>();
   for (const i of insertPoints) points.add(offsets[i]!);
-  const all = [...new Set([...points, ...returns, finalEnd])].sort((a, b) => a - b);
+  const reloads = new Set(afterCalls);
+  const all = [...new Set([...points, ...returns, ...afterCalls, finalEnd])].sort((a, b) => a - b);
   void rr;
   const checkAt = new Set<number>();
   for (const i of insertPoints) if (groupKinds[i] === POST) checkAt.add(offsets[i]!);
@@ -862,10 +875,11 @@ function instrumentBody(
     prologueGas += first;
     costAt.delete(bodyStart);
   }
+  emitReload();
   emitCharge(prologueGas, false);
   // if ((stack | gas) < 0) { if (stack < 0) gas += prologueGas /* nearcore fails the stack check before
   // charging the frame */; unreachable }
-  w.byte(0x23).u32(stackGlobal).byte(0x23).u32(gasGlobal).byte(0x84); // i64.or
+  w.byte(0x23).u32(stackGlobal).byte(0x20).u32(gasLocal).byte(0x84); // i64.or
   w.byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40);
   w.byte(0x23).u32(stackGlobal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40);
   w.byte(0x23).u32(gasGlobal).byte(0x42).s64(prologueGas).byte(0x7c).byte(0x24).u32(gasGlobal);
@@ -874,6 +888,7 @@ function instrumentBody(
   for (const at of all) {
     w.raw(code.subarray(copyFrom, at));
     copyFrom = at;
+    if (reloads.has(at)) emitReload();
     if (at === finalEnd) {
       const c = costAt.get(at);
       if (c !== undefined && c > 0n) emitCharge(c, false);
