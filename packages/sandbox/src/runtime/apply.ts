@@ -112,22 +112,42 @@ function toAction(a: ReceiptAction): NonDelegateAction {
   }
 }
 
-const profileName = (name: string) =>
-  name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toUpperCase();
+/** Profile keys nearcore files under ACTION_COST (ActionCosts, SCREAMING_SNAKE_CASE as RPC prints them). */
+const ACTION_COST_KEYS = new Set([
+  'NEW_ACTION_RECEIPT', 'NEW_DATA_RECEIPT_BASE', 'NEW_DATA_RECEIPT_BYTE', 'CREATE_ACCOUNT', 'DELETE_ACCOUNT', 'DEPLOY_CONTRACT_BASE',
+  'DEPLOY_CONTRACT_BYTE', 'FUNCTION_CALL_BASE', 'FUNCTION_CALL_BYTE', 'TRANSFER', 'STAKE', 'ADD_FULL_ACCESS_KEY', 'ADD_FUNCTION_CALL_KEY_BASE',
+  'ADD_FUNCTION_CALL_KEY_BYTE', 'DELETE_KEY', 'DELEGATE',
+]);
 
-const ACTION_PROFILE_NAMES: Partial<Record<Action['type'], string>> = {
-  CreateAccount: 'CREATE_ACCOUNT',
-  DeployContract: 'DEPLOY_CONTRACT_BASE',
-  FunctionCall: 'FUNCTION_CALL_BASE',
-  Transfer: 'TRANSFER',
-  Stake: 'STAKE',
-  AddKey: 'ADD_FULL_ACCESS_KEY',
-  DeleteKey: 'DELETE_KEY',
-  DeleteAccount: 'DELETE_ACCOUNT',
-  Delegate: 'DELEGATE',
-};
+/** The exec fee of one action split into nearcore's ActionCosts profile entries. */
+function actionProfile(config: RuntimeConfig, a: Action, receiverId: string): Array<[string, bigint]> {
+  const f = config.actionFees;
+  switch (a.type) {
+    case 'DeployContract':
+      return [['DEPLOY_CONTRACT_BASE', f.deployContractBase.execution], ['DEPLOY_CONTRACT_BYTE', f.deployContractByte.execution * BigInt(a.code.length)]];
+    case 'FunctionCall':
+      return [['FUNCTION_CALL_BASE', f.functionCallBase.execution], ['FUNCTION_CALL_BYTE', f.functionCallByte.execution * BigInt(Buffer.byteLength(a.methodName) + a.args.length)]];
+    case 'Transfer': {
+      const t = accountType(receiverId);
+      const entries: Array<[string, bigint]> = [['TRANSFER', f.transfer.execution]];
+      if (t !== 'NamedAccount') entries.push(['CREATE_ACCOUNT', f.createAccount.execution]);
+      if (t === 'NearImplicitAccount') entries.push(['ADD_FULL_ACCESS_KEY', f.addFullAccessKey.execution]);
+      return entries;
+    }
+    case 'AddKey': {
+      const p = a.accessKey.permission;
+      if (p.type === 'FullAccess') return [['ADD_FULL_ACCESS_KEY', f.addFullAccessKey.execution]];
+      const bytes = p.methodNames.reduce((n, m) => n + BigInt(Buffer.byteLength(m) + 1), 0n);
+      return [['ADD_FUNCTION_CALL_KEY_BASE', f.addFunctionCallKeyBase.execution], ['ADD_FUNCTION_CALL_KEY_BYTE', f.addFunctionCallKeyByte.execution * bytes]];
+    }
+    case 'CreateAccount': return [['CREATE_ACCOUNT', f.createAccount.execution]];
+    case 'Stake': return [['STAKE', f.stake.execution]];
+    case 'DeleteKey': return [['DELETE_KEY', f.deleteKey.execution]];
+    case 'DeleteAccount': return [['DELETE_ACCOUNT', f.deleteAccount.execution]];
+    case 'Delegate': return [['DELEGATE', f.delegate.execution]];
+    default: return [];
+  }
+}
 
 /** nearcore `validate_receipt` in NewReceipt mode (verifier.rs): ids, input count, actions. */
 function validateNewReceipt(config: RuntimeConfig, r: PendingReceipt): JsonValue | null {
@@ -279,7 +299,7 @@ export class ReceiptExecutor {
       const fee = execFee(config, a, receipt.receiverId);
       result.gasBurnt += fee;
       result.gasUsed += fee;
-      this.addProfile(result, 'ACTION_COST', ACTION_PROFILE_NAMES[a.type] ?? a.type, fee);
+      for (const [name, gas] of actionProfile(config, a, receipt.receiverId)) this.addProfile(result, 'ACTION_COST', name, gas);
       const isLast = k === action.actions.length - 1;
       const receiptsBefore = result.newReceipts.length;
       const out = this.applyAction(receipt, action, a, k, ah, actorId, isRefund, promiseResults, isLast ? action.outputDataReceivers.map((d) => d.receiverId) : [], result);
@@ -659,7 +679,7 @@ export class ReceiptExecutor {
     result.gasUsed += vm.usedGas;
     result.logs.push(...vm.logs);
     for (const [name, gas] of Object.entries(vm.profile)) {
-      this.addProfile(result, 'WASM_HOST_COST', profileName(name), gas);
+      this.addProfile(result, ACTION_COST_KEYS.has(name) ? 'ACTION_COST' : 'WASM_HOST_COST', name, gas);
     }
     if (vm.aborted) return { FunctionCallError: vm.aborted as JsonValue };
 

@@ -31,6 +31,16 @@ test('function call conversion: gas_burnt = receipt send + function_call send + 
   // data record: 40 + key (1) + value (7) bytes on top of account + key + code
   t.is(node.viewAccount('a.test.near').storage_usage, 182 + wasm.length + 48);
   t.deepEqual(node.viewState('a.test.near', 'k').map((e) => new TextDecoder().decode(e.value)), ['{"v":1}']);
+  // receipt outcome metadata V3: gas_profile sorted by category then cost, amounts as strings (views.rs)
+  const profile = r.receipts[0]!.outcome.metadata.gas_profile!;
+  t.is(r.receipts[0]!.outcome.metadata.version, 3);
+  t.deepEqual(profile.filter((p) => p.cost_category === 'ACTION_COST').map((p) => [p.cost, p.gas_used]), [
+    ['FUNCTION_CALL_BASE', f.functionCallBase.execution.toString()],
+    ['FUNCTION_CALL_BYTE', (f.functionCallByte.execution * 10n).toString()],
+  ]);
+  t.true(profile.some((p) => p.cost_category === 'WASM_HOST_COST' && p.cost === 'STORAGE_WRITE_BASE'));
+  const categories = profile.map((p) => p.cost_category);
+  t.deepEqual(categories, [...categories].sort());
 });
 
 test('cross-contract call whose callback sees success; receipts in nearcore DFS order with refunds after created receipts', (t) => {
