@@ -112,6 +112,47 @@ const PROBE_WAT = `
 )
 `;
 
+/**
+ * A NEP-141 receiver for ft_transfer_call tests: `ft_on_transfer` answers with a promise to its own
+ * `value_please`, which returns "10" (the unused amount, so the token refunds 10 to the sender).
+ */
+const FT_RECEIVER_WAT = `
+(module
+  (import "env" "current_account_id" (func $current_account_id (param i64)))
+  (import "env" "register_len" (func $register_len (param i64) (result i64)))
+  (import "env" "read_register" (func $read_register (param i64 i64)))
+  (import "env" "value_return" (func $value_return (param i64 i64)))
+  (import "env" "log_utf8" (func $log_utf8 (param i64 i64)))
+  (import "env" "promise_create" (func $promise_create (param i64 i64 i64 i64 i64 i64 i64 i64) (result i64)))
+  (import "env" "promise_return" (func $promise_return (param i64)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "value_please")
+  (data (i32.const 32) "\\2210\\22")
+  (data (i32.const 48) "ft_on_transfer called")
+  (func (export "ft_on_transfer")
+    (call $log_utf8 (i64.const 21) (i64.const 48))
+    (call $current_account_id (i64.const 0))
+    (call $read_register (i64.const 0) (i64.const 1024))
+    (call $promise_return
+      (call $promise_create (call $register_len (i64.const 0)) (i64.const 1024) (i64.const 12) (i64.const 16)
+        (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 10000000000000))))
+  (func (export "value_please")
+    (call $value_return (i64.const 4) (i64.const 32)))
+)
+`;
+
+let receiverPath: Promise<string> | undefined;
+
+export function ftReceiverWasmPath(): Promise<string> {
+  receiverPath ??= compileWat(FT_RECEIVER_WAT).then((wasm) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ft-receiver-'));
+    const path = join(dir, 'ft-receiver.wasm');
+    writeFileSync(path, wasm);
+    return path;
+  });
+  return receiverPath;
+}
+
 export async function compileWat(source: string): Promise<Uint8Array> {
   const wabt = await wabtInit();
   const module = wabt.parseWat('contract.wat', source);
