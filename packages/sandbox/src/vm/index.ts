@@ -181,11 +181,29 @@ function trapKind(message: string): WasmTrapKind {
 }
 
 /**
- * A fresh memory per call, as nearcore does. (Pooling does not pay off: Rust and wasi-libc allocators grow
- * memory on every call, and a grown memory cannot be reset.)
+ * Memories are pooled: nearcore gives every call a fresh zeroed memory, and allocating a fresh 64 MiB
+ * memory per call makes V8 run a full GC on almost every call. A returned memory that did not grow is
+ * re-zeroed exactly (every non-zero 64 KiB page is cleared) and reused; grown memories are dropped (wasm memories cannot shrink).
  */
-function freshMemory(config: RuntimeConfig): WebAssembly.Memory {
+const memoryPool: WebAssembly.Memory[] = [];
+const ZERO_PAGE = Buffer.alloc(65536);
+
+function takeMemory(config: RuntimeConfig): WebAssembly.Memory {
+  const pooled = memoryPool.pop();
+  if (pooled) return pooled;
   return new WebAssembly.Memory({ initial: config.wasm.initialMemoryPages, maximum: config.wasm.maxMemoryPages });
+}
+
+function releaseMemory(memory: WebAssembly.Memory, config: RuntimeConfig): void {
+  const pages = config.wasm.initialMemoryPages;
+  if (memory.buffer.byteLength !== pages * 65536 || memoryPool.length >= 2) return;
+  const bytes = Buffer.from(memory.buffer);
+  // Only dirty pages are written: writing untouched pages would make the OS allocate them.
+  for (let page = 0; page < pages; page++) {
+    const start = page * 65536;
+    if (bytes.compare(ZERO_PAGE, 0, 65536, start, start + 65536) !== 0) bytes.fill(0, start, start + 65536);
+  }
+  memoryPool.push(memory);
 }
 
 /** Runs one function call (nearcore `near_vm_runner::run`). Never throws for contract faults. */
@@ -287,9 +305,13 @@ function execute(
     env[name] = impl;
   }
 
-  const memory = freshMemory(config);
+  const memory = takeMemory(config);
   logic.memory = memory;
-  return instantiateAndRun(req, prepared, module, env, memory, gas, syncIn, syncOut);
+  try {
+    return instantiateAndRun(req, prepared, module, env, memory, gas, syncIn, syncOut);
+  } finally {
+    releaseMemory(memory, config);
+  }
 }
 
 function instantiateAndRun(
