@@ -114,3 +114,45 @@ test('gas from a host call is synchronised: used_gas sees wasm gas burnt so far 
   const expected = o.profile.CONTRACT_LOADING_BYTES! + o.profile.CONTRACT_LOADING_BASE! + cfg.extCosts.base! + 10n * OP;
   t.is(seen, expected);
 });
+
+test('if/else and calls: gas = Σ executed instructions, each function paying its frame (finite-wasm regions)', (t) => {
+  const o = call(
+    wat(`(module
+      (func $f (param i32) (result i32) (if (result i32) (local.get 0) (then (i32.const 1)) (else (i32.const 2))))
+      (func (export "main") (drop (call $f (i32.const 0))) (drop (call $f (i32.const 1)))))`),
+  );
+  // main: frame 8 ops + 6 instructions; $f per call: frame ceil(68/8) = 9 ops + local.get, if, const.
+  t.is(o.profile.WASM_INSTRUCTION, (8n + 6n + 2n * (9n + 3n)) * OP);
+});
+
+test('out of gas before a host call: the host function does not run, burnt = prepaid', (t) => {
+  const code = program({ imports: ['log_utf8'], data: [[0, 'x']], body: `(call $log_utf8 ${u64(1)} ${u64(0)})` });
+  const loading = BigInt(code.length) * cfg.extCosts.contract_loading_bytes! + cfg.extCosts.contract_loading_base!;
+  const prepaid = loading + 5n * OP;
+  const o = call(code, { context: { prepaidGas: prepaid } });
+  t.deepEqual(o.aborted, { ExecutionError: 'Exceeded the prepaid gas.' });
+  t.deepEqual(o.logs, []);
+  t.is(o.burntGas, prepaid);
+});
+
+test('pooled memories come back zeroed, including high pages; grown memories are not reused', (t) => {
+  const dirty = program({
+    imports: [],
+    body: `(i64.store (i32.const 67108856) (i64.const -1)) (i64.store (i32.const 33554432) (i64.const -1)) (i64.store (i32.const 64) (i64.const -1))`,
+  });
+  const check = program({
+    imports: ['value_return'],
+    body: `(i64.store (i32.const 0) (i64.or (i64.or (i64.load (i32.const 67108856)) (i64.load (i32.const 33554432))) (i64.load (i32.const 64))))
+      (i32.store (i32.const 8) (memory.size)) (call $value_return ${u64(12)} ${u64(0)})`,
+  });
+  const grow = program({ imports: [], body: '(drop (memory.grow (i32.const 3)))' });
+  for (let i = 0; i < 3; i++) {
+    t.is(call(dirty).aborted, null);
+    t.is(call(grow).aborted, null);
+    const o = call(check);
+    if (o.returnData.kind !== 'Value') return t.fail(JSON.stringify(o.aborted));
+    const b = Buffer.from(o.returnData.value);
+    t.is(b.readBigUInt64LE(0), 0n);
+    t.is(b.readInt32LE(8), 1024);
+  }
+});
