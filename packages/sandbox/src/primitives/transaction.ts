@@ -252,7 +252,7 @@ function transactionFromRaw(raw: Raw): Transaction {
 
 function decodeRaw(what: string, schema: Schema, bytes: Uint8Array): Raw {
   try {
-    return deserialize(schema, bytes) as Raw;
+    return deserialize(schema, bytes, false) as Raw; // schemas are static: skip re-validating them per call
   } catch (e) {
     throw new BorshDecodeError(what, (e as Error).message);
   }
@@ -267,7 +267,7 @@ function checkConsumed(what: string, consumed: number, bytes: Uint8Array): void 
 
 function decodeStrict<T>(what: string, schema: Schema, bytes: Uint8Array, convert: (raw: Raw) => T): T {
   const raw = decodeRaw(what, schema, bytes);
-  checkConsumed(what, serialize(schema, raw).length, bytes);
+  checkConsumed(what, serialize(schema, raw, false).length, bytes);
   return convert(raw);
 }
 
@@ -300,7 +300,7 @@ export function transactionBorshLength(t: Transaction): number {
 }
 
 export function encodeTransaction(t: Transaction): Uint8Array {
-  return serialize(TRANSACTION, transactionToRaw(t));
+  return serialize(TRANSACTION, transactionToRaw(t), false);
 }
 
 export function encodeSignedTransaction(st: SignedTransaction): Uint8Array {
@@ -351,11 +351,11 @@ export function isTransactionV1(bytes: Uint8Array): boolean {
 }
 
 export function encodeDelegateAction(d: DelegateAction): Uint8Array {
-  return serialize(DELEGATE_ACTION, delegateToRaw(d));
+  return serialize(DELEGATE_ACTION, delegateToRaw(d), false);
 }
 
 export function encodeSignedDelegateAction(s: SignedDelegateAction): Uint8Array {
-  return serialize(SIGNED_DELEGATE_ACTION, signedDelegateToRaw(s));
+  return serialize(SIGNED_DELEGATE_ACTION, signedDelegateToRaw(s), false);
 }
 
 export function decodeSignedDelegateAction(bytes: Uint8Array): SignedDelegateAction {
@@ -363,11 +363,11 @@ export function decodeSignedDelegateAction(bytes: Uint8Array): SignedDelegateAct
 }
 
 export function encodeAccessKey(ak: AccessKey): Uint8Array {
-  return serialize(ACCESS_KEY, accessKeyToRaw(ak));
+  return serialize(ACCESS_KEY, accessKeyToRaw(ak), false);
 }
 
 export function encodeAction(a: Action): Uint8Array {
-  return serialize(ACTION, actionToRaw(a));
+  return serialize(ACTION, actionToRaw(a), false);
 }
 
 export function decodeAccessKey(bytes: Uint8Array): AccessKey {

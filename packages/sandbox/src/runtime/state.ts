@@ -9,7 +9,7 @@
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { AccessKey } from '../primitives/transaction.js';
-import { publicKeyToString, type PublicKey } from '../primitives/crypto.js';
+import type { PublicKey } from '../primitives/crypto.js';
 import { EMPTY_HASH } from '../primitives/hash.js';
 import type { Receipt } from './receipt.js';
 
@@ -27,6 +27,9 @@ export interface StoredAccessKey {
 }
 
 type Undo = () => void;
+
+/** Map key of an access key within its account: key type and bytes in hex (cheaper than base58). */
+const keyId = (pk: PublicKey) => pk.keyType + ':' + bytesToHex(pk.data);
 
 /** A map whose writes are journaled by the owning State. */
 class JournaledMap<K, V> {
@@ -150,7 +153,7 @@ export class State {
   // --- access keys (inner maps are replaced, never mutated, so rollback and snapshots stay exact) ---
 
   getAccessKey(accountId: string, pk: PublicKey): AccessKey | undefined {
-    return this.accessKeys.get(accountId)?.get(publicKeyToString(pk))?.accessKey;
+    return this.accessKeys.get(accountId)?.get(keyId(pk))?.accessKey;
   }
 
   listAccessKeys(accountId: string): StoredAccessKey[] {
@@ -159,7 +162,7 @@ export class State {
 
   setAccessKey(accountId: string, pk: PublicKey, accessKey: AccessKey): void {
     const next = new Map(this.accessKeys.get(accountId));
-    next.set(publicKeyToString(pk), { publicKey: pk, accessKey });
+    next.set(keyId(pk), { publicKey: pk, accessKey });
     this.accessKeys.set(accountId, next);
   }
 
@@ -167,7 +170,7 @@ export class State {
     const cur = this.accessKeys.get(accountId);
     if (!cur) return;
     const next = new Map(cur);
-    next.delete(publicKeyToString(pk));
+    next.delete(keyId(pk));
     this.accessKeys.set(accountId, next);
   }
 
