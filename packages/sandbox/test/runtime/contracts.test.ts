@@ -162,3 +162,15 @@ test('receipts a contract creates are validated: a zero-gas function call is New
   t.deepEqual(r.failure, { ActionError: { index: 0, kind: { NewReceiptValidationError: { ActionsValidation: 'FunctionCallZeroAttachedGas' } } } });
   t.is(r.receipts[0]!.outcome.receipt_ids.length, 1); // only the gas refund; the invalid receipt was dropped
 });
+
+test('promise_and: one callback waits for two data receipts and sees [Successful, Failed] in input order', (t) => {
+  const node = setup();
+  const r = node.call('test.near', 'a.test.near', 'call_both', undefined, { gas: 100n * TGAS });
+  t.true(r.succeeded);
+  t.true(r.logs.includes('both: ok then failed'), JSON.stringify(r.logs));
+  const cbOutcome = r.receipts.find((o) => o.outcome.logs.includes('both: ok then failed'))!;
+  const cb = node.getReceipt(cbOutcome.id) as any;
+  t.is(cb.receipt.Action.input_data_ids.length, 2);
+  const producers = r.receipts.filter((o) => o.outcome.executor_id === 'b.test.near').map((o) => (node.getReceipt(o.id) as any).receipt.Action);
+  t.deepEqual(producers.map((p: any) => p.output_data_receivers[0].data_id), cb.receipt.Action.input_data_ids);
+});

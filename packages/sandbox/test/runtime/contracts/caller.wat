@@ -12,6 +12,7 @@
   (import "env" "promise_create" (func $promise_create (param i64 i64 i64 i64 i64 i64 i64 i64) (result i64)))
   (import "env" "promise_then" (func $promise_then (param i64 i64 i64 i64 i64 i64 i64 i64 i64) (result i64)))
   (import "env" "promise_return" (func $promise_return (param i64)))
+  (import "env" "promise_and" (func $promise_and (param i64 i64) (result i64)))
   (import "env" "promise_results_count" (func $promise_results_count (result i64)))
   (import "env" "promise_result" (func $promise_result (param i64 i64) (result i64)))
   (import "env" "promise_yield_create" (func $promise_yield_create (param i64 i64 i64 i64 i64 i64 i64) (result i64)))
@@ -37,6 +38,9 @@
   (data (i32.const 1232) "true")               ;; 4
   (data (i32.const 1240) "false")              ;; 5
   (data (i32.const 1248) "ok called")          ;; 9
+  (data (i32.const 1264) "callback2")          ;; 9
+  (data (i32.const 1280) "both: ok then failed") ;; 20
+  (data (i32.const 1304) "both: unexpected")   ;; 16
 
   (func $call_then (param $method_ptr i64) (param $method_len i64)
     (local $p i64)
@@ -48,6 +52,24 @@
 
   (func (export "call_ok") (call $call_then (i64.const 1056) (i64.const 2)))
   (func (export "call_boom") (call $call_then (i64.const 1064) (i64.const 4)))
+
+  ;; promise_and(ok, boom).then(callback2): one callback with two results (Successful, Failed)
+  (func (export "call_both")
+    (i64.store (i32.const 512) (call $promise_create (i64.const 11) (i64.const 1024) (i64.const 2) (i64.const 1056)
+      (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 10000000000000)))
+    (i64.store (i32.const 520) (call $promise_create (i64.const 11) (i64.const 1024) (i64.const 4) (i64.const 1064)
+      (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 10000000000000)))
+    (call $promise_return
+      (call $promise_then (call $promise_and (i64.const 512) (i64.const 2)) (i64.const 11) (i64.const 1040) (i64.const 9) (i64.const 1264)
+        (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 10000000000000))))
+
+  (func (export "callback2")
+    (if (i32.and
+          (i64.eq (call $promise_results_count) (i64.const 2))
+          (i32.and (i64.eq (call $promise_result (i64.const 0) (i64.const 0)) (i64.const 1))
+                   (i64.eq (call $promise_result (i64.const 1) (i64.const 0)) (i64.const 2))))
+      (then (call $log_utf8 (i64.const 20) (i64.const 1280)))
+      (else (call $log_utf8 (i64.const 16) (i64.const 1304)))))
 
   (func (export "callback")
     (if (i64.eq (call $promise_result (i64.const 0) (i64.const 0)) (i64.const 1))
