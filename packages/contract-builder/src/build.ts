@@ -6,7 +6,7 @@ import { ensureEngine } from "./engine.js";
 import { ContractBuildError, ContractNotFoundError, NoContractMethodsError } from "./errors.js";
 import { bundle, generateAbi, loadFrontEnd, nearSdkTsconfig, typeCheck, validate } from "./frontend.js";
 import { BUILDER_DIR, projectPaths, type ProjectPaths } from "./paths.js";
-import { ensureToolchain } from "./toolchain.js";
+import { ensureToolchain, type SystemRequirement } from "./toolchain.js";
 
 /** A contract is contracts/<name>/src/index.ts; contracts/lib holds shared modules. */
 export const CONTRACT_ENTRY = path.join("src", "index.ts");
@@ -35,6 +35,8 @@ export interface BuildOptions {
   verbose?: boolean;
   /** install missing Debian packages when running as root (default true) */
   installSystemPackages?: boolean;
+  /** the Debian packages to require (default DEBIAN_REQUIREMENTS; tests pass others) */
+  systemRequirements?: SystemRequirement[];
   log?: (line: string) => void;
 }
 
@@ -131,7 +133,7 @@ export async function buildContract(dir: string, options: BuildOptions = {}): Pr
     }
   }
 
-  await ensureToolchain({ install: options.installSystemPackages, log });
+  await ensureToolchain({ install: options.installSystemPackages, requirements: options.systemRequirements, log });
   const timings = zeroTimings();
   const fe = await loadFrontEnd(paths.nearSdkDir);
   let bundledExports: string[] = [];
@@ -156,7 +158,7 @@ export async function buildContract(dir: string, options: BuildOptions = {}): Pr
     })().then(async (checked) => {
       const t = performance.now();
       log(`${name}: bundling with rollup + babel`);
-      const bundled = await bundle(fe, entry, path.join(workDir, "contract.js"), options.verbose ?? false, settings.allowEval);
+      const bundled = await bundle(fe, entry, path.join(workDir, "contract.js"), path.join(paths.cacheDir, "rollup-cache.json"), options.verbose ?? false, settings.allowEval);
       timings.bundleMs = performance.now() - t;
       const methods = bundled.exports.filter((e) => !checked.exportedClasses.includes(e));
       if (methods.length === 0) throw new NoContractMethodsError(entryLabel);

@@ -5,7 +5,7 @@
  * its ABI generator. Everything is loaded from node_modules/near-sdk-js (and the versions it resolves).
  */
 import { createRequire } from "node:module";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as TS from "typescript";
@@ -169,7 +169,61 @@ export async function validate(fe: NearSdkFrontEnd, entry: string, root: string,
   }
 }
 
-const rollupCaches = new Map<string, unknown>();
+// ESTree literals carry BigInt and RegExp values, which JSON cannot hold
+function replaceAstValue(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return { __bigint: value.toString() };
+  if (value instanceof RegExp) return { __regexp: [value.source, value.flags] };
+  return value;
+}
+
+function reviveAstValue(_key: string, value: unknown): unknown {
+  if (value && typeof value === "object") {
+    const v = value as { __bigint?: string; __regexp?: [string, string] };
+    if (typeof v.__bigint === "string" && Object.keys(v).length === 1) return BigInt(v.__bigint);
+    if (Array.isArray(v.__regexp) && Object.keys(v).length === 1) return new RegExp(v.__regexp[0], v.__regexp[1]);
+  }
+  return value;
+}
+
+interface CachedModule {
+  id: string;
+}
+
+/**
+ * Rollup's module cache (Babel output per module), shared by all contracts and kept on disk: near-sdk-js
+ * and contracts/lib are transformed once, and a rebuild after a one-line change re-transforms only
+ * the changed module. Rollup reuses a cached module only when its source is unchanged.
+ */
+class SharedRollupCache {
+  private modules: Map<string, CachedModule> | undefined;
+  constructor(private readonly file: string) {}
+
+  load(): { modules: CachedModule[] } {
+    if (!this.modules) {
+      this.modules = new Map();
+      if (existsSync(this.file)) {
+        try {
+          const parsed = JSON.parse(readFileSync(this.file, "utf8"), reviveAstValue) as { modules?: CachedModule[] };
+          for (const m of parsed.modules ?? []) this.modules.set(m.id, m);
+        } catch {
+          // a damaged cache only costs time
+        }
+      }
+    }
+    return { modules: [...this.modules.values()] };
+  }
+
+  save(cache: { modules?: CachedModule[] } | undefined): void {
+    if (!cache?.modules) return;
+    this.load();
+    for (const m of cache.modules) this.modules!.set(m.id, m);
+    const tmp = `${this.file}.tmp-${process.pid}`;
+    writeFileSync(tmp, JSON.stringify({ modules: [...this.modules!.values()] }, replaceAstValue));
+    renameSync(tmp, this.file);
+  }
+}
+
+const rollupCaches = new Map<string, SharedRollupCache>();
 
 export interface BundleResult {
   code: string;
@@ -183,10 +237,12 @@ export interface BundleResult {
  */
 export const GLOBAL_THIS_IDIOM = "Function('return this')()";
 
-export async function bundle(fe: NearSdkFrontEnd, entry: string, outFile: string, verbose: boolean, allowEval = true): Promise<BundleResult> {
+export async function bundle(fe: NearSdkFrontEnd, entry: string, outFile: string, cacheFile: string, verbose: boolean, allowEval = true): Promise<BundleResult> {
+  let cache = rollupCaches.get(cacheFile);
+  if (!cache) rollupCaches.set(cacheFile, (cache = new SharedRollupCache(cacheFile)));
   const built = await fe.rollup({
     input: entry,
-    cache: rollupCaches.get(entry),
+    cache: cache.load(),
     onwarn: verbose ? undefined : () => {},
     plugins: [
       fe.nodeResolve({ extensions: [".js", ".ts"] }),
@@ -200,7 +256,7 @@ export async function bundle(fe: NearSdkFrontEnd, entry: string, outFile: string
       }),
     ],
   });
-  rollupCaches.set(entry, built.cache);
+  cache.save(built.cache as { modules?: CachedModule[] });
   const { output } = await built.generate({ format: "es" });
   await built.close?.();
   const chunk = output.find((o) => o.type === "chunk");
@@ -210,7 +266,24 @@ export async function bundle(fe: NearSdkFrontEnd, entry: string, outFile: string
   return { code, exports: chunk.exports ?? [] };
 }
 
-/** near-sdk-js's ABI generator (near-abi schema; metadata as NEP-330 build info). */
+/**
+ * near-sdk-js's ABI generator (near-abi schema; metadata as NEP-330 build info). It builds its own
+ * TypeScript program for the entry with the same options the type-check used; handing it the
+ * type-check's program (same root, same options) spares a second parse and check.
+ */
 export function generateAbi(fe: NearSdkFrontEnd, entry: string, packageJson: string, tsconfig: string): unknown {
-  return fe.runAbiCompilerPlugin(entry, packageJson, tsconfig);
+  const ts = fe.ts as TypeScript & { createProgram: TypeScript["createProgram"] };
+  const original = ts.createProgram;
+  const reusable = previousProgram;
+  ts.createProgram = ((rootNames: readonly string[], ...rest: unknown[]) => {
+    if (reusable && Array.isArray(rootNames) && rootNames.length === 1 && path.resolve(rootNames[0]) === path.resolve(entry) && reusable.getRootFileNames().length === 1 && path.resolve(reusable.getRootFileNames()[0]) === path.resolve(entry)) {
+      return reusable;
+    }
+    return (original as (...args: unknown[]) => TS.Program)(rootNames, ...rest);
+  }) as TypeScript["createProgram"];
+  try {
+    return fe.runAbiCompilerPlugin(entry, packageJson, tsconfig);
+  } finally {
+    ts.createProgram = original;
+  }
 }

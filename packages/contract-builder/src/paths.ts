@@ -25,7 +25,8 @@ export function projectPaths(root = DEFAULT_ROOT): ProjectPaths {
     contractsDir: path.join(absRoot, "contracts"),
     libDir: path.join(absRoot, "contracts", "lib"),
     buildDir: path.join(absRoot, "build"),
-    cacheDir: path.join(absRoot, "node_modules", ".cache", "near-ts-contract-builder"),
+    // one cache per installation (engine and template do not depend on the project)
+    cacheDir: path.join(DEFAULT_ROOT, "node_modules", ".cache", "near-ts-contract-builder"),
     nearSdkDir: resolveNearSdk(absRoot),
   };
 }
