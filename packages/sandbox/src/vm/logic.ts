@@ -927,6 +927,11 @@ export class VMLogic {
   }
 
   // ---------- storage ----------
+  /** Trie-node charge of a storage access (nearcore External: touching_trie_node × nodes). */
+  private payTrieNodes(key: Uint8Array): void {
+    const n = this.external.trieNodesTouched?.(key) ?? 0;
+    if (n > 0) this.payPer('touching_trie_node', BigInt(n));
+  }
   private checkKey(key: Uint8Array): void {
     if (key.length > this.limits.maxLengthStorageKey)
       throw hostErrors.keyLengthExceeded(BigInt(key.length), this.limits.maxLengthStorageKey);
@@ -942,6 +947,7 @@ export class VMLogic {
       throw hostErrors.valueLengthExceeded(BigInt(value.length), this.limits.maxLengthStorageValue);
     this.payPer('storage_write_key_byte', BigInt(key.length));
     this.payPer('storage_write_value_byte', BigInt(value.length));
+    this.payTrieNodes(key);
     const evicted = this.external.storageSet(key, value);
     if (evicted !== undefined) {
       this.payPer('storage_write_evicted_byte', BigInt(evicted.length));
@@ -958,6 +964,7 @@ export class VMLogic {
     const key = this.memOrRegister(kPtr, kLen);
     this.checkKey(key);
     this.payPer('storage_read_key_byte', BigInt(key.length));
+    this.payTrieNodes(key);
     const value = this.external.storageGet(key);
     if (value === undefined) return 0n;
     this.payPer('storage_read_value_byte', BigInt(value.length));
@@ -976,6 +983,7 @@ export class VMLogic {
     const key = this.memOrRegister(kPtr, kLen);
     this.checkKey(key);
     this.payPer('storage_remove_key_byte', BigInt(key.length));
+    this.payTrieNodes(key);
     const removed = this.external.storageRemove(key);
     if (removed === undefined) return 0n;
     this.payPer('storage_remove_ret_value_byte', BigInt(removed.length));
@@ -989,6 +997,7 @@ export class VMLogic {
     const key = this.memOrRegister(kPtr, kLen);
     this.checkKey(key);
     this.payPer('storage_has_key_byte', BigInt(key.length));
+    this.payTrieNodes(key);
     return this.external.storageHasKey(key) ? 1n : 0n;
   }
 

@@ -89,6 +89,11 @@ export interface External {
    * such pending yield (unknown, already resumed, or timed out).
    */
   submitYieldResume(dataId: Uint8Array, payload: Uint8Array): boolean;
+  /**
+   * Optional: trie nodes a storage access of `key` touches. nearcore charges `touching_trie_node` per node
+   * inside its External (gas_counter.rs StorageAccessTracker); omitted means 0, like nearcore's MockedExternal.
+   */
+  trieNodesTouched?(key: Uint8Array): number;
 }
 
 /** nearcore `ReturnData`. */

@@ -21,6 +21,7 @@ export class MemoryExternal implements External {
   readonly data = new Map<string, Uint8Array>();
   readonly resumed: Array<{ dataId: Uint8Array; payload: Uint8Array }> = [];
   pendingYields = new Set<string>();
+  trieNodesTouched?: (key: Uint8Array) => number;
   private counter = 0;
   storageGet(key: Uint8Array) {
     return this.data.get(hex(key));

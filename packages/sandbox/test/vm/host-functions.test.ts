@@ -10,7 +10,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bn254 } from '@noble/curves/bn254.js';
 import { runtimeConfig } from '../../src/parameters/index.js';
-import { call, program, u64 } from './helpers.js';
+import { call, MemoryExternal, program, u64 } from './helpers.js';
 
 const ext = runtimeConfig(86).extCosts;
 const c = (name: string) => ext[name]!;
@@ -396,4 +396,14 @@ test('validator_stake / validator_total_stake write u128 amounts (logic.rs)', (t
 test('deprecated storage_iter_prefix fails with Deprecated (logic.rs)', (t) => {
   const o = call(program({ imports: ['storage_iter_prefix'], body: `(drop (call $storage_iter_prefix ${u64(0)} ${u64(0)}))` }));
   t.deepEqual(o.aborted, { ExecutionError: 'Attempted to call deprecated host function storage_iter_prefix' });
+});
+
+test('trie nodes reported by External.trieNodesTouched are charged as touching_trie_node (gas_counter.rs StorageAccessTracker)', (t) => {
+  const external = new MemoryExternal();
+  external.trieNodesTouched = () => 3;
+  const o = call(
+    program({ imports: ['storage_write', 'storage_read'], data: [[0, 'k']], body: `(drop (call $storage_write ${u64(1)} ${u64(0)} ${u64(1)} ${u64(0)} ${u64(0)})) (drop (call $storage_read ${u64(1)} ${u64(0)} ${u64(0)}))` }),
+    { external },
+  );
+  t.is(o.profile.TOUCHING_TRIE_NODE, 6n * c('touching_trie_node'));
 });
