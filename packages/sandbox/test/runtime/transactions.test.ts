@@ -230,3 +230,17 @@ test('submitTransaction queues; the transaction runs in the next produced block'
   node.produceBlocks(2);
   t.true(node.getTransactionOutcome(hash).succeeded);
 });
+
+test('PV 77 pessimistic price for attached gas: exp = 1 + prepaid / min_receipt_with_function_call_gas (config.rs tx_cost)', (t) => {
+  const node = createSandbox({ protocolVersion: 77 });
+  node.createAccount('alice.test.near');
+  const f = node.config.actionFees;
+  // Fee::min_send_and_exec_fee of new_action_receipt + function_call_base (core/parameters cost.rs)
+  const minReceiptGas = f.newActionReceipt.sendSir + f.newActionReceipt.execution + f.functionCallBase.sendSir + f.functionCallBase.execution;
+  t.is(minReceiptGas, 1_196_119_000_000n);
+  const gas = 30n * TGAS;
+  const exp = 1n + gas / minReceiptGas;
+  const price = (GAS_PRICE * 103n ** exp + 100n ** exp - 1n) / 100n ** exp;
+  const r = node.call('alice.test.near', 'test.near', 'anything', undefined, { gas });
+  t.is((node.getReceipt(r.receipts[0]!.id) as any).receipt.Action.gas_price, price.toString());
+});
