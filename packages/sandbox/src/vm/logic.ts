@@ -139,7 +139,9 @@ export class VMLogic {
     const maxBurnt = context.isView ? config.wasm.maxGasBurntView : config.wasm.maxGasBurnt;
     // gas_counter.rs: views replace prepaid by an unlimited amount; the view limit is max_gas_burnt_view.
     this.gas = new GasCounter(maxBurnt, context.isView ? U64_MAX : context.prepaidGas, context.isView);
-    this.balance = context.accountBalance;
+    // logic.rs: the attached deposit is credited by the VM (the runtime checks `amount + deposit` for
+    // overflow in actions.rs action_function_call and stores `outcome.balance` on success).
+    this.balance = context.accountBalance + context.attachedDeposit;
     this.storageUsage = context.storageUsage;
   }
 

@@ -28,6 +28,7 @@ export interface VMContext {
   blockHeight: bigint;
   blockTimestamp: bigint;
   epochHeight: bigint;
+  /** The account's amount before this call; the VM credits `attachedDeposit` itself (nearcore logic.rs). */
   accountBalance: Balance;
   accountLockedBalance: Balance;
   storageUsage: bigint;
@@ -111,6 +112,7 @@ export type FunctionCallErrorView = Record<string, unknown>;
 
 /** nearcore `VMOutcome`. */
 export interface VMOutcome {
+  /** Account amount after the call: context balance + attached deposit − deposits sent by promises. */
   balance: Balance;
   storageUsage: bigint;
   returnData: ReturnData;

@@ -298,7 +298,7 @@ test('context getters return the VMContext values (logic.rs)', (t) => {
     [0, 8, 16, 24, 32].map((o) => b.readBigUInt64LE(o)),
     [10n, 42n, 1n, 1000n, 300_000_000_000_000n],
   );
-  t.is(b.readBigUInt64LE(40), 100n);
+  t.is(b.readBigUInt64LE(40), 110n); // account_balance includes the attached deposit (logic.rs)
   t.is(b.readBigUInt64LE(56), 50n);
   t.is(b.readBigUInt64LE(72), 10n);
 });

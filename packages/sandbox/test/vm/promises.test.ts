@@ -34,7 +34,7 @@ test('promise_batch_create + function_call: receipt, fees (not sir) and attached
     dependsOn: [],
     actions: [{ kind: 'FunctionCall', methodName: 'f', args: new Uint8Array(Buffer.from('{}')), deposit: 3n, gas: attached, gasWeight: 0n }],
   });
-  t.is(o.balance, 97n);
+  t.is(o.balance, 107n); // 100 + 10 attached - 3 sent
   t.is(o.profile.NEW_ACTION_RECEIPT, fees.newActionReceipt.sendNotSir);
   t.is(o.profile.FUNCTION_CALL_BASE, fees.functionCallBase.sendNotSir);
   t.is(o.profile.FUNCTION_CALL_BYTE, 3n * fees.functionCallByte.sendNotSir);
@@ -132,10 +132,10 @@ test('transfer deducts the balance; more than the balance is BalanceExceeded (lo
       }),
     );
   const ok = transfer(60n);
-  t.is(ok.balance, 40n);
+  t.is(ok.balance, 50n); // 100 + 10 attached - 60
   t.is(ok.profile.TRANSFER, fees.transfer.sendNotSir);
   t.deepEqual(ok.receipts[0]!.actions, [{ kind: 'Transfer', deposit: 60n }]);
-  t.deepEqual(transfer(101n).aborted, { ExecutionError: 'Exceeded the account balance.' });
+  t.deepEqual(transfer(111n).aborted, { ExecutionError: 'Exceeded the account balance.' });
 });
 
 test('transfer to a NEAR-implicit account also pays create_account + add_full_access_key (transfer_send_fee)', (t) => {
