@@ -23,8 +23,8 @@ import {
   nearImplicitAccountId,
   type AccountId,
 } from './primitives/account-id.js';
-import { KeyPair, KeyType, parsePublicKey, publicKeyBorsh, publicKeyToString, type PublicKey } from './primitives/crypto.js';
-import { InvalidTransactionError, ParseTransactionError, type TxExecutionError, type JsonValue } from './primitives/errors.js';
+import { KeyPair, parsePublicKey, publicKeyToString, type PublicKey } from './primitives/crypto.js';
+import { InvalidTransactionError, type TxExecutionError, type JsonValue } from './primitives/errors.js';
 import { fromBase64, hashFromString, hashToString, randomSeed } from './primitives/hash.js';
 import {
   encodeTransaction,
@@ -44,7 +44,6 @@ import {
 import {
   Chain,
   ChainSnapshot,
-  MIN_GAS_PRICE,
   SANDBOX_EPOCH_LENGTH,
   TESTING_INIT_BALANCE,
   TESTING_INIT_STAKE,

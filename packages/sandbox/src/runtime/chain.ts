@@ -6,9 +6,8 @@
  * block contents only; the wall clock never enters.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import type { RuntimeConfig } from '../parameters/types.js';
-import { KeyPair, publicKeyBorsh, publicKeyToString, type PublicKey } from '../primitives/crypto.js';
+import { publicKeyBorsh, type PublicKey } from '../primitives/crypto.js';
 import { InvalidTransactionError, ParseTransactionError, type TxExecutionError } from '../primitives/errors.js';
 import { hashToString, receiptIdFromTransaction } from '../primitives/hash.js';
 import {
