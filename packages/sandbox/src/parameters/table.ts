@@ -210,6 +210,15 @@ const COMMON = {
   registrarAccountId: 'registrar',
 };
 
+/** Tables are shared by every caller, so they are frozen (a mutation would silently change consensus rules). */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 export const CONFIG_TABLES: ReadonlyMap<number, RuntimeConfig> = new Map<number, RuntimeConfig>([
   [
     77,
@@ -259,4 +268,4 @@ export const CONFIG_TABLES: ReadonlyMap<number, RuntimeConfig> = new Map<number,
       },
     },
   ],
-]);
+].map(([v, c]) => [v, deepFreeze(c)] as [number, RuntimeConfig]));
