@@ -727,7 +727,7 @@ export class ReceiptExecutor {
     if (d.nonce <= ak.nonce) return { DelegateActionInvalidNonce: { delegate_nonce: Number(d.nonce), ak_nonce: Number(ak.nonce) } };
     const upper = ctx.blockHeight * ACCESS_KEY_NONCE_RANGE_MULTIPLIER;
     if (d.nonce >= upper) return { DelegateActionNonceTooLarge: { delegate_nonce: Number(d.nonce), upper_bound: Number(upper) } };
-    const keyError = functionCallKeyError(ak, d.receiverId, d.actions);
+    const keyError = functionCallKeyError(ak, d.receiverId, d.actions, config.protocolVersion < 85);
     if (keyError) return { DelegateActionAccessKeyError: keyError };
     state.setAccessKey(d.senderId, d.publicKey, { ...ak, nonce: d.nonce });
 

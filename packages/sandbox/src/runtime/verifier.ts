@@ -113,16 +113,22 @@ export function storageStakeShortfall(config: RuntimeConfig, account: { amount: 
   return required > available ? required - available : 0n;
 }
 
-/** FunctionCall-key restrictions (verifier.rs), or null if allowed. Shared by transactions and delegate actions. */
-export function functionCallKeyError(ak: AccessKey, receiverId: string, actions: readonly Action[]): JsonValue | null {
+/**
+ * FunctionCall-key restrictions (verifier.rs), or null if allowed. Shared by transactions and
+ * delegate actions. `depositCheckedLast`: delegate actions before PV 85, where a
+ * DepositWithFunctionCall error is overwritten by a later receiver/method mismatch
+ * (fixed by FixDelegateActionDepositWithFunctionCallError).
+ */
+export function functionCallKeyError(ak: AccessKey, receiverId: string, actions: readonly Action[], depositCheckedLast = false): JsonValue | null {
   const p = ak.permission;
   if (p.type === 'FullAccess') return null;
   if (actions.length !== 1) return 'RequiresFullAccess';
   const a = actions[0]!;
   if (a.type !== 'FunctionCall') return 'RequiresFullAccess';
-  if (a.deposit > 0n) return 'DepositWithFunctionCall';
+  if (a.deposit > 0n && !depositCheckedLast) return 'DepositWithFunctionCall';
   if (receiverId !== p.receiverId) return { ReceiverMismatch: { tx_receiver: receiverId, ak_receiver: p.receiverId } };
   if (p.methodNames.length > 0 && !p.methodNames.includes(a.methodName)) return { MethodNameMismatch: { method_name: a.methodName } };
+  if (a.deposit > 0n) return 'DepositWithFunctionCall';
   return null;
 }
 

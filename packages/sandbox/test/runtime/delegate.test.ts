@@ -142,3 +142,19 @@ test('PV 86 instant receipts: a delegated [DeleteAccount] runs in the same block
     t.throws(() => node.viewAccount('sender.test.near'));
   }
 });
+
+test('deposit with a function-call key in a delegate: PV 86 reports DepositWithFunctionCall first, PV 77 lets a receiver mismatch overwrite it', async (t) => {
+  for (const [pv, expected] of [[86, 'DepositWithFunctionCall'], [77, { ReceiverMismatch: { tx_receiver: 'carol.test.near', ak_receiver: 'bob.test.near' } }]] as const) {
+    const node = createSandbox({ protocolVersion: pv });
+    node.createAccount('sender.test.near', { balance: 10n * NEAR });
+    node.createAccount('relayer.test.near', { balance: 50n * NEAR });
+    node.createAccount('carol.test.near');
+    const fk = naj.KeyPair.fromRandom('ed25519');
+    const { parsePublicKey } = await import('../../src/primitives/crypto.js');
+    node.signAndSendTransaction('sender.test.near', 'sender.test.near', [
+      { type: 'AddKey', publicKey: parsePublicKey(fk.getPublicKey().toString()), accessKey: { nonce: 0n, permission: { type: 'FunctionCall', allowance: null, receiverId: 'bob.test.near', methodNames: [] } } },
+    ]);
+    const r = await relay(node, { sender: 'sender.test.near', senderKey: fk.toString(), receiver: 'carol.test.near', actions: [naj.actions.functionCall('hi', new Uint8Array(), 5n * TGAS, 1n)] });
+    t.deepEqual(r.failure, { ActionError: { index: 0, kind: { DelegateActionAccessKeyError: expected } } }, `PV ${pv}`);
+  }
+});
