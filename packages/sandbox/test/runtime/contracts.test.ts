@@ -174,3 +174,24 @@ test('promise_and: one callback waits for two data receipts and sees [Successful
   const producers = r.receipts.filter((o) => o.outcome.executor_id === 'b.test.near').map((o) => (node.getReceipt(o.id) as any).receipt.Action);
   t.deepEqual(producers.map((p: any) => p.output_data_receivers[0].data_id), cb.receipt.Action.input_data_ids);
 });
+
+test('conservation: Σ(amount + locked) over all accounts equals the block total supply after mixed traffic (refunds, rewards, burns)', (t) => {
+  for (const pv of [77, 86]) {
+    const node = setup(pv);
+    const total = () => [...node.chain.state.accounts.map.values()].reduce((n, a) => n + a.amount + a.locked, 0n);
+    t.is(total(), node.head.totalSupply);
+    node.transfer('a.test.near', 'b.test.near', NEAR);
+    node.call('test.near', 'a.test.near', 'call_ok', undefined, { gas: 100n * TGAS });
+    node.call('test.near', 'a.test.near', 'call_boom', undefined, { gas: 100n * TGAS, deposit: 3n });
+    node.call('test.near', 'b.test.near', 'boom', undefined, { deposit: NEAR });
+    node.call('test.near', 'a.test.near', 'call_both', undefined, { gas: 200n * TGAS });
+    node.call('test.near', 'a.test.near', 'yield_start', undefined, { gas: 100n * TGAS });
+    node.call('test.near', 'a.test.near', 'resume', 'x');
+    node.transfer('test.near', 'missing.test.near', NEAR);
+    node.createAccount('gone.test.near');
+    node.signAndSendTransaction('gone.test.near', 'gone.test.near', [{ type: 'DeleteAccount', beneficiaryId: 'nobody.test.near' }]);
+    node.produceBlocks(3);
+    t.false(node.chain.hasPendingWork);
+    t.is(total(), node.head.totalSupply, `PV ${pv}`);
+  }
+});
