@@ -24,7 +24,7 @@ import {
   UnknownTransactionError,
   ViewCallError,
 } from '../index.js';
-import { publicKeyToString, type KeyPair } from '../primitives/crypto.js';
+import { publicKeyToString, signatureToString, type KeyPair } from '../primitives/crypto.js';
 import { decodeSignedTransaction, transactionHash } from '../primitives/transaction.js';
 import { accessKeyView } from '../primitives/views.js';
 import type { ChainHead } from '../node/store.js';
@@ -277,6 +277,25 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     return body as never;
   }
 
+  function knownOutcome(signedTransaction: Uint8Array): TransactionResult | null {
+    let hash: string;
+    let signature: string;
+    try {
+      const signed = decodeSignedTransaction(signedTransaction);
+      hash = base58.encode(transactionHash(signed.transaction));
+      signature = signatureToString(signed.signature);
+    } catch {
+      return null; // undecodable bytes get the runtime's own error
+    }
+    try {
+      const known = sandbox.getTransactionOutcome(hash);
+      // same transaction, same signature: the same signed bytes (a forged signature is still checked)
+      return known.outcome.transaction.signature === signature ? known : null;
+    } catch {
+      return null;
+    }
+  }
+
   function mapTransactionError(e: unknown): never {
     if (e instanceof InvalidTransactionError) throw invalidTransaction(e.kind);
     if (e instanceof ParseTransactionError) throw parseError(e.message);
@@ -345,7 +364,10 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     sendTransaction(signedTransaction, waitUntil) {
       let result: TransactionResult;
       try {
-        result = sandbox.sendTransaction(signedTransaction);
+        // A transaction the chain already has is answered with its outcome, as nearcore's send_tx does,
+        // so a client that resends the same bytes never sees InvalidNonce and signs it again.
+        const known = knownOutcome(signedTransaction);
+        result = known ?? sandbox.sendTransaction(signedTransaction);
       } catch (e) {
         mapTransactionError(e);
       }

@@ -185,6 +185,13 @@ test('send_tx at every wait_until level; broadcast_tx_commit and broadcast_tx_as
   t.is(typeof committed.transaction_outcome.outcome.gas_burnt, 'number');
   t.regex(committed.transaction_outcome.outcome.tokens_burnt, /^\d+$/);
 
+  // resending the same signed bytes answers with the known outcome (no InvalidNonce, no second transfer)
+  const near = (await node.rpc('query', { request_type: 'view_account', account_id: 'near', finality: 'optimistic' })).result.amount;
+  const again = (await node.rpc('broadcast_tx_commit', [commit.base64])).result;
+  t.is(again.transaction_outcome.id, commit.hash);
+  t.deepEqual(again.receipts_outcome, committed.receipts_outcome);
+  t.is((await node.rpc('query', { request_type: 'view_account', account_id: 'near', finality: 'optimistic' })).result.amount, near);
+
   const async = await signNext(node, ROOT, 'near', transfer);
   t.is((await node.rpc('broadcast_tx_async', [async.base64])).result, async.hash);
   const status = (await node.rpc('tx', [async.hash, ROOT])).result;
