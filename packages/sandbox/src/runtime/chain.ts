@@ -300,7 +300,19 @@ export class Chain {
       } catch (e) {
         d.state.rollback();
         if (!(e instanceof InvalidTransactionError)) throw e;
-        txRecords.push([key, { signed, hash: txHash, outcome: null, error: e.toJSON() }]);
+        // PV ≥ 83 (InvalidTxGenerateOutcomes): an invalid transaction in a chunk gets a failure
+        // outcome with nothing burnt; before, it is dropped without one.
+        const outcome: ExecutionOutcomeWithIdView | null =
+          this.config.protocolVersion >= 83
+            ? {
+                proof: [],
+                block_hash: blockHashString,
+                id: key,
+                outcome: { logs: [], receipt_ids: [], gas_burnt: 0, tokens_burnt: '0', executor_id: tx.signerId, status: { Failure: e.toJSON() }, metadata: { version: 1, gas_profile: null } },
+              }
+            : null;
+        txRecords.push([key, { signed, hash: txHash, outcome, error: e.toJSON() }]);
+        if (outcome) transactions.push(key);
         continue;
       }
       const receiptId = receiptIdFromTransaction(txHash, height);

@@ -244,3 +244,25 @@ test('PV 77 pessimistic price for attached gas: exp = 1 + prepaid / min_receipt_
   const r = node.call('alice.test.near', 'test.near', 'anything', undefined, { gas });
   t.is((node.getReceipt(r.receipts[0]!.id) as any).receipt.Action.gas_price, price.toString());
 });
+
+test('a transaction invalid at inclusion (same nonce twice in a block): PV 86 records a failure outcome, PV 77 drops it', (t) => {
+  for (const pv of [86, 77]) {
+    const node = createSandbox({ protocolVersion: pv });
+    const alice = node.createAccount('alice.test.near');
+    const nonce = node.getAccessKey('alice.test.near', alice.keyPair.publicKey)!.nonce + 1n;
+    const first = node.submitTransaction(node.signTransaction('alice.test.near', 'test.near', [{ type: 'Transfer', deposit: 1n }], { nonce }));
+    const second = node.submitTransaction(node.signTransaction('alice.test.near', 'test.near', [{ type: 'Transfer', deposit: 2n }], { nonce }));
+    node.produceBlocks(3);
+    t.true(node.getTransactionOutcome(first).succeeded);
+    const invalid = { InvalidNonce: { tx_nonce: Number(nonce), ak_nonce: Number(nonce) } };
+    if (pv >= 83) {
+      const r = node.getTransactionOutcome(second);
+      t.deepEqual(r.failure, { InvalidTxError: invalid });
+      t.is(r.transactionOutcome.outcome.gas_burnt, 0);
+      t.deepEqual(r.receipts, []);
+    } else {
+      const err = t.throws(() => node.getTransactionOutcome(second), { instanceOf: InvalidTransactionError }) as InvalidTransactionError;
+      t.deepEqual(err.kind, invalid);
+    }
+  }
+});
