@@ -33,6 +33,26 @@ function timeIt(fn: () => void, runs: number): number {
   return median(xs);
 }
 
+/**
+ * A and B interleaved (so load changes on a shared machine hit both alike); returns median and minimum of
+ * each. The minimum is the most load-robust estimate of the intrinsic cost.
+ */
+function timePair(a: () => void, b: () => void, runs: number) {
+  a();
+  b();
+  const xa: number[] = [];
+  const xb: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    let t = performance.now();
+    a();
+    xa.push(performance.now() - t);
+    t = performance.now();
+    b();
+    xb.push(performance.now() - t);
+  }
+  return { a: { median: median(xa), min: Math.min(...xa) }, b: { median: median(xb), min: Math.min(...xb) } };
+}
+
 const prepareCfg = { ...cfg.wasm };
 
 /** Same exported function run from the original module and from the instrumented one (plenty of gas). */
@@ -45,12 +65,15 @@ function overhead(name: string, source: string, method: string, runs = 15) {
   const setGas = inst.exports.gas_set as (v: bigint) => void;
   const plainFn = plain.exports[method] as () => void;
   const instFn = inst.exports['\0' + method] as () => void;
-  const tPlain = timeIt(() => plainFn(), runs);
-  const tInst = timeIt(() => {
-    setGas(1n << 62n);
-    instFn();
-  }, runs);
-  return { name, plainMs: tPlain, instrumentedMs: tInst, ratio: tInst / tPlain };
+  const r = timePair(
+    () => plainFn(),
+    () => {
+      setGas(1n << 62n);
+      instFn();
+    },
+    runs,
+  );
+  return { name, plainMs: r.a.min, instrumentedMs: r.b.min, ratio: r.b.min / r.a.min, plainMedianMs: r.a.median, instrumentedMedianMs: r.b.median };
 }
 
 const fib = `(module
@@ -132,7 +155,6 @@ const real = contracts.map((c) => {
   const codeHash = sha256(c.code);
   const run = () => runFunctionCall({ code: c.code, codeHash, methodName: method, context: context(c.input ?? '{}'), external: new MapExternal(), protocolVersion: 86 });
   const outcome = run();
-  const callMs = timeIt(run, 30);
   // Same call on the original, uninstrumented module, with the same VMLogic host functions and a fresh
   // memory of the same size: the difference to runFunctionCall is gas/stack instrumentation + gas sync.
   const original = new WebAssembly.Module(c.code as Uint8Array<ArrayBuffer>);
@@ -156,15 +178,17 @@ const real = contracts.map((c) => {
       rawOutcome = (e as Error).message;
     }
   };
-  const rawMs = timeIt(rawRun, 30);
+  const pair = timePair(run, rawRun, 25);
   return {
     name: c.name,
     sizeBytes: c.code.length,
     instrumentedBytes: prepared.code.length,
     prepareMs,
     method,
-    callMedianMs: callMs,
-    rawCallMedianMs: rawMs,
+    callMedianMs: pair.a.median,
+    callMinMs: pair.a.min,
+    rawCallMedianMs: pair.b.median,
+    rawCallMinMs: pair.b.min,
     rawOutcome,
     outcome: outcome.aborted ? JSON.stringify(outcome.aborted).slice(0, 80) : 'ok',
   };
@@ -174,9 +198,9 @@ const result = { overheads, contracts: real };
 if (json) {
   console.log(JSON.stringify(result));
 } else {
-  console.log('Instrumentation overhead (same calls, instrumented vs original module):');
+  console.log('Instrumentation overhead (same calls, instrumented vs original module, interleaved, minimum of 15):');
   console.table(overheads.map((o) => ({ workload: o.name, 'original ms': o.plainMs.toFixed(2), 'instrumented ms': o.instrumentedMs.toFixed(2), ratio: o.ratio.toFixed(2) })));
   console.log('Contracts (prepare = validate + instrument + re-encode; call = runFunctionCall median):');
-  console.table(real.map((r) => ({ contract: r.name, KB: (r.sizeBytes / 1024).toFixed(0), 'instrumented KB': (r.instrumentedBytes / 1024).toFixed(0), 'prepare ms': r.prepareMs.toFixed(1), method: r.method, 'call ms': r.callMedianMs.toFixed(2), 'raw ms': r.rawCallMedianMs.toFixed(2), ratio: (r.callMedianMs / r.rawCallMedianMs).toFixed(2), outcome: r.outcome.slice(0, 60), 'raw outcome': r.rawOutcome.slice(0, 30) })));
-  console.log('raw = original module (no gas/stack instrumentation) with the same host functions and memory size; ratio = runFunctionCall / raw.');
+  console.table(real.map((r) => ({ contract: r.name, KB: (r.sizeBytes / 1024).toFixed(0), 'instrumented KB': (r.instrumentedBytes / 1024).toFixed(0), 'prepare ms': r.prepareMs.toFixed(1), method: r.method, 'call ms (median/min)': `${r.callMedianMs.toFixed(1)}/${r.callMinMs.toFixed(1)}`, 'raw ms (median/min)': `${r.rawCallMedianMs.toFixed(1)}/${r.rawCallMinMs.toFixed(1)}`, 'ratio (min)': (r.callMinMs / r.rawCallMinMs).toFixed(2), outcome: r.outcome.slice(0, 60), 'raw outcome': r.rawOutcome.slice(0, 30) })));
+  console.log('raw = original module (no gas/stack instrumentation) with the same host functions and memory size; ratio = runFunctionCall / raw (minimum of 25 interleaved runs).');
 }
