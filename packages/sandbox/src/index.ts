@@ -458,10 +458,12 @@ export class Sandbox {
   }
 
   viewAccessKeys(accountId: AccountId): Array<{ public_key: string; access_key: { nonce: number; permission: JsonValue } }> {
+    // trie order: by borsh(PublicKey) bytes (key type, then key bytes)
+    const order = (pk: PublicKey) => pk.keyType.toString(16).padStart(2, '0') + Buffer.from(pk.data).toString('hex');
     return this.chain.state
       .listAccessKeys(accountId)
-      .map((k) => ({ public_key: publicKeyToString(k.publicKey), access_key: accessKeyView(k.accessKey) }))
-      .sort((a, b) => (a.public_key < b.public_key ? -1 : 1));
+      .sort((a, b) => (order(a.publicKey) < order(b.publicKey) ? -1 : 1))
+      .map((k) => ({ public_key: publicKeyToString(k.publicKey), access_key: accessKeyView(k.accessKey) }));
   }
 
   viewCode(accountId: AccountId): Uint8Array {
