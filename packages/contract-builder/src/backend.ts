@@ -6,9 +6,10 @@
  * wasm-assemble.ts), then checked (imports only from env, exports, nearcore limits).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BUILDER_DIR } from "./paths.js";
+import { publishDir, withDirLock } from "./cache-dir.js";
 import { CompileError, ForbiddenImportsError, ReservedMethodNameError, SourceIntegrityError, ContractBuildError } from "./errors.js";
 import { ExecFailure, commandLine, run } from "./exec.js";
 import type { Engine } from "./engine.js";
@@ -178,9 +179,16 @@ export async function ensureTemplate(engine: Engine, nearSdkDir: string, options
   const dir = path.join(engine.dir, "templates", key);
   const wasmFile = path.join(dir, "template.wasm");
   const layoutFile = path.join(dir, "layout.json");
-  if (existsSync(layoutFile)) {
-    return { key, wasm: readFileSync(wasmFile), layout: JSON.parse(readFileSync(layoutFile, "utf8")) as TemplateLayout, hostFunctions, buildMs: 0 };
-  }
+  const cached = (): Template => ({ key, wasm: readFileSync(wasmFile), layout: JSON.parse(readFileSync(layoutFile, "utf8")) as TemplateLayout, hostFunctions, buildMs: 0 });
+  if (existsSync(layoutFile)) return cached();
+  return withDirLock(dir, async () => {
+    if (existsSync(layoutFile)) return cached();
+    await linkTemplate(engine, builderSource, hostFunctions, options, dir, log);
+    return { ...cached(), buildMs: performance.now() - started };
+  });
+}
+
+async function linkTemplate(engine: Engine, builderSource: string, hostFunctions: string[], options: TemplateOptions, dir: string, log: (line: string) => void): Promise<void> {
   log(`linking the contract template once (${options.wasmOpt ? "with binaryen -Oz, " : ""}${options.allowEval ? "with" : "without"} eval)...`);
   const staging = `${dir}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
@@ -215,10 +223,7 @@ export async function ensureTemplate(engine: Engine, nearSdkDir: string, options
   writeFileSync(path.join(staging, "template.wasm"), wasm);
   const layout = readTemplateLayout(wasm);
   writeFileSync(path.join(staging, "layout.json"), JSON.stringify(layout, null, 2));
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(path.dirname(dir), { recursive: true });
-  renameSync(staging, dir);
-  return { key, wasm, layout, hostFunctions, buildMs: performance.now() - started };
+  publishDir(staging, dir, "layout.json");
 }
 
 export interface BackendTimings {

@@ -5,9 +5,10 @@
  * changing a contract never recompiles QuickJS.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BUILDER_DIR } from "./paths.js";
+import { publishDir, withDirLock } from "./cache-dir.js";
 import { CompileError } from "./errors.js";
 import { ExecFailure, commandLine, run, runLimited } from "./exec.js";
 import { prepareQuickjsSources, QUICKJS_SOURCE } from "./quickjs-sources.js";
@@ -93,7 +94,21 @@ export async function ensureEngine(cacheDir: string, options: EngineOptions, log
   const objects = ENGINE_UNITS.map((u) => path.join(dir, u.replace(/\.c$/, ".o")));
   const engine: Engine = { key, dir, includeDir: sources.engineDir, objects, qjsc: path.join(dir, "qjsc"), sysroot, cflags, lto: options.lto };
   if (existsSync(path.join(dir, "ready"))) return engine;
+  return withDirLock(dir, async () => {
+    if (!existsSync(path.join(dir, "ready"))) await compileEngine(engine, sources, cflags, options, cacheDir, log);
+    return engine;
+  });
+}
 
+async function compileEngine(
+  engine: Engine,
+  sources: Awaited<ReturnType<typeof prepareQuickjsSources>>,
+  cflags: string[],
+  options: EngineOptions,
+  cacheDir: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const { key, dir } = engine;
   log(`compiling the QuickJS engine once (cache key ${key}${options.lto ? ", LTO" : ""})...`);
   const staging = `${dir}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
@@ -124,10 +139,7 @@ export async function ensureEngine(cacheDir: string, options: EngineOptions, log
   // longest jobs first: the host qjsc and the unit holding quickjs.c
   await runLimited([hostQjsc, ...units], 2);
   writeFileSync(path.join(staging, "ready"), JSON.stringify({ key, treeHash: sources.treeHash, cflags, versions: await compilerVersions() }, null, 2));
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(path.dirname(dir), { recursive: true });
-  renameSync(staging, dir);
-  return engine;
+  publishDir(staging, dir, "ready");
 }
 
 export function readEngineStamp(engine: Engine): unknown {

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from "node:path";
 import { run, ExecFailure } from "./exec.js";
 import { SourceIntegrityError } from "./errors.js";
+import { publishDir, withDirLock } from "./cache-dir.js";
 
 export const QUICKJS_SOURCE = {
   npmPackage: "qjsc",
@@ -119,15 +120,24 @@ export async function fetchQuickjsTarball(downloadsDir: string): Promise<string>
   mkdirSync(downloadsDir, { recursive: true });
   const tarball = path.join(downloadsDir, QUICKJS_SOURCE.tarball);
   if (!existsSync(tarball)) {
-    try {
-      await run("npm", ["pack", `${QUICKJS_SOURCE.npmPackage}@${QUICKJS_SOURCE.version}`, "--prefer-offline", "--pack-destination", downloadsDir, "--ignore-scripts"]);
-    } catch (error) {
-      const output = error instanceof ExecFailure ? error.output.trim() : String(error);
-      throw new SourceIntegrityError(
-        `Could not fetch ${QUICKJS_SOURCE.npmPackage}@${QUICKJS_SOURCE.version} (QuickJS sources) with npm pack: ${output.split("\n").slice(-3).join(" ")}`,
-        `make the npm registry reachable once, or place ${QUICKJS_SOURCE.tarball} (sha256 ${QUICKJS_SOURCE.sha256}) in ${downloadsDir}`,
-      );
-    }
+    await withDirLock(tarball, async () => {
+      if (existsSync(tarball)) return;
+      // pack into a private folder, then rename: a concurrent build never sees a partial file
+      const staging = `${tarball}.tmp-${process.pid}`;
+      mkdirSync(staging, { recursive: true });
+      try {
+        await run("npm", ["pack", `${QUICKJS_SOURCE.npmPackage}@${QUICKJS_SOURCE.version}`, "--prefer-offline", "--pack-destination", staging, "--ignore-scripts"]);
+        renameSync(path.join(staging, QUICKJS_SOURCE.tarball), tarball);
+      } catch (error) {
+        const output = error instanceof ExecFailure ? error.output.trim() : String(error);
+        throw new SourceIntegrityError(
+          `Could not fetch ${QUICKJS_SOURCE.npmPackage}@${QUICKJS_SOURCE.version} (QuickJS sources) with npm pack: ${output.split("\n").slice(-3).join(" ")}`,
+          `make the npm registry reachable once, or place ${QUICKJS_SOURCE.tarball} (sha256 ${QUICKJS_SOURCE.sha256}) in ${downloadsDir}`,
+        );
+      } finally {
+        rmSync(staging, { recursive: true, force: true });
+      }
+    });
   }
   const actual = sha256File(tarball);
   if (actual !== QUICKJS_SOURCE.sha256) {
@@ -164,7 +174,13 @@ export async function prepareQuickjsSources(cacheDir: string, ownCDir: string, o
   const stampFile = path.join(dir, "tree-hash");
   const result = { engineDir: path.join(dir, "engine"), hostDir: path.join(dir, "host") };
   if (existsSync(stampFile)) return { ...result, treeHash: readFileSync(stampFile, "utf8").trim() };
+  return withDirLock(dir, async () => {
+    if (!existsSync(stampFile)) await extractAndPatch(tarball, dir, ownCDir, ownCFiles);
+    return { ...result, treeHash: readFileSync(stampFile, "utf8").trim() };
+  });
+}
 
+async function extractAndPatch(tarball: string, dir: string, ownCDir: string, ownCFiles: string[]): Promise<void> {
   const staging = `${dir}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -192,7 +208,5 @@ export async function prepareQuickjsSources(cacheDir: string, ownCDir: string, o
   }
   const treeHash = tree.digest("hex");
   writeFileSync(path.join(staging, "tree-hash"), `${treeHash}\n`);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(staging, dir);
-  return { ...result, treeHash };
+  publishDir(staging, dir, "tree-hash");
 }

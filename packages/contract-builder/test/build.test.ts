@@ -159,6 +159,11 @@ test("ed25519Verify reaches the host and maps 1/0 to true/false", (t) => {
   t.is(bad.returnText, "false");
 });
 
+test("eval works in the default runtime (as with near-sdk-js's own build)", (t) => {
+  const host = initialized();
+  t.is(host.call("evaluate", { expression: "6 * 7" }, { isView: true }).returnText, "42");
+});
+
 test("the ABI lists the methods with their kinds and modifiers, and NEP-330 build metadata", (t) => {
   const abi = JSON.parse(readFileSync(built.abiPath!, "utf8"));
   const byName = new Map<string, any>(abi.body.functions.map((f: any) => [f.name, f]));

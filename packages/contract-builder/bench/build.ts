@@ -1,0 +1,153 @@
+/**
+ * npm run bench:build [-- --json] [-- --variants] [-- --contract <name>]
+ *
+ * Measures, on this machine and in one run:
+ *  - clean build of every contract (engine, template and Rollup caches cleared; the pinned QuickJS
+ *    tarball is kept so the figure is not a network measurement), as a fresh CLI process;
+ *  - rebuild of one contract after a one-line change, as a fresh CLI process (what `npm run build --
+ *    <name>` costs a developer) and in a warm process (what a test watcher pays);
+ *  - Wasm size per contract;
+ *  - with --variants: template options (binaryen -Oz, eval, LTO): template build time and contract size.
+ * Wall-clock figures depend on the machine's load, which is printed alongside (2 shared cores here).
+ */
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { buildContract, buildContracts, listContracts, type ContractBuildResult } from "../src/index.js";
+import { ensureTemplate } from "../src/backend.js";
+import { ensureEngine } from "../src/engine.js";
+import { BUILDER_DIR, projectPaths } from "../src/paths.js";
+
+const exec = promisify(execFile);
+const args = process.argv.slice(2);
+const json = args.includes("--json");
+const variants = args.includes("--variants");
+const contractArg = args.includes("--contract") ? args[args.indexOf("--contract") + 1] : undefined;
+const paths = projectPaths();
+const CLI = path.join(BUILDER_DIR, "src", "cli.ts");
+const FIXTURE = path.join(BUILDER_DIR, "test", "fixtures", "builder-fixture");
+
+function say(line: string): void {
+  if (!json) process.stderr.write(`${line}\n`);
+}
+
+interface CliRun {
+  wallMs: number;
+  /** CPU time of the CLI process (user + system) */
+  cpuMs: number;
+  contracts: ContractBuildResult[];
+}
+
+async function cli(cliArgs: string[]): Promise<CliRun> {
+  const started = performance.now();
+  const { stdout } = await exec(process.execPath, ["--import", "tsx", CLI, "build", ...cliArgs, "--json"], { cwd: paths.root, maxBuffer: 64 * 1024 * 1024 });
+  const parsed = JSON.parse(stdout) as { contracts: ContractBuildResult[]; cpuMs: number };
+  return { wallMs: performance.now() - started, cpuMs: parsed.cpuMs, contracts: parsed.contracts };
+}
+
+function clearCaches(): void {
+  for (const sub of ["engine", "sources", "contracts", "rollup-cache.json", "wasi-sysroot"]) rmSync(path.join(paths.cacheDir, sub), { recursive: true, force: true });
+}
+
+const seconds = (ms: number) => Number((ms / 1000).toFixed(2));
+
+async function main(): Promise<void> {
+  const names = listContracts();
+  const load = os.loadavg().map((l) => Number(l.toFixed(2)));
+  say(`machine: ${os.cpus().length} cores, load average ${load.join(" ")}`);
+
+  // 1. clean build of all contracts
+  say("clean build of all contracts (caches cleared)...");
+  clearCaches();
+  const clean: CliRun = names.length > 0 ? await cli(["--force"]) : { wallMs: 0, cpuMs: 0, contracts: [] };
+
+  // 2. rebuild of one contract after a one-line change
+  const target = contractArg ?? names[0];
+  const targetDir = target ? path.join(paths.contractsDir, target) : FIXTURE;
+  const entry = path.join(targetDir, "src", "index.ts");
+  const original = readFileSync(entry, "utf8");
+  let rebuildCli: CliRun | undefined;
+  let rebuildWarm: ContractBuildResult | undefined;
+  let rebuildWarmCpuMs = 0;
+  try {
+    say(`rebuild of ${path.basename(targetDir)} after a one-line change (fresh CLI process)...`);
+    writeFileSync(entry, `${original}\n// bench edit ${Date.now()}\n`);
+    rebuildCli = target ? await cli([target]) : undefined;
+    say("rebuild after another one-line change (warm process)...");
+    await buildContract(targetDir, { outDir: target ? undefined : path.join(paths.cacheDir, "bench-out") }); // warm up this process
+    writeFileSync(entry, `${original}\n// bench edit ${Date.now()} (2)\n`);
+    const cpuBefore = process.cpuUsage();
+    rebuildWarm = await buildContract(targetDir, { outDir: target ? undefined : path.join(paths.cacheDir, "bench-out") });
+    const cpu = process.cpuUsage(cpuBefore);
+    rebuildWarmCpuMs = (cpu.user + cpu.system) / 1000;
+  } finally {
+    writeFileSync(entry, original);
+  }
+
+  // 3. template variants
+  const variantRows: Array<{ variant: string; templateBuildS: number; templateBytes: number; contractBytes?: number }> = [];
+  if (variants) {
+    const engine = await ensureEngine(paths.cacheDir, { lto: false });
+    const ltoEngine = await ensureEngine(paths.cacheDir, { lto: true });
+    const cases = [
+      { variant: "default (eval, binaryen -Oz)", engine, options: { wasmOpt: true, allowEval: true } },
+      { variant: "no binaryen", engine, options: { wasmOpt: false, allowEval: true } },
+      { variant: "no eval, binaryen -Oz", engine, options: { wasmOpt: true, allowEval: false } },
+      { variant: "no eval, no binaryen", engine, options: { wasmOpt: false, allowEval: false } },
+      { variant: "LTO, no binaryen", engine: ltoEngine, options: { wasmOpt: false, allowEval: true } },
+      { variant: "LTO, no eval, binaryen -Oz", engine: ltoEngine, options: { wasmOpt: true, allowEval: false } },
+    ];
+    for (const c of cases) {
+      say(`template variant: ${c.variant}...`);
+      const dir = path.join(c.engine.dir, "templates");
+      const before = existsSync(dir);
+      const started = performance.now();
+      const template = await ensureTemplate(c.engine, paths.nearSdkDir, c.options);
+      const built = await buildContract(targetDir, {
+        outDir: path.join(paths.cacheDir, "bench-variants", c.variant.replace(/\W+/g, "-")),
+        lto: c.engine.lto,
+        wasmOpt: c.options.wasmOpt,
+        allowEval: c.options.allowEval,
+        abi: false,
+      });
+      variantRows.push({ variant: c.variant, templateBuildS: template.buildMs > 0 || !before ? seconds(performance.now() - started) : 0, templateBytes: template.wasm.length, contractBytes: built.wasmSize });
+    }
+  }
+
+  const result = {
+    machine: { cores: os.cpus().length, loadAverage: load },
+    cleanBuild: { contracts: clean.contracts.length, wallS: seconds(clean.wallMs), cpuS: seconds(clean.cpuMs), engineS: seconds(Math.max(0, ...clean.contracts.map((c) => c.timings.engineMs))) },
+    rebuild: {
+      contract: path.basename(targetDir),
+      freshProcessS: rebuildCli ? seconds(rebuildCli.wallMs) : undefined,
+      freshProcessCpuS: rebuildCli ? seconds(rebuildCli.cpuMs) : undefined,
+      warmProcessS: rebuildWarm ? seconds(rebuildWarm.timings.totalMs) : undefined,
+      warmProcessCpuS: seconds(rebuildWarmCpuMs),
+      warmSteps: rebuildWarm ? Object.fromEntries(Object.entries(rebuildWarm.timings).map(([k, v]) => [k, seconds(v)])) : undefined,
+      targetS: 5,
+    },
+    sizes: clean.contracts.map((c) => ({ contract: c.name, bytes: c.wasmSize, buildS: seconds(c.timings.totalMs) })),
+    sizeTargetBytes: 450 * 1024,
+    variants: variantRows,
+  };
+  if (json) {
+    console.log(JSON.stringify(result));
+    return;
+  }
+  console.log(`\nmachine: ${result.machine.cores} cores, load average ${load.join(" ")} (wall times scale with load)`);
+  console.log(`clean build, ${result.cleanBuild.contracts} contracts, caches cleared: ${result.cleanBuild.wallS} s wall, ${result.cleanBuild.cpuS} s CPU of the CLI process (engine + template: ${result.cleanBuild.engineS} s wall; gcc/clang children not in the CPU figure)`);
+  console.log(`rebuild of ${result.rebuild.contract} after a one-line change (target ≤ 5 s):`);
+  console.log(`  fresh CLI process: ${result.rebuild.freshProcessS} s wall, ${result.rebuild.freshProcessCpuS} s CPU`);
+  console.log(`  warm process:      ${result.rebuild.warmProcessS} s wall, ${result.rebuild.warmProcessCpuS} s CPU`);
+  if (result.rebuild.warmSteps) console.log(`  warm steps (s): ${Object.entries(result.rebuild.warmSteps).map(([k, v]) => `${k.replace(/Ms$/, "")} ${v}`).join(", ")}`);
+  console.log("\ncontract                 bytes      KiB     build s");
+  for (const s of result.sizes) console.log(`${s.contract.padEnd(24)} ${String(s.bytes).padStart(8)} ${(s.bytes / 1024).toFixed(1).padStart(8)} ${String(s.buildS).padStart(10)}`);
+  if (variantRows.length > 0) {
+    console.log(`\ntemplate variant                 template build s   template bytes   ${result.rebuild.contract} bytes`);
+    for (const v of variantRows) console.log(`${v.variant.padEnd(32)} ${String(v.templateBuildS).padStart(16)} ${String(v.templateBytes).padStart(16)} ${String(v.contractBytes).padStart(14)}`);
+  }
+}
+
+await main();
