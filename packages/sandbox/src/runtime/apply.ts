@@ -301,6 +301,7 @@ export class ReceiptExecutor {
       result.gasUsed += fee;
       for (const [name, gas] of actionProfile(config, a, receipt.receiverId)) this.addProfile(result, 'ACTION_COST', name, gas);
       const isLast = k === action.actions.length - 1;
+      result.returnData = { kind: 'None' }; // the receipt's result is the last action's result
       const receiptsBefore = result.newReceipts.length;
       const out = this.applyAction(receipt, action, a, k, ah, actorId, isRefund, promiseResults, isLast ? action.outputDataReceivers.map((d) => d.receiverId) : [], result);
       if (out.error === null) {
@@ -339,7 +340,6 @@ export class ReceiptExecutor {
     const failed = result.error !== null;
     let tokensBurnt = 0n;
     let burntDeposit = 0n;
-    let receiverDeleted = false;
     if (!isRefund) {
       const prepaidGas = totalPrepaidGas(action.actions) + totalPrepaidSendFees(config, action.actions);
       const prepaidExecGas = totalPrepaidExecFees(config, action.actions, receipt.receiverId) + config.actionFees.newActionReceipt.execution;
@@ -383,7 +383,7 @@ export class ReceiptExecutor {
 
     if (failed) state.rollback();
     else state.commit();
-    receiverDeleted = !state.getAccount(receipt.receiverId);
+    const receiverDeleted = !state.getAccount(receipt.receiverId);
 
     // Contract reward: 30% of the VM gas, paid even when the receipt failed, if the receiver exists.
     let reward = 0n;

@@ -195,3 +195,12 @@ test('conservation: Σ(amount + locked) over all accounts equals the block total
     t.is(total(), node.head.totalSupply, `PV ${pv}`);
   }
 });
+
+test('a batch receipt returns the last action’s result: [FunctionCall → "pong", Transfer] succeeds with an empty value', (t) => {
+  const node = setup();
+  const fc = { type: 'FunctionCall' as const, methodName: 'ok', args: new Uint8Array(), gas: 10n * TGAS, deposit: 0n };
+  t.is(node.signAndSendTransaction('test.near', 'b.test.near', [fc]).value(), 'pong');
+  const r = node.signAndSendTransaction('test.near', 'b.test.near', [fc, { type: 'Transfer', deposit: 1n }]);
+  t.deepEqual(r.status, { SuccessValue: '' });
+  t.deepEqual(r.logs, ['ok called']);
+});
