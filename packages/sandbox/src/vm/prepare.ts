@@ -421,7 +421,7 @@ function instrumentBody(
 
   // Aggregate instrumentation points carry a linear part: offset -> true.
   const linearAt = new Set<number>();
-  let returnsAndEnds: number[] = []; // offsets of `return` instructions (need unstack)
+  const returnOffsets: number[] = []; // `return` instructions: the stack budget is released before them
   let finalEnd = -1;
   const afterCalls: number[] = []; // offsets right after call/call_indirect: reload the cached gas there
 
@@ -515,7 +515,7 @@ function instrumentBody(
         chargeBefore(PRE, regular);
         visitBranch(gasFrames.length);
         makePolymorphic();
-        returnsAndEnds.push(offset);
+        returnOffsets.push(offset);
         resetToFrame();
         break;
       case 0x10: {
@@ -852,10 +852,7 @@ function instrumentBody(
   // charge; one sign check covers both (the runner tells them apart: gas is checked first).
   w.byte(0x23).u32(stackGlobal).byte(0x42).s64(stackCharge).byte(0x7d).byte(0x24).u32(stackGlobal);
 
-  const returns = new Set(returnsAndEnds);
-  returnsAndEnds = [];
-  let ei = 0;
-  const rr = new Reader(code, bodyStart, end);
+  const returns = new Set(returnOffsets);
   let copyFrom = bodyStart;
   // Walk instruction boundaries again, only where we insert something.
   const insertPoints: number[] = [];
@@ -864,7 +861,6 @@ function instrumentBody(
   for (const i of insertPoints) points.add(offsets[i]!);
   const reloads = new Set(afterCalls);
   const all = [...new Set([...points, ...returns, ...afterCalls, finalEnd])].sort((a, b) => a - b);
-  void rr;
   const checkAt = new Set<number>();
   for (const i of insertPoints) if (groupKinds[i] === POST) checkAt.add(offsets[i]!);
   const costAt = new Map<number, bigint>();
@@ -905,7 +901,6 @@ function instrumentBody(
     }
     if (returns.has(at)) emitUnstack();
   }
-  void ei;
   return w.finish();
 }
 
