@@ -318,11 +318,11 @@ export class Sandbox {
    */
   sendTransaction(signedTransaction: Uint8Array): TransactionResult {
     const hash = this.chain.submitTransaction(signedTransaction);
-    for (let i = 0; i < MAX_BLOCKS_PER_TRANSACTION; i++) {
-      this.chain.produceBlock();
+    for (let i = 0; i <= MAX_BLOCKS_PER_TRANSACTION; i++) {
       const error = this.chain.transactionError(hash);
       if (error && 'InvalidTxError' in error) throw new InvalidTransactionError(error.InvalidTxError);
       if (this.chain.isSettled(hash) || !this.chain.hasPendingWork) break;
+      this.chain.produceBlock();
     }
     return this.getTransactionOutcome(hash);
   }

@@ -193,6 +193,12 @@ export class Chain {
    * `ParseTransactionError` or `InvalidTransactionError`; never changes state.
    */
   checkTransaction(bytes: Uint8Array): { signed: SignedTransaction; hash: Uint8Array } {
+    const { signed, hash, size } = this.#parse(bytes);
+    this.#check(signed, hash, size);
+    return { signed, hash };
+  }
+
+  #parse(bytes: Uint8Array): { signed: SignedTransaction; hash: Uint8Array; size: number } {
     if (isTransactionV1(bytes)) throw new InvalidTransactionError('InvalidTransactionVersion');
     let parsed: ReturnType<typeof parseSignedTransaction>;
     try {
@@ -201,11 +207,13 @@ export class Chain {
       if (e instanceof BorshDecodeError) throw new ParseTransactionError(`Failed to decode transaction: ${e.message}`);
       throw e;
     }
-    const { signed, hash } = parsed;
-    validateTransaction(this.config, signed, hash, parsed.size);
+    return parsed;
+  }
+
+  #check(signed: SignedTransaction, hash: Uint8Array, size: number): void {
+    validateTransaction(this.config, signed, hash, size);
     this.#checkValidityPeriod(signed, this.head.height);
     verifyAndChargeTransaction(this.config, this.#d.state, signed.transaction, this.head.gasPrice, this.head.height + 1n, false);
-    return { signed, hash };
   }
 
   #checkValidityPeriod(signed: SignedTransaction, prevHeight: bigint): void {
@@ -214,11 +222,15 @@ export class Chain {
     if (prevHeight - base.height > TRANSACTION_VALIDITY_PERIOD) throw new InvalidTransactionError('Expired');
   }
 
-  /** Checks the transaction and queues it for the next block. Returns its hash (base58). */
+  /**
+   * Checks the transaction and queues it for the next block. Returns its hash (base58). A
+   * transaction already known (pooled or executed) is not checked again: its hash comes back.
+   */
   submitTransaction(bytes: Uint8Array): string {
-    const { signed, hash } = this.checkTransaction(bytes);
+    const { signed, hash, size } = this.#parse(bytes);
     const key = hashToString(hash);
     if (this.hasTransaction(key)) return key;
+    this.#check(signed, hash, size);
     this.#d.pool.push({ signed, hash, key });
     this.#poolKeys.add(key);
     return key;

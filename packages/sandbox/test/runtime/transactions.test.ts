@@ -266,3 +266,17 @@ test('a transaction invalid at inclusion (same nonce twice in a block): PV 86 re
     }
   }
 });
+
+test('sending the same signed transaction twice returns the first outcome (no InvalidNonce, no second execution)', (t) => {
+  const node = createSandbox();
+  node.createAccount('alice.test.near');
+  const bytes = node.signTransaction('alice.test.near', 'test.near', [{ type: 'Transfer', deposit: NEAR }]);
+  const first = node.sendTransaction(bytes);
+  const balance = node.getBalance('alice.test.near');
+  const height = node.head.height;
+  const again = node.sendTransaction(bytes);
+  t.is(node.head.height, height);
+  t.is(again.hash, first.hash);
+  t.deepEqual(again.outcome.transaction_outcome, first.outcome.transaction_outcome);
+  t.is(node.getBalance('alice.test.near'), balance);
+});
