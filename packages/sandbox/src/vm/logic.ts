@@ -522,7 +522,7 @@ export class VMLogic {
   alt_bn128_g1_multiexp(len: bigint, ptr: bigint, reg: bigint): void {
     this.pay('alt_bn128_g1_multiexp_base');
     const data = this.memOrRegister(ptr, len);
-    if (data.length % 96 !== 0) throw hostErrors.altBn128InvalidInput('slice of size 96 expected');
+    if (data.length % 96 !== 0) throw hostErrors.altBn128InvalidInput(`slice of size ${data.length} cannot be precisely split into chunks of size 96`);
     const k = data.length / 96;
     this.payPer('alt_bn128_g1_multiexp_element', BigInt(k));
     let acc = bn254.G1.Point.ZERO;
@@ -538,7 +538,7 @@ export class VMLogic {
   alt_bn128_g1_sum(len: bigint, ptr: bigint, reg: bigint): void {
     this.pay('alt_bn128_g1_sum_base');
     const data = this.memOrRegister(ptr, len);
-    if (data.length % 65 !== 0) throw hostErrors.altBn128InvalidInput('slice of size 65 expected');
+    if (data.length % 65 !== 0) throw hostErrors.altBn128InvalidInput(`slice of size ${data.length} cannot be precisely split into chunks of size 65`);
     const k = data.length / 65;
     this.payPer('alt_bn128_g1_sum_element', BigInt(k));
     let acc = bn254.G1.Point.ZERO;
@@ -554,7 +554,7 @@ export class VMLogic {
   alt_bn128_pairing_check(len: bigint, ptr: bigint): bigint {
     this.pay('alt_bn128_pairing_check_base');
     const data = this.memOrRegister(ptr, len);
-    if (data.length % 192 !== 0) throw hostErrors.altBn128InvalidInput('slice of size 192 expected');
+    if (data.length % 192 !== 0) throw hostErrors.altBn128InvalidInput(`slice of size ${data.length} cannot be precisely split into chunks of size 192`);
     const k = data.length / 192;
     this.payPer('alt_bn128_pairing_check_element', BigInt(k));
     const pairs: Array<{ g1: ReturnType<typeof bn254.G1.Point.fromAffine>; g2: ReturnType<typeof bn254.G2.Point.fromAffine> }> = [];

@@ -407,3 +407,83 @@ test('trie nodes reported by External.trieNodesTouched are charged as touching_t
   );
   t.is(o.profile.TOUCHING_TRIE_NODE, 6n * c('touching_trie_node'));
 });
+
+/** nearcore tests/alt_bn128.rs `le_bytes!`: hex strings are u256 little-endian, numbers are single bytes. */
+const leBytes = (...items: Array<string | number>) =>
+  Buffer.concat(items.map((i) => (typeof i === 'number' ? Buffer.of(i) : Buffer.from(i.replace(/^0x/, '').padStart(64, '0'), 'hex').reverse())));
+
+const bnCall = (fn: string, input: Uint8Array) =>
+  call(
+    program({
+      imports: [fn, 'value_return'],
+      data: input.length ? [[0, input]] : [],
+      body:
+        fn === 'alt_bn128_pairing_check'
+          ? `(i64.store (i32.const 60000) (call $${fn} ${u64(input.length)} ${u64(0)})) (call $value_return ${u64(1)} ${u64(60000)})`
+          : `(call $${fn} ${u64(input.length)} ${u64(0)} ${u64(0)}) ${RET_REG0}`,
+    }),
+  );
+
+test('alt_bn128_g1_multiexp vectors (nearcore logic/tests/alt_bn128.rs test_alt_bn128_g1_multiexp)', (t) => {
+  const ok = (input: Buffer, expected: Buffer) => {
+    const o = bnCall('alt_bn128_g1_multiexp', input);
+    t.is(o.aborted, null);
+    t.deepEqual(Buffer.from(returned(o)), expected);
+  };
+  ok(leBytes(), leBytes('0x0', '0x0'));
+  ok(
+    leBytes('0x2d6b17489d86fcd5f91e8e92eb55081d8cb4413e408047249ef4fb5baa1b518b', '0x1e4d0a30dbadd9dad40f7847c7013754ded8d0371c052d19f01453f4ae1506d7', '0x1'),
+    leBytes('0x2d6b17489d86fcd5f91e8e92eb55081d8cb4413e408047249ef4fb5baa1b518b', '0x1e4d0a30dbadd9dad40f7847c7013754ded8d0371c052d19f01453f4ae1506d7'),
+  );
+  ok(
+    leBytes(
+      '0x12b453155ca3be5d0b14a4804cc39a0b4635b06d512735350cd031051644d3ec', '0x2944829dcfa7dd72bb04d12e46869e6a6c8162698f9a6c35724f91f597e25fc4', '0x112b450c0769c7cd80ffa552aaab2153adb5646664ee091639784a7f887411f7',
+      '0x032b2c8b9f1e7f5e53c262ae87ccd1366df1af019f2dbfe1a58a6749ba4b923f', '0x0017741cde8d55ccce3a1dac210f531d22f574885226ea46fbbce4a4c75f7ed8', '0x19e4956d3cf5e04f938bc9dee72f2fcab15934c7e0450ae15afee161606b071a',
+    ),
+    leBytes('0x2923a9d452a047e0f24ab419d7893ecbf0c32a842afd88f991a6723decba82aa', '0x2e3a00f94191675c0730510133c2fca248160750d87b5157c534146d4d260b61'),
+  );
+  const err = (input: Buffer, msg: string) => t.true(String(bnCall('alt_bn128_g1_multiexp', input).aborted?.ExecutionError).includes(msg), msg);
+  err(Buffer.from('XXXX'), 'slice of size 4 cannot be precisely split into chunks of size 96');
+  err(leBytes('0x92', '0x2944829dcfa7dd72bb04d12e46869e6a6c8162698f9a6c35724f91f597e25fc4', '0x112b450c0769c7cd80ffa552aaab2153adb5646664ee091639784a7f887411f7'), 'invalid g1');
+  err(
+    leBytes('0x12b453155ca3be5d0b14a4804cc39a0b4635b06d512735350cd031051644d3ec', '0x2944829dcfa7dd72bb04d12e46869e6a6c8162698f9a6c35724f91f597e25fc4', '0x' + 'f'.repeat(64)),
+    'invalid fr',
+  );
+});
+
+test('alt_bn128_g1_sum vectors (nearcore logic/tests/alt_bn128.rs test_alt_bn128_g1_sum)', (t) => {
+  const o = bnCall(
+    'alt_bn128_g1_sum',
+    leBytes(
+      0, '0x12b453155ca3be5d0b14a4804cc39a0b4635b06d512735350cd031051644d3ec', '0x2944829dcfa7dd72bb04d12e46869e6a6c8162698f9a6c35724f91f597e25fc4',
+      1, '0x032b2c8b9f1e7f5e53c262ae87ccd1366df1af019f2dbfe1a58a6749ba4b923f', '0x304cda5602a44a5cea16280a60720540748bf609164ae0464063a772111d7e6f',
+    ),
+  );
+  t.deepEqual(
+    Buffer.from(returned(o)),
+    leBytes('0x1e2e53eecef3185d5c874e783cb184d302692a22c20f5f3b3993882e184d8fe8', '0x03fc2454d3d88f9eac441e9b85a9041e925f30cca7a82d039d1ffb582bfb2004'),
+  );
+  const err = (input: Buffer, msg: string) => t.true(String(bnCall('alt_bn128_g1_sum', input).aborted?.ExecutionError).includes(msg), msg);
+  err(Buffer.of(92), 'slice of size 1 cannot be precisely split into chunks of size 65');
+  err(leBytes(0, '0x111', '0x222'), 'invalid g1');
+  err(leBytes(92, '0x12b453155ca3be5d0b14a4804cc39a0b4635b06d512735350cd031051644d3ec', '0x2944829dcfa7dd72bb04d12e46869e6a6c8162698f9a6c35724f91f597e25fc4'), 'invalid bool');
+});
+
+test('alt_bn128_pairing_check vectors (nearcore logic/tests/alt_bn128.rs test_alt_bn128_pairing_check)', (t) => {
+  const g1a = ['0x0763111c06b5066cc812f8e058d5b82a7bc356c83a1a5ab743ea4e7163d90a75', '0x041068a8ed41f6755c1ad2d30aacc3974a4fae3293aee34c7103b4c073358624'];
+  const g2a = [
+    '0x291aea4fac742aaf8772caa00c8763d509c3d6f20d1be64d73c10d06db031a01', '0x1de7a958e4adb3a128cd3b942b13bc85ee4124f0dee6f4266b39707c81c06fd4',
+    '0x1e2d816ba8b96e5cb444883a2b095533becb805c654418fa2c65bba533a34311', '0x195dd519dc841a301a14de412c520b858c01ccc7ba0bd4177dd85d4b116416bb',
+  ];
+  const g1b = ['0x1f1cebcff0a999ffa7c1b582e9afd6c875760fde2679e9fd830bf3979504b04f', '0x179fe95fb3fb3807ebbad5ed2b40ddd06f7b73525382a64a43489606b3454a53'];
+  const g2b = [
+    '0x201eef3c872a7313da79f6aa628cc9795314fbac78484fdae2eba5086755ad6d', '0x204e0376b942fe92ba6e2746d07d62f5dede7b8b6e172fa89ea0c5c4ccabaa31',
+    '0x00e9f62300f921f5d4f2f7008aec59449a3f5e75add585ec4eccf04f5dc5b32f', '0x17c150f0fb2ff472816b41868b98b9170233ee4647fe4bc41a1336c9a2c6567c',
+  ];
+  const result = (input: Buffer) => [...returned(bnCall('alt_bn128_pairing_check', input))];
+  t.deepEqual(result(leBytes()), [1]);
+  t.deepEqual(result(leBytes(...g1a, ...g2a, ...g1b, ...g2b)), [1]);
+  t.deepEqual(result(leBytes(...g1a, ...g2a, ...g1a, ...g2b)), [0]);
+  t.true(String(bnCall('alt_bn128_pairing_check', Buffer.from('XXXX')).aborted?.ExecutionError).includes('slice of size 4 cannot be precisely split into chunks of size 192'));
+  t.true(String(bnCall('alt_bn128_pairing_check', leBytes('0x0', '0x0', '0x0', '0x0', '0x0', '0x111')).aborted?.ExecutionError).includes('invalid g2'));
+});
