@@ -487,3 +487,41 @@ test('alt_bn128_pairing_check vectors (nearcore logic/tests/alt_bn128.rs test_al
   t.true(String(bnCall('alt_bn128_pairing_check', Buffer.from('XXXX')).aborted?.ExecutionError).includes('slice of size 4 cannot be precisely split into chunks of size 192'));
   t.true(String(bnCall('alt_bn128_pairing_check', leBytes('0x0', '0x0', '0x0', '0x0', '0x0', '0x111')).aborted?.ExecutionError).includes('invalid g2'));
 });
+
+test('ed25519_verify vectors and costs (nearcore logic/tests/ed25519_verify.rs)', (t) => {
+  const SIGNATURE = Uint8Array.from([
+    145, 193, 203, 18, 114, 227, 14, 117, 33, 213, 121, 66, 130, 14, 25, 4, 36, 120, 46, 142, 226, 215, 7, 66, 122, 112, 97, 30, 249, 135, 61, 165,
+    221, 249, 252, 23, 105, 40, 56, 70, 31, 152, 236, 141, 154, 122, 207, 20, 75, 118, 79, 90, 168, 6, 221, 122, 213, 29, 126, 196, 216, 104, 191, 6,
+  ]);
+  const PUBLIC_KEY = Uint8Array.from([
+    32, 122, 6, 120, 146, 130, 30, 37, 215, 112, 241, 251, 160, 196, 124, 17, 255, 75, 129, 62, 84, 22, 46, 206, 158, 184, 57, 224, 118, 35, 26, 182,
+  ]);
+  const MESSAGE = Uint8Array.from([
+    107, 97, 106, 100, 108, 102, 107, 106, 97, 108, 107, 102, 106, 97, 107, 108, 102, 106, 100, 107, 108, 97, 100, 106, 102, 107, 108, 106, 97, 100, 115, 107,
+  ]);
+  const forgedSig = Uint8Array.from(SIGNATURE);
+  forgedSig[63] = 0b1110_0001;
+  const forgedPk = Uint8Array.from(PUBLIC_KEY);
+  forgedPk[31] = 0b1110_0001;
+  const verify = (sig: Uint8Array, pk: Uint8Array, pkLen = 32) => {
+    const o = call(
+      program({
+        imports: ['ed25519_verify', 'value_return'],
+        data: [[0, sig], [64, MESSAGE], [96, pk]],
+        body: `(i64.store (i32.const 200) (call $ed25519_verify ${u64(64)} ${u64(0)} ${u64(32)} ${u64(64)} ${u64(pkLen)} ${u64(96)})) (call $value_return ${u64(1)} ${u64(200)})`,
+      }),
+    );
+    // value_return reads 1 byte of memory: subtract it from the read_memory counts.
+    const reads = o.aborted ? o.profile.READ_MEMORY_BYTE! : o.profile.READ_MEMORY_BYTE! - c('read_memory_byte');
+    return { result: o.aborted ?? [...returned(o)][0], readBytes: reads / c('read_memory_byte'), verifyBytes: (o.profile.ED25519_VERIFY_BYTE ?? 0n) / c('ed25519_verify_byte') };
+  };
+  t.deepEqual(verify(SIGNATURE, PUBLIC_KEY), { result: 1, readBytes: 128n, verifyBytes: 32n });
+  t.deepEqual(verify(SIGNATURE, forgedPk), { result: 0, readBytes: 128n, verifyBytes: 32n });
+  t.deepEqual(verify(new Uint8Array(64).fill(1), PUBLIC_KEY), { result: 0, readBytes: 128n, verifyBytes: 32n });
+  t.deepEqual(verify(forgedSig, PUBLIC_KEY), { result: 0, readBytes: 64n, verifyBytes: 0n });
+  t.deepEqual(verify(SIGNATURE, PUBLIC_KEY, 31), {
+    result: { ExecutionError: 'ED25519 signature verification error: invalid public key length' },
+    readBytes: 127n,
+    verifyBytes: 32n,
+  });
+});
