@@ -5,7 +5,7 @@
  * changing a contract never recompiles QuickJS.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BUILDER_DIR } from "./paths.js";
 import { publishDir, withDirLock } from "./cache-dir.js";
@@ -63,9 +63,17 @@ export function ensureSysroot(cacheDir: string): string {
   if (!existsSync(marker)) {
     mkdirSync(path.join(sysroot, "include"), { recursive: true });
     mkdirSync(path.join(sysroot, "lib"), { recursive: true });
-    rmSync(path.join(sysroot, "include", "wasm32-wasi"), { force: true });
-    symlinkSync(TOOLCHAIN.wasiInclude, path.join(sysroot, "include", "wasm32-wasi"));
-    symlinkSync(TOOLCHAIN.wasiLib, marker);
+    for (const [target, link] of [
+      [TOOLCHAIN.wasiInclude, path.join(sysroot, "include", "wasm32-wasi")],
+      [TOOLCHAIN.wasiLib, marker],
+    ]) {
+      try {
+        symlinkSync(target, link);
+      } catch (error) {
+        // another build created it at the same moment
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
+    }
   }
   return sysroot;
 }
@@ -113,7 +121,7 @@ async function compileEngine(
   const staging = `${dir}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  const hint = `this is a toolchain problem, not a contract problem: check the Debian packages (npm run build -- --setup) and delete ${cacheDir} to start clean`;
+  const hint = `a toolchain problem, not a contract problem: check the Debian packages (tsx packages/contract-builder/src/cli.ts setup) and delete ${cacheDir} to start clean`;
   const hostQjsc = () =>
     compile(
       "host qjsc (gcc)",
@@ -140,8 +148,4 @@ async function compileEngine(
   await runLimited([hostQjsc, ...units], 2);
   writeFileSync(path.join(staging, "ready"), JSON.stringify({ key, treeHash: sources.treeHash, cflags, versions: await compilerVersions() }, null, 2));
   publishDir(staging, dir, "ready");
-}
-
-export function readEngineStamp(engine: Engine): unknown {
-  return JSON.parse(readFileSync(path.join(engine.dir, "ready"), "utf8"));
 }

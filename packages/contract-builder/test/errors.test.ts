@@ -1,6 +1,6 @@
 import test from "ava";
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import {
@@ -16,12 +16,18 @@ import {
 import { BUILDER_DIR, DEFAULT_ROOT, projectPaths } from "../src/paths.js";
 
 const exec = promisify(execFile);
+const createdRoots: string[] = [];
+
+test.after.always(() => {
+  for (const root of createdRoots) rmSync(root, { recursive: true, force: true });
+});
 
 /** A throwaway project root inside the repository, so `near-sdk-js` resolves from node_modules. */
 function projectWith(contracts: Record<string, string>): string {
   const base = path.join(projectPaths().cacheDir, "test-roots");
   mkdirSync(base, { recursive: true });
   const root = mkdtempSync(path.join(base, "root-"));
+  createdRoots.push(root);
   writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "test-root", version: "0.0.0", private: true }));
   for (const [name, source] of Object.entries(contracts)) {
     mkdirSync(path.join(root, "contracts", name, "src"), { recursive: true });
