@@ -2,10 +2,13 @@
  * `npm test`: runs every ava suite (package unit tests and sandbox-tests) and ends with the plain
  * summary line CI reads: `N passed, N failed` (skipped tests are reported after it).
  *
+ * First it builds every contract under contracts/ and every test contract under
+ * sandbox-tests/contracts/ (cached: unchanged sources are not rebuilt), so suites only read Wasm.
  * Extra arguments are passed to ava, e.g. `npm test -- packages/sandbox/test/vm`.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync } from 'node:fs';
 
 // ava's package exports do not expose its CLI entry; it sits at a fixed place in the root node_modules.
 const avaCli = fileURLToPath(new URL('../node_modules/ava/entrypoints/cli.mjs', import.meta.url));
@@ -41,8 +44,34 @@ export function parseAvaSummary(output: string, exitCode: number): AvaCounts {
   return { passed, failed, skipped };
 }
 
+const TEST_CONTRACTS_DIR = fileURLToPath(new URL('../sandbox-tests/contracts/', import.meta.url));
+
+/** Builds contracts and test contracts; a build failure counts as one failed test. */
+async function buildAll(): Promise<boolean> {
+  const { buildContracts, buildContract } = await import('../packages/contract-builder/src/index.js');
+  try {
+    const started = performance.now();
+    const built = await buildContracts({ log: () => {} });
+    const fixtures = existsSync(TEST_CONTRACTS_DIR) ? readdirSync(TEST_CONTRACTS_DIR) : [];
+    for (const name of fixtures) {
+      built.push(await buildContract(`${TEST_CONTRACTS_DIR}${name}`, { outDir: fileURLToPath(new URL('../build/test-contracts/', import.meta.url)), abi: false }));
+    }
+    const rebuilt = built.filter((r) => !r.cached).map((r) => r.name);
+    console.log(`contracts: ${built.length} ready (${rebuilt.length ? `built ${rebuilt.join(', ')}` : 'all cached'}) in ${Math.round(performance.now() - started)} ms`);
+    return true;
+  } catch (error) {
+    console.error(`contract build failed: ${(error as Error).message}`);
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (!(await buildAll())) {
+    console.log('\n0 passed, 1 failed');
+    process.exitCode = 1;
+    return;
+  }
   const child = spawn(process.execPath, [avaCli, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' },
