@@ -5,9 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeyPair } from '../primitives/crypto.js';
 import { startRpcServer, SerialQueue, type RpcServer } from '../rpc/server.js';
-import { createSandboxClient, type SandboxClient } from '../rpc/view-client.js';
+import type { SandboxClient } from '../rpc/view-client.js';
 import { readGenesisFile } from './genesis-file.js';
 import { DATA_DIR, GENESIS_FILE, VALIDATOR_KEY_FILE } from './init.js';
 import { readKeyFile } from './key-file.js';
@@ -61,7 +60,11 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
   let storeOpening: Promise<NodeStore> | null = null;
   if (options.persist !== false && hasSavedState) store = await NodeStore.open(dataDir);
   const saved = store ? await store.load() : null;
-  const client = await createSandboxClient({ genesis, validatorKey: KeyPair.fromString(validator.key.secretKey), restore: saved ?? undefined });
+  // The runtime is the heavy part of start-up; the server starts listening first (see startRpcServer).
+  const clientReady = import('../rpc/view-client.js').then(async ({ createSandboxClient }) => {
+    const { KeyPair } = await import('../primitives/crypto.js');
+    return createSandboxClient({ genesis, validatorKey: KeyPair.fromString(validator.key.secretKey), restore: saved ?? undefined });
+  });
   const openStore = (): Promise<NodeStore> | null => {
     if (options.persist === false) return null;
     if (store) return Promise.resolve(store);
@@ -91,7 +94,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
   let server: RpcServer;
   try {
     server = await startRpcServer({
-      client,
+      client: clientReady,
       port: options.rpcPort,
       queue,
       log,
@@ -100,6 +103,14 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
       },
     });
   } catch (e) {
+    await store?.close();
+    throw e;
+  }
+  let client: SandboxClient;
+  try {
+    client = await clientReady;
+  } catch (e) {
+    await server.close();
     await store?.close();
     throw e;
   }

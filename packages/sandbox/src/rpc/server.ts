@@ -18,7 +18,11 @@ import { loadRequestSchemas, requestSchemasLoaded } from './params.js';
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export interface RpcServerOptions {
-  client: NodeClient;
+  /**
+   * The node. May still be starting: the server listens at once and holds requests until it is ready,
+   * so near-workspaces' readiness probe connects early and is answered the moment the node can answer.
+   */
+  client: NodeClient | Promise<NodeClient>;
   /** Default 127.0.0.1: the node never listens beyond loopback. */
   host?: string;
   port: number;
@@ -75,7 +79,8 @@ function stringify(value: unknown): string {
 }
 
 export function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
-  const { client } = options;
+  const client = Promise.resolve(options.client);
+  client.catch(() => undefined); // a failed start is reported by whoever awaits the client
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const queue = options.queue ?? new SerialQueue();
@@ -92,7 +97,7 @@ export function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
     return queue.run(async () => {
       try {
         if (!requestSchemasLoaded() && !(method === 'block' && isReadinessProbe(params))) await loadRequestSchemas();
-        const result = await handle(client, method, params);
+        const result = await handle(await client, method, params);
         return { jsonrpc: '2.0', id, result: result === undefined ? null : result };
       } catch (e) {
         if (e instanceof RpcError) return errorResponse(id, e);

@@ -17,8 +17,11 @@ interface Call {
 
 function recordingClient(calls: Call[], delays: Record<string, number> = {}): NodeClient {
   return new Proxy({} as NodeClient, {
+    // not a thenable: the server accepts a client or a promise of one
     get: (_t, method: string) =>
-      async (...args: unknown[]) => {
+      method === 'then'
+        ? undefined
+        : async (...args: unknown[]) => {
         calls.push({ method, args });
         if (delays[method]) await new Promise((r) => setTimeout(r, delays[method]));
         if (method === 'query') throw unknownAccount('nobody.near', { block_height: 7, block_hash: '11111111111111111111111111111111' });
