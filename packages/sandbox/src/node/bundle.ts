@@ -4,8 +4,9 @@
  * `npm run bench:sandbox` for the measured difference).
  *
  * The output goes to node_modules/.cache/near-ts-sandbox/ (ignored by git, removed with node_modules).
- * `manifest.json` lists every source file with its mtime at build time; `isBundleFresh` compares them so a
- * launcher never runs code older than the sources.
+ * `manifest.json` lists every source file (and package-lock.json, for the bundled dependencies) with its
+ * mtime at build time; `isBundleFresh` and bin/launch.mjs compare them so no start runs code older than the
+ * sources.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -73,6 +74,8 @@ export async function buildBundle(): Promise<{ outDir: string; inputs: number; m
     if (file.startsWith('node_modules/')) continue;
     inputs[file] = statSync(join(REPO_DIR, file)).mtimeMs;
   }
+  // bundled dependencies change with the lock file
+  inputs['package-lock.json'] = statSync(join(REPO_DIR, 'package-lock.json')).mtimeMs;
   writeFileSync(join(staging, 'manifest.json'), `${JSON.stringify({ builtAt: Date.now(), inputs } satisfies Manifest)}\n`);
   // Bundled code resolves externals from its own location; node_modules/.cache/x/ resolves to the repo's node_modules.
   writeFileSync(join(staging, 'package.json'), '{"type":"module","private":true}\n');

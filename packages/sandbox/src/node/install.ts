@@ -13,7 +13,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildBundle, PACKAGE_DIR } from './bundle.js';
+import { buildBundle, isBundleFresh, BUNDLE_DIR, PACKAGE_DIR } from './bundle.js';
 
 export const LAUNCHER_MARKER = '# near-ts-stack sandbox launcher';
 
@@ -55,18 +55,28 @@ export function installLauncher(path = defaultLauncherPath()): InstallOutcome {
   return { kind: previous === undefined ? 'installed' : 'updated', path };
 }
 
-async function main(): Promise<void> {
-  const bundle = await buildBundle();
-  console.log(`near-sandbox bundle: ${bundle.inputs} source files → ${bundle.outDir} (${bundle.millis} ms)`);
+/** Builds the bundle unless it matches the sources, then installs the launcher. Safe to run before every test run. */
+export async function setUpSandboxLauncher(log: (line: string) => void = console.log): Promise<InstallOutcome> {
+  if (isBundleFresh() && !process.argv.includes('--rebuild')) {
+    log(`near-sandbox bundle: up to date (${BUNDLE_DIR})`);
+  } else {
+    const bundle = await buildBundle();
+    log(`near-sandbox bundle: ${bundle.inputs} source files → ${bundle.outDir} (${bundle.millis} ms)`);
+  }
   const outcome = installLauncher(process.env.NEAR_TS_SANDBOX_LAUNCHER ?? defaultLauncherPath());
   if (outcome.kind === 'foreign-binary') {
-    console.log(
+    log(
       `${outcome.path} exists and is not this project's launcher (a real neard sandbox binary?); left untouched.\n` +
         'near-workspaces tests will run on that binary. Remove it to run them on packages/sandbox.',
     );
   } else {
-    console.log(`near-sandbox launcher ${outcome.kind}: ${outcome.path}`);
+    log(`near-sandbox launcher ${outcome.kind}: ${outcome.path}`);
   }
+  return outcome;
+}
+
+async function main(): Promise<void> {
+  await setUpSandboxLauncher();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
