@@ -45,7 +45,7 @@ import {
   type BlockRef,
 } from './errors.js';
 import { blockView, nativeSigner, chunkHashOf, chunkHeaderView, hashString, networkInfoView, runtimeConfigView, statusView, validatorsView, type ChainInfo } from './views.js';
-import type { BlockReference, TxExecutionStatus } from './wire.js';
+import type { BlockReference, BlockView, TxExecutionStatus } from './wire.js';
 
 /** How far `final` lags the head (nearcore: two blocks on a single doomslug validator). */
 const FINALITY_LAG = 2n;
@@ -142,7 +142,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
   };
 
   const head = () => sandbox.head;
-  const blockViews = new Map<string, Record<string, unknown>>();
+  const blockViews = new Map<string, BlockView>();
   const at = (block: Block): BlockRef => ({ block_height: Number(block.height), block_hash: hashString(block.hash) });
 
   function blockById(id: number | string): Block | undefined {
@@ -305,7 +305,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
   const client: SandboxClient = {
     sandbox,
 
-    status: () => statusView(info, head(), options.rpcAddr ?? '127.0.0.1', startedAt) as never,
+    status: () => statusView(info, head(), options.rpcAddr ?? '127.0.0.1', startedAt),
 
     block(reference) {
       // Blocks never change once produced: build each view once.
@@ -317,7 +317,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
         if (blockViews.size >= BLOCK_VIEW_CACHE_SIZE) blockViews.delete(blockViews.keys().next().value!);
         blockViews.set(key, view);
       }
-      return view as never;
+      return view;
     },
 
     chunk(reference: ChunkReference) {
@@ -414,10 +414,10 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
 
     validators(reference) {
       if (reference !== null && 'block_id' in reference) resolveBlock(reference);
-      return validatorsView(info, head()) as never;
+      return validatorsView(info, head());
     },
 
-    networkInfo: () => networkInfoView() as never,
+    networkInfo: () => networkInfoView(),
 
     patchState(records) {
       try {

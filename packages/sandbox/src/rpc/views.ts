@@ -8,6 +8,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base58 } from '@scure/base';
 import type { RuntimeConfig, Fee } from '../parameters/types.js';
+import type * as Rpc from '@near-js/jsonrpc-types';
+import type { BlockView, ChunkHeaderView, NetworkInfoResponse, StatusResponse, ValidatorResponse, Wire } from './wire.js';
 import { createPrivateKey, sign as signNative, type KeyObject } from 'node:crypto';
 import type { KeyPair } from '../primitives/crypto.js';
 
@@ -42,7 +44,7 @@ export interface ChainInfo {
   finalHeight(head: BlockLike): bigint;
 }
 
-const NODE_VERSION = { version: '2.6.2', build: 'near-ts-stack-sandbox', rustc_version: 'n/a (TypeScript)' };
+const NODE_VERSION = { version: '2.6.2', build: 'near-ts-stack-sandbox', commit: 'packages/sandbox', rustc_version: 'n/a (TypeScript)' };
 const textBytes = (s: string) => new TextEncoder().encode(s);
 
 function derived(tag: string, hash: Uint8Array): string {
@@ -81,7 +83,7 @@ export function nativeSigner(keyPair: KeyPair): (message: Uint8Array) => string 
   return (message) => `ed25519:${base58.encode(signNative(null, message, key))}`;
 }
 
-export function chunkHeaderView(info: ChainInfo, block: BlockLike): Record<string, unknown> {
+export function chunkHeaderView(info: ChainInfo, block: BlockLike): ChunkHeaderView {
   return {
     chunk_hash: chunkHashOf(block),
     prev_block_hash: hashString(block.prevHash),
@@ -106,7 +108,7 @@ export function chunkHeaderView(info: ChainInfo, block: BlockLike): Record<strin
   };
 }
 
-export function blockView(info: ChainInfo, block: BlockLike): Record<string, unknown> {
+export function blockView(info: ChainInfo, block: BlockLike): BlockView {
   const lastFinal = info.blockAt(info.finalHeight(block)) ?? info.genesis;
   const lastDsFinal = info.blockAt(block.height > info.genesis.height ? block.height - 1n : block.height) ?? info.genesis;
   const isGenesis = block.height === info.genesis.height;
@@ -153,9 +155,9 @@ export function blockView(info: ChainInfo, block: BlockLike): Record<string, unk
   };
 }
 
-export function statusView(info: ChainInfo, head: BlockLike, rpcAddr: string, startedAt: number): Record<string, unknown> {
+export function statusView(info: ChainInfo, head: BlockLike, rpcAddr: string, startedAt: number): StatusResponse {
   return {
-    version: { version: NODE_VERSION.version, build: NODE_VERSION.build, rustc_version: NODE_VERSION.rustc_version },
+    version: { ...NODE_VERSION },
     chain_id: info.chainId,
     protocol_version: info.protocolVersion,
     latest_protocol_version: info.protocolVersion,
@@ -188,7 +190,7 @@ export function epochStartHeight(info: ChainInfo, block: BlockLike): number {
   return Number(info.genesis.height + offset + (block.epochHeight > 1n ? 1n : 0n));
 }
 
-export function validatorsView(info: ChainInfo, head: BlockLike): Record<string, unknown> {
+export function validatorsView(info: ChainInfo, head: BlockLike): ValidatorResponse {
   const stake = info.validatorStake.toString();
   const validator = {
     account_id: info.validatorId,
@@ -220,16 +222,21 @@ export function validatorsView(info: ChainInfo, head: BlockLike): Record<string,
   };
 }
 
-export function networkInfoView(): Record<string, unknown> {
+export function networkInfoView(): NetworkInfoResponse {
   return { active_peers: [], num_active_peers: 0, peer_max_count: 0, sent_bytes_per_sec: 0, received_bytes_per_sec: 0, known_producers: [] };
 }
 
-function feeView(fee: Fee): Record<string, number> {
+function feeView(fee: Fee): Wire<Rpc.Fee> {
   return { send_sir: Number(fee.sendSir), send_not_sir: Number(fee.sendNotSir), execution: Number(fee.execution) };
 }
 
-/** nearcore `RuntimeConfigView` (views.rs) from this node's parameter table. */
-export function runtimeConfigView(config: RuntimeConfig): Record<string, unknown> {
+/**
+ * nearcore `RuntimeConfigView` (views.rs) from this node's parameter table. Congestion control and witness
+ * limits have no meaning on this single-shard node and are left out.
+ */
+export type RuntimeConfigJson = Omit<Wire<Rpc.RuntimeConfigView>, 'congestion_control_config' | 'witness_config'>;
+
+export function runtimeConfigView(config: RuntimeConfig): RuntimeConfigJson {
   const f = config.actionFees;
   const w = config.wasm;
   return {
@@ -265,11 +272,19 @@ export function runtimeConfigView(config: RuntimeConfig): Record<string, unknown
       ],
     },
     wasm_config: {
-      ext_costs: Object.fromEntries(Object.entries(config.extCosts).map(([k, v]) => [k, Number(v)])),
+      // the parameter table keys ext costs by nearcore's own names, the same the view uses
+      ext_costs: Object.fromEntries(Object.entries(config.extCosts).map(([k, v]) => [k, Number(v)])) as Wire<Rpc.ExtCostsConfigView>,
       grow_mem_cost: 1,
       regular_op_cost: Number(w.regularOpCost),
-      linear_op_base_cost: Number(w.linearOpBaseCost),
-      linear_op_unit_cost: Number(w.linearOpUnitCost),
+      discard_custom_sections: w.discardCustomSections,
+      reftypes_bulk_memory: w.reftypesBulkMemory,
+      global_contract_host_fns: w.globalContractHostFns,
+      eth_implicit_accounts: true,
+      implicit_account_creation: true,
+      fix_contract_loading_cost: false,
+      saturating_float_to_int: true,
+      storage_get_mode: 'FlatStorage',
+      vm_kind: 'NearVm',
       limit_config: {
         max_gas_burnt: Number(w.maxGasBurnt),
         max_stack_height: w.maxStackHeight,
