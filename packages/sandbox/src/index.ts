@@ -380,7 +380,8 @@ export class Sandbox {
       );
     } else {
       if (this.chain.state.getAccount(accountId)) throw new Error(`account ${accountId} already exists`);
-      const storage = this.config.storageNumBytesAccount + 33n + 9n + this.config.storageNumExtraBytesRecord;
+      // what genesis / AddKey account for: 100 + borsh(public key) + borsh(full-access key) 9 + 40
+      const storage = this.config.storageNumBytesAccount + BigInt(1 + keyPair.publicKey.data.length) + 9n + this.config.storageNumExtraBytesRecord;
       this.patchState([
         { Account: { account_id: accountId, account: { amount: balance.toString(), locked: '0', code_hash: hashToString(NO_CODE_HASH), storage_usage: Number(storage) } } },
         { AccessKey: { account_id: accountId, public_key: publicKeyToString(keyPair.publicKey), access_key: { nonce: 0, permission: 'FullAccess' } } },
