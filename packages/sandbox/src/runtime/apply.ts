@@ -54,6 +54,8 @@ export interface ApplyContext {
   runFunctionCall: RunFunctionCallFn | null;
   validatorStake(accountId: string): bigint | undefined;
   validatorTotalStake(): bigint;
+  /** epoch_info_provider.minimum_stake: seat price × minimum_stake_ratio. */
+  minimumStake: bigint;
 }
 
 export interface ReceiptOutcome {
@@ -535,6 +537,9 @@ export class ReceiptExecutor {
           return fail({ TriesToStake: { account_id: accountId, stake: a.stake.toString(), locked: acc.locked.toString(), balance: acc.amount.toString() } });
         }
         if (acc.locked === 0n && a.stake === 0n) return fail({ TriesToUnstake: { account_id: accountId } });
+        if (a.stake > 0n && a.stake < ctx.minimumStake) {
+          return fail({ InsufficientStake: { account_id: accountId, stake: a.stake.toString(), minimum_stake: ctx.minimumStake.toString() } });
+        }
         // actions.rs action_stake: a raise is locked at once; a lower stake is only a proposal, and the
         // difference comes back at the epoch boundary (chain.ts applies it).
         if (a.stake > acc.locked) state.setAccount(accountId, { ...acc, amount: acc.amount - increment, locked: a.stake });

@@ -34,6 +34,8 @@ export const TRANSACTION_VALIDITY_PERIOD = 100n;
 export const MIN_GAS_PRICE = 100_000_000n;
 /** `neard init` without --fast: 300000 ms / 600 ms (nearcore `EXPECTED_EPOCH_LENGTH`). */
 export const SANDBOX_EPOCH_LENGTH = 500n;
+/** Genesis `minimum_stake_ratio` = 1/6250 (nearcore chain-configs default). */
+export const MINIMUM_STAKE_RATIO_DENOMINATOR = 6250n;
 /** nearcore `TESTING_INIT_BALANCE` / `TESTING_INIT_STAKE` (chain-configs test_utils.rs). */
 export const TESTING_INIT_BALANCE = 1_000_000_000n * 10n ** 24n;
 export const TESTING_INIT_STAKE = 50_000_000n * 10n ** 24n;
@@ -125,6 +127,11 @@ export class Chain {
   #d: ChainData;
   #blocksByHash = new Map<string, Block>();
   #poolKeys = new Set<string>();
+  /**
+   * One validator and one seat: the seat price is its genesis stake (epoch manager find_threshold),
+   * times genesis `minimum_stake_ratio` 1/6250 (chain-configs default).
+   */
+  #minimumStake: bigint;
 
   constructor(options: ChainOptions) {
     this.options = options;
@@ -144,6 +151,8 @@ export class Chain {
       totalSupply += a.amount + a.locked;
     }
     state.finalize();
+    const validatorStake = options.accounts.find((a) => a.accountId === options.validatorId)?.locked ?? 0n;
+    this.#minimumStake = validatorStake / MINIMUM_STAKE_RATIO_DENOMINATOR;
     const hash = sha256(concat(text('genesis'), text(options.chainId), u64le(BigInt(this.config.protocolVersion)), u64le(options.genesisTime)));
     const genesis: Block = {
       height: options.genesisHeight,
@@ -286,6 +295,7 @@ export class Chain {
       runFunctionCall: this.options.runFunctionCall,
       validatorStake: (id) => (id === validator ? d.state.getAccount(id)?.locked : undefined),
       validatorTotalStake: () => d.state.getAccount(validator)?.locked ?? 0n,
+      minimumStake: this.#minimumStake,
     });
 
     if (epochHeight !== prev.epochHeight) {

@@ -181,32 +181,36 @@ test('DeleteAccount to a missing beneficiary burns the balance (refund receipts 
   t.true(supplyBefore - node.head.totalSupply > 9n * NEAR);
 });
 
-test('Stake locks balance; TriesToStake beyond the balance; TriesToUnstake with nothing staked; UnsuitableStakingKey', (t) => {
+test('Stake locks balance; InsufficientStake below seat price/6250 (8000 NEAR here); TriesToStake; TriesToUnstake; UnsuitableStakingKey', (t) => {
   const node = createSandbox();
-  const v = node.createAccount('val.test.near', { balance: 50n * NEAR });
+  const v = node.createAccount('val.test.near', { balance: 20_000n * NEAR });
   const stake = (amount: bigint, publicKey = v.keyPair.publicKey) => node.signAndSendTransaction('val.test.near', 'val.test.near', [{ type: 'Stake', stake: amount, publicKey }]);
   t.deepEqual(stake(0n).failure, { ActionError: { index: 0, kind: { TriesToUnstake: { account_id: 'val.test.near' } } } });
+  // one validator with 5·10^7 NEAR and one seat: minimum stake 5·10^7 / 6250 = 8000 NEAR
+  t.deepEqual(stake(10n * NEAR).failure, {
+    ActionError: { index: 0, kind: { InsufficientStake: { account_id: 'val.test.near', stake: (10n * NEAR).toString(), minimum_stake: (8000n * NEAR).toString() } } },
+  });
   const before = node.getBalance('val.test.near');
-  const r = stake(10n * NEAR);
+  const r = stake(10_000n * NEAR);
   t.true(r.succeeded);
-  t.is(node.viewAccount('val.test.near').locked, (10n * NEAR).toString());
-  t.is(node.getBalance('val.test.near'), before - 10n * NEAR - r.tokensBurnt);
-  const over = stake(1000n * NEAR);
+  t.is(node.viewAccount('val.test.near').locked, (10_000n * NEAR).toString());
+  t.is(node.getBalance('val.test.near'), before - 10_000n * NEAR - r.tokensBurnt);
+  const over = stake(100_000n * NEAR);
   t.is(Object.keys((over.failure as any).ActionError.kind)[0], 'TriesToStake');
   const secp = KeyPair.random(KeyType.SECP256K1);
-  t.throws(() => stake(NEAR, secp.publicKey), { message: /UnsuitableStakingKey/ });
+  t.throws(() => stake(9000n * NEAR, secp.publicKey), { message: /UnsuitableStakingKey/ });
   // a staking account cannot be deleted
   const del = node.signAndSendTransaction('val.test.near', 'val.test.near', [{ type: 'DeleteAccount', beneficiaryId: 'test.near' }]);
   t.deepEqual(del.failure, { ActionError: { index: 0, kind: { DeleteAccountStaking: { account_id: 'val.test.near' } } } });
   // lowering the stake is a proposal: the lock stays until the epoch boundary (500-block epochs)
   const amountBefore = node.getBalance('val.test.near');
-  const u = stake(4n * NEAR);
+  const u = stake(9000n * NEAR);
   t.true(u.succeeded);
-  t.is(node.viewAccount('val.test.near').locked, (10n * NEAR).toString());
+  t.is(node.viewAccount('val.test.near').locked, (10_000n * NEAR).toString());
   const untilEpoch = Number(500n - (node.head.height % 500n)) + 1;
   node.produceBlocks(untilEpoch);
-  t.is(node.viewAccount('val.test.near').locked, (4n * NEAR).toString());
-  t.is(node.getBalance('val.test.near'), amountBefore - u.tokensBurnt + 6n * NEAR);
+  t.is(node.viewAccount('val.test.near').locked, (9000n * NEAR).toString());
+  t.is(node.getBalance('val.test.near'), amountBefore - u.tokensBurnt + 1000n * NEAR);
 });
 
 test('PV 86 account creation charge (AccountCostIncrease): 0.007 NEAR minus the burnt create_account exec gas is withheld from the refund', (t) => {
