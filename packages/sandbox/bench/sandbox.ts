@@ -10,10 +10,10 @@
  * Targets from issue 4: Worker.init ≤ 500 ms, function call ≤ 30 ms median, cross-contract ≤ 60 ms.
  * Timings depend on the machine's load: compare rows within one run, not across runs.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'near-workspaces';
 import { probeWasmPath } from '../../../sandbox-tests/probe-contract.js';
@@ -44,13 +44,28 @@ function freePort(): Promise<number> {
   });
 }
 
-/** init + run until `block` answers 200 (what near-workspaces waits for), then SIGINT. */
-async function nodeStart(command: string[]): Promise<number> {
+const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ
+
+/** CPU time (user + system) a live process has used, from /proc (Linux). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * init + run until `block` answers 200 (what near-workspaces waits for), then SIGINT. Returns wall time and
+ * the CPU time both processes used: the CPU figure does not depend on how busy the machine is.
+ */
+async function nodeStart(command: string[]): Promise<{ wallMs: number; cpuMs: number }> {
   const home = mkdtempSync(join(tmpdir(), 'bench-start-'));
   try {
     const port = await freePort();
     const started = performance.now();
-    execFileSync(command[0]!, [...command.slice(1), '--home', join(home, 'h'), 'init']);
+    // /usr/bin/time reports the init process's CPU time (user + system seconds) on stderr
+    const init = spawnSync('/usr/bin/time', ['-f', '%U %S', command[0]!, ...command.slice(1), '--home', join(home, 'h'), 'init'], { encoding: 'utf8' });
+    if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
+    const [user, system] = init.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+    const initCpuMs = (user! + system!) * 1000;
     const child = spawn(command[0]!, [...command.slice(1), '--home', join(home, 'h'), 'run', '--rpc-addr', `0.0.0.0:${port}`, '--network-addr', '0.0.0.0:0'], { stdio: 'ignore' });
     for (;;) {
       try {
@@ -64,9 +79,10 @@ async function nodeStart(command: string[]): Promise<number> {
       }
     }
     const elapsed = performance.now() - started;
+    const runCpu = cpuMsOf(child.pid!);
     child.kill('SIGINT');
     await new Promise((r) => child.on('exit', r));
-    return elapsed;
+    return { wallMs: elapsed, cpuMs: runCpu + initCpuMs };
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
@@ -85,12 +101,13 @@ async function main(): Promise<void> {
 
   const startRuns = QUICK ? 2 : 4;
   log('node start (init + run until the RPC answers)…');
-  const bundleStart: number[] = [];
-  const tsxStart: number[] = [];
+  const bundleStart: { wallMs: number; cpuMs: number }[] = [];
+  const tsxStart: { wallMs: number; cpuMs: number }[] = [];
   for (let i = 0; i < startRuns; i++) {
     bundleStart.push(await nodeStart([process.execPath, BUNDLE_ENTRY]));
     tsxStart.push(await nodeStart([process.execPath, '--import', 'tsx', ENTRY_TS]));
   }
+  const loadAverage = loadavg()[0]!;
 
   log('Worker.init + tearDown…');
   const workerRuns: number[] = [];
@@ -139,8 +156,12 @@ async function main(): Promise<void> {
   }
 
   const report = {
-    nodeStartBundleMs: round(median(bundleStart)),
-    nodeStartTsxMs: round(median(tsxStart)),
+    nodeStartBundleMs: round(median(bundleStart.map((s) => s.wallMs))),
+    nodeStartBundleCpuMs: round(median(bundleStart.map((s) => s.cpuMs))),
+    nodeStartTsxMs: round(median(tsxStart.map((s) => s.wallMs))),
+    nodeStartTsxCpuMs: round(median(tsxStart.map((s) => s.cpuMs))),
+    loadAverage: round(loadAverage),
+    cpus: cpus().length,
     workerInitTearDownMs: round(median(workerRuns)),
     functionCallMedianMs: round(median(callRuns)),
     crossContractCallMedianMs: round(median(crossRuns)),
@@ -154,16 +175,17 @@ async function main(): Promise<void> {
     return;
   }
   const rows: [string, string, string][] = [
-    ['node start, precompiled bundle (init + run ready)', `${report.nodeStartBundleMs} ms`, ''],
-    ['node start, node --import tsx (init + run ready)', `${report.nodeStartTsxMs} ms`, ''],
+    ['node start, precompiled bundle (init + run ready)', `${report.nodeStartBundleMs} ms (${report.nodeStartBundleCpuMs} ms CPU)`, ''],
+    ['node start, node --import tsx (init + run ready)', `${report.nodeStartTsxMs} ms (${report.nodeStartTsxCpuMs} ms CPU)`, ''],
     ['Worker.init + tearDown (median)', `${report.workerInitTearDownMs} ms`, '≤ 500 ms'],
     ['function-call transaction (median)', `${report.functionCallMedianMs} ms`, '≤ 30 ms'],
     ['cross-contract call with callback (median)', `${report.crossContractCallMedianMs} ms`, '≤ 60 ms'],
     ['sandbox-tests suite wall time', suite ? `${report.sandboxTestsWallMs} ms (${suite.exitCode === 0 ? 'passed' : 'FAILED'})` : 'skipped', ''],
   ];
+  rows.push(['machine load (1-min average / CPUs)', `${report.loadAverage} / ${report.cpus}`, '']);
   const width = Math.max(...rows.map((r) => r[0].length));
-  console.log(`${'measure'.padEnd(width)}  ${'value'.padEnd(24)}  target`);
-  for (const [name, value, target] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(24)}  ${target}`);
+  console.log(`${'measure'.padEnd(width)}  ${'value'.padEnd(30)}  target`);
+  for (const [name, value, target] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(30)}  ${target}`);
 }
 
 main().then(
