@@ -376,6 +376,9 @@ test('batch_transfer pays many receivers in one call, all or nothing', async (t)
   await refused(t, c.alice, c.token, 'batch_transfer', { transfers: [] }, 'Stablecoin: transfers must be a non-empty array');
   await refused(t, c.alice, c.token, 'batch_transfer', { transfers: [{ receiver_id: c.bob.accountId, amount: '9651' }] }, 'Stablecoin: insufficient balance');
   await refused(t, c.alice, c.token, 'batch_transfer', { transfers: Array.from({ length: 401 }, () => ({ receiver_id: c.bob.accountId, amount: '1' })) }, 'Stablecoin: at most 400 transfers per batch');
+  // 300 transfers to a 64-character id would log ~45 KB of events: refused up front, not by the VM.
+  const longEvent = await c.alice.callRaw(c.token, 'batch_transfer', { transfers: Array.from({ length: 300 }, () => ({ receiver_id: c.bob.accountId, amount: '1', memo: 'x'.repeat(40) })) }, { attachedDeposit: 1n, gas: 200n * TGAS });
+  t.regex(panics(longEvent.receiptFailureMessages)[0] ?? '', /^Smart contract panicked: Stablecoin: the batch's ft_transfer event would be \d+ bytes, above the 16384-byte log limit of one receipt; split the batch$/);
   await refused(t, c.alice, c.token, 'batch_transfer', { transfers: [{ receiver_id: c.bob.accountId, amount: 'ten' }] }, 'Amount: amount must be a decimal string of an unsigned 128-bit integer, e.g. "1000000"');
   t.is(await snapshot(c), before);
 });

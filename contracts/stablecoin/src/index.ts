@@ -7,11 +7,11 @@
  * Every rule that fails panics with `Stablecoin: <rule broken>` (or the lib module's own prefix)
  * and leaves state unchanged. Method table with deposits, gas and errors: ../README.md.
  */
-import { NearBindgen, call, view, initialize, near, LookupMap, LookupSet, NearPromise } from 'near-sdk-js';
+import { NearBindgen, call, view, initialize, near, LookupMap, LookupSet, NearPromise, encode } from 'near-sdk-js';
 import { panic, require } from '../../lib/errors';
 import { parseAmount, parsePositiveAmount, checkedAdd, checkedSub } from '../../lib/amount';
 import { assertOneYocto, assertPrivate } from '../../lib/guards';
-import { emitEvent, eventEmitter } from '../../lib/events';
+import { emitEvent, eventEmitter, eventLine } from '../../lib/events';
 import * as ownable from '../../lib/ownable';
 import * as pausable from '../../lib/pausable';
 import * as roles from '../../lib/access-control';
@@ -24,9 +24,12 @@ const GAS_FOR_RESOLVE_TRANSFER = 20n * TGAS;
 const GAS_FOR_FT_TRANSFER_CALL = 60n * TGAS;
 /** Gas for the migrate call scheduled by upgrade. */
 const GAS_FOR_MIGRATE = 100n * TGAS;
-/** NEP-297 events carry at most this many entries per log line, to stay below the 16 KiB log limit. */
-const EVENTS_PER_LOG = 40;
-/** The largest batch_transfer accepted; a batch must fit one transaction's gas. */
+/**
+ * nearcore's max_total_log_length: all logs of one receipt together. A batch's NEP-297 event
+ * must fit, which bounds a batch by its account ids' length (~200 short ids, ~95 of 64 chars).
+ */
+const MAX_TOTAL_LOG_LENGTH = 16_384;
+/** The largest batch_transfer accepted; within this, the event size is the binding limit. */
 const MAX_BATCH_TRANSFER = 400;
 
 const STATE_VERSION = 1;
@@ -67,9 +70,7 @@ const DEFAULT_ICON =
   "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Ccircle cx='16' cy='16' r='16' fill='%232775CA'/%3E%3Ctext x='16' y='22' font-size='16' text-anchor='middle' fill='white'%3E%24%3C/text%3E%3C/svg%3E";
 
 function ftEvent(event: 'ft_mint' | 'ft_burn' | 'ft_transfer', entries: Record<string, unknown>[]): void {
-  for (let i = 0; i < entries.length; i += EVENTS_PER_LOG) {
-    emitEvent('nep141', '1.0.0', event, entries.slice(i, i + EVENTS_PER_LOG));
-  }
+  emitEvent('nep141', '1.0.0', event, entries);
 }
 
 function withMemo(entry: Record<string, unknown>, memo?: string | null): Record<string, unknown> {
@@ -216,7 +217,7 @@ export class Stablecoin {
     return this.metadata;
   }
 
-  /** Pays many receivers from the caller's balance in one call (payouts). One event per 40 receivers. */
+  /** Pays many receivers from the caller's balance in one call (payouts), all or nothing, with one NEP-297 event. */
   @call({ payableFunction: true })
   batch_transfer({ transfers }: { transfers: Transfer[] }): void {
     assertOneYocto();
@@ -237,6 +238,9 @@ export class Stablecoin {
       credits.set(receiver, (credits.get(receiver) ?? 0n) + value);
       entries.push(withMemo({ old_owner_id: sender, new_owner_id: receiver, amount: value.toString() }, note));
     }
+    const event = eventLine('nep141', '1.0.0', 'ft_transfer', entries);
+    const eventLength = encode(event).length;
+    require(eventLength <= MAX_TOTAL_LOG_LENGTH, `Stablecoin: the batch's ft_transfer event would be ${eventLength} bytes, above the ${MAX_TOTAL_LOG_LENGTH}-byte log limit of one receipt; split the batch`);
     senderBalance = checkedSub(senderBalance, total, 'Stablecoin: insufficient balance');
     for (const [receiver, value] of credits) {
       this.assertCanReceive(receiver);
@@ -244,7 +248,7 @@ export class Stablecoin {
       this.balances.set(receiver, checkedAdd(balance, value, 'balance').toString());
     }
     this.balances.set(sender, senderBalance.toString());
-    ftEvent('ft_transfer', entries);
+    near.log(event);
   }
 
   // ---------------------------------------------------------------- NEP-145

@@ -1,0 +1,69 @@
+/**
+ * Stablecoin gas: one transaction per operation on a fresh in-process node, and the largest
+ * batch_transfer that fits one 300 Tgas transaction (issue targets: ft_transfer ≤ 10 Tgas in
+ * total; batch_transfer pays ≥ 200 registered receivers in one 300 Tgas transaction).
+ */
+import { readFileSync } from 'node:fs';
+import { NEAR, TGAS, type Sandbox } from '../../packages/sandbox/src/index.js';
+import type { GasRow } from './types.js';
+
+const TOKEN = 'usdx.test.near';
+const OWNER = 'owner.test.near';
+
+function ok(node: Sandbox, signer: string, method: string, args: Record<string, unknown>, deposit = 1n, gas = 300n * TGAS) {
+  const result = node.call(signer, TOKEN, method, args, { deposit, gas });
+  if (!result.succeeded) throw new Error(`${method} failed: ${JSON.stringify(result.failure)}`);
+  return result;
+}
+
+export async function measure(node: Sandbox): Promise<GasRow[]> {
+  node.createAccount(TOKEN, { balance: 50n * NEAR });
+  node.createAccount(OWNER, { balance: 1000n * NEAR });
+  node.createAccount('bob.test.near', { balance: 10n * NEAR });
+  node.deployContract(TOKEN, readFileSync('build/stablecoin.wasm'));
+  const rows: GasRow[] = [];
+  const row = (operation: string, gasBurnt: bigint, target?: bigint, note?: string) => rows.push({ contract: 'stablecoin', operation, gasBurnt, target, note });
+
+  row('init', ok(node, TOKEN, 'init', { owner_id: OWNER }, 0n).gasBurnt);
+  const bounds = JSON.parse(new TextDecoder().decode(node.viewFunction(TOKEN, 'storage_balance_bounds', {}).result)) as { min: string };
+  const min = BigInt(bounds.min);
+  row('storage_deposit (register)', ok(node, OWNER, 'storage_deposit', {}, min).gasBurnt);
+  ok(node, 'bob.test.near', 'storage_deposit', {}, min);
+  for (const role of ['master_minter', 'pauser', 'blacklister']) ok(node, OWNER, 'grant_role', { role, account_id: OWNER });
+  row('configure_minter', ok(node, OWNER, 'configure_minter', { account_id: OWNER, allowance: (10n ** 30n).toString() }).gasBurnt);
+  row('mint', ok(node, OWNER, 'mint', { account_id: OWNER, amount: (10n ** 18n).toString() }).gasBurnt);
+  row('ft_transfer (transaction total)', ok(node, OWNER, 'ft_transfer', { receiver_id: 'bob.test.near', amount: '1000000' }).gasBurnt, 10n * TGAS);
+  row('burn', ok(node, OWNER, 'burn', { amount: '1' }).gasBurnt);
+  row('pause', ok(node, OWNER, 'pause', {}).gasBurnt);
+  ok(node, OWNER, 'unpause', {});
+
+  // Register receivers for the batch probe (each registration is a real storage_deposit).
+  const receivers: string[] = [];
+  for (let i = 0; i < 420; i++) {
+    const id = `r${i}.test.near`;
+    ok(node, OWNER, 'storage_deposit', { account_id: id }, min);
+    receivers.push(id);
+  }
+  const fits = (n: number) => {
+    const snapshot = node.snapshot();
+    try {
+      const result = node.call(OWNER, TOKEN, 'batch_transfer', { transfers: receivers.slice(0, n).map((id) => ({ receiver_id: id, amount: '1' })) }, { deposit: 1n, gas: 300n * TGAS });
+      return result.succeeded ? result.gasBurnt : null;
+    } finally {
+      node.restore(snapshot);
+    }
+  };
+  let low = 1;
+  let high = Math.min(400, receivers.length);
+  if (fits(high) !== null) low = high;
+  while (high - low > 1) {
+    const mid = (low + high) >> 1;
+    if (fits(mid) !== null) low = mid;
+    else high = mid;
+  }
+  const best = fits(low);
+  const hundred = fits(100);
+  if (hundred !== null) row('batch_transfer, 100 receivers', hundred);
+  row(`batch_transfer, largest in 300 Tgas (${low} receivers)`, best ?? 0n, undefined, low >= 400 ? 'capped by MAX_BATCH_TRANSFER = 400' : `target ≥ 200 receivers: ${low >= 200 ? 'met' : 'missed'}`);
+  return rows;
+}
