@@ -16,19 +16,38 @@ import { parseAmount, parsePositiveAmount, checkedAdd, checkedSub } from '../../
 import { assertPrivate } from '../../lib/guards';
 import { eventEmitter } from '../../lib/events';
 import * as ownable from '../../lib/ownable';
-import { refund } from '../../lib/storage';
+import { refund, storageCost } from '../../lib/storage';
 import { chargeStorageTo, depositStorage, storageBalanceOf, withdrawStorage } from '../../lib/storage-balance';
 
 const TGAS = 1_000_000_000_000n;
-const GAS_FOR_FT_TRANSFER = 15n * TGAS;
-const GAS_FOR_STORAGE_CHECK = 10n * TGAS;
-const GAS_FOR_STORAGE_DEPOSIT = 15n * TGAS;
-const GAS_FOR_PAYOUT_CALLBACK = 15n * TGAS;
-const GAS_FOR_REGISTRATION_CALLBACK = 80n * TGAS;
+// A near-sdk-js method costs 11-15 Tgas (measured on the in-process node: ft_transfer 14.2,
+// storage_balance_of 10.9, storage_deposit 13.5, on_paid 12.7), so each hop gets 20 Tgas.
+const GAS_FOR_FT_TRANSFER = 20n * TGAS;
+const GAS_FOR_STORAGE_CHECK = 20n * TGAS;
+const GAS_FOR_STORAGE_DEPOSIT = 20n * TGAS;
+const GAS_FOR_PAYOUT_CALLBACK = 20n * TGAS;
+/** Its own work plus storage_deposit, ft_transfer and on_paid. */
+const GAS_FOR_REGISTRATION_CALLBACK = 20n * TGAS + GAS_FOR_STORAGE_DEPOSIT + GAS_FOR_FT_TRANSFER + GAS_FOR_PAYOUT_CALLBACK;
+/** Gas a payout chain needs beyond the calling method: a known-registered recipient, or a check first. */
+const GAS_FOR_PAYOUT = GAS_FOR_FT_TRANSFER + GAS_FOR_PAYOUT_CALLBACK;
+const GAS_FOR_CHECKED_PAYOUT = GAS_FOR_STORAGE_CHECK + GAS_FOR_REGISTRATION_CALLBACK;
+/** batch_transfer and on_batch_paid: a fixed part plus a part per transfer (measured, with margin). */
+const GAS_FOR_BATCH_TRANSFER_BASE = 15n * TGAS;
+const GAS_FOR_BATCH_TRANSFER_EACH = 800_000_000_000n;
+const GAS_FOR_BATCH_CALLBACK_BASE = 15n * TGAS;
+const GAS_FOR_BATCH_CALLBACK_EACH = 450_000_000_000n;
+/** What the calling method keeps for itself after scheduling promises. */
+const GAS_RESERVE = 5n * TGAS;
 
 const NEAR_TOKEN = 'NEAR';
+/**
+ * Allocations per batch: a batch of this many worst-case entries (64-character ids, 39-digit
+ * amounts, 128-character references) still fits one 300 Tgas transaction (scripts/bench-gas/payout.ts).
+ */
 const MAX_BATCH = 500;
 const MAX_PUSH = 8;
+/** The stablecoin's batch_transfer accepts at most 400 transfers. */
+const MAX_PUSH_BATCH = 400;
 const MAX_PAGE = 100;
 const MAX_REFERENCE = 128;
 
@@ -96,6 +115,12 @@ function parseDuration(value: unknown, field: string): bigint {
   return BigInt(value);
 }
 
+function parseIndex(value: unknown, field: string, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) panic(`Payout: ${field} must be a non-negative integer`);
+  return value;
+}
+
 /** True when the single promise result this callback sees succeeded. */
 function promiseSucceeded(): boolean {
   if (near.promiseResultsCount() !== 1n) return false;
@@ -122,21 +147,32 @@ export class Payout {
     ownable.initOwner(assertAccountId(owner_id, 'owner_id'));
   }
 
+  @view({})
+  owner(): string {
+    return ownable.owner();
+  }
+
   // ------------------------------------------------------------ storage balance of payers
 
+  /** Prepays the storage of pools, batches and allocations created by `account_id` (default: the caller). */
   @call({ payableFunction: true })
   storage_deposit({ account_id }: { account_id?: string | null }): { total: string } {
     const accountId = account_id ? assertAccountId(account_id, 'account_id') : near.predecessorAccountId();
     require(near.attachedDeposit() > 0n, 'Payout: attach NEAR to deposit for storage');
-    return { total: depositStorage(accountId, near.attachedDeposit()).toString() };
+    const total = depositStorage(accountId, near.attachedDeposit());
+    emit('storage_deposit', [{ account_id: accountId, amount: near.attachedDeposit().toString(), total: total.toString() }]);
+    return { total: total.toString() };
   }
 
+  /** Returns unused storage balance to the caller (default: all of it). */
   @call({})
   storage_withdraw({ amount }: { amount?: string | null }): { total: string } {
     const accountId = near.predecessorAccountId();
     const taken = withdrawStorage(accountId, amount === undefined || amount === null ? null : parseAmount(amount));
     refund(accountId, taken);
-    return { total: (storageBalanceOf(accountId) ?? 0n).toString() };
+    const total = storageBalanceOf(accountId) ?? 0n;
+    emit('storage_withdraw', [{ account_id: accountId, amount: taken.toString(), total: total.toString() }]);
+    return { total: total.toString() };
   }
 
   @view({})
@@ -155,7 +191,7 @@ export class Payout {
   @call({ payableFunction: true })
   create_pool(args: { token: string; default_expiry_ns: string; registration_fee?: string; supports_batch_transfer?: boolean }): Pool {
     const payer = near.predecessorAccountId();
-    const token = args.token === NEAR_TOKEN ? NEAR_TOKEN : assertAccountId(args.token, 'token');
+    const token = args?.token === NEAR_TOKEN ? NEAR_TOKEN : assertAccountId(args?.token, 'token');
     const pool: Pool = {
       id: this.nextPoolId,
       payer,
@@ -173,7 +209,7 @@ export class Payout {
     };
     chargeStorageTo(payer, () => this.pools.set(String(pool.id), pool));
     this.nextPoolId += 1;
-    emit('pool_created', [{ pool_id: pool.id, payer, token }]);
+    emit('pool_created', [{ pool_id: pool.id, payer, token, registration_fund: pool.registration_fund, registration_fee: pool.registration_fee }]);
     return pool;
   }
 
@@ -186,9 +222,9 @@ export class Payout {
     if (registration_fund_only === true || pool.token !== NEAR_TOKEN) {
       require(registration_fund_only === true, 'Payout: pool is funded in a token; use ft_transfer_call, or pass registration_fund_only');
       pool.registration_fund = (BigInt(pool.registration_fund) + amount).toString();
-      emit('registration_funded', [{ pool_id: pool.id, amount: amount.toString() }]);
+      emit('registration_funded', [{ pool_id: pool.id, sender_id: near.predecessorAccountId(), amount: amount.toString() }]);
     } else {
-      this.credit(pool, amount);
+      this.credit(pool, amount, near.predecessorAccountId());
     }
     this.pools.set(String(pool.id), pool);
     return pool;
@@ -198,7 +234,7 @@ export class Payout {
   @call({})
   ft_on_transfer({ sender_id, amount, msg }: { sender_id: string; amount: string; msg: string }): string {
     const value = parsePositiveAmount(amount);
-    let parsed: { pool_id?: unknown };
+    let parsed: { pool_id?: unknown } | null;
     try {
       parsed = JSON.parse(msg);
     } catch (_) {
@@ -206,20 +242,20 @@ export class Payout {
     }
     const pool = this.pool(parsed?.pool_id);
     require(pool.token === near.predecessorAccountId(), 'Payout: token does not match the pool token');
-    this.credit(pool, value);
+    this.credit(pool, value, sender_id);
     this.pools.set(String(pool.id), pool);
-    emit('pool_funded_by', [{ pool_id: pool.id, sender_id }]);
     return '0';
   }
 
-  /** Payer: takes back unallocated funds (and optionally registration fund NEAR). */
+  /** Payer: takes back unallocated funds (default: all), with a callback that restores them if the transfer fails. */
   @call({})
-  withdraw_unallocated({ pool_id, amount }: { pool_id: number; amount?: string | null }): NearPromise | void {
+  withdraw_unallocated({ pool_id, amount }: { pool_id: number; amount?: string | null }): NearPromise {
     const pool = this.pool(pool_id);
     this.assertPayer(pool);
     const available = BigInt(pool.unallocated);
     const value = amount === undefined || amount === null ? available : parsePositiveAmount(amount);
     require(value > 0n, 'Payout: nothing to withdraw');
+    this.assertGas(GAS_FOR_PAYOUT, 'withdraw_unallocated');
     pool.unallocated = checkedSub(available, value, `Payout: amount exceeds the unallocated balance ${available}`).toString();
     pool.in_flight = (BigInt(pool.in_flight) + value).toString();
     this.pools.set(String(pool.id), pool);
@@ -245,36 +281,73 @@ export class Payout {
     return ok;
   }
 
+  /** Payer: takes back NEAR of the registration fund (default: all). */
+  @call({})
+  withdraw_registration_fund({ pool_id, amount }: { pool_id: number; amount?: string | null }): NearPromise {
+    const pool = this.pool(pool_id);
+    this.assertPayer(pool);
+    const available = BigInt(pool.registration_fund);
+    const value = amount === undefined || amount === null ? available : parsePositiveAmount(amount);
+    require(value > 0n, 'Payout: registration fund is empty');
+    this.assertGas(GAS_FOR_PAYOUT_CALLBACK, 'withdraw_registration_fund');
+    pool.registration_fund = checkedSub(available, value, `Payout: amount exceeds the registration fund ${available}`).toString();
+    this.pools.set(String(pool.id), pool);
+    emit('registration_fund_withdrawal_started', [{ pool_id: pool.id, payer: pool.payer, amount: value.toString() }]);
+    return NearPromise.new(pool.payer)
+      .transfer(value)
+      .then(this.callback('on_registration_fund_withdrawn', { pool_id: pool.id, amount: value.toString() }, GAS_FOR_PAYOUT_CALLBACK));
+  }
+
+  /** Private callback of withdraw_registration_fund: a failed transfer goes back to the fund. */
+  @call({ privateFunction: true })
+  on_registration_fund_withdrawn({ pool_id, amount }: { pool_id: number; amount: string }): boolean {
+    assertPrivate();
+    const pool = this.pool(pool_id);
+    const ok = promiseSucceeded();
+    if (!ok) {
+      pool.registration_fund = (BigInt(pool.registration_fund) + parseAmount(amount)).toString();
+      this.pools.set(String(pool.id), pool);
+    }
+    emit(ok ? 'registration_fund_withdrawn' : 'registration_fund_withdrawal_failed', [{ pool_id: pool.id, amount }]);
+    return ok;
+  }
+
   // ------------------------------------------------------------ allocation
 
   /**
-   * Payer: credits many recipients in one call (at most 500; duplicates refused). Each becomes
-   * claimable until `expires_in_ns` from now (default: the pool's). Storage is paid from the
-   * payer's storage balance.
+   * Payer: credits many recipients in one call (duplicates refused). Each becomes claimable until
+   * `expires_in_ns` from now (default: the pool's). Storage is paid from the payer's storage
+   * balance. All or nothing: any bad entry refuses the whole batch. References are validated but
+   * not stored (they would double a batch's storage) nor logged (NEAR allows 16 KiB of logs per
+   * call, about 180 entries): they stay in the transaction's arguments on chain. The event is a
+   * summary of the batch.
    */
   @call({})
   allocate({ pool_id, allocations, expires_in_ns }: { pool_id: number; allocations: AllocationInput[]; expires_in_ns?: string | null }): Batch {
     const pool = this.pool(pool_id);
     this.assertPayer(pool);
-    require(Array.isArray(allocations) && allocations.length > 0, 'Payout: allocations must be a non-empty array');
-    require(allocations.length <= MAX_BATCH, `Payout: at most ${MAX_BATCH} allocations per batch`);
+    require(Array.isArray(allocations) && allocations.length > 0, 'Payout: allocations must be a non-empty array of {recipient, amount, reference?}');
+    require(allocations.length <= MAX_BATCH, `Payout: at most ${MAX_BATCH} allocations per batch; split it into several batches`);
     const now = near.blockTimestamp();
     const expiresAt = now + (expires_in_ns === undefined || expires_in_ns === null ? BigInt(pool.default_expiry_ns) : parseDuration(expires_in_ns, 'expires_in_ns'));
     const seen = new Set<string>();
     let total = 0n;
     const parsed: { recipient: string; amount: bigint }[] = [];
-    for (const entry of allocations) {
-      const recipient = assertAccountId(entry?.recipient, 'recipient');
-      require(!seen.has(recipient), `Payout: duplicate recipient ${recipient} in batch`);
+    for (let i = 0; i < allocations.length; i++) {
+      const entry = allocations[i];
+      require(typeof entry === 'object' && entry !== null, `Payout: allocations[${i}] must be an object {recipient, amount, reference?}`);
+      const recipient = assertAccountId(entry.recipient, `allocations[${i}].recipient`);
+      require(!seen.has(recipient), `Payout: duplicate recipient ${recipient} in batch; merge its amounts into one entry`);
       seen.add(recipient);
-      const amount = parsePositiveAmount(entry.amount);
-      if (entry.reference !== undefined && entry.reference !== null) {
-        require(typeof entry.reference === 'string' && entry.reference.length <= MAX_REFERENCE, `Payout: reference must be a string of at most ${MAX_REFERENCE} characters`);
+      const amount = parsePositiveAmount(entry.amount, `allocations[${i}].amount`);
+      const reference = entry.reference;
+      if (reference !== undefined && reference !== null) {
+        require(typeof reference === 'string' && reference.length <= MAX_REFERENCE, `Payout: allocations[${i}].reference must be a string of at most ${MAX_REFERENCE} characters`);
       }
       total = checkedAdd(total, amount, 'batch total');
       parsed.push({ recipient, amount });
     }
-    pool.unallocated = checkedSub(BigInt(pool.unallocated), total, `Payout: batch total ${total} exceeds the unallocated balance ${pool.unallocated}`).toString();
+    pool.unallocated = checkedSub(BigInt(pool.unallocated), total, `Payout: batch total ${total} exceeds the unallocated balance ${pool.unallocated}; fund the pool first`).toString();
     pool.claimable = (BigInt(pool.claimable) + total).toString();
     const batch: Batch = {
       id: pool.batch_count,
@@ -306,10 +379,10 @@ export class Payout {
   @call({})
   expire({ pool_id, recipient }: { pool_id: number; recipient: string }): string {
     const pool = this.pool(pool_id);
-    const key = `${pool.id}:${recipient}`;
+    const key = `${pool.id}:${assertAccountId(recipient, 'recipient')}`;
     const allocation = decodeAllocation(this.allocations.get(key));
-    require(allocation !== null && allocation.amount > 0n, 'Payout: no claimable allocation');
-    require(near.blockTimestamp() > allocation.expiresAt, 'Payout: allocation has not expired');
+    require(allocation !== null && allocation.amount > 0n, `Payout: ${recipient} has no claimable allocation in pool ${pool.id}`);
+    require(near.blockTimestamp() > allocation.expiresAt, `Payout: allocation of ${recipient} has not expired; it expires at ${allocation.expiresAt} ns`);
     pool.claimable = (BigInt(pool.claimable) - allocation.amount).toString();
     pool.unallocated = (BigInt(pool.unallocated) + allocation.amount).toString();
     chargeStorageTo(pool.payer, () => {
@@ -330,60 +403,64 @@ export class Payout {
   @call({})
   claim({ pool_id }: { pool_id: number }): NearPromise {
     const pool = this.pool(pool_id);
-    return this.startPayout(pool, near.predecessorAccountId());
+    const recipient = near.predecessorAccountId();
+    this.assertGas(this.payoutGas(pool, recipient), 'claim');
+    return this.startPayout(pool, recipient);
   }
 
   /** Anyone (payer, relayer): pays up to 8 recipients' allocations with one transfer chain each. */
   @call({})
   push({ pool_id, recipients }: { pool_id: number; recipients: string[] }): void {
     const pool = this.pool(pool_id);
-    require(Array.isArray(recipients) && recipients.length > 0 && recipients.length <= MAX_PUSH, `Payout: recipients must be an array of 1 to ${MAX_PUSH}`);
+    require(Array.isArray(recipients) && recipients.length > 0 && recipients.length <= MAX_PUSH, `Payout: recipients must be an array of 1 to ${MAX_PUSH} account ids`);
     const seen = new Set<string>();
-    for (const recipient of recipients) {
+    let gas = 0n;
+    for (let i = 0; i < recipients.length; i++) {
+      const recipient = assertAccountId(recipients[i], `recipients[${i}]`);
       require(!seen.has(recipient), `Payout: duplicate recipient ${recipient}`);
       seen.add(recipient);
-      const promise = this.startPayout(pool, assertAccountId(recipient, 'recipient'));
-      // Detached: each chain settles on its own; the pool record is re-read by every callback.
-      promise.build();
+      gas += this.payoutGas(pool, recipient);
+    }
+    this.assertGas(gas, 'push');
+    for (const recipient of recipients) {
+      // Detached: each chain settles on its own; every callback re-reads the pool record.
+      this.startPayout(pool, recipient).build();
     }
   }
 
   /**
-   * Anyone: pays many recipients already registered with the token in one batch_transfer of the
-   * project's stablecoin (pools created with supports_batch_transfer). All or nothing: if the
-   * batch fails, every amount returns to claimable.
+   * Anyone: pays many recipients in one batch_transfer of the project's stablecoin (pools created
+   * with supports_batch_transfer). All or nothing: if the batch fails (a recipient not registered
+   * or blacklisted, the token paused), every amount returns to claimable.
    */
   @call({})
   push_batch({ pool_id, recipients }: { pool_id: number; recipients: string[] }): NearPromise {
     const pool = this.pool(pool_id);
-    require(pool.supports_batch_transfer, 'Payout: pool token does not support batch_transfer');
-    require(Array.isArray(recipients) && recipients.length > 0 && recipients.length <= MAX_BATCH, `Payout: recipients must be an array of 1 to ${MAX_BATCH}`);
+    require(pool.supports_batch_transfer, 'Payout: pool token does not support batch_transfer; use push');
+    require(Array.isArray(recipients) && recipients.length > 0 && recipients.length <= MAX_PUSH_BATCH, `Payout: recipients must be an array of 1 to ${MAX_PUSH_BATCH} account ids`);
+    const n = BigInt(recipients.length);
+    const transferGas = GAS_FOR_BATCH_TRANSFER_BASE + GAS_FOR_BATCH_TRANSFER_EACH * n;
+    const callbackGas = GAS_FOR_BATCH_CALLBACK_BASE + GAS_FOR_BATCH_CALLBACK_EACH * n;
     const seen = new Set<string>();
     const transfers: { receiver_id: string; amount: string }[] = [];
     let total = 0n;
-    for (const recipient of recipients) {
+    for (let i = 0; i < recipients.length; i++) {
+      const recipient = assertAccountId(recipients[i], `recipients[${i}]`);
       require(!seen.has(recipient), `Payout: duplicate recipient ${recipient}`);
       seen.add(recipient);
-      require(this.registered.containsKey(`${pool.token}:${recipient}`), `Payout: ${recipient} is not known to be registered with the token; use claim or push`);
       const amount = this.takeClaimable(pool, recipient);
       total += amount;
       transfers.push({ receiver_id: recipient, amount: amount.toString() });
     }
+    // Checked after the work above, whose cost grows with the batch.
+    this.assertGas(transferGas + callbackGas, 'push_batch');
     pool.claimable = (BigInt(pool.claimable) - total).toString();
     pool.in_flight = (BigInt(pool.in_flight) + total).toString();
     this.pools.set(String(pool.id), pool);
     emit('push_batch_started', [{ pool_id: pool.id, count: transfers.length, total: total.toString() }]);
-    const gas = near.prepaidGas() - near.usedGas() - GAS_FOR_PAYOUT_CALLBACK - 10n * TGAS;
     return NearPromise.new(pool.token)
-      .functionCall('batch_transfer', JSON.stringify({ transfers }), 1n, gas)
-      .then(
-        NearPromise.new(near.currentAccountId()).functionCall(
-          'on_batch_paid',
-          JSON.stringify({ pool_id: pool.id, transfers }),
-          0n,
-          GAS_FOR_PAYOUT_CALLBACK,
-        ),
-      );
+      .functionCall('batch_transfer', JSON.stringify({ transfers }), 1n, transferGas)
+      .then(this.callback('on_batch_paid', { pool_id: pool.id, transfers }, callbackGas));
   }
 
   /** Private callback of push_batch. */
@@ -406,19 +483,23 @@ export class Payout {
     return ok;
   }
 
-  /** Private callback after checking the recipient's registration with the token. */
+  /** Private callback after asking the token whether the recipient is registered (NEP-145 storage_balance_of). */
   @call({ privateFunction: true })
   on_registration_checked({ pool_id, recipient, amount }: { pool_id: number; recipient: string; amount: string }): NearPromise | boolean {
     assertPrivate();
     const pool = this.pool(pool_id);
     const value = parseAmount(amount);
-    let registered = false;
-    if (promiseSucceeded()) {
-      try {
-        registered = JSON.parse(near.promiseResult(0)) !== null;
-      } catch (_) {
-        registered = false;
-      }
+    if (!promiseSucceeded()) {
+      // Without an answer nothing is spent: the amount goes back to claimable.
+      this.undoPayout(pool, recipient, value, 'the token did not answer storage_balance_of');
+      return false;
+    }
+    let registered: boolean;
+    try {
+      registered = JSON.parse(near.promiseResult(0)) !== null;
+    } catch (_) {
+      this.undoPayout(pool, recipient, value, 'the token answered storage_balance_of with something other than JSON');
+      return false;
     }
     const payout = NearPromise.new(pool.token).functionCall(
       'ft_transfer',
@@ -426,19 +507,14 @@ export class Payout {
       1n,
       GAS_FOR_FT_TRANSFER,
     );
-    const callback = this.payoutCallback(pool, recipient, value);
+    const callback = this.callback('on_paid', { pool_id: pool.id, recipient, amount: value.toString() }, GAS_FOR_PAYOUT_CALLBACK);
     if (registered) {
-      this.registered.set(`${pool.token}:${recipient}`, true);
+      this.rememberRegistered(pool, recipient);
       return payout.then(callback);
     }
     const fee = BigInt(pool.registration_fee);
     if (fee === 0n || BigInt(pool.registration_fund) < fee) {
-      // Cannot register: undo the payout start and report it.
-      this.restoreClaimable(pool, recipient, value);
-      pool.in_flight = (BigInt(pool.in_flight) - value).toString();
-      pool.claimable = (BigInt(pool.claimable) + value).toString();
-      this.pools.set(String(pool.id), pool);
-      emit('payout_failed', [{ pool_id: pool.id, recipient, amount, reason: 'recipient not registered and registration fund exhausted' }]);
+      this.undoPayout(pool, recipient, value, 'recipient is not registered with the token and the pool registration fund cannot pay for it');
       return false;
     }
     pool.registration_fund = (BigInt(pool.registration_fund) - fee).toString();
@@ -460,12 +536,21 @@ export class Payout {
     pool.in_flight = (BigInt(pool.in_flight) - value).toString();
     if (ok) {
       pool.paid = (BigInt(pool.paid) + value).toString();
-      if (pool.token !== NEAR_TOKEN) this.registered.set(`${pool.token}:${recipient}`, true);
+      if (pool.token !== NEAR_TOKEN) this.rememberRegistered(pool, recipient);
+      // A drained allocation record is deleted and its storage credited back to the payer.
+      const key = `${pool.id}:${recipient}`;
+      const allocation = decodeAllocation(this.allocations.get(key));
+      chargeStorageTo(pool.payer, () => {
+        if (allocation !== null && allocation.amount === 0n) this.allocations.remove(key);
+        this.pools.set(String(pool.id), pool);
+      });
     } else {
       this.restoreClaimable(pool, recipient, value);
       pool.claimable = (BigInt(pool.claimable) + value).toString();
+      // The cached registration may be stale (the recipient unregistered): check again next time.
+      if (pool.token !== NEAR_TOKEN) this.registered.remove(`${pool.token}:${recipient}`);
+      this.pools.set(String(pool.id), pool);
     }
-    this.pools.set(String(pool.id), pool);
     emit(ok ? 'payout_completed' : 'payout_failed', [{ pool_id: pool.id, recipient, amount }]);
     return ok;
   }
@@ -479,8 +564,8 @@ export class Payout {
 
   @view({})
   list_pools({ from_index, limit }: { from_index?: number; limit?: number }): Pool[] {
-    const start = from_index ?? 0;
-    const end = Math.min(this.nextPoolId, start + Math.min(limit ?? 20, MAX_PAGE));
+    const start = parseIndex(from_index, 'from_index', 0);
+    const end = Math.min(this.nextPoolId, start + Math.min(parseIndex(limit, 'limit', 20), MAX_PAGE));
     const page: Pool[] = [];
     for (let id = start; id < end; id++) page.push(this.pools.get(String(id))!);
     return page;
@@ -490,19 +575,31 @@ export class Payout {
   list_batches({ pool_id, from_index, limit }: { pool_id: number; from_index?: number; limit?: number }): Batch[] {
     const pool = this.pools.get(String(pool_id));
     if (pool === null) return [];
-    const start = from_index ?? 0;
-    const end = Math.min(pool.batch_count, start + Math.min(limit ?? 20, MAX_PAGE));
+    const start = parseIndex(from_index, 'from_index', 0);
+    const end = Math.min(pool.batch_count, start + Math.min(parseIndex(limit, 'limit', 20), MAX_PAGE));
     const page: Batch[] = [];
     for (let id = start; id < end; id++) page.push(this.batches.get(`${pool_id}:${id}`)!);
     return page;
   }
 
-  /** Claimable amounts of one account in the given pools (at most 100), with expiry. */
+  /**
+   * Claimable amounts of one account, with expiry: in the given pools (at most 100), or page by
+   * page over all pools (`from_index`, `limit` ≤ 100 pool ids per page; empty pools are skipped).
+   */
   @view({})
-  claimable_of({ account_id, pool_ids }: { account_id: string; pool_ids: number[] }): { pool_id: number; amount: string; expires_at_ns: string }[] {
-    require(Array.isArray(pool_ids) && pool_ids.length <= MAX_PAGE, `Payout: pool_ids must be an array of at most ${MAX_PAGE}`);
+  claimable_of({ account_id, pool_ids, from_index, limit }: { account_id: string; pool_ids?: number[]; from_index?: number; limit?: number }): { pool_id: number; amount: string; expires_at_ns: string }[] {
+    let ids: number[];
+    if (pool_ids !== undefined && pool_ids !== null) {
+      require(Array.isArray(pool_ids) && pool_ids.length <= MAX_PAGE, `Payout: pool_ids must be an array of at most ${MAX_PAGE}`);
+      ids = pool_ids;
+    } else {
+      const start = parseIndex(from_index, 'from_index', 0);
+      const end = Math.min(this.nextPoolId, start + Math.min(parseIndex(limit, 'limit', MAX_PAGE), MAX_PAGE));
+      ids = [];
+      for (let id = start; id < end; id++) ids.push(id);
+    }
     const result: { pool_id: number; amount: string; expires_at_ns: string }[] = [];
-    for (const poolId of pool_ids) {
+    for (const poolId of ids) {
       const allocation = decodeAllocation(this.allocations.get(`${poolId}:${account_id}`));
       if (allocation !== null && allocation.amount > 0n) result.push({ pool_id: poolId, amount: allocation.amount.toString(), expires_at_ns: allocation.expiresAt.toString() });
     }
@@ -522,18 +619,31 @@ export class Payout {
     if (near.predecessorAccountId() !== pool.payer) panic('Payout: caller is not the pool payer');
   }
 
-  private credit(pool: Pool, amount: bigint): void {
+  /** Refuses up front when the attached gas cannot carry the promises (and their callbacks) to be scheduled. */
+  private assertGas(needed: bigint, method: string): void {
+    const left = near.prepaidGas() - near.usedGas();
+    if (left < needed + GAS_RESERVE) {
+      const attach = (near.usedGas() + needed + GAS_RESERVE + TGAS - 1n) / TGAS;
+      panic(`Payout: ${method} needs at least ${attach} Tgas attached; attach more gas${method === 'push' || method === 'push_batch' ? ' or pay fewer recipients' : ''}`);
+    }
+  }
+
+  private payoutGas(pool: Pool, recipient: string): bigint {
+    return pool.token === NEAR_TOKEN || this.registered.containsKey(`${pool.token}:${recipient}`) ? GAS_FOR_PAYOUT : GAS_FOR_CHECKED_PAYOUT;
+  }
+
+  private credit(pool: Pool, amount: bigint, sender: string): void {
     pool.funded = checkedAdd(BigInt(pool.funded), amount, 'funded').toString();
     pool.unallocated = checkedAdd(BigInt(pool.unallocated), amount, 'unallocated').toString();
-    emit('pool_funded', [{ pool_id: pool.id, amount: amount.toString() }]);
+    emit('pool_funded', [{ pool_id: pool.id, sender_id: sender, amount: amount.toString() }]);
   }
 
   /** Zeroes the recipient's allocation (unexpired) and returns it; the caller moves it to in_flight. */
   private takeClaimable(pool: Pool, recipient: string): bigint {
     const key = `${pool.id}:${recipient}`;
     const allocation = decodeAllocation(this.allocations.get(key));
-    require(allocation !== null && allocation.amount > 0n, `Payout: nothing claimable for ${recipient}`);
-    require(near.blockTimestamp() <= allocation.expiresAt, `Payout: allocation of ${recipient} has expired`);
+    require(allocation !== null && allocation.amount > 0n, `Payout: nothing claimable for ${recipient} in pool ${pool.id}`);
+    require(near.blockTimestamp() <= allocation.expiresAt, `Payout: allocation of ${recipient} has expired; the payer can return it to the pool with expire`);
     this.allocations.set(key, encodeAllocation({ amount: 0n, expiresAt: allocation.expiresAt }));
     return allocation.amount;
   }
@@ -542,6 +652,32 @@ export class Payout {
     const key = `${pool.id}:${recipient}`;
     const allocation = decodeAllocation(this.allocations.get(key)) ?? { amount: 0n, expiresAt: near.blockTimestamp() + BigInt(pool.default_expiry_ns) };
     this.allocations.set(key, encodeAllocation({ amount: allocation.amount + amount, expiresAt: allocation.expiresAt }));
+  }
+
+  /** A payout that never reached the token: in_flight back to claimable. */
+  private undoPayout(pool: Pool, recipient: string, amount: bigint, reason: string): void {
+    this.restoreClaimable(pool, recipient, amount);
+    pool.in_flight = (BigInt(pool.in_flight) - amount).toString();
+    pool.claimable = (BigInt(pool.claimable) + amount).toString();
+    this.pools.set(String(pool.id), pool);
+    emit('payout_failed', [{ pool_id: pool.id, recipient, amount: amount.toString(), reason }]);
+  }
+
+  /**
+   * Caches that `recipient` is registered with the pool's token, paid from the payer's storage
+   * balance. Callbacks must not panic, so when the payer cannot pay the cache is simply skipped.
+   */
+  private rememberRegistered(pool: Pool, recipient: string): void {
+    const key = `${pool.token}:${recipient}`;
+    if (this.registered.containsKey(key)) return;
+    // Measure the record's cost first, so that chargeStorageTo below cannot panic.
+    const before = near.storageUsage();
+    this.registered.set(key, true);
+    const cost = storageCost(near.storageUsage() - before);
+    this.registered.remove(key);
+    const balance = storageBalanceOf(pool.payer);
+    if (balance === null || balance < cost) return;
+    chargeStorageTo(pool.payer, () => this.registered.set(key, true));
   }
 
   private startPayout(pool: Pool, recipient: string): NearPromise {
@@ -555,27 +691,16 @@ export class Payout {
     }
     return NearPromise.new(pool.token)
       .functionCall('storage_balance_of', JSON.stringify({ account_id: recipient }), 0n, GAS_FOR_STORAGE_CHECK)
-      .then(
-        NearPromise.new(near.currentAccountId()).functionCall(
-          'on_registration_checked',
-          JSON.stringify({ pool_id: pool.id, recipient, amount: amount.toString() }),
-          0n,
-          GAS_FOR_REGISTRATION_CALLBACK,
-        ),
-      );
+      .then(this.callback('on_registration_checked', { pool_id: pool.id, recipient, amount: amount.toString() }, GAS_FOR_REGISTRATION_CALLBACK));
   }
 
-  private payoutCallback(pool: Pool, recipient: string, amount: bigint, method = 'on_paid'): NearPromise {
-    return NearPromise.new(near.currentAccountId()).functionCall(
-      method,
-      JSON.stringify({ pool_id: pool.id, recipient, account_id: recipient, amount: amount.toString() }),
-      0n,
-      GAS_FOR_PAYOUT_CALLBACK,
-    );
+  private callback(method: string, args: Record<string, unknown>, gas: bigint): NearPromise {
+    return NearPromise.new(near.currentAccountId()).functionCall(method, JSON.stringify(args), 0n, gas);
   }
 
-  private transferWithCallback(pool: Pool, recipient: string, amount: bigint, method: string): NearPromise {
-    const callback = this.payoutCallback(pool, recipient, amount, method);
+  private transferWithCallback(pool: Pool, recipient: string, amount: bigint, method: 'on_paid' | 'on_withdrawn'): NearPromise {
+    const args = method === 'on_paid' ? { pool_id: pool.id, recipient, amount: amount.toString() } : { pool_id: pool.id, account_id: recipient, amount: amount.toString() };
+    const callback = this.callback(method, args, GAS_FOR_PAYOUT_CALLBACK);
     if (pool.token === NEAR_TOKEN) return NearPromise.new(recipient).transfer(amount).then(callback);
     return NearPromise.new(pool.token)
       .functionCall('ft_transfer', JSON.stringify({ receiver_id: recipient, amount: amount.toString(), memo: `payout pool ${pool.id}` }), 1n, GAS_FOR_FT_TRANSFER)
