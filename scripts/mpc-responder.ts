@@ -51,7 +51,7 @@ export function startResponder(options: ResponderOptions): Responder {
       const response = request.domain_id === 0
         ? signEcdsa(bytes, request.predecessor, request.path, options.rootKeys ?? TEST_ROOT_KEYS)
         : signEddsa(bytes, request.predecessor, request.path, options.rootKeys ?? TEST_ROOT_KEYS);
-      await account.callFunction({ contractId: options.contractId, methodName: 'respond', args: { request_key, response }, gas: 200n * TGAS });
+      await account.callFunction({ contractId: options.contractId, methodName: 'respond', args: { request_key, response }, gas: 300n * TGAS });
       answered += 1;
       count += 1;
       options.onResponse?.(request_key);

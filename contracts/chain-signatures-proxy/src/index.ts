@@ -24,9 +24,15 @@ import * as pausable from '../../lib/pausable';
 import { refund } from '../../lib/storage';
 
 const TGAS = 1_000_000_000_000n;
-/** What the proxy's callback needs; measured on the local node (see README). */
-const CALLBACK_GAS = 10n * TGAS;
-const FAIL_GAS = 3n * TGAS;
+/**
+ * Static gas of `on_signed` and of `fail_request`, measured on the local node (see README): a
+ * near-sdk-js method costs about 10 Tgas before it runs a line (QuickJS start-up), and on failure
+ * `on_signed` hands FAIL_GAS on to `fail_request`.
+ */
+const FAIL_GAS = 12n * TGAS;
+const CALLBACK_GAS = 15n * TGAS + FAIL_GAS;
+/** What `sign` itself burns before the promises (measured), so the prepaid-gas check is honest. */
+const OWN_GAS = 15n * TGAS;
 /** The signer needs 1 yoctoNEAR per request (near/mpc `SIGN_DEPOSIT_YOCTONEAR`). */
 const SIGNER_DEPOSIT = 1n;
 const MAX_USER_PATH = 128;
@@ -139,17 +145,19 @@ export class ChainSignaturesProxy {
     }
     const paidNear = feeToken > 0n ? SIGNER_DEPOSIT : SIGNER_DEPOSIT + feeNear;
     refund(user, deposit - paidNear);
-    this.useQuota(user);
+    const usage = this.useQuota(user);
 
     const fullPath = namespacedPath(user, userPath);
     emit('sign_requested', [{ user, path: userPath, signer_path: fullPath, domain_id: domain }]);
     const request = { request: { path: fullPath, payload_v2, domain_id: domain } };
+    // Static gas, not gas weights: near-sdk-js 2.0.0's functionCallWeight delivered garbled
+    // arguments on the local node (see README, gaps).
     return NearPromise.new(this.config.signer_id)
       .functionCall('sign', JSON.stringify(request), SIGNER_DEPOSIT, BigInt(this.config.sign_gas_tgas) * TGAS)
       .then(
         NearPromise.new(near.currentAccountId()).functionCall(
           'on_signed',
-          JSON.stringify({ user, fee_near: (paidNear - SIGNER_DEPOSIT).toString(), fee_token: feeToken.toString() }),
+          JSON.stringify({ user, fee_near: (paidNear - SIGNER_DEPOSIT).toString(), fee_token: feeToken.toString(), period_start_ns: usage.period_start_ns }),
           0n,
           CALLBACK_GAS,
         ),
@@ -158,13 +166,9 @@ export class ChainSignaturesProxy {
 
   /** Private callback: passes the signature through, or refunds the fee and fails. */
   @call({ privateFunction: true })
-  on_signed({ user, fee_near, fee_token }: { user: string; fee_near: string; fee_token: string }): unknown {
+  on_signed({ user, fee_near, fee_token, period_start_ns }: { user: string; fee_near: string; fee_token: string; period_start_ns: string }): unknown {
     assertPrivate();
     const usage = this.usage.get(user);
-    if (usage !== null && usage.pending > 0) {
-      usage.pending -= 1;
-      this.usage.set(user, usage);
-    }
     let response: unknown = null;
     let ok = near.promiseResultsCount() === 1n;
     if (ok) {
@@ -173,6 +177,12 @@ export class ChainSignaturesProxy {
       } catch (_) {
         ok = false;
       }
+    }
+    if (usage !== null) {
+      if (usage.pending > 0) usage.pending -= 1;
+      // A failed request does not count against the quota of the period it was made in.
+      if (!ok && usage.period_start_ns === period_start_ns && usage.count > 0) usage.count -= 1;
+      this.usage.set(user, usage);
     }
     if (ok) {
       this.collectedNear = (BigInt(this.collectedNear) + BigInt(fee_near)).toString();
@@ -291,10 +301,10 @@ export class ChainSignaturesProxy {
   // ------------------------------------------------------------ internals
 
   private requiredGas(): bigint {
-    return BigInt(this.config.sign_gas_tgas) * TGAS + CALLBACK_GAS + FAIL_GAS + 10n * TGAS;
+    return OWN_GAS + BigInt(this.config.sign_gas_tgas) * TGAS + CALLBACK_GAS;
   }
 
-  private useQuota(user: string): void {
+  private useQuota(user: string): Usage {
     const now = near.blockTimestamp();
     const period = BigInt(this.config.period_ns);
     const usage = this.usage.get(user) ?? { period_start_ns: now.toString(), count: 0, pending: 0 };
@@ -308,6 +318,7 @@ export class ChainSignaturesProxy {
     usage.count += 1;
     usage.pending += 1;
     this.usage.set(user, usage);
+    return usage;
   }
 
   private validConfig(config: Config): Config {

@@ -1,22 +1,24 @@
 /**
- * NEAR MPC key derivation (near/mpc `crates/near-mpc-crypto-types/src/kdf.rs`):
+ * NEAR MPC key derivation inside the contract (near/mpc `crates/near-mpc-crypto-types/src/kdf.rs`):
  *   tweak = SHA3-256("near-mpc-recovery v0.1.0 epsilon derivation:" + predecessor + "," + path)
  *   secp256k1: eps = tweak as a big-endian scalar (must be < n); derived = root + eps·G
  *   ed25519:   eps = tweak as a little-endian number mod l;      derived = root + eps·B
  *
- * Runs inside the contract (QuickJS), so it uses @noble's pure-JS primitives, with one saving for
- * secp256k1: eps·G comes from the ecrecover host function (see `secp256k1TweakPoint`).
+ * Why no @noble/curves here: its 2.x point classes initialise static fields with their own class
+ * (`static BASE = new Point(…)`), which near-sdk-js 2.0.0's QuickJS rejects at module load
+ * ("Point is not initialized"). So:
+ * - secp256k1 needs no curve code at all: the ecrecover host function computes root + eps·G in
+ *   one call (see `deriveSecp256k1`);
+ * - ed25519 uses the few RFC 8032 §5.1 formulas below (decode, add, encode) on BigInt. Off-chain
+ *   code (packages/chain-signatures) uses @noble/curves, and the sandbox tests check that both give
+ *   the same keys.
  */
 import { near, encode } from 'near-sdk-js';
 import { sha3_256 } from '@noble/hashes/sha3.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { ed25519 } from '@noble/curves/ed25519.js';
 
-export const TWEAK_PREFIX = 'near-mpc-recovery v0.1.0 epsilon derivation:';
+const TWEAK_PREFIX = 'near-mpc-recovery v0.1.0 epsilon derivation:';
 
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-const ED25519_L = 2n ** 252n + 27742317777372353535851937790883648493n;
-const SECP256K1_GX = 0x79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798n;
 
 export function deriveTweak(predecessor: string, path: string): Uint8Array {
   return sha3_256(encode(`${TWEAK_PREFIX}${predecessor},${path}`));
@@ -25,6 +27,12 @@ export function deriveTweak(predecessor: string, path: string): Uint8Array {
 function bytesToBigIntBE(bytes: Uint8Array): bigint {
   let value = 0n;
   for (let i = 0; i < bytes.length; i++) value = (value << 8n) | BigInt(bytes[i]);
+  return value;
+}
+
+function bytesToBigIntLE(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]);
   return value;
 }
 
@@ -37,42 +45,124 @@ function bigIntToBytesBE(value: bigint, length: number): Uint8Array {
   return out;
 }
 
-/**
- * eps·G through ecrecover: ECDSA recovery computes Q = r⁻¹(s·R − z·G). With R = G (r = Gx,
- * recovery id 0 since Gy is even), z = 0 and s = r·eps mod n, Q = eps·G. One host call instead of
- * a 256-step scalar multiplication in interpreted BigInt code.
- */
-function secp256k1TweakPoint(eps: bigint): Uint8Array {
-  const s = (SECP256K1_GX * eps) % SECP256K1_N;
-  const signature = new Uint8Array(64);
-  signature.set(bigIntToBytesBE(SECP256K1_GX, 32), 0);
-  signature.set(bigIntToBytesBE(s, 32), 32);
-  const point = near.ecrecover(new Uint8Array(32), signature, 0, 0);
-  if (point === null) throw new Error('MpcSigner: tweak point recovery failed');
-  return point;
+function bigIntToBytesLE(value: bigint, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) {
+    out[i] = Number(value & 0xffn);
+    value >>= 8n;
+  }
+  return out;
 }
 
-/** Derived secp256k1 public key as 64 bytes x‖y (the `secp256k1:` key string payload). */
+/**
+ * Derived secp256k1 public key as 64 bytes x‖y (the `secp256k1:` key string payload).
+ *
+ * ECDSA public-key recovery returns Q = r⁻¹·(s·R − z·G), where R is the point with x = r and the
+ * parity given by the recovery id. Taking R = root (r = root.x, recovery id = root.y's parity),
+ * s = r and z = −r·eps mod n gives Q = root + eps·G: the whole derivation in one ecrecover host
+ * call (nearcore runtime/near-vm-runner/src/logic/logic.rs `ecrecover`; malleability flag 0 so
+ * s may exceed n/2).
+ */
 export function deriveSecp256k1(rootXY: Uint8Array, predecessor: string, path: string): Uint8Array {
   const eps = bytesToBigIntBE(deriveTweak(predecessor, path));
   if (eps === 0n || eps >= SECP256K1_N) throw new Error('The provided tweak is not on the curve');
-  const tweakXY = secp256k1TweakPoint(eps);
-  const uncompressed = (xy: Uint8Array) => {
-    const out = new Uint8Array(65);
-    out[0] = 4;
-    out.set(xy, 1);
-    return out;
-  };
-  const derived = secp256k1.Point.fromBytes(uncompressed(rootXY)).add(secp256k1.Point.fromBytes(uncompressed(tweakXY)));
-  return derived.toBytes(false).slice(1);
+  const rootX = bytesToBigIntBE(rootXY.subarray(0, 32));
+  // root.x ≥ n would need recovery id bit 1 (probability about 2^-128 for a random key).
+  if (rootX >= SECP256K1_N) throw new Error('MpcSigner: root key x coordinate is not below the group order');
+  const recoveryId = rootXY[63] & 1;
+  const z = (SECP256K1_N - ((rootX * eps) % SECP256K1_N)) % SECP256K1_N;
+  const signature = new Uint8Array(64);
+  signature.set(rootXY.subarray(0, 32), 0);
+  signature.set(rootXY.subarray(0, 32), 32);
+  const derived = near.ecrecover(bigIntToBytesBE(z, 32), signature, recoveryId, 0);
+  if (derived === null) throw new Error('MpcSigner: derived key recovery failed');
+  return derived;
+}
+
+// ---------------------------------------------------------------- ed25519 (RFC 8032 §5.1)
+
+const P = 2n ** 255n - 19n;
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+const D = 37095705934669439343138083508754565189542113879843219016388785533085940283555n;
+const D2 = (2n * D) % P;
+const SQRT_M1 = 19681161376707505956807079304988542015446066515923890162744021073123829784752n;
+const BASE_X = 15112221349535400772501151409588531511454012693041857206046113283949847762202n;
+const BASE_Y = 46316835694926478169428394003475163141307993866256225615783033603165251855960n;
+
+/** Extended homogeneous coordinates (X:Y:Z:T), x = X/Z, y = Y/Z, x·y = T/Z (RFC 8032 §5.1.4). */
+type EdPoint = [bigint, bigint, bigint, bigint];
+
+function mod(a: bigint): bigint {
+  const r = a % P;
+  return r >= 0n ? r : r + P;
+}
+
+function pow(base: bigint, exponent: bigint): bigint {
+  let result = 1n;
+  let b = mod(base);
+  let e = exponent;
+  while (e > 0n) {
+    if (e & 1n) result = (result * b) % P;
+    b = (b * b) % P;
+    e >>= 1n;
+  }
+  return result;
+}
+
+/** RFC 8032 §5.1.4 addition for a = −1; also correct for doubling (the formula is unified). */
+function edAdd(p: EdPoint, q: EdPoint): EdPoint {
+  const a = mod((p[1] - p[0]) * (q[1] - q[0]));
+  const b = mod((p[1] + p[0]) * (q[1] + q[0]));
+  const c = mod(p[3] * D2 * q[3]);
+  const d = mod(2n * p[2] * q[2]);
+  const e = b - a;
+  const f = d - c;
+  const g = d + c;
+  const h = b + a;
+  return [mod(e * f), mod(g * h), mod(f * g), mod(e * h)];
+}
+
+function edMultiply(point: EdPoint, scalar: bigint): EdPoint {
+  let result: EdPoint = [0n, 1n, 1n, 0n];
+  let addend = point;
+  let k = scalar;
+  while (k > 0n) {
+    if (k & 1n) result = edAdd(result, addend);
+    addend = edAdd(addend, addend);
+    k >>= 1n;
+  }
+  return result;
+}
+
+/** RFC 8032 §5.1.3 point decoding; throws on a string that is not a curve point. */
+function edDecode(bytes: Uint8Array): EdPoint {
+  const encoded = bytesToBigIntLE(bytes);
+  const sign = encoded >> 255n;
+  const y = encoded & ((1n << 255n) - 1n);
+  if (y >= P) throw new Error('MpcSigner: ed25519 key is not a valid point encoding');
+  const y2 = (y * y) % P;
+  const u = mod(y2 - 1n);
+  const v = mod(D * y2 + 1n);
+  const v3 = (v * v % P) * v % P;
+  let x = mod(u * v3 * pow(u * v3 * v3 * v, (P - 5n) / 8n));
+  const vx2 = mod(v * x * x);
+  if (vx2 === mod(-u)) x = mod(x * SQRT_M1);
+  else if (vx2 !== u) throw new Error('MpcSigner: ed25519 key is not on the curve');
+  if (x === 0n && sign === 1n) throw new Error('MpcSigner: ed25519 key is not a valid point encoding');
+  if ((x & 1n) !== sign) x = P - x;
+  return [x, y, 1n, mod(x * y)];
+}
+
+function edEncode(point: EdPoint): Uint8Array {
+  const zInverse = pow(point[2], P - 2n);
+  const x = mod(point[0] * zInverse);
+  const y = mod(point[1] * zInverse);
+  return bigIntToBytesLE(y | ((x & 1n) << 255n), 32);
 }
 
 /** Derived ed25519 public key (32 bytes). */
 export function deriveEd25519(root: Uint8Array, predecessor: string, path: string): Uint8Array {
-  const tweak = deriveTweak(predecessor, path);
-  let eps = 0n;
-  for (let i = tweak.length - 1; i >= 0; i--) eps = (eps << 8n) | BigInt(tweak[i]);
-  eps %= ED25519_L;
-  const tweakPoint = eps === 0n ? ed25519.Point.ZERO : ed25519.Point.BASE.multiplyUnsafe(eps);
-  return ed25519.Point.fromBytes(root).add(tweakPoint).toBytes();
+  const eps = bytesToBigIntLE(deriveTweak(predecessor, path)) % L;
+  const base: EdPoint = [BASE_X, BASE_Y, 1n, mod(BASE_X * BASE_Y)];
+  return edEncode(edAdd(edDecode(root), edMultiply(base, eps)));
 }

@@ -11,20 +11,27 @@
  *
  * Test-only: deploy scripts refuse to put it anywhere but the local node and testnet.
  */
-import { NearBindgen, call, view, initialize, near, UnorderedMap, NearPromise, encode } from 'near-sdk-js';
+import './polyfills';
+import { NearBindgen, call, view, initialize, near, UnorderedMap, encode } from 'near-sdk-js';
 import { base58 } from '@scure/base';
 import { panic, require } from '../../lib/errors';
 import { assertPrivate } from '../../lib/guards';
 import { eventEmitter } from '../../lib/events';
 import { promiseYieldCreate, promiseYieldResume, ed25519Verify, readRegister } from '../../lib/host';
-import { deriveEd25519, deriveSecp256k1, deriveTweak } from './derivation';
+import { deriveEd25519, deriveSecp256k1 } from './derivation';
 
 const TGAS = 1_000_000_000_000n;
 /** near/mpc `DEFAULT_SIGN_CALL_GAS_ATTACHMENT_REQUIREMENT_TERA_GAS`. */
 const SIGN_GAS_REQUIREMENT = 15n * TGAS;
-/** Gas of the yield callback (near/mpc attaches 7 Tgas; our QuickJS callback needs more). */
-const RETURN_SIGNATURE_GAS = 10n * TGAS;
-const FAIL_ON_TIMEOUT_GAS = 5n * TGAS;
+/** near/mpc `SIGN_DEPOSIT_YOCTONEAR` (crates/near-mpc-contract-interface/src/deposits.rs). */
+const SIGN_DEPOSIT = 1n;
+/**
+ * Gas of the yield callback. near/mpc attaches 7 Tgas; a near-sdk-js method costs about 25 Tgas
+ * before it does anything (QuickJS start-up and module load, measured on the local node).
+ */
+const RETURN_SIGNATURE_GAS = 35n * TGAS;
+/** NEP-519 / nearcore `yield_timeout_length_in_blocks`. */
+const YIELD_TIMEOUT_BLOCKS = 200n;
 /** near/mpc `MAX_PENDING_REQUEST_FAN_OUT`. */
 const MAX_FAN_OUT = 128;
 const DOMAIN_SECP256K1 = 0;
@@ -44,18 +51,27 @@ interface SignRequestArgs {
   key_version?: number;
 }
 
-/** What the double stores and the responder signs (near/mpc `SignatureRequest`). */
+/**
+ * What the double stores and the responder signs. near/mpc stores the tweak; the double stores
+ * predecessor and path and derives the tweak in `respond`, so `sign` stays cheap (SHA3 runs as
+ * interpreted JS here: no host function for it).
+ */
 export interface SignatureRequest {
-  tweak: string;
   payload: Payload;
   domain_id: number;
   predecessor: string;
   path: string;
 }
 
+/** One waiting caller: the yield's data id and the block height it was created at. */
+interface QueuedYield {
+  data_id: string;
+  height: string;
+}
+
 interface Pending {
   request: SignatureRequest;
-  data_ids: string[];
+  yields: QueuedYield[];
 }
 
 type SignatureResponse =
@@ -75,9 +91,15 @@ function bytesToHex(bytes: Uint8Array): string {
   return out;
 }
 
+/** Same caller, path, domain and payload → same key (near/mpc queues duplicates under one key). */
 function requestKey(request: SignatureRequest): string {
-  const payload = 'Ecdsa' in request.payload ? `e:${request.payload.Ecdsa}` : `d:${request.payload.Eddsa}`;
-  return bytesToHex(near.sha256(encode(`${request.tweak}|${request.domain_id}|${payload.toLowerCase()}`)));
+  const payload = 'Ecdsa' in request.payload ? request.payload.Ecdsa : request.payload.Eddsa;
+  return bytesToHex(near.sha256(encode(JSON.stringify([request.predecessor, request.path, request.domain_id, payload.toLowerCase()]))));
+}
+
+/** A yield is live until the protocol times it out, 200 blocks after its creation. */
+function isLive(queued: QueuedYield): boolean {
+  return near.blockHeight() < BigInt(queued.height) + YIELD_TIMEOUT_BLOCKS;
 }
 
 /** Normalises current and legacy request shapes (near/mpc `SignRequestArgsCompat`). */
@@ -145,29 +167,27 @@ export class MpcSignerDouble {
    */
   @call({ payableFunction: true })
   sign({ request }: { request: SignRequestArgs }): void {
-    const deposit = near.attachedDeposit();
-    require(deposit >= 1n, `Attached deposit is lower than required. Attached: ${deposit}, required: 1`);
-    require(near.prepaidGas() >= SIGN_GAS_REQUIREMENT, `Provided gas is lower than required. Provided: ${near.prepaidGas()}, required: ${SIGN_GAS_REQUIREMENT}`);
+    // near/mpc api/sign.rs order: domain, gas, deposit (excess refunded), then the payload.
     const { path, payload, domainId } = normaliseRequest(request);
+    if (domainId !== DOMAIN_SECP256K1 && domainId !== DOMAIN_ED25519) panic(`The provided domain ID, ${domainId}, was not found.`);
+    require(near.prepaidGas() >= SIGN_GAS_REQUIREMENT, `Provided gas is lower than required. Provided: ${near.prepaidGas()}, required: ${SIGN_GAS_REQUIREMENT}`);
+    const deposit = near.attachedDeposit();
+    require(deposit >= SIGN_DEPOSIT, `Attached deposit is lower than required. Attached: ${deposit}, required: ${SIGN_DEPOSIT}`);
     validatePayload(payload, domainId);
     const predecessor = near.predecessorAccountId();
-    const signatureRequest: SignatureRequest = {
-      tweak: bytesToHex(deriveTweak(predecessor, path)),
-      payload,
-      domain_id: domainId,
-      predecessor,
-      path,
-    };
+    const signatureRequest: SignatureRequest = { payload, domain_id: domainId, predecessor, path };
     const key = requestKey(signatureRequest);
-    const entry = this.pending.get(key) ?? { request: signatureRequest, data_ids: [] };
-    require(entry.data_ids.length < MAX_FAN_OUT, `Pending-request queue is full for this request key (limit: ${MAX_FAN_OUT})`);
-    if (deposit > 1n) {
+    const entry = this.pending.get(key) ?? { request: signatureRequest, yields: [] };
+    // Timed-out callers were already failed by the protocol; drop them here (see the callback).
+    entry.yields = entry.yields.filter(isLive);
+    require(entry.yields.length < MAX_FAN_OUT, `Pending-request queue is full for this request key (limit: ${MAX_FAN_OUT})`);
+    if (deposit > SIGN_DEPOSIT) {
       const refund = near.promiseBatchCreate(predecessor);
-      near.promiseBatchActionTransfer(refund, deposit - 1n);
+      near.promiseBatchActionTransfer(refund, deposit - SIGN_DEPOSIT);
     }
     const yieldIndex = promiseYieldCreate('return_signature_and_clean_state_on_success', JSON.stringify({ request_key: key }), RETURN_SIGNATURE_GAS, 0n, 0n);
     // promise_yield_create writes the yield's 32-byte data id into the register it was given.
-    entry.data_ids.push(bytesToHex(readRegister(0n)));
+    entry.yields.push({ data_id: bytesToHex(readRegister(0n)), height: near.blockHeight().toString() });
     this.pending.set(key, entry);
     emit('sign_requested', [{ request_key: key, predecessor, path, domain_id: domainId }]);
     near.promiseReturn(yieldIndex);
@@ -181,39 +201,36 @@ export class MpcSignerDouble {
   respond({ request_key, response }: { request_key: string; response: SignatureResponse }): number {
     require(near.predecessorAccountId() === this.responder, 'MpcSigner: caller is not the responder');
     const entry = this.pending.get(request_key);
-    if (entry === null) panic('MpcSigner: no pending request with this key');
+    const live = entry === null ? [] : entry.yields.filter(isLive);
+    // near/mpc InvalidParameters::RequestNotFound
+    if (entry === null || live.length === 0) panic('This sign request has timed out, was completed, or never existed.');
     this.verify(entry.request, response);
     let resumed = 0;
-    for (const dataId of entry.data_ids) {
-      if (promiseYieldResume(hexToBytes(dataId, 'data id'), JSON.stringify(response))) resumed += 1;
+    for (const queued of live) {
+      if (promiseYieldResume(hexToBytes(queued.data_id, 'data id'), JSON.stringify(response))) resumed += 1;
     }
     this.pending.remove(request_key);
     emit('sign_responded', [{ request_key, resumed }]);
     return resumed;
   }
 
-  /** Yield callback: returns the signature, or on timeout drops the oldest queued caller and fails. */
+  /**
+   * Yield callback: returns the signature, or fails with `Request has timed out.` when the
+   * protocol resumed the yield after 200 blocks. near/mpc cleans its queue here and fails in a
+   * second receipt (`fail_on_timeout`); the double fails at once (one near-sdk-js call fewer, about
+   * 25 Tgas) and treats queued yields older than 200 blocks as gone (`isLive`), which the caller
+   * cannot tell apart.
+   */
   @call({ privateFunction: true })
-  return_signature_and_clean_state_on_success({ request_key }: { request_key: string }): SignatureResponse | NearPromise {
+  return_signature_and_clean_state_on_success({ request_key }: { request_key: string }): SignatureResponse {
     assertPrivate();
+    let response: SignatureResponse;
     try {
-      return JSON.parse(near.promiseResult(0)) as SignatureResponse;
+      response = JSON.parse(near.promiseResult(0)) as SignatureResponse;
     } catch (_) {
-      const entry = this.pending.get(request_key);
-      if (entry !== null) {
-        entry.data_ids.shift();
-        if (entry.data_ids.length === 0) this.pending.remove(request_key);
-        else this.pending.set(request_key, entry);
-      }
-      emit('sign_timed_out', [{ request_key }]);
-      return NearPromise.new(near.currentAccountId()).functionCall('fail_on_timeout', '{}', 0n, FAIL_ON_TIMEOUT_GAS);
+      panic('Request has timed out.');
     }
-  }
-
-  @call({ privateFunction: true })
-  fail_on_timeout(): void {
-    assertPrivate();
-    panic('Request has timed out.');
+    return response;
   }
 
   // ------------------------------------------------------------ views (near/mpc api/keys.rs)
@@ -252,8 +269,11 @@ export class MpcSignerDouble {
   /** Pending requests for the responder, oldest first. */
   @view({})
   list_pending_requests({ from_index, limit }: { from_index?: number; limit?: number }): { request_key: string; request: SignatureRequest; waiting: number }[] {
-    const page = this.pending.toArray().slice(from_index ?? 0, (from_index ?? 0) + Math.min(limit ?? 50, 100));
-    return page.map(([key, entry]) => ({ request_key: key, request: entry.request, waiting: entry.data_ids.length }));
+    const live = this.pending
+      .toArray()
+      .map(([key, entry]) => ({ request_key: key, request: entry.request, waiting: entry.yields.filter(isLive).length }))
+      .filter((entry) => entry.waiting > 0);
+    return live.slice(from_index ?? 0, (from_index ?? 0) + Math.min(limit ?? 50, 100));
   }
 
   // ------------------------------------------------------------ internals
