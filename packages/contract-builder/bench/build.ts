@@ -48,7 +48,7 @@ async function cli(cliArgs: string[]): Promise<CliRun> {
 }
 
 function clearCaches(): void {
-  for (const sub of ["engine", "sources", "contracts", "rollup-cache.json", "wasi-sysroot"]) rmSync(path.join(paths.cacheDir, sub), { recursive: true, force: true });
+  for (const sub of ["engine", "sources", "contracts", "rollup-cache.deps.json", "rollup-cache.project.json", "rollup-cache.json", "wasi-sysroot"]) rmSync(path.join(paths.cacheDir, sub), { recursive: true, force: true });
 }
 
 const seconds = (ms: number) => Number((ms / 1000).toFixed(2));

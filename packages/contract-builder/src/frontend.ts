@@ -187,23 +187,36 @@ function reviveAstValue(_key: string, value: unknown): unknown {
 
 interface CachedModule {
   id: string;
+  originalCode?: string;
 }
 
 /**
  * Rollup's module cache (Babel output per module), shared by all contracts and kept on disk: near-sdk-js
  * and contracts/lib are transformed once, and a rebuild after a one-line change re-transforms only
- * the changed module. Rollup reuses a cached module only when its source is unchanged.
+ * the changed module. Rollup reuses a cached module only when its source is unchanged. Dependencies
+ * (node_modules, about 19 MB of JSON) and project modules are stored apart, so a rebuild rewrites only
+ * the small project part.
  */
 class SharedRollupCache {
   private modules: Map<string, CachedModule> | undefined;
   constructor(private readonly file: string) {}
 
+  private partFile(part: "deps" | "project"): string {
+    return this.file.replace(/\.json$/, `.${part}.json`);
+  }
+
+  private static partOf(id: string): "deps" | "project" {
+    return id.includes(`${path.sep}node_modules${path.sep}`) ? "deps" : "project";
+  }
+
   load(): { modules: CachedModule[] } {
     if (!this.modules) {
       this.modules = new Map();
-      if (existsSync(this.file)) {
+      for (const part of ["deps", "project"] as const) {
+        const file = this.partFile(part);
+        if (!existsSync(file)) continue;
         try {
-          const parsed = JSON.parse(readFileSync(this.file, "utf8"), reviveAstValue) as { modules?: CachedModule[] };
+          const parsed = JSON.parse(readFileSync(file, "utf8"), reviveAstValue) as { modules?: CachedModule[] };
           for (const m of parsed.modules ?? []) this.modules.set(m.id, m);
         } catch {
           // a damaged cache only costs time
@@ -216,10 +229,19 @@ class SharedRollupCache {
   save(cache: { modules?: CachedModule[] } | undefined): void {
     if (!cache?.modules) return;
     this.load();
-    for (const m of cache.modules) this.modules!.set(m.id, m);
-    const tmp = `${this.file}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify({ modules: [...this.modules!.values()] }, replaceAstValue));
-    renameSync(tmp, this.file);
+    const dirty = new Set<"deps" | "project">();
+    for (const m of cache.modules) {
+      const previous = this.modules!.get(m.id);
+      if (!previous || previous.originalCode !== m.originalCode) dirty.add(SharedRollupCache.partOf(m.id));
+      this.modules!.set(m.id, m);
+    }
+    for (const part of dirty) {
+      const modules = [...this.modules!.values()].filter((m) => SharedRollupCache.partOf(m.id) === part);
+      const file = this.partFile(part);
+      const tmp = `${file}.tmp-${process.pid}`;
+      writeFileSync(tmp, JSON.stringify({ modules }, replaceAstValue));
+      renameSync(tmp, file);
+    }
   }
 }
 
