@@ -75,19 +75,25 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
   const queue = new SerialQueue();
   let dirty = false;
   let saveTimer: NodeJS.Timeout | undefined;
-  const save = async () => {
+  /** Store writes, one after the other, outside the request queue. */
+  let writes: Promise<unknown> = Promise.resolve();
+  /** Takes a consistent export between requests, then writes it without holding requests up. */
+  const save = async (): Promise<void> => {
     saveTimer = undefined;
-    if (!dirty) return;
-    const opened = await openStore();
-    if (!opened) return;
+    if (!dirty || options.persist === false) return;
     dirty = false;
-    const { head, records } = client.exportState();
-    await opened.save(head, records);
+    const { head, entries } = await queue.run(() => client.exportState());
+    const write = writes.then(async () => {
+      const opened = await openStore();
+      if (opened) await opened.save(head, entries);
+    });
+    writes = write.catch(() => undefined);
+    await write;
   };
   const scheduleSave = () => {
     dirty = true;
     saveTimer ??= setTimeout(() => {
-      queue.run(save).catch((e) => log(`[store] save failed: ${(e as Error).stack ?? e}`));
+      save().catch((e) => log(`[store] save failed: ${(e as Error).stack ?? e}`));
     }, SAVE_DELAY_MS);
   };
 
@@ -129,7 +135,8 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
       clearTimeout(saveTimer);
       clearTimeout(lockTimer);
       await server.close();
-      await queue.run(save);
+      await save();
+      await writes;
       await (storeOpening ?? Promise.resolve(store)).catch(() => null);
       await store?.close();
     })());

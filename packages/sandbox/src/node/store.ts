@@ -4,7 +4,8 @@
  *
  * What is stored: the chain head (height, hash, timestamp) under `meta`, and the state as nearcore
  * `StateRecord` JSON (`Account`, `AccessKey`, `Contract`, `Data`; the records of genesis.json and
- * `sandbox_patch_state`), one LevelDB entry per record under `record/<kind>/<account>/<key>`. On start the
+ * `sandbox_patch_state`), one LevelDB entry per record under `record/<kind>/<account>[/<public key or
+ * base64 data key>]`. On start the
  * node rebuilds its state from these records and continues the chain at the stored height, so nonces of keys
  * added at height h (h × 10^6) stay valid. Block and outcome history is not kept across restarts.
  *
@@ -36,23 +37,6 @@ export class StoreLockedError extends Error {
 
 const META_KEY = 'meta';
 const RECORD_PREFIX = 'record/';
-
-/** A stable key per record, so a changed value overwrites its previous version. */
-export function recordKey(record: StateRecordJson): string {
-  const [kind, body] = Object.entries(record)[0] as [string, Record<string, unknown>];
-  const account = String(body.account_id ?? '');
-  switch (kind) {
-    case 'Account':
-    case 'Contract':
-      return `${kind}/${account}`;
-    case 'AccessKey':
-      return `${kind}/${account}/${String(body.public_key)}`;
-    case 'Data':
-      return `${kind}/${account}/${String(body.data_key)}`;
-    default:
-      return `${kind}/${account}/${JSON.stringify(body)}`;
-  }
-}
 
 export class NodeStore {
   #db: ClassicLevel<string, string>;
@@ -86,18 +70,22 @@ export class NodeStore {
       this.#written.set(key, value);
       records.push(JSON.parse(value) as StateRecordJson);
     }
+
     this.#head = meta;
     return { head: JSON.parse(meta) as ChainHead, records };
   }
 
-  /** Writes what changed since the last save (or load) in one atomic batch. */
-  async save(head: ChainHead, records: Iterable<StateRecordJson>): Promise<{ put: number; deleted: number }> {
+  /**
+   * Writes what changed since the last save (or load) in one atomic batch. `entries` are `[key, record
+   * JSON]` (see `recordKey`); unchanged entries are recognised by string equality (by reference when the
+   * caller reuses its strings, as the view client does).
+   */
+  async save(head: ChainHead, entries: Iterable<[string, string]>): Promise<{ put: number; deleted: number }> {
     const batch = this.#db.batch();
     const next = new Map<string, string>();
     let put = 0;
-    for (const record of records) {
-      const key = RECORD_PREFIX + recordKey(record);
-      const value = JSON.stringify(record);
+    for (const [recordId, value] of entries) {
+      const key = RECORD_PREFIX + recordId;
       next.set(key, value);
       if (this.#written.get(key) !== value) {
         batch.put(key, value);

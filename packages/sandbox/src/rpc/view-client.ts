@@ -65,10 +65,17 @@ export interface SandboxClientOptions {
   rpcAddr?: string;
 }
 
+/** `[stable key, StateRecord JSON]`. */
+export type StateEntry = [string, string];
+
 export interface SandboxClient extends NodeClient {
   readonly sandbox: Sandbox;
-  /** The state as `StateRecord`s plus the head, for node/store.ts. */
-  exportState(): { head: ChainHead; records: StateRecordJson[] };
+  /**
+   * The state as `StateRecord` JSON, one entry per record with a stable key, plus the head (node/store.ts).
+   * Serialised records are cached by the identity of the runtime's values (never mutated in place), so an
+   * export after a small change costs little and the store can compare entries by reference.
+   */
+  exportState(): { head: ChainHead; entries: StateEntry[] };
 }
 
 /** Renders a `FunctionCallError` view as nearcore's view-call text (`{:?}` of the error), which clients regex. */
@@ -142,6 +149,15 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
   };
 
   const head = () => sandbox.head;
+  const serialised = new WeakMap<object, string>();
+  const cached = (value: object, serialise: () => string): string => {
+    let json = serialised.get(value);
+    if (json === undefined) {
+      json = serialise();
+      serialised.set(value, json);
+    }
+    return json;
+  };
   const blockViews = new Map<string, BlockView>();
   const at = (block: Block): BlockRef => ({ block_height: Number(block.height), block_hash: hashString(block.hash) });
 
@@ -435,9 +451,9 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
 
     exportState() {
       const state = sandbox.chain.state;
-      const records: StateRecordJson[] = [];
+      const entries: StateEntry[] = [];
       for (const [accountId, account] of state.accounts.map) {
-        records.push({
+        entries.push([`Account/${accountId}`, cached(account, () => JSON.stringify({
           Account: {
             account_id: accountId,
             account: {
@@ -447,29 +463,26 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
               storage_usage: Number(account.storageUsage),
             },
           },
-        });
+        }))]);
         for (const key of state.listAccessKeys(accountId)) {
-          const view = accessKeyView(key.accessKey);
-          records.push({
-            AccessKey: {
-              account_id: accountId,
-              public_key: publicKeyToString(key.publicKey),
-              access_key: { ...view, nonce: key.accessKey.nonce.toString() },
-            },
-          });
+          const publicKey = publicKeyToString(key.publicKey);
+          entries.push([`AccessKey/${accountId}/${publicKey}`, cached(key.accessKey, () => JSON.stringify({
+            AccessKey: { account_id: accountId, public_key: publicKey, access_key: { ...accessKeyView(key.accessKey), nonce: key.accessKey.nonce.toString() } },
+          }))]);
         }
         const code = state.code.get(accountId);
         if (code !== undefined && account.codeHash.some((b) => b !== 0)) {
-          records.push({ Contract: { account_id: accountId, code: base64.encode(code) } });
+          entries.push([`Contract/${accountId}`, cached(code, () => JSON.stringify({ Contract: { account_id: accountId, code: base64.encode(code) } }))]);
         }
-        for (const [key, value] of state.listData(accountId)) {
-          records.push({ Data: { account_id: accountId, data_key: base64.encode(key), value: base64.encode(value) } });
+        for (const [hexKey, value] of state.data.get(accountId) ?? []) {
+          const dataKey = base64.encode(Buffer.from(hexKey, 'hex'));
+          entries.push([`Data/${accountId}/${dataKey}`, cached(value, () => JSON.stringify({ Data: { account_id: accountId, data_key: dataKey, value: base64.encode(value) } }))]);
         }
       }
       const h = head();
       return {
         head: { height: Number(h.height), hash: hashString(h.hash), timestampNanos: h.timestamp.toString(), chainId: genesis.chain_id },
-        records,
+        entries,
       };
     },
   };

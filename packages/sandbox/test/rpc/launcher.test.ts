@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { KeyPair } from '../../src/primitives/crypto.js';
 import { parseArgs, portOf } from '../../src/node/cli.js';
 import { installLauncher, LAUNCHER_MARKER, launcherScript } from '../../src/node/install.js';
+import { NodeStore } from '../../src/node/store.js';
 import { NEAR, signNext, startTestNode } from './helpers.js';
 
 const LAUNCH = resolve(fileURLToPath(import.meta.url), '../../../bin/launch.mjs');
@@ -218,4 +219,23 @@ test('a second node on the same home is refused with a clear message', async (t)
   // a fresh node takes the store's lock shortly after it starts serving
   while (!existsSync(join(home, 'data', 'CURRENT'))) await new Promise((r) => setTimeout(r, 20));
   await t.throwsAsync(startTestNode({ persist: true, home }), { message: /in use by another running node/ });
+});
+
+test('the store writes only what changed, in one batch with the head', async (t) => {
+  const dir = tempDir(t, 'store-');
+  const store = await NodeStore.open(join(dir, 'data'));
+  const head = { height: 5, hash: 'h5', timestampNanos: '5', chainId: 'c' };
+  const a = JSON.stringify({ Account: { account_id: 'a.near' } });
+  const b = JSON.stringify({ Data: { account_id: 'a.near', data_key: 'AA==', value: 'AQ==' } });
+  t.deepEqual(await store.save(head, [['Account/a.near', a], ['Data/a.near/AA==', b]]), { put: 2, deleted: 0 });
+  t.deepEqual(await store.save(head, [['Account/a.near', a], ['Data/a.near/AA==', b]]), { put: 0, deleted: 0 });
+  const a2 = JSON.stringify({ Account: { account_id: 'a.near', v: 2 } });
+  t.deepEqual(await store.save({ ...head, height: 6 }, [['Account/a.near', a2]]), { put: 1, deleted: 1 });
+  await store.close();
+
+  const reopened = await NodeStore.open(join(dir, 'data'));
+  t.teardown(() => reopened.close());
+  const loaded = await reopened.load();
+  t.is(loaded!.head.height, 6);
+  t.deepEqual(loaded!.records, [JSON.parse(a2)]);
 });
