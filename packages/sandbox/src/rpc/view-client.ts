@@ -113,13 +113,15 @@ function toStateRecord(record: StateRecordJson): StateRecord {
 export async function createSandboxClient(options: SandboxClientOptions): Promise<SandboxClient> {
   const { genesis, validatorKey } = options;
   const startedAt = Date.now();
-  const genesisTime = BigInt(Date.parse(genesis.genesis_time)) * 1_000_000n;
+  const genesisMillis = Date.parse(genesis.genesis_time);
+  if (Number.isNaN(genesisMillis)) throw new Error(`genesis_time ${JSON.stringify(genesis.genesis_time)} is not an RFC 3339 time; fix genesis.json or re-run init`);
+  const genesisTime = BigInt(genesisMillis) * 1_000_000n;
   const sandbox = createSandbox({
     protocolVersion: genesis.protocol_version,
     chainId: genesis.chain_id,
     rootAccountId: genesis.validators[0]?.account_id ?? 'test.near',
     rootKeyPair: validatorKey,
-    genesisTime: Number.isNaN(Number(genesisTime)) ? undefined : genesisTime,
+    genesisTime,
   });
   const rootId = sandbox.root.accountId;
 
