@@ -45,7 +45,12 @@ const MAX_TEXT = 512;
 
 const emit = eventEmitter('task_marketplace', '1.0.0');
 
-type ItemStatus = 'open' | 'revealing' | 'review' | 'accepted' | 'disputed' | 'closed';
+/**
+ * open → revealing (all k committed) → accepted (m agree) or review → accepted (reviewed).
+ * An accepted item holds the rewards of its unpaid revealed results until its dispute period
+ * ends (finalize_item → final) or a dispute is resolved (→ final). closed: reclaimed unsettled.
+ */
+type ItemStatus = 'open' | 'revealing' | 'review' | 'accepted' | 'disputed' | 'final' | 'closed';
 type ClaimStatus = 'claimed' | 'committed' | 'revealed';
 
 interface Project {
@@ -270,6 +275,8 @@ export class TaskMarketplace {
     const token = args.token === NEAR_TOKEN ? NEAR_TOKEN : assertAccountId(args.token, 'token');
     const redundancy = assertCount(args.redundancy, 'redundancy', 1, MAX_REDUNDANCY);
     const consensus = assertCount(args.consensus, 'consensus', 1, redundancy);
+    // A strict majority, so two different results can never both reach consensus.
+    require(consensus * 2 > redundancy, 'TaskMarketplace: consensus must be more than half of redundancy');
     const reviewers = args.reviewers ?? [];
     require(Array.isArray(reviewers) && reviewers.length <= MAX_REVIEWERS, `TaskMarketplace: at most ${MAX_REVIEWERS} reviewers`);
     reviewers.forEach((r) => assertAccountId(r, 'reviewer'));
@@ -345,9 +352,6 @@ export class TaskMarketplace {
     require(!project.closed, 'TaskMarketplace: project is closed');
     require(Array.isArray(items) && items.length > 0 && items.length <= MAX_ITEMS_PER_CALL, `TaskMarketplace: items must be an array of 1 to ${MAX_ITEMS_PER_CALL}`);
     const perItem = this.itemReserve(project);
-    const total = perItem * BigInt(items.length);
-    project.unallocated = checkedSub(BigInt(project.unallocated), total, `TaskMarketplace: insufficient budget: ${items.length} items need ${total}, unallocated is ${project.unallocated}`).toString();
-    project.reserved = (BigInt(project.reserved) + total).toString();
     const first = project.item_count;
     const prepared = items.map((item, offset) => ({
       project_id: project.id,
@@ -362,6 +366,9 @@ export class TaskMarketplace {
       gold_expected: null,
       reserve: perItem.toString(),
     }));
+    const total = perItem * BigInt(items.length);
+    project.unallocated = checkedSub(BigInt(project.unallocated), total, `TaskMarketplace: insufficient budget: ${items.length} items need ${total}, unallocated is ${project.unallocated}`).toString();
+    project.reserved = (BigInt(project.reserved) + total).toString();
     project.item_count += items.length;
     chargeStorageTo(project.vendor, () => {
       for (const item of prepared) this.items.set(itemKey(project.id, item.index), item);
@@ -417,6 +424,22 @@ export class TaskMarketplace {
     return claim;
   }
 
+  /** Tasker: gives back a claim not yet committed (also one that expired), freeing the slot. */
+  @call({})
+  release_claim({ project_id, item_index }: { project_id: number; item_index: number }): void {
+    const taskerId = near.predecessorAccountId();
+    const project = this.project(project_id);
+    const item = this.item(project.id, item_index);
+    const claim = this.claimOf(item, taskerId);
+    require(claim.status === 'claimed', 'TaskMarketplace: a committed claim cannot be released');
+    item.claims = item.claims.filter((c) => c !== claim);
+    chargeStorageTo(taskerId, () => {
+      this.items.set(itemKey(project.id, item.index), item);
+      this.releaseActiveClaim(taskerId, item);
+    });
+    emit('claim_released', [{ project_id: project.id, item_index: item.index, tasker: taskerId }]);
+  }
+
   /** Tasker: submits sha256("<result>:<salt>") before the claim expires. */
   @call({})
   submit({ project_id, item_index, commitment }: { project_id: number; item_index: number; commitment: string }): void {
@@ -464,17 +487,28 @@ export class TaskMarketplace {
     return item.status;
   }
 
-  /** Anyone: settles an item whose reveal period ended with reveals missing (non-revealers are rejected). */
+  /**
+   * Anyone: moves an item on once its time is up. A revealing item whose reveal period ended is
+   * settled (non-revealers are rejected); an accepted item whose dispute period ended releases its
+   * dispute hold to the budget and becomes final.
+   */
   @call({})
   finalize_item({ project_id, item_index }: { project_id: number; item_index: number }): ItemStatus {
     const project = this.project(project_id);
     const item = this.item(project.id, item_index);
-    require(item.status === 'revealing', `TaskMarketplace: item is ${item.status}, not revealing`);
-    require(now() > BigInt(item.reveal_deadline_ns!), 'TaskMarketplace: reveal period has not ended');
-    chargeStorageTo(near.predecessorAccountId(), () => {
-      this.settle(project, item);
-      this.saveItem(project, item);
-    });
+    if (item.status === 'revealing') {
+      require(now() > BigInt(item.reveal_deadline_ns!), 'TaskMarketplace: reveal period has not ended');
+      chargeStorageTo(near.predecessorAccountId(), () => {
+        this.settle(project, item);
+        this.saveItem(project, item);
+      });
+    } else if (item.status === 'accepted') {
+      require(!this.disputeOpen(project, item), 'TaskMarketplace: dispute period has not ended');
+      this.finish(project, item);
+      chargeStorageTo(near.predecessorAccountId(), () => this.saveItem(project, item));
+    } else {
+      panic(`TaskMarketplace: item is ${item.status}; only revealing or accepted items can be finalized`);
+    }
     return item.status;
   }
 
@@ -504,19 +538,21 @@ export class TaskMarketplace {
     this.assertVendor(project);
     const item = this.item(project.id, item_index);
     require(item.gold_expected === null, 'TaskMarketplace: gold answer already revealed');
-    require(item.status === 'accepted' || item.status === 'review' || item.status === 'closed' || item.status === 'disputed', 'TaskMarketplace: gold answers are revealed after the item is settled');
+    require(item.status !== 'open' && item.status !== 'revealing', 'TaskMarketplace: gold answers are revealed after the item is settled');
     const value = assertHash(expected, 'expected');
     assertText(salt, 'salt');
     require(commitmentOf(value, salt) === item.seal, 'TaskMarketplace: gold reveal does not match the seal');
     item.gold_expected = value;
-    for (const claim of item.claims) {
-      if (claim.status !== 'revealed') continue;
-      const tasker = this.tasker(claim.tasker);
-      if (claim.result === value) tasker.gold_correct += 1;
-      else tasker.gold_wrong += 1;
-      this.taskers.set(tasker.account_id, tasker);
-    }
-    chargeStorageTo(project.vendor, () => this.items.set(itemKey(project.id, item.index), item));
+    chargeStorageTo(project.vendor, () => {
+      for (const claim of item.claims) {
+        if (claim.status !== 'revealed') continue;
+        const tasker = this.tasker(claim.tasker);
+        if (claim.result === value) tasker.gold_correct += 1;
+        else tasker.gold_wrong += 1;
+        this.taskers.set(tasker.account_id, tasker);
+      }
+      this.items.set(itemKey(project.id, item.index), item);
+    });
     emit('gold_revealed', [{ project_id: project.id, item_index: item.index, expected: value }]);
   }
 
@@ -529,15 +565,16 @@ export class TaskMarketplace {
     require(item.status === 'accepted', `TaskMarketplace: item is ${item.status}; only accepted items can be disputed`);
     const claim = this.claimOf(item, taskerId);
     require(claim.status === 'revealed' && !claim.paid, 'TaskMarketplace: only an unpaid revealed result can be disputed');
-    require(now() <= BigInt(item.finalized_at_ns!) + BigInt(project.dispute_ttl_ns), 'TaskMarketplace: dispute period has ended');
+    require(this.disputeOpen(project, item), 'TaskMarketplace: dispute period has ended');
     item.status = 'disputed';
     this.items.set(itemKey(project.id, item.index), item);
     emit('item_disputed', [{ project_id: project.id, item_index: item.index, tasker: taskerId }]);
   }
 
   /**
-   * Arbiter: settles a dispute. With `uphold`, every unpaid revealed result equal to `result` is
-   * paid from the project's unallocated budget (never twice: paid claims are marked).
+   * Arbiter: settles a dispute; the item becomes final. With `uphold`, every unpaid revealed
+   * result equal to `result` is paid from the item's dispute hold (never twice: paid claims are
+   * marked); what is left of the hold returns to the budget.
    */
   @call({})
   resolve_dispute({ project_id, item_index, uphold, result }: { project_id: number; item_index: number; uphold: boolean; result?: string | null }): void {
@@ -549,7 +586,7 @@ export class TaskMarketplace {
     const value = uphold ? assertHash(result, 'result') : item.accepted_result;
     chargeStorageTo(near.predecessorAccountId(), () => {
       if (uphold) this.upholdDispute(project, item, value!);
-      item.status = 'accepted';
+      this.finish(project, item);
       this.saveItem(project, item);
     });
     emit('dispute_resolved', [{ project_id: project.id, item_index: item.index, uphold, result: item.accepted_result }]);
@@ -565,6 +602,7 @@ export class TaskMarketplace {
   @call({})
   withdraw({ token }: { token: string }): NearPromise {
     const accountId = near.predecessorAccountId();
+    if (token !== NEAR_TOKEN) assertAccountId(token, 'token');
     const key = earningsKey(accountId, token);
     const amount = BigInt(this.earnings.get(key) ?? '0');
     require(amount > 0n, 'TaskMarketplace: nothing to withdraw');
@@ -609,9 +647,11 @@ export class TaskMarketplace {
   }
 
   /**
-   * Vendor, after the deadline: closes the project. Reserves of items that never settled and the
-   * unallocated budget are credited to the vendor's earnings (withdrawn like any earnings).
-   * Items already settled keep their credits; items in review or dispute are closed unpaid.
+   * Vendor, after the deadline plus the dispute period: closes the project and credits the
+   * unallocated budget and the reserves of up to `limit` items from `from_index` to the vendor's
+   * earnings (withdrawn like any earnings). Open items and items still in review are closed
+   * unpaid; accepted items past their dispute period become final. Items still revealing, in
+   * dispute or within their dispute period are skipped: call reclaim again once they settle.
    */
   @call({})
   reclaim({ project_id, from_index, limit }: { project_id: number; from_index?: number; limit?: number }): string {
@@ -623,11 +663,15 @@ export class TaskMarketplace {
     let released = 0n;
     for (let index = start; index < Math.min(project.item_count, start + count); index++) {
       const item = this.item(project.id, index);
-      const reserve = BigInt(item.reserve);
-      if (reserve === 0n) continue;
-      released += reserve;
+      if (item.status === 'revealing' || item.status === 'disputed' || item.status === 'final' || item.status === 'closed') continue;
+      if (item.status === 'accepted' && this.disputeOpen(project, item)) continue;
+      released += BigInt(item.reserve);
       item.reserve = '0';
-      if (item.status !== 'accepted') item.status = 'closed';
+      if (item.status === 'accepted') item.status = 'final';
+      else {
+        item.status = 'closed';
+        for (const claim of item.claims) this.releaseActiveClaim(claim.tasker, item);
+      }
       this.items.set(itemKey(project.id, index), item);
     }
     project.reserved = (BigInt(project.reserved) - released).toString();
@@ -847,9 +891,13 @@ export class TaskMarketplace {
     }
   }
 
-  /** Pays every revealed result equal to `result`; the rest are rejected; leftovers return to the budget. */
+  /**
+   * Pays every revealed result equal to `result`; the rest are rejected. The rewards of unpaid
+   * revealed results stay held for a dispute; the rest of the reserve returns to the budget.
+   */
   private accept(project: Project, item: Item, result: string): void {
     const reward = BigInt(project.reward_per_item);
+    let held = 0n;
     for (const claim of item.claims) {
       const tasker = this.taskers.get(claim.tasker);
       if (tasker === null) continue;
@@ -858,24 +906,25 @@ export class TaskMarketplace {
         claim.paid = true;
         tasker.accepted += 1;
       } else {
+        if (claim.status === 'revealed') held += reward;
         tasker.rejected += 1;
       }
       this.taskers.set(tasker.account_id, tasker);
     }
-    this.releaseToBudget(project, item, BigInt(item.reserve));
+    this.releaseToBudget(project, item, BigInt(item.reserve) - held);
     item.status = 'accepted';
     item.accepted_result = result;
     item.finalized_at_ns = now().toString();
     emit('item_accepted', [{ project_id: project.id, item_index: item.index, result }]);
   }
 
-  /** Pays every unpaid revealed result equal to `value` from the unallocated budget. */
+  /** Pays every unpaid revealed result equal to `value` from the item's dispute hold. */
   private upholdDispute(project: Project, item: Item, value: string): void {
     const reward = BigInt(project.reward_per_item);
     for (const claim of item.claims) {
       if (claim.status !== 'revealed' || claim.paid || claim.result !== value) continue;
-      project.unallocated = checkedSub(BigInt(project.unallocated), reward, 'TaskMarketplace: insufficient budget to pay the upheld dispute').toString();
-      this.creditTasker(project, claim, reward);
+      this.creditFromItem(project, item, claim.tasker, reward);
+      claim.paid = true;
       const tasker = this.tasker(claim.tasker);
       tasker.accepted += 1;
       tasker.rejected = tasker.rejected > 0 ? tasker.rejected - 1 : 0;
@@ -906,10 +955,15 @@ export class TaskMarketplace {
     this.creditEarnings(accountId, project.token, amount);
   }
 
-  private creditTasker(project: Project, claim: Claim, amount: bigint): void {
-    claim.paid = true;
-    project.credited = (BigInt(project.credited) + amount).toString();
-    this.creditEarnings(claim.tasker, project.token, amount);
+  private disputeOpen(project: Project, item: Item): boolean {
+    return now() <= BigInt(item.finalized_at_ns!) + BigInt(project.dispute_ttl_ns);
+  }
+
+  /** Ends an item's life: its remaining reserve (the dispute hold) returns to the budget. */
+  private finish(project: Project, item: Item): void {
+    this.releaseToBudget(project, item, BigInt(item.reserve));
+    item.status = 'final';
+    emit('item_final', [{ project_id: project.id, item_index: item.index }]);
   }
 
   private creditEarnings(accountId: string, token: string, amount: bigint): void {

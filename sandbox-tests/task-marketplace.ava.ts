@@ -1,0 +1,503 @@
+/**
+ * The task-marketplace contract through near-workspaces' public API (issue 7). One node for the
+ * file. The two life-cycle tests (NEAR and stablecoin) are serial because they move chain time
+ * with fastForward (1 s per block on this node); ava runs serial tests before the concurrent ones,
+ * whose projects use day-long periods so that time moving cannot affect them. Every refused call
+ * is checked for its exact panic message and for leaving the contract's visible state unchanged.
+ */
+import anyTest, { type TestFn, type ExecutionContext } from 'ava';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Worker, type NearAccount } from 'near-workspaces';
+import { contractWasm } from './helpers/wasm.js';
+
+const NEAR = 10n ** 24n;
+const TGAS = 10n ** 12n;
+const SECOND = 10n ** 9n;
+const DAY = 86_400n * SECOND;
+
+interface Context {
+  worker: Worker;
+  root: NearAccount;
+}
+const test = anyTest as TestFn<Context>;
+
+test.before(async (t) => {
+  const worker = await Worker.init();
+  t.context = { worker, root: worker.rootAccount };
+});
+
+test.after.always(async (t) => {
+  await t.context.worker?.tearDown();
+});
+
+let counter = 0;
+let rootQueue: Promise<unknown> = Promise.resolve();
+
+/** Accounts from the root one at a time: concurrent transactions from one key race for nonces. */
+function createAccount(t: ExecutionContext<Context>, prefix: string, balance = 30n * NEAR): Promise<NearAccount> {
+  const created = rootQueue.then(() => t.context.root.createSubAccount(`${prefix}${++counter}`, { initialBalance: balance }));
+  rootQueue = created.catch(() => undefined);
+  return created;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** The contract's commitment format: sha256("<result>:<salt>") in lowercase hex. */
+const commitment = (result: string, salt: string) => sha256(`${result}:${salt}`);
+
+interface Event {
+  standard: string;
+  version: string;
+  event: string;
+  data: Record<string, unknown>[];
+}
+function events(logs: string[]): Event[] {
+  return logs.filter((l) => l.startsWith('EVENT_JSON:')).map((l) => JSON.parse(l.slice('EVENT_JSON:'.length)) as Event);
+}
+
+/** The panic messages of a transaction's failed receipts (nearcore `FunctionCallError::ExecutionError`). */
+function panics(messages: string[]): string[] {
+  return messages.map((message) => {
+    try {
+      const error = JSON.parse(message) as { ActionError?: { kind?: { FunctionCallError?: { ExecutionError?: string } } } };
+      return error.ActionError?.kind?.FunctionCallError?.ExecutionError ?? message;
+    } catch {
+      return message;
+    }
+  });
+}
+
+async function now(t: ExecutionContext<Context>): Promise<bigint> {
+  const block = await (t.context.worker.provider as unknown as { block(q: { finality: string }): Promise<{ header: { timestamp_nanosec: string } }> }).block({ finality: 'final' });
+  return BigInt(block.header.timestamp_nanosec);
+}
+
+/** Moves chain time past `target` (this node advances 1 s per fast-forwarded block). */
+async function passTime(t: ExecutionContext<Context>, target: bigint): Promise<void> {
+  const current = await now(t);
+  if (current > target) return;
+  await t.context.worker.provider.fastForward(Number((target - current) / SECOND) + 5);
+  t.true((await now(t)) > target, 'fastForward moved time past the target');
+}
+
+interface Market {
+  contract: NearAccount;
+  owner: NearAccount;
+  arbiter: NearAccount;
+  vendor: NearAccount;
+  reviewer: NearAccount;
+  taskers: NearAccount[];
+  /** Every account whose earnings and storage the state fingerprint covers. */
+  everyone: NearAccount[];
+  /** Token id used for earnings: "NEAR" or the token contract. */
+  tokenId: string;
+  token?: NearAccount;
+}
+
+/**
+ * The contract's whole state (every storage record, so storage balances, earnings, items, ledger
+ * and roles) plus, for token projects, the token's state: one RPC call each.
+ */
+async function fingerprint(m: Market): Promise<string> {
+  const raw = async (a: NearAccount) => (await a.viewStateRaw()).map((r) => `${r.key}=${r.value}`).sort().join(';');
+  return `${await raw(m.contract)}|${m.token ? await raw(m.token) : ''}`;
+}
+
+/** Calls and expects exactly `Smart contract panicked: <message>` and no change of the visible state. */
+async function refused(t: ExecutionContext<Context>, m: Market, caller: NearAccount, method: string, args: Record<string, unknown>, message: string, deposit = 0n): Promise<void> {
+  const before = await fingerprint(m);
+  const result = await caller.callRaw(m.contract, method, args, { attachedDeposit: deposit, gas: 100n * TGAS });
+  t.true(result.failed, `${method} should fail with ${message}`);
+  const got = panics(result.receiptFailureMessages);
+  // near-sdk-js's own checks (private, init) throw an Error, whose message carries a JS stack.
+  t.true(got.some((g) => g === `Smart contract panicked: ${message}` || g.startsWith(`Smart contract panicked: ${message}\n`)), `${method}: expected "${message}", got ${JSON.stringify(got)}`);
+  t.is(await fingerprint(m), before, `${method} refused with "${message}" changed state`);
+}
+
+async function ok(caller: NearAccount, m: Market, method: string, args: Record<string, unknown>, deposit = 0n) {
+  const result = await caller.callRaw(m.contract, method, args, { attachedDeposit: deposit, gas: 100n * TGAS });
+  if (result.failed) throw new Error(`${method} by ${caller.accountId} failed: ${JSON.stringify(panics(result.receiptFailureMessages))}`);
+  return result;
+}
+
+/** A market with an owner, an arbiter, a vendor with a reviewer, and `taskerCount` registered taskers. */
+async function deployMarket(t: ExecutionContext<Context>, taskerCount: number, token?: NearAccount): Promise<Market> {
+  const contract = await createAccount(t, 'market', 40n * NEAR);
+  const [owner, arbiter, vendor, reviewer] = await Promise.all(['owner', 'arbiter', 'vendor', 'reviewer'].map((p) => createAccount(t, p)));
+  const taskers = await Promise.all(Array.from({ length: taskerCount }, () => createAccount(t, 'tasker')));
+  await contract.deploy(readFileSync(contractWasm('task-marketplace')));
+  await contract.call(contract, 'init', { owner_id: owner.accountId, arbiter_id: arbiter.accountId }, { gas: 100n * TGAS });
+  const m: Market = { contract, owner, arbiter, vendor, reviewer, taskers, everyone: [vendor, reviewer, owner, arbiter, ...taskers], tokenId: token ? token.accountId : 'NEAR', token };
+  await ok(vendor, m, 'storage_deposit', {}, 2n * NEAR);
+  // Reviewers and the arbiter pay for the earnings records their decisions create.
+  await ok(reviewer, m, 'storage_deposit', {}, NEAR / 2n);
+  await ok(arbiter, m, 'storage_deposit', {}, NEAR / 2n);
+  for (const [i, tasker] of taskers.entries()) {
+    // The last tasker is sponsored by the vendor (storage paid for someone else).
+    if (i === taskers.length - 1) await ok(vendor, m, 'storage_deposit', { account_id: tasker.accountId }, NEAR / 2n);
+    else await ok(tasker, m, 'storage_deposit', {}, NEAR / 2n);
+    await ok(tasker, m, 'register_tasker', {});
+  }
+  return m;
+}
+
+interface ProjectTerms {
+  reward: bigint;
+  reviewerReward: bigint;
+  redundancy: number;
+  consensus: number;
+  claimTtl: bigint;
+  revealTtl: bigint;
+  disputeTtl: bigint;
+  deadline: bigint;
+  extra?: Record<string, unknown>;
+}
+
+function projectArgs(m: Market, p: ProjectTerms): Record<string, unknown> {
+  return {
+    token: m.tokenId,
+    title: 'Sentiment labels, batch 1',
+    instructions_uri: 'ipfs://bafy-instructions',
+    instructions_hash: sha256('instructions v1'),
+    reward_per_item: p.reward.toString(),
+    reviewer_reward: p.reviewerReward.toString(),
+    redundancy: p.redundancy,
+    consensus: p.consensus,
+    claim_ttl_ns: p.claimTtl.toString(),
+    reveal_ttl_ns: p.revealTtl.toString(),
+    dispute_ttl_ns: p.disputeTtl.toString(),
+    deadline_ns: p.deadline.toString(),
+    reviewers: [m.reviewer.accountId],
+    ...p.extra,
+  };
+}
+
+const items = (from: number, seals: string[]) => seals.map((seal, i) => ({ content: `ipfs://bafy-item-${from + i}`, seal }));
+
+interface Token {
+  token: NearAccount;
+  tokenOwner: NearAccount;
+}
+
+/** A fresh stablecoin whose owner holds every role. */
+async function deployToken(t: ExecutionContext<Context>): Promise<Token> {
+  const token = await createAccount(t, 'usd');
+  const tokenOwner = await createAccount(t, 'issuer');
+  await token.deploy(readFileSync(contractWasm('stablecoin')));
+  await token.call(token, 'init', { owner_id: tokenOwner.accountId }, { gas: 100n * TGAS });
+  for (const role of ['master_minter', 'pauser']) await tokenOwner.call(token, 'grant_role', { role, account_id: tokenOwner.accountId }, { attachedDeposit: 1n, gas: 50n * TGAS });
+  await tokenOwner.call(token, 'configure_minter', { account_id: tokenOwner.accountId, allowance: (10n ** 30n).toString() }, { attachedDeposit: 1n, gas: 50n * TGAS });
+  return { token, tokenOwner };
+}
+
+async function registerWithToken(token: NearAccount, accounts: NearAccount[]): Promise<void> {
+  const { min } = (await token.view('storage_balance_bounds', {})) as { min: string };
+  for (const a of accounts) await a.call(token, 'storage_deposit', {}, { attachedDeposit: BigInt(min), gas: 50n * TGAS });
+}
+
+const earnings = async (m: Market, a: NearAccount) => BigInt((await m.contract.view('earnings_of', { account_id: a.accountId, token: m.tokenId })) as string);
+
+/** Per token: funded − paid = Σ unallocated + Σ reserved + Σ unpaid earnings (projects 0..n-1). */
+async function assertConserved(t: ExecutionContext<Context>, m: Market, projects: number): Promise<void> {
+  const ledger = (await m.contract.view('get_ledger', { token: m.tokenId })) as { funded: string; paid: string };
+  let held = 0n;
+  for (let id = 0; id < projects; id++) {
+    const p = (await m.contract.view('get_project', { project_id: id })) as { unallocated: string; reserved: string };
+    held += BigInt(p.unallocated) + BigInt(p.reserved);
+  }
+  for (const a of m.everyone) held += await earnings(m, a);
+  t.is(BigInt(ledger.funded) - BigInt(ledger.paid), held, 'escrow = budgets + reserves + unpaid earnings');
+}
+
+/**
+ * The whole life cycle with four taskers, a reviewer and an arbiter: funding, an expired claim
+ * freeing its slot, a late submission, commit and reveal, consensus, disagreement resolved by the
+ * reviewer, a gold item suspending the tasker who failed it, a dispute upheld, withdrawals
+ * (with a failing token transfer restored by the callback) and the vendor's reclaim.
+ */
+async function lifeCycle(t: ExecutionContext<Context>, denomination: 'NEAR' | 'token'): Promise<void> {
+  const tok = denomination === 'token' ? await deployToken(t) : undefined;
+  const m = await deployMarket(t, 4, tok?.token);
+  const [t1, t2, t3, t4] = m.taskers;
+  const reward = denomination === 'NEAR' ? NEAR / 10n : 1_000_000n;
+  const reviewerReward = reward / 2n;
+  const perItem = 3n * reward + reviewerReward;
+  const start = await now(t);
+  const terms: ProjectTerms = {
+    reward, reviewerReward, redundancy: 3, consensus: 2,
+    claimTtl: 100n * SECOND, revealTtl: 1000n * SECOND, disputeTtl: 600n * SECOND, deadline: start + 1500n * SECOND,
+    // One wrong gold answer out of one puts a tasker below 100 % and suspends them.
+    extra: { min_gold_answers: 1, min_gold_accuracy_bps: 10_000 },
+  };
+  const created = await ok(m.vendor, m, 'create_project', projectArgs(m, terms));
+  t.deepEqual(events(created.logs).map((e) => e.event), ['project_created']);
+
+  // Posting and funding: 5 items need 5 × (3 rewards + reviewer reward).
+  const funding = 5n * perItem;
+  let funded;
+  if (tok) {
+    await registerWithToken(tok.token, [m.contract, m.vendor, m.reviewer, ...m.taskers]);
+    await tok.tokenOwner.call(tok.token, 'mint', { account_id: m.vendor.accountId, amount: funding.toString() }, { attachedDeposit: 1n, gas: 50n * TGAS });
+    funded = await m.vendor.callRaw(tok.token, 'ft_transfer_call', { receiver_id: m.contract.accountId, amount: funding.toString(), msg: JSON.stringify({ fund_project: 0 }) }, { attachedDeposit: 1n, gas: 150n * TGAS });
+    t.true(funded.succeeded);
+    t.is(await tok.token.view('ft_balance_of', { account_id: m.contract.accountId }), funding.toString());
+  } else {
+    funded = await ok(m.vendor, m, 'fund_project', { project_id: 0 }, funding);
+  }
+  t.deepEqual(events(funded.logs).filter((e) => e.standard === 'task_marketplace').map((e) => e.data[0]), [{ project_id: 0, funder: m.vendor.accountId, token: m.tokenId, amount: funding.toString() }]);
+  const goldAnswer = sha256('label: positive');
+  const seals = [sha256('plain-0'), sha256('plain-1'), commitment(goldAnswer, 'gold-salt'), sha256('plain-3'), sha256('plain-4')];
+  await refused(t, m, m.vendor, 'add_items', { project_id: 0, items: items(0, [...seals, sha256('one too many')]) }, `TaskMarketplace: insufficient budget: 6 items need ${6n * perItem}, unallocated is ${funding}`);
+  t.is((await ok(m.vendor, m, 'add_items', { project_id: 0, items: items(0, seals) })).parseResult(), 5);
+  let project = (await m.contract.view('get_project', { project_id: 0 })) as Record<string, string | number>;
+  t.is(project.unallocated, '0');
+  t.is(project.reserved, funding.toString());
+  await assertConserved(t, m, 1);
+
+  // Claiming and expiry: t4's claim on item 3 lapses; the late commitment is refused; t1 takes the slot.
+  const claimed = await ok(t4, m, 'claim', { project_id: 0, item_index: 3 });
+  const expiresAt = BigInt((claimed.parseResult() as { expires_at_ns: string }).expires_at_ns);
+  t.deepEqual((await m.contract.view('get_tasker', { account_id: t4.accountId }) as { active_claims: string[] }).active_claims, ['0:3']);
+  await passTime(t, expiresAt);
+  await refused(t, m, t4, 'submit', { project_id: 0, item_index: 3, commitment: commitment(sha256('late'), 's') }, 'TaskMarketplace: claim has expired');
+  const retaken = await ok(t1, m, 'claim', { project_id: 0, item_index: 3 });
+  t.deepEqual(events(retaken.logs).map((e) => e.event), ['claim_expired', 'item_claimed']);
+  t.deepEqual((await m.contract.view('get_tasker', { account_id: t4.accountId }) as { active_claims: string[] }).active_claims, []);
+  await refused(t, m, t1, 'claim', { project_id: 0, item_index: 3 }, 'TaskMarketplace: tasker already claimed this item');
+
+  /** t1..t3 claim `index`, commit and reveal `answers`; returns the last reveal's result. */
+  const annotate = async (index: number, answers: string[]) => {
+    for (const [i, tasker] of [t1, t2, t3].entries()) await ok(tasker, m, 'claim', { project_id: 0, item_index: index });
+    await refused(t, m, t1, 'reveal', { project_id: 0, item_index: index, result: answers[0], salt: 'salt-0' }, 'TaskMarketplace: item is open, reveals need all commitments first');
+    for (const [i, tasker] of [t1, t2, t3].entries()) await ok(tasker, m, 'submit', { project_id: 0, item_index: index, commitment: commitment(answers[i], `salt-${i}`) });
+    // A reveal that does not open the commitment is refused.
+    await refused(t, m, t1, 'reveal', { project_id: 0, item_index: index, result: answers[0], salt: 'wrong salt' }, 'TaskMarketplace: reveal does not match the commitment');
+    let last;
+    for (const [i, tasker] of [t1, t2, t3].entries()) last = await ok(tasker, m, 'reveal', { project_id: 0, item_index: index, result: answers[i], salt: `salt-${i}` });
+    return last!;
+  };
+
+  // Consensus: 2 of 3 agree on A; t1 and t2 are paid, t3's reward is held for a dispute.
+  const [A, B] = [sha256('label: A'), sha256('label: B')];
+  const settled = await annotate(0, [A, A, B]);
+  t.is(settled.parseResult(), 'accepted');
+  t.deepEqual(events(settled.logs).filter((e) => e.event === 'earnings_credited').map((e) => e.data[0].account_id), [t1.accountId, t2.accountId]);
+  t.is(await earnings(m, t1), reward);
+  t.is(await earnings(m, t3), 0n);
+  const item0 = (await m.contract.view('get_item', { project_id: 0, item_index: 0 })) as { status: string; accepted_result: string; reserve: string };
+  t.deepEqual([item0.status, item0.accepted_result, item0.reserve], ['accepted', A, reward.toString()]);
+  await refused(t, m, t1, 'dispute', { project_id: 0, item_index: 0 }, 'TaskMarketplace: only an unpaid revealed result can be disputed');
+
+  // A dispute: t3 disputes; only the arbiter may resolve; upheld, t3 is paid once from the hold.
+  await ok(t3, m, 'dispute', { project_id: 0, item_index: 0 });
+  await refused(t, m, m.vendor, 'resolve_dispute', { project_id: 0, item_index: 0, uphold: true, result: B }, 'AccessControl: caller lacks role arbiter');
+  const resolved = await ok(m.arbiter, m, 'resolve_dispute', { project_id: 0, item_index: 0, uphold: true, result: B });
+  t.deepEqual(events(resolved.logs).map((e) => e.event), ['earnings_credited', 'item_final', 'dispute_resolved']);
+  t.is(await earnings(m, t3), reward);
+  await refused(t, m, m.arbiter, 'resolve_dispute', { project_id: 0, item_index: 0, uphold: true, result: B }, 'TaskMarketplace: item is final, not disputed');
+  await refused(t, m, t3, 'dispute', { project_id: 0, item_index: 0 }, 'TaskMarketplace: item is final; only accepted items can be disputed');
+
+  // Disagreement goes to review; the appointed reviewer picks t2's result and earns the reviewer reward.
+  const toReview = await annotate(1, [sha256('x'), sha256('y'), sha256('z')]);
+  t.is(toReview.parseResult(), 'review');
+  await refused(t, m, t1, 'review', { project_id: 0, item_index: 1, result: sha256('x') }, 'TaskMarketplace: caller is not a reviewer of this project');
+  await ok(m.reviewer, m, 'review', { project_id: 0, item_index: 1, result: sha256('y') });
+  t.is(await earnings(m, m.reviewer), reviewerReward);
+  t.is(await earnings(m, t2), 2n * reward);
+
+  // Gold item: t3 answers wrongly; after the vendor opens the seal t3 is suspended.
+  await annotate(2, [goldAnswer, goldAnswer, sha256('label: negative')]);
+  await refused(t, m, m.vendor, 'reveal_gold', { project_id: 0, item_index: 2, expected: goldAnswer, salt: 'not the salt' }, 'TaskMarketplace: gold reveal does not match the seal');
+  await ok(m.vendor, m, 'reveal_gold', { project_id: 0, item_index: 2, expected: goldAnswer, salt: 'gold-salt' });
+  const stats = (await m.contract.view('list_taskers', {})) as { account_id: string; accepted: number; rejected: number; gold_correct: number; gold_wrong: number }[];
+  t.deepEqual(stats.map((s) => [s.accepted, s.rejected, s.gold_correct, s.gold_wrong]), [[2, 1, 1, 0], [3, 0, 1, 0], [1, 2, 0, 1], [0, 0, 0, 0]]);
+  await refused(t, m, t3, 'claim', { project_id: 0, item_index: 4 }, 'TaskMarketplace: tasker is suspended for low gold accuracy');
+  await assertConserved(t, m, 1);
+
+  // Withdrawals. With the token paused the transfer fails and the callback restores the earnings.
+  const t1Earned = await earnings(m, t1);
+  t.is(t1Earned, 2n * reward);
+  if (tok) {
+    await tok.tokenOwner.call(tok.token, 'pause', {}, { attachedDeposit: 1n, gas: 50n * TGAS });
+    const failed = await t1.callRaw(m.contract, 'withdraw', { token: m.tokenId }, { gas: 100n * TGAS });
+    t.deepEqual(events(failed.logs).filter((e) => e.standard === 'task_marketplace').map((e) => e.event), ['withdraw_started', 'withdraw_failed']);
+    t.is(await earnings(m, t1), t1Earned);
+    t.is(await tok.token.view('ft_balance_of', { account_id: t1.accountId }), '0');
+    await assertConserved(t, m, 1);
+    await tok.tokenOwner.call(tok.token, 'unpause', {}, { attachedDeposit: 1n, gas: 50n * TGAS });
+  }
+  const before = await t1.availableBalance();
+  const paid = await ok(t1, m, 'withdraw', { token: m.tokenId });
+  t.deepEqual(events(paid.logs).filter((e) => e.standard === 'task_marketplace').map((e) => e.event), ['withdraw_started', 'withdraw_completed']);
+  t.is(await earnings(m, t1), 0n);
+  if (tok) t.is(await tok.token.view('ft_balance_of', { account_id: t1.accountId }), t1Earned.toString());
+  else {
+    const gained = (await t1.availableBalance()) - before;
+    t.true(gained > t1Earned - NEAR / 20n && gained < t1Earned, `gained ${gained} for earnings ${t1Earned} minus gas`);
+  }
+  await refused(t, m, t1, 'withdraw', { token: m.tokenId }, 'TaskMarketplace: nothing to withdraw');
+  t.is(BigInt(((await m.contract.view('get_ledger', { token: m.tokenId })) as { paid: string }).paid), t1Earned);
+
+  // Budget reclaim after the deadline plus the dispute period: everything not credited returns.
+  await refused(t, m, m.vendor, 'reclaim', { project_id: 0 }, 'TaskMarketplace: reclaim opens after the deadline plus the dispute period');
+  await passTime(t, terms.deadline + terms.disputeTtl);
+  await refused(t, m, t1, 'claim', { project_id: 0, item_index: 4 }, 'TaskMarketplace: project deadline has passed');
+  await refused(t, m, t2, 'reclaim', { project_id: 0 }, 'TaskMarketplace: caller is not the project vendor');
+  const credited = 6n * reward + reviewerReward; // t1 2, t2 3, t3 1 (dispute), reviewer 1
+  const reclaimed = await ok(m.vendor, m, 'reclaim', { project_id: 0 });
+  t.is(reclaimed.parseResult(), (funding - credited).toString());
+  project = (await m.contract.view('get_project', { project_id: 0 })) as Record<string, string | number>;
+  t.deepEqual([project.unallocated, project.reserved, project.credited, project.closed], ['0', '0', credited.toString(), true]);
+  const statuses = ((await m.contract.view('list_items', { project_id: 0 })) as { status: string }[]).map((i) => i.status);
+  t.deepEqual(statuses, ['final', 'final', 'final', 'closed', 'closed']);
+  t.is(await earnings(m, m.vendor), funding - credited);
+  await assertConserved(t, m, 1);
+  // Once everyone withdraws, the escrow is empty: funded = paid.
+  for (const a of [m.vendor, m.reviewer, t2, t3]) await ok(a, m, 'withdraw', { token: m.tokenId });
+  t.deepEqual(await m.contract.view('get_ledger', { token: m.tokenId }), { funded: funding.toString(), paid: funding.toString() });
+  if (tok) t.is(await tok.token.view('ft_balance_of', { account_id: m.contract.accountId }), '0');
+}
+
+test.serial('life cycle in NEAR: funding, expiry, commit-reveal, consensus, review, gold, dispute, withdraw, reclaim', async (t) => {
+  await lifeCycle(t, 'NEAR');
+});
+
+test.serial('life cycle in the stablecoin: funded by ft_transfer_call; a paused token fails a withdrawal, the callback restores it', async (t) => {
+  await lifeCycle(t, 'token');
+});
+
+/** A NEAR project (k = 2, m = 2, day-long periods) with budget for `count` items, and those items added. */
+async function nearProject(t: ExecutionContext<Context>, m: Market, count: number, extra: Record<string, unknown> = {}): Promise<{ terms: ProjectTerms; id: number }> {
+  const terms: ProjectTerms = { reward: NEAR / 10n, reviewerReward: 0n, redundancy: 2, consensus: 2, claimTtl: DAY, revealTtl: DAY, disputeTtl: DAY, deadline: (await now(t)) + 10n * DAY, extra };
+  const id = (await ok(m.vendor, m, 'create_project', projectArgs(m, terms))).parseResult() as { id: number };
+  await ok(m.vendor, m, 'fund_project', { project_id: id.id }, BigInt(count) * 2n * terms.reward);
+  await ok(m.vendor, m, 'add_items', { project_id: id.id, items: items(0, Array.from({ length: count }, (_, i) => sha256(`seal ${i}`))) });
+  return { terms, id: id.id };
+}
+
+test('malformed project arguments are refused with what to fix; nothing is created', async (t) => {
+  const m = await deployMarket(t, 1);
+  const terms: ProjectTerms = { reward: NEAR / 10n, reviewerReward: 0n, redundancy: 3, consensus: 2, claimTtl: DAY, revealTtl: DAY, disputeTtl: DAY, deadline: (await now(t)) + 10n * DAY };
+  const good = projectArgs(m, terms);
+  const cases: [Record<string, unknown>, string][] = [
+    [{ redundancy: 0 }, 'TaskMarketplace: redundancy must be an integer from 1 to 10'],
+    [{ redundancy: 2.5 }, 'TaskMarketplace: redundancy must be an integer from 1 to 10'],
+    [{ consensus: 1 }, 'TaskMarketplace: consensus must be more than half of redundancy'],
+    [{ consensus: 4 }, 'TaskMarketplace: consensus must be an integer from 1 to 3'],
+    [{ reward_per_item: '1.5' }, 'Amount: reward_per_item must be a decimal string of an unsigned 128-bit integer, e.g. "1000000"'],
+    [{ reward_per_item: 100 }, 'Amount: reward_per_item must be a decimal string of an unsigned 128-bit integer, e.g. "1000000"'],
+    [{ reward_per_item: '0' }, 'Amount: reward_per_item must be greater than zero'],
+    [{ instructions_hash: 'abc' }, 'TaskMarketplace: instructions_hash must be 64 lowercase hex characters (sha256)'],
+    [{ title: '' }, 'TaskMarketplace: title must be a string of 1 to 512 characters'],
+    [{ deadline_ns: '1000' }, 'TaskMarketplace: deadline_ns must be in the future'],
+    [{ claim_ttl_ns: '-5' }, 'TaskMarketplace: claim_ttl_ns must be a positive nanosecond count as a decimal string'],
+    [{ token: 'Not A Token!' }, 'TaskMarketplace: token is not a valid account id'],
+    [{ reviewers: ['ok.near', 'BAD'] }, 'TaskMarketplace: reviewer is not a valid account id'],
+    [{ min_gold_accuracy_bps: 10_001 }, 'TaskMarketplace: min_gold_accuracy_bps must be an integer from 0 to 10000'],
+  ];
+  for (const [change, message] of cases) await refused(t, m, m.vendor, 'create_project', { ...good, ...change }, message);
+  // Whoever creates state pays for it: without a storage balance there is no project.
+  await refused(t, m, m.owner, 'create_project', good, 'StorageBalance: account has no storage balance; call storage_deposit first');
+  t.is(await m.contract.view('get_project', { project_id: 0 }), null);
+});
+
+test('funding and items: wrong caller, wrong token, bad batches and insufficient budget change nothing', async (t) => {
+  const tok = await deployToken(t);
+  const m = await deployMarket(t, 1);
+  const { id } = await nearProject(t, m, 1);
+  const outsider = m.taskers[0];
+  await refused(t, m, outsider, 'add_items', { project_id: id, items: items(1, [sha256('s')]) }, 'TaskMarketplace: caller is not the project vendor');
+  await refused(t, m, m.vendor, 'add_items', { project_id: id, items: items(1, [sha256('s')]) }, `TaskMarketplace: insufficient budget: 1 items need ${2n * (NEAR / 10n)}, unallocated is 0`);
+  await refused(t, m, m.vendor, 'add_items', { project_id: id, items: [] }, 'TaskMarketplace: items must be an array of 1 to 100');
+  await refused(t, m, m.vendor, 'add_items', { project_id: id, items: [{ content: 'ipfs://x', seal: 'not-hex' }] }, 'TaskMarketplace: seal must be 64 lowercase hex characters (sha256)');
+  await refused(t, m, m.vendor, 'add_items', { project_id: 7, items: items(1, [sha256('s')]) }, 'TaskMarketplace: project 7 does not exist');
+  await refused(t, m, m.vendor, 'add_items', { project_id: '0', items: items(1, [sha256('s')]) }, 'TaskMarketplace: project_id must be a non-negative integer');
+  await refused(t, m, m.vendor, 'fund_project', { project_id: id }, 'TaskMarketplace: attach the NEAR to fund the project');
+  // A token project cannot take NEAR; a token transfer for a NEAR project is refunded by the token.
+  const tokenProject = (await ok(m.vendor, m, 'create_project', { ...projectArgs(m, { reward: 10n, reviewerReward: 0n, redundancy: 1, consensus: 1, claimTtl: DAY, revealTtl: DAY, disputeTtl: DAY, deadline: (await now(t)) + DAY }), token: tok.token.accountId })).parseResult() as { id: number };
+  await refused(t, m, m.vendor, 'fund_project', { project_id: tokenProject.id }, 'TaskMarketplace: project is funded in a token; use ft_transfer_call', NEAR);
+  await registerWithToken(tok.token, [m.contract, m.vendor]);
+  await tok.tokenOwner.call(tok.token, 'mint', { account_id: m.vendor.accountId, amount: '1000' }, { attachedDeposit: 1n, gas: 50n * TGAS });
+  m.token = tok.token;
+  for (const [msg, message] of [
+    [JSON.stringify({ fund_project: id }), 'TaskMarketplace: token does not match the project token'],
+    ['fund it', 'TaskMarketplace: msg must be JSON {"fund_project": <project id>}'],
+  ]) {
+    const before = await fingerprint(m);
+    const r = await m.vendor.callRaw(tok.token, 'ft_transfer_call', { receiver_id: m.contract.accountId, amount: '1000', msg }, { attachedDeposit: 1n, gas: 150n * TGAS });
+    t.true(panics(r.receiptFailureMessages).includes(`Smart contract panicked: ${message}`), JSON.stringify(r.receiptFailureMessages));
+    t.is(await fingerprint(m), before, 'the refused funding was refunded and changed nothing');
+  }
+  t.is(await tok.token.view('ft_balance_of', { account_id: m.vendor.accountId }), '1000');
+  // ft_on_transfer called directly by an account that is not the project's token.
+  await refused(t, m, m.vendor, 'ft_on_transfer', { sender_id: m.vendor.accountId, amount: '5', msg: JSON.stringify({ fund_project: tokenProject.id }) }, 'TaskMarketplace: token does not match the project token');
+});
+
+test('tasker paths: registration, qualification, double claim, full item, wrong caller, reveal rules, release', async (t) => {
+  const m = await deployMarket(t, 3);
+  const [t1, t2, t3] = m.taskers;
+  await refused(t, m, t1, 'register_tasker', {}, 'TaskMarketplace: tasker already registered');
+  await refused(t, m, m.reviewer, 'claim', { project_id: 0, item_index: 0 }, 'TaskMarketplace: tasker not registered');
+  await refused(t, m, m.owner, 'register_tasker', {}, 'StorageBalance: account has no storage balance; call storage_deposit first');
+  const { id } = await nearProject(t, m, 2);
+  await refused(t, m, t1, 'claim', { project_id: id, item_index: 2 }, 'TaskMarketplace: item 2 does not exist');
+  await refused(t, m, t1, 'claim', { project_id: id, item_index: -1 }, 'TaskMarketplace: item_index must be a non-negative integer');
+  await ok(t1, m, 'claim', { project_id: id, item_index: 0 });
+  await refused(t, m, t1, 'claim', { project_id: id, item_index: 0 }, 'TaskMarketplace: tasker already claimed this item');
+  await ok(t2, m, 'claim', { project_id: id, item_index: 0 });
+  await refused(t, m, t3, 'claim', { project_id: id, item_index: 0 }, 'TaskMarketplace: all slots of this item are taken');
+  await refused(t, m, t3, 'submit', { project_id: id, item_index: 0, commitment: sha256('c') }, 'TaskMarketplace: caller has no claim on this item');
+  await refused(t, m, t1, 'submit', { project_id: id, item_index: 0, commitment: 'ABC' }, 'TaskMarketplace: commitment must be 64 lowercase hex characters (sha256)');
+  // Releasing a claim frees the slot for someone else.
+  await ok(t2, m, 'release_claim', { project_id: id, item_index: 0 });
+  await ok(t3, m, 'claim', { project_id: id, item_index: 0 });
+  const r = sha256('result');
+  await ok(t1, m, 'submit', { project_id: id, item_index: 0, commitment: commitment(r, 'a') });
+  await refused(t, m, t1, 'submit', { project_id: id, item_index: 0, commitment: commitment(r, 'a') }, 'TaskMarketplace: commitment already submitted');
+  await refused(t, m, t1, 'release_claim', { project_id: id, item_index: 0 }, 'TaskMarketplace: a committed claim cannot be released');
+  await ok(t3, m, 'submit', { project_id: id, item_index: 0, commitment: commitment(r, 'b') });
+  await refused(t, m, t1, 'reveal', { project_id: id, item_index: 0, result: r, salt: '' }, 'TaskMarketplace: salt must be a string of 1 to 512 characters');
+  await refused(t, m, t1, 'reveal', { project_id: id, item_index: 0, result: 'plain text', salt: 'a' }, 'TaskMarketplace: result must be 64 lowercase hex characters (sha256)');
+  await refused(t, m, t1, 'reveal', { project_id: id, item_index: 0, result: r, salt: 'b' }, 'TaskMarketplace: reveal does not match the commitment');
+  await ok(t1, m, 'reveal', { project_id: id, item_index: 0, result: r, salt: 'a' });
+  await refused(t, m, t1, 'reveal', { project_id: id, item_index: 0, result: r, salt: 'a' }, 'TaskMarketplace: result already revealed');
+  await refused(t, m, t1, 'finalize_item', { project_id: id, item_index: 0 }, 'TaskMarketplace: reveal period has not ended');
+  await refused(t, m, m.vendor, 'review', { project_id: id, item_index: 0, result: r }, 'TaskMarketplace: item is revealing, not in review');
+  await refused(t, m, m.vendor, 'reveal_gold', { project_id: id, item_index: 0, expected: r, salt: 'x' }, 'TaskMarketplace: gold answers are revealed after the item is settled');
+  await ok(t3, m, 'reveal', { project_id: id, item_index: 0, result: r, salt: 'b' });
+  t.is(await earnings(m, t3), NEAR / 10n);
+  await refused(t, m, t3, 'dispute', { project_id: id, item_index: 0 }, 'TaskMarketplace: only an unpaid revealed result can be disputed');
+  await refused(t, m, t2, 'dispute', { project_id: id, item_index: 0 }, 'TaskMarketplace: caller has no claim on this item');
+  await refused(t, m, t1, 'finalize_item', { project_id: id, item_index: 0 }, 'TaskMarketplace: dispute period has not ended');
+
+  // Qualification: a project that requires it admits only taskers the vendor qualified.
+  const q = await nearProject(t, m, 1, { qualification_required: true });
+  await refused(t, m, t1, 'claim', { project_id: q.id, item_index: 0 }, 'TaskMarketplace: tasker is not qualified for this project');
+  await refused(t, m, t1, 'qualify_tasker', { project_id: q.id, account_id: t1.accountId }, 'TaskMarketplace: caller is not the project vendor');
+  await refused(t, m, m.vendor, 'qualify_tasker', { project_id: q.id, account_id: m.reviewer.accountId }, 'TaskMarketplace: tasker not registered');
+  await ok(m.vendor, m, 'qualify_tasker', { project_id: q.id, account_id: t1.accountId });
+  const claim = await ok(t1, m, 'claim', { project_id: q.id, item_index: 0 });
+  t.is((claim.parseResult() as { tasker: string }).tasker, t1.accountId);
+  await assertConserved(t, m, 2);
+});
+
+test('owner, pauser and private methods: wrong callers and missing 1 yocto are refused; pause stops work until unpaused', async (t) => {
+  const m = await deployMarket(t, 1);
+  const [t1] = m.taskers;
+  const { id } = await nearProject(t, m, 1);
+  await refused(t, m, m.vendor, 'grant_role', { role: 'pauser', account_id: m.vendor.accountId }, 'Ownable: caller is not the owner', 1n);
+  await refused(t, m, m.owner, 'grant_role', { role: 'pauser', account_id: m.owner.accountId }, 'Guard: requires an attached deposit of exactly 1 yoctoNEAR');
+  await refused(t, m, m.owner, 'grant_role', { role: 'king', account_id: m.owner.accountId }, 'TaskMarketplace: unknown role king; roles are arbiter, pauser', 1n);
+  await refused(t, m, m.owner, 'pause', {}, 'AccessControl: caller lacks role pauser', 1n);
+  await refused(t, m, t1, 'on_withdraw', { account_id: t1.accountId, token: 'NEAR', amount: '1' }, 'Function is private');
+  await refused(t, m, t1, 'init', { owner_id: t1.accountId }, 'Contract already initialized');
+  await refused(t, m, m.vendor, 'reclaim', { project_id: id }, 'TaskMarketplace: reclaim opens after the deadline plus the dispute period');
+  await refused(t, m, t1, 'storage_withdraw', { amount: '1' }, 'Guard: requires an attached deposit of exactly 1 yoctoNEAR');
+  await refused(t, m, t1, 'storage_withdraw', { amount: (10n * NEAR).toString() }, `StorageBalance: withdrawal exceeds the available balance ${await m.contract.view('storage_balance_of', { account_id: t1.accountId }).then((b) => (b as { total: string }).total)}`, 1n);
+  await ok(m.owner, m, 'grant_role', { role: 'pauser', account_id: m.owner.accountId }, 1n);
+  await ok(m.owner, m, 'pause', {}, 1n);
+  await refused(t, m, t1, 'claim', { project_id: id, item_index: 0 }, 'Pausable: paused');
+  await refused(t, m, m.vendor, 'fund_project', { project_id: id }, 'Pausable: paused', NEAR);
+  await ok(m.owner, m, 'unpause', {}, 1n);
+  await ok(t1, m, 'claim', { project_id: id, item_index: 0 });
+});
