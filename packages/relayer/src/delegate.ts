@@ -3,7 +3,7 @@
  * borsh schema and encoder: the signature covers sha256 of the NEP-461-prefixed borsh encoding of
  * the DelegateAction (`encodeDelegateAction`).
  */
-import { SCHEMA, encodeDelegateAction, type SignedDelegate } from 'near-api-js';
+import { KeyType, PublicKey, SCHEMA, encodeDelegateAction, type SignedDelegate } from 'near-api-js';
 import { deserialize } from 'borsh';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -23,6 +23,8 @@ export interface DecodedDelegate {
   receiverId: string;
   nonce: bigint;
   maxBlockHeight: bigint;
+  /** The signing key as "ed25519:<base58>" (or "secp256k1:…"), as RPC names it. */
+  publicKey: string;
   actions: DecodedAction[];
 }
 
@@ -51,8 +53,15 @@ export function decodeSignedDelegate(base64: unknown): DecodedDelegate {
       deposit: body.deposit !== undefined ? BigInt(body.deposit as bigint) : undefined,
     };
   });
+  const key = delegate.publicKey as unknown as KeyEnum;
+  const publicKey = key.ed25519Key
+    ? new PublicKey({ keyType: KeyType.ED25519, data: Uint8Array.from(key.ed25519Key.data) }).toString()
+    : key.secp256k1Key
+      ? new PublicKey({ keyType: KeyType.SECP256K1, data: Uint8Array.from(key.secp256k1Key.data) }).toString()
+      : 'unsupported';
   return {
     signedDelegate: decoded,
+    publicKey,
     senderId: delegate.senderId,
     receiverId: delegate.receiverId,
     nonce: BigInt(delegate.nonce),

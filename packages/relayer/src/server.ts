@@ -1,8 +1,9 @@
 /**
  * HTTP front of the relayer:
- *   POST /relay  {"signed_delegate_action": "<base64 borsh>"}  → 200 {transaction_hash, sender_id, receiver_id, status, outcome}
+ *   POST /relay  {"signed_delegate_action": "<base64 borsh>"}  → 200 {transaction_hash, sender_id, receiver_id, succeeded, status, outcome}
  *   GET  /health → 200 {"status":"ok","relayer_id":…}
- * Refusals answer {"error":{"code","message"}} with 400, 403, 429 or 502.
+ * Refusals answer {"error":{"code","message"}} with 400, 403, 404, 409, 429 or 502; nothing is submitted.
+ * A relayed call that fails on chain answers 200 with succeeded: false (the relayer has paid).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,7 +48,7 @@ export async function startRelayerServer(relayer: Relayer, { port = 0, host = '1
       }
       const body = (await readJson(request)) as { signed_delegate_action?: unknown } | null;
       const result = await relayer.relay(body?.signed_delegate_action);
-      send(200, { transaction_hash: result.transactionHash, sender_id: result.senderId, receiver_id: result.receiverId, status: result.status, outcome: result.outcome });
+      send(200, { transaction_hash: result.transactionHash, sender_id: result.senderId, receiver_id: result.receiverId, succeeded: result.succeeded, status: result.status, outcome: result.outcome });
     } catch (error) {
       if (error instanceof RelayError) return send(error.status, { error: { code: error.code, message: error.message } });
       send(500, { error: { code: 'INTERNAL', message: (error as Error).message } });
