@@ -121,7 +121,7 @@ export class ChainSignaturesProxy {
    */
   @call({ payableFunction: true })
   sign({ path, payload_v2, domain_id }: { path: string; payload_v2: Payload; domain_id?: number }): NearPromise {
-    pausable.assertNotPaused();
+    require(!pausable.isPaused(), 'ChainSignaturesProxy: requests are paused by the owner; try again after unpause');
     const user = near.predecessorAccountId();
     const userPath = assertUserPath(path);
     require(payload_v2 !== null && typeof payload_v2 === 'object' && ('Ecdsa' in payload_v2 || 'Eddsa' in payload_v2), 'ChainSignaturesProxy: payload_v2 must be {"Ecdsa": hex} or {"Eddsa": hex}');
@@ -291,6 +291,12 @@ export class ChainSignaturesProxy {
   @view({})
   fee_balance_of({ account_id }: { account_id: string }): string {
     return this.feeBalances.get(account_id) ?? '0';
+  }
+
+  /** NEAR fees collected and not yet withdrawn (yoctoNEAR). */
+  @view({})
+  collected_fees(): string {
+    return this.collectedNear;
   }
 
   @view({})

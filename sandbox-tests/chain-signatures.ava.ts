@@ -1,0 +1,402 @@
+/**
+ * Chain signatures end to end through near-workspaces' public API: the proxy contract forwards
+ * requests to the MPC signer double, which yields (NEP-519); the off-chain responder
+ * (scripts/mpc-responder.ts) runs in this process against the worker's RPC URL, signs with the
+ * derived test key and calls `respond`. The signed Ethereum, Bitcoin and Solana transactions are
+ * checked with each chain's own library (viem, bitcoinjs-lib, @solana/web3.js + @noble/curves).
+ *
+ * The node produces blocks only when asked (transactions, fastForward), so a request whose yield
+ * waits is polled with fastForward(1) steps until its final outcome; the timeout test moves 200+
+ * blocks ahead (near/mpc: unanswered requests fail after 200 blocks, NEP-519).
+ */
+import anyTest, { type TestFn, type ExecutionContext } from 'ava';
+import { readFileSync } from 'node:fs';
+import { Worker, type NearAccount } from 'near-workspaces';
+import { recoverTransactionAddress } from 'viem';
+import * as bitcoin from 'bitcoinjs-lib';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { PublicKey } from '@solana/web3.js';
+import { contractWasm } from './helpers/wasm.js';
+import {
+  rootPublicKeys,
+  deriveTweak,
+  deriveSecp256k1PublicKey,
+  deriveEd25519PublicKey,
+  formatSecp256k1Key,
+  formatEd25519Key,
+  ethereumAddress,
+  ethereumSigningPayload,
+  assembleEthereumTransaction,
+  bitcoinP2wpkhAddress,
+  bitcoinSigningPayloads,
+  assembleBitcoinTransaction,
+  compressPublicKey,
+  ecdsaFromResponse,
+  solanaAddress,
+  solanaTransferTransaction,
+  solanaSigningPayload,
+  assembleSolanaTransaction,
+  eddsaFromResponse,
+  type SignatureResponse,
+  type UnsignedEip1559,
+} from '../packages/chain-signatures/src/index.js';
+import { startResponder, type Responder } from '../scripts/mpc-responder.js';
+
+const NEAR = 10n ** 24n;
+const TGAS = 10n ** 12n;
+/** Fee per request in the tests: large enough that a kept fee shows in a balance. */
+const FEE = NEAR / 10n;
+const ROOTS = rootPublicKeys();
+/** secp256k1 group order: a payload at or above it is not a scalar (near/mpc api/sign.rs). */
+const SECP256K1_N_HEX = 'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141';
+
+interface Context {
+  worker: Worker;
+  root: NearAccount;
+  /** The signer double with a responder running. */
+  signer: NearAccount;
+  responder: Responder;
+}
+const test = anyTest as TestFn<Context>;
+
+let counter = 0;
+let rootQueue: Promise<unknown> = Promise.resolve();
+
+/** Creates accounts from the root one at a time (one access key: concurrent nonces would race). */
+function createAccount(t: ExecutionContext<Context>, prefix: string, balance: bigint): Promise<NearAccount> {
+  const created = rootQueue.then(() => t.context.root.createSubAccount(`${prefix}${++counter}`, { initialBalance: balance }));
+  rootQueue = created.catch(() => undefined);
+  return created;
+}
+
+function rpcUrl(worker: Worker): string {
+  return (worker.provider as unknown as { connection: { url: string } }).connection.url;
+}
+
+async function deploySigner(t: ExecutionContext<Context>, responderId: string): Promise<NearAccount> {
+  const signer = await createAccount(t, 'signer', 60n * NEAR);
+  await signer.deploy(readFileSync(contractWasm('mpc-signer-double')));
+  await signer.call(signer, 'init', { secp256k1_root: ROOTS.secp256k1, ed25519_root: ROOTS.ed25519, responder_id: responderId }, { gas: 100n * TGAS });
+  return signer;
+}
+
+test.before(async (t) => {
+  const worker = await Worker.init();
+  t.context = { worker, root: worker.rootAccount } as Context;
+  const responderAccount = await createAccount(t as unknown as ExecutionContext<Context>, 'responder', 100_000n * NEAR);
+  const signer = await deploySigner(t as unknown as ExecutionContext<Context>, responderAccount.accountId);
+  const key = await responderAccount.getKey();
+  const responder = startResponder({
+    rpcUrl: rpcUrl(worker),
+    contractId: signer.accountId,
+    accountId: responderAccount.accountId,
+    privateKey: key!.toString() as `ed25519:${string}`,
+    onError: (error) => console.error(`responder: ${error.message}`),
+  });
+  Object.assign(t.context, { signer, responder });
+});
+
+test.after.always(async (t) => {
+  await t.context.responder?.stop();
+  await t.context.worker?.tearDown();
+});
+
+interface Proxy {
+  proxy: NearAccount;
+  owner: NearAccount;
+  alice: NearAccount;
+  /** The signer the proxy forwards to. */
+  signer: NearAccount;
+}
+
+/** A fresh proxy (fee 0.1 NEAR, forwarding 100 Tgas to the signer), its owner and a user. */
+async function deployProxy(t: ExecutionContext<Context>, config: Record<string, unknown> = {}, signer = t.context.signer): Promise<Proxy> {
+  const proxy = await createAccount(t, 'proxy', 30n * NEAR);
+  const owner = await createAccount(t, 'owner', 20n * NEAR);
+  const alice = await createAccount(t, 'alice', 200n * NEAR);
+  await proxy.deploy(readFileSync(contractWasm('chain-signatures-proxy')));
+  await proxy.call(proxy, 'init', { owner_id: owner.accountId, config: { signer_id: signer.accountId, sign_gas_tgas: 100, fee_near: FEE.toString(), ...config } }, { gas: 100n * TGAS });
+  return { proxy, owner, alice, signer };
+}
+
+type Outcome = {
+  status: { SuccessValue?: string; Failure?: unknown } | string;
+  receipts_outcome: { outcome: { status: { Failure?: unknown } | unknown; logs: string[] } }[];
+};
+
+/** Polls a transaction until it is final, producing one block between polls (yields wait for blocks). */
+async function finalOutcome(t: ExecutionContext<Context>, hash: string, sender: string): Promise<Outcome> {
+  const provider = t.context.worker.provider as unknown as { txStatus(hash: string, sender: string, waitUntil: string): Promise<Outcome> };
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const outcome = await provider.txStatus(hash, sender, 'EXECUTED_OPTIMISTIC');
+    if (typeof outcome.status === 'object' && ('SuccessValue' in outcome.status || 'Failure' in outcome.status)) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await t.context.worker.provider.fastForward(1);
+  }
+  throw new Error(`transaction ${hash} did not finish`);
+}
+
+/** Panic messages of every failed receipt of an outcome. */
+function failures(outcome: Outcome): string[] {
+  return outcome.receipts_outcome.flatMap((r) => {
+    const status = r.outcome.status as { Failure?: { ActionError?: { kind?: { FunctionCallError?: { ExecutionError?: string } } } } };
+    const message = status.Failure?.ActionError?.kind?.FunctionCallError?.ExecutionError;
+    return message === undefined ? [] : [message];
+  });
+}
+
+function successValue<T>(outcome: Outcome): T {
+  if (typeof outcome.status !== 'object' || outcome.status.SuccessValue === undefined) {
+    throw new Error(`transaction failed: ${JSON.stringify(failures(outcome))}`);
+  }
+  return JSON.parse(Buffer.from(outcome.status.SuccessValue, 'base64').toString('utf8')) as T;
+}
+
+type SignArgs = {
+  path: string;
+  payload_v2: { Ecdsa: string } | { Eddsa: string };
+  domain_id?: number;
+};
+
+/** Sends a request to the proxy and returns its final outcome (the responder answers meanwhile). */
+async function requestThroughProxy(t: ExecutionContext<Context>, p: Proxy, caller: NearAccount, args: SignArgs, deposit = 1n + FEE): Promise<Outcome> {
+  const sent = await caller.callRaw(p.proxy, 'sign', args, { attachedDeposit: deposit, gas: 300n * TGAS });
+  return finalOutcome(t, sent.result.transaction.hash, caller.accountId);
+}
+
+async function signThroughProxy(t: ExecutionContext<Context>, p: Proxy, args: SignArgs): Promise<SignatureResponse> {
+  return successValue<SignatureResponse>(await requestThroughProxy(t, p, p.alice, args));
+}
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+/** What the signer derives from for a user of the proxy (proxy = predecessor, "<user>,<path>"). */
+function userPath(p: Proxy, path: string): string {
+  return `${p.alice.accountId},${path}`;
+}
+
+/** Observable proxy state that refused calls must leave unchanged. */
+async function proxyState(p: Proxy): Promise<string> {
+  const [usage, collected, config, fee] = await Promise.all([
+    p.proxy.view('usage_of', { account_id: p.alice.accountId }),
+    p.proxy.view('collected_fees', {}),
+    p.proxy.view('get_config', {}),
+    p.proxy.view('fee_balance_of', { account_id: p.alice.accountId }),
+  ]);
+  const pending = await p.signer.view('list_pending_requests', {});
+  return JSON.stringify({ usage, collected, config, fee, pending });
+}
+
+/** A refused request: fails with exactly `message`, keeps no deposit, changes no proxy state. */
+async function refused(t: ExecutionContext<Context>, p: Proxy, caller: NearAccount, args: SignArgs, message: string, deposit = 1n + FEE): Promise<void> {
+  const before = await proxyState(p);
+  const balance = await caller.availableBalance();
+  const result = await caller.callRaw(p.proxy, 'sign', args, { attachedDeposit: deposit, gas: 300n * TGAS });
+  t.true(result.failed, `sign should fail with ${message}`);
+  const got = result.receiptFailureMessages.map((m) => {
+    try {
+      return (JSON.parse(m) as { ActionError?: { kind?: { FunctionCallError?: { ExecutionError?: string } } } }).ActionError?.kind?.FunctionCallError?.ExecutionError ?? m;
+    } catch {
+      return m;
+    }
+  });
+  t.true(got.includes(`Smart contract panicked: ${message}`), `expected "${message}", got ${JSON.stringify(got)}`);
+  t.is(await proxyState(p), before, 'a refused request changes no proxy state');
+  const spent = balance - (await caller.availableBalance());
+  t.true(spent < NEAR / 100n, `a refused request costs only gas (spent ${spent} yoctoNEAR)`);
+}
+
+// ------------------------------------------------------------------ derivation
+
+test('derivation: the notes\' test vector, and the double\'s derived_public_key equals the client derivation', async (t) => {
+  // near/mpc crates/near-mpc-crypto-types snapshot derive_tweak__has_not_changed (first entry)
+  t.is(hex(deriveTweak('dwefqwg', 'frwewegwegweg')), 'ad2d6fc1f445a1b43830415e7e6e3d03cd077673047848a085f130c24f53ee00');
+  t.is(hex(deriveTweak('dwefqwg', 'fwei2.3f230')), '5f76eba48a20e3dd355e38f512c142ab8c8da4999f6b32ecd326d227b44ac05a');
+  const signer = t.context.signer;
+  for (const [predecessor, path] of [['dwefqwg', 'frwewegwegweg'], ['dwefqwg', 'fwei2.3f230'], ['proxy1.test.near', 'alice.test.near,eth-1']]) {
+    t.is(await signer.view('derived_public_key', { predecessor, path }), formatSecp256k1Key(deriveSecp256k1PublicKey(ROOTS.secp256k1, predecessor, path)));
+    t.is(await signer.view('derived_public_key', { predecessor, path, domain_id: 1 }), formatEd25519Key(deriveEd25519PublicKey(ROOTS.ed25519, predecessor, path)));
+  }
+  t.is(await signer.view('public_key', {}), ROOTS.secp256k1);
+  t.is(await signer.view('public_key', { domain_id: 1 }), ROOTS.ed25519);
+  // Different predecessors or paths give different keys.
+  t.not(await signer.view('derived_public_key', { predecessor: 'dwefqwg', path: 'a' }), await signer.view('derived_public_key', { predecessor: 'dwefqwg', path: 'b' }));
+});
+
+// ------------------------------------------------------------------ chains
+
+test('Ethereum: an EIP-1559 transaction signed through proxy, double and responder recovers to the derived address', async (t) => {
+  const p = await deployProxy(t);
+  const derivation = (await p.proxy.view('derivation_path', { account_id: p.alice.accountId, path: 'eth-1' })) as { predecessor: string; path: string };
+  t.deepEqual(derivation, { predecessor: p.proxy.accountId, path: userPath(p, 'eth-1') });
+  const publicKey = deriveSecp256k1PublicKey(ROOTS.secp256k1, derivation.predecessor, derivation.path);
+  t.is(await p.signer.view('derived_public_key', derivation), formatSecp256k1Key(publicKey));
+  const from = ethereumAddress(publicKey);
+  const transaction: UnsignedEip1559 = {
+    chainId: 11155111,
+    nonce: 0,
+    to: '0x000000000000000000000000000000000000dEaD',
+    value: 10n ** 15n,
+    gas: 21000n,
+    maxFeePerGas: 30_000_000_000n,
+    maxPriorityFeePerGas: 1_000_000_000n,
+  };
+  const payload = ethereumSigningPayload(transaction);
+  const response = await signThroughProxy(t, p, { path: 'eth-1', payload_v2: { Ecdsa: hex(payload) }, domain_id: 0 });
+  t.is((response as { scheme?: string }).scheme, 'Secp256k1');
+  const raw = assembleEthereumTransaction(transaction, response);
+  t.true(raw.startsWith('0x02'), 'an EIP-1559 (type 2) transaction');
+  t.is(await recoverTransactionAddress({ serializedTransaction: raw as `0x02${string}` }), from);
+  // The fee was collected and the usage recorded.
+  t.is(await p.proxy.view('collected_fees', {}), FEE.toString());
+  t.like(await p.proxy.view('usage_of', { account_id: p.alice.accountId }), { count: 1, pending: 0 });
+});
+
+test('Bitcoin: a P2WPKH spend signed through the proxy validates with bitcoinjs-lib', async (t) => {
+  const p = await deployProxy(t);
+  const publicKeyXY = deriveSecp256k1PublicKey(ROOTS.secp256k1, p.proxy.accountId, userPath(p, 'btc-1'));
+  const address = bitcoinP2wpkhAddress(publicKeyXY, 'testnet');
+  t.regex(address, /^tb1q/);
+  const spend = {
+    publicKeyXY,
+    network: 'testnet' as const,
+    inputs: [{ txid: 'aa'.repeat(32), vout: 1, value: 50_000n }],
+    outputs: [{ address: 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx', value: 40_000n }],
+  };
+  const [payload] = bitcoinSigningPayloads(spend);
+  const response = await signThroughProxy(t, p, { path: 'btc-1', payload_v2: { Ecdsa: hex(payload!) } });
+  const assembled = assembleBitcoinTransaction(spend, [response]);
+
+  // Independent check with bitcoinjs-lib's PSBT: the same spend, the signature as a partial
+  // signature, validated against the BIP-143 sighash of the witness UTXO, then finalized.
+  const pubkey = compressPublicKey(publicKeyXY);
+  const network = bitcoin.networks.testnet;
+  const psbt = new bitcoin.Psbt({ network });
+  psbt.setVersion(2);
+  psbt.addInput({ hash: 'aa'.repeat(32), index: 1, witnessUtxo: { script: bitcoin.payments.p2wpkh({ pubkey, network }).output!, value: 50_000n } });
+  psbt.addOutput({ address: 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx', value: 40_000n });
+  const { r, s } = ecdsaFromResponse(response);
+  const signature = bitcoin.script.signature.encode(new secp256k1.Signature(r, s).toBytes('compact'), bitcoin.Transaction.SIGHASH_ALL);
+  psbt.updateInput(0, { partialSig: [{ pubkey, signature }] });
+  t.true(psbt.validateSignaturesOfInput(0, (key, hash, sig) => secp256k1.verify(sig, hash, key, { prehash: false })));
+  psbt.finalizeAllInputs();
+  t.is(psbt.extractTransaction().toHex(), assembled);
+  // The witness spends the derived address's output.
+  const tx = bitcoin.Transaction.fromHex(assembled);
+  t.is(hex(tx.ins[0]!.witness[1]!), hex(pubkey));
+});
+
+test('Solana: a transfer message signed through the proxy verifies with ed25519 against the derived address', async (t) => {
+  const p = await deployProxy(t);
+  const publicKey = deriveEd25519PublicKey(ROOTS.ed25519, p.proxy.accountId, userPath(p, 'sol-1'));
+  t.is(await p.signer.view('derived_public_key', { predecessor: p.proxy.accountId, path: userPath(p, 'sol-1'), domain_id: 1 }), formatEd25519Key(publicKey));
+  const from = solanaAddress(publicKey);
+  const transaction = solanaTransferTransaction({ from: publicKey, to: '11111111111111111111111111111112', lamports: 1_000_000n, recentBlockhash: 'EETubP5AKHgjPAhzPAFcb8BAY1hMH639CWCFTqi3hq1k' });
+  const message = solanaSigningPayload(transaction);
+  const response = await signThroughProxy(t, p, { path: 'sol-1', payload_v2: { Eddsa: hex(message) }, domain_id: 1 });
+  t.is((response as { scheme?: string }).scheme, 'Ed25519');
+  const signature = eddsaFromResponse(response);
+  t.true(ed25519.verify(signature, message, new PublicKey(from).toBytes()));
+  t.false(ed25519.verify(signature, message, deriveEd25519PublicKey(ROOTS.ed25519, p.proxy.accountId, userPath(p, 'sol-2'))), 'another path\'s key does not verify');
+  const wire = assembleSolanaTransaction(transaction, response);
+  t.true(wire.length > message.length + 64);
+});
+
+test('the double answers direct callers in the legacy request shape (payload + key_version)', async (t) => {
+  const user = await createAccount(t, 'direct', 200n * NEAR);
+  const payload = Array.from({ length: 32 }, (_, i) => i + 1);
+  const sent = await user.callRaw(t.context.signer, 'sign', { request: { path: 'legacy', payload, key_version: 0 } }, { attachedDeposit: 1n, gas: 300n * TGAS });
+  const response = successValue<SignatureResponse>(await finalOutcome(t, sent.result.transaction.hash, user.accountId));
+  const { r, s, recoveryId } = ecdsaFromResponse(response);
+  const recovered = new secp256k1.Signature(r, s, recoveryId).recoverPublicKey(Uint8Array.from(payload)).toBytes(false).slice(1);
+  t.is(hex(recovered), hex(deriveSecp256k1PublicKey(ROOTS.secp256k1, user.accountId, 'legacy')));
+});
+
+// ------------------------------------------------------------------ failures refund
+
+test('a signer failure refunds the fee and fails the caller with a clear message', async (t) => {
+  const p = await deployProxy(t);
+  const before = await p.alice.availableBalance();
+  const outcome = await requestThroughProxy(t, p, p.alice, { path: 'eth-1', payload_v2: { Ecdsa: SECP256K1_N_HEX } });
+  const messages = failures(outcome);
+  t.true(messages.includes('Smart contract panicked: Ecdsa payload cannot be converted to Scalar'), JSON.stringify(messages));
+  t.true(messages.includes(`Smart contract panicked: ChainSignaturesProxy: signature request of ${p.alice.accountId} failed or timed out; fee refunded`), JSON.stringify(messages));
+  const spent = before - (await p.alice.availableBalance());
+  t.true(spent < FEE / 2n, `the fee came back; spent ${spent} yoctoNEAR (gas and 1 yoctoNEAR)`);
+  t.is(await p.proxy.view('collected_fees', {}), '0');
+  t.like(await p.proxy.view('usage_of', { account_id: p.alice.accountId }), { count: 0, pending: 0 });
+});
+
+test.serial('an unanswered request times out after 200 blocks and refunds the fee', async (t) => {
+  // A signer without a running responder.
+  const silent = await deploySigner(t, 'nobody.test.near');
+  const p = await deployProxy(t, {}, silent);
+  const before = await p.alice.availableBalance();
+  const sent = await p.alice.callRaw(p.proxy, 'sign', { path: 'eth-1', payload_v2: { Ecdsa: '11'.repeat(32) } }, { attachedDeposit: 1n + FEE, gas: 300n * TGAS });
+  const pending = (await silent.view('list_pending_requests', {})) as { request: { predecessor: string; path: string } }[];
+  t.deepEqual(pending.map((e) => e.request.path), [userPath(p, 'eth-1')]);
+  await t.context.worker.provider.fastForward(205);
+  const outcome = await finalOutcome(t, sent.result.transaction.hash, p.alice.accountId);
+  const messages = failures(outcome);
+  t.true(messages.includes('Smart contract panicked: Request has timed out.'), JSON.stringify(messages));
+  t.true(messages.includes(`Smart contract panicked: ChainSignaturesProxy: signature request of ${p.alice.accountId} failed or timed out; fee refunded`));
+  const spent = before - (await p.alice.availableBalance());
+  t.true(spent < FEE / 2n, `the fee came back; spent ${spent} yoctoNEAR`);
+  t.deepEqual(await silent.view('list_pending_requests', {}), [], 'a timed-out request is no longer pending');
+  t.like(await p.proxy.view('usage_of', { account_id: p.alice.accountId }), { count: 0, pending: 0 });
+});
+
+// ------------------------------------------------------------------ refused requests
+
+test('refused: exceeded quota, pause, caller not allowed, injected path, short deposit', async (t) => {
+  const p = await deployProxy(t, { quota_per_period: 1 });
+  const payload = { Ecdsa: '22'.repeat(32) };
+  await refused(t, p, p.alice, { path: 'p,bob', payload_v2: payload }, 'ChainSignaturesProxy: path may not contain the separator ","');
+  await refused(t, p, p.alice, { path: 'p\nq', payload_v2: payload }, 'ChainSignaturesProxy: path may contain only printable ASCII without spaces');
+  await refused(t, p, p.alice, { path: 'p', payload_v2: payload }, `ChainSignaturesProxy: attach at least ${1n + FEE} yoctoNEAR (signer deposit plus fee)`, FEE);
+
+  // One request uses the quota of one per period.
+  await signThroughProxy(t, p, { path: 'p', payload_v2: payload });
+  await refused(t, p, p.alice, { path: 'p', payload_v2: { Ecdsa: '23'.repeat(32) } }, 'ChainSignaturesProxy: quota of 1 requests per period exceeded');
+
+  const bob = await createAccount(t, 'bob', 200n * NEAR);
+  await p.owner.call(p.proxy, 'set_config', { config: { allowlist_enabled: true } }, { attachedDeposit: 1n, gas: 50n * TGAS });
+  await refused(t, p, bob, { path: 'p', payload_v2: payload }, 'ChainSignaturesProxy: caller is not on the allow-list');
+  await p.owner.call(p.proxy, 'allow', { account_id: bob.accountId }, { attachedDeposit: 1n, gas: 50n * TGAS });
+  t.true(await p.proxy.view('is_allowed', { account_id: bob.accountId }));
+
+  await p.owner.call(p.proxy, 'pause', {}, { attachedDeposit: 1n, gas: 50n * TGAS });
+  await refused(t, p, bob, { path: 'p', payload_v2: payload }, 'ChainSignaturesProxy: requests are paused by the owner; try again after unpause');
+  await p.owner.call(p.proxy, 'unpause', {}, { attachedDeposit: 1n, gas: 50n * TGAS });
+  const response = successValue<SignatureResponse>(await requestThroughProxy(t, p, bob, { path: 'p', payload_v2: payload }));
+  // bob's key for "p" differs from alice's: paths are namespaced per user.
+  const { r, s, recoveryId } = ecdsaFromResponse(response);
+  const recovered = new secp256k1.Signature(r, s, recoveryId).recoverPublicKey(Buffer.from(payload.Ecdsa, 'hex')).toBytes(false).slice(1);
+  t.is(hex(recovered), hex(deriveSecp256k1PublicKey(ROOTS.secp256k1, p.proxy.accountId, `${bob.accountId},p`)));
+  t.not(hex(recovered), hex(deriveSecp256k1PublicKey(ROOTS.secp256k1, p.proxy.accountId, userPath(p, 'p'))));
+});
+
+test('the double refuses a short deposit, short gas and an unknown domain with near/mpc\'s messages', async (t) => {
+  const user = await createAccount(t, 'direct', 200n * NEAR);
+  const signer = t.context.signer;
+  const request = { path: 'p', payload_v2: { Ecdsa: '33'.repeat(32) }, domain_id: 0 };
+  const cases: [Record<string, unknown>, bigint, bigint, string][] = [
+    [request, 0n, 300n * TGAS, 'Attached deposit is lower than required. Attached: 0, required: 1'],
+    // The double's gas check (≥ 15 Tgas, as near/mpc) cannot be reached below 15 Tgas: a near-sdk-js
+    // method burns about 25 Tgas loading before its first line (README, "Differences").
+    [request, 1n, 14n * TGAS, 'Exceeded the prepaid gas.'],
+    [{ ...request, domain_id: 7 }, 1n, 300n * TGAS, 'The provided domain ID, 7, was not found.'],
+    [{ ...request, payload_v2: { Eddsa: '33'.repeat(32) } }, 1n, 300n * TGAS, 'Payload is not Ecdsa'],
+  ];
+  for (const [args, deposit, gas, message] of cases) {
+    const result = await user.callRaw(signer, 'sign', { request: args }, { attachedDeposit: deposit, gas });
+    t.true(result.failed);
+    const expected = message.startsWith('Exceeded') ? message : `Smart contract panicked: ${message}`;
+    t.true(result.receiptFailureMessagesContain(expected), `expected ${message}: ${JSON.stringify(result.receiptFailureMessages)}`);
+  }
+  t.deepEqual(((await signer.view('list_pending_requests', {})) as { request: { predecessor: string } }[]).filter((e) => e.request.predecessor === user.accountId), []);
+  // respond: only the responder, and only for a pending request.
+  const stranger = await user.callRaw(signer, 'respond', { request_key: '00'.repeat(32), response: {} }, { gas: 100n * TGAS });
+  t.true(stranger.receiptFailureMessagesContain('MpcSigner: caller is not the responder'));
+});

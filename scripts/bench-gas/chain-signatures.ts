@@ -1,0 +1,94 @@
+/**
+ * Gas of chain-signature requests: a request straight to the MPC signer double (sign + its yield
+ * callback) against the same request through the proxy (proxy sign + signer sign + yield callback
+ * + proxy on_signed). The difference is what the proxy adds; target ≤ 10 Tgas (issue 8). The
+ * responder's `respond` is a separate transaction paid by the responder and is listed apart.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { NEAR, TGAS, type Sandbox, type TransactionResult } from '../../packages/sandbox/src/index.js';
+import { rootPublicKeys, signEcdsa, signEddsa, type SignatureResponse } from '../../packages/chain-signatures/src/index.js';
+import type { GasRow } from './types.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const wasm = (name: string) => readFileSync(`${root}build/${name}.wasm`);
+
+const SIGNER = 'signer.test.near';
+const PROXY = 'proxy.test.near';
+const RESPONDER = 'responder.test.near';
+const USER = 'alice.test.near';
+
+interface Pending {
+  request_key: string;
+  request: { payload: { Ecdsa: string } | { Eddsa: string }; domain_id: number; predecessor: string; path: string };
+}
+
+/** Sends a request, answers it as the responder would, and returns both transactions' results. */
+function signedRequest(node: Sandbox, receiver: string, args: Record<string, unknown>, deposit: bigint): { request: TransactionResult; respond: TransactionResult } {
+  const tx = node.signTransaction(USER, receiver, [
+    { type: 'FunctionCall', methodName: 'sign', args: new TextEncoder().encode(JSON.stringify(args)), gas: 300n * TGAS, deposit },
+  ]);
+  const hash = node.submitTransaction(tx);
+  node.produceBlocks(4);
+  const [pending] = node.view<Pending[]>(SIGNER, 'list_pending_requests', {});
+  if (!pending) throw new Error(`no pending request after sign: ${JSON.stringify(node.getTransactionOutcome(hash).failure)}`);
+  const { payload, domain_id, predecessor, path } = pending.request;
+  const bytes = Uint8Array.from(Buffer.from('Ecdsa' in payload ? payload.Ecdsa : payload.Eddsa, 'hex'));
+  const response: SignatureResponse = domain_id === 0 ? signEcdsa(bytes, predecessor, path) : signEddsa(bytes, predecessor, path);
+  const respond = node.call(RESPONDER, SIGNER, 'respond', { request_key: pending.request_key, response }, { gas: 300n * TGAS });
+  if (!respond.succeeded) throw new Error(`respond failed: ${JSON.stringify(respond.failure)}`);
+  node.produceBlocks(6);
+  const request = node.getTransactionOutcome(hash);
+  if (!request.succeeded) throw new Error(`sign failed: ${JSON.stringify(request.failure)}`);
+  return { request, respond };
+}
+
+/** Gas burnt by the receipts one account executed in a transaction. */
+function burntBy(result: TransactionResult, accountId: string): bigint {
+  return result.receipts.filter((r) => r.outcome.executor_id === accountId).reduce((n, r) => n + BigInt(r.outcome.gas_burnt), 0n);
+}
+
+export function measure(node: Sandbox): GasRow[] {
+  for (const id of [SIGNER, PROXY, USER]) node.createAccount(id, { balance: 1_000n * NEAR });
+  node.createAccount(RESPONDER, { balance: 10_000n * NEAR });
+  node.deployContract(SIGNER, wasm('mpc-signer-double'));
+  node.deployContract(PROXY, wasm('chain-signatures-proxy'));
+  const roots = rootPublicKeys();
+  node.call(SIGNER, SIGNER, 'init', { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, responder_id: RESPONDER }, { gas: 100n * TGAS });
+  node.call(PROXY, PROXY, 'init', { owner_id: USER, config: { signer_id: SIGNER, sign_gas_tgas: 100 } }, { gas: 100n * TGAS });
+
+  const ecdsa = { Ecdsa: '5a'.repeat(32) };
+  const eddsa = { Eddsa: '5b'.repeat(120) };
+  const direct = signedRequest(node, SIGNER, { request: { path: 'bench', payload_v2: ecdsa, domain_id: 0 } }, 1n);
+  const proxied = signedRequest(node, PROXY, { path: 'bench', payload_v2: { Ecdsa: '5c'.repeat(32) }, domain_id: 0 }, 1n);
+  const proxiedEd = signedRequest(node, PROXY, { path: 'bench', payload_v2: eddsa, domain_id: 1 }, 1n);
+
+  const added = proxied.request.gasBurnt - direct.request.gasBurnt;
+  const rows: GasRow[] = [
+    { contract: 'mpc-signer-double', operation: 'sign, direct (request + yield callback)', gasBurnt: direct.request.gasBurnt, note: 'near/mpc requires ≥ 15 Tgas attached; the QuickJS double burns more' },
+    {
+      contract: 'chain-signatures-proxy',
+      operation: 'sign via proxy, ECDSA (transaction total)',
+      gasBurnt: proxied.request.gasBurnt,
+      target: direct.request.gasBurnt + 10n * TGAS,
+      note: `proxy adds ${(Number(added) / 1e12).toFixed(2)} Tgas: sign ${(Number(proxied.request.receipts[0]!.outcome.gas_burnt) / 1e12).toFixed(2)} + on_signed and receipts`,
+    },
+    { contract: 'chain-signatures-proxy', operation: 'proxy receipts only (sign + on_signed)', gasBurnt: burntBy(proxied.request, PROXY), target: 10n * TGAS },
+    { contract: 'chain-signatures-proxy', operation: 'sign via proxy, EdDSA 120 B (transaction total)', gasBurnt: proxiedEd.request.gasBurnt },
+    { contract: 'mpc-signer-double', operation: 'respond ECDSA (responder pays)', gasBurnt: proxied.respond.gasBurnt },
+    { contract: 'mpc-signer-double', operation: 'respond EdDSA (responder pays)', gasBurnt: proxiedEd.respond.gasBurnt },
+  ];
+  // Views as calls, to read their gas: near-sdk-js views are ordinary exports.
+  for (const [label, args] of [
+    ['derived_public_key secp256k1 (as call)', { path: 'bench', predecessor: USER }],
+    ['derived_public_key ed25519 (as call)', { path: 'bench', predecessor: USER, domain_id: 1 }],
+    ['public_key (as call: near-sdk-js floor)', {}],
+  ] as const) {
+    const method = label.split(' ')[0]!;
+    const result = node.call(USER, SIGNER, method, args, { gas: 300n * TGAS });
+    rows.push({ contract: 'mpc-signer-double', operation: label, gasBurnt: BigInt(result.receipts[0]!.outcome.gas_burnt) });
+  }
+  const floor = node.call(USER, PROXY, 'get_config', {}, { gas: 300n * TGAS });
+  rows.push({ contract: 'chain-signatures-proxy', operation: 'get_config (as call: near-sdk-js floor)', gasBurnt: BigInt(floor.receipts[0]!.outcome.gas_burnt) });
+  return rows;
+}
