@@ -34,6 +34,12 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   row('mint', ok(node, OWNER, 'mint', { account_id: OWNER, amount: (10n ** 18n).toString() }).gasBurnt);
   row('ft_transfer (transaction total)', ok(node, OWNER, 'ft_transfer', { receiver_id: 'bob.test.near', amount: '1000000' }).gasBurnt, 10n * TGAS);
   row('burn', ok(node, OWNER, 'burn', { amount: '1' }).gasBurnt);
+  node.createAccount('recv.test.near', { balance: 10n * NEAR });
+  node.deployContract('recv.test.near', readFileSync('build/test-contracts/ft-receiver.wasm'));
+  ok(node, OWNER, 'storage_deposit', { account_id: 'recv.test.near' }, min);
+  row('ft_transfer_call, receiver keeps all (3 receipts)', ok(node, OWNER, 'ft_transfer_call', { receiver_id: 'recv.test.near', amount: '10', msg: 'keep' }).gasBurnt);
+  row('ft_transfer_call, receiver returns all (refund)', ok(node, OWNER, 'ft_transfer_call', { receiver_id: 'recv.test.near', amount: '10', msg: 'return-all' }).gasBurnt);
+  row('blacklist_account', ok(node, OWNER, 'blacklist_account', { account_id: 'recv.test.near' }).gasBurnt);
   row('pause', ok(node, OWNER, 'pause', {}).gasBurnt);
   ok(node, OWNER, 'unpause', {});
 
