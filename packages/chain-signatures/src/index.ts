@@ -4,3 +4,4 @@ export * from './ethereum.js';
 export * from './bitcoin.js';
 export * from './solana.js';
 export * from './test-signer.js';
+export * from './proxy.js';

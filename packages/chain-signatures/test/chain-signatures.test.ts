@@ -22,6 +22,11 @@ import {
   solanaSigningPayload,
   solanaTransferTransaction,
   MalformedSignatureResponseError,
+  proxyDerivationPath,
+  proxySignArgs,
+  proxyUserAddresses,
+  InvalidUserPathError,
+  SIGNER_ACCOUNTS,
 } from '../src/index.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -97,4 +102,22 @@ test('a Solana transfer message verifies with ed25519 against the derived Solana
 test('malformed responses are refused with a clear error', (t) => {
   t.throws(() => ecdsaFromResponse({ scheme: 'Secp256k1', big_r: { affine_point: '04ab' }, s: { scalar: '00' }, recovery_id: 0 }), { instanceOf: MalformedSignatureResponseError, message: /big_r/ });
   t.throws(() => ecdsaFromResponse({ scheme: 'Ed25519', signature: [] }), { instanceOf: MalformedSignatureResponseError });
+});
+
+test('proxy helpers: namespaced path with the contract\'s rule, sign args, per-user addresses', (t) => {
+  t.is(proxyDerivationPath('alice.test.near', 'eth-1'), 'alice.test.near,eth-1');
+  t.throws(() => proxyDerivationPath('alice.test.near', 'eth,1'), { instanceOf: InvalidUserPathError, message: /separator ","/ });
+  t.throws(() => proxyDerivationPath('alice.test.near', 'a b'), { instanceOf: InvalidUserPathError, message: /printable ASCII/ });
+  t.deepEqual(proxySignArgs('eth-1', new Uint8Array(32).fill(7), 'secp256k1'), { path: 'eth-1', payload_v2: { Ecdsa: '07'.repeat(32) }, domain_id: 0 });
+  t.deepEqual(proxySignArgs('sol', new Uint8Array(40).fill(1), 'ed25519'), { path: 'sol', payload_v2: { Eddsa: '01'.repeat(40) }, domain_id: 1 });
+  t.throws(() => proxySignArgs('eth-1', new Uint8Array(31), 'secp256k1'), { message: /32-byte prehash/ });
+  const alice = proxyUserAddresses(roots, proxy, 'alice.test.near', 'eth-1');
+  const bob = proxyUserAddresses(roots, proxy, 'bob.test.near', 'eth-1');
+  t.is(alice.ethereum, ethereumAddress(deriveSecp256k1PublicKey(roots.secp256k1, proxy, 'alice.test.near,eth-1')));
+  t.is(alice.solana, solanaAddress(deriveEd25519PublicKey(roots.ed25519, proxy, 'alice.test.near,eth-1')));
+  t.regex(alice.bitcoin, /^tb1q/);
+  t.not(alice.ethereum, bob.ethereum);
+  t.not(alice.bitcoin, bob.bitcoin);
+  t.not(alice.solana, bob.solana);
+  t.is(SIGNER_ACCOUNTS.mainnet, 'v1.signer');
 });
