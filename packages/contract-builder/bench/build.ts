@@ -11,7 +11,7 @@
  * Wall-clock figures depend on the machine's load, which is printed alongside (2 shared cores here).
  */
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -63,27 +63,34 @@ async function main(): Promise<void> {
   clearCaches();
   const clean: CliRun = names.length > 0 ? await cli(["--force"]) : { wallMs: 0, cpuMs: 0, contracts: [] };
 
-  // 2. rebuild of one contract after a one-line change
+  // 2. rebuild of one contract after a one-line change, on a scratch copy (contracts/.bench-<name>,
+  // removed afterwards) so the benchmark never edits a file someone else may be working on
   const target = contractArg ?? names[0];
-  const targetDir = target ? path.join(paths.contractsDir, target) : FIXTURE;
+  const sourceDir = target ? path.join(paths.contractsDir, target) : FIXTURE;
+  // same folder depth as the original, so relative imports of contracts/lib still resolve
+  const targetDir = target ? path.join(paths.contractsDir, `.bench-${target}`) : path.join(path.dirname(FIXTURE), ".bench-builder-fixture");
+  const benchOut = path.join(paths.cacheDir, "bench-out");
+  rmSync(targetDir, { recursive: true, force: true });
+  cpSync(sourceDir, targetDir, { recursive: true });
   const entry = path.join(targetDir, "src", "index.ts");
   const original = readFileSync(entry, "utf8");
   let rebuildCli: CliRun | undefined;
   let rebuildWarm: ContractBuildResult | undefined;
   let rebuildWarmCpuMs = 0;
   try {
-    say(`rebuild of ${path.basename(targetDir)} after a one-line change (fresh CLI process)...`);
+    await buildContract(targetDir, { outDir: benchOut }); // first build of the copy (and warms this process)
+    say(`rebuild of ${path.basename(sourceDir)} after a one-line change (fresh CLI process)...`);
     writeFileSync(entry, `${original}\n// bench edit ${Date.now()}\n`);
-    rebuildCli = target ? await cli([target]) : undefined;
+    rebuildCli = target ? await cli([`.bench-${target}`]) : undefined;
     say("rebuild after another one-line change (warm process)...");
-    await buildContract(targetDir, { outDir: target ? undefined : path.join(paths.cacheDir, "bench-out") }); // warm up this process
     writeFileSync(entry, `${original}\n// bench edit ${Date.now()} (2)\n`);
     const cpuBefore = process.cpuUsage();
-    rebuildWarm = await buildContract(targetDir, { outDir: target ? undefined : path.join(paths.cacheDir, "bench-out") });
+    rebuildWarm = await buildContract(targetDir, { outDir: benchOut });
     const cpu = process.cpuUsage(cpuBefore);
     rebuildWarmCpuMs = (cpu.user + cpu.system) / 1000;
   } finally {
-    writeFileSync(entry, original);
+    rmSync(targetDir, { recursive: true, force: true });
+    for (const ext of [".wasm", ".abi.json"]) rmSync(path.join(paths.buildDir, `.bench-${target}${ext}`), { force: true });
   }
 
   // 3. template variants
@@ -105,7 +112,7 @@ async function main(): Promise<void> {
       const before = existsSync(dir);
       const started = performance.now();
       const template = await ensureTemplate(c.engine, paths.nearSdkDir, c.options);
-      const built = await buildContract(targetDir, {
+      const built = await buildContract(sourceDir, {
         outDir: path.join(paths.cacheDir, "bench-variants", c.variant.replace(/\W+/g, "-")),
         lto: c.engine.lto,
         wasmOpt: c.options.wasmOpt,
@@ -120,7 +127,7 @@ async function main(): Promise<void> {
     machine: { cores: os.cpus().length, loadAverage: load },
     cleanBuild: { contracts: clean.contracts.length, wallS: seconds(clean.wallMs), cpuS: seconds(clean.cpuMs), engineS: seconds(Math.max(0, ...clean.contracts.map((c) => c.timings.engineMs))) },
     rebuild: {
-      contract: path.basename(targetDir),
+      contract: path.basename(sourceDir),
       freshProcessS: rebuildCli ? seconds(rebuildCli.wallMs) : undefined,
       freshProcessCpuS: rebuildCli ? seconds(rebuildCli.cpuMs) : undefined,
       warmProcessS: rebuildWarm ? seconds(rebuildWarm.timings.totalMs) : undefined,

@@ -81,7 +81,7 @@ export function listContracts(root?: string): string[] {
   const { contractsDir } = projectPaths(root);
   if (!existsSync(contractsDir)) return [];
   return readdirSync(contractsDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== SHARED_DIR_NAME && existsSync(path.join(contractsDir, d.name, CONTRACT_ENTRY)))
+    .filter((d) => d.isDirectory() && d.name !== SHARED_DIR_NAME && !d.name.startsWith(".") && existsSync(path.join(contractsDir, d.name, CONTRACT_ENTRY)))
     .map((d) => d.name)
     .sort();
 }
@@ -92,7 +92,8 @@ export async function buildContracts(options: BuildOptions = {}): Promise<Contra
   const available = listContracts(paths.root);
   const names = options.names && options.names.length > 0 ? options.names : available;
   for (const name of names) {
-    if (!available.includes(name)) throw new ContractNotFoundError(name, path.relative(paths.root, path.join(paths.contractsDir, name, CONTRACT_ENTRY)), available);
+    // dot-folders are scratch copies (the benchmark's): buildable by name, never built by default
+    if (!available.includes(name) && !(name.startsWith(".") && existsSync(path.join(paths.contractsDir, name, CONTRACT_ENTRY)))) throw new ContractNotFoundError(name, path.relative(paths.root, path.join(paths.contractsDir, name, CONTRACT_ENTRY)), available);
   }
   const results: ContractBuildResult[] = [];
   for (const name of names) results.push(await buildContract(path.join(paths.contractsDir, name), options));

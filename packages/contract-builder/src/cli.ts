@@ -3,6 +3,7 @@
  * near-ts-contract-builder: `npm run build [-- <name...>] [options]` builds contracts/<name>/src/index.ts
  * to build/<name>.wasm and build/<name>.abi.json. `setup` installs/checks the toolchain and the engine.
  */
+import { watch as watchFs } from "node:fs";
 import { parseArgs } from "node:util";
 import path from "node:path";
 import { buildContracts, listContracts, type ContractBuildResult } from "./build.js";
@@ -24,6 +25,7 @@ Options:
   --lto            link the template with LTO (measured: ~1% smaller, much slower once)
   --force          rebuild even when sources are unchanged
   --json           print the results as one JSON object
+  --watch          stay running and rebuild what changes (a warm process skips ~3.6 s CPU of module loading)
   --root <dir>     repository root (default: this repository)
   -h, --help       this text`;
 
@@ -52,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
       lto: { type: "boolean", default: false },
       force: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
+      watch: { type: "boolean", default: false },
       root: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -80,22 +83,52 @@ async function main(argv: string[]): Promise<number> {
     console.error(`no contracts under ${path.relative(process.cwd(), paths.contractsDir) || "contracts"}/ (a contract is contracts/<name>/src/index.ts)`);
     return values.json ? (console.log(JSON.stringify({ contracts: [] })), 0) : 0;
   }
-  const results = await buildContracts({
+  const buildOptions = {
     root: paths.root,
-    names,
     abi: !values["no-abi"],
     allowEval: templateOptions.allowEval,
     wasmOpt: templateOptions.wasmOpt,
     lto: values.lto,
-    force: values.force,
     verbose: values.verbose,
     log,
-  });
+  };
+  if (values.watch) return watch(paths, names, buildOptions);
+  const results = await buildContracts({ ...buildOptions, names, force: values.force });
   const cpu = process.cpuUsage();
   // CPU time of this process (the builder runs in-process; only qjsc is a child) next to wall times
   if (values.json) console.log(JSON.stringify({ contracts: results, cpuMs: (cpu.user + cpu.system) / 1000 }, null, 2));
   else printTable(results, paths.root);
   return 0;
+}
+
+/** Rebuild on change: a file under contracts/<name>/ rebuilds that contract, contracts/lib rebuilds all. */
+async function watch(paths: ReturnType<typeof projectPaths>, names: string[], options: Parameters<typeof buildContracts>[0]): Promise<number> {
+  const selected = () => (names.length > 0 ? names : listContracts(paths.root));
+  const rebuild = async (which: string[]) => {
+    try {
+      printTable(await buildContracts({ ...options, names: which }), paths.root);
+    } catch (error) {
+      if (!(error instanceof ContractBuildError)) throw error;
+      process.stderr.write(`error: ${error.describe()}\n`);
+    }
+  };
+  await rebuild(selected());
+  process.stderr.write(`watching ${path.relative(process.cwd(), paths.contractsDir) || "contracts"}/ (Ctrl-C to stop)\n`);
+  const pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  watchFs(paths.contractsDir, { recursive: true }, (_event, file) => {
+    if (!file) return;
+    const [top] = String(file).split(path.sep);
+    for (const name of top === "lib" ? selected() : selected().filter((n) => n === top)) pending.add(name);
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const which = [...pending];
+      pending.clear();
+      if (which.length > 0) running = running.then(() => rebuild(which));
+    }, 200);
+  });
+  return new Promise<number>(() => {});
 }
 
 main(process.argv.slice(2)).then(
