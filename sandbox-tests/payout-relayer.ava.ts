@@ -1,0 +1,211 @@
+/**
+ * Gasless claims through the NEP-366 relayer (packages/relayer), end to end over HTTP against the
+ * node near-workspaces starts: a user whose whole balance is its storage stake signs a
+ * DelegateAction for `claim` with a function-call key (near-api-js); the relayer checks it and
+ * submits it, paying the gas; the user ends with the stablecoin and exactly the same NEAR. The
+ * relayer refuses policy violations with an HTTP status and a stable code, and pays for nothing it
+ * refuses.
+ */
+import anyTest, { type TestFn, type ExecutionContext } from 'ava';
+import { Worker } from 'near-workspaces';
+import {
+  Account,
+  JsonRpcProvider,
+  KeyPair,
+  KeyPairSigner,
+  actions,
+  buildDelegateAction,
+  encodeSignedDelegate,
+  type KeyPairString,
+} from 'near-api-js';
+import { createRelayer, startRelayerServer, type RelayPolicy } from '../packages/relayer/src/index.js';
+import { createAccount, deployPayout, events, NEAR, TGAS, type Fixture, type PayoutContext } from './helpers/payout.js';
+
+interface Context extends PayoutContext {
+  rpcUrl: string;
+}
+const test = anyTest as TestFn<Context>;
+
+test.before(async (t) => {
+  const worker = await Worker.init();
+  const rpcUrl = (worker.provider as unknown as { connection: { url: string } }).connection.url;
+  t.context = { worker, root: worker.rootAccount, rpcUrl };
+});
+
+test.after.always(async (t) => {
+  await t.context.worker?.tearDown();
+});
+
+/** Byte cost of storage (nearcore storage_amount_per_byte, 10^19 yoctoNEAR). */
+const BYTE_COST = 10n ** 19n;
+
+interface User {
+  accountId: string;
+  /** The function-call key (payout contract, method claim) the user signs with. */
+  claimKey: KeyPair;
+  account: Account;
+}
+
+/**
+ * A user whose balance is exactly its storage stake: it cannot pay for any transaction. Created
+ * by a funded parent with CreateAccount + Transfer + AddKey(function-call key for `claim`).
+ */
+async function gaslessUser(t: ExecutionContext<Context>, f: Fixture, name: string): Promise<User> {
+  const parent = await createAccount(t, 'parent', 20n * NEAR);
+  const provider = new JsonRpcProvider({ url: t.context.rpcUrl });
+  const parentAccount = new Account(parent.accountId, provider, (await parent.getKey())!.toString() as KeyPairString);
+  const claimKey = KeyPair.fromRandom('ed25519');
+  const create = (accountId: string, balance: bigint) =>
+    parentAccount.signAndSendTransaction({
+      receiverId: accountId,
+      actions: [actions.createAccount(), actions.transfer(balance), actions.addFunctionCallAccessKey(claimKey.getPublicKey(), f.payout.accountId, ['claim'])],
+    });
+  // The storage of an account with this key, measured on a probe account of the same id length,
+  // so the user can be created holding exactly its stake.
+  const probe = `${name}p.${parent.accountId}`;
+  const accountId = `${name}u.${parent.accountId}`;
+  await create(probe, NEAR / 100n);
+  const stake = BigInt((await provider.viewAccount({ accountId: probe })).storage_usage) * BYTE_COST;
+  await create(accountId, stake);
+  const account = new Account(accountId, provider, claimKey.toString() as KeyPairString);
+  return { accountId, claimKey, account };
+}
+
+async function signClaim(user: User, f: Fixture, poolId: number, options: { gas?: bigint; method?: string; receiverId?: string; deposit?: bigint } = {}): Promise<string> {
+  const { signedDelegate } = await user.account.createSignedMetaTransaction({
+    receiverId: options.receiverId ?? f.payout.accountId,
+    actions: [actions.functionCall(options.method ?? 'claim', { pool_id: poolId }, options.gas ?? 150n * TGAS, options.deposit ?? 0n)],
+    blockHeightTtl: 200,
+  });
+  return Buffer.from(encodeSignedDelegate(signedDelegate)).toString('base64');
+}
+
+async function post(url: string, body: unknown, raw = false): Promise<{ status: number; body: Record<string, any> }> {
+  const response = await fetch(`${url}/relay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ? (body as string) : JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+async function startRelayer(t: ExecutionContext<Context>, f: Fixture, policy: Partial<RelayPolicy> = {}) {
+  const relayerAccount = await createAccount(t, 'relayer', 200n * NEAR);
+  const relayer = createRelayer({
+    rpcUrl: t.context.rpcUrl,
+    accountId: relayerAccount.accountId,
+    privateKey: (await relayerAccount.getKey())!.toString() as KeyPairString,
+    policy: { allowed: { [f.payout.accountId]: ['claim'] }, maxGas: 150n * TGAS, ...policy },
+  });
+  const server = await startRelayerServer(relayer);
+  t.teardown(() => server.close());
+  return { relayerAccount, server };
+}
+
+async function nearBalance(t: ExecutionContext<Context>, accountId: string): Promise<bigint> {
+  const view = await new JsonRpcProvider({ url: t.context.rpcUrl }).viewAccount({ accountId });
+  return BigInt(view.amount);
+}
+
+test('a gasless claim: the user signs a DelegateAction with a function-call key, the relayer pays; the user gets the stablecoin and keeps exactly its NEAR', async (t) => {
+  const f = await deployPayout(t);
+  const poolId = await f.createPool({ fund: NEAR });
+  await f.fundTokens(poolId, 1_000_000n);
+  const user = await gaslessUser(t, f, 'worker');
+  await f.allocate(poolId, [[user.accountId, 123_456n]]);
+  const { relayerAccount, server } = await startRelayer(t, f);
+
+  const userNear = await nearBalance(t, user.accountId);
+  const view = await new JsonRpcProvider({ url: t.context.rpcUrl }).viewAccount({ accountId: user.accountId });
+  t.is(userNear, BigInt(view.storage_usage) * BYTE_COST, 'the user holds only its storage stake');
+  const relayerNear = await nearBalance(t, relayerAccount.accountId);
+  t.is(await f.token.view('storage_balance_of', { account_id: user.accountId }), null, 'not registered with the token yet');
+
+  const response = await post(server.url, { signed_delegate_action: await signClaim(user, f, poolId) });
+  t.is(response.status, 200, JSON.stringify(response.body));
+  t.is(response.body.sender_id, user.accountId);
+  t.is(response.body.receiver_id, f.payout.accountId);
+  t.true(response.body.succeeded);
+  t.deepEqual(response.body.status, { SuccessValue: Buffer.from('true').toString('base64') }, 'the claim chain ends in on_paid returning true');
+  const logs = (response.body.outcome.receipts_outcome as { outcome: { logs: string[] } }[]).flatMap((r) => r.outcome.logs);
+  t.deepEqual(events(logs).map((e) => e.event), ['payout_started', 'recipient_registered', 'payout_completed']);
+
+  t.is(await f.tokenBalance(user.accountId), 123_456n);
+  t.is(await nearBalance(t, user.accountId), userNear, 'the user paid nothing');
+  t.true((await nearBalance(t, relayerAccount.accountId)) < relayerNear, 'the relayer paid the gas');
+  t.is(await f.claimable(user.accountId, poolId), 0n);
+
+  // The same signed delegate again: its nonce is used, so the relayer refuses before paying.
+  const replay = await post(server.url, { signed_delegate_action: await signClaim(user, f, poolId) });
+  t.is(replay.status, 200, 'a fresh delegate with nothing left to claim is still relayed');
+  t.false(replay.body.succeeded);
+  t.regex(JSON.stringify(replay.body.status), /Payout: nothing claimable/);
+});
+
+test('the relayer refuses policy violations over HTTP with a status and a code, and pays for none of them', async (t) => {
+  const f = await deployPayout(t);
+  const poolId = await f.createPool({ fund: NEAR });
+  await f.fundTokens(poolId, 10_000n);
+  const user = await gaslessUser(t, f, 'worker');
+  await f.allocate(poolId, [[user.accountId, 10n]]);
+  const { relayerAccount, server } = await startRelayer(t, f, { allowed: { [f.payout.accountId]: ['claim', 'expire'] }, rateLimit: { count: 1, windowMs: 60_000 } });
+  const relayerNear = await nearBalance(t, relayerAccount.accountId);
+  const provider = new JsonRpcProvider({ url: t.context.rpcUrl });
+
+  const expectRefusal = async (body: unknown, status: number, code: string, raw = false) => {
+    const response = await post(server.url, body, raw);
+    t.is(response.status, status, `${code}: ${JSON.stringify(response.body)}`);
+    t.is(response.body.error?.code, code);
+    t.true(typeof response.body.error?.message === 'string' && response.body.error.message.length > 10);
+  };
+  await expectRefusal('{not json', 400, 'INVALID_REQUEST', true);
+  await expectRefusal({ signed_delegate_action: 'AAAA' }, 400, 'INVALID_DELEGATE');
+  await expectRefusal({}, 400, 'INVALID_DELEGATE');
+  await expectRefusal({ signed_delegate_action: await signClaim(user, f, poolId, { receiverId: f.token.accountId }) }, 403, 'RECEIVER_NOT_ALLOWED');
+  await expectRefusal({ signed_delegate_action: await signClaim(user, f, poolId, { method: 'push' }) }, 403, 'METHOD_NOT_ALLOWED');
+  await expectRefusal({ signed_delegate_action: await signClaim(user, f, poolId, { gas: 200n * TGAS }) }, 403, 'GAS_TOO_HIGH');
+  await expectRefusal({ signed_delegate_action: await signClaim(user, f, poolId, { deposit: 1n }) }, 403, 'DEPOSIT_NOT_ALLOWED');
+  // Allowed by the policy, but the user's function-call key may only call claim (nearcore would reject it in the Delegate receipt, at the relayer's cost).
+  await expectRefusal({ signed_delegate_action: await signClaim(user, f, poolId, { method: 'expire' }) }, 403, 'ACCESS_KEY_INVALID');
+
+  // Hand-built delegates: a tampered signature, a key that is not the user's, an expired one.
+  const block = await provider.viewBlock({ finality: 'optimistic' });
+  const key = await provider.viewAccessKey({ accountId: user.accountId, publicKey: user.claimKey.getPublicKey().toString() });
+  const handBuilt = async (keyPair: KeyPair, maxBlockHeight: bigint, tamper = false) => {
+    const delegateAction = buildDelegateAction({
+      senderId: user.accountId,
+      receiverId: f.payout.accountId,
+      actions: [actions.functionCall('claim', { pool_id: poolId }, 100n * TGAS, 0n)],
+      nonce: BigInt(key.nonce) + 1n,
+      maxBlockHeight,
+      publicKey: keyPair.getPublicKey(),
+    });
+    const { signedDelegate } = await new KeyPairSigner(keyPair).signDelegateAction(delegateAction);
+    const bytes = encodeSignedDelegate(signedDelegate);
+    if (tamper) bytes[bytes.length - 1] ^= 1;
+    return Buffer.from(bytes).toString('base64');
+  };
+  const height = BigInt(block.header.height);
+  await expectRefusal({ signed_delegate_action: await handBuilt(user.claimKey, height + 100n, true) }, 400, 'BAD_SIGNATURE');
+  await expectRefusal({ signed_delegate_action: await handBuilt(KeyPair.fromRandom('ed25519'), height + 100n) }, 403, 'ACCESS_KEY_INVALID');
+  await expectRefusal({ signed_delegate_action: await handBuilt(user.claimKey, 1n) }, 400, 'DELEGATE_EXPIRED');
+
+  t.is(await nearBalance(t, relayerAccount.accountId), relayerNear, 'nothing refused was submitted');
+  t.is(await f.claimable(user.accountId, poolId), 10n);
+
+  // One relayed transaction per minute for this sender: the first goes through, the second is rate limited.
+  const first = await signClaim(user, f, poolId, { gas: 150n * TGAS });
+  const relayed = await post(server.url, { signed_delegate_action: first });
+  t.is(relayed.status, 200);
+  t.true(relayed.body.succeeded);
+  await expectRefusal({ signed_delegate_action: await signClaim(user, f, poolId) }, 429, 'RATE_LIMITED');
+  // Replaying a relayed delegate: its nonce is spent (checked before the rate limit).
+  await expectRefusal({ signed_delegate_action: first }, 409, 'NONCE_USED');
+  t.is(await f.tokenBalance(user.accountId), 10n);
+});
+
+test('GET /health names the relayer; other routes are 404', async (t) => {
+  const f = await deployPayout(t);
+  const { relayerAccount, server } = await startRelayer(t, f);
+  const health = await fetch(`${server.url}/health`);
+  t.deepEqual(await health.json(), { status: 'ok', relayer_id: relayerAccount.accountId });
+  const other = await fetch(`${server.url}/relay`, { method: 'GET' });
+  t.is(other.status, 404);
+  t.is(((await other.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');
+});
