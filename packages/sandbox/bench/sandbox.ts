@@ -14,6 +14,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
+import { format } from 'node:util';
 import { join } from 'node:path';
 import { Worker } from 'near-workspaces';
 import { probeWasmPath } from '../../../sandbox-tests/probe-contract.js';
@@ -25,6 +26,10 @@ const QUICK = process.argv.includes('--quick');
 const log = (line: string) => {
   if (!JSON_OUTPUT) process.stderr.write(`${line}\n`);
 };
+if (JSON_OUTPUT) {
+  // near-api-js and near-workspaces print contract logs with console.log; stdout carries only the JSON object
+  for (const level of ['log', 'info', 'debug'] as const) console[level] = (...args: unknown[]) => process.stderr.write(`${format(...args)}\n`);
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
