@@ -384,7 +384,7 @@ test('the double refuses a short deposit, short gas and an unknown domain with n
   const cases: [Record<string, unknown>, bigint, bigint, string][] = [
     [request, 0n, 300n * TGAS, 'Attached deposit is lower than required. Attached: 0, required: 1'],
     // The double's gas check (≥ 15 Tgas, as near/mpc) cannot be reached below 15 Tgas: a near-sdk-js
-    // method burns about 25 Tgas loading before its first line (README, "Differences").
+    // method burns about 15 Tgas loading before its first line (README, "Differences").
     [request, 1n, 14n * TGAS, 'Exceeded the prepaid gas.'],
     [{ ...request, domain_id: 7 }, 1n, 300n * TGAS, 'The provided domain ID, 7, was not found.'],
     [{ ...request, payload_v2: { Eddsa: '33'.repeat(32) } }, 1n, 300n * TGAS, 'Payload is not Ecdsa'],

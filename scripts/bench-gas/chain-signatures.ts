@@ -88,6 +88,20 @@ export function measure(node: Sandbox): GasRow[] {
     const result = node.call(USER, SIGNER, method, args, { gas: 300n * TGAS });
     rows.push({ contract: 'mpc-signer-double', operation: label, gasBurnt: BigInt(result.receipts[0]!.outcome.gas_burnt) });
   }
+  // Owner and token calls of the proxy (USER is the owner here and plays the fee token).
+  const adminCalls: [string, Record<string, unknown>, bigint][] = [
+    ['set_config', { config: { fee_token: USER, fee_token_amount: '5' } }, 1n],
+    ['allow', { account_id: RESPONDER }, 1n],
+    ['disallow', { account_id: RESPONDER }, 1n],
+    ['pause', {}, 1n],
+    ['unpause', {}, 1n],
+    ['ft_on_transfer', { sender_id: RESPONDER, amount: '100', msg: 'fee' }, 0n],
+  ];
+  for (const [method, args, deposit] of adminCalls) {
+    const result = node.call(USER, PROXY, method, args, { gas: 100n * TGAS, deposit });
+    if (!result.succeeded) throw new Error(`${method} failed: ${JSON.stringify(result.failure)}`);
+    rows.push({ contract: 'chain-signatures-proxy', operation: `${method} (receipt)`, gasBurnt: BigInt(result.receipts[0]!.outcome.gas_burnt) });
+  }
   const floor = node.call(USER, PROXY, 'get_config', {}, { gas: 300n * TGAS });
   rows.push({ contract: 'chain-signatures-proxy', operation: 'get_config (as call: near-sdk-js floor)', gasBurnt: BigInt(floor.receipts[0]!.outcome.gas_burnt) });
   return rows;

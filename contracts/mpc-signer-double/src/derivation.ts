@@ -122,20 +122,38 @@ function edAdd(p: EdPoint, q: EdPoint): EdPoint {
   return [mod(e * f), mod(g * h), mod(f * g), mod(e * h)];
 }
 
+/** RFC 8032 §5.1.4 doubling: 4 squarings and 4 multiplications instead of the addition's 9. */
+function edDouble(p: EdPoint): EdPoint {
+  const a = (p[0] * p[0]) % P;
+  const b = (p[1] * p[1]) % P;
+  const c = (2n * p[2] * p[2]) % P;
+  const h = a + b;
+  const xy = p[0] + p[1];
+  const e = mod(h - xy * xy);
+  const g = mod(a - b);
+  const f = c + g;
+  return [mod(e * f), mod(g * h), mod(f * g), mod(e * h)];
+}
+
+/** 4-bit fixed window: 14 additions for the table, then 4 doublings and at most 1 addition per nibble. */
 function edMultiply(point: EdPoint, scalar: bigint): EdPoint {
+  const table: EdPoint[] = [[0n, 1n, 1n, 0n], point];
+  for (let i = 2; i < 16; i++) table.push(edAdd(table[i - 1], point));
   let result: EdPoint = [0n, 1n, 1n, 0n];
-  let addend = point;
-  let k = scalar;
-  while (k > 0n) {
-    if (k & 1n) result = edAdd(result, addend);
-    addend = edAdd(addend, addend);
-    k >>= 1n;
+  for (let shift = 252n; shift >= 0n; shift -= 4n) {
+    if (shift !== 252n) result = edDouble(edDouble(edDouble(edDouble(result))));
+    const nibble = Number((scalar >> shift) & 15n);
+    if (nibble !== 0) result = edAdd(result, table[nibble]);
   }
   return result;
 }
 
-/** RFC 8032 §5.1.3 point decoding; throws on a string that is not a curve point. */
-function edDecode(bytes: Uint8Array): EdPoint {
+/**
+ * RFC 8032 §5.1.3 point decoding; throws on a string that is not a curve point. Returns the affine
+ * x and y: the contract decodes its root key once at init and keeps them (the square root costs
+ * about 500 field multiplications).
+ */
+export function decodeEd25519Point(bytes: Uint8Array): [bigint, bigint] {
   const encoded = bytesToBigIntLE(bytes);
   const sign = encoded >> 255n;
   const y = encoded & ((1n << 255n) - 1n);
@@ -150,7 +168,7 @@ function edDecode(bytes: Uint8Array): EdPoint {
   else if (vx2 !== u) throw new Error('MpcSigner: ed25519 key is not on the curve');
   if (x === 0n && sign === 1n) throw new Error('MpcSigner: ed25519 key is not a valid point encoding');
   if ((x & 1n) !== sign) x = P - x;
-  return [x, y, 1n, mod(x * y)];
+  return [x, y];
 }
 
 function edEncode(point: EdPoint): Uint8Array {
@@ -160,9 +178,10 @@ function edEncode(point: EdPoint): Uint8Array {
   return bigIntToBytesLE(y | ((x & 1n) << 255n), 32);
 }
 
-/** Derived ed25519 public key (32 bytes). */
-export function deriveEd25519(root: Uint8Array, predecessor: string, path: string): Uint8Array {
+/** Derived ed25519 public key (32 bytes) from the root's affine coordinates (decodeEd25519Point). */
+export function deriveEd25519(root: [bigint, bigint], predecessor: string, path: string): Uint8Array {
   const eps = bytesToBigIntLE(deriveTweak(predecessor, path)) % L;
   const base: EdPoint = [BASE_X, BASE_Y, 1n, mod(BASE_X * BASE_Y)];
-  return edEncode(edAdd(edDecode(root), edMultiply(base, eps)));
+  const rootPoint: EdPoint = [root[0], root[1], 1n, mod(root[0] * root[1])];
+  return edEncode(edAdd(rootPoint, edMultiply(base, eps)));
 }

@@ -13,12 +13,12 @@
  */
 import './polyfills';
 import { NearBindgen, call, view, initialize, near, UnorderedMap, encode } from 'near-sdk-js';
-import { base58 } from '@scure/base';
+import { base58Decode, base58Encode } from './base58';
 import { panic, require } from '../../lib/errors';
 import { assertPrivate } from '../../lib/guards';
 import { eventEmitter } from '../../lib/events';
 import { promiseYieldCreate, promiseYieldResume, ed25519Verify, readRegister } from '../../lib/host';
-import { deriveEd25519, deriveSecp256k1 } from './derivation';
+import { decodeEd25519Point, deriveEd25519, deriveSecp256k1 } from './derivation';
 
 const TGAS = 1_000_000_000_000n;
 /** near/mpc `DEFAULT_SIGN_CALL_GAS_ATTACHMENT_REQUIREMENT_TERA_GAS`. */
@@ -26,10 +26,11 @@ const SIGN_GAS_REQUIREMENT = 15n * TGAS;
 /** near/mpc `SIGN_DEPOSIT_YOCTONEAR` (crates/near-mpc-contract-interface/src/deposits.rs). */
 const SIGN_DEPOSIT = 1n;
 /**
- * Gas of the yield callback. near/mpc attaches 7 Tgas; a near-sdk-js method costs about 25 Tgas
- * before it does anything (QuickJS start-up and module load, measured on the local node).
+ * Gas of the yield callback. near/mpc attaches 7 Tgas; a method of this contract costs about
+ * 15 Tgas before it does anything (QuickJS start-up and module load) and the callback about 16 Tgas
+ * in all (measured on the local node, `npm run bench:gas -- chain-signatures`).
  */
-const RETURN_SIGNATURE_GAS = 35n * TGAS;
+const RETURN_SIGNATURE_GAS = 20n * TGAS;
 /** NEP-519 / nearcore `yield_timeout_length_in_blocks`. */
 const YIELD_TIMEOUT_BLOCKS = 200n;
 /** near/mpc `MAX_PENDING_REQUEST_FAN_OUT`. */
@@ -139,7 +140,7 @@ function validatePayload(payload: Payload, domainId: number): void {
 
 function decodeKey(key: string, prefix: string, length: number): Uint8Array {
   require(typeof key === 'string' && key.startsWith(prefix), `MpcSigner: root key must start with ${prefix}`);
-  const bytes = base58.decode(key.slice(prefix.length));
+  const bytes = base58Decode(key.slice(prefix.length));
   require(bytes.length === length, `MpcSigner: ${prefix} root key must be ${length} bytes`);
   return bytes;
 }
@@ -148,13 +149,18 @@ function decodeKey(key: string, prefix: string, length: number): Uint8Array {
 export class MpcSignerDouble {
   secp256k1Root = '';
   ed25519Root = '';
+  /** The root keys' bytes in hex, decoded once at init (base58 costs gas in QuickJS). */
+  secp256k1RootHex = '';
+  /** The ed25519 root's affine x and y as decimal strings (decoding takes a square root). */
+  ed25519RootPoint: [string, string] = ['0', '1'];
   responder = '';
   pending: UnorderedMap<Pending> = new UnorderedMap<Pending>('q');
 
   @initialize({})
   init({ secp256k1_root, ed25519_root, responder_id }: { secp256k1_root: string; ed25519_root: string; responder_id: string }): void {
-    decodeKey(secp256k1_root, 'secp256k1:', 64);
-    decodeKey(ed25519_root, 'ed25519:', 32);
+    this.secp256k1RootHex = bytesToHex(decodeKey(secp256k1_root, 'secp256k1:', 64));
+    const point = decodeEd25519Point(decodeKey(ed25519_root, 'ed25519:', 32));
+    this.ed25519RootPoint = [point[0].toString(), point[1].toString()];
     require(typeof responder_id === 'string' && responder_id.length > 0, 'MpcSigner: responder_id is required');
     this.secp256k1Root = secp256k1_root;
     this.ed25519Root = ed25519_root;
@@ -218,7 +224,7 @@ export class MpcSignerDouble {
    * Yield callback: returns the signature, or fails with `Request has timed out.` when the
    * protocol resumed the yield after 200 blocks. near/mpc cleans its queue here and fails in a
    * second receipt (`fail_on_timeout`); the double fails at once (one near-sdk-js call fewer, about
-   * 25 Tgas) and treats queued yields older than 200 blocks as gone (`isLive`), which the caller
+   * 15 Tgas) and treats queued yields older than 200 blocks as gone (`isLive`), which the caller
    * cannot tell apart.
    */
   @call({ privateFunction: true })
@@ -248,10 +254,10 @@ export class MpcSignerDouble {
     const who = predecessor ?? near.predecessorAccountId();
     const domain = domain_id ?? DOMAIN_SECP256K1;
     if (domain === DOMAIN_SECP256K1) {
-      return `secp256k1:${base58.encode(deriveSecp256k1(decodeKey(this.secp256k1Root, 'secp256k1:', 64), who, path))}`;
+      return `secp256k1:${base58Encode(deriveSecp256k1(hexToBytes(this.secp256k1RootHex, 'root'), who, path))}`;
     }
     if (domain === DOMAIN_ED25519) {
-      return `ed25519:${base58.encode(deriveEd25519(decodeKey(this.ed25519Root, 'ed25519:', 32), who, path))}`;
+      return `ed25519:${base58Encode(deriveEd25519(this.ed25519RootCoordinates(), who, path))}`;
     }
     panic(`The provided domain ID, ${domain}, was not found.`);
   }
@@ -278,6 +284,10 @@ export class MpcSignerDouble {
 
   // ------------------------------------------------------------ internals
 
+  private ed25519RootCoordinates(): [bigint, bigint] {
+    return [BigInt(this.ed25519RootPoint[0]), BigInt(this.ed25519RootPoint[1])];
+  }
+
   private verify(request: SignatureRequest, response: SignatureResponse): void {
     require(response !== null && typeof response === 'object', 'MpcSigner: response must be an object');
     if (request.domain_id === DOMAIN_SECP256K1) {
@@ -291,13 +301,13 @@ export class MpcSignerDouble {
       signature.set(s, 32);
       const payload = hexToBytes((request.payload as { Ecdsa: string }).Ecdsa, 'payload');
       const recovered = near.ecrecover(payload, signature, response.recovery_id, 1);
-      const expected = deriveSecp256k1(decodeKey(this.secp256k1Root, 'secp256k1:', 64), request.predecessor, request.path);
+      const expected = deriveSecp256k1(hexToBytes(this.secp256k1RootHex, 'root'), request.predecessor, request.path);
       require(recovered !== null && bytesToHex(recovered) === bytesToHex(expected), 'MpcSigner: signature does not verify against the derived key');
     } else {
       require(response.scheme === 'Ed25519', 'MpcSigner: response scheme does not match the domain');
       require(Array.isArray(response.signature) && response.signature.length === 64, 'MpcSigner: malformed Ed25519 signature');
       const message = hexToBytes((request.payload as { Eddsa: string }).Eddsa, 'payload');
-      const expected = deriveEd25519(decodeKey(this.ed25519Root, 'ed25519:', 32), request.predecessor, request.path);
+      const expected = deriveEd25519(this.ed25519RootCoordinates(), request.predecessor, request.path);
       require(ed25519Verify(Uint8Array.from(response.signature), message, expected), 'MpcSigner: signature does not verify against the derived key');
     }
   }
