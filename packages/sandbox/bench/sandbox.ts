@@ -18,7 +18,7 @@ import { format } from 'node:util';
 import { join } from 'node:path';
 import { Worker } from 'near-workspaces';
 import { probeWasmPath } from '../../../sandbox-tests/probe-contract.js';
-import { buildBundle, BUNDLE_ENTRY, ENTRY_TS, REPO_DIR } from '../src/node/bundle.js';
+import { buildBundle, currentBundleEntry, ENTRY_TS, REPO_DIR } from '../src/node/bundle.js';
 import { installLauncher } from '../src/node/install.js';
 
 const JSON_OUTPUT = process.argv.includes('--json');
@@ -101,6 +101,8 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 
 async function main(): Promise<void> {
   await buildBundle();
+  const bundleEntry = currentBundleEntry();
+  if (bundleEntry === null) throw new Error('the bundle was not built');
   const launcher = installLauncher();
   if (launcher.kind === 'foreign-binary') log(`note: ${launcher.path} is not this project's launcher; near-workspaces rows measure that binary`);
 
@@ -109,7 +111,7 @@ async function main(): Promise<void> {
   const bundleStart: { wallMs: number; cpuMs: number }[] = [];
   const tsxStart: { wallMs: number; cpuMs: number }[] = [];
   for (let i = 0; i < startRuns; i++) {
-    bundleStart.push(await nodeStart([process.execPath, BUNDLE_ENTRY]));
+    bundleStart.push(await nodeStart([process.execPath, bundleEntry]));
     tsxStart.push(await nodeStart([process.execPath, '--import', 'tsx', ENTRY_TS]));
   }
   const loadAverage = loadavg()[0]!;

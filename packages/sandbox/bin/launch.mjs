@@ -5,30 +5,31 @@
  *
  * Plain JavaScript on purpose: it must run before anything is compiled.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const binDir = dirname(fileURLToPath(import.meta.url));
 const repoDir = resolve(binDir, '..', '..', '..');
-const bundleDir = join(repoDir, 'node_modules', '.cache', 'near-ts-sandbox');
-const bundleEntry = join(bundleDir, 'near-sandbox.mjs');
+const bundleRoot = join(repoDir, 'node_modules', '.cache', 'near-ts-sandbox');
 
-function bundleIsFresh() {
+/** The current build's entry when it was built from the current sources (see src/node/bundle.ts). */
+function freshBundleEntry() {
   try {
-    if (!existsSync(bundleEntry)) return false;
-    const manifest = JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8'));
+    const { dir } = JSON.parse(readFileSync(join(bundleRoot, 'current.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(bundleRoot, dir, 'manifest.json'), 'utf8'));
     for (const [file, mtime] of Object.entries(manifest.inputs)) {
-      if (statSync(join(repoDir, file)).mtimeMs !== mtime) return false;
+      if (statSync(join(repoDir, file)).mtimeMs !== mtime) return null;
     }
-    return true;
+    return join(bundleRoot, dir, 'near-sandbox.mjs');
   } catch {
-    return false;
+    return null;
   }
 }
 
-if (bundleIsFresh()) {
-  await import(pathToFileURL(bundleEntry).href);
+const entry = freshBundleEntry();
+if (entry !== null) {
+  await import(pathToFileURL(entry).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();

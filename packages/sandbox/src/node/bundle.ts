@@ -3,21 +3,25 @@
  * loader (near-workspaces starts two processes per worker while holding a cross-process lock; see
  * `npm run bench:sandbox` for the measured difference).
  *
- * The output goes to node_modules/.cache/near-ts-sandbox/ (ignored by git, removed with node_modules).
- * `manifest.json` lists every source file (and package-lock.json, for the bundled dependencies) with its
- * mtime at build time; `isBundleFresh` and bin/launch.mjs compare them so no start runs code older than the
- * sources.
+ * Output: node_modules/.cache/near-ts-sandbox/ (ignored by git, removed with node_modules). Each build gets
+ * its own directory and `current.json` names the one to run, switched by an atomic rename: a node that
+ * started from an older build keeps loading its lazy chunks from that build's directory even while another
+ * process rebuilds. Builds older than an hour (other than the current one) are removed.
+ *
+ * Each build's `manifest.json` lists every source file (and package-lock.json, for the bundled
+ * dependencies) with its mtime; `isBundleFresh` and bin/launch.mjs compare them so no start runs code older
+ * than the sources.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const REPO_DIR = resolve(PACKAGE_DIR, '..', '..');
 export const ENTRY_TS = join(PACKAGE_DIR, 'bin', 'near-sandbox.ts');
-export const BUNDLE_DIR = join(REPO_DIR, 'node_modules', '.cache', 'near-ts-sandbox');
-export const BUNDLE_ENTRY = join(BUNDLE_DIR, 'near-sandbox.mjs');
-const MANIFEST = join(BUNDLE_DIR, 'manifest.json');
+export const BUNDLE_ROOT = join(REPO_DIR, 'node_modules', '.cache', 'near-ts-sandbox');
+const CURRENT = join(BUNDLE_ROOT, 'current.json');
+const OLD_BUILD_MS = 60 * 60 * 1000;
 
 /** Packages with native code or runtime file lookups stay outside the bundle and resolve from node_modules. */
 const EXTERNAL = ['classic-level'];
@@ -27,11 +31,23 @@ interface Manifest {
   inputs: Record<string, number>;
 }
 
+/** The entry file of the current build, or null when there is none. */
+export function currentBundleEntry(): string | null {
+  try {
+    const { dir } = JSON.parse(readFileSync(CURRENT, 'utf8')) as { dir: string };
+    const entry = join(BUNDLE_ROOT, dir, 'near-sandbox.mjs');
+    return existsSync(entry) ? entry : null;
+  } catch {
+    return null;
+  }
+}
+
 export function isBundleFresh(): boolean {
-  if (!existsSync(BUNDLE_ENTRY) || !existsSync(MANIFEST)) return false;
+  const entry = currentBundleEntry();
+  if (entry === null) return false;
   let manifest: Manifest;
   try {
-    manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
+    manifest = JSON.parse(readFileSync(join(dirname(entry), 'manifest.json'), 'utf8'));
   } catch {
     return false;
   }
@@ -45,16 +61,15 @@ export function isBundleFresh(): boolean {
   return true;
 }
 
-/** Builds into a fresh directory and swaps it in, so concurrent launchers never see a half-written bundle. */
 export async function buildBundle(): Promise<{ outDir: string; inputs: number; millis: number }> {
   const started = performance.now();
   const { build } = await import('esbuild');
-  const staging = `${BUNDLE_DIR}.tmp-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
+  const name = `build-${Date.now()}-${process.pid}`;
+  const outDir = join(BUNDLE_ROOT, name);
+  mkdirSync(outDir, { recursive: true });
   const result = await build({
     entryPoints: { 'near-sandbox': ENTRY_TS },
-    outdir: staging,
+    outdir: outDir,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -76,12 +91,23 @@ export async function buildBundle(): Promise<{ outDir: string; inputs: number; m
   }
   // bundled dependencies change with the lock file
   inputs['package-lock.json'] = statSync(join(REPO_DIR, 'package-lock.json')).mtimeMs;
-  writeFileSync(join(staging, 'manifest.json'), `${JSON.stringify({ builtAt: Date.now(), inputs } satisfies Manifest)}\n`);
-  // Bundled code resolves externals from its own location; node_modules/.cache/x/ resolves to the repo's node_modules.
-  writeFileSync(join(staging, 'package.json'), '{"type":"module","private":true}\n');
-  const old = `${BUNDLE_DIR}.old-${process.pid}`;
-  if (existsSync(BUNDLE_DIR)) renameSync(BUNDLE_DIR, old);
-  renameSync(staging, BUNDLE_DIR);
-  rmSync(old, { recursive: true, force: true });
-  return { outDir: BUNDLE_DIR, inputs: Object.keys(inputs).length, millis: Math.round(performance.now() - started) };
+  writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify({ builtAt: Date.now(), inputs } satisfies Manifest)}\n`);
+  writeFileSync(join(outDir, 'package.json'), '{"type":"module","private":true}\n');
+  const pointer = `${CURRENT}.tmp-${process.pid}`;
+  writeFileSync(pointer, `${JSON.stringify({ dir: name })}\n`);
+  renameSync(pointer, CURRENT);
+  removeOldBuilds(name);
+  return { outDir, inputs: Object.keys(inputs).length, millis: Math.round(performance.now() - started) };
+}
+
+function removeOldBuilds(keep: string): void {
+  for (const entry of readdirSync(BUNDLE_ROOT)) {
+    if (entry === keep || !entry.startsWith('build-')) continue;
+    const path = join(BUNDLE_ROOT, entry);
+    try {
+      if (Date.now() - statSync(path).mtimeMs > OLD_BUILD_MS) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // removed by a concurrent build
+    }
+  }
 }

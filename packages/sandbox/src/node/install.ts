@@ -13,7 +13,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildBundle, isBundleFresh, BUNDLE_DIR, PACKAGE_DIR } from './bundle.js';
+import { buildBundle, currentBundleEntry, isBundleFresh, PACKAGE_DIR } from './bundle.js';
 
 export const LAUNCHER_MARKER = '# near-ts-stack sandbox launcher';
 
@@ -58,7 +58,7 @@ export function installLauncher(path = defaultLauncherPath()): InstallOutcome {
 /** Builds the bundle unless it matches the sources, then installs the launcher. Safe to run before every test run. */
 export async function setUpSandboxLauncher(log: (line: string) => void = console.log): Promise<InstallOutcome> {
   if (isBundleFresh() && !process.argv.includes('--rebuild')) {
-    log(`near-sandbox bundle: up to date (${BUNDLE_DIR})`);
+    log(`near-sandbox bundle: up to date (${currentBundleEntry()})`);
   } else {
     const bundle = await buildBundle();
     log(`near-sandbox bundle: ${bundle.inputs} source files → ${bundle.outDir} (${bundle.millis} ms)`);
