@@ -400,3 +400,39 @@ test('the double refuses a short deposit, short gas and an unknown domain with n
   const stranger = await user.callRaw(signer, 'respond', { request_key: '00'.repeat(32), response: {} }, { gas: 100n * TGAS });
   t.true(stranger.receiptFailureMessagesContain('MpcSigner: caller is not the responder'));
 });
+
+test('a prepaid stablecoin fee (ft_transfer_call) pays for requests and comes back when the signer fails', async (t) => {
+  const token = await createAccount(t, 'usd', 30n * NEAR);
+  const p = await deployProxy(t, { fee_near: '0' });
+  await token.deploy(readFileSync(contractWasm('stablecoin')));
+  await token.call(token, 'init', { owner_id: p.owner.accountId }, { gas: 100n * TGAS });
+  await p.owner.call(token, 'grant_role', { role: 'master_minter', account_id: p.owner.accountId }, { attachedDeposit: 1n, gas: 50n * TGAS });
+  await p.owner.call(token, 'configure_minter', { account_id: p.owner.accountId, allowance: '1000000000' }, { attachedDeposit: 1n, gas: 50n * TGAS });
+  const { min } = (await token.view('storage_balance_bounds', {})) as { min: string };
+  for (const account of [p.alice, p.proxy]) {
+    await p.owner.call(token, 'storage_deposit', { account_id: account.accountId }, { attachedDeposit: BigInt(min), gas: 50n * TGAS });
+  }
+  await p.owner.call(token, 'mint', { account_id: p.alice.accountId, amount: '1000000' }, { attachedDeposit: 1n, gas: 50n * TGAS });
+  await p.owner.call(p.proxy, 'set_config', { config: { fee_token: token.accountId, fee_token_amount: '250000' } }, { attachedDeposit: 1n, gas: 50n * TGAS });
+
+  // Without a prepaid balance the request is refused.
+  await refused(t, p, p.alice, { path: 'p', payload_v2: { Ecdsa: '44'.repeat(32) } }, 'ChainSignaturesProxy: prepaid token fee balance 0 is below the fee 250000; top up with ft_transfer_call', 1n);
+
+  await p.alice.call(token, 'ft_transfer_call', { receiver_id: p.proxy.accountId, amount: '500000', msg: 'fee' }, { attachedDeposit: 1n, gas: 150n * TGAS });
+  t.is(await p.proxy.view('fee_balance_of', { account_id: p.alice.accountId }), '500000');
+  t.is(await token.view('ft_balance_of', { account_id: p.proxy.accountId }), '500000', 'the proxy kept the whole transfer');
+
+  const response = successValue<SignatureResponse>(await requestThroughProxy(t, p, p.alice, { path: 'p', payload_v2: { Ecdsa: '44'.repeat(32) } }, 1n));
+  t.is((response as { scheme?: string }).scheme, 'Secp256k1');
+  t.is(await p.proxy.view('fee_balance_of', { account_id: p.alice.accountId }), '250000');
+
+  const failed = await requestThroughProxy(t, p, p.alice, { path: 'p', payload_v2: { Ecdsa: SECP256K1_N_HEX } }, 1n);
+  t.true(failures(failed).includes('Smart contract panicked: Ecdsa payload cannot be converted to Scalar'));
+  t.is(await p.proxy.view('fee_balance_of', { account_id: p.alice.accountId }), '250000', 'the token fee of the failed request was restored');
+
+  // Only the configured token may credit fees.
+  const fake = await createAccount(t, 'fake', 20n * NEAR);
+  const forged = await fake.callRaw(p.proxy, 'ft_on_transfer', { sender_id: p.alice.accountId, amount: '999', msg: 'fee' }, { gas: 50n * TGAS });
+  t.true(forged.receiptFailureMessagesContain('Smart contract panicked: ChainSignaturesProxy: token is not the fee token'));
+  t.is(await p.proxy.view('fee_balance_of', { account_id: p.alice.accountId }), '250000');
+});

@@ -133,8 +133,9 @@ export class ChainSignaturesProxy {
     const feeNear = BigInt(this.config.fee_near);
     const deposit = near.attachedDeposit();
     let feeToken = 0n;
-    if (this.config.fee_token !== null && BigInt(this.config.fee_token_amount) > 0n && deposit < SIGNER_DEPOSIT + feeNear) {
-      // Pay with the prepaid token balance instead of NEAR.
+    const tokenFeeConfigured = this.config.fee_token !== null && BigInt(this.config.fee_token_amount) > 0n;
+    if (tokenFeeConfigured && (feeNear === 0n || deposit < SIGNER_DEPOSIT + feeNear)) {
+      // The prepaid token fee pays unless a NEAR fee is configured and attached.
       feeToken = BigInt(this.config.fee_token_amount);
       const balance = BigInt(this.feeBalances.get(user) ?? '0');
       require(balance >= feeToken, `ChainSignaturesProxy: prepaid token fee balance ${balance} is below the fee ${feeToken}; top up with ft_transfer_call`);
