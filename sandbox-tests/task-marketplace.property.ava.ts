@@ -118,7 +118,7 @@ function setUp(): { node: Sandbox; commits: Map<string, { answer: string; salt: 
   return { node, commits };
 }
 
-interface Claim { tasker: string; paid: boolean }
+interface Claim { tasker: string; status: string; paid: boolean }
 interface Item { project_id: number; claims: Claim[] }
 interface Project { id: number; token: string; unallocated: string; reserved: string; reward_per_item: string }
 
@@ -224,7 +224,7 @@ function run(node: Sandbox, s: Step, commits: Map<string, { answer: string; salt
     case 'work': {
       // The tasker's next action on the item: claim, then commit, then reveal (sometimes dishonestly).
       const key = `${s.tasker}:${s.project}:${s.item}`;
-      const state = readRecord<Item & { claims: (Claim & { status: string })[] }>(node, `i${s.project}:${s.item}`);
+      const state = readRecord<Item>(node, `i${s.project}:${s.item}`);
       const mine = state.claims.find((c) => c.tasker === TASKERS[s.tasker]);
       const args = { project_id: s.project, item_index: s.item };
       if (!mine) return [market(TASKERS[s.tasker], 'claim', args)];

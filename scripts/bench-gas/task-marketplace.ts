@@ -41,7 +41,8 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
     claim_ttl_ns: '600000000000', reveal_ttl_ns: '600000000000', dispute_ttl_ns: '600000000000', deadline_ns: deadline.toString(),
   }).gasBurnt);
   row('fund_project', ok(node, VENDOR, 'fund_project', { project_id: 0 }, 100n * NEAR).gasBurnt);
-  const items = Array.from({ length: 100 }, (_, i) => ({ content: `ipfs://bafy-item-${String(i).padStart(4, '0')}`, seal: sha256(`seal-${i}`) }));
+  // Item 0 is a gold item: its seal opens to label-a with salt "gold".
+  const items = Array.from({ length: 100 }, (_, i) => ({ content: `ipfs://bafy-item-${String(i).padStart(4, '0')}`, seal: i === 0 ? sha256(`${sha256('label-a')}:gold`) : sha256(`seal-${i}`) }));
   const add = ok(node, VENDOR, 'add_items', { project_id: 0, items });
   row('add_items (100 items, one transaction)', add.gasBurnt, 300n * TGAS, `${items.length} items`);
 
@@ -61,10 +62,16 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   let last = 0n;
   for (const [i, t] of TASKERS.entries()) last = ok(node, t, 'reveal', { project_id: 0, item_index: 1, result: sha256(`x${i}`), salt: 's' }).gasBurnt;
   row('reveal (last: no consensus, to review)', last, TASKER_TARGET);
+  row('reveal_gold (3 answers scored)', ok(node, VENDOR, 'reveal_gold', { project_id: 0, item_index: 0, expected: results[0], salt: 'gold' }).gasBurnt);
   row('review (approve a result)', ok(node, VENDOR, 'review', { project_id: 0, item_index: 1, result: sha256('x0') }).gasBurnt);
   row('dispute', ok(node, TASKERS[1], 'dispute', { project_id: 0, item_index: 1 }).gasBurnt, TASKER_TARGET);
   row('resolve_dispute (uphold)', ok(node, VENDOR, 'resolve_dispute', { project_id: 0, item_index: 1, uphold: true, result: sha256('x1') }).gasBurnt);
   row('withdraw NEAR (transaction total, 2 executions)', ok(node, TASKERS[0], 'withdraw', { token: 'NEAR' }, 0n, 100n * TGAS).gasBurnt, TASKER_TARGET);
+  row('qualify_tasker', ok(node, VENDOR, 'qualify_tasker', { project_id: 0, account_id: TASKERS[0] }).gasBurnt);
+  row('grant_role', ok(node, VENDOR, 'grant_role', { role: 'pauser', account_id: VENDOR }, 1n).gasBurnt);
+  row('pause', ok(node, VENDOR, 'pause', {}, 1n).gasBurnt);
+  row('unpause', ok(node, VENDOR, 'unpause', {}, 1n).gasBurnt);
+  row('storage_withdraw (transaction total)', ok(node, TASKERS[1], 'storage_withdraw', { amount: '1' }, 1n).gasBurnt);
   // The near-sdk-js floor: a call refused at its first check still starts QuickJS and loads the bundle.
   const refused = node.call(TASKERS[0], MARKET, 'withdraw', { token: 'NEAR' }, { gas: 100n * TGAS });
   if (refused.succeeded) throw new Error('withdraw with no earnings should be refused');
