@@ -38,6 +38,7 @@ import {
   solanaSigningPayload,
   assembleSolanaTransaction,
   eddsaFromResponse,
+  signEcdsa,
   type SignatureResponse,
   type UnsignedEip1559,
 } from '../packages/chain-signatures/src/index.js';
@@ -184,7 +185,8 @@ async function proxyState(p: Proxy): Promise<string> {
     p.proxy.view('get_config', {}),
     p.proxy.view('fee_balance_of', { account_id: p.alice.accountId }),
   ]);
-  const pending = await p.signer.view('list_pending_requests', {});
+  // Only this proxy's requests: other tests share the signer.
+  const pending = ((await p.signer.view('list_pending_requests', {})) as { request: { predecessor: string } }[]).filter((e) => e.request.predecessor === p.proxy.accountId);
   return JSON.stringify({ usage, collected, config, fee, pending });
 }
 
@@ -435,4 +437,32 @@ test('a prepaid stablecoin fee (ft_transfer_call) pays for requests and comes ba
   const forged = await fake.callRaw(p.proxy, 'ft_on_transfer', { sender_id: p.alice.accountId, amount: '999', msg: 'fee' }, { gas: 50n * TGAS });
   t.true(forged.receiptFailureMessagesContain('Smart contract panicked: ChainSignaturesProxy: token is not the fee token'));
   t.is(await p.proxy.view('fee_balance_of', { account_id: p.alice.accountId }), '250000');
+});
+
+test('duplicate requests share one queue entry and one response answers both; a wrong signature is refused', async (t) => {
+  const responder = await createAccount(t, 'manual', 100n * NEAR);
+  const signer = await deploySigner(t, responder.accountId);
+  const user = await createAccount(t, 'direct', 200n * NEAR);
+  const payload = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
+  const request = { request: { path: 'dup', payload_v2: { Ecdsa: hex(payload) }, domain_id: 0 } };
+  const first = await user.callRaw(signer, 'sign', request, { attachedDeposit: 1n, gas: 100n * TGAS });
+  const second = await user.callRaw(signer, 'sign', request, { attachedDeposit: 1n, gas: 100n * TGAS });
+  const pending = (await signer.view('list_pending_requests', {})) as { request_key: string; waiting: number }[];
+  t.is(pending.length, 1);
+  t.is(pending[0]!.waiting, 2);
+  const requestKey = pending[0]!.request_key;
+
+  // A signature by another path's key is refused and nothing is resumed.
+  const wrong = await responder.callRaw(signer, 'respond', { request_key: requestKey, response: signEcdsa(payload, user.accountId, 'other') }, { gas: 300n * TGAS });
+  t.true(wrong.receiptFailureMessagesContain('Smart contract panicked: MpcSigner: signature does not verify against the derived key'));
+  t.is(((await signer.view('list_pending_requests', {})) as { waiting: number }[])[0]!.waiting, 2);
+
+  const right = signEcdsa(payload, user.accountId, 'dup');
+  t.is(await responder.call(signer, 'respond', { request_key: requestKey, response: right }, { gas: 300n * TGAS }), 2);
+  for (const sent of [first, second]) {
+    t.deepEqual(successValue<SignatureResponse>(await finalOutcome(t, sent.result.transaction.hash, user.accountId)), right);
+  }
+  t.deepEqual(await signer.view('list_pending_requests', {}), []);
+  const again = await responder.callRaw(signer, 'respond', { request_key: requestKey, response: right }, { gas: 300n * TGAS });
+  t.true(again.receiptFailureMessagesContain('Smart contract panicked: This sign request has timed out, was completed, or never existed.'));
 });
