@@ -366,6 +366,33 @@ test.serial('life cycle in the stablecoin: funded by ft_transfer_call; a paused 
   await lifeCycle(t, 'token');
 });
 
+test.serial('reveal period: a late reveal is refused, finalize_item settles without it and rejects the non-revealer', async (t) => {
+  const m = await deployMarket(t, 2);
+  const [t1, t2] = m.taskers;
+  const { id } = await nearProject(t, m, 1, { reveal_ttl_ns: (100n * SECOND).toString() });
+  const [r1, r2] = [sha256('one'), sha256('two')];
+  await ok(t1, m, 'claim', { project_id: id, item_index: 0 });
+  await ok(t2, m, 'claim', { project_id: id, item_index: 0 });
+  await ok(t1, m, 'submit', { project_id: id, item_index: 0, commitment: commitment(r1, 'a') });
+  await ok(t2, m, 'submit', { project_id: id, item_index: 0, commitment: commitment(r2, 'b') });
+  await ok(t1, m, 'reveal', { project_id: id, item_index: 0, result: r1, salt: 'a' });
+  await refused(t, m, t2, 'finalize_item', { project_id: id, item_index: 0 }, 'TaskMarketplace: reveal period has not ended');
+  const { reveal_deadline_ns } = (await m.contract.view('get_item', { project_id: id, item_index: 0 })) as { reveal_deadline_ns: string };
+  await passTime(t, BigInt(reveal_deadline_ns));
+  await refused(t, m, t2, 'reveal', { project_id: id, item_index: 0, result: r2, salt: 'b' }, 'TaskMarketplace: reveal period has ended');
+  // One revealed result of the two needed: no consensus, so the item goes to review.
+  t.is((await ok(t1, m, 'finalize_item', { project_id: id, item_index: 0 })).parseResult(), 'review');
+  await ok(m.vendor, m, 'review', { project_id: id, item_index: 0, result: r1 });
+  t.is(await earnings(m, t1), NEAR / 10n);
+  const item = (await m.contract.view('get_item', { project_id: id, item_index: 0 })) as { status: string; reserve: string };
+  // Nothing is held: the non-revealer cannot dispute, so its reward went back to the budget.
+  t.deepEqual([item.status, item.reserve], ['accepted', '0']);
+  await refused(t, m, t2, 'dispute', { project_id: id, item_index: 0 }, 'TaskMarketplace: only an unpaid revealed result can be disputed');
+  const stats = (await m.contract.view('list_taskers', {})) as { accepted: number; rejected: number }[];
+  t.deepEqual(stats.map((s) => [s.accepted, s.rejected]), [[1, 0], [0, 1]]);
+  await assertConserved(t, m, 1);
+});
+
 /** A NEAR project (k = 2, m = 2, day-long periods) with budget for `count` items, and those items added. */
 async function nearProject(t: ExecutionContext<Context>, m: Market, count: number, extra: Record<string, unknown> = {}): Promise<{ terms: ProjectTerms; id: number }> {
   const terms: ProjectTerms = { reward: NEAR / 10n, reviewerReward: 0n, redundancy: 2, consensus: 2, claimTtl: DAY, revealTtl: DAY, disputeTtl: DAY, deadline: (await now(t)) + 10n * DAY, extra };
