@@ -2,8 +2,10 @@
  * `npm test`: runs every ava suite (package unit tests and sandbox-tests) and ends with the plain
  * summary line CI reads: `N passed, N failed` (skipped tests are reported after it).
  *
- * First it builds every contract under contracts/ and every test contract under
- * sandbox-tests/contracts/ (cached: unchanged sources are not rebuilt), so suites only read Wasm.
+ * First it installs the near-sandbox launcher that near-workspaces starts (our node; a real neard
+ * binary already there is left alone) and builds every contract under contracts/ and every test
+ * contract under sandbox-tests/contracts/ (cached: unchanged sources are not rebuilt), so suites
+ * only read Wasm.
  * Extra arguments are passed to ava, e.g. `npm test -- packages/sandbox/test/vm`.
  */
 import { spawn } from 'node:child_process';
@@ -46,10 +48,12 @@ export function parseAvaSummary(output: string, exitCode: number): AvaCounts {
 
 const TEST_CONTRACTS_DIR = fileURLToPath(new URL('../sandbox-tests/contracts/', import.meta.url));
 
-/** Builds contracts and test contracts; a build failure counts as one failed test. */
-async function buildAll(): Promise<boolean> {
+/** Installs the launcher and builds contracts and test contracts; a failure counts as one failed test. */
+async function prepare(): Promise<boolean> {
   const { buildContracts, buildContract } = await import('../packages/contract-builder/src/index.js');
+  const { setUpSandboxLauncher } = await import('../packages/sandbox/src/node/install.js');
   try {
+    await setUpSandboxLauncher((line) => console.log(line));
     const started = performance.now();
     const built = await buildContracts({ log: () => {} });
     const fixtures = existsSync(TEST_CONTRACTS_DIR) ? readdirSync(TEST_CONTRACTS_DIR) : [];
@@ -60,14 +64,14 @@ async function buildAll(): Promise<boolean> {
     console.log(`contracts: ${built.length} ready (${rebuilt.length ? `built ${rebuilt.join(', ')}` : 'all cached'}) in ${Math.round(performance.now() - started)} ms`);
     return true;
   } catch (error) {
-    console.error(`contract build failed: ${(error as Error).message}`);
+    console.error(`preparing the tests failed: ${(error as Error).message}`);
     return false;
   }
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  if (!(await buildAll())) {
+  if (!(await prepare())) {
     console.log('\n0 passed, 1 failed');
     process.exitCode = 1;
     return;
