@@ -54,8 +54,9 @@ export function measure(node: Sandbox): GasRow[] {
   node.deployContract(SIGNER, wasm('mpc-signer-double'));
   node.deployContract(PROXY, wasm('chain-signatures-proxy'));
   const roots = rootPublicKeys();
-  node.call(SIGNER, SIGNER, 'init', { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, responder_id: RESPONDER }, { gas: 100n * TGAS });
-  node.call(PROXY, PROXY, 'init', { owner_id: USER, config: { signer_id: SIGNER, sign_gas_tgas: 100 } }, { gas: 100n * TGAS });
+  const signerInit = node.call(SIGNER, SIGNER, 'init', { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, responder_id: RESPONDER }, { gas: 100n * TGAS });
+  const proxyInit = node.call(PROXY, PROXY, 'init', { owner_id: USER, config: { signer_id: SIGNER, sign_gas_tgas: 100 } }, { gas: 100n * TGAS });
+  if (!signerInit.succeeded || !proxyInit.succeeded) throw new Error(`init failed: ${JSON.stringify(signerInit.failure ?? proxyInit.failure)}`);
 
   const ecdsa = { Ecdsa: '5a'.repeat(32) };
   const eddsa = { Eddsa: '5b'.repeat(120) };
@@ -65,6 +66,8 @@ export function measure(node: Sandbox): GasRow[] {
 
   const added = proxied.request.gasBurnt - direct.request.gasBurnt;
   const rows: GasRow[] = [
+    { contract: 'mpc-signer-double', operation: 'init (receipt)', gasBurnt: BigInt(signerInit.receipts[0]!.outcome.gas_burnt) },
+    { contract: 'chain-signatures-proxy', operation: 'init (receipt)', gasBurnt: BigInt(proxyInit.receipts[0]!.outcome.gas_burnt) },
     { contract: 'mpc-signer-double', operation: 'sign, direct (request + yield callback)', gasBurnt: direct.request.gasBurnt, note: 'near/mpc requires ≥ 15 Tgas attached; the QuickJS double burns more' },
     {
       contract: 'chain-signatures-proxy',
