@@ -151,8 +151,8 @@ export class ChainSignaturesProxy {
     const fullPath = namespacedPath(user, userPath);
     emit('sign_requested', [{ user, path: userPath, signer_path: fullPath, domain_id: domain }]);
     const request = { request: { path: fullPath, payload_v2, domain_id: domain } };
-    // Static gas, not gas weights: near-sdk-js 2.0.0's functionCallWeight delivered garbled
-    // arguments on the local node (see README, gaps).
+    // Static gas, not gas weights: near-sdk-js 2.0.0's functionCallWeight binding reads the
+    // Uint8Array arguments as a C string (builder.c, JS_ToCStringLenRaw), garbling them (README).
     return NearPromise.new(this.config.signer_id)
       .functionCall('sign', JSON.stringify(request), SIGNER_DEPOSIT, BigInt(this.config.sign_gas_tgas) * TGAS)
       .then(
