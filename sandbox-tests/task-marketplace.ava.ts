@@ -253,6 +253,9 @@ async function lifeCycle(t: ExecutionContext<Context>, denomination: 'NEAR' | 't
   t.is(project.unallocated, '0');
   t.is(project.reserved, funding.toString());
   await assertConserved(t, m, 1);
+  // Frontend views: open projects, a page of items.
+  t.deepEqual(((await m.contract.view('list_projects', { open_only: true })) as { id: number }[]).map((p) => p.id), [0]);
+  t.deepEqual(((await m.contract.view('list_items', { project_id: 0, from_index: 3, limit: 2 })) as { index: number; status: string }[]).map((i) => [i.index, i.status]), [[3, 'open'], [4, 'open']]);
 
   // Claiming and expiry: t4's claim on item 3 lapses; the late commitment is refused; t1 takes the slot.
   const claimed = await ok(t4, m, 'claim', { project_id: 0, item_index: 3 });
@@ -351,6 +354,7 @@ async function lifeCycle(t: ExecutionContext<Context>, denomination: 'NEAR' | 't
   const statuses = ((await m.contract.view('list_items', { project_id: 0 })) as { status: string }[]).map((i) => i.status);
   t.deepEqual(statuses, ['final', 'final', 'final', 'closed', 'closed']);
   t.is(await earnings(m, m.vendor), funding - credited);
+  t.deepEqual(await m.contract.view('list_projects', { open_only: true }), []);
   await assertConserved(t, m, 1);
   // Once everyone withdraws, the escrow is empty: funded = paid.
   for (const a of [m.vendor, m.reviewer, t2, t3]) await ok(a, m, 'withdraw', { token: m.tokenId });
@@ -426,6 +430,9 @@ test('malformed project arguments are refused with what to fix; nothing is creat
   // Whoever creates state pays for it: without a storage balance there is no project.
   await refused(t, m, m.owner, 'create_project', good, 'StorageBalance: account has no storage balance; call storage_deposit first');
   t.is(await m.contract.view('get_project', { project_id: 0 }), null);
+  // Views refuse malformed pages too.
+  await t.throwsAsync(m.contract.view('list_taskers', { limit: 1000 }), { message: /TaskMarketplace: limit must be an integer from 1 to 100/ });
+  await t.throwsAsync(m.contract.view('list_projects', { from_index: 'x' }), { message: /TaskMarketplace: from_index must be an integer from 0 to/ });
 });
 
 test('funding and items: wrong caller, wrong token, bad batches and insufficient budget change nothing', async (t) => {

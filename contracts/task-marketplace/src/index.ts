@@ -171,6 +171,13 @@ function assertAccountId(value: unknown, field: string): string {
   return value;
 }
 
+/** A view page [start, end): `from_index` default 0, `limit` default 20 and at most MAX_PAGE. */
+function pageBounds(fromIndex: unknown, limit: unknown, total: number): [number, number] {
+  const start = assertCount(fromIndex ?? 0, 'from_index', 0, Number.MAX_SAFE_INTEGER);
+  const size = assertCount(limit ?? 20, 'limit', 1, MAX_PAGE);
+  return [start, Math.min(total, start + size)];
+}
+
 function now(): bigint {
   return near.blockTimestamp();
 }
@@ -722,8 +729,7 @@ export class TaskMarketplace {
   /** Projects by id, `limit` at most 100; `open_only` skips closed and expired ones. */
   @view({})
   list_projects({ from_index, limit, open_only }: { from_index?: number; limit?: number; open_only?: boolean }): Project[] {
-    const start = from_index ?? 0;
-    const end = Math.min(this.nextProjectId, start + Math.min(limit ?? 20, MAX_PAGE));
+    const [start, end] = pageBounds(from_index, limit, this.nextProjectId);
     const page: Project[] = [];
     for (let id = start; id < end; id++) {
       const project = this.projects.get(String(id));
@@ -743,8 +749,7 @@ export class TaskMarketplace {
   list_items({ project_id, from_index, limit }: { project_id: number; from_index?: number; limit?: number }): Item[] {
     const project = this.projects.get(String(project_id));
     if (project === null) return [];
-    const start = from_index ?? 0;
-    const end = Math.min(project.item_count, start + Math.min(limit ?? 20, MAX_PAGE));
+    const [start, end] = pageBounds(from_index, limit, project.item_count);
     const page: Item[] = [];
     for (let index = start; index < end; index++) page.push(this.items.get(itemKey(project_id, index))!);
     return page;
@@ -759,8 +764,7 @@ export class TaskMarketplace {
   /** Tasker stats by registration order, for leaderboards (frontends sort a page). */
   @view({})
   list_taskers({ from_index, limit }: { from_index?: number; limit?: number }): Tasker[] {
-    const start = from_index ?? 0;
-    const end = Math.min(this.taskerIds.length, start + Math.min(limit ?? 20, MAX_PAGE));
+    const [start, end] = pageBounds(from_index, limit, this.taskerIds.length);
     const page: Tasker[] = [];
     for (let i = start; i < end; i++) page.push(this.taskers.get(this.taskerIds.get(i)!)!);
     return page;
