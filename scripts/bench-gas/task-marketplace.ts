@@ -67,6 +67,32 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   row('dispute', ok(node, TASKERS[1], 'dispute', { project_id: 0, item_index: 1 }).gasBurnt, TASKER_TARGET);
   row('resolve_dispute (uphold)', ok(node, VENDOR, 'resolve_dispute', { project_id: 0, item_index: 1, uphold: true, result: sha256('x1') }).gasBurnt);
   row('withdraw NEAR (transaction total, 2 executions)', ok(node, TASKERS[0], 'withdraw', { token: 'NEAR' }, 0n, 100n * TGAS).gasBurnt, TASKER_TARGET);
+  // A token project: funded with ft_transfer_call, one item settled by a single tasker, withdrawn in the token.
+  const TOKEN = 'usd.test.near';
+  node.createAccount(TOKEN, { balance: 50n * NEAR });
+  node.deployContract(TOKEN, readFileSync('build/stablecoin.wasm'));
+  const token = (signer: string, method: string, args: Record<string, unknown>, deposit = 1n) => {
+    const result = node.call(signer, TOKEN, method, args, { deposit, gas: 150n * TGAS });
+    if (!result.succeeded || result.receiptFailures.length > 0) throw new Error(`${method} failed: ${JSON.stringify(result.failure ?? result.receiptFailures)}`);
+    return result;
+  };
+  token(TOKEN, 'init', { owner_id: VENDOR }, 0n);
+  token(VENDOR, 'grant_role', { role: 'master_minter', account_id: VENDOR });
+  token(VENDOR, 'configure_minter', { account_id: VENDOR, allowance: '1000000000000' });
+  const { min } = node.view<{ min: string }>(TOKEN, 'storage_balance_bounds', {});
+  for (const id of [MARKET, VENDOR, TASKERS[0]]) token(id, 'storage_deposit', {}, BigInt(min));
+  token(VENDOR, 'mint', { account_id: VENDOR, amount: '1000000000' });
+  ok(node, VENDOR, 'create_project', {
+    token: TOKEN, title: 'bench token', instructions_uri: 'ipfs://bench', instructions_hash: sha256('instructions'),
+    reward_per_item: '1000000', reviewer_reward: '0', redundancy: 1, consensus: 1,
+    claim_ttl_ns: '600000000000', reveal_ttl_ns: '600000000000', dispute_ttl_ns: '600000000000', deadline_ns: deadline.toString(),
+  });
+  row('fund a token project (ft_transfer_call, 3 receipts)', token(VENDOR, 'ft_transfer_call', { receiver_id: MARKET, amount: '10000000', msg: JSON.stringify({ fund_project: 1 }) }).gasBurnt);
+  ok(node, VENDOR, 'add_items', { project_id: 1, items: [{ content: 'ipfs://t', seal: sha256('t') }] });
+  ok(node, TASKERS[0], 'claim', { project_id: 1, item_index: 0 });
+  ok(node, TASKERS[0], 'submit', { project_id: 1, item_index: 0, commitment: sha256(`${results[0]}:t`) });
+  ok(node, TASKERS[0], 'reveal', { project_id: 1, item_index: 0, result: results[0], salt: 't' });
+  row('withdraw token (transaction total, 3 executions)', ok(node, TASKERS[0], 'withdraw', { token: TOKEN }, 0n, 100n * TGAS).gasBurnt, TASKER_TARGET);
   row('qualify_tasker', ok(node, VENDOR, 'qualify_tasker', { project_id: 0, account_id: TASKERS[0] }).gasBurnt);
   row('grant_role', ok(node, VENDOR, 'grant_role', { role: 'pauser', account_id: VENDOR }, 1n).gasBurnt);
   row('pause', ok(node, VENDOR, 'pause', {}, 1n).gasBurnt);
