@@ -39,6 +39,7 @@ import {
   assembleSolanaTransaction,
   eddsaFromResponse,
   signEcdsa,
+  signEddsa,
   type SignatureResponse,
   type UnsignedEip1559,
 } from '../packages/chain-signatures/src/index.js';
@@ -454,7 +455,9 @@ test('duplicate requests share one queue entry and one response answers both; a 
 
   // A signature by another path's key is refused and nothing is resumed.
   const wrong = await responder.callRaw(signer, 'respond', { request_key: requestKey, response: signEcdsa(payload, user.accountId, 'other') }, { gas: 300n * TGAS });
-  t.true(wrong.receiptFailureMessagesContain('Smart contract panicked: MpcSigner: signature does not verify against the derived key'));
+  t.true(wrong.receiptFailureMessagesContain('Smart contract panicked: The provided signature is invalid.'));
+  const otherScheme = await responder.callRaw(signer, 'respond', { request_key: requestKey, response: signEddsa(payload, user.accountId, 'dup') }, { gas: 300n * TGAS });
+  t.true(otherScheme.receiptFailureMessagesContain('Smart contract panicked: The provided signature scheme does not match. MPC response: Ed25519, user request: Secp256k1 (domain 0)'));
   t.is(((await signer.view('list_pending_requests', {})) as { waiting: number }[])[0]!.waiting, 2);
 
   const right = signEcdsa(payload, user.accountId, 'dup');

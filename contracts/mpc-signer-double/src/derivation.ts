@@ -65,7 +65,7 @@ function bigIntToBytesLE(value: bigint, length: number): Uint8Array {
  */
 export function deriveSecp256k1(rootXY: Uint8Array, predecessor: string, path: string): Uint8Array {
   const eps = bytesToBigIntBE(deriveTweak(predecessor, path));
-  if (eps === 0n || eps >= SECP256K1_N) throw new Error('The provided tweak is not on the curve');
+  if (eps === 0n || eps >= SECP256K1_N) throw new Error('The provided tweak is not on the curve of the public key.');
   const rootX = bytesToBigIntBE(rootXY.subarray(0, 32));
   // root.x ≥ n would need recovery id bit 1 (probability about 2^-128 for a random key).
   if (rootX >= SECP256K1_N) throw new Error('MpcSigner: root key x coordinate is not below the group order');

@@ -288,10 +288,11 @@ export class MpcSignerDouble {
     return [BigInt(this.ed25519RootPoint[0]), BigInt(this.ed25519RootPoint[1])];
   }
 
+  /** Errors as near/mpc `RespondError` (crates/contract/src/errors.rs) where it has one. */
   private verify(request: SignatureRequest, response: SignatureResponse): void {
     require(response !== null && typeof response === 'object', 'MpcSigner: response must be an object');
     if (request.domain_id === DOMAIN_SECP256K1) {
-      require(response.scheme === 'Secp256k1', 'MpcSigner: response scheme does not match the domain');
+      require(response.scheme === 'Secp256k1', `The provided signature scheme does not match. MPC response: ${String(response.scheme)}, user request: Secp256k1 (domain ${request.domain_id})`);
       const bigR = hexToBytes(response.big_r?.affine_point ?? '', 'big_r');
       const s = hexToBytes(response.s?.scalar ?? '', 's');
       require(bigR.length === 33 && s.length === 32, 'MpcSigner: malformed Secp256k1 signature');
@@ -302,13 +303,13 @@ export class MpcSignerDouble {
       const payload = hexToBytes((request.payload as { Ecdsa: string }).Ecdsa, 'payload');
       const recovered = near.ecrecover(payload, signature, response.recovery_id, 1);
       const expected = deriveSecp256k1(hexToBytes(this.secp256k1RootHex, 'root'), request.predecessor, request.path);
-      require(recovered !== null && bytesToHex(recovered) === bytesToHex(expected), 'MpcSigner: signature does not verify against the derived key');
+      require(recovered !== null && bytesToHex(recovered) === bytesToHex(expected), 'The provided signature is invalid.');
     } else {
-      require(response.scheme === 'Ed25519', 'MpcSigner: response scheme does not match the domain');
+      require(response.scheme === 'Ed25519', `The provided signature scheme does not match. MPC response: ${String(response.scheme)}, user request: Ed25519 (domain ${request.domain_id})`);
       require(Array.isArray(response.signature) && response.signature.length === 64, 'MpcSigner: malformed Ed25519 signature');
       const message = hexToBytes((request.payload as { Eddsa: string }).Eddsa, 'payload');
       const expected = deriveEd25519(this.ed25519RootCoordinates(), request.predecessor, request.path);
-      require(ed25519Verify(Uint8Array.from(response.signature), message, expected), 'MpcSigner: signature does not verify against the derived key');
+      require(ed25519Verify(Uint8Array.from(response.signature), message, expected), 'The provided signature is invalid.');
     }
   }
 }
