@@ -210,7 +210,7 @@ async function assertConserved(t: ExecutionContext<Context>, m: Market, projects
 }
 
 /**
- * The whole life cycle with four taskers, a reviewer and an arbiter: funding, an expired claim
+ * The whole life cycle with four taskers, two reviewers (appointed reviewer, vendor) and an arbiter: funding, an expired claim
  * freeing its slot, a late submission, commit and reveal, consensus, disagreement resolved by the
  * reviewer, a gold item suspending the tasker who failed it, a dispute upheld, withdrawals
  * (with a failing token transfer restored by the callback) and the vendor's reclaim.
@@ -268,15 +268,15 @@ async function lifeCycle(t: ExecutionContext<Context>, denomination: 'NEAR' | 't
   t.deepEqual((await m.contract.view('get_tasker', { account_id: t4.accountId }) as { active_claims: string[] }).active_claims, []);
   await refused(t, m, t1, 'claim', { project_id: 0, item_index: 3 }, 'TaskMarketplace: tasker already claimed this item');
 
-  /** t1..t3 claim `index`, commit and reveal `answers`; returns the last reveal's result. */
-  const annotate = async (index: number, answers: string[]) => {
-    for (const [i, tasker] of [t1, t2, t3].entries()) await ok(tasker, m, 'claim', { project_id: 0, item_index: index });
-    await refused(t, m, t1, 'reveal', { project_id: 0, item_index: index, result: answers[0], salt: 'salt-0' }, 'TaskMarketplace: item is open, reveals need all commitments first');
-    for (const [i, tasker] of [t1, t2, t3].entries()) await ok(tasker, m, 'submit', { project_id: 0, item_index: index, commitment: commitment(answers[i], `salt-${i}`) });
+  /** Three taskers (default t1..t3) claim `index`, commit and reveal `answers`; returns the last reveal. */
+  const annotate = async (index: number, answers: string[], workers = [t1, t2, t3]) => {
+    for (const tasker of workers) await ok(tasker, m, 'claim', { project_id: 0, item_index: index });
+    await refused(t, m, workers[0], 'reveal', { project_id: 0, item_index: index, result: answers[0], salt: 'salt-0' }, 'TaskMarketplace: item is open, reveals need all commitments first');
+    for (const [i, tasker] of workers.entries()) await ok(tasker, m, 'submit', { project_id: 0, item_index: index, commitment: commitment(answers[i], `salt-${i}`) });
     // A reveal that does not open the commitment is refused.
-    await refused(t, m, t1, 'reveal', { project_id: 0, item_index: index, result: answers[0], salt: 'wrong salt' }, 'TaskMarketplace: reveal does not match the commitment');
+    await refused(t, m, workers[0], 'reveal', { project_id: 0, item_index: index, result: answers[0], salt: 'wrong salt' }, 'TaskMarketplace: reveal does not match the commitment');
     let last;
-    for (const [i, tasker] of [t1, t2, t3].entries()) last = await ok(tasker, m, 'reveal', { project_id: 0, item_index: index, result: answers[i], salt: `salt-${i}` });
+    for (const [i, tasker] of workers.entries()) last = await ok(tasker, m, 'reveal', { project_id: 0, item_index: index, result: answers[i], salt: `salt-${i}` });
     return last!;
   };
 
@@ -317,6 +317,13 @@ async function lifeCycle(t: ExecutionContext<Context>, denomination: 'NEAR' | 't
   await refused(t, m, t3, 'claim', { project_id: 0, item_index: 4 }, 'TaskMarketplace: tasker is suspended for low gold accuracy');
   await assertConserved(t, m, 1);
 
+  // A second reviewer: the vendor reviews item 4 (t1, t2, t4 disagree) and picks t4's result.
+  t.is((await annotate(4, [sha256('p'), sha256('q'), sha256('r')], [t1, t2, t4])).parseResult(), 'review');
+  await ok(m.vendor, m, 'review', { project_id: 0, item_index: 4, result: sha256('r') });
+  await refused(t, m, m.reviewer, 'review', { project_id: 0, item_index: 4, result: sha256('r') }, 'TaskMarketplace: item is accepted, not in review');
+  t.is(await earnings(m, t4), reward);
+  t.is(await earnings(m, m.vendor), reviewerReward);
+
   // Withdrawals. With the token paused the transfer fails and the callback restores the earnings.
   const t1Earned = await earnings(m, t1);
   t.is(t1Earned, 2n * reward);
@@ -346,23 +353,23 @@ async function lifeCycle(t: ExecutionContext<Context>, denomination: 'NEAR' | 't
   await passTime(t, terms.deadline + terms.disputeTtl);
   await refused(t, m, t1, 'claim', { project_id: 0, item_index: 4 }, 'TaskMarketplace: project deadline has passed');
   await refused(t, m, t2, 'reclaim', { project_id: 0 }, 'TaskMarketplace: caller is not the project vendor');
-  const credited = 6n * reward + reviewerReward; // t1 2, t2 3, t3 1 (dispute), reviewer 1
+  const credited = 7n * reward + 2n * reviewerReward; // t1 2, t2 3, t3 1 (dispute), t4 1; reviewer and vendor 1 review each
   const reclaimed = await ok(m.vendor, m, 'reclaim', { project_id: 0 });
   t.is(reclaimed.parseResult(), (funding - credited).toString());
   project = (await m.contract.view('get_project', { project_id: 0 })) as Record<string, string | number>;
   t.deepEqual([project.unallocated, project.reserved, project.credited, project.closed], ['0', '0', credited.toString(), true]);
   const statuses = ((await m.contract.view('list_items', { project_id: 0 })) as { status: string }[]).map((i) => i.status);
-  t.deepEqual(statuses, ['final', 'final', 'final', 'closed', 'closed']);
-  t.is(await earnings(m, m.vendor), funding - credited);
+  t.deepEqual(statuses, ['final', 'final', 'final', 'closed', 'final']);
+  t.is(await earnings(m, m.vendor), funding - credited + reviewerReward);
   t.deepEqual(await m.contract.view('list_projects', { open_only: true }), []);
   await assertConserved(t, m, 1);
   // Once everyone withdraws, the escrow is empty: funded = paid.
-  for (const a of [m.vendor, m.reviewer, t2, t3]) await ok(a, m, 'withdraw', { token: m.tokenId });
+  for (const a of [m.vendor, m.reviewer, t2, t3, t4]) await ok(a, m, 'withdraw', { token: m.tokenId });
   t.deepEqual(await m.contract.view('get_ledger', { token: m.tokenId }), { funded: funding.toString(), paid: funding.toString() });
   if (tok) t.is(await tok.token.view('ft_balance_of', { account_id: m.contract.accountId }), '0');
 }
 
-test.serial('life cycle in NEAR: funding, expiry, commit-reveal, consensus, review, gold, dispute, withdraw, reclaim', async (t) => {
+test.serial('life cycle in NEAR: funding, expiry, commit-reveal, consensus, review by two reviewers, gold, dispute, withdraw, reclaim', async (t) => {
   await lifeCycle(t, 'NEAR');
 });
 
