@@ -63,3 +63,19 @@ test('the rate limit counts per sender within the window', (t) => {
   t.notThrows(() => limiter.take('b', 20));
   t.notThrows(() => limiter.take('a', 1001));
 });
+
+test('innerStatus follows the user call through the receipts it returned (claim → ft_transfer → on_paid)', async (t) => {
+  const { innerStatus } = await import('../src/index.js');
+  const receipt = (id: string, status: Record<string, unknown>, children: string[] = []) => ({ id, outcome: { receipt_ids: children, status } });
+  const outcome = (callStatus: Record<string, unknown>, rest: ReturnType<typeof receipt>[]) => ({
+    status: { SuccessValue: '' },
+    transaction: { hash: 'tx' },
+    transaction_outcome: { outcome: { receipt_ids: ['delegate'] } },
+    receipts_outcome: [receipt('delegate', { SuccessValue: '' }, ['call']), receipt('call', callStatus, ['transfer', 'callback']), ...rest],
+  });
+  const settled = outcome({ SuccessReceiptId: 'callback' }, [receipt('transfer', { Failure: { x: 1 } }), receipt('callback', { SuccessValue: 'ZmFsc2U=' })]);
+  t.deepEqual(innerStatus(settled), { SuccessValue: 'ZmFsc2U=' }, 'the callback decides, not the failed transfer it handled');
+  t.deepEqual(innerStatus(outcome({ Failure: { panic: 'Payout: nothing claimable' } }, [])), { Failure: { panic: 'Payout: nothing claimable' } });
+  const rejected = { ...settled, receipts_outcome: [receipt('delegate', { Failure: { DelegateActionExpired: {} } })] };
+  t.deepEqual(innerStatus(rejected), { Failure: { DelegateActionExpired: {} } }, 'a rejected Delegate receipt is the failure');
+});
