@@ -336,6 +336,11 @@ async function lifeCycle(t: ExecutionContext<Context>, denomination: 'NEAR' | 't
     await assertConserved(t, m, 1);
     await tok.tokenOwner.call(tok.token, 'unpause', {}, { attachedDeposit: 1n, gas: 50n * TGAS });
   }
+  // Too little gas for the transfer and its callback: refused up front, nothing taken off.
+  const state = await fingerprint(m);
+  const starved = await t1.callRaw(m.contract, 'withdraw', { token: m.tokenId }, { gas: 30n * TGAS });
+  t.true(panics(starved.receiptFailureMessages).includes('Smart contract panicked: TaskMarketplace: withdraw needs at least 60 Tgas of prepaid gas'));
+  t.is(await fingerprint(m), state);
   const before = await t1.availableBalance();
   const paid = await ok(t1, m, 'withdraw', { token: m.tokenId });
   t.deepEqual(events(paid.logs).filter((e) => e.standard === 'task_marketplace').map((e) => e.event), ['withdraw_started', 'withdraw_completed']);

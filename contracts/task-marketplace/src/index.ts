@@ -30,6 +30,8 @@ import { chargeStorageTo, depositStorage, storageBalanceOf, withdrawStorage } fr
 const TGAS = 1_000_000_000_000n;
 const GAS_FOR_FT_TRANSFER = 15n * TGAS;
 const GAS_FOR_WITHDRAW_CALLBACK = 15n * TGAS;
+/** withdraw's own work (~15 Tgas under near-sdk-js) plus the transfer and the callback it schedules. */
+const GAS_FOR_WITHDRAW = 60n * TGAS;
 
 /** The token id of NEAR itself; never a valid account id, so it cannot clash with a token contract. */
 const NEAR_TOKEN = 'NEAR';
@@ -610,6 +612,8 @@ export class TaskMarketplace {
   withdraw({ token }: { token: string }): NearPromise {
     const accountId = near.predecessorAccountId();
     if (token !== NEAR_TOKEN) assertAccountId(token, 'token');
+    // Without enough gas the callback could not run; refuse up front rather than fail half-way.
+    require(near.prepaidGas() >= GAS_FOR_WITHDRAW, `TaskMarketplace: withdraw needs at least ${GAS_FOR_WITHDRAW / TGAS} Tgas of prepaid gas`);
     const key = earningsKey(accountId, token);
     const amount = BigInt(this.earnings.get(key) ?? '0');
     require(amount > 0n, 'TaskMarketplace: nothing to withdraw');
