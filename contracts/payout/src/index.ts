@@ -41,7 +41,7 @@ const GAS_RESERVE = 5n * TGAS;
 
 const NEAR_TOKEN = 'NEAR';
 /**
- * Allocations per batch: a batch of this many worst-case entries (64-character ids, 39-digit
+ * Allocations per batch: a batch of this many worst-case entries (64-character ids, 18-digit
  * amounts, 128-character references) still fits one 300 Tgas transaction (scripts/bench-gas/payout.ts).
  */
 const MAX_BATCH = 500;
