@@ -78,7 +78,8 @@ async function main(): Promise<void> {
   }
   const child = spawn(process.execPath, [avaCli, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' },
+    // near-workspaces prints every contract log of every call unless told not to; keep test output readable.
+    env: { NEAR_WORKSPACES_NO_LOGS: '1', ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' },
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {
