@@ -196,16 +196,18 @@ function run(node: Sandbox, model: Model, step: Step): TransactionResult[] {
       for (let i = 0; i < 100 && node.chain.hasPendingWork; i++) node.produceBlocks(1);
       return hashes.map((h) => node.getTransactionOutcome(h));
     }
-    case 'expire':
-      // Time passes first, so allocations with a short expiry can be returned.
-      node.produceBlocks(3);
-      {
-        // Mostly the holder whose allocation expires first.
-        const ledger = readLedger(node);
-        const holders = RECIPIENTS.filter((r) => ledger.allocation(step.pool, r) > 0n).sort((a, b) => (ledger.expiry(step.pool, a)! < ledger.expiry(step.pool, b)! ? -1 : 1));
-        const recipient = step.recipient % 5 === 4 || holders.length === 0 ? RECIPIENTS[step.recipient % RECIPIENTS.length]! : holders[0]!;
-        return [node.call(PAYER, PAYOUT, 'expire', { pool_id: step.pool, recipient }, { gas: 50n * TGAS })];
-      }
+    case 'expire': {
+      // A short allocation (2 blocks) to r1 or r3, time passing, then expire the holder whose
+      // allocation expires first (mostly that one, unless it already held a longer allocation).
+      const short = RECIPIENTS[step.recipient % 2 === 0 ? 1 : 3]!;
+      const batch = node.call(PAYER, PAYOUT, 'allocate', { pool_id: step.pool, allocations: [{ recipient: short, amount: String(unit(step.pool)) }], expires_in_ns: String(2n * BLOCK_NS) }, { gas });
+      if (batch.succeeded) model.add(model.allocated, step.pool, short, unit(step.pool));
+      node.produceBlocks(5);
+      const ledger = readLedger(node);
+      const holders = RECIPIENTS.filter((r) => ledger.allocation(step.pool, r) > 0n).sort((a, b) => (ledger.expiry(step.pool, a)! < ledger.expiry(step.pool, b)! ? -1 : 1));
+      const recipient = step.recipient % 5 === 4 || holders.length === 0 ? RECIPIENTS[step.recipient % RECIPIENTS.length]! : holders[0]!;
+      return [batch, node.call(PAYER, PAYOUT, 'expire', { pool_id: step.pool, recipient }, { gas: 50n * TGAS })];
+    }
     case 'withdraw':
       return [node.call(PAYER, PAYOUT, 'withdraw_unallocated', { pool_id: step.pool, amount: step.amount === null ? null : String(BigInt(step.amount) * unit(step.pool)) }, { gas: 100n * TGAS })];
     case 'pause': {
