@@ -18,6 +18,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { PublicKey } from '@solana/web3.js';
 import { contractWasm } from './helpers/wasm.js';
+import { createSubAccount } from './helpers/accounts.js';
 import {
   rootPublicKeys,
   deriveTweak,
@@ -62,14 +63,9 @@ interface Context {
 }
 const test = anyTest as TestFn<Context>;
 
-let counter = 0;
-let rootQueue: Promise<unknown> = Promise.resolve();
-
-/** Creates accounts from the root one at a time (one access key: concurrent nonces would race). */
+/** Accounts from the root, one at a time (see helpers/accounts.ts). */
 function createAccount(t: ExecutionContext<Context>, prefix: string, balance: bigint): Promise<NearAccount> {
-  const created = rootQueue.then(() => t.context.root.createSubAccount(`${prefix}${++counter}`, { initialBalance: balance }));
-  rootQueue = created.catch(() => undefined);
-  return created;
+  return createSubAccount(t.context.root, prefix, balance);
 }
 
 function rpcUrl(worker: Worker): string {

@@ -8,6 +8,7 @@ import anyTest, { type TestFn, type ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
 import { Worker, type NearAccount } from 'near-workspaces';
 import { contractWasm, testContractWasm } from './helpers/wasm.js';
+import { createSubAccount, events, panics } from './helpers/accounts.js';
 
 const NEAR = 10n ** 24n;
 const TGAS = 10n ** 12n;
@@ -28,17 +29,9 @@ test.after.always(async (t) => {
   await t.context.worker?.tearDown();
 });
 
-let counter = 0;
-let rootQueue: Promise<unknown> = Promise.resolve();
-
-/**
- * Creates accounts from the root one at a time: concurrent transactions from one access key race
- * for nonces and near-api-js gives up after its retries, on any node.
- */
+/** Accounts from the root, one at a time (see helpers/accounts.ts). */
 function createAccount(t: ExecutionContext<Context>, prefix: string, balance: bigint): Promise<NearAccount> {
-  const created = rootQueue.then(() => t.context.root.createSubAccount(`${prefix}${++counter}`, { initialBalance: balance }));
-  rootQueue = created.catch(() => undefined);
-  return created;
+  return createSubAccount(t.context.root, prefix, balance);
 }
 
 interface Token {
@@ -86,18 +79,6 @@ async function deployToken(t: ExecutionContext<Context>): Promise<Token> {
   return { token, owner, alice, bob, register, balance, supply, mint };
 }
 
-/** The panic messages of a transaction's failed receipts (nearcore `FunctionCallError::ExecutionError`). */
-function panics(messages: string[]): string[] {
-  return messages.map((message) => {
-    try {
-      const error = JSON.parse(message) as { ActionError?: { kind?: { FunctionCallError?: { ExecutionError?: string } } } };
-      return error.ActionError?.kind?.FunctionCallError?.ExecutionError ?? message;
-    } catch {
-      return message;
-    }
-  });
-}
-
 /** Calls and expects a failure whose message is exactly `Smart contract panicked: <message>`. */
 async function refused(t: ExecutionContext<Context>, caller: NearAccount, token: NearAccount, method: string, args: Record<string, unknown>, message: string, deposit = 1n): Promise<void> {
   const result = await caller.callRaw(token, method, args, { attachedDeposit: deposit, gas: 100n * TGAS });
@@ -109,10 +90,6 @@ async function refused(t: ExecutionContext<Context>, caller: NearAccount, token:
 async function snapshot(c: Token): Promise<string> {
   const entries = await Promise.all([c.owner, c.alice, c.bob].map(async (a) => `${a.accountId}=${await c.balance(a)}`));
   return `${entries.join(',')};supply=${await c.supply()}`;
-}
-
-function events(logs: string[]): { standard: string; version: string; event: string; data: Record<string, unknown>[] }[] {
-  return logs.filter((l) => l.startsWith('EVENT_JSON:')).map((l) => JSON.parse(l.slice('EVENT_JSON:'.length)));
 }
 
 test('NEP-148 metadata, NEP-330 source metadata and a fresh supply of zero', async (t) => {

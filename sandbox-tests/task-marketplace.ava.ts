@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Worker, type NearAccount } from 'near-workspaces';
 import { contractWasm } from './helpers/wasm.js';
+import { createSubAccount, events, panics, type NearEvent as Event } from './helpers/accounts.js';
 
 const NEAR = 10n ** 24n;
 const TGAS = 10n ** 12n;
@@ -31,41 +32,14 @@ test.after.always(async (t) => {
   await t.context.worker?.tearDown();
 });
 
-let counter = 0;
-let rootQueue: Promise<unknown> = Promise.resolve();
-
-/** Accounts from the root one at a time: concurrent transactions from one key race for nonces. */
+/** Accounts from the root, one at a time (see helpers/accounts.ts). */
 function createAccount(t: ExecutionContext<Context>, prefix: string, balance = 30n * NEAR): Promise<NearAccount> {
-  const created = rootQueue.then(() => t.context.root.createSubAccount(`${prefix}${++counter}`, { initialBalance: balance }));
-  rootQueue = created.catch(() => undefined);
-  return created;
+  return createSubAccount(t.context.root, prefix, balance);
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 /** The contract's commitment format: sha256("<result>:<salt>") in lowercase hex. */
 const commitment = (result: string, salt: string) => sha256(`${result}:${salt}`);
-
-interface Event {
-  standard: string;
-  version: string;
-  event: string;
-  data: Record<string, unknown>[];
-}
-function events(logs: string[]): Event[] {
-  return logs.filter((l) => l.startsWith('EVENT_JSON:')).map((l) => JSON.parse(l.slice('EVENT_JSON:'.length)) as Event);
-}
-
-/** The panic messages of a transaction's failed receipts (nearcore `FunctionCallError::ExecutionError`). */
-function panics(messages: string[]): string[] {
-  return messages.map((message) => {
-    try {
-      const error = JSON.parse(message) as { ActionError?: { kind?: { FunctionCallError?: { ExecutionError?: string } } } };
-      return error.ActionError?.kind?.FunctionCallError?.ExecutionError ?? message;
-    } catch {
-      return message;
-    }
-  });
-}
 
 async function now(t: ExecutionContext<Context>): Promise<bigint> {
   const block = await (t.context.worker.provider as unknown as { block(q: { finality: string }): Promise<{ header: { timestamp_nanosec: string } }> }).block({ finality: 'final' });

@@ -1,0 +1,42 @@
+/**
+ * Helpers shared by the near-workspaces suites (public API only).
+ */
+import type { NearAccount } from 'near-workspaces';
+
+const queues = new WeakMap<NearAccount, { counter: number; last: Promise<unknown> }>();
+
+/**
+ * Creates `<prefix><n>.<parent>` with `balance`, one at a time per parent: concurrent transactions
+ * from one access key race for nonces, and near-api-js gives up after its retries, on any node.
+ */
+export function createSubAccount(parent: NearAccount, prefix: string, balance: bigint): Promise<NearAccount> {
+  const queue = queues.get(parent) ?? { counter: 0, last: Promise.resolve() };
+  queues.set(parent, queue);
+  const created = queue.last.then(() => parent.createSubAccount(`${prefix}${++queue.counter}`, { initialBalance: balance }));
+  queue.last = created.catch(() => undefined);
+  return created;
+}
+
+/** The panic messages of a transaction's failed receipts (nearcore `FunctionCallError::ExecutionError`). */
+export function panics(messages: string[]): string[] {
+  return messages.map((message) => {
+    try {
+      const error = JSON.parse(message) as { ActionError?: { kind?: { FunctionCallError?: { ExecutionError?: string } } } };
+      return error.ActionError?.kind?.FunctionCallError?.ExecutionError ?? message;
+    } catch {
+      return message;
+    }
+  });
+}
+
+export interface NearEvent {
+  standard: string;
+  version: string;
+  event: string;
+  data: Record<string, unknown>[];
+}
+
+/** The NEP-297 events among a transaction's logs. */
+export function events(logs: string[]): NearEvent[] {
+  return logs.filter((l) => l.startsWith('EVENT_JSON:')).map((l) => JSON.parse(l.slice('EVENT_JSON:'.length)) as NearEvent);
+}
