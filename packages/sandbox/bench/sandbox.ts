@@ -21,6 +21,9 @@ import { probeWasmPath } from '../../../sandbox-tests/probe-contract.js';
 import { buildBundle, currentBundleEntry, ENTRY_TS, REPO_DIR } from '../src/node/bundle.js';
 import { installLauncher } from '../src/node/install.js';
 
+// near-workspaces prints every contract log of every call unless told not to; the table is the output.
+process.env.NEAR_WORKSPACES_NO_LOGS ??= "1";
+
 const JSON_OUTPUT = process.argv.includes('--json');
 const QUICK = process.argv.includes('--quick');
 const log = (line: string) => {
