@@ -16,6 +16,7 @@
  */
 import { NearBindgen, call, view, initialize, near, LookupMap, LookupSet, NearPromise } from 'near-sdk-js';
 import { panic, require } from '../../lib/errors';
+import { parseAccountId } from '../../lib/account-id';
 import { parseAmount } from '../../lib/amount';
 import { assertOneYocto, assertPrivate } from '../../lib/guards';
 import { eventEmitter } from '../../lib/events';
@@ -67,10 +68,7 @@ interface Usage {
 }
 
 function assertAccountId(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length < 2 || value.length > 64 || !/^(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/.test(value)) {
-    panic(`ChainSignaturesProxy: ${field} is not a valid account id`);
-  }
-  return value;
+  return parseAccountId(value, `ChainSignaturesProxy: ${field}`);
 }
 
 /** The user part of a derivation path: printable ASCII without the `,` namespace separator. */

@@ -12,6 +12,7 @@
  */
 import { NearBindgen, call, view, initialize, near, LookupMap, NearPromise } from 'near-sdk-js';
 import { panic, require } from '../../lib/errors';
+import { parseAccountId } from '../../lib/account-id';
 import { parseAmount, parsePositiveAmount, checkedAdd, checkedSub } from '../../lib/amount';
 import { assertPrivate } from '../../lib/guards';
 import { eventEmitter } from '../../lib/events';
@@ -104,10 +105,7 @@ function decodeAllocation(raw: string | null): Allocation | null {
 }
 
 function assertAccountId(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length < 2 || value.length > 64 || !/^(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/.test(value)) {
-    panic(`Payout: ${field} is not a valid account id`);
-  }
-  return value;
+  return parseAccountId(value, `Payout: ${field}`);
 }
 
 function parseDuration(value: unknown, field: string): bigint {

@@ -9,6 +9,7 @@
  */
 import { NearBindgen, call, view, initialize, near, LookupMap, LookupSet, NearPromise, encode } from 'near-sdk-js';
 import { panic, require } from '../../lib/errors';
+import { parseAccountId } from '../../lib/account-id';
 import { parseAmount, parsePositiveAmount, checkedAdd, checkedSub } from '../../lib/amount';
 import { assertOneYocto, assertPrivate } from '../../lib/guards';
 import { emitEvent, eventEmitter, eventLine } from '../../lib/events';
@@ -79,10 +80,7 @@ function withMemo(entry: Record<string, unknown>, memo?: string | null): Record<
 }
 
 function assertAccountId(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length < 2 || value.length > 64 || !/^(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/.test(value)) {
-    panic(`Stablecoin: ${field} is not a valid account id`);
-  }
-  return value;
+  return parseAccountId(value, `Stablecoin: ${field}`);
 }
 
 function assertMemo(memo: unknown): string | null {

@@ -18,6 +18,7 @@
  */
 import { NearBindgen, call, view, initialize, near, LookupMap, Vector, NearPromise, encode } from 'near-sdk-js';
 import { panic, require } from '../../lib/errors';
+import { parseAccountId } from '../../lib/account-id';
 import { parseAmount, parsePositiveAmount, checkedAdd, checkedSub } from '../../lib/amount';
 import { assertOneYocto, assertPrivate } from '../../lib/guards';
 import { eventEmitter } from '../../lib/events';
@@ -167,10 +168,7 @@ function parseDuration(value: unknown, field: string): bigint {
 }
 
 function assertAccountId(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length < 2 || value.length > 64 || !/^(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/.test(value)) {
-    panic(`TaskMarketplace: ${field} is not a valid account id`);
-  }
-  return value;
+  return parseAccountId(value, `TaskMarketplace: ${field}`);
 }
 
 /** A view page [start, end): `from_index` default 0, `limit` default 20 and at most MAX_PAGE. */
