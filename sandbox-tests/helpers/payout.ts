@@ -7,6 +7,7 @@ import type { ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
 import type { NearAccount, Worker } from 'near-workspaces';
 import { contractWasm } from './wasm.js';
+import { createSubAccount, events as allEvents, panics } from './accounts.js';
 
 export const NEAR = 10n ** 24n;
 export const TGAS = 10n ** 12n;
@@ -34,17 +35,9 @@ export interface Pool {
   batch_count: number;
 }
 
-let counter = 0;
-let rootQueue: Promise<unknown> = Promise.resolve();
-
-/**
- * Creates accounts from the root one at a time: concurrent transactions from one access key race
- * for nonces and near-api-js gives up after its retries, on any node.
- */
+/** Accounts from the root, one at a time (see helpers/accounts.ts). */
 export function createAccount(t: ExecutionContext<PayoutContext>, prefix: string, balance: bigint): Promise<NearAccount> {
-  const created = rootQueue.then(() => t.context.root.createSubAccount(`${prefix}${++counter}`, { initialBalance: balance }));
-  rootQueue = created.catch(() => undefined);
-  return created;
+  return createSubAccount(t.context.root, prefix, balance);
 }
 
 export interface Fixture {
@@ -67,17 +60,7 @@ export interface Fixture {
   tokenAdmin(method: 'pause' | 'unpause' | 'blacklist_account' | 'unblacklist_account', args?: Record<string, unknown>): Promise<void>;
 }
 
-/** Panics of a transaction's failed receipts (nearcore `FunctionCallError::ExecutionError`). */
-export function panics(messages: string[]): string[] {
-  return messages.map((message) => {
-    try {
-      const error = JSON.parse(message) as { ActionError?: { kind?: { FunctionCallError?: { ExecutionError?: string } } } };
-      return error.ActionError?.kind?.FunctionCallError?.ExecutionError ?? message;
-    } catch {
-      return message;
-    }
-  });
-}
+export { panics };
 
 export interface PayoutEvent {
   standard: string;
@@ -86,11 +69,9 @@ export interface PayoutEvent {
   data: Record<string, unknown>[];
 }
 
+/** The NEP-297 events of one standard among a transaction's logs. */
 export function events(logs: string[], standard = 'payout'): PayoutEvent[] {
-  return logs
-    .filter((l) => l.startsWith('EVENT_JSON:'))
-    .map((l) => JSON.parse(l.slice('EVENT_JSON:'.length)) as PayoutEvent)
-    .filter((e) => e.standard === standard);
+  return allEvents(logs).filter((e) => e.standard === standard);
 }
 
 /** funded = unallocated + claimable + in_flight + paid, and nothing in flight once receipts settle. */
