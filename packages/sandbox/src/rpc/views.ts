@@ -12,21 +12,10 @@ import type * as Rpc from '@near-js/jsonrpc-types';
 import type { BlockView, ChunkHeaderView, NetworkInfoResponse, StatusResponse, ValidatorResponse, Wire } from './wire.js';
 import { createPrivateKey, sign as signNative, type KeyObject } from 'node:crypto';
 import type { KeyPair } from '../primitives/crypto.js';
+import type { Block } from '../runtime/chain.js';
 
-/** What the views need of a block (the runtime's `Block`, runtime/chain.ts). */
-export interface BlockLike {
-  height: bigint;
-  hash: Uint8Array;
-  prevHash: Uint8Array;
-  timestamp: bigint;
-  gasPrice: bigint;
-  epochHeight: bigint;
-  epochId: Uint8Array;
-  randomValue: Uint8Array;
-  totalSupply: bigint;
-  transactions: string[];
-  receipts: string[];
-}
+/** A block as the runtime keeps it (type-only import: the RPC layer still loads before the runtime). */
+type BlockLike = Block;
 
 export interface ChainInfo {
   chainId: string;
