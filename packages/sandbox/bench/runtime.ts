@@ -1,84 +1,273 @@
 /**
- * In-process runtime throughput: `npm run bench:runtime` (table) or `npm run bench:runtime -- --json`.
- * Ratios within one run are what to compare; absolute numbers depend on the machine.
+ * In-process runtime speed for near-sdk-js contracts: `npm run bench:runtime` (table) or
+ * `npm run bench:runtime -- --json` (one JSON object). Options: `--quick` (fewer calls), BENCH_N=<calls>.
+ *
+ * Measures (issue 3): median time per simple function call and calls per second through the in-process
+ * node (signed transaction, receipt, refund), a view call; what gas metering costs (the same VM calls with
+ * and without the finite-wasm instrumentation, interleaved in one run); and gas_burnt of near-sdk-js's
+ * minimal contract beside nearcore's published figure. Benchmarks are noisy on a shared machine: compare
+ * ratios within one run and read the load average printed with the figures.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createSandbox, NEAR } from '../src/index.js';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { buildContract, buildContracts } from '../../contract-builder/src/index.js';
+import { createSandbox, NEAR, TGAS, type Sandbox } from '../src/index.js';
+import { runtimeConfig } from '../src/parameters/index.js';
+import { runFunctionCall } from '../src/vm/index.js';
+import type { External, VMContext } from '../src/vm/types.js';
 
 const json = process.argv.includes('--json');
-const N = Number(process.env.BENCH_N ?? 2000);
+const quick = process.argv.includes('--quick');
+const N = Number(process.env.BENCH_N ?? (quick ? 40 : 200));
+const here = path.dirname(fileURLToPath(import.meta.url));
 
-function timeIt(fn: () => void): number {
-  const t0 = performance.now();
-  fn();
-  return performance.now() - t0;
+/**
+ * near-sdk-js's benchmark README ("JS lowlevel minimal contract", the `empty` method of
+ * benchmark/src/lowlevel-minimal.js): near/near-sdk-js benchmark/README.md @343a0622.
+ */
+const NEARCORE_MINIMAL = {
+  receiptGas: 7.07e12,
+  wasmInstructionGas: 4.53e12,
+  contractLoadingBytesGas: 0.11132e12,
+  source: 'near/near-sdk-js benchmark/README.md @343a0622, "JS lowlevel minimal contract"',
+};
+/**
+ * That README predates protocol 66 (near/nearcore core/parameters/res/runtime_configs/66.yaml), which cut the
+ * function-call exec fee from 2_319_861_500_000 to 780_000_000_000 and raised wasm_contract_loading_bytes
+ * from 216_750 to 1_089_295. The receipt figure is also shown at those old fees, for a like-for-like reading.
+ */
+const OLD_FUNCTION_CALL_EXEC = 2_319_861_500_000n;
+const OLD_CONTRACT_LOADING_BYTE = 216_750n;
+
+// ---- contracts ----------------------------------------------------------------------------------
+const log = () => {};
+const minimalBuild = await buildContract(path.join(here, 'contracts', 'minimal'), { outDir: path.join(tmpdir(), 'near-ts-bench-runtime'), abi: false, log });
+const [stablecoinBuild] = await buildContracts({ names: ['stablecoin'], log });
+const minimalWasm = new Uint8Array(readFileSync(minimalBuild.wasmPath));
+const stablecoinWasm = new Uint8Array(readFileSync(stablecoinBuild!.wasmPath));
+
+const MIN = 'minimal.test.near';
+const TOKEN = 'usdx.test.near';
+const OWNER = 'owner.test.near';
+const BOB = 'bob.test.near';
+
+function setUp(): Sandbox {
+  const node = createSandbox();
+  node.createAccount(MIN, { balance: 20n * NEAR });
+  node.createAccount(TOKEN, { balance: 50n * NEAR });
+  node.createAccount(OWNER, { balance: 1000n * NEAR });
+  node.createAccount(BOB, { balance: 10n * NEAR });
+  node.deployContract(MIN, minimalWasm);
+  node.deployContract(TOKEN, stablecoinWasm);
+  const ok = (signer: string, method: string, args: Record<string, unknown>, deposit = 1n) => {
+    const r = node.call(signer, TOKEN, method, args, { deposit, gas: 300n * TGAS });
+    if (!r.succeeded) throw new Error(`stablecoin ${method} failed: ${JSON.stringify(r.failure)}`);
+  };
+  ok(TOKEN, 'init', { owner_id: OWNER }, 0n);
+  const min = BigInt(node.view<{ min: string }>(TOKEN, 'storage_balance_bounds').min);
+  ok(OWNER, 'storage_deposit', {}, min);
+  ok(BOB, 'storage_deposit', {}, min);
+  ok(OWNER, 'grant_role', { role: 'master_minter', account_id: OWNER });
+  ok(OWNER, 'configure_minter', { account_id: OWNER, allowance: (10n ** 30n).toString() });
+  ok(OWNER, 'mint', { account_id: OWNER, amount: (10n ** 24n).toString() });
+  return node;
+}
+const node = setUp();
+
+// ---- statistics ---------------------------------------------------------------------------------
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+interface Timing {
+  medianMs: number;
+  minMs: number;
+  callsPerSecond: number;
+}
+const summary = (xs: number[]): Timing => ({
+  medianMs: median(xs),
+  minMs: Math.min(...xs),
+  callsPerSecond: (xs.length * 1000) / xs.reduce((a, b) => a + b, 0),
+});
+/** Runs the workloads round-robin, `runs` rounds after one warm-up round, so load changes hit all alike. */
+function interleaved(workloads: Record<string, () => void>, runs: number): Record<string, number[]> {
+  const names = Object.keys(workloads);
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (const n of names) workloads[n]!();
+  for (let i = 0; i < runs; i++) {
+    for (const n of names) {
+      const t = performance.now();
+      workloads[n]!();
+      times[n]!.push(performance.now() - t);
+    }
+  }
+  return times;
+}
+const expectOk = (r: { succeeded: boolean; failure: unknown }, what: string) => {
+  if (!r.succeeded) throw new Error(`${what} failed: ${JSON.stringify(r.failure)}`);
+};
+
+// ---- 1. calls through the in-process node -------------------------------------------------------
+let amount = 0;
+const nodeTimes = interleaved(
+  {
+    'minimal empty() call': () => expectOk(node.call(BOB, MIN, 'empty', undefined, { gas: 30n * TGAS }), 'empty'),
+    'stablecoin ft_balance_of view': () => {
+      node.viewFunction(TOKEN, 'ft_balance_of', { account_id: OWNER });
+    },
+    'stablecoin ft_transfer call': () =>
+      expectOk(node.call(OWNER, TOKEN, 'ft_transfer', { receiver_id: BOB, amount: String(++amount) }, { deposit: 1n, gas: 30n * TGAS }), 'ft_transfer'),
+  },
+  N,
+);
+const calls = Object.fromEntries(Object.entries(nodeTimes).map(([k, xs]) => [k, summary(xs)]));
+const callNotes: Record<string, string> = {
+  'minimal empty() call': 'node.call: sign, verify, function-call receipt, refund receipt',
+  'stablecoin ft_balance_of view': 'node.viewFunction (@NearBindgen, one storage read)',
+  'stablecoin ft_transfer call': 'node.call (@NearBindgen, storage reads/writes, event log, refund)',
+};
+
+// ---- 2. gas metering cost: the same VM calls with and without instrumentation --------------------
+class MapExternal implements External {
+  constructor(private readonly data: Map<string, Uint8Array>) {}
+  storageGet = (k: Uint8Array) => this.data.get(Buffer.from(k).toString('hex'));
+  storageSet = (k: Uint8Array, v: Uint8Array) => {
+    const key = Buffer.from(k).toString('hex');
+    const old = this.data.get(key);
+    this.data.set(key, v);
+    return old;
+  };
+  storageRemove = (k: Uint8Array) => {
+    const key = Buffer.from(k).toString('hex');
+    const old = this.data.get(key);
+    this.data.delete(key);
+    return old;
+  };
+  storageHasKey = (k: Uint8Array) => this.data.has(Buffer.from(k).toString('hex'));
+  validatorStake = () => undefined;
+  validatorTotalStake = () => 0n;
+  generateDataId = () => new Uint8Array(32);
+  submitYieldResume = () => false;
+}
+const tokenState = new Map(node.viewState(TOKEN).map(({ key, value }) => [Buffer.from(key).toString('hex'), value]));
+const vmContext = (account: string, input: string, isView: boolean): VMContext => ({
+  currentAccountId: account,
+  signerAccountId: BOB,
+  signerAccountPk: new Uint8Array(33),
+  predecessorAccountId: BOB,
+  input: new TextEncoder().encode(input),
+  promiseResults: [],
+  blockHeight: 100n,
+  blockTimestamp: 100_000_000_000n,
+  epochHeight: 1n,
+  accountBalance: 50n * NEAR,
+  accountLockedBalance: 0n,
+  storageUsage: 100_000n,
+  attachedDeposit: 0n,
+  prepaidGas: 300n * TGAS,
+  randomSeed: new Uint8Array(32),
+  isView,
+  outputDataReceivers: [],
+});
+const vmCalls = {
+  'minimal empty()': { code: minimalWasm, account: MIN, method: 'empty', input: '', isView: false },
+  'stablecoin ft_balance_of': { code: stablecoinWasm, account: TOKEN, method: 'ft_balance_of', input: JSON.stringify({ account_id: OWNER }), isView: true },
+};
+const meteringRuns: Record<string, () => void> = {};
+const meteringChecks: Record<string, { metered: string; unmetered: string; wasmGas: bigint }> = {};
+for (const [name, c] of Object.entries(vmCalls)) {
+  const codeHash = sha256(c.code);
+  const run = (metering: boolean) =>
+    runFunctionCall({ code: c.code, codeHash, methodName: c.method, context: vmContext(c.account, c.input, c.isView), external: new MapExternal(new Map(tokenState)), protocolVersion: 86, metering });
+  const a = run(true);
+  const b = run(false);
+  const ret = (o: typeof a) => (o.aborted ? `aborted ${JSON.stringify(o.aborted)}` : o.returnData.kind === 'Value' ? Buffer.from(o.returnData.value).toString() : o.returnData.kind);
+  meteringChecks[name] = { metered: ret(a), unmetered: ret(b), wasmGas: a.burntGas - b.burntGas };
+  if (ret(a) !== ret(b)) throw new Error(`${name}: metered and unmetered runs differ (${ret(a)} vs ${ret(b)})`);
+  meteringRuns[`${name} metered`] = () => void run(true);
+  meteringRuns[`${name} unmetered`] = () => void run(false);
+}
+const meteringTimes = interleaved(meteringRuns, Math.max(20, N / 2));
+const metering = Object.fromEntries(
+  Object.keys(vmCalls).map((name) => {
+    const m = summary(meteringTimes[`${name} metered`]!);
+    const u = summary(meteringTimes[`${name} unmetered`]!);
+    return [name, { meteredMedianMs: m.medianMs, unmeteredMedianMs: u.medianMs, ratio: m.medianMs / u.medianMs, ratioOfMinimums: m.minMs / u.minMs, returned: meteringChecks[name]!.metered }];
+  }),
+);
+
+// ---- 3. gas of the minimal call beside nearcore's figure ----------------------------------------
+const minimalCall = node.call(BOB, MIN, 'empty', undefined, { gas: 30n * TGAS });
+expectOk(minimalCall, 'empty');
+const receipt = minimalCall.receipts[0]!.outcome;
+const profile = receipt.metadata.gas_profile ?? [];
+const profileGas = (cost: string) => BigInt(profile.find((e) => e.cost === cost)?.gas_used ?? '0');
+const receiptGas = BigInt(receipt.gas_burnt);
+const wasmInstructionGas = profileGas('WASM_INSTRUCTION');
+const loadingBytesGas = profileGas('CONTRACT_LOADING_BYTES');
+const fcExec = runtimeConfig(86).actionFees.functionCallBase.execution;
+const atOldFees = receiptGas - fcExec + OLD_FUNCTION_CALL_EXEC - loadingBytesGas + OLD_CONTRACT_LOADING_BYTE * BigInt(minimalWasm.length);
+const gas = {
+  receiptGas: Number(receiptGas),
+  receiptGasAtNearcoreFigureFees: Number(atOldFees),
+  wasmInstructionGas: Number(wasmInstructionGas),
+  contractLoadingBytesGas: Number(loadingBytesGas),
+  wasmBytes: minimalWasm.length,
+  nearcore: NEARCORE_MINIMAL,
+  receiptRatio: Number(receiptGas) / NEARCORE_MINIMAL.receiptGas,
+  receiptRatioAtSameFees: Number(atOldFees) / NEARCORE_MINIMAL.receiptGas,
+  wasmInstructionRatio: Number(wasmInstructionGas) / NEARCORE_MINIMAL.wasmInstructionGas,
+  profile: Object.fromEntries(profile.map((e) => [e.cost, Number(e.gas_used)])),
+};
+
+// ---- 4. other runtime paths (no contract VM) ----------------------------------------------------
+const other: Record<string, Timing & { note: string }> = {};
+{
+  const n = createSandbox();
+  n.createAccount('alice.test.near', { balance: 1000n * NEAR });
+  const xs = interleaved({ t: () => void n.transfer('alice.test.near', 'test.near', 1n) }, N).t!;
+  other['transfer (sendTransaction)'] = { ...summary(xs), note: 'sign + verify + receipt + refund' };
+}
+{
+  const n = createSandbox();
+  for (let i = 0; i < 200; i++) n.createAccount(`u${i}.test.near`);
+  const xs = interleaved({ s: () => n.restore(n.snapshot()) }, 50).s!;
+  other['snapshot + restore (202 accounts)'] = { ...summary(xs), note: 'copy-on-write state and chain indexes' };
 }
 
-const require = createRequire(import.meta.url);
-const wabt = await (require('wabt') as () => Promise<any>)();
-const mod = wabt.parseWat('caller.wat', readFileSync(new URL('../test/runtime/contracts/caller.wat', import.meta.url), 'utf8'));
-const wasm = new Uint8Array(mod.toBinary({}).buffer);
+const targets = {
+  medianCallMs: { target: 10, value: calls['minimal empty() call']!.medianMs },
+  meteringRatio: { target: 1.5, value: Math.max(...Object.values(metering).map((m) => m.ratio)) },
+  minimalGasWithin25Percent: { target: 0.25, value: Math.abs(gas.receiptRatio - 1) },
+};
+const load = loadavg().map((x) => Number(x.toFixed(2)));
+const result = { bench: 'sandbox-runtime', n: N, loadAverage: load, node: process.version, calls, metering, gas, other, targets };
 
-const results: Record<string, { ops: number; ms: number; perSecond: number; note: string }> = {};
-const record = (name: string, ops: number, ms: number, note: string) => (results[name] = { ops, ms: Math.round(ms), perSecond: Math.round((ops / ms) * 1000), note });
-
-{
-  const node = createSandbox();
-  node.createAccount('alice.test.near', { balance: 1000n * NEAR });
-  const ms = timeIt(() => {
-    for (let i = 0; i < N; i++) node.transfer('alice.test.near', 'test.near', 1n);
-  });
-  record('transfer, sendTransaction each', N, ms, 'sign + verify + 3 blocks (receipt, refund) per transfer');
-}
-{
-  const node = createSandbox();
-  node.createAccount('alice.test.near', { balance: 1000n * NEAR });
-  const kp = node.keyPairOf('alice.test.near')!;
-  const start = node.getAccessKey('alice.test.near', kp.publicKey)!.nonce;
-  const txs = Array.from({ length: N }, (_, i) => node.signTransaction('alice.test.near', 'test.near', [{ type: 'Transfer', deposit: 1n }], { nonce: start + 1n + BigInt(i) }));
-  const ms = timeIt(() => {
-    for (const tx of txs) node.submitTransaction(tx);
-    node.produceBlocks(3);
-  });
-  record('transfer, batched in one block', N, ms, 'submitTransaction ×N, then 3 blocks (signing excluded)');
-}
-{
-  const node = createSandbox();
-  node.createAccount('a.test.near');
-  node.deployContract('a.test.near', wasm);
-  const ms = timeIt(() => {
-    for (let i = 0; i < N / 4; i++) node.call('a.test.near', 'a.test.near', 'set', `{"i":${i}}`);
-  });
-  record('function call (storage write)', N / 4, ms, 'local receipt, WAT contract');
-}
-{
-  const node = createSandbox();
-  node.createAccount('a.test.near');
-  node.createAccount('b.test.near');
-  node.deployContract('a.test.near', wasm);
-  node.deployContract('b.test.near', wasm);
-  const ms = timeIt(() => {
-    for (let i = 0; i < N / 10; i++) node.call('test.near', 'a.test.near', 'call_ok', undefined, { gas: 100n * 10n ** 12n });
-  });
-  record('cross-contract call + callback', N / 10, ms, '6 receipts, 4 blocks per call');
-}
-{
-  const node = createSandbox();
-  for (let i = 0; i < 200; i++) node.createAccount(`u${i}.test.near`);
-  const ms = timeIt(() => {
-    for (let i = 0; i < 100; i++) node.restore(node.snapshot());
-  });
-  record('snapshot + restore (202 accounts, ~600 blocks)', 100, ms, 'copy of state maps and chain indexes');
-}
-{
-  const node = createSandbox();
-  const ms = timeIt(() => node.produceBlocks(10_000));
-  record('empty blocks', 10_000, ms, 'produceBlocks(10000)');
-}
-
+const f = (ms: number) => ms.toFixed(2);
+const tg = (g: number) => `${(g / 1e12).toFixed(2)} Tgas`;
 if (json) {
-  console.log(JSON.stringify({ bench: 'sandbox-runtime', n: N, results }));
+  console.log(JSON.stringify(result));
 } else {
-  console.table(Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { 'ops': v.ops, 'ms': v.ms, 'ops/s': v.perSecond, note: v.note }])));
+  console.log(`bench:runtime, ${N} calls each, load average ${load.join(' ')} (2 cores shared: compare ratios within this run)\n`);
+  console.log('In-process calls (near-sdk-js contracts, interleaved):');
+  console.table(Object.fromEntries(Object.entries(calls).map(([k, v]) => [k, { 'median ms': f(v.medianMs), 'min ms': f(v.minMs), 'calls/s': v.callsPerSecond.toFixed(0), what: callNotes[k] }])));
+  console.log('Gas metering cost (runFunctionCall, the same call with and without finite-wasm instrumentation, interleaved):');
+  console.table(Object.fromEntries(Object.entries(metering).map(([k, v]) => [k, { 'metered ms': f(v.meteredMedianMs), 'unmetered ms': f(v.unmeteredMedianMs), 'ratio (medians)': v.ratio.toFixed(2), 'ratio (minimums)': v.ratioOfMinimums.toFixed(2) }])));
+  console.log(`Gas of the minimal near-sdk-js call (${(gas.wasmBytes / 1024).toFixed(0)} KiB Wasm) beside nearcore's figure (${NEARCORE_MINIMAL.source}):`);
+  console.table({
+    'receipt execution': { ours: tg(gas.receiptGas), nearcore: tg(NEARCORE_MINIMAL.receiptGas), ratio: gas.receiptRatio.toFixed(2) },
+    'receipt, at the fees of nearcore\'s figure': { ours: tg(gas.receiptGasAtNearcoreFigureFees), nearcore: tg(NEARCORE_MINIMAL.receiptGas), ratio: gas.receiptRatioAtSameFees.toFixed(2) },
+    WASM_INSTRUCTION: { ours: tg(gas.wasmInstructionGas), nearcore: tg(NEARCORE_MINIMAL.wasmInstructionGas), ratio: gas.wasmInstructionRatio.toFixed(2) },
+  });
+  console.log('Other runtime paths:');
+  console.table(Object.fromEntries(Object.entries(other).map(([k, v]) => [k, { 'median ms': f(v.medianMs), 'calls/s': v.callsPerSecond.toFixed(0), what: v.note }])));
+  const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log(
+    `Targets: median call ${f(targets.medianCallMs.value)} ms (≤ 10: ${mark(targets.medianCallMs.value <= 10)}); ` +
+      `metering ${targets.meteringRatio.value.toFixed(2)}× (≤ 1.5: ${mark(targets.meteringRatio.value <= 1.5)}); ` +
+      `minimal call gas ${(gas.receiptRatio * 100).toFixed(0)} % of nearcore's (within 25 %: ${mark(targets.minimalGasWithin25Percent.value <= 0.25)})`,
+  );
 }

@@ -106,13 +106,13 @@ const MAX_CACHED_MODULES = 64;
 /** code hash + protocol version -> compiled module or the preparation error (nearcore caches both). */
 const moduleCache = new Map<string, CompileResult>();
 
-function cacheKey(codeHash: Uint8Array, protocolVersion: number): string {
-  return `${protocolVersion}:${Buffer.from(codeHash).toString('hex')}`;
+function cacheKey(codeHash: Uint8Array, protocolVersion: number, metering: boolean): string {
+  return `${protocolVersion}:${metering ? '' : 'unmetered:'}${Buffer.from(codeHash).toString('hex')}`;
 }
 
 /** Prepares, instruments and compiles `code` (or returns the cached result). Exposed for benchmarks. */
-export function compileContract(code: Uint8Array, codeHash: Uint8Array, config: RuntimeConfig): CompileResult {
-  const key = cacheKey(codeHash, config.protocolVersion);
+export function compileContract(code: Uint8Array, codeHash: Uint8Array, config: RuntimeConfig, metering = true): CompileResult {
+  const key = cacheKey(codeHash, config.protocolVersion, metering);
   const hit = moduleCache.get(key);
   if (hit) return hit;
   let result: CompileResult;
@@ -131,6 +131,7 @@ export function compileContract(code: Uint8Array, codeHash: Uint8Array, config: 
       maxElementsPerContractTable: w.maxElementsPerContractTable,
       maxFunctionBodySize: w.maxFunctionBodySize,
       reftypesBulkMemory: w.reftypesBulkMemory,
+      metering,
     });
     let module: WebAssembly.Module;
     try {
@@ -214,7 +215,7 @@ export function runFunctionCall(req: RunFunctionCall): VMOutcome {
   if (methodName.length === 0) return nopOutcome(context, errorViews.methodResolve('MethodEmptyName'));
   if (req.code.length === 0) return nopOutcome(context, errorViews.codeDoesNotExist(context.currentAccountId));
 
-  const compiled = compileContract(req.code, req.codeHash, config);
+  const compiled = compileContract(req.code, req.codeHash, config, req.metering ?? true);
   if (!compiled.ok) return nopOutcome(context, compiled.error);
   const { prepared, module } = compiled;
 

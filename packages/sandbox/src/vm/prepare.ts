@@ -37,6 +37,12 @@ export interface PrepareConfig {
   maxElementsPerContractTable: number;
   maxFunctionBodySize: number | null;
   reftypesBulkMemory: boolean;
+  /**
+   * false: validate and lay the module out as usual but insert no gas or stack metering (function bodies
+   * are copied unchanged). Only for measuring what metering costs (bench/runtime.ts); never for execution
+   * that charges gas.
+   */
+  metering?: boolean;
 }
 
 export interface FuncType {
@@ -799,6 +805,7 @@ function instrumentBody(
   }
 
   // --- emit ---
+  if (cfg.metering === false) return code.subarray(start, end);
   // frame size: prepare_v3.rs SimpleMaxStackCfg::size_of_function_activation = 64 + sizes of all locals
   // (params included).
   let frameSize = 64;

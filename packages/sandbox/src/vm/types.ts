@@ -135,4 +135,9 @@ export interface RunFunctionCall {
   context: VMContext;
   external: External;
   protocolVersion: number;
+  /**
+   * Benchmarks only: false runs the contract without wasm gas/stack metering (host functions still charge),
+   * to measure what metering costs. The runtime never sets it.
+   */
+  metering?: boolean;
 }
