@@ -23,6 +23,18 @@ function ed25519PublicKeyObject(pub: Uint8Array): KeyObject {
   return obj;
 }
 
+/** PKCS#8 DER header of an ed25519 private key (RFC 8410); the 32-byte seed follows. */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * The ed25519 public key of a 32-byte seed (RFC 8032 §5.1.5), on node:crypto: the pure-JS derivation
+ * builds its precomputed tables on first use (~100 ms), which a node pays on every start.
+ */
+function ed25519PublicKeyOf(seed: Uint8Array): Uint8Array {
+  const privateKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  return new Uint8Array(Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x!, 'base64url'));
+}
+
 /** nearcore `KeyType` discriminants: the borsh enum tag. */
 export const KeyType = { ED25519: 0, SECP256K1: 1, MLDSA65: 2 } as const;
 export type KeyType = (typeof KeyType)[keyof typeof KeyType];
@@ -144,7 +156,7 @@ export class KeyPair {
   private constructor(keyType: KeyType, secret: Uint8Array) {
     this.#secret = secret;
     if (keyType === KeyType.ED25519) {
-      this.publicKey = { keyType, data: ed25519.getPublicKey(secret) };
+      this.publicKey = { keyType, data: ed25519PublicKeyOf(secret) };
     } else if (keyType === KeyType.SECP256K1) {
       this.publicKey = { keyType, data: secp256k1.getPublicKey(secret, false).slice(1) };
     } else {
