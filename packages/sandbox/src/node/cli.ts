@@ -112,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const rpcPort = portOf(typeof options['rpc-addr'] === 'string' ? options['rpc-addr'] : '127.0.0.1:3030', 'rpc-addr');
-  const { runNode } = await import('./run.js');
-  await runNode({ home, rpcPort });
+  const { runNode, isNearWorkspacesHome } = await import('./run.js');
+  await runNode({ home, rpcPort, persist: !isNearWorkspacesHome(home) });
   return 0;
 }

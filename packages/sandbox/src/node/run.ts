@@ -38,6 +38,18 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
+/** `<tmpdir>/sandbox/<uuid v4>`: near-workspaces 5.0.0 `SandboxServer.randomHomeDir()`. */
+const NEAR_WORKSPACES_HOME = /\/sandbox\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\/?$/;
+
+/**
+ * near-workspaces 5.0.0 gives every node a fresh temporary home and never reads one back: its `init`
+ * step deletes the home first, even one copied from `refDir` (sandbox-compat.md §1.4). Such a node keeps
+ * its state in memory only; saving it would cost every worker a LevelDB open and a write per change.
+ */
+export function isNearWorkspacesHome(home: string): boolean {
+  return NEAR_WORKSPACES_HOME.test(home);
+}
+
 function parentIsGone(originalParent: number): boolean {
   if (process.ppid !== originalParent) return true; // re-parented to init/a subreaper
   try {
@@ -147,7 +159,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
 export async function runNode(options: RunOptions): Promise<void> {
   const node = await startNode({ ...options, onFatalError: () => process.exit(1) });
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  log(`near-sandbox: JSON-RPC on ${node.url} (home ${options.home})`);
+  log(`near-sandbox: JSON-RPC on ${node.url} (home ${options.home}${options.persist === false ? ', state in memory only' : ''})`);
   const parent = process.ppid;
   const shutdown = (reason: string) => {
     log(`near-sandbox: ${reason}, stopping`);

@@ -7,12 +7,24 @@
  * - Requests run one at a time in arrival order (a FIFO queue), so reads see every earlier write and
  *   transactions from one key are checked against the nonce the previous one left.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NodeClient } from './client.js';
 import { internalError, parseError, RpcError, type RpcErrorObject } from './errors.js';
-import { handle } from './handlers.js';
-import { loadRequestSchemas, requestSchemasLoaded } from './params.js';
+
+/**
+ * Method dispatch and parameter parsing pull in the primitives (borsh, hashes, curves); they load after the
+ * server listens, alongside the node, so a readiness probe connects as early as possible.
+ */
+type Dispatch = typeof import('./handlers.js') & typeof import('./params.js');
+let dispatch: Dispatch | undefined;
+let dispatchLoading: Promise<Dispatch> | undefined;
+function loadDispatch(): Promise<Dispatch> {
+  dispatchLoading ??= Promise.all([import('./handlers.js'), import('./params.js')]).then(([handlers, params]) => (dispatch = { ...handlers, ...params }));
+  return dispatchLoading;
+}
+const requestSchemasLoaded = () => dispatch?.requestSchemasLoaded() ?? false;
+const loadRequestSchemas = async () => (await loadDispatch()).loadRequestSchemas();
 
 /** nearcore `RpcLimitsConfig::json_payload_max_size` default (10 MiB); a 4 MiB contract in base64 fits. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -78,9 +90,12 @@ function stringify(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
-export function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
+export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
+  // loaded here, not at module load: node:http cannot be part of a V8 startup snapshot (node/startup-snapshot.ts)
+  const { createServer } = await import('node:http');
   const client = Promise.resolve(options.client);
   client.catch(() => undefined); // a failed start is reported by whoever awaits the client
+  loadDispatch().catch(() => undefined); // a failure shows in the first request's answer
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const queue = options.queue ?? new SerialQueue();
@@ -96,6 +111,7 @@ export function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
     }
     return queue.run(async () => {
       try {
+        const { handle } = dispatch ?? (await loadDispatch());
         if (!requestSchemasLoaded() && !(method === 'block' && isReadinessProbe(params))) await loadRequestSchemas();
         const result = await handle(await client, method, params);
         return { jsonrpc: '2.0', id, result: result === undefined ? null : result };
