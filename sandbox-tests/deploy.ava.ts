@@ -110,7 +110,7 @@ async function writeKey(account: NearAccount, layout: KeyLayout, homeDir = home)
 }
 
 async function newAccount(name: string, layout: KeyLayout | 'none' = 'near-cli'): Promise<NearAccount> {
-  const account = await root.createSubAccount(name, { initialBalance: (20n * NEAR).toString() });
+  const account = await root.createSubAccount(name, { initialBalance: 20n * NEAR });
   if (layout !== 'none') await writeKey(account, layout);
   return account;
 }
@@ -159,7 +159,7 @@ test.serial('deploy --migrate: stablecoin-v2 replaces the code, migrate runs in 
   t.is(first.code, 0, first.stderr);
   t.regex(first.stdout, /signer .* from .*\/upgradable\.test\.near\/ed25519_\w+\.json/, 'near-cli-rs per-key file used');
   // state written between the versions must survive the upgrade
-  await root.call(token, 'storage_deposit', { account_id: root.accountId }, { attachedDeposit: (NEAR / 10n).toString() });
+  await root.call(token, 'storage_deposit', { account_id: root.accountId }, { attachedDeposit: NEAR / 10n });
   const registered = await view<{ total: string }>(token.accountId, 'storage_balance_of', { account_id: root.accountId });
 
   const upgrade = await run('deploy', ['stablecoin', '--rpc-url', rpcUrl, '--account', token.accountId, '--wasm', wasm.v2, '--migrate', '--json']);
