@@ -1,0 +1,126 @@
+/**
+ * Accounts for the scenario, created by the root account with near-api-js transactions, and the
+ * gasless tasker: an account holding exactly its storage stake (nothing to pay gas with) whose
+ * only keys are function-call keys, so every call it makes goes through the NEP-366 relayer.
+ */
+import { Account, KeyPair, actions, encodeSignedDelegate, type KeyPairString, type JsonRpcProvider } from 'near-api-js';
+import type { RelayerServer } from '../../packages/relayer/src/index.js';
+
+/** nearcore storage_amount_per_byte (core/parameters/res/runtime_configs/parameters.yaml): 10^19 yoctoNEAR. */
+const BYTE_COST = 10n ** 19n;
+
+const keys = new WeakMap<Account, KeyPairString>();
+
+/** The full-access key of an account made by `createAccount` (for services that sign on their own: responder, relayer). */
+export function keyOf(account: Account): KeyPairString {
+  const key = keys.get(account);
+  if (!key) throw new Error(`no key recorded for ${account.accountId}: create it with createAccount`);
+  return key;
+}
+
+/** Creates `<name>.<root>` with a fresh full-access key and `balance`; returns it as a signing Account. */
+export async function createAccount(root: Account, name: string, balance: bigint): Promise<Account> {
+  const key = KeyPair.fromRandom('ed25519');
+  const accountId = `${name}.${root.accountId}`;
+  await root.signAndSendTransaction({
+    receiverId: accountId,
+    actions: [actions.createAccount(), actions.transfer(balance), actions.addFullAccessKey(key.getPublicKey())],
+  });
+  const account = new Account(accountId, root.provider, key.toString() as KeyPairString);
+  keys.set(account, key.toString() as KeyPairString);
+  return account;
+}
+
+/** Function-call keys of the gasless account: one per contract it may call, with its methods. */
+export interface GaslessKeys {
+  [contractId: string]: string[];
+}
+
+export interface GaslessAccount {
+  accountId: string;
+  /** One Account per contract, signing with that contract's function-call key. */
+  signers: Map<string, Account>;
+  stake: bigint;
+}
+
+/**
+ * Creates `<name>.<root>` holding exactly its storage stake. The stake is measured on a probe account
+ * with an id of the same length and the same keys (nearcore charges per byte of account and keys).
+ */
+export async function createGaslessAccount(root: Account, name: string, keys: GaslessKeys): Promise<GaslessAccount> {
+  const provider = root.provider as JsonRpcProvider;
+  const pairs = Object.entries(keys).map(([contractId, methods]) => ({ contractId, methods, key: KeyPair.fromRandom('ed25519') }));
+  const create = (accountId: string, balance: bigint) =>
+    root.signAndSendTransaction({
+      receiverId: accountId,
+      actions: [
+        actions.createAccount(),
+        actions.transfer(balance),
+        ...pairs.map((p) => actions.addFunctionCallAccessKey(p.key.getPublicKey(), p.contractId, p.methods)),
+      ],
+    });
+  const probeId = `${name.slice(0, -1)}${name.endsWith('x') ? 'y' : 'x'}.${root.accountId}`;
+  await create(probeId, 10n ** 22n);
+  const stake = BigInt((await provider.viewAccount({ accountId: probeId })).storage_usage) * BYTE_COST;
+  const accountId = `${name}.${root.accountId}`;
+  await create(accountId, stake);
+  const signers = new Map(pairs.map((p) => [p.contractId, new Account(accountId, provider, p.key.toString() as KeyPairString)]));
+  return { accountId, signers, stake };
+}
+
+export interface RelayedOutcome {
+  succeeded: boolean;
+  /** The user's call as its caller sees it: SuccessValue (base64) or Failure. */
+  status: { SuccessValue?: string; Failure?: unknown };
+  gasBurnt: bigint;
+  transactionHash: string;
+  value: unknown;
+}
+
+/**
+ * Signs a DelegateAction for one function call with the gasless account's key for `contractId`
+ * and posts it to the relayer's HTTP endpoint (packages/relayer): the relayer pays the gas.
+ */
+export async function relayCall(
+  relayer: RelayerServer,
+  user: GaslessAccount,
+  contractId: string,
+  methodName: string,
+  args: Record<string, unknown>,
+  gas: bigint,
+): Promise<RelayedOutcome> {
+  const signer = user.signers.get(contractId);
+  if (!signer) throw new Error(`${user.accountId} has no function-call key for ${contractId}`);
+  const { signedDelegate } = await signer.createSignedMetaTransaction({
+    receiverId: contractId,
+    actions: [actions.functionCall(methodName, args, gas, 0n)],
+    blockHeightTtl: 200,
+  });
+  const response = await fetch(`${relayer.url}/relay`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ signed_delegate_action: Buffer.from(encodeSignedDelegate(signedDelegate)).toString('base64') }),
+  });
+  const body = (await response.json()) as {
+    succeeded?: boolean;
+    status?: { SuccessValue?: string; Failure?: unknown };
+    transaction_hash?: string;
+    outcome?: { transaction_outcome: { outcome: { gas_burnt: number } }; receipts_outcome: { outcome: { gas_burnt: number } }[] };
+    error?: { code: string; message: string };
+  };
+  if (response.status !== 200 || !body.outcome || !body.status) {
+    throw new Error(`relayer refused ${methodName} on ${contractId}: HTTP ${response.status} ${body.error?.code ?? ''} ${body.error?.message ?? JSON.stringify(body)}`);
+  }
+  const gasBurnt = [body.outcome.transaction_outcome, ...body.outcome.receipts_outcome].reduce((sum, o) => sum + BigInt(o.outcome.gas_burnt), 0n);
+  if (!body.succeeded) throw new Error(`relayed ${contractId}.${methodName} failed on chain: ${JSON.stringify(body.status.Failure)}`);
+  const text = Buffer.from(body.status.SuccessValue ?? '', 'base64').toString('utf8');
+  let value: unknown = undefined;
+  if (text) {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+  }
+  return { succeeded: true, status: body.status, gasBurnt, transactionHash: body.transaction_hash ?? '', value };
+}
