@@ -233,6 +233,31 @@ test.serial('missing credentials: refused with the paths looked at and how to ad
   t.is(await footprint(keyless), before);
 });
 
+test.serial('refused before sending: an account that does not exist, a key the account does not have, too little NEAR for the code', async (t) => {
+  const poor = await root.createSubAccount('poor', { initialBalance: 1n * NEAR });
+  await writeKey(poor, 'near-cli');
+  const before = await footprint(poor);
+  const short = await run('deploy', ['stablecoin', '--rpc-url', rpcUrl, '--account', poor.accountId, '--wasm', wasm.stablecoin]);
+  t.is(short.code, 1);
+  // nearcore storage_amount_per_byte: 10^19 yoctoNEAR per byte of code
+  t.regex(short.stderr, /poor\.test\.near has 1\.0000 NEAR; storing \d+ bytes of code needs at least \d+\.\d{4} NEAR: transfer \d+\.\d{4} NEAR or more to it first/);
+  t.is(await footprint(poor), before);
+
+  // the poor account's key, filed under two other names
+  const dir = join(home, '.near-credentials', 'local');
+  const poorKey = JSON.parse(readFileSync(join(dir, `${poor.accountId}.json`), 'utf8')) as Record<string, string>;
+  const other = await newAccount('other', 'none');
+  const otherBefore = await footprint(other);
+  for (const id of ['ghost.test.near', other.accountId]) writeFileSync(join(dir, `${id}.json`), JSON.stringify({ ...poorKey, account_id: id }));
+  const ghost = await run('deploy', ['stablecoin', '--rpc-url', rpcUrl, '--account', 'ghost.test.near', '--wasm', wasm.stablecoin]);
+  t.is(ghost.code, 1);
+  t.regex(ghost.stderr, /account ghost\.test\.near does not exist on local: create it first/);
+  const wrongKey = await run('deploy', ['stablecoin', '--rpc-url', rpcUrl, '--account', other.accountId, '--wasm', wasm.stablecoin]);
+  t.is(wrongKey.code, 1);
+  t.true(wrongKey.stderr.includes(`${poorKey.public_key} (from ${join(dir, 'other.test.near.json')}) is not an access key of other.test.near on local`), wrongKey.stderr);
+  t.is(await footprint(other), otherBefore);
+});
+
 test.serial('bad config or arguments: each refused with the file and field named; nothing sent', async (t) => {
   const target = await newAccount('badconfig');
   const before = await footprint(target);

@@ -150,10 +150,10 @@ function chooseCall(options: DeployOptions, config: DeployConfig | undefined): C
   return call;
 }
 
-async function accountState(provider: Provider, accountId: string, networkName: string): Promise<{ codeHash: string; amount: bigint }> {
+async function accountState(provider: Provider, accountId: string, networkName: string): Promise<{ codeHash: string; amount: bigint; storageUsage: bigint }> {
   try {
-    const view = (await provider.viewAccount({ accountId, blockQuery: { finality: 'optimistic' } })) as unknown as { code_hash: string; amount: string };
-    return { codeHash: view.code_hash, amount: BigInt(view.amount) };
+    const view = (await provider.viewAccount({ accountId, blockQuery: { finality: 'optimistic' } })) as unknown as { code_hash: string; amount: string; storage_usage: number };
+    return { codeHash: view.code_hash, amount: BigInt(view.amount), storageUsage: BigInt(view.storage_usage) };
   } catch (error) {
     if (/does not exist|UNKNOWN_ACCOUNT/i.test((error as Error).message)) {
       throw new DeployError(`account ${accountId} does not exist on ${networkName}: create it first (near-cli-rs: near account create-account …) or use \`npm run dev-deploy\``);
@@ -181,13 +181,17 @@ interface Outcome {
   receipts_outcome: { outcome: { status: { Failure?: unknown } | string } }[];
 }
 
-/** The first failure of a transaction, as nearcore reports it (panic message when a call panicked). */
-function failureOf(outcome: Outcome): string | undefined {
+/** The first failure of a transaction, in words: a panic's message, a storage shortfall with its remedy, else nearcore's JSON. */
+function failureOf(outcome: Outcome, accountId: string): string | undefined {
   const statuses = [outcome.status, ...outcome.receipts_outcome.map((r) => r.outcome.status)];
   for (const status of statuses) {
     if (typeof status === 'object' && status && 'Failure' in status) {
-      const failure = status.Failure as { ActionError?: { kind?: { FunctionCallError?: { ExecutionError?: string } } } };
-      return failure.ActionError?.kind?.FunctionCallError?.ExecutionError ?? JSON.stringify(status.Failure);
+      const failure = status.Failure as { ActionError?: { kind?: { FunctionCallError?: { ExecutionError?: string }; LackBalanceForState?: { amount: string } } } };
+      const kind = failure.ActionError?.kind;
+      if (kind?.FunctionCallError?.ExecutionError) return kind.FunctionCallError.ExecutionError;
+      // nearcore ActionErrorKind::LackBalanceForState: the account cannot pay storage for its new size
+      if (kind?.LackBalanceForState) return `${accountId} lacks ${formatNear(BigInt(kind.LackBalanceForState.amount))} NEAR to store the code: transfer at least that much to it`;
+      return JSON.stringify(status.Failure);
     }
   }
   return undefined;
@@ -210,6 +214,13 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
 
   const before = await accountState(network.provider, accountId, network.name);
   await assertFullAccessKey(network.provider, credentials, network.name);
+  if (before.codeHash === NO_CODE_HASH) {
+    // a first deploy adds the whole code to the account's storage (a redeploy's old size is unknown here; the node decides)
+    const needed = (before.storageUsage + BigInt(code.length)) * STORAGE_PRICE_PER_BYTE;
+    if (before.amount < needed) {
+      throw new DeployError(`${accountId} has ${formatNear(before.amount)} NEAR; storing ${code.length} bytes of code needs at least ${formatNear(needed)} NEAR: transfer ${formatNear(needed - before.amount)} NEAR or more to it first`);
+    }
+  }
   const report: DeployReport = {
     network: network.name,
     chainId: network.chainId,
@@ -247,7 +258,7 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
   })) as unknown as Outcome;
   report.transactionHash = outcome.transaction.hash;
   report.explorerUrl = network.explorerTransactionUrl?.(outcome.transaction.hash);
-  const failure = failureOf(outcome);
+  const failure = failureOf(outcome, accountId);
   if (failure) {
     throw new DeployError(
       `transaction ${outcome.transaction.hash} failed: ${failure}\n` +
