@@ -1,5 +1,5 @@
 /**
- * npm run bench:build [-- --json] [-- --variants] [-- --contract <name>] [-- --no-clean]
+ * npm run bench:build [-- --json] [-- --variants] [-- --contract <name>] [-- --no-clean] [-- --repeat N]
  *
  * Measures, on this machine and in one run:
  *  - clean build of every contract (engine, template and Rollup caches cleared; the pinned QuickJS
@@ -27,6 +27,9 @@ const variants = args.includes("--variants");
 // --no-clean: keep the caches (skips the clean-build figure; sizes come from an incremental build)
 const noClean = args.includes("--no-clean");
 const contractArg = args.includes("--contract") ? args[args.indexOf("--contract") + 1] : undefined;
+// rebuilds are repeated (each after its own one-line change) and the median reported: on a shared
+// machine one run says more about the neighbours than about the builder
+const repeat = args.includes("--repeat") ? Math.max(1, Number(args[args.indexOf("--repeat") + 1])) : 3;
 const paths = projectPaths();
 const CLI = path.join(BUILDER_DIR, "src", "cli.ts");
 const FIXTURE = path.join(BUILDER_DIR, "test", "fixtures", "builder-fixture");
@@ -50,7 +53,7 @@ async function cli(cliArgs: string[]): Promise<CliRun> {
 }
 
 function clearCaches(): void {
-  for (const sub of ["engine", "sources", "contracts", "rollup-cache.deps.json", "rollup-cache.project.json", "rollup-cache.json", "wasi-sysroot"]) rmSync(path.join(paths.cacheDir, sub), { recursive: true, force: true });
+  for (const sub of ["engine", "sources", "contracts", "rollup-cache", "rollup-cache.deps.json", "rollup-cache.project.json", "rollup-cache.json", "wasi-sysroot"]) rmSync(path.join(paths.cacheDir, sub), { recursive: true, force: true });
 }
 
 const seconds = (ms: number) => Number((ms / 1000).toFixed(2));
@@ -76,24 +79,37 @@ async function main(): Promise<void> {
   cpSync(sourceDir, targetDir, { recursive: true });
   const entry = path.join(targetDir, "src", "index.ts");
   const original = readFileSync(entry, "utf8");
-  let rebuildCli: CliRun | undefined;
-  let rebuildWarm: ContractBuildResult | undefined;
-  let rebuildWarmCpuMs = 0;
+  const cliRuns: Array<CliRun & { load1: number }> = [];
+  const warmRuns: Array<{ result: ContractBuildResult; cpuMs: number; load1: number }> = [];
+  let edits = 0;
+  const edit = () => writeFileSync(entry, `${original}\n// bench edit ${++edits}\n`);
   try {
     await buildContract(targetDir, { outDir: benchOut }); // first build of the copy (and warms this process)
-    say(`rebuild of ${path.basename(sourceDir)} after a one-line change (fresh CLI process)...`);
-    writeFileSync(entry, `${original}\n// bench edit ${Date.now()}\n`);
-    rebuildCli = target ? await cli([`.bench-${target}`]) : undefined;
-    say("rebuild after another one-line change (warm process)...");
-    writeFileSync(entry, `${original}\n// bench edit ${Date.now()} (2)\n`);
-    const cpuBefore = process.cpuUsage();
-    rebuildWarm = await buildContract(targetDir, { outDir: benchOut });
-    const cpu = process.cpuUsage(cpuBefore);
-    rebuildWarmCpuMs = (cpu.user + cpu.system) / 1000;
+    for (let i = 0; i < repeat && target; i++) {
+      say(`rebuild of ${path.basename(sourceDir)} after a one-line change (fresh CLI process ${i + 1}/${repeat})...`);
+      edit();
+      const load1 = os.loadavg()[0];
+      cliRuns.push({ ...(await cli([`.bench-${target}`])), load1 });
+    }
+    for (let i = 0; i < repeat; i++) {
+      say(`rebuild after a one-line change (warm process, as --watch, ${i + 1}/${repeat})...`);
+      edit();
+      const load1 = os.loadavg()[0];
+      const cpuBefore = process.cpuUsage();
+      const result = await buildContract(targetDir, { outDir: benchOut });
+      const cpu = process.cpuUsage(cpuBefore);
+      warmRuns.push({ result, cpuMs: (cpu.user + cpu.system) / 1000, load1 });
+    }
   } finally {
     rmSync(targetDir, { recursive: true, force: true });
     for (const ext of [".wasm", ".abi.json"]) rmSync(path.join(paths.buildDir, `.bench-${target}${ext}`), { force: true });
   }
+
+  const median = <T>(runs: T[], wall: (r: T) => number): T | undefined => [...runs].sort((a, b) => wall(a) - wall(b))[Math.floor((runs.length - 1) / 2)];
+  const rebuildCli = median(cliRuns, (r) => r.wallMs);
+  const warmMedian = median(warmRuns, (r) => r.result.timings.totalMs);
+  const rebuildWarm = warmMedian?.result;
+  const rebuildWarmCpuMs = warmMedian?.cpuMs ?? 0;
 
   // 3. template variants
   const variantRows: Array<{ variant: string; templateBuildS: number; templateBytes: number; contractBytes?: number }> = [];
@@ -130,9 +146,16 @@ async function main(): Promise<void> {
     cleanBuild: { cachesCleared: !noClean, contracts: clean.contracts.length, wallS: seconds(clean.wallMs), cpuS: seconds(clean.cpuMs), engineS: seconds(Math.max(0, ...clean.contracts.map((c) => c.timings.engineMs))) },
     rebuild: {
       contract: path.basename(sourceDir),
+      runs: repeat,
       freshProcessS: rebuildCli ? seconds(rebuildCli.wallMs) : undefined,
+      freshProcessMinS: cliRuns.length > 0 ? seconds(Math.min(...cliRuns.map((r) => r.wallMs))) : undefined,
+      freshProcessRuns: cliRuns.map((r) => ({ wallS: seconds(r.wallMs), cpuS: seconds(r.cpuMs), load1: Number(r.load1.toFixed(2)) })),
       freshProcessCpuS: rebuildCli ? seconds(rebuildCli.cpuMs) : undefined,
+      // steps of the fresh process (type-check, validate and ABI run in a worker thread beside bundle)
+      freshSteps: rebuildCli ? Object.fromEntries(Object.entries(rebuildCli.contracts[0].timings).map(([k, v]) => [k, seconds(v)])) : undefined,
       warmProcessS: rebuildWarm ? seconds(rebuildWarm.timings.totalMs) : undefined,
+      warmProcessMinS: warmRuns.length > 0 ? seconds(Math.min(...warmRuns.map((r) => r.result.timings.totalMs))) : undefined,
+      warmProcessRuns: warmRuns.map((r) => ({ wallS: seconds(r.result.timings.totalMs), cpuS: seconds(r.cpuMs), load1: Number(r.load1.toFixed(2)) })),
       warmProcessCpuS: seconds(rebuildWarmCpuMs),
       warmSteps: rebuildWarm ? Object.fromEntries(Object.entries(rebuildWarm.timings).map(([k, v]) => [k, seconds(v)])) : undefined,
       targetS: 5,
@@ -147,9 +170,10 @@ async function main(): Promise<void> {
   }
   console.log(`\nmachine: ${result.machine.cores} cores, load average ${load.join(" ")} (wall times scale with load)`);
   console.log(`${noClean ? "build (caches kept)" : "clean build (caches cleared)"}, ${result.cleanBuild.contracts} contracts: ${result.cleanBuild.wallS} s wall, ${result.cleanBuild.cpuS} s CPU of the CLI process (engine + template: ${result.cleanBuild.engineS} s wall; gcc/clang children not in the CPU figure)`);
-  console.log(`rebuild of ${result.rebuild.contract} after a one-line change (target ≤ 5 s):`);
-  console.log(`  fresh CLI process: ${result.rebuild.freshProcessS} s wall, ${result.rebuild.freshProcessCpuS} s CPU`);
-  console.log(`  warm process:      ${result.rebuild.warmProcessS} s wall, ${result.rebuild.warmProcessCpuS} s CPU`);
+  console.log(`rebuild of ${result.rebuild.contract} after a one-line change (target ≤ 5 s; median of ${repeat}, min in brackets):`);
+  console.log(`  fresh CLI process: ${result.rebuild.freshProcessS} s wall (${result.rebuild.freshProcessMinS}), ${result.rebuild.freshProcessCpuS} s CPU (both threads); load at each run: ${cliRuns.map((r) => r.load1.toFixed(1)).join(", ")}`);
+  if (result.rebuild.freshSteps) console.log(`  fresh steps (s): ${Object.entries(result.rebuild.freshSteps).map(([k, v]) => `${k.replace(/Ms$/, "")} ${v}`).join(", ")}`);
+  console.log(`  warm process (as --watch): ${result.rebuild.warmProcessS} s wall (${result.rebuild.warmProcessMinS}), ${result.rebuild.warmProcessCpuS} s CPU; load at each run: ${warmRuns.map((r) => r.load1.toFixed(1)).join(", ")}`);
   if (result.rebuild.warmSteps) console.log(`  warm steps (s): ${Object.entries(result.rebuild.warmSteps).map(([k, v]) => `${k.replace(/Ms$/, "")} ${v}`).join(", ")}`);
   console.log("\ncontract                 bytes      KiB     build s");
   for (const s of result.sizes) console.log(`${s.contract.padEnd(24)} ${String(s.bytes).padStart(8)} ${(s.bytes / 1024).toFixed(1).padStart(8)} ${String(s.buildS).padStart(10)}`);

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import path from "node:path";
 import { compileContract, ensureTemplate } from "./backend.js";
 import { ensureEngine } from "./engine.js";
-import { ContractBuildError, ContractNotFoundError, NoContractMethodsError } from "./errors.js";
-import { bundle, generateAbi, loadFrontEnd, nearSdkTsconfig, typeCheck, validate } from "./frontend.js";
+import { ContractNotFoundError, NoContractMethodsError } from "./errors.js";
+import { bundle, checkContract, loadBundler, nearSdkTsconfig, warmUpChecker } from "./frontend.js";
 import { BUILDER_DIR, projectPaths, type ProjectPaths } from "./paths.js";
 import { ensureToolchain, type SystemRequirement } from "./toolchain.js";
 
@@ -32,6 +32,11 @@ export interface BuildOptions {
   allowEval?: boolean;
   /** rebuild even when the inputs are unchanged */
   force?: boolean;
+  /**
+   * folder of Rollup's module cache (default: the builder's cache folder, shared by all contracts);
+   * an empty folder gives a clean bundle (the tests compare one with an incremental build)
+   */
+  moduleCacheDir?: string;
   verbose?: boolean;
   /** install missing Debian packages when running as root (default true) */
   installSystemPackages?: boolean;
@@ -134,49 +139,50 @@ export async function buildContract(dir: string, options: BuildOptions = {}): Pr
     }
   }
 
+  // TypeScript and the checker's tools load in their worker while this thread checks the toolchain
+  warmUpChecker(paths.nearSdkDir);
   await ensureToolchain({ install: options.installSystemPackages, requirements: options.systemRequirements, log });
   const timings = zeroTimings();
-  const fe = await loadFrontEnd(paths.nearSdkDir);
-  let bundledExports: string[] = [];
-  // the engine (cached after the first build) compiles while the front end runs
-  const [{ engine, template }] = await Promise.all([
-    (async () => {
-      const t = performance.now();
-      const engine = await ensureEngine(paths.cacheDir, { lto: settings.lto }, log);
-      const template = await ensureTemplate(engine, paths.nearSdkDir, { wasmOpt: settings.wasmOpt, allowEval: settings.allowEval }, log);
-      if (template.buildMs > 0) timings.engineMs = performance.now() - t;
-      return { engine, template };
-    })(),
-    (async () => {
-      let t = performance.now();
-      log(`${name}: type-checking ${entryLabel}`);
-      const checked = typeCheck(fe, entry, paths.root);
-      timings.typeCheckMs = performance.now() - t;
-      t = performance.now();
-      await validate(fe, entry, paths.root, options.verbose ?? false);
-      timings.validateMs = performance.now() - t;
-      return checked;
-    })().then(async (checked) => {
-      const t = performance.now();
-      log(`${name}: bundling with rollup + babel`);
-      const bundled = await bundle(fe, entry, path.join(workDir, "contract.js"), path.join(paths.cacheDir, "rollup-cache.json"), options.verbose ?? false, settings.allowEval);
-      timings.bundleMs = performance.now() - t;
-      const methods = bundled.exports.filter((e) => !checked.exportedClasses.includes(e));
-      if (methods.length === 0) throw new NoContractMethodsError(entryLabel);
-      // like near-sdk-js, every export of the bundle (the class too) becomes a Wasm export
-      bundledExports = bundled.exports;
-    }),
-  ]);
+  const verbose = options.verbose ?? false;
+  // The checker (type-check, validateContract, ABI from the type-check's program) runs in a worker
+  // thread while this thread bundles with Rollup + Babel: neither reads the other's output. The engine
+  // and template (cached after the first build) compile meanwhile.
+  log(`${name}: type-checking ${entryLabel}, bundling with rollup + babel`);
+  const checking = checkContract(paths.nearSdkDir, { entry, root: paths.root, verbose, abi: wantAbi ? abiInputs(contractDir, workDir, paths) : undefined });
+  const bundling = (async () => {
+    const t = performance.now();
+    const bundled = await bundle(await loadBundler(paths.nearSdkDir), entry, path.join(workDir, "contract.js"), options.moduleCacheDir ?? paths.cacheDir, verbose, settings.allowEval);
+    timings.bundleMs = performance.now() - t;
+    return bundled;
+  })();
+  const engineReady = (async () => {
+    const t = performance.now();
+    const engine = await ensureEngine(paths.cacheDir, { lto: settings.lto }, log);
+    const template = await ensureTemplate(engine, paths.nearSdkDir, { wasmOpt: settings.wasmOpt, allowEval: settings.allowEval }, log);
+    if (template.buildMs > 0) timings.engineMs = performance.now() - t;
+    return { engine, template };
+  })();
+  const [checkedOutcome, bundledOutcome, engineOutcome] = await Promise.allSettled([checking, bundling, engineReady]);
+  // a type or validation error is reported first, as when the steps ran one after another
+  if (checkedOutcome.status === "rejected") throw checkedOutcome.reason;
+  if (bundledOutcome.status === "rejected") throw bundledOutcome.reason;
+  if (engineOutcome.status === "rejected") throw engineOutcome.reason;
+  const checked = checkedOutcome.value;
+  const { engine, template } = engineOutcome.value;
+  Object.assign(timings, { typeCheckMs: checked.timings.typeCheckMs, validateMs: checked.timings.validateMs, abiMs: checked.timings.abiMs });
+  const methods = bundledOutcome.value.exports.filter((e) => !checked.exportedClasses.includes(e));
+  if (methods.length === 0) throw new NoContractMethodsError(entryLabel);
+  // like near-sdk-js, every export of the bundle (the class too) becomes a Wasm export
+  const bundledExports = bundledOutcome.value.exports;
 
   log(`${name}: compiling to Wasm`);
   const backend = await compileContract(template, engine, workDir, entryLabel, bundledExports);
   Object.assign(timings, backend.timings);
 
   if (wantAbi) {
-    const t = performance.now();
-    const abi = buildAbi(fe, contractDir, entry, entryLabel, workDir, paths);
-    writeAtomically(abiPath, `${JSON.stringify(abi, null, 2)}\n`);
-    timings.abiMs = performance.now() - t;
+    // generated by the checker; a failure is reported once the Wasm built, as when the ABI came last
+    if (checked.abiError) throw checked.abiError;
+    writeAtomically(abiPath, `${JSON.stringify(checked.abi, null, 2)}\n`);
   }
   writeAtomically(wasmPath, backend.wasm);
   const wasmSha256 = sha256(backend.wasm);
@@ -199,7 +205,8 @@ export async function ensureBuilt(name: string, options: Omit<BuildOptions, "nam
   return result.wasmPath;
 }
 
-function buildAbi(fe: Awaited<ReturnType<typeof loadFrontEnd>>, contractDir: string, entry: string, entryLabel: string, workDir: string, paths: ProjectPaths): unknown {
+/** near-sdk-js's ABI generator reads NEP-330 metadata from a package.json and options from a tsconfig. */
+function abiInputs(contractDir: string, workDir: string, paths: ProjectPaths): { packageJson: string; tsconfig: string } {
   let packageJson = path.join(contractDir, "package.json");
   if (!existsSync(packageJson)) {
     // NEP-330 metadata needs a name and version: the contract folder's name and the repository version
@@ -208,20 +215,8 @@ function buildAbi(fe: Awaited<ReturnType<typeof loadFrontEnd>>, contractDir: str
     writeFileSync(packageJson, JSON.stringify({ name: path.basename(contractDir), version: rootPackage.version ?? "0.0.0", author: rootPackage.author }, null, 2));
   }
   const tsconfig = path.join(workDir, "tsconfig.abi.json");
-  writeFileSync(tsconfig, JSON.stringify(nearSdkTsconfig(fe), null, 2));
-  const originalError = console.error;
-  const printed: string[] = [];
-  console.error = (...args: unknown[]) => void printed.push(args.join(" "));
-  try {
-    return generateAbi(fe, entry, packageJson, tsconfig);
-  } catch (error) {
-    throw new ContractBuildError(
-      `near-sdk-js ABI generation failed for ${entryLabel}: ${(error as Error).message}${printed.length ? `\n  ${printed.join("\n  ")}` : ""}`,
-      "give every @call/@view method a single object parameter with an explicit type literal (e.g. `{ id }: { id: string }`), or build with --no-abi",
-    );
-  } finally {
-    console.error = originalError;
-  }
+  writeFileSync(tsconfig, JSON.stringify(nearSdkTsconfig(paths.nearSdkDir), null, 2));
+  return { packageJson, tsconfig };
 }
 
 function writeAtomically(file: string, data: string | Uint8Array): void {
