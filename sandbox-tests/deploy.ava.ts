@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { base58 } from '@scure/base';
 import { contractWasm, testContractWasm } from './helpers/wasm.js';
 import { events } from './helpers/accounts.js';
+import { connectNetwork } from '../scripts/lib/networks.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const NEAR = 10n ** 24n;
@@ -299,8 +300,8 @@ test.serial('a network name that does not match the node is refused: --network t
   t.is(await footprint(target), before);
 });
 
-/** A stand-in for a mainnet RPC (mainnet itself is out of reach): answers `status` with chain_id mainnet, records every method. */
-async function fakeMainnetRpc(t: { teardown: (fn: () => void) => void }): Promise<{ url: string; methods: string[] }> {
+/** A stand-in for a public network's RPC (out of reach here): answers `status` with the chain id, records every method. */
+async function fakePublicRpc(t: { teardown: (fn: () => void) => void }, chainId = 'mainnet'): Promise<{ url: string; methods: string[] }> {
   const methods: string[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -310,7 +311,7 @@ async function fakeMainnetRpc(t: { teardown: (fn: () => void) => void }): Promis
       methods.push(request.method);
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify(request.method === 'status'
-        ? { jsonrpc: '2.0', id: request.id, result: { chain_id: 'mainnet', sync_info: {}, version: {} } }
+        ? { jsonrpc: '2.0', id: request.id, result: { chain_id: chainId, sync_info: {}, version: {} } }
         : { jsonrpc: '2.0', id: request.id, error: { code: -32601, message: 'not served by this stand-in' } }));
     });
   });
@@ -326,7 +327,7 @@ test.serial('the MPC signer double: deployed to the local node, refused on mainn
   t.is(ok.code, 0, ok.stderr);
   t.is(await chainCodeHash(double.accountId), codeHash(wasm.double));
 
-  const mainnet = await fakeMainnetRpc(t);
+  const mainnet = await fakePublicRpc(t);
   const byName = await run('deploy', ['mpc-signer-double', '--network', 'mainnet', '--rpc-url', mainnet.url, '--account', 'signer.near', '--wasm', wasm.double]);
   t.is(byName.code, 1);
   t.regex(byName.stderr, /mpc-signer-double is a test double of the MPC signer and is deployed only to the local node or testnet, never to mainnet/);
@@ -342,6 +343,23 @@ test.serial('the MPC signer double: deployed to the local node, refused on mainn
   const devOnMainnet = await run('dev-deploy', ['stablecoin', '--network', 'mainnet', '--wasm', wasm.stablecoin]);
   t.is(devOnMainnet.code, 1);
   t.regex(devOnMainnet.stderr, /mainnet has no dev accounts/);
+});
+
+test.serial('a bare --rpc-url takes its network (credentials folder, explorer, faucet) from the chain id the node reports', async (t) => {
+  const local = await connectNetwork({ rpcUrl });
+  t.like(local, { name: 'local', credentialsNetwork: 'local', rpcUrl, explorerTransactionUrl: undefined, faucetUrl: undefined });
+  t.regex(local.chainId, /^test-chain-/);
+  const testnetNode = await fakePublicRpc(t, 'testnet');
+  const testnet = await connectNetwork({ rpcUrl: testnetNode.url });
+  t.like(testnet, { name: 'testnet', credentialsNetwork: 'testnet', rpcUrl: testnetNode.url, faucetUrl: 'https://helper.nearprotocol.com/account' });
+  t.is(testnet.explorerTransactionUrl?.('AbC'), 'https://testnet.nearblocks.io/txns/AbC');
+  const mainnetNode = await fakePublicRpc(t, 'mainnet');
+  const mainnet = await connectNetwork({ rpcUrl: mainnetNode.url });
+  t.is(mainnet.explorerTransactionUrl?.('AbC'), 'https://nearblocks.io/txns/AbC');
+  t.is(mainnet.faucetUrl, undefined);
+  await t.throwsAsync(connectNetwork({ network: 'mainnet', rpcUrl: testnetNode.url }), { message: /serves chain "testnet", not mainnet/ });
+  await t.throwsAsync(connectNetwork({ network: 'devnet' }), { message: /unknown network "devnet": use --network local\|testnet\|mainnet/ });
+  await t.throwsAsync(connectNetwork({ rpcUrl: 'http://127.0.0.1:9' }), { message: /no NEAR node answers at http:\/\/127\.0\.0\.1:9/ });
 });
 
 test.serial('dev-deploy: creates dev-<ms>.test.near from the master, saves its key, writes neardev files as near-cli did; reuses it; --force makes a new one', async (t) => {

@@ -60,6 +60,14 @@ export class UsageError extends Error {
   }
 }
 
+/** `--help`: the usage on stdout, exit 0. */
+export class HelpRequested extends Error {
+  constructor(usage = USAGE) {
+    super(usage);
+    this.name = 'HelpRequested';
+  }
+}
+
 export interface DeployOptions {
   contract: string;
   network?: string;
@@ -295,7 +303,7 @@ export function parseDeployArgs(argv: string[]): DeployOptions & { json: boolean
     throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.help) throw new UsageError('deploy: help');
+  if (values.help) throw new HelpRequested();
   if (positionals.length !== 1) throw new UsageError(positionals.length ? `one contract at a time, got ${positionals.join(' ')}` : 'name the contract to deploy');
   return {
     contract: positionals[0]!,
@@ -316,6 +324,10 @@ export async function runCli<T>(name: string, main: (json: (value: T) => void) =
   try {
     await main((value) => console.log(JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v))));
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      console.log(error.message);
+      return;
+    }
     console.error(`${name}: ${(error as Error).message}`);
     process.exitCode = error instanceof UsageError ? 2 : 1;
   }

@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { Account, KeyPair } from 'near-api-js';
 import { connectNetwork, declaredNetwork, type ConnectedNetwork } from './lib/networks.js';
 import { CredentialsError, loadCredentials, saveCredentials, type Credentials } from './lib/credentials.js';
-import { deploy, DeployError, DeployRefusedError, readWasm, REPO, resolveWasm, runCli, STORAGE_PRICE_PER_BYTE, UsageError, type DeployReport } from './deploy.js';
+import { deploy, DeployError, DeployRefusedError, HelpRequested, readWasm, REPO, resolveWasm, runCli, STORAGE_PRICE_PER_BYTE, UsageError, type DeployReport } from './deploy.js';
 
 export const DEFAULT_RECORDS_DIR = resolve(REPO, 'neardev');
 const YOCTO_PER_NEAR = 10n ** 24n;
@@ -192,7 +192,8 @@ export function parseDevDeployArgs(argv: string[]): DevDeployOptions & { json: b
     throw new UsageError((error as Error).message, USAGE);
   }
   const { values, positionals } = parsed;
-  if (values.help || positionals.length !== 1) throw new UsageError(values.help ? 'dev-deploy: help' : 'name one contract to deploy', USAGE);
+  if (values.help) throw new HelpRequested(USAGE);
+  if (positionals.length !== 1) throw new UsageError('name one contract to deploy', USAGE);
   return {
     contract: positionals[0]!,
     network: values.network,
