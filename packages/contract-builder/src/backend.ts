@@ -16,6 +16,7 @@ import type { Engine } from "./engine.js";
 import { countOccurrences, type SourcePatch } from "./quickjs-sources.js";
 import { TOOLCHAIN } from "./toolchain.js";
 import { readWasmSummary, type WasmSummary } from "./wasm.js";
+import { DROPPABLE_INTRINSICS, loadBabel, transformBundle, type BundleTransformResult, type DroppableIntrinsic, type EvalUse } from "./bundle-transform.js";
 import { assembleContract, CodeAreaOverflowError, readTemplateLayout, type TemplateLayout } from "./wasm-assemble.js";
 
 /** Stack size near-sdk-js 2.0.0 links with (256 KiB). */
@@ -94,6 +95,19 @@ export interface TemplateOptions {
   wasmOpt: boolean;
   /** keep JS_AddIntrinsicEval (eval / new Function); off drops the QuickJS compiler from the Wasm */
   allowEval: boolean;
+  /** intrinsics left out of every context (the contract cannot reach them; see bundle-transform.ts) */
+  dropIntrinsics?: DroppableIntrinsic[];
+}
+
+/** Per-contract choices of the runtime, decided from the bundle (BuildOptions documents each). */
+export interface RuntimeOptions {
+  wasmOpt: boolean;
+  /** true: keep eval; false: drop it (the build fails if the bundle uses it); "auto": keep it only if the bundle uses it */
+  allowEval: boolean | "auto";
+  /** leave out the intrinsics the bundle cannot reach */
+  trimRuntime: boolean;
+  /** keep line numbers and function source in the bytecode */
+  debugInfo: boolean;
 }
 
 /** Patches turning builder.c into the shared template: one method entry taking the name, `code` in a reserved area. */
@@ -130,6 +144,15 @@ export function templatePatches(options: TemplateOptions): SourcePatch[] {
       occurrences: 1,
     });
   }
+  for (const intrinsic of [...(options.dropIntrinsics ?? [])].sort()) {
+    patches.push({
+      file: "builder.c",
+      why: `the contract cannot reach ${intrinsic} (no name, property or string of it in the bundle): not creating it saves gas at every call, and the linker drops its code`,
+      find: `  JS_AddIntrinsic${intrinsic}(ctx);\n`,
+      replace: `  /* JS_AddIntrinsic${intrinsic}(ctx); left out by @near-ts/contract-builder: unreachable from this contract */\n`,
+      occurrences: 1,
+    });
+  }
   return patches;
 }
 
@@ -158,6 +181,12 @@ function applySourcePatches(text: string, patches: SourcePatch[], origin: string
   return text;
 }
 
+/** Cache key of a template: the engine, the patched builder.c (which carries the eval and intrinsic choices) and every option. */
+export function templateKey(engineKey: string, builderSource: string, options: TemplateOptions): string {
+  const normalised = { wasmOpt: options.wasmOpt, allowEval: options.allowEval, dropIntrinsics: [...(options.dropIntrinsics ?? [])].sort() };
+  return createHash("sha256").update(engineKey).update(builderSource).update(TEMPLATE_CODE_HEADER).update(JSON.stringify(normalised)).digest("hex").slice(0, 16);
+}
+
 export interface Template {
   key: string;
   wasm: Uint8Array;
@@ -175,7 +204,7 @@ export async function ensureTemplate(engine: Engine, nearSdkDir: string, options
   const started = performance.now();
   const builderSource = applySourcePatches(patchedBuilderSource(nearSdkDir), templatePatches(options), path.join(nearSdkDir, "builder", "builder.c"));
   const hostFunctions = declaredHostFunctions(builderSource);
-  const key = createHash("sha256").update(engine.key).update(builderSource).update(TEMPLATE_CODE_HEADER).update(JSON.stringify(options)).digest("hex").slice(0, 16);
+  const key = templateKey(engine.key, builderSource, options);
   const dir = path.join(engine.dir, "templates", key);
   const wasmFile = path.join(dir, "template.wasm");
   const layoutFile = path.join(dir, "layout.json");
@@ -189,7 +218,8 @@ export async function ensureTemplate(engine: Engine, nearSdkDir: string, options
 }
 
 async function linkTemplate(engine: Engine, builderSource: string, hostFunctions: string[], options: TemplateOptions, dir: string, log: (line: string) => void): Promise<void> {
-  log(`linking the contract template once (${options.wasmOpt ? "with binaryen -Oz, " : ""}${options.allowEval ? "with" : "without"} eval)...`);
+  const dropped = options.dropIntrinsics?.length ? `, without ${options.dropIntrinsics.join(", ")}` : "";
+  log(`linking the contract template once (${options.wasmOpt ? "with binaryen -Oz, " : ""}${options.allowEval ? "with" : "without"} eval${dropped})...`);
   const staging = `${dir}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -223,10 +253,15 @@ async function linkTemplate(engine: Engine, builderSource: string, hostFunctions
   writeFileSync(path.join(staging, "template.wasm"), wasm);
   const layout = readTemplateLayout(wasm);
   writeFileSync(path.join(staging, "layout.json"), JSON.stringify(layout, null, 2));
+  writeFileSync(path.join(staging, "options.json"), JSON.stringify(options, null, 2));
   publishDir(staging, dir, "layout.json");
 }
 
 export interface BackendTimings {
+  /** bundle transform (bundle-transform.ts) */
+  transformMs: number;
+  /** template link when this contract needed a template not cached yet (0 otherwise) */
+  templateMs: number;
   qjscMs: number;
   assembleMs: number;
 }
@@ -236,6 +271,36 @@ export interface BackendResult {
   summary: WasmSummary;
   methods: string[];
   timings: BackendTimings;
+  /** what the bundle transform did and found */
+  transform: Omit<BundleTransformResult, "code">;
+  /** the template options chosen for this contract */
+  template: TemplateOptions;
+}
+
+/** Name of the bundle file qjsc compiles; it is the module name inside the bytecode. */
+const BUNDLE_FILE = "contract.js";
+
+function describeEvalUses(uses: EvalUse[]): string {
+  const shown = uses.slice(0, 3).map((u) => `${BUNDLE_FILE}:${u.line}:${u.column} ${u.code}`).join("; ");
+  return uses.length > 3 ? `${shown} (and ${uses.length - 3} more)` : shown;
+}
+
+/**
+ * The runtime a contract gets: eval only if asked for or (auto) if the bundle uses it; every
+ * droppable intrinsic it cannot reach left out when trimming.
+ */
+export function chooseTemplateOptions(entryLabel: string, transform: Pick<BundleTransformResult, "evalUses" | "reachableIntrinsics">, runtime: RuntimeOptions, log: (line: string) => void = () => {}): TemplateOptions {
+  const usesEval = transform.evalUses.length > 0;
+  if (runtime.allowEval === false && usesEval) {
+    throw new ContractBuildError(
+      `${entryLabel}: the contract uses eval or the Function constructor (${describeEvalUses(transform.evalUses)} in the bundle), which a build without eval removes`,
+      "drop --no-eval (allowEval: false): by default the runtime keeps eval exactly when the contract uses it; or remove the eval / new Function use",
+    );
+  }
+  const allowEval = runtime.allowEval === "auto" ? usesEval : runtime.allowEval;
+  if (runtime.allowEval === "auto" && usesEval) log(`${entryLabel}: keeping eval in the runtime (about 70 KB) for ${describeEvalUses(transform.evalUses)}`);
+  const dropIntrinsics = runtime.trimRuntime ? (Object.keys(DROPPABLE_INTRINSICS) as DroppableIntrinsic[]).filter((i) => !transform.reachableIntrinsics.includes(i)).sort() : [];
+  return { wasmOpt: runtime.wasmOpt, allowEval, dropIntrinsics };
 }
 
 async function step(name: string, file: string, args: string[], hint: string, cwd?: string): Promise<void> {
@@ -264,14 +329,31 @@ export function checkMethodNames(entryLabel: string, methods: string[], hostFunc
   }
 }
 
-/** qjsc the bundle, then assemble the contract from the template and check it. */
-export async function compileContract(template: Template, engine: Engine, workDir: string, entryLabel: string, methods: string[]): Promise<BackendResult> {
-  checkMethodNames(entryLabel, methods, template.hostFunctions);
-  const timings: BackendTimings = { qjscMs: 0, assembleMs: 0 };
+/**
+ * Transform the bundle (<workDir>/contract.js), pick and fetch the template it needs, qjsc the result,
+ * then assemble the contract from the template and check it.
+ */
+export async function compileContract(engine: Engine, nearSdkDir: string, workDir: string, entryLabel: string, methods: string[], runtime: RuntimeOptions, log: (line: string) => void = () => {}): Promise<BackendResult> {
+  const timings: BackendTimings = { transformMs: 0, templateMs: 0, qjscMs: 0, assembleMs: 0 };
   let t = performance.now();
+  const { code, ...transform } = transformBundle(loadBabel(nearSdkDir), readFileSync(path.join(workDir, BUNDLE_FILE), "utf8"), { debugInfo: runtime.debugInfo });
+  // the transformed bundle goes to its own folder under the same file name: the name is the bytecode's module name
+  const qjsDir = path.join(workDir, "runtime");
+  mkdirSync(qjsDir, { recursive: true });
+  writeFileSync(path.join(qjsDir, BUNDLE_FILE), code);
+  timings.transformMs = performance.now() - t;
+
+  const templateOptions = chooseTemplateOptions(entryLabel, transform, runtime, log);
+  const left = [...(templateOptions.allowEval ? [] : ["eval"]), ...(templateOptions.dropIntrinsics ?? [])];
+  log(`${entryLabel}: runtime without ${left.length ? left.join(", ") : "nothing"}; ${transform.fastDecoratedMethods} decorated methods on the fast path, ${transform.foldedBigInts} BigInt expressions folded${runtime.debugInfo ? "" : ", debug info stripped"}`);
+  const template = await ensureTemplate(engine, nearSdkDir, templateOptions, log);
+  timings.templateMs = template.buildMs;
+  checkMethodNames(entryLabel, methods, template.hostFunctions);
+
+  t = performance.now();
   // a relative module name keeps the bytecode independent of where the repository lives
-  await step("qjsc (JS to QuickJS bytecode)", engine.qjsc, ["-c", "-m", "-o", "code.h", "-N", "code", "contract.js"], "the bundle uses syntax QuickJS 2021-03-27 does not support: see the qjsc message above", workDir);
-  const bytecode = bytecodeFromHeader(readFileSync(path.join(workDir, "code.h"), "utf8"));
+  await step("qjsc (JS to QuickJS bytecode)", engine.qjsc, ["-c", "-m", "-o", "code.h", "-N", "code", BUNDLE_FILE], "the bundle uses syntax QuickJS 2021-03-27 does not support: see the qjsc message above", qjsDir);
+  const bytecode = bytecodeFromHeader(readFileSync(path.join(qjsDir, "code.h"), "utf8"));
   timings.qjscMs = performance.now() - t;
 
   t = performance.now();
@@ -304,7 +386,7 @@ export async function compileContract(template: Template, engine: Engine, workDi
   if (summary.functionCount + summary.imports.length > MAX_FUNCTIONS) {
     throw new ContractBuildError(`${entryLabel}: ${summary.functionCount + summary.imports.length} functions, above nearcore's limit ${MAX_FUNCTIONS}`, "reduce the contract's code");
   }
-  return { wasm, summary, methods, timings };
+  return { wasm, summary, methods, timings, transform, template: templateOptions };
 }
 
 let binaryenModule: Promise<typeof import("binaryen").default> | undefined;

@@ -7,7 +7,7 @@ import { watch as watchFs } from "node:fs";
 import { parseArgs } from "node:util";
 import path from "node:path";
 import { buildContracts, listContracts, type ContractBuildResult } from "./build.js";
-import { ensureTemplate } from "./backend.js";
+import { chooseTemplateOptions, ensureTemplate } from "./backend.js";
 import { ensureEngine } from "./engine.js";
 import { ContractBuildError } from "./errors.js";
 import { projectPaths } from "./paths.js";
@@ -20,7 +20,11 @@ const USAGE = `Usage:
 Options:
   --verbose        print each step and near-sdk-js's own output
   --no-abi         do not write build/<name>.abi.json
-  --no-eval        drop eval/new Function from the runtime (about 70 KB smaller Wasm)
+  --no-eval        drop eval/new Function from the runtime; fail if a contract uses them
+  --eval           keep eval/new Function even for contracts that do not use them
+                   (default: kept only for a contract whose bundle uses them; without: about 70 KB smaller)
+  --full-runtime   keep every QuickJS intrinsic (default: leave out those the contract cannot reach)
+  --debug-info     keep line numbers and function source in the bytecode (bigger, more gas per call)
   --no-wasm-opt    skip binaryen -Oz on the shared template
   --lto            link the template with LTO (measured: ~1% smaller, much slower once)
   --force          rebuild even when sources are unchanged
@@ -50,6 +54,9 @@ async function main(argv: string[]): Promise<number> {
       verbose: { type: "boolean", default: false },
       "no-abi": { type: "boolean", default: false },
       "no-eval": { type: "boolean", default: false },
+      eval: { type: "boolean", default: false },
+      "full-runtime": { type: "boolean", default: false },
+      "debug-info": { type: "boolean", default: false },
       "no-wasm-opt": { type: "boolean", default: false },
       lto: { type: "boolean", default: false },
       force: { type: "boolean", default: false },
@@ -66,7 +73,13 @@ async function main(argv: string[]): Promise<number> {
   const [command = "build", ...names] = positionals;
   const paths = projectPaths(values.root);
   const log = values.verbose || !values.json ? (line: string) => process.stderr.write(`${line}\n`) : () => {};
-  const templateOptions = { wasmOpt: !values["no-wasm-opt"], allowEval: !values["no-eval"] };
+  if (values.eval && values["no-eval"]) {
+    console.error(`--eval and --no-eval contradict each other: give at most one\n\n${USAGE}`);
+    return 2;
+  }
+  const allowEval = values.eval ? true : values["no-eval"] ? false : undefined;
+  // setup prepares the template of a contract that uses neither eval nor a droppable intrinsic
+  const templateOptions = chooseTemplateOptions("setup", { evalUses: [], reachableIntrinsics: [] }, { wasmOpt: !values["no-wasm-opt"], allowEval: allowEval ?? "auto", trimRuntime: !values["full-runtime"], debugInfo: false });
 
   if (command === "setup") {
     await ensureToolchain({ log });
@@ -86,7 +99,9 @@ async function main(argv: string[]): Promise<number> {
   const buildOptions = {
     root: paths.root,
     abi: !values["no-abi"],
-    allowEval: templateOptions.allowEval,
+    allowEval,
+    trimRuntime: !values["full-runtime"],
+    debugInfo: values["debug-info"],
     wasmOpt: templateOptions.wasmOpt,
     lto: values.lto,
     verbose: values.verbose,
