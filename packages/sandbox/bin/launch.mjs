@@ -18,6 +18,8 @@ function freshBundleEntry() {
   try {
     const { dir } = JSON.parse(readFileSync(join(bundleRoot, 'current.json'), 'utf8'));
     const manifest = JSON.parse(readFileSync(join(bundleRoot, dir, 'manifest.json'), 'utf8'));
+    // the build's startup snapshot loads only in the node that wrote it; rebuild it for this one
+    if (manifest.node !== process.version) return null;
     for (const [file, mtime] of Object.entries(manifest.inputs)) {
       if (statSync(join(repoDir, file)).mtimeMs !== mtime) return null;
     }

@@ -13,7 +13,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildBundle, currentBundleEntry, isBundleFresh, PACKAGE_DIR } from './bundle.js';
+import { buildBundle, currentBundleEntry, CURRENT_SNAPSHOT, isBundleFresh, PACKAGE_DIR } from './bundle.js';
 
 export const LAUNCHER_MARKER = '# near-ts-stack sandbox launcher';
 
@@ -21,7 +21,12 @@ export function defaultLauncherPath(): string {
   return join(homedir(), '.near', 'sandbox', 'near-sandbox');
 }
 
-export function launcherScript(nodePath: string, launchModule: string): string {
+/**
+ * The sh script near-workspaces runs. `run` starts from the current startup snapshot when there is one
+ * (src/node/bundle.ts; the snapshot checks its own freshness); everything else, and `run` without a
+ * snapshot, goes through bin/launch.mjs. The command word is found by skipping `--home DIR` and options.
+ */
+export function launcherScript(nodePath: string, launchModule: string, snapshotPointer = CURRENT_SNAPSHOT): string {
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   return [
     '#!/bin/sh',
@@ -30,6 +35,20 @@ export function launcherScript(nodePath: string, launchModule: string): string {
     '# Written by packages/sandbox/src/node/install.ts; delete this file to let near-workspaces download neard.',
     '# The node makes no TLS connections; extra CA certificates would cost every start ~80 ms of parsing.',
     'unset NODE_EXTRA_CA_CERTS',
+    'skip=',
+    'for arg; do',
+    '  if [ -n "$skip" ]; then skip=; continue; fi',
+    '  case $arg in',
+    '    --home) skip=1 ;;',
+    '    run)',
+    `      if [ -f ${quote(snapshotPointer)} ] && read -r blob < ${quote(snapshotPointer)} && [ -f "$blob" ]; then`,
+    `        exec ${quote(nodePath)} --snapshot-blob "$blob" -- "$@"`,
+    '      fi',
+    '      break ;;',
+    '    -*) ;;',
+    '    *) break ;;',
+    '  esac',
+    'done',
     `exec ${quote(nodePath)} ${quote(launchModule)} "$@"`,
     '',
   ].join('\n');
@@ -64,6 +83,7 @@ export async function setUpSandboxLauncher(log: (line: string) => void = console
   } else {
     const bundle = await buildBundle();
     log(`near-sandbox bundle: ${bundle.inputs} source files → ${bundle.outDir} (${bundle.millis} ms)`);
+    if (bundle.snapshotError) log(`near-sandbox startup snapshot not built, \`run\` starts from the bundle: ${bundle.snapshotError}`);
   }
   const outcome = installLauncher(process.env.NEAR_TS_SANDBOX_LAUNCHER ?? defaultLauncherPath());
   if (outcome.kind === 'foreign-binary') {

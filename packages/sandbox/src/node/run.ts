@@ -50,7 +50,7 @@ export function isNearWorkspacesHome(home: string): boolean {
   return NEAR_WORKSPACES_HOME.test(home);
 }
 
-function parentIsGone(originalParent: number): boolean {
+export function parentIsGone(originalParent: number): boolean {
   if (process.ppid !== originalParent) return true; // re-parented to init/a subreaper
   try {
     process.kill(originalParent, 0);

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KeyPair } from '../../src/primitives/crypto.js';
 import { parseArgs, portOf } from '../../src/node/cli.js';
+import { currentSnapshotBlob } from '../../src/node/bundle.js';
 import { installLauncher, LAUNCHER_MARKER, launcherScript } from '../../src/node/install.js';
 import { NodeStore } from '../../src/node/store.js';
 import { NEAR, signNext, startTestNode } from './helpers.js';
@@ -181,6 +182,30 @@ test('the installed launcher runs with an empty environment (near-workspaces deb
   installLauncher(path);
   execFileSync(path, ['--home', join(dir, 'home'), 'init'], { env: {} });
   t.true(existsSync(join(dir, 'home', 'validator_key.json')));
+});
+
+test('the installed launcher starts `run` from the startup snapshot and serves near-workspaces\' probe', async (t) => {
+  const blob = currentSnapshotBlob();
+  if (blob === null) return t.fail('no startup snapshot: run `npx tsx packages/sandbox/src/node/install.ts` (it prints why)');
+  const dir = tempDir(t, 'snapshot-');
+  const path = join(dir, 'near-sandbox');
+  installLauncher(path);
+  // a near-workspaces home (<tmpdir>/sandbox/<uuid v4>) keeps its state in memory
+  const home = join(dir, 'sandbox', '0b6c1f4e-8a2d-4c3b-9e5f-7a1d2c3b4e5f');
+  execFileSync(path, ['--home', home, 'init']);
+  const port = await freePort();
+  const child = spawn(path, ['--home', home, 'run', '--rpc-addr', `0.0.0.0:${port}`, '--network-addr', '0.0.0.0:0'], { stdio: 'ignore' });
+  t.teardown(() => child.kill('SIGKILL'));
+  t.true(await waitUntilAnswering(port, true));
+  t.true(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').includes(blob), 'node started with --snapshot-blob <current blob>');
+  const res = await fetch(`http://127.0.0.1:${port}`, {
+    method: 'POST',
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'query', params: { request_type: 'view_account', account_id: 7, finality: 'final' } }),
+  });
+  t.regex(JSON.stringify(await res.json()), /Failed parsing args: `account_id`: expected string/, 'request schemas are in the snapshot');
+  child.kill('SIGINT');
+  t.is(await new Promise<number | null>((done) => child.on('exit', (c) => done(c))), 0);
+  t.false(existsSync(join(home, 'data')), 'no LevelDB store for a near-workspaces home');
 });
 
 test('state survives a restart (classic-level store in <home>/data)', async (t) => {
