@@ -43,7 +43,9 @@ export async function startLocalNode(options: { protocolVersion?: number } = {})
       async whileProducingBlocks(task, intervalMs = 100) {
         let producing = Promise.resolve();
         const timer = setInterval(() => {
-          producing = producing.then(() => provider.sendJsonRpc('sandbox_fast_forward', { delta_height: 1 })).then(() => undefined, () => undefined);
+          // nearcore's sandbox method (not in near-api-js' typed RPC methods)
+          const body = JSON.stringify({ jsonrpc: '2.0', id: 'tick', method: 'sandbox_fast_forward', params: { delta_height: 1 } });
+          producing = producing.then(() => fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).then(() => undefined, () => undefined);
         }, intervalMs);
         try {
           return await task;
