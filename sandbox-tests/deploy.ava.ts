@@ -321,7 +321,7 @@ async function fakePublicRpc(t: { teardown: (fn: () => void) => void }, chainId 
   return { url: `http://127.0.0.1:${address.port}`, methods };
 }
 
-test.serial('the MPC signer double: deployed to the local node, refused on mainnet by name and by chain id', async (t) => {
+test.serial('the MPC signer double: deployed to the local node, refused on mainnet by name, on mainnet and other public chains by chain id', async (t) => {
   const double = await newAccount('signer-double');
   const ok = await run('deploy', ['mpc-signer-double', '--rpc-url', rpcUrl, '--account', double.accountId, '--wasm', wasm.double]);
   t.is(ok.code, 0, ok.stderr);
@@ -330,16 +330,22 @@ test.serial('the MPC signer double: deployed to the local node, refused on mainn
   const mainnet = await fakePublicRpc(t);
   const byName = await run('deploy', ['mpc-signer-double', '--network', 'mainnet', '--rpc-url', mainnet.url, '--account', 'signer.near', '--wasm', wasm.double]);
   t.is(byName.code, 1);
-  t.regex(byName.stderr, /mpc-signer-double is a test double of the MPC signer and is deployed only to the local node or testnet, never to mainnet/);
+  t.regex(byName.stderr, /mpc-signer-double is a test double of the MPC signer and is deployed only to the local node or testnet, never to chain mainnet/);
   t.deepEqual(mainnet.methods, [], 'refused before any request');
   const byChain = await run('deploy', ['mpc-signer-double', '--rpc-url', mainnet.url, '--account', 'signer.near', '--wasm', wasm.double]);
   t.is(byChain.code, 1);
-  t.regex(byChain.stderr, /never to mainnet \(chain mainnet\)/);
+  t.regex(byChain.stderr, /never to chain mainnet/);
   t.deepEqual(mainnet.methods, ['status'], 'only the chain id was asked');
+  // any other public chain is refused too: only testnet and development chains (nearcore's test-chain-XXXXX) take it
+  const otherChain = await fakePublicRpc(t, 'statelessnet');
+  const byOtherChain = await run('deploy', ['mpc-signer-double', '--rpc-url', otherChain.url, '--account', 'signer.test.near', '--wasm', wasm.double]);
+  t.is(byOtherChain.code, 1);
+  t.regex(byOtherChain.stderr, /never to chain statelessnet/);
+  t.deepEqual(otherChain.methods, ['status']);
   // under another contract name, the Wasm file name still gives the double away
   const renamed = await run('deploy', ['stablecoin', '--network', 'mainnet', '--account', 'signer.near', '--wasm', wasm.double]);
   t.is(renamed.code, 1);
-  t.regex(renamed.stderr, /never to mainnet/);
+  t.regex(renamed.stderr, /never to chain mainnet/);
   const devOnMainnet = await run('dev-deploy', ['stablecoin', '--network', 'mainnet', '--wasm', wasm.stablecoin]);
   t.is(devOnMainnet.code, 1);
   t.regex(devOnMainnet.stderr, /mainnet has no dev accounts/);
@@ -347,7 +353,7 @@ test.serial('the MPC signer double: deployed to the local node, refused on mainn
 
 test.serial('a bare --rpc-url takes its network (credentials folder, explorer, faucet) from the chain id the node reports', async (t) => {
   const local = await connectNetwork({ rpcUrl });
-  t.like(local, { name: 'local', credentialsNetwork: 'local', rpcUrl, explorerTransactionUrl: undefined, faucetUrl: undefined });
+  t.like(local, { name: 'local', credentialsNetwork: 'local', rpcUrl, explorerTransactionUrl: undefined, faucetUrl: undefined, isLocalChain: true });
   t.regex(local.chainId, /^test-chain-/);
   const testnetNode = await fakePublicRpc(t, 'testnet');
   const testnet = await connectNetwork({ rpcUrl: testnetNode.url });

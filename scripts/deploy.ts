@@ -114,13 +114,17 @@ function isTestOnly(contract: string, wasmPath: string): boolean {
   return TEST_ONLY_CONTRACTS.has(contract) || TEST_ONLY_CONTRACTS.has(basename(wasmPath, '.wasm'));
 }
 
-/** Refuses a test double on mainnet before anything is read or sent. */
-function refuseTestDouble(contract: string, wasmPath: string, network: string, chainId?: string): void {
+/**
+ * Test doubles go only to a local node or testnet: refused by a `--network mainnet` before any request,
+ * then by the node's chain id (anything but testnet or a development chain).
+ */
+function refuseTestDouble(contract: string, wasmPath: string, network: { name: string; chainId?: string; isLocalChain?: boolean }): void {
   if (!isTestOnly(contract, wasmPath)) return;
-  if (network === 'mainnet' || chainId === 'mainnet') {
+  const allowed = network.chainId === undefined ? network.name !== 'mainnet' : network.chainId === 'testnet' || network.isLocalChain === true;
+  if (!allowed) {
     throw new DeployRefusedError(
-      `${contract} is a test double of the MPC signer and is deployed only to the local node or testnet, never to mainnet ` +
-        `(chain ${chainId ?? 'mainnet'}); on mainnet, point the proxy at the real signer (v1.signer)`,
+      `${contract} is a test double of the MPC signer and is deployed only to the local node or testnet, never to chain ${network.chainId ?? network.name}; ` +
+        'on mainnet, point the proxy at the real signer (v1.signer)',
     );
   }
 }
@@ -209,12 +213,12 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
   const log = options.log ?? ((line: string) => console.log(line));
   const { wasmPath, config } = resolveWasm(options);
   // before any I/O: a named mainnet deploy of a double stops here
-  refuseTestDouble(options.contract, wasmPath, declaredNetwork(options)?.name ?? '');
+  refuseTestDouble(options.contract, wasmPath, { name: declaredNetwork(options)?.name ?? '' });
   const call = chooseCall(options, config);
   const code = readWasm(wasmPath);
 
   const network: ConnectedNetwork = await connectNetwork(options);
-  refuseTestDouble(options.contract, wasmPath, network.name, network.chainId);
+  refuseTestDouble(options.contract, wasmPath, network);
   const credentials = options.credentials ?? (await loadCredentials(network, options.accountId, network.provider));
   const accountId = credentials.accountId;
   const where = `contracts.${options.contract}.${options.init ? 'init' : 'migrate'}.args`;

@@ -73,6 +73,13 @@ export function declaredNetwork(options: { network?: string; rpcUrl?: string }):
 export interface ConnectedNetwork extends Network {
   provider: JsonRpcProvider;
   chainId: string;
+  /** A development chain: nearcore's random `test-chain-XXXXX` (neard init, sandbox), or `localnet` / `sandbox`. */
+  isLocalChain: boolean;
+}
+
+/** nearcore chain-configs test_utils.rs random_chain_id(): `test-chain-` and five alphanumerics. */
+export function isLocalChainId(chainId: string): boolean {
+  return /^test-chain-[A-Za-z0-9]{5}$/.test(chainId) || chainId === 'localnet' || chainId === 'sandbox';
 }
 
 /** nearcore's chain ids of the public networks; anything else (a sandbox's test-chain-XXXXX) is a local node. */
@@ -94,12 +101,13 @@ export async function connectNetwork(options: { network?: string; rpcUrl?: strin
   try {
     chainId = (await probe.viewNodeStatus()).chain_id;
   } catch (error) {
-    throw new NetworkError(`no NEAR node answers at ${rpcUrl} (${(error as Error).message}); start one with \`npm run sandbox\` or pass --rpc-url`);
+    const remedy = declared?.name === 'local' && options.rpcUrl === undefined ? 'start the local node with `npm run sandbox`, or pass --rpc-url' : 'check the URL and your connection';
+    throw new NetworkError(`no NEAR node answers at ${rpcUrl} (${(error as Error).message}): ${remedy}`);
   }
   const actual = nameOfChain(chainId);
   if (declared && actual !== declared.name) {
     throw new NetworkError(`${rpcUrl} serves chain "${chainId}", not ${declared.name}: fix --rpc-url or --network`);
   }
   const network = declared ?? { ...KNOWN[actual], rpcUrl };
-  return { ...network, provider, chainId };
+  return { ...network, provider, chainId, isLocalChain: isLocalChainId(chainId) };
 }
