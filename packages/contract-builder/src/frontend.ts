@@ -5,28 +5,25 @@
  * its ABI generator. Everything is loaded from node_modules/near-sdk-js (and the versions it resolves).
  *
  * Two halves run at the same time on the machine's two cores:
- *  - the *checker* (type-check, validateContract, ABI from the type-check's program) in a worker
- *    thread, which alone loads TypeScript, ts-morph and the JSON-schema generator;
- *  - the *bundler* (Rollup + Babel) in the calling thread.
+ *  - the *checker* (type-check, then the ABI from the type-check's program) in a worker thread, which
+ *    alone loads TypeScript and the JSON-schema generator;
+ *  - the *bundler* (Rollup + Babel), then validateContract (ts-morph), in the calling thread.
  * Neither reads the other's output, so running them side by side changes no result; the build reports
  * a checker error before a bundler error, as the sequential order did.
  */
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import v8 from "node:v8";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import type * as TS from "typescript";
 import { ContractBuildError, ContractValidationError, TypeScriptCheckError, type TypeScriptDiagnostic } from "./errors.js";
+import { projectPaths } from "./paths.js";
 import { cloneDeepAlias } from "./clone-deep-alias.js";
 
 type TypeScript = typeof TS;
-
-async function importFrom(require: NodeJS.Require, specifier: string): Promise<any> {
-  return import(pathToFileURL(require.resolve(specifier)).href);
-}
 
 /**
  * Node parses the source map of every module it loads while source maps are enabled (tsx enables
@@ -98,10 +95,12 @@ export function loadBundler(nearSdkDir: string): Promise<Bundler> {
   if (!loaded) {
     loaded = withoutSourceMaps(async () => {
       const require = createRequire(path.join(nearSdkDir, "package.json"));
-      const [rollupModule, resolveModule, babelModule, includeBytes, exporter] = await Promise.all([
-        importFrom(require, "rollup"),
-        importFrom(require, "@rollup/plugin-node-resolve"),
-        importFrom(require, "@rollup/plugin-babel"),
+      // Rollup 2 and these plugins ship CommonJS: `require` skips the ESM loader (and its export
+      // scan of rollup.js); near-sdk-js's own plugins are ES modules
+      const rollupModule = require("rollup");
+      const resolveModule = require("@rollup/plugin-node-resolve");
+      const babelModule = require("@rollup/plugin-babel");
+      const [includeBytes, exporter] = await Promise.all([
         import(pathToFileURL(path.join(nearSdkDir, "lib/cli/build-tools/include-bytes.js")).href),
         import(pathToFileURL(path.join(nearSdkDir, "lib/cli/build-tools/near-bindgen-exporter.js")).href),
       ]);
@@ -262,8 +261,45 @@ export async function bundle(bundler: Bundler, entry: string, outFile: string, c
   return { code, exports: chunk.exports ?? [] };
 }
 
+const validators = new Map<string, Promise<(contractPath: string, verbose?: boolean) => Promise<boolean>>>();
+
+/**
+ * near-sdk-js's validateContract (ts-morph, syntax of the entry file only), run in the calling thread
+ * after bundling; it reports through signale, so its output is captured for the error.
+ */
+export async function validate(nearSdkDir: string, entry: string, root: string, verbose: boolean): Promise<void> {
+  let loading = validators.get(nearSdkDir);
+  if (!loading) {
+    loading = withoutSourceMaps(async () => (await import(pathToFileURL(path.join(nearSdkDir, "lib/cli/utils.js")).href)).validateContract);
+    validators.set(nearSdkDir, loading);
+  }
+  const validateContract = await loading;
+  const captured: string[] = [];
+  const originalOut = process.stdout.write.bind(process.stdout);
+  const originalErr = process.stderr.write.bind(process.stderr);
+  const capture = (chunk: unknown): boolean => {
+    captured.push(String(chunk));
+    return true;
+  };
+  let ok: boolean;
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+  try {
+    ok = await validateContract(entry, verbose);
+  } finally {
+    process.stdout.write = originalOut;
+    process.stderr.write = originalErr;
+  }
+  if (verbose) originalErr(captured.join(""));
+  if (!ok) {
+    // eslint-disable-next-line no-control-regex
+    const detail = captured.join("").replace(/\u001b\[[0-9;]*m/g, "").replace(/\s+/g, " ").replace(/^.*?(All parameters)/, "$1").trim();
+    throw new ContractValidationError(path.relative(root, entry), detail || "uninitialized class properties");
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
-// Checker (worker thread): type-check, validateContract, ABI
+// Checker (worker thread): type-check, ABI
 // ---------------------------------------------------------------------------------------------------
 
 export interface CheckRequest {
@@ -271,7 +307,6 @@ export interface CheckRequest {
   entry: string;
   /** repository root (file names in messages are relative to it) */
   root: string;
-  verbose: boolean;
   /** generate the ABI: NEP-330 metadata from packageJson, compiler options from tsconfig */
   abi?: { packageJson: string; tsconfig: string };
 }
@@ -282,21 +317,16 @@ export interface CheckResult {
   abi?: unknown;
   /** the ABI generator's failure, reported by the build only once the Wasm is built (as before) */
   abiError?: ContractBuildError;
-  timings: { typeCheckMs: number; validateMs: number; abiMs: number };
+  timings: { typeCheckMs: number; abiMs: number };
 }
 
 type SerializedError =
   | { kind: "typescript"; entry: string; diagnostics: TypeScriptDiagnostic[] }
-  | { kind: "validation"; entry: string; detail: string }
   | { kind: "build"; message: string; hint: string }
   | { kind: "crash"; message: string; stack?: string };
 
 function serializeError(error: unknown): SerializedError {
   if (error instanceof TypeScriptCheckError) return { kind: "typescript", entry: error.entry, diagnostics: error.diagnostics };
-  if (error instanceof ContractValidationError) {
-    const prefix = `near-sdk-js validateContract rejected ${error.entry}: `;
-    return { kind: "validation", entry: error.entry, detail: error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message };
-  }
   if (error instanceof ContractBuildError) return { kind: "build", message: error.message, hint: error.hint };
   const e = error instanceof Error ? error : new Error(String(error));
   return { kind: "crash", message: e.message, stack: e.stack };
@@ -306,8 +336,6 @@ function deserializeError(e: SerializedError): Error {
   switch (e.kind) {
     case "typescript":
       return new TypeScriptCheckError(e.entry, e.diagnostics);
-    case "validation":
-      return new ContractValidationError(e.entry, e.detail);
     case "build":
       return new ContractBuildError(e.message, e.hint);
     case "crash": {
@@ -326,13 +354,13 @@ interface WorkerReply {
 
 /** One checker worker per process and near-sdk-js folder; it keeps parsed files and results warm. */
 class CheckerWorker {
-  private worker: Worker | undefined;
+  private worker: Promise<Worker> | undefined;
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
   constructor(private readonly nearSdkDir: string) {}
 
-  private start(): Worker {
-    const worker = new Worker(checkerEntry(), { workerData: { role: CHECKER_ROLE, nearSdkDir: this.nearSdkDir } });
+  private async start(): Promise<Worker> {
+    const worker = new Worker(await checkerEntry(), { workerData: { role: CHECKER_ROLE, nearSdkDir: this.nearSdkDir } });
     worker.on("message", (reply: WorkerReply) => {
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
@@ -341,6 +369,7 @@ class CheckerWorker {
     });
     const fail = (error: Error) => {
       this.worker = undefined;
+      worker.removeAllListeners();
       for (const { reject } of this.pending.values()) reject(error);
       this.pending.clear();
     };
@@ -353,13 +382,13 @@ class CheckerWorker {
   warmUp(): void {
     if (!this.worker) {
       this.worker = this.start();
-      this.worker.unref();
+      this.worker.then((w) => w.unref(), () => {});
     }
   }
 
   async check(request: CheckRequest): Promise<CheckResult> {
     if (!this.worker) this.worker = this.start();
-    const worker = this.worker;
+    const worker = await this.worker;
     const id = this.nextId++;
     const reply = await new Promise<WorkerReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -375,14 +404,27 @@ class CheckerWorker {
 const CHECKER_ROLE = "near-ts-contract-builder/checker";
 
 /**
- * The worker runs this module. Run from TypeScript sources (tsx), the worker registers tsx's loader
- * first (its register API): Node 20 does not apply the parent's `--import tsx` hooks to worker threads.
+ * The worker runs this module. From TypeScript sources, it runs a plain-JS copy (this folder's modules
+ * bundled by esbuild once per content, into the builder's cache): loading tsx's loader in the worker
+ * would cost ~0.45 s CPU per process (measured), and Node 20 does not pass the parent's `--import tsx`
+ * hooks to worker threads anyway.
  */
-function checkerEntry(): URL {
-  if (!import.meta.url.endsWith(".ts")) return new URL(import.meta.url);
-  const bootstrap = `const { register } = await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))});\nregister();\nawait import(${JSON.stringify(import.meta.url)});\n`;
-  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
+async function checkerEntry(): Promise<URL> {
+  const self = fileURLToPath(import.meta.url);
+  if (!self.endsWith(".ts")) return new URL(import.meta.url);
+  const srcDir = path.dirname(self);
+  const hash = createHash("sha256");
+  for (const file of readdirSync(srcDir).filter((f) => f.endsWith(".ts")).sort()) hash.update(file).update("\0").update(readFileSync(path.join(srcDir, file)));
+  const out = path.join(projectPaths().cacheDir, "checker", `frontend-${hash.digest("hex").slice(0, 16)}.mjs`);
+  if (!existsSync(out)) {
+    const esbuild = await import("esbuild");
+    const tmp = `${out}.tmp-${process.pid}.mjs`;
+    await esbuild.build({ entryPoints: [self], outfile: tmp, bundle: true, packages: "external", platform: "node", format: "esm", target: "node20", logLevel: "silent" });
+    renameSync(tmp, out);
+  }
+  return pathToFileURL(out);
 }
+
 const checkers = new Map<string, CheckerWorker>();
 
 function checkerFor(nearSdkDir: string): CheckerWorker {
@@ -397,8 +439,8 @@ export function warmUpChecker(nearSdkDir: string): void {
 }
 
 /**
- * near-sdk-js's type-check, then its validateContract, then (if asked) its ABI generator on the
- * type-check's program, in the checker worker. Throws TypeScriptCheckError or ContractValidationError.
+ * near-sdk-js's type-check, then (if asked) its ABI generator on the type-check's program, in the
+ * checker worker. Throws TypeScriptCheckError.
  */
 export function checkContract(nearSdkDir: string, request: CheckRequest): Promise<CheckResult> {
   return checkerFor(nearSdkDir).check(request);
@@ -409,7 +451,6 @@ export function checkContract(nearSdkDir: string, request: CheckRequest): Promis
 interface CheckerTools {
   ts: TypeScript;
   typeRoots: string[];
-  validateContract: (contractPath: string, verbose?: boolean) => Promise<boolean>;
   runAbiCompilerPlugin: (tsFile: string, packageJsonPath: string, tsConfigPath: string) => unknown;
 }
 
@@ -417,11 +458,8 @@ async function loadCheckerTools(nearSdkDir: string): Promise<CheckerTools> {
   return withoutSourceMaps(async () => {
     const require = createRequire(path.join(nearSdkDir, "package.json"));
     const ts = require("typescript") as TypeScript;
-    const [utils, abi] = await Promise.all([
-      import(pathToFileURL(path.join(nearSdkDir, "lib/cli/utils.js")).href),
-      import(pathToFileURL(path.join(nearSdkDir, "lib/cli/abi.js")).href),
-    ]);
-    return { ts, typeRoots: nearSdkTypeRoots(nearSdkDir), validateContract: utils.validateContract, runAbiCompilerPlugin: abi.runAbiCompilerPlugin };
+    const abi = await import(pathToFileURL(path.join(nearSdkDir, "lib/cli/abi.js")).href);
+    return { ts, typeRoots: nearSdkTypeRoots(nearSdkDir), runAbiCompilerPlugin: abi.runAbiCompilerPlugin };
   });
 }
 
@@ -504,32 +542,6 @@ function toDiagnostic(ts: TypeScript, d: TS.Diagnostic, root: string): TypeScrip
   return { message };
 }
 
-/** near-sdk-js's validateContract; it reports through signale, so its output is captured for the error. */
-async function validate(tools: CheckerTools, entry: string, root: string, verbose: boolean): Promise<void> {
-  const captured: string[] = [];
-  const originalOut = process.stdout.write.bind(process.stdout);
-  const originalErr = process.stderr.write.bind(process.stderr);
-  const capture = (chunk: unknown): boolean => {
-    captured.push(String(chunk));
-    return true;
-  };
-  let ok: boolean;
-  process.stdout.write = capture as typeof process.stdout.write;
-  process.stderr.write = capture as typeof process.stderr.write;
-  try {
-    ok = await tools.validateContract(entry, verbose);
-  } finally {
-    process.stdout.write = originalOut;
-    process.stderr.write = originalErr;
-  }
-  if (verbose) originalErr(captured.join(""));
-  if (!ok) {
-    // eslint-disable-next-line no-control-regex
-    const detail = captured.join("").replace(/\u001b\[[0-9;]*m/g, "").replace(/\s+/g, " ").replace(/^.*?(All parameters)/, "$1").trim();
-    throw new ContractValidationError(path.relative(root, entry), detail || "uninitialized class properties");
-  }
-}
-
 /**
  * near-sdk-js's ABI generator (near-abi schema; metadata as NEP-330 build info). It builds its own
  * TypeScript program for the entry with the same options the type-check used, then asks it for
@@ -569,13 +581,10 @@ async function runChecker(nearSdkDir: string): Promise<void> {
   port.on("message", async ({ id, request }: { id: number; request: CheckRequest }) => {
     try {
       const tools = await toolsLoaded;
-      const timings = { typeCheckMs: 0, validateMs: 0, abiMs: 0 };
+      const timings = { typeCheckMs: 0, abiMs: 0 };
       let t = performance.now();
       const checked = typeCheck(tools, request.entry, request.root);
       timings.typeCheckMs = performance.now() - t;
-      t = performance.now();
-      await validate(tools, request.entry, request.root, request.verbose);
-      timings.validateMs = performance.now() - t;
       let abi: unknown;
       let abiError: SerializedError | undefined;
       if (request.abi) {
