@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { compileContract, ensureTemplate } from "./backend.js";
+import { compileContract } from "./backend.js";
 import { ensureEngine } from "./engine.js";
 import { ContractNotFoundError, NoContractMethodsError } from "./errors.js";
 import { bundle, checkContract, loadBundler, nearSdkTsconfig, validate, warmUpChecker } from "./frontend.js";
@@ -26,10 +26,17 @@ export interface BuildOptions {
   /** binaryen -Oz on the template (default true; runs once per engine, not per contract) */
   wasmOpt?: boolean;
   /**
-   * keep eval / new Function in contracts (default true, as near-sdk-js). false drops the QuickJS
-   * parser and compiler from the Wasm (about 70 KB smaller); eval then throws "eval is not supported"
+   * eval / new Function in the runtime. Default: kept only when the contract's bundle uses them
+   * (a global `eval` or `Function` call); without them the QuickJS parser and compiler leave the
+   * Wasm (about 70 KB). true keeps them always (as near-sdk-js); false drops them and fails the build
+   * if the bundle uses them. A route the build cannot see (`(function(){}).constructor(...)`) then
+   * throws "eval is not supported" at run time.
    */
   allowEval?: boolean;
+  /** leave out the QuickJS intrinsics the bundle cannot reach (Proxy, String.prototype.normalize, Promise, Map/Set) (default true) */
+  trimRuntime?: boolean;
+  /** keep line numbers and function source in the bytecode (default false: smaller, cheaper start; panic stacks read "at f (native)") */
+  debugInfo?: boolean;
   /** rebuild even when the inputs are unchanged */
   force?: boolean;
   /**
@@ -125,7 +132,7 @@ export async function buildContract(dir: string, options: BuildOptions = {}): Pr
   mkdirSync(workDir, { recursive: true });
   mkdirSync(outDir, { recursive: true });
 
-  const settings = { abi: wantAbi, lto: options.lto ?? false, wasmOpt: options.wasmOpt ?? true, allowEval: options.allowEval ?? true };
+  const settings = { abi: wantAbi, lto: options.lto ?? false, wasmOpt: options.wasmOpt ?? true, allowEval: options.allowEval ?? ("auto" as const), trimRuntime: options.trimRuntime ?? true, debugInfo: options.debugInfo ?? false };
   const inputs = inputsHash(contractDir, paths, settings);
   const stampFile = path.join(workDir, "stamp.json");
   if (!options.force && existsSync(stampFile) && existsSync(wasmPath) && (!wantAbi || existsSync(abiPath))) {
@@ -146,7 +153,8 @@ export async function buildContract(dir: string, options: BuildOptions = {}): Pr
   const verbose = options.verbose ?? false;
   // The checker (type-check, then the ABI from the type-check's program) runs in a worker thread while
   // this thread runs validateContract and bundles with Rollup + Babel: none reads another's output. The engine
-  // and template (cached after the first build) compile meanwhile.
+  // (cached after the first build) compiles meanwhile. (The template depends on what the bundle uses,
+  // so it is picked after bundling, in compileContract.)
   log(`${name}: type-checking ${entryLabel}, bundling with rollup + babel`);
   const checking = checkContract(paths.nearSdkDir, { entry, root: paths.root, abi: wantAbi ? abiInputs(contractDir, workDir, paths) : undefined });
   const bundling = (async () => {
@@ -154,16 +162,15 @@ export async function buildContract(dir: string, options: BuildOptions = {}): Pr
     await validate(paths.nearSdkDir, entry, paths.root, verbose);
     timings.validateMs = performance.now() - t;
     t = performance.now();
-    const bundled = await bundle(await loadBundler(paths.nearSdkDir), entry, path.join(workDir, "contract.js"), options.moduleCacheDir ?? paths.cacheDir, verbose, settings.allowEval);
+    const bundled = await bundle(await loadBundler(paths.nearSdkDir), entry, path.join(workDir, "contract.js"), options.moduleCacheDir ?? paths.cacheDir, verbose, settings.allowEval !== false);
     timings.bundleMs = performance.now() - t;
     return bundled;
   })();
   const engineReady = (async () => {
     const t = performance.now();
     const engine = await ensureEngine(paths.cacheDir, { lto: settings.lto }, log);
-    const template = await ensureTemplate(engine, paths.nearSdkDir, { wasmOpt: settings.wasmOpt, allowEval: settings.allowEval }, log);
-    if (template.buildMs > 0) timings.engineMs = performance.now() - t;
-    return { engine, template };
+    if (performance.now() - t > 1000) timings.engineMs = performance.now() - t;
+    return engine;
   })();
   const [checkedOutcome, bundledOutcome, engineOutcome] = await Promise.allSettled([checking, bundling, engineReady]);
   // a type error, then a validation error, is reported first, as when the steps ran one after another
@@ -171,7 +178,7 @@ export async function buildContract(dir: string, options: BuildOptions = {}): Pr
   if (bundledOutcome.status === "rejected") throw bundledOutcome.reason;
   if (engineOutcome.status === "rejected") throw engineOutcome.reason;
   const checked = checkedOutcome.value;
-  const { engine, template } = engineOutcome.value;
+  const engine = engineOutcome.value;
   Object.assign(timings, { typeCheckMs: checked.timings.typeCheckMs, abiMs: checked.timings.abiMs });
   const methods = bundledOutcome.value.exports.filter((e) => !checked.exportedClasses.includes(e));
   if (methods.length === 0) throw new NoContractMethodsError(entryLabel);
@@ -179,8 +186,10 @@ export async function buildContract(dir: string, options: BuildOptions = {}): Pr
   const bundledExports = bundledOutcome.value.exports;
 
   log(`${name}: compiling to Wasm`);
-  const backend = await compileContract(template, engine, workDir, entryLabel, bundledExports);
-  Object.assign(timings, backend.timings);
+  const backend = await compileContract(engine, paths.nearSdkDir, workDir, entryLabel, bundledExports, settings, log);
+  timings.qjscMs = backend.timings.transformMs + backend.timings.qjscMs;
+  timings.assembleMs = backend.timings.assembleMs;
+  timings.engineMs += backend.timings.templateMs;
 
   if (wantAbi) {
     // generated by the checker; a failure is reported once the Wasm built, as when the ABI came last
