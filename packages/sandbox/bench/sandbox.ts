@@ -1,8 +1,12 @@
 /**
  * `npm run bench:sandbox` (`-- --json` for one JSON object): the project's node as near-workspaces sees it.
  *
- * - node start: `init` + `run` until the RPC answers, through the precompiled bundle vs `node --import tsx`
- * - Worker.init + tearDown (near-workspaces 5.0.0, default config)
+ * - node start: `init`, then `run` until the RPC answers, through the installed launcher (init from the ESM
+ *   bundle, run from the V8 startup snapshot), through the ESM bundle alone, and through `node --import tsx`;
+ *   wall and CPU time of each step
+ * - Worker.init + tearDown (near-workspaces 5.0.0, default config), and the same steps timed one by one as
+ *   near-workspaces' SandboxWorker.init takes them (lock, init process, run until its 250 ms readiness poll
+ *   is answered, release)
  * - median latency of a function-call transaction through near-workspaces (`account.callRaw`)
  * - median latency of a cross-contract call with a callback (probe contract `call_other`)
  * - wall time of the whole sandbox-tests suite (ava)
@@ -11,14 +15,15 @@
  * Timings depend on the machine's load: compare rows within one run, not across runs.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { format } from 'node:util';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Worker } from 'near-workspaces';
 import { probeWasmPath } from '../../../sandbox-tests/probe-contract.js';
-import { buildBundle, currentBundleEntry, ENTRY_TS, REPO_DIR } from '../src/node/bundle.js';
+import { buildBundle, currentBundleEntry, currentSnapshotBlob, ENTRY_TS, REPO_DIR } from '../src/node/bundle.js';
 import { installLauncher } from '../src/node/install.js';
 
 // near-workspaces prints every contract log of every call unless told not to; the table is the output.
@@ -60,21 +65,30 @@ function cpuMsOf(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
+interface StartTimes {
+  initMs: number;
+  initCpuMs: number;
+  /** From spawning `run` until `block` answers 200, polled every 5 ms. */
+  readyMs: number;
+  readyCpuMs: number;
+}
+
 /**
- * init + run until `block` answers 200 (what near-workspaces waits for), then SIGINT. Returns wall time and
- * the CPU time both processes used: the CPU figure does not depend on how busy the machine is.
+ * init, then run until `block` answers 200 (what near-workspaces waits for), then SIGINT. Wall time and the
+ * CPU time each process used: the CPU figure depends much less on how busy the machine is.
  */
-async function nodeStart(command: string[]): Promise<{ wallMs: number; cpuMs: number }> {
+async function nodeStart(command: string[], env: NodeJS.ProcessEnv = process.env): Promise<StartTimes> {
   const home = mkdtempSync(join(tmpdir(), 'bench-start-'));
   try {
     const port = await freePort();
-    const started = performance.now();
+    let started = performance.now();
     // /usr/bin/time reports the init process's CPU time (user + system seconds) on stderr
-    const init = spawnSync('/usr/bin/time', ['-f', '%U %S', command[0]!, ...command.slice(1), '--home', join(home, 'h'), 'init'], { encoding: 'utf8' });
+    const init = spawnSync('/usr/bin/time', ['-f', '%U %S', command[0]!, ...command.slice(1), '--home', join(home, 'h'), 'init'], { encoding: 'utf8', env });
     if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
+    const initMs = performance.now() - started;
     const [user, system] = init.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-    const initCpuMs = (user! + system!) * 1000;
-    const child = spawn(command[0]!, [...command.slice(1), '--home', join(home, 'h'), 'run', '--rpc-addr', `0.0.0.0:${port}`, '--network-addr', '0.0.0.0:0'], { stdio: 'ignore' });
+    started = performance.now();
+    const child = spawn(command[0]!, [...command.slice(1), '--home', join(home, 'h'), 'run', '--rpc-addr', `0.0.0.0:${port}`, '--network-addr', '0.0.0.0:0'], { stdio: 'ignore', env });
     for (;;) {
       try {
         const res = await fetch(`http://127.0.0.1:${port}`, {
@@ -86,14 +100,52 @@ async function nodeStart(command: string[]): Promise<{ wallMs: number; cpuMs: nu
         await new Promise((r) => setTimeout(r, 5));
       }
     }
-    const elapsed = performance.now() - started;
-    const runCpu = cpuMsOf(child.pid!);
+    const readyMs = performance.now() - started;
+    const readyCpuMs = cpuMsOf(child.pid!);
     child.kill('SIGINT');
     await new Promise((r) => child.on('exit', r));
-    return { wallMs: elapsed, cpuMs: runCpu + initCpuMs };
+    return { initMs, initCpuMs: (user! + system!) * 1000, readyMs, readyCpuMs };
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+}
+
+interface WorkerInitSteps {
+  lockAndPortMs: number;
+  initProcessMs: number;
+  runUntilReadyMs: number;
+  releaseMs: number;
+  tearDownMs: number;
+}
+
+/**
+ * near-workspaces 5.0.0 `SandboxWorker.init` and `tearDown` (dist/worker.js, dist/server/server.js) step by
+ * step, with the package's own SandboxServer and lock, so each step's share of Worker.init shows.
+ */
+async function workerInitSteps(): Promise<WorkerInitSteps> {
+  const require = createRequire(join(dirname(createRequire(import.meta.url).resolve('near-workspaces')), 'worker.js'));
+  const { SandboxServer } = require('./server/server.js');
+  const { lock } = require('proper-lockfile');
+  const syncFile = SandboxServer.lockfilePath('near-sandbox-worker-sync.txt');
+  try {
+    readFileSync(syncFile);
+  } catch {
+    writeFileSync(syncFile, 'workspace-js test port sync');
+  }
+  const t0 = performance.now();
+  const release = await lock(syncFile, { retries: { retries: 100, factor: 3, minTimeout: 200, maxTimeout: 2000, randomize: true } });
+  const port = await SandboxServer.nextPort();
+  const config = { network: 'sandbox', rootAccountId: 'test.near', homeDir: SandboxServer.randomHomeDir(), port, rm: false, refDir: null, rpcAddr: `http://127.0.0.1:${port}` };
+  const t1 = performance.now();
+  const server = await SandboxServer.init(config);
+  const t2 = performance.now();
+  await server.start();
+  const t3 = performance.now();
+  await release();
+  const t4 = performance.now();
+  await server.close();
+  const t5 = performance.now();
+  return { lockAndPortMs: t1 - t0, initProcessMs: t2 - t1, runUntilReadyMs: t3 - t2, releaseMs: t4 - t3, tearDownMs: t5 - t4 };
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
@@ -102,18 +154,23 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - started, value];
 }
 
+const medianOf = <T,>(runs: T[], key: keyof T) => round(median(runs.map((r) => r[key] as number)));
+
 async function main(): Promise<void> {
-  await buildBundle();
+  const build = await buildBundle();
   const bundleEntry = currentBundleEntry();
   if (bundleEntry === null) throw new Error('the bundle was not built');
+  if (currentSnapshotBlob('run') === null) log(`note: no startup snapshots (${build.snapshotError}); init and run start from the ESM bundle`);
   const launcher = installLauncher();
   if (launcher.kind === 'foreign-binary') log(`note: ${launcher.path} is not this project's launcher; near-workspaces rows measure that binary`);
 
   const startRuns = QUICK ? 2 : 4;
-  log('node start (init + run until the RPC answers)…');
-  const bundleStart: { wallMs: number; cpuMs: number }[] = [];
-  const tsxStart: { wallMs: number; cpuMs: number }[] = [];
+  log('node start (init, then run until the RPC answers)…');
+  const launcherStart: StartTimes[] = [];
+  const bundleStart: StartTimes[] = [];
+  const tsxStart: StartTimes[] = [];
   for (let i = 0; i < startRuns; i++) {
+    launcherStart.push(await nodeStart([launcher.path]));
     bundleStart.push(await nodeStart([process.execPath, bundleEntry]));
     tsxStart.push(await nodeStart([process.execPath, '--import', 'tsx', ENTRY_TS]));
   }
@@ -121,14 +178,19 @@ async function main(): Promise<void> {
 
   log('Worker.init + tearDown…');
   const workerRuns: number[] = [];
+  const stepRuns: WorkerInitSteps[] = [];
   for (let i = 0; i < (QUICK ? 3 : 6); i++) {
     const [ms] = await timed(async () => {
       const worker = await Worker.init();
       await worker.tearDown();
     });
     workerRuns.push(ms);
+    stepRuns.push(await workerInitSteps());
   }
 
+  // near-api-js prints each receipt's logs through console.log; keep the measurements' output clean
+  const consoleLog = console.log;
+  console.log = () => undefined;
   log('function calls and cross-contract calls…');
   const worker = await Worker.init();
   const root = worker.rootAccount;
@@ -150,6 +212,7 @@ async function main(): Promise<void> {
     crossRuns.push(ms);
   }
   await worker.tearDown();
+  console.log = consoleLog;
 
   let suite: { ms: number; exitCode: number } | null = null;
   if (!process.argv.includes('--no-suite')) {
@@ -165,14 +228,26 @@ async function main(): Promise<void> {
     suite = { ms, exitCode };
   }
 
+  const startReport = (runs: StartTimes[]) => ({
+    initMs: medianOf(runs, 'initMs'),
+    initCpuMs: medianOf(runs, 'initCpuMs'),
+    runReadyMs: medianOf(runs, 'readyMs'),
+    runReadyCpuMs: medianOf(runs, 'readyCpuMs'),
+  });
   const report = {
-    nodeStartBundleMs: round(median(bundleStart.map((s) => s.wallMs))),
-    nodeStartBundleCpuMs: round(median(bundleStart.map((s) => s.cpuMs))),
-    nodeStartTsxMs: round(median(tsxStart.map((s) => s.wallMs))),
-    nodeStartTsxCpuMs: round(median(tsxStart.map((s) => s.cpuMs))),
+    nodeStartLauncher: startReport(launcherStart),
+    nodeStartBundle: startReport(bundleStart),
+    nodeStartTsx: startReport(tsxStart),
     loadAverage: round(loadAverage),
     cpus: cpus().length,
     workerInitTearDownMs: round(median(workerRuns)),
+    workerInitSteps: {
+      lockAndPortMs: medianOf(stepRuns, 'lockAndPortMs'),
+      initProcessMs: medianOf(stepRuns, 'initProcessMs'),
+      runUntilReadyMs: medianOf(stepRuns, 'runUntilReadyMs'),
+      releaseMs: medianOf(stepRuns, 'releaseMs'),
+      tearDownMs: medianOf(stepRuns, 'tearDownMs'),
+    },
     functionCallMedianMs: round(median(callRuns)),
     crossContractCallMedianMs: round(median(crossRuns)),
     sandboxTestsWallMs: suite ? round(suite.ms) : null,
@@ -184,18 +259,31 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return;
   }
+  const startRow = (name: string, r: ReturnType<typeof startReport>): [string, string, string] => [
+    name,
+    `init ${r.initMs} ms (${r.initCpuMs} CPU) + run ${r.runReadyMs} ms (${r.runReadyCpuMs} CPU)`,
+    '',
+  ];
+  const steps = report.workerInitSteps;
   const rows: [string, string, string][] = [
-    ['node start, precompiled bundle (init + run ready)', `${report.nodeStartBundleMs} ms (${report.nodeStartBundleCpuMs} ms CPU)`, ''],
-    ['node start, node --import tsx (init + run ready)', `${report.nodeStartTsxMs} ms (${report.nodeStartTsxCpuMs} ms CPU)`, ''],
+    startRow('node start, installed launcher (init: bundle, run: snapshot)', report.nodeStartLauncher),
+    startRow('node start, precompiled ESM bundle', report.nodeStartBundle),
+    startRow('node start, node --import tsx', report.nodeStartTsx),
     ['Worker.init + tearDown (median)', `${report.workerInitTearDownMs} ms`, '≤ 500 ms'],
+    ['  lock + port', `${steps.lockAndPortMs} ms`, ''],
+    ['  init process', `${steps.initProcessMs} ms`, ''],
+    ['  run until the readiness poll (every 250 ms) is answered', `${steps.runUntilReadyMs} ms`, ''],
+    ['  lock release', `${steps.releaseMs} ms`, ''],
+    ['  tearDown (SIGINT, not awaited)', `${steps.tearDownMs} ms`, ''],
     ['function-call transaction (median)', `${report.functionCallMedianMs} ms`, '≤ 30 ms'],
     ['cross-contract call with callback (median)', `${report.crossContractCallMedianMs} ms`, '≤ 60 ms'],
     ['sandbox-tests suite wall time', suite ? `${report.sandboxTestsWallMs} ms (${suite.exitCode === 0 ? 'passed' : 'FAILED'})` : 'skipped', ''],
   ];
   rows.push(['machine load (1-min average / CPUs)', `${report.loadAverage} / ${report.cpus}`, '']);
   const width = Math.max(...rows.map((r) => r[0].length));
-  console.log(`${'measure'.padEnd(width)}  ${'value'.padEnd(30)}  target`);
-  for (const [name, value, target] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(30)}  ${target}`);
+  const valueWidth = Math.max(...rows.map((r) => r[1].length));
+  console.log(`${'measure'.padEnd(width)}  ${'value'.padEnd(valueWidth)}  target`);
+  for (const [name, value, target] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(valueWidth)}  ${target}`);
 }
 
 main().then(

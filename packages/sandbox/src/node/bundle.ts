@@ -3,13 +3,14 @@
  * starts two processes per worker while holding a cross-process lock; `npm run bench:sandbox` measures it):
  *
  * - `near-sandbox.mjs`: the command as plain ESM (esbuild, code-split so `init` loads only what it needs);
- * - `near-sandbox.blob`: a V8 startup snapshot (`node --build-snapshot`) of the whole node with every module
- *   already evaluated (src/node/startup-snapshot.ts). `run` starts from it: deserialising the heap costs a
- *   fraction of parsing and evaluating ~1.4 MB of JavaScript. A snapshot loads only in the Node.js version
- *   that wrote it; when it cannot be built, the launcher runs `run` from the ESM bundle.
+ * - `near-sandbox-init.blob`, `near-sandbox-run.blob`: V8 startup snapshots (`node --build-snapshot`,
+ *   src/node/startup-snapshot.ts) with the code compiled and its modules evaluated. `init` and `run` start
+ *   from them: deserialising a heap costs a fraction of loading and evaluating the JavaScript again. A
+ *   snapshot loads only in the Node.js version that wrote it; without snapshots the launcher runs the
+ *   ESM bundle.
  *
  * Output: node_modules/.cache/near-ts-sandbox/ (ignored by git, removed with node_modules). Each build gets
- * its own directory; `current.json` (read by bin/launch.mjs) and `current-snapshot` (the blob's path on one
+ * its own directory; `current.json` (read by bin/launch.mjs) and `current-snapshots` (its directory on one
  * line, read by the sh launcher) name the one to run and are switched by atomic renames, so a node that
  * started from an older build keeps loading its lazy chunks from that build's directory while another
  * process rebuilds. Builds older than an hour (other than the current one) are removed.
@@ -28,10 +29,13 @@ export const REPO_DIR = resolve(PACKAGE_DIR, '..', '..');
 export const ENTRY_TS = join(PACKAGE_DIR, 'bin', 'near-sandbox.ts');
 export const BUNDLE_ROOT = join(REPO_DIR, 'node_modules', '.cache', 'near-ts-sandbox');
 const CURRENT = join(BUNDLE_ROOT, 'current.json');
-/** One line: the absolute path of the current build's startup snapshot; absent when it has none. */
-export const CURRENT_SNAPSHOT = join(BUNDLE_ROOT, 'current-snapshot');
+/** One line: the directory of the current build when it has startup snapshots; absent otherwise. */
+export const CURRENT_SNAPSHOTS = join(BUNDLE_ROOT, 'current-snapshots');
 const SNAPSHOT_ENTRY_TS = join(PACKAGE_DIR, 'src', 'node', 'startup-snapshot.ts');
-const SNAPSHOT_BLOB = 'near-sandbox.blob';
+/** The commands that start from a snapshot, each from its own (`near-sandbox-<command>.blob`). */
+export const SNAPSHOT_COMMANDS = ['init', 'run'] as const;
+export type SnapshotCommand = (typeof SNAPSHOT_COMMANDS)[number];
+export const snapshotBlobName = (command: SnapshotCommand) => `near-sandbox-${command}.blob`;
 const LAUNCH_MODULE = join(PACKAGE_DIR, 'bin', 'launch.mjs');
 const OLD_BUILD_MS = 60 * 60 * 1000;
 
@@ -49,10 +53,10 @@ export function currentBundleEntry(): string | null {
   }
 }
 
-/** The current build's startup snapshot, or null when it has none. */
-export function currentSnapshotBlob(): string | null {
+/** The current build's startup snapshot for a command, or null when it has none. */
+export function currentSnapshotBlob(command: SnapshotCommand): string | null {
   try {
-    const blob = readFileSync(CURRENT_SNAPSHOT, 'utf8').trim();
+    const blob = join(readFileSync(CURRENT_SNAPSHOTS, 'utf8').trim(), snapshotBlobName(command));
     return existsSync(blob) ? blob : null;
   } catch {
     return null;
@@ -74,13 +78,14 @@ function sourceFiles(metafile: { inputs: Record<string, unknown> }): string[] {
 }
 
 /**
- * The snapshot's single CommonJS file. A snapshot can hold only built-in modules, and some (node:http,
+ * A snapshot's single CommonJS file. A snapshot can hold only built-in modules, and some (node:http,
  * node:child_process) not even those while it is built; those and classic-level (native; loaded only by a
- * node that persists) are required on first use. Whitespace and syntax are minified (the source text is
- * part of the heap every start deserialises); names are kept for stack traces.
+ * node that persists) are required on first use. The `init` snapshot leaves `run` out. Whitespace and
+ * syntax are minified (the source text is part of the heap every start deserialises); names are kept for
+ * stack traces.
  */
-async function bundleSnapshotScript(esbuild: Esbuild, outDir: string): Promise<{ script: string; files: string[] }> {
-  const script = join(outDir, 'near-sandbox-snapshot.cjs');
+async function bundleSnapshotScript(esbuild: Esbuild, outDir: string, command: SnapshotCommand): Promise<{ script: string; files: string[] }> {
+  const script = join(outDir, `near-sandbox-${command}-snapshot.cjs`);
   const result = await esbuild.build({
     entryPoints: [SNAPSHOT_ENTRY_TS],
     outfile: script,
@@ -94,6 +99,7 @@ async function bundleSnapshotScript(esbuild: Esbuild, outDir: string): Promise<{
     logLevel: 'silent',
     absWorkingDir: REPO_DIR,
     define: {
+      __NEAR_SANDBOX_SNAPSHOT__: JSON.stringify(command),
       __NEAR_SANDBOX_BUILD_DIR__: JSON.stringify(outDir),
       __NEAR_SANDBOX_REPO_DIR__: JSON.stringify(REPO_DIR),
       __NEAR_SANDBOX_LAUNCH_MODULE__: JSON.stringify(LAUNCH_MODULE),
@@ -102,6 +108,7 @@ async function bundleSnapshotScript(esbuild: Esbuild, outDir: string): Promise<{
       {
         name: 'require-on-first-use',
         setup(build) {
+          if (command === 'init') build.onResolve({ filter: /^\.\/run\.js$/ }, (args) => ({ path: args.path, external: true }));
           build.onResolve({ filter: /^(node:http|node:child_process|classic-level)$/ }, (args) =>
             args.kind === 'dynamic-import' ? { path: args.path, namespace: 'require-on-first-use' } : undefined,
           );
@@ -120,11 +127,11 @@ async function bundleSnapshotScript(esbuild: Esbuild, outDir: string): Promise<{
 }
 
 /** `node --build-snapshot`: runs the script (which reads the build's manifest) and writes the heap. */
-function makeSnapshotBlob(script: string, outDir: string): void {
+function makeSnapshotBlob(script: string, outDir: string, command: SnapshotCommand): void {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
   delete env.NODE_OPTIONS; // the blob is started without options, so it is built without them
-  const made = spawnSync(process.execPath, ['--snapshot-blob', join(outDir, SNAPSHOT_BLOB), '--build-snapshot', script], {
+  const made = spawnSync(process.execPath, ['--snapshot-blob', join(outDir, snapshotBlobName(command)), '--build-snapshot', script], {
     cwd: outDir,
     env,
     encoding: 'utf8',
@@ -165,11 +172,13 @@ export async function buildBundle(): Promise<BundleBuild> {
   });
   const files = new Set(sourceFiles(result.metafile));
   let snapshotError: string | undefined;
-  let snapshotScript: string | undefined;
+  const snapshotScripts = new Map<SnapshotCommand, string>();
   try {
-    const snapshot = await bundleSnapshotScript(esbuild, outDir);
-    for (const file of snapshot.files) files.add(file);
-    snapshotScript = snapshot.script;
+    for (const command of SNAPSHOT_COMMANDS) {
+      const snapshot = await bundleSnapshotScript(esbuild, outDir, command);
+      for (const file of snapshot.files) files.add(file);
+      snapshotScripts.set(command, snapshot.script);
+    }
   } catch (e) {
     snapshotError = (e as Error).message;
   }
@@ -180,16 +189,17 @@ export async function buildBundle(): Promise<BundleBuild> {
   const manifest: BuildManifest = { builtAt: Date.now(), node: process.version, inputs };
   writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest)}\n`);
   writeFileSync(join(outDir, 'package.json'), '{"type":"module","private":true}\n');
-  if (snapshotScript !== undefined) {
+  if (snapshotError === undefined) {
     try {
-      makeSnapshotBlob(snapshotScript, outDir); // after the manifest: the snapshot keeps its inputs
+      // after the manifest: each snapshot keeps the list of its inputs
+      for (const [command, script] of snapshotScripts) makeSnapshotBlob(script, outDir, command);
     } catch (e) {
       snapshotError = (e as Error).message;
     }
   }
   replaceAtomically(CURRENT, `${JSON.stringify({ dir: name })}\n`);
-  if (snapshotError === undefined) replaceAtomically(CURRENT_SNAPSHOT, `${join(outDir, SNAPSHOT_BLOB)}\n`);
-  else rmSync(CURRENT_SNAPSHOT, { force: true }); // never start an older build's snapshot
+  if (snapshotError === undefined) replaceAtomically(CURRENT_SNAPSHOTS, `${outDir}\n`);
+  else rmSync(CURRENT_SNAPSHOTS, { force: true }); // never start an older build's snapshots
   removeOldBuilds(name);
   return { outDir, inputs: Object.keys(inputs).length, millis: Math.round(performance.now() - started), snapshotError };
 }

@@ -13,7 +13,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildBundle, currentBundleEntry, CURRENT_SNAPSHOT, isBundleFresh, PACKAGE_DIR } from './bundle.js';
+import { buildBundle, currentBundleEntry, CURRENT_SNAPSHOTS, isBundleFresh, PACKAGE_DIR } from './bundle.js';
 
 export const LAUNCHER_MARKER = '# near-ts-stack sandbox launcher';
 
@@ -22,12 +22,16 @@ export function defaultLauncherPath(): string {
 }
 
 /**
- * The sh script near-workspaces runs. `run` starts from the current startup snapshot when there is one
- * (src/node/bundle.ts; the snapshot checks its own freshness); everything else, and `run` without a
- * snapshot, goes through bin/launch.mjs. The command word is found by skipping `--home DIR` and options.
+ * The sh script near-workspaces runs. `init` and `run` start from the current build's startup snapshots
+ * when it has them (src/node/bundle.ts; each snapshot checks its own sources' mtimes); everything else goes
+ * through bin/launch.mjs. The command word is found by skipping `--home DIR` and options. A snapshot made
+ * by another Node.js version makes node exit with 14 (a damaged one aborts) before any of our code runs;
+ * `init` then runs through bin/launch.mjs, which rebuilds for this node (near-workspaces always runs `init`
+ * before `run`, and `init` keeps an existing home).
  */
-export function launcherScript(nodePath: string, launchModule: string, snapshotPointer = CURRENT_SNAPSHOT): string {
+export function launcherScript(nodePath: string, launchModule: string, snapshotsPointer = CURRENT_SNAPSHOTS): string {
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  const node = quote(nodePath);
   return [
     '#!/bin/sh',
     LAUNCHER_MARKER,
@@ -35,21 +39,25 @@ export function launcherScript(nodePath: string, launchModule: string, snapshotP
     '# Written by packages/sandbox/src/node/install.ts; delete this file to let near-workspaces download neard.',
     '# The node makes no TLS connections; extra CA certificates would cost every start ~80 ms of parsing.',
     'unset NODE_EXTRA_CA_CERTS',
-    'skip=',
+    'command= skip=',
     'for arg; do',
     '  if [ -n "$skip" ]; then skip=; continue; fi',
     '  case $arg in',
     '    --home) skip=1 ;;',
-    '    run)',
-    `      if [ -f ${quote(snapshotPointer)} ] && read -r blob < ${quote(snapshotPointer)} && [ -f "$blob" ]; then`,
-    `        exec ${quote(nodePath)} --snapshot-blob "$blob" -- "$@"`,
-    '      fi',
-    '      break ;;',
+    '    init|run) command=$arg; break ;;',
     '    -*) ;;',
     '    *) break ;;',
     '  esac',
     'done',
-    `exec ${quote(nodePath)} ${quote(launchModule)} "$@"`,
+    `if [ -n "$command" ] && [ -f ${quote(snapshotsPointer)} ] && read -r dir < ${quote(snapshotsPointer)} && [ -f "$dir/near-sandbox-$command.blob" ]; then`,
+    '  if [ "$command" = run ]; then',
+    `    exec ${node} --snapshot-blob "$dir/near-sandbox-run.blob" -- "$@"`,
+    '  fi',
+    `  ${node} --snapshot-blob "$dir/near-sandbox-init.blob" -- "$@"`,
+    '  status=$?',
+    '  if [ $status -ne 14 ] && [ $status -lt 128 ]; then exit $status; fi',
+    'fi',
+    `exec ${node} ${quote(launchModule)} "$@"`,
     '',
   ].join('\n');
 }
@@ -83,7 +91,7 @@ export async function setUpSandboxLauncher(log: (line: string) => void = console
   } else {
     const bundle = await buildBundle();
     log(`near-sandbox bundle: ${bundle.inputs} source files → ${bundle.outDir} (${bundle.millis} ms)`);
-    if (bundle.snapshotError) log(`near-sandbox startup snapshot not built, \`run\` starts from the bundle: ${bundle.snapshotError}`);
+    if (bundle.snapshotError) log(`near-sandbox startup snapshots not built, init and run start from the bundle: ${bundle.snapshotError}`);
   }
   const outcome = installLauncher(process.env.NEAR_TS_SANDBOX_LAUNCHER ?? defaultLauncherPath());
   if (outcome.kind === 'foreign-binary') {

@@ -11,6 +11,7 @@ import { readGenesisFile } from './genesis-file.js';
 import { DATA_DIR, GENESIS_FILE, VALIDATOR_KEY_FILE } from './init.js';
 import { readKeyFile } from './key-file.js';
 import { NodeStore } from './store.js';
+import { parentIsGone } from './parent.js';
 
 /** Methods that can change state; a save is scheduled after each. */
 const MUTATING_METHODS = new Set(['send_tx', 'broadcast_tx_commit', 'broadcast_tx_async', 'sandbox_patch_state', 'sandbox_fast_forward']);
@@ -48,16 +49,6 @@ const NEAR_WORKSPACES_HOME = /\/sandbox\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[8
  */
 export function isNearWorkspacesHome(home: string): boolean {
   return NEAR_WORKSPACES_HOME.test(home);
-}
-
-export function parentIsGone(originalParent: number): boolean {
-  if (process.ppid !== originalParent) return true; // re-parented to init/a subreaper
-  try {
-    process.kill(originalParent, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }
 
 export async function startNode(options: RunOptions): Promise<RunningNode> {

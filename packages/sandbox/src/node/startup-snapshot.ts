@@ -1,24 +1,27 @@
 /**
- * Entry of the node's V8 startup snapshot (src/node/bundle.ts runs `node --build-snapshot` on it). The
- * whole node is compiled into it, and the command line, RPC server, dispatch and request schemas (zod, the
- * largest part) are evaluated once at build time; `near-sandbox run` starts by deserialising that heap
- * (`node --snapshot-blob <blob> -- …`, see src/node/install.ts) instead of parsing and evaluating the code.
+ * Entry of the node's V8 startup snapshots (src/node/bundle.ts runs `node --build-snapshot` on it twice):
+ * the code is compiled and its modules evaluated once, at build time, and a start deserialises that heap
+ * (`node --snapshot-blob <blob> -- …`, chosen by the launcher script, src/node/install.ts) instead of
+ * parsing and evaluating JavaScript again.
+ *
+ * - `init` snapshot: the command line and `init` only (a small heap, quick to deserialise);
+ * - `run` snapshot: also the RPC server, dispatch and the request schemas (zod, the largest part). The
+ *   runtime and VM (rpc/view-client and what it imports) are compiled in but evaluated at start, not here:
+ *   WebAssembly does not exist while a snapshot is built, and the VM may compile Wasm when its modules load.
  *
  * Only module evaluation happens at build time. Keys, genesis, clocks, sockets and files are made after
- * deserialisation, in `main`, exactly as in a start from the ESM bundle. The runtime and VM (rpc/view-client
- * and what it imports) are evaluated at start, not here: WebAssembly does not exist while a snapshot is
- * built, and the VM may compile Wasm when its modules load.
+ * deserialisation, in `main`, exactly as in a start from the ESM bundle.
  *
  * A snapshot cannot hold code that changed after it was built: when the build's manifest no longer matches
- * the sources, the command runs from them through bin/launch.mjs (which rebuilds) in a child process.
+ * the sources (or the command is not the one the snapshot serves), the command runs through bin/launch.mjs
+ * (which rebuilds) in a child process.
  */
 import { startupSnapshot } from 'node:v8';
 import { inputCheck, readBuildManifest } from './build-manifest.js';
-import { main } from './cli.js';
-import { parentIsGone } from './run.js';
-import '../rpc/handlers.js';
-import { loadRequestSchemas } from '../rpc/params.js';
+import { main, parseArgs } from './cli.js';
+import { parentIsGone } from './parent.js';
 
+declare const __NEAR_SANDBOX_SNAPSHOT__: 'init' | 'run';
 declare const __NEAR_SANDBOX_BUILD_DIR__: string;
 declare const __NEAR_SANDBOX_REPO_DIR__: string;
 declare const __NEAR_SANDBOX_LAUNCH_MODULE__: string;
@@ -27,10 +30,14 @@ if (!startupSnapshot.isBuildingSnapshot()) {
   throw new Error('src/node/startup-snapshot.ts is the entry of `node --build-snapshot` (src/node/bundle.ts); start bin/near-sandbox instead');
 }
 
-void loadRequestSchemas();
+if (__NEAR_SANDBOX_SNAPSHOT__ === 'run') {
+  void import('./run.js');
+  void import('../rpc/handlers.js');
+  void import('../rpc/params.js').then(({ loadRequestSchemas }) => loadRequestSchemas());
+}
 
 const manifest = readBuildManifest(__NEAR_SANDBOX_BUILD_DIR__);
-if (manifest === null) throw new Error(`no manifest.json in ${__NEAR_SANDBOX_BUILD_DIR__}: src/node/bundle.ts writes it before the snapshot`);
+if (manifest === null) throw new Error(`no manifest.json in ${__NEAR_SANDBOX_BUILD_DIR__}: src/node/bundle.ts writes it before the snapshots`);
 const sourcesUnchanged = inputCheck(__NEAR_SANDBOX_REPO_DIR__, manifest);
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -50,10 +57,18 @@ async function runFromSources(argv: string[]): Promise<void> {
   });
 }
 
+function servesCommand(argv: string[]): boolean {
+  try {
+    return parseArgs(argv).command === __NEAR_SANDBOX_SNAPSHOT__;
+  } catch {
+    return false; // usage errors are reported by the full command line
+  }
+}
+
 startupSnapshot.setDeserializeMainFunction(() => {
   // with a snapshot there is no script argument: the command line starts at argv[1]
   const argv = process.argv.slice(1);
-  if (!sourcesUnchanged()) {
+  if (!servesCommand(argv) || !sourcesUnchanged()) {
     void runFromSources(argv);
     return;
   }

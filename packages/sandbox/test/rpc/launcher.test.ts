@@ -185,7 +185,7 @@ test('the installed launcher runs with an empty environment (near-workspaces deb
 });
 
 test('the installed launcher starts `run` from the startup snapshot and serves near-workspaces\' probe', async (t) => {
-  const blob = currentSnapshotBlob();
+  const blob = currentSnapshotBlob('run');
   if (blob === null) return t.fail('no startup snapshot: run `npx tsx packages/sandbox/src/node/install.ts` (it prints why)');
   const dir = tempDir(t, 'snapshot-');
   const path = join(dir, 'near-sandbox');
@@ -206,6 +206,18 @@ test('the installed launcher starts `run` from the startup snapshot and serves n
   child.kill('SIGINT');
   t.is(await new Promise<number | null>((done) => child.on('exit', (c) => done(c))), 0);
   t.false(existsSync(join(home, 'data')), 'no LevelDB store for a near-workspaces home');
+});
+
+test('init still works when node cannot load the snapshot (another Node.js version): the launcher falls back to launch.mjs', (t) => {
+  const dir = tempDir(t, 'badsnapshot-');
+  writeFileSync(join(dir, 'near-sandbox-init.blob'), 'not a V8 startup snapshot');
+  writeFileSync(join(dir, 'current-snapshots'), `${dir}\n`);
+  const path = join(dir, 'near-sandbox');
+  writeFileSync(path, launcherScript(process.execPath, LAUNCH, join(dir, 'current-snapshots')), { mode: 0o755 });
+  const home = join(dir, 'home');
+  execFileSync(path, ['--home', home, 'init'], { stdio: 'pipe' });
+  const validator = JSON.parse(readFileSync(join(home, 'validator_key.json'), 'utf8'));
+  t.is(KeyPair.fromString(validator.secret_key).publicKeyString, validator.public_key);
 });
 
 test('state survives a restart (classic-level store in <home>/data)', async (t) => {
