@@ -180,15 +180,15 @@ const meteringRuns: Record<string, () => void> = {};
 const meteringChecks: Record<string, { metered: string; unmetered: string; wasmGas: bigint }> = {};
 for (const [name, c] of Object.entries(vmCalls)) {
   const codeHash = sha256(c.code);
-  const run = (metering: boolean) =>
+  const run = (metering: 'finite-wasm' | 'none') =>
     runFunctionCall({ code: c.code, codeHash, methodName: c.method, context: vmContext(c.account, c.input, c.isView), external: new MapExternal(new Map(tokenState)), protocolVersion: 86, metering });
-  const a = run(true);
-  const b = run(false);
+  const a = run('finite-wasm');
+  const b = run('none');
   const ret = (o: typeof a) => (o.aborted ? `aborted ${JSON.stringify(o.aborted)}` : o.returnData.kind === 'Value' ? Buffer.from(o.returnData.value).toString() : o.returnData.kind);
   meteringChecks[name] = { metered: ret(a), unmetered: ret(b), wasmGas: a.burntGas - b.burntGas };
   if (ret(a) !== ret(b)) throw new Error(`${name}: metered and unmetered runs differ (${ret(a)} vs ${ret(b)})`);
-  meteringRuns[`${name} metered`] = () => void run(true);
-  meteringRuns[`${name} unmetered`] = () => void run(false);
+  meteringRuns[`${name} metered`] = () => void run('finite-wasm');
+  meteringRuns[`${name} unmetered`] = () => void run('none');
 }
 const meteringTimes = interleaved(meteringRuns, Math.max(20, N / 2));
 const metering = Object.fromEntries(

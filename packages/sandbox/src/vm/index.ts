@@ -7,7 +7,8 @@ import { runtimeConfig } from '../parameters/index.js';
 import type { RuntimeConfig } from '../parameters/types.js';
 import { errorViews, HostError, hostErrors, type WasmTrapKind } from './errors.js';
 import { VMLogic } from './logic.js';
-import { prepareContract, PrepareError, type FuncType, type PreparedContract } from './prepare.js';
+import { releaseMemory, takeMemory } from './memory-pool.js';
+import { prepareContract, PrepareError, type FuncType, type Metering, type PreparedContract } from './prepare.js';
 import type { FunctionCallErrorView, RunFunctionCall, VMOutcome } from './types.js';
 
 export type * from './types.js';
@@ -106,12 +107,12 @@ const MAX_CACHED_MODULES = 64;
 /** code hash + protocol version -> compiled module or the preparation error (nearcore caches both). */
 const moduleCache = new Map<string, CompileResult>();
 
-function cacheKey(codeHash: Uint8Array, protocolVersion: number, metering: boolean): string {
-  return `${protocolVersion}:${metering ? '' : 'unmetered:'}${Buffer.from(codeHash).toString('hex')}`;
+function cacheKey(codeHash: Uint8Array, protocolVersion: number, metering: Metering): string {
+  return `${protocolVersion}:${metering}:${Buffer.from(codeHash).toString('hex')}`;
 }
 
 /** Prepares, instruments and compiles `code` (or returns the cached result). Exposed for benchmarks. */
-export function compileContract(code: Uint8Array, codeHash: Uint8Array, config: RuntimeConfig, metering = true): CompileResult {
+export function compileContract(code: Uint8Array, codeHash: Uint8Array, config: RuntimeConfig, metering: Metering = 'finite-wasm'): CompileResult {
   const key = cacheKey(codeHash, config.protocolVersion, metering);
   const hit = moduleCache.get(key);
   if (hit) return hit;
@@ -181,32 +182,6 @@ function trapKind(message: string): WasmTrapKind {
   return 'GenericTrap';
 }
 
-/**
- * Memories are pooled: nearcore gives every call a fresh zeroed memory, and allocating a fresh 64 MiB
- * memory per call makes V8 run a full GC on almost every call. A returned memory that did not grow is
- * re-zeroed exactly (every non-zero 64 KiB page is cleared) and reused; grown memories are dropped (wasm memories cannot shrink).
- */
-const memoryPool: WebAssembly.Memory[] = [];
-const ZERO_PAGE = Buffer.alloc(65536);
-
-function takeMemory(config: RuntimeConfig): WebAssembly.Memory {
-  const pooled = memoryPool.pop();
-  if (pooled) return pooled;
-  return new WebAssembly.Memory({ initial: config.wasm.initialMemoryPages, maximum: config.wasm.maxMemoryPages });
-}
-
-function releaseMemory(memory: WebAssembly.Memory, config: RuntimeConfig): void {
-  const pages = config.wasm.initialMemoryPages;
-  if (memory.buffer.byteLength !== pages * 65536 || memoryPool.length >= 2) return;
-  const bytes = Buffer.from(memory.buffer);
-  // Only dirty pages are written: writing untouched pages would make the OS allocate them.
-  for (let page = 0; page < pages; page++) {
-    const start = page * 65536;
-    if (bytes.compare(ZERO_PAGE, 0, 65536, start, start + 65536) !== 0) bytes.fill(0, start, start + 65536);
-  }
-  memoryPool.push(memory);
-}
-
 /** Runs one function call (nearcore `near_vm_runner::run`). Never throws for contract faults. */
 export function runFunctionCall(req: RunFunctionCall): VMOutcome {
   const { context, methodName } = req;
@@ -215,7 +190,7 @@ export function runFunctionCall(req: RunFunctionCall): VMOutcome {
   if (methodName.length === 0) return nopOutcome(context, errorViews.methodResolve('MethodEmptyName'));
   if (req.code.length === 0) return nopOutcome(context, errorViews.codeDoesNotExist(context.currentAccountId));
 
-  const compiled = compileContract(req.code, req.codeHash, config, req.metering ?? true);
+  const compiled = compileContract(req.code, req.codeHash, config, req.metering ?? 'finite-wasm');
   if (!compiled.ok) return nopOutcome(context, compiled.error);
   const { prepared, module } = compiled;
 
@@ -306,12 +281,12 @@ function execute(
     env[name] = impl;
   }
 
-  const memory = takeMemory(config);
+  const memory = takeMemory(config.wasm.initialMemoryPages, config.wasm.maxMemoryPages);
   logic.memory = memory;
   try {
     return instantiateAndRun(req, prepared, module, env, memory, gas, syncIn, syncOut);
   } finally {
-    releaseMemory(memory, config);
+    releaseMemory(memory, config.wasm.initialMemoryPages);
   }
 }
 

@@ -38,12 +38,19 @@ export interface PrepareConfig {
   maxFunctionBodySize: number | null;
   reftypesBulkMemory: boolean;
   /**
-   * false: validate and lay the module out as usual but insert no gas or stack metering (function bodies
-   * are copied unchanged). Only for measuring what metering costs (bench/runtime.ts); never for execution
-   * that charges gas.
+   * How wasm gas is counted (default 'finite-wasm'):
+   *  - 'finite-wasm': nearcore's scheme, one charge per metered region (a basic block), checked at function
+   *    entry and loop heads;
+   *  - 'per-instruction': a reference for tests, a charge and a check before every instruction, with each
+   *    instruction's cost worked out again from its opcode; a successful call burns exactly the same gas as
+   *    'finite-wasm' (test/vm/metering.test.ts);
+   *  - 'none': no gas or stack metering (function bodies copied unchanged), only to measure what metering
+   *    costs (bench/runtime.ts).
    */
-  metering?: boolean;
+  metering?: Metering;
 }
+
+export type Metering = 'finite-wasm' | 'per-instruction' | 'none';
 
 export interface FuncType {
   params: number[];
@@ -429,6 +436,7 @@ function instrumentBody(
   const linearAt = new Set<number>();
   const returnOffsets: number[] = []; // `return` instructions: the stack budget is released before them
   let finalEnd = -1;
+  const afterLoop = new Set<number>(); // offsets right after a `loop` header: its cost is paid per iteration there
   const afterCalls: number[] = []; // offsets right after call/call_indirect: reload the cached gas there
 
   while (r.pos < end) {
@@ -452,6 +460,7 @@ function instrumentBody(
       }
       case 0x03: {
         const rs = blockResult(r.s33());
+        afterLoop.add(r.pos);
         const idx = kinds.length;
         chargeAfter(PURE, regular);
         newFrame(idx);
@@ -779,7 +788,20 @@ function instrumentBody(
   let n = 0;
   // Kind of the first instruction of each merged group: loop heads (PostControlFlow) get a gas check.
   const groupKinds: number[] = [];
-  if (kinds.length > 0) {
+  if (cfg.metering === 'per-instruction') {
+    // One entry per instruction (a loop's cost sits on the instruction after its header). Costs are worked
+    // out again from the opcodes (prepare_v3.rs cost table), not taken from the analysis above.
+    for (let i = 0; i < kinds.length; i++) {
+      const at = offsets[i]!;
+      const op = code[at]!;
+      let c = op === 0x02 || op === 0x03 || op === 0x05 || op === 0x0b ? 0n : regular;
+      if (op === 0xfc && [8, 10, 11, 12, 14, 17].includes(code[at + 1]!)) c = cfg.linearOpBaseCost;
+      if (afterLoop.has(at)) c += regular;
+      costs[i] = c;
+      groupKinds[i] = POST;
+    }
+    n = kinds.length;
+  } else if (kinds.length > 0) {
     groupKinds.push(kinds[0]!);
     let before = kinds[0]!;
     for (let i = 1; i < kinds.length; i++) {
@@ -805,7 +827,7 @@ function instrumentBody(
   }
 
   // --- emit ---
-  if (cfg.metering === false) return code.subarray(start, end);
+  if (cfg.metering === 'none') return code.subarray(start, end);
   // frame size: prepare_v3.rs SimpleMaxStackCfg::size_of_function_activation = 64 + sizes of all locals
   // (params included).
   let frameSize = 64;

@@ -136,8 +136,8 @@ export interface RunFunctionCall {
   external: External;
   protocolVersion: number;
   /**
-   * Benchmarks only: false runs the contract without wasm gas/stack metering (host functions still charge),
-   * to measure what metering costs. The runtime never sets it.
+   * Tests and benchmarks only (prepare.ts `Metering`): 'per-instruction' is the reference counter, 'none' runs
+   * without wasm gas/stack metering (host functions still charge). The runtime never sets it.
    */
-  metering?: boolean;
+  metering?: 'finite-wasm' | 'per-instruction' | 'none';
 }

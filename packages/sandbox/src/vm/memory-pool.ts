@@ -1,0 +1,109 @@
+/**
+ * Contract memories, reused across calls. nearcore gives every call a fresh zeroed memory of
+ * `initial_memory_pages` (wasmtime_runner); allocating a fresh 64 MiB WebAssembly.Memory per call makes V8
+ * collect garbage on almost every call, so memories are pooled and re-zeroed exactly instead: every 64 KiB
+ * page that is not all zero is cleared. Memories that grew are dropped (a memory cannot shrink).
+ *
+ * The dirty-page scan reads all 64 MiB each call, which made it the largest cost of a small near-sdk-js
+ * call. It runs in a small SIMD Wasm function (one read stream, 128 bytes per step) instead of Buffer.compare
+ * against a zero page (two streams, a JS -> C++ call per page); untouched pages are never written, so the OS
+ * never has to back them.
+ */
+
+/**
+ * Text of {@link ZERO_DIRTY_PAGES_WASM} (compiled with wabt; test/vm/memory-pool.test.ts checks the two agree).
+ * zero_dirty_pages(pages) clears each non-zero page among the first `pages` and returns how many it cleared.
+ */
+export const ZERO_DIRTY_PAGES_WAT = `(module
+  (import "internal" "memory" (memory 0))
+  (func (export "zero_dirty_pages") (param $pages i32) (result i32)
+    (local $page i32) (local $p i32) (local $end i32) (local $acc v128) (local $dirty i32)
+    (block $done
+      (loop $next_page
+        (br_if $done (i32.ge_u (local.get $page) (local.get $pages)))
+        (local.set $p (i32.shl (local.get $page) (i32.const 16)))
+        (local.set $end (i32.add (local.get $p) (i32.const 65536)))
+        (local.set $acc (v128.const i64x2 0 0))
+        (loop $scan
+          (local.set $acc
+            (v128.or (local.get $acc)
+              (v128.or
+                (v128.or (v128.or (v128.load offset=0 (local.get $p)) (v128.load offset=16 (local.get $p)))
+                         (v128.or (v128.load offset=32 (local.get $p)) (v128.load offset=48 (local.get $p))))
+                (v128.or (v128.or (v128.load offset=64 (local.get $p)) (v128.load offset=80 (local.get $p)))
+                         (v128.or (v128.load offset=96 (local.get $p)) (v128.load offset=112 (local.get $p)))))))
+          (local.set $p (i32.add (local.get $p) (i32.const 128)))
+          (br_if $scan (i32.lt_u (local.get $p) (local.get $end))))
+        (if (v128.any_true (local.get $acc))
+          (then
+            (memory.fill (i32.sub (local.get $end) (i32.const 65536)) (i32.const 0) (i32.const 65536))
+            (local.set $dirty (i32.add (local.get $dirty) (i32.const 1)))))
+        (local.set $page (i32.add (local.get $page) (i32.const 1)))
+        (br $next_page)))
+    (local.get $dirty)))`;
+
+export const ZERO_DIRTY_PAGES_WASM = Buffer.from(
+  'AGFzbQEAAAABBgFgAX8BfwIUAQhpbnRlcm5hbAZtZW1vcnkCAAADAgEABxQBEHplcm9fZGlydHlfcGFnZXMAAAq7AQG4AQMDfwF7AX8CQANAIAEgAE8NASABQRB0IQIgAkGAgARqIQP9DAAAAAAAAAAAAAAAAAAAAAAhBANAIAQgAv0ABAAgAv0ABBD9UCAC/QAEICAC/QAEMP1Q/VAgAv0ABEAgAv0ABFD9UCAC/QAEYCAC/QAEcP1Q/VD9UP1QIQQgAkGAAWohAiACIANJDQALIAT9UwRAIANBgIAEa0EAQYCABPwLACAFQQFqIQULIAFBAWohAQwACwsgBQs=',
+  'base64',
+);
+
+/** null where V8 cannot run it (no SIMD): the Buffer.compare scan is used then. */
+const zeroerModule: WebAssembly.Module | null = (() => {
+  try {
+    return new WebAssembly.Module(ZERO_DIRTY_PAGES_WASM);
+  } catch {
+    return null;
+  }
+})();
+
+interface PooledMemory {
+  memory: WebAssembly.Memory;
+  /** Clears every non-zero page among the first `pages`; returns how many were cleared. */
+  zeroDirtyPages: (pages: number) => number;
+}
+
+const ZERO_PAGE = Buffer.alloc(65536);
+function zeroDirtyPagesWithBuffer(memory: WebAssembly.Memory, pages: number): number {
+  const bytes = Buffer.from(memory.buffer);
+  let cleared = 0;
+  for (let page = 0; page < pages; page++) {
+    const start = page * 65536;
+    if (bytes.compare(ZERO_PAGE, 0, 65536, start, start + 65536) !== 0) {
+      bytes.fill(0, start, start + 65536);
+      cleared++;
+    }
+  }
+  return cleared;
+}
+
+const MAX_POOLED = 2;
+const pool: PooledMemory[] = [];
+const owners = new WeakMap<WebAssembly.Memory, PooledMemory>();
+
+/** A zeroed memory of `initialPages` (at most `maxPages`): a pooled one, or a new one. */
+export function takeMemory(initialPages: number, maxPages: number): WebAssembly.Memory {
+  for (let i = pool.length - 1; i >= 0; i--) {
+    const entry = pool[i]!;
+    if (entry.memory.buffer.byteLength === initialPages * 65536) {
+      pool.splice(i, 1);
+      return entry.memory;
+    }
+  }
+  const memory = new WebAssembly.Memory({ initial: initialPages, maximum: maxPages });
+  const zeroer = zeroerModule ? (new WebAssembly.Instance(zeroerModule, { internal: { memory } }).exports.zero_dirty_pages as (pages: number) => number) : null;
+  owners.set(memory, { memory, zeroDirtyPages: zeroer ?? ((pages) => zeroDirtyPagesWithBuffer(memory, pages)) });
+  return memory;
+}
+
+/** Returns a memory after its call: zeroed and kept for the next call unless it grew or the pool is full. */
+export function releaseMemory(memory: WebAssembly.Memory, initialPages: number): void {
+  const entry = owners.get(memory);
+  if (!entry || memory.buffer.byteLength !== initialPages * 65536 || pool.length >= MAX_POOLED) return;
+  entry.zeroDirtyPages(initialPages);
+  pool.push(entry);
+}
+
+/** Exposed for tests: the scan used when SIMD is unavailable. */
+export const zeroDirtyPagesFallback = zeroDirtyPagesWithBuffer;
+/** Exposed for tests: whether the SIMD scan is in use. */
+export const simdZeroing = zeroerModule !== null;
