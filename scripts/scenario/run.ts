@@ -90,7 +90,12 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
         step.note('using the Wasm in build/ (build: false)');
         return Object.fromEntries(CONTRACTS.map((name) => [name, readBuilt(name)])) as Record<(typeof CONTRACTS)[number], Buffer>;
       }
-      const results = await log.progress('compiling TypeScript contracts to Wasm (the first build takes 1.5–2 min)', buildContracts({ names: [...CONTRACTS] }));
+      // the builder's own milestones (engine, template, each contract) show where a first build is
+      const milestone = /compiling|linking|type-checking/;
+      const results = await log.progress(
+        'compiling TypeScript contracts to Wasm (the first build takes 1.5–2 min)',
+        buildContracts({ names: [...CONTRACTS], log: (line) => milestone.test(line) && step.note(`· ${line}`) }),
+      );
       for (const r of results) step.note(`${r.name.padEnd(24)} ${(r.wasmSize / 1024).toFixed(0).padStart(4)} KiB ${r.cached ? 'cached' : `built in ${formatMs(r.timings.totalMs)}`}`);
       return Object.fromEntries(results.map((r) => [r.name, readFileSync(r.wasmPath)])) as Record<(typeof CONTRACTS)[number], Buffer>;
     });
