@@ -63,11 +63,16 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
   let storeOpening: Promise<NodeStore> | null = null;
   if (options.persist !== false && hasSavedState) store = await NodeStore.open(dataDir);
   const saved = store ? await store.load() : null;
-  // The runtime is the heavy part of start-up; the server starts listening first (see startRpcServer).
-  const clientReady = import('../rpc/view-client.js').then(async ({ createSandboxClient }) => {
-    const { KeyPair } = await import('../primitives/crypto.js');
-    return createSandboxClient({ genesis, validatorKey: KeyPair.fromString(validator.key.secretKey), restore: saved ?? undefined });
-  });
+  // The runtime is the heavy part of start-up: it loads once the server listens (started below), so
+  // near-workspaces' readiness probe connects early and is answered the moment the node is ready. (From a
+  // startup snapshot the runtime's modules evaluate synchronously, which would otherwise delay the listen.)
+  let loadRuntime!: () => void;
+  const clientReady = new Promise<void>((resolve) => (loadRuntime = resolve))
+    .then(() => import('../rpc/view-client.js'))
+    .then(async ({ createSandboxClient }) => {
+      const { KeyPair } = await import('../primitives/crypto.js');
+      return createSandboxClient({ genesis, validatorKey: KeyPair.fromString(validator.key.secretKey), restore: saved ?? undefined });
+    });
   const openStore = (): Promise<NodeStore> | null => {
     if (options.persist === false) return null;
     if (store) return Promise.resolve(store);
@@ -115,6 +120,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
     await store?.close();
     throw e;
   }
+  loadRuntime();
   let client: SandboxClient;
   try {
     client = await clientReady;
