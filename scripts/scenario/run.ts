@@ -150,12 +150,15 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
         const gasBurnt = [outcome.transaction_outcome, ...outcome.receipts_outcome].reduce((sum, o) => sum + BigInt(o.outcome.gas_burnt), 0n);
         step.gas({ gasBurnt });
       };
-      // One after another: the node prepares each Wasm module in turn anyway.
-      await deploy(usdc, wasm.stablecoin, { owner_id: issuer.accountId });
-      await deploy(market, wasm['task-marketplace'], { owner_id: market.accountId });
-      await deploy(payoutAccount, wasm.payout, { owner_id: payoutAccount.accountId });
-      await deploy(signer, wasm['mpc-signer-double'], { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, responder_id: responderAccount.accountId });
-      await deploy(proxy, wasm['chain-signatures-proxy'], { owner_id: proxy.accountId, config: { signer_id: signer.accountId, sign_gas_tgas: 60 } });
+      // One after another: the node is single-threaded and prepares each module in turn anyway.
+      const all = async () => {
+        await deploy(usdc, wasm.stablecoin, { owner_id: issuer.accountId });
+        await deploy(market, wasm['task-marketplace'], { owner_id: market.accountId });
+        await deploy(payoutAccount, wasm.payout, { owner_id: payoutAccount.accountId });
+        await deploy(signer, wasm['mpc-signer-double'], { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, responder_id: responderAccount.accountId });
+        await deploy(proxy, wasm['chain-signatures-proxy'], { owner_id: proxy.accountId, config: { signer_id: signer.accountId, sign_gas_tgas: 60 } });
+      };
+      await log.progress('deploying: the node checks and gas-instruments each ~400 KiB module before its first call', all());
       const metadata = await stablecoin(vendor, usdc.accountId).ft_metadata();
       const config = await chainSignaturesProxy(vendor, proxy.accountId).get_config();
       step.note(`stablecoin ${metadata.name} (${metadata.symbol}, ${metadata.decimals} decimals) at ${usdc.accountId}`);
