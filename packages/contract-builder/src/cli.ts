@@ -78,8 +78,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const allowEval = values.eval ? true : values["no-eval"] ? false : undefined;
-  // setup prepares the template of a contract that uses neither eval nor a droppable intrinsic
-  const templateOptions = chooseTemplateOptions("setup", { evalUses: [], reachableIntrinsics: [] }, { wasmOpt: !values["no-wasm-opt"], allowEval: allowEval ?? "auto", trimRuntime: !values["full-runtime"], debugInfo: false });
+  // setup prepares the template most contracts get: no eval, and Map/Set kept because near-sdk-js's
+  // state decoding bundles klona/full, which names them (see clone-deep-alias.ts)
+  const templateOptions = chooseTemplateOptions("setup", { evalUses: [], reachableIntrinsics: ["MapSet"] }, { wasmOpt: !values["no-wasm-opt"], allowEval: allowEval ?? "auto", trimRuntime: !values["full-runtime"], debugInfo: false });
 
   if (command === "setup") {
     await ensureToolchain({ log });
