@@ -1,8 +1,8 @@
 /**
  * `npm run bench:sandbox` (`-- --json` for one JSON object): the project's node as near-workspaces sees it.
  *
- * - node start: `init`, then `run` until the RPC answers, through the installed launcher (init from the ESM
- *   bundle, run from the V8 startup snapshot), through the ESM bundle alone, and through `node --import tsx`;
+ * - node start: `init`, then `run` until the RPC answers, through the installed launcher (both from V8
+ *   startup snapshots), through the ESM bundle alone, and through `node --import tsx`;
  *   wall and CPU time of each step
  * - Worker.init + tearDown (near-workspaces 5.0.0, default config), and the same steps timed one by one as
  *   near-workspaces' SandboxWorker.init takes them (lock, init process, run until its 250 ms readiness poll
@@ -266,7 +266,7 @@ async function main(): Promise<void> {
   ];
   const steps = report.workerInitSteps;
   const rows: [string, string, string][] = [
-    startRow('node start, installed launcher (init: bundle, run: snapshot)', report.nodeStartLauncher),
+    startRow('node start, installed launcher (startup snapshots)', report.nodeStartLauncher),
     startRow('node start, precompiled ESM bundle', report.nodeStartBundle),
     startRow('node start, node --import tsx', report.nodeStartTsx),
     ['Worker.init + tearDown (median)', `${report.workerInitTearDownMs} ms`, '≤ 500 ms'],
