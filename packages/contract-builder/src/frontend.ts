@@ -146,21 +146,21 @@ function packageVersion(require: NodeJS.Require, name: string): string {
 /** near-sdk-js's createJsFileWithRullup plugins (its configuration minus source maps). */
 function rollupPlugins(bundler: Bundler, verbose: boolean): unknown[] {
   return [
-      cloneDeepAlias(),
-      bundler.nodeResolve({ extensions: [".js", ".ts"] }),
-      bundler.babel({
-        babelHelpers: "bundled",
-        babelrc: false,
-        configFile: false,
-        extensions: [".ts", ".js", ".jsx", ".es6", ".es", ".mjs"],
-        presets: [bundler.presetTypescript],
-        plugins: [bundler.includeBytes, [bundler.nearBindgenExporter, { verbose }], [bundler.pluginDecorators, { version: "legacy" }]],
-      }),
+    cloneDeepAlias(),
+    bundler.nodeResolve({ extensions: [".js", ".ts"] }),
+    bundler.babel({
+      babelHelpers: "bundled",
+      babelrc: false,
+      configFile: false,
+      extensions: [".ts", ".js", ".jsx", ".es6", ".es", ".mjs"],
+      presets: [bundler.presetTypescript],
+      plugins: [bundler.includeBytes, [bundler.nearBindgenExporter, { verbose }], [bundler.pluginDecorators, { version: "legacy" }]],
+    }),
   ];
 }
 
 /** Describes the Babel/Rollup configuration above; part of the module cache's key. */
-const ROLLUP_CONFIG_ID = "node-resolve[.js,.ts] babel(bundled, preset-typescript, include-bytes, near-bindgen-exporter, decorators legacy) es";
+const ROLLUP_CONFIG_ID = "clone-deep-alias node-resolve[.js,.ts] babel(bundled, preset-typescript, include-bytes, near-bindgen-exporter, decorators legacy) es";
 
 interface CachedModule {
   id: string;
@@ -169,7 +169,7 @@ interface CachedModule {
 
 /**
  * Rollup's module cache (Babel's output and the AST per module), kept on disk and shared by all
- * contracts: near-sdk-js and lodash-es are transformed once, and a rebuild re-transforms only the
+ * contracts: near-sdk-js and its dependencies are transformed once, and a rebuild re-transforms only the
  * modules whose source changed (Rollup reuses a cached module only when its source text is identical).
  * The folder is named by a hash of the tool versions and the configuration, so a cache made by another
  * near-sdk-js, Rollup or Babel is never read. Stored with v8.serialize (BigInt and RegExp literals in
