@@ -34,6 +34,14 @@ if (__NEAR_SANDBOX_SNAPSHOT__ === 'run') {
   void import('./run.js');
   void import('../rpc/handlers.js');
   void import('../rpc/params.js').then(({ loadRequestSchemas }) => loadRequestSchemas());
+  // Plain-JavaScript modules the runtime imports (no WebAssembly): the curves build their field tables at
+  // module load, so they are evaluated here rather than at every start.
+  void import('@noble/curves/bn254.js');
+  void import('@noble/curves/secp256k1.js');
+  void import('@noble/curves/ed25519.js');
+  void import('@noble/hashes/legacy.js');
+  void import('@noble/hashes/sha3.js');
+  void import('../parameters/index.js');
 }
 
 const manifest = readBuildManifest(__NEAR_SANDBOX_BUILD_DIR__);
