@@ -9,7 +9,7 @@ import { execFile } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { buildContract, TypeScriptCheckError, type BuildOptions } from "../src/index.js";
+import { buildContract, ContractValidationError, TypeScriptCheckError, type BuildOptions } from "../src/index.js";
 import { loadBundler, rollupCacheDir } from "../src/frontend.js";
 import { BUILDER_DIR, projectPaths } from "../src/paths.js";
 
@@ -135,8 +135,15 @@ test("a type error introduced after a cached build still fails the build and nam
   error = await t.throwsAsync(buildContract(dir, options), { instanceOf: TypeScriptCheckError });
   t.regex(error!.message, /contracts\/counter\/src\/index\.ts\(18,5\): Type 'number' is not assignable to type 'string'/);
 
-  // fixed back to the first source: the failed builds left that build's output and stamp in place
+  // near-sdk-js's validateContract, whose passes are remembered per entry text, still runs on an edit
   writeFileSync(helper, HELPER);
+  const valid = readFileSync(entry, "utf8");
+  writeFileSync(entry, valid.replace("  count = 0;\n", "  count = 0;\n  owner: string;\n"));
+  const invalid = await t.throwsAsync(buildContract(dir, options), { instanceOf: ContractValidationError });
+  t.regex(invalid!.message, /contracts\/counter\/src\/index\.ts: .*owner/);
+  writeFileSync(entry, valid);
+
+  // fixed back to the first source: the failed builds left that build's output and stamp in place
   t.true((await buildContract(dir, options)).cached);
   t.regex(readFileSync(entry, "utf8"), /get_label/);
 });
