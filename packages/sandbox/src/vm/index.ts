@@ -7,7 +7,7 @@ import { runtimeConfig } from '../parameters/index.js';
 import type { RuntimeConfig } from '../parameters/types.js';
 import { errorViews, HostError, hostErrors, type WasmTrapKind } from './errors.js';
 import { VMLogic } from './logic.js';
-import { releaseMemory, takeMemory } from './memory-pool.js';
+import { releaseMemory, takeMemory, zeroMemory } from './memory-pool.js';
 import { prepareContract, PrepareError, type FuncType, type Metering, type PreparedContract } from './prepare.js';
 import type { FunctionCallErrorView, RunFunctionCall, VMOutcome } from './types.js';
 
@@ -100,6 +100,8 @@ interface CompiledContract {
   ok: true;
   prepared: PreparedContract;
   module: WebAssembly.Module;
+  /** The link check's result, worked out on the first call (null: links). */
+  linkError?: FunctionCallErrorView | null;
 }
 type CompileResult = CompiledContract | { ok: false; error: FunctionCallErrorView };
 
@@ -192,7 +194,7 @@ export function runFunctionCall(req: RunFunctionCall): VMOutcome {
 
   const compiled = compileContract(req.code, req.codeHash, config, req.metering ?? 'finite-wasm');
   if (!compiled.ok) return nopOutcome(context, compiled.error);
-  const { prepared, module } = compiled;
+  const { prepared } = compiled;
 
   // Method resolution failures are nop outcomes at PV <= 86 (abort_but_nop_outcome_in_old_protocol).
   const method = prepared.functionExports.get(methodName);
@@ -211,7 +213,7 @@ export function runFunctionCall(req: RunFunctionCall): VMOutcome {
       if (e instanceof HostError) throw hostErrors.gasExceeded();
       throw e;
     }
-    aborted = execute(req, config, prepared, module, logic);
+    aborted = execute(req, config, compiled, logic);
   } catch (e) {
     if (e instanceof HostError) aborted = errorViews.host(e);
     else throw e;
@@ -230,106 +232,148 @@ export function runFunctionCall(req: RunFunctionCall): VMOutcome {
   };
 }
 
-function execute(
-  req: RunFunctionCall,
-  config: RuntimeConfig,
-  prepared: PreparedContract,
-  module: WebAssembly.Module,
-  logic: VMLogic,
-): FunctionCallErrorView | null {
-  // Link: every import must be a known, enabled `env` function of the right type (else LinkError).
-  const env: Record<string, Function> = {};
-  // Set once the instance exists: the instrumented module's gas accessors (prepare.ts).
-  const gas = { get: (): bigint => 0n, set: (_v: bigint): void => {} };
-  let lastRemaining = 0n;
-  const syncIn = () => {
-    const now = gas.get();
-    const spent = lastRemaining - now;
-    if (spent > 0n) logic.gas.burn(spent, null);
-  };
-  const syncOut = () => {
-    lastRemaining = logic.gas.gasLimit - logic.gas.burntGas;
-    gas.set(lastRemaining);
-  };
-  for (const imp of prepared.imports) {
-    const name = imp.name;
-    const hostSig = HOST_SIGNATURES[name];
-    if (hostSig === undefined || (hostSig.since !== undefined && config.protocolVersion < hostSig.since))
-      return errorViews.link(`unknown import: \`env::${name}\` has not been defined`);
-    if (!sameType(imp.type, hostSig)) return errorViews.link(`incompatible import type for \`env::${name}\``);
-    if (env[name]) continue;
-    let impl: Function;
-    if (name === 'storage_iter_prefix' || name === 'storage_iter_range' || name === 'storage_iter_next') {
-      impl = () => {
-        throw hostErrors.deprecated(name);
-      };
-    } else {
-      const fnName = name === 'gas' ? 'gas_op' : name;
-      const fn = (logic as unknown as Record<string, Function>)[fnName]!;
-      // Wasm i64 arrives as a signed BigInt; nearcore's host functions take u64.
-      const unsigned = hostSig.params.map((p) => p === L);
-      impl = (...args: unknown[]) => {
-        for (let i = 0; i < args.length; i++) if (unsigned[i]) args[i] = BigInt.asUintN(64, args[i] as bigint);
-        syncIn();
-        try {
-          return fn.apply(logic, args);
-        } finally {
-          syncOut();
-        }
-      };
-    }
-    env[name] = impl;
+/**
+ * An instance of a compiled contract with its memory. Host functions reach the current call's VMLogic through
+ * `logic`, so an instance of a `reusable` module (prepare.ts) serves call after call: between calls its
+ * memory is zeroed and `reset` restores globals and data segments, which leaves it exactly as a fresh
+ * instantiation would (nearcore instantiates per call). Instantiating a near-sdk-js contract costs about as
+ * much as a small call's own Wasm work, so this is the main saving per call.
+ */
+class ContractInstance {
+  logic: VMLogic | null = null;
+  /** Gas left in the instance's global when the host last wrote it; what the Wasm spent since is the difference. */
+  private lastRemaining = 0n;
+  readonly exports: WebAssembly.Exports;
+  private readonly gasGet: () => bigint;
+  private readonly gasSet: (v: bigint) => void;
+
+  constructor(module: WebAssembly.Module, env: Record<string, Function>, readonly memory: WebAssembly.Memory) {
+    this.exports = new WebAssembly.Instance(module, { env: env as WebAssembly.ModuleImports, internal: { memory } }).exports;
+    this.gasGet = this.exports.gas_get as () => bigint;
+    this.gasSet = this.exports.gas_set as (v: bigint) => void;
   }
 
-  const memory = takeMemory(config.wasm.initialMemoryPages, config.wasm.maxMemoryPages);
-  logic.memory = memory;
-  try {
-    return instantiateAndRun(req, prepared, module, env, memory, gas, syncIn, syncOut);
-  } finally {
-    releaseMemory(memory, config.wasm.initialMemoryPages);
+  /** Burns the Wasm gas spent since the last syncOut (raises GasExceeded/GasLimitExceeded past the limit). */
+  syncIn(): void {
+    const spent = this.lastRemaining - this.gasGet();
+    if (spent > 0n) this.logic!.gas.burn(spent, null);
+  }
+  /** Gives the Wasm the gas it may still burn. */
+  syncOut(): void {
+    const gas = this.logic!.gas;
+    this.lastRemaining = gas.gasLimit - gas.burntGas;
+    this.gasSet(this.lastRemaining);
+  }
+  gasLeft(): bigint {
+    return this.gasGet();
   }
 }
 
-function instantiateAndRun(
-  req: RunFunctionCall,
-  prepared: PreparedContract,
-  module: WebAssembly.Module,
-  env: Record<string, Function>,
-  memory: WebAssembly.Memory,
-  gas: { get: () => bigint; set: (v: bigint) => void },
-  syncIn: () => void,
-  syncOut: () => void,
-): FunctionCallErrorView | null {
-  let instance: WebAssembly.Instance;
-  try {
-    instance = new WebAssembly.Instance(module, {
-      env: env as WebAssembly.ModuleImports,
-      internal: { memory },
-    });
-  } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError) return errorViews.wasmTrap(trapKind(e.message));
-    if (e instanceof WebAssembly.LinkError) return errorViews.link(e.message);
-    throw e;
+/** The `env` imports of one instance, bound to whatever call the instance runs. */
+function hostImports(prepared: PreparedContract, instance: { current: ContractInstance | null }): Record<string, Function> {
+  const env: Record<string, Function> = {};
+  for (const { name } of prepared.imports) {
+    if (env[name]) continue;
+    if (name === 'storage_iter_prefix' || name === 'storage_iter_range' || name === 'storage_iter_next') {
+      env[name] = () => {
+        throw hostErrors.deprecated(name);
+      };
+      continue;
+    }
+    const fnName = name === 'gas' ? 'gas_op' : name;
+    const fn = (VMLogic.prototype as unknown as Record<string, Function>)[fnName]!;
+    // Wasm i64 arrives as a signed BigInt; nearcore's host functions take u64.
+    const unsigned = HOST_SIGNATURES[name]!.params.map((p) => p === L);
+    env[name] = (...args: unknown[]) => {
+      for (let i = 0; i < args.length; i++) if (unsigned[i]) args[i] = BigInt.asUintN(64, args[i] as bigint);
+      const ci = instance.current!;
+      ci.syncIn();
+      try {
+        return fn.apply(ci.logic, args);
+      } finally {
+        ci.syncOut();
+      }
+    };
   }
-  const exports = instance.exports;
-  gas.get = exports.gas_get as () => bigint;
-  gas.set = exports.gas_set as (v: bigint) => void;
-  const stackLeft = exports.stack_get as () => bigint;
-  syncOut();
-  const run = (f: Function) => {
+  return env;
+}
+
+/** Link check (nearcore: every import a known, enabled `env` function of the right type, else LinkError). */
+function linkError(prepared: PreparedContract, config: RuntimeConfig): FunctionCallErrorView | null {
+  for (const imp of prepared.imports) {
+    const hostSig = HOST_SIGNATURES[imp.name];
+    if (hostSig === undefined || (hostSig.since !== undefined && config.protocolVersion < hostSig.since))
+      return errorViews.link(`unknown import: \`env::${imp.name}\` has not been defined`);
+    if (!sameType(imp.type, hostSig)) return errorViews.link(`incompatible import type for \`env::${imp.name}\``);
+  }
+  return null;
+}
+
+/** Idle instances of reusable modules, oldest first; each holds a 64 MiB memory, so only a few are kept. */
+const MAX_IDLE_INSTANCES = 4;
+const idleInstances: Array<{ compiled: CompiledContract; instance: ContractInstance }> = [];
+
+function takeIdleInstance(compiled: CompiledContract): ContractInstance | null {
+  for (let i = idleInstances.length - 1; i >= 0; i--) {
+    if (idleInstances[i]!.compiled === compiled) return idleInstances.splice(i, 1)[0]!.instance;
+  }
+  return null;
+}
+
+function execute(req: RunFunctionCall, config: RuntimeConfig, compiled: CompiledContract, logic: VMLogic): FunctionCallErrorView | null {
+  const { prepared, module } = compiled;
+  if (compiled.linkError === undefined) compiled.linkError = linkError(prepared, config);
+  if (compiled.linkError) return compiled.linkError;
+
+  const pages = config.wasm.initialMemoryPages;
+  let ci = prepared.reusable ? takeIdleInstance(compiled) : null;
+  if (ci) {
+    // Memory was zeroed when the instance was put back; restore globals and data segments.
+    (ci.exports.reset as () => void)();
+  } else {
+    const memory = takeMemory(pages, config.wasm.maxMemoryPages);
+    const holder: { current: ContractInstance | null } = { current: null };
+    try {
+      ci = new ContractInstance(module, hostImports(prepared, holder), memory);
+    } catch (e) {
+      releaseMemory(memory, pages);
+      if (e instanceof WebAssembly.RuntimeError) return errorViews.wasmTrap(trapKind(e.message));
+      if (e instanceof WebAssembly.LinkError) return errorViews.link(e.message);
+      throw e;
+    }
+    holder.current = ci;
+  }
+  ci.logic = logic;
+  logic.memory = ci.memory;
+  try {
+    return run(req, prepared, ci);
+  } finally {
+    ci.logic = null;
+    if (!prepared.reusable || ci.memory.buffer.byteLength !== pages * 65536) releaseMemory(ci.memory, pages);
+    else {
+      zeroMemory(ci.memory, pages);
+      idleInstances.push({ compiled, instance: ci });
+      if (idleInstances.length > MAX_IDLE_INSTANCES) releaseMemory(idleInstances.shift()!.instance.memory, pages);
+    }
+  }
+}
+
+function run(req: RunFunctionCall, prepared: PreparedContract, ci: ContractInstance): FunctionCallErrorView | null {
+  const stackLeft = ci.exports.stack_get as () => bigint;
+  ci.syncOut();
+  const call = (f: Function) => {
     try {
       f();
-      syncIn();
+      ci.syncIn();
       return null;
     } catch (e) {
       if (e instanceof HostError) throw e;
-      const gasLeft = gas.get();
-      if (gasLeft < 0n) {
+      if (ci.gasLeft() < 0n) {
         // finite-wasm gas exhaustion: burn what the block asked for; burn() raises GasExceeded/GasLimitExceeded.
-        syncIn();
+        ci.syncIn();
         throw hostErrors.gasExceeded(); // unreachable in practice: syncIn throws first
       }
-      syncIn();
+      ci.syncIn();
       if (stackLeft() < 0n) throw hostErrors.memoryAccessViolation();
       // V8's own stack ran out before the finite-wasm budget: nearcore reports stack exhaustion as
       // HostError::MemoryAccessViolation (wasmtime_runner/logic.rs finite_wasm_stack).
@@ -339,8 +383,8 @@ function instantiateAndRun(
     }
   };
   if (prepared.hasStart) {
-    const r = run(exports.start as Function);
+    const r = call(ci.exports.start as Function);
     if (r) return r;
   }
-  return run(exports['\0' + req.methodName] as Function);
+  return call(ci.exports['\0' + req.methodName] as Function);
 }

@@ -103,6 +103,13 @@ export function releaseMemory(memory: WebAssembly.Memory, initialPages: number):
   pool.push(entry);
 }
 
+/** Zeroes a memory from takeMemory in place (for an instance that keeps its memory between calls). */
+export function zeroMemory(memory: WebAssembly.Memory, pages: number): void {
+  const entry = owners.get(memory);
+  if (entry) entry.zeroDirtyPages(pages);
+  else zeroDirtyPagesWithBuffer(memory, pages);
+}
+
 /** Exposed for tests: the scan used when SIMD is unavailable. */
 export const zeroDirtyPagesFallback = zeroDirtyPagesWithBuffer;
 /** Exposed for tests: whether the SIMD scan is in use. */

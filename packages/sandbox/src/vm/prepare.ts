@@ -65,6 +65,14 @@ export interface PreparedContract {
   /** `env` function imports: name -> type. */
   imports: Array<{ name: string; type: FuncType }>;
   hasStart: boolean;
+  /**
+   * The module exports `reset`, which puts an instance back in its freshly instantiated state (mutable
+   * globals to their initial values, the stack budget to full, active data segments copied again from
+   * passive duplicates) once its memory has been zeroed, so the runner can reuse the instance. False when the
+   * contract itself can change state that `reset` does not restore: table contents (table.set/grow/fill/copy/
+   * init) or dropped segments (data.drop, elem.drop).
+   */
+  reusable: boolean;
 }
 
 // Value types.
@@ -312,7 +320,7 @@ function instrumentBody(
   typeIndex: number,
   mod: ModuleInfo,
   cfg: PrepareConfig,
-  state: { locals: number },
+  state: { locals: number; reusable: boolean },
   gasGlobal: number,
   stackGlobal: number,
 ): Uint8Array {
@@ -621,6 +629,7 @@ function instrumentBody(
         break;
       case 0x26: // table.set
         needBulk();
+        state.reusable = false;
         r.u32();
         chargeBefore(PRE, regular);
         popN(2);
@@ -687,6 +696,7 @@ function instrumentBody(
           break;
         }
         needBulk();
+        if (sub === 9 || sub >= 12) state.reusable = false; // data.drop, table.init, elem.drop, table.copy/grow/fill
         switch (sub) {
           case 8: // memory.init
             r.u32();
@@ -979,7 +989,12 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
   const codeBodies: Uint8Array[] = [];
   let lastId = 0;
   const order = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11];
-  const localsState = { locals: 0 };
+  const localsState = { locals: 0, reusable: true };
+  /** Mutable globals: index and init expression (without its `end`), for `reset`. */
+  const mutableGlobals: Array<{ index: number; init: Uint8Array }> = [];
+  /** Active data segments: offset expression (without `end`) and byte length, for `reset`. */
+  const activeData: Array<{ offset: Uint8Array; length: number; bytes: Uint8Array }> = [];
+  const dataSegments: Uint8Array[] = [];
   let codeRange: [number, number] | null = null;
 
   while (!r.eof()) {
@@ -1084,7 +1099,9 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
           const t = readValType(s, cfg);
           const mut = s.byte();
           if (mut > 1) throw deser('bad global mutability');
+          const initStart = s.pos;
           skipConstExpr(s);
+          if (mut === 1) mutableGlobals.push({ index: i, init: original.subarray(initStart, s.pos - 1) });
           mod.globalTypes.push(t);
         }
         numGlobals = n;
@@ -1111,10 +1128,28 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
         break;
       case 9:
       case 12:
-      case 11:
         sections.set(id, original.subarray(bodyStart, bodyStart + size));
         s.pos = s.end;
         break;
+      case 11: {
+        const n = s.u32();
+        for (let i = 0; i < n; i++) {
+          const segStart = s.pos;
+          const flag = s.u32();
+          if (flag === 1) {
+            s.bytes(s.u32());
+          } else if (flag === 0 || flag === 2) {
+            if (flag === 2 && s.u32() !== 0) throw deser('data segment for a memory other than 0');
+            const exprStart = s.pos;
+            skipConstExpr(s);
+            const offset = original.subarray(exprStart, s.pos - 1);
+            const length = s.u32();
+            activeData.push({ offset, length, bytes: s.bytes(length) });
+          } else throw deser('bad data segment flag');
+          dataSegments.push(original.subarray(segStart, s.pos));
+        }
+        break;
+      }
       case 10: {
         const n = s.u32();
         if (n !== definedFuncTypes.length) throw deser('function and code section counts differ');
@@ -1166,7 +1201,7 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
   const typeCount = mod.types.length;
   {
     const tw = new Writer();
-    tw.u32(typeCount + 2);
+    tw.u32(typeCount + 3);
     const prev = sections.get(1);
     if (prev) {
       const tr = new Reader(prev);
@@ -1175,6 +1210,7 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
     }
     tw.byte(0x60).u32(0).u32(1).byte(I64); // () -> i64
     tw.byte(0x60).u32(1).byte(I64).u32(0); // (i64) -> ()
+    tw.byte(0x60).u32(0).u32(0); // () -> ()
     section(out, 1, tw.finish());
   }
   const definedCount = definedFuncTypes.length;
@@ -1197,9 +1233,9 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
   }
   {
     const fw = new Writer();
-    fw.u32(definedCount + 3);
+    fw.u32(definedCount + 4);
     for (const ti of definedFuncTypes) fw.u32(ti);
-    fw.u32(typeCount).u32(typeCount + 1).u32(typeCount);
+    fw.u32(typeCount).u32(typeCount + 1).u32(typeCount).u32(typeCount + 2);
     section(out, 3, fw.finish());
   }
   if (sections.has(4)) section(out, 4, sections.get(4)!);
@@ -1223,23 +1259,40 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
     items.push([enc.encode('gas_get'), 0, accessorBase]);
     items.push([enc.encode('gas_set'), 0, accessorBase + 1]);
     items.push([enc.encode('stack_get'), 0, accessorBase + 2]);
+    items.push([enc.encode('reset'), 0, accessorBase + 3]);
     if (startFunc !== null) items.push([enc.encode('start'), 0, startFunc]);
     ex.u32(items.length);
     for (const [nm, k, idx] of items) ex.u32(nm.length).raw(nm).byte(k).u32(idx);
     section(out, 7, ex.finish());
   }
   if (sections.has(9)) section(out, 9, sections.get(9)!);
-  if (sections.has(12)) section(out, 12, sections.get(12)!);
+  // Active segments get passive duplicates (indices after the contract's own) that `reset` copies again.
+  const dataCount = dataSegments.length + activeData.length;
+  if (sections.has(12) || dataCount > 0) section(out, 12, new Writer().u32(dataCount).finish());
   {
     const gasGet = new Writer().u32(0).byte(0x23).u32(gasGlobal).byte(0x0b).finish();
     const gasSet = new Writer().u32(0).byte(0x20).u32(0).byte(0x24).u32(gasGlobal).byte(0x0b).finish();
     const stackGet = new Writer().u32(0).byte(0x23).u32(stackGlobal).byte(0x0b).finish();
+    const reset = new Writer().u32(0);
+    for (const g of mutableGlobals) reset.raw(g.init).byte(0x24).u32(g.index);
+    reset.byte(0x42).s64(BigInt(cfg.maxStackHeight)).byte(0x24).u32(stackGlobal);
+    reset.byte(0x42).s64(0n).byte(0x24).u32(gasGlobal);
+    activeData.forEach((d, k) => {
+      reset.raw(d.offset).byte(0x41).s64(0n).byte(0x41).s64(BigInt(d.length));
+      reset.byte(0xfc).u32(8).u32(dataSegments.length + k).byte(0); // memory.init
+    });
+    reset.byte(0x0b);
     const c = new Writer();
-    c.u32(codeBodies.length + 3);
-    for (const b of [...codeBodies, gasGet, gasSet, stackGet]) c.u32(b.length).raw(b);
+    c.u32(codeBodies.length + 4);
+    for (const b of [...codeBodies, gasGet, gasSet, stackGet, reset.finish()]) c.u32(b.length).raw(b);
     section(out, 10, c.finish());
   }
-  if (sections.has(11)) section(out, 11, sections.get(11)!);
+  if (sections.has(11) || dataCount > 0) {
+    const d = new Writer().u32(dataCount);
+    for (const seg of dataSegments) d.raw(seg);
+    for (const a of activeData) d.byte(1).u32(a.length).raw(a.bytes);
+    section(out, 11, d.finish());
+  }
   const code = out.finish();
 
   if (startFunc !== null) {
@@ -1248,5 +1301,5 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
     const t = mod.types[ti]!;
     if (t.params.length || t.results.length) throw deser('start function must have type [] -> []');
   }
-  return { code, functionExports, imports, hasStart: startFunc !== null };
+  return { code, functionExports, imports, hasStart: startFunc !== null, reusable: localsState.reusable };
 }
