@@ -267,12 +267,14 @@ const validators = new Map<string, Promise<(contractPath: string, verbose?: bool
  * near-sdk-js's validateContract (ts-morph, syntax of the entry file only), run in the calling thread
  * before bundling; it reports through signale, so its output is captured for the error. It reads the
  * entry file and nothing else, so a pass is remembered (a marker file named by the hash of
- * near-sdk-js's version and the entry's path and text): a rebuild after an edit elsewhere (contracts/lib,
+ * near-sdk-js's and ts-morph's versions and the entry's path and text): a rebuild after an edit elsewhere (contracts/lib,
  * another module of the contract) skips loading ts-morph and its own TypeScript copy (~1.5 s CPU).
  */
 export async function validate(nearSdkDir: string, entry: string, root: string, verbose: boolean): Promise<void> {
+  const require = createRequire(path.join(nearSdkDir, "package.json"));
   const sdkVersion = (JSON.parse(readFileSync(path.join(nearSdkDir, "package.json"), "utf8")) as { version: string }).version;
-  const passed = path.join(projectPaths().cacheDir, "validated", createHash("sha256").update(`${sdkVersion}\0${entry}\0`).update(readFileSync(entry)).digest("hex"));
+  const tools = `near-sdk-js ${sdkVersion}, ts-morph ${packageVersion(require, "ts-morph")}`;
+  const passed = path.join(projectPaths().cacheDir, "validated", createHash("sha256").update(`${tools}\0${entry}\0`).update(readFileSync(entry)).digest("hex"));
   if (existsSync(passed)) return;
   let loading = validators.get(nearSdkDir);
   if (!loading) {
