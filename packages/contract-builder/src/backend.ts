@@ -6,7 +6,7 @@
  * wasm-assemble.ts), then checked (imports only from env, exports, nearcore limits).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BUILDER_DIR } from "./paths.js";
 import { publishDir, withDirLock } from "./cache-dir.js";
@@ -277,6 +277,16 @@ export interface BackendResult {
   template: TemplateOptions;
 }
 
+/** Replace `latest` by `dir` (for inspection); another build doing the same at once may win instead. */
+function keepAsLatest(dir: string, latest: string): void {
+  try {
+    rmSync(latest, { recursive: true, force: true });
+    renameSync(dir, latest);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Name of the bundle file qjsc compiles; it is the module name inside the bytecode. */
 const BUNDLE_FILE = "contract.js";
 
@@ -337,10 +347,6 @@ export async function compileContract(engine: Engine, nearSdkDir: string, workDi
   const timings: BackendTimings = { transformMs: 0, templateMs: 0, qjscMs: 0, assembleMs: 0 };
   let t = performance.now();
   const { code, ...transform } = transformBundle(loadBabel(nearSdkDir), readFileSync(path.join(workDir, BUNDLE_FILE), "utf8"), { debugInfo: runtime.debugInfo });
-  // the transformed bundle goes to its own folder under the same file name: the name is the bytecode's module name
-  const qjsDir = path.join(workDir, "runtime");
-  mkdirSync(qjsDir, { recursive: true });
-  writeFileSync(path.join(qjsDir, BUNDLE_FILE), code);
   timings.transformMs = performance.now() - t;
 
   const templateOptions = chooseTemplateOptions(entryLabel, transform, runtime, log);
@@ -351,10 +357,22 @@ export async function compileContract(engine: Engine, nearSdkDir: string, workDi
   checkMethodNames(entryLabel, methods, template.hostFunctions);
 
   t = performance.now();
-  // a relative module name keeps the bytecode independent of where the repository lives
-  await step("qjsc (JS to QuickJS bytecode)", engine.qjsc, ["-c", "-m", "-o", "code.h", "-N", "code", BUNDLE_FILE], "the bundle uses syntax QuickJS 2021-03-27 does not support: see the qjsc message above", qjsDir);
-  const bytecode = bytecodeFromHeader(readFileSync(path.join(qjsDir, "code.h"), "utf8"));
+  // the transformed bundle goes to a folder of its own under the same file name (the name is the
+  // bytecode's module name); one folder per build, so builds of one contract with other options at the
+  // same time (tests do) never read each other's half-written code.h. The last one stays as runtime/.
+  const qjsDir = mkdtempSync(path.join(workDir, "runtime-"));
+  let bytecode: Uint8Array;
+  try {
+    writeFileSync(path.join(qjsDir, BUNDLE_FILE), code);
+    // a relative module name keeps the bytecode independent of where the repository lives
+    await step("qjsc (JS to QuickJS bytecode)", engine.qjsc, ["-c", "-m", "-o", "code.h", "-N", "code", BUNDLE_FILE], "the bundle uses syntax QuickJS 2021-03-27 does not support: see the qjsc message above", qjsDir);
+    bytecode = bytecodeFromHeader(readFileSync(path.join(qjsDir, "code.h"), "utf8"));
+  } catch (error) {
+    rmSync(qjsDir, { recursive: true, force: true });
+    throw error;
+  }
   timings.qjscMs = performance.now() - t;
+  keepAsLatest(qjsDir, path.join(workDir, "runtime"));
 
   t = performance.now();
   let wasm: Uint8Array;
