@@ -16,7 +16,7 @@
  *
  * Rules fail with `TaskMarketplace: <rule broken>`. Method table: ../README.md.
  */
-import { NearBindgen, call, view, initialize, near, LookupMap, Vector, NearPromise, encode } from 'near-sdk-js';
+import { NearBindgen, call, view, initialize, near, Vector, NearPromise, encode, decode } from 'near-sdk-js';
 import { panic, require } from '../../lib/errors';
 import { parseAccountId } from '../../lib/account-id';
 import { parseAmount, parsePositiveAmount, checkedAdd, checkedSub } from '../../lib/amount';
@@ -182,6 +182,42 @@ function now(): bigint {
   return near.blockTimestamp();
 }
 
+/*
+ * Records live under these key prefixes as "<prefix><key>" → JSON text (the layout of near-sdk-js's
+ * LookupMap, which the contract used before). They are read and written with plain JSON.parse /
+ * JSON.stringify instead of through LookupMap: its (de)serializer calls a JS reviver/replacer for
+ * every value and `set` also parses the overwritten value, which in QuickJS cost ~0.3 Tgas per
+ * item record (1.1 KB) read or written and ~0.27 Tgas per project record (0.7 KB), measured with
+ * per-host-call gas traces on the local node (README "Gas targets"). No record holds a BigInt or
+ * a Date, the only values that reviver/replacer changed, so the stored bytes are the same.
+ */
+const PROJECTS = 'p';
+const ITEMS = 'i';
+const TASKERS = 't';
+/** "<project>|<tasker>" → true when the vendor qualified the tasker. */
+const QUALIFICATIONS = 'q';
+/** "<account>|<token>" → earnings as a decimal string. */
+const EARNINGS = 'e';
+const LEDGERS = 'l';
+
+function load<T>(key: string): T | null {
+  const raw = near.storageRead(key);
+  return raw === null ? null : (JSON.parse(raw) as T);
+}
+
+function save(key: string, value: unknown): void {
+  near.storageWrite(key, JSON.stringify(value));
+}
+
+/** Contract state (STATE) is numbers and the Vector's {prefix, length}: plain JSON, for the same reason. */
+function encodeState(value: unknown): Uint8Array {
+  return encode(JSON.stringify(value));
+}
+
+function decodeState(value: Uint8Array): unknown {
+  return JSON.parse(decode(value));
+}
+
 function itemKey(projectId: number, index: number): string {
   return `${projectId}:${index}`;
 }
@@ -190,17 +226,28 @@ function earningsKey(accountId: string, token: string): string {
   return `${accountId}|${token}`;
 }
 
-@NearBindgen({ requireInit: true })
+/** The tasker records one call changes: each is read once and written once, by `saveAll`. */
+class TaskerBatch {
+  private readonly loaded = new Map<string, Tasker | null>();
+
+  get(accountId: string): Tasker | null {
+    let tasker = this.loaded.get(accountId);
+    if (tasker === undefined) {
+      tasker = load<Tasker>(TASKERS + accountId);
+      this.loaded.set(accountId, tasker);
+    }
+    return tasker;
+  }
+
+  saveAll(): void {
+    for (const [accountId, tasker] of this.loaded) if (tasker !== null) save(TASKERS + accountId, tasker);
+  }
+}
+
+@NearBindgen({ requireInit: true, serializer: encodeState, deserializer: decodeState })
 export class TaskMarketplace {
   nextProjectId = 0;
-  projects: LookupMap<Project> = new LookupMap<Project>('p');
-  items: LookupMap<Item> = new LookupMap<Item>('i');
-  taskers: LookupMap<Tasker> = new LookupMap<Tasker>('t');
   taskerIds: Vector<string> = new Vector<string>('T');
-  /** "<project>|<tasker>" -> true when the vendor qualified the tasker. */
-  qualifications: LookupMap<boolean> = new LookupMap<boolean>('q');
-  earnings: LookupMap<string> = new LookupMap<string>('e');
-  ledgers: LookupMap<Ledger> = new LookupMap<Ledger>('l');
 
   @initialize({})
   init({ owner_id, arbiter_id }: { owner_id: string; arbiter_id?: string | null }): void {
@@ -242,10 +289,10 @@ export class TaskMarketplace {
   register_tasker(): Tasker {
     pausable.assertNotPaused();
     const accountId = near.predecessorAccountId();
-    require(!this.taskers.containsKey(accountId), 'TaskMarketplace: tasker already registered');
+    require(!near.storageHasKey(TASKERS + accountId), 'TaskMarketplace: tasker already registered');
     const tasker: Tasker = { account_id: accountId, accepted: 0, rejected: 0, gold_correct: 0, gold_wrong: 0, active_claims: [] };
     chargeStorageTo(accountId, () => {
-      this.taskers.set(accountId, tasker);
+      save(TASKERS + accountId, tasker);
       this.taskerIds.push(accountId);
     });
     emit('tasker_registered', [{ account_id: accountId }]);
@@ -315,7 +362,7 @@ export class TaskMarketplace {
       item_count: 0,
       closed: false,
     };
-    chargeStorageTo(vendor, () => this.projects.set(String(project.id), project));
+    chargeStorageTo(vendor, () => save(PROJECTS + project.id, project));
     this.nextProjectId += 1;
     emit('project_created', [{ project_id: project.id, vendor, token }]);
     return project;
@@ -378,8 +425,8 @@ export class TaskMarketplace {
     project.reserved = (BigInt(project.reserved) + total).toString();
     project.item_count += items.length;
     chargeStorageTo(project.vendor, () => {
-      for (const item of prepared) this.items.set(itemKey(project.id, item.index), item);
-      this.projects.set(String(project.id), project);
+      for (const item of prepared) save(ITEMS + itemKey(project.id, item.index), item);
+      save(PROJECTS + project.id, project);
     });
     emit('items_added', [{ project_id: project.id, from_index: first, count: items.length }]);
     return project.item_count;
@@ -390,8 +437,8 @@ export class TaskMarketplace {
   qualify_tasker({ project_id, account_id }: { project_id: number; account_id: string }): void {
     const project = this.project(project_id);
     this.assertVendor(project);
-    require(this.taskers.containsKey(account_id), 'TaskMarketplace: tasker not registered');
-    chargeStorageTo(project.vendor, () => this.qualifications.set(`${project.id}|${account_id}`, true));
+    require(near.storageHasKey(TASKERS + account_id), 'TaskMarketplace: tasker not registered');
+    chargeStorageTo(project.vendor, () => save(QUALIFICATIONS + `${project.id}|${account_id}`, true));
     emit('tasker_qualified', [{ project_id: project.id, account_id }]);
   }
 
@@ -405,7 +452,7 @@ export class TaskMarketplace {
     const tasker = this.tasker(taskerId);
     const project = this.project(project_id);
     require(!project.closed && now() < BigInt(project.deadline_ns), 'TaskMarketplace: project deadline has passed');
-    require(!project.qualification_required || this.qualifications.containsKey(`${project.id}|${taskerId}`), 'TaskMarketplace: tasker is not qualified for this project');
+    require(!project.qualification_required || near.storageHasKey(QUALIFICATIONS + `${project.id}|${taskerId}`), 'TaskMarketplace: tasker is not qualified for this project');
     this.assertGoodStanding(project, tasker);
     const item = this.item(project.id, item_index);
     require(item.status === 'open', `TaskMarketplace: item is ${item.status}, not open`);
@@ -424,8 +471,8 @@ export class TaskMarketplace {
     item.claims.push(claim);
     tasker.active_claims.push(itemKey(project.id, item.index));
     chargeStorageTo(taskerId, () => {
-      this.items.set(itemKey(project.id, item.index), item);
-      this.taskers.set(taskerId, tasker);
+      save(ITEMS + itemKey(project.id, item.index), item);
+      save(TASKERS + taskerId, tasker);
     });
     emit('item_claimed', [{ project_id: project.id, item_index: item.index, tasker: taskerId, expires_at_ns: claim.expires_at_ns }]);
     return claim;
@@ -441,7 +488,7 @@ export class TaskMarketplace {
     require(claim.status === 'claimed', 'TaskMarketplace: a committed claim cannot be released');
     item.claims = item.claims.filter((c) => c !== claim);
     chargeStorageTo(taskerId, () => {
-      this.items.set(itemKey(project.id, item.index), item);
+      save(ITEMS + itemKey(project.id, item.index), item);
       this.releaseActiveClaim(taskerId, item);
     });
     emit('claim_released', [{ project_id: project.id, item_index: item.index, tasker: taskerId }]);
@@ -465,7 +512,7 @@ export class TaskMarketplace {
       item.status = 'revealing';
       item.reveal_deadline_ns = (now() + BigInt(project.reveal_ttl_ns)).toString();
     }
-    chargeStorageTo(taskerId, () => this.items.set(itemKey(project.id, item.index), item));
+    chargeStorageTo(taskerId, () => save(ITEMS + itemKey(project.id, item.index), item));
     emit('result_committed', [{ project_id: project.id, item_index: item.index, tasker: taskerId }]);
   }
 
@@ -487,9 +534,14 @@ export class TaskMarketplace {
     claim.result = value;
     emit('result_revealed', [{ project_id: project.id, item_index: item.index, tasker: taskerId, result: value }]);
     // The last reveal settles the item; the earnings records that creates are paid by the revealer.
+    // Only settling changes the project record, so an earlier reveal writes the item alone.
     chargeStorageTo(taskerId, () => {
-      if (item.claims.every((c) => c.status === 'revealed')) this.settle(project, item);
-      this.saveItem(project, item);
+      if (item.claims.every((c) => c.status === 'revealed')) {
+        this.settle(project, item);
+        this.saveItem(project, item);
+      } else {
+        save(ITEMS + itemKey(project.id, item.index), item);
+      }
     });
     return item.status;
   }
@@ -532,7 +584,9 @@ export class TaskMarketplace {
     require(item.status === 'review', `TaskMarketplace: item is ${item.status}, not in review`);
     chargeStorageTo(reviewer, () => {
       this.creditFromItem(project, item, reviewer, BigInt(project.reviewer_reward));
-      this.accept(project, item, value);
+      const taskers = new TaskerBatch();
+      this.accept(project, item, value, taskers);
+      taskers.saveAll();
       this.saveItem(project, item);
     });
     emit('item_reviewed', [{ project_id: project.id, item_index: item.index, reviewer, result: value }]);
@@ -556,9 +610,9 @@ export class TaskMarketplace {
         const tasker = this.tasker(claim.tasker);
         if (claim.result === value) tasker.gold_correct += 1;
         else tasker.gold_wrong += 1;
-        this.taskers.set(tasker.account_id, tasker);
+        save(TASKERS + tasker.account_id, tasker);
       }
-      this.items.set(itemKey(project.id, item.index), item);
+      save(ITEMS + itemKey(project.id, item.index), item);
     });
     emit('gold_revealed', [{ project_id: project.id, item_index: item.index, expected: value }]);
   }
@@ -574,7 +628,7 @@ export class TaskMarketplace {
     require(claim.status === 'revealed' && !claim.paid, 'TaskMarketplace: only an unpaid revealed result can be disputed');
     require(this.disputeOpen(project, item), 'TaskMarketplace: dispute period has ended');
     item.status = 'disputed';
-    this.items.set(itemKey(project.id, item.index), item);
+    save(ITEMS + itemKey(project.id, item.index), item);
     emit('item_disputed', [{ project_id: project.id, item_index: item.index, tasker: taskerId }]);
   }
 
@@ -612,20 +666,23 @@ export class TaskMarketplace {
     if (token !== NEAR_TOKEN) assertAccountId(token, 'token');
     // Without enough gas the callback could not run; refuse up front rather than fail half-way.
     require(near.prepaidGas() >= GAS_FOR_WITHDRAW, `TaskMarketplace: withdraw needs at least ${GAS_FOR_WITHDRAW / TGAS} Tgas of prepaid gas`);
-    const key = earningsKey(accountId, token);
-    const amount = BigInt(this.earnings.get(key) ?? '0');
+    const key = EARNINGS + earningsKey(accountId, token);
+    // Earnings are stored as BigInt#toString output, so the stored text is the canonical amount
+    // (no u128 → decimal conversion in QuickJS for the event and the two argument objects).
+    const stored = load<string>(key) ?? '0';
+    const amount = BigInt(stored);
     require(amount > 0n, 'TaskMarketplace: nothing to withdraw');
-    this.earnings.set(key, '0');
+    save(key, '0');
     const callback = NearPromise.new(near.currentAccountId()).functionCall(
       'on_withdraw',
-      JSON.stringify({ account_id: accountId, token, amount: amount.toString() }),
+      JSON.stringify({ account_id: accountId, token, amount: stored }),
       0n,
       GAS_FOR_WITHDRAW_CALLBACK,
     );
-    emit('withdraw_started', [{ account_id: accountId, token, amount: amount.toString() }]);
+    emit('withdraw_started', [{ account_id: accountId, token, amount: stored }]);
     if (token === NEAR_TOKEN) return NearPromise.new(accountId).transfer(amount).then(callback);
     return NearPromise.new(token)
-      .functionCall('ft_transfer', JSON.stringify({ receiver_id: accountId, amount: amount.toString(), memo: 'task_marketplace withdraw' }), 1n, GAS_FOR_FT_TRANSFER)
+      .functionCall('ft_transfer', JSON.stringify({ receiver_id: accountId, amount: stored, memo: 'task_marketplace withdraw' }), 1n, GAS_FOR_FT_TRANSFER)
       .then(callback);
   }
 
@@ -645,11 +702,11 @@ export class TaskMarketplace {
     if (succeeded) {
       const ledger = this.ledger(token);
       ledger.paid = checkedAdd(BigInt(ledger.paid), value, 'paid').toString();
-      this.ledgers.set(token, ledger);
+      save(LEDGERS + token, ledger);
       emit('withdraw_completed', [{ account_id, token, amount }]);
     } else {
       const key = earningsKey(account_id, token);
-      this.earnings.set(key, (BigInt(this.earnings.get(key) ?? '0') + value).toString());
+      save(EARNINGS + key, (BigInt(load<string>(EARNINGS + key) ?? '0') + value).toString());
       emit('withdraw_failed', [{ account_id, token, amount }]);
     }
     return succeeded;
@@ -679,7 +736,7 @@ export class TaskMarketplace {
       project.unallocated = '0';
       project.closed = true;
       this.creditEarnings(project.vendor, project.token, total);
-      this.projects.set(String(project.id), project);
+      save(PROJECTS + project.id, project);
       return total;
     });
     emit('budget_reclaimed', [{ project_id: project.id, vendor: project.vendor, amount: returned.toString() }]);
@@ -725,7 +782,7 @@ export class TaskMarketplace {
 
   @view({})
   get_project({ project_id }: { project_id: number }): Project | null {
-    return this.projects.get(String(project_id));
+    return load<Project>(PROJECTS + project_id);
   }
 
   /** Projects by id, `limit` at most 100; `open_only` skips closed and expired ones. */
@@ -734,7 +791,7 @@ export class TaskMarketplace {
     const [start, end] = pageBounds(from_index, limit, this.nextProjectId);
     const page: Project[] = [];
     for (let id = start; id < end; id++) {
-      const project = this.projects.get(String(id));
+      const project = load<Project>(PROJECTS + id);
       if (project === null) continue;
       if (open_only === true && (project.closed || now() >= BigInt(project.deadline_ns))) continue;
       page.push(project);
@@ -744,23 +801,23 @@ export class TaskMarketplace {
 
   @view({})
   get_item({ project_id, item_index }: { project_id: number; item_index: number }): Item | null {
-    return this.items.get(itemKey(project_id, item_index));
+    return load<Item>(ITEMS + itemKey(project_id, item_index));
   }
 
   @view({})
   list_items({ project_id, from_index, limit }: { project_id: number; from_index?: number; limit?: number }): Item[] {
-    const project = this.projects.get(String(project_id));
+    const project = load<Project>(PROJECTS + project_id);
     if (project === null) return [];
     const [start, end] = pageBounds(from_index, limit, project.item_count);
     const page: Item[] = [];
-    for (let index = start; index < end; index++) page.push(this.items.get(itemKey(project_id, index))!);
+    for (let index = start; index < end; index++) page.push(load<Item>(ITEMS + itemKey(project_id, index))!);
     return page;
   }
 
   /** The caller-visible claims of a tasker ("my claims"), bounded by MAX_ACTIVE_CLAIMS. */
   @view({})
   get_tasker({ account_id }: { account_id: string }): Tasker | null {
-    return this.taskers.get(account_id);
+    return load<Tasker>(TASKERS + account_id);
   }
 
   /** Tasker stats by registration order, for leaderboards (frontends sort a page). */
@@ -768,13 +825,13 @@ export class TaskMarketplace {
   list_taskers({ from_index, limit }: { from_index?: number; limit?: number }): Tasker[] {
     const [start, end] = pageBounds(from_index, limit, this.taskerIds.length);
     const page: Tasker[] = [];
-    for (let i = start; i < end; i++) page.push(this.taskers.get(this.taskerIds.get(i)!)!);
+    for (let i = start; i < end; i++) page.push(load<Tasker>(TASKERS + this.taskerIds.get(i)!)!);
     return page;
   }
 
   @view({})
   earnings_of({ account_id, token }: { account_id: string; token: string }): string {
-    return this.earnings.get(earningsKey(account_id, token)) ?? '0';
+    return load<string>(EARNINGS + earningsKey(account_id, token)) ?? '0';
   }
 
   /** Per-token conservation figures: funded and paid (the rest is held as budgets, reserves and earnings). */
@@ -787,31 +844,31 @@ export class TaskMarketplace {
 
   private project(projectId: unknown): Project {
     if (typeof projectId !== 'number' || !Number.isInteger(projectId) || projectId < 0) panic('TaskMarketplace: project_id must be a non-negative integer');
-    const project = this.projects.get(String(projectId));
+    const project = load<Project>(PROJECTS + projectId);
     if (project === null) panic(`TaskMarketplace: project ${projectId} does not exist`);
     return project;
   }
 
   private item(projectId: number, index: unknown): Item {
     if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) panic('TaskMarketplace: item_index must be a non-negative integer');
-    const item = this.items.get(itemKey(projectId, index));
+    const item = load<Item>(ITEMS + itemKey(projectId, index));
     if (item === null) panic(`TaskMarketplace: item ${index} does not exist`);
     return item;
   }
 
   private tasker(accountId: string): Tasker {
-    const tasker = this.taskers.get(accountId);
+    const tasker = load<Tasker>(TASKERS + accountId);
     if (tasker === null) panic('TaskMarketplace: tasker not registered');
     return tasker;
   }
 
   private ledger(token: string): Ledger {
-    return this.ledgers.get(token) ?? { funded: '0', paid: '0' };
+    return load<Ledger>(LEDGERS + token) ?? { funded: '0', paid: '0' };
   }
 
   private saveItem(project: Project, item: Item): void {
-    this.items.set(itemKey(project.id, item.index), item);
-    this.projects.set(String(project.id), project);
+    save(ITEMS + itemKey(project.id, item.index), item);
+    save(PROJECTS + project.id, project);
   }
 
   private claimOf(item: Item, taskerId: string): Claim {
@@ -840,10 +897,10 @@ export class TaskMarketplace {
     require(!project.closed, 'TaskMarketplace: project is closed');
     project.unallocated = checkedAdd(BigInt(project.unallocated), amount, 'budget').toString();
     project.funded = checkedAdd(BigInt(project.funded), amount, 'funded').toString();
-    this.projects.set(String(project.id), project);
+    save(PROJECTS + project.id, project);
     const ledger = this.ledger(project.token);
     ledger.funded = checkedAdd(BigInt(ledger.funded), amount, 'funded').toString();
-    this.ledgers.set(project.token, ledger);
+    save(LEDGERS + project.token, ledger);
     emit('project_funded', [{ project_id: project.id, funder, token: project.token, amount: amount.toString() }]);
   }
 
@@ -854,10 +911,10 @@ export class TaskMarketplace {
     if (expired.length === 0) return;
     item.claims = item.claims.filter((c) => !expired.includes(c));
     for (const claim of expired) {
-      const tasker = this.taskers.get(claim.tasker);
+      const tasker = load<Tasker>(TASKERS + claim.tasker);
       if (tasker === null) continue;
       tasker.active_claims = tasker.active_claims.filter((k) => k !== itemKey(item.project_id, item.index));
-      this.taskers.set(tasker.account_id, tasker);
+      save(TASKERS + tasker.account_id, tasker);
       emit('claim_expired', [{ project_id: item.project_id, item_index: item.index, tasker: claim.tasker }]);
     }
   }
@@ -876,27 +933,34 @@ export class TaskMarketplace {
         bestVotes = count;
       }
     }
-    for (const claim of item.claims) this.releaseActiveClaim(claim.tasker, item);
+    // Each tasker record is read and written once, though settling and accepting both change it.
+    const taskers = new TaskerBatch();
+    const key = itemKey(item.project_id, item.index);
+    for (const claim of item.claims) {
+      const tasker = taskers.get(claim.tasker);
+      if (tasker !== null) tasker.active_claims = tasker.active_claims.filter((k) => k !== key);
+    }
     if (best !== null && bestVotes >= project.consensus) {
       // No review needed: the reviewer's share goes back to the budget.
       this.releaseToBudget(project, item, BigInt(project.reviewer_reward));
-      this.accept(project, item, best);
+      this.accept(project, item, best, taskers);
     } else {
       item.status = 'review';
       item.finalized_at_ns = now().toString();
       emit('item_needs_review', [{ project_id: project.id, item_index: item.index }]);
     }
+    taskers.saveAll();
   }
 
   /**
    * Pays every revealed result equal to `result`; the rest are rejected. The rewards of unpaid
    * revealed results stay held for a dispute; the rest of the reserve returns to the budget.
    */
-  private accept(project: Project, item: Item, result: string): void {
+  private accept(project: Project, item: Item, result: string, taskers: TaskerBatch): void {
     const reward = BigInt(project.reward_per_item);
     let held = 0n;
     for (const claim of item.claims) {
-      const tasker = this.taskers.get(claim.tasker);
+      const tasker = taskers.get(claim.tasker);
       if (tasker === null) continue;
       if (claim.status === 'revealed' && claim.result === result && !claim.paid) {
         this.creditFromItem(project, item, claim.tasker, reward);
@@ -906,7 +970,6 @@ export class TaskMarketplace {
         if (claim.status === 'revealed') held += reward;
         tasker.rejected += 1;
       }
-      this.taskers.set(tasker.account_id, tasker);
     }
     this.releaseToBudget(project, item, BigInt(item.reserve) - held);
     item.status = 'accepted';
@@ -925,16 +988,16 @@ export class TaskMarketplace {
       const tasker = this.tasker(claim.tasker);
       tasker.accepted += 1;
       tasker.rejected = tasker.rejected > 0 ? tasker.rejected - 1 : 0;
-      this.taskers.set(tasker.account_id, tasker);
+      save(TASKERS + tasker.account_id, tasker);
     }
     item.accepted_result = value;
   }
 
   private releaseActiveClaim(taskerId: string, item: Item): void {
-    const tasker = this.taskers.get(taskerId);
+    const tasker = load<Tasker>(TASKERS + taskerId);
     if (tasker === null) return;
     tasker.active_claims = tasker.active_claims.filter((k) => k !== itemKey(item.project_id, item.index));
-    this.taskers.set(taskerId, tasker);
+    save(TASKERS + taskerId, tasker);
   }
 
   private releaseToBudget(project: Project, item: Item, amount: bigint): void {
@@ -967,7 +1030,7 @@ export class TaskMarketplace {
       item.status = 'closed';
       for (const claim of item.claims) this.releaseActiveClaim(claim.tasker, item);
     }
-    this.items.set(itemKey(project.id, index), item);
+    save(ITEMS + itemKey(project.id, index), item);
     return reserve;
   }
 
@@ -985,7 +1048,7 @@ export class TaskMarketplace {
   private creditEarnings(accountId: string, token: string, amount: bigint): void {
     if (amount === 0n) return;
     const key = earningsKey(accountId, token);
-    this.earnings.set(key, checkedAdd(BigInt(this.earnings.get(key) ?? '0'), amount, 'earnings').toString());
+    save(EARNINGS + key, checkedAdd(BigInt(load<string>(EARNINGS + key) ?? '0'), amount, 'earnings').toString());
     emit('earnings_credited', [{ account_id: accountId, token, amount: amount.toString() }]);
   }
 }
