@@ -82,7 +82,8 @@ async function main(): Promise<void> {
   const cliRuns: Array<CliRun & { load1: number }> = [];
   const warmRuns: Array<{ result: ContractBuildResult; cpuMs: number; load1: number }> = [];
   let edits = 0;
-  const edit = () => writeFileSync(entry, `${original}\n// bench edit ${++edits}\n`);
+  // a text no earlier run produced, so no cache keyed by the entry's text (validateContract's) can hit
+  const edit = () => writeFileSync(entry, `${original}\n// bench edit ${Date.now()}-${++edits}\n`);
   try {
     await buildContract(targetDir, { outDir: benchOut }); // first build of the copy (and warms this process)
     for (let i = 0; i < repeat && target; i++) {
