@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { NEAR, TGAS, type Sandbox, type TransactionResult } from '../../packages/sandbox/src/index.js';
+import { NEAR, TGAS, type ExecutionOutcomeWithIdView, type Sandbox, type TransactionResult } from '../../packages/sandbox/src/index.js';
 import { rootPublicKeys, signEcdsa, signEddsa, type SignatureResponse } from '../../packages/chain-signatures/src/index.js';
 import type { GasRow } from './types.js';
 
@@ -43,6 +43,39 @@ function signedRequest(node: Sandbox, receiver: string, args: Record<string, unk
   return { request, respond };
 }
 
+const tgas = (gas: bigint) => (Number(gas) / 1e12).toFixed(2);
+
+/**
+ * Where one receipt's gas went, from its gas profile (nearcore's `metadata.gas_profile`, burnt
+ * gas only): action fees (the receipt's own function call, the send fees of the receipts it
+ * creates), contract loading, Wasm instructions (near-sdk-js start-up and the method), storage,
+ * logs (log + UTF-8 decoding), other host calls. The receipt's own new_action_receipt exec fee is
+ * burnt but not in the profile; it is added to the action fees here.
+ */
+function receiptParts(node: Sandbox, outcome: ExecutionOutcomeWithIdView): string {
+  const parts = { fees: node.config.actionFees.newActionReceipt.execution, loading: 0n, wasm: 0n, storage: 0n, logs: 0n, other: 0n };
+  for (const entry of outcome.outcome.metadata.gas_profile ?? []) {
+    const gas = BigInt(entry.gas_used);
+    if (entry.cost_category === 'ACTION_COST') parts.fees += gas;
+    else if (entry.cost.startsWith('CONTRACT_LOADING')) parts.loading += gas;
+    else if (entry.cost === 'WASM_INSTRUCTION') parts.wasm += gas;
+    else if (entry.cost.startsWith('STORAGE_') || entry.cost === 'TOUCHING_TRIE_NODE' || entry.cost === 'READ_CACHED_TRIE_NODE') parts.storage += gas;
+    else if (entry.cost.startsWith('LOG_') || entry.cost.startsWith('UTF8_DECODING')) parts.logs += gas;
+    else parts.other += gas;
+  }
+  return `action fees ${tgas(parts.fees)}, contract loading ${tgas(parts.loading)}, Wasm instructions ${tgas(parts.wasm)}, storage ${tgas(parts.storage)}, logs ${tgas(parts.logs)}, other host calls ${tgas(parts.other)}`;
+}
+
+/**
+ * The fixed fees the callback receipt adds (nearcore parameters of the node's protocol): its
+ * action receipt and function call, send (sender is receiver) and exec, and the data dependency
+ * on the signer's result (new_data_receipt_base, send and exec). Argument bytes come on top.
+ */
+function callbackFixedFees(node: Sandbox): bigint {
+  const { newActionReceipt, functionCallBase, newDataReceiptBase } = node.config.actionFees;
+  return newActionReceipt.sendSir + newActionReceipt.execution + functionCallBase.sendSir + functionCallBase.execution + newDataReceiptBase.sendSir + newDataReceiptBase.execution;
+}
+
 /** Gas burnt by the receipts one account executed in a transaction. */
 function burntBy(result: TransactionResult, accountId: string): bigint {
   return result.receipts.filter((r) => r.outcome.executor_id === accountId).reduce((n, r) => n + BigInt(r.outcome.gas_burnt), 0n);
@@ -65,6 +98,12 @@ export function measure(node: Sandbox): GasRow[] {
   const proxiedEd = signedRequest(node, PROXY, { path: 'bench', payload_v2: eddsa, domain_id: 1 }, 1n);
 
   const added = proxied.request.gasBurnt - direct.request.gasBurnt;
+  const proxyReceipts = proxied.request.receipts.filter((r) => r.outcome.executor_id === PROXY);
+  const [signReceipt, callbackReceipt] = proxyReceipts;
+  if (!signReceipt || !callbackReceipt) throw new Error(`expected the proxy's sign and on_signed receipts, got ${proxyReceipts.length}`);
+  // Gas refund receipts (predecessor "system"): nearcore reports their gas_burnt but burns no tokens for them.
+  const refunds = (r: TransactionResult) => r.receipts.filter((o) => o.outcome.executor_id === USER && o.outcome.tokens_burnt === '0');
+  const extraRefundGas = refunds(proxied.request).reduce((n, o) => n + BigInt(o.outcome.gas_burnt), 0n) - refunds(direct.request).reduce((n, o) => n + BigInt(o.outcome.gas_burnt), 0n);
   const rows: GasRow[] = [
     { contract: 'mpc-signer-double', operation: 'init (receipt)', gasBurnt: BigInt(signerInit.receipts[0]!.outcome.gas_burnt) },
     { contract: 'chain-signatures-proxy', operation: 'init (receipt)', gasBurnt: BigInt(proxyInit.receipts[0]!.outcome.gas_burnt) },
@@ -77,6 +116,10 @@ export function measure(node: Sandbox): GasRow[] {
       note: `proxy adds ${(Number(added) / 1e12).toFixed(2)} Tgas: sign ${(Number(proxied.request.receipts[0]!.outcome.gas_burnt) / 1e12).toFixed(2)} + on_signed and receipts`,
     },
     { contract: 'chain-signatures-proxy', operation: 'proxy receipts only (sign + on_signed)', gasBurnt: burntBy(proxied.request, PROXY), target: 10n * TGAS },
+    { contract: 'chain-signatures-proxy', operation: '  proxy sign receipt', gasBurnt: BigInt(signReceipt.outcome.gas_burnt), note: receiptParts(node, signReceipt) },
+    { contract: 'chain-signatures-proxy', operation: '  proxy on_signed receipt', gasBurnt: BigInt(callbackReceipt.outcome.gas_burnt), note: receiptParts(node, callbackReceipt) },
+    { contract: 'chain-signatures-proxy', operation: '  callback receipt fixed fees (in the above)', gasBurnt: callbackFixedFees(node), note: 'action receipt + function call + data dependency, send and exec (nearcore parameters)' },
+    { contract: 'chain-signatures-proxy', operation: '  extra gas refund receipts (no tokens burnt)', gasBurnt: extraRefundGas, note: 'one per extra receipt with unspent gas' },
     { contract: 'chain-signatures-proxy', operation: 'sign via proxy, EdDSA 120 B (transaction total)', gasBurnt: proxiedEd.request.gasBurnt },
     { contract: 'mpc-signer-double', operation: 'respond ECDSA (responder pays)', gasBurnt: proxied.respond.gasBurnt },
     { contract: 'mpc-signer-double', operation: 'respond EdDSA (responder pays)', gasBurnt: proxiedEd.respond.gasBurnt },

@@ -14,7 +14,7 @@
  *
  * Rules fail with `ChainSignaturesProxy: <rule broken>`. Method table: ../README.md.
  */
-import { NearBindgen, call, view, initialize, near, LookupMap, LookupSet, NearPromise } from 'near-sdk-js';
+import { NearBindgen, call, view, initialize, near, LookupSet } from 'near-sdk-js';
 import { panic, require } from '../../lib/errors';
 import { parseAccountId } from '../../lib/account-id';
 import { parseAmount } from '../../lib/amount';
@@ -42,6 +42,57 @@ const MAINNET_SIGNER = 'v1.signer';
 const TESTNET_SIGNER = 'v1.signer-prod.testnet';
 
 const emit = eventEmitter('chain_signatures_proxy', '1.0.0');
+
+/*
+ * Storage layout. Each call of a near-sdk-js contract pays for what NearBindgen reads, parses,
+ * serializes and writes back (the whole top-level object, every call), so the class holds no
+ * fields and each part lives under its own key, read only by the methods that need it:
+ * `on_signed` never touches the config. Values are JSON, as near-sdk-js's LookupMap stores them.
+ */
+const CONFIG_KEY = 'config';
+const COLLECTED_NEAR_KEY = 'collected_near';
+/** "<user>" -> Usage. */
+const USAGE_PREFIX = 'u';
+/** "<user>" -> prepaid token fee balance (decimal string). */
+const FEE_BALANCE_PREFIX = 'f';
+const allowlist = new LookupSet<string>('a');
+
+function readJson<T>(key: string): T | null {
+  const raw = near.storageRead(key);
+  return raw === null ? null : (JSON.parse(raw) as T);
+}
+
+function writeJson(key: string, value: unknown): void {
+  near.storageWrite(key, JSON.stringify(value));
+}
+
+function readConfig(): Config {
+  return readJson<Config>(CONFIG_KEY)!;
+}
+
+function feeBalanceOf(user: string): bigint {
+  return BigInt(readJson<string>(FEE_BALANCE_PREFIX + user) ?? '0');
+}
+
+function setFeeBalance(user: string, balance: bigint): void {
+  writeJson(FEE_BALANCE_PREFIX + user, balance.toString());
+}
+
+function collectedNear(): bigint {
+  return BigInt(readJson<string>(COLLECTED_NEAR_KEY) ?? '0');
+}
+
+/** Gas `sign` must be given: its own share, the signer's and the callback's. */
+function requiredGas(config: Config): bigint {
+  return OWN_GAS + BigInt(config.sign_gas_tgas) * TGAS + CALLBACK_GAS;
+}
+
+/** Schedules a function call of `receiver` (plain promise API: NearPromise's classes cost bytecode every call). */
+function functionCall(receiver: string, method: string, args: unknown, deposit: bigint, gas: bigint): number {
+  const promise = near.promiseBatchCreate(receiver);
+  near.promiseBatchActionFunctionCall(promise, method, JSON.stringify(args), deposit, gas);
+  return Number(promise);
+}
 
 type Payload = { Ecdsa: string } | { Eddsa: string };
 
@@ -84,24 +135,26 @@ function namespacedPath(user: string, path: string): string {
   return `${user},${path}`;
 }
 
+/** Counts a request against `user`'s quota of the current period and marks it pending. */
+function useQuota(config: Config, user: string): Usage {
+  const now = near.blockTimestamp();
+  const key = USAGE_PREFIX + user;
+  const usage = readJson<Usage>(key) ?? { period_start_ns: now.toString(), count: 0, pending: 0 };
+  if (now - BigInt(usage.period_start_ns) >= BigInt(config.period_ns)) {
+    usage.period_start_ns = now.toString();
+    usage.count = 0;
+  }
+  if (config.quota_per_period > 0 && usage.count >= config.quota_per_period) {
+    panic(`ChainSignaturesProxy: quota of ${config.quota_per_period} requests per period exceeded`);
+  }
+  usage.count += 1;
+  usage.pending += 1;
+  writeJson(key, usage);
+  return usage;
+}
+
 @NearBindgen({ requireInit: true })
 export class ChainSignaturesProxy {
-  config: Config = {
-    signer_id: MAINNET_SIGNER,
-    sign_gas_tgas: 50,
-    allowlist_enabled: false,
-    quota_per_period: 0,
-    period_ns: '86400000000000',
-    fee_near: '0',
-    fee_token: null,
-    fee_token_amount: '0',
-  };
-  allowlist: LookupSet<string> = new LookupSet<string>('a');
-  usage: LookupMap<Usage> = new LookupMap<Usage>('u');
-  /** "<user>" -> prepaid token fee balance. */
-  feeBalances: LookupMap<string> = new LookupMap<string>('f');
-  collectedNear = '0';
-
   /**
    * `signer_id` defaults by network: v1.signer-prod.testnet when this account ends in .testnet,
    * otherwise v1.signer.
@@ -110,7 +163,17 @@ export class ChainSignaturesProxy {
   init({ owner_id, config }: { owner_id: string; config?: Partial<Config> }): void {
     ownable.initOwner(assertAccountId(owner_id, 'owner_id'));
     const defaultSigner = near.currentAccountId().endsWith('.testnet') ? TESTNET_SIGNER : MAINNET_SIGNER;
-    this.config = this.validConfig({ ...this.config, signer_id: defaultSigner, ...(config ?? {}) });
+    const defaults: Config = {
+      signer_id: defaultSigner,
+      sign_gas_tgas: 50,
+      allowlist_enabled: false,
+      quota_per_period: 0,
+      period_ns: '86400000000000',
+      fee_near: '0',
+      fee_token: null,
+      fee_token_amount: '0',
+    };
+    writeJson(CONFIG_KEY, this.validConfig({ ...defaults, ...(config ?? {}) }));
   }
 
   /**
@@ -118,81 +181,85 @@ export class ChainSignaturesProxy {
    * Attach 1 yoctoNEAR + fee_near; excess is refunded. Returns the signer's response.
    */
   @call({ payableFunction: true })
-  sign({ path, payload_v2, domain_id }: { path: string; payload_v2: Payload; domain_id?: number }): NearPromise {
+  sign({ path, payload_v2, domain_id }: { path: string; payload_v2: Payload; domain_id?: number }): void {
     require(!pausable.isPaused(), 'ChainSignaturesProxy: requests are paused by the owner; try again after unpause');
     const user = near.predecessorAccountId();
     const userPath = assertUserPath(path);
     require(payload_v2 !== null && typeof payload_v2 === 'object' && ('Ecdsa' in payload_v2 || 'Eddsa' in payload_v2), 'ChainSignaturesProxy: payload_v2 must be {"Ecdsa": hex} or {"Eddsa": hex}');
     const domain = domain_id ?? ('Eddsa' in payload_v2 ? 1 : 0);
     require(domain === 0 || domain === 1, 'ChainSignaturesProxy: domain_id must be 0 (secp256k1) or 1 (ed25519)');
-    require(this.config.allowlist_enabled === false || this.allowlist.contains(user), 'ChainSignaturesProxy: caller is not on the allow-list');
-    require(near.prepaidGas() >= this.requiredGas(), `ChainSignaturesProxy: attach at least ${this.requiredGas() / TGAS} Tgas`);
+    const config = readConfig();
+    require(config.allowlist_enabled === false || allowlist.contains(user), 'ChainSignaturesProxy: caller is not on the allow-list');
+    const gasNeeded = requiredGas(config);
+    if (near.prepaidGas() < gasNeeded) panic(`ChainSignaturesProxy: attach at least ${gasNeeded / TGAS} Tgas`);
 
-    const feeNear = BigInt(this.config.fee_near);
+    const feeNear = BigInt(config.fee_near);
     const deposit = near.attachedDeposit();
     let feeToken = 0n;
-    const tokenFeeConfigured = this.config.fee_token !== null && BigInt(this.config.fee_token_amount) > 0n;
+    const tokenFeeConfigured = config.fee_token !== null && BigInt(config.fee_token_amount) > 0n;
     if (tokenFeeConfigured && (feeNear === 0n || deposit < SIGNER_DEPOSIT + feeNear)) {
       // The prepaid token fee pays unless a NEAR fee is configured and attached.
-      feeToken = BigInt(this.config.fee_token_amount);
-      const balance = BigInt(this.feeBalances.get(user) ?? '0');
-      require(balance >= feeToken, `ChainSignaturesProxy: prepaid token fee balance ${balance} is below the fee ${feeToken}; top up with ft_transfer_call`);
-      this.feeBalances.set(user, (balance - feeToken).toString());
-      require(deposit >= SIGNER_DEPOSIT, `ChainSignaturesProxy: attach at least ${SIGNER_DEPOSIT} yoctoNEAR for the signer`);
-    } else {
-      require(deposit >= SIGNER_DEPOSIT + feeNear, `ChainSignaturesProxy: attach at least ${SIGNER_DEPOSIT + feeNear} yoctoNEAR (signer deposit plus fee)`);
+      feeToken = BigInt(config.fee_token_amount);
+      const balance = feeBalanceOf(user);
+      if (balance < feeToken) panic(`ChainSignaturesProxy: prepaid token fee balance ${balance} is below the fee ${feeToken}; top up with ft_transfer_call`);
+      setFeeBalance(user, balance - feeToken);
+      if (deposit < SIGNER_DEPOSIT) panic(`ChainSignaturesProxy: attach at least ${SIGNER_DEPOSIT} yoctoNEAR for the signer`);
+    } else if (deposit < SIGNER_DEPOSIT + feeNear) {
+      panic(`ChainSignaturesProxy: attach at least ${SIGNER_DEPOSIT + feeNear} yoctoNEAR (signer deposit plus fee)`);
     }
     const paidNear = feeToken > 0n ? SIGNER_DEPOSIT : SIGNER_DEPOSIT + feeNear;
     refund(user, deposit - paidNear);
-    const usage = this.useQuota(user);
+    const usage = useQuota(config, user);
 
     const fullPath = namespacedPath(user, userPath);
     emit('sign_requested', [{ user, path: userPath, signer_path: fullPath, domain_id: domain }]);
     const request = { request: { path: fullPath, payload_v2, domain_id: domain } };
     // Static gas, not gas weights: near-sdk-js 2.0.0's functionCallWeight binding reads the
     // Uint8Array arguments as a C string (builder.c, JS_ToCStringLenRaw), garbling them (README).
-    return NearPromise.new(this.config.signer_id)
-      .functionCall('sign', JSON.stringify(request), SIGNER_DEPOSIT, BigInt(this.config.sign_gas_tgas) * TGAS)
-      .then(
-        NearPromise.new(near.currentAccountId()).functionCall(
-          'on_signed',
-          JSON.stringify({ user, fee_near: (paidNear - SIGNER_DEPOSIT).toString(), fee_token: feeToken.toString(), period_start_ns: usage.period_start_ns }),
-          0n,
-          CALLBACK_GAS,
-        ),
-      );
+    const signerCall = functionCall(config.signer_id, 'sign', request, SIGNER_DEPOSIT, BigInt(config.sign_gas_tgas) * TGAS);
+    const callback = near.promiseBatchThen(signerCall, near.currentAccountId());
+    const callbackArgs = { user, fee_near: (paidNear - SIGNER_DEPOSIT).toString(), fee_token: feeToken.toString(), period_start_ns: usage.period_start_ns };
+    near.promiseBatchActionFunctionCall(callback, 'on_signed', JSON.stringify(callbackArgs), 0n, CALLBACK_GAS);
+    near.promiseReturn(callback);
   }
 
   /** Private callback: passes the signature through, or refunds the fee and fails. */
   @call({ privateFunction: true })
-  on_signed({ user, fee_near, fee_token, period_start_ns }: { user: string; fee_near: string; fee_token: string; period_start_ns: string }): unknown {
+  on_signed({ user, fee_near, fee_token, period_start_ns }: { user: string; fee_near: string; fee_token: string; period_start_ns: string }): void {
     assertPrivate();
-    const usage = this.usage.get(user);
-    let response: unknown = null;
+    let response: string | null = null;
     let ok = near.promiseResultsCount() === 1n;
     if (ok) {
       try {
-        response = JSON.parse(near.promiseResult(0));
+        // near-sdk-js's promiseResult throws unless the signer's call succeeded; the response
+        // must be JSON. It is returned as the signer wrote it (no parse-and-serialize round trip).
+        response = near.promiseResult(0);
+        JSON.parse(response);
       } catch (_) {
         ok = false;
       }
     }
+    const usageKey = USAGE_PREFIX + user;
+    const usage = readJson<Usage>(usageKey);
     if (usage !== null) {
       if (usage.pending > 0) usage.pending -= 1;
       // A failed request does not count against the quota of the period it was made in.
       if (!ok && usage.period_start_ns === period_start_ns && usage.count > 0) usage.count -= 1;
-      this.usage.set(user, usage);
+      writeJson(usageKey, usage);
     }
+    const feeNear = BigInt(fee_near);
     if (ok) {
-      this.collectedNear = (BigInt(this.collectedNear) + BigInt(fee_near)).toString();
+      if (feeNear > 0n) writeJson(COLLECTED_NEAR_KEY, (collectedNear() + feeNear).toString());
       emit('sign_completed', [{ user }]);
-      return response;
+      near.valueReturn(response!);
+      return;
     }
     // Refund what the user paid for this request (the signer keeps its 1 yoctoNEAR).
-    refund(user, BigInt(fee_near));
-    if (BigInt(fee_token) > 0n) this.feeBalances.set(user, (BigInt(this.feeBalances.get(user) ?? '0') + BigInt(fee_token)).toString());
+    refund(user, feeNear);
+    const feeToken = BigInt(fee_token);
+    if (feeToken > 0n) setFeeBalance(user, feeBalanceOf(user) + feeToken);
     emit('sign_failed', [{ user, refunded_near: fee_near, refunded_token: fee_token }]);
-    return NearPromise.new(near.currentAccountId()).functionCall('fail_request', JSON.stringify({ user }), 0n, FAIL_GAS);
+    near.promiseReturn(functionCall(near.currentAccountId(), 'fail_request', { user }, 0n, FAIL_GAS));
   }
 
   /** Private: makes the caller's promise fail after the refund in on_signed has been committed. */
@@ -205,10 +272,11 @@ export class ChainSignaturesProxy {
   /** NEP-141 receiver: prepaid token fees. msg must be "fee" and the token the configured fee token. */
   @call({})
   ft_on_transfer({ sender_id, amount, msg }: { sender_id: string; amount: string; msg: string }): string {
-    require(this.config.fee_token !== null && near.predecessorAccountId() === this.config.fee_token, 'ChainSignaturesProxy: token is not the fee token');
+    const feeTokenId = readConfig().fee_token;
+    require(feeTokenId !== null && near.predecessorAccountId() === feeTokenId, 'ChainSignaturesProxy: token is not the fee token');
     require(msg === 'fee', 'ChainSignaturesProxy: msg must be "fee"');
     const value = parseAmount(amount);
-    this.feeBalances.set(sender_id, (BigInt(this.feeBalances.get(sender_id) ?? '0') + value).toString());
+    setFeeBalance(sender_id, feeBalanceOf(sender_id) + value);
     emit('fee_prepaid', [{ user: sender_id, amount: value.toString() }]);
     return '0';
   }
@@ -219,16 +287,17 @@ export class ChainSignaturesProxy {
   set_config({ config }: { config: Partial<Config> }): Config {
     assertOneYocto();
     ownable.assertOwner();
-    this.config = this.validConfig({ ...this.config, ...config });
-    emit('config_updated', [this.config]);
-    return this.config;
+    const updated = this.validConfig({ ...readConfig(), ...config });
+    writeJson(CONFIG_KEY, updated);
+    emit('config_updated', [updated]);
+    return updated;
   }
 
   @call({ payableFunction: true })
   allow({ account_id }: { account_id: string }): void {
     assertOneYocto();
     ownable.assertOwner();
-    this.allowlist.set(assertAccountId(account_id, 'account_id'));
+    allowlist.set(assertAccountId(account_id, 'account_id'));
     emit('caller_allowed', [{ account_id }]);
   }
 
@@ -236,8 +305,8 @@ export class ChainSignaturesProxy {
   disallow({ account_id }: { account_id: string }): void {
     assertOneYocto();
     ownable.assertOwner();
-    require(this.allowlist.contains(account_id), 'ChainSignaturesProxy: account is not on the allow-list');
-    this.allowlist.remove(account_id);
+    require(allowlist.contains(account_id), 'ChainSignaturesProxy: account is not on the allow-list');
+    allowlist.remove(account_id);
     emit('caller_disallowed', [{ account_id }]);
   }
 
@@ -262,9 +331,9 @@ export class ChainSignaturesProxy {
   withdraw_fees(): string {
     assertOneYocto();
     ownable.assertOwner();
-    const amount = BigInt(this.collectedNear);
+    const amount = collectedNear();
     require(amount > 0n, 'ChainSignaturesProxy: no fees to withdraw');
-    this.collectedNear = '0';
+    writeJson(COLLECTED_NEAR_KEY, '0');
     refund(ownable.owner(), amount);
     return amount.toString();
   }
@@ -273,7 +342,7 @@ export class ChainSignaturesProxy {
 
   @view({})
   get_config(): Config {
-    return this.config;
+    return readConfig();
   }
 
   /** The path the signer derives from for `account_id` and `path` (predecessor: this contract). */
@@ -284,47 +353,26 @@ export class ChainSignaturesProxy {
 
   @view({})
   usage_of({ account_id }: { account_id: string }): Usage | null {
-    return this.usage.get(account_id);
+    return readJson<Usage>(USAGE_PREFIX + account_id);
   }
 
   @view({})
   fee_balance_of({ account_id }: { account_id: string }): string {
-    return this.feeBalances.get(account_id) ?? '0';
+    return feeBalanceOf(account_id).toString();
   }
 
   /** NEAR fees collected and not yet withdrawn (yoctoNEAR). */
   @view({})
   collected_fees(): string {
-    return this.collectedNear;
+    return collectedNear().toString();
   }
 
   @view({})
   is_allowed({ account_id }: { account_id: string }): boolean {
-    return this.config.allowlist_enabled === false || this.allowlist.contains(account_id);
+    return readConfig().allowlist_enabled === false || allowlist.contains(account_id);
   }
 
   // ------------------------------------------------------------ internals
-
-  private requiredGas(): bigint {
-    return OWN_GAS + BigInt(this.config.sign_gas_tgas) * TGAS + CALLBACK_GAS;
-  }
-
-  private useQuota(user: string): Usage {
-    const now = near.blockTimestamp();
-    const period = BigInt(this.config.period_ns);
-    const usage = this.usage.get(user) ?? { period_start_ns: now.toString(), count: 0, pending: 0 };
-    if (now - BigInt(usage.period_start_ns) >= period) {
-      usage.period_start_ns = now.toString();
-      usage.count = 0;
-    }
-    if (this.config.quota_per_period > 0 && usage.count >= this.config.quota_per_period) {
-      panic(`ChainSignaturesProxy: quota of ${this.config.quota_per_period} requests per period exceeded`);
-    }
-    usage.count += 1;
-    usage.pending += 1;
-    this.usage.set(user, usage);
-    return usage;
-  }
 
   private validConfig(config: Config): Config {
     assertAccountId(config.signer_id, 'signer_id');
