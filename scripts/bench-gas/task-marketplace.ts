@@ -2,10 +2,14 @@
  * Task-marketplace gas: one transaction per operation on a fresh in-process node, NEAR project
  * with k = 3 and m = 2 (issue 7 targets: each tasker action — claim, submit, reveal, withdraw —
  * ≤ 15 Tgas for the whole transaction; add_items with 100 items fits one 300 Tgas transaction).
+ * The settling reveal's note groups its receipt's gas_profile; the withdraw rows list each receipt,
+ * and the `floor:` rows compute a checked withdraw's minimum from nearcore's fees (the node's
+ * runtime parameters) and the smallest near-sdk-js execution measured here.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { NEAR, TGAS, type Sandbox } from '../../packages/sandbox/src/index.js';
+import { NEAR, TGAS, type Sandbox, type TransactionResult } from '../../packages/sandbox/src/index.js';
+import { execFee, runtimeConfig, sendFee, type RuntimeConfig } from '../../packages/sandbox/src/parameters/index.js';
 import type { GasRow } from './types.js';
 
 const MARKET = 'market.test.near';
@@ -14,6 +18,65 @@ const TASKERS = ['t1.test.near', 't2.test.near', 't3.test.near'];
 const TASKER_TARGET = 15n * TGAS;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const tgas = (gas: bigint) => (Number(gas) / 1e12).toFixed(2);
+const bytes = (text: string) => BigInt(Buffer.byteLength(text));
+
+/** Each receipt's gas_burnt, e.g. "tx 0.31 + market 9.32 + t1 0.22 + …" (refund receipts burn no tokens). */
+function perReceipt(result: TransactionResult): string {
+  const parts = [`tx ${tgas(BigInt(result.transactionOutcome.outcome.gas_burnt))}`];
+  for (const r of result.receipts) parts.push(`${r.outcome.executor_id.split('.')[0]}${r.outcome.tokens_burnt === '0' ? ' (refund)' : ''} ${tgas(BigInt(r.outcome.gas_burnt))}`);
+  return parts.join(' + ');
+}
+
+/**
+ * The contract receipts' gas_profile grouped: fees (action costs and the receipt's exec fee, the
+ * part of gas_burnt the profile does not list), contract loading, Wasm instructions (near-sdk-js
+ * start-up + the method), storage host calls, logs (log_* and the UTF-8 decoding of the message) and
+ * the other host calls.
+ */
+function profileSummary(result: TransactionResult, contract: string): string {
+  const groups = { fees: 0n, loading: 0n, wasm: 0n, storage: 0n, logs: 0n, host: 0n };
+  for (const r of result.receipts.filter((o) => o.outcome.executor_id === contract)) {
+    const profile = r.outcome.metadata.gas_profile ?? [];
+    let listed = 0n;
+    for (const e of profile) {
+      const gas = BigInt(e.gas_used);
+      listed += gas;
+      if (e.cost_category === 'ACTION_COST') groups.fees += gas;
+      else if (e.cost.startsWith('CONTRACT_LOADING')) groups.loading += gas;
+      else if (e.cost === 'WASM_INSTRUCTION') groups.wasm += gas;
+      else if (e.cost.startsWith('STORAGE_')) groups.storage += gas;
+      else if (e.cost.startsWith('LOG_') || e.cost.startsWith('UTF8_DECODING')) groups.logs += gas;
+      else groups.host += gas;
+    }
+    groups.fees += BigInt(r.outcome.gas_burnt) - listed;
+  }
+  return Object.entries(groups).map(([k, v]) => `${k} ${tgas(v)}`).join(', ');
+}
+
+/**
+ * nearcore's fees for one function-call receipt: the sender pays the send fee when it creates the
+ * receipt and the exec fee is burnt when the receipt runs (core/parameters, runtime/src/config.rs).
+ */
+function functionCallFees(config: RuntimeConfig, senderIsReceiver: boolean, method: string, args: string): bigint {
+  const fees = config.actionFees;
+  const n = bytes(method) + bytes(args);
+  return sendFee(fees.newActionReceipt, senderIsReceiver) + sendFee(fees.functionCallBase, senderIsReceiver) + sendFee(fees.functionCallByte, senderIsReceiver) * n
+    + execFee(fees.newActionReceipt) + execFee(fees.functionCallBase) + execFee(fees.functionCallByte) * n;
+}
+
+/**
+ * The smallest near-sdk-js execution of a contract, Wasm side only: a view method sent as a call
+ * (QuickJS start-up, bytecode, STATE, arguments, one storage read, return value). The receipt's
+ * gas_burnt minus its exec fees.
+ */
+function minimalExecution(node: Sandbox, config: RuntimeConfig, signer: string, contract: string, method: string, args: Record<string, unknown>): bigint {
+  const result = node.call(signer, contract, method, args, { gas: 100n * TGAS });
+  if (!result.succeeded) throw new Error(`${method} as a call failed: ${JSON.stringify(result.failure)}`);
+  const fees = config.actionFees;
+  const exec = execFee(fees.newActionReceipt) + execFee(fees.functionCallBase) + execFee(fees.functionCallByte) * (bytes(method) + bytes(JSON.stringify(args)));
+  return BigInt(result.receipts[0]!.outcome.gas_burnt) - exec;
+}
 
 function ok(node: Sandbox, signer: string, method: string, args: Record<string, unknown>, deposit = 0n, gas = 300n * TGAS) {
   const result = node.call(signer, MARKET, method, args, { deposit, gas });
@@ -50,12 +113,12 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   const results = [sha256('label-a'), sha256('label-a'), sha256('label-b')];
   const claim = TASKERS.map((t, i) => ok(node, t, 'claim', { project_id: 0, item_index: 0 }).gasBurnt);
   const submit = TASKERS.map((t, i) => ok(node, t, 'submit', { project_id: 0, item_index: 0, commitment: sha256(`${results[i]}:salt${i}`) }).gasBurnt);
-  const reveal = TASKERS.map((t, i) => ok(node, t, 'reveal', { project_id: 0, item_index: 0, result: results[i], salt: `salt${i}` }).gasBurnt);
+  const reveal = TASKERS.map((t, i) => ok(node, t, 'reveal', { project_id: 0, item_index: 0, result: results[i], salt: `salt${i}` }));
   const max = (xs: bigint[]) => xs.reduce((a, b) => (a > b ? a : b));
   row('claim (largest of 3)', max(claim), TASKER_TARGET);
   row('submit (largest of 3)', max(submit), TASKER_TARGET);
-  row('reveal (first)', reveal[0], TASKER_TARGET);
-  row('reveal (last: settles by consensus, pays 2)', reveal[2], TASKER_TARGET);
+  row('reveal (first)', reveal[0].gasBurnt, TASKER_TARGET);
+  row('reveal (last: settles by consensus, pays 2)', reveal[2].gasBurnt, TASKER_TARGET, profileSummary(reveal[2], MARKET));
 
   for (const [i, t] of TASKERS.entries()) ok(node, t, 'claim', { project_id: 0, item_index: 1 });
   for (const [i, t] of TASKERS.entries()) ok(node, t, 'submit', { project_id: 0, item_index: 1, commitment: sha256(`${sha256(`x${i}`)}:s`) });
@@ -66,7 +129,8 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   row('review (approve a result)', ok(node, VENDOR, 'review', { project_id: 0, item_index: 1, result: sha256('x0') }).gasBurnt);
   row('dispute', ok(node, TASKERS[1], 'dispute', { project_id: 0, item_index: 1 }).gasBurnt, TASKER_TARGET);
   row('resolve_dispute (uphold)', ok(node, VENDOR, 'resolve_dispute', { project_id: 0, item_index: 1, uphold: true, result: sha256('x1') }).gasBurnt);
-  row('withdraw NEAR (transaction total, 2 executions)', ok(node, TASKERS[0], 'withdraw', { token: 'NEAR' }, 0n, 100n * TGAS).gasBurnt, TASKER_TARGET);
+  const withdrawNear = ok(node, TASKERS[0], 'withdraw', { token: 'NEAR' }, 0n, 100n * TGAS);
+  row('withdraw NEAR (transaction total, 2 executions)', withdrawNear.gasBurnt, TASKER_TARGET, `${perReceipt(withdrawNear)}; market receipts: ${profileSummary(withdrawNear, MARKET)}`);
   // A token project: funded with ft_transfer_call, one item settled by a single tasker, withdrawn in the token.
   const TOKEN = 'usd.test.near';
   node.createAccount(TOKEN, { balance: 50n * NEAR });
@@ -92,7 +156,28 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   ok(node, TASKERS[0], 'claim', { project_id: 1, item_index: 0 });
   ok(node, TASKERS[0], 'submit', { project_id: 1, item_index: 0, commitment: sha256(`${results[0]}:t`) });
   ok(node, TASKERS[0], 'reveal', { project_id: 1, item_index: 0, result: results[0], salt: 't' });
-  row('withdraw token (transaction total, 3 executions)', ok(node, TASKERS[0], 'withdraw', { token: TOKEN }, 0n, 100n * TGAS).gasBurnt, TASKER_TARGET);
+  const withdrawToken = ok(node, TASKERS[0], 'withdraw', { token: TOKEN }, 0n, 100n * TGAS);
+  row('withdraw token (transaction total, 3 executions)', withdrawToken.gasBurnt, TASKER_TARGET, perReceipt(withdrawToken));
+
+  // The floor of a withdraw whose callback checks the transfer, with no method work at all: nearcore's
+  // fees for its receipts plus the smallest near-sdk-js execution per contract run (measured above).
+  const config = runtimeConfig(node.protocolVersion);
+  const fees = config.actionFees;
+  const marketRun = minimalExecution(node, config, TASKERS[0], MARKET, 'get_ledger', { token: 'NEAR' });
+  const tokenRun = minimalExecution(node, config, TASKERS[0], TOKEN, 'ft_balance_of', { account_id: TASKERS[0] });
+  const amount = '10000000000000000000000';
+  const withdrawFees = (token: string) => functionCallFees(config, false, 'withdraw', JSON.stringify({ token }))
+    + functionCallFees(config, true, 'on_withdraw', JSON.stringify({ account_id: TASKERS[0], token, amount }))
+    // promise_batch_then: one data dependency, send (sender is receiver) + exec; the results carry no bytes.
+    + sendFee(fees.newDataReceiptBase, true) + execFee(fees.newDataReceiptBase);
+  const nearPayout = sendFee(fees.newActionReceipt, false) + sendFee(fees.transfer, false) + execFee(fees.newActionReceipt) + execFee(fees.transfer);
+  const tokenPayout = functionCallFees(config, false, 'ft_transfer', JSON.stringify({ receiver_id: TASKERS[0], amount, memo: 'task_marketplace withdraw' }));
+  const nearFees = withdrawFees('NEAR') + nearPayout;
+  const tokenFees = withdrawFees(TOKEN) + tokenPayout;
+  row('floor: smallest task-marketplace execution (Wasm only)', marketRun, undefined, 'get_ledger sent as a call, minus its exec fees');
+  row('floor: smallest stablecoin execution (Wasm only)', tokenRun, undefined, 'ft_balance_of sent as a call, minus its exec fees');
+  row('floor: withdraw NEAR with a checked callback', nearFees + 2n * marketRun, TASKER_TARGET, `fees ${tgas(nearFees)} + 2 × ${tgas(marketRun)}`);
+  row('floor: withdraw token with a checked callback', tokenFees + 2n * marketRun + tokenRun, TASKER_TARGET, `fees ${tgas(tokenFees)} + 2 × ${tgas(marketRun)} + ${tgas(tokenRun)}`);
   row('qualify_tasker', ok(node, VENDOR, 'qualify_tasker', { project_id: 0, account_id: TASKERS[0] }).gasBurnt);
   row('grant_role', ok(node, VENDOR, 'grant_role', { role: 'pauser', account_id: VENDOR }, 1n).gasBurnt);
   row('pause', ok(node, VENDOR, 'pause', {}, 1n).gasBurnt);
