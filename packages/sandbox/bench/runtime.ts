@@ -256,7 +256,8 @@ const other: Record<string, Timing & { note: string }> = {};
 
 const targets = {
   medianCallMs: { target: 10, value: calls['minimal empty() call']!.medianMs, cpuMedianMs: calls['minimal empty() call']!.cpuMedianMs },
-  meteringRatio: { target: 1.5, value: Math.max(...Object.values(metering).map((m) => m.ratio)) },
+  // Judged on CPU time: a 2 ms call's wall median on a loaded machine is mostly time spent waiting for a core.
+  meteringRatio: { target: 1.5, value: Math.max(...Object.values(metering).map((m) => m.ratioOfCpuMedians)), wallMedianRatio: Math.max(...Object.values(metering).map((m) => m.ratio)) },
   minimalGasWithin25Percent: { target: 0.25, value: Math.abs(gas.receiptRatio - 1) },
 };
 const load = loadavg().map((x) => Number(x.toFixed(2)));
@@ -283,7 +284,7 @@ if (json) {
   const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
   console.log(
     `Targets: median call ${f(targets.medianCallMs.value)} ms, CPU ${f(targets.medianCallMs.cpuMedianMs)} ms (≤ 10: ${mark(targets.medianCallMs.value <= 10)}); ` +
-      `metering ${targets.meteringRatio.value.toFixed(2)}× (≤ 1.5: ${mark(targets.meteringRatio.value <= 1.5)}); ` +
+      `metering ${targets.meteringRatio.value.toFixed(2)}× CPU, ${targets.meteringRatio.wallMedianRatio.toFixed(2)}× wall (≤ 1.5: ${mark(targets.meteringRatio.value <= 1.5)}); ` +
       `minimal call gas ${(gas.receiptRatio * 100).toFixed(0)} % of nearcore's (within 25 %: ${mark(targets.minimalGasWithin25Percent.value <= 0.25)})`,
   );
 }
