@@ -18,7 +18,7 @@ import { NearBindgen, call, view, initialize, near, LookupSet } from 'near-sdk-j
 import { panic, require } from '../../lib/errors';
 import { parseAccountId } from '../../lib/account-id';
 import { parseAmount } from '../../lib/amount';
-import { assertOneYocto, assertPrivate } from '../../lib/guards';
+import { assertOneYocto } from '../../lib/guards';
 import { eventEmitter } from '../../lib/events';
 import * as ownable from '../../lib/ownable';
 import * as pausable from '../../lib/pausable';
@@ -223,10 +223,12 @@ export class ChainSignaturesProxy {
     near.promiseReturn(callback);
   }
 
-  /** Private callback: passes the signature through, or refunds the fee and fails. */
+  /**
+   * Private callback: passes the signature through, or refunds the fee and fails. Other callers are
+   * refused by near-sdk-js's `privateFunction` wrapper ("Function is private") before this runs.
+   */
   @call({ privateFunction: true })
   on_signed({ user, fee_near, fee_token, period_start_ns }: { user: string; fee_near: string; fee_token: string; period_start_ns: string }): void {
-    assertPrivate();
     let response: string | null = null;
     let ok = near.promiseResultsCount() === 1n;
     if (ok) {
@@ -265,7 +267,6 @@ export class ChainSignaturesProxy {
   /** Private: makes the caller's promise fail after the refund in on_signed has been committed. */
   @call({ privateFunction: true })
   fail_request({ user }: { user: string }): void {
-    assertPrivate();
     panic(`ChainSignaturesProxy: signature request of ${user} failed or timed out; fee refunded`);
   }
 
