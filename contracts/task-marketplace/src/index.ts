@@ -16,7 +16,7 @@
  *
  * Rules fail with `TaskMarketplace: <rule broken>`. Method table: ../README.md.
  */
-import { NearBindgen, call, view, initialize, near, Vector, NearPromise, encode, decode } from 'near-sdk-js';
+import { NearBindgen, call, view, initialize, near, bytes, encode, decode, type PromiseIndex } from 'near-sdk-js';
 import { panic, require } from '../../lib/errors';
 import { parseAccountId } from '../../lib/account-id';
 import { parseAmount, parsePositiveAmount, checkedAdd, checkedSub } from '../../lib/amount';
@@ -199,6 +199,12 @@ const QUALIFICATIONS = 'q';
 /** "<account>|<token>" → earnings as a decimal string. */
 const EARNINGS = 'e';
 const LEDGERS = 'l';
+const TASKER_IDS = 'T';
+
+/** Key of the tasker registered `index`-th: prefix + the index as u32 little-endian bytes (near-sdk-js Vector's layout). */
+function taskerIdKey(index: number): Uint8Array {
+  return bytes(TASKER_IDS + String.fromCharCode(index & 0xff, (index >>> 8) & 0xff, (index >>> 16) & 0xff, (index >>> 24) & 0xff));
+}
 
 function load<T>(key: string): T | null {
   const raw = near.storageRead(key);
@@ -209,7 +215,7 @@ function save(key: string, value: unknown): void {
   near.storageWrite(key, JSON.stringify(value));
 }
 
-/** Contract state (STATE) is numbers and the Vector's {prefix, length}: plain JSON, for the same reason. */
+/** Contract state (STATE) is numbers and the tasker list's {prefix, length}: plain JSON, for the same reason. */
 function encodeState(value: unknown): Uint8Array {
   return encode(JSON.stringify(value));
 }
@@ -247,7 +253,11 @@ class TaskerBatch {
 @NearBindgen({ requireInit: true, serializer: encodeState, deserializer: decodeState })
 export class TaskMarketplace {
   nextProjectId = 0;
-  taskerIds: Vector<string> = new Vector<string>('T');
+  /**
+   * Tasker ids in registration order, laid out as near-sdk-js's Vector (STATE holds {prefix, length};
+   * element i under taskerIdKey(i)) without bundling Vector: every KB of bytecode is read at every call.
+   */
+  taskerIds: { prefix: string; length: number } = { prefix: TASKER_IDS, length: 0 };
 
   @initialize({})
   init({ owner_id, arbiter_id }: { owner_id: string; arbiter_id?: string | null }): void {
@@ -293,7 +303,8 @@ export class TaskMarketplace {
     const tasker: Tasker = { account_id: accountId, accepted: 0, rejected: 0, gold_correct: 0, gold_wrong: 0, active_claims: [] };
     chargeStorageTo(accountId, () => {
       save(TASKERS + accountId, tasker);
-      this.taskerIds.push(accountId);
+      near.storageWriteRaw(taskerIdKey(this.taskerIds.length), encode(JSON.stringify(accountId)));
+      this.taskerIds.length += 1;
     });
     emit('tasker_registered', [{ account_id: accountId }]);
     return tasker;
@@ -661,7 +672,7 @@ export class TaskMarketplace {
    * Needs no deposit, so it works through a relayer with a function-call key.
    */
   @call({})
-  withdraw({ token }: { token: string }): NearPromise {
+  withdraw({ token }: { token: string }): void {
     const accountId = near.predecessorAccountId();
     if (token !== NEAR_TOKEN) assertAccountId(token, 'token');
     // Without enough gas the callback could not run; refuse up front rather than fail half-way.
@@ -673,17 +684,21 @@ export class TaskMarketplace {
     const amount = BigInt(stored);
     require(amount > 0n, 'TaskMarketplace: nothing to withdraw');
     save(key, '0');
-    const callback = NearPromise.new(near.currentAccountId()).functionCall(
-      'on_withdraw',
-      JSON.stringify({ account_id: accountId, token, amount: stored }),
-      0n,
-      GAS_FOR_WITHDRAW_CALLBACK,
-    );
     emit('withdraw_started', [{ account_id: accountId, token, amount: stored }]);
-    if (token === NEAR_TOKEN) return NearPromise.new(accountId).transfer(amount).then(callback);
-    return NearPromise.new(token)
-      .functionCall('ft_transfer', JSON.stringify({ receiver_id: accountId, amount: stored, memo: 'task_marketplace withdraw' }), 1n, GAS_FOR_FT_TRANSFER)
-      .then(callback);
+    // near-sdk-js's promise host API rather than NearPromise, whose classes (every action type) would
+    // add ~13 KB of source to the bundle that every call reads; the receipts are the same.
+    let payout: PromiseIndex;
+    if (token === NEAR_TOKEN) {
+      payout = near.promiseBatchCreate(accountId);
+      near.promiseBatchActionTransfer(payout, amount);
+    } else {
+      payout = near.promiseBatchCreate(token);
+      near.promiseBatchActionFunctionCall(payout, 'ft_transfer', JSON.stringify({ receiver_id: accountId, amount: stored, memo: 'task_marketplace withdraw' }), 1n, GAS_FOR_FT_TRANSFER);
+    }
+    const callback = near.promiseBatchThen(payout, near.currentAccountId());
+    near.promiseBatchActionFunctionCall(callback, 'on_withdraw', JSON.stringify({ account_id: accountId, token, amount: stored }), 0n, GAS_FOR_WITHDRAW_CALLBACK);
+    // The transaction's result is on_withdraw's: true when paid, false when the earnings were restored.
+    near.promiseReturn(callback);
   }
 
   /** Private callback of withdraw: records the payment, or restores the earnings if it failed. */
@@ -825,7 +840,7 @@ export class TaskMarketplace {
   list_taskers({ from_index, limit }: { from_index?: number; limit?: number }): Tasker[] {
     const [start, end] = pageBounds(from_index, limit, this.taskerIds.length);
     const page: Tasker[] = [];
-    for (let i = start; i < end; i++) page.push(load<Tasker>(TASKERS + this.taskerIds.get(i)!)!);
+    for (let i = start; i < end; i++) page.push(load<Tasker>(TASKERS + JSON.parse(decode(near.storageReadRaw(taskerIdKey(i))!)))!);
     return page;
   }
 
