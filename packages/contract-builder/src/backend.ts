@@ -17,6 +17,7 @@ import { countOccurrences, type SourcePatch } from "./quickjs-sources.js";
 import { TOOLCHAIN } from "./toolchain.js";
 import { readWasmSummary, type WasmSummary } from "./wasm.js";
 import { DROPPABLE_INTRINSICS, loadBabel, transformBundle, type BundleTransformResult, type DroppableIntrinsic, type EvalUse } from "./bundle-transform.js";
+import { preinitializeContract, preinitPatches } from "./preinit.js";
 import { assembleContract, CodeAreaOverflowError, readTemplateLayout, type TemplateLayout } from "./wasm-assemble.js";
 
 /** Stack size near-sdk-js 2.0.0 links with (256 KiB). */
@@ -97,6 +98,8 @@ export interface TemplateOptions {
   allowEval: boolean;
   /** intrinsics left out of every context (the contract cannot reach them; see bundle-transform.ts) */
   dropIntrinsics?: DroppableIntrinsic[];
+  /** add `__near_ts_preinit` and the method entry's fast path for a pre-initialised snapshot (preinit.ts) */
+  preinit?: boolean;
 }
 
 /** Per-contract choices of the runtime, decided from the bundle (BuildOptions documents each). */
@@ -108,6 +111,8 @@ export interface RuntimeOptions {
   trimRuntime: boolean;
   /** keep line numbers and function source in the bytecode */
   debugInfo: boolean;
+  /** snapshot the runtime, context and evaluated module at build time (preinit.ts); unset = false */
+  preinitialize?: boolean;
 }
 
 /** Patches turning builder.c into the shared template: one method entry taking the name, `code` in a reserved area. */
@@ -153,6 +158,7 @@ export function templatePatches(options: TemplateOptions): SourcePatch[] {
       occurrences: 1,
     });
   }
+  if (options.preinit) patches.push(...preinitPatches());
   return patches;
 }
 
@@ -183,7 +189,7 @@ function applySourcePatches(text: string, patches: SourcePatch[], origin: string
 
 /** Cache key of a template: the engine, the patched builder.c (which carries the eval and intrinsic choices) and every option. */
 export function templateKey(engineKey: string, builderSource: string, options: TemplateOptions): string {
-  const normalised = { wasmOpt: options.wasmOpt, allowEval: options.allowEval, dropIntrinsics: [...(options.dropIntrinsics ?? [])].sort() };
+  const normalised = { wasmOpt: options.wasmOpt, allowEval: options.allowEval, dropIntrinsics: [...(options.dropIntrinsics ?? [])].sort(), ...(options.preinit ? { preinit: true } : {}) };
   return createHash("sha256").update(engineKey).update(builderSource).update(TEMPLATE_CODE_HEADER).update(JSON.stringify(normalised)).digest("hex").slice(0, 16);
 }
 
@@ -219,7 +225,7 @@ export async function ensureTemplate(engine: Engine, nearSdkDir: string, options
 
 async function linkTemplate(engine: Engine, builderSource: string, hostFunctions: string[], options: TemplateOptions, dir: string, log: (line: string) => void): Promise<void> {
   const dropped = options.dropIntrinsics?.length ? `, without ${options.dropIntrinsics.join(", ")}` : "";
-  log(`linking the contract template once (${options.wasmOpt ? "with binaryen -Oz, " : ""}${options.allowEval ? "with" : "without"} eval${dropped})...`);
+  log(`linking the contract template once (${options.wasmOpt ? "with binaryen -Oz, " : ""}${options.allowEval ? "with" : "without"} eval${dropped}${options.preinit ? ", pre-initialisable" : ""})...`);
   const staging = `${dir}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -264,6 +270,8 @@ export interface BackendTimings {
   templateMs: number;
   qjscMs: number;
   assembleMs: number;
+  /** running __near_ts_preinit and writing the snapshot (0 without preinitialize) */
+  preinitMs: number;
 }
 
 export interface BackendResult {
@@ -275,6 +283,8 @@ export interface BackendResult {
   transform: Omit<BundleTransformResult, "code">;
   /** the template options chosen for this contract */
   template: TemplateOptions;
+  /** the pre-initialised snapshot (only with preinitialize) */
+  preinit?: { snapshotBytes: number; dataSegments: number };
 }
 
 /** Replace `latest` by `dir` (for inspection); another build doing the same at once may win instead. */
@@ -310,7 +320,7 @@ export function chooseTemplateOptions(entryLabel: string, transform: Pick<Bundle
   const allowEval = runtime.allowEval === "auto" ? usesEval : runtime.allowEval;
   if (runtime.allowEval === "auto" && usesEval) log(`${entryLabel}: keeping eval in the runtime (about 70 KB) for ${describeEvalUses(transform.evalUses)}`);
   const dropIntrinsics = runtime.trimRuntime ? (Object.keys(DROPPABLE_INTRINSICS) as DroppableIntrinsic[]).filter((i) => !transform.reachableIntrinsics.includes(i)).sort() : [];
-  return { wasmOpt: runtime.wasmOpt, allowEval, dropIntrinsics };
+  return { wasmOpt: runtime.wasmOpt, allowEval, dropIntrinsics, ...(runtime.preinitialize ? { preinit: true } : {}) };
 }
 
 async function step(name: string, file: string, args: string[], hint: string, cwd?: string): Promise<void> {
@@ -344,7 +354,7 @@ export function checkMethodNames(entryLabel: string, methods: string[], hostFunc
  * then assemble the contract from the template and check it.
  */
 export async function compileContract(engine: Engine, nearSdkDir: string, workDir: string, entryLabel: string, methods: string[], runtime: RuntimeOptions, log: (line: string) => void = () => {}): Promise<BackendResult> {
-  const timings: BackendTimings = { transformMs: 0, templateMs: 0, qjscMs: 0, assembleMs: 0 };
+  const timings: BackendTimings = { transformMs: 0, templateMs: 0, qjscMs: 0, assembleMs: 0, preinitMs: 0 };
   let t = performance.now();
   const { code, ...transform } = transformBundle(loadBabel(nearSdkDir), readFileSync(path.join(workDir, BUNDLE_FILE), "utf8"), { debugInfo: runtime.debugInfo });
   timings.transformMs = performance.now() - t;
@@ -385,6 +395,16 @@ export async function compileContract(engine: Engine, nearSdkDir: string, workDi
     throw error;
   }
   timings.assembleMs = performance.now() - t;
+  let preinit: BackendResult["preinit"];
+  if (templateOptions.preinit) {
+    t = performance.now();
+    // JS_ReadObject copies what it reads, so the bytecode is dead once the module is loaded; the method names after it stay
+    const snapshot = preinitializeContract(wasm, { label: entryLabel, stackSize: STACK_SIZE, deadRanges: [[template.layout.codeAddress, template.layout.codeAddress + bytecode.length]] });
+    wasm = snapshot.wasm;
+    preinit = { snapshotBytes: snapshot.snapshotBytes, dataSegments: snapshot.dataSegments };
+    log(`${entryLabel}: pre-initialised: ${snapshot.snapshotBytes} bytes of memory in ${snapshot.dataSegments} data segments`);
+    timings.preinitMs = performance.now() - t;
+  }
   writeFileSync(path.join(workDir, "contract.wasm"), wasm);
 
   const summary = readWasmSummary(wasm);
@@ -404,10 +424,23 @@ export async function compileContract(engine: Engine, nearSdkDir: string, workDi
   if (summary.functionCount + summary.imports.length > MAX_FUNCTIONS) {
     throw new ContractBuildError(`${entryLabel}: ${summary.functionCount + summary.imports.length} functions, above nearcore's limit ${MAX_FUNCTIONS}`, "reduce the contract's code");
   }
-  return { wasm, summary, methods, timings, transform, template: templateOptions };
+  if (templateOptions.preinit) await validateWithBinaryen(entryLabel, wasm);
+  return { wasm, summary, methods, timings, transform, template: templateOptions, preinit };
 }
 
 let binaryenModule: Promise<typeof import("binaryen").default> | undefined;
+
+/** binaryen's validator on an edited contract (the features clang emits, as optimizeWithBinaryen). */
+async function validateWithBinaryen(entryLabel: string, wasm: Uint8Array): Promise<void> {
+  binaryenModule ??= import("binaryen").then((m) => m.default);
+  const binaryen = await binaryenModule;
+  const module = (binaryen.readBinary as (data: Uint8Array, features?: number) => ReturnType<typeof binaryen.readBinary>)(wasm, binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt);
+  try {
+    if (!module.validate()) throw new ContractBuildError(`${entryLabel}: the pre-initialised Wasm does not validate`, "build without preinitialize and report this");
+  } finally {
+    module.dispose();
+  }
+}
 
 /** binaryen -Oz limited to the features clang-14 emits (MVP, mutable globals, sign extension; all enabled in nearcore), so the optimiser adds none NEAR lacks. */
 export async function optimizeWithBinaryen(wasm: Uint8Array): Promise<Uint8Array> {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { compileContract } from "./backend.js";
+import { readContractConfig } from "./contract-config.js";
 import { ensureEngine } from "./engine.js";
 import { ContractNotFoundError, NoContractMethodsError } from "./errors.js";
 import { bundle, checkContract, loadBundler, nearSdkTsconfig, validate, warmUpChecker } from "./frontend.js";
@@ -37,6 +38,11 @@ export interface BuildOptions {
   trimRuntime?: boolean;
   /** keep line numbers and function source in the bytecode (default false: smaller, cheaper start; panic stacks read "at f (native)") */
   debugInfo?: boolean;
+  /**
+   * snapshot the QuickJS runtime, context and evaluated module at build time, so calls skip ~3-4 Tgas of
+   * start-up (README "Pre-initialisation"). Unset: as the contract's `build.json` says (default off).
+   */
+  preinitialize?: boolean;
   /** rebuild even when the inputs are unchanged */
   force?: boolean;
   /**
@@ -132,7 +138,7 @@ export async function buildContract(dir: string, options: BuildOptions = {}): Pr
   mkdirSync(workDir, { recursive: true });
   mkdirSync(outDir, { recursive: true });
 
-  const settings = { abi: wantAbi, lto: options.lto ?? false, wasmOpt: options.wasmOpt ?? true, allowEval: options.allowEval ?? ("auto" as const), trimRuntime: options.trimRuntime ?? true, debugInfo: options.debugInfo ?? false };
+  const settings = { abi: wantAbi, lto: options.lto ?? false, wasmOpt: options.wasmOpt ?? true, allowEval: options.allowEval ?? ("auto" as const), trimRuntime: options.trimRuntime ?? true, debugInfo: options.debugInfo ?? false, preinitialize: options.preinitialize ?? readContractConfig(contractDir).preinitialize ?? false };
   const inputs = inputsHash(contractDir, paths, settings);
   const stampFile = path.join(workDir, "stamp.json");
   if (!options.force && existsSync(stampFile) && existsSync(wasmPath) && (!wantAbi || existsSync(abiPath))) {

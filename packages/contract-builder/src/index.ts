@@ -18,3 +18,6 @@ export type { SystemRequirement } from "./toolchain.js";
 export { readWasmSummary } from "./wasm.js";
 export type { WasmSummary, WasmImport, WasmExport } from "./wasm.js";
 export { projectPaths } from "./paths.js";
+export { PreinitializationError } from "./preinit.js";
+export { readContractConfig, CONTRACT_CONFIG_FILE } from "./contract-config.js";
+export type { ContractBuildConfig } from "./contract-config.js";

@@ -7,7 +7,7 @@
  */
 export const HELPER_EXPORTS = ["__near_run_method", "__near_code_address", "__near_code_size_address", "__near_code_capacity"];
 
-function uleb(value: number): number[] {
+export function uleb(value: number): number[] {
   const out: number[] = [];
   do {
     let byte = value & 0x7f;
@@ -18,7 +18,7 @@ function uleb(value: number): number[] {
   return out;
 }
 
-function sleb32(value: number): number[] {
+export function sleb32(value: number): number[] {
   const out: number[] = [];
   let v = value | 0;
   for (;;) {
@@ -37,7 +37,7 @@ function nameBytes(name: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
-class Cursor {
+export class Cursor {
   offset = 0;
   constructor(readonly bytes: Uint8Array) {}
   u8(): number {
@@ -61,12 +61,12 @@ class Cursor {
   }
 }
 
-interface Section {
+export interface Section {
   id: number;
   body: Uint8Array;
 }
 
-function readSections(wasm: Uint8Array): Section[] {
+export function readSections(wasm: Uint8Array): Section[] {
   const c = new Cursor(wasm);
   c.offset = 8;
   const sections: Section[] = [];
@@ -79,7 +79,7 @@ function readSections(wasm: Uint8Array): Section[] {
   return sections;
 }
 
-function countedBody(count: number, rest: number[] | Uint8Array): Uint8Array {
+export function countedBody(count: number, rest: number[] | Uint8Array): Uint8Array {
   const head = uleb(count);
   const out = new Uint8Array(head.length + rest.length);
   out.set(head, 0);
@@ -88,13 +88,13 @@ function countedBody(count: number, rest: number[] | Uint8Array): Uint8Array {
 }
 
 /** Existing entries of a vector section, as raw bytes after the count. */
-function vectorTail(body: Uint8Array): { count: number; tail: Uint8Array } {
+export function vectorTail(body: Uint8Array): { count: number; tail: Uint8Array } {
   const c = new Cursor(body);
   const count = c.u32();
   return { count, tail: body.subarray(c.offset) };
 }
 
-function concat(...parts: Array<Uint8Array | number[]>): Uint8Array {
+export function concat(...parts: Array<Uint8Array | number[]>): Uint8Array {
   const total = parts.reduce((n, p) => n + p.length, 0);
   const out = new Uint8Array(total);
   let at = 0;
