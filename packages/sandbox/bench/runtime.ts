@@ -17,7 +17,8 @@ import { buildContract, buildContracts } from '../../contract-builder/src/index.
 import { createSandbox, NEAR, TGAS, type Sandbox } from '../src/index.js';
 import { runtimeConfig } from '../src/parameters/index.js';
 import { runFunctionCall } from '../src/vm/index.js';
-import type { External, VMContext } from '../src/vm/types.js';
+import type { VMContext } from '../src/vm/types.js';
+import { MapExternal } from './map-external.js';
 
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
@@ -155,27 +156,6 @@ const callNotes: Record<string, string> = {
 };
 
 // ---- 2. gas metering cost: the same VM calls with and without instrumentation --------------------
-class MapExternal implements External {
-  constructor(private readonly data: Map<string, Uint8Array>) {}
-  storageGet = (k: Uint8Array) => this.data.get(Buffer.from(k).toString('hex'));
-  storageSet = (k: Uint8Array, v: Uint8Array) => {
-    const key = Buffer.from(k).toString('hex');
-    const old = this.data.get(key);
-    this.data.set(key, v);
-    return old;
-  };
-  storageRemove = (k: Uint8Array) => {
-    const key = Buffer.from(k).toString('hex');
-    const old = this.data.get(key);
-    this.data.delete(key);
-    return old;
-  };
-  storageHasKey = (k: Uint8Array) => this.data.has(Buffer.from(k).toString('hex'));
-  validatorStake = () => undefined;
-  validatorTotalStake = () => 0n;
-  generateDataId = () => new Uint8Array(32);
-  submitYieldResume = () => false;
-}
 const tokenState = new Map(node.viewState(TOKEN).map(({ key, value }) => [Buffer.from(key).toString('hex'), value]));
 const vmContext = (account: string, input: string, isView: boolean): VMContext => ({
   currentAccountId: account,

@@ -11,7 +11,8 @@ import { runtimeConfig } from '../src/parameters/index.js';
 import { prepareContract } from '../src/vm/prepare.js';
 import { runFunctionCall } from '../src/vm/index.js';
 import { VMLogic } from '../src/vm/logic.js';
-import type { External, VMContext } from '../src/vm/types.js';
+import type { VMContext } from '../src/vm/types.js';
+import { MapExternal } from './map-external.js';
 
 const json = process.argv.includes('--json');
 const cfg = runtimeConfig(86);
@@ -120,27 +121,6 @@ if (existsSync(buildDir)) {
   for (const f of readdirSync(buildDir)) if (f.endsWith('.wasm')) contracts.push({ name: `build/${f}`, code: new Uint8Array(readFileSync(new URL(f, buildDir))) });
 }
 
-class MapExternal implements External {
-  data = new Map<string, Uint8Array>();
-  storageGet = (k: Uint8Array) => this.data.get(Buffer.from(k).toString('hex'));
-  storageSet = (k: Uint8Array, v: Uint8Array) => {
-    const key = Buffer.from(k).toString('hex');
-    const old = this.data.get(key);
-    this.data.set(key, v);
-    return old;
-  };
-  storageRemove = (k: Uint8Array) => {
-    const key = Buffer.from(k).toString('hex');
-    const old = this.data.get(key);
-    this.data.delete(key);
-    return old;
-  };
-  storageHasKey = (k: Uint8Array) => this.data.has(Buffer.from(k).toString('hex'));
-  validatorStake = () => undefined;
-  validatorTotalStake = () => 0n;
-  generateDataId = () => new Uint8Array(32);
-  submitYieldResume = () => false;
-}
 const context = (input: string): VMContext => ({
   currentAccountId: 'alice.near', signerAccountId: 'bob.near', signerAccountPk: new Uint8Array(33), predecessorAccountId: 'bob.near',
   input: new TextEncoder().encode(input), promiseResults: [], blockHeight: 1n, blockTimestamp: 1n, epochHeight: 1n,
