@@ -18,7 +18,8 @@ import { concat, countedBody, Cursor, readSections, sleb32, uleb, type Section }
 /**
  * The memory nearcore gives a contract: prepare replaces the module's own memory by an import of
  * `initial_memory_pages` .. `max_memory_pages` (nearcore core/parameters/res/runtime_configs/parameters.yaml:
- * 1024 and 2048; packages/sandbox/src/parameters/table.ts). The snapshot is taken with exactly this
+ * 1024 and 2048; packages/sandbox/src/parameters/table.ts; runtime/near-vm-runner/src/prepare/prepare_v3.rs
+ * validates the module's memory section, then drops it for that import). The snapshot is taken with exactly this
  * memory so the allocator's idea of the memory size (wasi-libc's sbrk reads memory.size) matches the chain.
  */
 export const NEARCORE_INITIAL_MEMORY_PAGES = 1024;
