@@ -7,7 +7,7 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { buildContract, readWasmSummary, type ContractBuildResult } from "../src/index.js";
 import { declaredHostFunctions, patchedBuilderSource } from "../src/backend.js";
 import { projectPaths } from "../src/paths.js";
-import { NearTestHost } from "./helpers/near-host.js";
+import { NearTestHost, initializedHost } from "./helpers/near-host.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/builder-fixture", import.meta.url));
 const CONTRACT = "contract.test.near";
@@ -23,12 +23,7 @@ test.before(async () => {
   wasm = readFileSync(built.wasmPath);
 });
 
-function initialized(): NearTestHost {
-  const host = new NearTestHost(wasm);
-  const out = host.call("init", { owner: "owner.test.near" });
-  if (out.panic) throw new Error(`init panicked: ${out.panic}`);
-  return host;
-}
+const initialized = (): NearTestHost => initializedHost(wasm, { owner: "owner.test.near" });
 
 test("the Wasm imports only from env: exactly builder.c's host functions plus the three added ones", (t) => {
   const summary = readWasmSummary(wasm);

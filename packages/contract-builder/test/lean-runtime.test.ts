@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildContract, type ContractBuildResult } from "../src/index.js";
-import { NearTestHost } from "./helpers/near-host.js";
+import { NearTestHost, initializedHost } from "./helpers/near-host.js";
 
 const LEAN = fileURLToPath(new URL("./fixtures/lean-fixture", import.meta.url));
 
@@ -17,12 +17,7 @@ test.before(async () => {
   wasm = readFileSync(built.wasmPath);
 });
 
-function initialized(): NearTestHost {
-  const host = new NearTestHost(wasm);
-  const out = host.call("init", { owner: "owner.test.near" });
-  if (out.panic) throw new Error(`init panicked: ${out.panic}`);
-  return host;
-}
+const initialized = (): NearTestHost => initializedHost(wasm, { owner: "owner.test.near" });
 
 test("BigInt arithmetic folded at build time gives the values JavaScript computes", (t) => {
   const out = new NearTestHost(wasm).call("folded", "", { isView: true });

@@ -256,3 +256,11 @@ export class NearTestHost {
     return outcome;
   }
 }
+
+/** A host whose contract has run `init(initArgs)`; a panicking init fails the test's setup loudly. */
+export function initializedHost(wasm: Uint8Array, initArgs: Record<string, unknown>): NearTestHost {
+  const host = new NearTestHost(wasm);
+  const out = host.call("init", initArgs);
+  if (out.panic) throw new Error(`init panicked: ${out.panic}`);
+  return host;
+}
