@@ -284,33 +284,43 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
   return report;
 }
 
-export function parseDeployArgs(argv: string[]): DeployOptions & { json: boolean } {
+/**
+ * The command line both deploy commands take: `<contract> [--flags]`. Unknown flags, a missing or second
+ * contract name are usage errors (exit 2) that print `usage`; `--help` prints it and exits 0.
+ */
+export function parseContractCommand<const T extends Record<string, { type: 'string' | 'boolean' }>>(argv: string[], options: T, usage: string, missing: string) {
+  type Values = { [K in keyof T]?: T[K]['type'] extends 'string' ? string : boolean } & { json?: boolean; help?: boolean };
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        network: { type: 'string' },
-        'rpc-url': { type: 'string' },
-        account: { type: 'string' },
-        wasm: { type: 'string' },
-        config: { type: 'string' },
-        init: { type: 'boolean' },
-        migrate: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...options, json: { type: 'boolean' }, help: { type: 'boolean' } } });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError((error as Error).message, usage);
   }
-  const { values, positionals } = parsed;
-  if (values.help) throw new HelpRequested();
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? `one contract at a time, got ${positionals.join(' ')}` : 'name the contract to deploy');
+  const values = parsed.values as Values;
+  const { positionals } = parsed;
+  if (values.help) throw new HelpRequested(usage);
+  if (positionals.length !== 1) throw new UsageError(positionals.length ? `one contract at a time, got ${positionals.join(' ')}` : missing, usage);
+  return { contract: positionals[0]!, values, json: Boolean(values.json) };
+}
+
+export function parseDeployArgs(argv: string[]): DeployOptions & { json: boolean } {
+  const { contract, values, json } = parseContractCommand(
+    argv,
+    {
+      network: { type: 'string' },
+      'rpc-url': { type: 'string' },
+      account: { type: 'string' },
+      wasm: { type: 'string' },
+      config: { type: 'string' },
+      init: { type: 'boolean' },
+      migrate: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+    },
+    USAGE,
+    'name the contract to deploy',
+  );
   return {
-    contract: positionals[0]!,
+    contract,
     network: values.network,
     rpcUrl: values['rpc-url'],
     accountId: values.account,
@@ -319,7 +329,7 @@ export function parseDeployArgs(argv: string[]): DeployOptions & { json: boolean
     init: values.init,
     migrate: values.migrate,
     dryRun: values['dry-run'],
-    json: Boolean(values.json),
+    json,
   };
 }
 

@@ -19,11 +19,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Account, KeyPair } from 'near-api-js';
 import { connectNetwork, declaredNetwork, type ConnectedNetwork } from './lib/networks.js';
 import { CredentialsError, loadCredentials, saveCredentials, type Credentials } from './lib/credentials.js';
-import { deploy, DeployError, DeployRefusedError, HelpRequested, readWasm, REPO, resolveWasm, runCli, STORAGE_PRICE_PER_BYTE, UsageError, type DeployReport } from './deploy.js';
+import { deploy, DeployError, DeployRefusedError, parseContractCommand, readWasm, REPO, resolveWasm, runCli, STORAGE_PRICE_PER_BYTE, UsageError, type DeployReport } from './deploy.js';
 
 export const DEFAULT_RECORDS_DIR = resolve(REPO, 'neardev');
 const YOCTO_PER_NEAR = 10n ** 24n;
@@ -169,33 +168,24 @@ export async function devDeploy(options: DevDeployOptions): Promise<DevDeployRep
 }
 
 export function parseDevDeployArgs(argv: string[]): DevDeployOptions & { json: boolean } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        network: { type: 'string' },
-        'rpc-url': { type: 'string' },
-        master: { type: 'string' },
-        'initial-balance': { type: 'string' },
-        force: { type: 'boolean' },
-        init: { type: 'boolean' },
-        wasm: { type: 'string' },
-        config: { type: 'string' },
-        records: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, USAGE);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) throw new HelpRequested(USAGE);
-  if (positionals.length !== 1) throw new UsageError('name one contract to deploy', USAGE);
+  const { contract, values, json } = parseContractCommand(
+    argv,
+    {
+      network: { type: 'string' },
+      'rpc-url': { type: 'string' },
+      master: { type: 'string' },
+      'initial-balance': { type: 'string' },
+      force: { type: 'boolean' },
+      init: { type: 'boolean' },
+      wasm: { type: 'string' },
+      config: { type: 'string' },
+      records: { type: 'string' },
+    },
+    USAGE,
+    'name one contract to deploy',
+  );
   return {
-    contract: positionals[0]!,
+    contract,
     network: values.network,
     rpcUrl: values['rpc-url'],
     masterAccountId: values.master,
@@ -205,7 +195,7 @@ export function parseDevDeployArgs(argv: string[]): DevDeployOptions & { json: b
     wasm: values.wasm,
     config: values.config,
     recordsDir: values.records,
-    json: Boolean(values.json),
+    json,
   };
 }
 
