@@ -67,7 +67,9 @@ test.serial('stablecoin: views decode amounts to bigint; calls default to 1 yoct
 
   const registered = await asAlice.storage_deposit({}, { deposit: bounds.min });
   t.deepEqual(registered.value, { total: bounds.min, available: 0n });
-  t.true(registered.gasBurnt > 5n * TGAS && registered.gasBurnt < 30n * TGAS, `storage_deposit burnt ${registered.gasBurnt}`);
+  // Above the function-call fees alone (~1.4 Tgas with the refund), so the contract's execution is counted;
+  // a pre-initialised stablecoin (contracts/stablecoin/build.json) burns ~3.3 Tgas here, the default build ~8.8.
+  t.true(registered.gasBurnt > 2n * TGAS && registered.gasBurnt < 30n * TGAS, `storage_deposit burnt ${registered.gasBurnt}`);
   await asIssuer.storage_deposit({}, { deposit: bounds.min });
 
   // grant_role, configure_minter and mint require exactly 1 yoctoNEAR: the client's default.
