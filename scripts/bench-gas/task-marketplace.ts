@@ -21,7 +21,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const tgas = (gas: bigint) => (Number(gas) / 1e12).toFixed(2);
 const bytes = (text: string) => BigInt(Buffer.byteLength(text));
 
-/** Each receipt's gas_burnt, e.g. "tx 0.31 + market 9.32 + t1 0.22 + …" (refund receipts burn no tokens). */
+/** Each receipt's gas_burnt, e.g. "tx 0.31 + market 2.94 + t1 0.22 + …" (refund receipts burn no tokens). */
 function perReceipt(result: TransactionResult): string {
   const parts = [`tx ${tgas(BigInt(result.transactionOutcome.outcome.gas_burnt))}`];
   for (const r of result.receipts) parts.push(`${r.outcome.executor_id.split('.')[0]}${r.outcome.tokens_burnt === '0' ? ' (refund)' : ''} ${tgas(BigInt(r.outcome.gas_burnt))}`);
