@@ -9,6 +9,7 @@ import path from "node:path";
 import { buildContracts, listContracts, type ContractBuildResult } from "./build.js";
 import { chooseTemplateOptions, ensureTemplate } from "./backend.js";
 import { ensureEngine } from "./engine.js";
+import { buildThroughDaemon, daemonWanted, stopDaemons } from "./daemon.js";
 import { ContractBuildError } from "./errors.js";
 import { projectPaths } from "./paths.js";
 import { ensureToolchain } from "./toolchain.js";
@@ -32,6 +33,9 @@ Options:
   --force          rebuild even when sources are unchanged
   --json           print the results as one JSON object
   --watch          stay running and rebuild what changes (a warm process skips ~3.6 s CPU of module loading)
+  --no-daemon      build in this process instead of the build daemon (also NEAR_TS_BUILD_DAEMON=0;
+                   the daemon is off by default when CI is set, NEAR_TS_BUILD_DAEMON=1 turns it on)
+  --stop-daemon    stop this checkout's build daemon and exit
   --root <dir>     repository root (default: this repository)
   -h, --help       this text`;
 
@@ -66,12 +70,19 @@ async function main(argv: string[]): Promise<number> {
       force: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       watch: { type: "boolean", default: false },
+      "no-daemon": { type: "boolean", default: false },
+      "stop-daemon": { type: "boolean", default: false },
       root: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
     console.log(USAGE);
+    return 0;
+  }
+  if (values["stop-daemon"]) {
+    const stopped = await stopDaemons();
+    console.log(stopped.length > 0 ? `stopped build daemon${stopped.length > 1 ? "s" : ""} (pid ${stopped.join(", ")})` : "no build daemon was running");
     return 0;
   }
   const [command = "build", ...names] = positionals;
@@ -118,10 +129,27 @@ async function main(argv: string[]): Promise<number> {
     log,
   };
   if (values.watch) return watch(paths, names, buildOptions);
-  const results = await buildContracts({ ...buildOptions, names, force: values.force });
+  let daemon: { pid: number; cpuMs: number } | undefined;
+  let results: ContractBuildResult[] | undefined;
+  // --verbose prints near-sdk-js's own output, which only an in-process build can show
+  if (daemonWanted(values["no-daemon"]) && !values.verbose) {
+    const { log: _log, ...serializable } = buildOptions;
+    const outcome = await buildThroughDaemon({ ...serializable, names, force: values.force }, log);
+    if (outcome.served && "failed" in outcome) {
+      process.stderr.write(outcome.failed.exitCode === 1 ? `error: ${outcome.failed.text}\n` : `contract-builder crashed in the build daemon (a bug, please report): ${outcome.failed.text}\n`);
+      return outcome.failed.exitCode;
+    }
+    if (outcome.served) {
+      results = outcome.results;
+      daemon = { pid: outcome.pid, cpuMs: outcome.cpuMs };
+    } else process.stderr.write(`note: ${outcome.reason}; building in this process (--no-daemon skips the daemon)\n`);
+  }
+  results ??= await buildContracts({ ...buildOptions, names, force: values.force });
   const cpu = process.cpuUsage();
-  // CPU time of this process (the builder runs in-process; only qjsc is a child) next to wall times
-  if (values.json) console.log(JSON.stringify({ contracts: results, cpuMs: (cpu.user + cpu.system) / 1000 }, null, 2));
+  // CPU time of this process (the builder runs in-process; only qjsc is a child) next to wall times,
+  // plus the daemon's CPU for this request when it built
+  const cpuMs = (cpu.user + cpu.system) / 1000 + (daemon?.cpuMs ?? 0);
+  if (values.json) console.log(JSON.stringify({ contracts: results, cpuMs, ...(daemon ? { daemonPid: daemon.pid } : {}) }, null, 2));
   else printTable(results, paths.root);
   return 0;
 }
