@@ -5,18 +5,20 @@
  *  - clean build of every contract (engine, template and Rollup caches cleared; the pinned QuickJS
  *    tarball is kept so the figure is not a network measurement), as a fresh CLI process;
  *  - rebuild of one contract after a one-line change, as a fresh CLI process (what `npm run build --
- *    <name>` costs a developer) and in a warm process (what a test watcher pays);
+ *    <name>` costs a developer) served by a warm build daemon and with --no-daemon, and in a warm
+ *    process (what a test watcher pays);
  *  - Wasm size per contract;
  *  - with --variants: template options (binaryen -Oz, eval, LTO): template build time and contract size.
  * Wall-clock figures depend on the machine's load, which is printed alongside (2 shared cores here).
  */
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { buildContract, buildContracts, listContracts, readContractConfig, type ContractBuildResult } from "../src/index.js";
 import { ensureTemplate } from "../src/backend.js";
+import { stopDaemons } from "../src/daemon.js";
 import { ensureEngine } from "../src/engine.js";
 import { BUILDER_DIR, projectPaths } from "../src/paths.js";
 
@@ -43,13 +45,21 @@ interface CliRun {
   /** CPU time of the CLI process (user + system) */
   cpuMs: number;
   contracts: ContractBuildResult[];
+  /** set when the build daemon built */
+  daemonPid?: number;
 }
 
-async function cli(cliArgs: string[]): Promise<CliRun> {
+// the benchmark's own daemon (its own folder, stopped at the end): a developer's daemon is neither used nor stopped
+const daemonFolder = mkdtempSync(path.join(os.tmpdir(), "ntcb-bench-"));
+
+/** A fresh CLI process; `daemon` routes it through the benchmark's build daemon, else --no-daemon. */
+async function cli(cliArgs: string[], daemon = false): Promise<CliRun> {
   const started = performance.now();
-  const { stdout } = await exec(process.execPath, ["--import", "tsx", CLI, "build", ...cliArgs, "--json"], { cwd: paths.root, maxBuffer: 64 * 1024 * 1024 });
-  const parsed = JSON.parse(stdout) as { contracts: ContractBuildResult[]; cpuMs: number };
-  return { wallMs: performance.now() - started, cpuMs: parsed.cpuMs, contracts: parsed.contracts };
+  const env = { ...process.env, NEAR_TS_BUILD_DAEMON: daemon ? "1" : "0", NEAR_TS_BUILD_DAEMON_DIR: daemonFolder };
+  const { stdout } = await exec(process.execPath, ["--import", "tsx", CLI, "build", ...cliArgs, "--json", ...(daemon ? [] : ["--no-daemon"])], { cwd: paths.root, env, maxBuffer: 64 * 1024 * 1024 });
+  const parsed = JSON.parse(stdout) as { contracts: ContractBuildResult[]; cpuMs: number; daemonPid?: number };
+  if (daemon && parsed.daemonPid === undefined) throw new Error("the build daemon did not serve a daemon run (see the note on stderr)");
+  return { wallMs: performance.now() - started, cpuMs: parsed.cpuMs, contracts: parsed.contracts, daemonPid: parsed.daemonPid };
 }
 
 function clearCaches(): void {
@@ -80,6 +90,7 @@ async function main(): Promise<void> {
   const entry = path.join(targetDir, "src", "index.ts");
   const original = readFileSync(entry, "utf8");
   const cliRuns: Array<CliRun & { load1: number }> = [];
+  const daemonRuns: Array<CliRun & { load1: number }> = [];
   const warmRuns: Array<{ result: ContractBuildResult; cpuMs: number; load1: number }> = [];
   let edits = 0;
   // a text no earlier run produced, so no cache keyed by the entry's text (validateContract's) can hit
@@ -92,6 +103,17 @@ async function main(): Promise<void> {
       const load1 = os.loadavg()[0];
       cliRuns.push({ ...(await cli([`.bench-${target}`])), load1 });
     }
+    if (target) {
+      say("starting the build daemon (one build, not measured)...");
+      edit();
+      await cli([`.bench-${target}`], true);
+    }
+    for (let i = 0; i < repeat && target; i++) {
+      say(`rebuild of ${path.basename(sourceDir)} after a one-line change (fresh CLI process, warm build daemon, ${i + 1}/${repeat})...`);
+      edit();
+      const load1 = os.loadavg()[0];
+      daemonRuns.push({ ...(await cli([`.bench-${target}`], true)), load1 });
+    }
     for (let i = 0; i < repeat; i++) {
       say(`rebuild after a one-line change (warm process, as --watch, ${i + 1}/${repeat})...`);
       edit();
@@ -102,12 +124,15 @@ async function main(): Promise<void> {
       warmRuns.push({ result, cpuMs: (cpu.user + cpu.system) / 1000, load1 });
     }
   } finally {
+    await stopDaemons(daemonFolder);
+    rmSync(daemonFolder, { recursive: true, force: true });
     rmSync(targetDir, { recursive: true, force: true });
     for (const ext of [".wasm", ".abi.json"]) rmSync(path.join(paths.buildDir, `.bench-${target}${ext}`), { force: true });
   }
 
   const median = <T>(runs: T[], wall: (r: T) => number): T | undefined => [...runs].sort((a, b) => wall(a) - wall(b))[Math.floor((runs.length - 1) / 2)];
   const rebuildCli = median(cliRuns, (r) => r.wallMs);
+  const rebuildDaemon = median(daemonRuns, (r) => r.wallMs);
   const warmMedian = median(warmRuns, (r) => r.result.timings.totalMs);
   const rebuildWarm = warmMedian?.result;
   const rebuildWarmCpuMs = warmMedian?.cpuMs ?? 0;
@@ -154,6 +179,12 @@ async function main(): Promise<void> {
       freshProcessCpuS: rebuildCli ? seconds(rebuildCli.cpuMs) : undefined,
       // steps of the fresh process (type-check, validate and ABI run in a worker thread beside bundle)
       freshSteps: rebuildCli ? Object.fromEntries(Object.entries(rebuildCli.contracts[0].timings).map(([k, v]) => [k, seconds(v)])) : undefined,
+      // the same fresh CLI process, handed to a warm build daemon (the default outside CI); CPU is the CLI's plus the daemon's for the request
+      daemonS: rebuildDaemon ? seconds(rebuildDaemon.wallMs) : undefined,
+      daemonMinS: daemonRuns.length > 0 ? seconds(Math.min(...daemonRuns.map((r) => r.wallMs))) : undefined,
+      daemonRuns: daemonRuns.map((r) => ({ wallS: seconds(r.wallMs), cpuS: seconds(r.cpuMs), load1: Number(r.load1.toFixed(2)) })),
+      daemonCpuS: rebuildDaemon ? seconds(rebuildDaemon.cpuMs) : undefined,
+      daemonSteps: rebuildDaemon ? Object.fromEntries(Object.entries(rebuildDaemon.contracts[0].timings).map(([k, v]) => [k, seconds(v)])) : undefined,
       warmProcessS: rebuildWarm ? seconds(rebuildWarm.timings.totalMs) : undefined,
       warmProcessMinS: warmRuns.length > 0 ? seconds(Math.min(...warmRuns.map((r) => r.result.timings.totalMs))) : undefined,
       warmProcessRuns: warmRuns.map((r) => ({ wallS: seconds(r.result.timings.totalMs), cpuS: seconds(r.cpuMs), load1: Number(r.load1.toFixed(2)) })),
@@ -173,7 +204,9 @@ async function main(): Promise<void> {
   console.log(`\nmachine: ${result.machine.cores} cores, load average ${load.join(" ")} (wall times scale with load)`);
   console.log(`${noClean ? "build (caches kept)" : "clean build (caches cleared)"}, ${result.cleanBuild.contracts} contracts: ${result.cleanBuild.wallS} s wall, ${result.cleanBuild.cpuS} s CPU of the CLI process (engine + template: ${result.cleanBuild.engineS} s wall; gcc/clang children not in the CPU figure)`);
   console.log(`rebuild of ${result.rebuild.contract} after a one-line change (target ≤ 5 s; median of ${repeat}, min in brackets):`);
-  console.log(`  fresh CLI process: ${result.rebuild.freshProcessS} s wall (${result.rebuild.freshProcessMinS}), ${result.rebuild.freshProcessCpuS} s CPU (both threads); load at each run: ${cliRuns.map((r) => r.load1.toFixed(1)).join(", ")}`);
+  console.log(`  fresh CLI process, warm build daemon (default): ${result.rebuild.daemonS} s wall (${result.rebuild.daemonMinS}), ${result.rebuild.daemonCpuS} s CPU (CLI + daemon); load at each run: ${daemonRuns.map((r) => r.load1.toFixed(1)).join(", ")}`);
+  if (result.rebuild.daemonSteps) console.log(`  daemon steps (s): ${Object.entries(result.rebuild.daemonSteps).map(([k, v]) => `${k.replace(/Ms$/, "")} ${v}`).join(", ")}`);
+  console.log(`  fresh CLI process, --no-daemon: ${result.rebuild.freshProcessS} s wall (${result.rebuild.freshProcessMinS}), ${result.rebuild.freshProcessCpuS} s CPU (both threads); load at each run: ${cliRuns.map((r) => r.load1.toFixed(1)).join(", ")}`);
   if (result.rebuild.freshSteps) console.log(`  fresh steps (s): ${Object.entries(result.rebuild.freshSteps).map(([k, v]) => `${k.replace(/Ms$/, "")} ${v}`).join(", ")}`);
   console.log(`  warm process (as --watch): ${result.rebuild.warmProcessS} s wall (${result.rebuild.warmProcessMinS}), ${result.rebuild.warmProcessCpuS} s CPU; load at each run: ${warmRuns.map((r) => r.load1.toFixed(1)).join(", ")}`);
   if (result.rebuild.warmSteps) console.log(`  warm steps (s): ${Object.entries(result.rebuild.warmSteps).map(([k, v]) => `${k.replace(/Ms$/, "")} ${v}`).join(", ")}`);

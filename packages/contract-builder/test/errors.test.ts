@@ -116,7 +116,7 @@ test("the CLI prints the message and fix (no stack trace) and exits 1", async (t
     typo: `${HEADER}@NearBindgen({})\nexport class Typo {\n  @view({})\n  get(): number {\n    return "x";\n  }\n}\n`,
   });
   const cli = path.join(BUILDER_DIR, "src", "cli.ts");
-  const failure = await t.throwsAsync(exec(process.execPath, ["--import", "tsx", cli, "build", "typo", "--root", root], { cwd: DEFAULT_ROOT }));
+  const failure = await t.throwsAsync(exec(process.execPath, ["--import", "tsx", cli, "build", "typo", "--root", root, "--no-daemon"], { cwd: DEFAULT_ROOT }));
   const { code, stderr } = failure as unknown as { code: number; stderr: string };
   t.is(code, 1);
   t.regex(stderr, /^error: TypeScript errors in contracts\/typo\/src\/index\.ts/m);

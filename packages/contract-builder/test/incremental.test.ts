@@ -73,10 +73,10 @@ async function wasmAndAbi(dir: string, options: BuildOptions): Promise<{ wasm: B
   return { wasm: readFileSync(result.wasmPath), abi: readFileSync(result.abiPath!, "utf8"), cached: result.cached };
 }
 
-/** `npm run build` in a fresh process (disk caches only), as a developer runs it. */
+/** `npm run build` in a fresh process (disk caches only; no build daemon: test/daemon.test.ts covers that route). */
 async function cliBuild(root: string, name: string): Promise<{ code: number; stderr: string }> {
   try {
-    const { stderr } = await exec(process.execPath, ["--import", "tsx", CLI, "build", name, "--root", root], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+    const { stderr } = await exec(process.execPath, ["--import", "tsx", CLI, "build", name, "--root", root, "--no-daemon"], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
     return { code: 0, stderr };
   } catch (error) {
     const e = error as { code?: number; stderr?: string };
