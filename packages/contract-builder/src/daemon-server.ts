@@ -3,7 +3,7 @@
  * requests one at a time with the same `buildContracts` the CLI runs in-process, and exits after an
  * idle period, on a `stop` request, on SIGTERM, or when a request comes from another builder version.
  */
-import { rmSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { buildContracts } from "./build.js";
@@ -18,14 +18,20 @@ const idleMs = Number(process.env.NEAR_TS_BUILD_DAEMON_IDLE_MS) > 0 ? Number(pro
 const say = (line: string) => process.stdout.write(`${new Date().toISOString()} daemon ${process.pid}: ${line}\n`);
 
 let server: net.Server | undefined;
+/** inode of the socket file this daemon bound: shutdown removes the file only while it is still this one */
+let boundInode: number | undefined;
 let idleTimer: NodeJS.Timeout | undefined;
 let queue = Promise.resolve();
 let pending = 0;
 
 function shutdown(reason: string): void {
   say(`exiting (${reason})`);
-  server?.close();
-  rmSync(socket, { force: true });
+  // no server.close(): Node would unlink the socket path, which may by now be a newer daemon's file
+  try {
+    if (statSync(socket).ino === boundInode) rmSync(socket, { force: true });
+  } catch {
+    // already gone
+  }
   // the checker worker and Rollup keep the event loop alive; nothing is in flight when this runs
   process.exit(0);
 }
@@ -102,6 +108,7 @@ async function listen(): Promise<boolean> {
       server!.once("error", reject);
       server!.listen(socket, resolve);
     });
+    boundInode = statSync(socket).ino;
     return true;
   });
 }

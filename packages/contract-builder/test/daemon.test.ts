@@ -7,11 +7,11 @@
  */
 import test from "ava";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildContract } from "../src/index.js";
-import { stopDaemons } from "../src/daemon.js";
+import { converse, daemonKey, stopDaemons, type DaemonMessage } from "../src/daemon.js";
 import { BUILDER_DIR, projectPaths } from "../src/paths.js";
 
 const CLI = path.join(BUILDER_DIR, "src", "cli.ts");
@@ -34,7 +34,12 @@ function alive(pid: number): boolean {
 }
 
 test.after.always(async () => {
-  for (const dir of daemonDirs) await stopDaemons(dir).catch(() => []);
+  for (const dir of daemonDirs) {
+    await stopDaemons(dir).catch(() => []);
+    // also any daemon no CLI call reported (e.g. one whose client fell back): its log names its pid
+    const log = path.join(dir, "daemon.log");
+    if (existsSync(log)) for (const match of readFileSync(log, "utf8").matchAll(/daemon (\d+): serving/g)) daemonPids.add(Number(match[1]));
+  }
   for (const pid of daemonPids) if (alive(pid)) process.kill(pid, "SIGKILL");
   for (const dir of [...created, ...daemonDirs]) rmSync(dir, { recursive: true, force: true });
 });
@@ -214,4 +219,34 @@ test.serial("the daemon exits after its idle time and removes its socket", async
   t.false(alive(pid), "the daemon did not exit within 20 s of a 1.5 s idle time");
   t.false(existsSync(path.join(folder, sockets(folder)[0] ?? "none.sock")));
   t.regex(readFileSync(path.join(folder, "daemon.log"), "utf8"), /exiting \(idle for 1500 ms\)/);
+});
+
+test.serial("a daemon of another builder version is replaced: it refuses a request with another key, and a new daemon stops it", async (t) => {
+  const { root } = counterProject();
+  const folder = daemonFolder();
+  const env = { NEAR_TS_BUILD_DAEMON_DIR: folder };
+  const first = await cli(root, ["counter"], env);
+  t.is(first.code, 0, first.stderr);
+  const oldPid = first.daemonPid!;
+  const [socket] = sockets(folder);
+  t.is(socket, `daemon-${daemonKey()}.sock`);
+
+  // as if the builder had changed since it started: its socket now carries another key
+  const staleSocket = path.join(folder, "daemon-0000000000000000.sock");
+  renameSync(path.join(folder, socket), staleSocket);
+  const next = await cli(root, ["counter", "--force"], env);
+  t.is(next.code, 0, next.stderr);
+  t.true(Number.isInteger(next.daemonPid), `no daemon served the build: ${next.stderr}`);
+  t.not(next.daemonPid, oldPid, "the old daemon served a build of the current version");
+  for (let i = 0; i < 100 && alive(oldPid); i++) await new Promise((r) => setTimeout(r, 100));
+  t.false(alive(oldPid), "the new daemon did not stop the old one");
+  // the old daemon, leaving, did not remove the socket file the new one now listens on
+  t.true(existsSync(path.join(folder, socket)), "the old daemon removed the new daemon's socket");
+
+  // a request whose key is not the daemon's is refused, and the daemon exits
+  const messages: DaemonMessage[] = [];
+  await converse(path.join(folder, socket), { type: "build", key: "0000000000000000", options: { root, names: ["counter"] } }, (m) => messages.push(m));
+  t.deepEqual(messages, [{ type: "stale", pid: next.daemonPid! }]);
+  for (let i = 0; i < 100 && alive(next.daemonPid!); i++) await new Promise((r) => setTimeout(r, 100));
+  t.false(alive(next.daemonPid!), "a daemon asked by another version kept running");
 });
