@@ -7,15 +7,15 @@
  */
 import test from "ava";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildContract } from "../src/index.js";
 import { converse, daemonKey, stopDaemons, type DaemonMessage } from "../src/daemon.js";
-import { BUILDER_DIR, projectPaths } from "../src/paths.js";
+import { BUILDER_DIR } from "../src/paths.js";
+import { counterProject, ENTRY, HELPER, removeScratch } from "./helpers/counter-project.js";
 
 const CLI = path.join(BUILDER_DIR, "src", "cli.ts");
-const created: string[] = [];
 const daemonDirs: string[] = [];
 const daemonPids = new Set<number>();
 
@@ -41,16 +41,10 @@ test.after.always(async () => {
     if (existsSync(log)) for (const match of readFileSync(log, "utf8").matchAll(/daemon (\d+): serving/g)) daemonPids.add(Number(match[1]));
   }
   for (const pid of daemonPids) if (alive(pid)) process.kill(pid, "SIGKILL");
-  for (const dir of [...created, ...daemonDirs]) rmSync(dir, { recursive: true, force: true });
+  for (const dir of daemonDirs) rmSync(dir, { recursive: true, force: true });
+  removeScratch();
 });
 
-function scratch(prefix: string): string {
-  const base = path.join(projectPaths().cacheDir, "test-roots");
-  mkdirSync(base, { recursive: true });
-  const dir = mkdtempSync(path.join(base, prefix));
-  created.push(dir);
-  return dir;
-}
 
 /** A private daemon folder; short, under the OS temp folder (Unix socket paths are limited to ~107 bytes). */
 function daemonFolder(): string {
@@ -59,38 +53,6 @@ function daemonFolder(): string {
   return dir;
 }
 
-const HELPER = `export function label(): string {\n  return "count";\n}\n`;
-const ENTRY = [
-  `import { NearBindgen, call, view, near } from "near-sdk-js";`,
-  `import { label } from "./helper";`,
-  ``,
-  `@NearBindgen({})`,
-  `export class Counter {`,
-  `  count = 0;`,
-  `  @call({})`,
-  `  increment(): void {`,
-  `    this.count += 1;`,
-  "    near.log(`${label()} is ${this.count}`);",
-  `  }`,
-  `  @view({})`,
-  `  get_count(): number {`,
-  `    return this.count;`,
-  `  }`,
-  `}`,
-  ``,
-].join("\n");
-
-function counterProject(): { root: string; dir: string; entry: string; helper: string } {
-  const root = scratch("daemon-");
-  writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "daemon-root", version: "0.0.0", private: true }));
-  const dir = path.join(root, "contracts", "counter");
-  mkdirSync(path.join(dir, "src"), { recursive: true });
-  const entry = path.join(dir, "src", "index.ts");
-  const helper = path.join(dir, "src", "helper.ts");
-  writeFileSync(entry, ENTRY);
-  writeFileSync(helper, HELPER);
-  return { root, dir, entry, helper };
-}
 
 interface CliOutcome {
   code: number;
@@ -129,7 +91,7 @@ function cli(root: string, args: string[], env: NodeJS.ProcessEnv, onStderr?: (t
 const sockets = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".sock"));
 
 test.serial("through the daemon: the bytes of an in-process build, the same daemon for the next call, a type error exits 1 naming the file", async (t) => {
-  const { root, dir, helper } = counterProject();
+  const { root, dir, helper } = counterProject("daemon-");
   const env = { NEAR_TS_BUILD_DAEMON_DIR: daemonFolder() };
 
   const first = await cli(root, ["counter", "--force"], env);
@@ -168,7 +130,7 @@ test.serial("through the daemon: the bytes of an in-process build, the same daem
 });
 
 test.serial("a daemon killed mid-request: the CLI says so in one line and builds in-process", async (t) => {
-  const { root, dir, entry } = counterProject();
+  const { root, dir, entry } = counterProject("daemon-");
   const env = { NEAR_TS_BUILD_DAEMON_DIR: daemonFolder() };
   const warm = await cli(root, ["counter"], env);
   t.is(warm.code, 0, warm.stderr);
@@ -193,7 +155,7 @@ test.serial("a daemon killed mid-request: the CLI says so in one line and builds
 });
 
 test.serial("CI=1 builds in-process and starts no daemon; NEAR_TS_BUILD_DAEMON=0 and --no-daemon too", async (t) => {
-  const { root } = counterProject();
+  const { root } = counterProject("daemon-");
   for (const [label, env, args] of [
     ["CI=1", { CI: "1" }, []],
     ["NEAR_TS_BUILD_DAEMON=0", { NEAR_TS_BUILD_DAEMON: "0" }, []],
@@ -208,7 +170,7 @@ test.serial("CI=1 builds in-process and starts no daemon; NEAR_TS_BUILD_DAEMON=0
 });
 
 test.serial("the daemon exits after its idle time and removes its socket", async (t) => {
-  const { root } = counterProject();
+  const { root } = counterProject("daemon-");
   const folder = daemonFolder();
   const outcome = await cli(root, ["counter"], { NEAR_TS_BUILD_DAEMON_DIR: folder, NEAR_TS_BUILD_DAEMON_IDLE_MS: "1500" });
   t.is(outcome.code, 0, outcome.stderr);
@@ -222,7 +184,7 @@ test.serial("the daemon exits after its idle time and removes its socket", async
 });
 
 test.serial("a daemon of another builder version is replaced: it refuses a request with another key, and a new daemon stops it", async (t) => {
-  const { root } = counterProject();
+  const { root } = counterProject("daemon-");
   const folder = daemonFolder();
   const env = { NEAR_TS_BUILD_DAEMON_DIR: folder };
   const first = await cli(root, ["counter"], env);

@@ -6,67 +6,18 @@
  */
 import test from "ava";
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { buildContract, ContractValidationError, TypeScriptCheckError, type BuildOptions } from "../src/index.js";
 import { loadBundler, rollupCacheDir } from "../src/frontend.js";
 import { BUILDER_DIR, projectPaths } from "../src/paths.js";
+import { counterProject, HELPER, LOG_LINE, removeScratch, scratch } from "./helpers/counter-project.js";
 
 const exec = promisify(execFile);
 const CLI = path.join(BUILDER_DIR, "src", "cli.ts");
-const created: string[] = [];
+test.after.always(removeScratch);
 
-test.after.always(() => {
-  for (const dir of created) rmSync(dir, { recursive: true, force: true });
-});
-
-function scratch(prefix: string): string {
-  const base = path.join(projectPaths().cacheDir, "test-roots");
-  mkdirSync(base, { recursive: true });
-  const dir = mkdtempSync(path.join(base, prefix));
-  created.push(dir);
-  return dir;
-}
-
-const HELPER = `export function label(): string {\n  return "count";\n}\n`;
-const LOG_LINE = "    near.log(`${label()} is ${this.count}`);\n";
-const ENTRY = [
-  `import { NearBindgen, call, view, near } from "near-sdk-js";`,
-  `import { label } from "./helper";`,
-  ``,
-  `@NearBindgen({})`,
-  `export class Counter {`,
-  `  count = 0;`,
-  `  @call({})`,
-  `  increment(): void {`,
-  `    this.count += 1;`,
-  LOG_LINE.trimEnd(),
-  `  }`,
-  `  @view({})`,
-  `  get_count(): number {`,
-  `    return this.count;`,
-  `  }`,
-  `  @view({})`,
-  `  get_label(): string {`,
-  `    return label();`,
-  `  }`,
-  `}`,
-  ``,
-].join("\n");
-
-/** A project root with contracts/counter (entry + a helper module it imports). */
-function counterProject(): { root: string; dir: string; entry: string; helper: string } {
-  const root = scratch("incr-");
-  writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "incr-root", version: "0.0.0", private: true }));
-  const dir = path.join(root, "contracts", "counter");
-  mkdirSync(path.join(dir, "src"), { recursive: true });
-  const entry = path.join(dir, "src", "index.ts");
-  const helper = path.join(dir, "src", "helper.ts");
-  writeFileSync(entry, ENTRY);
-  writeFileSync(helper, HELPER);
-  return { root, dir, entry, helper };
-}
 
 async function wasmAndAbi(dir: string, options: BuildOptions): Promise<{ wasm: Buffer; abi: string; cached: boolean }> {
   const result = await buildContract(dir, options);
@@ -85,7 +36,7 @@ async function cliBuild(root: string, name: string): Promise<{ code: number; std
 }
 
 test("a rebuild after a one-line edit, and after its revert, gives the bytes of a clean build", async (t) => {
-  const { root, dir, entry } = counterProject();
+  const { root, dir, entry } = counterProject("incr-");
   const out = (label: string) => path.join(root, "out", label);
   // clean: an empty Rollup module cache; the engine and template come from the shared cache
   const clean = await wasmAndAbi(dir, { root, outDir: out("clean"), moduleCacheDir: scratch("modules-"), force: true });
@@ -115,7 +66,7 @@ test("a rebuild after a one-line edit, and after its revert, gives the bytes of 
 });
 
 test("a type error introduced after a cached build still fails the build and names the file", async (t) => {
-  const { root, dir, entry, helper } = counterProject();
+  const { root, dir, entry, helper } = counterProject("incr-");
   const options = { root, outDir: path.join(root, "out") };
   await buildContract(dir, options); // this process's checker now holds the program and its results
   t.true((await buildContract(dir, options)).cached);
@@ -163,7 +114,7 @@ test("caches made with another near-sdk-js version or other options are not reus
   t.is(rollupCacheDir(real, paths.cacheDir, false), rollupCacheDir(await loadBundler(paths.nearSdkDir), paths.cacheDir, false));
 
   // the per-contract stamp: the same options reuse the output, other options rebuild
-  const { root, dir } = counterProject();
+  const { root, dir } = counterProject("incr-");
   const base = { root, outDir: path.join(root, "out"), abi: false };
   t.false((await buildContract(dir, base)).cached);
   t.true((await buildContract(dir, base)).cached);
