@@ -23,6 +23,7 @@ import { eventEmitter } from '../../lib/events';
 import * as ownable from '../../lib/ownable';
 import * as pausable from '../../lib/pausable';
 import { refund } from '../../lib/storage';
+import { readJson, writeJson } from '../../lib/json-storage';
 
 const TGAS = 1_000_000_000_000n;
 /**
@@ -56,15 +57,6 @@ const USAGE_PREFIX = 'u';
 /** "<user>" -> prepaid token fee balance (decimal string). */
 const FEE_BALANCE_PREFIX = 'f';
 const allowlist = new LookupSet<string>('a');
-
-function readJson<T>(key: string): T | null {
-  const raw = near.storageRead(key);
-  return raw === null ? null : (JSON.parse(raw) as T);
-}
-
-function writeJson(key: string, value: unknown): void {
-  near.storageWrite(key, JSON.stringify(value));
-}
 
 function readConfig(): Config {
   return readJson<Config>(CONFIG_KEY)!;

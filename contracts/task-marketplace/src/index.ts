@@ -26,6 +26,7 @@ import * as ownable from '../../lib/ownable';
 import * as pausable from '../../lib/pausable';
 import * as roles from '../../lib/access-control';
 import { refund } from '../../lib/storage';
+import { readJson, writeJson } from '../../lib/json-storage';
 import { chargeStorageTo, depositStorage, storageBalanceOf, withdrawStorage } from '../../lib/storage-balance';
 
 const TGAS = 1_000_000_000_000n;
@@ -206,15 +207,6 @@ function taskerIdKey(index: number): Uint8Array {
   return bytes(TASKER_IDS + String.fromCharCode(index & 0xff, (index >>> 8) & 0xff, (index >>> 16) & 0xff, (index >>> 24) & 0xff));
 }
 
-function load<T>(key: string): T | null {
-  const raw = near.storageRead(key);
-  return raw === null ? null : (JSON.parse(raw) as T);
-}
-
-function save(key: string, value: unknown): void {
-  near.storageWrite(key, JSON.stringify(value));
-}
-
 /** Contract state (STATE) is numbers and the tasker list's {prefix, length}: plain JSON, for the same reason. */
 function encodeState(value: unknown): Uint8Array {
   return encode(JSON.stringify(value));
@@ -239,14 +231,14 @@ class TaskerBatch {
   get(accountId: string): Tasker | null {
     let tasker = this.loaded.get(accountId);
     if (tasker === undefined) {
-      tasker = load<Tasker>(TASKERS + accountId);
+      tasker = readJson<Tasker>(TASKERS + accountId);
       this.loaded.set(accountId, tasker);
     }
     return tasker;
   }
 
   saveAll(): void {
-    for (const [accountId, tasker] of this.loaded) if (tasker !== null) save(TASKERS + accountId, tasker);
+    for (const [accountId, tasker] of this.loaded) if (tasker !== null) writeJson(TASKERS + accountId, tasker);
   }
 }
 
@@ -302,7 +294,7 @@ export class TaskMarketplace {
     require(!near.storageHasKey(TASKERS + accountId), 'TaskMarketplace: tasker already registered');
     const tasker: Tasker = { account_id: accountId, accepted: 0, rejected: 0, gold_correct: 0, gold_wrong: 0, active_claims: [] };
     chargeStorageTo(accountId, () => {
-      save(TASKERS + accountId, tasker);
+      writeJson(TASKERS + accountId, tasker);
       near.storageWriteRaw(taskerIdKey(this.taskerIds.length), encode(JSON.stringify(accountId)));
       this.taskerIds.length += 1;
     });
@@ -373,7 +365,7 @@ export class TaskMarketplace {
       item_count: 0,
       closed: false,
     };
-    chargeStorageTo(vendor, () => save(PROJECTS + project.id, project));
+    chargeStorageTo(vendor, () => writeJson(PROJECTS + project.id, project));
     this.nextProjectId += 1;
     emit('project_created', [{ project_id: project.id, vendor, token }]);
     return project;
@@ -436,8 +428,8 @@ export class TaskMarketplace {
     project.reserved = (BigInt(project.reserved) + total).toString();
     project.item_count += items.length;
     chargeStorageTo(project.vendor, () => {
-      for (const item of prepared) save(ITEMS + itemKey(project.id, item.index), item);
-      save(PROJECTS + project.id, project);
+      for (const item of prepared) writeJson(ITEMS + itemKey(project.id, item.index), item);
+      writeJson(PROJECTS + project.id, project);
     });
     emit('items_added', [{ project_id: project.id, from_index: first, count: items.length }]);
     return project.item_count;
@@ -449,7 +441,7 @@ export class TaskMarketplace {
     const project = this.project(project_id);
     this.assertVendor(project);
     require(near.storageHasKey(TASKERS + account_id), 'TaskMarketplace: tasker not registered');
-    chargeStorageTo(project.vendor, () => save(QUALIFICATIONS + `${project.id}|${account_id}`, true));
+    chargeStorageTo(project.vendor, () => writeJson(QUALIFICATIONS + `${project.id}|${account_id}`, true));
     emit('tasker_qualified', [{ project_id: project.id, account_id }]);
   }
 
@@ -482,8 +474,8 @@ export class TaskMarketplace {
     item.claims.push(claim);
     tasker.active_claims.push(itemKey(project.id, item.index));
     chargeStorageTo(taskerId, () => {
-      save(ITEMS + itemKey(project.id, item.index), item);
-      save(TASKERS + taskerId, tasker);
+      writeJson(ITEMS + itemKey(project.id, item.index), item);
+      writeJson(TASKERS + taskerId, tasker);
     });
     emit('item_claimed', [{ project_id: project.id, item_index: item.index, tasker: taskerId, expires_at_ns: claim.expires_at_ns }]);
     return claim;
@@ -499,7 +491,7 @@ export class TaskMarketplace {
     require(claim.status === 'claimed', 'TaskMarketplace: a committed claim cannot be released');
     item.claims = item.claims.filter((c) => c !== claim);
     chargeStorageTo(taskerId, () => {
-      save(ITEMS + itemKey(project.id, item.index), item);
+      writeJson(ITEMS + itemKey(project.id, item.index), item);
       this.releaseActiveClaim(taskerId, item);
     });
     emit('claim_released', [{ project_id: project.id, item_index: item.index, tasker: taskerId }]);
@@ -523,7 +515,7 @@ export class TaskMarketplace {
       item.status = 'revealing';
       item.reveal_deadline_ns = (now() + BigInt(project.reveal_ttl_ns)).toString();
     }
-    chargeStorageTo(taskerId, () => save(ITEMS + itemKey(project.id, item.index), item));
+    chargeStorageTo(taskerId, () => writeJson(ITEMS + itemKey(project.id, item.index), item));
     emit('result_committed', [{ project_id: project.id, item_index: item.index, tasker: taskerId }]);
   }
 
@@ -551,7 +543,7 @@ export class TaskMarketplace {
         this.settle(project, item);
         this.saveItem(project, item);
       } else {
-        save(ITEMS + itemKey(project.id, item.index), item);
+        writeJson(ITEMS + itemKey(project.id, item.index), item);
       }
     });
     return item.status;
@@ -621,9 +613,9 @@ export class TaskMarketplace {
         const tasker = this.tasker(claim.tasker);
         if (claim.result === value) tasker.gold_correct += 1;
         else tasker.gold_wrong += 1;
-        save(TASKERS + tasker.account_id, tasker);
+        writeJson(TASKERS + tasker.account_id, tasker);
       }
-      save(ITEMS + itemKey(project.id, item.index), item);
+      writeJson(ITEMS + itemKey(project.id, item.index), item);
     });
     emit('gold_revealed', [{ project_id: project.id, item_index: item.index, expected: value }]);
   }
@@ -639,7 +631,7 @@ export class TaskMarketplace {
     require(claim.status === 'revealed' && !claim.paid, 'TaskMarketplace: only an unpaid revealed result can be disputed');
     require(this.disputeOpen(project, item), 'TaskMarketplace: dispute period has ended');
     item.status = 'disputed';
-    save(ITEMS + itemKey(project.id, item.index), item);
+    writeJson(ITEMS + itemKey(project.id, item.index), item);
     emit('item_disputed', [{ project_id: project.id, item_index: item.index, tasker: taskerId }]);
   }
 
@@ -680,10 +672,10 @@ export class TaskMarketplace {
     const key = EARNINGS + earningsKey(accountId, token);
     // Earnings are stored as BigInt#toString output, so the stored text is the canonical amount
     // (no u128 → decimal conversion in QuickJS for the event and the two argument objects).
-    const stored = load<string>(key) ?? '0';
+    const stored = readJson<string>(key) ?? '0';
     const amount = BigInt(stored);
     require(amount > 0n, 'TaskMarketplace: nothing to withdraw');
-    save(key, '0');
+    writeJson(key, '0');
     emit('withdraw_started', [{ account_id: accountId, token, amount: stored }]);
     // near-sdk-js's promise host API rather than NearPromise, whose classes (every action type) would
     // add ~13 KB of source to the bundle that every call reads; the receipts are the same.
@@ -717,11 +709,11 @@ export class TaskMarketplace {
     if (succeeded) {
       const ledger = this.ledger(token);
       ledger.paid = checkedAdd(BigInt(ledger.paid), value, 'paid').toString();
-      save(LEDGERS + token, ledger);
+      writeJson(LEDGERS + token, ledger);
       emit('withdraw_completed', [{ account_id, token, amount }]);
     } else {
       const key = earningsKey(account_id, token);
-      save(EARNINGS + key, (BigInt(load<string>(EARNINGS + key) ?? '0') + value).toString());
+      writeJson(EARNINGS + key, (BigInt(readJson<string>(EARNINGS + key) ?? '0') + value).toString());
       emit('withdraw_failed', [{ account_id, token, amount }]);
     }
     return succeeded;
@@ -751,7 +743,7 @@ export class TaskMarketplace {
       project.unallocated = '0';
       project.closed = true;
       this.creditEarnings(project.vendor, project.token, total);
-      save(PROJECTS + project.id, project);
+      writeJson(PROJECTS + project.id, project);
       return total;
     });
     emit('budget_reclaimed', [{ project_id: project.id, vendor: project.vendor, amount: returned.toString() }]);
@@ -797,7 +789,7 @@ export class TaskMarketplace {
 
   @view({})
   get_project({ project_id }: { project_id: number }): Project | null {
-    return load<Project>(PROJECTS + project_id);
+    return readJson<Project>(PROJECTS + project_id);
   }
 
   /** Projects by id, `limit` at most 100; `open_only` skips closed and expired ones. */
@@ -806,7 +798,7 @@ export class TaskMarketplace {
     const [start, end] = pageBounds(from_index, limit, this.nextProjectId);
     const page: Project[] = [];
     for (let id = start; id < end; id++) {
-      const project = load<Project>(PROJECTS + id);
+      const project = readJson<Project>(PROJECTS + id);
       if (project === null) continue;
       if (open_only === true && (project.closed || now() >= BigInt(project.deadline_ns))) continue;
       page.push(project);
@@ -816,23 +808,23 @@ export class TaskMarketplace {
 
   @view({})
   get_item({ project_id, item_index }: { project_id: number; item_index: number }): Item | null {
-    return load<Item>(ITEMS + itemKey(project_id, item_index));
+    return readJson<Item>(ITEMS + itemKey(project_id, item_index));
   }
 
   @view({})
   list_items({ project_id, from_index, limit }: { project_id: number; from_index?: number; limit?: number }): Item[] {
-    const project = load<Project>(PROJECTS + project_id);
+    const project = readJson<Project>(PROJECTS + project_id);
     if (project === null) return [];
     const [start, end] = pageBounds(from_index, limit, project.item_count);
     const page: Item[] = [];
-    for (let index = start; index < end; index++) page.push(load<Item>(ITEMS + itemKey(project_id, index))!);
+    for (let index = start; index < end; index++) page.push(readJson<Item>(ITEMS + itemKey(project_id, index))!);
     return page;
   }
 
   /** The caller-visible claims of a tasker ("my claims"), bounded by MAX_ACTIVE_CLAIMS. */
   @view({})
   get_tasker({ account_id }: { account_id: string }): Tasker | null {
-    return load<Tasker>(TASKERS + account_id);
+    return readJson<Tasker>(TASKERS + account_id);
   }
 
   /** Tasker stats by registration order, for leaderboards (frontends sort a page). */
@@ -840,13 +832,13 @@ export class TaskMarketplace {
   list_taskers({ from_index, limit }: { from_index?: number; limit?: number }): Tasker[] {
     const [start, end] = pageBounds(from_index, limit, this.taskerIds.length);
     const page: Tasker[] = [];
-    for (let i = start; i < end; i++) page.push(load<Tasker>(TASKERS + JSON.parse(decode(near.storageReadRaw(taskerIdKey(i))!)))!);
+    for (let i = start; i < end; i++) page.push(readJson<Tasker>(TASKERS + JSON.parse(decode(near.storageReadRaw(taskerIdKey(i))!)))!);
     return page;
   }
 
   @view({})
   earnings_of({ account_id, token }: { account_id: string; token: string }): string {
-    return load<string>(EARNINGS + earningsKey(account_id, token)) ?? '0';
+    return readJson<string>(EARNINGS + earningsKey(account_id, token)) ?? '0';
   }
 
   /** Per-token conservation figures: funded and paid (the rest is held as budgets, reserves and earnings). */
@@ -859,31 +851,31 @@ export class TaskMarketplace {
 
   private project(projectId: unknown): Project {
     if (typeof projectId !== 'number' || !Number.isInteger(projectId) || projectId < 0) panic('TaskMarketplace: project_id must be a non-negative integer');
-    const project = load<Project>(PROJECTS + projectId);
+    const project = readJson<Project>(PROJECTS + projectId);
     if (project === null) panic(`TaskMarketplace: project ${projectId} does not exist`);
     return project;
   }
 
   private item(projectId: number, index: unknown): Item {
     if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) panic('TaskMarketplace: item_index must be a non-negative integer');
-    const item = load<Item>(ITEMS + itemKey(projectId, index));
+    const item = readJson<Item>(ITEMS + itemKey(projectId, index));
     if (item === null) panic(`TaskMarketplace: item ${index} does not exist`);
     return item;
   }
 
   private tasker(accountId: string): Tasker {
-    const tasker = load<Tasker>(TASKERS + accountId);
+    const tasker = readJson<Tasker>(TASKERS + accountId);
     if (tasker === null) panic('TaskMarketplace: tasker not registered');
     return tasker;
   }
 
   private ledger(token: string): Ledger {
-    return load<Ledger>(LEDGERS + token) ?? { funded: '0', paid: '0' };
+    return readJson<Ledger>(LEDGERS + token) ?? { funded: '0', paid: '0' };
   }
 
   private saveItem(project: Project, item: Item): void {
-    save(ITEMS + itemKey(project.id, item.index), item);
-    save(PROJECTS + project.id, project);
+    writeJson(ITEMS + itemKey(project.id, item.index), item);
+    writeJson(PROJECTS + project.id, project);
   }
 
   private claimOf(item: Item, taskerId: string): Claim {
@@ -912,10 +904,10 @@ export class TaskMarketplace {
     require(!project.closed, 'TaskMarketplace: project is closed');
     project.unallocated = checkedAdd(BigInt(project.unallocated), amount, 'budget').toString();
     project.funded = checkedAdd(BigInt(project.funded), amount, 'funded').toString();
-    save(PROJECTS + project.id, project);
+    writeJson(PROJECTS + project.id, project);
     const ledger = this.ledger(project.token);
     ledger.funded = checkedAdd(BigInt(ledger.funded), amount, 'funded').toString();
-    save(LEDGERS + project.token, ledger);
+    writeJson(LEDGERS + project.token, ledger);
     emit('project_funded', [{ project_id: project.id, funder, token: project.token, amount: amount.toString() }]);
   }
 
@@ -926,10 +918,10 @@ export class TaskMarketplace {
     if (expired.length === 0) return;
     item.claims = item.claims.filter((c) => !expired.includes(c));
     for (const claim of expired) {
-      const tasker = load<Tasker>(TASKERS + claim.tasker);
+      const tasker = readJson<Tasker>(TASKERS + claim.tasker);
       if (tasker === null) continue;
       tasker.active_claims = tasker.active_claims.filter((k) => k !== itemKey(item.project_id, item.index));
-      save(TASKERS + tasker.account_id, tasker);
+      writeJson(TASKERS + tasker.account_id, tasker);
       emit('claim_expired', [{ project_id: item.project_id, item_index: item.index, tasker: claim.tasker }]);
     }
   }
@@ -1003,16 +995,16 @@ export class TaskMarketplace {
       const tasker = this.tasker(claim.tasker);
       tasker.accepted += 1;
       tasker.rejected = tasker.rejected > 0 ? tasker.rejected - 1 : 0;
-      save(TASKERS + tasker.account_id, tasker);
+      writeJson(TASKERS + tasker.account_id, tasker);
     }
     item.accepted_result = value;
   }
 
   private releaseActiveClaim(taskerId: string, item: Item): void {
-    const tasker = load<Tasker>(TASKERS + taskerId);
+    const tasker = readJson<Tasker>(TASKERS + taskerId);
     if (tasker === null) return;
     tasker.active_claims = tasker.active_claims.filter((k) => k !== itemKey(item.project_id, item.index));
-    save(TASKERS + taskerId, tasker);
+    writeJson(TASKERS + taskerId, tasker);
   }
 
   private releaseToBudget(project: Project, item: Item, amount: bigint): void {
@@ -1045,7 +1037,7 @@ export class TaskMarketplace {
       item.status = 'closed';
       for (const claim of item.claims) this.releaseActiveClaim(claim.tasker, item);
     }
-    save(ITEMS + itemKey(project.id, index), item);
+    writeJson(ITEMS + itemKey(project.id, index), item);
     return reserve;
   }
 
@@ -1063,7 +1055,7 @@ export class TaskMarketplace {
   private creditEarnings(accountId: string, token: string, amount: bigint): void {
     if (amount === 0n) return;
     const key = earningsKey(accountId, token);
-    save(EARNINGS + key, checkedAdd(BigInt(load<string>(EARNINGS + key) ?? '0'), amount, 'earnings').toString());
+    writeJson(EARNINGS + key, checkedAdd(BigInt(readJson<string>(EARNINGS + key) ?? '0'), amount, 'earnings').toString());
     emit('earnings_credited', [{ account_id: accountId, token, amount: amount.toString() }]);
   }
 }
