@@ -6,25 +6,13 @@
  * relayer refuses policy violations with an HTTP status and a stable code, and pays for nothing it
  * refuses.
  */
-import anyTest, { type TestFn, type ExecutionContext } from 'ava';
+import anyTest, { type TestFn } from 'ava';
 import { Worker } from 'near-workspaces';
-import {
-  Account,
-  JsonRpcProvider,
-  KeyPair,
-  KeyPairSigner,
-  actions,
-  buildDelegateAction,
-  encodeSignedDelegate,
-  type KeyPairString,
-} from 'near-api-js';
-import { createRelayer, startRelayerServer, type RelayPolicy } from '../packages/relayer/src/index.js';
-import { createAccount, deployPayout, events, NEAR, TGAS, type Fixture, type PayoutContext } from './helpers/payout.js';
+import { JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate } from 'near-api-js';
+import { deployPayout, events, NEAR, TGAS } from './helpers/payout.js';
+import { BYTE_COST, gaslessUser, nearBalance, post, signClaim, startRelayer, type RelayerContext } from './helpers/relayer.js';
 
-interface Context extends PayoutContext {
-  rpcUrl: string;
-}
-const test = anyTest as TestFn<Context>;
+const test = anyTest as TestFn<RelayerContext>;
 
 test.before(async (t) => {
   const worker = await Worker.init();
@@ -35,73 +23,6 @@ test.before(async (t) => {
 test.after.always(async (t) => {
   await t.context.worker?.tearDown();
 });
-
-/** Byte cost of storage (nearcore storage_amount_per_byte, 10^19 yoctoNEAR). */
-const BYTE_COST = 10n ** 19n;
-
-interface User {
-  accountId: string;
-  /** The function-call key (payout contract, method claim) the user signs with. */
-  claimKey: KeyPair;
-  account: Account;
-}
-
-/**
- * A user whose balance is exactly its storage stake: it cannot pay for any transaction. Created
- * by a funded parent with CreateAccount + Transfer + AddKey(function-call key for `claim`).
- */
-async function gaslessUser(t: ExecutionContext<Context>, f: Fixture, name: string): Promise<User> {
-  const parent = await createAccount(t, 'parent', 20n * NEAR);
-  const provider = new JsonRpcProvider({ url: t.context.rpcUrl });
-  const parentAccount = new Account(parent.accountId, provider, (await parent.getKey())!.toString() as KeyPairString);
-  const claimKey = KeyPair.fromRandom('ed25519');
-  const create = (accountId: string, balance: bigint) =>
-    parentAccount.signAndSendTransaction({
-      receiverId: accountId,
-      actions: [actions.createAccount(), actions.transfer(balance), actions.addFunctionCallAccessKey(claimKey.getPublicKey(), f.payout.accountId, ['claim'])],
-    });
-  // The storage of an account with this key, measured on a probe account of the same id length,
-  // so the user can be created holding exactly its stake.
-  const probe = `${name}p.${parent.accountId}`;
-  const accountId = `${name}u.${parent.accountId}`;
-  await create(probe, NEAR / 100n);
-  const stake = BigInt((await provider.viewAccount({ accountId: probe })).storage_usage) * BYTE_COST;
-  await create(accountId, stake);
-  const account = new Account(accountId, provider, claimKey.toString() as KeyPairString);
-  return { accountId, claimKey, account };
-}
-
-async function signClaim(user: User, f: Fixture, poolId: number, options: { gas?: bigint; method?: string; receiverId?: string; deposit?: bigint } = {}): Promise<string> {
-  const { signedDelegate } = await user.account.createSignedMetaTransaction({
-    receiverId: options.receiverId ?? f.payout.accountId,
-    actions: [actions.functionCall(options.method ?? 'claim', { pool_id: poolId }, options.gas ?? 150n * TGAS, options.deposit ?? 0n)],
-    blockHeightTtl: 200,
-  });
-  return Buffer.from(encodeSignedDelegate(signedDelegate)).toString('base64');
-}
-
-async function post(url: string, body: unknown, raw = false): Promise<{ status: number; body: Record<string, any> }> {
-  const response = await fetch(`${url}/relay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ? (body as string) : JSON.stringify(body) });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
-
-async function startRelayer(t: ExecutionContext<Context>, f: Fixture, policy: Partial<RelayPolicy> = {}) {
-  const relayerAccount = await createAccount(t, 'relayer', 200n * NEAR);
-  const relayer = createRelayer({
-    rpcUrl: t.context.rpcUrl,
-    accountId: relayerAccount.accountId,
-    privateKey: (await relayerAccount.getKey())!.toString() as KeyPairString,
-    policy: { allowed: { [f.payout.accountId]: ['claim'] }, maxGas: 150n * TGAS, ...policy },
-  });
-  const server = await startRelayerServer(relayer);
-  t.teardown(() => server.close());
-  return { relayerAccount, server };
-}
-
-async function nearBalance(t: ExecutionContext<Context>, accountId: string): Promise<bigint> {
-  const view = await new JsonRpcProvider({ url: t.context.rpcUrl }).viewAccount({ accountId });
-  return BigInt(view.amount);
-}
 
 test('a gasless claim: the user signs a DelegateAction with a function-call key, the relayer pays; the user gets the stablecoin and keeps exactly its NEAR', async (t) => {
   const f = await deployPayout(t);
@@ -144,7 +65,7 @@ test('the relayer refuses policy violations over HTTP with a status and a code, 
   await f.fundTokens(poolId, 10_000n);
   const user = await gaslessUser(t, f, 'worker');
   await f.allocate(poolId, [[user.accountId, 10n]]);
-  const { relayerAccount, server } = await startRelayer(t, f, { allowed: { [f.payout.accountId]: ['claim', 'expire'] }, rateLimit: { count: 1, windowMs: 60_000 } });
+  const { relayerAccount, server } = await startRelayer(t, f, { policy: { allowed: { [f.payout.accountId]: ['claim', 'expire'] }, rateLimit: { count: 1, windowMs: 60_000 } } });
   const relayerNear = await nearBalance(t, relayerAccount.accountId);
   const provider = new JsonRpcProvider({ url: t.context.rpcUrl });
 
@@ -167,12 +88,12 @@ test('the relayer refuses policy violations over HTTP with a status and a code, 
   // Hand-built delegates: a tampered signature, a key that is not the user's, an expired one.
   const block = await provider.viewBlock({ finality: 'optimistic' });
   const key = await provider.viewAccessKey({ accountId: user.accountId, publicKey: user.claimKey.getPublicKey().toString() });
-  const handBuilt = async (keyPair: KeyPair, maxBlockHeight: bigint, tamper = false) => {
+  const handBuilt = async (keyPair: KeyPair, maxBlockHeight: bigint, tamper = false, nonce = BigInt(key.nonce) + 1n) => {
     const delegateAction = buildDelegateAction({
       senderId: user.accountId,
       receiverId: f.payout.accountId,
       actions: [actions.functionCall('claim', { pool_id: poolId }, 100n * TGAS, 0n)],
-      nonce: BigInt(key.nonce) + 1n,
+      nonce,
       maxBlockHeight,
       publicKey: keyPair.getPublicKey(),
     });
@@ -185,6 +106,7 @@ test('the relayer refuses policy violations over HTTP with a status and a code, 
   await expectRefusal({ signed_delegate_action: await handBuilt(user.claimKey, height + 100n, true) }, 400, 'BAD_SIGNATURE');
   await expectRefusal({ signed_delegate_action: await handBuilt(KeyPair.fromRandom('ed25519'), height + 100n) }, 403, 'ACCESS_KEY_INVALID');
   await expectRefusal({ signed_delegate_action: await handBuilt(user.claimKey, 1n) }, 400, 'DELEGATE_EXPIRED');
+  await expectRefusal({ signed_delegate_action: await handBuilt(user.claimKey, height + 100n, false, BigInt(key.nonce)) }, 409, 'NONCE_USED');
 
   t.is(await nearBalance(t, relayerAccount.accountId), relayerNear, 'nothing refused was submitted');
   t.is(await f.claimable(user.accountId, poolId), 10n);
@@ -195,8 +117,8 @@ test('the relayer refuses policy violations over HTTP with a status and a code, 
   t.is(relayed.status, 200);
   t.true(relayed.body.succeeded);
   await expectRefusal({ signed_delegate_action: await signClaim(user, f, poolId) }, 429, 'RATE_LIMITED');
-  // Replaying a relayed delegate: its nonce is spent (checked before the rate limit).
-  await expectRefusal({ signed_delegate_action: first }, 409, 'NONCE_USED');
+  // Replaying a relayed delegate: this relayer has taken it (checked before the rate limit).
+  await expectRefusal({ signed_delegate_action: first }, 409, 'DUPLICATE_DELEGATE');
   t.is(await f.tokenBalance(user.accountId), 10n);
 });
 

@@ -176,6 +176,8 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
         allowed: { [market.accountId]: ['register_tasker', 'claim', 'submit', 'reveal', 'withdraw'], [payoutAccount.accountId]: ['claim'] },
         maxGas: 150n * TGAS,
         rateLimit: { count: 50, windowMs: 60_000 },
+        // A claim with nothing to claim would fail at the relayer's cost: the payout contract's view says first.
+        preChecks: { [payoutAccount.accountId]: { claim: { view: 'claimable_of', args: { account_id: '$sender', pool_ids: ['$args.pool_id'] } } } },
       },
     });
     relayerServer = await startRelayerServer(relayer);

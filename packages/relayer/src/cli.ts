@@ -2,10 +2,12 @@
 /**
  * near-relayer: serves POST /relay for one relayer account.
  *   RELAYER_ACCOUNT_ID, RELAYER_PRIVATE_KEY (ed25519:…), RPC_URL, RELAYER_POLICY (JSON
- *   {"allowed": {"payout.test.near": ["claim"]}, "maxGas": "100000000000000"}), PORT.
+ *   {"allowed": {"payout.test.near": ["claim"]}, "maxGas": "100000000000000"}), PORT, RELAYER_STORE
+ *   (a folder for taken delegates and allowances, kept across restarts; default: memory).
  */
 import { createRelayer } from './relayer.js';
 import { startRelayerServer } from './server.js';
+import { localStore } from './store.js';
 import type { KeyPairString } from 'near-api-js';
 
 function required(name: string): string {
@@ -18,16 +20,25 @@ function required(name: string): string {
 }
 
 const policy = JSON.parse(required('RELAYER_POLICY'));
+const bigintOrUndefined = (value: unknown) => (value === undefined ? undefined : BigInt(value as string));
 const relayer = createRelayer({
   rpcUrl: process.env.RPC_URL ?? 'http://127.0.0.1:3030',
   accountId: required('RELAYER_ACCOUNT_ID'),
   privateKey: required('RELAYER_PRIVATE_KEY') as KeyPairString,
   policy: {
     allowed: policy.allowed,
-    maxGas: policy.maxGas === undefined ? undefined : BigInt(policy.maxGas),
-    maxDeposit: policy.maxDeposit === undefined ? undefined : BigInt(policy.maxDeposit),
+    maxGas: bigintOrUndefined(policy.maxGas),
+    maxDeposit: bigintOrUndefined(policy.maxDeposit),
     rateLimit: policy.rateLimit,
+    allowance: policy.allowance && {
+      perSender: bigintOrUndefined(policy.allowance.perSender),
+      perReceiver: bigintOrUndefined(policy.allowance.perReceiver),
+      periodMs: policy.allowance.periodMs,
+    },
+    preChecks: policy.preChecks,
+    minBlocksLeft: policy.minBlocksLeft,
   },
+  store: await localStore(process.env.RELAYER_STORE || undefined),
 });
 const server = await startRelayerServer(relayer, { port: Number(process.env.PORT ?? 3040) });
 console.log(`near-relayer for ${relayer.accountId} listening on ${server.url}`);

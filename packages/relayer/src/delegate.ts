@@ -15,6 +15,17 @@ export interface DecodedAction {
   methodName?: string;
   gas?: bigint;
   deposit?: bigint;
+  /** A function call's arguments as JSON, when they are JSON (undefined otherwise). */
+  args?: unknown;
+}
+
+function jsonArgs(bytes: unknown): unknown {
+  if (!(bytes instanceof Uint8Array) && !Array.isArray(bytes)) return undefined;
+  try {
+    return JSON.parse(Buffer.from(bytes as Uint8Array).toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 export interface DecodedDelegate {
@@ -51,6 +62,7 @@ export function decodeSignedDelegate(base64: unknown): DecodedDelegate {
       methodName: typeof body.methodName === 'string' ? body.methodName : undefined,
       gas: body.gas !== undefined ? BigInt(body.gas as bigint) : undefined,
       deposit: body.deposit !== undefined ? BigInt(body.deposit as bigint) : undefined,
+      ...(kind === 'functionCall' ? { args: jsonArgs(body.args) } : {}),
     };
   });
   const key = delegate.publicKey as unknown as KeyEnum;

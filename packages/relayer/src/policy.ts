@@ -3,8 +3,20 @@
  * refused: only function calls, only to listed receivers and methods, bounded gas and deposit,
  * and a per-sender rate limit.
  */
+import type { AllowancePolicy } from './allowance.js';
 import type { DecodedDelegate } from './delegate.js';
 import { RelayError } from './errors.js';
+
+/**
+ * A view the relayer calls before paying for a method, which must answer something truthy (not
+ * null, false, 0, "0", "", [] or {}), e.g. the sender's claimable amounts before a `claim`. In
+ * `args`, the string "$sender" stands for the delegate's sender and "$args.<name>" for the
+ * call's own argument <name>; everything else is passed as written.
+ */
+export interface PreCheck {
+  view: string;
+  args: Record<string, unknown>;
+}
 
 export interface RelayPolicy {
   /** receiver account -> methods it may be called with ("*" for any). */
@@ -15,6 +27,40 @@ export interface RelayPolicy {
   maxDeposit?: bigint;
   /** Relayed transactions per sender per window. Default 10 per 60 s. */
   rateLimit?: { count: number; windowMs: number };
+  /** NEAR the relayer spends per sender and per receiver and period (src/allowance.ts). */
+  allowance?: AllowancePolicy;
+  /** receiver -> method -> the view that must allow the call before it is relayed. */
+  preChecks?: Record<string, Record<string, PreCheck>>;
+  /**
+   * Delegates whose max_block_height is fewer than this many blocks above the head are refused:
+   * they could expire before the relayer's transaction lands, and an expired Delegate receipt
+   * still burns the relayer's gas. Default 10.
+   */
+  minBlocksLeft?: number;
+}
+
+export const DEFAULT_MIN_BLOCKS_LEFT = 10;
+
+/** The view's arguments for one call: "$sender" and "$args.<name>" replaced, at any depth. */
+export function preCheckArgs(template: unknown, senderId: string, callArgs: unknown): unknown {
+  if (typeof template === 'string') {
+    if (template === '$sender') return senderId;
+    if (template.startsWith('$args.')) return (callArgs as Record<string, unknown> | undefined)?.[template.slice('$args.'.length)] ?? null;
+    return template;
+  }
+  if (Array.isArray(template)) return template.map((item) => preCheckArgs(item, senderId, callArgs));
+  if (template !== null && typeof template === 'object') {
+    return Object.fromEntries(Object.entries(template).map(([key, value]) => [key, preCheckArgs(value, senderId, callArgs)]));
+  }
+  return template;
+}
+
+/** The truthiness a pre-check's answer needs: nothing claimable answers [], null, false, 0 or "0". */
+export function allowsCall(answer: unknown): boolean {
+  if (answer === null || answer === undefined || answer === false || answer === 0 || answer === '' || answer === '0') return false;
+  if (Array.isArray(answer)) return answer.length > 0;
+  if (typeof answer === 'object') return Object.keys(answer).length > 0;
+  return true;
 }
 
 export function checkPolicy(delegate: DecodedDelegate, policy: RelayPolicy): void {

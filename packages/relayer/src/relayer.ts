@@ -1,7 +1,10 @@
 /**
- * The relayer core: decode, verify, check policy, check the delegate against the chain (expiry,
- * the sender's access key, its nonce and permission), rate limit, then submit the user's signed
- * delegate action wrapped in a transaction from the relayer's account, which pays the gas.
+ * The relayer core: decode, verify, check policy, take the delegate (one submission per sender,
+ * key and nonce), check it against the chain (expiry with a margin, the sender's access key, its
+ * nonce and permission), run the method's pre-check view, rate limit, reserve its maximum cost
+ * from the sender's and receiver's allowances, then submit the user's signed delegate action
+ * wrapped in a transaction from the relayer's account, which pays the gas, and settle the
+ * allowances to what was really burnt.
  *
  * Everything a node would reject inside the Delegate receipt (nearcore
  * runtime/runtime/src/actions.rs `apply_delegate_action`: expired, unknown key, nonce not above
@@ -12,14 +15,24 @@
 import { Account, JsonRpcProvider, actions, type KeyPairString } from 'near-api-js';
 import { decodeSignedDelegate, verifyDelegateSignature, type DecodedDelegate } from './delegate.js';
 import { RelayError } from './errors.js';
-import { checkPolicy, RateLimiter, type RelayPolicy } from './policy.js';
+import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, preCheckArgs, RateLimiter, type RelayPolicy } from './policy.js';
+import { actualCost, budgetsFor, maximumCost } from './allowance.js';
+import { localStore, type Budget, type RelayerStore } from './store.js';
+
+/** How long a taken delegate is remembered: far longer than any max_block_height a client signs (200 blocks ≈ 4 min). */
+const DELEGATE_MEMORY_MS = 24 * 60 * 60 * 1000;
 
 export interface RelayerConfig {
   rpcUrl: string;
   accountId: string;
   privateKey: KeyPairString;
   policy: RelayPolicy;
-  /** Clock for the rate limit (tests pass their own). */
+  /**
+   * Where taken delegates and allowances are kept (src/store.ts): `localStore(dir)` survives
+   * restarts. Default: memory, forgotten when the process ends.
+   */
+  store?: RelayerStore;
+  /** Clock for the rate limit and allowance periods (tests pass their own). */
   now?: () => number;
 }
 
@@ -82,14 +95,18 @@ export function createRelayer(config: RelayerConfig): Relayer {
   const limit = config.policy.rateLimit ?? { count: 10, windowMs: 60_000 };
   const limiter = new RateLimiter(limit.count, limit.windowMs);
   const now = config.now ?? Date.now;
+  const minBlocksLeft = BigInt(config.policy.minBlocksLeft ?? DEFAULT_MIN_BLOCKS_LEFT);
+  let store: Promise<RelayerStore> | undefined = config.store ? Promise.resolve(config.store) : undefined;
+  const theStore = () => (store ??= localStore());
   let queue: Promise<unknown> = Promise.resolve();
 
-  /** What the node would check in apply_delegate_action, asked of the node before paying. */
-  async function checkAgainstChain(delegate: DecodedDelegate): Promise<void> {
+  /** What the node would check in apply_delegate_action, asked of the node before paying. Answers the head's gas price. */
+  async function checkAgainstChain(delegate: DecodedDelegate): Promise<bigint> {
     const block = await provider.viewBlock({ finality: 'optimistic' });
     const height = BigInt(block.header.height);
-    if (delegate.maxBlockHeight < height) {
-      throw new RelayError('DELEGATE_EXPIRED', `the delegate action expired at block ${delegate.maxBlockHeight} (head is ${height}); sign a new one with a later max_block_height`);
+    if (delegate.maxBlockHeight < height + minBlocksLeft) {
+      const when = delegate.maxBlockHeight < height ? 'expired at' : `expires within ${minBlocksLeft} blocks, at`;
+      throw new RelayError('DELEGATE_EXPIRED', `the delegate action ${when} block ${delegate.maxBlockHeight} (head is ${height}); sign a new one with a later max_block_height`);
     }
     let key: Awaited<ReturnType<typeof provider.viewAccessKey>>;
     try {
@@ -110,6 +127,42 @@ export function createRelayer(config: RelayerConfig): Relayer {
         throw new RelayError('ACCESS_KEY_INVALID', `${delegate.publicKey} is a function-call key for ${fc.receiver_id} (${fc.method_names.join(', ') || 'any method'}); it cannot sign these actions`);
       }
     }
+    return BigInt(block.header.gas_price);
+  }
+
+  /** The policy's views for the delegate's methods must each allow the call (e.g. something to claim). */
+  async function runPreChecks(delegate: DecodedDelegate): Promise<void> {
+    const checks = config.policy.preChecks?.[delegate.receiverId] ?? {};
+    for (const action of delegate.actions) {
+      const check = checks[action.methodName ?? ''];
+      if (!check) continue;
+      const args = preCheckArgs(check.args, delegate.senderId, action.args) as Record<string, unknown>;
+      let answer: unknown;
+      try {
+        answer = await provider.callFunction({ contractId: delegate.receiverId, method: check.view, args, blockQuery: { finality: 'optimistic' } });
+      } catch (error) {
+        throw new RelayError('PRECHECK_REFUSED', `the pre-check ${delegate.receiverId}.${check.view}(${JSON.stringify(args)}) for ${action.methodName} failed: ${(error as Error).message}`);
+      }
+      if (!allowsCall(answer)) {
+        throw new RelayError('PRECHECK_REFUSED', `${action.methodName} on ${delegate.receiverId} would fail: its pre-check ${check.view}(${JSON.stringify(args)}) answered ${JSON.stringify(answer)}; nothing was relayed`);
+      }
+    }
+  }
+
+  /** Reserves the delegate's maximum cost from its allowances, or refuses naming the budget that is spent. */
+  async function reserve(delegate: DecodedDelegate, gasPrice: bigint): Promise<{ budgets: Budget[]; amount: bigint }> {
+    const at = now();
+    const budgets = budgetsFor(delegate, config.policy.allowance, at);
+    const amount = maximumCost(delegate, gasPrice);
+    const result = await (await theStore()).spend(budgets, amount, at);
+    if (!result.ok) {
+      const whose = result.budget.key.startsWith('sender/') ? `${delegate.senderId}'s allowance` : `the budget of receiver ${delegate.receiverId}`;
+      throw new RelayError(
+        'ALLOWANCE_EXCEEDED',
+        `${whose} is ${result.budget.limit} yoctoNEAR per period; ${result.spent} is spent and this delegate may cost up to ${amount}; retry after ${new Date(result.budget.expiresAt).toISOString()}`,
+      );
+    }
+    return { budgets, amount };
   }
 
   async function submit(delegate: DecodedDelegate): Promise<RelayResult> {
@@ -145,10 +198,27 @@ export function createRelayer(config: RelayerConfig): Relayer {
         throw new RelayError('BAD_SIGNATURE', `the signature does not match the delegate action of ${delegate.senderId}; sign the exact DelegateAction with the key it names`);
       }
       checkPolicy(delegate, config.policy);
-      await checkAgainstChain(delegate);
-      limiter.take(delegate.senderId, now());
-      const result = queue.then(() => submit(delegate));
-      queue = result.catch(() => undefined);
+      const kept = await theStore();
+      const delegateId = `${delegate.senderId}/${delegate.publicKey}/${delegate.nonce}`;
+      if (!(await kept.takeDelegate(delegateId, now() + DELEGATE_MEMORY_MS))) {
+        throw new RelayError('DUPLICATE_DELEGATE', `this delegate (${delegate.senderId}, key ${delegate.publicKey}, nonce ${delegate.nonce}) was already posted to this relayer; each is submitted at most once`);
+      }
+      let reserved: { budgets: Budget[]; amount: bigint };
+      try {
+        const gasPrice = await checkAgainstChain(delegate);
+        await runPreChecks(delegate);
+        limiter.take(delegate.senderId, now());
+        reserved = await reserve(delegate, gasPrice);
+      } catch (error) {
+        await kept.releaseDelegate(delegateId);
+        throw error;
+      }
+      const submitted = queue.then(() => submit(delegate));
+      queue = submitted.catch(() => undefined);
+      // A failed submission keeps the delegate taken and the reservation spent: the node may have
+      // run it, and relaying it again or under-counting its cost is what these records prevent.
+      const result = await submitted;
+      await kept.settle(reserved.budgets, actualCost(delegate, result.outcome as Parameters<typeof actualCost>[1]) - reserved.amount, now());
       return result;
     },
   };

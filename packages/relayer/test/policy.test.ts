@@ -2,6 +2,8 @@ import test from 'ava';
 import { KeyPair, Signature, actions, buildDelegateAction, encodeDelegateAction, encodeSignedDelegate } from 'near-api-js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { checkPolicy, decodeSignedDelegate, RateLimiter, RelayError, verifyDelegateSignature, type RelayPolicy } from '../src/index.js';
+import { allowsCall, preCheckArgs } from '../src/policy.js';
+import { maximumCost, RELAY_OVERHEAD_GAS } from '../src/allowance.js';
 
 const TGAS = 1_000_000_000_000n;
 
@@ -28,7 +30,7 @@ test('a well-formed delegate decodes with its sender, receiver, nonce and action
   t.is(decoded.senderId, 'alice.test.near');
   t.is(decoded.receiverId, 'payout.test.near');
   t.is(decoded.nonce, 7n);
-  t.deepEqual(decoded.actions, [{ kind: 'functionCall', methodName: 'claim', gas: 30n * TGAS, deposit: 0n }]);
+  t.deepEqual(decoded.actions, [{ kind: 'functionCall', methodName: 'claim', gas: 30n * TGAS, deposit: 0n, args: { pool_id: 0 } }]);
   t.true(verifyDelegateSignature(decoded));
   t.notThrows(() => checkPolicy(decoded, policy));
 });
@@ -78,4 +80,19 @@ test('innerStatus follows the user call through the receipts it returned (claim 
   t.deepEqual(innerStatus(outcome({ Failure: { panic: 'Payout: nothing claimable' } }, [])), { Failure: { panic: 'Payout: nothing claimable' } });
   const rejected = { ...settled, receipts_outcome: [receipt('delegate', { Failure: { DelegateActionExpired: {} } })] };
   t.deepEqual(innerStatus(rejected), { Failure: { DelegateActionExpired: {} } }, 'a rejected Delegate receipt is the failure');
+});
+
+test('pre-check arguments: "$sender" and "$args.<name>" are replaced at any depth, the rest passed as written', (t) => {
+  const template = { account_id: '$sender', pool_ids: ['$args.pool_id'], nested: { missing: '$args.nope', literal: 'x', n: 3 } };
+  t.deepEqual(preCheckArgs(template, 'alice.near', { pool_id: 4 }), { account_id: 'alice.near', pool_ids: [4], nested: { missing: null, literal: 'x', n: 3 } });
+});
+
+test('a pre-check allows the call only on a truthy answer: nothing claimable is [], null, false, 0 or "0"', (t) => {
+  t.deepEqual([null, undefined, false, 0, '', '0', [], {}].map(allowsCall), [false, false, false, false, false, false, false, false]);
+  t.deepEqual([true, 1, '12', [{ amount: '1' }], { amount: '1' }].map(allowsCall), [true, true, true, true, true]);
+});
+
+test('the reservation is the delegate\'s gas plus the relayer\'s overhead at the gas price, plus its deposits', (t) => {
+  const decoded = decodeSignedDelegate(signedDelegate({ actionList: [actions.functionCall('claim', {}, 30n * TGAS, 5n)] }));
+  t.is(maximumCost(decoded, 100_000_000n), (30n * TGAS + RELAY_OVERHEAD_GAS) * 100_000_000n + 5n);
 });

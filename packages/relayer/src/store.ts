@@ -1,0 +1,138 @@
+/**
+ * What the relayer keeps beyond one request: the delegates it has taken (so one signed delegate is
+ * submitted at most once) and the NEAR each sender and receiver has spent on gas in the current
+ * period. Every operation is atomic: two concurrent requests never both take one delegate, and
+ * never both spend the last of a budget.
+ *
+ * `localStore()` keeps this in memory; `localStore(dir)` in a LevelDB folder (classic-level), so a
+ * restarted relayer remembers it. One process only: several instances share a Redis store.
+ */
+import type { ClassicLevel } from 'classic-level';
+
+/** A budget in one period: `key` names the sender or receiver and the period. */
+export interface Budget {
+  key: string;
+  /** yoctoNEAR that may be spent in the period. */
+  limit: bigint;
+  /** ms since the epoch when the period ends and the record can be forgotten. */
+  expiresAt: number;
+}
+
+export type SpendResult = { ok: true } | { ok: false; budget: Budget; spent: bigint };
+
+export interface RelayerStore {
+  /** Takes the delegate `id` until `expiresAt`; false when it is already taken (a duplicate). */
+  takeDelegate(id: string, expiresAt: number): Promise<boolean>;
+  /** Frees a delegate refused before it was submitted, so its signer may post it again. */
+  releaseDelegate(id: string): Promise<void>;
+  /** Adds `amount` to every budget if none goes past its limit; otherwise changes nothing and names the first that would. */
+  spend(budgets: Budget[], amount: bigint, now: number): Promise<SpendResult>;
+  /** Adds `delta` (negative: gives back) to every budget, once the real cost is known. Never refuses. */
+  settle(budgets: Budget[], delta: bigint, now: number): Promise<void>;
+  /** yoctoNEAR spent so far against the budget (0 when the period has no record). */
+  spent(budget: Budget, now: number): Promise<bigint>;
+  close(): Promise<void>;
+}
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+/** The little a local store needs from its storage: read one entry, write several at once. */
+interface LocalBackend {
+  get(key: string): Promise<Entry | undefined>;
+  write(puts: [string, Entry][], deletes: string[]): Promise<void>;
+  entries(): AsyncIterable<[string, Entry]>;
+  close(): Promise<void>;
+}
+
+function memoryBackend(): LocalBackend {
+  const map = new Map<string, Entry>();
+  return {
+    get: async (key) => map.get(key),
+    async write(puts, deletes) {
+      for (const key of deletes) map.delete(key);
+      for (const [key, entry] of puts) map.set(key, entry);
+    },
+    entries: () => (async function* () { yield* map.entries(); })(),
+    close: async () => {},
+  };
+}
+
+async function levelBackend(dir: string): Promise<LocalBackend> {
+  const { ClassicLevel } = await import('classic-level');
+  const db: ClassicLevel<string, string> = new ClassicLevel(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+  try {
+    await db.open();
+  } catch (error) {
+    const cause = (error as { cause?: Error }).cause?.message ?? (error as Error).message;
+    throw new Error(`relayer store ${dir} cannot be opened (${cause}); is another relayer using it? Several instances need a shared Redis store.`);
+  }
+  return {
+    async get(key) {
+      const text = await db.get(key);
+      return text === undefined ? undefined : (JSON.parse(text) as Entry);
+    },
+    write: (puts, deletes) =>
+      db.batch([...deletes.map((key) => ({ type: 'del' as const, key })), ...puts.map(([key, entry]) => ({ type: 'put' as const, key, value: JSON.stringify(entry) }))]),
+    entries: () => (async function* () {
+      for await (const [key, text] of db.iterator()) yield [key, JSON.parse(text) as Entry] as [string, Entry];
+    })(),
+    close: () => db.close(),
+  };
+}
+
+/** Memory (no `dir`) or a LevelDB folder that survives restarts. Operations run one at a time, so each is atomic. */
+export async function localStore(dir?: string): Promise<RelayerStore> {
+  const backend = dir === undefined ? memoryBackend() : await levelBackend(dir);
+  let tail: Promise<unknown> = Promise.resolve();
+  const serially = <T>(operation: () => Promise<T>): Promise<T> => {
+    const result = tail.then(operation);
+    tail = result.catch(() => undefined);
+    return result;
+  };
+  const live = async (key: string, now: number) => {
+    const entry = await backend.get(key);
+    return entry !== undefined && entry.expiresAt > now ? entry : undefined;
+  };
+  const spentOf = async (key: string, now: number) => BigInt((await live(key, now))?.value ?? '0');
+
+  // Forget what has expired since the last run.
+  const expired: string[] = [];
+  for await (const [key, entry] of backend.entries()) if (entry.expiresAt <= Date.now()) expired.push(key);
+  if (expired.length > 0) await backend.write([], expired);
+
+  return {
+    takeDelegate: (id, expiresAt) =>
+      serially(async () => {
+        const key = `delegate/${id}`;
+        if (await live(key, Date.now())) return false;
+        await backend.write([[key, { value: '1', expiresAt }]], []);
+        return true;
+      }),
+    releaseDelegate: (id) => serially(() => backend.write([], [`delegate/${id}`])),
+    spend: (budgets, amount, now) =>
+      serially(async () => {
+        const totals: bigint[] = [];
+        for (const budget of budgets) {
+          const spent = await spentOf(`budget/${budget.key}`, now);
+          if (spent + amount > budget.limit) return { ok: false as const, budget, spent };
+          totals.push(spent + amount);
+        }
+        await backend.write(budgets.map((b, i) => [`budget/${b.key}`, { value: totals[i].toString(), expiresAt: b.expiresAt }]), []);
+        return { ok: true as const };
+      }),
+    settle: (budgets, delta, now) =>
+      serially(async () => {
+        const puts: [string, Entry][] = [];
+        for (const budget of budgets) {
+          const spent = (await spentOf(`budget/${budget.key}`, now)) + delta;
+          puts.push([`budget/${budget.key}`, { value: (spent < 0n ? 0n : spent).toString(), expiresAt: budget.expiresAt }]);
+        }
+        await backend.write(puts, []);
+      }),
+    spent: (budget, now) => serially(() => spentOf(`budget/${budget.key}`, now)),
+    close: () => serially(() => backend.close()),
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * The relayer suites' fixture: gasless users (their whole balance is their storage stake, their
+ * only key a function-call key for the payout contract's `claim`), signed claim delegates, the
+ * relayer started over HTTP, and a counting proxy between the relayer and the node that shows
+ * which JSON-RPC methods the relayer called.
+ */
+import type { ExecutionContext } from 'ava';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Account, JsonRpcProvider, KeyPair, actions, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
+import { createRelayer, startRelayerServer, type RelayerStore, type RelayPolicy } from '../../packages/relayer/src/index.js';
+import { createAccount, NEAR, TGAS, type Fixture, type PayoutContext } from './payout.js';
+
+export interface RelayerContext extends PayoutContext {
+  rpcUrl: string;
+}
+
+/** Byte cost of storage (nearcore storage_amount_per_byte, 10^19 yoctoNEAR). */
+export const BYTE_COST = 10n ** 19n;
+
+export interface User {
+  accountId: string;
+  /** The function-call key (payout contract, method claim) the user signs with. */
+  claimKey: KeyPair;
+  account: Account;
+}
+
+/**
+ * A user whose balance is exactly its storage stake: it cannot pay for any transaction. Created
+ * by a funded parent with CreateAccount + Transfer + AddKey(function-call key for `claim`).
+ */
+export async function gaslessUser(t: ExecutionContext<RelayerContext>, f: Fixture, name: string): Promise<User> {
+  const parent = await createAccount(t, 'parent', 20n * NEAR);
+  const provider = new JsonRpcProvider({ url: t.context.rpcUrl });
+  const parentAccount = new Account(parent.accountId, provider, (await parent.getKey())!.toString() as KeyPairString);
+  const claimKey = KeyPair.fromRandom('ed25519');
+  const create = (accountId: string, balance: bigint) =>
+    parentAccount.signAndSendTransaction({
+      receiverId: accountId,
+      actions: [actions.createAccount(), actions.transfer(balance), actions.addFunctionCallAccessKey(claimKey.getPublicKey(), f.payout.accountId, ['claim'])],
+    });
+  // The storage of an account with this key, measured on a probe account of the same id length,
+  // so the user can be created holding exactly its stake.
+  const probe = `${name}p.${parent.accountId}`;
+  const accountId = `${name}u.${parent.accountId}`;
+  await create(probe, NEAR / 100n);
+  const stake = BigInt((await provider.viewAccount({ accountId: probe })).storage_usage) * BYTE_COST;
+  await create(accountId, stake);
+  const account = new Account(accountId, provider, claimKey.toString() as KeyPairString);
+  return { accountId, claimKey, account };
+}
+
+export async function signClaim(
+  user: User,
+  f: Fixture,
+  poolId: number,
+  options: { gas?: bigint; method?: string; receiverId?: string; deposit?: bigint; blockHeightTtl?: number } = {},
+): Promise<string> {
+  const { signedDelegate } = await user.account.createSignedMetaTransaction({
+    receiverId: options.receiverId ?? f.payout.accountId,
+    actions: [actions.functionCall(options.method ?? 'claim', { pool_id: poolId }, options.gas ?? 150n * TGAS, options.deposit ?? 0n)],
+    blockHeightTtl: options.blockHeightTtl ?? 200,
+  });
+  return Buffer.from(encodeSignedDelegate(signedDelegate)).toString('base64');
+}
+
+export async function post(url: string, body: unknown, raw = false): Promise<{ status: number; body: Record<string, any> }> {
+  const response = await fetch(`${url}/relay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ? (body as string) : JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+/**
+ * A relayer for the payout contract's `claim` over HTTP, paid by a fresh account. `rpcUrl` lets a
+ * test put a proxy in front of the node; `relayerAccountId`/`privateKey` restart one relayer.
+ */
+export async function startRelayer(
+  t: ExecutionContext<RelayerContext>,
+  f: Fixture,
+  options: { policy?: Partial<RelayPolicy>; store?: RelayerStore; rpcUrl?: string; relayerAccount?: { accountId: string; privateKey: KeyPairString } } = {},
+) {
+  const relayerAccount = options.relayerAccount ?? (await (async () => {
+    const account = await createAccount(t, 'relayer', 200n * NEAR);
+    return { accountId: account.accountId, privateKey: (await account.getKey())!.toString() as KeyPairString };
+  })());
+  const relayer = createRelayer({
+    rpcUrl: options.rpcUrl ?? t.context.rpcUrl,
+    accountId: relayerAccount.accountId,
+    privateKey: relayerAccount.privateKey,
+    policy: { allowed: { [f.payout.accountId]: ['claim'] }, maxGas: 150n * TGAS, ...options.policy },
+    store: options.store,
+  });
+  const server = await startRelayerServer(relayer);
+  let closed = false;
+  const close = async () => {
+    if (!closed) await server.close();
+    closed = true;
+  };
+  t.teardown(close);
+  return { relayerAccount, server, close };
+}
+
+export async function nearBalance(t: ExecutionContext<RelayerContext>, accountId: string): Promise<bigint> {
+  const view = await new JsonRpcProvider({ url: t.context.rpcUrl }).viewAccount({ accountId });
+  return BigInt(view.amount);
+}
+
+export async function headHeight(t: ExecutionContext<RelayerContext>): Promise<bigint> {
+  return BigInt((await new JsonRpcProvider({ url: t.context.rpcUrl }).viewBlock({ finality: 'optimistic' })).header.height);
+}
+
+/** JSON-RPC methods that hand the node a transaction. */
+const SUBMISSIONS = new Set(['send_tx', 'broadcast_tx_commit', 'broadcast_tx_async']);
+
+/** An HTTP proxy to the node that counts the JSON-RPC calls through it. */
+export async function countingRpcProxy(t: ExecutionContext<RelayerContext>) {
+  const calls: string[] = [];
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    calls.push(String((JSON.parse(body.toString('utf8')) as { method?: string }).method));
+    const answer = await fetch(t.context.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    response.writeHead(answer.status, { 'content-type': 'application/json' });
+    response.end(Buffer.from(await answer.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Every JSON-RPC call so far, in order. */
+    calls,
+    submissions: () => calls.filter((method) => SUBMISSIONS.has(method)).length,
+  };
+}
