@@ -5,6 +5,7 @@
  *   npm run sandbox -- --port 3031  another port
  *   npm run sandbox -- --home DIR   another home directory
  *   npm run sandbox -- --reset      wipe the home directory first (new chain, new root key)
+ *   npm run sandbox -- --restore-backup   replace a damaged chain by the backup of the last clean stop
  *
  * State (accounts, keys, contracts, storage, height) is kept in <home>/data between runs.
  */
@@ -23,9 +24,9 @@ async function main(): Promise<void> {
   const home = resolve(option('home') ?? join(repo, '.near-sandbox'));
   const port = Number(option('port') ?? 3030);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${option('port')} is not a port number`);
-  const dev = await startDevNode({ home, port, reset: process.argv.includes('--reset') });
+  const dev = await startDevNode({ home, port, reset: process.argv.includes('--reset'), restoreBackup: process.argv.includes('--restore-backup') });
   const lines = [
-    `NEAR sandbox node ${dev.restored ? '(state restored)' : '(new chain)'}`,
+    `NEAR sandbox node ${dev.restoredBackupHeight !== undefined ? `(backup restored at height ${dev.restoredBackupHeight})` : dev.restored ? '(state restored)' : '(new chain)'}`,
     `  RPC URL        ${dev.rpcUrl}`,
     `  chain id       ${dev.chainId}`,
     `  root account   ${dev.rootAccountId}  (${dev.rootPublicKey})`,
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     `  key store      ${dev.keyStoreDir}  (near-api-js UnencryptedFileSystemKeyStore, network id "sandbox")`,
     `  home           ${home}`,
     '',
-    'Ctrl-C stops the node; the state is saved and restored on the next start (--reset for a new chain).',
+    'Every answer is on disk before it is sent; Ctrl-C stops the node and backs the chain up to <home>/backup (--reset for a new chain).',
   ];
   console.log(lines.join('\n'));
   const stop = (signal: string) => {

@@ -49,7 +49,6 @@ import {
   TESTING_INIT_STAKE,
   type Block,
 } from './runtime/chain.js';
-import { receiptView } from './runtime/receipt.js';
 import { hasCode, NO_CODE_HASH } from './runtime/state.js';
 
 export { KeyPair, KeyType, parsePublicKey, publicKeyToString } from './primitives/crypto.js';
@@ -426,9 +425,9 @@ export class Sandbox {
 
   /** nearcore `ReceiptView` (EXPERIMENTAL_receipt). */
   getReceipt(receiptId: string): JsonValue {
-    const r = this.chain.receipt(receiptId);
-    if (!r) throw new Error(`receipt ${receiptId} is not known to this node`);
-    return receiptView(r);
+    const view = this.chain.receiptView(receiptId);
+    if (view === undefined) throw new Error(`receipt ${receiptId} is not known to this node`);
+    return view;
   }
 
   // --- views ---

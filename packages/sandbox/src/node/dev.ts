@@ -6,10 +6,11 @@
  */
 import { mkdirSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { GENESIS_FILE, initHome, VALIDATOR_KEY_FILE } from './init.js';
+import { DATA_DIR, GENESIS_FILE, initHome, VALIDATOR_KEY_FILE } from './init.js';
 import { readGenesisFile } from './genesis-file.js';
 import { readKeyFile, writeKeyFile } from './key-file.js';
 import { startNode, type RunningNode } from './run.js';
+import { NodeStore } from './store.js';
 
 /** near-workspaces calls its sandbox network `sandbox`; the dev key store uses the same network id. */
 export const DEV_NETWORK_ID = 'sandbox';
@@ -21,6 +22,8 @@ export interface DevNodeOptions {
   port?: number;
   /** Delete the home directory first: a fresh chain with a fresh validator key. */
   reset?: boolean;
+  /** Replace `<home>/data` by the automatic backup of the last clean stop (the damaged store is kept aside). */
+  restoreBackup?: boolean;
 }
 
 export interface DevNode {
@@ -32,11 +35,14 @@ export interface DevNode {
   keyStoreDir: string;
   rootKeyFile: string;
   restored: boolean;
+  /** The height of the backup restored by `restoreBackup`. */
+  restoredBackupHeight?: number;
 }
 
 export async function startDevNode(options: DevNodeOptions): Promise<DevNode> {
   if (options.reset) rmSync(options.home, { recursive: true, force: true });
-  const restored = existsSync(join(options.home, 'data', 'CURRENT'));
+  const restoredBackupHeight = options.restoreBackup ? NodeStore.restoreBackup(join(options.home, DATA_DIR)) : undefined;
+  const restored = existsSync(join(options.home, DATA_DIR, 'CURRENT'));
   initHome(options.home);
   const genesis = readGenesisFile(join(options.home, GENESIS_FILE));
   const { accountId, key } = readKeyFile(join(options.home, VALIDATOR_KEY_FILE));
@@ -58,5 +64,6 @@ export async function startDevNode(options: DevNodeOptions): Promise<DevNode> {
     keyStoreDir,
     rootKeyFile,
     restored,
+    ...(restoredBackupHeight === undefined ? {} : { restoredBackupHeight }),
   };
 }

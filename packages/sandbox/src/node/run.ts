@@ -7,17 +7,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRpcServer, SerialQueue, type RpcServer } from '../rpc/server.js';
 import type { SandboxClient } from '../rpc/view-client.js';
+import type { Block, ChainHistory } from '../runtime/chain.js';
 import { readGenesisFile } from './genesis-file.js';
 import { DATA_DIR, GENESIS_FILE, VALIDATOR_KEY_FILE } from './init.js';
 import { readKeyFile } from './key-file.js';
-import { NodeStore } from './store.js';
+import { MARKER_FILE, NodeStore } from './store.js';
 import { parentIsGone } from './parent.js';
 
-/** Methods that can change state; a save is scheduled after each. */
-const MUTATING_METHODS = new Set(['send_tx', 'broadcast_tx_commit', 'broadcast_tx_async', 'sandbox_patch_state', 'sandbox_fast_forward']);
-
-/** Saves are batched: one write at most this long after the last change (and always before exit). */
-const SAVE_DELAY_MS = 200;
 const PARENT_POLL_MS = 500;
 /** A fresh node opens its store this long after it starts serving (see startNode). */
 const STORE_OPEN_DELAY_MS = 500;
@@ -35,7 +31,7 @@ export interface RunOptions {
 export interface RunningNode {
   readonly url: string;
   readonly client: SandboxClient;
-  /** Saves pending changes, stops serving and closes the store. */
+  /** Saves pending changes, stops serving, closes the store and backs it up. */
   stop(): Promise<void>;
 }
 
@@ -51,59 +47,143 @@ export function isNearWorkspacesHome(home: string): boolean {
   return NEAR_WORKSPACES_HOME.test(home);
 }
 
+/**
+ * Group commit: after every request that produced blocks, the next commit takes the state and the new
+ * history (between requests, through the queue) and writes them with fsync; every answer waits for the
+ * commit that covers what it saw. Requests that arrive while a commit is on disk share the next one, so
+ * throughput stays high while nothing is answered before it is durable.
+ */
+class GroupCommit {
+  /** Requests that changed the chain so far, and how many of them are on disk. */
+  #changed = 0;
+  #durable = 0;
+  #lastHead: Block | undefined;
+  #running: Promise<void> | null = null;
+  #waiters: Array<{ seq: number; resolve: () => void; reject: (e: Error) => void }> = [];
+  #failure: Error | null = null;
+
+  constructor(
+    private readonly queue: SerialQueue,
+    private readonly client: () => SandboxClient | undefined,
+    private readonly store: () => Promise<NodeStore>,
+    private readonly onFailure: (e: Error) => void,
+  ) {}
+
+  /** The chain as loaded: what later heads are compared with. */
+  ready(client: SandboxClient): void {
+    this.#lastHead = client.sandbox.head;
+  }
+
+  /** Inside the queue, after a request: the promise the answer waits for (undefined: nothing to wait for). */
+  afterRequest(): Promise<void> | undefined {
+    const head = this.client()?.sandbox.head;
+    if (head !== undefined && head !== this.#lastHead) {
+      this.#changed++;
+      this.#lastHead = head;
+    }
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#durable >= this.#changed) return undefined;
+    const seq = this.#changed;
+    this.#kick();
+    return new Promise((resolve, reject) => this.#waiters.push({ seq, resolve, reject }));
+  }
+
+  /** Resolves once everything changed so far is on disk. */
+  async flush(): Promise<void> {
+    if (this.#durable < this.#changed) this.#kick();
+    while (this.#running) await this.#running;
+    if (this.#failure) throw this.#failure;
+  }
+
+  #kick(): void {
+    this.#running ??= this.#loop().finally(() => {
+      this.#running = null;
+    });
+  }
+
+  async #loop(): Promise<void> {
+    try {
+      while (this.#durable < this.#changed && !this.#failure) {
+        const store = await this.store();
+        const taken = await this.queue.run(() => {
+          const client = this.client()!;
+          return { seq: this.#changed, ...client.exportState(), history: client.sandbox.chain.takeHistory() };
+        });
+        await store.commit(taken);
+        this.#durable = taken.seq;
+        this.client()!.sandbox.chain.forgetHistory(taken.history);
+        this.#waiters = this.#waiters.filter((w) => (w.seq <= taken.seq ? (w.resolve(), false) : true));
+      }
+    } catch (e) {
+      this.#failure = e as Error;
+      for (const w of this.#waiters) w.reject(this.#failure);
+      this.#waiters = [];
+      this.onFailure(this.#failure);
+    }
+  }
+}
+
 export async function startNode(options: RunOptions): Promise<RunningNode> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const genesis = readGenesisFile(join(options.home, GENESIS_FILE));
   const validator = readKeyFile(join(options.home, VALIDATOR_KEY_FILE));
   const dataDir = join(options.home, DATA_DIR);
-  // A node with saved state restores it before serving; a fresh one opens its store after it is up,
-  // keeping the native LevelDB binding out of near-workspaces' start-up lock.
-  const hasSavedState = existsSync(join(dataDir, 'CURRENT'));
+  const persist = options.persist !== false;
+  // A node with a saved chain opens and checks it before serving (damage is refused before any answer);
+  // a fresh one opens its store after it is up, keeping the native LevelDB binding out of
+  // near-workspaces' start-up lock.
+  const hasSavedState = existsSync(dataDir) || existsSync(join(options.home, MARKER_FILE));
   let store: NodeStore | null = null;
   let storeOpening: Promise<NodeStore> | null = null;
-  if (options.persist !== false && hasSavedState) store = await NodeStore.open(dataDir);
-  const saved = store ? await store.load() : null;
+  if (persist && hasSavedState) store = await NodeStore.open(dataDir);
+  let saved;
+  try {
+    saved = store ? await store.load() : null;
+  } catch (e) {
+    await store?.close();
+    throw e;
+  }
+  // History that left memory is read back from the store (open by the time anything has left memory).
+  const history: ChainHistory = {
+    blockByHeight: (height) => store?.blockByHeight(height),
+    blockByHash: (hash) => store?.blockByHash(hash),
+    transaction: (hash) => store?.transaction(hash),
+    outcome: (id) => store?.outcome(id),
+    receipt: (id) => store?.receipt(id),
+  };
   // The runtime is the heavy part of start-up: it loads once the server listens (started below), so
   // near-workspaces' readiness probe connects early and is answered the moment the node is ready. (From a
   // startup snapshot the runtime's modules evaluate synchronously, which would otherwise delay the listen.)
   let loadRuntime!: () => void;
+  let readyClient: SandboxClient | undefined;
   const clientReady = new Promise<void>((resolve) => (loadRuntime = resolve))
     .then(() => import('../rpc/view-client.js'))
     .then(async ({ createSandboxClient }) => {
       const { KeyPair } = await import('../primitives/crypto.js');
-      return createSandboxClient({ genesis, validatorKey: KeyPair.fromString(validator.key.secretKey), restore: saved ?? undefined });
+      return createSandboxClient({
+        genesis,
+        validatorKey: KeyPair.fromString(validator.key.secretKey),
+        restore: saved ?? undefined,
+        history: persist ? history : undefined,
+      });
+    })
+    .then((c) => {
+      commits?.ready(c);
+      return (readyClient = c);
     });
-  const openStore = (): Promise<NodeStore> | null => {
-    if (options.persist === false) return null;
+  const openStore = (): Promise<NodeStore> => {
     if (store) return Promise.resolve(store);
     storeOpening ??= NodeStore.open(dataDir).then((opened) => (store = opened));
     return storeOpening;
   };
 
   const queue = new SerialQueue();
-  let dirty = false;
-  let saveTimer: NodeJS.Timeout | undefined;
-  /** Store writes, one after the other, outside the request queue. */
-  let writes: Promise<unknown> = Promise.resolve();
-  /** Takes a consistent export between requests, then writes it without holding requests up. */
-  const save = async (): Promise<void> => {
-    saveTimer = undefined;
-    if (!dirty || options.persist === false) return;
-    dirty = false;
-    const { head, entries } = await queue.run(() => client.exportState());
-    const write = writes.then(async () => {
-      const opened = await openStore();
-      if (opened) await opened.save(head, entries);
-    });
-    writes = write.catch(() => undefined);
-    await write;
-  };
-  const scheduleSave = () => {
-    dirty = true;
-    saveTimer ??= setTimeout(() => {
-      save().catch((e) => log(`[store] save failed: ${(e as Error).stack ?? e}`));
-    }, SAVE_DELAY_MS);
-  };
+  const commits = persist
+    ? new GroupCommit(queue, () => readyClient, openStore, (e) => {
+        log(`near-sandbox: saving the chain failed, stopping: ${e.stack ?? e}`);
+        options.onFatalError?.(e);
+      })
+    : null;
 
   let server: RpcServer;
   try {
@@ -112,9 +192,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
       port: options.rpcPort,
       queue,
       log,
-      afterRequest: (method) => {
-        if (MUTATING_METHODS.has(method)) scheduleSave();
-      },
+      afterRequest: commits ? () => commits.afterRequest() : undefined,
     });
   } catch (e) {
     await store?.close();
@@ -131,7 +209,8 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
   }
   // Take the store's lock soon, so a second node on this home fails early with a clear message.
   const lockTimer = setTimeout(() => {
-    openStore()?.catch((e) => {
+    if (!persist) return;
+    openStore().catch((e) => {
       log(`near-sandbox: ${(e as Error).message}`);
       options.onFatalError?.(e as Error);
     });
@@ -141,13 +220,17 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      clearTimeout(saveTimer);
       clearTimeout(lockTimer);
       await server.close();
-      await save();
-      await writes;
-      await (storeOpening ?? Promise.resolve(store)).catch(() => null);
-      await store?.close();
+      try {
+        await commits?.flush();
+      } finally {
+        const opened = await (storeOpening ?? Promise.resolve(store)).catch(() => null);
+        if (opened) {
+          await opened.close();
+          NodeStore.backup(dataDir);
+        }
+      }
     })());
   return { url: server.url, client, stop };
 }

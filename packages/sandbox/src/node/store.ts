@@ -1,19 +1,39 @@
 /**
- * The node's on-disk state, in `<home>/data` (where neard keeps its RocksDB), in a LevelDB database through
+ * The node's on-disk chain, in `<home>/data` (where neard keeps its RocksDB), a LevelDB database through
  * `classic-level`.
  *
- * What is stored: the chain head (height, hash, timestamp) under `meta`, and the state as nearcore
- * `StateRecord` JSON (`Account`, `AccessKey`, `Contract`, `Data`; the records of genesis.json and
- * `sandbox_patch_state`), one LevelDB entry per record under `record/<kind>/<account>[/<public key or
- * base64 data key>]`. On start the
- * node rebuilds its state from these records and continues the chain at the stored height, so nonces of keys
- * added at height h (h × 10^6) stay valid. Block and outcome history is not kept across restarts.
+ * What is stored:
+ * - `meta`: the head (height, hash, timestamp), the number of state records and their checksum;
+ * - `record/<kind>/<account>[/<public key or base64 data key>]`: the state as nearcore `StateRecord` JSON
+ *   (`Account`, `AccessKey`, `Contract`, `Data`);
+ * - history: `block/<height>`, `blockhash/<hash>`, `tx/<hash>`, `outcome/<id>`, `receipt/<id>` (nearcore's
+ *   views), read back one at a time when a query asks for something no longer in memory.
  *
- * Saves are incremental: the store remembers what it last wrote and writes only records that changed, in one
- * atomic batch with the new head.
+ * Durability (write-ahead): `commit` writes what changed since the last commit (state records that differ,
+ * new history, the new head) in one atomic batch with `sync: true` (fsync) and resolves once it is on
+ * disk; the node answers a request only after the commit that holds its effects (node/run.ts), so an
+ * answer is never lost to a crash and heights are never issued twice.
+ *
+ * Integrity on open (`load`): LevelDB checks its own log and table checksums as it reads; on top of that
+ * the records must match the count and the order-independent SHA-256 checksum saved with the head, the
+ * newest blocks must chain by hash up to the head, and the head must not be older than the one named in
+ * `<home>/chain-head.json`, which the node rewrites after every commit (a truncated or emptied newest log
+ * would otherwise silently give an older chain). A data folder that holds LevelDB files but no `CURRENT`
+ * is refused rather than opened as a new chain. Damage is reported as a `StoreDamagedError` that says
+ * what was found and what to do.
+ *
+ * Backups: on a clean stop the store is copied to `<home>/backup` (LevelDB's table files are immutable, so
+ * they are hard-linked; the log and manifest are copied).
  */
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { ClassicLevel } from 'classic-level';
+import type { Block, ChainHistory, HistoryDelta, StoredTransaction } from '../runtime/chain.js';
+import type { ExecutionOutcomeWithIdView } from '../primitives/views.js';
+import type { JsonValue } from '../primitives/errors.js';
 import type { StateRecordJson } from '../rpc/client.js';
+import { base58 } from '@scure/base';
 
 export interface ChainHead {
   height: number;
@@ -26,6 +46,15 @@ export interface ChainHead {
 export interface StoredState {
   head: ChainHead;
   records: StateRecordJson[];
+  /** The newest blocks, oldest first, ending with the head; empty for a store written before history was kept. */
+  recentBlocks: Block[];
+}
+
+/** What one commit writes: the head, the full state as `[key, record JSON]` (only changes are written) and new history. */
+export interface Commit {
+  head: ChainHead;
+  entries: Iterable<[string, string]>;
+  history?: HistoryDelta;
 }
 
 export class StoreLockedError extends Error {
@@ -35,83 +64,345 @@ export class StoreLockedError extends Error {
   }
 }
 
+/** The store on disk is not a consistent chain; `message` says what was found and what to do. */
+export class StoreDamagedError extends Error {
+  constructor(dir: string, found: string) {
+    const home = dirname(dir);
+    const backup = readMarker(join(home, BACKUP_DIR, MARKER_FILE));
+    const restore = backup
+      ? `restore the automatic backup taken at the last clean stop (height ${backup.height}): npm run sandbox -- --home ${home} --restore-backup`
+      : 'there is no automatic backup yet (one is taken at every clean stop)';
+    super(
+      `the chain in ${dir} is damaged: ${found}. The node will not start on it (that would serve an older or mixed chain). ` +
+        `To go on, ${restore}; or start a new chain: npm run sandbox -- --home ${home} --reset (deletes this chain).`,
+    );
+    this.name = 'StoreDamagedError';
+  }
+}
+
+interface Meta extends ChainHead {
+  /** 2: history and checksums are kept (absent in stores written before). */
+  format?: 2;
+  records?: number;
+  /** hex of the XOR of sha256(key, value) over all records */
+  digest?: string;
+  /** The first block height with history on disk. */
+  historyFrom?: number;
+}
+
 const META_KEY = 'meta';
 const RECORD_PREFIX = 'record/';
+const BLOCK_PREFIX = 'block/';
+const BLOCK_HASH_PREFIX = 'blockhash/';
+const TX_PREFIX = 'tx/';
+const OUTCOME_PREFIX = 'outcome/';
+const RECEIPT_PREFIX = 'receipt/';
+/** Written next to `data/` after every commit: the newest head this node put on disk. */
+export const MARKER_FILE = 'chain-head.json';
+export const BACKUP_DIR = 'backup';
+/** Blocks read back and checked on open (the validity window, finality and the chain's tail). */
+export const RECENT_BLOCKS_ON_OPEN = 512;
 
-export class NodeStore {
+const blockKey = (height: bigint | number) => BLOCK_PREFIX + String(height).padStart(16, '0');
+
+function recordDigest(key: string, value: string): Buffer {
+  return createHash('sha256').update(key).update('\0').update(value).digest();
+}
+
+function xorInto(acc: Buffer, x: Buffer): void {
+  for (let i = 0; i < 32; i++) acc[i]! ^= x[i]!;
+}
+
+function blockToJson(b: Block): string {
+  return JSON.stringify({
+    height: b.height.toString(),
+    hash: base58.encode(b.hash),
+    prevHash: base58.encode(b.prevHash),
+    timestamp: b.timestamp.toString(),
+    gasPrice: b.gasPrice.toString(),
+    epochHeight: b.epochHeight.toString(),
+    epochId: base58.encode(b.epochId),
+    randomValue: base58.encode(b.randomValue),
+    totalSupply: b.totalSupply.toString(),
+    transactions: b.transactions,
+    receipts: b.receipts,
+  });
+}
+
+function blockFromJson(text: string): Block {
+  const j = JSON.parse(text) as Record<string, string> & { transactions: string[]; receipts: string[] };
+  return {
+    height: BigInt(j.height),
+    hash: base58.decode(j.hash),
+    prevHash: base58.decode(j.prevHash),
+    timestamp: BigInt(j.timestamp),
+    gasPrice: BigInt(j.gasPrice),
+    epochHeight: BigInt(j.epochHeight),
+    epochId: base58.decode(j.epochId),
+    randomValue: base58.decode(j.randomValue),
+    totalSupply: BigInt(j.totalSupply),
+    transactions: j.transactions,
+    receipts: j.receipts,
+  };
+}
+
+function readMarker(file: string): { height: number; hash: string } | null {
+  try {
+    const m = JSON.parse(readFileSync(file, 'utf8')) as { height?: unknown; hash?: unknown };
+    return typeof m.height === 'number' && typeof m.hash === 'string' ? { height: m.height, hash: m.hash } : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeMarker(file: string, head: ChainHead): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ height: head.height, hash: head.hash, chainId: head.chainId }));
+  renameSync(tmp, file);
+}
+
+/** LevelDB files in a folder (a chain's data), apart from the info logs LevelDB writes anyway. */
+function levelDbFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((name) => /^(MANIFEST-\d+|\d+\.(log|ldb|sst))$/.test(name));
+}
+
+export class NodeStore implements ChainHistory {
   #db: ClassicLevel<string, string>;
+  #dir: string;
+  #marker: string;
   #written = new Map<string, string>();
-  #head: string | undefined;
+  #digest = Buffer.alloc(32);
+  #meta: Meta | undefined;
 
-  private constructor(db: ClassicLevel<string, string>) {
+  private constructor(db: ClassicLevel<string, string>, dir: string) {
     this.#db = db;
-  }
-
-  static async open(dir: string): Promise<NodeStore> {
-    // Loaded on demand: the native binding costs start-up time a fresh node does not need (node/run.ts).
-    const { ClassicLevel } = await import('classic-level');
-    const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-    try {
-      await db.open();
-    } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause;
-      if (cause?.code === 'LEVEL_LOCKED') throw new StoreLockedError(dir);
-      throw e;
-    }
-    return new NodeStore(db);
-  }
-
-  /** The saved state, or null for a node that never saved one. */
-  async load(): Promise<StoredState | null> {
-    const meta = await this.#db.get(META_KEY);
-    if (meta === undefined) return null;
-    const records: StateRecordJson[] = [];
-    for await (const [key, value] of this.#db.iterator({ gte: RECORD_PREFIX, lt: `${RECORD_PREFIX}\xff` })) {
-      this.#written.set(key, value);
-      records.push(JSON.parse(value) as StateRecordJson);
-    }
-
-    this.#head = meta;
-    return { head: JSON.parse(meta) as ChainHead, records };
+    this.#dir = dir;
+    this.#marker = join(dirname(dir), MARKER_FILE);
   }
 
   /**
-   * Writes what changed since the last save (or load) in one atomic batch. `entries` are `[key, record
-   * JSON]` (see `recordKey`); unchanged entries are recognised by string equality (by reference when the
-   * caller reuses its strings, as the view client does).
+   * Opens (or creates) the store. Refuses a folder that holds LevelDB files without `CURRENT`, and a
+   * missing store where `chain-head.json` says one was written: neither is a new chain.
    */
-  async save(head: ChainHead, entries: Iterable<[string, string]>): Promise<{ put: number; deleted: number }> {
+  static async open(dir: string): Promise<NodeStore> {
+    const marker = readMarker(join(dirname(dir), MARKER_FILE));
+    const files = levelDbFiles(dir);
+    if (!existsSync(join(dir, 'CURRENT'))) {
+      if (files.length > 0) {
+        throw new StoreDamagedError(dir, `LevelDB's CURRENT file is missing while ${files.length} data file(s) remain (${files.slice(0, 3).join(', ')}…)`);
+      }
+      if (marker) throw new StoreDamagedError(dir, `the store is missing or empty, but this node had saved the chain up to height ${marker.height} (${MARKER_FILE})`);
+    }
+    // Loaded on demand: the native binding costs start-up time a fresh node does not need (node/run.ts).
+    const { ClassicLevel } = await import('classic-level');
+    const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8', createIfMissing: files.length === 0 && !marker });
+    try {
+      await db.open();
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      if (cause?.code === 'LEVEL_LOCKED') throw new StoreLockedError(dir);
+      throw new StoreDamagedError(dir, `LevelDB cannot open it (${cause?.message ?? (e as Error).message})`);
+    }
+    return new NodeStore(db, dir);
+  }
+
+  /** The saved state, checked against its checksum, marker and block chain; null for a node that never saved one. */
+  async load(): Promise<StoredState | null> {
+    const damaged = (found: string) => new StoreDamagedError(this.#dir, found);
+    let metaText: string | undefined;
+    const records: StateRecordJson[] = [];
+    const digest = Buffer.alloc(32);
+    const recentBlocks: Block[] = [];
+    try {
+      metaText = await this.#db.get(META_KEY);
+      if (metaText === undefined) {
+        const marker = readMarker(this.#marker);
+        if (marker) throw damaged(`it holds no chain head, but this node had saved the chain up to height ${marker.height} (${MARKER_FILE})`);
+        return null;
+      }
+      for await (const [key, value] of this.#db.iterator({ gte: RECORD_PREFIX, lt: `${RECORD_PREFIX}\xff` })) {
+        this.#written.set(key, value);
+        records.push(JSON.parse(value) as StateRecordJson);
+        xorInto(digest, recordDigest(key, value));
+      }
+      const meta = JSON.parse(metaText) as Meta;
+      if (meta.format === 2 && meta.historyFrom !== undefined) {
+        const from = Math.max(meta.historyFrom ?? 1, meta.height - RECENT_BLOCKS_ON_OPEN + 1);
+        if (from <= meta.height) {
+          for await (const value of this.#db.values({ gte: blockKey(from), lte: blockKey(meta.height) })) recentBlocks.push(blockFromJson(value));
+        }
+      }
+    } catch (e) {
+      if (e instanceof StoreDamagedError) throw e;
+      throw damaged(`reading it failed (${(e as Error).message})`);
+    }
+    const meta = JSON.parse(metaText) as Meta;
+    const marker = readMarker(this.#marker);
+    if (marker && marker.height > meta.height) {
+      throw damaged(`it ends at height ${meta.height}, but this node had saved the chain up to height ${marker.height} (${MARKER_FILE}): the newest LevelDB log was lost or truncated`);
+    }
+    if (marker && marker.height === meta.height && marker.hash !== meta.hash) {
+      throw damaged(`its head at height ${meta.height} is block ${meta.hash}, but this node had saved block ${marker.hash} at that height (${MARKER_FILE}): it holds another chain`);
+    }
+    if (meta.format === 2) {
+      if (records.length !== meta.records || digest.toString('hex') !== meta.digest) {
+        throw damaged(`its ${records.length} state records do not match the ${meta.records} records and checksum saved with the head at height ${meta.height} (entries lost or altered)`);
+      }
+    }
+    if (meta.format === 2 && meta.historyFrom !== undefined) {
+      const from = Math.max(meta.historyFrom, meta.height - RECENT_BLOCKS_ON_OPEN + 1);
+      const expected = meta.height - from + 1;
+      if (from <= meta.height && recentBlocks.length !== expected) {
+        throw damaged(`${expected - recentBlocks.length} of the blocks ${from}..${meta.height} are missing`);
+      }
+      for (let i = 0; i < recentBlocks.length; i++) {
+        const b = recentBlocks[i]!;
+        if (Number(b.height) !== from + i) throw damaged(`block ${from + i} is missing (found ${b.height} in its place)`);
+        if (i > 0 && base58.encode(b.prevHash) !== base58.encode(recentBlocks[i - 1]!.hash)) throw damaged(`block ${b.height} does not follow block ${b.height - 1n} (previous hash differs)`);
+      }
+      const head = recentBlocks[recentBlocks.length - 1];
+      if (head && base58.encode(head.hash) !== meta.hash) throw damaged(`the head block at height ${meta.height} has hash ${base58.encode(head.hash)}, not ${meta.hash} as saved`);
+    }
+    this.#meta = meta;
+    this.#digest = digest;
+    return { head: meta, records, recentBlocks };
+  }
+
+  /**
+   * Writes what changed since the last commit (or load) in one atomic, synchronous (fsync) batch and
+   * resolves once it is on disk. `entries` are `[key, record JSON]` (see `recordKey`); unchanged entries
+   * are recognised by string equality (by reference when the caller reuses its strings, as the view client does).
+   */
+  async commit({ head, entries, history }: Commit): Promise<{ put: number; deleted: number }> {
     const batch = this.#db.batch();
     const next = new Map<string, string>();
+    const digest = Buffer.from(this.#digest);
     let put = 0;
     for (const [recordId, value] of entries) {
       const key = RECORD_PREFIX + recordId;
       next.set(key, value);
-      if (this.#written.get(key) !== value) {
+      const old = this.#written.get(key);
+      if (old !== value) {
         batch.put(key, value);
+        if (old !== undefined) xorInto(digest, recordDigest(key, old));
+        xorInto(digest, recordDigest(key, value));
         put++;
       }
     }
     let deleted = 0;
-    for (const key of this.#written.keys()) {
+    for (const [key, old] of this.#written) {
       if (!next.has(key)) {
         batch.del(key);
+        xorInto(digest, recordDigest(key, old));
         deleted++;
       }
     }
-    const meta = JSON.stringify(head);
-    if (meta !== this.#head) batch.put(META_KEY, meta);
-    if (put === 0 && deleted === 0 && meta === this.#head) {
+    let historyFrom = this.#meta?.historyFrom;
+    if (history) {
+      for (const b of history.blocks) {
+        batch.put(blockKey(b.height), blockToJson(b));
+        batch.put(BLOCK_HASH_PREFIX + base58.encode(b.hash), b.height.toString());
+        historyFrom ??= Number(b.height);
+      }
+      for (const [hash, tx] of history.transactions) batch.put(TX_PREFIX + hash, JSON.stringify(tx));
+      for (const o of history.outcomes) batch.put(OUTCOME_PREFIX + o.id, JSON.stringify(o));
+      for (const [id, r] of history.receipts) batch.put(RECEIPT_PREFIX + id, JSON.stringify(r));
+    }
+    const meta: Meta = { ...head, format: 2, records: next.size, digest: digest.toString('hex'), ...(historyFrom === undefined ? {} : { historyFrom }) };
+    const metaText = JSON.stringify(meta);
+    const historyWritten = history !== undefined && history.blocks.length + history.transactions.length + history.outcomes.length + history.receipts.length > 0;
+    if (put === 0 && deleted === 0 && !historyWritten && this.#meta !== undefined && metaText === JSON.stringify(this.#meta)) {
       await batch.close();
       return { put, deleted };
     }
-    await batch.write();
+    batch.put(META_KEY, metaText);
+    await batch.write({ sync: true });
     this.#written = next;
-    this.#head = meta;
+    this.#digest = digest;
+    this.#meta = meta;
+    writeMarker(this.#marker, head);
     return { put, deleted };
+  }
+
+  // --- ChainHistory: what left memory, read back synchronously (LevelDB's cache, then the OS's) ---
+
+  #get(key: string): string | undefined {
+    return this.#db.getSync(key);
+  }
+
+  blockByHeight(height: bigint): Block | undefined {
+    const text = this.#get(blockKey(height));
+    return text === undefined ? undefined : blockFromJson(text);
+  }
+
+  blockByHash(hash: string): Block | undefined {
+    const height = this.#get(BLOCK_HASH_PREFIX + hash);
+    return height === undefined ? undefined : this.blockByHeight(BigInt(height));
+  }
+
+  transaction(hash: string): StoredTransaction | undefined {
+    const text = this.#get(TX_PREFIX + hash);
+    return text === undefined ? undefined : (JSON.parse(text) as StoredTransaction);
+  }
+
+  outcome(id: string): ExecutionOutcomeWithIdView | undefined {
+    const text = this.#get(OUTCOME_PREFIX + id);
+    return text === undefined ? undefined : (JSON.parse(text) as ExecutionOutcomeWithIdView);
+  }
+
+  receipt(id: string): JsonValue | undefined {
+    const text = this.#get(RECEIPT_PREFIX + id);
+    return text === undefined ? undefined : (JSON.parse(text) as JsonValue);
   }
 
   async close(): Promise<void> {
     await this.#db.close();
+  }
+
+  /** Copies a closed store to `<home>/backup` (replacing the previous backup once the copy is complete). */
+  static backup(dir: string): void {
+    const home = dirname(dir);
+    const target = join(home, BACKUP_DIR);
+    const tmp = `${target}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    copyStore(dir, join(tmp, basename(dir)));
+    const marker = join(home, MARKER_FILE);
+    if (existsSync(marker)) copyFileSync(marker, join(tmp, MARKER_FILE));
+    rmSync(target, { recursive: true, force: true });
+    renameSync(tmp, target);
+  }
+
+  /**
+   * Replaces `<home>/data` by the backup; the damaged store is kept as `data.damaged-<time>`. Returns the
+   * backup's head height.
+   */
+  static restoreBackup(dir: string): number {
+    const home = dirname(dir);
+    const backup = join(home, BACKUP_DIR);
+    const marker = readMarker(join(backup, MARKER_FILE));
+    if (!marker || !existsSync(join(backup, basename(dir), 'CURRENT'))) throw new Error(`there is no backup in ${backup} (one is taken at every clean stop)`);
+    if (existsSync(dir)) renameSync(dir, `${dir}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    copyStore(join(backup, basename(dir)), dir);
+    copyFileSync(join(backup, MARKER_FILE), join(home, MARKER_FILE));
+    return marker.height;
+  }
+}
+
+/** LevelDB tables never change once written: a hard link is a copy (falls back to copying across devices). */
+function copyStore(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const name of readdirSync(from)) {
+    if (name === 'LOCK') continue;
+    const source = join(from, name);
+    if (/\.(ldb|sst)$/.test(name)) {
+      try {
+        linkSync(source, join(to, name));
+        continue;
+      } catch {
+        // another file system: copy
+      }
+    }
+    copyFileSync(source, join(to, name));
   }
 }

@@ -39,7 +39,11 @@ export interface RpcServerOptions {
   host?: string;
   port: number;
   maxBodyBytes?: number;
-  /** Called after each request that ran through the queue, still inside it (persistence hooks in). */
+  /**
+   * Called after each request, still inside the queue (persistence hooks in here). The answer waits,
+   * outside the queue, for the promise it returns (write-ahead: an answer is sent once what it reports is
+   * on disk); a rejection is answered with INTERNAL_ERROR.
+   */
   afterRequest?: (method: string) => void | Promise<void>;
   /** The queue requests run in; pass one to run other work (e.g. saving state) between requests. */
   queue?: SerialQueue;
@@ -109,7 +113,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     if (jsonrpc !== '2.0' || typeof method !== 'string') {
       return errorResponse(id, parseError('JSON RPC Request format was expected: {"jsonrpc":"2.0","id":…,"method":"…","params":…}'));
     }
-    return queue.run(async () => {
+    let durable: void | Promise<void> = undefined;
+    const response = await queue.run(async (): Promise<JsonRpcResponse> => {
       try {
         const { handle } = dispatch ?? (await loadDispatch());
         if (!requestSchemasLoaded() && !(method === 'block' && isReadinessProbe(params))) await loadRequestSchemas();
@@ -120,15 +125,21 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
         log(`[rpc] ${method} failed: ${(e as Error)?.stack ?? String(e)}`);
         return errorResponse(id, internalError(String((e as Error)?.message ?? e)));
       } finally {
-        if (options.afterRequest) {
-          try {
-            await options.afterRequest(method);
-          } catch (e) {
-            log(`[rpc] after ${method}: ${(e as Error)?.stack ?? String(e)}`);
-          }
+        try {
+          durable = options.afterRequest?.(method);
+        } catch (e) {
+          durable = Promise.reject(e);
         }
       }
     });
+    if (durable === undefined) return response;
+    try {
+      await durable;
+      return response;
+    } catch (e) {
+      log(`[rpc] after ${method}: ${(e as Error)?.stack ?? String(e)}`);
+      return errorResponse(id, internalError(`the node could not save the result: ${(e as Error)?.message ?? e}`));
+    }
   }
 
   function send(res: ServerResponse, body: unknown): void {

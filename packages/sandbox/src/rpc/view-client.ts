@@ -28,6 +28,7 @@ import { publicKeyToString, signatureToString, type KeyPair } from '../primitive
 import { decodeSignedTransaction, transactionHash } from '../primitives/transaction.js';
 import { accessKeyView } from '../primitives/views.js';
 import type { ChainHead } from '../node/store.js';
+import type { ChainHistory } from '../runtime/chain.js';
 import { genesisConfigOf, type GenesisFile } from '../node/genesis-file.js';
 import type { ChunkReference, NodeClient, QueryRequest, QueryResult, StateRecordJson, TransactionLookup } from './client.js';
 import {
@@ -60,7 +61,9 @@ export interface SandboxClientOptions {
   genesis: GenesisFile;
   validatorKey: KeyPair;
   /** State saved by a previous run (node/store.ts). */
-  restore?: { head: ChainHead; records: StateRecordJson[] };
+  restore?: { head: ChainHead; records: StateRecordJson[]; recentBlocks?: Block[] };
+  /** Where history goes once it is on disk (node/store.ts): given, the chain collects what it produces for the store. */
+  history?: ChainHistory;
   /** The address `status` reports. */
   rpcAddr?: string;
 }
@@ -125,6 +128,11 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
   });
   const rootId = sandbox.root.accountId;
 
+  const recentBlocks = options.restore?.recentBlocks ?? [];
+  // A saved chain continues from its own head block; a store written before history was kept gets empty
+  // blocks up to its height (its old block hashes were never saved).
+  if (options.history && recentBlocks.length > 0) sandbox.chain.resume(recentBlocks, options.history);
+  else if (options.history) sandbox.chain.keepHistoryIn(options.history);
   if (options.restore) {
     const records = options.restore.records.map(toStateRecord);
     // Accounts first: a Contract record updates the code hash of an existing account.

@@ -21,10 +21,12 @@ import {
   type ExecutionOutcomeWithIdView,
   type FinalExecutionOutcomeView,
   type FinalExecutionStatus,
+  type SignedTransactionView,
 } from '../primitives/views.js';
+import type { JsonValue } from '../primitives/errors.js';
 import { accessKeyBorshLength } from '../primitives/transaction.js';
 import { ReceiptExecutor, type RunFunctionCallFn } from './apply.js';
-import type { Receipt } from './receipt.js';
+import { receiptView, type Receipt } from './receipt.js';
 import { NO_CODE_HASH, State } from './state.js';
 import { validateTransaction, verifyAndChargeTransaction } from './verifier.js';
 
@@ -84,6 +86,38 @@ interface TxRecord {
   error: TxExecutionError | null;
 }
 
+/** A transaction as history keeps it on disk: what its outcome queries need. */
+export interface StoredTransaction {
+  transaction: SignedTransactionView;
+  outcome: ExecutionOutcomeWithIdView | null;
+  error: TxExecutionError | null;
+}
+
+/**
+ * History that has left memory (node/store.ts keeps it in LevelDB): synchronous reads, consulted when a
+ * block, transaction, outcome or receipt is not in memory.
+ */
+export interface ChainHistory {
+  blockByHeight(height: bigint): Block | undefined;
+  blockByHash(hash: string): Block | undefined;
+  transaction(hash: string): StoredTransaction | undefined;
+  outcome(id: string): ExecutionOutcomeWithIdView | undefined;
+  receipt(id: string): JsonValue | undefined;
+}
+
+/** What the chain produced since the last `takeHistory`: written to disk, then `forgetHistory` drops it from memory. */
+export interface HistoryDelta {
+  blocks: Block[];
+  transactions: Array<[string, StoredTransaction]>;
+  outcomes: ExecutionOutcomeWithIdView[];
+  receipts: Array<[string, JsonValue]>;
+  /** The in-memory objects taken, so `forgetHistory` drops exactly these and nothing newer. */
+  readonly taken: { txs: Array<[string, TxRecord]>; receipts: Array<[string, Receipt]> };
+}
+
+/** Blocks kept in memory once history is on disk: the validity window and finality with room to spare. */
+const RECENT_BLOCKS = 512n;
+
 interface PoolEntry {
   signed: SignedTransaction;
   hash: Uint8Array;
@@ -92,7 +126,9 @@ interface PoolEntry {
 
 interface ChainData {
   state: State;
-  blocks: Block[];
+  /** by height; with a history store, only recent blocks (and genesis) */
+  blocks: Map<bigint, Block>;
+  head: Block;
   pool: PoolEntry[];
   incoming: Receipt[];
   txs: Map<string, TxRecord>;
@@ -127,6 +163,9 @@ export class Chain {
   #d: ChainData;
   #blocksByHash = new Map<string, Block>();
   #poolKeys = new Set<string>();
+  #history: ChainHistory | null = null;
+  /** Keys produced since the last `takeHistory` (only while a history store is attached). */
+  #unsaved: { blocks: Block[]; txs: Set<string>; outcomes: Set<string>; receipts: Set<string> } | null = null;
   /**
    * One validator and one seat: the seat price is its genesis stake (epoch manager find_threshold),
    * times genesis `minimum_stake_ratio` 1/6250 (chain-configs default).
@@ -167,7 +206,7 @@ export class Chain {
       transactions: [],
       receipts: [],
     };
-    this.#d = { state, blocks: [genesis], pool: [], incoming: [], txs: new Map(), outcomes: new Map(), receipts: new Map() };
+    this.#d = { state, blocks: new Map([[genesis.height, genesis]]), head: genesis, pool: [], incoming: [], txs: new Map(), outcomes: new Map(), receipts: new Map() };
     this.#blocksByHash.set(hashToString(hash), genesis);
   }
 
@@ -176,19 +215,99 @@ export class Chain {
   }
 
   get head(): Block {
-    return this.#d.blocks[this.#d.blocks.length - 1]!;
+    return this.#d.head;
   }
 
   get genesis(): Block {
-    return this.#d.blocks[0]!;
+    return this.#d.blocks.get(this.options.genesisHeight)!;
   }
 
   blockByHeight(height: bigint): Block | undefined {
-    return this.#d.blocks[Number(height - this.options.genesisHeight)];
+    if (height > this.#d.head.height) return undefined;
+    return this.#d.blocks.get(height) ?? this.#history?.blockByHeight(height);
   }
 
   blockByHash(hash: string): Block | undefined {
-    return this.#blocksByHash.get(hash);
+    return this.#blocksByHash.get(hash) ?? this.#history?.blockByHash(hash);
+  }
+
+  /**
+   * Continues a chain saved by a previous run, with an empty state for the saved records; `recent` are the newest blocks
+   * (ending with the head), and everything older is read from `history` when asked for. Restart time
+   * depends on the state and this window, never on the chain's height.
+   */
+  resume(recent: Block[], history: ChainHistory): void {
+    const head = recent[recent.length - 1];
+    if (!head) throw new Error('resume needs at least the head block');
+    const d = this.#d;
+    const genesis = this.genesis;
+    d.state = new State();
+    d.blocks = new Map([[genesis.height, genesis], ...recent.map((b): [bigint, Block] => [b.height, b])]);
+    d.head = head;
+    this.#blocksByHash = new Map([...d.blocks.values()].map((b) => [hashToString(b.hash), b]));
+    this.keepHistoryIn(history);
+  }
+
+  /**
+   * From now on, what the chain produces is collected for `takeHistory`, and what is not in memory is read
+   * from `history`.
+   */
+  keepHistoryIn(history: ChainHistory): void {
+    this.#history = history;
+    this.#unsaved ??= { blocks: [], txs: new Set(), outcomes: new Set(), receipts: new Set() };
+  }
+
+  /** Everything produced since the last call, for the store to write (call between blocks). */
+  takeHistory(): HistoryDelta {
+    const u = this.#unsaved;
+    if (!u) throw new Error('takeHistory needs keepHistoryIn first');
+    const d = this.#d;
+    this.#unsaved = { blocks: [], txs: new Set(), outcomes: new Set(), receipts: new Set() };
+    const txs: Array<[string, TxRecord]> = [];
+    for (const key of u.txs) {
+      const rec = d.txs.get(key);
+      if (rec) txs.push([key, rec]);
+    }
+    const receipts: Array<[string, Receipt]> = [];
+    for (const id of u.receipts) {
+      const r = d.receipts.get(id);
+      if (r) receipts.push([id, r]);
+    }
+    const outcomes: ExecutionOutcomeWithIdView[] = [];
+    for (const id of u.outcomes) {
+      const o = d.outcomes.get(id);
+      if (o) outcomes.push(o);
+    }
+    return {
+      blocks: u.blocks,
+      transactions: txs.map(([key, rec]) => [key, { transaction: signedTransactionView(rec.signed, rec.hash), outcome: rec.outcome, error: rec.error }]),
+      outcomes,
+      receipts: receipts.map(([id, r]) => [id, receiptView(r)]),
+      taken: { txs, receipts },
+    };
+  }
+
+  /** Drops history that is on disk now from memory, keeping the recent blocks (flat memory under load). */
+  forgetHistory(delta: HistoryDelta): void {
+    const d = this.#d;
+    for (const [key, rec] of delta.taken.txs) if (d.txs.get(key) === rec) d.txs.delete(key);
+    for (const [id, r] of delta.taken.receipts) if (d.receipts.get(id) === r) d.receipts.delete(id);
+    for (const o of delta.outcomes) if (d.outcomes.get(o.id) === o) d.outcomes.delete(o.id);
+    const keepFrom = d.head.height - RECENT_BLOCKS;
+    for (const block of delta.blocks) {
+      if (block.height < keepFrom && block.height !== this.options.genesisHeight && d.blocks.get(block.height) === block) {
+        d.blocks.delete(block.height);
+        this.#blocksByHash.delete(hashToString(block.hash));
+      }
+    }
+    // blocks of earlier deltas that were still recent then
+    for (const [height, block] of d.blocks) {
+      if (height >= keepFrom) break;
+      if (height === this.options.genesisHeight) continue;
+      if (this.#unsaved?.blocks.includes(block)) break;
+      d.blocks.delete(height);
+      this.#blocksByHash.delete(hashToString(block.hash));
+    }
   }
 
   /** True while receipts or transactions wait for a block. */
@@ -226,7 +345,7 @@ export class Chain {
   }
 
   #checkValidityPeriod(signed: SignedTransaction, prevHeight: bigint): void {
-    const base = this.#blocksByHash.get(hashToString(signed.transaction.blockHash));
+    const base = this.blockByHash(hashToString(signed.transaction.blockHash));
     if (!base) throw new InvalidTransactionError('Expired');
     if (prevHeight - base.height > TRANSACTION_VALIDITY_PERIOD) throw new InvalidTransactionError('Expired');
   }
@@ -395,16 +514,26 @@ export class Chain {
     executor.resolveYieldTimeouts();
 
     d.state.finalize();
-    for (const [key, rec] of txRecords) d.txs.set(key, rec);
+    const unsaved = this.#unsaved;
+    for (const [key, rec] of txRecords) {
+      d.txs.set(key, rec);
+      unsaved?.txs.add(key);
+    }
     const receipts: string[] = [];
-    for (const r of executor.seen) d.receipts.set(hashToString(r.receiptId), r);
+    const keepReceipt = (r: Receipt) => {
+      const id = hashToString(r.receiptId);
+      d.receipts.set(id, r);
+      unsaved?.receipts.add(id);
+    };
+    for (const r of executor.seen) keepReceipt(r);
     for (const o of executor.outcomes) {
       const id = hashToString(o.receiptId);
       receipts.push(id);
       supplyDelta += o.supplyDelta;
       d.outcomes.set(id, { proof: [], block_hash: blockHashString, id, outcome: o.outcome });
+      unsaved?.outcomes.add(id);
     }
-    for (const r of executor.outgoing) d.receipts.set(hashToString(r.receiptId), r);
+    for (const r of executor.outgoing) keepReceipt(r);
     d.incoming = [...next, ...executor.outgoing];
 
     const block: Block = {
@@ -420,20 +549,22 @@ export class Chain {
       transactions,
       receipts,
     };
-    d.blocks.push(block);
+    d.blocks.set(height, block);
+    d.head = block;
     this.#blocksByHash.set(blockHashString, block);
+    unsaved?.blocks.push(block);
     return block;
   }
 
   /** The outcome of a transaction so far, in nearcore's `FinalExecutionOutcomeView` shape. */
   finalOutcome(txHash: string): FinalExecutionOutcomeView | null {
-    const rec = this.#d.txs.get(txHash);
+    const rec = this.#transaction(txHash);
     if (!rec || !rec.outcome) return null;
     const receiptsOutcome: ExecutionOutcomeWithIdView[] = [];
     // Pre-order depth-first over receipt_ids (nearcore get_recursive_transaction_results).
     const visit = (ids: string[]) => {
       for (const id of ids) {
-        const o = this.#d.outcomes.get(id);
+        const o = this.receiptOutcome(id);
         if (!o) continue;
         receiptsOutcome.push(o);
         visit(o.outcome.receipt_ids);
@@ -442,7 +573,7 @@ export class Chain {
     visit(rec.outcome.outcome.receipt_ids);
     return {
       status: this.#finalStatus(rec.outcome, receiptsOutcome),
-      transaction: signedTransactionView(rec.signed, rec.hash),
+      transaction: 'transaction' in rec ? rec.transaction : signedTransactionView(rec.signed, rec.hash),
       transaction_outcome: rec.outcome,
       receipts_outcome: receiptsOutcome,
     };
@@ -464,32 +595,38 @@ export class Chain {
 
   /** Whether every receipt reachable from the transaction has an outcome. */
   isSettled(txHash: string): boolean {
-    const rec = this.#d.txs.get(txHash);
+    const rec = this.#transaction(txHash);
     if (!rec) return false;
     if (!rec.outcome) return true;
     const pending = [...rec.outcome.outcome.receipt_ids];
     while (pending.length) {
-      const o = this.#d.outcomes.get(pending.pop()!);
+      const o = this.receiptOutcome(pending.pop()!);
       if (!o) return false;
       pending.push(...o.outcome.receipt_ids);
     }
     return true;
   }
 
+  #transaction(txHash: string): TxRecord | StoredTransaction | undefined {
+    return this.#d.txs.get(txHash) ?? this.#history?.transaction(txHash);
+  }
+
   transactionError(txHash: string): TxExecutionError | null {
-    return this.#d.txs.get(txHash)?.error ?? null;
+    return this.#transaction(txHash)?.error ?? null;
   }
 
   hasTransaction(txHash: string): boolean {
-    return this.#d.txs.has(txHash) || this.#poolKeys.has(txHash);
+    return this.#poolKeys.has(txHash) || this.#transaction(txHash) !== undefined;
   }
 
-  receipt(id: string): Receipt | undefined {
-    return this.#d.receipts.get(id);
+  /** nearcore's `ReceiptView` of a receipt this chain has seen. */
+  receiptView(id: string): JsonValue | undefined {
+    const r = this.#d.receipts.get(id);
+    return r ? receiptView(r) : this.#history?.receipt(id);
   }
 
   receiptOutcome(id: string): ExecutionOutcomeWithIdView | undefined {
-    return this.#d.outcomes.get(id);
+    return this.#d.outcomes.get(id) ?? this.#history?.outcome(id);
   }
 
   /** A copy of everything; `restore` brings it back. */
@@ -497,7 +634,8 @@ export class Chain {
     const d = this.#d;
     return new ChainSnapshot({
       state: d.state.clone(),
-      blocks: [...d.blocks],
+      blocks: new Map(d.blocks),
+      head: d.head,
       pool: [...d.pool],
       incoming: [...d.incoming],
       txs: new Map(d.txs),
@@ -510,14 +648,15 @@ export class Chain {
     const d = s.data;
     this.#d = {
       state: d.state.clone(),
-      blocks: [...d.blocks],
+      blocks: new Map(d.blocks),
+      head: d.head,
       pool: [...d.pool],
       incoming: [...d.incoming],
       txs: new Map(d.txs),
       outcomes: new Map(d.outcomes),
       receipts: new Map(d.receipts),
     };
-    this.#blocksByHash = new Map(d.blocks.map((b) => [hashToString(b.hash), b]));
+    this.#blocksByHash = new Map([...d.blocks.values()].map((b) => [hashToString(b.hash), b]));
     this.#poolKeys = new Set(d.pool.map((p) => p.key));
   }
 }

@@ -264,10 +264,10 @@ test('the store writes only what changed, in one batch with the head', async (t)
   const head = { height: 5, hash: 'h5', timestampNanos: '5', chainId: 'c' };
   const a = JSON.stringify({ Account: { account_id: 'a.near' } });
   const b = JSON.stringify({ Data: { account_id: 'a.near', data_key: 'AA==', value: 'AQ==' } });
-  t.deepEqual(await store.save(head, [['Account/a.near', a], ['Data/a.near/AA==', b]]), { put: 2, deleted: 0 });
-  t.deepEqual(await store.save(head, [['Account/a.near', a], ['Data/a.near/AA==', b]]), { put: 0, deleted: 0 });
+  t.deepEqual(await store.commit({ head, entries: [['Account/a.near', a], ['Data/a.near/AA==', b]] }), { put: 2, deleted: 0 });
+  t.deepEqual(await store.commit({ head, entries: [['Account/a.near', a], ['Data/a.near/AA==', b]] }), { put: 0, deleted: 0 });
   const a2 = JSON.stringify({ Account: { account_id: 'a.near', v: 2 } });
-  t.deepEqual(await store.save({ ...head, height: 6 }, [['Account/a.near', a2]]), { put: 1, deleted: 1 });
+  t.deepEqual(await store.commit({ head: { ...head, height: 6 }, entries: [['Account/a.near', a2]] }), { put: 1, deleted: 1 });
   await store.close();
 
   const reopened = await NodeStore.open(join(dir, 'data'));

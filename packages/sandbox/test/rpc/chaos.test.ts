@@ -1,0 +1,144 @@
+/**
+ * Crash safety of the persisting node (`near-sandbox run` on a home of its own: the same startNode as
+ * `npm run sandbox`): 20 times, concurrent senders push transfers with `wait_until: FINAL` while a poller
+ * reads final blocks, and the process is killed with SIGKILL at a random moment. After every restart:
+ * each transaction answered as final is there with the same outcome in the same blocks, every block
+ * height seen before has the same hash, the head is not behind anything answered, and the balances add
+ * up to the head's `total_supply` (nothing minted or lost).
+ */
+import test from 'ava';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KeyPair } from '../../src/primitives/crypto.js';
+import { initHome, VALIDATOR_KEY_FILE } from '../../src/node/init.js';
+import { readKeyFile } from '../../src/node/key-file.js';
+import { signTransaction, NEAR } from './helpers.js';
+import { killNode, rpc, startNodeProcess, type NodeProcess } from './node-process.js';
+
+const KILLS = 20;
+const SENDERS = 6;
+
+interface Answered {
+  hash: string;
+  sender: string;
+  status: unknown;
+  txBlock: string;
+  receipts: string[];
+}
+
+const outcomeOf = (result: any) => ({
+  status: result.status,
+  txBlock: result.transaction_outcome.block_hash as string,
+  receipts: (result.receipts_outcome as any[]).map((o) => `${o.id}@${o.block_hash}`),
+});
+
+test(`${KILLS} SIGKILLs under concurrent load: every final answer survives, heights and hashes continue, balances add up`, async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'chaos-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  initHome(home);
+  const rootKey = KeyPair.fromString(readKeyFile(join(home, VALIDATOR_KEY_FILE)).key.secretKey);
+  const senders = Array.from({ length: SENDERS }, (_, i) => `s${i}.test.near`);
+  const accounts = ['test.near', 'near', ...senders];
+  let node: NodeProcess = await startNodeProcess(home);
+  t.teardown(() => node.child.kill('SIGKILL'));
+
+  const nonceOf = async (accountId: string) =>
+    BigInt((await rpc(node.url, 'query', { request_type: 'view_access_key', account_id: accountId, public_key: rootKey.publicKeyString, finality: 'optimistic' })).result.nonce);
+  const finalHash = async () => (await rpc(node.url, 'block', { finality: 'final' })).result.header.hash as string;
+
+  // senders share the root key (one access key per account, so their nonces are independent)
+  let rootNonce = await nonceOf('test.near');
+  for (const id of senders) {
+    const tx = signTransaction({
+      signerId: 'test.near',
+      receiverId: id,
+      actions: [
+        { type: 'CreateAccount' },
+        { type: 'Transfer', deposit: 1000n * NEAR },
+        { type: 'AddKey', publicKey: rootKey.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } },
+      ],
+      keyPair: rootKey,
+      nonce: ++rootNonce,
+      blockHash: await finalHash(),
+    });
+    t.deepEqual((await rpc(node.url, 'send_tx', { signed_tx_base64: tx.base64, wait_until: 'FINAL' })).result.status, { SuccessValue: '' });
+  }
+
+  const answered: Answered[] = [];
+  const blocksSeen = new Map<number, string>();
+  let maxAnsweredHeight = 0;
+  const unexpectedErrors: string[] = [];
+
+  for (let round = 0; round < KILLS; round++) {
+    let alive = true;
+    const url = node.url;
+    const send = async (i: number) => {
+      const signerId = senders[i]!;
+      let nonce = await nonceOf(signerId);
+      for (let n = 0; alive; n++) {
+        // as near-api-js does: the final block's hash for each transaction (blocks are produced per request here)
+        const blockHash = await finalHash();
+        const tx = signTransaction({
+          signerId,
+          receiverId: senders[(i + 1 + (n % (SENDERS - 1))) % SENDERS]!,
+          actions: [{ type: 'Transfer', deposit: BigInt(1 + n) * 10n ** 20n }],
+          keyPair: rootKey,
+          nonce: ++nonce,
+          blockHash,
+        });
+        const reply = await rpc(url, 'send_tx', { signed_tx_base64: tx.base64, wait_until: 'FINAL' });
+        if (reply.error) {
+          unexpectedErrors.push(JSON.stringify(reply.error));
+          continue;
+        }
+        answered.push({ hash: tx.hash, sender: signerId, ...outcomeOf(reply.result) });
+      }
+    };
+    const poll = async () => {
+      while (alive) {
+        const header = (await rpc(url, 'block', { finality: 'final' })).result.header;
+        blocksSeen.set(header.height, header.hash);
+        const head = (await rpc(url, 'status', [])).result.sync_info.latest_block_height as number;
+        maxAnsweredHeight = Math.max(maxAnsweredHeight, head);
+      }
+    };
+    // a request cut off by the kill fails with a connection error: the load ends there
+    const load = Promise.allSettled([...senders.map((_, i) => send(i)), poll()]);
+    await new Promise((r) => setTimeout(r, 150 + Math.floor(Math.random() * 600)));
+    alive = false;
+    await killNode(node);
+    await load;
+
+    node = await startNodeProcess(home);
+    const url2 = node.url;
+    // every final answer so far: same outcome, same blocks
+    const batch = answered.map((a, id) => ({ jsonrpc: '2.0', id, method: 'tx', params: { tx_hash: a.hash, sender_account_id: a.sender, wait_until: 'NONE' } }));
+    const replies: any[] = batch.length ? await (await fetch(url2, { method: 'POST', body: JSON.stringify(batch) })).json() : [];
+    const lost = replies.filter((r) => !r.result).map((r) => answered[r.id]!.hash);
+    t.deepEqual(lost, [], `round ${round}: transactions answered as final are missing after the restart`);
+    const changed = replies.filter((r) => r.result && JSON.stringify(outcomeOf(r.result)) !== JSON.stringify({ status: answered[r.id]!.status, txBlock: answered[r.id]!.txBlock, receipts: answered[r.id]!.receipts }));
+    t.is(changed.length, 0, `round ${round}: outcomes changed after the restart`);
+    // heights and hashes continue
+    const heights = [...blocksSeen.keys()];
+    const blockReplies: any[] = heights.length
+      ? await (await fetch(url2, { method: 'POST', body: JSON.stringify(heights.map((h) => ({ jsonrpc: '2.0', id: h, method: 'block', params: { block_id: h } }))) })).json()
+      : [];
+    const rewritten = blockReplies.filter((r) => r.result?.header.hash !== blocksSeen.get(r.id));
+    t.deepEqual(rewritten.map((r) => r.id), [], `round ${round}: heights re-issued with other hashes`);
+    const head = (await rpc(url2, 'block', { finality: 'optimistic' })).result.header;
+    t.true(head.height >= maxAnsweredHeight, `round ${round}: head ${head.height} is behind height ${maxAnsweredHeight} answered before the kill`);
+    // balances conserved: the accounts hold exactly the head's total supply
+    let sum = 0n;
+    for (const accountId of accounts) {
+      const view = (await rpc(url2, 'query', { request_type: 'view_account', account_id: accountId, finality: 'optimistic' })).result;
+      sum += BigInt(view.amount) + BigInt(view.locked);
+    }
+    t.is(sum.toString(), head.total_supply, `round ${round}: balances do not add up to total_supply`);
+  }
+  t.deepEqual(unexpectedErrors, [], 'no transaction was refused (InvalidNonce, Expired) while the node was up');
+  t.true(answered.length >= KILLS * 3, `only ${answered.length} transactions were answered over ${KILLS} rounds`);
+  t.log(`${answered.length} final transactions and ${blocksSeen.size} final blocks checked after ${KILLS} kills`);
+  node.child.kill('SIGINT');
+  t.is(await node.exited, 0);
+});
