@@ -14,10 +14,13 @@ import type { GasRow } from './types.js';
 
 const MARKET = 'market.test.near';
 const VENDOR = 'vendor.test.near';
+const ARBITER = 'arbiter.test.near';
 const TASKERS = ['t1.test.near', 't2.test.near', 't3.test.near'];
 const TASKER_TARGET = 15n * TGAS;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** The contract's commitment: sha256("<project>:<item>:<tasker>:<result>:<salt>"). */
+const commitment = (project: number, item: number, tasker: string, result: string, salt: string) => sha256(`${project}:${item}:${tasker}:${result}:${salt}`);
 const tgas = (gas: bigint) => (Number(gas) / 1e12).toFixed(2);
 const bytes = (text: string) => BigInt(Buffer.byteLength(text));
 
@@ -87,12 +90,16 @@ function ok(node: Sandbox, signer: string, method: string, args: Record<string, 
 export async function measure(node: Sandbox): Promise<GasRow[]> {
   node.createAccount(MARKET, { balance: 50n * NEAR });
   node.createAccount(VENDOR, { balance: 1000n * NEAR });
+  node.createAccount(ARBITER, { balance: 50n * NEAR });
   for (const t of TASKERS) node.createAccount(t, { balance: 50n * NEAR });
   node.deployContract(MARKET, readFileSync('build/task-marketplace.wasm'));
   const rows: GasRow[] = [];
   const row = (operation: string, gasBurnt: bigint, target?: bigint, note?: string) => rows.push({ contract: 'task-marketplace', operation, gasBurnt, target, note });
 
-  ok(node, MARKET, 'init', { owner_id: VENDOR });
+  ok(node, MARKET, 'init', { owner_id: VENDOR, arbiter_id: ARBITER });
+  // Windows of minutes so the bench can pass them in a few thousand 1 s blocks (the defaults are hours to days).
+  const minutes = (min: number, max: number) => ({ min_ns: (BigInt(min) * 60n * 10n ** 9n).toString(), max_ns: (BigInt(max) * 60n * 10n ** 9n).toString() });
+  row('set_limits', ok(node, VENDOR, 'set_limits', { limits: { claim_ttl: minutes(1, 60), reveal_ttl: minutes(1, 60), dispute_ttl: minutes(1, 60), deadline: minutes(1, 600) } }, 1n).gasBurnt);
   row('storage_deposit', ok(node, VENDOR, 'storage_deposit', {}, 10n * NEAR).gasBurnt);
   for (const t of TASKERS) ok(node, t, 'storage_deposit', {}, NEAR);
   row('register_tasker', ok(node, TASKERS[0], 'register_tasker', {}).gasBurnt);
@@ -106,13 +113,13 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   row('fund_project', ok(node, VENDOR, 'fund_project', { project_id: 0 }, 100n * NEAR).gasBurnt);
   // Item 0 is a gold item: its seal opens to label-a with salt "gold".
   const items = Array.from({ length: 100 }, (_, i) => ({ content: `ipfs://bafy-item-${String(i).padStart(4, '0')}`, seal: i === 0 ? sha256(`${sha256('label-a')}:gold`) : sha256(`seal-${i}`) }));
-  const add = ok(node, VENDOR, 'add_items', { project_id: 0, items });
+  const add = ok(node, VENDOR, 'add_items', { project_id: 0, items }, 1n);
   row('add_items (100 items, one transaction)', add.gasBurnt, 300n * TGAS, `${items.length} items`);
 
   // Item 0: two agree, one differs → accepted by consensus. Item 1: all differ → review.
   const results = [sha256('label-a'), sha256('label-a'), sha256('label-b')];
   const claim = TASKERS.map((t, i) => ok(node, t, 'claim', { project_id: 0, item_index: 0 }).gasBurnt);
-  const submit = TASKERS.map((t, i) => ok(node, t, 'submit', { project_id: 0, item_index: 0, commitment: sha256(`${results[i]}:salt${i}`) }).gasBurnt);
+  const submit = TASKERS.map((t, i) => ok(node, t, 'submit', { project_id: 0, item_index: 0, commitment: commitment(0, 0, t, results[i], `salt${i}`) }).gasBurnt);
   const reveal = TASKERS.map((t, i) => ok(node, t, 'reveal', { project_id: 0, item_index: 0, result: results[i], salt: `salt${i}` }));
   const max = (xs: bigint[]) => xs.reduce((a, b) => (a > b ? a : b));
   row('claim (largest of 3)', max(claim), TASKER_TARGET);
@@ -121,14 +128,14 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   row('reveal (last: settles by consensus, pays 2)', reveal[2].gasBurnt, TASKER_TARGET, profileSummary(reveal[2], MARKET));
 
   for (const [i, t] of TASKERS.entries()) ok(node, t, 'claim', { project_id: 0, item_index: 1 });
-  for (const [i, t] of TASKERS.entries()) ok(node, t, 'submit', { project_id: 0, item_index: 1, commitment: sha256(`${sha256(`x${i}`)}:s`) });
+  for (const [i, t] of TASKERS.entries()) ok(node, t, 'submit', { project_id: 0, item_index: 1, commitment: commitment(0, 1, t, sha256(`x${i}`), 's') });
   let last = 0n;
   for (const [i, t] of TASKERS.entries()) last = ok(node, t, 'reveal', { project_id: 0, item_index: 1, result: sha256(`x${i}`), salt: 's' }).gasBurnt;
   row('reveal (last: no consensus, to review)', last, TASKER_TARGET);
   row('reveal_gold (3 answers scored)', ok(node, VENDOR, 'reveal_gold', { project_id: 0, item_index: 0, expected: results[0], salt: 'gold' }).gasBurnt);
-  row('review (approve a result)', ok(node, VENDOR, 'review', { project_id: 0, item_index: 1, result: sha256('x0') }).gasBurnt);
+  row('review (approve a result)', ok(node, VENDOR, 'review', { project_id: 0, item_index: 1, result: sha256('x0') }, 1n).gasBurnt);
   row('dispute', ok(node, TASKERS[1], 'dispute', { project_id: 0, item_index: 1 }).gasBurnt, TASKER_TARGET);
-  row('resolve_dispute (uphold)', ok(node, VENDOR, 'resolve_dispute', { project_id: 0, item_index: 1, uphold: true, result: sha256('x1') }).gasBurnt);
+  row('resolve_dispute (uphold)', ok(node, ARBITER, 'resolve_dispute', { project_id: 0, item_index: 1, uphold: true, result: sha256('x1') }, 1n).gasBurnt);
   const withdrawNear = ok(node, TASKERS[0], 'withdraw', { token: 'NEAR' }, 0n, 100n * TGAS);
   row('withdraw NEAR (transaction total, 2 executions)', withdrawNear.gasBurnt, TASKER_TARGET, `${perReceipt(withdrawNear)}; market receipts: ${profileSummary(withdrawNear, MARKET)}`);
   // A token project: funded with ft_transfer_call, one item settled by a single tasker, withdrawn in the token.
@@ -152,9 +159,9 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
     claim_ttl_ns: '600000000000', reveal_ttl_ns: '600000000000', dispute_ttl_ns: '600000000000', deadline_ns: deadline.toString(),
   });
   row('fund a token project (ft_transfer_call, 3 receipts)', token(VENDOR, 'ft_transfer_call', { receiver_id: MARKET, amount: '10000000', msg: JSON.stringify({ fund_project: 1 }) }).gasBurnt);
-  ok(node, VENDOR, 'add_items', { project_id: 1, items: [{ content: 'ipfs://t', seal: sha256('t') }] });
+  ok(node, VENDOR, 'add_items', { project_id: 1, items: [{ content: 'ipfs://t', seal: sha256('t') }] }, 1n);
   ok(node, TASKERS[0], 'claim', { project_id: 1, item_index: 0 });
-  ok(node, TASKERS[0], 'submit', { project_id: 1, item_index: 0, commitment: sha256(`${results[0]}:t`) });
+  ok(node, TASKERS[0], 'submit', { project_id: 1, item_index: 0, commitment: commitment(1, 0, TASKERS[0], results[0], 't') });
   ok(node, TASKERS[0], 'reveal', { project_id: 1, item_index: 0, result: results[0], salt: 't' });
   const withdrawToken = ok(node, TASKERS[0], 'withdraw', { token: TOKEN }, 0n, 100n * TGAS);
   row('withdraw token (transaction total, 3 executions)', withdrawToken.gasBurnt, TASKER_TARGET, perReceipt(withdrawToken));
@@ -178,7 +185,7 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   row('floor: smallest stablecoin execution (Wasm only)', tokenRun, undefined, 'ft_balance_of sent as a call, minus its exec fees');
   row('floor: withdraw NEAR with a checked callback', nearFees + 2n * marketRun, TASKER_TARGET, `fees ${tgas(nearFees)} + 2 × ${tgas(marketRun)}`);
   row('floor: withdraw token with a checked callback', tokenFees + 2n * marketRun + tokenRun, TASKER_TARGET, `fees ${tgas(tokenFees)} + 2 × ${tgas(marketRun)} + ${tgas(tokenRun)}`);
-  row('qualify_tasker', ok(node, VENDOR, 'qualify_tasker', { project_id: 0, account_id: TASKERS[0] }).gasBurnt);
+  row('qualify_tasker', ok(node, VENDOR, 'qualify_tasker', { project_id: 0, account_id: TASKERS[0] }, 1n).gasBurnt);
   row('grant_role', ok(node, VENDOR, 'grant_role', { role: 'pauser', account_id: VENDOR }, 1n).gasBurnt);
   row('pause', ok(node, VENDOR, 'pause', {}, 1n).gasBurnt);
   row('unpause', ok(node, VENDOR, 'unpause', {}, 1n).gasBurnt);
@@ -191,6 +198,6 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   row('release_claim', ok(node, TASKERS[0], 'release_claim', { project_id: 0, item_index: 2 }).gasBurnt, TASKER_TARGET);
   node.produceBlocks(2000); // past the deadline plus the dispute period (1 s per block)
   row('finalize_item (release a dispute hold)', ok(node, TASKERS[0], 'finalize_item', { project_id: 0, item_index: 0 }).gasBurnt);
-  row('reclaim (100 items, one call)', ok(node, VENDOR, 'reclaim', { project_id: 0, limit: 100 }).gasBurnt, 300n * TGAS);
+  row('reclaim (100 items, one call)', ok(node, VENDOR, 'reclaim', { project_id: 0, limit: 100 }, 1n).gasBurnt, 300n * TGAS);
   return rows;
 }
