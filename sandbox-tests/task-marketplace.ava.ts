@@ -5,22 +5,14 @@
  * whose projects use day-long periods so that time moving cannot affect them. Every refused call
  * is checked for its exact panic message and for leaving the contract's visible state unchanged.
  */
-import anyTest, { type TestFn, type ExecutionContext } from 'ava';
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { Worker, type NearAccount } from 'near-workspaces';
-import { contractWasm } from './helpers/wasm.js';
-import { createSubAccount, events, panics, type NearEvent as Event } from './helpers/accounts.js';
+import anyTest, { type TestFn } from 'ava';
+import { Worker } from 'near-workspaces';
+import { events, panics } from './helpers/accounts.js';
+import {
+  DAY, MINUTE_LIMITS, NEAR, SECOND, TGAS, assertConserved, commitment, deployMarket, deployToken, earnings, fingerprint, items, nearProject, now, ok, passTime,
+  projectArgs, refused, registerWithToken, seal, sha256, type Context, type ProjectTerms, type T,
+} from './helpers/market.js';
 
-const NEAR = 10n ** 24n;
-const TGAS = 10n ** 12n;
-const SECOND = 10n ** 9n;
-const DAY = 86_400n * SECOND;
-
-interface Context {
-  worker: Worker;
-  root: NearAccount;
-}
 const test = anyTest as TestFn<Context>;
 
 test.before(async (t) => {
@@ -32,166 +24,15 @@ test.after.always(async (t) => {
   await t.context.worker?.tearDown();
 });
 
-/** Accounts from the root, one at a time (see helpers/accounts.ts). */
-function createAccount(t: ExecutionContext<Context>, prefix: string, balance = 30n * NEAR): Promise<NearAccount> {
-  return createSubAccount(t.context.root, prefix, balance);
-}
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-/** The contract's commitment format: sha256("<result>:<salt>") in lowercase hex. */
-const commitment = (result: string, salt: string) => sha256(`${result}:${salt}`);
-
-async function now(t: ExecutionContext<Context>): Promise<bigint> {
-  const block = await (t.context.worker.provider as unknown as { block(q: { finality: string }): Promise<{ header: { timestamp_nanosec: string } }> }).block({ finality: 'final' });
-  return BigInt(block.header.timestamp_nanosec);
-}
-
-/** Moves chain time past `target` (this node advances 1 s per fast-forwarded block). */
-async function passTime(t: ExecutionContext<Context>, target: bigint): Promise<void> {
-  const current = await now(t);
-  if (current > target) return;
-  await t.context.worker.provider.fastForward(Number((target - current) / SECOND) + 5);
-  t.true((await now(t)) > target, 'fastForward moved time past the target');
-}
-
-interface Market {
-  contract: NearAccount;
-  owner: NearAccount;
-  arbiter: NearAccount;
-  vendor: NearAccount;
-  reviewer: NearAccount;
-  taskers: NearAccount[];
-  /** Every account whose earnings and storage the state fingerprint covers. */
-  everyone: NearAccount[];
-  /** Token id used for earnings: "NEAR" or the token contract. */
-  tokenId: string;
-  token?: NearAccount;
-}
-
-/**
- * The contract's whole state (every storage record, so storage balances, earnings, items, ledger
- * and roles) plus, for token projects, the token's state: one RPC call each.
- */
-async function fingerprint(m: Market): Promise<string> {
-  const raw = async (a: NearAccount) => (await a.viewStateRaw()).map((r) => `${r.key}=${r.value}`).sort().join(';');
-  return `${await raw(m.contract)}|${m.token ? await raw(m.token) : ''}`;
-}
-
-/** Calls and expects exactly `Smart contract panicked: <message>` and no change of the visible state. */
-async function refused(t: ExecutionContext<Context>, m: Market, caller: NearAccount, method: string, args: Record<string, unknown>, message: string, deposit = 0n): Promise<void> {
-  const before = await fingerprint(m);
-  const result = await caller.callRaw(m.contract, method, args, { attachedDeposit: deposit, gas: 100n * TGAS });
-  t.true(result.failed, `${method} should fail with ${message}`);
-  const got = panics(result.receiptFailureMessages);
-  // near-sdk-js's own checks (private, init) throw an Error, whose message carries a JS stack.
-  t.true(got.some((g) => g === `Smart contract panicked: ${message}` || g.startsWith(`Smart contract panicked: ${message}\n`)), `${method}: expected "${message}", got ${JSON.stringify(got)}`);
-  t.is(await fingerprint(m), before, `${method} refused with "${message}" changed state`);
-}
-
-async function ok(caller: NearAccount, m: Market, method: string, args: Record<string, unknown>, deposit = 0n) {
-  const result = await caller.callRaw(m.contract, method, args, { attachedDeposit: deposit, gas: 100n * TGAS });
-  if (result.failed) throw new Error(`${method} by ${caller.accountId} failed: ${JSON.stringify(panics(result.receiptFailureMessages))}`);
-  return result;
-}
-
-/** A market with an owner, an arbiter, a vendor with a reviewer, and `taskerCount` registered taskers. */
-async function deployMarket(t: ExecutionContext<Context>, taskerCount: number, token?: NearAccount): Promise<Market> {
-  const contract = await createAccount(t, 'market', 40n * NEAR);
-  const [owner, arbiter, vendor, reviewer] = await Promise.all(['owner', 'arbiter', 'vendor', 'reviewer'].map((p) => createAccount(t, p)));
-  const taskers = await Promise.all(Array.from({ length: taskerCount }, () => createAccount(t, 'tasker')));
-  await contract.deploy(readFileSync(contractWasm('task-marketplace')));
-  await contract.call(contract, 'init', { owner_id: owner.accountId, arbiter_id: arbiter.accountId }, { gas: 100n * TGAS });
-  const m: Market = { contract, owner, arbiter, vendor, reviewer, taskers, everyone: [vendor, reviewer, owner, arbiter, ...taskers], tokenId: token ? token.accountId : 'NEAR', token };
-  await ok(vendor, m, 'storage_deposit', {}, 2n * NEAR);
-  // Reviewers and the arbiter pay for the earnings records their decisions create.
-  await ok(reviewer, m, 'storage_deposit', {}, NEAR / 2n);
-  await ok(arbiter, m, 'storage_deposit', {}, NEAR / 2n);
-  for (const [i, tasker] of taskers.entries()) {
-    // The last tasker is sponsored by the vendor (storage paid for someone else).
-    if (i === taskers.length - 1) await ok(vendor, m, 'storage_deposit', { account_id: tasker.accountId }, NEAR / 2n);
-    else await ok(tasker, m, 'storage_deposit', {}, NEAR / 2n);
-    await ok(tasker, m, 'register_tasker', {});
-  }
-  return m;
-}
-
-interface ProjectTerms {
-  reward: bigint;
-  reviewerReward: bigint;
-  redundancy: number;
-  consensus: number;
-  claimTtl: bigint;
-  revealTtl: bigint;
-  disputeTtl: bigint;
-  deadline: bigint;
-  extra?: Record<string, unknown>;
-}
-
-function projectArgs(m: Market, p: ProjectTerms): Record<string, unknown> {
-  return {
-    token: m.tokenId,
-    title: 'Sentiment labels, batch 1',
-    instructions_uri: 'ipfs://bafy-instructions',
-    instructions_hash: sha256('instructions v1'),
-    reward_per_item: p.reward.toString(),
-    reviewer_reward: p.reviewerReward.toString(),
-    redundancy: p.redundancy,
-    consensus: p.consensus,
-    claim_ttl_ns: p.claimTtl.toString(),
-    reveal_ttl_ns: p.revealTtl.toString(),
-    dispute_ttl_ns: p.disputeTtl.toString(),
-    deadline_ns: p.deadline.toString(),
-    reviewers: [m.reviewer.accountId],
-    ...p.extra,
-  };
-}
-
-const items = (from: number, seals: string[]) => seals.map((seal, i) => ({ content: `ipfs://bafy-item-${from + i}`, seal }));
-
-interface Token {
-  token: NearAccount;
-  tokenOwner: NearAccount;
-}
-
-/** A fresh stablecoin whose owner holds every role. */
-async function deployToken(t: ExecutionContext<Context>): Promise<Token> {
-  const token = await createAccount(t, 'usd');
-  const tokenOwner = await createAccount(t, 'issuer');
-  await token.deploy(readFileSync(contractWasm('stablecoin')));
-  await token.call(token, 'init', { owner_id: tokenOwner.accountId }, { gas: 100n * TGAS });
-  for (const role of ['master_minter', 'pauser']) await tokenOwner.call(token, 'grant_role', { role, account_id: tokenOwner.accountId }, { attachedDeposit: 1n, gas: 50n * TGAS });
-  await tokenOwner.call(token, 'configure_minter', { account_id: tokenOwner.accountId, allowance: (10n ** 30n).toString() }, { attachedDeposit: 1n, gas: 50n * TGAS });
-  return { token, tokenOwner };
-}
-
-async function registerWithToken(token: NearAccount, accounts: NearAccount[]): Promise<void> {
-  const { min } = (await token.view('storage_balance_bounds', {})) as { min: string };
-  for (const a of accounts) await a.call(token, 'storage_deposit', {}, { attachedDeposit: BigInt(min), gas: 50n * TGAS });
-}
-
-const earnings = async (m: Market, a: NearAccount) => BigInt((await m.contract.view('earnings_of', { account_id: a.accountId, token: m.tokenId })) as string);
-
-/** Per token: funded − paid = Σ unallocated + Σ reserved + Σ unpaid earnings (projects 0..n-1). */
-async function assertConserved(t: ExecutionContext<Context>, m: Market, projects: number): Promise<void> {
-  const ledger = (await m.contract.view('get_ledger', { token: m.tokenId })) as { funded: string; paid: string };
-  let held = 0n;
-  for (let id = 0; id < projects; id++) {
-    const p = (await m.contract.view('get_project', { project_id: id })) as { unallocated: string; reserved: string };
-    held += BigInt(p.unallocated) + BigInt(p.reserved);
-  }
-  for (const a of m.everyone) held += await earnings(m, a);
-  t.is(BigInt(ledger.funded) - BigInt(ledger.paid), held, 'escrow = budgets + reserves + unpaid earnings');
-}
-
 /**
  * The whole life cycle with four taskers, two reviewers (appointed reviewer, vendor) and an arbiter: funding, an expired claim
  * freeing its slot, a late submission, commit and reveal, consensus, disagreement resolved by the
  * reviewer, a gold item suspending the tasker who failed it, a dispute upheld, withdrawals
  * (with a failing token transfer restored by the callback) and the vendor's reclaim.
  */
-async function lifeCycle(t: ExecutionContext<Context>, denomination: 'NEAR' | 'token'): Promise<void> {
+async function lifeCycle(t: T, denomination: 'NEAR' | 'token'): Promise<void> {
   const tok = denomination === 'token' ? await deployToken(t) : undefined;
-  const m = await deployMarket(t, 4, tok?.token);
+  const m = await deployMarket(t, 4, { token: tok?.token });
   const [t1, t2, t3, t4] = m.taskers;
   const reward = denomination === 'NEAR' ? NEAR / 10n : 1_000_000n;
   const reviewerReward = reward / 2n;
@@ -220,9 +61,9 @@ async function lifeCycle(t: ExecutionContext<Context>, denomination: 'NEAR' | 't
   }
   t.deepEqual(events(funded.logs).filter((e) => e.standard === 'task_marketplace').map((e) => e.data[0]), [{ project_id: 0, funder: m.vendor.accountId, token: m.tokenId, amount: funding.toString() }]);
   const goldAnswer = sha256('label: positive');
-  const seals = [sha256('plain-0'), sha256('plain-1'), commitment(goldAnswer, 'gold-salt'), sha256('plain-3'), sha256('plain-4')];
-  await refused(t, m, m.vendor, 'add_items', { project_id: 0, items: items(0, [...seals, sha256('one too many')]) }, `TaskMarketplace: insufficient budget: 6 items need ${6n * perItem}, unallocated is ${funding}`);
-  t.is((await ok(m.vendor, m, 'add_items', { project_id: 0, items: items(0, seals) })).parseResult(), 5);
+  const seals = [sha256('plain-0'), sha256('plain-1'), seal(goldAnswer, 'gold-salt'), sha256('plain-3'), sha256('plain-4')];
+  await refused(t, m, m.vendor, 'add_items', { project_id: 0, items: items(0, [...seals, sha256('one too many')]) }, `TaskMarketplace: insufficient budget: 6 items need ${6n * perItem}, unallocated is ${funding}`, 1n);
+  t.is((await ok(m.vendor, m, 'add_items', { project_id: 0, items: items(0, seals) }, 1n)).parseResult(), 5);
   let project = (await m.contract.view('get_project', { project_id: 0 })) as Record<string, string | number>;
   t.is(project.unallocated, '0');
   t.is(project.reserved, funding.toString());
@@ -234,19 +75,19 @@ async function lifeCycle(t: ExecutionContext<Context>, denomination: 'NEAR' | 't
   // Claiming and expiry: t4's claim on item 3 lapses; the late commitment is refused; t1 takes the slot.
   const claimed = await ok(t4, m, 'claim', { project_id: 0, item_index: 3 });
   const expiresAt = BigInt((claimed.parseResult() as { expires_at_ns: string }).expires_at_ns);
-  t.deepEqual((await m.contract.view('get_tasker', { account_id: t4.accountId }) as { active_claims: string[] }).active_claims, ['0:3']);
+  t.deepEqual((await m.contract.view('get_tasker', { account_id: t4.accountId }) as { active_claims: { item: string }[] }).active_claims.map((a) => a.item), ['0:3']);
   await passTime(t, expiresAt);
-  await refused(t, m, t4, 'submit', { project_id: 0, item_index: 3, commitment: commitment(sha256('late'), 's') }, 'TaskMarketplace: claim has expired');
+  await refused(t, m, t4, 'submit', { project_id: 0, item_index: 3, commitment: commitment(0, 3, t4, sha256('late'), 's') }, 'TaskMarketplace: claim has expired');
   const retaken = await ok(t1, m, 'claim', { project_id: 0, item_index: 3 });
   t.deepEqual(events(retaken.logs).map((e) => e.event), ['claim_expired', 'item_claimed']);
-  t.deepEqual((await m.contract.view('get_tasker', { account_id: t4.accountId }) as { active_claims: string[] }).active_claims, []);
+  t.deepEqual((await m.contract.view('get_tasker', { account_id: t4.accountId }) as { active_claims: unknown[] }).active_claims, []);
   await refused(t, m, t1, 'claim', { project_id: 0, item_index: 3 }, 'TaskMarketplace: tasker already claimed this item');
 
   /** Three taskers (default t1..t3) claim `index`, commit and reveal `answers`; returns the last reveal. */
   const annotate = async (index: number, answers: string[], workers = [t1, t2, t3]) => {
     for (const tasker of workers) await ok(tasker, m, 'claim', { project_id: 0, item_index: index });
     await refused(t, m, workers[0], 'reveal', { project_id: 0, item_index: index, result: answers[0], salt: 'salt-0' }, 'TaskMarketplace: item is open, reveals need all commitments first');
-    for (const [i, tasker] of workers.entries()) await ok(tasker, m, 'submit', { project_id: 0, item_index: index, commitment: commitment(answers[i], `salt-${i}`) });
+    for (const [i, tasker] of workers.entries()) await ok(tasker, m, 'submit', { project_id: 0, item_index: index, commitment: commitment(0, index, tasker, answers[i], `salt-${i}`) });
     // A reveal that does not open the commitment is refused.
     await refused(t, m, workers[0], 'reveal', { project_id: 0, item_index: index, result: answers[0], salt: 'wrong salt' }, 'TaskMarketplace: reveal does not match the commitment');
     let last;
@@ -267,18 +108,18 @@ async function lifeCycle(t: ExecutionContext<Context>, denomination: 'NEAR' | 't
 
   // A dispute: t3 disputes; only the arbiter may resolve; upheld, t3 is paid once from the hold.
   await ok(t3, m, 'dispute', { project_id: 0, item_index: 0 });
-  await refused(t, m, m.vendor, 'resolve_dispute', { project_id: 0, item_index: 0, uphold: true, result: B }, 'AccessControl: caller lacks role arbiter');
-  const resolved = await ok(m.arbiter, m, 'resolve_dispute', { project_id: 0, item_index: 0, uphold: true, result: B });
+  await refused(t, m, m.vendor, 'resolve_dispute', { project_id: 0, item_index: 0, uphold: true, result: B }, 'AccessControl: caller lacks role arbiter', 1n);
+  const resolved = await ok(m.arbiter, m, 'resolve_dispute', { project_id: 0, item_index: 0, uphold: true, result: B }, 1n);
   t.deepEqual(events(resolved.logs).map((e) => e.event), ['earnings_credited', 'item_final', 'dispute_resolved']);
   t.is(await earnings(m, t3), reward);
-  await refused(t, m, m.arbiter, 'resolve_dispute', { project_id: 0, item_index: 0, uphold: true, result: B }, 'TaskMarketplace: item is final, not disputed');
+  await refused(t, m, m.arbiter, 'resolve_dispute', { project_id: 0, item_index: 0, uphold: true, result: B }, 'TaskMarketplace: item is final, not disputed', 1n);
   await refused(t, m, t3, 'dispute', { project_id: 0, item_index: 0 }, 'TaskMarketplace: item is final; only accepted items can be disputed');
 
   // Disagreement goes to review; the appointed reviewer picks t2's result and earns the reviewer reward.
   const toReview = await annotate(1, [sha256('x'), sha256('y'), sha256('z')]);
   t.is(toReview.parseResult(), 'review');
-  await refused(t, m, t1, 'review', { project_id: 0, item_index: 1, result: sha256('x') }, 'TaskMarketplace: caller is not a reviewer of this project');
-  await ok(m.reviewer, m, 'review', { project_id: 0, item_index: 1, result: sha256('y') });
+  await refused(t, m, t1, 'review', { project_id: 0, item_index: 1, result: sha256('x') }, 'TaskMarketplace: caller is not a reviewer of this project', 1n);
+  await ok(m.reviewer, m, 'review', { project_id: 0, item_index: 1, result: sha256('y') }, 1n);
   t.is(await earnings(m, m.reviewer), reviewerReward);
   t.is(await earnings(m, t2), 2n * reward);
 
@@ -293,8 +134,8 @@ async function lifeCycle(t: ExecutionContext<Context>, denomination: 'NEAR' | 't
 
   // A second reviewer: the vendor reviews item 4 (t1, t2, t4 disagree) and picks t4's result.
   t.is((await annotate(4, [sha256('p'), sha256('q'), sha256('r')], [t1, t2, t4])).parseResult(), 'review');
-  await ok(m.vendor, m, 'review', { project_id: 0, item_index: 4, result: sha256('r') });
-  await refused(t, m, m.reviewer, 'review', { project_id: 0, item_index: 4, result: sha256('r') }, 'TaskMarketplace: item is accepted, not in review');
+  await ok(m.vendor, m, 'review', { project_id: 0, item_index: 4, result: sha256('r') }, 1n);
+  await refused(t, m, m.reviewer, 'review', { project_id: 0, item_index: 4, result: sha256('r') }, 'TaskMarketplace: item is accepted, not in review', 1n);
   t.is(await earnings(m, t4), reward);
   t.is(await earnings(m, m.vendor), reviewerReward);
 
@@ -328,12 +169,12 @@ async function lifeCycle(t: ExecutionContext<Context>, denomination: 'NEAR' | 't
   t.is(BigInt(((await m.contract.view('get_ledger', { token: m.tokenId })) as { paid: string }).paid), t1Earned);
 
   // Budget reclaim after the deadline plus the dispute period: everything not credited returns.
-  await refused(t, m, m.vendor, 'reclaim', { project_id: 0 }, 'TaskMarketplace: reclaim opens after the deadline plus the dispute period');
+  await refused(t, m, m.vendor, 'reclaim', { project_id: 0 }, 'TaskMarketplace: reclaim opens after the deadline plus the dispute period', 1n);
   await passTime(t, terms.deadline + terms.disputeTtl);
   await refused(t, m, t1, 'claim', { project_id: 0, item_index: 4 }, 'TaskMarketplace: project deadline has passed');
-  await refused(t, m, t2, 'reclaim', { project_id: 0 }, 'TaskMarketplace: caller is not the project vendor');
+  await refused(t, m, t2, 'reclaim', { project_id: 0 }, 'TaskMarketplace: caller is not the project vendor', 1n);
   const credited = 7n * reward + 2n * reviewerReward; // t1 2, t2 3, t3 1 (dispute), t4 1; reviewer and vendor 1 review each
-  const reclaimed = await ok(m.vendor, m, 'reclaim', { project_id: 0 });
+  const reclaimed = await ok(m.vendor, m, 'reclaim', { project_id: 0 }, 1n);
   t.is(reclaimed.parseResult(), (funding - credited).toString());
   project = (await m.contract.view('get_project', { project_id: 0 })) as Record<string, string | number>;
   t.deepEqual([project.unallocated, project.reserved, project.credited, project.closed], ['0', '0', credited.toString(), true]);
@@ -359,12 +200,12 @@ test.serial('life cycle in the stablecoin: funded by ft_transfer_call; a paused 
 test.serial('reveal period: a late reveal is refused, finalize_item settles without it and rejects the non-revealer', async (t) => {
   const m = await deployMarket(t, 2);
   const [t1, t2] = m.taskers;
-  const { id } = await nearProject(t, m, 1, { reveal_ttl_ns: (100n * SECOND).toString() });
+  const { id } = await nearProject(t, m, 1, { revealTtl: 100n * SECOND });
   const [r1, r2] = [sha256('one'), sha256('two')];
   await ok(t1, m, 'claim', { project_id: id, item_index: 0 });
   await ok(t2, m, 'claim', { project_id: id, item_index: 0 });
-  await ok(t1, m, 'submit', { project_id: id, item_index: 0, commitment: commitment(r1, 'a') });
-  await ok(t2, m, 'submit', { project_id: id, item_index: 0, commitment: commitment(r2, 'b') });
+  await ok(t1, m, 'submit', { project_id: id, item_index: 0, commitment: commitment(id, 0, t1, r1, 'a') });
+  await ok(t2, m, 'submit', { project_id: id, item_index: 0, commitment: commitment(id, 0, t2, r2, 'b') });
   await ok(t1, m, 'reveal', { project_id: id, item_index: 0, result: r1, salt: 'a' });
   await refused(t, m, t2, 'finalize_item', { project_id: id, item_index: 0 }, 'TaskMarketplace: reveal period has not ended');
   const { reveal_deadline_ns } = (await m.contract.view('get_item', { project_id: id, item_index: 0 })) as { reveal_deadline_ns: string };
@@ -372,7 +213,7 @@ test.serial('reveal period: a late reveal is refused, finalize_item settles with
   await refused(t, m, t2, 'reveal', { project_id: id, item_index: 0, result: r2, salt: 'b' }, 'TaskMarketplace: reveal period has ended');
   // One revealed result of the two needed: no consensus, so the item goes to review.
   t.is((await ok(t1, m, 'finalize_item', { project_id: id, item_index: 0 })).parseResult(), 'review');
-  await ok(m.vendor, m, 'review', { project_id: id, item_index: 0, result: r1 });
+  await ok(m.vendor, m, 'review', { project_id: id, item_index: 0, result: r1 }, 1n);
   t.is(await earnings(m, t1), NEAR / 10n);
   const item = (await m.contract.view('get_item', { project_id: id, item_index: 0 })) as { status: string; reserve: string };
   // Nothing is held: the non-revealer cannot dispute, so its reward went back to the budget.
@@ -382,15 +223,6 @@ test.serial('reveal period: a late reveal is refused, finalize_item settles with
   t.deepEqual(stats.map((s) => [s.accepted, s.rejected]), [[1, 0], [0, 1]]);
   await assertConserved(t, m, 1);
 });
-
-/** A NEAR project (k = 2, m = 2, day-long periods) with budget for `count` items, and those items added. */
-async function nearProject(t: ExecutionContext<Context>, m: Market, count: number, extra: Record<string, unknown> = {}): Promise<{ terms: ProjectTerms; id: number }> {
-  const terms: ProjectTerms = { reward: NEAR / 10n, reviewerReward: 0n, redundancy: 2, consensus: 2, claimTtl: DAY, revealTtl: DAY, disputeTtl: DAY, deadline: (await now(t)) + 10n * DAY, extra };
-  const id = (await ok(m.vendor, m, 'create_project', projectArgs(m, terms))).parseResult() as { id: number };
-  await ok(m.vendor, m, 'fund_project', { project_id: id.id }, BigInt(count) * 2n * terms.reward);
-  await ok(m.vendor, m, 'add_items', { project_id: id.id, items: items(0, Array.from({ length: count }, (_, i) => sha256(`seal ${i}`))) });
-  return { terms, id: id.id };
-}
 
 test('malformed project arguments are refused with what to fix; nothing is created', async (t) => {
   const m = await deployMarket(t, 1);
@@ -406,8 +238,9 @@ test('malformed project arguments are refused with what to fix; nothing is creat
     [{ reward_per_item: '0' }, 'Amount: reward_per_item must be greater than zero'],
     [{ instructions_hash: 'abc' }, 'TaskMarketplace: instructions_hash must be 64 lowercase hex characters (sha256)'],
     [{ title: '' }, 'TaskMarketplace: title must be a string of 1 to 512 characters'],
-    [{ deadline_ns: '1000' }, 'TaskMarketplace: deadline_ns must be in the future'],
-    [{ claim_ttl_ns: '-5' }, 'TaskMarketplace: claim_ttl_ns must be a positive nanosecond count as a decimal string'],
+    [{ deadline_ns: '1000' }, `TaskMarketplace: deadline_ns must be from now + ${MINUTE_LIMITS.deadline.min_ns} to now + ${MINUTE_LIMITS.deadline.max_ns} nanoseconds (contract limits, see get_limits)`],
+    [{ claim_ttl_ns: '-5' }, `TaskMarketplace: claim_ttl_ns must be from ${MINUTE_LIMITS.claim_ttl.min_ns} to ${MINUTE_LIMITS.claim_ttl.max_ns} nanoseconds (contract limits, see get_limits)`],
+    [{ reveal_ttl_ns: '1' }, `TaskMarketplace: reveal_ttl_ns must be from ${MINUTE_LIMITS.reveal_ttl.min_ns} to ${MINUTE_LIMITS.reveal_ttl.max_ns} nanoseconds (contract limits, see get_limits)`],
     [{ token: 'Not A Token!' }, 'TaskMarketplace: token is not a valid account id'],
     [{ reviewers: ['ok.near', 'BAD'] }, 'TaskMarketplace: reviewer is not a valid account id'],
     [{ min_gold_accuracy_bps: 10_001 }, 'TaskMarketplace: min_gold_accuracy_bps must be an integer from 0 to 10000'],
@@ -426,12 +259,12 @@ test('funding and items: wrong caller, wrong token, bad batches and insufficient
   const m = await deployMarket(t, 1);
   const { id } = await nearProject(t, m, 1);
   const outsider = m.taskers[0];
-  await refused(t, m, outsider, 'add_items', { project_id: id, items: items(1, [sha256('s')]) }, 'TaskMarketplace: caller is not the project vendor');
-  await refused(t, m, m.vendor, 'add_items', { project_id: id, items: items(1, [sha256('s')]) }, `TaskMarketplace: insufficient budget: 1 items need ${2n * (NEAR / 10n)}, unallocated is 0`);
-  await refused(t, m, m.vendor, 'add_items', { project_id: id, items: [] }, 'TaskMarketplace: items must be an array of 1 to 100');
-  await refused(t, m, m.vendor, 'add_items', { project_id: id, items: [{ content: 'ipfs://x', seal: 'not-hex' }] }, 'TaskMarketplace: seal must be 64 lowercase hex characters (sha256)');
-  await refused(t, m, m.vendor, 'add_items', { project_id: 7, items: items(1, [sha256('s')]) }, 'TaskMarketplace: project 7 does not exist');
-  await refused(t, m, m.vendor, 'add_items', { project_id: '0', items: items(1, [sha256('s')]) }, 'TaskMarketplace: project_id must be a non-negative integer');
+  await refused(t, m, outsider, 'add_items', { project_id: id, items: items(1, [sha256('s')]) }, 'TaskMarketplace: caller is not the project vendor', 1n);
+  await refused(t, m, m.vendor, 'add_items', { project_id: id, items: items(1, [sha256('s')]) }, `TaskMarketplace: insufficient budget: 1 items need ${2n * (NEAR / 10n)}, unallocated is 0`, 1n);
+  await refused(t, m, m.vendor, 'add_items', { project_id: id, items: [] }, 'TaskMarketplace: items must be an array of 1 to 100', 1n);
+  await refused(t, m, m.vendor, 'add_items', { project_id: id, items: [{ content: 'ipfs://x', seal: 'not-hex' }] }, 'TaskMarketplace: seal must be 64 lowercase hex characters (sha256)', 1n);
+  await refused(t, m, m.vendor, 'add_items', { project_id: 7, items: items(1, [sha256('s')]) }, 'TaskMarketplace: project 7 does not exist', 1n);
+  await refused(t, m, m.vendor, 'add_items', { project_id: '0', items: items(1, [sha256('s')]) }, 'TaskMarketplace: project_id must be a non-negative integer', 1n);
   await refused(t, m, m.vendor, 'fund_project', { project_id: id }, 'TaskMarketplace: attach the NEAR to fund the project');
   // A token project cannot take NEAR; a token transfer for a NEAR project is refunded by the token.
   const tokenProject = (await ok(m.vendor, m, 'create_project', { ...projectArgs(m, { reward: 10n, reviewerReward: 0n, redundancy: 1, consensus: 1, claimTtl: DAY, revealTtl: DAY, disputeTtl: DAY, deadline: (await now(t)) + DAY }), token: tok.token.accountId })).parseResult() as { id: number };
@@ -472,17 +305,17 @@ test('tasker paths: registration, qualification, double claim, full item, wrong 
   await ok(t2, m, 'release_claim', { project_id: id, item_index: 0 });
   await ok(t3, m, 'claim', { project_id: id, item_index: 0 });
   const r = sha256('result');
-  await ok(t1, m, 'submit', { project_id: id, item_index: 0, commitment: commitment(r, 'a') });
-  await refused(t, m, t1, 'submit', { project_id: id, item_index: 0, commitment: commitment(r, 'a') }, 'TaskMarketplace: commitment already submitted');
+  await ok(t1, m, 'submit', { project_id: id, item_index: 0, commitment: commitment(id, 0, t1, r, 'a') });
+  await refused(t, m, t1, 'submit', { project_id: id, item_index: 0, commitment: commitment(id, 0, t1, r, 'a') }, 'TaskMarketplace: commitment already submitted');
   await refused(t, m, t1, 'release_claim', { project_id: id, item_index: 0 }, 'TaskMarketplace: a committed claim cannot be released');
-  await ok(t3, m, 'submit', { project_id: id, item_index: 0, commitment: commitment(r, 'b') });
+  await ok(t3, m, 'submit', { project_id: id, item_index: 0, commitment: commitment(id, 0, t3, r, 'b') });
   await refused(t, m, t1, 'reveal', { project_id: id, item_index: 0, result: r, salt: '' }, 'TaskMarketplace: salt must be a string of 1 to 512 characters');
   await refused(t, m, t1, 'reveal', { project_id: id, item_index: 0, result: 'plain text', salt: 'a' }, 'TaskMarketplace: result must be 64 lowercase hex characters (sha256)');
   await refused(t, m, t1, 'reveal', { project_id: id, item_index: 0, result: r, salt: 'b' }, 'TaskMarketplace: reveal does not match the commitment');
   await ok(t1, m, 'reveal', { project_id: id, item_index: 0, result: r, salt: 'a' });
   await refused(t, m, t1, 'reveal', { project_id: id, item_index: 0, result: r, salt: 'a' }, 'TaskMarketplace: result already revealed');
   await refused(t, m, t1, 'finalize_item', { project_id: id, item_index: 0 }, 'TaskMarketplace: reveal period has not ended');
-  await refused(t, m, m.vendor, 'review', { project_id: id, item_index: 0, result: r }, 'TaskMarketplace: item is revealing, not in review');
+  await refused(t, m, m.vendor, 'review', { project_id: id, item_index: 0, result: r }, 'TaskMarketplace: item is revealing, not in review', 1n);
   await refused(t, m, m.vendor, 'reveal_gold', { project_id: id, item_index: 0, expected: r, salt: 'x' }, 'TaskMarketplace: gold answers are revealed after the item is settled');
   await ok(t3, m, 'reveal', { project_id: id, item_index: 0, result: r, salt: 'b' });
   t.is(await earnings(m, t3), NEAR / 10n);
@@ -491,11 +324,11 @@ test('tasker paths: registration, qualification, double claim, full item, wrong 
   await refused(t, m, t1, 'finalize_item', { project_id: id, item_index: 0 }, 'TaskMarketplace: dispute period has not ended');
 
   // Qualification: a project that requires it admits only taskers the vendor qualified.
-  const q = await nearProject(t, m, 1, { qualification_required: true });
+  const q = await nearProject(t, m, 1, { extra: { qualification_required: true } });
   await refused(t, m, t1, 'claim', { project_id: q.id, item_index: 0 }, 'TaskMarketplace: tasker is not qualified for this project');
-  await refused(t, m, t1, 'qualify_tasker', { project_id: q.id, account_id: t1.accountId }, 'TaskMarketplace: caller is not the project vendor');
-  await refused(t, m, m.vendor, 'qualify_tasker', { project_id: q.id, account_id: m.reviewer.accountId }, 'TaskMarketplace: tasker not registered');
-  await ok(m.vendor, m, 'qualify_tasker', { project_id: q.id, account_id: t1.accountId });
+  await refused(t, m, t1, 'qualify_tasker', { project_id: q.id, account_id: t1.accountId }, 'TaskMarketplace: caller is not the project vendor', 1n);
+  await refused(t, m, m.vendor, 'qualify_tasker', { project_id: q.id, account_id: m.reviewer.accountId }, 'TaskMarketplace: tasker not registered', 1n);
+  await ok(m.vendor, m, 'qualify_tasker', { project_id: q.id, account_id: t1.accountId }, 1n);
   const claim = await ok(t1, m, 'claim', { project_id: q.id, item_index: 0 });
   t.is((claim.parseResult() as { tasker: string }).tasker, t1.accountId);
   await assertConserved(t, m, 2);
@@ -511,7 +344,7 @@ test('owner, pauser and private methods: wrong callers and missing 1 yocto are r
   await refused(t, m, m.owner, 'pause', {}, 'AccessControl: caller lacks role pauser', 1n);
   await refused(t, m, t1, 'on_withdraw', { account_id: t1.accountId, token: 'NEAR', amount: '1' }, 'Function is private');
   await refused(t, m, t1, 'init', { owner_id: t1.accountId }, 'Contract already initialized');
-  await refused(t, m, m.vendor, 'reclaim', { project_id: id }, 'TaskMarketplace: reclaim opens after the deadline plus the dispute period');
+  await refused(t, m, m.vendor, 'reclaim', { project_id: id }, 'TaskMarketplace: reclaim opens after the deadline plus the dispute period', 1n);
   await refused(t, m, t1, 'storage_withdraw', { amount: '1' }, 'Guard: requires an attached deposit of exactly 1 yoctoNEAR');
   await refused(t, m, t1, 'storage_withdraw', { amount: (10n * NEAR).toString() }, `StorageBalance: withdrawal exceeds the available balance ${await m.contract.view('storage_balance_of', { account_id: t1.accountId }).then((b) => (b as { total: string }).total)}`, 1n);
   await ok(m.owner, m, 'grant_role', { role: 'pauser', account_id: m.owner.accountId }, 1n);

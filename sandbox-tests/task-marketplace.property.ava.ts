@@ -33,6 +33,8 @@ const SECOND = 10n ** 9n;
 const RUNS = Number(process.env.TM_PROPERTY_RUNS ?? 200);
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** The contract's commitment, bound to the item and the tasker. */
+const commitmentOf = (project: number, item: number, tasker: string, answer: string, salt: string) => sha256(`${project}:${item}:${tasker}:${answer}:${salt}`);
 const ANSWERS = [sha256('label A'), sha256('label B')];
 
 interface ProjectSpec {
@@ -74,6 +76,9 @@ function setUp(): { node: Sandbox; commits: Map<string, { answer: string; salt: 
   ok(node, ISSUER, TOKEN, 'mint', { account_id: VENDOR, amount: (10n ** 12n).toString() }, 1n);
 
   ok(node, MARKET, MARKET, 'init', { owner_id: VENDOR, arbiter_id: ARBITER });
+  // Windows of seconds (the contract's defaults are hours to days): schedules pass them in a few hundred 1 s blocks.
+  const seconds = (min: bigint, max: bigint) => ({ min_ns: (min * SECOND).toString(), max_ns: (max * SECOND).toString() });
+  ok(node, VENDOR, MARKET, 'set_limits', { limits: { claim_ttl: seconds(10n, 86_400n), reveal_ttl: seconds(10n, 86_400n), dispute_ttl: seconds(10n, 86_400n), deadline: seconds(10n, 864_000n) } }, 1n);
   for (const id of [VENDOR, REVIEWER, ARBITER, ...TASKERS]) ok(node, id, MARKET, 'storage_deposit', {}, 5n * NEAR);
   for (const id of TASKERS) ok(node, id, MARKET, 'register_tasker', {});
   const start = node.getBlock().timestamp;
@@ -87,7 +92,7 @@ function setUp(): { node: Sandbox; commits: Map<string, { answer: string; salt: 
     const budget = BigInt(ITEMS_PER_PROJECT + 1) * (BigInt(p.redundancy) * p.reward + p.reviewerReward);
     if (p.token === 'NEAR') ok(node, VENDOR, MARKET, 'fund_project', { project_id: p.id }, budget);
     else ok(node, VENDOR, TOKEN, 'ft_transfer_call', { receiver_id: MARKET, amount: budget.toString(), msg: JSON.stringify({ fund_project: p.id }) }, 1n);
-    ok(node, VENDOR, MARKET, 'add_items', { project_id: p.id, items: Array.from({ length: ITEMS_PER_PROJECT }, (_, i) => ({ content: `ipfs://item-${p.id}-${i}`, seal: sha256(`seal ${p.id} ${i}`) })) });
+    ok(node, VENDOR, MARKET, 'add_items', { project_id: p.id, items: Array.from({ length: ITEMS_PER_PROJECT }, (_, i) => ({ content: `ipfs://item-${p.id}-${i}`, seal: sha256(`seal ${p.id} ${i}`) })) }, 1n);
   }
   // Head start so that short schedules reach reveals, review and disputes: project 0 item 0
   // committed by t0 and t1 (agreeing), item 1 revealed in disagreement (in review), item 2 reviewed
@@ -96,7 +101,7 @@ function setUp(): { node: Sandbox; commits: Map<string, { answer: string; salt: 
   const commit = (tasker: number, project: number, item: number, answer: string) => {
     const salt = `salt-${tasker}-${project}-${item}`;
     ok(node, TASKERS[tasker], MARKET, 'claim', { project_id: project, item_index: item });
-    ok(node, TASKERS[tasker], MARKET, 'submit', { project_id: project, item_index: item, commitment: sha256(`${answer}:${salt}`) });
+    ok(node, TASKERS[tasker], MARKET, 'submit', { project_id: project, item_index: item, commitment: commitmentOf(project, item, TASKERS[tasker], answer, salt) });
     commits.set(`${tasker}:${project}:${item}`, { answer, salt });
   };
   commit(0, 0, 0, ANSWERS[0]);
@@ -112,8 +117,8 @@ function setUp(): { node: Sandbox; commits: Map<string, { answer: string; salt: 
     const c = commits.get(`${tasker}:0:${item}`)!;
     ok(node, TASKERS[tasker], MARKET, 'reveal', { project_id: 0, item_index: item, result: c.answer, salt: c.salt });
   }
-  ok(node, REVIEWER, MARKET, 'review', { project_id: 0, item_index: 2, result: ANSWERS[0] });
-  ok(node, VENDOR, MARKET, 'review', { project_id: 0, item_index: 3, result: ANSWERS[0] });
+  ok(node, REVIEWER, MARKET, 'review', { project_id: 0, item_index: 2, result: ANSWERS[0] }, 1n);
+  ok(node, VENDOR, MARKET, 'review', { project_id: 0, item_index: 3, result: ANSWERS[0] }, 1n);
   ok(node, TASKERS[2], MARKET, 'dispute', { project_id: 0, item_index: 3 });
   return { node, commits };
 }
@@ -231,17 +236,17 @@ function run(node: Sandbox, s: Step, commits: Map<string, { answer: string; salt
       if (mine.status === 'claimed') {
         const c = { answer: ANSWERS[s.answer], salt: `salt-${key}-${s.answer}` };
         commits.set(key, c);
-        return [market(TASKERS[s.tasker], 'submit', { ...args, commitment: sha256(`${c.answer}:${c.salt}`) })];
+        return [market(TASKERS[s.tasker], 'submit', { ...args, commitment: commitmentOf(s.project, s.item, TASKERS[s.tasker], c.answer, c.salt) })];
       }
       const c = commits.get(key)!;
       return [market(TASKERS[s.tasker], 'reveal', { ...args, result: c.answer, salt: s.honest ? c.salt : 'forged' })];
     }
     case 'review':
-      return [market(s.byVendor ? VENDOR : REVIEWER, 'review', { project_id: s.project, item_index: s.item, result: ANSWERS[s.answer] })];
+      return [market(s.byVendor ? VENDOR : REVIEWER, 'review', { project_id: s.project, item_index: s.item, result: ANSWERS[s.answer] }, 1n)];
     case 'dispute':
       return [market(TASKERS[s.tasker], 'dispute', { project_id: s.project, item_index: s.item })];
     case 'resolve':
-      return [market(ARBITER, 'resolve_dispute', { project_id: s.project, item_index: s.item, uphold: s.uphold, result: ANSWERS[s.answer] })];
+      return [market(ARBITER, 'resolve_dispute', { project_id: s.project, item_index: s.item, uphold: s.uphold, result: ANSWERS[s.answer] }, 1n)];
     case 'finalize':
       return [market(VENDOR, 'finalize_item', { project_id: s.project, item_index: s.item })];
     case 'withdraw': {
@@ -260,7 +265,7 @@ function run(node: Sandbox, s: Step, commits: Map<string, { answer: string; salt
       const funded = p.token === 'NEAR'
         ? market(VENDOR, 'fund_project', { project_id: p.id }, amount)
         : node.call(VENDOR, TOKEN, 'ft_transfer_call', { receiver_id: MARKET, amount: amount.toString(), msg: JSON.stringify({ fund_project: p.id }) }, { gas: GAS, deposit: 1n });
-      return [funded, market(VENDOR, 'add_items', { project_id: p.id, items: Array.from({ length: s.items }, (_, i) => ({ content: `ipfs://extra-${i}`, seal: sha256(`extra ${i}`) })) })];
+      return [funded, market(VENDOR, 'add_items', { project_id: p.id, items: Array.from({ length: s.items }, (_, i) => ({ content: `ipfs://extra-${i}`, seal: sha256(`extra ${i}`) })) }, 1n)];
     }
     case 'release':
       return [market(TASKERS[s.tasker], 'release_claim', { project_id: s.project, item_index: s.item })];
@@ -268,7 +273,7 @@ function run(node: Sandbox, s: Step, commits: Map<string, { answer: string; salt
       node.produceBlocks(s.seconds); // 1 s per block on the in-process node
       return [];
     case 'reclaim':
-      return [market(VENDOR, 'reclaim', { project_id: s.project })];
+      return [market(VENDOR, 'reclaim', { project_id: s.project }, 1n)];
   }
 }
 

@@ -20,6 +20,7 @@ import {
   TGAS,
   chainSignaturesProxy,
   commitmentOf,
+  sealOf,
   mpcSignerDouble,
   payout,
   sha256Hex,
@@ -250,7 +251,8 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
           consensus: 2,
           claim_ttl_ns: HOUR_NS,
           reveal_ttl_ns: HOUR_NS,
-          dispute_ttl_ns: HOUR_NS,
+          // the contract's floor for the dispute window is 24 h (get_limits): a tasker always has a day to dispute
+          dispute_ttl_ns: 24n * HOUR_NS,
           deadline_ns: now + 24n * HOUR_NS,
         }),
       ).value;
@@ -259,7 +261,7 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
       const items = [
         { content: 'ipfs://bafy-review-0', seal: sha256Hex(`plain-${GOLD_SALT}`) },
         // the gold item: its seal commits to the expected answer; taskers cannot tell it apart
-        { content: 'ipfs://bafy-review-1', seal: commitmentOf(GOLD_ANSWER, GOLD_SALT) },
+        { content: 'ipfs://bafy-review-1', seal: sealOf(GOLD_ANSWER, GOLD_SALT) },
       ];
       const count = step.gas(await marketOf.vendor.add_items({ project_id: created.id, items })).value;
       const project = (await marketOf.vendor.get_project({ project_id: created.id }))!;
@@ -311,10 +313,10 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
       step.note('item 0 and item 1: 3 of 3 slots claimed');
     });
 
-    await log.step('Each tasker commits sha256(result:salt) for both items', async (step) => {
+    await log.step('Each tasker commits sha256(project:item:tasker:result:salt) for both items', async (step) => {
       await Promise.all(
         taskers.map(async (t) => {
-          for (const item of [0, 1]) step.gas(await t.call('submit', { project_id: projectId, item_index: item, commitment: commitmentOf(t.answers[item]!, salt(t, item)) }, 30n * TGAS));
+          for (const item of [0, 1]) step.gas(await t.call('submit', { project_id: projectId, item_index: item, commitment: commitmentOf(projectId, item, t.accountId, t.answers[item]!, salt(t, item)) }, 30n * TGAS));
         }),
       );
       const states = await Promise.all([0, 1].map((item) => marketOf.vendor.get_item({ project_id: projectId, item_index: item })));

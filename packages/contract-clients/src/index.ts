@@ -39,6 +39,7 @@ export {
   taskMarketplace,
   taskMarketplaceMethods,
   commitmentOf,
+  sealOf,
   sha256Hex,
   NEAR_TOKEN,
   type TaskMarketplaceClient,
@@ -50,6 +51,10 @@ export {
   type Claim,
   type ClaimStatus,
   type Tasker,
+  type ActiveClaim,
+  type GoldStats,
+  type Limits,
+  type WindowLimits,
   type Ledger,
   type MarketplaceRole,
 } from './task-marketplace.js';
