@@ -44,7 +44,7 @@ async function claim(account: NearAccount, f: Fixture, poolId: number) {
 
 test('NEAR pool: fund, allocate, claim, push (one to a missing account fails back to claimable), withdraw unallocated', async (t) => {
   const f = await deployPayout(t);
-  const poolId = await f.createPool({ token: 'NEAR', fund: 0n });
+  const poolId = await f.createPool({ token: 'NEAR', fund: 1n });
   const funding = await f.payer.callRaw(f.payout, 'fund_pool', { pool_id: poolId }, { attachedDeposit: 10n * NEAR, gas: 50n * TGAS });
   t.deepEqual(events(funding.logs).map((e) => [e.event, e.data]), [['pool_funded', [{ pool_id: poolId, sender_id: f.payer.accountId, amount: (10n * NEAR).toString() }]]]);
   const alice = await createAccount(t, 'alice', 40n * NEAR);
@@ -74,15 +74,15 @@ test('NEAR pool: fund, allocate, claim, push (one to a missing account fails bac
   assertConserved(t, pool, 'after push');
 
   const payerBefore = await f.payer.availableBalance();
-  const withdrawn = await f.payer.callRaw(f.payout, 'withdraw_unallocated', { pool_id: poolId, amount: (3n * NEAR).toString() }, { gas: 100n * TGAS });
+  const withdrawn = await f.payer.callRaw(f.payout, 'withdraw_unallocated', { pool_id: poolId, amount: (3n * NEAR).toString() }, { attachedDeposit: 1n, gas: 100n * TGAS });
   t.is(withdrawn.parseResult<boolean>(), true);
   t.true((await f.payer.availableBalance()) - payerBefore > 3n * NEAR - NEAR / 100n);
   pool = await f.pool(poolId);
   t.is(pool.funded, (7n * NEAR).toString());
   t.is(pool.unallocated, NEAR.toString());
   assertConserved(t, pool, 'after withdrawal');
-  await refused(t, f.payer, f.payout, 'withdraw_unallocated', { pool_id: poolId, amount: (2n * NEAR).toString() }, `Payout: amount exceeds the unallocated balance ${NEAR}`);
-  await refused(t, alice, f.payout, 'withdraw_unallocated', { pool_id: poolId }, 'Payout: caller is not the pool payer');
+  await refused(t, f.payer, f.payout, 'withdraw_unallocated', { pool_id: poolId, amount: (2n * NEAR).toString() }, `Payout: amount exceeds the unallocated balance ${NEAR}`, { deposit: 1n });
+  await refused(t, alice, f.payout, 'withdraw_unallocated', { pool_id: poolId }, 'Payout: caller is not the pool payer', { deposit: 1n });
 });
 
 test('stablecoin pool: ft_transfer_call funding, a batch to registered and unregistered recipients, claims register from the registration fund', async (t) => {
@@ -99,7 +99,7 @@ test('stablecoin pool: ft_transfer_call funding, a batch to registered and unreg
     f.payout,
     'allocate',
     { pool_id: poolId, allocations: [{ recipient: registered.accountId, amount: '1500', reference: 'label-batch-7/1' }, { recipient: fresh.accountId, amount: '2500', reference: 'label-batch-7/2' }] },
-    { gas: 100n * TGAS },
+    { attachedDeposit: 1n, gas: 100n * TGAS },
   );
   t.deepEqual(result.parseResult(), { id: 0, pool_id: poolId, count: 2, total: '4000', expires_at_ns: (result.parseResult<{ expires_at_ns: string }>()).expires_at_ns, created_at_ns: (result.parseResult<{ created_at_ns: string }>()).created_at_ns });
   t.is(BigInt(result.parseResult<{ expires_at_ns: string }>().expires_at_ns) - BigInt(result.parseResult<{ created_at_ns: string }>().created_at_ns), DAY_NS);
@@ -134,7 +134,7 @@ test('stablecoin pool: ft_transfer_call funding, a batch to registered and unreg
 
 test('an unregistered recipient with no registration fund left stays claimable; the payer tops the fund up', async (t) => {
   const f = await deployPayout(t);
-  const poolId = await f.createPool({ fund: 0n });
+  const poolId = await f.createPool({ fund: 1n });
   await f.fundTokens(poolId, 10_000n);
   const fresh = await createAccount(t, 'fresh', 40n * NEAR);
   await f.allocate(poolId, [[fresh.accountId, 700n]]);
@@ -146,7 +146,7 @@ test('an unregistered recipient with no registration fund left stays claimable; 
   await f.payer.call(f.payout, 'fund_pool', { pool_id: poolId, registration_fund_only: true }, { attachedDeposit: f.registrationFee, gas: 50n * TGAS });
   t.is((await claim(fresh, f, poolId)).parseResult<boolean>(), true);
   t.is(await f.tokenBalance(fresh), 700n);
-  t.is((await f.pool(poolId)).registration_fund, '0');
+  t.is((await f.pool(poolId)).registration_fund, '1', 'the 1 yoctoNEAR the pool was created with');
 });
 
 test('push pays several recipients with one chain each; push_batch pays registered ones in one batch_transfer', async (t) => {
@@ -273,24 +273,24 @@ test('withdraw_unallocated of tokens, with a failed withdrawal (token paused) re
   await f.fundTokens(poolId, 5000n);
   const payerTokens = await f.tokenBalance(f.payer);
   await f.tokenAdmin('pause');
-  const failed = await f.payer.callRaw(f.payout, 'withdraw_unallocated', { pool_id: poolId }, { gas: 100n * TGAS });
+  const failed = await f.payer.callRaw(f.payout, 'withdraw_unallocated', { pool_id: poolId }, { attachedDeposit: 1n, gas: 100n * TGAS });
   t.is(failed.parseResult<boolean>(), false);
   t.deepEqual(events(failed.logs).map((e) => e.event), ['withdrawal_started', 'withdrawal_failed']);
   let pool = await f.pool(poolId);
   t.is(pool.unallocated, '5000');
   assertConserved(t, pool, 'after failed withdrawal');
   await f.tokenAdmin('unpause');
-  t.is((await f.payer.callRaw(f.payout, 'withdraw_unallocated', { pool_id: poolId, amount: '3000' }, { gas: 100n * TGAS })).parseResult<boolean>(), true);
+  t.is((await f.payer.callRaw(f.payout, 'withdraw_unallocated', { pool_id: poolId, amount: '3000' }, { attachedDeposit: 1n, gas: 100n * TGAS })).parseResult<boolean>(), true);
   t.is(await f.tokenBalance(f.payer), payerTokens + 3000n);
   pool = await f.pool(poolId);
   t.is(pool.funded, '2000');
   assertConserved(t, pool, 'after withdrawal');
 
   const before = await f.payer.availableBalance();
-  t.is((await f.payer.callRaw(f.payout, 'withdraw_registration_fund', { pool_id: poolId, amount: NEAR.toString() }, { gas: 100n * TGAS })).parseResult<boolean>(), true);
+  t.is((await f.payer.callRaw(f.payout, 'withdraw_registration_fund', { pool_id: poolId, amount: NEAR.toString() }, { attachedDeposit: 1n, gas: 100n * TGAS })).parseResult<boolean>(), true);
   t.true((await f.payer.availableBalance()) - before > NEAR - NEAR / 100n);
   t.is((await f.pool(poolId)).registration_fund, NEAR.toString());
-  await refused(t, f.payer, f.payout, 'withdraw_registration_fund', { pool_id: poolId, amount: (2n * NEAR).toString() }, `Payout: amount exceeds the registration fund ${NEAR}`);
+  await refused(t, f.payer, f.payout, 'withdraw_registration_fund', { pool_id: poolId, amount: (2n * NEAR).toString() }, `Payout: amount exceeds the registration fund ${NEAR}`, { deposit: 1n });
 });
 
 test('bad input is refused with a clear message and changes nothing', async (t) => {
@@ -302,7 +302,7 @@ test('bad input is refused with a clear message and changes nothing', async (t) 
   const recipients = [alice.accountId, 'bob.near', 'carol.near'];
   const before = await ledger(f, [poolId], recipients);
   const allocate = (allocations: unknown, message: string, extra: Record<string, unknown> = {}, caller = f.payer) =>
-    refused(t, caller, f.payout, 'allocate', { pool_id: poolId, allocations, ...extra }, message);
+    refused(t, caller, f.payout, 'allocate', { pool_id: poolId, allocations, ...extra }, message, { deposit: 1n });
 
   await allocate([{ recipient: 'bob.near', amount: '0' }], 'Amount: allocations[0].amount must be greater than zero');
   const malformed = (i: number) => `Amount: allocations[${i}].amount must be a decimal string of an unsigned 128-bit integer, e.g. "1000000"`;
@@ -320,11 +320,11 @@ test('bad input is refused with a clear message and changes nothing', async (t) 
   await allocate([{ recipient: 'bob.near', amount: '9991' }], 'Payout: batch total 9991 exceeds the unallocated balance 9990; fund the pool first');
   await allocate([{ recipient: 'bob.near', amount: '1' }], 'Payout: expires_in_ns must be a positive nanosecond count as a decimal string', { expires_in_ns: '0' });
   await allocate([{ recipient: 'bob.near', amount: '1' }], 'Payout: caller is not the pool payer', {}, alice);
-  await refused(t, f.payer, f.payout, 'allocate', { pool_id: 77, allocations: [{ recipient: 'bob.near', amount: '1' }] }, 'Payout: pool 77 does not exist');
-  await refused(t, f.payer, f.payout, 'allocate', { pool_id: '0', allocations: [{ recipient: 'bob.near', amount: '1' }] }, 'Payout: pool_id must be a non-negative integer');
-  await refused(t, f.payer, f.payout, 'withdraw_unallocated', { pool_id: poolId, amount: '0' }, 'Amount: amount must be greater than zero');
-  await refused(t, f.payer, f.payout, 'create_pool', { token: 'NOT A TOKEN', default_expiry_ns: '1' }, 'Payout: token is not a valid account id');
-  await refused(t, f.payer, f.payout, 'create_pool', { token: f.token.accountId, default_expiry_ns: '-1' }, 'Payout: default_expiry_ns must be a positive nanosecond count as a decimal string');
+  await refused(t, f.payer, f.payout, 'allocate', { pool_id: 77, allocations: [{ recipient: 'bob.near', amount: '1' }] }, 'Payout: pool 77 does not exist', { deposit: 1n });
+  await refused(t, f.payer, f.payout, 'allocate', { pool_id: '0', allocations: [{ recipient: 'bob.near', amount: '1' }] }, 'Payout: pool_id must be a non-negative integer', { deposit: 1n });
+  await refused(t, f.payer, f.payout, 'withdraw_unallocated', { pool_id: poolId, amount: '0' }, 'Amount: amount must be greater than zero', { deposit: 1n });
+  await refused(t, f.payer, f.payout, 'create_pool', { token: 'NOT A TOKEN', default_expiry_ns: '1' }, 'Payout: token is not a valid account id', { deposit: 1n });
+  await refused(t, f.payer, f.payout, 'create_pool', { token: f.token.accountId, default_expiry_ns: '-1' }, 'Payout: default_expiry_ns must be a positive nanosecond count as a decimal string', { deposit: 1n });
   await refused(t, f.payer, f.payout, 'push_batch', { pool_id: poolId, recipients: Array.from({ length: 401 }, (_, i) => `r${i}.near`) }, 'Payout: recipients must be an array of 1 to 400 account ids');
   // Callbacks are private (near-sdk-js checks before the method runs).
   const forged = await alice.callRaw(f.payout, 'on_paid', { pool_id: poolId, recipient: alice.accountId, amount: '10' }, { gas: 50n * TGAS });
@@ -335,13 +335,13 @@ test('bad input is refused with a clear message and changes nothing', async (t) 
   t.is(await ledger(f, [poolId], recipients), before);
   // A payer without a storage balance cannot create state it does not pay for.
   const stranger = await createAccount(t, 'stranger', 40n * NEAR);
-  await refused(t, stranger, f.payout, 'create_pool', { token: 'NEAR', default_expiry_ns: '1000' }, 'StorageBalance: account has no storage balance; call storage_deposit first');
+  await refused(t, stranger, f.payout, 'create_pool', { token: 'NEAR', default_expiry_ns: '1000' }, 'StorageBalance: account has no storage balance; call storage_deposit first', { deposit: 1n });
 });
 
 test('views page through pools, batches and claimable balances', async (t) => {
   const f = await deployPayout(t);
   const ids: number[] = [];
-  for (let i = 0; i < 3; i++) ids.push(await f.createPool({ token: 'NEAR', fund: 0n }));
+  for (let i = 0; i < 3; i++) ids.push(await f.createPool({ token: 'NEAR', fund: 1n }));
   await f.payer.call(f.payout, 'fund_pool', { pool_id: ids[1] }, { attachedDeposit: NEAR, gas: 50n * TGAS });
   await f.payer.call(f.payout, 'fund_pool', { pool_id: ids[2] }, { attachedDeposit: NEAR, gas: 50n * TGAS });
   await f.allocate(ids[1]!, [['ann.near', 5n]]);

@@ -102,7 +102,7 @@ function setUp(): { node: Sandbox; base: Snapshot } {
   must(node.call(OWNER, TOKEN, 'mint', { account_id: PAYER, amount: (10n ** 15n).toString() }, { deposit: 1n, gas: 100n * TGAS }), 'mint');
   must(node.call(PAYER, PAYOUT, 'storage_deposit', {}, { deposit: 10n * NEAR, gas: 100n * TGAS }), 'storage');
   must(node.call(PAYER, PAYOUT, 'create_pool', { token: TOKEN, default_expiry_ns: String(1000n * BLOCK_NS), registration_fee: min, supports_batch_transfer: true }, { deposit: NEAR, gas: 100n * TGAS }), 'token pool');
-  must(node.call(PAYER, PAYOUT, 'create_pool', { token: 'NEAR', default_expiry_ns: String(1000n * BLOCK_NS) }, { gas: 100n * TGAS }), 'NEAR pool');
+  must(node.call(PAYER, PAYOUT, 'create_pool', { token: 'NEAR', default_expiry_ns: String(1000n * BLOCK_NS) }, { deposit: 1n, gas: 100n * TGAS }), 'NEAR pool');
   // Both pools start funded so that most generated batches can be allocated.
   must(node.call(PAYER, TOKEN, 'ft_transfer_call', { receiver_id: PAYOUT, amount: '10000', msg: JSON.stringify({ pool_id: TOKEN_POOL }) }, { deposit: 1n, gas: 150n * TGAS }), 'fund token pool');
   must(node.call(PAYER, PAYOUT, 'fund_pool', { pool_id: NEAR_POOL }, { deposit: 10_000n * NEAR_UNIT, gas: 50n * TGAS }), 'fund NEAR pool');
@@ -177,7 +177,7 @@ function run(node: Sandbox, model: Model, step: Step): TransactionResult[] {
         : [node.call(PAYER, PAYOUT, 'fund_pool', { pool_id: NEAR_POOL }, { deposit: BigInt(step.amount) * NEAR_UNIT, gas: 50n * TGAS })];
     case 'batch': {
       const allocations = step.entries.map((e) => ({ recipient: RECIPIENTS[e.recipient]!, amount: String(BigInt(e.amount) * unit(step.pool)), reference: `job-${e.recipient}` }));
-      const r = node.call(PAYER, PAYOUT, 'allocate', { pool_id: step.pool, allocations, expires_in_ns: String(BigInt(step.expiryBlocks) * BLOCK_NS) }, { gas });
+      const r = node.call(PAYER, PAYOUT, 'allocate', { pool_id: step.pool, allocations, expires_in_ns: String(BigInt(step.expiryBlocks) * BLOCK_NS) }, { deposit: 1n, gas });
       if (r.succeeded) for (const e of step.entries) model.add(model.allocated, step.pool, RECIPIENTS[e.recipient]!, BigInt(e.amount) * unit(step.pool));
       return [r];
     }
@@ -200,7 +200,7 @@ function run(node: Sandbox, model: Model, step: Step): TransactionResult[] {
       // A short allocation (2 blocks) to r1 or r3, time passing, then expire the holder whose
       // allocation expires first (mostly that one, unless it already held a longer allocation).
       const short = RECIPIENTS[step.recipient % 2 === 0 ? 1 : 3]!;
-      const batch = node.call(PAYER, PAYOUT, 'allocate', { pool_id: step.pool, allocations: [{ recipient: short, amount: String(unit(step.pool)) }], expires_in_ns: String(2n * BLOCK_NS) }, { gas });
+      const batch = node.call(PAYER, PAYOUT, 'allocate', { pool_id: step.pool, allocations: [{ recipient: short, amount: String(unit(step.pool)) }], expires_in_ns: String(2n * BLOCK_NS) }, { deposit: 1n, gas });
       if (batch.succeeded) model.add(model.allocated, step.pool, short, unit(step.pool));
       node.produceBlocks(5);
       const ledger = readLedger(node);
@@ -209,7 +209,7 @@ function run(node: Sandbox, model: Model, step: Step): TransactionResult[] {
       return [batch, node.call(PAYER, PAYOUT, 'expire', { pool_id: step.pool, recipient }, { gas: 50n * TGAS })];
     }
     case 'withdraw':
-      return [node.call(PAYER, PAYOUT, 'withdraw_unallocated', { pool_id: step.pool, amount: step.amount === null ? null : String(BigInt(step.amount) * unit(step.pool)) }, { gas: 100n * TGAS })];
+      return [node.call(PAYER, PAYOUT, 'withdraw_unallocated', { pool_id: step.pool, amount: step.amount === null ? null : String(BigInt(step.amount) * unit(step.pool)) }, { deposit: 1n, gas: 100n * TGAS })];
     case 'pause': {
       const r = node.call(OWNER, TOKEN, model.paused ? 'unpause' : 'pause', {}, { deposit: 1n, gas: 50n * TGAS });
       model.paused = !model.paused;

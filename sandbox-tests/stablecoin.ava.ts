@@ -359,23 +359,3 @@ test('batch_transfer pays many receivers in one call, all or nothing', async (t)
   await refused(t, c.alice, c.token, 'batch_transfer', { transfers: [{ receiver_id: c.bob.accountId, amount: 'ten' }] }, 'Amount: amount must be a decimal string of an unsigned 128-bit integer, e.g. "1000000"');
   t.is(await snapshot(c), before);
 });
-
-test('upgrade: the upgrader deploys new code with a migration; every balance is kept', async (t) => {
-  const c = await deployToken(t);
-  await c.mint(c.alice, 700n);
-  await c.mint(c.bob, 300n);
-  const v2 = readFileSync(testContractWasm('stablecoin-v2'));
-  const refusedUpgrade = await c.alice.callRaw(c.token, 'upgrade', v2, { gas: 200n * TGAS });
-  t.true(refusedUpgrade.receiptFailureMessagesContain('AccessControl: caller lacks role upgrader'));
-  const notWasm = await c.owner.callRaw(c.token, 'upgrade', Buffer.from('not wasm at all'), { gas: 200n * TGAS });
-  t.true(notWasm.receiptFailureMessagesContain('Stablecoin: upgrade input must be a Wasm module'));
-  const upgraded = await c.owner.callRaw(c.token, 'upgrade', v2, { gas: 200n * TGAS });
-  t.true(upgraded.succeeded, JSON.stringify(upgraded.receiptFailureMessages));
-  t.deepEqual(events(upgraded.logs).map((e) => e.event), ['upgraded', 'migrated']);
-  t.is(await c.token.view('stablecoin_v2_marker', {}), 'v2');
-  t.is(await c.balance(c.alice), 700n);
-  t.is(await c.balance(c.bob), 300n);
-  t.is(await c.supply(), 1000n);
-  await c.alice.call(c.token, 'ft_transfer', { receiver_id: c.bob.accountId, amount: '1' }, { attachedDeposit: 1n, gas: 50n * TGAS });
-  t.is(await c.balance(c.bob), 301n);
-});

@@ -69,3 +69,24 @@ export function withdrawStorage(accountId: string, amount: bigint | null): bigin
   near.storageWrite(PREFIX + accountId, (balance - taken).toString());
   return taken;
 }
+
+/**
+ * For callbacks, which must never panic on state they do not control: like `chargeStorageTo`,
+ * but bytes the account's balance cannot pay (or no balance at all) are left to the contract
+ * account instead of panicking. Returns the yoctoNEAR the contract absorbed (0 when fully paid).
+ */
+export function settleStorageWith<T>(accountId: string, change: () => T): { result: T; absorbed: bigint } {
+  const before = near.storageUsage();
+  const result = change();
+  const after = near.storageUsage();
+  const balance = storageBalanceOf(accountId);
+  if (after === before || balance === null) return { result, absorbed: after > before ? storageCost(after - before) : 0n };
+  if (after < before) {
+    near.storageWrite(PREFIX + accountId, (balance + storageCost(before - after)).toString());
+    return { result, absorbed: 0n };
+  }
+  const cost = storageCost(after - before);
+  const paid = cost < balance ? cost : balance;
+  near.storageWrite(PREFIX + accountId, (balance - paid).toString());
+  return { result, absorbed: cost - paid };
+}

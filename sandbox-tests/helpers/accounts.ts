@@ -1,7 +1,7 @@
 /**
  * Helpers shared by the near-workspaces suites (public API only).
  */
-import type { NearAccount } from 'near-workspaces';
+import { KeyPair, type AccessKey, type NearAccount } from 'near-workspaces';
 
 const queues = new WeakMap<NearAccount, { counter: number; last: Promise<unknown> }>();
 
@@ -39,4 +39,19 @@ export interface NearEvent {
 /** The NEP-297 events among a transaction's logs. */
 export function events(logs: string[]): NearEvent[] {
   return logs.filter((l) => l.startsWith('EVENT_JSON:')).map((l) => JSON.parse(l.slice('EVENT_JSON:'.length)) as NearEvent);
+}
+
+/**
+ * Adds a function-call access key to `account` (an AddKey transaction signed with its full-access
+ * key), as a dapp or a relayer user holds: calls to `receiverId` only (`methodNames` empty: any
+ * method), with a 0.25 NEAR gas allowance and, by protocol, no deposit. Sign with it through
+ * `callRaw(..., { signWithKey })`.
+ */
+export async function addFunctionCallKey(account: NearAccount, receiverId: string, methodNames: string[] = []): Promise<KeyPair> {
+  const key = KeyPair.fromRandom('ed25519');
+  // near-api-js's borsh schema (AccessKeyPermission enum) takes the permission as a plain object.
+  const accessKey = { nonce: 0n, permission: { functionCall: { allowance: 25n * 10n ** 22n, receiverId, methodNames } } } as unknown as AccessKey;
+  const result = await account.batch(account).addKey(key.getPublicKey().toString(), accessKey).transact();
+  if (!result.succeeded) throw new Error(`adding a function-call key to ${account.accountId} failed: ${JSON.stringify(result.Failure)}`);
+  return key;
 }

@@ -51,7 +51,7 @@ export interface Fixture {
   tokenBalance(account: NearAccount | string): Promise<bigint>;
   pool(id: number): Promise<Pool>;
   claimable(account: NearAccount | string, poolId: number): Promise<bigint>;
-  /** Creates a pool of the payer; `fund` NEAR goes to its registration fund. */
+  /** Creates a pool of the payer; `fund` NEAR (at least 1 yoctoNEAR) goes to its registration fund. */
   createPool(options?: { token?: string; fee?: bigint; fund?: bigint; batch?: boolean; expiryNs?: bigint }): Promise<number>;
   /** Funds a token pool with ft_transfer_call from the payer. */
   fundTokens(poolId: number, amount: bigint): Promise<void>;
@@ -135,7 +135,7 @@ export async function deployPayout(t: ExecutionContext<PayoutContext>, tokens = 
         payout,
         'allocate',
         { pool_id: poolId, allocations: entries.map(([recipient, amount], i) => ({ recipient, amount: amount.toString(), reference: `task-${i}` })), expires_in_ns: expiresInNs?.toString() },
-        { gas: 300n * TGAS },
+        { attachedDeposit: 1n, gas: 300n * TGAS },
       );
       if (r.failed) throw new Error(`allocate failed: ${panics(r.receiptFailureMessages).join('; ')}`);
     },

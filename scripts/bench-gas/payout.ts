@@ -48,7 +48,7 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   row('fund (ft_transfer_call, transaction total)', call(PAYER, TOKEN, 'ft_transfer_call', { receiver_id: PAYOUT, amount: (10n ** 23n).toString(), msg: JSON.stringify({ pool_id: 0 }) }, 1n).gasBurnt);
 
   const typical = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ recipient: `worker-${tag}-${i}.test.near`, amount: String(1_000_000 + i), reference: `task-${tag}-${i}` }));
-  const allocate = (allocations: unknown[]) => node.call(PAYER, PAYOUT, 'allocate', { pool_id: 0, allocations }, { gas: 300n * TGAS });
+  const allocate = (allocations: unknown[]) => node.call(PAYER, PAYOUT, 'allocate', { pool_id: 0, allocations }, { deposit: 1n, gas: 300n * TGAS });
   const fits = (allocations: unknown[]): bigint | null => {
     const snapshot = node.snapshot();
     try {
@@ -112,14 +112,14 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   for (const id of workers) register(id);
   for (let i = 0; i < workers.length; i += 200) ok(allocate(workers.slice(i, i + 200).map((recipient) => ({ recipient, amount: '3000000' }))), 'allocate workers');
   // Expiry, withdrawals and a NEAR pool.
-  ok(node.call(PAYER, PAYOUT, 'allocate', { pool_id: 0, allocations: [{ recipient: 'dave.test.near', amount: '10' }], expires_in_ns: '1' }, { gas: 300n * TGAS }), 'short allocation');
+  ok(node.call(PAYER, PAYOUT, 'allocate', { pool_id: 0, allocations: [{ recipient: 'dave.test.near', amount: '10' }], expires_in_ns: '1' }, { deposit: 1n, gas: 300n * TGAS }), 'short allocation');
   row('expire', call(RELAYER, PAYOUT, 'expire', { pool_id: 0, recipient: 'dave.test.near' }, 0n, 50n * TGAS).gasBurnt);
-  row('withdraw_unallocated (token, transaction total)', call(PAYER, PAYOUT, 'withdraw_unallocated', { pool_id: 0, amount: '1000' }, 0n, 100n * TGAS).gasBurnt);
+  row('withdraw_unallocated (token, transaction total)', call(PAYER, PAYOUT, 'withdraw_unallocated', { pool_id: 0, amount: '1000' }, 1n, 100n * TGAS).gasBurnt);
   row('fund_pool (registration fund)', call(PAYER, PAYOUT, 'fund_pool', { pool_id: 0, registration_fund_only: true }, NEAR, 50n * TGAS).gasBurnt);
-  row('withdraw_registration_fund (transaction total)', call(PAYER, PAYOUT, 'withdraw_registration_fund', { pool_id: 0, amount: NEAR.toString() }, 0n, 100n * TGAS).gasBurnt);
-  call(PAYER, PAYOUT, 'create_pool', { token: 'NEAR', default_expiry_ns: '1000000000000' });
+  row('withdraw_registration_fund (transaction total)', call(PAYER, PAYOUT, 'withdraw_registration_fund', { pool_id: 0, amount: NEAR.toString() }, 1n, 100n * TGAS).gasBurnt);
+  call(PAYER, PAYOUT, 'create_pool', { token: 'NEAR', default_expiry_ns: '1000000000000' }, 1n);
   row('fund_pool (NEAR pool)', call(PAYER, PAYOUT, 'fund_pool', { pool_id: 1 }, 10n * NEAR, 50n * TGAS).gasBurnt);
-  ok(node.call(PAYER, PAYOUT, 'allocate', { pool_id: 1, allocations: [{ recipient: registered, amount: NEAR.toString() }] }, { gas: 300n * TGAS }), 'NEAR allocation');
+  ok(node.call(PAYER, PAYOUT, 'allocate', { pool_id: 1, allocations: [{ recipient: registered, amount: NEAR.toString() }] }, { deposit: 1n, gas: 300n * TGAS }), 'NEAR allocation');
   row('claim, NEAR pool', call(registered, PAYOUT, 'claim', { pool_id: 1 }, 0n, 150n * TGAS).gasBurnt);
 
   row('push, 1 recipient (first payout)', call(PAYER, PAYOUT, 'push', { pool_id: 0, recipients: [workers[0]] }).gasBurnt);

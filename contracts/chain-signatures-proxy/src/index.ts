@@ -18,7 +18,7 @@ import { NearBindgen, call, view, initialize, near, LookupSet } from 'near-sdk-j
 import { panic, require } from '../../lib/errors';
 import { parseAccountId } from '../../lib/account-id';
 import { parseAmount } from '../../lib/amount';
-import { assertOneYocto } from '../../lib/guards';
+import { assertInitBySelf, assertOneYocto } from '../../lib/guards';
 import { eventEmitter } from '../../lib/events';
 import * as ownable from '../../lib/ownable';
 import * as pausable from '../../lib/pausable';
@@ -153,6 +153,7 @@ export class ChainSignaturesProxy {
    */
   @initialize({})
   init({ owner_id, config }: { owner_id: string; config?: Partial<Config> }): void {
+    assertInitBySelf();
     ownable.initOwner(assertAccountId(owner_id, 'owner_id'));
     const defaultSigner = near.currentAccountId().endsWith('.testnet') ? TESTNET_SIGNER : MAINNET_SIGNER;
     const defaults: Config = {

@@ -15,7 +15,7 @@ import './polyfills';
 import { NearBindgen, call, view, initialize, near, UnorderedMap, encode } from 'near-sdk-js';
 import { base58Decode, base58Encode } from './base58';
 import { panic, require } from '../../lib/errors';
-import { assertPrivate } from '../../lib/guards';
+import { assertInitBySelf, assertPrivate } from '../../lib/guards';
 import { eventEmitter } from '../../lib/events';
 import { promiseYieldCreate, promiseYieldResume, ed25519Verify, readRegister } from '../../lib/host';
 import { decodeEd25519Point, deriveEd25519, deriveSecp256k1 } from './derivation';
@@ -158,6 +158,7 @@ export class MpcSignerDouble {
 
   @initialize({})
   init({ secp256k1_root, ed25519_root, responder_id }: { secp256k1_root: string; ed25519_root: string; responder_id: string }): void {
+    assertInitBySelf();
     this.secp256k1RootHex = bytesToHex(decodeKey(secp256k1_root, 'secp256k1:', 64));
     const point = decodeEd25519Point(decodeKey(ed25519_root, 'ed25519:', 32));
     this.ed25519RootPoint = [point[0].toString(), point[1].toString()];

@@ -14,11 +14,11 @@ import { NearBindgen, call, view, initialize, near, LookupMap, NearPromise } fro
 import { panic, require } from '../../lib/errors';
 import { parseAccountId } from '../../lib/account-id';
 import { parseAmount, parsePositiveAmount, checkedAdd, checkedSub } from '../../lib/amount';
-import { assertPrivate } from '../../lib/guards';
+import { assertAtLeastOneYocto, assertInitBySelf, assertOneYocto, assertPrivate } from '../../lib/guards';
 import { eventEmitter } from '../../lib/events';
 import * as ownable from '../../lib/ownable';
 import { refund, storageCost } from '../../lib/storage';
-import { chargeStorageTo, depositStorage, storageBalanceOf, withdrawStorage } from '../../lib/storage-balance';
+import { chargeStorageTo, depositStorage, settleStorageWith, storageBalanceOf, withdrawStorage } from '../../lib/storage-balance';
 
 const TGAS = 1_000_000_000_000n;
 // A near-sdk-js method costs 11-15 Tgas (measured on the in-process node: ft_transfer 14.2,
@@ -142,6 +142,7 @@ export class Payout {
 
   @initialize({})
   init({ owner_id }: { owner_id: string }): void {
+    assertInitBySelf();
     ownable.initOwner(assertAccountId(owner_id, 'owner_id'));
   }
 
@@ -162,9 +163,10 @@ export class Payout {
     return { total: total.toString() };
   }
 
-  /** Returns unused storage balance to the caller (default: all of it). */
-  @call({})
+  /** Returns unused storage balance to the caller (default: all of it). 1 yoctoNEAR: moves the caller's NEAR. */
+  @call({ payableFunction: true })
   storage_withdraw({ amount }: { amount?: string | null }): { total: string } {
+    assertOneYocto();
     const accountId = near.predecessorAccountId();
     const taken = withdrawStorage(accountId, amount === undefined || amount === null ? null : parseAmount(amount));
     refund(accountId, taken);
@@ -188,6 +190,8 @@ export class Payout {
    */
   @call({ payableFunction: true })
   create_pool(args: { token: string; default_expiry_ns: string; registration_fee?: string; supports_batch_transfer?: boolean }): Pool {
+    // At least 1 yoctoNEAR (it goes to the fund): a function-call key cannot spend the storage balance on pools.
+    assertAtLeastOneYocto();
     const payer = near.predecessorAccountId();
     const token = args?.token === NEAR_TOKEN ? NEAR_TOKEN : assertAccountId(args?.token, 'token');
     const pool: Pool = {
@@ -246,8 +250,9 @@ export class Payout {
   }
 
   /** Payer: takes back unallocated funds (default: all), with a callback that restores them if the transfer fails. */
-  @call({})
+  @call({ payableFunction: true })
   withdraw_unallocated({ pool_id, amount }: { pool_id: number; amount?: string | null }): NearPromise {
+    assertOneYocto();
     const pool = this.pool(pool_id);
     this.assertPayer(pool);
     const available = BigInt(pool.unallocated);
@@ -280,8 +285,9 @@ export class Payout {
   }
 
   /** Payer: takes back NEAR of the registration fund (default: all). */
-  @call({})
+  @call({ payableFunction: true })
   withdraw_registration_fund({ pool_id, amount }: { pool_id: number; amount?: string | null }): NearPromise {
+    assertOneYocto();
     const pool = this.pool(pool_id);
     this.assertPayer(pool);
     const available = BigInt(pool.registration_fund);
@@ -320,8 +326,9 @@ export class Payout {
    * call, about 180 entries): they stay in the transaction's arguments on chain. The event is a
    * summary of the batch.
    */
-  @call({})
+  @call({ payableFunction: true })
   allocate({ pool_id, allocations, expires_in_ns }: { pool_id: number; allocations: AllocationInput[]; expires_in_ns?: string | null }): Batch {
+    assertOneYocto();
     const pool = this.pool(pool_id);
     this.assertPayer(pool);
     require(Array.isArray(allocations) && allocations.length > 0, 'Payout: allocations must be a non-empty array of {recipient, amount, reference?}');
@@ -538,7 +545,8 @@ export class Payout {
       // A drained allocation record is deleted and its storage credited back to the payer.
       const key = `${pool.id}:${recipient}`;
       const allocation = decodeAllocation(this.allocations.get(key));
-      chargeStorageTo(pool.payer, () => {
+      // Never chargeStorageTo here: the payer's storage balance is not this callback's to rely on.
+      settleStorageWith(pool.payer, () => {
         if (allocation !== null && allocation.amount === 0n) this.allocations.remove(key);
         this.pools.set(String(pool.id), pool);
       });

@@ -2,7 +2,8 @@
  * A USD stablecoin: NEP-141 fungible token with NEP-145 storage management, NEP-148 metadata,
  * NEP-297 events and NEP-330 source metadata, plus the issuer controls of a regulated stablecoin
  * (Circle FiatToken design): two-step ownership, a master minter that configures minters with
- * allowances, pause, blacklist, batch transfers for payouts and role-gated upgrades.
+ * allowances, pause, blacklist, batch transfers for payouts and role-gated, time-locked upgrades
+ * (stage the code, apply it after the owner's delay).
  *
  * Every rule that fails panics with `Stablecoin: <rule broken>` (or the lib module's own prefix)
  * and leaves state unchanged. Method table with deposits, gas and errors: ../README.md.
@@ -11,19 +12,20 @@ import { NearBindgen, call, view, initialize, near, LookupMap, LookupSet, NearPr
 import { panic, require } from '../../lib/errors';
 import { parseAccountId } from '../../lib/account-id';
 import { parseAmount, parsePositiveAmount, checkedAdd, checkedSub } from '../../lib/amount';
-import { assertOneYocto, assertPrivate } from '../../lib/guards';
+import { assertAtLeastOneYocto, assertInitBySelf, assertOneYocto, assertPrivate } from '../../lib/guards';
 import { emitEvent, eventEmitter, eventLine } from '../../lib/events';
 import * as ownable from '../../lib/ownable';
 import * as pausable from '../../lib/pausable';
 import * as roles from '../../lib/access-control';
 import { storageCost, refund } from '../../lib/storage';
+import * as timelock from '../../lib/timelocked-upgrade';
 
 const TGAS = 1_000_000_000_000n;
 /** Gas kept for ft_resolve_transfer when forwarding to ft_on_transfer. */
 const GAS_FOR_RESOLVE_TRANSFER = 20n * TGAS;
 /** ft_transfer_call needs this much prepaid gas: its own work, the receiver call and the resolver. */
 const GAS_FOR_FT_TRANSFER_CALL = 60n * TGAS;
-/** Gas for the migrate call scheduled by upgrade. */
+/** Gas for the migrate call scheduled by apply_upgrade. */
 const GAS_FOR_MIGRATE = 100n * TGAS;
 /**
  * nearcore's max_total_log_length: all logs of one receipt together. A batch's NEP-297 event
@@ -113,6 +115,7 @@ export class Stablecoin {
 
   @initialize({})
   init({ owner_id, metadata }: { owner_id: string; metadata?: Partial<FungibleTokenMetadata> }): void {
+    assertInitBySelf();
     ownable.initOwner(assertAccountId(owner_id, 'owner_id'));
     this.metadata = {
       spec: 'ft-1.0.0',
@@ -498,6 +501,54 @@ export class Stablecoin {
     return this.stateVersion;
   }
 
+  // ---------------------------------------------------------------- time-locked upgrades
+
+  /**
+   * Upgrader, step 2: once the staged upgrade's delay has passed, deploys its code and calls
+   * `migrate` on it in one batch, so a failed migration reverts the deploy (the staged code is gone
+   * either way: stage it again).
+   */
+  @call({ payableFunction: true })
+  apply_upgrade(): void {
+    assertOneYocto();
+    roles.assertRole(ROLE_UPGRADER);
+    const { staged, code } = timelock.takeReadyCode();
+    const promise = near.promiseBatchCreate(near.currentAccountId());
+    near.promiseBatchActionDeployContract(promise, code);
+    near.promiseBatchActionFunctionCall(promise, 'migrate', '{}', 0n, GAS_FOR_MIGRATE);
+    emitControl('upgraded', [{ account_id: near.predecessorAccountId(), code_hash: staged.code_hash, code_size: staged.code_size }]);
+    near.promiseReturn(promise);
+  }
+
+  /** Upgrader or owner: drops the staged upgrade and returns its storage deposit to whoever staged it. */
+  @call({ payableFunction: true })
+  cancel_upgrade(): void {
+    assertOneYocto();
+    const caller = near.predecessorAccountId();
+    if (!ownable.isOwner(caller)) roles.assertRole(ROLE_UPGRADER);
+    const staged = timelock.cancel();
+    emitControl('upgrade_cancelled', [{ account_id: caller, code_hash: staged.code_hash }]);
+  }
+
+  /** Owner: the delay between staging and applying later upgrades, from 1 hour to 30 days (default 48 hours). */
+  @call({ payableFunction: true })
+  set_upgrade_delay({ delay_ns }: { delay_ns: string }): void {
+    assertOneYocto();
+    ownable.assertOwner();
+    const delay = timelock.setUpgradeDelay(delay_ns);
+    emitControl('upgrade_delay_set', [{ delay_ns: delay.toString() }]);
+  }
+
+  @view({})
+  upgrade_delay(): { delay_ns: string; min_ns: string; max_ns: string } {
+    return { delay_ns: timelock.upgradeDelay().toString(), min_ns: timelock.MIN_UPGRADE_DELAY_NS.toString(), max_ns: timelock.MAX_UPGRADE_DELAY_NS.toString() };
+  }
+
+  @view({})
+  staged_upgrade(): timelock.StagedUpgrade | null {
+    return timelock.stagedUpgrade();
+  }
+
   // ---------------------------------------------------------------- internals
 
   private storageMinimum(): bigint {
@@ -553,23 +604,21 @@ function readUnusedAmount(): bigint | null {
 }
 
 /**
- * Upgrader only: deploys the Wasm given as the raw call input (not JSON) to this account and
- * calls `migrate` on the new code in the same batch, so a failed migration reverts the deploy.
- * A plain export, because near-sdk-js parses decorated methods' input as JSON.
+ * Upgrader only, step 1 of an upgrade: stages the Wasm given as the raw call input (not JSON; a
+ * plain export, because near-sdk-js parses decorated methods' input as JSON). Attach at least the
+ * staged code's storage (10^19 yoctoNEAR per byte; the excess is refunded, and the deposit comes
+ * back on apply or cancel), so a function-call key can never stage code. `apply_upgrade` deploys it
+ * once the owner's delay has passed.
  */
-export function upgrade(): void {
+export function stage_upgrade(): void {
+  assertAtLeastOneYocto();
   roles.assertRole(ROLE_UPGRADER);
-  const code = near.inputRaw();
-  require(code.length > 8 && code[0] === 0 && code[1] === 0x61 && code[2] === 0x73 && code[3] === 0x6d, 'Stablecoin: upgrade input must be a Wasm module');
-  const promise = near.promiseBatchCreate(near.currentAccountId());
-  near.promiseBatchActionDeployContract(promise, code);
-  near.promiseBatchActionFunctionCall(promise, 'migrate', '{}', 0n, GAS_FOR_MIGRATE);
-  emitControl('upgraded', [{ account_id: near.predecessorAccountId(), code_size: code.length }]);
-  near.promiseReturn(promise);
+  const staged = timelock.stage(near.inputRaw());
+  emitControl('upgrade_staged', [staged]);
 }
 
 /**
- * Called by `upgrade` on the freshly deployed code, in the same receipt batch. Brings stored state
+ * Called by `apply_upgrade` on the freshly deployed code, in the same receipt batch. Brings stored state
  * to this code's STATE_VERSION; balances and other collections live under their own keys and are
  * untouched. Private: only the contract itself can call it.
  */

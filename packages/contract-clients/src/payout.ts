@@ -55,23 +55,24 @@ export const payoutMethods = {
   owner: view<Record<string, never>, string>([]),
   /** Prepays the storage of pools, batches and allocations (attach NEAR). */
   storage_deposit: call<{ account_id?: string | null }, { total: bigint }>(['account_id'], { gas: 30n * TGAS, deposit: 'caller-chooses', decode: total }),
-  storage_withdraw: call<{ amount?: Amount | null }, { total: bigint }>(['amount'], { gas: 30n * TGAS, decode: total }),
+  /** 1 yoctoNEAR: a function-call key cannot withdraw. */
+  storage_withdraw: call<{ amount?: Amount | null }, { total: bigint }>(['amount'], { gas: 30n * TGAS, deposit: 1n, decode: total }),
   storage_balance_of: view<{ account_id: string }, { total: bigint } | null>(['account_id'], amountsIn(['total'])),
-  /** The attached deposit (optional, 0 by default) becomes the pool's registration fund. */
+  /** The attached deposit (at least 1 yoctoNEAR, the default) becomes the pool's registration fund. */
   create_pool: call<{ token: string; default_expiry_ns: Amount; registration_fee?: Amount; supports_batch_transfer?: boolean }, Pool>(
     ['token', 'default_expiry_ns', 'registration_fee', 'supports_batch_transfer'],
-    { gas: 30n * TGAS, decode: pool },
+    { gas: 30n * TGAS, deposit: 1n, decode: pool },
   ),
   fund_pool: call<{ pool_id: number; registration_fund_only?: boolean }, Pool>(['pool_id', 'registration_fund_only'], { gas: 30n * TGAS, deposit: 'caller-chooses', decode: pool }),
   /** Called by the token in `ft_transfer_call` (msg `{"pool_id": n}`); not called directly. */
   ft_on_transfer: call<{ sender_id: string; amount: Amount; msg: string }, bigint>(['sender_id', 'amount', 'msg'], { gas: 30n * TGAS, decode: toAmount }),
-  /** Returns whether the transfer back succeeded; attach ≥ 60 Tgas. */
-  withdraw_unallocated: call<{ pool_id: number; amount?: Amount | null }, boolean>(['pool_id', 'amount'], { gas: 100n * TGAS }),
+  /** Returns whether the transfer back succeeded; attach ≥ 60 Tgas and 1 yoctoNEAR. */
+  withdraw_unallocated: call<{ pool_id: number; amount?: Amount | null }, boolean>(['pool_id', 'amount'], { gas: 100n * TGAS, deposit: 1n }),
   on_withdrawn: privateCall(['pool_id', 'account_id', 'amount']),
-  withdraw_registration_fund: call<{ pool_id: number; amount?: Amount | null }, boolean>(['pool_id', 'amount'], { gas: 60n * TGAS }),
+  withdraw_registration_fund: call<{ pool_id: number; amount?: Amount | null }, boolean>(['pool_id', 'amount'], { gas: 60n * TGAS, deposit: 1n }),
   on_registration_fund_withdrawn: privateCall(['pool_id', 'amount']),
-  /** Up to 500 allocations; 48.7 Tgas for 100, 256 Tgas for 500 worst-case entries. */
-  allocate: call<{ pool_id: number; allocations: Allocation[]; expires_in_ns?: Amount | null }, Batch>(['pool_id', 'allocations', 'expires_in_ns'], { gas: 300n * TGAS, decode: batch }),
+  /** Up to 500 allocations, 1 yoctoNEAR; 44 Tgas for 100, 251 Tgas for 500 worst-case entries. */
+  allocate: call<{ pool_id: number; allocations: Allocation[]; expires_in_ns?: Amount | null }, Batch>(['pool_id', 'allocations', 'expires_in_ns'], { gas: 300n * TGAS, deposit: 1n, decode: batch }),
   expire: call<{ pool_id: number; recipient: string }, bigint>(['pool_id', 'recipient'], { gas: 30n * TGAS, decode: toAmount }),
   /** true: paid; false: the transfer failed and the amount is claimable again. 125 Tgas covers registration. */
   claim: call<{ pool_id: number }, boolean>(['pool_id'], { gas: 125n * TGAS }),

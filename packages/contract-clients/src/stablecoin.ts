@@ -78,7 +78,27 @@ export const stablecoinMethods = {
   unblacklist_account: call<{ account_id: string }>(['account_id'], { gas: 30n * TGAS, deposit: ONE_YOCTO }),
   is_blacklisted: view<{ account_id: string }, boolean>(['account_id']),
   state_version: view<Record<string, never>, number>([]),
+  /**
+   * Time-locked upgrades: `stage_upgrade` takes the raw Wasm as its input (not JSON, so it is not
+   * in this table: send a function call with the code as its arguments, attaching the code's
+   * storage, about 10^19 yoctoNEAR per byte); after the owner's delay the upgrader applies it.
+   */
+  apply_upgrade: call([], { gas: 300n * TGAS, deposit: ONE_YOCTO }),
+  cancel_upgrade: call([], { gas: 30n * TGAS, deposit: ONE_YOCTO }),
+  set_upgrade_delay: call<{ delay_ns: Amount }>(['delay_ns'], { gas: 30n * TGAS, deposit: ONE_YOCTO }),
+  upgrade_delay: view<Record<string, never>, { delay_ns: bigint; min_ns: bigint; max_ns: bigint }>([], amountsIn(['delay_ns', 'min_ns', 'max_ns'])),
+  staged_upgrade: view<Record<string, never>, StagedUpgrade | null>([], amountsIn(['staged_at_ns', 'ready_at_ns'])),
 } as const;
+
+/** The upgrade waiting for its delay (`staged_upgrade`). */
+export interface StagedUpgrade {
+  /** sha256 of the staged Wasm, hex. */
+  code_hash: string;
+  code_size: number;
+  staged_by: string;
+  staged_at_ns: bigint;
+  ready_at_ns: bigint;
+}
 
 export type StablecoinClient = ContractClient<typeof stablecoinMethods>;
 

@@ -163,7 +163,7 @@ test('stablecoin (@NearBindgen): init (storage writes) and then ft_balance_of bu
   for (const [method, args, deposit] of steps) {
     const input = new TextEncoder().encode(JSON.stringify(args));
     const [a, b] = (['finite-wasm', 'per-instruction'] as const).map((m) =>
-      run(stablecoin, m, method, { input, attachedDeposit: deposit, predecessorAccountId: 'bob.near', signerAccountId: 'bob.near' }, state[m]),
+      run(stablecoin, m, method, { input, attachedDeposit: deposit, predecessorAccountId: 'alice.near', signerAccountId: 'alice.near' }, state[m]),
     );
     t.is(a!.aborted, null, `${method}: ${JSON.stringify(a!.aborted)}`);
     t.deepEqual(summary(a!), summary(b!), method);
