@@ -76,16 +76,21 @@ class GroupCommit {
 
   /** Inside the queue, after a request: the promise the answer waits for (undefined: nothing to wait for). */
   afterRequest(): Promise<void> | undefined {
+    this.progress();
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#durable >= this.#changed) return undefined;
+    const seq = this.#changed;
+    return new Promise((resolve, reject) => this.#waiters.push({ seq, resolve, reject }));
+  }
+
+  /** Inside the queue: if the chain moved, a commit is due (also called between the slices of a fast-forward). */
+  progress(): void {
     const head = this.client()?.sandbox.head;
     if (head !== undefined && head !== this.#lastHead) {
       this.#changed++;
       this.#lastHead = head;
     }
-    if (this.#failure) return Promise.reject(this.#failure);
-    if (this.#durable >= this.#changed) return undefined;
-    const seq = this.#changed;
-    this.#kick();
-    return new Promise((resolve, reject) => this.#waiters.push({ seq, resolve, reject }));
+    if (this.#durable < this.#changed && !this.#failure) this.#kick();
   }
 
   /** Resolves once everything changed so far is on disk. */
@@ -150,6 +155,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
     transaction: (hash) => store?.transaction(hash),
     outcome: (id) => store?.outcome(id),
     receipt: (id) => store?.receipt(id),
+    blockByChunkHash: (chunkHash) => store?.blockByChunkHash(chunkHash),
   };
   // The runtime is the heavy part of start-up: it loads once the server listens (started below), so
   // near-workspaces' readiness probe connects early and is answered the moment the node is ready. (From a
@@ -165,6 +171,10 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
         validatorKey: KeyPair.fromString(validator.key.secretKey),
         restore: saved ?? undefined,
         history: persist ? history : undefined,
+        betweenBlocks: async () => {
+          commits?.progress();
+          await queue.yieldTurn();
+        },
       });
     })
     .then((c) => {

@@ -73,6 +73,8 @@ export function publicKeyToString(pk: PublicKey): string {
 export function parsePublicKey(text: string): PublicKey {
   const [name, body] = text.includes(':') ? text.split(':', 2) : ['ed25519', text];
   const keyType = keyTypeFromName(name!);
+  // refused before decoding: base58 decoding is quadratic in the length (a 64-byte key is at most 88 characters)
+  if (body!.length > 90) throw new InvalidKeyError(`public key ${JSON.stringify(text.slice(0, 60))}… is ${text.length} characters; ${name} keys have ${KEY_LENGTHS[keyType]} bytes`);
   let data: Uint8Array;
   try {
     data = base58.decode(body!);

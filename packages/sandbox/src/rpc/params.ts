@@ -121,6 +121,8 @@ function decodeBase64(text: unknown, what: string): Uint8Array {
 }
 
 function decodeBase58Data(text: string, maxLen: number): Uint8Array {
+  // every base58 character carries more than 5 bits: longer text than this cannot fit (and decoding is quadratic)
+  if (text.length > Math.ceil((maxLen * 8) / 5.8) + 1) throw parseError('Query data size is too large');
   let bytes: Uint8Array;
   try {
     bytes = base58.decode(text);
@@ -174,7 +176,7 @@ export function parseBlockParams(params: unknown): BlockReference {
 }
 
 export function parseChunkParams(params: unknown): ChunkReference {
-  if (isSingleton(params) && typeof params[0] === 'string') return { chunk_id: params[0] };
+  if (isSingleton(params) && typeof params[0] === 'string') return { chunk_id: checkHash(params[0]) };
   if (isPair(params)) {
     const [blockId, shardId] = params;
     if ((typeof blockId === 'number' || typeof blockId === 'string') && typeof shardId === 'number') {
@@ -183,7 +185,7 @@ export function parseChunkParams(params: unknown): ChunkReference {
     throw parseError('Failed parsing args: expected [block_id, shard_id]');
   }
   const p = validate('RpcChunkRequestSchema', params, '{"chunk_id":"<hash>"} or {"block_id":<height|hash>,"shard_id":0}');
-  if (typeof p.chunk_id === 'string') return { chunk_id: p.chunk_id };
+  if (typeof p.chunk_id === 'string') return { chunk_id: checkHash(p.chunk_id) };
   return { block_id: p.block_id as number | string, shard_id: p.shard_id as number };
 }
 
@@ -311,7 +313,11 @@ export function parseTxStatusParams(params: unknown): { lookup: TransactionLooku
   };
 }
 
+/** base58 of 32 bytes is at most 44 characters; longer text is refused before decoding (quadratic in its length). */
+const MAX_HASH_CHARS = 44;
+
 function checkHash(text: string): string {
+  if (text.length > MAX_HASH_CHARS) throw parseError(`Failed parsing args: a hash is 32 bytes (at most ${MAX_HASH_CHARS} base58 characters), got ${text.length} characters`);
   let bytes: Uint8Array;
   try {
     bytes = base58.decode(text);
@@ -367,10 +373,19 @@ export function parsePatchStateParams(params: unknown): StateRecordJson[] {
 }
 
 /** `sandbox_fast_forward` (nearcore `RpcSandboxFastForwardRequest`): `{delta_height: u64}`. */
+/**
+ * Blocks one `sandbox_fast_forward` may ask for (nearcore takes any u64; here each block is produced and
+ * stored, about 10^6 a few minutes and a few hundred MB): a larger jump is several calls.
+ */
+export const MAX_FAST_FORWARD = 1_000_000;
+
 export function parseFastForwardParams(params: unknown): number {
   const delta = (params as any)?.delta_height;
   if (typeof delta !== 'number' || !Number.isSafeInteger(delta) || delta < 0) {
     throw parseError('Failed parsing args: expected {"delta_height": <non-negative integer>}');
+  }
+  if (delta > MAX_FAST_FORWARD) {
+    throw parseError(`Failed parsing args: delta_height ${delta} is over this node's limit of ${MAX_FAST_FORWARD} blocks per call; fast-forward in several calls`);
   }
   return delta;
 }

@@ -28,6 +28,32 @@ const loadRequestSchemas = async () => (await loadDispatch()).loadRequestSchemas
 
 /** nearcore `RpcLimitsConfig::json_payload_max_size` default (10 MiB); a 4 MiB contract in base64 fits. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** Requests in one JSON-RPC batch: a batch is answered as one body, so its size bounds the answer's. */
+export const MAX_BATCH_REQUESTS = 1000;
+/** Nesting of `params`: no method takes more than a few levels; deeper input is refused before any parsing walks it. */
+export const MAX_PARAMS_DEPTH = 64;
+
+/**
+ * Methods that only read: they run as soon as they arrive instead of waiting in the queue behind writes
+ * (the chain is consistent between the synchronous steps of every write, so a read never sees half of one).
+ * `tx` and `EXPERIMENTAL_tx_status` are not here: a `wait_until` may produce blocks.
+ */
+const READ_ONLY_METHODS = new Set([
+  'status', 'health', 'network_info', 'validators', 'block', 'chunk', 'gas_price', 'query',
+  'EXPERIMENTAL_receipt', 'EXPERIMENTAL_protocol_config', 'EXPERIMENTAL_genesis_config',
+]);
+
+/** Whether `value` nests deeper than `limit` (iteratively: deep input must not overflow the stack here either). */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 export interface RpcServerOptions {
   /**
@@ -71,12 +97,36 @@ const IDLE_LOAD_DELAY_MS = 300;
 
 /** One-at-a-time execution in arrival order. */
 export class SerialQueue {
-  #tail: Promise<unknown> = Promise.resolve();
+  #pending: Array<() => Promise<void>> = [];
+  #busy = false;
 
   run<T>(task: () => T | Promise<T>): Promise<T> {
-    const next = this.#tail.then(task, task);
-    this.#tail = next.catch(() => undefined);
-    return next;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push(async () => {
+        try {
+          resolve(await task());
+        } catch (e) {
+          reject(e);
+        }
+      });
+      void this.#pump();
+    });
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    while (this.#pending.length > 0) await this.#pending.shift()!();
+    this.#busy = false;
+  }
+
+  /**
+   * From inside a running task that is long but consistent between its steps (a fast-forward between
+   * blocks): lets the requests that arrived meanwhile run now, then continues. Later arrivals wait as usual.
+   */
+  async yieldTurn(): Promise<void> {
+    await new Promise((r) => setImmediate(r)); // let requests on the wire arrive and queue
+    for (const task of this.#pending.splice(0)) await task();
   }
 }
 
@@ -113,8 +163,11 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     if (jsonrpc !== '2.0' || typeof method !== 'string') {
       return errorResponse(id, parseError('JSON RPC Request format was expected: {"jsonrpc":"2.0","id":…,"method":"…","params":…}'));
     }
+    if (nestedDeeperThan(params, MAX_PARAMS_DEPTH)) {
+      return errorResponse(id, parseError(`Failed parsing args: params are nested deeper than ${MAX_PARAMS_DEPTH} levels`));
+    }
     let durable: void | Promise<void> = undefined;
-    const response = await queue.run(async (): Promise<JsonRpcResponse> => {
+    const run = async (): Promise<JsonRpcResponse> => {
       try {
         const { handle } = dispatch ?? (await loadDispatch());
         if (!requestSchemasLoaded() && !(method === 'block' && isReadinessProbe(params))) await loadRequestSchemas();
@@ -131,7 +184,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
           durable = Promise.reject(e);
         }
       }
-    });
+    };
+    const response = READ_ONLY_METHODS.has(method) && dispatch !== undefined ? await run() : await queue.run(run);
     if (durable === undefined) return response;
     try {
       await durable;
@@ -201,6 +255,10 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     if (Array.isArray(request)) {
       if (request.length === 0) {
         send(res, errorResponse(null, parseError('JSON RPC Request format was expected: empty batch')));
+        return;
+      }
+      if (request.length > MAX_BATCH_REQUESTS) {
+        send(res, errorResponse(null, parseError(`a batch of ${request.length} requests is over this node's limit of ${MAX_BATCH_REQUESTS}; send it in smaller batches`)));
         return;
       }
       send(res, await Promise.all(request.map(answer)));

@@ -51,6 +51,10 @@ import type { BlockReference, BlockView, TxExecutionStatus } from './wire.js';
 /** How far `final` lags the head (nearcore: two blocks on a single doomslug validator). */
 const FINALITY_LAG = 2n;
 const BLOCK_VIEW_CACHE_SIZE = 256;
+/** Chunk ids looked up by scanning the newest blocks (those still in memory) before the store's index. */
+const CHUNK_SCAN_BLOCKS = 256n;
+/** Blocks a fast-forward produces before letting other requests run (a few ms of work). */
+const FAST_FORWARD_SLICE = 200;
 /** nearcore `trie_viewer_state_size_limit` default: 50 kB of values per `view_state`. */
 const VIEW_STATE_SIZE_LIMIT = 50_000;
 
@@ -66,6 +70,11 @@ export interface SandboxClientOptions {
   history?: ChainHistory;
   /** The address `status` reports. */
   rpcAddr?: string;
+  /**
+   * Called between slices of a long fast-forward (node/run.ts lets waiting requests run and the blocks so
+   * far be saved), so a jump of many blocks never stalls other clients.
+   */
+  betweenBlocks?: () => Promise<void>;
 }
 
 /** `[stable key, StateRecord JSON]`. */
@@ -349,10 +358,13 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     chunk(reference: ChunkReference) {
       let block: Block | undefined;
       if ('chunk_id' in reference) {
-        for (let h = head().height; h >= 0n && block === undefined; h--) {
+        // the newest blocks are in memory; older ones are found through the store's chunk index
+        const oldest = options.history?.blockByChunkHash ? head().height - CHUNK_SCAN_BLOCKS : 0n;
+        for (let h = head().height; h >= 0n && h >= oldest && block === undefined; h--) {
           const b = sandbox.getBlock(h);
           if (chunkHashOf(b) === reference.chunk_id) block = b;
         }
+        block ??= options.history?.blockByChunkHash?.(reference.chunk_id);
         if (!block) throw unknownChunk(reference.chunk_id);
       } else {
         if (reference.shard_id !== 0) throw invalidShardId(reference.shard_id);
@@ -455,8 +467,11 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
       sandbox.produceBlocks(1);
     },
 
-    fastForward(deltaHeight) {
-      if (deltaHeight > 0) sandbox.produceBlocks(deltaHeight);
+    async fastForward(deltaHeight) {
+      for (let left = deltaHeight; left > 0; left -= FAST_FORWARD_SLICE) {
+        sandbox.produceBlocks(Math.min(left, FAST_FORWARD_SLICE));
+        if (left > FAST_FORWARD_SLICE) await options.betweenBlocks?.();
+      }
     },
 
     exportState() {

@@ -103,6 +103,8 @@ export interface ChainHistory {
   transaction(hash: string): StoredTransaction | undefined;
   outcome(id: string): ExecutionOutcomeWithIdView | undefined;
   receipt(id: string): JsonValue | undefined;
+  /** The block whose (only) chunk has this hash (rpc/views.ts `chunkHashOf`). */
+  blockByChunkHash?(chunkHash: string): Block | undefined;
 }
 
 /** What the chain produced since the last `takeHistory`: written to disk, then `forgetHistory` drops it from memory. */

@@ -27,6 +27,18 @@ interface Answered {
   receipts: string[];
 }
 
+/** JSON-RPC batches of at most 500 (the node takes up to 1000 per batch); replies carry the index as id. */
+async function batchRpc(url: string, calls: Array<[string, unknown]>): Promise<any[]> {
+  const replies: any[] = [];
+  for (let from = 0; from < calls.length; from += 500) {
+    const batch = calls.slice(from, from + 500).map(([method, params], i) => ({ jsonrpc: '2.0', id: from + i, method, params }));
+    const body = await (await fetch(url, { method: 'POST', body: JSON.stringify(batch) })).json();
+    if (!Array.isArray(body)) throw new Error(`a batch was answered with ${JSON.stringify(body).slice(0, 300)}`);
+    replies.push(...body);
+  }
+  return replies;
+}
+
 const outcomeOf = (result: any) => ({
   status: result.status,
   txBlock: result.transaction_outcome.block_hash as string,
@@ -113,19 +125,16 @@ test(`${KILLS} SIGKILLs under concurrent load: every final answer survives, heig
     node = await startNodeProcess(home);
     const url2 = node.url;
     // every final answer so far: same outcome, same blocks
-    const batch = answered.map((a, id) => ({ jsonrpc: '2.0', id, method: 'tx', params: { tx_hash: a.hash, sender_account_id: a.sender, wait_until: 'NONE' } }));
-    const replies: any[] = batch.length ? await (await fetch(url2, { method: 'POST', body: JSON.stringify(batch) })).json() : [];
+    const replies = await batchRpc(url2, answered.map((a) => ['tx', { tx_hash: a.hash, sender_account_id: a.sender, wait_until: 'NONE' }]));
     const lost = replies.filter((r) => !r.result).map((r) => answered[r.id]!.hash);
     t.deepEqual(lost, [], `round ${round}: transactions answered as final are missing after the restart`);
     const changed = replies.filter((r) => r.result && JSON.stringify(outcomeOf(r.result)) !== JSON.stringify({ status: answered[r.id]!.status, txBlock: answered[r.id]!.txBlock, receipts: answered[r.id]!.receipts }));
     t.is(changed.length, 0, `round ${round}: outcomes changed after the restart`);
     // heights and hashes continue
     const heights = [...blocksSeen.keys()];
-    const blockReplies: any[] = heights.length
-      ? await (await fetch(url2, { method: 'POST', body: JSON.stringify(heights.map((h) => ({ jsonrpc: '2.0', id: h, method: 'block', params: { block_id: h } }))) })).json()
-      : [];
-    const rewritten = blockReplies.filter((r) => r.result?.header.hash !== blocksSeen.get(r.id));
-    t.deepEqual(rewritten.map((r) => r.id), [], `round ${round}: heights re-issued with other hashes`);
+    const blockReplies = await batchRpc(url2, heights.map((h) => ['block', { block_id: h }]));
+    const rewritten = blockReplies.filter((r) => r.result?.header.hash !== blocksSeen.get(heights[r.id]!));
+    t.deepEqual(rewritten.map((r) => heights[r.id]), [], `round ${round}: heights re-issued with other hashes`);
     const head = (await rpc(url2, 'block', { finality: 'optimistic' })).result.header;
     t.true(head.height >= maxAnsweredHeight, `round ${round}: head ${head.height} is behind height ${maxAnsweredHeight} answered before the kill`);
     // balances conserved: the accounts hold exactly the head's total supply

@@ -3,33 +3,22 @@
  * starts it): 5,600 malformed JSON-RPC requests and transactions generated with fast-check. Each must be
  * answered with HTTP 200 and a JSON-RPC `error`; the process must stay up; and the state must be exactly
  * what it was (no block produced, no balance or nonce moved), with a valid transaction still accepted after.
+ * Then the requests that used to stall the node: megabyte-long hashes, keys and ids (refused before any
+ * decoding), a 10 MB batch, params nested 10,000 deep, and fast-forwards that are too large or long.
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { base58, base64 } from '@scure/base';
 import { KeyPair } from '../../src/primitives/crypto.js';
 import { initHome, VALIDATOR_KEY_FILE } from '../../src/node/init.js';
 import { readKeyFile } from '../../src/node/key-file.js';
 import { signTransaction } from './helpers.js';
+import { startNodeProcess } from './node-process.js';
 
-const LAUNCH = resolve(fileURLToPath(import.meta.url), '../../../bin/launch.mjs');
 const MAX_BODY = 10 * 1024 * 1024;
-
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 async function post(url: string, body: string): Promise<{ status: number; json: any }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -41,21 +30,11 @@ test('5,600 malformed requests and transactions: every one gets a JSON-RPC error
   const home = mkdtempSync(join(tmpdir(), 'rpc-fuzz-'));
   initHome(home);
   const rootKey = KeyPair.fromString(readKeyFile(join(home, VALIDATOR_KEY_FILE)).key.secretKey);
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [LAUNCH, '--home', home, 'run', '--rpc-addr', `0.0.0.0:${port}`, '--network-addr', '0.0.0.0:0'], { stdio: 'ignore' });
+  const { child, url } = await startNodeProcess(home);
   t.teardown(() => {
     child.kill('SIGKILL');
     rmSync(home, { recursive: true, force: true });
   });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await post(url, JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'status', params: [] }))).status === 200) break;
-    } catch {
-      if (i > 600) throw new Error('node did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
   const rpc = async (method: string, params: unknown) => (await post(url, JSON.stringify({ jsonrpc: '2.0', id: 'q', method, params }))).json;
   const snapshot = async () => ({
     account: (await rpc('query', { request_type: 'view_account', account_id: 'test.near', finality: 'optimistic' })).result,
@@ -168,3 +147,77 @@ const KNOWN = new Set([
 
 /** Methods whose parameters a random JSON value cannot satisfy (each needs specific keys or a decodable transaction). */
 const PARAM_METHODS = ['query', 'send_tx', 'broadcast_tx_commit', 'tx', 'EXPERIMENTAL_tx_status', 'EXPERIMENTAL_receipt', 'sandbox_patch_state', 'sandbox_fast_forward', 'chunk'];
+
+test('long strings, huge batches, deep nesting and huge fast-forwards are refused or served without stalling the node', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'rpc-fuzz-limits-'));
+  initHome(home);
+  const { child, url } = await startNodeProcess(home);
+  t.teardown(() => {
+    child.kill('SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+  });
+  const call = async (method: string, params: unknown) => (await post(url, JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }))).json;
+  const head = async () => (await call('block', { finality: 'optimistic' })).result.header.height as number;
+  const before = await head();
+  const parseErrorOf = (json: any) => (json.error?.cause?.name === 'PARSE_ERROR' ? String(json.error.data) : `not a PARSE_ERROR: ${JSON.stringify(json).slice(0, 300)}`);
+
+  // 1. a megabyte of base58 where a 32-byte hash or a key goes (decoding it would take most of an hour)
+  const long = '1'.repeat(1024 * 1024);
+  const longCases: Array<[string, unknown, RegExp]> = [
+    ['tx', [long, 'test.near'], /a hash is 32 bytes/],
+    ['tx', { tx_hash: long, sender_account_id: 'test.near' }, /a hash is 32 bytes/],
+    ['EXPERIMENTAL_tx_status', { tx_hash: long, sender_account_id: 'test.near' }, /a hash is 32 bytes/],
+    ['EXPERIMENTAL_receipt', { receipt_id: long }, /a hash is 32 bytes/],
+    ['chunk', { chunk_id: long }, /a hash is 32 bytes/],
+    ['chunk', [long], /a hash is 32 bytes/],
+    ['query', { request_type: 'view_access_key', account_id: 'test.near', public_key: `ed25519:${long}`, finality: 'final' }, /characters; ed25519 keys have 32 bytes/],
+    ['query', ['call/test.near/method', long], /Query data size is too large/],
+  ];
+  for (const [method, params, message] of longCases) {
+    t.regex(parseErrorOf(await call(method, params)), message, `${method} with a 1 MiB string`);
+  }
+  const unknownBlock = await call('block', { block_id: long });
+  t.is(unknownBlock.error?.cause?.name, 'UNKNOWN_BLOCK', 'a 1 MiB block hash is simply not a known block');
+
+  // 2. a 10 MB batch of 190,000 status calls: refused as a whole, naming the limit; 1,000 are served
+  const huge = JSON.stringify(Array.from({ length: 190_000 }, () => ({ jsonrpc: '2.0', id: 0, method: 'status' })));
+  t.true(huge.length < MAX_BODY);
+  t.regex(parseErrorOf((await post(url, huge)).json), /a batch of 190000 requests is over this node's limit of 1000/);
+  const allowed = (await post(url, JSON.stringify(Array.from({ length: 1000 }, (_, id) => ({ jsonrpc: '2.0', id, method: 'health', params: [] }))))).json;
+  t.is(allowed.length, 1000);
+  t.true(allowed.every((r: any) => r.result === null));
+
+  // 3. params nested 10,000 deep: a parse error naming the limit, never INTERNAL_ERROR, for every method
+  // (written as text: JSON.stringify itself overflows the stack on such a value)
+  const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+  for (const method of [...PARAM_METHODS, 'block', 'status', 'validators', 'gas_price']) {
+    for (const params of [deep, `{"finality":"final","nested":${deep}}`]) {
+      const { status, json } = await post(url, `{"jsonrpc":"2.0","id":1,"method":"${method}","params":${params}}`);
+      t.is(status, 200);
+      t.regex(parseErrorOf(json), /nested deeper than 64 levels/, `${method} ${params.slice(0, 30)}`);
+    }
+  }
+  t.is(await head(), before, 'nothing above produced a block');
+
+  // 4. fast-forwards: beyond the per-call limit refused; a long one leaves the node serving others
+  for (const delta of [Number.MAX_SAFE_INTEGER, 1e15, 1_000_001]) {
+    t.regex(parseErrorOf(await call('sandbox_fast_forward', { delta_height: delta })), /over this node's limit of 1000000 blocks per call/);
+  }
+  let done = false;
+  const forward = call('sandbox_fast_forward', { delta_height: 20_000 }).then((json) => {
+    done = true;
+    return json;
+  });
+  let servedMeanwhile = 0;
+  let lastSeen = before;
+  while (!done) {
+    const status = await call('status', []);
+    if (!done) servedMeanwhile++;
+    t.true(status.result.sync_info.latest_block_height >= lastSeen, 'the head only moves forward');
+    lastSeen = status.result.sync_info.latest_block_height;
+  }
+  t.deepEqual((await forward).result, {});
+  t.true(servedMeanwhile >= 3, `status was answered ${servedMeanwhile} times while 20,000 blocks were produced`);
+  t.is(await head(), before + 20_000);
+  t.is(child.exitCode, null, 'the node is still running');
+});
