@@ -3,7 +3,7 @@
  * gasless tasker: an account holding exactly its storage stake (nothing to pay gas with) whose
  * only keys are function-call keys, so every call it makes goes through the NEP-366 relayer.
  */
-import { Account, KeyPair, actions, encodeSignedDelegate, type KeyPairString, type JsonRpcProvider } from 'near-api-js';
+import { Account, KeyPair, actions, encodeSignedDelegate, type KeyPairString, type JsonRpcProvider, type PublicKey } from 'near-api-js';
 import type { RelayerServer } from '../../packages/relayer/src/index.js';
 
 /** nearcore storage_amount_per_byte (core/parameters/res/runtime_configs/parameters.yaml): 10^19 yoctoNEAR. */
@@ -43,28 +43,39 @@ export interface GaslessAccount {
   stake: bigint;
 }
 
+/** A function-call key to add: its public key, the contract it may call and the methods. */
+export interface FunctionCallKeySpec {
+  publicKey: PublicKey;
+  contractId: string;
+  methods: string[];
+}
+
 /**
- * Creates `<name>.<root>` holding exactly its storage stake. The stake is measured on a probe account
- * with an id of the same length and the same keys (nearcore charges per byte of account and keys).
+ * Creates `<name>.<root>` holding exactly its storage stake, with only the given function-call keys
+ * (nothing to pay gas with: every call goes through a NEP-366 relayer). The stake is measured on a
+ * probe account with an id of the same length and the same keys (nearcore charges per byte of
+ * account and keys).
  */
-export async function createGaslessAccount(root: Account, name: string, keys: GaslessKeys): Promise<GaslessAccount> {
+export async function createStakeOnlyAccount(root: Account, name: string, keys: FunctionCallKeySpec[]): Promise<{ accountId: string; stake: bigint }> {
   const provider = root.provider as JsonRpcProvider;
-  const pairs = Object.entries(keys).map(([contractId, methods]) => ({ contractId, methods, key: KeyPair.fromRandom('ed25519') }));
   const create = (accountId: string, balance: bigint) =>
     root.signAndSendTransaction({
       receiverId: accountId,
-      actions: [
-        actions.createAccount(),
-        actions.transfer(balance),
-        ...pairs.map((p) => actions.addFunctionCallAccessKey(p.key.getPublicKey(), p.contractId, p.methods)),
-      ],
+      actions: [actions.createAccount(), actions.transfer(balance), ...keys.map((k) => actions.addFunctionCallAccessKey(k.publicKey, k.contractId, k.methods))],
     });
   const probeId = `${name.slice(0, -1)}${name.endsWith('x') ? 'y' : 'x'}.${root.accountId}`;
   await create(probeId, 10n ** 22n);
   const stake = BigInt((await provider.viewAccount({ accountId: probeId })).storage_usage) * BYTE_COST;
   const accountId = `${name}.${root.accountId}`;
   await create(accountId, stake);
-  const signers = new Map(pairs.map((p) => [p.contractId, new Account(accountId, provider, p.key.toString() as KeyPairString)]));
+  return { accountId, stake };
+}
+
+/** `createStakeOnlyAccount` with a fresh key per contract, kept as one signing Account per contract. */
+export async function createGaslessAccount(root: Account, name: string, keys: GaslessKeys): Promise<GaslessAccount> {
+  const pairs = Object.entries(keys).map(([contractId, methods]) => ({ contractId, methods, key: KeyPair.fromRandom('ed25519') }));
+  const { accountId, stake } = await createStakeOnlyAccount(root, name, pairs.map((p) => ({ publicKey: p.key.getPublicKey(), contractId: p.contractId, methods: p.methods })));
+  const signers = new Map(pairs.map((p) => [p.contractId, new Account(accountId, root.provider, p.key.toString() as KeyPairString)]));
   return { accountId, signers, stake };
 }
 

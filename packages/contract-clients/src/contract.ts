@@ -205,7 +205,7 @@ function firstFailure(o: TransactionOutcome): unknown {
 
 function resultOf<R>(o: TransactionOutcome, decode: (raw: unknown) => R): CallResult<R> {
   const status = o.status as { SuccessValue: string };
-  const text = Buffer.from(status.SuccessValue, 'base64').toString('utf8');
+  const text = decodeBase64Utf8(status.SuccessValue);
   let raw: unknown = undefined;
   if (text.length > 0) {
     try {
@@ -222,6 +222,11 @@ function resultOf<R>(o: TransactionOutcome, decode: (raw: unknown) => R): CallRe
     logs: outcomes(o).flatMap((r) => r.outcome.logs),
     outcome: o,
   };
+}
+
+/** base64 → UTF-8 text with the web platform's own functions, so the clients run in browsers too (no Node Buffer). */
+export function decodeBase64Utf8(base64: string): string {
+  return new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
 }
 
 /** JSON with every bigint as its decimal string (the contracts' u128 convention). */

@@ -1,0 +1,76 @@
+/**
+ * Every transaction the app sends goes through `useTransaction`: the button shows pending at once,
+ * then done (gas, deposit, explorer link) or failed with the reason as a sentence. The contracts'
+ * `<Module>: <rule>` panics become "The <module> refused: <rule>."
+ */
+import { useCallback, useState } from 'react';
+import { ContractCallError, MissingDepositError, TransactionTimeoutError } from '../../../packages/contract-clients/src/index';
+import { explorerTxUrl } from '../config';
+import { formatNear } from '../format';
+import { GaslessAccountError } from './dev-wallet';
+import { RelayRefusedError } from './relay';
+
+export type TxState =
+  | { phase: 'idle' }
+  | { phase: 'pending'; label: string }
+  | { phase: 'done'; label: string; hash: string; gasBurnt: bigint; deposit: bigint; relayed: boolean; explorer: string | null }
+  | { phase: 'failed'; label: string; reason: string; gasBurnt: bigint | null; deposit: bigint; hash: string | null };
+
+const MODULE_NAMES: Record<string, string> = {
+  Stablecoin: 'stablecoin',
+  Payout: 'payout contract',
+  Marketplace: 'task marketplace',
+  TaskMarketplace: 'task marketplace',
+  Proxy: 'chain-signatures proxy',
+  ChainSignaturesProxy: 'chain-signatures proxy',
+  Guard: 'contract',
+  Pausable: 'contract',
+  Ownable: 'contract',
+  AccessControl: 'contract',
+  Storage: 'contract',
+};
+
+/** `Payout: nothing to claim` → `The payout contract refused: nothing to claim.` */
+export function panicSentence(panic: string): string {
+  const match = /^([A-Za-z]+): (.+)$/.exec(panic.trim());
+  if (!match) return `The contract failed: ${panic}.`;
+  const [, module, rule] = match;
+  const who = MODULE_NAMES[module!] ?? module!;
+  return `The ${who} refused: ${rule!.replace(/\.$/, '')}.`;
+}
+
+/** A failure as one sentence a person can act on. */
+export function reasonOf(error: unknown): string {
+  if (error instanceof ContractCallError) return error.panic ? panicSentence(error.panic) : `The transaction failed: ${JSON.stringify(error.failure)}.`;
+  if (error instanceof RelayRefusedError) return `The relayer refused (${error.code}): ${error.message}.`;
+  if (error instanceof GaslessAccountError || error instanceof MissingDepositError || error instanceof TransactionTimeoutError) return `${error.message}.`;
+  const message = (error as Error)?.message ?? String(error);
+  const balance = /Not enough balance for (\S+) \(balance: (\d+), cost: (\d+)\)/.exec(message);
+  if (balance) return `${balance[1]} has ${formatNear(BigInt(balance[2]!))} but this transaction needs up to ${formatNear(BigInt(balance[3]!))} (deposit plus prepaid gas at the highest gas price): add NEAR to the account, or send fewer entries at once.`;
+  if (/fetch|network|ECONNREFUSED|Failed to fetch|Load failed/i.test(message)) return 'Cannot reach the NEAR node: check your connection (locally: is `npm run app` running?) and try again.';
+  return message.endsWith('.') ? message : `${message}.`;
+}
+
+interface Sent {
+  transactionHash: string;
+  gasBurnt: bigint;
+  relayed?: boolean;
+}
+
+export function useTransaction() {
+  const [state, setState] = useState<TxState>({ phase: 'idle' });
+  const run = useCallback(async <T extends Sent>(label: string, send: () => Promise<T>, deposit = 0n): Promise<T | null> => {
+    setState({ phase: 'pending', label });
+    try {
+      const result = await send();
+      setState({ phase: 'done', label, hash: result.transactionHash, gasBurnt: result.gasBurnt, deposit, relayed: result.relayed === true, explorer: explorerTxUrl(result.transactionHash) });
+      return result;
+    } catch (error) {
+      const outcome = error instanceof ContractCallError ? error.outcome : null;
+      const gasBurnt = outcome ? [outcome.transaction_outcome, ...outcome.receipts_outcome].reduce((sum, o) => sum + BigInt(o.outcome.gas_burnt), 0n) : null;
+      setState({ phase: 'failed', label, reason: reasonOf(error), gasBurnt, deposit, hash: outcome?.transaction_outcome.id ?? null });
+      return null;
+    }
+  }, []);
+  return { state, run, busy: state.phase === 'pending' };
+}

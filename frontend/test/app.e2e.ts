@@ -1,0 +1,173 @@
+/**
+ * The dapp end to end in headless Chromium (Debian's package, driven by playwright-core) against a
+ * fresh local node, through the UI alone, one browser context per person. Every step checks what the
+ * page shows and the chain state read over RPC. Each page is scanned with axe-core (no serious or
+ * critical violations) and screenshotted at desktop and phone width into frontend/test-artifacts/.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import anyTest, { type TestFn } from 'ava';
+import { Account } from 'near-api-js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { payout, stablecoin } from '../../packages/contract-clients/src/index.js';
+import { proxyUserAddresses, rootPublicKeys } from '../../packages/chain-signatures/src/index.js';
+import { launchChromium, startAppUnderTest, type AppUnderTest } from '../dev/harness.js';
+import { USDX } from '../dev/local-stack.js';
+
+const ARTIFACTS = resolve(fileURLToPath(import.meta.url), '..', '..', 'test-artifacts');
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+const test = anyTest as TestFn<{ app: AppUnderTest; browser: Browser }>;
+
+test.before(async (t) => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  t.context.app = await startAppUnderTest();
+  t.context.browser = await launchChromium();
+});
+
+test.after.always(async (t) => {
+  await t.context.browser?.close();
+  await t.context.app?.stop();
+});
+
+const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
+
+async function person(browser: Browser, app: AppUnderTest): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
+  const page = await context.newPage();
+  await page.goto(app.url);
+  return { context, page };
+}
+
+async function createDevAccount(page: Page, name: string, options: { gasless?: boolean } = {}): Promise<string> {
+  await page.getByLabel('New account name').fill(name);
+  if (options.gasless) await page.getByLabel(/gasless/).check();
+  await page.getByRole('button', { name: 'Create and sign in' }).click();
+  const id = `${name}.test.near`;
+  await page.getByTestId('account-id').filter({ hasText: id }).waitFor({ timeout: 30_000 });
+  return id;
+}
+
+/** axe-core on the page as it is: serious and critical violations, as "rule: target" lines. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  const results = (await page.evaluate(() => (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<unknown> } }).axe.run(document, { resultTypes: ['violations'] }))) as {
+    violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
+  };
+  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+async function scanAndShoot(t: { deepEqual: (a: unknown, b: unknown, m?: string) => void }, page: Page, name: string): Promise<void> {
+  t.deepEqual(await seriousViolations(page), [], `axe: no serious or critical violations on ${name}`);
+  for (const [label, size] of Object.entries(VIEWPORTS)) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize(VIEWPORTS.desktop);
+}
+
+/** Waits for a transaction status matching `done`; fails at once with the page's message if one fails instead. */
+async function expectDone(page: Page, done: RegExp, timeout = 30_000): Promise<void> {
+  const failed = page.locator('[data-phase="failed"]');
+  const outcome = await Promise.race([
+    page.getByText(done).waitFor({ timeout }).then(() => 'done', () => 'timeout'),
+    failed.first().waitFor({ timeout }).then(() => 'failed', () => 'timeout'),
+  ]);
+  if (outcome === 'timeout') throw new Error(`no transaction status matched ${done} within ${timeout} ms; statuses: ${(await page.getByTestId('tx-status').allInnerTexts()).join(' | ')}`);
+  if (outcome === 'failed') throw new Error(`expected ${done}, the page shows: ${await failed.first().innerText()}`);
+}
+
+test.serial('a payer pays a bonus from a CSV; a payee with no NEAR claims it gaslessly through the relayer', async (t) => {
+  const { app, browser } = t.context;
+  const view = new Account('view.near', app.stack.root.provider);
+  const token = stablecoin(view, app.stack.deployment.contracts.stablecoin);
+  const payouts = payout(view, app.stack.deployment.contracts.payout);
+
+  const payee = await person(browser, app);
+  const carol = await createDevAccount(payee.page, 'carol', { gasless: true });
+  const carolNear = BigInt((await view.provider.viewAccount({ accountId: carol })).amount);
+  t.is(await token.ft_balance_of({ account_id: carol }), 0n, 'carol starts with no USDX');
+
+  const payer = await person(browser, app);
+  await payer.page.goto(`${app.url}#/payouts`);
+  const vendor = await createDevAccount(payer.page, 'payer');
+  await payer.page.getByText('Balance: 100 USDX').waitFor();
+  await scanAndShoot(t, payer.page, 'home-signed-in');
+
+  await payer.page.getByRole('button', { name: 'Create a USDX pool' }).click();
+  await expectDone(payer.page, /✓ Create pool: done/);
+  const [pool] = await payouts.list_pools({});
+  t.is(pool!.payer, vendor, 'the pool on chain belongs to the payer');
+
+  await payer.page.getByLabel('Amount (USDX)').fill('10');
+  await payer.page.getByRole('button', { name: 'Fund pool' }).click();
+  await expectDone(payer.page, /✓ Fund pool 0 with 10 USDX: done · [\d.]+ Tgas · 1 yoctoNEAR/);
+  await payer.page.getByTestId('pool-unallocated').filter({ hasText: '10 USDX' }).waitFor();
+  t.is((await payouts.get_pool({ pool_id: pool!.id }))!.funded, 10n * USDX, 'funded on chain');
+
+  // a bad CSV line is named before anything is sent
+  await payer.page.getByLabel(/Payouts, one per line/).fill(`${carol},two`);
+  await payer.page.getByText('line 1: "two" is not an amount of USDX').waitFor();
+  await payer.page.getByLabel(/Payouts, one per line/).fill(`recipient,amount,reference\n${carol},2,gold bonus`);
+  await payer.page.getByRole('button', { name: /Allocate 1 payouts \(2 USDX\)/ }).click();
+  await expectDone(payer.page, /✓ Allocate 1 payouts: done/);
+  await payer.page.getByTestId('pool-claimable').filter({ hasText: '2 USDX' }).waitFor();
+  await scanAndShoot(t, payer.page, 'payouts-payer');
+
+  await payee.page.goto(`${app.url}#/payouts`);
+  const row = payee.page.getByTestId(`claimable-${pool!.id}`);
+  await row.getByText('2 USDX').waitFor({ timeout: 15_000 });
+  await scanAndShoot(t, payee.page, 'payouts-payee');
+  await row.getByRole('button', { name: 'Claim (gas-free)' }).click();
+  await expectDone(payee.page, /✓ Claim 2 USDX from pool 0: done · [\d.]+ Tgas · no deposit · gas paid by the relayer/, 60_000);
+  await payee.page.getByTestId('usdx-balance').filter({ hasText: '2 USDX' }).waitFor();
+  await payee.page.getByTestId('nothing-claimable').waitFor();
+  t.is(await token.ft_balance_of({ account_id: carol }), 2n * USDX, 'carol holds 2 USDX on chain');
+  t.is(BigInt((await view.provider.viewAccount({ accountId: carol })).amount), carolNear, "carol's NEAR is unchanged: the relayer paid");
+  t.deepEqual(await payouts.claimable_of({ account_id: carol }), [], 'nothing left to claim on chain');
+
+  // failure path: funding beyond the balance shows the contract's reason and changes nothing
+  const before = await token.ft_balance_of({ account_id: vendor });
+  await payer.page.getByLabel('Amount (USDX)').fill('1000');
+  await payer.page.getByRole('button', { name: 'Fund pool' }).click();
+  const failed = payer.page.locator('[data-phase="failed"]');
+  await failed.waitFor({ timeout: 30_000 });
+  t.regex(await failed.innerText(), /Fund pool 0 with 1000 USDX failed\. The stablecoin refused: .+\. \([\d.]+ Tgas used, 1 yoctoNEAR\)/);
+  t.is(await token.ft_balance_of({ account_id: vendor }), before, "the payer's USDX is unchanged");
+  t.is((await payouts.get_pool({ pool_id: pool!.id }))!.funded, 10n * USDX, 'the pool is unchanged');
+
+  await payee.context.close();
+  await payer.context.close();
+});
+
+test.serial('a user signs an Ethereum transfer through the proxy; the page shows the recovered sender = the derived address', async (t) => {
+  const { app, browser } = t.context;
+  const user = await person(browser, app);
+  const accountId = await createDevAccount(user.page, 'signer-user');
+  await scanAndShoot(t, user.page, 'home');
+  await user.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Chain signatures' }).click();
+  const derived = proxyUserAddresses(rootPublicKeys(), app.stack.deployment.contracts.proxy, accountId, 'ethereum-1');
+  await user.page.getByTestId('eth-address').filter({ hasText: derived.ethereum }).waitFor({ timeout: 15_000 });
+  t.is(await user.page.getByTestId('sol-address').innerText(), derived.solana, 'Solana address = derived off-chain');
+  t.is(await user.page.getByTestId('btc-address').innerText(), derived.bitcoin, 'Bitcoin address = derived off-chain');
+  await user.page.getByRole('button', { name: 'Sign with NEAR' }).click();
+  await expectDone(user.page, /✓ Sign the Ethereum transfer through the proxy: done/, 90_000);
+  t.is(await user.page.getByTestId('eth-recovered').innerText(), derived.ethereum, 'recovered sender = derived address');
+  await user.page.getByText('= your derived address ✓').waitFor();
+  await scanAndShoot(t, user.page, 'chain-signatures');
+  await user.context.close();
+});
+
+test.serial('a lost connection to the node shows a clear message, and the app recovers when it answers again', async (t) => {
+  const { app, browser } = t.context;
+  const { context, page } = await person(browser, app);
+  await page.route('**/rpc', (route) => route.abort('connectionrefused'));
+  await page.getByTestId('node-offline').waitFor({ timeout: 10_000 });
+  t.regex(await page.getByTestId('node-offline').innerText(), /Cannot reach the NEAR node .* retries every 3 seconds/);
+  await page.unroute('**/rpc');
+  await page.getByTestId('node-offline').waitFor({ state: 'detached', timeout: 10_000 });
+  t.is(await page.getByTestId('node-offline').count(), 0, 'the banner went away by itself');
+  await context.close();
+});

@@ -1,0 +1,31 @@
+/**
+ * Vite for the dapp. The app's configuration (network, RPC, relayer, contract ids: src/config.ts) is
+ * inlined as `__APP_CONFIG__`; `npm run app`, `npm run app:build` and the tests pass it through
+ * `appViteConfig`. Run directly (`npx vite frontend`), it reads the file named by NEAR_APP_CONFIG.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig, type InlineConfig, type ProxyOptions } from 'vite';
+import type { AppConfig } from './src/config.js';
+
+export const FRONTEND_ROOT = fileURLToPath(new URL('.', import.meta.url));
+
+export function appViteConfig(options: { config: AppConfig; proxy?: Record<string, ProxyOptions>; outDir?: string }): InlineConfig {
+  return {
+    root: FRONTEND_ROOT,
+    configFile: false,
+    plugins: [react()],
+    define: { __APP_CONFIG__: JSON.stringify(options.config) },
+    server: { proxy: options.proxy, host: '127.0.0.1' },
+    preview: { proxy: options.proxy, host: '127.0.0.1' },
+    build: { outDir: options.outDir ?? 'dist', emptyOutDir: true, target: 'es2022', reportCompressedSize: false, chunkSizeWarningLimit: 2048 },
+    logLevel: 'warn',
+  };
+}
+
+export default defineConfig(() => {
+  const file = process.env.NEAR_APP_CONFIG;
+  if (!file) throw new Error('set NEAR_APP_CONFIG to the app configuration file (see frontend/config/testnet.example.json), or use npm run app / npm run app:build');
+  return appViteConfig({ config: JSON.parse(readFileSync(file, 'utf8')) as AppConfig });
+});
