@@ -10,7 +10,7 @@ import anyTest, { type TestFn } from 'ava';
 import { Worker } from 'near-workspaces';
 import { JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate } from 'near-api-js';
 import { deployPayout, events, NEAR, TGAS } from './helpers/payout.js';
-import { BYTE_COST, gaslessUser, nearBalance, post, signClaim, startRelayer, type RelayerContext } from './helpers/relayer.js';
+import { BYTE_COST, gaslessUser, nearBalance, relay, signClaim, startRelayer, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext>;
 
@@ -38,7 +38,7 @@ test('a gasless claim: the user signs a DelegateAction with a function-call key,
   const relayerNear = await nearBalance(t, relayerAccount.accountId);
   t.is(await f.token.view('storage_balance_of', { account_id: user.accountId }), null, 'not registered with the token yet');
 
-  const response = await post(server.url, { signed_delegate_action: await signClaim(user, f, poolId) });
+  const response = await relay(server.url, { signed_delegate_action: await signClaim(user, f, poolId) });
   t.is(response.status, 200, JSON.stringify(response.body));
   t.is(response.body.sender_id, user.accountId);
   t.is(response.body.receiver_id, f.payout.accountId);
@@ -53,7 +53,7 @@ test('a gasless claim: the user signs a DelegateAction with a function-call key,
   t.is(await f.claimable(user.accountId, poolId), 0n);
 
   // The same signed delegate again: its nonce is used, so the relayer refuses before paying.
-  const replay = await post(server.url, { signed_delegate_action: await signClaim(user, f, poolId) });
+  const replay = await relay(server.url, { signed_delegate_action: await signClaim(user, f, poolId) });
   t.is(replay.status, 200, 'a fresh delegate with nothing left to claim is still relayed');
   t.false(replay.body.succeeded);
   t.regex(JSON.stringify(replay.body.status), /Payout: nothing claimable/);
@@ -70,7 +70,7 @@ test('the relayer refuses policy violations over HTTP with a status and a code, 
   const provider = new JsonRpcProvider({ url: t.context.rpcUrl });
 
   const expectRefusal = async (body: unknown, status: number, code: string, raw = false) => {
-    const response = await post(server.url, body, raw);
+    const response = await relay(server.url, body, raw);
     t.is(response.status, status, `${code}: ${JSON.stringify(response.body)}`);
     t.is(response.body.error?.code, code);
     t.true(typeof response.body.error?.message === 'string' && response.body.error.message.length > 10);
@@ -113,7 +113,7 @@ test('the relayer refuses policy violations over HTTP with a status and a code, 
 
   // One relayed transaction per minute for this sender: the first goes through, the second is rate limited.
   const first = await signClaim(user, f, poolId, { gas: 150n * TGAS });
-  const relayed = await post(server.url, { signed_delegate_action: first });
+  const relayed = await relay(server.url, { signed_delegate_action: first });
   t.is(relayed.status, 200);
   t.true(relayed.body.succeeded);
   await expectRefusal({ signed_delegate_action: await signClaim(user, f, poolId) }, 429, 'RATE_LIMITED');
@@ -126,7 +126,7 @@ test('GET /health names the relayer; other routes are 404', async (t) => {
   const f = await deployPayout(t);
   const { relayerAccount, server } = await startRelayer(t, f);
   const health = await fetch(`${server.url}/health`);
-  t.deepEqual(await health.json(), { status: 'ok', relayer_id: relayerAccount.accountId });
+  t.deepEqual(await health.json(), { status: 'ok', relayer_id: relayerAccount.accountId, in_flight: 0 });
   const other = await fetch(`${server.url}/relay`, { method: 'GET' });
   t.is(other.status, 404);
   t.is(((await other.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');

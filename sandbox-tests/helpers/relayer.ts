@@ -64,9 +64,16 @@ export async function signClaim(
   return Buffer.from(encodeSignedDelegate(signedDelegate)).toString('base64');
 }
 
-export async function post(url: string, body: unknown, raw = false): Promise<{ status: number; body: Record<string, any> }> {
+/**
+ * Posts to /relay; when accepted (202), follows `GET /status/<hash>?wait=final` and answers the
+ * final status (200) with the acceptance in `accepted`. A refusal is answered as posted.
+ */
+export async function relay(url: string, body: unknown, raw = false): Promise<{ status: number; body: Record<string, any>; accepted?: Record<string, any> }> {
   const response = await fetch(`${url}/relay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ? (body as string) : JSON.stringify(body) });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  const answer = (await response.json()) as Record<string, any>;
+  if (response.status !== 202) return { status: response.status, body: answer };
+  const final = await fetch(`${url}${answer.status_url}?wait=final`);
+  return { status: final.status, body: (await final.json()) as Record<string, any>, accepted: answer };
 }
 
 /**
@@ -76,7 +83,7 @@ export async function post(url: string, body: unknown, raw = false): Promise<{ s
 export async function startRelayer(
   t: ExecutionContext<RelayerContext>,
   f: Fixture,
-  options: { policy?: Partial<RelayPolicy>; store?: RelayerStore; rpcUrl?: string; relayerAccount?: { accountId: string; privateKey: KeyPairString } } = {},
+  options: { policy?: Partial<RelayPolicy>; store?: RelayerStore; rpcUrl?: string; keys?: number; instance?: string; relayerAccount?: { accountId: string; privateKey: KeyPairString } } = {},
 ) {
   const relayerAccount = options.relayerAccount ?? (await (async () => {
     const account = await createAccount(t, 'relayer', 200n * NEAR);
@@ -88,6 +95,8 @@ export async function startRelayer(
     privateKey: relayerAccount.privateKey,
     policy: { allowed: { [f.payout.accountId]: ['claim'] }, maxGas: 150n * TGAS, ...options.policy },
     store: options.store,
+    keys: options.keys,
+    instance: options.instance,
   });
   const server = await startRelayerServer(relayer);
   let closed = false;
@@ -96,7 +105,7 @@ export async function startRelayer(
     closed = true;
   };
   t.teardown(close);
-  return { relayerAccount, server, close };
+  return { relayerAccount, relayer, server, close };
 }
 
 export async function nearBalance(t: ExecutionContext<RelayerContext>, accountId: string): Promise<bigint> {

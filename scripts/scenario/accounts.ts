@@ -112,15 +112,22 @@ export async function relayCall(
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ signed_delegate_action: Buffer.from(encodeSignedDelegate(signedDelegate)).toString('base64') }),
   });
-  const body = (await response.json()) as {
+  const accepted = (await response.json()) as { status_url?: string; error?: { code: string; message: string } };
+  if (response.status !== 202 || !accepted.status_url) {
+    throw new Error(`relayer refused ${methodName} on ${contractId}: HTTP ${response.status} ${accepted.error?.code ?? ''} ${accepted.error?.message ?? JSON.stringify(accepted)}`);
+  }
+  // Accepted with the transaction hash at once; the outcome is followed on the status endpoint.
+  const final = await fetch(`${relayer.url}${accepted.status_url}?wait=final`);
+  const body = (await final.json()) as {
+    state?: string;
     succeeded?: boolean;
     status?: { SuccessValue?: string; Failure?: unknown };
     transaction_hash?: string;
     outcome?: { transaction_outcome: { outcome: { gas_burnt: number } }; receipts_outcome: { outcome: { gas_burnt: number } }[] };
     error?: { code: string; message: string };
   };
-  if (response.status !== 200 || !body.outcome || !body.status) {
-    throw new Error(`relayer refused ${methodName} on ${contractId}: HTTP ${response.status} ${body.error?.code ?? ''} ${body.error?.message ?? JSON.stringify(body)}`);
+  if (body.state !== 'final' || !body.outcome || !body.status) {
+    throw new Error(`relayed ${methodName} on ${contractId} did not complete: ${body.state ?? `HTTP ${final.status}`} ${body.error?.code ?? ''} ${body.error?.message ?? ''}`);
   }
   const gasBurnt = [body.outcome.transaction_outcome, ...body.outcome.receipts_outcome].reduce((sum, o) => sum + BigInt(o.outcome.gas_burnt), 0n);
   if (!body.succeeded) throw new Error(`relayed ${contractId}.${methodName} failed on chain: ${JSON.stringify(body.status.Failure)}`);

@@ -14,7 +14,8 @@ export type RelayErrorCode =
   | 'PRECHECK_REFUSED'
   | 'ALLOWANCE_EXCEEDED'
   | 'RATE_LIMITED'
-  | 'SUBMISSION_FAILED';
+  | 'SUBMISSION_FAILED'
+  | 'STORE_UNAVAILABLE';
 
 const HTTP_STATUS: Record<RelayErrorCode, number> = {
   INVALID_REQUEST: 400,
@@ -33,6 +34,7 @@ const HTTP_STATUS: Record<RelayErrorCode, number> = {
   ALLOWANCE_EXCEEDED: 429,
   RATE_LIMITED: 429,
   SUBMISSION_FAILED: 502,
+  STORE_UNAVAILABLE: 503,
 };
 
 /** A refusal with a stable code and a message that says what to change. */

@@ -25,7 +25,7 @@ export interface RelayPolicy {
   maxGas?: bigint;
   /** Deposit summed over the actions, paid by the relayer (NEP-366). Default 0. */
   maxDeposit?: bigint;
-  /** Relayed transactions per sender per window. Default 10 per 60 s. */
+  /** Relayed transactions per sender per window (whole seconds, fixed windows). Default 10 per 60 s. */
   rateLimit?: { count: number; windowMs: number };
   /** NEAR the relayer spends per sender and per receiver and period (src/allowance.ts). */
   allowance?: AllowancePolicy;
@@ -40,6 +40,7 @@ export interface RelayPolicy {
 }
 
 export const DEFAULT_MIN_BLOCKS_LEFT = 10;
+export const DEFAULT_RATE_LIMIT = { count: 10, windowMs: 60_000 };
 
 /** The view's arguments for one call: "$sender" and "$args.<name>" replaced, at any depth. */
 export function preCheckArgs(template: unknown, senderId: string, callArgs: unknown): unknown {
@@ -85,20 +86,4 @@ export function checkPolicy(delegate: DecodedDelegate, policy: RelayPolicy): voi
   if (gas > maxGas) throw new RelayError('GAS_TOO_HIGH', `the actions ask for ${gas} gas; this relayer pays at most ${maxGas}`);
   const maxDeposit = policy.maxDeposit ?? 0n;
   if (deposit > maxDeposit) throw new RelayError('DEPOSIT_NOT_ALLOWED', `the actions attach ${deposit} yoctoNEAR; this relayer attaches at most ${maxDeposit}`);
-}
-
-/** Sliding-window counter per sender. */
-export class RateLimiter {
-  private readonly hits = new Map<string, number[]>();
-  constructor(private readonly count: number, private readonly windowMs: number) {}
-
-  take(sender: string, now: number): void {
-    const recent = (this.hits.get(sender) ?? []).filter((t) => now - t < this.windowMs);
-    if (recent.length >= this.count) {
-      const retryMs = this.windowMs - (now - recent[0]);
-      throw new RelayError('RATE_LIMITED', `${sender} reached ${this.count} relayed transactions per ${this.windowMs} ms; retry in ${retryMs} ms`);
-    }
-    recent.push(now);
-    this.hits.set(sender, recent);
-  }
 }

@@ -2,9 +2,12 @@
  * The relayer core: decode, verify, check policy, take the delegate (one submission per sender,
  * key and nonce), check it against the chain (expiry with a margin, the sender's access key, its
  * nonce and permission), run the method's pre-check view, rate limit, reserve its maximum cost
- * from the sender's and receiver's allowances, then submit the user's signed delegate action
- * wrapped in a transaction from the relayer's account, which pays the gas, and settle the
- * allowances to what was really burnt.
+ * from the sender's and receiver's allowances, sign the transaction that carries the user's signed
+ * delegate action with one of the relayer's pool keys, and answer with its hash. In the
+ * background the transaction is sent (in its key's nonce order), its outcome awaited, the
+ * allowances settled to what was really burnt and the status recorded in the store, where every
+ * instance can read it. One slow call holds no other delegate: nothing waits for a receipt tree
+ * but its own status.
  *
  * Everything a node would reject inside the Delegate receipt (nearcore
  * runtime/runtime/src/actions.rs `apply_delegate_action`: expired, unknown key, nonce not above
@@ -12,15 +15,23 @@
  * rejected Delegate receipt still burns the relayer's gas. Submissions are serialised so the
  * relayer's own access-key nonce never races.
  */
-import { Account, JsonRpcProvider, actions, type KeyPairString } from 'near-api-js';
+import { JsonRpcProvider, actions, type KeyPairString } from 'near-api-js';
+import { RpcError } from 'near-api-js/rpc-errors';
 import { decodeSignedDelegate, verifyDelegateSignature, type DecodedDelegate } from './delegate.js';
 import { RelayError } from './errors.js';
-import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, preCheckArgs, RateLimiter, type RelayPolicy } from './policy.js';
+import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, DEFAULT_RATE_LIMIT, preCheckArgs, type RelayPolicy } from './policy.js';
 import { actualCost, budgetsFor, maximumCost } from './allowance.js';
 import { localStore, type Budget, type RelayerStore } from './store.js';
+import { openKeyPool, type KeyPool } from './key-pool.js';
 
 /** How long a taken delegate is remembered: far longer than any max_block_height a client signs (200 blocks ≈ 4 min). */
 const DELEGATE_MEMORY_MS = 24 * 60 * 60 * 1000;
+/** How long the status of a relayed transaction can be read. */
+const STATUS_MEMORY_MS = 60 * 60 * 1000;
+/** The head block (height, gas price) is read at most this often for all requests together. */
+const HEAD_MAX_AGE_MS = 250;
+/** A status request with wait=final gives up after this long and answers the pending status. */
+const STATUS_WAIT_MS = 30_000;
 
 export interface RelayerConfig {
   rpcUrl: string;
@@ -32,28 +43,59 @@ export interface RelayerConfig {
    * restarts. Default: memory, forgotten when the process ends.
    */
   store?: RelayerStore;
-  /** Clock for the rate limit and allowance periods (tests pass their own). */
+  /**
+   * Access keys the relayer signs with (default 1, at most 64), each with its own nonce sequence:
+   * derived from `privateKey` and `instance`, added to the account at start if missing.
+   */
+  keys?: number;
+  /** This instance's name among several paying from one account (default "main"): each signs with its own keys. */
+  instance?: string;
+  /** Clock for allowance periods (tests pass their own). */
   now?: () => number;
 }
 
 export type InnerStatus = { SuccessValue: string } | { Failure: unknown } | { Unknown: true };
 
-export interface RelayResult {
+/** A delegate the relayer accepted: signed, and being sent in the background. */
+export interface Accepted {
+  /** The hash of the relayer's transaction, to ask `status` about. */
   transactionHash: string;
   senderId: string;
   receiverId: string;
-  /** True when the user's call and every receipt it returned through succeeded. */
-  succeeded: boolean;
-  /**
-   * The user's call as its caller sees it: the final value (base64) after following the promises
-   * it returned, or the first failure on that path.
-   */
-  status: InnerStatus;
-  outcome: unknown;
+  /** Resolves with the final status (never rejects). */
+  outcome: Promise<RelayStatus>;
 }
 
+interface StatusBase {
+  /** The transaction that carries the delegate; differs from the hash first answered only if a nonce error made the relayer sign it again. */
+  transactionHash: string;
+  senderId: string;
+  receiverId: string;
+}
+
+export type RelayStatus =
+  | (StatusBase & { state: 'pending' })
+  | (StatusBase & {
+      state: 'final';
+      /** True when the user's call and every receipt it returned through succeeded. */
+      succeeded: boolean;
+      /** The user's call as its caller sees it: the final value (base64) after following the promises it returned, or the first failure on that path. */
+      status: InnerStatus;
+      outcome: unknown;
+    })
+  | (StatusBase & { state: 'refused'; error: { code: string; message: string } });
+
 export interface Relayer {
-  relay(signedDelegateBase64: unknown): Promise<RelayResult>;
+  /** Validates, reserves and signs; throws RelayError on a refusal, nothing spent. */
+  relay(signedDelegateBase64: unknown): Promise<Accepted>;
+  /** The status of a transaction this relayer (or another instance on the same store) accepted; undefined if unknown. */
+  status(transactionHash: string, options?: { waitFinal?: boolean }): Promise<RelayStatus | undefined>;
+  /** Opens the key pool (adds missing keys); `relay` does it on first use. */
+  ready(): Promise<void>;
+  /** Waits until every accepted delegate has its outcome: graceful shutdown. */
+  drain(): Promise<void>;
+  /** Delegates accepted and not yet final in this process. */
+  readonly inFlight: number;
   readonly accountId: string;
   readonly policy: RelayPolicy;
 }
@@ -91,19 +133,42 @@ export function innerStatus(outcome: Outcome): InnerStatus {
 
 export function createRelayer(config: RelayerConfig): Relayer {
   const provider = new JsonRpcProvider({ url: config.rpcUrl });
-  const account = new Account(config.accountId, provider, config.privateKey);
-  const limit = config.policy.rateLimit ?? { count: 10, windowMs: 60_000 };
-  const limiter = new RateLimiter(limit.count, limit.windowMs);
+  const rateLimit = config.policy.rateLimit ?? DEFAULT_RATE_LIMIT;
   const now = config.now ?? Date.now;
   const minBlocksLeft = BigInt(config.policy.minBlocksLeft ?? DEFAULT_MIN_BLOCKS_LEFT);
-  let store: Promise<RelayerStore> | undefined = config.store ? Promise.resolve(config.store) : undefined;
-  const theStore = () => (store ??= localStore());
-  let queue: Promise<unknown> = Promise.resolve();
+  let opened: Promise<RelayerStore> | undefined = config.store ? Promise.resolve(config.store) : undefined;
+  let pool: Promise<KeyPool> | undefined;
+  const keyPool = () =>
+    (pool ??= openKeyPool({ provider, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance: config.instance ?? 'main' }).catch((error) => {
+      pool = undefined;
+      throw error;
+    }));
+  const inFlight = new Map<string, Promise<RelayStatus>>();
+
+  /** The store, with its failures answered as 503: never relay without the records it keeps. */
+  async function kept<T>(operation: (store: RelayerStore) => Promise<T>): Promise<T> {
+    const store = await (opened ??= localStore());
+    try {
+      return await operation(store);
+    } catch (error) {
+      throw new RelayError('STORE_UNAVAILABLE', `the relayer's store is unavailable (${(error as Error).message}); nothing was relayed, retry shortly`);
+    }
+  }
+
+  let head: { at: number; block: Promise<{ height: bigint; gasPrice: bigint }> } | undefined;
+  /** The head's height and gas price, shared by the requests of the same quarter second. */
+  function headBlock() {
+    if (!head || Date.now() - head.at > HEAD_MAX_AGE_MS) {
+      const block = provider.viewBlock({ finality: 'optimistic' }).then((b) => ({ height: BigInt(b.header.height), gasPrice: BigInt(b.header.gas_price) }));
+      head = { at: Date.now(), block };
+      block.catch(() => (head = undefined));
+    }
+    return head.block;
+  }
 
   /** What the node would check in apply_delegate_action, asked of the node before paying. Answers the head's gas price. */
   async function checkAgainstChain(delegate: DecodedDelegate): Promise<bigint> {
-    const block = await provider.viewBlock({ finality: 'optimistic' });
-    const height = BigInt(block.header.height);
+    const { height, gasPrice } = await headBlock();
     if (delegate.maxBlockHeight < height + minBlocksLeft) {
       const when = delegate.maxBlockHeight < height ? 'expired at' : `expires within ${minBlocksLeft} blocks, at`;
       throw new RelayError('DELEGATE_EXPIRED', `the delegate action ${when} block ${delegate.maxBlockHeight} (head is ${height}); sign a new one with a later max_block_height`);
@@ -127,7 +192,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
         throw new RelayError('ACCESS_KEY_INVALID', `${delegate.publicKey} is a function-call key for ${fc.receiver_id} (${fc.method_names.join(', ') || 'any method'}); it cannot sign these actions`);
       }
     }
-    return BigInt(block.header.gas_price);
+    return gasPrice;
   }
 
   /** The policy's views for the delegate's methods must each allow the call (e.g. something to claim). */
@@ -154,7 +219,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
     const at = now();
     const budgets = budgetsFor(delegate, config.policy.allowance, at);
     const amount = maximumCost(delegate, gasPrice);
-    const result = await (await theStore()).spend(budgets, amount, at);
+    const result = await kept((store) => store.spend(budgets, amount, at));
     if (!result.ok) {
       const whose = result.budget.key.startsWith('sender/') ? `${delegate.senderId}'s allowance` : `the budget of receiver ${delegate.receiverId}`;
       throw new RelayError(
@@ -165,61 +230,107 @@ export function createRelayer(config: RelayerConfig): Relayer {
     return { budgets, amount };
   }
 
-  async function submit(delegate: DecodedDelegate): Promise<RelayResult> {
-    let outcome: Outcome;
+
+  const statusKey = (hash: string) => `${config.accountId}/${hash}`;
+  const record = (hash: string, status: RelayStatus) => kept((store) => store.putStatus(statusKey(hash), JSON.stringify(status), Date.now() + STATUS_MEMORY_MS));
+
+  /**
+   * Sends the signed transaction in its key's order, awaits its outcome, settles the allowances and
+   * records the final status under the hash first answered.
+   */
+  async function complete(
+    delegate: DecodedDelegate,
+    delegateId: string,
+    reserved: { budgets: Budget[]; amount: bigint },
+    signed: Awaited<ReturnType<KeyPool['sign']>>,
+    actionList: ReturnType<typeof actions.signedDelegate>[],
+  ): Promise<RelayStatus> {
+    const base = { transactionHash: signed.hash, senderId: delegate.senderId, receiverId: delegate.receiverId };
+    let final: RelayStatus;
     try {
-      // What Account.relayMetaTransaction does, but keeping the outcome when the user's call
-      // fails: the relayer has paid either way and the client needs the failure.
-      outcome = (await account.signAndSendTransaction({
-        receiverId: delegate.senderId,
-        actions: [actions.signedDelegate(delegate.signedDelegate)],
-        throwOnFailure: false,
-      })) as unknown as Outcome;
+      let accepted: typeof signed;
+      try {
+        accepted = await (await keyPool()).send(signed, delegate.senderId, actionList);
+      } catch (error) {
+        // The node refused the transaction (or never got it): nothing ran, so the reservation is
+        // given back and the delegate released. Whether an unanswered send ran is unknown: both stay.
+        const refusedByNode = error instanceof RpcError || (error as { type?: string }).type !== undefined;
+        if (refusedByNode) {
+          await kept((store) => store.settle(reserved.budgets, -reserved.amount, now()));
+          await kept((store) => store.releaseDelegate(delegateId));
+        }
+        final = { ...base, state: 'refused', error: { code: 'SUBMISSION_FAILED', message: `the node refused the relayed transaction: ${(error as Error).message}` } };
+        await record(signed.hash, final);
+        return final;
+      }
+      const outcome = (await provider.viewTransactionStatus({ txHash: accepted.hash, accountId: config.accountId, waitUntil: 'EXECUTED_OPTIMISTIC' })) as unknown as Outcome;
+      await kept((store) => store.settle(reserved.budgets, actualCost(delegate, outcome as unknown as Parameters<typeof actualCost>[1]) - reserved.amount, now()));
+      const status = innerStatus(outcome);
+      final = { ...base, transactionHash: accepted.hash, state: 'final', succeeded: 'SuccessValue' in status, status, outcome };
     } catch (error) {
-      throw new RelayError('SUBMISSION_FAILED', `the node refused the relayed transaction: ${(error as Error).message}`);
+      final = { ...base, state: 'refused', error: { code: error instanceof RelayError ? error.code : 'SUBMISSION_FAILED', message: (error as Error).message } };
     }
-    const status = innerStatus(outcome);
-    return {
-      transactionHash: outcome.transaction.hash,
-      senderId: delegate.senderId,
-      receiverId: delegate.receiverId,
-      succeeded: 'SuccessValue' in status,
-      status,
-      outcome,
-    };
+    await record(signed.hash, final).catch(() => undefined);
+    return final;
   }
 
   return {
     accountId: config.accountId,
     policy: config.policy,
+    get inFlight() {
+      return inFlight.size;
+    },
+    async ready() {
+      await keyPool();
+    },
+    async drain() {
+      while (inFlight.size > 0) await Promise.all(inFlight.values());
+    },
     async relay(signedDelegateBase64) {
       const delegate = decodeSignedDelegate(signedDelegateBase64);
       if (!verifyDelegateSignature(delegate)) {
         throw new RelayError('BAD_SIGNATURE', `the signature does not match the delegate action of ${delegate.senderId}; sign the exact DelegateAction with the key it names`);
       }
       checkPolicy(delegate, config.policy);
-      const kept = await theStore();
       const delegateId = `${delegate.senderId}/${delegate.publicKey}/${delegate.nonce}`;
-      if (!(await kept.takeDelegate(delegateId, now() + DELEGATE_MEMORY_MS))) {
+      if (!(await kept((store) => store.takeDelegate(delegateId, now() + DELEGATE_MEMORY_MS)))) {
         throw new RelayError('DUPLICATE_DELEGATE', `this delegate (${delegate.senderId}, key ${delegate.publicKey}, nonce ${delegate.nonce}) was already posted to this relayer; each is submitted at most once`);
       }
-      let reserved: { budgets: Budget[]; amount: bigint };
+      let reserved: { budgets: Budget[]; amount: bigint } | undefined;
+      let signed: Awaited<ReturnType<KeyPool['sign']>>;
+      const actionList = [actions.signedDelegate(delegate.signedDelegate)];
       try {
         const gasPrice = await checkAgainstChain(delegate);
         await runPreChecks(delegate);
-        limiter.take(delegate.senderId, now());
+        const waitMs = await kept((store) => store.hit(`sender/${delegate.senderId}`, rateLimit.count, rateLimit.windowMs));
+        if (waitMs > 0) throw new RelayError('RATE_LIMITED', `${delegate.senderId} reached ${rateLimit.count} relayed transactions per ${rateLimit.windowMs} ms; retry in ${waitMs} ms`);
         reserved = await reserve(delegate, gasPrice);
+        signed = await (await keyPool()).sign(delegate.senderId, actionList);
+        await record(signed.hash, { transactionHash: signed.hash, senderId: delegate.senderId, receiverId: delegate.receiverId, state: 'pending' });
       } catch (error) {
-        await kept.releaseDelegate(delegateId);
-        throw error;
+        // Refused before anything was sent: give back what was taken (best effort if the store is down).
+        const given = reserved;
+        if (given) await kept((store) => store.settle(given.budgets, -given.amount, now())).catch(() => undefined);
+        await kept((store) => store.releaseDelegate(delegateId)).catch(() => undefined);
+        if (error instanceof RelayError) throw error;
+        throw new RelayError('SUBMISSION_FAILED', `the relayer could not sign for ${delegate.senderId}: ${(error as Error).message}`);
       }
-      const submitted = queue.then(() => submit(delegate));
-      queue = submitted.catch(() => undefined);
-      // A failed submission keeps the delegate taken and the reservation spent: the node may have
-      // run it, and relaying it again or under-counting its cost is what these records prevent.
-      const result = await submitted;
-      await kept.settle(reserved.budgets, actualCost(delegate, result.outcome as Parameters<typeof actualCost>[1]) - reserved.amount, now());
-      return result;
+      const outcome = complete(delegate, delegateId, reserved, signed, actionList);
+      inFlight.set(signed.hash, outcome);
+      void outcome.finally(() => inFlight.delete(signed.hash));
+      return { transactionHash: signed.hash, senderId: delegate.senderId, receiverId: delegate.receiverId, outcome };
+    },
+    async status(transactionHash, options = {}) {
+      const local = inFlight.get(transactionHash);
+      if (local && options.waitFinal) return local;
+      const deadline = Date.now() + STATUS_WAIT_MS;
+      for (;;) {
+        const text = await kept((store) => store.getStatus(statusKey(transactionHash)));
+        const status = text === undefined ? undefined : (JSON.parse(text) as RelayStatus);
+        if (!options.waitFinal || status === undefined || status.state !== 'pending' || Date.now() > deadline) return status;
+        // Accepted by another instance: its record changes when that instance knows the outcome.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
   };
 }

@@ -1,14 +1,15 @@
 /**
  * HTTP front of the relayer:
- *   POST /relay  {"signed_delegate_action": "<base64 borsh>"}  → 200 {transaction_hash, sender_id, receiver_id, succeeded, status, outcome}
- *   GET  /health → 200 {"status":"ok","relayer_id":…}
- * Refusals answer {"error":{"code","message"}} with 400, 403, 404, 409, 429 or 502; nothing is submitted.
- * A relayed call that fails on chain answers 200 with succeeded: false (the relayer has paid).
+ *   POST /relay  {"signed_delegate_action": "<base64 borsh>"}  → 202 {transaction_hash, sender_id, receiver_id, status_url}
+ *   GET  /status/<hash>[?wait=final] → 200 {transaction_hash, state: pending|final|refused, sender_id, receiver_id, succeeded, status, outcome, error} or 404
+ *   GET  /health → 200 {"status":"ok","relayer_id":…,"in_flight":…}
+ * Refusals answer {"error":{"code","message"}} with 400, 403, 404, 409, 429, 502 or 503; nothing is submitted.
+ * A relayed call that fails on chain is `state: final` with `succeeded: false` (the relayer has paid).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RelayError } from './errors.js';
-import type { Relayer } from './relayer.js';
+import type { Relayer, RelayStatus } from './relayer.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -29,26 +30,44 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 
 const stringify = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
 
+/** The status as the HTTP API names it. */
+export function statusBody(status: RelayStatus): Record<string, unknown> {
+  const body: Record<string, unknown> = { transaction_hash: status.transactionHash, state: status.state, sender_id: status.senderId, receiver_id: status.receiverId };
+  if (status.state === 'final') Object.assign(body, { succeeded: status.succeeded, status: status.status, outcome: status.outcome });
+  if (status.state === 'refused') body.error = status.error;
+  return body;
+}
+
 export interface RelayerServer {
   url: string;
   server: Server;
+  /** Stops accepting, then waits until every accepted delegate has its outcome. */
   close(): Promise<void>;
 }
 
+const STATUS_PATH = /^\/status\/([1-9A-HJ-NP-Za-km-z]{32,44})(\?wait=final)?$/;
+
 export async function startRelayerServer(relayer: Relayer, { port = 0, host = '127.0.0.1' } = {}): Promise<RelayerServer> {
+  await relayer.ready();
   const server = createServer(async (request, response) => {
     const send = (status: number, body: unknown) => {
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(stringify(body));
     };
     try {
-      if (request.method === 'GET' && request.url === '/health') return send(200, { status: 'ok', relayer_id: relayer.accountId });
+      if (request.method === 'GET' && request.url === '/health') return send(200, { status: 'ok', relayer_id: relayer.accountId, in_flight: relayer.inFlight });
+      const statusPath = request.method === 'GET' ? STATUS_PATH.exec(request.url ?? '') : null;
+      if (statusPath) {
+        const status = await relayer.status(statusPath[1], { waitFinal: statusPath[2] !== undefined });
+        if (!status) return send(404, { error: { code: 'UNKNOWN_TRANSACTION', message: `no delegate relayed here has transaction ${statusPath[1]} (statuses are kept for an hour)` } });
+        return send(200, statusBody(status));
+      }
       if (request.method !== 'POST' || request.url !== '/relay') {
-        return send(404, { error: { code: 'NOT_FOUND', message: 'use POST /relay or GET /health' } });
+        return send(404, { error: { code: 'NOT_FOUND', message: 'use POST /relay, GET /status/<transaction hash>[?wait=final] or GET /health' } });
       }
       const body = (await readJson(request)) as { signed_delegate_action?: unknown } | null;
-      const result = await relayer.relay(body?.signed_delegate_action);
-      send(200, { transaction_hash: result.transactionHash, sender_id: result.senderId, receiver_id: result.receiverId, succeeded: result.succeeded, status: result.status, outcome: result.outcome });
+      const accepted = await relayer.relay(body?.signed_delegate_action);
+      send(202, { transaction_hash: accepted.transactionHash, sender_id: accepted.senderId, receiver_id: accepted.receiverId, status_url: `/status/${accepted.transactionHash}` });
     } catch (error) {
       if (error instanceof RelayError) return send(error.status, { error: { code: error.code, message: error.message } });
       send(500, { error: { code: 'INTERNAL', message: (error as Error).message } });
@@ -59,6 +78,11 @@ export async function startRelayerServer(relayer: Relayer, { port = 0, host = '1
   return {
     url: `http://${host}:${address.port}`,
     server,
-    close: () => new Promise((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+    async close() {
+      const closed = new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+      server.closeIdleConnections();
+      await relayer.drain();
+      await closed;
+    },
   };
 }

@@ -4,10 +4,14 @@
  * period. Every operation is atomic: two concurrent requests never both take one delegate, and
  * never both spend the last of a budget.
  *
+ * It also keeps request rates (rate-limiter-flexible) and the status of each accepted delegate.
+ *
  * `localStore()` keeps this in memory; `localStore(dir)` in a LevelDB folder (classic-level), so a
- * restarted relayer remembers it. One process only: several instances share a Redis store.
+ * restarted relayer remembers it. One process only: several instances share `redisStore(url)`
+ * (src/redis-store.ts).
  */
 import type { ClassicLevel } from 'classic-level';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 /** A budget in one period: `key` names the sender or receiver and the period. */
 export interface Budget {
@@ -31,7 +35,33 @@ export interface RelayerStore {
   settle(budgets: Budget[], delta: bigint, now: number): Promise<void>;
   /** yoctoNEAR spent so far against the budget (0 when the period has no record). */
   spent(budget: Budget, now: number): Promise<bigint>;
+  /** Counts one request of `key` against `count` per `windowMs`: 0 when allowed, else the ms to wait. */
+  hit(key: string, count: number, windowMs: number): Promise<number>;
+  /** The JSON status record of a relayed transaction, readable by every instance until `expiresAt`. */
+  putStatus(hash: string, record: string, expiresAt: number): Promise<void>;
+  getStatus(hash: string): Promise<string | undefined>;
   close(): Promise<void>;
+}
+
+/**
+ * One rate-limiter-flexible limiter per (count, window), made by `make`; windows are whole seconds
+ * (its `duration`), fixed windows per key.
+ */
+export function rateLimits(make: (points: number, duration: number, keyPrefix: string) => RateLimiterAbstract) {
+  const limiters = new Map<string, RateLimiterAbstract>();
+  return async (key: string, count: number, windowMs: number): Promise<number> => {
+    const duration = Math.max(1, Math.round(windowMs / 1000));
+    const id = `${count}/${duration}`;
+    let limiter = limiters.get(id);
+    if (!limiter) limiters.set(id, (limiter = make(count, duration, `rate/${id}`)));
+    try {
+      await limiter.consume(key);
+      return 0;
+    } catch (refusal) {
+      if (refusal instanceof RateLimiterRes) return Math.max(1, refusal.msBeforeNext);
+      throw refusal;
+    }
+  };
 }
 
 interface Entry {
@@ -133,6 +163,10 @@ export async function localStore(dir?: string): Promise<RelayerStore> {
         await backend.write(puts, []);
       }),
     spent: (budget, now) => serially(() => spentOf(`budget/${budget.key}`, now)),
+    // Rates are the one thing kept in memory even with a folder: a restart starts their windows afresh.
+    hit: rateLimits((points, duration, keyPrefix) => new RateLimiterMemory({ points, duration, keyPrefix })),
+    putStatus: (hash, record, expiresAt) => serially(() => backend.write([[`status/${hash}`, { value: record, expiresAt }]], [])),
+    getStatus: (hash) => serially(async () => (await live(`status/${hash}`, Date.now()))?.value),
     close: () => serially(() => backend.close()),
   };
 }

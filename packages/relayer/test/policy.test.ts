@@ -1,7 +1,7 @@
 import test from 'ava';
 import { KeyPair, Signature, actions, buildDelegateAction, encodeDelegateAction, encodeSignedDelegate } from 'near-api-js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { checkPolicy, decodeSignedDelegate, RateLimiter, RelayError, verifyDelegateSignature, type RelayPolicy } from '../src/index.js';
+import { checkPolicy, decodeSignedDelegate, RelayError, verifyDelegateSignature, type RelayPolicy } from '../src/index.js';
 import { allowsCall, preCheckArgs } from '../src/policy.js';
 import { maximumCost, RELAY_OVERHEAD_GAS } from '../src/allowance.js';
 
@@ -55,15 +55,6 @@ test('policy refuses other receivers, other methods, other actions, too much gas
     signedDelegate({ actionList: [actions.functionCall('claim', {}, 30n * TGAS, 1n)] }),
   ].map((encoded) => t.throws(() => checkPolicy(decodeSignedDelegate(encoded), policy), { instanceOf: RelayError })!.code);
   t.deepEqual(codes, ['RECEIVER_NOT_ALLOWED', 'METHOD_NOT_ALLOWED', 'ACTION_NOT_ALLOWED', 'GAS_TOO_HIGH', 'DEPOSIT_NOT_ALLOWED']);
-});
-
-test('the rate limit counts per sender within the window', (t) => {
-  const limiter = new RateLimiter(2, 1000);
-  limiter.take('a', 0);
-  limiter.take('a', 10);
-  t.is(t.throws(() => limiter.take('a', 20), { instanceOf: RelayError })!.code, 'RATE_LIMITED');
-  t.notThrows(() => limiter.take('b', 20));
-  t.notThrows(() => limiter.take('a', 1001));
 });
 
 test('innerStatus follows the user call through the receipts it returned (claim → ft_transfer → on_paid)', async (t) => {

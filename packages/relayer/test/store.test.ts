@@ -1,58 +1,119 @@
-import test from 'ava';
+/**
+ * The relayer's stores: the same rules for the embedded store (memory) and Redis (a real
+ * redis-server started here), then what only each does: the folder store survives a reopen; two
+ * Redis clients (two relayer instances) never both spend the last of a budget; a relayer whose
+ * Redis is down answers 503 and never relays, and works again when Redis is back.
+ */
+import anyTest, { type TestFn } from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { localStore, type Budget } from '../src/index.js';
+import { KeyPair, Signature, actions, buildDelegateAction, encodeDelegateAction, encodeSignedDelegate } from 'near-api-js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { createRelayer, localStore, redisStore, RelayError, type Budget, type RelayerStore } from '../src/index.js';
+import { startRedisServer, type RedisServer } from './helpers/redis-server.js';
+
+const test = anyTest as TestFn<{ redis: RedisServer }>;
+
+test.before(async (t) => {
+  t.context.redis = await startRedisServer();
+});
+test.after.always(async (t) => {
+  await t.context.redis?.stop();
+});
 
 const HOUR = 3_600_000;
+/** Redis counts in 10^12 yoctoNEAR: amounts here are whole units so both stores agree exactly. */
+const U = 10n ** 12n;
+let prefixes = 0;
 const budget = (key: string, limit: bigint): Budget => ({ key, limit, expiresAt: Date.now() + HOUR });
 
-test('a delegate is taken once; a released one can be taken again', async (t) => {
-  const store = await localStore();
-  const taken = await Promise.all([1, 2, 3].map(() => store.takeDelegate('alice/ed25519:k/7', Date.now() + HOUR)));
-  t.deepEqual(taken, [true, false, false]);
-  await store.releaseDelegate('alice/ed25519:k/7');
-  t.true(await store.takeDelegate('alice/ed25519:k/7', Date.now() + HOUR));
-  t.true(await store.takeDelegate('alice/ed25519:k/8', Date.now() + HOUR), 'another nonce is another delegate');
-});
+/** Two handles on one store: for Redis two clients, as two relayer instances have. */
+const kinds: Record<string, (redis: RedisServer) => Promise<[RelayerStore, RelayerStore]>> = {
+  memory: async () => {
+    const store = await localStore();
+    return [store, store];
+  },
+  redis: async (redis) => {
+    const prefix = `test${++prefixes}:`;
+    return [await redisStore(redis.url, { prefix }), await redisStore(redis.url, { prefix })];
+  },
+};
+const closeBoth = ([a, b]: RelayerStore[]) => Promise.all(a === b ? [a.close()] : [a.close(), b.close()]).then(() => undefined);
 
-test("spend refuses past any budget's limit and changes nothing then; settle gives back", async (t) => {
-  const store = await localStore();
-  const sender = budget('sender/a', 10n);
-  const receiver = budget('receiver/p', 15n);
-  t.deepEqual(await store.spend([sender, receiver], 6n, Date.now()), { ok: true });
-  const refused = await store.spend([sender, receiver], 6n, Date.now());
-  t.false(refused.ok);
-  t.deepEqual(refused, { ok: false, budget: sender, spent: 6n });
-  await store.settle([sender, receiver], -4n, Date.now());
-  t.deepEqual(await store.spend([sender, receiver], 8n, Date.now()), { ok: true });
-  t.is(await store.spent(sender, Date.now()), 10n);
-  t.is(await store.spent(receiver, Date.now()), 10n);
-  t.is(await store.spent(budget('sender/b', 1n), Date.now()), 0n);
-});
+for (const [kind, open] of Object.entries(kinds)) {
+  test(`${kind}: a delegate is taken once, also by concurrent takers; a released one can be taken again`, async (t) => {
+    const [a, b] = await open(t.context.redis);
+    const stores = [a, b, a];
+    t.teardown(() => closeBoth([a, b]));
+    const taken = await Promise.all(stores.map((store) => store.takeDelegate('alice/ed25519:k/7', Date.now() + HOUR)));
+    t.is(taken.filter(Boolean).length, 1, JSON.stringify(taken));
+    await a.releaseDelegate('alice/ed25519:k/7');
+    t.true(await stores[1].takeDelegate('alice/ed25519:k/7', Date.now() + HOUR));
+    t.true(await a.takeDelegate('alice/ed25519:k/8', Date.now() + HOUR), 'another nonce is another delegate');
+  });
 
-test('an expired period is forgotten', async (t) => {
+  test(`${kind}: spend refuses past any budget's limit and changes nothing then; settle gives back`, async (t) => {
+    const [store, other] = await open(t.context.redis);
+    t.teardown(() => closeBoth([store, other]));
+    const sender = budget('sender/a', 10n * U);
+    const receiver = budget('receiver/p', 15n * U);
+    t.deepEqual(await store.spend([sender, receiver], 6n * U, Date.now()), { ok: true });
+    t.deepEqual(await store.spend([sender, receiver], 6n * U, Date.now()), { ok: false, budget: sender, spent: 6n * U });
+    await store.settle([sender, receiver], -4n * U, Date.now());
+    t.deepEqual(await store.spend([sender, receiver], 8n * U, Date.now()), { ok: true });
+    t.is(await store.spent(sender, Date.now()), 10n * U);
+    t.is(await store.spent(receiver, Date.now()), 10n * U);
+    t.is(await store.spent(budget('sender/b', U), Date.now()), 0n);
+  });
+
+  test(`${kind}: the rate limit (rate-limiter-flexible) counts per key within its window`, async (t) => {
+    const [store, other] = await open(t.context.redis);
+    t.teardown(() => closeBoth([store, other]));
+    t.deepEqual([await store.hit('a', 2, 1000), await store.hit('a', 2, 1000)], [0, 0]);
+    const wait = await store.hit('a', 2, 1000);
+    t.true(wait > 0 && wait <= 1000, `over the limit: wait ${wait} ms`);
+    t.is(await store.hit('b', 2, 1000), 0, 'another key has its own count');
+    await new Promise((resolve) => setTimeout(resolve, wait + 20));
+    t.is(await store.hit('a', 2, 1000), 0, 'a new window');
+  });
+
+  test(`${kind}: a status is readable until it expires`, async (t) => {
+    const [store, other] = await open(t.context.redis);
+    t.teardown(() => closeBoth([store, other]));
+    await store.putStatus('h1', '{"state":"pending"}', Date.now() + HOUR);
+    await store.putStatus('h2', '{"state":"final"}', Date.now() + 30);
+    t.is(await store.getStatus('h1'), '{"state":"pending"}');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    t.is(await store.getStatus('h2'), undefined);
+    t.is(await store.getStatus('unknown'), undefined);
+  });
+
+  test(`${kind}: property: concurrent spends (two instances on Redis) never take a budget past its limit, and the total is what was granted`, async (t) => {
+    const [a, b] = await open(t.context.redis);
+    t.teardown(() => closeBoth([a, b]));
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.bigInt({ min: 1n, max: 1000n }), fc.array(fc.bigInt({ min: 1n, max: 300n }), { minLength: 1, maxLength: 30 }), async (limit, amounts) => {
+        const shared = budget(`sender/x${run++}`, limit * U);
+        const results = await Promise.all(amounts.map((amount, i) => (i % 2 ? b : a).spend([shared], amount * U, Date.now())));
+        const granted = amounts.filter((_, i) => results[i].ok).reduce((sum, x) => sum + x, 0n) * U;
+        const spent = await a.spent(shared, Date.now());
+        return spent === granted && spent <= limit * U;
+      }),
+      { numRuns: kind === 'redis' ? 100 : 200 },
+    );
+    t.pass();
+  });
+}
+
+test('an expired period is forgotten (memory)', async (t) => {
   const store = await localStore();
   const old: Budget = { key: 'sender/a/1', limit: 10n, expiresAt: 1_000 };
   t.deepEqual(await store.spend([old], 10n, 500), { ok: true });
   t.is(await store.spent(old, 999), 10n);
   t.is(await store.spent(old, 1_000), 0n);
-});
-
-test('property: concurrent spends never take a budget past its limit, and the total is what was granted', async (t) => {
-  await fc.assert(
-    fc.asyncProperty(fc.bigInt({ min: 1n, max: 1000n }), fc.array(fc.bigInt({ min: 1n, max: 300n }), { minLength: 1, maxLength: 30 }), async (limit, amounts) => {
-      const store = await localStore();
-      const b = budget('sender/x', limit);
-      const results = await Promise.all(amounts.map((amount) => store.spend([b], amount, Date.now())));
-      const granted = amounts.filter((_, i) => results[i].ok).reduce((sum, a) => sum + a, 0n);
-      const spent = await store.spent(b, Date.now());
-      return spent === granted && spent <= limit;
-    }),
-    { numRuns: 200 },
-  );
-  t.pass();
 });
 
 test('the folder store keeps taken delegates and spending across a reopen, and refuses a second opener with a clear error', async (t) => {
@@ -69,4 +130,59 @@ test('the folder store keeps taken delegates and spending across a reopen, and r
   t.false(await store.takeDelegate('d1', Date.now() + HOUR));
   t.is(await store.spent(b, Date.now()), 42n);
   await store.close();
+});
+
+test('Redis rounds a spend up to its 10^12 yoctoNEAR unit and refuses a budget it cannot count exactly', async (t) => {
+  const store = await redisStore(t.context.redis.url, { prefix: `test${++prefixes}:` });
+  t.teardown(() => store.close());
+  const b = budget('sender/r', 10n * U);
+  await store.spend([b], 1n, Date.now());
+  t.is(await store.spent(b, Date.now()), U);
+  await t.throwsAsync(store.spend([budget('sender/huge', 10n ** 30n)], 1n, Date.now()), { message: /above what the Redis store counts exactly/ });
+});
+
+test('Redis unreachable at start: a clear error naming the URL', async (t) => {
+  const error = await t.throwsAsync(redisStore('redis://127.0.0.1:1'));
+  t.regex(error!.message, /cannot connect to Redis at redis:\/\/127\.0\.0\.1:1 .*start redis-server/);
+});
+
+function signedDelegate(nonce: bigint): string {
+  const key = KeyPair.fromRandom('ed25519');
+  const delegateAction = buildDelegateAction({
+    senderId: 'alice.test.near',
+    receiverId: 'payout.test.near',
+    actions: [actions.functionCall('claim', { pool_id: 0 }, 30_000_000_000_000n, 0n)],
+    nonce,
+    maxBlockHeight: 1000n,
+    publicKey: key.getPublicKey(),
+  });
+  const { signature } = key.sign(sha256(encodeDelegateAction(delegateAction)));
+  const wrapped = actions.signedDelegate({ delegateAction, signature: new Signature({ keyType: 0, data: signature }) });
+  return Buffer.from(encodeSignedDelegate(wrapped.signedDelegate!)).toString('base64');
+}
+
+test.serial('Redis going down makes the relayer refuse with 503 STORE_UNAVAILABLE, never relay unchecked; it recovers when Redis is back', async (t) => {
+  const redis = await startRedisServer();
+  t.teardown(() => redis.stop());
+  const store = await redisStore(redis.url);
+  t.teardown(() => store.close());
+  // No node at this RPC URL: a relay that got past the store would fail there, differently.
+  const relayer = createRelayer({ rpcUrl: 'http://127.0.0.1:1', accountId: 'relayer.test.near', privateKey: KeyPair.fromRandom('ed25519').toString(), policy: { allowed: { 'payout.test.near': ['claim'] } }, store });
+  await redis.kill();
+  const started = Date.now();
+  const error = await t.throwsAsync(relayer.relay(signedDelegate(1n)), { instanceOf: RelayError });
+  t.is((error as RelayError).code, 'STORE_UNAVAILABLE');
+  t.is((error as RelayError).status, 503);
+  t.regex(error!.message, /the relayer's store is unavailable \(.*\); nothing was relayed, retry shortly/);
+  t.true(Date.now() - started < 2_000, 'refused at once, not after a queue of retries');
+
+  await redis.start();
+  let recovered = false;
+  for (let i = 0; i < 50 && !recovered; i++) {
+    recovered = await store.takeDelegate('probe', Date.now() + HOUR).catch(() => false);
+    if (!recovered) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  t.true(recovered, 'the store reconnects by itself');
+  const next = await t.throwsAsync(relayer.relay(signedDelegate(2n)));
+  t.not((next as RelayError).code, 'STORE_UNAVAILABLE', `past the store now: ${next!.message}`);
 });

@@ -1,0 +1,155 @@
+/**
+ * The relayer's signing keys: N full-access keys of its account (a Delegate action needs a
+ * full-access key: nearcore lets a function-call key sign only one FunctionCall), each with its own
+ * nonce sequence, so N transactions are signed and sent at once without racing on a nonce.
+ *
+ * The keys are derived from the configured key and an instance name, so a restarted instance finds
+ * its keys on the account, and two instances with different names never share a key. Missing
+ * keys are added with the configured key at start. A key's transactions are sent in nonce order
+ * (the next only after the node accepted the previous); a nonce error is recovered by re-reading
+ * the key's nonce from the node and signing again with a fresh nonce, never by resending.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { base58 } from '@scure/base';
+import {
+  Account,
+  KeyPair,
+  KeyPairSigner,
+  actions,
+  createTransaction,
+  type Action,
+  type JsonRpcProvider,
+  type KeyPairString,
+  type SignedTransaction,
+} from 'near-api-js';
+import { InvalidNonceError } from 'near-api-js/rpc-errors';
+
+export interface PoolKey {
+  readonly publicKey: string;
+  readonly keyPair: KeyPair;
+  readonly signer: KeyPairSigner;
+  /** The last nonce this key signed (undefined until read from the node). */
+  nonce: bigint | undefined;
+  /** Transactions signed with this key and not yet accepted by the node. */
+  queued: number;
+  /** The end of this key's send chain. */
+  tail: Promise<unknown>;
+}
+
+export interface SignedForPool {
+  hash: string;
+  signedTransaction: SignedTransaction;
+  key: PoolKey;
+}
+
+/** The i-th key of `instance`, derived from the configured key's secret (ed25519 seed = sha256 of it, the instance and i). */
+export function derivePoolKey(mainKey: KeyPairString, instance: string, index: number): KeyPair {
+  const seed = sha256(new TextEncoder().encode(`near-relayer key pool\n${mainKey}\n${instance}\n${index}`));
+  const secret = new Uint8Array(64);
+  secret.set(seed);
+  secret.set(ed25519.getPublicKey(seed), 32);
+  return KeyPair.fromString(`ed25519:${base58.encode(secret)}`);
+}
+
+export interface KeyPool {
+  readonly keys: readonly PoolKey[];
+  /** Signs `actions` to `receiverId` with the least busy key and its next nonce. */
+  sign(receiverId: string, actionList: Action[]): Promise<SignedForPool>;
+  /**
+   * Sends after every earlier transaction of the same key. On a nonce error, re-reads the key's
+   * nonce and signs the same actions again: the answer names the transaction that was accepted.
+   */
+  send(signed: SignedForPool, receiverId: string, actionList: Action[]): Promise<SignedForPool>;
+  /** Every key's last nonce signed here minus its nonce on chain (transactions not yet landed). */
+  nonceLag(): Promise<Record<string, number>>;
+}
+
+const BLOCK_HASH_MAX_AGE_MS = 1_000;
+
+export async function openKeyPool(options: { provider: JsonRpcProvider; accountId: string; mainKey: KeyPairString; size: number; instance: string }): Promise<KeyPool> {
+  const { provider, accountId } = options;
+  if (!Number.isInteger(options.size) || options.size < 1 || options.size > 64) throw new Error(`relayer key pool: size must be an integer from 1 to 64, got ${options.size}`);
+  const pairs = Array.from({ length: options.size }, (_, i) => derivePoolKey(options.mainKey, options.instance, i));
+  const onChain = new Set((await provider.viewAccessKeyList({ accountId, finalityQuery: { finality: 'optimistic' } })).keys.map((k) => k.public_key));
+  const missing = pairs.filter((pair) => !onChain.has(pair.getPublicKey().toString()));
+  if (missing.length > 0) {
+    const owner = new Account(accountId, provider, options.mainKey);
+    // Several instances may start at once with the same configured key: retry its nonce races.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await owner.signAndSendTransaction({ receiverId: accountId, actions: missing.map((pair) => actions.addFullAccessKey(pair.getPublicKey())) });
+        break;
+      } catch (error) {
+        if (attempt >= 5 || !(error instanceof InvalidNonceError || /nonce|already exists/i.test((error as Error).message))) throw error;
+        const now = new Set((await provider.viewAccessKeyList({ accountId, finalityQuery: { finality: 'optimistic' } })).keys.map((k) => k.public_key));
+        if (missing.every((pair) => now.has(pair.getPublicKey().toString()))) break;
+      }
+    }
+  }
+  const keys: PoolKey[] = pairs.map((pair) => ({ publicKey: pair.getPublicKey().toString(), keyPair: pair, signer: new KeyPairSigner(pair), nonce: undefined, queued: 0, tail: Promise.resolve() }));
+
+  let blockHash: { bytes: Uint8Array; at: number } | undefined;
+  let blockHashLoading: Promise<Uint8Array> | undefined;
+  const recentBlockHash = async (): Promise<Uint8Array> => {
+    if (blockHash && Date.now() - blockHash.at < BLOCK_HASH_MAX_AGE_MS) return blockHash.bytes;
+    blockHashLoading ??= provider
+      .viewBlock({ finality: 'final' })
+      .then((block) => {
+        blockHash = { bytes: base58.decode(block.header.hash), at: Date.now() };
+        return blockHash.bytes;
+      })
+      .finally(() => (blockHashLoading = undefined));
+    return blockHashLoading;
+  };
+  const chainNonce = async (key: PoolKey) => BigInt((await provider.viewAccessKey({ accountId, publicKey: key.publicKey, finalityQuery: { finality: 'optimistic' } })).nonce);
+
+  async function signWith(key: PoolKey, receiverId: string, actionList: Action[]): Promise<SignedForPool> {
+    const [hash, known] = await Promise.all([recentBlockHash(), key.nonce === undefined ? chainNonce(key) : Promise.resolve(key.nonce)]);
+    // Another signing may have read the nonce meanwhile: take the larger, then the next.
+    key.nonce = (key.nonce === undefined || known > key.nonce ? known : key.nonce) + 1n;
+    const transaction = createTransaction(accountId, key.keyPair.getPublicKey(), receiverId, key.nonce, actionList, hash);
+    const { signedTransaction, txHash } = await key.signer.signTransaction(transaction);
+    return { hash: base58.encode(txHash), signedTransaction, key };
+  }
+
+  return {
+    keys,
+    async sign(receiverId, actionList) {
+      const key = keys.reduce((best, k) => (k.queued < best.queued ? k : best));
+      key.queued++;
+      try {
+        return await signWith(key, receiverId, actionList);
+      } catch (error) {
+        key.queued--;
+        throw error;
+      }
+    },
+    send(signed, receiverId, actionList) {
+      const { key } = signed;
+      const sent = key.tail.then(async () => {
+        let current = signed;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await provider.sendTransactionUntil(current.signedTransaction, 'NONE');
+            return current;
+          } catch (error) {
+            if (!(error instanceof InvalidNonceError) || attempt >= 3) throw error;
+            // The node has a later nonce for this key (another process used it, or a restart):
+            // read it, and sign the same actions again with the next one.
+            const onChainNonce = await chainNonce(key);
+            if (key.nonce === undefined || key.nonce < onChainNonce) key.nonce = onChainNonce;
+            current = await signWith(key, receiverId, actionList);
+          }
+        }
+      });
+      key.tail = sent.catch(() => undefined).finally(() => key.queued--);
+      return sent;
+    },
+    async nonceLag() {
+      const lag: Record<string, number> = {};
+      for (const key of keys) lag[key.publicKey] = key.nonce === undefined ? 0 : Number(key.nonce - (await chainNonce(key)));
+      return lag;
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The relayer's store in Redis, shared by every instance behind one load balancer (ioredis). Each
+ * operation is one command or one Lua script, which Redis runs atomically, so two instances never
+ * both take one delegate or both spend the last of a budget.
+ *
+ * Amounts are kept in units of 10^12 yoctoNEAR, rounded up when spent: Lua numbers are doubles,
+ * exact to 2^53 units (9,007 NEAR per budget and period), far above any gas budget. When Redis is
+ * unreachable every operation fails at once (no offline queue), and the relayer answers 503
+ * instead of relaying without checking the budget.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { rateLimits, type Budget, type RelayerStore } from './store.js';
+
+const UNIT = 10n ** 12n;
+const MAX_UNITS = 2n ** 53n;
+
+const toUnits = (yocto: bigint) => (yocto <= 0n ? -(-yocto / UNIT) : (yocto + UNIT - 1n) / UNIT);
+
+/** KEYS: budgets; ARGV: amount, limits…, expiry times…. Adds amount to all, or answers the first that would pass its limit. */
+const SPEND = `
+local n = #KEYS
+local amount = tonumber(ARGV[1])
+for i = 1, n do
+  local spent = redis.call('GET', KEYS[i]) or '0'
+  if tonumber(spent) + amount > tonumber(ARGV[1 + i]) then return {i, spent} end
+end
+for i = 1, n do
+  redis.call('INCRBY', KEYS[i], ARGV[1])
+  redis.call('PEXPIREAT', KEYS[i], ARGV[1 + n + i])
+end
+return {0, '0'}`;
+
+/** KEYS: budgets; ARGV: delta, expiry times…. Adds delta to all, never below zero. */
+const SETTLE = `
+for i = 1, #KEYS do
+  if redis.call('INCRBY', KEYS[i], ARGV[1]) < 0 then redis.call('SET', KEYS[i], '0') end
+  redis.call('PEXPIREAT', KEYS[i], ARGV[1 + i])
+end
+return 0`;
+
+export interface RedisStoreOptions {
+  /** Prefix of every key (default "near-relayer:"): relayers with separate allowances use separate prefixes. */
+  prefix?: string;
+  /** Extra ioredis options. */
+  redis?: RedisOptions;
+}
+
+type ScriptedRedis = Redis & {
+  relayerSpend(numberOfKeys: number, ...args: string[]): Promise<[number, string]>;
+  relayerSettle(numberOfKeys: number, ...args: string[]): Promise<number>;
+};
+
+/** Connects to Redis at `url` (redis://host:port/db); throws with the reason when it cannot. */
+export async function redisStore(url: string, options: RedisStoreOptions = {}): Promise<RelayerStore> {
+  const prefix = options.prefix ?? 'near-relayer:';
+  const client = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2_000,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+    ...options.redis,
+  }) as ScriptedRedis;
+  client.on('error', () => {
+    // Reported to each request as 503 while it lasts; ioredis keeps reconnecting.
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw new Error(`relayer store: cannot connect to Redis at ${url} (${(error as Error).message}); start redis-server or fix RELAYER_REDIS_URL`);
+  }
+  client.defineCommand('relayerSpend', { lua: SPEND });
+  client.defineCommand('relayerSettle', { lua: SETTLE });
+  const budgetKey = (budget: Budget) => `${prefix}budget/${budget.key}`;
+  const limitUnits = (budget: Budget) => {
+    const units = budget.limit / UNIT;
+    if (units >= MAX_UNITS) throw new Error(`relayer store: a budget of ${budget.limit} yoctoNEAR is above what the Redis store counts exactly (${MAX_UNITS * UNIT})`);
+    return units;
+  };
+
+  return {
+    async takeDelegate(id, expiresAt) {
+      return (await client.set(`${prefix}delegate/${id}`, '1', 'PXAT', expiresAt, 'NX')) === 'OK';
+    },
+    async releaseDelegate(id) {
+      await client.del(`${prefix}delegate/${id}`);
+    },
+    async spend(budgets, amount) {
+      const [index, spent] = await client.relayerSpend(
+        budgets.length,
+        ...budgets.map(budgetKey),
+        toUnits(amount).toString(),
+        ...budgets.map((b) => limitUnits(b).toString()),
+        ...budgets.map((b) => String(b.expiresAt)),
+      );
+      return index === 0 ? { ok: true } : { ok: false, budget: budgets[index - 1], spent: BigInt(spent) * UNIT };
+    },
+    async settle(budgets, delta) {
+      await client.relayerSettle(budgets.length, ...budgets.map(budgetKey), toUnits(delta).toString(), ...budgets.map((b) => String(b.expiresAt)));
+    },
+    async spent(budget) {
+      return BigInt((await client.get(budgetKey(budget))) ?? '0') * UNIT;
+    },
+    hit: rateLimits((points, duration, keyPrefix) => new RateLimiterRedis({ storeClient: client, points, duration, keyPrefix: `${prefix}${keyPrefix}` })),
+    async putStatus(hash, record, expiresAt) {
+      await client.set(`${prefix}status/${hash}`, record, 'PXAT', expiresAt);
+    },
+    async getStatus(hash) {
+      return (await client.get(`${prefix}status/${hash}`)) ?? undefined;
+    },
+    async close() {
+      client.disconnect();
+    },
+  };
+}
