@@ -10,7 +10,7 @@ import anyTest, { type TestFn } from 'ava';
 import { Worker } from 'near-workspaces';
 import { JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate } from 'near-api-js';
 import { deployPayout, events, NEAR, TGAS } from './helpers/payout.js';
-import { BYTE_COST, gaslessUser, nearBalance, relay, signClaim, startRelayer, type RelayerContext } from './helpers/relayer.js';
+import { claimantOfPool, BYTE_COST, gaslessUser, nearBalance, relay, signClaim, startRelayer, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext>;
 
@@ -25,11 +25,7 @@ test.after.always(async (t) => {
 });
 
 test('a gasless claim: the user signs a DelegateAction with a function-call key, the relayer pays; the user gets the stablecoin and keeps exactly its NEAR', async (t) => {
-  const f = await deployPayout(t);
-  const poolId = await f.createPool({ fund: NEAR });
-  await f.fundTokens(poolId, 1_000_000n);
-  const user = await gaslessUser(t, f, 'worker');
-  await f.allocate(poolId, [[user.accountId, 123_456n]]);
+  const { f, poolId, user } = await claimantOfPool(t, 'worker', 123_456n, 1_000_000n);
   const { relayerAccount, server } = await startRelayer(t, f);
 
   const userNear = await nearBalance(t, user.accountId);
@@ -60,11 +56,7 @@ test('a gasless claim: the user signs a DelegateAction with a function-call key,
 });
 
 test('the relayer refuses policy violations over HTTP with a status and a code, and pays for none of them', async (t) => {
-  const f = await deployPayout(t);
-  const poolId = await f.createPool({ fund: NEAR });
-  await f.fundTokens(poolId, 10_000n);
-  const user = await gaslessUser(t, f, 'worker');
-  await f.allocate(poolId, [[user.accountId, 10n]]);
+  const { f, poolId, user } = await claimantOfPool(t, 'worker', 10n, 10_000n);
   const { relayerAccount, server } = await startRelayer(t, f, { policy: { allowed: { [f.payout.accountId]: ['claim', 'expire'] }, rateLimit: { count: 1, windowMs: 60_000 } } });
   const relayerNear = await nearBalance(t, relayerAccount.accountId);
   const provider = new JsonRpcProvider({ url: t.context.rpcUrl });

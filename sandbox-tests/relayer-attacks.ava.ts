@@ -14,7 +14,7 @@ import { localStore } from '../packages/relayer/src/index.js';
 import { budgetsFor } from '../packages/relayer/src/allowance.js';
 import { decodeSignedDelegate } from '../packages/relayer/src/delegate.js';
 import { deployPayout, NEAR, TGAS } from './helpers/payout.js';
-import { countingRpcProxy, gaslessUser, headHeight, nearBalance, relay, signClaim, startRelayer, type RelayerContext } from './helpers/relayer.js';
+import { claimantOfPool, countingRpcProxy, gaslessUser, headHeight, nearBalance, relay, signClaim, startRelayer, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext>;
 const MILLI_NEAR = NEAR / 1000n;
@@ -133,11 +133,7 @@ test('attack 10 "paying for calls that fail": Sybil senders together cannot spen
 });
 
 test('attack 10 "paying for calls that fail": a delegate whose max_block_height is about to pass is refused before sending', async (t) => {
-  const f = await deployPayout(t);
-  const poolId = await f.createPool({ fund: NEAR });
-  await f.fundTokens(poolId, 1_000n);
-  const user = await gaslessUser(t, f, 'late');
-  await f.allocate(poolId, [[user.accountId, 10n]]);
+  const { f, poolId, user } = await claimantOfPool(t, 'late', 10n, 1_000n);
   const proxy = await countingRpcProxy(t);
   const { relayerAccount, server } = await startRelayer(t, f, { rpcUrl: proxy.url, policy: { minBlocksLeft: 10 } });
   const before = await nearBalance(t, relayerAccount.accountId);
@@ -160,11 +156,7 @@ test('attack 10 "paying for calls that fail": a delegate whose max_block_height 
 });
 
 test('attack 11 "the same delegate submitted several times": concurrent posts of one delegate give one submission and 409s that never touch the chain, also after a restart', async (t) => {
-  const f = await deployPayout(t);
-  const poolId = await f.createPool({ fund: NEAR });
-  await f.fundTokens(poolId, 1_000n);
-  const user = await gaslessUser(t, f, 'twice');
-  await f.allocate(poolId, [[user.accountId, 10n]]);
+  const { f, poolId, user } = await claimantOfPool(t, 'twice', 10n, 1_000n);
   const proxy = await countingRpcProxy(t);
   const dir = tempDir(t);
   let store = await localStore(dir);

@@ -7,9 +7,9 @@
 import type { ExecutionContext } from 'ava';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Account, JsonRpcProvider, KeyPair, actions, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
+import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
 import { createRelayer, startRelayerServer, type RelayerStore, type RelayPolicy } from '../../packages/relayer/src/index.js';
-import { createAccount, NEAR, TGAS, type Fixture, type PayoutContext } from './payout.js';
+import { createAccount, deployPayout, NEAR, TGAS, type Fixture, type PayoutContext } from './payout.js';
 
 export interface RelayerContext extends PayoutContext {
   rpcUrl: string;
@@ -50,6 +50,16 @@ export async function gaslessUser(t: ExecutionContext<RelayerContext>, f: Fixtur
   return { accountId, claimKey, account };
 }
 
+/** A payout contract with a token pool holding `funded` and a gasless user allocated `amount` of it. */
+export async function claimantOfPool(t: ExecutionContext<RelayerContext>, name: string, amount: bigint, funded: bigint) {
+  const f = await deployPayout(t);
+  const poolId = await f.createPool({ fund: NEAR });
+  await f.fundTokens(poolId, funded);
+  const user = await gaslessUser(t, f, name);
+  await f.allocate(poolId, [[user.accountId, amount]]);
+  return { f, poolId, user };
+}
+
 export async function signClaim(
   user: User,
   f: Fixture,
@@ -62,6 +72,28 @@ export async function signClaim(
     blockHeightTtl: options.blockHeightTtl ?? 200,
   });
   return Buffer.from(encodeSignedDelegate(signedDelegate)).toString('base64');
+}
+
+/** `count` claim delegates of one user with consecutive nonces (what a client posting several at once signs). */
+export async function signClaims(t: ExecutionContext<RelayerContext>, user: User, f: Fixture, poolId: number, count: number, gas = 30n * TGAS): Promise<string[]> {
+  const provider = new JsonRpcProvider({ url: t.context.rpcUrl });
+  const key = await provider.viewAccessKey({ accountId: user.accountId, publicKey: user.claimKey.getPublicKey().toString() });
+  const height = await headHeight(t);
+  const signer = new KeyPairSigner(user.claimKey);
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const delegateAction = buildDelegateAction({
+        senderId: user.accountId,
+        receiverId: f.payout.accountId,
+        actions: [actions.functionCall('claim', { pool_id: poolId }, gas, 0n)],
+        nonce: BigInt(key.nonce) + 1n + BigInt(i),
+        maxBlockHeight: height + 200n,
+        publicKey: user.claimKey.getPublicKey(),
+      });
+      const { signedDelegate } = await signer.signDelegateAction(delegateAction);
+      return Buffer.from(encodeSignedDelegate(signedDelegate)).toString('base64');
+    }),
+  );
 }
 
 /**
@@ -115,6 +147,10 @@ export async function nearBalance(t: ExecutionContext<RelayerContext>, accountId
 
 export async function headHeight(t: ExecutionContext<RelayerContext>): Promise<bigint> {
   return BigInt((await new JsonRpcProvider({ url: t.context.rpcUrl }).viewBlock({ finality: 'optimistic' })).header.height);
+}
+
+export async function headGasPrice(t: ExecutionContext<RelayerContext>): Promise<bigint> {
+  return BigInt((await new JsonRpcProvider({ url: t.context.rpcUrl }).viewBlock({ finality: 'optimistic' })).header.gas_price);
 }
 
 /** JSON-RPC methods that hand the node a transaction. */

@@ -1,0 +1,89 @@
+/**
+ * Two relayer instances paying from one account, sharing a real Redis (a redis-server started
+ * here, as a load balancer's instances would share one): under concurrent posts they never spend
+ * more than a sender's allowance, never submit one delegate twice, and either answers the status
+ * of a transaction the other accepted.
+ */
+import anyTest, { type TestFn, type ExecutionContext } from 'ava';
+import { Worker } from 'near-workspaces';
+import { redisStore } from '../packages/relayer/src/index.js';
+import { actualCost, budgetsFor, maximumCost } from '../packages/relayer/src/allowance.js';
+import { decodeSignedDelegate } from '../packages/relayer/src/delegate.js';
+import { startRedisServer, type RedisServer } from '../packages/relayer/test/helpers/redis-server.js';
+import { deployPayout, NEAR } from './helpers/payout.js';
+import { claimantOfPool, gaslessUser, headGasPrice, nearBalance, relay, signClaims, startRelayer, type RelayerContext } from './helpers/relayer.js';
+
+const test = anyTest as TestFn<RelayerContext & { redis: RedisServer }>;
+const MILLI_NEAR = NEAR / 1000n;
+
+test.before(async (t) => {
+  const [worker, redis] = await Promise.all([Worker.init(), startRedisServer()]);
+  const rpcUrl = (worker.provider as unknown as { connection: { url: string } }).connection.url;
+  t.context = { worker, root: worker.rootAccount, rpcUrl, redis };
+});
+
+test.after.always(async (t) => {
+  await Promise.all([t.context.worker?.tearDown(), t.context.redis?.stop()]);
+});
+
+/** Instances "a" and "b" of one relayer account, two keys each, on one Redis. */
+async function twoInstances(t: ExecutionContext<RelayerContext & { redis: RedisServer }>, f: Awaited<ReturnType<typeof deployPayout>>, policy = {}) {
+  const stores = [await redisStore(t.context.redis.url, { prefix: `${t.title.slice(0, 12)}:` }), await redisStore(t.context.redis.url, { prefix: `${t.title.slice(0, 12)}:` })];
+  t.teardown(() => Promise.all(stores.map((s) => s.close())));
+  const a = await startRelayer(t, f, { store: stores[0], instance: 'a', keys: 2, policy });
+  const b = await startRelayer(t, f, { store: stores[1], instance: 'b', keys: 2, policy, relayerAccount: a.relayerAccount });
+  return { a, b, stores, relayerId: a.relayerAccount.accountId };
+}
+
+test('two instances on one Redis never both spend the last of a sender\'s allowance under concurrent posts', async (t) => {
+  const f = await deployPayout(t);
+  const poolId = await f.createPool({ fund: NEAR });
+  const sybil = await gaslessUser(t, f, 'sybil');
+  // Room for one reservation (4 mNEAR: 30 Tgas + 10 Tgas overhead) and a few settled failures (~0.85 mNEAR each).
+  const allowance = { perSender: 6n * MILLI_NEAR, periodMs: 3_600_000 };
+  const { a, b, stores, relayerId } = await twoInstances(t, f, { allowance, rateLimit: { count: 100, windowMs: 60_000 } });
+  const before = await nearBalance(t, relayerId);
+
+  // 16 claims with nothing to claim (each fails on chain, at the relayer's cost), posted at once, alternately to each instance.
+  const delegates = await signClaims(t, sybil, f, poolId, 16);
+  const results = await Promise.all(delegates.map((delegate, i) => relay((i % 2 ? b : a).server.url, { signed_delegate_action: delegate })));
+  const relayed = results.filter((r) => r.status === 200);
+  const refused = results.filter((r) => r.status !== 200);
+  t.log(`relayed ${relayed.length}, refused ${refused.length}`);
+  t.true(relayed.length >= 1, `relayed ${relayed.length}`);
+  // Whatever the timing, a delegate is accepted only while its whole reservation fits beside what
+  // the others spent: at most 1 + (allowance − reservation) / (cheapest settled cost).
+  const reservation = maximumCost(decodeSignedDelegate(delegates[0]), await headGasPrice(t));
+  const cheapest = relayed.map((r) => actualCost(decodeSignedDelegate(delegates[0]), r.body.outcome)).reduce((min, c) => (c < min ? c : min));
+  const bound = 1n + (allowance.perSender - reservation) / cheapest;
+  t.true(BigInt(relayed.length) <= bound, `relayed ${relayed.length}, at most ${bound} fit one shared allowance`);
+  t.deepEqual([...new Set(refused.map((r) => r.body.error.code))], ['ALLOWANCE_EXCEEDED']);
+  for (const r of relayed) t.is(r.body.state, 'final');
+
+  const paid = before - (await nearBalance(t, relayerId));
+  const [senderBudget] = budgetsFor(decodeSignedDelegate(delegates[0]), allowance, Date.now());
+  const spent = await stores[0].spent(senderBudget, Date.now());
+  t.true(paid <= allowance.perSender, `both instances together paid ${paid}, at most the allowance ${allowance.perSender}`);
+  t.true(spent >= paid && spent - paid < 10n ** 12n * BigInt(relayed.length + 1), `the allowance records ${spent} for ${paid} paid (Redis rounds each settle up to 10^12 yoctoNEAR)`);
+});
+
+test('two instances on one Redis: one delegate posted to both is submitted once, and either instance reports the status', async (t) => {
+  const { f, poolId, user } = await claimantOfPool(t, 'both', 25n, 1_000n);
+  const { a, b } = await twoInstances(t, f);
+
+  const [delegate] = await signClaims(t, user, f, poolId, 1, 150n * 10n ** 12n);
+  const posts = await Promise.all([a, b, a, b].map((instance) => fetch(`${instance.server.url}/relay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signed_delegate_action: delegate }) })));
+  const statuses = posts.map((p) => p.status).sort();
+  t.deepEqual(statuses, [202, 409, 409, 409]);
+  const acceptedBy = posts.findIndex((p) => p.status === 202) % 2 ? b : a;
+  const other = acceptedBy === a ? b : a;
+  const accepted = (await posts.find((p) => p.status === 202)!.json()) as { transaction_hash: string; status_url: string };
+
+  const final = (await (await fetch(`${other.server.url}${accepted.status_url}?wait=final`)).json()) as Record<string, any>;
+  t.is(final.transaction_hash, accepted.transaction_hash);
+  t.is(final.state, 'final');
+  t.true(final.succeeded, JSON.stringify(final.status));
+  t.is(await f.tokenBalance(user.accountId), 25n, 'paid once');
+  const unknown = await fetch(`${other.server.url}/status/11111111111111111111111111111111`);
+  t.is(unknown.status, 404);
+});
