@@ -38,20 +38,28 @@ export async function relayCall<R>(accountId: string, contractId: string, method
     actions: [actions.functionCall(methodName, args, gas, 0n)],
     blockHeightTtl: 200,
   });
-  const response = await fetch(`${absoluteUrl(config.relayerUrl)}/relay`, {
+  const relayerUrl = absoluteUrl(config.relayerUrl);
+  const response = await fetch(`${relayerUrl}/relay`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ signed_delegate_action: toBase64(encodeSignedDelegate(signedDelegate)) }),
   });
-  const body = (await response.json().catch(() => ({}))) as {
+  const accepted = (await response.json().catch(() => ({}))) as { status_url?: string; error?: { code: string; message: string } };
+  if (response.status !== 202 || !accepted.status_url) {
+    throw new RelayRefusedError(accepted.error?.code ?? `HTTP_${response.status}`, accepted.error?.message ?? `the relayer answered HTTP ${response.status}`);
+  }
+  // The relayer answers with the transaction hash once signed; its status endpoint waits for the outcome.
+  const final = await fetch(`${relayerUrl}${accepted.status_url}?wait=final`);
+  const body = (await final.json().catch(() => ({}))) as {
+    state?: string;
     succeeded?: boolean;
     status?: { SuccessValue?: string; Failure?: unknown };
     transaction_hash?: string;
     outcome?: TransactionOutcome;
     error?: { code: string; message: string };
   };
-  if (response.status !== 200 || !body.outcome || !body.status) {
-    throw new RelayRefusedError(body.error?.code ?? `HTTP_${response.status}`, body.error?.message ?? `the relayer answered HTTP ${response.status}`);
+  if (body.state !== 'final' || !body.outcome || !body.status) {
+    throw new RelayRefusedError(body.error?.code ?? `HTTP_${final.status}`, body.error?.message ?? `the relayed transaction did not complete (${body.state ?? `HTTP ${final.status}`})`);
   }
   const gasBurnt = [body.outcome.transaction_outcome, ...body.outcome.receipts_outcome].reduce((sum, o) => sum + BigInt(o.outcome.gas_burnt), 0n);
   if (!body.succeeded) {
