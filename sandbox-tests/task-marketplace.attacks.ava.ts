@@ -6,23 +6,15 @@
  */
 import anyTest, { type TestFn } from 'ava';
 import { readFileSync } from 'node:fs';
-import { Worker } from 'near-workspaces';
 import { contractWasm } from './helpers/wasm.js';
 import {
   DAY, MINUTE, MINUTE_LIMITS, NEAR, TGAS, addAccount, assertConserved, claimAndCommit, commitment, createAccount, deployMarket, earnings, fingerprint,
-  functionCallKey, items, nearProject, now, ok, passTime, projectArgs, refused, seal, sha256, type Context,
+  functionCallKey, items, nearProject, now, ok, passTime, projectArgs, refused, seal, sha256, type Context, withWorker,
 } from './helpers/market.js';
 
 const test = anyTest as TestFn<Context>;
 
-test.before(async (t) => {
-  const worker = await Worker.init();
-  t.context = { worker, root: worker.rootAccount };
-});
-
-test.after.always(async (t) => {
-  await t.context.worker?.tearDown();
-});
+withWorker(test);
 
 const [A, B, JUNK] = [sha256('label: A'), sha256('label: B'), sha256('junk')];
 const tasker = async (m: Parameters<typeof ok>[1], address: string) => (await m.contract.view('get_tasker', { account_id: address })) as { active_claims: { item: string }[] };

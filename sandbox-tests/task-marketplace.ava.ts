@@ -6,23 +6,15 @@
  * is checked for its exact panic message and for leaving the contract's visible state unchanged.
  */
 import anyTest, { type TestFn } from 'ava';
-import { Worker } from 'near-workspaces';
 import { events, panics } from './helpers/accounts.js';
 import {
   DAY, MINUTE_LIMITS, NEAR, SECOND, TGAS, assertConserved, commitment, deployMarket, deployToken, earnings, fingerprint, items, nearProject, now, ok, passTime,
-  projectArgs, refused, registerWithToken, seal, sha256, type Context, type ProjectTerms, type T,
+  projectArgs, refused, registerWithToken, seal, sha256, type Context, withWorker, type ProjectTerms, type T,
 } from './helpers/market.js';
 
 const test = anyTest as TestFn<Context>;
 
-test.before(async (t) => {
-  const worker = await Worker.init();
-  t.context = { worker, root: worker.rootAccount };
-});
-
-test.after.always(async (t) => {
-  await t.context.worker?.tearDown();
-});
+withWorker(test);
 
 /**
  * The whole life cycle with four taskers, two reviewers (appointed reviewer, vendor) and an arbiter: funding, an expired claim

@@ -3,10 +3,10 @@
  * project terms, the commitment format, and the two assertions every suite makes (`ok`, and
  * `refused`: the exact panic and no change of the contract's state).
  */
-import type { ExecutionContext } from 'ava';
+import type { ExecutionContext, TestFn } from 'ava';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { KeyPair, type NearAccount, type Worker } from 'near-workspaces';
+import { KeyPair, Worker, type NearAccount } from 'near-workspaces';
 import { contractWasm } from './wasm.js';
 import { createSubAccount, panics } from './accounts.js';
 
@@ -21,6 +21,17 @@ export interface Context {
   root: NearAccount;
 }
 export type T = ExecutionContext<Context>;
+
+/** One node for the suite: started before its tests, torn down after them. */
+export function withWorker(test: TestFn<Context>): void {
+  test.before(async (t) => {
+    const worker = await Worker.init();
+    t.context = { worker, root: worker.rootAccount };
+  });
+  test.after.always(async (t) => {
+    await t.context.worker?.tearDown();
+  });
+}
 
 /** Accounts from the root, one at a time (see helpers/accounts.ts). */
 export function createAccount(t: T, prefix: string, balance = 30n * NEAR): Promise<NearAccount> {

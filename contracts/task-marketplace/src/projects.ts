@@ -24,26 +24,11 @@ import {
   MAX_ITEMS_PER_CALL, MAX_REDUNDANCY, MAX_REVIEWERS, NEAR_TOKEN, TaskerBatch, assertAccountId, assertCount, assertText, assertVendor, emit, isTasker, loadItem, loadProject,
   now, saveItem, saveProject, setQualified, sha256Field,
 } from './records';
+import type { TaskMarketplace } from './index';
 import type { Item, MarketState, NewItem, Project } from './types';
 
-export interface ProjectTerms {
-  token: string;
-  title: string;
-  instructions_uri: string;
-  instructions_hash: string;
-  reward_per_item: string;
-  reviewer_reward: string;
-  redundancy: number;
-  consensus: number;
-  claim_ttl_ns: string;
-  reveal_ttl_ns: string;
-  dispute_ttl_ns: string;
-  deadline_ns: string;
-  reviewers?: string[];
-  min_gold_accuracy_bps?: number;
-  min_gold_answers?: number;
-  qualification_required?: boolean;
-}
+/** create_project's arguments, as the contract's interface (index.ts) declares them. */
+type ProjectTerms = Parameters<TaskMarketplace['create_project']>[0];
 
 export function createProject(state: MarketState, args: ProjectTerms): Project {
   const vendor = near.predecessorAccountId();
