@@ -107,6 +107,7 @@ function oneYoctoMethods(): string[] {
   return methods;
 }
 const ONE_YOCTO = oneYoctoMethods();
+if (ONE_YOCTO.length === 0) throw new Error('contracts/task-marketplace/README.md: no method table row has the Deposit "1 yoctoNEAR"');
 const GUARD = 'Guard: requires an attached deposit of exactly 1 yoctoNEAR';
 const ARGS_FOR: Record<string, Record<string, unknown>> = {
   set_limits: { limits: {} },
