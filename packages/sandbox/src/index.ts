@@ -551,6 +551,14 @@ export class Sandbox {
     state.finalize();
   }
 
+  /**
+   * The next block's timestamp (a Date or nanoseconds since the Unix epoch; anvil's `evm_setNextBlockTimestamp`);
+   * later blocks follow at the block time. It must be later than the head's.
+   */
+  setNextBlockTimestamp(time: Date | bigint): void {
+    this.chain.setNextBlockTimestamp(typeof time === 'bigint' ? time : BigInt(time.getTime()) * 1_000_000n);
+  }
+
   snapshot(): Snapshot {
     return new Snapshot(this.chain.snapshot(), new Map(this.#keys));
   }

@@ -305,6 +305,7 @@ export class NodeStore implements ChainHistory {
       }
     }
     let historyFrom = this.#meta?.historyFrom;
+    if (history?.rewoundTo) this.#discardAbove(batch, history.rewoundTo);
     if (history) {
       for (const b of history.blocks) {
         batch.put(blockKey(b.height), blockToJson(b));
@@ -330,6 +331,34 @@ export class NodeStore implements ChainHistory {
     this.#meta = meta;
     writeMarker(this.#marker, head);
     return { put, deleted };
+  }
+
+  /**
+   * A revert (sandbox_revert) brought the chain back to `base`: the history above it on disk belongs to a
+   * discarded chain. Deleted in the same batch, before the new chain's blocks are put. The marker is lowered
+   * to `base` first (a block both chains share), so a crash before the batch lands never looks like a lost
+   * log on restart, and a crash after it finds marker and head agreeing.
+   */
+  #discardAbove(batch: ReturnType<ClassicLevel<string, string>['batch']>, base: Block): void {
+    const saved = this.#meta;
+    if (!saved || saved.height <= Number(base.height)) return;
+    writeMarker(this.#marker, { height: Number(base.height), hash: base58.encode(base.hash), timestampNanos: base.timestamp.toString(), chainId: saved.chainId });
+    for (let height = base.height + 1n; height <= BigInt(saved.height); height++) {
+      const block = this.blockByHeight(height);
+      batch.del(blockKey(height));
+      if (!block) continue;
+      batch.del(BLOCK_HASH_PREFIX + base58.encode(block.hash));
+      for (const hash of block.transactions) {
+        const created = this.transaction(hash)?.outcome?.outcome.receipt_ids ?? [];
+        for (const id of created) batch.del(RECEIPT_PREFIX + id);
+        batch.del(TX_PREFIX + hash);
+      }
+      for (const id of block.receipts) {
+        for (const child of this.outcome(id)?.outcome.receipt_ids ?? []) batch.del(RECEIPT_PREFIX + child);
+        batch.del(OUTCOME_PREFIX + id);
+        batch.del(RECEIPT_PREFIX + id);
+      }
+    }
   }
 
   // --- ChainHistory: what left memory, read back synchronously (LevelDB's cache, then the OS's) ---

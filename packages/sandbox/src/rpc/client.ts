@@ -25,6 +25,7 @@ import type {
   ValidatorResponse,
   ViewStateResult,
 } from './wire.js';
+import type { DevControls } from './dev-methods.js';
 
 /** Every query answer carries the block it was evaluated at. */
 export interface AtBlock {
@@ -87,4 +88,6 @@ export interface NodeClient {
   patchState(records: StateRecordJson[]): Awaitable<void>;
   /** Advances the chain by `deltaHeight` blocks (nearcore `sandbox_fast_forward`). */
   fastForward(deltaHeight: number): Awaitable<void>;
+  /** Snapshots and block time (rpc/dev-methods.ts); a node without them answers METHOD_NOT_FOUND. */
+  readonly dev?: DevControls;
 }

@@ -6,6 +6,7 @@
 import { decodeSignedTransaction, transactionHash } from '../primitives/transaction.js';
 import { base58 } from '@scure/base';
 import type { NodeClient } from './client.js';
+import { DEV_HANDLERS } from './dev-methods.js';
 import { methodNotFound, parseError } from './errors.js';
 import {
   expectNoParams,
@@ -119,6 +120,8 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
 };
 
 export function handle(client: NodeClient, method: string, params: unknown): unknown {
+  const dev = Object.hasOwn(DEV_HANDLERS, method) ? DEV_HANDLERS[method] : undefined;
+  if (dev !== undefined && client.dev !== undefined) return dev(client.dev, params);
   const handler = Object.hasOwn(HANDLERS, method) ? HANDLERS[method] : undefined;
   if (handler === undefined) throw methodNotFound(method);
   return handler(client, params);

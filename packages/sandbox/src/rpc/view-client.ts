@@ -30,6 +30,7 @@ import { accessKeyView } from '../primitives/views.js';
 import type { ChainHead } from '../node/store.js';
 import type { ChainHistory } from '../runtime/chain.js';
 import { genesisConfigOf, type GenesisFile } from '../node/genesis-file.js';
+import { createDevControls } from './dev-methods.js';
 import type { ChunkReference, NodeClient, QueryRequest, QueryResult, StateRecordJson, TransactionLookup } from './client.js';
 import {
   invalidShardId,
@@ -339,6 +340,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
 
   const client: SandboxClient = {
     sandbox,
+    dev: createDevControls(sandbox),
 
     status: () => statusView(info, head(), options.rpcAddr ?? '127.0.0.1', startedAt),
 

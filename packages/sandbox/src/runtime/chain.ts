@@ -115,6 +115,11 @@ export interface HistoryDelta {
   receipts: Array<[string, JsonValue]>;
   /** The in-memory objects taken, so `forgetHistory` drops exactly these and nothing newer. */
   readonly taken: { txs: Array<[string, TxRecord]>; receipts: Array<[string, Receipt]> };
+  /**
+   * Set when the chain was restored to an earlier head since the last `takeHistory` (a revert): the lowest
+   * head restored. History above its height on disk belongs to a chain that no longer exists.
+   */
+  rewoundTo?: Block;
 }
 
 /** Blocks kept in memory once history is on disk: the validity window and finality with room to spare. */
@@ -136,6 +141,8 @@ interface ChainData {
   txs: Map<string, TxRecord>;
   outcomes: Map<string, ExecutionOutcomeWithIdView>;
   receipts: Map<string, Receipt>;
+  /** Added to every block time from the next block on (`setNextBlockTimestamp`); 0 on a chain nobody moved. */
+  timeShiftNs: bigint;
 }
 
 /** A transaction rejected before execution: nearcore's `InvalidTxError`, with nothing changed. */
@@ -167,7 +174,7 @@ export class Chain {
   #poolKeys = new Set<string>();
   #history: ChainHistory | null = null;
   /** Keys produced since the last `takeHistory` (only while a history store is attached). */
-  #unsaved: { blocks: Block[]; txs: Set<string>; outcomes: Set<string>; receipts: Set<string> } | null = null;
+  #unsaved: { blocks: Block[]; txs: Set<string>; outcomes: Set<string>; receipts: Set<string>; rewoundTo?: Block } | null = null;
   /**
    * One validator and one seat: the seat price is its genesis stake (epoch manager find_threshold),
    * times genesis `minimum_stake_ratio` 1/6250 (chain-configs default).
@@ -208,7 +215,7 @@ export class Chain {
       transactions: [],
       receipts: [],
     };
-    this.#d = { state, blocks: new Map([[genesis.height, genesis]]), head: genesis, pool: [], incoming: [], txs: new Map(), outcomes: new Map(), receipts: new Map() };
+    this.#d = { state, blocks: new Map([[genesis.height, genesis]]), head: genesis, pool: [], incoming: [], txs: new Map(), outcomes: new Map(), receipts: new Map(), timeShiftNs: 0n };
     this.#blocksByHash.set(hashToString(hash), genesis);
   }
 
@@ -230,7 +237,36 @@ export class Chain {
   }
 
   blockByHash(hash: string): Block | undefined {
-    return this.#blocksByHash.get(hash) ?? this.#history?.blockByHash(hash);
+    const block = this.#blocksByHash.get(hash);
+    if (block) return block;
+    const stored = this.#history?.blockByHash(hash);
+    return stored && this.#isCanonical(stored.height, stored.hash) ? stored : undefined;
+  }
+
+  /**
+   * Whether the block at `height` on this chain has `hash`. History on disk can hold blocks of a chain a
+   * revert discarded until the store has written the new one; memory (newest blocks) is asked first.
+   */
+  #isCanonical(height: bigint, hash: Uint8Array): boolean {
+    const ours = this.blockByHeight(height);
+    return ours !== undefined && hashToString(ours.hash) === hashToString(hash);
+  }
+
+  /** Block time of the next block: genesis time + height × block time, plus any shift set by `setNextBlockTimestamp`. */
+  #timestampAt(height: bigint): bigint {
+    return this.options.genesisTime + (height - this.options.genesisHeight) * this.options.blockTimeNs + this.#d.timeShiftNs;
+  }
+
+  /**
+   * Sets the next block's timestamp (nanoseconds; anvil's `evm_setNextBlockTimestamp`); later blocks follow it
+   * at the usual block time. It must be later than the head's timestamp: block time never goes back.
+   */
+  setNextBlockTimestamp(timestampNs: bigint): void {
+    const head = this.#d.head;
+    if (timestampNs <= head.timestamp) {
+      throw new RangeError(`the next block's timestamp must be later than the head's (${head.timestamp} ns at height ${head.height}); got ${timestampNs} ns`);
+    }
+    this.#d.timeShiftNs += timestampNs - this.#timestampAt(head.height + 1n);
   }
 
   /**
@@ -246,6 +282,8 @@ export class Chain {
     d.state = new State();
     d.blocks = new Map([[genesis.height, genesis], ...recent.map((b): [bigint, Block] => [b.height, b])]);
     d.head = head;
+    d.timeShiftNs = 0n;
+    d.timeShiftNs = head.timestamp - this.#timestampAt(head.height);
     this.#blocksByHash = new Map([...d.blocks.values()].map((b) => [hashToString(b.hash), b]));
     this.keepHistoryIn(history);
   }
@@ -286,6 +324,7 @@ export class Chain {
       outcomes,
       receipts: receipts.map(([id, r]) => [id, receiptView(r)]),
       taken: { txs, receipts },
+      ...(u.rewoundTo ? { rewoundTo: u.rewoundTo } : {}),
     };
   }
 
@@ -390,7 +429,7 @@ export class Chain {
     const d = this.#d;
     const prev = this.head;
     const height = prev.height + 1n;
-    const timestamp = this.options.genesisTime + (height - this.options.genesisHeight) * this.options.blockTimeNs;
+    const timestamp = this.#timestampAt(height);
     const gasPrice = prev.gasPrice;
     const epochHeight = (height - this.options.genesisHeight - 1n) / this.options.epochLength + 1n;
     const epochId = epochHeight <= 1n ? new Uint8Array(32) : sha256(concat(text('epoch'), u64le(epochHeight)));
@@ -610,7 +649,16 @@ export class Chain {
   }
 
   #transaction(txHash: string): TxRecord | StoredTransaction | undefined {
-    return this.#d.txs.get(txHash) ?? this.#history?.transaction(txHash);
+    const rec = this.#d.txs.get(txHash);
+    if (rec) return rec;
+    const stored = this.#history?.transaction(txHash);
+    return stored && this.#onChain(stored.outcome) ? stored : undefined;
+  }
+
+  /** History read back from disk counts only when its block is on this chain (see `#isCanonical`). */
+  #onChain(outcome: ExecutionOutcomeWithIdView | null | undefined): boolean {
+    if (!outcome) return true;
+    return this.blockByHash(outcome.block_hash) !== undefined;
   }
 
   transactionError(txHash: string): TxExecutionError | null {
@@ -628,7 +676,10 @@ export class Chain {
   }
 
   receiptOutcome(id: string): ExecutionOutcomeWithIdView | undefined {
-    return this.#d.outcomes.get(id) ?? this.#history?.outcome(id);
+    const outcome = this.#d.outcomes.get(id);
+    if (outcome) return outcome;
+    const stored = this.#history?.outcome(id);
+    return stored && this.#onChain(stored) ? stored : undefined;
   }
 
   /** A copy of everything; `restore` brings it back. */
@@ -643,9 +694,14 @@ export class Chain {
       txs: new Map(d.txs),
       outcomes: new Map(d.outcomes),
       receipts: new Map(d.receipts),
+      timeShiftNs: d.timeShiftNs,
     });
   }
 
+  /**
+   * Brings back a snapshot. With history on disk, what was produced after it is discarded there too at the
+   * next `takeHistory` (`rewoundTo`), and history it holds that has left memory since is written again.
+   */
   restore(s: ChainSnapshot): void {
     const d = s.data;
     this.#d = {
@@ -657,9 +713,20 @@ export class Chain {
       txs: new Map(d.txs),
       outcomes: new Map(d.outcomes),
       receipts: new Map(d.receipts),
+      timeShiftNs: d.timeShiftNs,
     };
     this.#blocksByHash = new Map([...d.blocks.values()].map((b) => [hashToString(b.hash), b]));
     this.#poolKeys = new Set(d.pool.map((p) => p.key));
+    const u = this.#unsaved;
+    if (u) {
+      if (!u.rewoundTo || d.head.height < u.rewoundTo.height) u.rewoundTo = d.head;
+      u.blocks = u.blocks.filter((b) => d.blocks.get(b.height) === b);
+      for (const b of d.blocks.values()) if (b.height > u.rewoundTo.height && !u.blocks.includes(b)) u.blocks.push(b);
+      u.blocks.sort((a, b) => (a.height < b.height ? -1 : 1));
+      for (const key of d.txs.keys()) u.txs.add(key);
+      for (const id of d.outcomes.keys()) u.outcomes.add(id);
+      for (const id of d.receipts.keys()) u.receipts.add(id);
+    }
   }
 }
 
