@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Account, KeyPair, PublicKey, actions, type KeyPairString } from 'near-api-js';
 import { startDevNode } from '../../packages/sandbox/src/node/dev.js';
 import { readKeyFile, writeKeyFile } from '../../packages/sandbox/src/node/key-file.js';
-import { NEAR, TGAS, stablecoin } from '../../packages/contract-clients/src/index.js';
+import { NEAR, TGAS, stablecoin, taskMarketplace } from '../../packages/contract-clients/src/index.js';
 import { rootPublicKeys } from '../../packages/chain-signatures/src/index.js';
 import { createRelayer, startRelayerServer, type RelayerServer } from '../../packages/relayer/src/index.js';
 import { startResponder, type Responder } from '../../scripts/mpc-responder.js';
@@ -28,6 +28,8 @@ export const USDX = 1_000_000n;
 /** What the faucet gives a new dev account. */
 export const FAUCET_NEAR = 10n * NEAR;
 export const FAUCET_USDX = 100n * USDX;
+/** The marketplace storage the faucet sponsors for a gasless account (it cannot pay its own). */
+export const GASLESS_MARKET_STORAGE = NEAR / 2n;
 
 /** Methods a gasless account's function-call keys may call, and the relayer pays for. */
 export const GASLESS_METHODS = {
@@ -172,6 +174,8 @@ async function startFaucet(root: Account, issuer: Account, deployment: Deploymen
     if (body.function_call_keys?.length) {
       const keys = body.function_call_keys.map((k) => ({ publicKey: PublicKey.fromString(k.public_key), contractId: k.receiver_id, methods: k.method_names }));
       const { stake } = await createStakeOnlyAccount(root, body.name, keys);
+      // anyone may sponsor storage: the faucet pays the gasless tasker's marketplace records
+      await taskMarketplace(root, deployment.contracts.market).storage_deposit({ account_id: accountId }, { deposit: GASLESS_MARKET_STORAGE });
       return { account_id: accountId, balance: stake.toString(), usdx: '0' };
     }
     if (typeof body.public_key !== 'string') throw new FaucetError(400, 'public_key (ed25519:…) is required for an account with a full-access key');

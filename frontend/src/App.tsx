@@ -5,6 +5,8 @@ import { useSession } from './near/session';
 
 const pages = {
   '': { title: 'Home', component: lazy(() => import('./pages/Home')) },
+  vendor: { title: 'Vendor console', component: lazy(() => import('./pages/Vendor')) },
+  tasks: { title: 'Tasker workspace', component: lazy(() => import('./pages/Tasks')) },
   payouts: { title: 'Payouts', component: lazy(() => import('./pages/Payouts')) },
   'chain-signatures': { title: 'Chain signatures', component: lazy(() => import('./pages/ChainSignatures')) },
 } as const;

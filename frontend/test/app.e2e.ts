@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import anyTest, { type TestFn } from 'ava';
 import { Account } from 'near-api-js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { payout, stablecoin } from '../../packages/contract-clients/src/index.js';
+import { payout, sealOf, stablecoin, taskMarketplace } from '../../packages/contract-clients/src/index.js';
 import { proxyUserAddresses, rootPublicKeys } from '../../packages/chain-signatures/src/index.js';
 import { launchChromium, startAppUnderTest, type AppUnderTest } from '../dev/harness.js';
 import { USDX } from '../dev/local-stack.js';
@@ -86,7 +86,7 @@ test.serial('a payer pays a bonus from a CSV; a payee with no NEAR claims it gas
   const payouts = payout(view, app.stack.deployment.contracts.payout);
 
   const payee = await person(browser, app);
-  const carol = await createDevAccount(payee.page, 'carol', { gasless: true });
+  const carol = await createDevAccount(payee.page, 'payee', { gasless: true });
   const carolNear = BigInt((await view.provider.viewAccount({ accountId: carol })).amount);
   t.is(await token.ft_balance_of({ account_id: carol }), 0n, 'carol starts with no USDX');
 
@@ -170,4 +170,92 @@ test.serial('a lost connection to the node shows a clear message, and the app re
   await page.getByTestId('node-offline').waitFor({ state: 'detached', timeout: 10_000 });
   t.is(await page.getByTestId('node-offline').count(), 0, 'the banner went away by itself');
   await context.close();
+});
+
+test.serial('the labelling story: a vendor funds a project with a gold item; three taskers claim, label, commit and reveal; consensus pays two; the vendor opens the gold seal; a tasker withdraws', async (t) => {
+  const { app, browser } = t.context;
+  const view = new Account('view.near', app.stack.root.provider);
+  const market = taskMarketplace(view, app.stack.deployment.contracts.market);
+  const token = stablecoin(view, app.stack.deployment.contracts.stablecoin);
+
+  const vendor = await person(browser, app);
+  await vendor.page.goto(`${app.url}#/vendor`);
+  const vendorId = await createDevAccount(vendor.page, 'vendor');
+  await vendor.page.getByLabel('Title').fill('Sentiment of product reviews');
+  // a rule broken in the form is named there and nothing is sent
+  await vendor.page.getByLabel('Answers that must agree').fill('1');
+  await vendor.page.getByRole('button', { name: 'Create project' }).click();
+  await vendor.page.getByText('Agreement must be more than half of 3 (so two answers can never both win): at least 2.').waitFor();
+  t.deepEqual(await market.list_projects({}), [], 'no project was created');
+  await vendor.page.getByLabel('Answers that must agree').fill('2');
+  await vendor.page.getByRole('button', { name: 'Create project' }).click();
+  await expectDone(vendor.page, /✓ Create project "Sentiment of product reviews": done/);
+  const [project] = await market.list_projects({});
+  t.is(project!.vendor, vendorId);
+  t.is(project!.consensus, 2);
+
+  await vendor.page.getByLabel('Add budget (USDX)').fill('40');
+  await vendor.page.getByRole('button', { name: 'Fund project' }).click();
+  await expectDone(vendor.page, /✓ Fund "Sentiment of product reviews" with 40 USDX: done · [\d.]+ Tgas · 1 yoctoNEAR/);
+  await vendor.page.getByTestId('project-funded').filter({ hasText: '40 USDX' }).waitFor();
+  t.is((await market.get_project({ project_id: project!.id }))!.funded, 40n * USDX, 'funded on chain');
+
+  await vendor.page.getByLabel(/Items: CSV lines/).fill('Great product, works as described,positive\nBroke after one day');
+  await vendor.page.getByRole('button', { name: 'Add 2 items (1 gold, sealed here)' }).click();
+  await expectDone(vendor.page, /✓ Add 2 items: done · [\d.]+ Tgas · 1 yoctoNEAR/);
+  await vendor.page.getByText('Download your gold seals now').waitFor();
+  const download = vendor.page.waitForEvent('download');
+  await vendor.page.getByRole('button', { name: 'Download gold seals' }).click();
+  const seals = JSON.parse(readFileSync(await (await download).path(), 'utf8')) as Record<string, { label: string; expected: string; salt: string }>;
+  t.is(seals[`${project!.id}:0`]!.label, 'positive', 'the downloaded seals hold the gold answer');
+  const gold = (await market.get_item({ project_id: project!.id, item_index: 0 }))!;
+  t.is(gold.seal, sealOf(seals[`${project!.id}:0`]!.expected, seals[`${project!.id}:0`]!.salt), 'the seal on chain is the one sealed in the browser');
+  await scanAndShoot(t, vendor.page, 'vendor');
+
+  const answers = { alice: ['positive', 'positive'], bob: ['negative', 'negative'], carol: ['positive', 'positive'] } as const;
+  const taskers: Record<string, { page: Page; context: BrowserContext; id: string }> = {};
+  for (const [name, labels] of Object.entries(answers)) {
+    const p = await person(browser, app);
+    await p.page.goto(`${app.url}#/tasks`);
+    const id = await createDevAccount(p.page, name, { gasless: name === 'carol' });
+    taskers[name] = { ...p, id };
+    await p.page.getByRole('button', { name: 'Join the marketplace' }).click();
+    await expectDone(p.page, /✓ Join the marketplace: done/);
+    await p.page.getByRole('button', { name: 'Work on this' }).click();
+    for (const index of [0, 1]) {
+      const card = p.page.getByTestId(`item-${index}`);
+      await card.getByRole('button', { name: 'Claim' }).click();
+      await expectDone(p.page, new RegExp(`✓ Claim item ${index}: done`));
+      await card.getByLabel(labels[index]!).check();
+      await card.getByRole('button', { name: 'Commit answer' }).click();
+      await expectDone(p.page, new RegExp(`✓ Commit your answer for item ${index}: done`));
+    }
+  }
+  await scanAndShoot(t, taskers.alice!.page, 'tasks');
+  // every tasker's page reveals on its own once all three committed
+  for (const { page } of Object.values(taskers)) {
+    for (const index of [0, 1]) await page.getByTestId(`item-${index}`).getByTestId('my-result').waitFor({ timeout: 60_000 });
+  }
+  for (const index of [0, 1]) {
+    const item = (await market.get_item({ project_id: project!.id, item_index: index }))!;
+    t.is(item.status, 'accepted', `item ${index} accepted by consensus`);
+    t.deepEqual(item.claims.filter((c) => c.paid).map((c) => c.tasker).sort(), [taskers.alice!.id, taskers.carol!.id], `alice and carol paid for item ${index}`);
+  }
+  t.is(await market.earnings_of({ account_id: taskers.alice!.id, token: app.stack.deployment.contracts.stablecoin }), 10n * USDX, 'alice earned 2 × 5 USDX');
+  t.is(await market.earnings_of({ account_id: taskers.bob!.id, token: app.stack.deployment.contracts.stablecoin }), 0n, 'bob earned nothing');
+
+  await vendor.page.reload();
+  await vendor.page.getByRole('button', { name: 'Open gold seal (positive)' }).click();
+  await expectDone(vendor.page, /✓ Open the gold seal of item 0: done/);
+  await vendor.page.getByTestId('vendor-item-0').getByText('gold: positive').waitFor();
+  t.is((await market.get_tasker({ account_id: taskers.alice!.id }))!.gold_correct, 1, 'alice answered the gold item right');
+  t.is((await market.get_tasker({ account_id: taskers.bob!.id }))!.gold_wrong, 1, 'bob answered it wrong');
+
+  const alice = taskers.alice!.page;
+  await alice.getByTestId('earnings').filter({ hasText: '10 USDX' }).waitFor();
+  await alice.getByRole('button', { name: 'Withdraw earnings' }).click();
+  await expectDone(alice, /✓ Withdraw 10 USDX: done/);
+  t.is(await token.ft_balance_of({ account_id: taskers.alice!.id }), 110n * USDX, 'alice holds her 100 USDX plus 10 earned');
+  t.is(await market.earnings_of({ account_id: taskers.alice!.id, token: app.stack.deployment.contracts.stablecoin }), 0n, 'nothing left to withdraw');
+  for (const { context } of [vendor, ...Object.values(taskers)]) await context.close();
 });

@@ -3,7 +3,7 @@
  * wallets; its signing goes through `WalletAccount`, a near-api-js Account whose transactions the
  * wallet signs, so `@near-ts/contract-clients` works unchanged with any wallet.
  */
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Wallet, WalletSelector } from '@near-wallet-selector/core';
 import { Account, JsonRpcProvider } from 'near-api-js';
 import { chainSignaturesProxy, mpcSignerDouble, payout, stablecoin, taskMarketplace } from '../../../packages/contract-clients/src/index';
@@ -64,6 +64,7 @@ async function createSelector(): Promise<WalletSelector> {
 }
 
 interface Session {
+  /** false while a previous wallet session is being restored (sign-in buttons wait for it). */
   ready: boolean;
   accountId: string | null;
   /** Clients signing as the connected account (null when signed out). */
@@ -77,16 +78,30 @@ interface Session {
 
 const SessionContext = createContext<Session | null>(null);
 
+/**
+ * Whether a wallet session may need restoring: wallet-selector keeps the chosen wallet under
+ * `near-wallet-selector:selectedWalletId`, and browser wallets come back with `account_id` or
+ * `transactionHashes` in the URL. Otherwise the selector (and its copy of @near-js/*, ~150 KB gzipped)
+ * loads only when the person signs in, keeping it off a first visit's landing page.
+ */
+function sessionToRestore(): boolean {
+  const stored = (key: string) => {
+    const value = localStorage.getItem(`near-wallet-selector:${key}`);
+    return value !== null && value !== 'null';
+  };
+  const params = new URLSearchParams(window.location.search);
+  return stored('selectedWalletId') || stored('selectedWalletId:pending') || params.has('account_id') || params.has('transactionHashes') || params.has('errorCode');
+}
+
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [selector, setSelector] = useState<WalletSelector | null>(null);
+  const [restoring, setRestoring] = useState(sessionToRestore);
   const [accountId, setAccountId] = useState<string | null>(null);
   const [wallet, setWallet] = useState<Wallet | null>(null);
+  const loading = useRef<Promise<WalletSelector> | null>(null);
 
-  useEffect(() => {
-    let cancelled = false;
-    createSelector().then(async (s) => {
-      if (cancelled) return;
-      setSelector(s);
+  const ensureSelector = useCallback(() => {
+    loading.current ??= createSelector().then(async (s) => {
       const sync = async () => {
         const state = s.store.getState();
         const active = state.accounts.find((a) => a.active)?.accountId ?? null;
@@ -95,33 +110,38 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       };
       s.store.observable.subscribe(() => void sync());
       await sync();
+      setSelector(s);
+      setRestoring(false);
+      return s;
     });
-    return () => {
-      cancelled = true;
-    };
+    return loading.current;
   }, []);
+
+  useEffect(() => {
+    if (restoring) void ensureSelector();
+  }, [restoring, ensureSelector]);
 
   const signInDev = useCallback(
     async (id: string) => {
-      if (!selector) return;
+      const s = await ensureSelector();
       selectDevAccount(id);
-      const dev = await selector.wallet(DEV_WALLET_ID);
+      const dev = await s.wallet(DEV_WALLET_ID);
       await dev.signIn({} as never);
     },
-    [selector],
+    [ensureSelector],
   );
   const showWallets = useCallback(async () => {
-    if (!selector) return;
+    const s = await ensureSelector();
     const { setupModal } = await import('@near-wallet-selector/modal-ui');
     await import('@near-wallet-selector/modal-ui/styles.css');
-    setupModal(selector, {}).show();
-  }, [selector]);
+    setupModal(s, {}).show();
+  }, [ensureSelector]);
   const signOut = useCallback(async () => {
     if (selector?.isSignedIn()) await (await selector.wallet()).signOut();
   }, [selector]);
 
   const clients = useMemo(() => (accountId && wallet ? clientsFor(new WalletAccount(accountId, provider, wallet)) : null), [accountId, wallet]);
-  const value = useMemo<Session>(() => ({ ready: selector !== null, accountId, clients, signInDev, showWallets, signOut }), [selector, accountId, clients, signInDev, showWallets, signOut]);
+  const value = useMemo<Session>(() => ({ ready: !restoring, accountId, clients, signInDev, showWallets, signOut }), [restoring, accountId, clients, signInDev, showWallets, signOut]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
