@@ -104,6 +104,9 @@ export default function Tasks() {
   const { accountId, clients } = useSession();
   const marketCall = useMarketCall();
   const tx = useTransaction();
+  /** Automatic reveals have their own status line, so they never hide the result of what the person clicked. */
+  const auto = useTransaction();
+  const busy = tx.busy || auto.busy;
   const [me, setMe] = useState<Tasker | null | undefined>(undefined);
   const [earnings, setEarnings] = useState<bigint>(0n);
   const [projects, setProjects] = useState<Project[]>([]);
@@ -137,16 +140,23 @@ export default function Tasks() {
     },
     [marketCall, refresh, tx],
   );
+  const autoReveal_ = useCallback(
+    async (label: string, args: Record<string, unknown>) => {
+      await auto.run(label, () => marketCall('reveal', args));
+      await refresh();
+    },
+    [marketCall, refresh, auto],
+  );
 
   // reveal automatically once every tasker of an item has committed
   useEffect(() => {
-    if (!autoReveal || !accountId || !project || tx.busy || revealing.current) return;
+    if (!autoReveal || !accountId || !project || busy || revealing.current) return;
     const ready = items.find((i) => i.status === 'revealing' && i.claims.some((c) => c.tasker === accountId && c.status === 'committed') && commitments(accountId).get(itemKey(project.id, i.index)));
     if (!ready) return;
     const saved = commitments(accountId).get(itemKey(project.id, ready.index))!;
     revealing.current = true;
-    void act(`Reveal item ${ready.index}`, 'reveal', { project_id: project.id, item_index: ready.index, result: saved.result, salt: saved.salt }).finally(() => (revealing.current = false));
-  }, [items, autoReveal, accountId, project, tx.busy, act]);
+    void autoReveal_(`Reveal item ${ready.index} (automatic)`, { project_id: project.id, item_index: ready.index, result: saved.result, salt: saved.salt }).finally(() => (revealing.current = false));
+  }, [items, autoReveal, accountId, project, busy, autoReveal_]);
 
   // other taskers' commitments make items ready: look again every few seconds while a project is open
   useEffect(() => {
@@ -177,7 +187,7 @@ export default function Tasks() {
         {me === null && (
           <>
             <p>Join the marketplace to claim and label items.</p>
-            <button type="button" onClick={() => void join()} disabled={tx.busy}>
+            <button type="button" onClick={() => void join()} disabled={busy}>
               Join the marketplace
             </button>
           </>
@@ -197,7 +207,7 @@ export default function Tasks() {
               </dd>
             </dl>
             <div className="row">
-              <button type="button" disabled={tx.busy || earnings === 0n} onClick={() => void act(`Withdraw ${formatUsdx(earnings)}`, 'withdraw', { token: config.contracts.stablecoin })}>
+              <button type="button" disabled={busy || earnings === 0n} onClick={() => void act(`Withdraw ${formatUsdx(earnings)}`, 'withdraw', { token: config.contracts.stablecoin })}>
                 Withdraw earnings
               </button>
               <button type="button" className="secondary" onClick={() => commitments(accountId).download(`salts-${accountId}.json`)}>
@@ -210,6 +220,7 @@ export default function Tasks() {
           </>
         )}
         <TxStatus state={tx.state} />
+        <TxStatus state={auto.state} />
       </section>
       {me && (
         <section className="card" aria-labelledby="projects-title">
@@ -234,7 +245,7 @@ export default function Tasks() {
           <h2 id="items-title">{project.title}: items</h2>
           <ul className="plain">
             {items.map((item) => (
-              <ItemCard key={item.index} project={project} item={item} accountId={accountId} busy={tx.busy} act={act} />
+              <ItemCard key={item.index} project={project} item={item} accountId={accountId} busy={busy} act={act} />
             ))}
           </ul>
           <div className="row">
