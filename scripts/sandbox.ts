@@ -6,12 +6,15 @@
  *   npm run sandbox -- --home DIR   another home directory
  *   npm run sandbox -- --reset      wipe the home directory first (new chain, new root key)
  *   npm run sandbox -- --restore-backup   replace a damaged chain by the backup of the last clean stop
+ *   npm run sandbox -- --quiet      print no transactions or receipts
+ *   npm run sandbox -- --verbose    print refunds and each receipt's gas profile too
  *
  * State (accounts, keys, contracts, storage, height) is kept in <home>/data between runs.
  */
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDevNode } from '../packages/sandbox/src/node/dev.js';
+import { createStreamPrinter } from '../packages/sandbox/src/node/stream-printer.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
 
@@ -24,7 +27,19 @@ async function main(): Promise<void> {
   const home = resolve(option('home') ?? join(repo, '.near-sandbox'));
   const port = Number(option('port') ?? 3030);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${option('port')} is not a port number`);
-  const dev = await startDevNode({ home, port, reset: process.argv.includes('--reset'), restoreBackup: process.argv.includes('--restore-backup') });
+  const quiet = process.argv.includes('--quiet');
+  const verbose = process.argv.includes('--verbose');
+  if (quiet && verbose) throw new Error('--quiet and --verbose contradict each other: give at most one');
+  // colours on a terminal only, and never when NO_COLOR is set (no-color.org)
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const print = createStreamPrinter((line) => process.stdout.write(`${line}\n`), { color, verbose });
+  const dev = await startDevNode({
+    home,
+    port,
+    reset: process.argv.includes('--reset'),
+    restoreBackup: process.argv.includes('--restore-backup'),
+    ...(quiet ? {} : { onExecution: print }),
+  });
   const lines = [
     `NEAR sandbox node ${dev.restoredBackupHeight !== undefined ? `(backup restored at height ${dev.restoredBackupHeight})` : dev.restored ? '(state restored)' : '(new chain)'}`,
     `  RPC URL        ${dev.rpcUrl}`,
@@ -35,6 +50,7 @@ async function main(): Promise<void> {
     `  home           ${home}`,
     '',
     'Every answer is on disk before it is sent; Ctrl-C stops the node and backs the chain up to <home>/backup (--reset for a new chain).',
+    quiet ? '' : `Transactions and receipts are printed below as they execute (--quiet for none, --verbose for refunds and gas profiles).\n`,
   ];
   console.log(lines.join('\n'));
   const stop = (signal: string) => {

@@ -50,6 +50,7 @@ import {
   type Block,
 } from './runtime/chain.js';
 import { hasCode, NO_CODE_HASH } from './runtime/state.js';
+import { executionEvents, type ExecutionEvent } from './runtime/execution-events.js';
 
 export { KeyPair, KeyType, parsePublicKey, publicKeyToString } from './primitives/crypto.js';
 export type { PublicKey, Signature } from './primitives/crypto.js';
@@ -67,6 +68,8 @@ export {
 export { isValidAccountId, accountIdError } from './primitives/account-id.js';
 export type * from './primitives/views.js';
 export type { Block } from './runtime/chain.js';
+export type { ExecutionEvent, TransactionEvent, ReceiptEvent, ActionSummary, Nep297Event } from './runtime/execution-events.js';
+export { parseNep297, describeFailure } from './runtime/execution-events.js';
 export { Chain, MIN_GAS_PRICE, TRANSACTION_VALIDITY_PERIOD } from './runtime/chain.js';
 
 export const NEAR = 10n ** 24n;
@@ -549,6 +552,17 @@ export class Sandbox {
     const parsed = records.map((r) => parseRecord(r));
     for (const p of parsed) p(state);
     state.finalize();
+  }
+
+  /**
+   * Calls `listener` for every transaction converted and every receipt applied, in execution order, with
+   * logs, NEP-297 events and failures in words (the stream `npm run sandbox` prints). Returns the unsubscribe
+   * function.
+   */
+  onExecution(listener: (event: ExecutionEvent) => void): () => void {
+    return this.chain.observe((block) => {
+      for (const event of executionEvents(block)) listener(event);
+    });
   }
 
   /**

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DATA_DIR, GENESIS_FILE, initHome, VALIDATOR_KEY_FILE } from './init.js';
 import { readGenesisFile } from './genesis-file.js';
 import { readKeyFile, writeKeyFile } from './key-file.js';
-import { startNode, type RunningNode } from './run.js';
+import { startNode, type RunningNode, type RunOptions } from './run.js';
 import { NodeStore } from './store.js';
 
 /** near-workspaces calls its sandbox network `sandbox`; the dev key store uses the same network id. */
@@ -24,6 +24,8 @@ export interface DevNodeOptions {
   reset?: boolean;
   /** Replace `<home>/data` by the automatic backup of the last clean stop (the damaged store is kept aside). */
   restoreBackup?: boolean;
+  /** Every transaction and receipt as it executes (`npm run sandbox` prints them). */
+  onExecution?: RunOptions['onExecution'];
 }
 
 export interface DevNode {
@@ -54,7 +56,7 @@ export async function startDevNode(options: DevNodeOptions): Promise<DevNode> {
   // near-api-js' key store reads `private_key`; near-cli-rs accepts it too
   writeKeyFile(rootKeyFile, { account_id: accountId, public_key: key.publicKeyString, private_key: key.secretKey });
 
-  const node = await startNode({ home: options.home, rpcPort: options.port ?? DEV_RPC_PORT });
+  const node = await startNode({ home: options.home, rpcPort: options.port ?? DEV_RPC_PORT, ...(options.onExecution ? { onExecution: options.onExecution } : {}) });
   return {
     node,
     rpcUrl: node.url,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startRpcServer, SerialQueue, type RpcServer } from '../rpc/server.js';
 import type { SandboxClient } from '../rpc/view-client.js';
 import type { Block, ChainHistory } from '../runtime/chain.js';
+import type { ExecutionEvent } from '../runtime/execution-events.js';
 import { readGenesisFile } from './genesis-file.js';
 import { DATA_DIR, GENESIS_FILE, VALIDATOR_KEY_FILE } from './init.js';
 import { readKeyFile } from './key-file.js';
@@ -24,6 +25,8 @@ export interface RunOptions {
   /** Keep state in `<home>/data` (default true). */
   persist?: boolean;
   log?: (line: string) => void;
+  /** Every transaction and receipt as it executes (runtime/execution-events.ts): the dev node's stream. */
+  onExecution?: (event: ExecutionEvent) => void;
   /** Called when the node cannot go on (e.g. another node holds the store); `runNode` exits. */
   onFatalError?: (error: Error) => void;
 }
@@ -178,6 +181,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
       });
     })
     .then((c) => {
+      if (options.onExecution) c.sandbox.onExecution(options.onExecution);
       commits?.ready(c);
       return (readyClient = c);
     });

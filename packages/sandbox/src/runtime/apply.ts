@@ -60,6 +60,8 @@ export interface ApplyContext {
 
 export interface ReceiptOutcome {
   receiptId: Uint8Array;
+  /** The receipt that ran (a postponed one comes from the state, not from this block's input). */
+  receipt: Receipt;
   outcome: ExecutionOutcomeView;
   /** Tokens that left circulation: tokens_burnt minus the contract reward, plus burnt deposits. */
   supplyDelta: bigint;
@@ -443,6 +445,7 @@ export class ReceiptExecutor {
 
     this.outcomes.push({
       receiptId: receipt.receiptId,
+      receipt,
       supplyDelta: tokensBurnt - reward + burntDeposit,
       outcome: {
         logs: result.logs,

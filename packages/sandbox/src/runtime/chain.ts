@@ -122,6 +122,13 @@ export interface HistoryDelta {
   rewoundTo?: Block;
 }
 
+/** What one block executed, in execution order (transactions converted, then receipts applied): for observers. */
+export interface BlockExecution {
+  block: Block;
+  transactions: Array<{ hash: string; signed: SignedTransaction; outcome: ExecutionOutcomeWithIdView | null; error: TxExecutionError | null }>;
+  receipts: Array<{ receipt: Receipt; outcome: ExecutionOutcomeWithIdView }>;
+}
+
 /** Blocks kept in memory once history is on disk: the validity window and finality with room to spare. */
 const RECENT_BLOCKS = 512n;
 
@@ -180,6 +187,7 @@ export class Chain {
    * times genesis `minimum_stake_ratio` 1/6250 (chain-configs default).
    */
   #minimumStake: bigint;
+  #observers = new Set<(execution: BlockExecution) => void>();
 
   constructor(options: ChainOptions) {
     this.options = options;
@@ -221,6 +229,28 @@ export class Chain {
 
   get state(): State {
     return this.#d.state;
+  }
+
+  /**
+   * Calls `observer` after every block with what it executed (src/runtime/execution-events.ts turns that into
+   * the dev node's stream). An observer that throws is reported and never undoes the block. Returns the
+   * unsubscribe function.
+   */
+  observe(observer: (execution: BlockExecution) => void): () => void {
+    this.#observers.add(observer);
+    return () => void this.#observers.delete(observer);
+  }
+
+  #notify(execution: () => BlockExecution): void {
+    if (this.#observers.size === 0) return;
+    const e = execution();
+    for (const observer of this.#observers) {
+      try {
+        observer(e);
+      } catch (error) {
+        console.error(`an execution observer failed (the block stands): ${(error as Error)?.stack ?? error}`);
+      }
+    }
   }
 
   get head(): Block {
@@ -594,6 +624,11 @@ export class Chain {
     d.head = block;
     this.#blocksByHash.set(blockHashString, block);
     unsaved?.blocks.push(block);
+    this.#notify(() => ({
+      block,
+      transactions: txRecords.map(([hash, rec]) => ({ hash, signed: rec.signed, outcome: rec.outcome, error: rec.error })),
+      receipts: executor.outcomes.map((o) => ({ receipt: o.receipt, outcome: d.outcomes.get(hashToString(o.receiptId))! })),
+    }));
     return block;
   }
 
