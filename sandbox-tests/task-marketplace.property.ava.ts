@@ -2,7 +2,7 @@
  * Property test of the task marketplace (issues 7 and 13): random schedules in which honest actors
  * (a vendor, a reviewer, an arbiter, three taskers) and attackers act in any order, checked after
  * every step. Attackers: a vendor with two Sybil taskers (its own project, self-review, a gold item
- * sealed to an answer nobody gives, early reclaims), a copier submitting other taskers' commitments
+ * sealed to an answer nobody gives, reclaims, and the revival of a reclaimed item), a copier submitting other taskers' commitments
  * and revealing their openings, and holders of function-call keys of the vendors, the arbiter and
  * the owner calling every method the README marks "1 yoctoNEAR".
  *
@@ -76,17 +76,21 @@ interface ProjectSpec {
   consensus: number;
   items: number;
   reviewers: string[];
+  /** Windows in seconds (claim, reveal, dispute) and the deadline after set-up starts; default 120, 180, 240 and 400. */
+  windows?: [bigint, bigint, bigint, bigint];
   gold?: { item: number; expected: string; salt: string; minAnswers: number; minBps: number };
 }
 /**
  * 0: the honest vendor in NEAR (k = 2, m = 2, a reviewer, a gold item answered A); 1: the honest
  * vendor in the token (k = 1); 2: the attacking vendor in NEAR (k = 3, m = 2, reviews itself, a
- * gold item sealed to SABOTAGE and a gate of 100 % gold accuracy).
+ * gold item sealed to SABOTAGE and a gate of 100 % gold accuracy); 3: the attacking vendor's project
+ * that ends during set-up, its items claimed by the Sybils (for the revival attack, issue 13 attack 1).
  */
 const PROJECTS: ProjectSpec[] = [
   { id: 0, vendor: VENDOR, token: 'NEAR', reward: NEAR / 100n, reviewerReward: NEAR / 200n, redundancy: 2, consensus: 2, items: 5, reviewers: [REVIEWER], gold: { item: 4, expected: ANSWERS[0], salt: 'gold-0', minAnswers: 1, minBps: 5_000 } },
   { id: 1, vendor: VENDOR, token: TOKEN, reward: 1_000_000n, reviewerReward: 0n, redundancy: 1, consensus: 1, items: 5, reviewers: [REVIEWER] },
   { id: 2, vendor: EVIL, token: 'NEAR', reward: NEAR / 100n, reviewerReward: NEAR / 200n, redundancy: 3, consensus: 2, items: 4, reviewers: [], gold: { item: 3, expected: SABOTAGE, salt: 'sabotage', minAnswers: 1, minBps: 10_000 } },
+  { id: 3, vendor: EVIL, token: 'NEAR', reward: NEAR / 100n, reviewerReward: 0n, redundancy: 2, consensus: 2, items: 2, reviewers: [], windows: [3_600n, 180n, 10n, 60n] },
 ];
 
 /** Methods the README's table marks "1 yoctoNEAR", with arguments a key holder would send. */
@@ -181,11 +185,12 @@ function setUp(): World {
   }
   const start = node.getBlock().timestamp;
   for (const p of PROJECTS) {
+    const [claim, reveal, dispute, deadline] = p.windows ?? [120n, 180n, 240n, 400n];
     ok(node, p.vendor, MARKET, 'create_project', {
       token: p.token, title: `project ${p.id}`, instructions_uri: 'ipfs://instructions', instructions_hash: sha256('instructions'),
       reward_per_item: p.reward.toString(), reviewer_reward: p.reviewerReward.toString(), redundancy: p.redundancy, consensus: p.consensus,
-      claim_ttl_ns: (120n * SECOND).toString(), reveal_ttl_ns: (180n * SECOND).toString(), dispute_ttl_ns: (240n * SECOND).toString(),
-      deadline_ns: (start + 400n * SECOND).toString(), reviewers: p.reviewers,
+      claim_ttl_ns: (claim * SECOND).toString(), reveal_ttl_ns: (reveal * SECOND).toString(), dispute_ttl_ns: (dispute * SECOND).toString(),
+      deadline_ns: (start + deadline * SECOND).toString(), reviewers: p.reviewers,
       min_gold_answers: p.gold?.minAnswers ?? 0, min_gold_accuracy_bps: p.gold?.minBps ?? 0,
     });
     const budget = BigInt(p.items + 1) * (BigInt(p.redundancy) * p.reward + p.reviewerReward);
@@ -194,6 +199,8 @@ function setUp(): World {
     const seals = Array.from({ length: p.items }, (_, i) => (p.gold?.item === i ? sha256(`${p.gold.expected}:${p.gold.salt}`) : sha256(`seal ${p.id} ${i}`)));
     ok(node, p.vendor, MARKET, 'add_items', { project_id: p.id, items: seals.map((seal, i) => ({ content: `ipfs://item-${p.id}-${i}`, seal })) }, 1n);
   }
+  // Project 3 ends during set-up with both its items claimed by the Sybils, uncommitted.
+  for (const sybil of SYBILS) for (const item of [0, 1]) ok(node, sybil, MARKET, 'claim', { project_id: 3, item_index: item });
   // Head start so that short schedules reach reveals, review and disputes: project 0 item 0
   // committed by t0 and t1 (agreeing), item 1 revealed in disagreement (in review), item 2 reviewed
   // (t2's reward held for a dispute), item 3 disputed by t2, gold item 4 accepted; project 1 item 0
@@ -373,7 +380,8 @@ type Step =
   | { kind: 'release'; worker: number; project: number; item: number }
   | { kind: 'wait'; seconds: number }
   | { kind: 'reclaim'; project: number }
-  | { kind: 'key'; holder: number; method: number; attach: boolean };
+  | { kind: 'key'; holder: number; method: number; attach: boolean }
+  | { kind: 'revive'; item: number; answer: number };
 
 const project = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }, { weight: 3, arbitrary: fc.constant(2) });
 const item = fc.oneof({ weight: 2, arbitrary: fc.integer({ min: 0, max: 3 }) }, { weight: 1, arbitrary: fc.nat(4) });
@@ -392,6 +400,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), seconds: fc.integer({ min: 10, max: 600 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reclaim' as const), project }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('key' as const), holder: fc.nat(KEY_HOLDERS.length - 1), method: fc.nat(ONE_YOCTO.length - 1), attach: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('revive' as const), item: fc.nat(1), answer: fc.nat(1) }) },
 );
 
 const ALL_ANSWERS = [...ANSWERS, ...JUNK];
@@ -503,6 +512,27 @@ function run(world: World, s: Step): TransactionResult[] {
       if (stateText(node) !== before) throw new Error(`${method} through ${holder}'s function-call key changed the market's state`);
       return result === null ? [] : [result];
     }
+    case 'revive': {
+      // Issue 13 attack 1 as one move of the attacking vendor: reclaim project 3 (its claims are the
+      // Sybils'), then the Sybils commit and reveal on the closed item, the vendor reviews it for an
+      // answer nobody gave and a Sybil disputes, which the arbiter upholds: before the fix this paid
+      // the Sybils from other projects' escrow.
+      const at = where(3, s.item);
+      const results = [market(EVIL, 'reclaim', { project_id: 3 }, 1n)];
+      for (const [i, sybil] of SYBILS.entries()) {
+        const c = { answer: JUNK[(s.answer + i) % 2], salt: `revive-${sybil}` };
+        commits.set(`${sybil}:3:${s.item}`, c);
+        results.push(market(sybil, 'submit', { ...at, commitment: commitmentOf(3, s.item, sybil, c.answer, c.salt) }));
+      }
+      for (const sybil of SYBILS) {
+        const c = commits.get(`${sybil}:3:${s.item}`)!;
+        results.push(market(sybil, 'reveal', { ...at, result: c.answer, salt: c.salt }));
+      }
+      results.push(market(EVIL, 'review', { ...at, result: SABOTAGE }, 1n));
+      results.push(market(SYBILS[0], 'dispute', at));
+      results.push(market(ARBITER, 'resolve_dispute', { ...at, uphold: true, result: commits.get(`${SYBILS[0]}:3:${s.item}`)!.answer }, 1n));
+      return results;
+    }
   }
 }
 
@@ -549,5 +579,5 @@ test(`${RUNS} random schedules of honest actors and attackers (Sybil vendor, cop
   t.log(`${RUNS} schedules, ${steps} steps; outcomes ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`);
   // The schedules must exercise the interesting paths, not only refusals.
   for (const kind of ['work', 'review', 'gold', 'dispute', 'resolve', 'withdraw', 'reclaim', 'fund']) t.true((outcomes.get(`${kind}:ok`) ?? 0) > 0, `no successful ${kind} in ${RUNS} schedules`);
-  for (const kind of ['copy', 'key']) t.true((outcomes.get(`${kind}:refused`) ?? 0) > 0, `no ${kind} attack tried in ${RUNS} schedules`);
+  for (const kind of ['copy', 'key', 'revive']) t.true((outcomes.get(`${kind}:refused`) ?? 0) > 0, `no ${kind} attack tried in ${RUNS} schedules`);
 });
