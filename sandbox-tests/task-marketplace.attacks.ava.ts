@@ -146,26 +146,35 @@ test('attack 4: vendor-chosen windows with no floor — 1 ns windows are refused
   await assertConserved(t, m, 1);
 });
 
-test.serial('attack 5: labels without paying — an item the vendor never reviews pays every revealed result when the vendor reclaims', async (t) => {
+test.serial('attack 5: labels without paying — an item the vendor never reviews pays every revealed result, by finalize_item after its review period or by reclaim', async (t) => {
   const m = await deployMarket(t, 2);
   const [t1, t2] = m.taskers;
-  const { id, terms } = await nearProject(t, m, 2, { deadline: (await now(t)) + 3n * MINUTE, disputeTtl: MINUTE, reviewerReward: NEAR / 20n });
-  const r1 = await claimAndCommit(m, t1, id, 0, A);
-  const r2 = await claimAndCommit(m, t2, id, 0, B);
-  await ok(t1, m, 'reveal', r1);
-  t.is((await ok(t2, m, 'reveal', r2)).parseResult(), 'review');
-  // The labels are public now; the vendor waits out the deadline instead of reviewing.
+  const { id, terms } = await nearProject(t, m, 2, { deadline: (await now(t)) + 5n * MINUTE, disputeTtl: MINUTE, reviewerReward: NEAR / 20n });
+  // Both items end in review: the two taskers disagree. The labels are public from now on.
+  for (const index of [0, 1]) {
+    const r1 = await claimAndCommit(m, t1, id, index, A);
+    const r2 = await claimAndCommit(m, t2, id, index, B);
+    await ok(t1, m, 'reveal', r1);
+    t.is((await ok(t2, m, 'reveal', r2)).parseResult(), 'review');
+  }
+  // The vendor has the review period (the project's dispute_ttl, at least the contract floor) to decide.
+  await refused(t, m, t1, 'finalize_item', { project_id: id, item_index: 1 }, 'TaskMarketplace: review period has not ended');
+  const { finalized_at_ns } = (await m.contract.view('get_item', { project_id: id, item_index: 1 })) as { finalized_at_ns: string };
+  await passTime(t, BigInt(finalized_at_ns) + terms.disputeTtl);
+  // It did not: a tasker finalizes item 1 and both revealed results are paid.
+  t.is((await ok(t1, m, 'finalize_item', { project_id: id, item_index: 1 })).parseResult(), 'final');
+  t.deepEqual([await earnings(m, t1), await earnings(m, t2)], [terms.reward, terms.reward]);
+  // Item 0 is still in review when the vendor reclaims after the deadline: reclaim pays it too.
   await passTime(t, terms.deadline + terms.disputeTtl);
   const budget = 2n * (2n * terms.reward + terms.reviewerReward);
   const reclaimed = await ok(m.vendor, m, 'reclaim', { project_id: id }, 1n);
-  t.is(reclaimed.parseResult(), (budget - 2n * terms.reward).toString(), 'the vendor gets everything but the two revealed results');
-  t.is(await earnings(m, t1), terms.reward);
-  t.is(await earnings(m, t2), terms.reward);
+  t.is(reclaimed.parseResult(), (budget - 4n * terms.reward).toString(), 'the vendor gets everything but the four revealed results');
+  t.deepEqual([await earnings(m, t1), await earnings(m, t2)], [2n * terms.reward, 2n * terms.reward]);
   const item = (await m.contract.view('get_item', { project_id: id, item_index: 0 })) as { status: string; claims: { paid: boolean }[] };
   t.deepEqual([item.status, item.claims.map((c) => c.paid)], ['closed', [true, true]]);
   // Reclaiming again pays nobody twice.
   await ok(m.vendor, m, 'reclaim', { project_id: id }, 1n);
-  t.is(await earnings(m, t1), terms.reward);
+  t.is(await earnings(m, t1), 2n * terms.reward);
   await assertConserved(t, m, 1);
 });
 

@@ -17,7 +17,7 @@
  *      contract holds at least that: the market's token balance equals it; its NEAR balance, less
  *      the storage stake and the storage balances it owes, covers the NEAR escrow;
  *   3. an honest tasker whose revealed result is the item's accepted result (or whose result was
- *      revealed in an item the vendor left in review until reclaim) is paid, and nobody is paid
+ *      revealed in an item the vendor left in review until finalize_item or reclaim) is paid, and nobody is paid
  *      twice: the rewards credited to each tasker (earnings_credited events) equal reward × their
  *      claims marked paid, one claim per tasker per item;
  *   4. nothing moves without 1 yoctoNEAR where the README's method table says so: a function-call
@@ -333,7 +333,8 @@ function checkInvariants(node: Sandbox, credited: Map<string, bigint>): string |
       if (seen.has(claim.tasker)) return `${claim.tasker} holds two claims on item ${item.project_id}:${item.index}`;
       seen.add(claim.tasker);
       const decided = (item.status === 'accepted' || item.status === 'disputed' || item.status === 'final') && claim.result === item.accepted_result;
-      const unreviewed = item.status === 'closed';
+      // Left in review: closed by reclaim, or finalized after its review period (final with no accepted result).
+      const unreviewed = item.status === 'closed' || (item.status === 'final' && item.accepted_result === null);
       if (TASKERS.includes(claim.tasker) && claim.status === 'revealed' && (decided || unreviewed) && !claim.paid) return `honest ${claim.tasker} revealed the accepted result of ${item.project_id}:${item.index} (${item.status}) but is not paid`;
       if (!claim.paid) continue;
       const key = `${claim.tasker}|${project.token}`;
@@ -467,7 +468,7 @@ function run(world: World, s: Step): TransactionResult[] {
       return [market(s.byEvil ? EVIL : ARBITER, 'resolve_dispute', { ...where(it.project_id, it.index), uphold: s.uphold, result: ALL_ANSWERS[s.answer] }, 1n)];
     }
     case 'finalize': {
-      const it = pick(node, s.pick, (i) => i.status === 'revealing' || i.status === 'accepted');
+      const it = pick(node, s.pick, (i) => i.status === 'revealing' || i.status === 'review' || i.status === 'accepted');
       return [market(VENDOR, 'finalize_item', where(it.project_id, it.index))];
     }
     case 'withdraw': {

@@ -9,16 +9,17 @@
  *   unpaid revealed results for the project's dispute period, which the contract's floor keeps
  *   at least limits.dispute_ttl.min_ns (default 24 h), so a tasker can always take it to the
  *   arbiter (issue 13, attack 4).
- * - An item still in review when the vendor reclaims pays every revealed result: a vendor that
- *   never reviews cannot keep the labels for free (attack 5).
+ * - An item left in review pays every revealed result: once its review period (the project's
+ *   dispute_ttl, at least the contract floor) has passed anyone may finalize it, and a reclaim does
+ *   the same. A vendor that never reviews cannot keep the labels for free (attack 5).
  *
  * Rules (panic messages, each prefixed `TaskMarketplace: `): `caller is not a reviewer of this
  * project`, `a tasker of this item cannot review it`, `item is <status>, not in review`, `item is
  * <status>; only accepted items can be disputed`, `only an unpaid revealed result can be disputed`,
  * `dispute period has ended`, `the arbiter is a party to this item (vendor, reviewer or tasker) and
  * cannot resolve its dispute`, `item is <status>, not disputed`, `uphold must be true or false`,
- * `reveal period has not ended`, `dispute period has not ended`, `item is <status>; only revealing
- * or accepted items can be finalized`.
+ * `reveal period has not ended`, `review period has not ended`, `dispute period has not ended`,
+ * `item is <status>; only revealing, review or accepted items can be finalized`.
  */
 import { near } from 'near-sdk-js';
 import { panic, require } from '../../lib/errors';
@@ -173,10 +174,21 @@ export function resolveDispute(projectId: number, itemIndex: number, uphold: boo
   emit('dispute_resolved', [{ project_id: project.id, item_index: item.index, uphold, result: item.accepted_result }]);
 }
 
+/** Pays every unpaid revealed result of an item nobody reviewed (its labels are public). */
+function payUnreviewed(project: Project, item: Item): void {
+  const reward = BigInt(project.reward_per_item);
+  for (const claim of item.claims) {
+    if (claim.status !== 'revealed' || claim.paid) continue;
+    creditFromItem(project, item, claim.tasker, reward);
+    claim.paid = true;
+  }
+}
+
 /**
  * Anyone: moves an item on once its time is up. A revealing item whose reveal period ended is
- * settled (non-revealers are rejected); an accepted item whose dispute period ended releases its
- * dispute hold to the budget and becomes final.
+ * settled (non-revealers are rejected); an item left in review past its review period pays every
+ * revealed result, returns the rest to the budget and becomes final; an accepted item whose
+ * dispute period ended releases its dispute hold to the budget and becomes final.
  */
 export function finalizeItem(projectId: number, itemIndex: number): ItemStatus {
   const project = loadProject(projectId);
@@ -188,6 +200,14 @@ export function finalizeItem(projectId: number, itemIndex: number): ItemStatus {
       saveItem(item);
       saveProject(project);
     });
+  } else if (item.status === 'review') {
+    require(!disputeOpen(project, item), 'TaskMarketplace: review period has not ended');
+    chargeStorageTo(near.predecessorAccountId(), () => {
+      payUnreviewed(project, item);
+      finish(project, item);
+      saveItem(item);
+      saveProject(project);
+    });
   } else if (item.status === 'accepted') {
     require(!disputeOpen(project, item), 'TaskMarketplace: dispute period has not ended');
     finish(project, item);
@@ -196,7 +216,7 @@ export function finalizeItem(projectId: number, itemIndex: number): ItemStatus {
       saveProject(project);
     });
   } else {
-    panic(`TaskMarketplace: item is ${item.status}; only revealing or accepted items can be finalized`);
+    panic(`TaskMarketplace: item is ${item.status}; only revealing, review or accepted items can be finalized`);
   }
   return item.status;
 }
@@ -219,12 +239,7 @@ export function closeForReclaim(project: Project, item: Item, taskers: TaskerBat
     item.status = 'closed';
   } else {
     // review: the vendor never decided; every revealed result is paid.
-    const reward = BigInt(project.reward_per_item);
-    for (const claim of item.claims) {
-      if (claim.status !== 'revealed' || claim.paid) continue;
-      creditFromItem(project, item, claim.tasker, reward);
-      claim.paid = true;
-    }
+    payUnreviewed(project, item);
     item.status = 'closed';
   }
   const released = takeItemReserve(project, item);
