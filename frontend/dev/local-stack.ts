@@ -53,6 +53,8 @@ export interface LocalStack {
   /** Whether the contracts were deployed by this start (false: reused from the records). */
   deployed: boolean;
   root: Account;
+  /** A service or contract account of the deployment, signing with its key from the node's key store (tests: the issuer pauses the token). */
+  signerOf(accountId: string): Account;
   /** The app's configuration for this stack (the RPC, relayer and faucet behind the app's own origin). */
   appConfig: AppConfig;
   stop(): Promise<void>;
@@ -294,6 +296,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       deployment,
       deployed,
       root,
+      signerOf,
       appConfig,
       async stop() {
         for (const stop of stopping.reverse()) await stop();

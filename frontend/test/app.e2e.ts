@@ -34,11 +34,33 @@ test.after.always(async (t) => {
 
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
 
-async function person(browser: Browser, app: AppUnderTest): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
+interface Person {
+  context: BrowserContext;
+  page: Page;
+  /** Every URL, request body and console message this person's browser produced. */
+  observed: string[];
+}
+
+async function person(browser: Browser, app: AppUnderTest): Promise<Person> {
+  const context = await browser.newContext({ viewport: VIEWPORTS.desktop, acceptDownloads: true });
+  const observed: string[] = [];
+  context.on('request', (request) => observed.push(request.url(), request.postData() ?? ''));
+  context.on('console', (message) => observed.push(message.text()));
   const page = await context.newPage();
   await page.goto(app.url);
-  return { context, page };
+  return { context, page, observed };
+}
+
+/** The private keys this person's browser holds (ed25519 secret keys: 64 bytes, ~88 base58 characters). */
+async function privateKeysOf(p: Person): Promise<string[]> {
+  const values = await p.page.evaluate(() => Object.keys(localStorage).map((k) => localStorage.getItem(k) ?? ''));
+  return [...new Set(values.flatMap((v) => v.match(/ed25519:[1-9A-HJ-NP-Za-km-z]{80,}/g) ?? []))];
+}
+
+async function expectNoKeyLeaked(t: { true: (v: boolean, m?: string) => void; deepEqual: (a: unknown, b: unknown, m?: string) => void }, p: Person): Promise<void> {
+  const keys = await privateKeysOf(p);
+  t.true(keys.length > 0, 'the browser holds its keys');
+  t.deepEqual(keys.filter((key) => p.observed.some((text) => text.includes(key) || text.includes(encodeURIComponent(key)))), [], 'no private key in any URL, request body or console message');
 }
 
 async function createDevAccount(page: Page, name: string, options: { gasless?: boolean } = {}): Promise<string> {
@@ -64,6 +86,7 @@ async function scanAndShoot(t: { deepEqual: (a: unknown, b: unknown, m?: string)
   for (const [label, size] of Object.entries(VIEWPORTS)) {
     await page.setViewportSize(size);
     await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), fullPage: true });
+    t.deepEqual(await page.evaluate(() => document.documentElement.scrollWidth), size.width, `${name} fits ${size.width} px without scrolling sideways`);
   }
   await page.setViewportSize(VIEWPORTS.desktop);
 }
@@ -138,6 +161,19 @@ test.serial('a payer pays a bonus from a CSV; a payee with no NEAR claims it gas
   t.is(await token.ft_balance_of({ account_id: vendor }), before, "the payer's USDX is unchanged");
   t.is((await payouts.get_pool({ pool_id: pool!.id }))!.funded, 10n * USDX, 'the pool is unchanged');
 
+  // failure path: a paused token refuses the funding; the page says which contract and why
+  const issuer = stablecoin(app.stack.signerOf(app.stack.deployment.issuer), app.stack.deployment.contracts.stablecoin);
+  await issuer.grant_role({ role: 'pauser', account_id: app.stack.deployment.issuer });
+  await issuer.pause();
+  await payer.page.getByLabel('Amount (USDX)').fill('1');
+  await payer.page.getByRole('button', { name: 'Fund pool' }).click();
+  await payer.page.getByText(/Fund pool 0 with 1 USDX failed\. The stablecoin refused: paused\. \([\d.]+ Tgas used, 1 yoctoNEAR\)/).waitFor({ timeout: 30_000 });
+  t.is(await token.ft_balance_of({ account_id: vendor }), before, "the payer's USDX is unchanged while the token is paused");
+  t.is((await payouts.get_pool({ pool_id: pool!.id }))!.funded, 10n * USDX, 'the pool is unchanged while the token is paused');
+  await issuer.unpause();
+
+  await expectNoKeyLeaked(t, payee);
+  await expectNoKeyLeaked(t, payer);
   await payee.context.close();
   await payer.context.close();
 });
@@ -156,6 +192,10 @@ test.serial('a user signs an Ethereum transfer through the proxy; the page shows
   await expectDone(user.page, /✓ Sign the Ethereum transfer through the proxy: done/, 90_000);
   t.is(await user.page.getByTestId('eth-recovered').innerText(), derived.ethereum, 'recovered sender = derived address');
   await user.page.getByText('= your derived address ✓').waitFor();
+  // an ed25519 request: the page assembles the Solana transaction only if the signature verifies against the derived key
+  await user.page.getByRole('button', { name: 'Sign Solana transfer' }).click();
+  await expectDone(user.page, /✓ Sign the Solana transfer through the proxy: done/, 90_000);
+  t.regex(await user.page.getByTestId('sol-signed').innerText(), new RegExp(`signature verified against ${derived.solana}`));
   await scanAndShoot(t, user.page, 'chain-signatures');
   await user.context.close();
 });
@@ -213,7 +253,7 @@ test.serial('the labelling story: a vendor funds a project with a gold item; thr
   await scanAndShoot(t, vendor.page, 'vendor');
 
   const answers = { alice: ['positive', 'positive'], bob: ['negative', 'negative'], carol: ['positive', 'positive'] } as const;
-  const taskers: Record<string, { page: Page; context: BrowserContext; id: string }> = {};
+  const taskers: Record<string, Person & { id: string }> = {};
   for (const [name, labels] of Object.entries(answers)) {
     const p = await person(browser, app);
     await p.page.goto(`${app.url}#/tasks`);
@@ -257,5 +297,8 @@ test.serial('the labelling story: a vendor funds a project with a gold item; thr
   await expectDone(alice, /✓ Withdraw 10 USDX: done/);
   t.is(await token.ft_balance_of({ account_id: taskers.alice!.id }), 110n * USDX, 'alice holds her 100 USDX plus 10 earned');
   t.is(await market.earnings_of({ account_id: taskers.alice!.id, token: app.stack.deployment.contracts.stablecoin }), 0n, 'nothing left to withdraw');
-  for (const { context } of [vendor, ...Object.values(taskers)]) await context.close();
+  for (const p of [vendor, ...Object.values(taskers)]) {
+    await expectNoKeyLeaked(t, p);
+    await p.context.close();
+  }
 });

@@ -5,7 +5,7 @@
  */
 import { useCallback, useState } from 'react';
 import { ContractCallError, MissingDepositError, TransactionTimeoutError } from '../../../packages/contract-clients/src/index';
-import { explorerTxUrl } from '../config';
+import { config, explorerTxUrl } from '../config';
 import { formatNear } from '../format';
 import { GaslessAccountError } from './dev-wallet';
 import { RelayRefusedError } from './relay';
@@ -16,32 +16,29 @@ export type TxState =
   | { phase: 'done'; label: string; hash: string; gasBurnt: bigint; deposit: bigint; relayed: boolean; explorer: string | null }
   | { phase: 'failed'; label: string; reason: string; gasBurnt: bigint | null; deposit: bigint; hash: string | null };
 
-const MODULE_NAMES: Record<string, string> = {
-  Stablecoin: 'stablecoin',
-  Payout: 'payout contract',
-  Marketplace: 'task marketplace',
-  TaskMarketplace: 'task marketplace',
-  Proxy: 'chain-signatures proxy',
-  ChainSignaturesProxy: 'chain-signatures proxy',
-  Guard: 'contract',
-  Pausable: 'contract',
-  Ownable: 'contract',
-  AccessControl: 'contract',
-  Storage: 'contract',
+/** The contracts by the names people know them. */
+const CONTRACT_NAMES: Record<string, string> = {
+  [config.contracts.stablecoin]: 'stablecoin',
+  [config.contracts.payout]: 'payout contract',
+  [config.contracts.market]: 'task marketplace',
+  [config.contracts.proxy]: 'chain-signatures proxy',
+  [config.contracts.signer]: 'MPC signer',
 };
 
-/** `Payout: nothing to claim` → `The payout contract refused: nothing to claim.` */
-export function panicSentence(panic: string): string {
+/**
+ * `Payout: nothing to claim` from the payout contract → `The payout contract refused: nothing to claim.`;
+ * shared modules name the contract that used them: `Pausable: paused` → `The stablecoin refused: paused.`
+ */
+export function panicSentence(panic: string, contractId?: string): string {
   const match = /^([A-Za-z]+): (.+)$/.exec(panic.trim());
-  if (!match) return `The contract failed: ${panic}.`;
-  const [, module, rule] = match;
-  const who = MODULE_NAMES[module!] ?? module!;
-  return `The ${who} refused: ${rule!.replace(/\.$/, '')}.`;
+  const who = (contractId && CONTRACT_NAMES[contractId]) ?? 'contract';
+  if (!match) return `The ${who} failed: ${panic}.`;
+  return `The ${who} refused: ${match[2]!.replace(/\.$/, '')}.`;
 }
 
 /** A failure as one sentence a person can act on. */
 export function reasonOf(error: unknown): string {
-  if (error instanceof ContractCallError) return error.panic ? panicSentence(error.panic) : `The transaction failed: ${JSON.stringify(error.failure)}.`;
+  if (error instanceof ContractCallError) return error.panic ? panicSentence(error.panic, error.contractId) : `The transaction failed: ${JSON.stringify(error.failure)}.`;
   if (error instanceof RelayRefusedError) return `The relayer refused (${error.code}): ${error.message}.`;
   if (error instanceof GaslessAccountError || error instanceof MissingDepositError || error instanceof TransactionTimeoutError) return `${error.message}.`;
   const message = (error as Error)?.message ?? String(error);

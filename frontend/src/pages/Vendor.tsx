@@ -387,6 +387,7 @@ export default function Vendor() {
       {project && (
         <section className="card" aria-labelledby="progress-title">
           <h2 id="progress-title">Progress</h2>
+          <div className="table-wrap">
           <table className="items-table">
             <thead>
               <tr>
@@ -439,6 +440,7 @@ export default function Vendor() {
               })}
             </tbody>
           </table>
+          </div>
           <div className="row">
             <button type="button" className="secondary" disabled={from === 0} onClick={() => setFrom(Math.max(0, from - PAGE))}>
               Previous
