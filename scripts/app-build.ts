@@ -26,8 +26,9 @@ export function readAppConfig(file: string): AppConfig {
   return { relayerUrl: null, explorerUrl: null, gaslessMethods: { payout: ['claim'], market: [] }, ...config };
 }
 
-export async function buildApp(config: AppConfig, outDir: string): Promise<void> {
-  await build(appViteConfig({ config, outDir }));
+/** `quiet`: errors only (tests and benches; the build's warnings about js-sha256's eval and is-my-json-valid's `util` come from dependencies). */
+export async function buildApp(config: AppConfig, outDir: string, options: { quiet?: boolean } = {}): Promise<void> {
+  await build({ ...appViteConfig({ config, outDir }), ...(options.quiet ? { logLevel: 'error' as const } : {}) });
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -49,7 +49,7 @@ export async function startAppUnderTest(log: (line: string) => void = () => {}):
   const stack = await startLocalStack({ home, recordsDir: home, wasm: (name) => readFileSync(join(REPO, 'build', `${name}.wasm`)), log });
   const distDir = join(home, 'dist');
   try {
-    await buildApp(stack.appConfig, distDir);
+    await buildApp(stack.appConfig, distDir, { quiet: true });
     const server = await preview({ ...appViteConfig({ config: stack.appConfig, proxy: proxyFor(stack), outDir: distDir }), preview: { host: '127.0.0.1', port: 0, strictPort: false, proxy: proxyFor(stack) } });
     const address = server.httpServer.address();
     const port = typeof address === 'object' && address ? address.port : 0;
