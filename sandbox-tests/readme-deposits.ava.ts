@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type NearAccount } from 'near-workspaces';
 import { contractWasm } from './helpers/wasm.js';
 import { createSubAccount, panics } from './helpers/accounts.js';
+import { methodRows } from './helpers/readme.js';
 import { loadDeployConfig, resolveArgs } from '../scripts/lib/deploy-config.js';
 import { rootPublicKeys } from '../packages/chain-signatures/src/index.js';
 
@@ -44,40 +45,6 @@ test.before(async (t) => {
 test.after.always(async (t) => {
   await t.context.worker?.tearDown();
 });
-
-export interface MethodRow {
-  methods: string[];
-  /** The Deposit cell, or null in a table without that column. */
-  deposit: string | null;
-}
-
-/** Every table row of a markdown document: the backticked method names of its first cell and its Deposit cell. */
-export function methodRows(markdown: string): MethodRow[] {
-  const rows: MethodRow[] = [];
-  let depositColumn: number | null = null;
-  let inTable = false;
-  const cells = (line: string) => line.trim().replace(/^\||\|$/g, '').split(/(?<!\\)\|/).map((c) => c.trim());
-  const lines = markdown.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (!line.trim().startsWith('|')) {
-      inTable = false;
-      continue;
-    }
-    if (!inTable) {
-      inTable = true;
-      const header = cells(line);
-      const index = header.findIndex((h) => h === 'Deposit');
-      depositColumn = index < 0 ? null : index;
-      i += 1; // the |---| line
-      continue;
-    }
-    const row = cells(line);
-    const methods = [...(row[0] ?? '').matchAll(/`([a-z_][a-z0-9_]*)/g)].map((m) => m[1]!);
-    if (methods.length > 0) rows.push({ methods, deposit: depositColumn === null ? null : (row[depositColumn] ?? '').replace(/\*\*/g, '') });
-  }
-  return rows;
-}
 
 /** Change methods of the built contract: the ABI's calls, plus plain exports (lowercase) the ABI does not list. */
 function changeMethods(name: string): { calls: string[]; views: string[] } {
