@@ -13,12 +13,20 @@
  *   NEAR pool the same with the amounts of payout_completed events;
  *   the pool's claimable = the sum of the recipients' allocation records.
  * Refused steps must leave the contract state untouched.
+ *
+ * Attackers act at random among the honest payer and recipients (issue 13): someone holding only a
+ * function-call key of the payer (as a dapp does) calls each method the README's table marks
+ * `1 yoctoNEAR` / `≥ 1 yoctoNEAR` (read at run time) with realistic arguments, and Sybil accounts
+ * with storage balances and token registrations claim, allocate and withdraw other pools and forge
+ * funding and callbacks. Every attack must be refused (the guard's exact panic for the key), leave
+ * the contract's whole state (storage balances included) unchanged, and pay the Sybils nothing.
  */
 import test from 'ava';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { createSandbox, NEAR, TGAS, type Sandbox, type Snapshot, type TransactionResult } from '../packages/sandbox/src/index.js';
+import { createSandbox, InvalidTransactionError, KeyPair, NEAR, TGAS, type Sandbox, type Snapshot, type TransactionResult } from '../packages/sandbox/src/index.js';
 import { contractWasm } from './helpers/wasm.js';
+import { guardedMethods } from './helpers/readme.js';
 
 const RUNS = Number(process.env.PAYOUT_PROPERTY_RUNS ?? 200);
 /** Runs per ava test: each test stays well inside ava's inactivity timeout. */
@@ -31,6 +39,16 @@ const OWNER = `owner.${ROOT}`;
 const PAYER = `payer.${ROOT}`;
 /** r0, r1 registered with the token; r2, r3 not (registered on their first payout). */
 const RECIPIENTS = ['r0', 'r1', 'r2', 'r3'].map((r) => `${r}.${ROOT}`);
+/** Sybil accounts: storage balance in the payout contract, registered with the token, never allocated anything. */
+const SYBILS = ['s0', 's1'].map((s) => `${s}.${ROOT}`);
+const GUARDED = guardedMethods('payout');
+const GUARD_MESSAGE = {
+  exact: 'Guard: requires an attached deposit of exactly 1 yoctoNEAR',
+  atLeast: 'Guard: requires an attached deposit of at least 1 yoctoNEAR',
+};
+const SYBIL_ACTIONS = ['claim', 'allocate', 'withdraw', 'withdrawFund', 'forgeFunding', 'forgeCallback'] as const;
+/** The payer's function-call key (any payout method, no deposit), held by the attacker. */
+const payerFunctionCallKey = KeyPair.random();
 const TOKEN_POOL = 0;
 const NEAR_POOL = 1;
 const NEAR_UNIT = 10n ** 21n;
@@ -55,7 +73,9 @@ type Step =
   | { kind: 'withdraw'; pool: number; amount: number | null }
   | { kind: 'pause' }
   | { kind: 'blacklist'; recipient: number }
-  | { kind: 'wait'; blocks: number };
+  | { kind: 'wait'; blocks: number }
+  | { kind: 'functionCallKey'; method: string; pool: number; amount: number; withDeposit: boolean }
+  | { kind: 'sybil'; who: number; action: (typeof SYBIL_ACTIONS)[number]; pool: number; amount: number };
 
 const poolArb = fc.constantFrom(TOKEN_POOL, NEAR_POOL);
 const recipientArb = fc.integer({ min: 0, max: 19 });
@@ -77,7 +97,21 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('pause' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('blacklist' as const), recipient: recipientArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('wait' as const), blocks: fc.integer({ min: 1, max: 6 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('functionCallKey' as const), method: fc.constantFrom(...GUARDED.exact, ...GUARDED.atLeast), pool: poolArb, amount: fc.integer({ min: 1, max: 3000 }), withDeposit: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('sybil' as const), who: fc.integer({ min: 0, max: SYBILS.length - 1 }), action: fc.constantFrom(...SYBIL_ACTIONS), pool: poolArb, amount: fc.integer({ min: 1, max: 3000 }) }) },
 );
+
+/** What an attacker with the payer's function-call key would send: everything to a Sybil. */
+function keyAttackArgs(method: string, pool: number, amount: bigint): Record<string, unknown> {
+  switch (method) {
+    case 'allocate': return { pool_id: pool, allocations: [{ recipient: SYBILS[0], amount: amount.toString() }] };
+    case 'withdraw_unallocated': return { pool_id: pool };
+    case 'withdraw_registration_fund': return { pool_id: pool };
+    case 'storage_withdraw': return {};
+    case 'create_pool': return { token: 'NEAR', default_expiry_ns: '1000000000000' };
+    default: return { pool_id: pool };
+  }
+}
 
 /** Amount units: plain token units, or 10^21 yoctoNEAR for the NEAR pool. */
 const unit = (pool: number) => (pool === NEAR_POOL ? NEAR_UNIT : 1n);
@@ -86,7 +120,7 @@ function setUp(): { node: Sandbox; base: Snapshot } {
   const node = createSandbox();
   for (const id of [PAYOUT, TOKEN, OWNER]) node.createAccount(id, { balance: 1000n * NEAR });
   node.createAccount(PAYER, { balance: 100_000n * NEAR });
-  for (const id of RECIPIENTS) node.createAccount(id, { balance: 1000n * NEAR });
+  for (const id of [...RECIPIENTS, ...SYBILS]) node.createAccount(id, { balance: 1000n * NEAR });
   node.deployContract(PAYOUT, readFileSync(contractWasm('payout')));
   node.deployContract(TOKEN, readFileSync(contractWasm('stablecoin')));
   const must = (r: TransactionResult, what: string) => {
@@ -98,9 +132,11 @@ function setUp(): { node: Sandbox; base: Snapshot } {
   for (const role of ['master_minter', 'pauser', 'blacklister']) must(node.call(OWNER, TOKEN, 'grant_role', { role, account_id: OWNER }, { deposit: 1n, gas: 100n * TGAS }), role);
   must(node.call(OWNER, TOKEN, 'configure_minter', { account_id: OWNER, allowance: (10n ** 30n).toString() }, { deposit: 1n, gas: 100n * TGAS }), 'minter');
   const { min } = node.view(TOKEN, 'storage_balance_bounds', {}) as { min: string };
-  for (const id of [PAYER, PAYOUT, RECIPIENTS[0]!, RECIPIENTS[1]!]) must(node.call(OWNER, TOKEN, 'storage_deposit', { account_id: id }, { deposit: BigInt(min), gas: 100n * TGAS }), `register ${id}`);
+  for (const id of [PAYER, PAYOUT, RECIPIENTS[0]!, RECIPIENTS[1]!, ...SYBILS]) must(node.call(OWNER, TOKEN, 'storage_deposit', { account_id: id }, { deposit: BigInt(min), gas: 100n * TGAS }), `register ${id}`);
   must(node.call(OWNER, TOKEN, 'mint', { account_id: PAYER, amount: (10n ** 15n).toString() }, { deposit: 1n, gas: 100n * TGAS }), 'mint');
   must(node.call(PAYER, PAYOUT, 'storage_deposit', {}, { deposit: 10n * NEAR, gas: 100n * TGAS }), 'storage');
+  for (const id of SYBILS) must(node.call(id, PAYOUT, 'storage_deposit', {}, { deposit: NEAR, gas: 100n * TGAS }), `storage of ${id}`);
+  must(node.signAndSendTransaction(PAYER, PAYER, [{ type: 'AddKey', publicKey: payerFunctionCallKey.publicKey, accessKey: { nonce: 0n, permission: { type: 'FunctionCall', allowance: null, receiverId: PAYOUT, methodNames: [] } } }]), 'function-call key');
   must(node.call(PAYER, PAYOUT, 'create_pool', { token: TOKEN, default_expiry_ns: String(1000n * BLOCK_NS), registration_fee: min, supports_batch_transfer: true }, { deposit: NEAR, gas: 100n * TGAS }), 'token pool');
   must(node.call(PAYER, PAYOUT, 'create_pool', { token: 'NEAR', default_expiry_ns: String(1000n * BLOCK_NS) }, { deposit: 1n, gas: 100n * TGAS }), 'NEAR pool');
   // Both pools start funded so that most generated batches can be allocated.
@@ -226,7 +262,58 @@ function run(node: Sandbox, model: Model, step: Step): TransactionResult[] {
     case 'wait':
       node.produceBlocks(step.blocks);
       return [];
+    case 'functionCallKey': {
+      const args = keyAttackArgs(step.method, step.pool, BigInt(step.amount) * unit(step.pool));
+      const signed = node.signTransaction(PAYER, PAYOUT, [{ type: 'FunctionCall', methodName: step.method, args: new TextEncoder().encode(JSON.stringify(args)), gas: 100n * TGAS, deposit: step.withDeposit ? 1n : 0n }], { keyPair: payerFunctionCallKey });
+      if (step.withDeposit) {
+        try {
+          node.sendTransaction(signed);
+        } catch (error) {
+          // nearcore refuses a deposit on a function-call key before anything runs.
+          if (error instanceof InvalidTransactionError && JSON.stringify(error).includes('DepositWithFunctionCall')) return [];
+          throw error;
+        }
+        throw new Error(`the payer's function-call key attached a deposit to ${step.method}`);
+      }
+      return [node.sendTransaction(signed)];
+    }
+    case 'sybil': {
+      const who = SYBILS[step.who]!;
+      const amount = String(BigInt(step.amount) * unit(step.pool));
+      switch (step.action) {
+        case 'claim':
+          return [node.call(who, PAYOUT, 'claim', { pool_id: step.pool }, { gas: 200n * TGAS })];
+        case 'allocate':
+          return [node.call(who, PAYOUT, 'allocate', { pool_id: step.pool, allocations: [{ recipient: who, amount }] }, { deposit: 1n, gas })];
+        case 'withdraw':
+          return [node.call(who, PAYOUT, 'withdraw_unallocated', { pool_id: step.pool }, { deposit: 1n, gas: 100n * TGAS })];
+        case 'withdrawFund':
+          return [node.call(who, PAYOUT, 'withdraw_registration_fund', { pool_id: step.pool }, { deposit: 1n, gas: 100n * TGAS })];
+        case 'forgeFunding':
+          return [node.call(who, PAYOUT, 'ft_on_transfer', { sender_id: who, amount, msg: JSON.stringify({ pool_id: step.pool }) }, { gas: 50n * TGAS })];
+        case 'forgeCallback':
+          return [node.call(who, PAYOUT, step.pool === TOKEN_POOL ? 'on_paid' : 'on_withdrawn', { pool_id: step.pool, recipient: who, account_id: who, amount }, { gas: 50n * TGAS })];
+      }
+    }
   }
+}
+
+/** Every key and value the payout contract stores, storage balances included. */
+function wholeState(node: Sandbox): string {
+  return JSON.stringify(node.viewState(PAYOUT).map(({ key, value }) => [Buffer.from(key).toString('base64'), Buffer.from(value).toString('base64')]));
+}
+
+/** An attack step: refused (with the guard's panic for the function-call key) and nothing changed or paid. */
+function checkAttack(node: Sandbox, step: Step, results: TransactionResult[], before: string, label: string): string | null {
+  if (step.kind !== 'functionCallKey' && step.kind !== 'sybil') return null;
+  if (results.some((r) => r.succeeded)) return `${label}: the attack succeeded`;
+  if (step.kind === 'functionCallKey' && !step.withDeposit) {
+    const expected = GUARDED.exact.includes(step.method) ? GUARD_MESSAGE.exact : GUARD_MESSAGE.atLeast;
+    if (!JSON.stringify(results[0]!.failure).includes(expected)) return `${label}: expected "${expected}", got ${JSON.stringify(results[0]!.failure)}`;
+  }
+  if (wholeState(node) !== before) return `${label}: refused but the contract state changed`;
+  for (const sybil of SYBILS) if (tokenBalance(node, sybil) !== 0n) return `${label}: ${sybil} holds ${tokenBalance(node, sybil)} tokens`;
+  return null;
 }
 
 function check(node: Sandbox, model: Model, label: string): string | null {
@@ -263,11 +350,11 @@ const coverage = new Map<string, number>();
 
 for (let part = 0; part * RUNS_PER_TEST < RUNS; part++) {
   const runs = Math.min(RUNS_PER_TEST, RUNS - part * RUNS_PER_TEST);
-  test.serial(`money is conserved and nothing is paid twice: runs ${part * RUNS_PER_TEST + 1}-${part * RUNS_PER_TEST + runs} of ${RUNS}`, (t) => {
+  test.serial(`money is conserved and nothing is paid twice, with function-call-key and Sybil attackers among the honest actors: runs ${part * RUNS_PER_TEST + 1}-${part * RUNS_PER_TEST + runs} of ${RUNS}`, (t) => {
     fc.assert(
       // Every run opens with long-lived batches to r0 (registered) and r2 (not) in both pools,
       // leaving r1 and r3 free for short expiries (a later batch extends an existing allocation's expiry).
-      fc.property(fc.array(stepArb, { minLength: 3, maxLength: 10 }), fc.integer({ min: 1, max: 2000 }), (rest, amount) => {
+      fc.property(fc.array(stepArb, { minLength: 4, maxLength: 14 }), fc.integer({ min: 1, max: 2000 }), (rest, amount) => {
         const opening: Step[] = [TOKEN_POOL, NEAR_POOL].map((pool) => ({ kind: 'batch', pool, entries: [0, 2].map((recipient) => ({ recipient, amount: amount + recipient })), expiryBlocks: 1000 }));
         const steps = [...opening, ...rest];
         node.restore(base);
@@ -276,6 +363,7 @@ for (let part = 0; part * RUNS_PER_TEST < RUNS; part++) {
         for (const [i, step] of steps.entries()) {
           if (failure) break;
           const before = readLedger(node).raw;
+          const whole = wholeState(node);
           const results = run(node, model, step);
           for (const r of results) model.observe(r);
           for (const r of results) {
@@ -288,6 +376,7 @@ for (let part = 0; part * RUNS_PER_TEST < RUNS; part++) {
           // A refused call (its first receipt panicked) must not change the contract's state.
           const refused = results.length > 0 && results.every((r) => !r.succeeded && r.receipts[0]?.outcome.executor_id === PAYOUT);
           if (refused && readLedger(node).raw !== before) failure = `${label}: refused but changed state`;
+          failure ??= checkAttack(node, step, results, whole, label);
           failure ??= check(node, model, label);
         }
         runsDone += 1;
@@ -304,7 +393,7 @@ test.serial('every planned run executed, covering payouts that completed and fai
   for (const [key, count] of [...coverage.entries()].sort()) t.log(`${key}: ${count}`);
   const seen = (pattern: RegExp) => [...coverage.keys()].some((k) => pattern.test(k));
   if (RUNS >= 200) {
-    for (const pattern of [/^claim: ok \(.*payout_completed/, /payout_failed/, /^pushBatch: ok \(.*push_batch_completed/, /push_batch_failed/, /^expire: ok/, /^withdraw: ok \(.*withdrawal_completed/, /^race: refused/]) {
+    for (const pattern of [/^functionCallKey: refused/, /^sybil: refused/, /^claim: ok \(.*payout_completed/, /payout_failed/, /^pushBatch: ok \(.*push_batch_completed/, /push_batch_failed/, /^expire: ok/, /^withdraw: ok \(.*withdrawal_completed/, /^race: refused/]) {
       t.true(seen(pattern), `no step matched ${pattern}`);
     }
   }
