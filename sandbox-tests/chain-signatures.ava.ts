@@ -18,7 +18,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { PublicKey } from '@solana/web3.js';
 import { contractWasm } from './helpers/wasm.js';
-import { createSubAccount } from './helpers/accounts.js';
+import { addFunctionCallKey, createSubAccount } from './helpers/accounts.js';
 import {
   rootPublicKeys,
   deriveTweak,
@@ -115,6 +115,8 @@ async function deployProxy(t: ExecutionContext<Context>, config: Record<string, 
   const alice = await createAccount(t, 'alice', 200n * NEAR);
   await proxy.deploy(readFileSync(contractWasm('chain-signatures-proxy')));
   await proxy.call(proxy, 'init', { owner_id: owner.accountId, config: { signer_id: signer.accountId, sign_gas_tgas: 100, fee_near: FEE.toString(), ...config } }, { gas: 100n * TGAS });
+  // alice prepays the storage of her records (usage, prepaid fees), so her requests attach 1 yoctoNEAR + fee.
+  await alice.call(proxy, 'storage_deposit', {}, { attachedDeposit: NEAR / 100n, gas: 50n * TGAS });
   return { proxy, owner, alice, signer };
 }
 
@@ -368,6 +370,7 @@ test('refused: exceeded quota, pause, caller not allowed, injected path, short d
   await p.owner.call(p.proxy, 'pause', {}, { attachedDeposit: 1n, gas: 50n * TGAS });
   await refused(t, p, bob, { path: 'p', payload_v2: payload }, 'ChainSignaturesProxy: requests are paused by the owner; try again after unpause');
   await p.owner.call(p.proxy, 'unpause', {}, { attachedDeposit: 1n, gas: 50n * TGAS });
+  await bob.call(p.proxy, 'storage_deposit', {}, { attachedDeposit: NEAR / 100n, gas: 50n * TGAS });
   const response = successValue<SignatureResponse>(await requestThroughProxy(t, p, bob, { path: 'p', payload_v2: payload }));
   // bob's key for "p" differs from alice's: paths are namespaced per user.
   const { r, s, recoveryId } = ecdsaFromResponse(response);
@@ -434,6 +437,76 @@ test('a prepaid stablecoin fee (ft_transfer_call) pays for requests and comes ba
   const forged = await fake.callRaw(p.proxy, 'ft_on_transfer', { sender_id: p.alice.accountId, amount: '999', msg: 'fee' }, { gas: 50n * TGAS });
   t.true(forged.receiptFailureMessagesContain('Smart contract panicked: ChainSignaturesProxy: token is not the fee token'));
   t.is(await p.proxy.view('fee_balance_of', { account_id: p.alice.accountId }), '250000');
+
+  // The owner withdraws the token fee collected (1 yoctoNEAR, full-access key).
+  t.is(await p.proxy.view('collected_token_fees', { token: token.accountId }), '250000');
+  const stranger = await p.alice.callRaw(p.proxy, 'withdraw_token_fees', { token: token.accountId }, { attachedDeposit: 1n, gas: 100n * TGAS });
+  t.true(stranger.receiptFailureMessagesContain('Smart contract panicked: Ownable: caller is not the owner'));
+  await p.owner.call(token, 'storage_deposit', {}, { attachedDeposit: BigInt(min), gas: 50n * TGAS });
+  const withdrawn = await p.owner.callRaw(p.proxy, 'withdraw_token_fees', { token: token.accountId }, { attachedDeposit: 1n, gas: 100n * TGAS });
+  t.is(withdrawn.parseResult<boolean>(), true);
+  t.is(await token.view('ft_balance_of', { account_id: p.owner.accountId }), '250000');
+  t.is(await p.proxy.view('collected_token_fees', { token: token.accountId }), '0');
+  t.is(await token.view('ft_balance_of', { account_id: p.proxy.accountId }), '250000', "what is left is alice's prepaid balance");
+});
+
+test('prepaid fees are kept per token: a fee token change re-denominates nothing; alice withdraws the old token and prepays in the new one', async (t) => {
+  const p = await deployProxy(t, { fee_near: '0' });
+  const tokens: NearAccount[] = [];
+  for (const name of ['usda', 'usdb']) {
+    const token = await createAccount(t, name, 30n * NEAR);
+    await token.deploy(readFileSync(contractWasm('stablecoin')));
+    await token.call(token, 'init', { owner_id: p.owner.accountId }, { gas: 100n * TGAS });
+    await p.owner.call(token, 'grant_role', { role: 'master_minter', account_id: p.owner.accountId }, { attachedDeposit: 1n, gas: 50n * TGAS });
+    await p.owner.call(token, 'configure_minter', { account_id: p.owner.accountId, allowance: '1000000000' }, { attachedDeposit: 1n, gas: 50n * TGAS });
+    const { min } = (await token.view('storage_balance_bounds', {})) as { min: string };
+    for (const account of [p.alice, p.proxy]) await p.owner.call(token, 'storage_deposit', { account_id: account.accountId }, { attachedDeposit: BigInt(min), gas: 50n * TGAS });
+    await p.owner.call(token, 'mint', { account_id: p.alice.accountId, amount: '1000000' }, { attachedDeposit: 1n, gas: 50n * TGAS });
+    tokens.push(token);
+  }
+  const [a, b] = tokens as [NearAccount, NearAccount];
+  const balance = async (token: NearAccount, account: NearAccount) => token.view('ft_balance_of', { account_id: account.accountId });
+  await p.owner.call(p.proxy, 'set_config', { config: { fee_token: a.accountId, fee_token_amount: '1000' } }, { attachedDeposit: 1n, gas: 50n * TGAS });
+  await p.alice.call(a, 'ft_transfer_call', { receiver_id: p.proxy.accountId, amount: '300000', msg: 'fee' }, { attachedDeposit: 1n, gas: 150n * TGAS });
+  // The fee token becomes b (say, 1 b = 1000 a): alice's 300000 a stay 300000 a.
+  await p.owner.call(p.proxy, 'set_config', { config: { fee_token: b.accountId, fee_token_amount: '1' } }, { attachedDeposit: 1n, gas: 50n * TGAS });
+  t.is(await p.proxy.view('fee_balance_of', { account_id: p.alice.accountId }), '0', 'nothing in the new fee token');
+  t.deepEqual(await p.proxy.view('prepaid_fees_of', { account_id: p.alice.accountId }), { token: a.accountId, balance: '300000' });
+  await refused(t, p, p.alice, { path: 'p', payload_v2: { Ecdsa: '45'.repeat(32) } }, 'ChainSignaturesProxy: prepaid token fee balance 0 is below the fee 1; top up with ft_transfer_call', 1n);
+  // Prepaying in b while holding a is refused, and b refunds the transfer.
+  const switched = await p.alice.callRaw(b, 'ft_transfer_call', { receiver_id: p.proxy.accountId, amount: '5', msg: 'fee' }, { attachedDeposit: 1n, gas: 150n * TGAS });
+  t.true(switched.receiptFailureMessagesContain(`Smart contract panicked: ChainSignaturesProxy: ${p.alice.accountId} holds prepaid fees in ${a.accountId}; withdraw them with withdraw_prepaid_fees first`));
+  t.is(await balance(b, p.alice), '1000000');
+  // A function-call key cannot withdraw (1 yoctoNEAR); alice's wallet can.
+  const key = await addFunctionCallKey(p.alice, p.proxy.accountId);
+  const byKey = await p.alice.callRaw(p.proxy, 'withdraw_prepaid_fees', {}, { gas: 100n * TGAS, signWithKey: key });
+  t.true(byKey.receiptFailureMessagesContain('Smart contract panicked: Guard: requires an attached deposit of exactly 1 yoctoNEAR'));
+  const back = await p.alice.callRaw(p.proxy, 'withdraw_prepaid_fees', {}, { attachedDeposit: 1n, gas: 100n * TGAS });
+  t.is(back.parseResult<boolean>(), true);
+  t.is(await balance(a, p.alice), '1000000', 'every a came back');
+  t.is(await balance(a, p.proxy), '0');
+  await p.alice.call(b, 'ft_transfer_call', { receiver_id: p.proxy.accountId, amount: '5', msg: 'fee' }, { attachedDeposit: 1n, gas: 150n * TGAS });
+  t.deepEqual(await p.proxy.view('prepaid_fees_of', { account_id: p.alice.accountId }), { token: b.accountId, balance: '5' });
+  const nothing = await p.alice.callRaw(p.proxy, 'withdraw_token_fees', { token: a.accountId }, { attachedDeposit: 1n, gas: 100n * TGAS });
+  t.true(nothing.receiptFailureMessagesContain('Smart contract panicked: Ownable: caller is not the owner'));
+});
+
+test('users pay for their records: a first request attaches its usage record storage (sign_deposit) unless prepaid with storage_deposit', async (t) => {
+  const p = await deployProxy(t);
+  const carol = await createAccount(t, 'carol', 200n * NEAR);
+  const needed = BigInt((await p.proxy.view('sign_deposit', { account_id: carol.accountId })) as string);
+  const recordCost = needed - 1n - FEE;
+  t.true(recordCost > 100n * 10n ** 19n && recordCost < 400n * 10n ** 19n, `usage record storage ${recordCost}`);
+  t.is(await p.proxy.view('sign_deposit', { account_id: p.alice.accountId }), (1n + FEE).toString(), 'alice prepaid her storage');
+  await refused(t, p, carol, { path: 'p', payload_v2: { Ecdsa: '46'.repeat(32) } }, `ChainSignaturesProxy: a first request stores your usage record: attach ${needed} yoctoNEAR (or prepay ${recordCost} with storage_deposit); see sign_deposit`);
+  const before = await carol.availableBalance();
+  successValue<SignatureResponse>(await requestThroughProxy(t, p, carol, { path: 'p', payload_v2: { Ecdsa: '46'.repeat(32) } }, needed + NEAR));
+  const spent = before - (await carol.availableBalance());
+  t.true(spent >= FEE + recordCost && spent < FEE + recordCost + NEAR / 100n, `carol paid the fee and the record, the rest came back: ${spent}`);
+  t.is(await p.proxy.view('sign_deposit', { account_id: carol.accountId }), (1n + FEE).toString());
+  // carol paid with her deposit, so she has no storage balance to withdraw.
+  const direct = await carol.callRaw(p.proxy, 'storage_withdraw', {}, { attachedDeposit: 1n, gas: 50n * TGAS });
+  t.true(direct.receiptFailureMessagesContain('Smart contract panicked: StorageBalance: account has no storage balance; call storage_deposit first'));
 });
 
 test('duplicate requests share one queue entry and one response answers both; a wrong signature is refused', async (t) => {

@@ -90,3 +90,11 @@ export function settleStorageWith<T>(accountId: string, change: () => T): { resu
   near.storageWrite(PREFIX + accountId, (balance - paid).toString());
   return { result, absorbed: cost - paid };
 }
+
+/** Debits `cost` from the account's storage balance if it has one that covers it; returns whether it did. */
+export function debitStorage(accountId: string, cost: bigint): boolean {
+  const balance = storageBalanceOf(accountId);
+  if (balance === null || balance < cost) return false;
+  near.storageWrite(PREFIX + accountId, (balance - cost).toString());
+  return true;
+}

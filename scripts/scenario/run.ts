@@ -416,7 +416,7 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
       const signed = step.gas(
         await log.progress(
           'waiting for the MPC responder',
-          local.whileProducingBlocks(chainSignaturesProxy(alice, proxy.accountId).sign({ path, payload_v2: args.payload_v2, domain_id: 0 }, { gas: 150n * TGAS })),
+          local.whileProducingBlocks(chainSignaturesProxy(alice, proxy.accountId).sign({ path, payload_v2: args.payload_v2, domain_id: 0 }, { gas: 150n * TGAS, deposit: await chainSignaturesProxy(alice, proxy.accountId).sign_deposit({ account_id: alice.accountId }) })),
         ),
       );
       const raw = assembleEthereumTransaction(tx, signed.value);

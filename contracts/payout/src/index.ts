@@ -16,6 +16,7 @@ import { parseAccountId } from '../../lib/account-id';
 import { parseAmount, parsePositiveAmount, checkedAdd, checkedSub } from '../../lib/amount';
 import { assertAtLeastOneYocto, assertInitBySelf, assertOneYocto, assertPrivate } from '../../lib/guards';
 import { eventEmitter } from '../../lib/events';
+import { promiseSucceeded } from '../../lib/promise-result';
 import * as ownable from '../../lib/ownable';
 import { refund, storageCost } from '../../lib/storage';
 import { chargeStorageTo, depositStorage, settleStorageWith, storageBalanceOf, withdrawStorage } from '../../lib/storage-balance';
@@ -117,17 +118,6 @@ function parseIndex(value: unknown, field: string, fallback: number): number {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) panic(`Payout: ${field} must be a non-negative integer`);
   return value;
-}
-
-/** True when the single promise result this callback sees succeeded. */
-function promiseSucceeded(): boolean {
-  if (near.promiseResultsCount() !== 1n) return false;
-  try {
-    near.promiseResultRaw(0);
-    return true;
-  } catch (_) {
-    return false;
-  }
 }
 
 @NearBindgen({ requireInit: true })

@@ -59,7 +59,8 @@ export default function ChainSignatures() {
     }
   }
 
-  const deposit = async () => 1n + (await viewClients.proxy.get_config()).fee_near;
+  // 1 yoctoNEAR for the signer, the NEAR fee and, before a first request, the usage record's storage.
+  const deposit = async () => viewClients.proxy.sign_deposit({ account_id: accountId });
 
   const signEthereum = async (event: FormEvent) => {
     event.preventDefault();

@@ -36,20 +36,35 @@ export const chainSignaturesProxyMethods = {
   init: call<{ owner_id: string; config?: ProxyConfigInput }>(['owner_id', 'config'], { gas: 100n * TGAS }),
   /** domain_id 0 = secp256k1 (Ecdsa payload), 1 = ed25519 (Eddsa payload). */
   sign: call<{ path: string; payload_v2: SignPayload; domain_id?: 0 | 1 }, SignatureResponse>(['path', 'payload_v2', 'domain_id'], { gas: 150n * TGAS, deposit: ONE_YOCTO }),
-  on_signed: privateCall(['user', 'fee_near', 'fee_token', 'period_start_ns']),
+  on_signed: privateCall(['user', 'fee_near', 'fee_token', 'token', 'period_start_ns']),
   fail_request: privateCall(['user']),
   /** Called by the fee token in `ft_transfer_call` (msg `"fee"`); not called directly. */
   ft_on_transfer: call<{ sender_id: string; amount: Amount; msg: string }, bigint>(['sender_id', 'amount', 'msg'], { gas: 30n * TGAS, decode: toAmount }),
+  /** Sends back all the caller's prepaid token fees (in the token they are held in). */
+  withdraw_prepaid_fees: call([], { gas: 60n * TGAS, deposit: ONE_YOCTO }),
+  on_prepaid_fees_withdrawn: privateCall(['user', 'token', 'amount']),
+  /** Prepays the storage of the account's records (usage, prepaid fees). */
+  storage_deposit: call<{ account_id?: string | null }, { total: bigint }>(['account_id'], { gas: 30n * TGAS, deposit: 'caller-chooses', decode: amountsIn(['total']) }),
+  storage_withdraw: call<{ amount?: Amount | null }, { total: bigint }>(['amount'], { gas: 30n * TGAS, deposit: ONE_YOCTO, decode: amountsIn(['total']) }),
   set_config: call<{ config: ProxyConfigInput }, ProxyConfig>(['config'], { gas: 30n * TGAS, deposit: ONE_YOCTO, decode: config }),
   allow: call<{ account_id: string }>(['account_id'], { gas: 30n * TGAS, deposit: ONE_YOCTO }),
   disallow: call<{ account_id: string }>(['account_id'], { gas: 30n * TGAS, deposit: ONE_YOCTO }),
   pause: call([], { gas: 30n * TGAS, deposit: ONE_YOCTO }),
   unpause: call([], { gas: 30n * TGAS, deposit: ONE_YOCTO }),
   withdraw_fees: call<Record<string, never>, bigint>([], { gas: 30n * TGAS, deposit: ONE_YOCTO, decode: toAmount }),
+  /** Owner: sends the fees collected in `token` to the owner. */
+  withdraw_token_fees: call<{ token: string }>(['token'], { gas: 60n * TGAS, deposit: ONE_YOCTO }),
+  on_token_fees_withdrawn: privateCall(['token', 'amount']),
   get_config: view<Record<string, never>, ProxyConfig>([], config),
   derivation_path: view<{ account_id: string; path: string }, { predecessor: string; path: string }>(['account_id', 'path']),
   usage_of: view<{ account_id: string }, Usage | null>(['account_id'], amountsIn<Usage | null>(['period_start_ns'])),
+  /** Prepaid balance in the current fee token. */
   fee_balance_of: view<{ account_id: string }, bigint>(['account_id'], toAmount),
+  prepaid_fees_of: view<{ account_id: string }, { token: string; balance: bigint } | null>(['account_id'], amountsIn(['balance'])),
+  collected_token_fees: view<{ token: string }, bigint>(['token'], toAmount),
+  storage_balance_of: view<{ account_id: string }, { total: bigint } | null>(['account_id'], amountsIn(['total'])),
+  /** What to attach to `sign` when paying in NEAR: 1 yoctoNEAR + fee_near + a first request's record storage. */
+  sign_deposit: view<{ account_id: string }, bigint>(['account_id'], toAmount),
   collected_fees: view<Record<string, never>, bigint>([], toAmount),
   is_allowed: view<{ account_id: string }, boolean>(['account_id']),
 } as const;
