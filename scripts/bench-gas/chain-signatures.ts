@@ -90,6 +90,9 @@ export function measure(node: Sandbox): GasRow[] {
   const signerInit = node.call(SIGNER, SIGNER, 'init', { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, responder_id: RESPONDER }, { gas: 100n * TGAS });
   const proxyInit = node.call(PROXY, PROXY, 'init', { owner_id: USER, config: { signer_id: SIGNER, sign_gas_tgas: 100 } }, { gas: 100n * TGAS });
   if (!signerInit.succeeded || !proxyInit.succeeded) throw new Error(`init failed: ${JSON.stringify(signerInit.failure ?? proxyInit.failure)}`);
+  // The user prepays the storage of their records, so the request below attaches 1 yoctoNEAR.
+  const storage = node.call(USER, PROXY, 'storage_deposit', {}, { deposit: 10n ** 22n, gas: 100n * TGAS });
+  if (!storage.succeeded) throw new Error(`storage_deposit failed: ${JSON.stringify(storage.failure)}`);
 
   const ecdsa = { Ecdsa: '5a'.repeat(32) };
   const eddsa = { Eddsa: '5b'.repeat(120) };
