@@ -146,6 +146,9 @@ export function measure(node: Sandbox): GasRow[] {
     ['unpause', {}, 1n],
     ['ft_on_transfer', { sender_id: RESPONDER, amount: '100', msg: 'fee' }, 0n],
   ];
+  // The fee payer prepays its prepaid-fee record (a first prepayment creates it).
+  const payerStorage = node.call(RESPONDER, PROXY, 'storage_deposit', {}, { deposit: 10n ** 22n, gas: 100n * TGAS });
+  if (!payerStorage.succeeded) throw new Error(`storage_deposit failed: ${JSON.stringify(payerStorage.failure)}`);
   for (const [method, args, deposit] of adminCalls) {
     const result = node.call(USER, PROXY, method, args, { gas: 100n * TGAS, deposit });
     if (!result.succeeded) throw new Error(`${method} failed: ${JSON.stringify(result.failure)}`);

@@ -43,6 +43,16 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   row('pause', ok(node, OWNER, 'pause', {}).gasBurnt);
   ok(node, OWNER, 'unpause', {});
 
+  // Two-step upgrade to the same code: stage (the code's storage attached), wait the 1 hour floor, apply.
+  ok(node, OWNER, 'grant_role', { role: 'upgrader', account_id: OWNER });
+  row('set_upgrade_delay', ok(node, OWNER, 'set_upgrade_delay', { delay_ns: '3600000000000' }).gasBurnt);
+  const code = readFileSync('build/stablecoin.wasm');
+  const staged = node.call(OWNER, TOKEN, 'stage_upgrade', code, { deposit: BigInt(code.length + 1000) * 10n ** 19n, gas: 300n * TGAS });
+  if (!staged.succeeded) throw new Error(`stage_upgrade failed: ${JSON.stringify(staged.failure)}`);
+  row(`stage_upgrade (${Math.round(code.length / 1000)} KB, transaction total)`, staged.gasBurnt);
+  node.produceBlocks(3_601);
+  row('apply_upgrade (deploy + migrate, transaction total)', ok(node, OWNER, 'apply_upgrade', {}).gasBurnt);
+
   // Register receivers for the batch probe (each registration is a real storage_deposit).
   const receivers: string[] = [];
   for (let i = 0; i < 420; i++) {
