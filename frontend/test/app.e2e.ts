@@ -9,9 +9,9 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import anyTest, { type TestFn } from 'ava';
-import { Account } from 'near-api-js';
+import { Account, KeyPair } from 'near-api-js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { payout, sealOf, stablecoin, taskMarketplace } from '../../packages/contract-clients/src/index.js';
+import { payout, sealOf, sha256Hex, stablecoin, taskMarketplace } from '../../packages/contract-clients/src/index.js';
 import { proxyUserAddresses, rootPublicKeys } from '../../packages/chain-signatures/src/index.js';
 import { launchChromium, startAppUnderTest, type AppUnderTest } from '../dev/harness.js';
 import { USDX } from '../dev/local-stack.js';
@@ -150,6 +150,18 @@ test.serial('a payer pays a bonus from a CSV; a payee with no NEAR claims it gas
   t.is(await token.ft_balance_of({ account_id: carol }), 2n * USDX, 'carol holds 2 USDX on chain');
   t.is(BigInt((await view.provider.viewAccount({ accountId: carol })).amount), carolNear, "carol's NEAR is unchanged: the relayer paid");
   t.deepEqual(await payouts.claimable_of({ account_id: carol }), [], 'nothing left to claim on chain');
+
+  // a second batch, pushed by the payer instead of claimed: one batch_transfer of the stablecoin
+  const recipient = 'recipient.test.near';
+  const created = await fetch(`${app.url}dev-faucet/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'recipient', public_key: KeyPair.fromRandom('ed25519').getPublicKey().toString() }) });
+  t.is(created.status, 200, 'the dev faucet created the recipient');
+  await payer.page.getByLabel(/Payouts, one per line/).fill(`${recipient},1.5,pushed`);
+  await payer.page.getByRole('button', { name: /Allocate 1 payouts \(1.5 USDX\)/ }).click();
+  await expectDone(payer.page, /✓ Allocate 1 payouts: done/);
+  await payer.page.getByRole('button', { name: 'Push to recipients now' }).click();
+  await expectDone(payer.page, /✓ Pay 1 recipients now: done/, 60_000);
+  t.is(await token.ft_balance_of({ account_id: recipient }), 101_500_000n, 'the recipient got 1.5 USDX on top of the faucet\'s 100');
+  await payer.page.getByTestId('pool-claimable').filter({ hasText: '0 USDX' }).waitFor();
 
   // failure path: funding beyond the balance shows the contract's reason and changes nothing
   const before = await token.ft_balance_of({ account_id: vendor });
@@ -301,4 +313,51 @@ test.serial('the labelling story: a vendor funds a project with a gold item; thr
     await expectNoKeyLeaked(t, p);
     await p.context.close();
   }
+});
+
+test.serial('image items: the tasker sees the image from its URI, labels it, and the single answer is accepted', async (t) => {
+  const { app, browser } = t.context;
+  const view = new Account('view.near', app.stack.root.provider);
+  const market = taskMarketplace(view, app.stack.deployment.contracts.market);
+  const vendor = await person(browser, app);
+  await vendor.page.goto(`${app.url}#/vendor`);
+  await createDevAccount(vendor.page, 'image-vendor');
+  await vendor.page.getByLabel('Title').fill('Animals in pictures');
+  await vendor.page.getByLabel('Labels (comma-separated)').fill('cat, dog');
+  await vendor.page.getByLabel('Items are').selectOption('image');
+  await vendor.page.getByLabel('Answers per item').fill('1');
+  await vendor.page.getByLabel('Answers that must agree').fill('1');
+  await vendor.page.getByRole('button', { name: 'Create project' }).click();
+  await expectDone(vendor.page, /✓ Create project "Animals in pictures": done/);
+  await vendor.page.getByLabel('Add budget (USDX)').fill('10');
+  await vendor.page.getByRole('button', { name: 'Fund project' }).click();
+  await expectDone(vendor.page, /✓ Fund "Animals in pictures" with 10 USDX: done/);
+  const image = "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' width='160' height='100'><rect width='160' height='100' fill='%23c0392b'/></svg>";
+  await vendor.page.getByLabel(/Items: CSV lines/).fill(image);
+  await vendor.page.getByRole('button', { name: 'Add 1 items' }).click();
+  await expectDone(vendor.page, /✓ Add 1 items: done/);
+  const project = (await market.list_projects({})).find((p) => p.title === 'Animals in pictures')!;
+
+  const tasker = await person(browser, app);
+  await tasker.page.goto(`${app.url}#/tasks`);
+  const taskerId = await createDevAccount(tasker.page, 'image-tasker');
+  await tasker.page.getByRole('button', { name: 'Join the marketplace' }).click();
+  await expectDone(tasker.page, /✓ Join the marketplace: done/);
+  await tasker.page.getByRole('listitem').filter({ hasText: 'Animals in pictures' }).getByRole('button', { name: 'Work on this' }).click();
+  const card = tasker.page.getByTestId('item-0');
+  await card.getByRole('button', { name: 'Claim' }).click();
+  await expectDone(tasker.page, /✓ Claim item 0: done/);
+  const picture = card.getByRole('img', { name: 'Item 0 to label' });
+  await picture.waitFor();
+  t.is(await picture.evaluate((img: HTMLImageElement) => img.naturalWidth), 160, 'the image from the item URI is shown');
+  await card.getByLabel('cat').check();
+  await card.getByRole('button', { name: 'Commit answer' }).click();
+  await expectDone(tasker.page, /✓ Commit your answer for item 0: done/);
+  await card.getByTestId('my-result').waitFor({ timeout: 60_000 });
+  const item = (await market.get_item({ project_id: project.id, item_index: 0 }))!;
+  t.is(item.status, 'accepted', 'one answer of one accepts the item');
+  t.is(item.accepted_result, sha256Hex('label: cat'), 'the accepted result is the label the tasker chose');
+  t.is(item.claims[0]!.tasker, taskerId);
+  await vendor.context.close();
+  await tasker.context.close();
 });

@@ -48,7 +48,13 @@ function ItemCard({ project, item, accountId, busy, act }: { project: Project; i
           {slots}/{project.redundancy} claimed
         </span>
       </div>
-      {instructions?.kind === 'image' && mine ? <img className="content" src={item.content} alt={`Item ${item.index} to label`} /> : <p className="content-text">{item.content}</p>}
+      {instructions?.kind !== 'image' ? (
+        <p className="content-text">{item.content}</p>
+      ) : mine ? (
+        <img className="content" src={item.content} alt={`Item ${item.index} to label`} />
+      ) : (
+        <p className="hint">An image to label: claim the item to see it.</p>
+      )}
       {!mine && item.status === 'open' && slots < project.redundancy && (
         <button type="button" disabled={busy} onClick={() => void act(`Claim item ${item.index}`, 'claim', id)}>
           Claim
