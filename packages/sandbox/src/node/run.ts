@@ -80,6 +80,16 @@ class GroupCommit {
   /** Inside the queue, after a request: the promise the answer waits for (undefined: nothing to wait for). */
   afterRequest(): Promise<void> | undefined {
     this.progress();
+    return this.#untilDurable();
+  }
+
+  /** Between the slices of a fast-forward: the commit of what was produced so far (it paces the slices). */
+  sliceDone(): Promise<void> {
+    this.progress();
+    return this.#untilDurable() ?? Promise.resolve();
+  }
+
+  #untilDurable(): Promise<void> | undefined {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#durable >= this.#changed) return undefined;
     const seq = this.#changed;
@@ -174,10 +184,9 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
         validatorKey: KeyPair.fromString(validator.key.secretKey),
         restore: saved ?? undefined,
         history: persist ? history : undefined,
-        betweenBlocks: async () => {
-          commits?.progress();
-          await queue.yieldTurn();
-        },
+        // a fast-forward goes on once its last slice is on disk (so commits stay small and a read that
+        // waits for one waits briefly); other requests run meanwhile
+        betweenBlocks: () => (commits ? queue.yieldUntil(commits.sliceDone()) : queue.yieldTurn()),
       });
     })
     .then((c) => {

@@ -117,7 +117,11 @@ test(`${KILLS} SIGKILLs under concurrent load: every final answer survives, heig
     };
     // a request cut off by the kill fails with a connection error: the load ends there
     const load = Promise.allSettled([...senders.map((_, i) => send(i)), poll()]);
-    await new Promise((r) => setTimeout(r, 150 + Math.floor(Math.random() * 600)));
+    // the kill comes at a random point after a random number of answers (a busy machine slows the load, not the check)
+    const answeredBefore = answered.length;
+    const want = 1 + Math.floor(Math.random() * 6);
+    for (const deadline = Date.now() + 20_000; answered.length - answeredBefore < want && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 150)));
     alive = false;
     await killNode(node);
     await load;
@@ -146,7 +150,7 @@ test(`${KILLS} SIGKILLs under concurrent load: every final answer survives, heig
     t.is(sum.toString(), head.total_supply, `round ${round}: balances do not add up to total_supply`);
   }
   t.deepEqual(unexpectedErrors, [], 'no transaction was refused (InvalidNonce, Expired) while the node was up');
-  t.true(answered.length >= KILLS * 3, `only ${answered.length} transactions were answered over ${KILLS} rounds`);
+  t.true(answered.length >= KILLS, `only ${answered.length} transactions were answered over ${KILLS} rounds`);
   t.log(`${answered.length} final transactions and ${blocksSeen.size} final blocks checked after ${KILLS} kills`);
   node.child.kill('SIGINT');
   t.is(await node.exited, 0);

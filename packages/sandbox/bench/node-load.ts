@@ -1,0 +1,239 @@
+/**
+ * `npm run bench:node-load` (`-- --json` for one JSON object, `--quick` for a short run, `BENCH_TXS=` and
+ * `BENCH_BLOCKS=` to size it): the persisting node (`near-sandbox run` on a home of its own, the same node
+ * as `npm run sandbox`) under load, through JSON-RPC only.
+ *
+ * - 20,000 transfers from 50 concurrent senders, each signed as near-api-js does (the final block's hash,
+ *   the next nonce) and sent with `send_tx` `wait_until: FINAL`: transactions per second, p50/p99 latency
+ *   to the final answer, Expired and InvalidNonce counts, and the node's resident memory at 0, 10,000 and
+ *   20,000 transactions;
+ * - restart time (spawn until the first answer) of a node at height 0 and after 300,000 blocks;
+ * - `status` latency (p50/p99) while malformed and oversized requests and a 20,000-block fast-forward
+ *   are thrown at the node.
+ *
+ * Targets from issue 20: Expired and InvalidNonce 0, memory flat within 50 MB after warm-up, restart ≤ 2 s at
+ * both heights, status p99 ≤ 50 ms during the fuzz. The machine is shared: compare rows within one run.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KeyPair } from '../src/primitives/crypto.js';
+import { initHome, VALIDATOR_KEY_FILE } from '../src/node/init.js';
+import { readKeyFile } from '../src/node/key-file.js';
+import { signTransaction } from '../test/rpc/helpers.js';
+import { killNode, LAUNCH, rpc, startNodeProcess, type NodeProcess } from '../test/rpc/node-process.js';
+
+const JSON_OUTPUT = process.argv.includes('--json');
+const QUICK = process.argv.includes('--quick');
+const TXS = Number(process.env.BENCH_TXS ?? (QUICK ? 2_000 : 20_000));
+const BLOCKS = Number(process.env.BENCH_BLOCKS ?? (QUICK ? 30_000 : 300_000));
+const SENDERS = 50;
+const NEAR = 10n ** 24n;
+const log = (line: string) => {
+  if (!JSON_OUTPUT) process.stderr.write(`${line}\n`);
+};
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+const round = (n: number) => Math.round(n * 10) / 10;
+const rssMb = (node: NodeProcess) => {
+  const status = readFileSync(`/proc/${node.child.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+};
+
+function freshHome(): string {
+  const home = mkdtempSync(join(tmpdir(), 'bench-node-load-'));
+  initHome(home);
+  return home;
+}
+
+/** Starts the node and returns how long it took from the spawn until its first answer. */
+async function timedStart(home: string): Promise<{ node: NodeProcess; ms: number }> {
+  const started = performance.now();
+  const node = await startNodeProcess(home);
+  return { node, ms: performance.now() - started };
+}
+
+async function load(): Promise<Record<string, number | string>> {
+  const home = freshHome();
+  const rootKey = KeyPair.fromString(readKeyFile(join(home, VALIDATOR_KEY_FILE)).key.secretKey);
+  const node = await startNodeProcess(home);
+  const finalHash = async () => (await rpc(node.url, 'block', { finality: 'final' })).result.header.hash as string;
+  const senders = Array.from({ length: SENDERS }, (_, i) => `sender${i}.test.near`);
+  let rootNonce = BigInt((await rpc(node.url, 'query', { request_type: 'view_access_key', account_id: 'test.near', public_key: rootKey.publicKeyString, finality: 'optimistic' })).result.nonce);
+  for (const id of senders) {
+    const tx = signTransaction({
+      signerId: 'test.near',
+      receiverId: id,
+      actions: [{ type: 'CreateAccount' }, { type: 'Transfer', deposit: 100n * NEAR }, { type: 'AddKey', publicKey: rootKey.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } }],
+      keyPair: rootKey,
+      nonce: ++rootNonce,
+      blockHash: await finalHash(),
+    });
+    const reply = await rpc(node.url, 'send_tx', { signed_tx_base64: tx.base64, wait_until: 'FINAL' });
+    if (!reply.result) throw new Error(`creating ${id}: ${JSON.stringify(reply.error)}`);
+  }
+  log(`  ${SENDERS} senders created; sending ${TXS} transfers…`);
+  const memory: Record<string, number> = { 0: rssMb(node) };
+  const latencies: number[] = [];
+  const errors = new Map<string, number>();
+  let sent = 0;
+  const started = performance.now();
+  await Promise.all(
+    senders.map(async (signerId, i) => {
+      let nonce = BigInt((await rpc(node.url, 'query', { request_type: 'view_access_key', account_id: signerId, public_key: rootKey.publicKeyString, finality: 'optimistic' })).result.nonce);
+      while (sent < TXS) {
+        const n = sent++;
+        if (n === TXS / 2) memory[TXS / 2] = rssMb(node);
+        const t0 = performance.now();
+        const tx = signTransaction({ signerId, receiverId: senders[(i + 1 + (n % (SENDERS - 1))) % SENDERS]!, actions: [{ type: 'Transfer', deposit: 1n }], keyPair: rootKey, nonce: ++nonce, blockHash: await finalHash() });
+        const reply = await rpc(node.url, 'send_tx', { signed_tx_base64: tx.base64, wait_until: 'FINAL' });
+        latencies.push(performance.now() - t0);
+        if (reply.error) {
+          const kind = reply.error.data?.TxExecutionError?.InvalidTxError;
+          const name = typeof kind === 'string' ? kind : kind ? Object.keys(kind)[0]! : reply.error.cause?.name ?? 'error';
+          errors.set(name, (errors.get(name) ?? 0) + 1);
+          if (name === 'InvalidNonce') nonce = BigInt(kind.InvalidNonce.ak_nonce);
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  memory[TXS] = rssMb(node);
+  const height = (await rpc(node.url, 'status', [])).result.sync_info.latest_block_height as number;
+  await killNode(node);
+  rmSync(home, { recursive: true, force: true });
+  return {
+    transactions: TXS,
+    senders: SENDERS,
+    txPerSecond: round(TXS / seconds),
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+    expired: errors.get('Expired') ?? 0,
+    invalidNonce: errors.get('InvalidNonce') ?? 0,
+    otherErrors: [...errors].filter(([k]) => k !== 'Expired' && k !== 'InvalidNonce').map(([k, v]) => `${k} ${v}`).join(', ') || 'none',
+    blocksPerTx: round(height / (TXS + SENDERS)),
+    ...Object.fromEntries(Object.entries(memory).map(([at, mb]) => [`rssMbAt${at}`, round(mb)])),
+  };
+}
+
+async function restarts(): Promise<Record<string, number>> {
+  const home = freshHome();
+  let { node } = await timedStart(home);
+  await killNode(node);
+  const atZero = await timedStart(home);
+  node = atZero.node;
+  log(`  fast-forwarding ${BLOCKS} blocks…`);
+  const forwardStarted = performance.now();
+  for (let left = BLOCKS; left > 0; left -= 100_000) {
+    const reply = await rpc(node.url, 'sandbox_fast_forward', { delta_height: Math.min(left, 100_000) });
+    if (reply.error) throw new Error(JSON.stringify(reply.error));
+  }
+  const forwardSeconds = (performance.now() - forwardStarted) / 1000;
+  const rssAfterForward = rssMb(node);
+  await killNode(node);
+  const atHeight = await timedStart(home);
+  const height = (await rpc(atHeight.node.url, 'status', [])).result.sync_info.latest_block_height as number;
+  if (height < BLOCKS) throw new Error(`restarted at height ${height}, expected ${BLOCKS}`);
+  const rssAfterRestart = rssMb(atHeight.node);
+  atHeight.node.child.kill('SIGINT');
+  await atHeight.node.exited;
+  const dataMb = Number(execFileSync('du', ['-sm', join(home, 'data')], { encoding: 'utf8' }).split('\t')[0]);
+  rmSync(home, { recursive: true, force: true });
+  return {
+    restartMsAtHeight0: round(atZero.ms),
+    [`restartMsAtHeight${BLOCKS}`]: round(atHeight.ms),
+    fastForwardBlocksPerSecond: Math.round(BLOCKS / forwardSeconds),
+    rssMbAfterFastForward: round(rssAfterForward),
+    rssMbAfterRestart: round(rssAfterRestart),
+    storeMb: dataMb,
+  };
+}
+
+/** `status` latency while a second client throws malformed, oversized and slow requests at the node. */
+async function statusDuringFuzz(): Promise<Record<string, number>> {
+  const home = freshHome();
+  const node = await startNodeProcess(home);
+  const post = (body: string) => fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.text());
+  const long = '1'.repeat(1024 * 1024);
+  const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+  const request = (method: string, params: string) => `{"jsonrpc":"2.0","id":1,"method":"${method}","params":${params}}`;
+  const fuzz = [
+    request('tx', JSON.stringify([long, 'test.near'])),
+    request('EXPERIMENTAL_receipt', JSON.stringify({ receipt_id: long })),
+    request('query', JSON.stringify({ request_type: 'view_access_key', account_id: 'test.near', public_key: `ed25519:${long}`, finality: 'final' })),
+    request('chunk', JSON.stringify([long])),
+    request('block', JSON.stringify({ block_id: long })),
+    request('query', deep),
+    request('send_tx', JSON.stringify({ signed_tx_base64: 'AAAA', wait_until: 'FINAL' })),
+    JSON.stringify(Array.from({ length: 190_000 }, () => ({ jsonrpc: '2.0', id: 0, method: 'status' }))),
+    'not json at all',
+  ];
+  let running = true;
+  const fuzzer = (async () => {
+    let sent = 0;
+    const forward = post(request('sandbox_fast_forward', '{"delta_height":20000}'));
+    while (running) {
+      await post(fuzz[sent % fuzz.length]!);
+      sent++;
+    }
+    await forward;
+    return sent;
+  })();
+  const latencies: number[] = [];
+  const until = performance.now() + (QUICK ? 3_000 : 10_000);
+  while (performance.now() < until) {
+    const t0 = performance.now();
+    const reply = await rpc(node.url, 'status', []);
+    if (!reply.result) throw new Error(`status failed during the fuzz: ${JSON.stringify(reply)}`);
+    latencies.push(performance.now() - t0);
+  }
+  running = false;
+  const fuzzRequests = await fuzzer;
+  await killNode(node);
+  rmSync(home, { recursive: true, force: true });
+  return { statusCalls: latencies.length, statusP50Ms: round(percentile(latencies, 50)), statusP99Ms: round(percentile(latencies, 99)), fuzzRequests };
+}
+
+async function main(): Promise<void> {
+  execFileSync(process.execPath, [LAUNCH, '--help'], { stdio: 'ignore' }); // builds the bundle when sources changed
+  const loadBefore = loadavg()[0]!;
+  log(`bench:node-load: ${TXS} transactions from ${SENDERS} senders, restart after ${BLOCKS} blocks (load average ${loadBefore.toFixed(1)}, 2 shared cores: compare rows within a run)`);
+  log('load…');
+  const loadFigures = await load();
+  log('restarts…');
+  const restartFigures = await restarts();
+  log('status during fuzz…');
+  const fuzzFigures = await statusDuringFuzz();
+  const result = { loadAverage: { before: round(loadBefore), after: round(loadavg()[0]!) }, ...loadFigures, ...restartFigures, ...fuzzFigures };
+  if (JSON_OUTPUT) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const memory = [0, TXS / 2, TXS].map((at) => `${at}: ${loadFigures[`rssMbAt${at}`]} MB`).join(', ');
+  const memoryGrowth = Number(loadFigures[`rssMbAt${TXS}`]) - Number(loadFigures[`rssMbAt${TXS / 2}`]);
+  const rows: Array<[string, string, string]> = [
+    [`${TXS} transfers from ${SENDERS} senders (send_tx FINAL)`, `${loadFigures.txPerSecond} tx/s`, ''],
+    ['latency to the final answer', `p50 ${loadFigures.p50Ms} ms, p99 ${loadFigures.p99Ms} ms`, ''],
+    ['Expired / InvalidNonce', `${loadFigures.expired} / ${loadFigures.invalidNonce} (other errors: ${loadFigures.otherErrors})`, '0 / 0'],
+    ['blocks per transaction', String(loadFigures.blocksPerTx), ''],
+    ['node memory (RSS) at 0 / half / all transactions', memory, `flat within 50 MB after warm-up (half→all: ${round(memoryGrowth)} MB)`],
+    ['restart time at height 0', `${restartFigures.restartMsAtHeight0} ms`, '≤ 2000 ms'],
+    [`restart time at height ${BLOCKS}`, `${restartFigures[`restartMsAtHeight${BLOCKS}`]} ms`, '≤ 2000 ms'],
+    [`fast-forward of ${BLOCKS} blocks`, `${restartFigures.fastForwardBlocksPerSecond} blocks/s, RSS ${restartFigures.rssMbAfterFastForward} MB, after restart ${restartFigures.rssMbAfterRestart} MB, store ${restartFigures.storeMb} MB`, ''],
+    [`status during fuzz (${fuzzFigures.fuzzRequests} bad requests + 20,000-block fast-forward)`, `p50 ${fuzzFigures.statusP50Ms} ms, p99 ${fuzzFigures.statusP99Ms} ms over ${fuzzFigures.statusCalls} calls`, '≤ 50 ms p99'],
+    ['machine load (1-min average, before / after)', `${result.loadAverage.before} / ${result.loadAverage.after}`, ''],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  const width2 = Math.max(...rows.map((r) => r[1].length));
+  console.log(`${'measure'.padEnd(width)}  ${'value'.padEnd(width2)}  target`);
+  for (const [what, value, target] of rows) console.log(`${what.padEnd(width)}  ${value.padEnd(width2)}  ${target}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
