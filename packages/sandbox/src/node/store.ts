@@ -347,7 +347,8 @@ export class NodeStore implements ChainHistory {
       const block = this.blockByHeight(height);
       batch.del(blockKey(height));
       if (!block) continue;
-      batch.del(BLOCK_HASH_PREFIX + base58.encode(block.hash));
+      batch.del(BLOCK_HASH_PREFIX + hex(block.hash));
+      batch.del(CHUNK_PREFIX + chunkHashOf(block));
       for (const hash of block.transactions) {
         const created = this.transaction(hash)?.outcome?.outcome.receipt_ids ?? [];
         for (const id of created) batch.del(RECEIPT_PREFIX + id);
@@ -381,13 +382,16 @@ export class NodeStore implements ChainHistory {
       return undefined;
     }
     const height = this.#get(BLOCK_HASH_PREFIX + hex(bytes));
-    return height === undefined ? undefined : this.blockByHeight(BigInt(height));
+    const block = height === undefined ? undefined : this.blockByHeight(BigInt(height));
+    // the block at that height now, only if it is the one asked for (a revert replaces blocks)
+    return block && hex(block.hash) === hex(bytes) ? block : undefined;
   }
 
   blockByChunkHash(chunkHash: string): Block | undefined {
     if (chunkHash.length > 44) return undefined;
     const height = this.#get(CHUNK_PREFIX + chunkHash);
-    return height === undefined ? undefined : this.blockByHeight(BigInt(height));
+    const block = height === undefined ? undefined : this.blockByHeight(BigInt(height));
+    return block && chunkHashOf(block) === chunkHash ? block : undefined;
   }
 
   transaction(hash: string): StoredTransaction | undefined {
