@@ -7,7 +7,10 @@
  * its keys on the account, and two instances with different names never share a key. Missing
  * keys are added with the configured key at start. A key's transactions are sent in nonce order
  * (the next only after the node accepted the previous); a nonce error is recovered by re-reading
- * the key's nonce from the node and signing again with a fresh nonce, never by resending.
+ * the key's nonce from the node and signing again with a fresh nonce, and a transaction whose
+ * block hash became too old while it waited (nearcore `transaction_validity_period`: 100 blocks on
+ * the local node) is signed again with a fresh block hash; the refused transaction never ran, so
+ * signing its actions again cannot run them twice. Nothing is resent because an answer was slow.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -23,7 +26,7 @@ import {
   type KeyPairString,
   type SignedTransaction,
 } from 'near-api-js';
-import { InvalidNonceError } from 'near-api-js/rpc-errors';
+import { InvalidNonceError, TransactionExpiredError } from 'near-api-js/rpc-errors';
 
 export interface PoolKey {
   readonly publicKey: string;
@@ -91,8 +94,8 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
 
   let blockHash: { bytes: Uint8Array; at: number } | undefined;
   let blockHashLoading: Promise<Uint8Array> | undefined;
-  const recentBlockHash = async (): Promise<Uint8Array> => {
-    if (blockHash && Date.now() - blockHash.at < BLOCK_HASH_MAX_AGE_MS) return blockHash.bytes;
+  const recentBlockHash = async (fresh = false): Promise<Uint8Array> => {
+    if (blockHash && !fresh && Date.now() - blockHash.at < BLOCK_HASH_MAX_AGE_MS) return blockHash.bytes;
     blockHashLoading ??= provider
       .viewBlock({ finality: 'final' })
       .then((block) => {
@@ -104,8 +107,8 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
   };
   const chainNonce = async (key: PoolKey) => BigInt((await provider.viewAccessKey({ accountId, publicKey: key.publicKey, finalityQuery: { finality: 'optimistic' } })).nonce);
 
-  async function signWith(key: PoolKey, receiverId: string, actionList: Action[]): Promise<SignedForPool> {
-    const [hash, known] = await Promise.all([recentBlockHash(), key.nonce === undefined ? chainNonce(key) : Promise.resolve(key.nonce)]);
+  async function signWith(key: PoolKey, receiverId: string, actionList: Action[], freshBlock = false): Promise<SignedForPool> {
+    const [hash, known] = await Promise.all([recentBlockHash(freshBlock), key.nonce === undefined ? chainNonce(key) : Promise.resolve(key.nonce)]);
     // Another signing may have read the nonce meanwhile: take the larger, then the next.
     key.nonce = (key.nonce === undefined || known > key.nonce ? known : key.nonce) + 1n;
     const transaction = createTransaction(accountId, key.keyPair.getPublicKey(), receiverId, key.nonce, actionList, hash);
@@ -134,12 +137,14 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
             await provider.sendTransactionUntil(current.signedTransaction, 'NONE');
             return current;
           } catch (error) {
-            if (!(error instanceof InvalidNonceError) || attempt >= 3) throw error;
-            // The node has a later nonce for this key (another process used it, or a restart):
-            // read it, and sign the same actions again with the next one.
-            const onChainNonce = await chainNonce(key);
-            if (key.nonce === undefined || key.nonce < onChainNonce) key.nonce = onChainNonce;
-            current = await signWith(key, receiverId, actionList);
+            if (attempt >= 5 || !(error instanceof InvalidNonceError || error instanceof TransactionExpiredError)) throw error;
+            if (error instanceof InvalidNonceError) {
+              // The node has a later nonce for this key (another process used it, or a restart):
+              // read it, and sign the same actions again with the next one.
+              const onChainNonce = await chainNonce(key);
+              if (key.nonce === undefined || key.nonce < onChainNonce) key.nonce = onChainNonce;
+            }
+            current = await signWith(key, receiverId, actionList, error instanceof TransactionExpiredError);
           }
         }
       });

@@ -1,0 +1,318 @@
+/**
+ * `npm run bench:relayer` (`-- --json` for one JSON object; `-- --delegates N --senders N`): the
+ * relayer under load against the local node, as separate processes (node, Redis, one or two
+ * relayer instances through their CLI, and this load generator).
+ *
+ * Each sender holds the stablecoin and signs `ft_transfer` delegates (1 token to a sink, 1
+ * yoctoNEAR deposit the relayer pays) with consecutive nonces; senders post concurrently, each
+ * its next delegate once the previous is final (a delegate overtaking an earlier nonce of its
+ * sender would fail on chain). Configurations: 1 key, 8 keys, and two instances with 8 keys each
+ * sharing one Redis (requests spread over both, as a load balancer would). Reported per
+ * configuration: relayed delegates per second, p50/p99 time from the post to the transaction hash
+ * (202) and to the final outcome (`GET /status/<hash>?wait=final`), refusals and on-chain failures.
+ *
+ * Targets from issue 18: 8 keys ≥ 5× the throughput of 1 key; p99 time to hash ≤ 50 ms.
+ * The machine is shared: compare rows of one run, not runs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
+import { Worker } from 'near-workspaces';
+import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
+import { Redis } from 'ioredis';
+import { buildContracts } from '../../contract-builder/src/index.js';
+import { setUpSandboxLauncher } from '../../sandbox/src/node/install.js';
+import { startRedisServer } from '../test/helpers/redis-server.js';
+
+process.env.NEAR_WORKSPACES_NO_LOGS ??= '1';
+const JSON_OUTPUT = process.argv.includes('--json');
+const option = (name: string, fallback: number) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index < 0 ? fallback : Number(process.argv[index + 1]);
+};
+const DELEGATES = option('delegates', 2000);
+const SENDERS = option('senders', 200);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+if (JSON_OUTPUT) for (const level of ['log', 'info', 'debug'] as const) console[level] = (...args: unknown[]) => process.stderr.write(`${format(...args)}\n`);
+
+const NEAR = 10n ** 24n;
+const TGAS = 10n ** 12n;
+const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+interface Configuration {
+  name: string;
+  instances: number;
+  keys: number;
+}
+const CONFIGURATIONS: Configuration[] = [
+  { name: '1 instance, 1 key', instances: 1, keys: 1 },
+  { name: '1 instance, 8 keys', instances: 1, keys: 8 },
+  { name: '2 instances on one Redis, 8 keys each', instances: 2, keys: 8 },
+];
+
+interface RunResult {
+  configuration: string;
+  instances: number;
+  keys: number;
+  delegates: number;
+  senders: number;
+  seconds: number;
+  relayedPerSecond: number;
+  hashMs: { p50: number; p99: number };
+  finalMs: { p50: number; p99: number };
+  refused: Record<string, number>;
+  failedOnChain: number;
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** One relayer instance through its CLI, as it is deployed. */
+async function startInstance(env: Record<string, string>): Promise<{ url: string; process: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI], { cwd: REPO, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`relayer instance did not start: ${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`relayer instance exited (${code}): ${output}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, process: child };
+}
+
+async function stopInstance(instance: { process: ChildProcess }): Promise<void> {
+  if (instance.process.exitCode !== null) return;
+  const exited = new Promise((resolve) => instance.process.once('exit', resolve));
+  instance.process.kill('SIGTERM');
+  await exited;
+}
+
+async function main(): Promise<void> {
+  const loadBefore = loadavg();
+  log(`bench:relayer: ${DELEGATES} delegates from ${SENDERS} senders per configuration; ${cpus().length} cores, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+  await setUpSandboxLauncher(() => {});
+  await buildContracts({ log: () => {}, names: ['stablecoin'] });
+  const [worker, redis] = await Promise.all([Worker.init(), startRedisServer()]);
+  try {
+    const rpcUrl = (worker.provider as unknown as { connection: { url: string } }).connection.url;
+    const provider = new JsonRpcProvider({ url: rpcUrl });
+    const rootWs = worker.rootAccount;
+    const root = new Account(rootWs.accountId, provider, (await rootWs.getKey())!.toString() as KeyPairString);
+
+    // Accounts: the token and its owner, the relayer, a sink, and the senders (one key shared by all: only the accounts differ).
+    log('setup: token, relayer and senders');
+    const make = async (name: string, balance: bigint, key = KeyPair.fromRandom('ed25519')) => {
+      const accountId = `${name}.${root.accountId}`;
+      await root.signAndSendTransaction({ receiverId: accountId, actions: [actions.createAccount(), actions.transfer(balance), actions.addFullAccessKey(key.getPublicKey())] });
+      return { accountId, key, account: new Account(accountId, provider, key.toString() as KeyPairString) };
+    };
+    const token = await make('token', 50n * NEAR);
+    const owner = await make('owner', 1000n * NEAR);
+    const relayer = await make('relayer', 1000n * NEAR);
+    const sink = await make('sink', NEAR);
+    await token.account.signAndSendTransaction({ receiverId: token.accountId, actions: [actions.deployContract(readFileSync(`${REPO}build/stablecoin.wasm`))] });
+    const call = (method: string, args: Record<string, unknown>, deposit: bigint) => actions.functionCall(method, args, 12n * TGAS, deposit);
+    await token.account.callFunction({ contractId: token.accountId, methodName: 'init', args: { owner_id: owner.accountId }, gas: 100n * TGAS });
+    await owner.account.signAndSendTransaction({
+      receiverId: token.accountId,
+      actions: [call('grant_role', { role: 'master_minter', account_id: owner.accountId }, 1n), call('configure_minter', { account_id: owner.accountId, allowance: (10n ** 30n).toString() }, 1n)],
+    });
+    const fee = BigInt(((await provider.callFunction({ contractId: token.accountId, method: 'storage_balance_bounds', args: {} })) as { min: string }).min);
+    const senderKey = KeyPair.fromRandom('ed25519');
+    const senders: string[] = [];
+    for (let i = 0; i < SENDERS; i++) senders.push((await make(`s${i}`, NEAR / 10n, senderKey)).accountId);
+    for (let i = 0; i < SENDERS + 1; i += 6) {
+      const group = [...senders, sink.accountId].slice(i, i + 6);
+      await owner.account.signAndSendTransaction({
+        receiverId: token.accountId,
+        actions: group.flatMap((accountId) => [
+          call('storage_deposit', { account_id: accountId }, fee),
+          ...(accountId === sink.accountId ? [] : [call('mint', { account_id: accountId, amount: '1000000' }, 1n)]),
+        ]),
+      });
+    }
+
+    const policy = JSON.stringify({
+      allowed: { [token.accountId]: ['ft_transfer'] },
+      maxGas: (30n * TGAS).toString(),
+      maxDeposit: '1',
+      rateLimit: { count: 100_000, windowMs: 60_000 },
+      allowance: { perSender: NEAR.toString(), periodMs: 86_400_000 },
+    });
+    const signer = new KeyPairSigner(senderKey);
+
+    // The node alone: the same transfers sent directly by the senders (each its own nonce
+    // sequence), as many at once: what the node can execute, without any relayer.
+    log('run: node alone (direct ft_transfer, no relayer)');
+    const nodeAlone = await (async () => {
+      const perSender = Math.ceil(DELEGATES / SENDERS);
+      const latencies: number[] = [];
+      let sent = 0;
+      const started = performance.now();
+      await Promise.all(
+        senders.map(async (accountId) => {
+          const account = new Account(accountId, provider, senderKey.toString() as KeyPairString);
+          for (let j = 0; j < perSender && sent < DELEGATES; j++) {
+            sent++;
+            const t0 = performance.now();
+            await account.signAndSendTransaction({ receiverId: token.accountId, actions: [actions.functionCall('ft_transfer', { receiver_id: sink.accountId, amount: '1' }, 10n * TGAS, 1n)] });
+            latencies.push(performance.now() - t0);
+          }
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      latencies.sort((a, b) => a - b);
+      return { transactions: sent, seconds: round(seconds, 2), perSecond: round(latencies.length / seconds), finalMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) } };
+    })();
+    log(`  ${JSON.stringify(nodeAlone)}`);
+    const flush = new Redis(redis.url);
+    const results: RunResult[] = [];
+    for (const configuration of CONFIGURATIONS) {
+      await flush.flushall();
+      const instances = await Promise.all(
+        Array.from({ length: configuration.instances }, (_, i) =>
+          startInstance({
+            RELAYER_ACCOUNT_ID: relayer.accountId,
+            RELAYER_PRIVATE_KEY: relayer.key.toString(),
+            RPC_URL: rpcUrl,
+            RELAYER_POLICY: policy,
+            RELAYER_REDIS_URL: redis.url,
+            RELAYER_KEYS: String(configuration.keys),
+            RELAYER_INSTANCE: `bench-${configuration.keys}-${i}`,
+          }),
+        ),
+      );
+      // Each sender's delegates, signed before timing: consecutive nonces from its key's nonce.
+      const perSender = Math.ceil(DELEGATES / SENDERS);
+      const head = BigInt((await provider.viewBlock({ finality: 'optimistic' })).header.height);
+      const signed = await Promise.all(
+        senders.map(async (accountId) => {
+          const { nonce } = await provider.viewAccessKey({ accountId, publicKey: senderKey.getPublicKey().toString(), finalityQuery: { finality: 'optimistic' } });
+          return Promise.all(
+            Array.from({ length: perSender }, async (_, j) => {
+              const delegateAction = buildDelegateAction({
+                senderId: accountId,
+                receiverId: token.accountId,
+                actions: [actions.functionCall('ft_transfer', { receiver_id: sink.accountId, amount: '1' }, 10n * TGAS, 1n)],
+                nonce: BigInt(nonce) + 1n + BigInt(j),
+                maxBlockHeight: head + 100_000n,
+                publicKey: senderKey.getPublicKey(),
+              });
+              const { signedDelegate } = await signer.signDelegateAction(delegateAction);
+              return JSON.stringify({ signed_delegate_action: Buffer.from(encodeSignedDelegate(signedDelegate)).toString('base64') });
+            }),
+          );
+        }),
+      );
+      log(`run: ${configuration.name}`);
+      const hashMs: number[] = [];
+      const finalMs: number[] = [];
+      const refused: Record<string, number> = {};
+      let failedOnChain = 0;
+      let sent = 0;
+      const started = performance.now();
+      await Promise.all(
+        signed.map(async (bodies, i) => {
+          for (let j = 0; j < bodies.length && sent < DELEGATES; j++) {
+            sent++;
+            const url = instances[(i + j) % instances.length].url;
+            const t0 = performance.now();
+            const response = await fetch(`${url}/relay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[j] });
+            const answer = (await response.json()) as { status_url?: string; error?: { code: string } };
+            if (response.status !== 202) {
+              refused[answer.error?.code ?? `HTTP_${response.status}`] = (refused[answer.error?.code ?? `HTTP_${response.status}`] ?? 0) + 1;
+              return; // the sender's later nonces would need this one first
+            }
+            hashMs.push(performance.now() - t0);
+            const final = (await (await fetch(`${url}${answer.status_url}?wait=final`)).json()) as { state: string; succeeded?: boolean; status?: unknown; error?: unknown };
+            finalMs.push(performance.now() - t0);
+            if (final.state !== 'final' || !final.succeeded) {
+              if (failedOnChain++ === 0) log(`  first failure: ${JSON.stringify({ state: final.state, status: final.status, error: final.error })}`);
+            }
+          }
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      await Promise.all(instances.map(stopInstance));
+      hashMs.sort((a, b) => a - b);
+      finalMs.sort((a, b) => a - b);
+      const result: RunResult = {
+        configuration: configuration.name,
+        instances: configuration.instances,
+        keys: configuration.keys,
+        delegates: sent,
+        senders: SENDERS,
+        seconds: round(seconds, 2),
+        relayedPerSecond: round(finalMs.length / seconds),
+        hashMs: { p50: round(percentile(hashMs, 50)), p99: round(percentile(hashMs, 99)) },
+        finalMs: { p50: round(percentile(finalMs, 50)), p99: round(percentile(finalMs, 99)) },
+        refused,
+        failedOnChain,
+      };
+      log(`  ${JSON.stringify(result)}`);
+      results.push(result);
+    }
+    flush.disconnect();
+    const loadAfter = loadavg();
+    const oneKey = results[0].relayedPerSecond;
+    const eightKeys = results[1].relayedPerSecond;
+    const summary = {
+      machine: { cores: cpus().length, loadBefore: loadBefore.map((l) => round(l, 2)), loadAfter: loadAfter.map((l) => round(l, 2)) },
+      nodeAlone,
+      runs: results,
+      targets: {
+        eightKeysOverOneKey: { measured: round(eightKeys / oneKey, 2), target: 5 },
+        p99HashMs: { measured: Math.max(...results.map((r) => r.hashMs.p99)), target: 50 },
+      },
+    };
+    if (JSON_OUTPUT) {
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    } else {
+      const rows = results.map((r) => [
+        r.configuration,
+        String(r.delegates),
+        r.relayedPerSecond.toFixed(1),
+        `${r.hashMs.p50} / ${r.hashMs.p99}`,
+        `${r.finalMs.p50} / ${r.finalMs.p99}`,
+        Object.entries(r.refused).map(([code, n]) => `${code} ${n}`).join(', ') || '0',
+        String(r.failedOnChain),
+      ]);
+      const header = ['configuration', 'delegates', 'relayed/s', 'to hash p50/p99 ms', 'to final p50/p99 ms', 'refused', 'failed on chain'];
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+      const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
+      console.log(`relayer under load: ${DELEGATES} delegates (ft_transfer) from ${SENDERS} senders per configuration; ${cpus().length} cores, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')} -> ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
+      console.log(line(header));
+      console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+      for (const row of rows) console.log(line(row));
+      console.log(`node alone (the same transfers sent directly, no relayer): ${nodeAlone.perSecond} tx/s, to final p50/p99 ${nodeAlone.finalMs.p50} / ${nodeAlone.finalMs.p99} ms`);
+      console.log(`8 keys / 1 key throughput: ${summary.targets.eightKeysOverOneKey.measured}x (target 5x); worst p99 to hash ${summary.targets.p99HashMs.measured} ms (target 50 ms)`);
+    }
+  } finally {
+    await Promise.all([worker.tearDown(), redis.stop()]);
+  }
+}
+
+main().catch((error) => {
+  console.error(`bench:relayer: ${(error as Error).stack ?? error}`);
+  process.exit(1);
+});
