@@ -2,7 +2,8 @@
  * Two relayer instances paying from one account, sharing a real Redis (a redis-server started
  * here, as a load balancer's instances would share one): under concurrent posts they never spend
  * more than a sender's allowance, never submit one delegate twice, and either answers the status
- * of a transaction the other accepted.
+ * of a transaction the other accepted; an instance killed with SIGKILL right after accepting
+ * finishes every accepted delegate when it starts again, each exactly once.
  */
 import anyTest, { type TestFn, type ExecutionContext } from 'ava';
 import { Worker } from 'near-workspaces';
@@ -10,8 +11,9 @@ import { redisStore } from '../packages/relayer/src/index.js';
 import { actualCost, budgetsFor, maximumCost } from '../packages/relayer/src/allowance.js';
 import { decodeSignedDelegate } from '../packages/relayer/src/delegate.js';
 import { startRedisServer, type RedisServer } from '../packages/relayer/test/helpers/redis-server.js';
-import { deployPayout, NEAR } from './helpers/payout.js';
-import { claimantOfPool, gaslessUser, headGasPrice, nearBalance, relay, signClaims, startRelayer, type RelayerContext } from './helpers/relayer.js';
+import { startRelayerProcess } from '../packages/relayer/test/helpers/processes.js';
+import { createAccount, deployPayout, NEAR, TGAS } from './helpers/payout.js';
+import { claimantOfPool, gaslessUser, signClaim, headGasPrice, nearBalance, relay, signClaims, startRelayer, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext & { redis: RedisServer }>;
 const MILLI_NEAR = NEAR / 1000n;
@@ -86,4 +88,52 @@ test('two instances on one Redis: one delegate posted to both is submitted once,
   t.is(await f.tokenBalance(user.accountId), 25n, 'paid once');
   const unknown = await fetch(`${other.server.url}/status/11111111111111111111111111111111`);
   t.is(unknown.status, 404);
+});
+
+test('an instance killed with SIGKILL right after accepting finishes every accepted delegate when it restarts, each exactly once, and its allowances match what was paid', async (t) => {
+  const f = await deployPayout(t);
+  const poolId = await f.createPool({ fund: NEAR });
+  await f.fundTokens(poolId, 1_000n);
+  const users = [];
+  for (let i = 0; i < 6; i++) users.push(await gaslessUser(t, f, `crash${i}`));
+  await f.allocate(poolId, users.map((u) => [u.accountId, 10n] as [string, bigint]));
+  const relayerAccount = await createAccount(t, 'relayer', 100n * NEAR);
+  const prefix = 'crash:';
+  const env = {
+    RELAYER_ACCOUNT_ID: relayerAccount.accountId,
+    RELAYER_PRIVATE_KEY: (await relayerAccount.getKey())!.toString(),
+    RPC_URL: t.context.rpcUrl,
+    RELAYER_POLICY: JSON.stringify({ allowed: { [f.payout.accountId]: ['claim'] }, maxGas: (150n * TGAS).toString() }),
+    RELAYER_REDIS_URL: t.context.redis.url,
+    RELAYER_REDIS_PREFIX: prefix,
+    RELAYER_INSTANCE: 'crash',
+  };
+  let instance = await startRelayerProcess(env);
+  t.teardown(() => instance.stop());
+  const before = await nearBalance(t, relayerAccount.accountId); // after the pool key was added
+
+  // One key: the claims queue behind each other, so most are signed and not yet sent when the process dies.
+  const delegates = await Promise.all(users.map((user) => signClaim(user, f, poolId)));
+  const posts = await Promise.all(delegates.map((delegate) => fetch(`${instance.url}/relay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signed_delegate_action: delegate }) })));
+  await instance.kill();
+  t.deepEqual(posts.map((p) => p.status), users.map(() => 202));
+  const hashes = await Promise.all(posts.map(async (p) => ((await p.json()) as { transaction_hash: string }).transaction_hash));
+  const store = await redisStore(t.context.redis.url, { prefix });
+  t.teardown(() => store.close());
+  const unfinished = (await Promise.all(hashes.map((h) => store.getStatus(`${relayerAccount.accountId}/${h}`)))).filter((text) => JSON.parse(text!).state === 'pending');
+  t.log(`${unfinished.length} of ${hashes.length} accepted delegates were unfinished at the kill`);
+  t.true(unfinished.length > 0, 'the kill interrupted accepted work');
+
+  instance = await startRelayerProcess(env);
+  const finals = await Promise.all(hashes.map(async (hash) => (await (await fetch(`${instance.url}/status/${hash}?wait=final`)).json()) as Record<string, any>));
+  for (const final of finals) t.like(final, { state: 'final', succeeded: true });
+  for (const user of users) t.is(await f.tokenBalance(user.accountId), 10n, `${user.accountId} paid exactly once`);
+  const costs = finals.map((final, i) => actualCost(decodeSignedDelegate(delegates[i]), final.outcome));
+  t.is(before - (await nearBalance(t, relayerAccount.accountId)), costs.reduce((sum, c) => sum + c, 0n), 'the relayer paid for each delegate once');
+  for (const [i, delegate] of delegates.entries()) {
+    const [senderBudget] = budgetsFor(decodeSignedDelegate(delegate), undefined, Date.now());
+    const spent = await store.spent(senderBudget, Date.now());
+    t.true(spent >= costs[i] && spent - costs[i] < 2n * 10n ** 12n, `${users[i].accountId}'s allowance records ${spent} for ${costs[i]} paid`);
+  }
+  t.deepEqual(await store.listInFlight('crash'), [], 'nothing left in flight');
 });

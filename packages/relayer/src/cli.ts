@@ -5,7 +5,8 @@
  *   {"allowed": {"payout.test.near": ["claim"]}, "maxGas": "100000000000000"}), PORT, RELAYER_STORE
  *   (a folder for taken delegates and allowances, kept across restarts; default: memory),
  *   RELAYER_REDIS_URL (Redis shared by several instances; instead of RELAYER_STORE), RELAYER_KEYS
- *   (access keys to sign with, default 1), RELAYER_INSTANCE (this instance's name, default "main").
+ *   (access keys to sign with, default 1), RELAYER_INSTANCE (this instance's name, default "main"),
+ *   RELAYER_REDIS_PREFIX (prefix of the relayer's Redis keys, default "near-relayer:").
  * SIGINT/SIGTERM stop accepting and wait for the outcome of every accepted delegate.
  */
 import { createRelayer } from './relayer.js';
@@ -42,7 +43,7 @@ const relayer = createRelayer({
     preChecks: policy.preChecks,
     minBlocksLeft: policy.minBlocksLeft,
   },
-  store: process.env.RELAYER_REDIS_URL ? await redisStore(process.env.RELAYER_REDIS_URL) : await localStore(process.env.RELAYER_STORE || undefined),
+  store: process.env.RELAYER_REDIS_URL ? await redisStore(process.env.RELAYER_REDIS_URL, { prefix: process.env.RELAYER_REDIS_PREFIX }) : await localStore(process.env.RELAYER_STORE || undefined),
   keys: Number(process.env.RELAYER_KEYS ?? 1),
   instance: process.env.RELAYER_INSTANCE ?? 'main',
 });

@@ -15,7 +15,8 @@ export type RelayErrorCode =
   | 'ALLOWANCE_EXCEEDED'
   | 'RATE_LIMITED'
   | 'SUBMISSION_FAILED'
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  | 'NODE_UNAVAILABLE';
 
 const HTTP_STATUS: Record<RelayErrorCode, number> = {
   INVALID_REQUEST: 400,
@@ -35,6 +36,7 @@ const HTTP_STATUS: Record<RelayErrorCode, number> = {
   RATE_LIMITED: 429,
   SUBMISSION_FAILED: 502,
   STORE_UNAVAILABLE: 503,
+  NODE_UNAVAILABLE: 503,
 };
 
 /** A refusal with a stable code and a message that says what to change. */

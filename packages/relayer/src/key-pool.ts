@@ -42,6 +42,8 @@ export interface PoolKey {
 
 export interface SignedForPool {
   hash: string;
+  /** Height of the block whose hash the transaction names (undefined for one signed before a restart). */
+  blockHeight?: number;
   signedTransaction: SignedTransaction;
   key: PoolKey;
 }
@@ -63,12 +65,18 @@ export interface KeyPool {
    * Sends after every earlier transaction of the same key. On a nonce error, re-reads the key's
    * nonce and signs the same actions again: the answer names the transaction that was accepted.
    */
-  send(signed: SignedForPool, receiverId: string, actionList: Action[]): Promise<SignedForPool>;
+  send(signed: SignedForPool, receiverId: string, actionList: Action[], onResign?: (resigned: SignedForPool) => Promise<void>): Promise<SignedForPool>;
+  /** Gives back a signed transaction that will not be sent (its nonce is skipped, which NEAR allows). */
+  abandon(signed: SignedForPool): void;
+  /** A transaction signed before a restart, queued on its key again; throws if no pool key signed it. */
+  resume(signedTransaction: SignedTransaction): SignedForPool;
   /** Every key's last nonce signed here minus its nonce on chain (transactions not yet landed). */
   nonceLag(): Promise<Record<string, number>>;
 }
 
-const BLOCK_HASH_MAX_AGE_MS = 1_000;
+const BLOCK_HASH_MAX_AGE_MS = 250;
+/** nearcore's default `transaction_validity_period` (mainnet, testnet), used when the node does not say. */
+const DEFAULT_VALIDITY_BLOCKS = 86_400;
 
 export async function openKeyPool(options: { provider: JsonRpcProvider; accountId: string; mainKey: KeyPairString; size: number; instance: string }): Promise<KeyPool> {
   const { provider, accountId } = options;
@@ -92,28 +100,30 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
   }
   const keys: PoolKey[] = pairs.map((pair) => ({ publicKey: pair.getPublicKey().toString(), keyPair: pair, signer: new KeyPairSigner(pair), nonce: undefined, queued: 0, tail: Promise.resolve() }));
 
-  let blockHash: { bytes: Uint8Array; at: number } | undefined;
-  let blockHashLoading: Promise<Uint8Array> | undefined;
-  const recentBlockHash = async (fresh = false): Promise<Uint8Array> => {
-    if (blockHash && !fresh && Date.now() - blockHash.at < BLOCK_HASH_MAX_AGE_MS) return blockHash.bytes;
-    blockHashLoading ??= provider
+  // A transaction names a recent block and is valid for `transaction_validity_period` blocks after
+  // it (genesis config; 100 on the local node, where every transaction makes blocks): one that
+  // waited in its key's queue for half of that is signed again with a newer block before it is sent.
+  const genesis = (await (provider.sendJsonRpc as (method: string, params: object) => Promise<unknown>).call(provider, 'EXPERIMENTAL_genesis_config', {}).catch(() => ({}))) as { transaction_validity_period?: number };
+  const validityBlocks = genesis.transaction_validity_period ?? DEFAULT_VALIDITY_BLOCKS;
+  let latest: { hash: Uint8Array; height: number; at: number } | undefined;
+  let loading: Promise<NonNullable<typeof latest>> | undefined;
+  const recentBlock = async (fresh = false): Promise<NonNullable<typeof latest>> => {
+    if (latest && !fresh && Date.now() - latest.at < BLOCK_HASH_MAX_AGE_MS) return latest;
+    loading ??= provider
       .viewBlock({ finality: 'final' })
-      .then((block) => {
-        blockHash = { bytes: base58.decode(block.header.hash), at: Date.now() };
-        return blockHash.bytes;
-      })
-      .finally(() => (blockHashLoading = undefined));
-    return blockHashLoading;
+      .then((block) => (latest = { hash: base58.decode(block.header.hash), height: block.header.height, at: Date.now() }))
+      .finally(() => (loading = undefined));
+    return loading;
   };
   const chainNonce = async (key: PoolKey) => BigInt((await provider.viewAccessKey({ accountId, publicKey: key.publicKey, finalityQuery: { finality: 'optimistic' } })).nonce);
 
   async function signWith(key: PoolKey, receiverId: string, actionList: Action[], freshBlock = false): Promise<SignedForPool> {
-    const [hash, known] = await Promise.all([recentBlockHash(freshBlock), key.nonce === undefined ? chainNonce(key) : Promise.resolve(key.nonce)]);
+    const [block, known] = await Promise.all([recentBlock(freshBlock), key.nonce === undefined ? chainNonce(key) : Promise.resolve(key.nonce)]);
     // Another signing may have read the nonce meanwhile: take the larger, then the next.
     key.nonce = (key.nonce === undefined || known > key.nonce ? known : key.nonce) + 1n;
-    const transaction = createTransaction(accountId, key.keyPair.getPublicKey(), receiverId, key.nonce, actionList, hash);
+    const transaction = createTransaction(accountId, key.keyPair.getPublicKey(), receiverId, key.nonce, actionList, block.hash);
     const { signedTransaction, txHash } = await key.signer.signTransaction(transaction);
-    return { hash: base58.encode(txHash), signedTransaction, key };
+    return { hash: base58.encode(txHash), blockHeight: block.height, signedTransaction, key };
   }
 
   return {
@@ -128,10 +138,24 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
         throw error;
       }
     },
-    send(signed, receiverId, actionList) {
+    abandon(signed) {
+      signed.key.queued--;
+    },
+    resume(signedTransaction) {
+      const publicKey = signedTransaction.transaction.publicKey.toString();
+      const key = keys.find((k) => k.publicKey === publicKey);
+      if (!key) throw new Error(`the transaction was signed with ${publicKey}, which is not a key of this instance's pool`);
+      key.queued++;
+      return { hash: base58.encode(sha256(signedTransaction.transaction.encode())), signedTransaction, key };
+    },
+    send(signed, receiverId, actionList, onResign) {
       const { key } = signed;
       const sent = key.tail.then(async () => {
         let current = signed;
+        if (current.blockHeight !== undefined && (await recentBlock()).height - current.blockHeight > validityBlocks / 2) {
+          current = await signWith(key, receiverId, actionList);
+          await onResign?.(current);
+        }
         for (let attempt = 1; ; attempt++) {
           try {
             await provider.sendTransactionUntil(current.signedTransaction, 'NONE');
@@ -145,6 +169,8 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
               if (key.nonce === undefined || key.nonce < onChainNonce) key.nonce = onChainNonce;
             }
             current = await signWith(key, receiverId, actionList, error instanceof TransactionExpiredError);
+            // Recorded before it is sent: after a crash, the transaction to look for is this one.
+            await onResign?.(current);
           }
         }
       });

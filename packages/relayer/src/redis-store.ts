@@ -110,6 +110,15 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
     async getStatus(hash) {
       return (await client.get(`${prefix}status/${hash}`)) ?? undefined;
     },
+    async putInFlight(instance, hash, record) {
+      await client.hset(`${prefix}inflight/${instance}`, hash, record);
+    },
+    async removeInFlight(instance, hash) {
+      await client.hdel(`${prefix}inflight/${instance}`, hash);
+    },
+    async listInFlight(instance) {
+      return Object.values(await client.hgetall(`${prefix}inflight/${instance}`));
+    },
     async close() {
       client.disconnect();
     },

@@ -15,14 +15,16 @@
  * rejected Delegate receipt still burns the relayer's gas. Submissions are serialised so the
  * relayer's own access-key nonce never races.
  */
-import { JsonRpcProvider, actions, type KeyPairString } from 'near-api-js';
+import { JsonRpcProvider, SignedTransaction, actions, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
 import { RpcError } from 'near-api-js/rpc-errors';
 import { decodeSignedDelegate, verifyDelegateSignature, type DecodedDelegate } from './delegate.js';
 import { RelayError } from './errors.js';
 import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, DEFAULT_RATE_LIMIT, preCheckArgs, type RelayPolicy } from './policy.js';
 import { actualCost, budgetsFor, maximumCost } from './allowance.js';
 import { localStore, type Budget, type RelayerStore } from './store.js';
-import { openKeyPool, type KeyPool } from './key-pool.js';
+import { openKeyPool, type KeyPool, type SignedForPool } from './key-pool.js';
+import { base58 } from '@scure/base';
+import { sha256 } from '@noble/hashes/sha2.js';
 
 /** How long a taken delegate is remembered: far longer than any max_block_height a client signs (200 blocks ≈ 4 min). */
 const DELEGATE_MEMORY_MS = 24 * 60 * 60 * 1000;
@@ -100,6 +102,16 @@ export interface Relayer {
   readonly policy: RelayPolicy;
 }
 
+/** One accepted delegate, from signing to its final status. */
+interface Job {
+  delegate: DecodedDelegate;
+  delegateId: string;
+  reserved: { budgets: Budget[]; amount: bigint };
+  /** The hash first answered to the client: the status is kept under it. */
+  firstHash: string;
+  signed: SignedForPool;
+}
+
 interface ReceiptOutcome {
   id: string;
   outcome: { receipt_ids: string[]; status: Record<string, unknown> };
@@ -139,10 +151,16 @@ export function createRelayer(config: RelayerConfig): Relayer {
   let opened: Promise<RelayerStore> | undefined = config.store ? Promise.resolve(config.store) : undefined;
   let pool: Promise<KeyPool> | undefined;
   const keyPool = () =>
-    (pool ??= openKeyPool({ provider, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance: config.instance ?? 'main' }).catch((error) => {
-      pool = undefined;
-      throw error;
-    }));
+    (pool ??= openKeyPool({ provider, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance: config.instance ?? 'main' }).then(
+      async (opened) => {
+        await resumeInFlight(opened);
+        return opened;
+      },
+      (error) => {
+        pool = undefined;
+        throw error;
+      },
+    ));
   const inFlight = new Map<string, Promise<RelayStatus>>();
 
   /** The store, with its failures answered as 503: never relay without the records it keeps. */
@@ -177,6 +195,8 @@ export function createRelayer(config: RelayerConfig): Relayer {
     try {
       key = await provider.viewAccessKey({ accountId: delegate.senderId, publicKey: delegate.publicKey, finalityQuery: { finality: 'optimistic' } });
     } catch (error) {
+      // The node's own answer (unknown key or account) is a refusal; no answer is not the sender's fault.
+      if (!(error instanceof RpcError)) throw new RelayError('NODE_UNAVAILABLE', `the node did not answer (${(error as Error).message}); nothing was relayed, retry shortly`);
       throw new RelayError('ACCESS_KEY_INVALID', `${delegate.publicKey} is not an access key of ${delegate.senderId}: ${(error as Error).message}`);
     }
     if (delegate.nonce <= BigInt(key.nonce)) {
@@ -234,44 +254,85 @@ export function createRelayer(config: RelayerConfig): Relayer {
   const statusKey = (hash: string) => `${config.accountId}/${hash}`;
   const record = (hash: string, status: RelayStatus) => kept((store) => store.putStatus(statusKey(hash), JSON.stringify(status), Date.now() + STATUS_MEMORY_MS));
 
+  const instance = config.instance ?? 'main';
+  /** What a restarted instance needs to finish a job: kept in the store until the job is final. */
+  const inFlightRecord = (job: Job, signed: SignedForPool) =>
+    JSON.stringify({
+      firstHash: job.firstHash,
+      delegateId: job.delegateId,
+      signedDelegate: Buffer.from(encodeSignedDelegate(job.delegate.signedDelegate)).toString('base64'),
+      budgets: job.reserved.budgets.map((b) => ({ ...b, limit: b.limit.toString() })),
+      amount: job.reserved.amount.toString(),
+      signedTransaction: Buffer.from(signed.signedTransaction.encode()).toString('base64'),
+    });
+
+  /** The outcome of a transaction the node has, or undefined when it has none. */
+  const outcomeOf = (txHash: string) => provider.viewTransactionStatus({ txHash, accountId: config.accountId, waitUntil: 'EXECUTED_OPTIMISTIC' }) as unknown as Promise<Outcome>;
+
   /**
-   * Sends the signed transaction in its key's order, awaits its outcome, settles the allowances and
-   * records the final status under the hash first answered.
+   * Sends the job's transaction in its key's order (unless `onChain` already has its outcome),
+   * awaits the outcome, settles the allowances and records the final status under the hash first
+   * answered. If the outcome cannot be learnt (node or store unreachable) the job stays in flight
+   * and pending: this instance finishes it when it starts again.
    */
-  async function complete(
-    delegate: DecodedDelegate,
-    delegateId: string,
-    reserved: { budgets: Budget[]; amount: bigint },
-    signed: Awaited<ReturnType<KeyPool['sign']>>,
-    actionList: ReturnType<typeof actions.signedDelegate>[],
-  ): Promise<RelayStatus> {
-    const base = { transactionHash: signed.hash, senderId: delegate.senderId, receiverId: delegate.receiverId };
+  async function complete(job: Job, onChain?: Outcome): Promise<RelayStatus> {
+    const { delegate, reserved } = job;
+    const base = { transactionHash: job.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId };
     let final: RelayStatus;
     try {
-      let accepted: typeof signed;
-      try {
-        accepted = await (await keyPool()).send(signed, delegate.senderId, actionList);
-      } catch (error) {
-        // The node refused the transaction (or never got it): nothing ran, so the reservation is
-        // given back and the delegate released. Whether an unanswered send ran is unknown: both stay.
-        const refusedByNode = error instanceof RpcError || (error as { type?: string }).type !== undefined;
-        if (refusedByNode) {
+      let outcome = onChain;
+      if (!outcome) {
+        let accepted: SignedForPool;
+        try {
+          accepted = await (await keyPool()).send(job.signed, delegate.senderId, [actions.signedDelegate(delegate.signedDelegate)], (resigned) =>
+            kept((store) => store.putInFlight(instance, job.firstHash, inFlightRecord(job, resigned))),
+          );
+        } catch (error) {
+          if (!(error instanceof RpcError || (error as { type?: string }).type !== undefined)) throw error;
+          // The node refused the transaction: nothing ran, so the reservation is given back and
+          // the delegate released (its signer may post it again).
           await kept((store) => store.settle(reserved.budgets, -reserved.amount, now()));
-          await kept((store) => store.releaseDelegate(delegateId));
+          await kept((store) => store.releaseDelegate(job.delegateId));
+          throw new RelayError('SUBMISSION_FAILED', `the node refused the relayed transaction: ${(error as Error).message}`);
         }
-        final = { ...base, state: 'refused', error: { code: 'SUBMISSION_FAILED', message: `the node refused the relayed transaction: ${(error as Error).message}` } };
-        await record(signed.hash, final);
-        return final;
+        outcome = await outcomeOf(accepted.hash);
       }
-      const outcome = (await provider.viewTransactionStatus({ txHash: accepted.hash, accountId: config.accountId, waitUntil: 'EXECUTED_OPTIMISTIC' })) as unknown as Outcome;
       await kept((store) => store.settle(reserved.budgets, actualCost(delegate, outcome as unknown as Parameters<typeof actualCost>[1]) - reserved.amount, now()));
       const status = innerStatus(outcome);
-      final = { ...base, transactionHash: accepted.hash, state: 'final', succeeded: 'SuccessValue' in status, status, outcome };
+      final = { ...base, transactionHash: outcome.transaction.hash, state: 'final', succeeded: 'SuccessValue' in status, status, outcome };
     } catch (error) {
-      final = { ...base, state: 'refused', error: { code: error instanceof RelayError ? error.code : 'SUBMISSION_FAILED', message: (error as Error).message } };
+      if (!(error instanceof RelayError) || error.code === 'STORE_UNAVAILABLE') return { ...base, state: 'pending' };
+      final = { ...base, state: 'refused', error: { code: error.code, message: error.message } };
     }
-    await record(signed.hash, final).catch(() => undefined);
+    await Promise.all([record(job.firstHash, final), kept((store) => store.removeInFlight(instance, job.firstHash))]).catch(() => undefined);
     return final;
+  }
+
+  function track(job: Job, onChain?: Outcome): Promise<RelayStatus> {
+    const outcome = complete(job, onChain);
+    inFlight.set(job.firstHash, outcome);
+    void outcome.finally(() => inFlight.delete(job.firstHash));
+    return outcome;
+  }
+
+  /** Finishes what this instance accepted before it stopped: known transactions are followed, the others sent as signed. */
+  async function resumeInFlight(pool: KeyPool): Promise<void> {
+    for (const text of await kept((store) => store.listInFlight(instance))) {
+      const saved = JSON.parse(text) as { firstHash: string; delegateId: string; signedDelegate: string; budgets: (Omit<Budget, 'limit'> & { limit: string })[]; amount: string; signedTransaction: string };
+      if (inFlight.has(saved.firstHash)) continue;
+      const signedTransaction = SignedTransaction.decode(Buffer.from(saved.signedTransaction, 'base64'));
+      const hash = base58.encode(sha256(signedTransaction.transaction.encode()));
+      // Sending the same signed bytes again cannot run them twice (one nonce); a node that has them answers their outcome.
+      const onChain = await outcomeOf(hash).catch(() => undefined);
+      const job: Job = {
+        delegate: decodeSignedDelegate(saved.signedDelegate),
+        delegateId: saved.delegateId,
+        reserved: { budgets: saved.budgets.map((b) => ({ ...b, limit: BigInt(b.limit) })), amount: BigInt(saved.amount) },
+        firstHash: saved.firstHash,
+        signed: onChain ? { hash, signedTransaction, key: undefined as never } : pool.resume(signedTransaction),
+      };
+      void track(job, onChain);
+    }
   }
 
   return {
@@ -297,7 +358,8 @@ export function createRelayer(config: RelayerConfig): Relayer {
         throw new RelayError('DUPLICATE_DELEGATE', `this delegate (${delegate.senderId}, key ${delegate.publicKey}, nonce ${delegate.nonce}) was already posted to this relayer; each is submitted at most once`);
       }
       let reserved: { budgets: Budget[]; amount: bigint } | undefined;
-      let signed: Awaited<ReturnType<KeyPool['sign']>>;
+      let signed: SignedForPool | undefined;
+      let job: Job | undefined;
       const actionList = [actions.signedDelegate(delegate.signedDelegate)];
       try {
         const gasPrice = await checkAgainstChain(delegate);
@@ -306,19 +368,23 @@ export function createRelayer(config: RelayerConfig): Relayer {
         if (waitMs > 0) throw new RelayError('RATE_LIMITED', `${delegate.senderId} reached ${rateLimit.count} relayed transactions per ${rateLimit.windowMs} ms; retry in ${waitMs} ms`);
         reserved = await reserve(delegate, gasPrice);
         signed = await (await keyPool()).sign(delegate.senderId, actionList);
-        await record(signed.hash, { transactionHash: signed.hash, senderId: delegate.senderId, receiverId: delegate.receiverId, state: 'pending' });
+        const accepted: Job = { delegate, delegateId, reserved, firstHash: signed.hash, signed };
+        await Promise.all([
+          record(accepted.firstHash, { transactionHash: accepted.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId, state: 'pending' }),
+          kept((store) => store.putInFlight(instance, accepted.firstHash, inFlightRecord(accepted, accepted.signed))),
+        ]);
+        job = accepted;
       } catch (error) {
         // Refused before anything was sent: give back what was taken (best effort if the store is down).
+        if (signed !== undefined) (await keyPool()).abandon(signed);
         const given = reserved;
         if (given) await kept((store) => store.settle(given.budgets, -given.amount, now())).catch(() => undefined);
         await kept((store) => store.releaseDelegate(delegateId)).catch(() => undefined);
         if (error instanceof RelayError) throw error;
         throw new RelayError('SUBMISSION_FAILED', `the relayer could not sign for ${delegate.senderId}: ${(error as Error).message}`);
       }
-      const outcome = complete(delegate, delegateId, reserved, signed, actionList);
-      inFlight.set(signed.hash, outcome);
-      void outcome.finally(() => inFlight.delete(signed.hash));
-      return { transactionHash: signed.hash, senderId: delegate.senderId, receiverId: delegate.receiverId, outcome };
+      const outcome = track(job);
+      return { transactionHash: job.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId, outcome };
     },
     async status(transactionHash, options = {}) {
       const local = inFlight.get(transactionHash);

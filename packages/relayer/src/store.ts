@@ -40,8 +40,15 @@ export interface RelayerStore {
   /** The JSON status record of a relayed transaction, readable by every instance until `expiresAt`. */
   putStatus(hash: string, record: string, expiresAt: number): Promise<void>;
   getStatus(hash: string): Promise<string | undefined>;
+  /** What `instance` accepted and has not finished, so that instance can finish it after a crash. */
+  putInFlight(instance: string, hash: string, record: string): Promise<void>;
+  removeInFlight(instance: string, hash: string): Promise<void>;
+  listInFlight(instance: string): Promise<string[]>;
   close(): Promise<void>;
 }
+
+/** An in-flight record is kept until its work is finished; this long at most. */
+const IN_FLIGHT_MEMORY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * One rate-limiter-flexible limiter per (count, window), made by `make`; windows are whole seconds
@@ -73,7 +80,8 @@ interface Entry {
 interface LocalBackend {
   get(key: string): Promise<Entry | undefined>;
   write(puts: [string, Entry][], deletes: string[]): Promise<void>;
-  entries(): AsyncIterable<[string, Entry]>;
+  /** Every entry, or those whose key starts with `prefix`. */
+  entries(prefix?: string): AsyncIterable<[string, Entry]>;
   close(): Promise<void>;
 }
 
@@ -85,7 +93,9 @@ function memoryBackend(): LocalBackend {
       for (const key of deletes) map.delete(key);
       for (const [key, entry] of puts) map.set(key, entry);
     },
-    entries: () => (async function* () { yield* map.entries(); })(),
+    entries: (prefix = '') => (async function* () {
+      for (const entry of map.entries()) if (entry[0].startsWith(prefix)) yield entry;
+    })(),
     close: async () => {},
   };
 }
@@ -106,8 +116,9 @@ async function levelBackend(dir: string): Promise<LocalBackend> {
     },
     write: (puts, deletes) =>
       db.batch([...deletes.map((key) => ({ type: 'del' as const, key })), ...puts.map(([key, entry]) => ({ type: 'put' as const, key, value: JSON.stringify(entry) }))]),
-    entries: () => (async function* () {
-      for await (const [key, text] of db.iterator()) yield [key, JSON.parse(text) as Entry] as [string, Entry];
+    entries: (prefix = '') => (async function* () {
+      const range = prefix ? { gte: prefix, lt: `${prefix}\uffff` } : {};
+      for await (const [key, text] of db.iterator(range)) yield [key, JSON.parse(text) as Entry] as [string, Entry];
     })(),
     close: () => db.close(),
   };
@@ -167,6 +178,14 @@ export async function localStore(dir?: string): Promise<RelayerStore> {
     hit: rateLimits((points, duration, keyPrefix) => new RateLimiterMemory({ points, duration, keyPrefix })),
     putStatus: (hash, record, expiresAt) => serially(() => backend.write([[`status/${hash}`, { value: record, expiresAt }]], [])),
     getStatus: (hash) => serially(async () => (await live(`status/${hash}`, Date.now()))?.value),
+    putInFlight: (instance, hash, record) => serially(() => backend.write([[`inflight/${instance}/${hash}`, { value: record, expiresAt: Date.now() + IN_FLIGHT_MEMORY_MS }]], [])),
+    removeInFlight: (instance, hash) => serially(() => backend.write([], [`inflight/${instance}/${hash}`])),
+    listInFlight: (instance) =>
+      serially(async () => {
+        const records: string[] = [];
+        for await (const [, entry] of backend.entries(`inflight/${instance}/`)) if (entry.expiresAt > Date.now()) records.push(entry.value);
+        return records;
+      }),
     close: () => serially(() => backend.close()),
   };
 }

@@ -90,6 +90,19 @@ for (const [kind, open] of Object.entries(kinds)) {
     t.is(await store.getStatus('unknown'), undefined);
   });
 
+  test(`${kind}: in-flight records are listed per instance until removed`, async (t) => {
+    const [a, b] = await open(t.context.redis);
+    t.teardown(() => closeBoth([a, b]));
+    await a.putInFlight('one', 'h1', 'r1');
+    await b.putInFlight('one', 'h2', 'r2');
+    await a.putInFlight('two', 'h3', 'r3');
+    t.deepEqual((await b.listInFlight('one')).sort(), ['r1', 'r2']);
+    await b.removeInFlight('one', 'h1');
+    t.deepEqual(await a.listInFlight('one'), ['r2']);
+    t.deepEqual(await a.listInFlight('two'), ['r3']);
+    t.deepEqual(await a.listInFlight('three'), []);
+  });
+
   test(`${kind}: property: concurrent spends (two instances on Redis) never take a budget past its limit, and the total is what was granted`, async (t) => {
     const [a, b] = await open(t.context.redis);
     t.teardown(() => closeBoth([a, b]));
