@@ -13,6 +13,7 @@ import { Account, KeyPair } from 'near-api-js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { payout, sealOf, sha256Hex, stablecoin, taskMarketplace } from '../../packages/contract-clients/src/index.js';
 import { proxyUserAddresses, rootPublicKeys } from '../../packages/chain-signatures/src/index.js';
+import { sandboxControl } from '../../packages/sandbox/src/rpc/dev-client.js';
 import { launchChromium, startAppUnderTest, type AppUnderTest } from '../dev/harness.js';
 import { USDX } from '../dev/local-stack.js';
 
@@ -315,13 +316,13 @@ test.serial('the labelling story: a vendor funds a project with a gold item; thr
   }
 });
 
-test.serial('image items: the tasker sees the image from its URI, labels it, and the single answer is accepted', async (t) => {
+test.serial('image items: the tasker sees the image from its URI, labels it, and the single answer is accepted; after the deadline the vendor reclaims the rest', async (t) => {
   const { app, browser } = t.context;
   const view = new Account('view.near', app.stack.root.provider);
   const market = taskMarketplace(view, app.stack.deployment.contracts.market);
   const vendor = await person(browser, app);
   await vendor.page.goto(`${app.url}#/vendor`);
-  await createDevAccount(vendor.page, 'image-vendor');
+  const vendorId = await createDevAccount(vendor.page, 'image-vendor');
   await vendor.page.getByLabel('Title').fill('Animals in pictures');
   await vendor.page.getByLabel('Labels (comma-separated)').fill('cat, dog');
   await vendor.page.getByLabel('Items are').selectOption('image');
@@ -358,6 +359,21 @@ test.serial('image items: the tasker sees the image from its URI, labels it, and
   t.is(item.status, 'accepted', 'one answer of one accepts the item');
   t.is(item.accepted_result, sha256Hex('label: cat'), 'the accepted result is the label the tasker chose');
   t.is(item.claims[0]!.tasker, taskerId);
+
+  // after the deadline plus the dispute window (the node's clock moved 9 days on), the vendor reclaims
+  // the unused budget; before that the button is disabled and says when
+  await vendor.page.getByText(/Possible after the deadline plus the dispute window/).waitFor();
+  const before = (await market.get_project({ project_id: project.id }))!;
+  const block = await view.provider.viewBlock({ finality: 'optimistic' });
+  const dev = sandboxControl(app.stack.rpcUrl);
+  await dev.setNextBlockTimestamp(BigInt(block.header.timestamp_nanosec) + 9n * 86_400n * 10n ** 9n);
+  await dev.produceBlocks(1);
+  await vendor.page.reload();
+  await vendor.page.getByRole('button', { name: 'Reclaim unused budget' }).click();
+  await expectDone(vendor.page, /✓ Reclaim the unused budget of "Animals in pictures": done · [\d.]+ Tgas · 1 yoctoNEAR/);
+  const after = (await market.get_project({ project_id: project.id }))!;
+  t.is(after.unallocated, 0n, 'nothing left unallocated');
+  t.is(await market.earnings_of({ account_id: vendorId, token: app.stack.deployment.contracts.stablecoin }), before.unallocated + before.reserved, "the unallocated budget and the item's released reserve are the vendor's earnings");
   await vendor.context.close();
   await tasker.context.close();
 });

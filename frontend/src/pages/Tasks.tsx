@@ -20,7 +20,7 @@ const TASKER_STORAGE = NEAR / 10n;
 
 const formatReward = (project: Project, amount: bigint) => (project.token === config.contracts.stablecoin ? formatUsdx(amount) : formatNear(amount));
 
-function ItemCard({ project, item, accountId, busy, act }: { project: Project; item: Item; accountId: string; busy: boolean; act: (label: string, method: Parameters<ReturnType<typeof useMarketCall>>[0], args: Record<string, unknown>, after?: () => void) => Promise<void> }) {
+function ItemCard({ project, item, accountId, busy, autoReveal, act }: { project: Project; item: Item; accountId: string; busy: boolean; autoReveal: boolean; act: (label: string, method: Parameters<ReturnType<typeof useMarketCall>>[0], args: Record<string, unknown>, after?: () => void) => Promise<void> }) {
   const instructions = parseInstructions(project.instructions_uri);
   const mine = item.claims.find((c) => c.tasker === accountId);
   const key = itemKey(project.id, item.index);
@@ -78,7 +78,9 @@ function ItemCard({ project, item, accountId, busy, act }: { project: Project; i
       {mine?.status === 'committed' && (
         <p className="hint">
           Committed{saved ? ` "${saved.label}"` : ''}.{' '}
-          {item.status === 'revealing' ? (
+          {item.status === 'revealing' && autoReveal && saved ? (
+            'Everyone has committed: revealing automatically.'
+          ) : item.status === 'revealing' ? (
             <button type="button" disabled={busy || !saved} onClick={() => void act(`Reveal item ${item.index}`, 'reveal', { ...id, result: saved!.result, salt: saved!.salt })}>
               Reveal now
             </button>
@@ -112,7 +114,17 @@ export default function Tasks() {
   const tx = useTransaction();
   /** Automatic reveals have their own status line, so they never hide the result of what the person clicked. */
   const auto = useTransaction();
-  const busy = tx.busy || auto.busy;
+  const busy = tx.busy;
+  /**
+   * The person's actions and automatic reveals are sent one after the other (one signer, one nonce
+   * sequence), but a click is never blocked by a reveal in flight: it shows pending at once and is sent next.
+   */
+  const queue = useRef<Promise<unknown>>(Promise.resolve());
+  const inTurn = useCallback(<T,>(send: () => Promise<T>): Promise<T> => {
+    const next = queue.current.then(send, send);
+    queue.current = next.catch(() => undefined);
+    return next;
+  }, []);
   const [me, setMe] = useState<Tasker | null | undefined>(undefined);
   const [earnings, setEarnings] = useState<bigint>(0n);
   const [projects, setProjects] = useState<Project[]>([]);
@@ -141,28 +153,28 @@ export default function Tasks() {
 
   const act = useCallback(
     async (label: string, method: Parameters<typeof marketCall>[0], args: Record<string, unknown>) => {
-      await tx.run(label, () => marketCall(method, args));
+      await tx.run(label, () => inTurn(() => marketCall(method, args)));
       await refresh();
     },
-    [marketCall, refresh, tx],
+    [marketCall, refresh, tx, inTurn],
   );
   const autoReveal_ = useCallback(
     async (label: string, args: Record<string, unknown>) => {
-      await auto.run(label, () => marketCall('reveal', args));
+      await auto.run(label, () => inTurn(() => marketCall('reveal', args)));
       await refresh();
     },
-    [marketCall, refresh, auto],
+    [marketCall, refresh, auto, inTurn],
   );
 
   // reveal automatically once every tasker of an item has committed
   useEffect(() => {
-    if (!autoReveal || !accountId || !project || busy || revealing.current) return;
+    if (!autoReveal || !accountId || !project || revealing.current) return;
     const ready = items.find((i) => i.status === 'revealing' && i.claims.some((c) => c.tasker === accountId && c.status === 'committed') && commitments(accountId).get(itemKey(project.id, i.index)));
     if (!ready) return;
     const saved = commitments(accountId).get(itemKey(project.id, ready.index))!;
     revealing.current = true;
     void autoReveal_(`Reveal item ${ready.index} (automatic)`, { project_id: project.id, item_index: ready.index, result: saved.result, salt: saved.salt }).finally(() => (revealing.current = false));
-  }, [items, autoReveal, accountId, project, busy, autoReveal_]);
+  }, [items, autoReveal, accountId, project, autoReveal_]);
 
   // other taskers' commitments make items ready: look again every few seconds while a project is open
   useEffect(() => {
@@ -251,7 +263,7 @@ export default function Tasks() {
           <h2 id="items-title">{project.title}: items</h2>
           <ul className="plain">
             {items.map((item) => (
-              <ItemCard key={item.index} project={project} item={item} accountId={accountId} busy={busy} act={act} />
+              <ItemCard key={item.index} project={project} item={item} accountId={accountId} busy={busy} autoReveal={autoReveal} act={act} />
             ))}
           </ul>
           <div className="row">
