@@ -1,6 +1,7 @@
 /**
  * Worker.init and tearDown, through near-workspaces' public API only (it starts the sandbox binary that
- * `~/.near/sandbox/near-sandbox` names: this project's node, or a real neard where one is installed).
+ * `npm test` names in NEAR_SANDBOX_BIN_PATH: this checkout's launcher for this project's node, unless the
+ * caller named another binary such as a real neard).
  */
 import test from 'ava';
 import { Worker } from 'near-workspaces';

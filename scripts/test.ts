@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { existsSync, readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 // ava's package exports do not expose its CLI entry; it sits at a fixed place in the root node_modules.
 const avaCli = fileURLToPath(new URL('../node_modules/ava/entrypoints/cli.mjs', import.meta.url));
@@ -48,11 +49,25 @@ export function parseAvaSummary(output: string, exitCode: number): AvaCounts {
 
 const TEST_CONTRACTS_DIR = fileURLToPath(new URL('../sandbox-tests/contracts/', import.meta.url));
 
+/**
+ * The launcher near-workspaces starts during this run: one per checkout, so two checkouts testing at
+ * once (worktrees, a CI clone beside a work tree) never run each other's node. near-sandbox 0.1.x's
+ * getBinary looks in NEAR_SANDBOX_BINARY_PATH instead of ~/.near/sandbox when NEAR_SANDBOX_BIN_PATH is set.
+ */
+const CHECKOUT_LAUNCHER = fileURLToPath(new URL('../node_modules/.cache/near-ts-sandbox/launcher/near-sandbox', import.meta.url));
+const LAUNCHER_ENV = {
+  NEAR_TS_SANDBOX_LAUNCHER: CHECKOUT_LAUNCHER,
+  NEAR_SANDBOX_BIN_PATH: CHECKOUT_LAUNCHER,
+  NEAR_SANDBOX_BINARY_PATH: dirname(CHECKOUT_LAUNCHER),
+};
+
 /** Installs the launcher and builds contracts and test contracts; a failure counts as one failed test. */
 async function prepare(): Promise<boolean> {
   const { buildContracts, buildContract } = await import('../packages/contract-builder/src/index.js');
   const { setUpSandboxLauncher } = await import('../packages/sandbox/src/node/install.js');
   try {
+    // a sandbox binary the caller chose (NEAR_SANDBOX_BIN_PATH, e.g. a real neard) is left in place
+    if (!process.env.NEAR_SANDBOX_BIN_PATH) Object.assign(process.env, LAUNCHER_ENV);
     await setUpSandboxLauncher((line) => console.log(line));
     const started = performance.now();
     const built = await buildContracts({ log: () => {} });
