@@ -18,6 +18,7 @@ import { rootPublicKeys } from '../../packages/chain-signatures/src/index.js';
 import { createRelayer, startRelayerServer, type RelayerServer } from '../../packages/relayer/src/index.js';
 import { startResponder, type Responder } from '../../scripts/mpc-responder.js';
 import { createStakeOnlyAccount } from '../../scripts/scenario/accounts.js';
+import { codeHashOf } from '../../scripts/deploy.js';
 import type { AppConfig } from '../src/config.js';
 
 export const CONTRACTS = ['stablecoin', 'payout', 'task-marketplace', 'chain-signatures-proxy', 'mpc-signer-double'] as const;
@@ -133,13 +134,32 @@ async function deployAll(root: Account, home: string, chainId: string, wasm: Loc
   };
 }
 
-/** The recorded deployment, when it belongs to this chain and every contract still has code. */
-async function recordedDeployment(root: Account, home: string, file: string, chainId: string): Promise<Deployment | undefined> {
+const CONTRACT_OF: Record<keyof Deployment['contracts'], ContractName> = {
+  stablecoin: 'stablecoin',
+  payout: 'payout',
+  market: 'task-marketplace',
+  proxy: 'chain-signatures-proxy',
+  signer: 'mpc-signer-double',
+};
+
+/**
+ * The recorded deployment, when it belongs to this chain, every account still exists with its key at
+ * hand, and every contract runs the Wasm in build/ (a contract changed since: its state may not fit
+ * the new code, so the five are deployed afresh to new dev accounts).
+ */
+async function recordedDeployment(root: Account, home: string, file: string, chainId: string, wasm: LocalStackOptions['wasm'], log: (line: string) => void): Promise<Deployment | undefined> {
   if (!existsSync(file)) return undefined;
   const recorded = JSON.parse(readFileSync(file, 'utf8')) as Deployment;
   if (recorded.chainId !== chainId) return undefined;
   for (const accountId of [...Object.values(recorded.contracts), recorded.issuer, recorded.relayer, recorded.responder]) {
     if (!(await exists(root, accountId)) || !existsSync(keyStorePath(home, accountId))) return undefined;
+  }
+  for (const [key, accountId] of Object.entries(recorded.contracts) as [keyof Deployment['contracts'], string][]) {
+    const { code_hash } = await root.provider.viewAccount({ accountId });
+    if (code_hash !== codeHashOf(wasm(CONTRACT_OF[key]))) {
+      log(`${CONTRACT_OF[key]} changed since it was deployed to ${accountId}: deploying the five contracts to new dev accounts`);
+      return undefined;
+    }
   }
   return recorded;
 }
@@ -242,10 +262,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const root = new Account(dev.rootAccountId, new (await import('near-api-js')).JsonRpcProvider({ url: dev.rpcUrl }), readKeyFile(dev.rootKeyFile).key.secretKey as KeyPairString);
     const recordsFile = join(options.recordsDir, 'app.json');
-    let deployment = await recordedDeployment(root, options.home, recordsFile, dev.chainId);
+    let deployment = await recordedDeployment(root, options.home, recordsFile, dev.chainId, options.wasm, log);
     const deployed = deployment === undefined;
     if (!deployment) {
-      log('deploying the five contracts to dev accounts (first start on this chain)');
+      log('deploying the five contracts to dev accounts');
       deployment = await deployAll(root, options.home, dev.chainId, options.wasm, log);
       mkdirSync(options.recordsDir, { recursive: true });
       writeFileSync(recordsFile, `${JSON.stringify(deployment, null, 2)}\n`);
