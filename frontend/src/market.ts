@@ -44,6 +44,15 @@ function secrets<T>(kind: string, accountId: string) {
     all,
     get: (id: string): T | undefined => all()[id],
     set: (id: string, value: T) => localStorage.setItem(key, JSON.stringify({ ...all(), [id]: value })),
+    /** Merges an exported file back (entries already here are kept); returns how many were added. */
+    importJson: (text: string): number => {
+      const incoming = JSON.parse(text) as Record<string, T>;
+      if (typeof incoming !== 'object' || incoming === null || Array.isArray(incoming)) throw new Error('the file is not an exported salts file');
+      const current = all();
+      const added = Object.keys(incoming).filter((id) => !(id in current));
+      localStorage.setItem(key, JSON.stringify({ ...incoming, ...current }));
+      return added.length;
+    },
     download: (filename: string) => {
       const blob = new Blob([JSON.stringify(all(), null, 2)], { type: 'application/json' });
       const link = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: filename });

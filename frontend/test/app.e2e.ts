@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import anyTest, { type TestFn } from 'ava';
 import { Account, KeyPair } from 'near-api-js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { payout, sealOf, sha256Hex, stablecoin, taskMarketplace } from '../../packages/contract-clients/src/index.js';
+import { commitmentOf, payout, sealOf, sha256Hex, stablecoin, taskMarketplace } from '../../packages/contract-clients/src/index.js';
 import { proxyUserAddresses, rootPublicKeys } from '../../packages/chain-signatures/src/index.js';
 import { sandboxControl } from '../../packages/sandbox/src/rpc/dev-client.js';
 import { launchChromium, startAppUnderTest, type AppUnderTest } from '../dev/harness.js';
@@ -282,6 +282,20 @@ test.serial('the labelling story: a vendor funds a project with a gold item; thr
       await card.getByLabel(labels[index]!).check();
       await card.getByRole('button', { name: 'Commit answer' }).click();
       await expectDone(p.page, new RegExp(`✓ Commit your answer for item ${index}: done`));
+    }
+    if (name === 'alice') {
+      // the salts survive a reload, and the exported file opens the commitments on chain
+      await p.page.reload();
+      await p.page.getByRole('button', { name: 'Work on this' }).click();
+      await p.page.getByTestId('item-1').getByText('Committed "positive"').waitFor();
+      const exported = p.page.waitForEvent('download');
+      await p.page.getByRole('button', { name: 'Export my salts' }).click();
+      const salts = JSON.parse(readFileSync(await (await exported).path(), 'utf8')) as Record<string, { result: string; salt: string }>;
+      for (const index of [0, 1]) {
+        const claim = (await market.get_item({ project_id: project!.id, item_index: index }))!.claims.find((c) => c.tasker === id)!;
+        const kept = salts[`${project!.id}:${index}`]!;
+        t.is(claim.commitment, commitmentOf(project!.id, index, id, kept.result, kept.salt), `the exported salt opens alice's commitment on item ${index}`);
+      }
     }
   }
   await scanAndShoot(t, taskers.alice!.page, 'tasks');

@@ -132,6 +132,7 @@ export default function Tasks() {
   const [from, setFrom] = useState(0);
   const [items, setItems] = useState<Item[]>([]);
   const [autoReveal, setAutoReveal] = useState(true);
+  const [imported, setImported] = useState<string | null>(null);
   const revealing = useRef(false);
   const project = projects.find((p) => p.id === projectId) ?? null;
 
@@ -231,12 +232,30 @@ export default function Tasks() {
               <button type="button" className="secondary" onClick={() => commitments(accountId).download(`salts-${accountId}.json`)}>
                 Export my salts
               </button>
+              <label className="secondary-file">
+                Import salts
+                <input
+                  type="file"
+                  accept="application/json,.json"
+                  onChange={async (e) => {
+                    const file = e.target.files?.[0];
+                    if (!file) return;
+                    try {
+                      setImported(`Imported ${commitments(accountId).importJson(await file.text())} salts.`);
+                      await refresh();
+                    } catch (error) {
+                      setImported(`Could not import ${file.name}: ${(error as Error).message}.`);
+                    }
+                  }}
+                />
+              </label>
               <label className="check">
                 <input type="checkbox" checked={autoReveal} onChange={(e) => setAutoReveal(e.target.checked)} /> reveal automatically when ready
               </label>
             </div>
           </>
         )}
+        {imported && <p role="status">{imported}</p>}
         <TxStatus state={tx.state} />
         <TxStatus state={auto.state} />
       </section>
