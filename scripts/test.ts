@@ -7,11 +7,18 @@
  * contract under sandbox-tests/contracts/ (cached: unchanged sources are not rebuilt), so suites
  * only read Wasm.
  * Extra arguments are passed to ava, e.g. `npm test -- packages/sandbox/test/vm`.
+ *
+ * Gas report (scripts/lib/gas-report.ts): `--gas-report` (or NEAR_GAS_REPORT=1) has every node of the run
+ * record its function calls and prints calls and min/median/max gas per `contract.method` after the tests;
+ * `--json` prints it as one JSON object instead. `--gas-report=compare` (NEAR_GAS_REPORT=compare) also
+ * compares with the committed gas-report.json and counts a failure when a median rose more than 2 %
+ * (`--gas-report-threshold=<percent>`); `--gas-report=update` rewrites gas-report.json from this run.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 // ava's package exports do not expose its CLI entry; it sits at a fixed place in the root node_modules.
 const avaCli = fileURLToPath(new URL('../node_modules/ava/entrypoints/cli.mjs', import.meta.url));
@@ -84,8 +91,73 @@ async function prepare(): Promise<boolean> {
   }
 }
 
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const BASELINE = process.env.NEAR_GAS_REPORT_BASELINE ?? join(REPO, 'gas-report.json');
+
+type GasReportMode = 'off' | 'print' | 'compare' | 'update';
+
+interface GasReportOptions {
+  mode: GasReportMode;
+  json: boolean;
+  threshold: number;
+}
+
+/** Takes the gas report's options out of the arguments; the rest go to ava. */
+export function gasReportOptions(args: string[], env: NodeJS.ProcessEnv): { options: GasReportOptions; rest: string[] } {
+  const modes: Record<string, GasReportMode> = { '': 'off', '0': 'off', '1': 'print', true: 'print', compare: 'compare', update: 'update' };
+  let mode = modes[env.NEAR_GAS_REPORT ?? ''];
+  if (mode === undefined) throw new Error(`NEAR_GAS_REPORT=${env.NEAR_GAS_REPORT} is not understood: use 1, compare or update`);
+  let json = false;
+  let threshold = 0.02;
+  const rest: string[] = [];
+  for (const arg of args) {
+    const m = /^--gas-report(?:=(.*))?$/.exec(arg);
+    const t = /^--gas-report-threshold=(.*)$/.exec(arg);
+    if (m) {
+      const chosen = m[1] === undefined ? 'print' : modes[m[1]];
+      if (chosen === undefined || chosen === 'off') throw new Error(`${arg}: use --gas-report, --gas-report=compare or --gas-report=update`);
+      mode = chosen;
+    } else if (t) {
+      threshold = Number(t[1]) / 100;
+      if (!Number.isFinite(threshold) || threshold < 0) throw new Error(`${arg}: give a percentage, e.g. --gas-report-threshold=5`);
+    } else if (arg === '--json') json = true;
+    else rest.push(arg);
+  }
+  if (json && mode === 'off') throw new Error('--json applies to the gas report: add --gas-report');
+  return { options: { mode, json, threshold }, rest };
+}
+
+/** Prints the run's gas report; returns how many failures it counts (regressions against the baseline). */
+async function reportGas(dir: string, options: GasReportOptions): Promise<number> {
+  const { compareGasReports, contractNames, formatGasReport, formatRegressions, readGasRecords, summarise } = await import('./lib/gas-report.js');
+  const report = summarise(readGasRecords(dir), contractNames(join(REPO, 'build')));
+  console.log(options.json ? JSON.stringify(report) : `\n${formatGasReport(report)}`);
+  if (options.mode === 'update') {
+    writeFileSync(BASELINE, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`gas report: baseline written to ${BASELINE}`);
+  }
+  if (options.mode !== 'compare') return 0;
+  if (!existsSync(BASELINE)) {
+    console.log(`gas report: no baseline at ${BASELINE}; create it with npm test -- --gas-report=update`);
+    return 1;
+  }
+  const regressions = compareGasReports(JSON.parse(readFileSync(BASELINE, 'utf8')), report, options.threshold);
+  console.log(regressions.length ? formatRegressions(regressions, options.threshold) : `gas report: no median above the baseline by more than ${(options.threshold * 100).toFixed(1)}%`);
+  return regressions.length;
+}
+
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
+  let parsed;
+  try {
+    parsed = gasReportOptions(process.argv.slice(2), process.env);
+  } catch (e) {
+    console.error((e as Error).message);
+    console.log('\n0 passed, 1 failed');
+    process.exitCode = 1;
+    return;
+  }
+  const { options: gas, rest: args } = parsed;
+  const gasDir = gas.mode === 'off' ? undefined : mkdtempSync(join(tmpdir(), 'gas-report-'));
   if (!(await prepare())) {
     console.log('\n0 passed, 1 failed');
     process.exitCode = 1;
@@ -94,7 +166,7 @@ async function main(): Promise<void> {
   const child = spawn(process.execPath, [avaCli, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // near-workspaces prints every contract log of every call unless told not to; keep test output readable.
-    env: { NEAR_WORKSPACES_NO_LOGS: '1', ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' },
+    env: { NEAR_WORKSPACES_NO_LOGS: '1', ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0', ...(gasDir ? { NEAR_GAS_REPORT_DIR: gasDir } : {}) },
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -106,7 +178,12 @@ async function main(): Promise<void> {
     process.stderr.write(chunk);
   });
   const exitCode: number = await new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-  const { passed, failed, skipped } = parseAvaSummary(output, exitCode);
+  const { passed, skipped } = parseAvaSummary(output, exitCode);
+  let { failed } = parseAvaSummary(output, exitCode);
+  if (gasDir) {
+    failed += await reportGas(gasDir, gas);
+    rmSync(gasDir, { recursive: true, force: true });
+  }
   console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
 }

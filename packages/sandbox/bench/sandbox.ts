@@ -10,8 +10,11 @@
  * - median latency of a function-call transaction through near-workspaces (`account.callRaw`)
  * - median latency of a cross-contract call with a callback (probe contract `call_other`)
  * - wall time of the whole sandbox-tests suite (ava)
+ * - snapshot + revert over JSON-RPC, and the gas report's overhead on the sandbox-tests run (bench/dev-loop.ts;
+ *   `--gas-suite=<file,file>` measures the overhead on those files instead of the whole of sandbox-tests/)
  *
- * Targets from issue 4: Worker.init ≤ 500 ms, function call ≤ 30 ms median, cross-contract ≤ 60 ms.
+ * Targets from issue 4: Worker.init ≤ 500 ms, function call ≤ 30 ms median, cross-contract ≤ 60 ms; from
+ * issue 16: snapshot + revert ≤ 5 ms, gas report overhead ≤ 5 %.
  * Timings depend on the machine's load: compare rows within one run, not across runs.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -25,6 +28,7 @@ import { Worker } from 'near-workspaces';
 import { probeWasmPath } from '../../../sandbox-tests/probe-contract.js';
 import { buildBundle, currentBundleEntry, currentSnapshotBlob, ENTRY_TS, REPO_DIR } from '../src/node/bundle.js';
 import { installLauncher } from '../src/node/install.js';
+import { gasReportOverhead, snapshotRevertOverRpc } from './dev-loop.js';
 
 // near-workspaces prints every contract log of every call unless told not to; the table is the output.
 process.env.NEAR_WORKSPACES_NO_LOGS ??= "1";
@@ -214,6 +218,17 @@ async function main(): Promise<void> {
   await worker.tearDown();
   console.log = consoleLog;
 
+  log('snapshot + revert over JSON-RPC…');
+  const snapshotRevert = await snapshotRevertOverRpc(false, QUICK ? 10 : 40);
+  const snapshotRevertStored = await snapshotRevertOverRpc(true, QUICK ? 10 : 40);
+  const gasSuiteArg = process.argv.find((a) => a.startsWith('--gas-suite='));
+  const gasSuite = gasSuiteArg ? gasSuiteArg.slice('--gas-suite='.length).split(',') : ['sandbox-tests/'];
+  let gasOverhead: Awaited<ReturnType<typeof gasReportOverhead>> | null = null;
+  if (!process.argv.includes('--no-suite')) {
+    log(`gas report overhead on ${gasSuite.join(' ')} (with and without, alternated)…`);
+    gasOverhead = await gasReportOverhead(REPO_DIR, gasSuite, QUICK ? 1 : 2);
+  }
+
   let suite: { ms: number; exitCode: number } | null = null;
   if (!process.argv.includes('--no-suite')) {
     log('sandbox-tests suite (ava)…');
@@ -252,7 +267,10 @@ async function main(): Promise<void> {
     crossContractCallMedianMs: round(median(crossRuns)),
     sandboxTestsWallMs: suite ? round(suite.ms) : null,
     sandboxTestsPassed: suite ? suite.exitCode === 0 : null,
-    targets: { workerInitTearDownMs: 500, functionCallMedianMs: 30, crossContractCallMedianMs: 60 },
+    snapshotRevertRpcMedianMs: snapshotRevert.medianMs,
+    snapshotRevertRpcStoredMedianMs: snapshotRevertStored.medianMs,
+    gasReportOverhead: gasOverhead,
+    targets: { workerInitTearDownMs: 500, functionCallMedianMs: 30, crossContractCallMedianMs: 60, snapshotRevertRpcMedianMs: 5, gasReportOverhead: 0.05 },
     samples: { nodeStart: startRuns, workerInit: workerRuns.length, functionCall: callRuns.length, crossContract: crossRuns.length },
   };
   if (JSON_OUTPUT) {
@@ -277,6 +295,13 @@ async function main(): Promise<void> {
     ['  tearDown (SIGINT, not awaited)', `${steps.tearDownMs} ms`, ''],
     ['function-call transaction (median)', `${report.functionCallMedianMs} ms`, '≤ 30 ms'],
     ['cross-contract call with callback (median)', `${report.crossContractCallMedianMs} ms`, '≤ 60 ms'],
+    ['snapshot + revert over RPC, node without a store (median)', `${report.snapshotRevertRpcMedianMs} ms`, '≤ 5 ms'],
+    ['snapshot + revert over RPC, node keeping its chain (revert waits for fsync)', `${report.snapshotRevertRpcStoredMedianMs} ms`, ''],
+    [
+      `gas report overhead, ${gasOverhead ? gasOverhead.files.join(' ') : 'sandbox-tests'} (median of ${gasOverhead?.rounds ?? 0}, alternated)`,
+      gasOverhead ? `${(gasOverhead.overhead * 100).toFixed(1)}% (${gasOverhead.withMs} vs ${gasOverhead.withoutMs} ms)` : 'skipped',
+      '≤ 5 %',
+    ],
     ['sandbox-tests suite wall time', suite ? `${report.sandboxTestsWallMs} ms (${suite.exitCode === 0 ? 'passed' : 'FAILED'})` : 'skipped', ''],
   ];
   rows.push(['machine load (1-min average / CPUs)', `${report.loadAverage} / ${report.cpus}`, '']);

@@ -51,6 +51,7 @@ import {
 } from './runtime/chain.js';
 import { hasCode, NO_CODE_HASH } from './runtime/state.js';
 import { executionEvents, type ExecutionEvent } from './runtime/execution-events.js';
+import { GAS_REPORT_DIR_ENV, recordGas } from './node/gas-recorder.js';
 
 export { KeyPair, KeyType, parsePublicKey, publicKeyToString } from './primitives/crypto.js';
 export type { PublicKey, Signature } from './primitives/crypto.js';
@@ -630,8 +631,14 @@ function parseRecord(r: StateRecord): (state: Chain['state']) => void {
   throw bad('expected one of Account, AccessKey, Contract, Data');
 }
 
-/** The one entry point: a fresh node at genesis (`test.near` and `near` funded as `neard init` does). */
+/**
+ * The one entry point: a fresh node at genesis (`test.near` and `near` funded as `neard init` does). With
+ * `NEAR_GAS_REPORT_DIR` set (`npm test -- --gas-report`), it records its function calls for the gas report.
+ */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
-  return new Sandbox(options);
+  const sandbox = new Sandbox(options);
+  const gasReportDir = globalThis.process?.env?.[GAS_REPORT_DIR_ENV];
+  if (gasReportDir) recordGas(sandbox, gasReportDir);
+  return sandbox;
 }
 
