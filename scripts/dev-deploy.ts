@@ -50,6 +50,11 @@ export interface DevDeployOptions {
   initialBalance?: bigint;
   force?: boolean;
   init?: boolean;
+  /**
+   * Call the config's init when the dev account is new and its migrate when it is reused, each only if the
+   * config names one (`npm run build -- --watch --deploy`).
+   */
+  initOrMigrate?: boolean;
   wasm?: string;
   config?: string;
   recordsDir?: string;
@@ -154,13 +159,15 @@ export async function devDeploy(options: DevDeployOptions): Promise<DevDeployRep
     log(`recorded in ${join(dir, 'dev-account')} and ${join(dir, 'dev-account.env')}`);
   }
 
+  const configured = options.initOrMigrate ? resolveWasm(options).config?.contracts[options.contract] : undefined;
   const report = await deploy({
     contract: options.contract,
     network: options.network,
     rpcUrl: network.rpcUrl,
     wasm: options.wasm,
     config: options.config,
-    init: options.init,
+    init: options.init || (created && configured?.init !== undefined),
+    migrate: !created && configured?.migrate !== undefined,
     credentials,
     log,
   });
