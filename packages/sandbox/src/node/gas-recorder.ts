@@ -44,6 +44,9 @@ export function gasShares(profile: GasProfileEntry[]): { wasm: bigint; storage: 
 }
 
 let fileCounter = 0;
+/** What each recording sandbox still holds, written when the process exits (one listener for all of them). */
+const unwritten = new Set<() => void>();
+let exitHookInstalled = false;
 
 /** Records `sandbox`'s function-call receipts into `dir` (one file per node). */
 export function recordGas(sandbox: Sandbox, dir: string): () => void {
@@ -74,9 +77,14 @@ export function recordGas(sandbox: Sandbox, dir: string): () => void {
     if (pending.length === 0) queueMicrotask(flush);
     pending.push(`${JSON.stringify(record)}\n`);
   });
-  process.once('exit', flush);
+  unwritten.add(flush);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => unwritten.forEach((f) => f()));
+  }
   return () => {
     flush();
+    unwritten.delete(flush);
     stop();
   };
 }
