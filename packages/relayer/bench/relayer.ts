@@ -46,15 +46,22 @@ interface Configuration {
   name: string;
   instances: number;
   keys: number;
+  /** Senders posting at once (default all); `delegates` overrides the run's count. */
+  concurrency?: number;
+  delegates?: number;
 }
 const CONFIGURATIONS: Configuration[] = [
   { name: '1 instance, 1 key', instances: 1, keys: 1 },
   { name: '1 instance, 8 keys', instances: 1, keys: 8 },
   { name: '2 instances on one Redis, 8 keys each', instances: 2, keys: 8 },
+  // Not saturated: one delegate at a time shows the relayer's own time to hash, without queueing.
+  { name: '1 instance, 8 keys, one delegate at a time', instances: 1, keys: 8, concurrency: 1, delegates: 100 },
 ];
 
 interface RunResult {
   configuration: string;
+  /** Senders posting at once. */
+  concurrency: number;
   instances: number;
   keys: number;
   delegates: number;
@@ -206,25 +213,30 @@ async function main(): Promise<void> {
       let failedOnChain = 0;
       let sent = 0;
       const started = performance.now();
-      await Promise.all(
-        signed.map(async (bodies, i) => {
-          for (let j = 0; j < bodies.length && sent < DELEGATES; j++) {
-            sent++;
-            const url = instances[(i + j) % instances.length].url;
-            const t0 = performance.now();
-            const response = await fetch(`${url}/relay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[j] });
-            const answer = (await response.json()) as { status_url?: string; error?: { code: string } };
-            if (response.status !== 202) {
-              refused[answer.error?.code ?? `HTTP_${response.status}`] = (refused[answer.error?.code ?? `HTTP_${response.status}`] ?? 0) + 1;
-              return; // the sender's later nonces would need this one first
-            }
-            hashMs.push(performance.now() - t0);
-            const final = (await (await fetch(`${url}${answer.status_url}?wait=final`)).json()) as { state: string; succeeded?: boolean; status?: unknown; error?: unknown };
-            finalMs.push(performance.now() - t0);
-            if (final.state !== 'final' || !final.succeeded) {
-              if (failedOnChain++ === 0) log(`  first failure: ${JSON.stringify({ state: final.state, status: final.status, error: final.error })}`);
-            }
+      const limit = configuration.delegates ?? DELEGATES;
+      const postAll = async (bodies: string[], i: number) => {
+        for (let j = 0; j < bodies.length && sent < limit; j++) {
+          sent++;
+          const url = instances[(i + j) % instances.length].url;
+          const t0 = performance.now();
+          const response = await fetch(`${url}/relay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[j] });
+          const answer = (await response.json()) as { status_url?: string; error?: { code: string } };
+          if (response.status !== 202) {
+            refused[answer.error?.code ?? `HTTP_${response.status}`] = (refused[answer.error?.code ?? `HTTP_${response.status}`] ?? 0) + 1;
+            return; // the sender's later nonces would need this one first
           }
+          hashMs.push(performance.now() - t0);
+          const final = (await (await fetch(`${url}${answer.status_url}?wait=final`)).json()) as { state: string; succeeded?: boolean; status?: unknown; error?: unknown };
+          finalMs.push(performance.now() - t0);
+          if (final.state !== 'final' || !final.succeeded) {
+            if (failedOnChain++ === 0) log(`  first failure: ${JSON.stringify({ state: final.state, status: final.status, error: final.error })}`);
+          }
+        }
+      };
+      const concurrency = configuration.concurrency ?? signed.length;
+      await Promise.all(
+        Array.from({ length: concurrency }, async (_, stream) => {
+          for (let i = stream; i < signed.length && sent < limit; i += concurrency) await postAll(signed[i], i);
         }),
       );
       const seconds = (performance.now() - started) / 1000;
@@ -233,10 +245,11 @@ async function main(): Promise<void> {
       finalMs.sort((a, b) => a - b);
       const result: RunResult = {
         configuration: configuration.name,
+        concurrency,
         instances: configuration.instances,
         keys: configuration.keys,
         delegates: sent,
-        senders: SENDERS,
+        senders: Math.min(SENDERS, Math.ceil(sent / perSender)),
         seconds: round(seconds, 2),
         relayedPerSecond: round(finalMs.length / seconds),
         hashMs: { p50: round(percentile(hashMs, 50)), p99: round(percentile(hashMs, 99)) },
@@ -257,7 +270,7 @@ async function main(): Promise<void> {
       runs: results,
       targets: {
         eightKeysOverOneKey: { measured: round(eightKeys / oneKey, 2), target: 5 },
-        p99HashMs: { measured: Math.max(...results.map((r) => r.hashMs.p99)), target: 50 },
+        p99HashMs: { saturated: Math.max(...results.slice(0, 3).map((r) => r.hashMs.p99)), oneAtATime: results[3].hashMs.p99, target: 50 },
       },
     };
     if (JSON_OUTPUT) {
@@ -280,7 +293,7 @@ async function main(): Promise<void> {
       console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
       for (const row of rows) console.log(line(row));
       console.log(`node alone (the same transfers sent directly from 8 streams, no relayer): ${nodeAlone.perSecond} tx/s, to final p50/p99 ${nodeAlone.finalMs.p50} / ${nodeAlone.finalMs.p99} ms`);
-      console.log(`8 keys / 1 key throughput: ${summary.targets.eightKeysOverOneKey.measured}x (target 5x); worst p99 to hash ${summary.targets.p99HashMs.measured} ms (target 50 ms)`);
+      console.log(`8 keys / 1 key throughput: ${summary.targets.eightKeysOverOneKey.measured}x (target 5x); p99 to hash ${summary.targets.p99HashMs.oneAtATime} ms one at a time, ${summary.targets.p99HashMs.saturated} ms at worst with ${SENDERS} senders at once (target 50 ms)`);
     }
   } finally {
     await Promise.all([worker.tearDown(), redis.stop()]);

@@ -6,7 +6,7 @@
 import { KeyType, PublicKey, SCHEMA, encodeDelegateAction, type SignedDelegate } from 'near-api-js';
 import { deserialize } from 'borsh';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { createPublicKey, verify } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { RelayError } from './errors.js';
 
@@ -38,6 +38,9 @@ export interface DecodedDelegate {
   publicKey: string;
   actions: DecodedAction[];
 }
+
+/** DER SubjectPublicKeyInfo header of a raw 32-byte Ed25519 key (RFC 8410). */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 type KeyEnum = { ed25519Key?: { data: number[] | Uint8Array }; secp256k1Key?: { data: number[] | Uint8Array } };
 type SignatureEnum = { ed25519Signature?: { data: number[] | Uint8Array }; secp256k1Signature?: { data: number[] | Uint8Array } };
@@ -88,7 +91,9 @@ export function verifyDelegateSignature({ signedDelegate }: DecodedDelegate): bo
   const key = signedDelegate.delegateAction.publicKey as unknown as KeyEnum;
   const signature = signedDelegate.signature as unknown as SignatureEnum;
   if (key.ed25519Key && signature.ed25519Signature) {
-    return ed25519.verify(Uint8Array.from(signature.ed25519Signature.data), message, Uint8Array.from(key.ed25519Key.data));
+    // Node's OpenSSL Ed25519 (RFC 8032): about 5x faster than a JavaScript verify, and every request pays it.
+    const publicKey = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Uint8Array.from(key.ed25519Key.data)]), format: 'der', type: 'spki' });
+    return verify(null, message, publicKey, Uint8Array.from(signature.ed25519Signature.data));
   }
   if (key.secp256k1Key && signature.secp256k1Signature) {
     const sig = Uint8Array.from(signature.secp256k1Signature.data);
