@@ -153,7 +153,8 @@ export function createRelayer(config: RelayerConfig): Relayer {
   const keyPool = () =>
     (pool ??= openKeyPool({ provider, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance: config.instance ?? 'main' }).then(
       async (opened) => {
-        await resumeInFlight(opened);
+        // A store that is down now leaves the records for the next start; new requests get 503 meanwhile.
+        await resumeInFlight(opened).catch((error) => console.error(`near-relayer: in-flight work not resumed yet: ${(error as Error).message}`));
         return opened;
       },
       (error) => {
@@ -324,13 +325,26 @@ export function createRelayer(config: RelayerConfig): Relayer {
       const hash = base58.encode(sha256(signedTransaction.transaction.encode()));
       // Sending the same signed bytes again cannot run them twice (one nonce); a node that has them answers their outcome.
       const onChain = await outcomeOf(hash).catch(() => undefined);
+      const delegate = decodeSignedDelegate(saved.signedDelegate);
+      let signed: SignedForPool;
+      if (onChain) signed = { hash, signedTransaction, key: undefined as never };
+      else {
+        try {
+          signed = pool.resume(signedTransaction);
+        } catch {
+          // Signed by a key this instance no longer has (fewer keys configured): the node does not
+          // have that transaction, so the delegate is signed again with a current key.
+          signed = await pool.sign(delegate.senderId, [actions.signedDelegate(delegate.signedDelegate)]);
+        }
+      }
       const job: Job = {
-        delegate: decodeSignedDelegate(saved.signedDelegate),
+        delegate,
         delegateId: saved.delegateId,
         reserved: { budgets: saved.budgets.map((b) => ({ ...b, limit: BigInt(b.limit) })), amount: BigInt(saved.amount) },
         firstHash: saved.firstHash,
-        signed: onChain ? { hash, signedTransaction, key: undefined as never } : pool.resume(signedTransaction),
+        signed,
       };
+      if (signed.hash !== hash) await kept((store) => store.putInFlight(instance, job.firstHash, inFlightRecord(job, signed)));
       void track(job, onChain);
     }
   }
