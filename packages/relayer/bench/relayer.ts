@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 import { format } from 'node:util';
 import { Worker } from 'near-workspaces';
 import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
@@ -80,6 +81,9 @@ const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** di
 async function main(): Promise<void> {
   const loadBefore = loadavg();
   log(`bench:relayer: ${DELEGATES} delegates from ${SENDERS} senders per configuration; ${cpus().length} cores, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+  // This checkout's node, as npm test starts it (scripts/test.ts): near-workspaces runs the launcher NEAR_SANDBOX_BIN_PATH names.
+  const launcher = `${REPO}node_modules/.cache/near-ts-sandbox/launcher/near-sandbox`;
+  if (!process.env.NEAR_SANDBOX_BIN_PATH) Object.assign(process.env, { NEAR_TS_SANDBOX_LAUNCHER: launcher, NEAR_SANDBOX_BIN_PATH: launcher, NEAR_SANDBOX_BINARY_PATH: dirname(launcher) });
   await setUpSandboxLauncher(() => {});
   await buildContracts({ log: () => {}, names: ['stablecoin'] });
   const [worker, redis] = await Promise.all([Worker.init(), startRedisServer()]);
