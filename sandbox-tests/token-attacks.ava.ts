@@ -159,7 +159,9 @@ test('upgrade in two steps: staged code (its storage paid by the stager) is appl
   await f.owner.call(f.token, 'stage_upgrade', v2, { attachedDeposit: deposit, gas: 300n * TGAS });
   const { ready_at_ns } = (await f.token.view('staged_upgrade', {})) as { ready_at_ns: string };
   await t.context.worker.provider.fastForward(3_610);
-  const block = await t.context.worker.provider.block({ finality: 'final' });
+  // near-api-js' provider has block(); near-workspaces' type declarations leave it out
+  const provider = t.context.worker.provider as unknown as { block(query: { finality: 'final' }): Promise<{ header: { timestamp_nanosec: string } }> };
+  const block = await provider.block({ finality: 'final' });
   t.true(BigInt(block.header.timestamp_nanosec) >= BigInt(ready_at_ns), 'the delay has passed');
   await refused(t, f.payer, f.token, 'apply_upgrade', {}, 'AccessControl: caller lacks role upgrader', { deposit: 1n, gas: 300n * TGAS });
   const applied = await f.owner.callRaw(f.token, 'apply_upgrade', {}, { attachedDeposit: 1n, gas: 300n * TGAS });
