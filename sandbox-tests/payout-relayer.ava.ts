@@ -114,6 +114,24 @@ test('the relayer refuses policy violations over HTTP with a status and a code, 
   t.is(await f.tokenBalance(user.accountId), 10n);
 });
 
+test('GET /metrics counts requests, acceptances, refusals by code, outcomes, NEAR spent and the pool key\'s nonce lag (Prometheus text)', async (t) => {
+  const { f, poolId, user } = await claimantOfPool(t, 'metered', 5n, 100n);
+  const { server } = await startRelayer(t, f);
+  t.is((await relay(server.url, { signed_delegate_action: await signClaim(user, f, poolId) })).body.state, 'final');
+  t.is((await relay(server.url, { signed_delegate_action: await signClaim(user, f, poolId, { method: 'push' }) })).body.error.code, 'METHOD_NOT_ALLOWED');
+  const response = await fetch(`${server.url}/metrics`);
+  t.regex(response.headers.get('content-type') ?? '', /^text\/plain/);
+  const text = await response.text();
+  const value = (line: RegExp) => Number(new RegExp(`^${line.source} (\\S+)$`, 'm').exec(text)?.[1]);
+  t.is(value(/relayer_requests_total/), 2);
+  t.is(value(/relayer_accepted_total/), 1);
+  t.is(value(/relayer_refused_total\{code="METHOD_NOT_ALLOWED"\}/), 1);
+  t.is(value(/relayer_outcomes_total\{state="final_succeeded"\}/), 1);
+  t.true(value(/relayer_near_spent_total/) > 0.0001 && value(/relayer_near_spent_total/) < 0.1, text);
+  t.is(value(/relayer_in_flight/), 0);
+  t.is(value(/relayer_key_nonce_lag\{public_key="ed25519:\w+"\}/), 0, 'the key\'s transactions are all on chain');
+});
+
 test('GET /health names the relayer; other routes are 404', async (t) => {
   const f = await deployPayout(t);
   const { relayerAccount, server } = await startRelayer(t, f);

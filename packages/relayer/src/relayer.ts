@@ -23,6 +23,7 @@ import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, DEFAULT_RATE_LIMIT, p
 import { actualCost, budgetsFor, maximumCost } from './allowance.js';
 import { localStore, type Budget, type RelayerStore } from './store.js';
 import { openKeyPool, type KeyPool, type SignedForPool } from './key-pool.js';
+import { relayerMetrics, type RelayerMetrics } from './metrics.js';
 import { base58 } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -98,6 +99,8 @@ export interface Relayer {
   drain(): Promise<void>;
   /** Delegates accepted and not yet final in this process. */
   readonly inFlight: number;
+  /** Prometheus metrics (`metrics.registry.metrics()` is what GET /metrics serves). */
+  readonly metrics: RelayerMetrics;
   readonly accountId: string;
   readonly policy: RelayPolicy;
 }
@@ -163,6 +166,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
       },
     ));
   const inFlight = new Map<string, Promise<RelayStatus>>();
+  const metrics = relayerMetrics({ inFlight: () => inFlight.size, nonceLag: async () => (pool ? (await pool).nonceLag() : {}) });
 
   /** The store, with its failures answered as 503: never relay without the records it keeps. */
   async function kept<T>(operation: (store: RelayerStore) => Promise<T>): Promise<T> {
@@ -301,10 +305,12 @@ export function createRelayer(config: RelayerConfig): Relayer {
       await kept((store) => store.settle(reserved.budgets, actualCost(delegate, outcome as unknown as Parameters<typeof actualCost>[1]) - reserved.amount, now()));
       const status = innerStatus(outcome);
       final = { ...base, transactionHash: outcome.transaction.hash, state: 'final', succeeded: 'SuccessValue' in status, status, outcome };
+      metrics.nearSpent.inc(Number(actualCost(delegate, outcome as unknown as Parameters<typeof actualCost>[1])) / 1e24);
     } catch (error) {
       if (!(error instanceof RelayError) || error.code === 'STORE_UNAVAILABLE') return { ...base, state: 'pending' };
       final = { ...base, state: 'refused', error: { code: error.code, message: error.message } };
     }
+    metrics.outcomes.inc({ state: final.state === 'refused' ? 'refused_by_node' : final.succeeded ? 'final_succeeded' : 'final_failed' });
     await Promise.all([record(job.firstHash, final), kept((store) => store.removeInFlight(instance, job.firstHash))]).catch(() => undefined);
     return final;
   }
@@ -349,6 +355,47 @@ export function createRelayer(config: RelayerConfig): Relayer {
     }
   }
 
+  /** Validates, reserves and signs one delegate; throws RelayError on a refusal, nothing spent. */
+  async function accept(signedDelegateBase64: unknown): Promise<Accepted> {
+    const delegate = decodeSignedDelegate(signedDelegateBase64);
+    if (!verifyDelegateSignature(delegate)) {
+      throw new RelayError('BAD_SIGNATURE', `the signature does not match the delegate action of ${delegate.senderId}; sign the exact DelegateAction with the key it names`);
+    }
+    checkPolicy(delegate, config.policy);
+    const delegateId = `${delegate.senderId}/${delegate.publicKey}/${delegate.nonce}`;
+    if (!(await kept((store) => store.takeDelegate(delegateId, now() + DELEGATE_MEMORY_MS)))) {
+      throw new RelayError('DUPLICATE_DELEGATE', `this delegate (${delegate.senderId}, key ${delegate.publicKey}, nonce ${delegate.nonce}) was already posted to this relayer; each is submitted at most once`);
+    }
+    let reserved: { budgets: Budget[]; amount: bigint } | undefined;
+    let signed: SignedForPool | undefined;
+    let job: Job | undefined;
+    const actionList = [actions.signedDelegate(delegate.signedDelegate)];
+    try {
+      const gasPrice = await checkAgainstChain(delegate);
+      await runPreChecks(delegate);
+      const waitMs = await kept((store) => store.hit(`sender/${delegate.senderId}`, rateLimit.count, rateLimit.windowMs));
+      if (waitMs > 0) throw new RelayError('RATE_LIMITED', `${delegate.senderId} reached ${rateLimit.count} relayed transactions per ${rateLimit.windowMs} ms; retry in ${waitMs} ms`);
+      reserved = await reserve(delegate, gasPrice);
+      signed = await (await keyPool()).sign(delegate.senderId, actionList);
+      const accepted: Job = { delegate, delegateId, reserved, firstHash: signed.hash, signed };
+      await Promise.all([
+        record(accepted.firstHash, { transactionHash: accepted.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId, state: 'pending' }),
+        kept((store) => store.putInFlight(instance, accepted.firstHash, inFlightRecord(accepted, accepted.signed))),
+      ]);
+      job = accepted;
+    } catch (error) {
+      // Refused before anything was sent: give back what was taken (best effort if the store is down).
+      if (signed !== undefined) (await keyPool()).abandon(signed);
+      const given = reserved;
+      if (given) await kept((store) => store.settle(given.budgets, -given.amount, now())).catch(() => undefined);
+      await kept((store) => store.releaseDelegate(delegateId)).catch(() => undefined);
+      if (error instanceof RelayError) throw error;
+      throw new RelayError('SUBMISSION_FAILED', `the relayer could not sign for ${delegate.senderId}: ${(error as Error).message}`);
+    }
+    const outcome = track(job);
+    return { transactionHash: job.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId, outcome };
+  }
+
   return {
     accountId: config.accountId,
     policy: config.policy,
@@ -361,44 +408,17 @@ export function createRelayer(config: RelayerConfig): Relayer {
     async drain() {
       while (inFlight.size > 0) await Promise.all(inFlight.values());
     },
+    metrics,
     async relay(signedDelegateBase64) {
-      const delegate = decodeSignedDelegate(signedDelegateBase64);
-      if (!verifyDelegateSignature(delegate)) {
-        throw new RelayError('BAD_SIGNATURE', `the signature does not match the delegate action of ${delegate.senderId}; sign the exact DelegateAction with the key it names`);
-      }
-      checkPolicy(delegate, config.policy);
-      const delegateId = `${delegate.senderId}/${delegate.publicKey}/${delegate.nonce}`;
-      if (!(await kept((store) => store.takeDelegate(delegateId, now() + DELEGATE_MEMORY_MS)))) {
-        throw new RelayError('DUPLICATE_DELEGATE', `this delegate (${delegate.senderId}, key ${delegate.publicKey}, nonce ${delegate.nonce}) was already posted to this relayer; each is submitted at most once`);
-      }
-      let reserved: { budgets: Budget[]; amount: bigint } | undefined;
-      let signed: SignedForPool | undefined;
-      let job: Job | undefined;
-      const actionList = [actions.signedDelegate(delegate.signedDelegate)];
+      metrics.requests.inc();
       try {
-        const gasPrice = await checkAgainstChain(delegate);
-        await runPreChecks(delegate);
-        const waitMs = await kept((store) => store.hit(`sender/${delegate.senderId}`, rateLimit.count, rateLimit.windowMs));
-        if (waitMs > 0) throw new RelayError('RATE_LIMITED', `${delegate.senderId} reached ${rateLimit.count} relayed transactions per ${rateLimit.windowMs} ms; retry in ${waitMs} ms`);
-        reserved = await reserve(delegate, gasPrice);
-        signed = await (await keyPool()).sign(delegate.senderId, actionList);
-        const accepted: Job = { delegate, delegateId, reserved, firstHash: signed.hash, signed };
-        await Promise.all([
-          record(accepted.firstHash, { transactionHash: accepted.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId, state: 'pending' }),
-          kept((store) => store.putInFlight(instance, accepted.firstHash, inFlightRecord(accepted, accepted.signed))),
-        ]);
-        job = accepted;
+        const accepted = await accept(signedDelegateBase64);
+        metrics.accepted.inc();
+        return accepted;
       } catch (error) {
-        // Refused before anything was sent: give back what was taken (best effort if the store is down).
-        if (signed !== undefined) (await keyPool()).abandon(signed);
-        const given = reserved;
-        if (given) await kept((store) => store.settle(given.budgets, -given.amount, now())).catch(() => undefined);
-        await kept((store) => store.releaseDelegate(delegateId)).catch(() => undefined);
-        if (error instanceof RelayError) throw error;
-        throw new RelayError('SUBMISSION_FAILED', `the relayer could not sign for ${delegate.senderId}: ${(error as Error).message}`);
+        metrics.refused.inc({ code: error instanceof RelayError ? error.code : 'INTERNAL' });
+        throw error;
       }
-      const outcome = track(job);
-      return { transactionHash: job.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId, outcome };
     },
     async status(transactionHash, options = {}) {
       const local = inFlight.get(transactionHash);

@@ -3,6 +3,7 @@
  *   POST /relay  {"signed_delegate_action": "<base64 borsh>"}  → 202 {transaction_hash, sender_id, receiver_id, status_url}
  *   GET  /status/<hash>[?wait=final] → 200 {transaction_hash, state: pending|final|refused, sender_id, receiver_id, succeeded, status, outcome, error} or 404
  *   GET  /health → 200 {"status":"ok","relayer_id":…,"in_flight":…}
+ *   GET  /metrics → Prometheus text (prom-client)
  * Refusals answer {"error":{"code","message"}} with 400, 403, 404, 409, 429, 502 or 503; nothing is submitted.
  * A relayed call that fails on chain is `state: final` with `succeeded: false` (the relayer has paid).
  */
@@ -56,6 +57,11 @@ export async function startRelayerServer(relayer: Relayer, { port = 0, host = '1
     };
     try {
       if (request.method === 'GET' && request.url === '/health') return send(200, { status: 'ok', relayer_id: relayer.accountId, in_flight: relayer.inFlight });
+      if (request.method === 'GET' && request.url === '/metrics') {
+        const text = await relayer.metrics.registry.metrics();
+        response.writeHead(200, { 'content-type': relayer.metrics.registry.contentType });
+        return response.end(text);
+      }
       const statusPath = request.method === 'GET' ? STATUS_PATH.exec(request.url ?? '') : null;
       if (statusPath) {
         const status = await relayer.status(statusPath[1], { waitFinal: statusPath[2] !== undefined });
@@ -63,7 +69,7 @@ export async function startRelayerServer(relayer: Relayer, { port = 0, host = '1
         return send(200, statusBody(status));
       }
       if (request.method !== 'POST' || request.url !== '/relay') {
-        return send(404, { error: { code: 'NOT_FOUND', message: 'use POST /relay, GET /status/<transaction hash>[?wait=final] or GET /health' } });
+        return send(404, { error: { code: 'NOT_FOUND', message: 'use POST /relay, GET /status/<transaction hash>[?wait=final], GET /health or GET /metrics' } });
       }
       const body = (await readJson(request)) as { signed_delegate_action?: unknown } | null;
       const accepted = await relayer.relay(body?.signed_delegate_action);
