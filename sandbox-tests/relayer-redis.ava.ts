@@ -127,6 +127,9 @@ test('an instance killed with SIGKILL right after accepting finishes every accep
   instance = await startRelayerProcess(env);
   const finals = await Promise.all(hashes.map(async (hash) => (await (await fetch(`${instance.url}/status/${hash}?wait=final`)).json()) as Record<string, any>));
   for (const final of finals) t.like(final, { state: 'final', succeeded: true });
+  // Its structured log names each finished delegate, one JSON object per line.
+  const logged = instance.log.filter((line) => line.event === 'final').map((line) => String(line.transaction_hash));
+  t.deepEqual(logged.sort(), finals.map((final) => String(final.transaction_hash)).sort());
   for (const user of users) t.is(await f.tokenBalance(user.accountId), 10n, `${user.accountId} paid exactly once`);
   const costs = finals.map((final, i) => actualCost(decodeSignedDelegate(delegates[i]), final.outcome));
   t.is(before - (await nearBalance(t, relayerAccount.accountId)), costs.reduce((sum, c) => sum + c, 0n), 'the relayer paid for each delegate once');

@@ -1,4 +1,4 @@
-export { createRelayer, innerStatus, type Relayer, type RelayerConfig, type Accepted, type RelayStatus, type InnerStatus } from './relayer.js';
+export { createRelayer, innerStatus, type Relayer, type RelayerConfig, type Accepted, type RelayStatus, type InnerStatus, type RelayerEvent } from './relayer.js';
 export { startRelayerServer, type RelayerServer } from './server.js';
 export { checkPolicy, type RelayPolicy, type PreCheck } from './policy.js';
 export { type AllowancePolicy } from './allowance.js';

@@ -55,7 +55,15 @@ export interface RelayerConfig {
   instance?: string;
   /** Clock for allowance periods (tests pass their own). */
   now?: () => number;
+  /** Receives one structured event per accepted, refused and finished delegate (the CLI prints them as JSON lines). */
+  log?: (event: RelayerEvent) => void;
 }
+
+export type RelayerEvent =
+  | { event: 'accepted'; transaction_hash: string; sender_id: string; receiver_id: string }
+  | { event: 'refused'; code: string; message: string }
+  | { event: 'final'; transaction_hash: string; sender_id: string; state: RelayStatus['state']; succeeded?: boolean; near_spent?: string }
+  | { event: 'resume_failed'; message: string };
 
 export type InnerStatus = { SuccessValue: string } | { Failure: unknown } | { Unknown: true };
 
@@ -157,7 +165,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
     (pool ??= openKeyPool({ provider, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance: config.instance ?? 'main' }).then(
       async (opened) => {
         // A store that is down now leaves the records for the next start; new requests get 503 meanwhile.
-        await resumeInFlight(opened).catch((error) => console.error(`near-relayer: in-flight work not resumed yet: ${(error as Error).message}`));
+        await resumeInFlight(opened).catch((error) => log({ event: 'resume_failed', message: `in-flight work not resumed until the next start: ${(error as Error).message}` }));
         return opened;
       },
       (error) => {
@@ -166,6 +174,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
       },
     ));
   const inFlight = new Map<string, Promise<RelayStatus>>();
+  const log = config.log ?? (() => {});
   const metrics = relayerMetrics({ inFlight: () => inFlight.size, nonceLag: async () => (pool ? (await pool).nonceLag() : {}) });
 
   /** The store, with its failures answered as 503: never relay without the records it keeps. */
@@ -284,6 +293,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
     const { delegate, reserved } = job;
     const base = { transactionHash: job.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId };
     let final: RelayStatus;
+    let spent: bigint | undefined;
     try {
       let outcome = onChain;
       if (!outcome) {
@@ -305,12 +315,14 @@ export function createRelayer(config: RelayerConfig): Relayer {
       await kept((store) => store.settle(reserved.budgets, actualCost(delegate, outcome as unknown as Parameters<typeof actualCost>[1]) - reserved.amount, now()));
       const status = innerStatus(outcome);
       final = { ...base, transactionHash: outcome.transaction.hash, state: 'final', succeeded: 'SuccessValue' in status, status, outcome };
-      metrics.nearSpent.inc(Number(actualCost(delegate, outcome as unknown as Parameters<typeof actualCost>[1])) / 1e24);
+      spent = actualCost(delegate, outcome as unknown as Parameters<typeof actualCost>[1]);
+      metrics.nearSpent.inc(Number(spent) / 1e24);
     } catch (error) {
       if (!(error instanceof RelayError) || error.code === 'STORE_UNAVAILABLE') return { ...base, state: 'pending' };
       final = { ...base, state: 'refused', error: { code: error.code, message: error.message } };
     }
     metrics.outcomes.inc({ state: final.state === 'refused' ? 'refused_by_node' : final.succeeded ? 'final_succeeded' : 'final_failed' });
+    log({ event: 'final', transaction_hash: final.transactionHash, sender_id: final.senderId, state: final.state, succeeded: final.state === 'final' ? final.succeeded : undefined, near_spent: spent?.toString() });
     await Promise.all([record(job.firstHash, final), kept((store) => store.removeInFlight(instance, job.firstHash))]).catch(() => undefined);
     return final;
   }
@@ -414,9 +426,12 @@ export function createRelayer(config: RelayerConfig): Relayer {
       try {
         const accepted = await accept(signedDelegateBase64);
         metrics.accepted.inc();
+        log({ event: 'accepted', transaction_hash: accepted.transactionHash, sender_id: accepted.senderId, receiver_id: accepted.receiverId });
         return accepted;
       } catch (error) {
-        metrics.refused.inc({ code: error instanceof RelayError ? error.code : 'INTERNAL' });
+        const code = error instanceof RelayError ? error.code : 'INTERNAL';
+        metrics.refused.inc({ code });
+        log({ event: 'refused', code, message: (error as Error).message });
         throw error;
       }
     },

@@ -19,6 +19,8 @@ export async function freePort(): Promise<number> {
 
 export interface RelayerProcess {
   url: string;
+  /** The structured log lines so far. */
+  log: Record<string, unknown>[];
   process: ChildProcess;
   /** SIGTERM (finishes what it accepted) and waits for the exit. */
   stop(): Promise<void>;
@@ -31,14 +33,25 @@ export async function startRelayerProcess(env: Record<string, string>): Promise<
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', CLI], { cwd: REPO, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  const lines: Record<string, unknown>[] = [];
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`relayer did not start: ${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('listening on')) {
+      // Its structured log: one JSON object per line.
+      const complete = output.lastIndexOf('\n');
+      for (const line of output.slice(0, complete + 1).split('\n').filter(Boolean)) {
+        try {
+          lines.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          // a line that is not JSON (a crash's stack) stays in the output only
+        }
+      }
+      if (lines.some((l) => l.event === 'listening')) {
         clearTimeout(timer);
         resolve();
       }
+      output = output.slice(complete + 1);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
@@ -50,5 +63,5 @@ export async function startRelayerProcess(env: Record<string, string>): Promise<
     child.kill(signal);
     await exited;
   };
-  return { url: `http://127.0.0.1:${port}`, process: child, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+  return { url: `http://127.0.0.1:${port}`, log: lines, process: child, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
 }
