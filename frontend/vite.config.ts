@@ -6,16 +6,35 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig, type InlineConfig, type ProxyOptions } from 'vite';
+import { defineConfig, type InlineConfig, type Plugin, type ProxyOptions } from 'vite';
 import type { AppConfig } from './src/config.js';
 
 export const FRONTEND_ROOT = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * Wallet Selector core 10.1.4 depends on its own `@near-js/crypto` 2.x, whose `PublicKey` imports the
+ * `secp256k1` package (elliptic, bn.js, hash.js: ~45 KB gzipped) at module level. near-api-js 7, which the
+ * app loads anyway, exports the same `PublicKey`, `KeyPair` and `KeyType` (ED25519 = 0, SECP256K1 = 1),
+ * with secp256k1 from @noble/curves; so core and its own `@near-js/*` packages get near-api-js' copy,
+ * and a returning visitor's restored session does not download a second crypto library.
+ */
+function shareNearApiJsCrypto(): Plugin {
+  const inSelectorCore = /[\\/]node_modules[\\/]@near-wallet-selector[\\/]core[\\/]/;
+  return {
+    name: 'share-near-api-js-crypto',
+    enforce: 'pre',
+    resolveId(source, importer, options) {
+      if (source !== '@near-js/crypto' || !importer || !inSelectorCore.test(importer)) return null;
+      return this.resolve('near-api-js', fileURLToPath(new URL('./src/main.tsx', import.meta.url)), { ...options, skipSelf: true });
+    },
+  };
+}
 
 export function appViteConfig(options: { config: AppConfig; proxy?: Record<string, ProxyOptions>; outDir?: string }): InlineConfig {
   return {
     root: FRONTEND_ROOT,
     configFile: false,
-    plugins: [react()],
+    plugins: [react(), shareNearApiJsCrypto()],
     define: { __APP_CONFIG__: JSON.stringify(options.config) },
     server: { proxy: options.proxy, host: '127.0.0.1' },
     preview: { proxy: options.proxy, host: '127.0.0.1' },

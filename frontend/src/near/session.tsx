@@ -81,7 +81,7 @@ const SessionContext = createContext<Session | null>(null);
 /**
  * Whether a wallet session may need restoring: wallet-selector keeps the chosen wallet under
  * `near-wallet-selector:selectedWalletId`, and browser wallets come back with `account_id` or
- * `transactionHashes` in the URL. Otherwise the selector (and its copy of @near-js/*, ~150 KB gzipped)
+ * `transactionHashes` in the URL. Otherwise the selector (~80 KB gzipped with its own @near-js/* 2.x copy)
  * loads only when the person signs in, keeping it off a first visit's landing page.
  */
 function sessionToRestore(): boolean {
