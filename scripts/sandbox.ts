@@ -37,6 +37,11 @@ async function main(): Promise<void> {
     home,
     port,
     reset: process.argv.includes('--reset'),
+    // a node that cannot save what it answers stops rather than answer what a restart would lose
+    onFatalError: (e) => {
+      console.error(`npm run sandbox: ${e.message}`);
+      process.exit(1);
+    },
     restoreBackup: process.argv.includes('--restore-backup'),
     ...(quiet ? {} : { onExecution: print }),
   });

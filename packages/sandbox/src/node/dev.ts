@@ -26,6 +26,8 @@ export interface DevNodeOptions {
   restoreBackup?: boolean;
   /** Every transaction and receipt as it executes (`npm run sandbox` prints them). */
   onExecution?: RunOptions['onExecution'];
+  /** The node cannot go on (its store failed or is held by another node); `npm run sandbox` exits. */
+  onFatalError?: RunOptions['onFatalError'];
 }
 
 export interface DevNode {
@@ -56,7 +58,12 @@ export async function startDevNode(options: DevNodeOptions): Promise<DevNode> {
   // near-api-js' key store reads `private_key`; near-cli-rs accepts it too
   writeKeyFile(rootKeyFile, { account_id: accountId, public_key: key.publicKeyString, private_key: key.secretKey });
 
-  const node = await startNode({ home: options.home, rpcPort: options.port ?? DEV_RPC_PORT, ...(options.onExecution ? { onExecution: options.onExecution } : {}) });
+  const node = await startNode({
+    home: options.home,
+    rpcPort: options.port ?? DEV_RPC_PORT,
+    ...(options.onExecution ? { onExecution: options.onExecution } : {}),
+    ...(options.onFatalError ? { onFatalError: options.onFatalError } : {}),
+  });
   return {
     node,
     rpcUrl: node.url,
