@@ -12,7 +12,8 @@
  * record its function calls and prints calls and min/median/max gas per `contract.method` after the tests;
  * `--json` prints it as one JSON object instead. `--gas-report=compare` (NEAR_GAS_REPORT=compare) also
  * compares with the committed gas-report.json and counts a failure when a median rose more than 2 %
- * (`--gas-report-threshold=<percent>`); `--gas-report=update` rewrites gas-report.json from this run.
+ * (`--gas-report-threshold=<percent>`); `--gas-report=update` rewrites gas-report.json from this run. The
+ * baseline records the files its run covered, and compares only with a run of the same files.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -128,9 +129,11 @@ export function gasReportOptions(args: string[], env: NodeJS.ProcessEnv): { opti
 }
 
 /** Prints the run's gas report; returns how many failures it counts (regressions against the baseline). */
-async function reportGas(dir: string, options: GasReportOptions): Promise<number> {
+async function reportGas(dir: string, options: GasReportOptions, avaArgs: string[]): Promise<number> {
   const { compareGasReports, contractNames, formatGasReport, formatRegressions, readGasRecords, summarise } = await import('./lib/gas-report.js');
-  const report = summarise(readGasRecords(dir), contractNames(join(REPO, 'build')));
+  // the files the run covered (none named: every suite); a baseline compares only with a run of the same files
+  const scope = avaArgs.filter((a) => !a.startsWith('-')).sort();
+  const report = { scope, ...summarise(readGasRecords(dir), contractNames(join(REPO, 'build'))) };
   console.log(options.json ? JSON.stringify(report) : `\n${formatGasReport(report)}`);
   if (options.mode === 'update') {
     writeFileSync(BASELINE, `${JSON.stringify(report, null, 2)}\n`);
@@ -141,7 +144,14 @@ async function reportGas(dir: string, options: GasReportOptions): Promise<number
     console.log(`gas report: no baseline at ${BASELINE}; create it with npm test -- --gas-report=update`);
     return 1;
   }
-  const regressions = compareGasReports(JSON.parse(readFileSync(BASELINE, 'utf8')), report, options.threshold);
+  const baseline = JSON.parse(readFileSync(BASELINE, 'utf8')) as typeof report;
+  const named = (files: string[] | undefined) => (files?.length ? files.join(' ') : 'every suite');
+  if (JSON.stringify(baseline.scope ?? []) !== JSON.stringify(scope)) {
+    // medians depend on which tests made the calls: another set of files is not comparable
+    console.log(`gas report: the baseline ${BASELINE} was made from ${named(baseline.scope)}, this run covers ${named(scope)}; compare the same files (npm test -- --gas-report=compare ${baseline.scope?.join(' ') ?? ''}) or rewrite the baseline with --gas-report=update`);
+    return 1;
+  }
+  const regressions = compareGasReports(baseline, report, options.threshold);
   console.log(regressions.length ? formatRegressions(regressions, options.threshold) : `gas report: no median above the baseline by more than ${(options.threshold * 100).toFixed(1)}%`);
   return regressions.length;
 }
@@ -181,7 +191,7 @@ async function main(): Promise<void> {
   const { passed, skipped } = parseAvaSummary(output, exitCode);
   let { failed } = parseAvaSummary(output, exitCode);
   if (gasDir) {
-    failed += await reportGas(gasDir, gas);
+    failed += await reportGas(gasDir, gas, args);
     rmSync(gasDir, { recursive: true, force: true });
   }
   console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

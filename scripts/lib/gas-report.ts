@@ -7,7 +7,8 @@
  *
  * A contract is named by its build: the code hash of every `build/**.wasm` maps to its file name
  * (`stablecoin`, `test-contracts/ft-receiver`), so the random account ids of near-workspaces dev accounts
- * do not split one contract into many rows. Code the build does not know keeps its account id.
+ * do not split one contract into many rows. Code the build does not know (a test's WAT probe) is named
+ * `code:<first 8 characters of its hash>`, the same in every run.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -81,10 +82,14 @@ export function readGasRecords(dir: string): GasRecord[] {
     );
 }
 
+function contractName(r: GasRecord, names: Map<string, string>): string {
+  return names.get(r.codeHash) ?? (r.codeHash ? `code:${r.codeHash.slice(0, 8)}` : r.account);
+}
+
 export function summarise(records: GasRecord[], names: Map<string, string> = new Map()): GasReport {
   const groups = new Map<string, GasRecord[]>();
   for (const r of records) {
-    const key = `${names.get(r.codeHash) ?? r.account}.${r.method}`;
+    const key = `${contractName(r, names)}.${r.method}`;
     let group = groups.get(key);
     if (!group) groups.set(key, (group = []));
     group.push(r);

@@ -11,7 +11,8 @@
  * - median latency of a cross-contract call with a callback (probe contract `call_other`)
  * - wall time of the whole sandbox-tests suite (ava)
  * - snapshot + revert over JSON-RPC, and the gas report's overhead on the sandbox-tests run (bench/dev-loop.ts;
- *   `--gas-suite=<file,file>` measures the overhead on those files instead of the whole of sandbox-tests/)
+ *   `--gas-suite=<file,file>` measures the overhead on those files instead of the whole of sandbox-tests/,
+ *   even with --no-suite)
  *
  * Targets from issue 4: Worker.init ≤ 500 ms, function call ≤ 30 ms median, cross-contract ≤ 60 ms; from
  * issue 16: snapshot + revert ≤ 5 ms, gas report overhead ≤ 5 %.
@@ -224,7 +225,7 @@ async function main(): Promise<void> {
   const gasSuiteArg = process.argv.find((a) => a.startsWith('--gas-suite='));
   const gasSuite = gasSuiteArg ? gasSuiteArg.slice('--gas-suite='.length).split(',') : ['sandbox-tests/'];
   let gasOverhead: Awaited<ReturnType<typeof gasReportOverhead>> | null = null;
-  if (!process.argv.includes('--no-suite')) {
+  if (!process.argv.includes('--no-suite') || gasSuiteArg) {
     log(`gas report overhead on ${gasSuite.join(' ')} (with and without, alternated)…`);
     gasOverhead = await gasReportOverhead(REPO_DIR, gasSuite, QUICK ? 1 : 2);
   }
