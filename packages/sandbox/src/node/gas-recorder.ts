@@ -52,6 +52,8 @@ let exitHookInstalled = false;
 export function recordGas(sandbox: Sandbox, dir: string): () => void {
   const file = join(dir, `${process.pid}-${++fileCounter}-${Date.now()}.jsonl`);
   let pending: string[] = [];
+  // code hashes are the same few arrays call after call: encode each once
+  const encoded = new WeakMap<Uint8Array, string>();
   const flush = () => {
     if (pending.length === 0) return;
     appendFileSync(file, pending.join(''));
@@ -63,10 +65,11 @@ export function recordGas(sandbox: Sandbox, dir: string): () => void {
     const call = event.actions.find((a) => a.type === 'FunctionCall');
     if (!call) return;
     const account = sandbox.chain.state.getAccount(event.receiverId);
+    const codeHash = account ? (encoded.get(account.codeHash) ?? encoded.set(account.codeHash, base58.encode(account.codeHash)).get(account.codeHash)!) : '';
     const { wasm, storage, actions } = gasShares(event.gasProfile);
     const record: GasRecord = {
       account: event.receiverId,
-      codeHash: account ? base58.encode(account.codeHash) : '',
+      codeHash,
       method: call.methodName!,
       gas: event.gasBurnt.toString(),
       wasm: wasm.toString(),

@@ -137,7 +137,12 @@ export function executionEvents(execution: BlockExecution): ExecutionEvent[] {
       deposit: actions.reduce((n, a) => n + (a.deposit ?? 0n), 0n),
       gasBurnt: BigInt(outcome.outcome.gas_burnt),
       logs,
-      events: logs.flatMap((line) => parseNep297(line) ?? []),
+      // parsed on first read: most listeners (the gas report) never look
+      get events() {
+        const parsed = logs.flatMap((line) => parseNep297(line) ?? []);
+        Object.defineProperty(this, 'events', { value: parsed, enumerable: true });
+        return parsed;
+      },
       isRefund: receipt.predecessorId === 'system',
       gasProfile: outcome.outcome.metadata.gas_profile ?? [],
       ...(error ? { error, failure: describeFailure(error) } : {}),
