@@ -1,6 +1,7 @@
 import { near } from 'near-sdk-js';
 import { panic } from './errors';
-import { storageCost } from './storage';
+import { parseAmount } from './amount';
+import { refund, storageCost } from './storage';
 
 /**
  * StorageBalance: a prepaid NEAR balance per account that pays for the state the account creates
@@ -68,6 +69,17 @@ export function withdrawStorage(accountId: string, amount: bigint | null): bigin
   if (taken > balance) panic(`StorageBalance: withdrawal exceeds the available balance ${balance}`);
   near.storageWrite(PREFIX + accountId, (balance - taken).toString());
   return taken;
+}
+
+/**
+ * `storage_withdraw` for every contract with storage balances (the method itself asserts its 1 yoctoNEAR):
+ * sends the caller `amount` (default: all) of its balance and says what was sent and what is left.
+ */
+export function withdrawStorageToCaller(amount: string | null | undefined): { accountId: string; taken: bigint; total: bigint } {
+  const accountId = near.predecessorAccountId();
+  const taken = withdrawStorage(accountId, amount === undefined || amount === null ? null : parseAmount(amount));
+  refund(accountId, taken);
+  return { accountId, taken, total: storageBalanceOf(accountId) ?? 0n };
 }
 
 /**

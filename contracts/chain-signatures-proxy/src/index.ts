@@ -28,7 +28,7 @@ import * as ownable from '../../lib/ownable';
 import * as pausable from '../../lib/pausable';
 import { refund, storageCost } from '../../lib/storage';
 import { readJson, writeJson } from '../../lib/json-storage';
-import { debitStorage, depositStorage, storageBalanceOf, withdrawStorage } from '../../lib/storage-balance';
+import { debitStorage, depositStorage, storageBalanceOf, withdrawStorageToCaller } from '../../lib/storage-balance';
 
 const TGAS = 1_000_000_000_000n;
 /**
@@ -387,10 +387,7 @@ export class ChainSignaturesProxy {
   @call({ payableFunction: true })
   storage_withdraw({ amount }: { amount?: string | null }): { total: string } {
     assertOneYocto();
-    const accountId = near.predecessorAccountId();
-    const taken = withdrawStorage(accountId, amount === undefined || amount === null ? null : parseAmount(amount));
-    refund(accountId, taken);
-    return { total: (storageBalanceOf(accountId) ?? 0n).toString() };
+    return { total: withdrawStorageToCaller(amount).total.toString() };
   }
 
   // ------------------------------------------------------------ admin (owner, 1 yoctoNEAR)

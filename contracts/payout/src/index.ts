@@ -18,8 +18,8 @@ import { assertAtLeastOneYocto, assertInitBySelf, assertOneYocto, assertPrivate 
 import { eventEmitter } from '../../lib/events';
 import { promiseSucceeded } from '../../lib/promise-result';
 import * as ownable from '../../lib/ownable';
-import { refund, storageCost } from '../../lib/storage';
-import { chargeStorageTo, depositStorage, settleStorageWith, storageBalanceOf, withdrawStorage } from '../../lib/storage-balance';
+import { storageCost } from '../../lib/storage';
+import { chargeStorageTo, depositStorage, settleStorageWith, storageBalanceOf, withdrawStorageToCaller } from '../../lib/storage-balance';
 
 const TGAS = 1_000_000_000_000n;
 // A near-sdk-js method costs 11-15 Tgas (measured on the in-process node: ft_transfer 14.2,
@@ -157,10 +157,7 @@ export class Payout {
   @call({ payableFunction: true })
   storage_withdraw({ amount }: { amount?: string | null }): { total: string } {
     assertOneYocto();
-    const accountId = near.predecessorAccountId();
-    const taken = withdrawStorage(accountId, amount === undefined || amount === null ? null : parseAmount(amount));
-    refund(accountId, taken);
-    const total = storageBalanceOf(accountId) ?? 0n;
+    const { accountId, taken, total } = withdrawStorageToCaller(amount);
     emit('storage_withdraw', [{ account_id: accountId, amount: taken.toString(), total: total.toString() }]);
     return { total: total.toString() };
   }

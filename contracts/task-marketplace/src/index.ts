@@ -22,13 +22,11 @@
  */
 import { NearBindgen, call, view, initialize, near, encode, decode } from 'near-sdk-js';
 import { require } from '../../lib/errors';
-import { parseAmount } from '../../lib/amount';
 import { assertInitBySelf, assertOneYocto, assertPrivate } from '../../lib/guards';
 import * as ownable from '../../lib/ownable';
 import * as pausable from '../../lib/pausable';
 import * as roles from '../../lib/access-control';
-import { refund } from '../../lib/storage';
-import { depositStorage, storageBalanceOf, withdrawStorage } from '../../lib/storage-balance';
+import { depositStorage, storageBalanceOf, withdrawStorageToCaller } from '../../lib/storage-balance';
 import * as claims from './claims';
 import * as consensus from './consensus';
 import * as projects from './projects';
@@ -81,10 +79,7 @@ export class TaskMarketplace implements MarketState {
   @call({ payableFunction: true })
   storage_withdraw({ amount }: { amount?: string | null }): { total: string } {
     assertOneYocto();
-    const accountId = near.predecessorAccountId();
-    const taken = withdrawStorage(accountId, amount === undefined || amount === null ? null : parseAmount(amount));
-    refund(accountId, taken);
-    return { total: (storageBalanceOf(accountId) ?? 0n).toString() };
+    return { total: withdrawStorageToCaller(amount).total.toString() };
   }
 
   @view({})
