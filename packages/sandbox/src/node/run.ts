@@ -16,6 +16,8 @@ import { MARKER_FILE, NodeStore } from './store.js';
 import { parentIsGone } from './parent.js';
 
 const PARENT_POLL_MS = 500;
+/** Methods that answer from the head on disk (view-client `reportedHead`) or report nothing: they never wait for a commit. */
+const REPORTS_DURABLE_HEAD = new Set(['status', 'health']);
 /** A fresh node opens its store this long after it starts serving (see startNode). */
 const STORE_OPEN_DELAY_MS = 500;
 
@@ -61,6 +63,7 @@ class GroupCommit {
   #changed = 0;
   #durable = 0;
   #lastHead: Block | undefined;
+  #durableHead: Block | undefined;
   #running: Promise<void> | null = null;
   #waiters: Array<{ seq: number; resolve: () => void; reject: (e: Error) => void }> = [];
   #failure: Error | null = null;
@@ -75,11 +78,18 @@ class GroupCommit {
   /** The chain as loaded: what later heads are compared with. */
   ready(client: SandboxClient): void {
     this.#lastHead = client.sandbox.head;
+    this.#durableHead = client.sandbox.head;
+  }
+
+  /** The newest head on disk: what `status` reports, so it never waits for a commit and never shows a block a crash could take back. */
+  get durableHead(): Block | undefined {
+    return this.#durableHead;
   }
 
   /** Inside the queue, after a request: the promise the answer waits for (undefined: nothing to wait for). */
-  afterRequest(): Promise<void> | undefined {
+  afterRequest(method: string): Promise<void> | undefined {
     this.progress();
+    if (REPORTS_DURABLE_HEAD.has(method)) return undefined;
     return this.#untilDurable();
   }
 
@@ -125,10 +135,11 @@ class GroupCommit {
         const store = await this.store();
         const taken = await this.queue.run(() => {
           const client = this.client()!;
-          return { seq: this.#changed, ...client.exportState(), history: client.sandbox.chain.takeHistory() };
+          return { seq: this.#changed, block: client.sandbox.head, ...client.exportState(), history: client.sandbox.chain.takeHistory() };
         });
         await store.commit(taken);
         this.#durable = taken.seq;
+        this.#durableHead = taken.block;
         this.client()!.sandbox.chain.forgetHistory(taken.history);
         this.#waiters = this.#waiters.filter((w) => (w.seq <= taken.seq ? (w.resolve(), false) : true));
       }
@@ -186,6 +197,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
         history: persist ? history : undefined,
         // a fast-forward goes on once its last slice is on disk (so commits stay small and a read that
         // waits for one waits briefly); other requests run meanwhile
+        reportedHead: commits ? () => commits.durableHead : undefined,
         betweenBlocks: () => (commits ? queue.yieldUntil(commits.sliceDone()) : queue.yieldTurn()),
       });
     })
@@ -215,7 +227,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
       port: options.rpcPort,
       queue,
       log,
-      afterRequest: commits ? () => commits.afterRequest() : undefined,
+      afterRequest: commits ? (method) => commits.afterRequest(method) : undefined,
     });
   } catch (e) {
     await store?.close();

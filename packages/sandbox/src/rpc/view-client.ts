@@ -71,6 +71,8 @@ export interface SandboxClientOptions {
   history?: ChainHistory;
   /** The address `status` reports. */
   rpcAddr?: string;
+  /** The head `status` reports (node/run.ts: the newest one on disk); default the chain's head. */
+  reportedHead?: () => Block | undefined;
   /**
    * Called between slices of a long fast-forward (node/run.ts lets waiting requests run and the blocks so
    * far be saved), so a jump of many blocks never stalls other clients.
@@ -342,7 +344,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     sandbox,
     dev: createDevControls(sandbox),
 
-    status: () => statusView(info, head(), options.rpcAddr ?? '127.0.0.1', startedAt),
+    status: () => statusView(info, options.reportedHead?.() ?? head(), options.rpcAddr ?? '127.0.0.1', startedAt),
 
     block(reference) {
       // Blocks never change once produced: build each view once.
