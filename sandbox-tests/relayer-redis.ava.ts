@@ -5,6 +5,7 @@
  * of a transaction the other accepted; an instance killed with SIGKILL right after accepting
  * finishes every accepted delegate when it starts again, each exactly once.
  */
+import { createHash } from 'node:crypto';
 import anyTest, { type TestFn, type ExecutionContext } from 'ava';
 import { Worker } from 'near-workspaces';
 import { redisStore } from '../packages/relayer/src/index.js';
@@ -30,7 +31,10 @@ test.after.always(async (t) => {
 
 /** Instances "a" and "b" of one relayer account, two keys each, on one Redis. */
 async function twoInstances(t: ExecutionContext<RelayerContext & { redis: RedisServer }>, f: Awaited<ReturnType<typeof deployPayout>>, policy = {}) {
-  const stores = [await redisStore(t.context.redis.url, { prefix: `${t.title.slice(0, 12)}:` }), await redisStore(t.context.redis.url, { prefix: `${t.title.slice(0, 12)}:` })];
+  // One prefix per test: ava runs a file's tests at once, and instances named "a"/"b" under a shared
+  // prefix would resume (and settle) each other's in-flight work.
+  const prefix = `${createHash('sha256').update(t.title).digest('hex').slice(0, 12)}:`;
+  const stores = [await redisStore(t.context.redis.url, { prefix }), await redisStore(t.context.redis.url, { prefix })];
   t.teardown(() => Promise.all(stores.map((s) => s.close())));
   const a = await startRelayer(t, f, { store: stores[0], instance: 'a', keys: 2, policy });
   const b = await startRelayer(t, f, { store: stores[1], instance: 'b', keys: 2, policy, relayerAccount: a.relayerAccount });

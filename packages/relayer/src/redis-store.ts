@@ -114,7 +114,7 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
       await client.hset(`${prefix}inflight/${instance}`, hash, record);
     },
     async removeInFlight(instance, hash) {
-      await client.hdel(`${prefix}inflight/${instance}`, hash);
+      return (await client.hdel(`${prefix}inflight/${instance}`, hash)) === 1;
     },
     async listInFlight(instance) {
       return Object.values(await client.hgetall(`${prefix}inflight/${instance}`));

@@ -289,6 +289,14 @@ export function createRelayer(config: RelayerConfig): Relayer {
    * answered. If the outcome cannot be learnt (node or store unreachable) the job stays in flight
    * and pending: this instance finishes it when it starts again.
    */
+  /**
+   * Gives back what the job reserved beyond `delta`, exactly once: only the call that removes the job's
+   * in-flight record settles. A crash between the two leaves the whole reservation spent (never less).
+   */
+  async function settleOnce(job: Job, delta: bigint): Promise<void> {
+    if (await kept((store) => store.removeInFlight(instance, job.firstHash))) await kept((store) => store.settle(job.reserved.budgets, delta, now()));
+  }
+
   async function complete(job: Job, onChain?: Outcome): Promise<RelayStatus> {
     const { delegate, reserved } = job;
     const base = { transactionHash: job.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId };
@@ -306,13 +314,13 @@ export function createRelayer(config: RelayerConfig): Relayer {
           if (!(error instanceof RpcError || (error as { type?: string }).type !== undefined)) throw error;
           // The node refused the transaction: nothing ran, so the reservation is given back and
           // the delegate released (its signer may post it again).
-          await kept((store) => store.settle(reserved.budgets, -reserved.amount, now()));
+          await settleOnce(job, -reserved.amount);
           await kept((store) => store.releaseDelegate(job.delegateId));
           throw new RelayError('SUBMISSION_FAILED', `the node refused the relayed transaction: ${(error as Error).message}`);
         }
         outcome = await outcomeOf(accepted.hash);
       }
-      await kept((store) => store.settle(reserved.budgets, actualCost(delegate, outcome as unknown as Parameters<typeof actualCost>[1]) - reserved.amount, now()));
+      await settleOnce(job, actualCost(delegate, outcome as unknown as Parameters<typeof actualCost>[1]) - reserved.amount);
       const status = innerStatus(outcome);
       final = { ...base, transactionHash: outcome.transaction.hash, state: 'final', succeeded: 'SuccessValue' in status, status, outcome };
       spent = actualCost(delegate, outcome as unknown as Parameters<typeof actualCost>[1]);

@@ -42,7 +42,11 @@ export interface RelayerStore {
   getStatus(hash: string): Promise<string | undefined>;
   /** What `instance` accepted and has not finished, so that instance can finish it after a crash. */
   putInFlight(instance: string, hash: string, record: string): Promise<void>;
-  removeInFlight(instance: string, hash: string): Promise<void>;
+  /**
+   * Removes the record; true only for the call that removed it. Whoever removes a job's record settles
+   * its allowances, so a job finished twice (two processes under one instance name) is settled once.
+   */
+  removeInFlight(instance: string, hash: string): Promise<boolean>;
   listInFlight(instance: string): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -179,7 +183,13 @@ export async function localStore(dir?: string): Promise<RelayerStore> {
     putStatus: (hash, record, expiresAt) => serially(() => backend.write([[`status/${hash}`, { value: record, expiresAt }]], [])),
     getStatus: (hash) => serially(async () => (await live(`status/${hash}`, Date.now()))?.value),
     putInFlight: (instance, hash, record) => serially(() => backend.write([[`inflight/${instance}/${hash}`, { value: record, expiresAt: Date.now() + IN_FLIGHT_MEMORY_MS }]], [])),
-    removeInFlight: (instance, hash) => serially(() => backend.write([], [`inflight/${instance}/${hash}`])),
+    removeInFlight: (instance, hash) =>
+      serially(async () => {
+        const key = `inflight/${instance}/${hash}`;
+        if ((await backend.get(key)) === undefined) return false;
+        await backend.write([], [key]);
+        return true;
+      }),
     listInFlight: (instance) =>
       serially(async () => {
         const records: string[] = [];

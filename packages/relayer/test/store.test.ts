@@ -90,14 +90,15 @@ for (const [kind, open] of Object.entries(kinds)) {
     t.is(await store.getStatus('unknown'), undefined);
   });
 
-  test(`${kind}: in-flight records are listed per instance until removed`, async (t) => {
+  test(`${kind}: in-flight records are listed per instance until removed, and only one removal succeeds`, async (t) => {
     const [a, b] = await open(t.context.redis);
     t.teardown(() => closeBoth([a, b]));
     await a.putInFlight('one', 'h1', 'r1');
     await b.putInFlight('one', 'h2', 'r2');
     await a.putInFlight('two', 'h3', 'r3');
     t.deepEqual((await b.listInFlight('one')).sort(), ['r1', 'r2']);
-    await b.removeInFlight('one', 'h1');
+    t.true(await b.removeInFlight('one', 'h1'));
+    t.false(await a.removeInFlight('one', 'h1'), 'a second removal (the job finished twice) is told it did not remove it');
     t.deepEqual(await a.listInFlight('one'), ['r2']);
     t.deepEqual(await a.listInFlight('two'), ['r3']);
     t.deepEqual(await a.listInFlight('three'), []);
