@@ -7,22 +7,13 @@
  * refuses.
  */
 import anyTest, { type TestFn } from 'ava';
-import { Worker } from 'near-workspaces';
 import { JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate } from 'near-api-js';
 import { deployPayout, events, NEAR, TGAS } from './helpers/payout.js';
-import { claimantOfPool, BYTE_COST, gaslessUser, nearBalance, relay, signClaim, startRelayer, type RelayerContext } from './helpers/relayer.js';
+import { claimantOfPool, BYTE_COST, gaslessUser, nearBalance, relay, signClaim, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext>;
 
-test.before(async (t) => {
-  const worker = await Worker.init();
-  const rpcUrl = (worker.provider as unknown as { connection: { url: string } }).connection.url;
-  t.context = { worker, root: worker.rootAccount, rpcUrl };
-});
-
-test.after.always(async (t) => {
-  await t.context.worker?.tearDown();
-});
+useRelayerWorker(test);
 
 test('a gasless claim: the user signs a DelegateAction with a function-call key, the relayer pays; the user gets the stablecoin and keeps exactly its NEAR', async (t) => {
   const { f, poolId, user } = await claimantOfPool(t, 'worker', 123_456n, 1_000_000n);

@@ -9,25 +9,16 @@ import anyTest, { type TestFn } from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'near-workspaces';
 import { localStore } from '../packages/relayer/src/index.js';
 import { budgetsFor } from '../packages/relayer/src/allowance.js';
 import { decodeSignedDelegate } from '../packages/relayer/src/delegate.js';
 import { deployPayout, NEAR, TGAS } from './helpers/payout.js';
-import { claimantOfPool, countingRpcProxy, gaslessUser, headHeight, nearBalance, relay, signClaim, startRelayer, type RelayerContext } from './helpers/relayer.js';
+import { claimantOfPool, countingRpcProxy, gaslessUser, headHeight, nearBalance, relay, signClaim, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext>;
 const MILLI_NEAR = NEAR / 1000n;
 
-test.before(async (t) => {
-  const worker = await Worker.init();
-  const rpcUrl = (worker.provider as unknown as { connection: { url: string } }).connection.url;
-  t.context = { worker, root: worker.rootAccount, rpcUrl };
-});
-
-test.after.always(async (t) => {
-  await t.context.worker?.tearDown();
-});
+useRelayerWorker(test);
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'relayer-store-'));

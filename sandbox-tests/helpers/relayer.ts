@@ -4,7 +4,8 @@
  * relayer started over HTTP, and a counting proxy between the relayer and the node that shows
  * which JSON-RPC methods the relayer called.
  */
-import type { ExecutionContext } from 'ava';
+import type { ExecutionContext, TestFn } from 'ava';
+import { Worker } from 'near-workspaces';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
@@ -176,4 +177,16 @@ export async function countingRpcProxy(t: ExecutionContext<RelayerContext>) {
     calls,
     submissions: () => calls.filter((method) => SUBMISSIONS.has(method)).length,
   };
+}
+
+/** One node for a whole relayer suite: started before its tests, torn down after them. */
+export function useRelayerWorker(test: TestFn<RelayerContext>): void {
+  test.before(async (t) => {
+    const worker = await Worker.init();
+    const rpcUrl = (worker.provider as unknown as { connection: { url: string } }).connection.url;
+    t.context = { worker, root: worker.rootAccount, rpcUrl };
+  });
+  test.after.always(async (t) => {
+    await t.context.worker?.tearDown();
+  });
 }
