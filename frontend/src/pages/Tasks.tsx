@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { NEAR, commitmentOf, type Item, type Project, type Tasker } from '../../../packages/contract-clients/src/index';
+import { ItemPager } from '../components/ItemPager';
 import { TxStatus } from '../components/TxStatus';
 import { config } from '../config';
 import { formatNear, formatUsdx } from '../format';
@@ -285,17 +286,7 @@ export default function Tasks() {
               <ItemCard key={item.index} project={project} item={item} accountId={accountId} busy={busy} autoReveal={autoReveal} act={act} />
             ))}
           </ul>
-          <div className="row">
-            <button type="button" className="secondary" disabled={from === 0} onClick={() => setFrom(Math.max(0, from - PAGE))}>
-              Previous
-            </button>
-            <span className="hint">
-              Items {from + 1}–{Math.min(from + PAGE, project.item_count)} of {project.item_count}
-            </span>
-            <button type="button" className="secondary" disabled={from + PAGE >= project.item_count} onClick={() => setFrom(from + PAGE)}>
-              Next
-            </button>
-          </div>
+          <ItemPager from={from} page={PAGE} total={project.item_count} onMove={setFrom} />
         </section>
       )}
     </>

@@ -6,6 +6,7 @@
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { NEAR, sealOf, sha256Hex, type Item, type Limits, type NewItem, type Project } from '../../../packages/contract-clients/src/index';
+import { ItemPager } from '../components/ItemPager';
 import { TxStatus } from '../components/TxStatus';
 import { config } from '../config';
 import { formatNear, formatUsdx, parseUsdx } from '../format';
@@ -441,17 +442,7 @@ export default function Vendor() {
             </tbody>
           </table>
           </div>
-          <div className="row">
-            <button type="button" className="secondary" disabled={from === 0} onClick={() => setFrom(Math.max(0, from - PAGE))}>
-              Previous
-            </button>
-            <span className="hint">
-              Items {project.item_count === 0 ? 0 : from + 1}–{Math.min(from + PAGE, project.item_count)} of {project.item_count}
-            </span>
-            <button type="button" className="secondary" disabled={from + PAGE >= project.item_count} onClick={() => setFrom(from + PAGE)}>
-              Next
-            </button>
-          </div>
+          <ItemPager from={from} page={PAGE} total={project.item_count} onMove={setFrom} />
           <p className="hint">Disputes are settled by the marketplace's arbiter, never by the vendor: no party decides its own dispute.</p>
           <div className="row">
             <button type="button" className="secondary" disabled={manage.busy || now < reclaimAt} onClick={() => void act(`Reclaim the unused budget of "${project.title}"`, () => clients!.market.reclaim({ project_id: project.id }), 1n)}>
