@@ -291,7 +291,9 @@ export function createRelayer(config: RelayerConfig): Relayer {
    */
   /**
    * Gives back what the job reserved beyond `delta`, exactly once: only the call that removes the job's
-   * in-flight record settles. A crash between the two leaves the whole reservation spent (never less).
+   * in-flight record settles. Called after the final status is recorded: a crash before the removal
+   * leaves the job to be resumed (and settled) by the restarted instance; a crash between the removal
+   * and the settle leaves the whole reservation spent (never less).
    */
   async function settleOnce(job: Job, delta: bigint): Promise<void> {
     if (await kept((store) => store.removeInFlight(instance, job.firstHash))) await kept((store) => store.settle(job.reserved.budgets, delta, now()));
@@ -302,6 +304,8 @@ export function createRelayer(config: RelayerConfig): Relayer {
     const base = { transactionHash: job.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId };
     let final: RelayStatus;
     let spent: bigint | undefined;
+    /** What settleOnce adds to the job's budgets once the outcome is recorded. */
+    let delta: bigint | undefined;
     try {
       let outcome = onChain;
       if (!outcome) {
@@ -314,16 +318,16 @@ export function createRelayer(config: RelayerConfig): Relayer {
           if (!(error instanceof RpcError || (error as { type?: string }).type !== undefined)) throw error;
           // The node refused the transaction: nothing ran, so the reservation is given back and
           // the delegate released (its signer may post it again).
-          await settleOnce(job, -reserved.amount);
+          delta = -reserved.amount;
           await kept((store) => store.releaseDelegate(job.delegateId));
           throw new RelayError('SUBMISSION_FAILED', `the node refused the relayed transaction: ${(error as Error).message}`);
         }
         outcome = await outcomeOf(accepted.hash);
       }
-      await settleOnce(job, actualCost(delegate, outcome as unknown as Parameters<typeof actualCost>[1]) - reserved.amount);
+      spent = actualCost(delegate, outcome as unknown as Parameters<typeof actualCost>[1]);
+      delta = spent - reserved.amount;
       const status = innerStatus(outcome);
       final = { ...base, transactionHash: outcome.transaction.hash, state: 'final', succeeded: 'SuccessValue' in status, status, outcome };
-      spent = actualCost(delegate, outcome as unknown as Parameters<typeof actualCost>[1]);
       metrics.nearSpent.inc(Number(spent) / 1e24);
     } catch (error) {
       if (!(error instanceof RelayError) || error.code === 'STORE_UNAVAILABLE') return { ...base, state: 'pending' };
@@ -331,7 +335,13 @@ export function createRelayer(config: RelayerConfig): Relayer {
     }
     metrics.outcomes.inc({ state: final.state === 'refused' ? 'refused_by_node' : final.succeeded ? 'final_succeeded' : 'final_failed' });
     log({ event: 'final', transaction_hash: final.transactionHash, sender_id: final.senderId, state: final.state, succeeded: final.state === 'final' ? final.succeeded : undefined, near_spent: spent?.toString() });
-    await Promise.all([record(job.firstHash, final), kept((store) => store.removeInFlight(instance, job.firstHash))]).catch(() => undefined);
+    // With the store unreachable the job stays in flight, and this instance settles it when it starts again.
+    await record(job.firstHash, final)
+      .then(async () => {
+        if (delta === undefined) await kept((store) => store.removeInFlight(instance, job.firstHash));
+        else await settleOnce(job, delta);
+      })
+      .catch(() => undefined);
     return final;
   }
 
