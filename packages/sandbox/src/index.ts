@@ -517,6 +517,8 @@ export class Sandbox {
           randomSeed: randomSeed(sha256(head.hash), head.randomValue),
           isView: true,
           outputDataReceivers: [],
+          chainId: this.chain.options.chainId,
+          accountContract: { kind: 'Local', hash: account.codeHash },
         },
         external: {
           storageGet: (key) => state.getData(accountId, key),

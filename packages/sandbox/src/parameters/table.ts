@@ -132,6 +132,12 @@ const ACTION_FEES_86: Record<ActionCost, Fee> = {
   addFunctionCallKeyByte: fee(1_925_331n, 47_683_715n, 1_925_331n),
   deleteKey: fee(94_946_625_000n, 94_946_625_000n, 94_946_625_000n),
   delegate: fee(200_000_000_000n, 200_000_000_000n, 200_000_000_000n),
+  // Global contracts (77.yaml; not part of the snapshot view): action_deploy_global_contract[_per_byte],
+  // action_use_global_contract[_per_identifier_byte].
+  deployGlobalContractBase: fee(184_765_750_000n, 184_765_750_000n, 184_765_750_000n),
+  deployGlobalContractByte: fee(6_812_999n, 47_683_715n, 70_000_000n),
+  useGlobalContractBase: fee(184_765_750_000n, 184_765_750_000n, 184_765_750_000n),
+  useGlobalContractByte: fee(6_812_999n, 47_683_715n, 64_572_944n),
 };
 
 const ACTION_FEES_77: Record<ActionCost, Fee> = {
@@ -178,6 +184,7 @@ const WASM_86: RuntimeConfig['wasm'] = {
   chainIdHostFn: true,
   p256VerifyHostFn: true,
   globalContractHostFns: true,
+  gasKeyHostFns: true,
   // DeterministicAccountIds (PV 82, core/primitives-core/src/version.rs): `input`/`promise_result` register
   // writes stop charging write_register_byte (logic.rs `charge_bytes_gas = !deterministic_account_ids`).
   deterministicAccountIds: true,
@@ -198,11 +205,14 @@ const WASM_77: RuntimeConfig['wasm'] = {
   chainIdHostFn: false,
   p256VerifyHostFn: false,
   globalContractHostFns: false,
+  gasKeyHostFns: false,
   deterministicAccountIds: false,
 };
 
 const COMMON = {
   storageAmountPerByte: 10_000_000_000_000_000_000n,
+  // 77.yaml global_contract_storage_amount_per_byte (10x the account storage price; burnt, not staked).
+  globalContractStorageAmountPerByte: 100_000_000_000_000_000_000n,
   storageNumBytesAccount: 100n,
   storageNumExtraBytesRecord: 40n,
   burntGasReward: { numerator: 3n, denominator: 10n },

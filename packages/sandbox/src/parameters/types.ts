@@ -28,7 +28,11 @@ export type ActionCost =
   | 'addFunctionCallKeyBase'
   | 'addFunctionCallKeyByte'
   | 'deleteKey'
-  | 'delegate';
+  | 'delegate'
+  | 'deployGlobalContractBase'
+  | 'deployGlobalContractByte'
+  | 'useGlobalContractBase'
+  | 'useGlobalContractByte';
 
 /** nearcore `ExtCosts` names exactly as nearcore spells them (snake_case), so profiles match RPC output. */
 export type ExtCost = string;
@@ -41,6 +45,8 @@ export interface RuntimeConfig {
   /** ExtCosts in gas, keyed by nearcore's name (`base`, `read_memory_byte`, `storage_write_base`, …). */
   extCosts: Record<ExtCost, bigint>;
   storageAmountPerByte: bigint;
+  /** Burnt per code byte by DeployGlobalContract (77.yaml `global_contract_storage_amount_per_byte`). */
+  globalContractStorageAmountPerByte: bigint;
   storageNumBytesAccount: bigint;
   storageNumExtraBytesRecord: bigint;
   burntGasReward: { numerator: bigint; denominator: bigint };
@@ -90,6 +96,8 @@ export interface RuntimeConfig {
     chainIdHostFn: boolean;
     p256VerifyHostFn: boolean;
     globalContractHostFns: boolean;
+    /** 85: `promise_batch_action_transfer_to_gas_key` and the two `add_gas_key_*` host functions. */
+    gasKeyHostFns: boolean;
     /** Protocol feature DeterministicAccountIds (PV 82); changes register-write charging of `input`. */
     deterministicAccountIds: boolean;
   };

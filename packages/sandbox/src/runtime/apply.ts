@@ -56,6 +56,8 @@ export interface ApplyContext {
   validatorTotalStake(): bigint;
   /** epoch_info_provider.minimum_stake: seat price × minimum_stake_ratio. */
   minimumStake: bigint;
+  /** The genesis chain id (`chain_id` host function). */
+  chainId?: string;
 }
 
 export interface ReceiptOutcome {
@@ -113,6 +115,12 @@ function toAction(a: ReceiptAction): NonDelegateAction {
       return { type: 'DeleteKey', publicKey: publicKeyFromBorsh(a.publicKey) };
     case 'DeleteAccount':
       return { type: 'DeleteAccount', beneficiaryId: a.beneficiaryId };
+    case 'DeployGlobalContract':
+      return { type: 'DeployGlobalContract', code: a.code, deployMode: a.deployMode };
+    case 'UseGlobalContract': {
+      const id = a.contractIdentifier;
+      return { type: 'UseGlobalContract', contractIdentifier: id.kind === 'CodeHash' ? { type: 'CodeHash', hash: id.hash } : { type: 'AccountId', accountId: id.accountId } };
+    }
   }
 }
 
@@ -120,7 +128,8 @@ function toAction(a: ReceiptAction): NonDelegateAction {
 const ACTION_COST_KEYS = new Set([
   'NEW_ACTION_RECEIPT', 'NEW_DATA_RECEIPT_BASE', 'NEW_DATA_RECEIPT_BYTE', 'CREATE_ACCOUNT', 'DELETE_ACCOUNT', 'DEPLOY_CONTRACT_BASE',
   'DEPLOY_CONTRACT_BYTE', 'FUNCTION_CALL_BASE', 'FUNCTION_CALL_BYTE', 'TRANSFER', 'STAKE', 'ADD_FULL_ACCESS_KEY', 'ADD_FUNCTION_CALL_KEY_BASE',
-  'ADD_FUNCTION_CALL_KEY_BYTE', 'DELETE_KEY', 'DELEGATE',
+  'ADD_FUNCTION_CALL_KEY_BYTE', 'DELETE_KEY', 'DELEGATE', 'DEPLOY_GLOBAL_CONTRACT_BASE', 'DEPLOY_GLOBAL_CONTRACT_BYTE',
+  'USE_GLOBAL_CONTRACT_BASE', 'USE_GLOBAL_CONTRACT_BYTE',
 ]);
 
 /** The exec fee of one action split into nearcore's ActionCosts profile entries. */
@@ -378,7 +387,8 @@ export class ReceiptExecutor {
         tokensBurnt += surplus; // PV 78–84: a surplus (zero with inflation 1/1) stays burnt
       }
       tokensBurnt += burnPrice * result.gasBurnt - deficit;
-      if (depositRefund > 0n) result.newReceipts.push(balanceRefund(receipt.predecessorId, depositRefund));
+      // Receipt::balance_refund_receiver: the predecessor unless it chose another account (promise_set_refund_to).
+      if (depositRefund > 0n) result.newReceipts.push(balanceRefund(action.refundTo ?? receipt.predecessorId, depositRefund));
       if (gasRefundAmount > 0n) result.newReceipts.push(gasRefund(action.signerId, gasRefundAmount, action.signerPublicKey));
     } else if (failed) {
       // A failed refund burns its deposit (lib.rs: other_burnt_amount).
@@ -680,6 +690,9 @@ export class ReceiptExecutor {
         randomSeed: randomSeed(actionHashValue, ctx.randomValue),
         isView: false,
         outputDataReceivers,
+        chainId: ctx.chainId,
+        refundToAccountId: actionReceipt.refundTo ?? receipt.predecessorId,
+        accountContract: { kind: 'Local', hash: account.codeHash },
       },
     });
     result.gasBurnt += vm.burntGas;
@@ -704,6 +717,7 @@ export class ReceiptExecutor {
         outputDataReceivers: [],
         inputDataIds: p.yieldDataId ? [p.yieldDataId] : [],
         actions: p.actions.map(toAction),
+        ...(p.refundTo !== undefined ? { refundTo: p.refundTo } : {}),
       };
       return { predecessorId: accountId, receiverId: p.receiverId, body: p.yieldDataId ? { type: 'PromiseYield', action: actionBody } : { type: 'Action', action: actionBody } };
     });

@@ -486,6 +486,7 @@ export class Chain {
       validatorStake: (id) => (id === validator ? d.state.getAccount(id)?.locked : undefined),
       validatorTotalStake: () => d.state.getAccount(validator)?.locked ?? 0n,
       minimumStake: this.#minimumStake,
+      chainId: this.options.chainId,
     });
 
     if (epochHeight !== prev.epochHeight) {

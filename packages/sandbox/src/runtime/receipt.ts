@@ -19,6 +19,8 @@ export interface ActionReceipt {
   outputDataReceivers: DataReceiver[];
   inputDataIds: Uint8Array[];
   actions: Action[];
+  /** Receiver of the balance refund if not the predecessor (`promise_set_refund_to`; ActionReceiptV2 `refund_to`). */
+  refundTo?: string;
 }
 
 export type ReceiptBody =

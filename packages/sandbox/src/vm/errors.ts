@@ -104,6 +104,15 @@ export const hostErrors = {
   yieldPayloadLength: (length: bigint, limit: number) =>
     new HostError('YieldPayloadLength', `Yield resume payload is ${length} bytes which exceeds the ${limit} byte limit`),
   dataIdMalformed: () => new HostError('DataIdMalformed', 'yield resumption token is malformed'),
+  bls12381InvalidInput: (msg: string) => new HostError('BLS12381InvalidInput', `BLS12-381 invalid input: ${msg}`),
+  p256VerifyInvalidInput: (msg: string) =>
+    new HostError('P256VerifyInvalidInput', `P256 signature verification error: ${msg}`),
+  /** Not a nearcore error: a host function nearcore links at this version whose effect this node does not carry out. */
+  unsupportedHostFunction: (name: string) =>
+    new HostError('Unsupported', `${name} is linked as on nearcore but not carried out by this node (see @near-ts/sandbox README)`),
+  contractCodeHashMalformed: () => new HostError('ContractCodeHashMalformed', 'contract code hash is malformed'),
+  cannotSetRefundToOnJointPromise: () =>
+    new HostError('CannotSetRefundToOnJointPromise', 'Cannot set refund_to on a joint promise.'),
 };
 
 export const errorViews = {

@@ -8,93 +8,16 @@ import type { RuntimeConfig } from '../parameters/types.js';
 import { errorViews, HostError, hostErrors, type WasmTrapKind } from './errors.js';
 import { VMLogic } from './logic.js';
 import { releaseMemory, takeMemory, zeroMemory } from './memory-pool.js';
-import { prepareContract, PrepareError, type FuncType, type Metering, type PreparedContract } from './prepare.js';
+import { HOST_FUNCTIONS, I64, linkError } from './imports.js';
+import { prepareContract, PrepareError, type Metering, type PreparedContract } from './prepare.js';
 import type { FunctionCallErrorView, RunFunctionCall, VMOutcome } from './types.js';
 
 export type * from './types.js';
 export { HostError } from './errors.js';
 export { isValidAccountId } from './logic.js';
+export { HOST_FUNCTIONS, hostFunctionsAt } from './imports.js';
 
-const I = 0x7f; // i32
-const L = 0x7e; // i64
-
-/** `env` host functions: wasm signature and (for gated ones) the first protocol version that has them. */
-const HOST_SIGNATURES: Record<string, { params: number[]; results: number[]; since?: number }> = {};
-/** The `env` host functions this VM provides, with wasm value types (0x7f i32, 0x7e i64). */
-export const HOST_FUNCTIONS: Readonly<typeof HOST_SIGNATURES> = HOST_SIGNATURES;
-const sig = (name: string, params: string, result: string, since?: number) => {
-  const t = (c: string) => (c === 'i' ? I : L);
-  HOST_SIGNATURES[name] = { params: [...params].map(t), results: [...result].map(t), since };
-};
-sig('read_register', 'LL', '');
-sig('register_len', 'L', 'L');
-sig('write_register', 'LLL', '');
-sig('current_account_id', 'L', '');
-sig('signer_account_id', 'L', '');
-sig('signer_account_pk', 'L', '');
-sig('predecessor_account_id', 'L', '');
-sig('input', 'L', '');
-sig('block_index', '', 'L');
-sig('block_timestamp', '', 'L');
-sig('epoch_height', '', 'L');
-sig('storage_usage', '', 'L');
-sig('account_balance', 'L', '');
-sig('account_locked_balance', 'L', '');
-sig('attached_deposit', 'L', '');
-sig('prepaid_gas', '', 'L');
-sig('used_gas', '', 'L');
-sig('random_seed', 'L', '');
-sig('sha256', 'LLL', '');
-sig('keccak256', 'LLL', '');
-sig('keccak512', 'LLL', '');
-sig('ripemd160', 'LLL', '');
-sig('ecrecover', 'LLLLLLL', 'L');
-sig('ed25519_verify', 'LLLLLL', 'L', 59);
-sig('alt_bn128_g1_multiexp', 'LLL', '');
-sig('alt_bn128_g1_sum', 'LLL', '');
-sig('alt_bn128_pairing_check', 'LL', 'L');
-sig('value_return', 'LL', '');
-sig('panic', '', '');
-sig('panic_utf8', 'LL', '');
-sig('log_utf8', 'LL', '');
-sig('log_utf16', 'LL', '');
-sig('abort', 'iiii', '');
-sig('gas', 'i', '');
-sig('promise_create', 'LLLLLLLL', 'L');
-sig('promise_then', 'LLLLLLLLL', 'L');
-sig('promise_and', 'LL', 'L');
-sig('promise_batch_create', 'LL', 'L');
-sig('promise_batch_then', 'LLL', 'L');
-sig('promise_batch_action_create_account', 'L', '');
-sig('promise_batch_action_deploy_contract', 'LLL', '');
-sig('promise_batch_action_function_call', 'LLLLLLL', '');
-sig('promise_batch_action_function_call_weight', 'LLLLLLLL', '');
-sig('promise_batch_action_transfer', 'LL', '');
-sig('promise_batch_action_stake', 'LLLL', '');
-sig('promise_batch_action_add_key_with_full_access', 'LLLL', '');
-sig('promise_batch_action_add_key_with_function_call', 'LLLLLLLLL', '');
-sig('promise_batch_action_delete_key', 'LLL', '');
-sig('promise_batch_action_delete_account', 'LLL', '');
-sig('promise_yield_create', 'LLLLLLL', 'L', 67);
-sig('promise_yield_resume', 'LLLL', 'i', 67);
-sig('promise_results_count', '', 'L');
-sig('promise_result', 'LL', 'L');
-sig('promise_return', 'L', '');
-sig('storage_write', 'LLLLL', 'L');
-sig('storage_read', 'LLL', 'L');
-sig('storage_remove', 'LLL', 'L');
-sig('storage_has_key', 'LL', 'L');
-sig('storage_iter_prefix', 'LL', 'L');
-sig('storage_iter_range', 'LLLL', 'L');
-sig('storage_iter_next', 'LLL', 'L');
-sig('validator_stake', 'LLL', '');
-sig('validator_total_stake', 'L', '');
-
-const sameType = (a: FuncType, b: { params: number[]; results: number[] }) =>
-  a.params.length === b.params.length &&
-  a.results.length === b.results.length &&
-  a.params.every((p, i) => p === b.params[i]) &&
-  a.results.every((r, i) => r === b.results[i]);
+const L = I64;
 
 interface CompiledContract {
   ok: true;
@@ -283,7 +206,7 @@ function hostImports(prepared: PreparedContract, instance: { current: ContractIn
     const fnName = name === 'gas' ? 'gas_op' : name;
     const fn = (VMLogic.prototype as unknown as Record<string, Function>)[fnName]!;
     // Wasm i64 arrives as a signed BigInt; nearcore's host functions take u64.
-    const unsigned = HOST_SIGNATURES[name]!.params.map((p) => p === L);
+    const unsigned = HOST_FUNCTIONS[name]!.params.map((p) => p === L);
     env[name] = (...args: unknown[]) => {
       for (let i = 0; i < args.length; i++) if (unsigned[i]) args[i] = BigInt.asUintN(64, args[i] as bigint);
       const ci = instance.current!;
@@ -296,17 +219,6 @@ function hostImports(prepared: PreparedContract, instance: { current: ContractIn
     };
   }
   return env;
-}
-
-/** Link check (nearcore: every import a known, enabled `env` function of the right type, else LinkError). */
-function linkError(prepared: PreparedContract, config: RuntimeConfig): FunctionCallErrorView | null {
-  for (const imp of prepared.imports) {
-    const hostSig = HOST_SIGNATURES[imp.name];
-    if (hostSig === undefined || (hostSig.since !== undefined && config.protocolVersion < hostSig.since))
-      return errorViews.link(`unknown import: \`env::${imp.name}\` has not been defined`);
-    if (!sameType(imp.type, hostSig)) return errorViews.link(`incompatible import type for \`env::${imp.name}\``);
-  }
-  return null;
 }
 
 /** Idle instances of reusable modules, oldest first; each holds a 64 MiB memory, so only a few are kept. */
@@ -322,7 +234,7 @@ function takeIdleInstance(compiled: CompiledContract): ContractInstance | null {
 
 function execute(req: RunFunctionCall, config: RuntimeConfig, compiled: CompiledContract, logic: VMLogic): FunctionCallErrorView | null {
   const { prepared, module } = compiled;
-  if (compiled.linkError === undefined) compiled.linkError = linkError(prepared, config);
+  if (compiled.linkError === undefined) compiled.linkError = linkError(prepared.imports, config);
   if (compiled.linkError) return compiled.linkError;
 
   const pages = config.wasm.initialMemoryPages;

@@ -8,10 +8,12 @@ import { ripemd160 } from '@noble/hashes/legacy.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bn254 } from '@noble/curves/bn254.js';
+import { p256 } from '@noble/curves/nist.js';
 import type { Fee, RuntimeConfig } from '../parameters/types.js';
 import { sendFee } from '../parameters/index.js';
 import { HostError, hostErrors } from './errors.js';
 import { GasCounter } from './gas-counter.js';
+import * as bls12381 from './logic/bls12381.js';
 import type {
   AccessKeyPermissionSpec,
   External,
@@ -45,6 +47,10 @@ const ACTION_PROFILE: Record<string, string> = {
   addFunctionCallKeyByte: 'ADD_FUNCTION_CALL_KEY_BYTE',
   deleteKey: 'DELETE_KEY',
   delegate: 'DELEGATE',
+  deployGlobalContractBase: 'DEPLOY_GLOBAL_CONTRACT_BASE',
+  deployGlobalContractByte: 'DEPLOY_GLOBAL_CONTRACT_BYTE',
+  useGlobalContractBase: 'USE_GLOBAL_CONTRACT_BASE',
+  useGlobalContractByte: 'USE_GLOBAL_CONTRACT_BYTE',
 };
 
 /** Profile keys of wasm host costs (ExtCosts), as RPC prints them. */
@@ -88,6 +94,11 @@ const leU128 = (v: bigint): Uint8Array => {
   }
   return out;
 };
+const readBeBig = (b: Uint8Array): bigint => {
+  let v = 0n;
+  for (const x of b) v = (v << 8n) | BigInt(x);
+  return v;
+};
 const readLeBig = (b: Uint8Array): bigint => {
   let v = 0n;
   for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
@@ -97,6 +108,7 @@ const readLeBig = (b: Uint8Array): bigint => {
 /** Rust `format!("{:X?}", bytes)`. */
 const rustHexBytes = (b: Uint8Array) => `[${[...b].map((x) => x.toString(16).toUpperCase()).join(', ')}]`;
 
+const P256_N = p256.Point.Fn.ORDER;
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const BN254_P = 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47n;
 
@@ -406,6 +418,46 @@ export class VMLogic {
     this.payBase();
     this.registerWrite(reg, this.context.randomSeed);
   }
+  /** 85 (chain_id_host_fn): the genesis chain id, allowed in views. */
+  chain_id(reg: bigint): void {
+    this.payBase();
+    this.registerWrite(reg, utf8.encode(this.context.chainId ?? ''));
+  }
+  /** The balance-refund receiver of this receipt: `promise_set_refund_to` of the predecessor, else the predecessor. */
+  refund_to_account_id(reg: bigint): void {
+    this.payBase();
+    this.prohibitedInView('refund_to_account_id');
+    this.registerWrite(reg, utf8.encode(this.context.refundToAccountId ?? this.context.predecessorAccountId));
+  }
+  /** 0 no contract, 1 local code hash, 2 global code hash, 3 global contract by account id (register written on 1–3). */
+  current_contract_code(reg: bigint): bigint {
+    this.payBase();
+    const c = this.context.accountContract ?? { kind: 'None' };
+    switch (c.kind) {
+      case 'None':
+        return 0n;
+      case 'Local':
+        this.registerWrite(reg, c.hash);
+        return 1n;
+      case 'Global':
+        this.registerWrite(reg, c.hash);
+        return 2n;
+      case 'GlobalByAccount':
+        this.registerWrite(reg, utf8.encode(c.accountId));
+        return 3n;
+    }
+  }
+  /** The sandbox build's debug log: free, reads guest memory directly, BadUTF8 on invalid text. */
+  sandbox_debug_log(len: bigint, ptr: bigint): void {
+    const p = this.checkRange(ptr, len);
+    let message: string;
+    try {
+      message = utf8Fatal.decode(this.mem.subarray(p, p + Number(len)));
+    } catch {
+      throw hostErrors.badUtf8();
+    }
+    this.external.sandboxDebugLog?.(message);
+  }
 
   // ---------- math ----------
   sha256(len: bigint, ptr: bigint, reg: bigint): void {
@@ -476,6 +528,75 @@ export class VMLogic {
     } catch {
       return 0n;
     }
+  }
+
+  /**
+   * nearcore `p256_verify` (85: p256_verify_host_fn): ECDSA over NIST P-256 with SHA-256 of the message, raw
+   * `r ‖ s` signature (high s accepted), 33-byte compressed SEC1 key. Expected values: nearcore
+   * logic/tests/p256_verify.rs (a signature that does not parse is 0 before the message is read).
+   */
+  p256_verify(sigLen: bigint, sigPtr: bigint, msgLen: bigint, msgPtr: bigint, pkLen: bigint, pkPtr: bigint): bigint {
+    this.pay('p256_verify_base');
+    const sig = this.memOrRegister(sigPtr, sigLen);
+    if (sig.length !== 64) throw hostErrors.p256VerifyInvalidInput('invalid signature length');
+    const r = readBeBig(sig.subarray(0, 32));
+    const s = readBeBig(sig.subarray(32));
+    if (r === 0n || r >= P256_N || s === 0n || s >= P256_N) return 0n;
+    const msg = this.memOrRegister(msgPtr, msgLen);
+    this.payPer('p256_verify_byte', BigInt(msg.length));
+    const pk = this.memOrRegister(pkPtr, pkLen);
+    if (pk.length !== 33) throw hostErrors.p256VerifyInvalidInput('invalid public key length');
+    try {
+      return p256.verify(sig, msg, pk, { lowS: false, prehash: true, format: 'compact' }) ? 1n : 0n;
+    } catch {
+      return 0n;
+    }
+  }
+
+  // ---------- BLS12-381 (70.yaml; encodings and results in ./logic/bls12381.ts) ----------
+  /**
+   * wasmtime_runner/logic.rs `bls12381_impl!`: `<fn>_base`, then `<fn>_element × (value_len / item)` on the raw
+   * length before anything is read (register mode, len = u64::MAX, overflows to IntegerOverflow), then the input;
+   * 0 and the result in the register, or 1 and the register untouched. No `base` charge.
+   */
+  private bls(fn: string, item: bigint, len: bigint, ptr: bigint, reg: bigint, op: (data: Uint8Array) => Uint8Array | null): bigint {
+    this.pay(`bls12381_${fn}_base`);
+    this.payPer(`bls12381_${fn}_element`, len / item);
+    const result = op(this.memOrRegister(ptr, len));
+    if (result === null) return 1n;
+    this.registerWrite(reg, result);
+    return 0n;
+  }
+  bls12381_p1_sum(len: bigint, ptr: bigint, reg: bigint): bigint {
+    return this.bls('p1_sum', 97n, len, ptr, reg, bls12381.p1Sum);
+  }
+  bls12381_p2_sum(len: bigint, ptr: bigint, reg: bigint): bigint {
+    return this.bls('p2_sum', 193n, len, ptr, reg, bls12381.p2Sum);
+  }
+  bls12381_g1_multiexp(len: bigint, ptr: bigint, reg: bigint): bigint {
+    return this.bls('g1_multiexp', 128n, len, ptr, reg, bls12381.g1Multiexp);
+  }
+  bls12381_g2_multiexp(len: bigint, ptr: bigint, reg: bigint): bigint {
+    return this.bls('g2_multiexp', 224n, len, ptr, reg, bls12381.g2Multiexp);
+  }
+  bls12381_map_fp_to_g1(len: bigint, ptr: bigint, reg: bigint): bigint {
+    return this.bls('map_fp_to_g1', 48n, len, ptr, reg, bls12381.mapFpToG1);
+  }
+  bls12381_map_fp2_to_g2(len: bigint, ptr: bigint, reg: bigint): bigint {
+    return this.bls('map_fp2_to_g2', 96n, len, ptr, reg, bls12381.mapFp2ToG2);
+  }
+  bls12381_p1_decompress(len: bigint, ptr: bigint, reg: bigint): bigint {
+    return this.bls('p1_decompress', 48n, len, ptr, reg, bls12381.p1Decompress);
+  }
+  bls12381_p2_decompress(len: bigint, ptr: bigint, reg: bigint): bigint {
+    return this.bls('p2_decompress', 96n, len, ptr, reg, bls12381.p2Decompress);
+  }
+  /** Unlike the others, the element charge counts whole 288-byte items of the input actually read. */
+  bls12381_pairing_check(len: bigint, ptr: bigint): bigint {
+    this.pay('bls12381_pairing_base');
+    const data = this.memOrRegister(ptr, len);
+    this.payPer('bls12381_pairing_element', BigInt(Math.floor(data.length / 288)));
+    return bls12381.pairingCheck(data);
   }
 
   // ---------- alt_bn128 (little-endian coordinates, (0,0) = infinity) ----------
@@ -855,7 +976,86 @@ export class VMLogic {
     const { receipt, sir } = this.promiseReceipt(idx);
     this.payActionBase('deleteAccount', sir);
     this.appendAction(receipt, { kind: 'DeleteAccount', beneficiaryId });
+  }  /** Sets who receives the receipt's balance refund (`Receipt::balance_refund_receiver`). */
+  promise_set_refund_to(idx: bigint, len: bigint, ptr: bigint): void {
+    this.payBase();
+    this.prohibitedInView('promise_set_refund_to');
+    const refundTo = this.accountId(len, ptr);
+    const p = idx < BigInt(this.promises.length) ? this.promises[Number(idx)] : undefined;
+    if (p === undefined) throw hostErrors.invalidPromiseIndex(idx);
+    if (p.kind === 'NotReceipt') throw hostErrors.cannotSetRefundToOnJointPromise();
+    this.receipts[p.receipt]!.refundTo = refundTo;
   }
+
+  // ---------- global contracts (77 actions; host functions from 78, global_contract_host_fns) ----------
+  promise_batch_action_deploy_global_contract(idx: bigint, len: bigint, ptr: bigint): void {
+    this.deployGlobalContract(idx, len, ptr, 'CodeHash', 'promise_batch_action_deploy_global_contract');
+  }
+  promise_batch_action_deploy_global_contract_by_account_id(idx: bigint, len: bigint, ptr: bigint): void {
+    this.deployGlobalContract(idx, len, ptr, 'AccountId', 'promise_batch_action_deploy_global_contract_by_account_id');
+  }
+  private deployGlobalContract(idx: bigint, len: bigint, ptr: bigint, deployMode: 'CodeHash' | 'AccountId', name: string): void {
+    this.payBase();
+    this.prohibitedInView(name);
+    const code = this.memOrRegister(ptr, len);
+    if (code.length > this.limits.maxContractSize)
+      throw hostErrors.contractSizeExceeded(BigInt(code.length), this.limits.maxContractSize);
+    const { receipt, sir } = this.promiseReceipt(idx);
+    this.payActionBase('deployGlobalContractBase', sir);
+    this.payActionPerByte('deployGlobalContractByte', BigInt(code.length), sir);
+    this.appendAction(receipt, { kind: 'DeployGlobalContract', code, deployMode });
+  }
+  promise_batch_action_use_global_contract(idx: bigint, hashLen: bigint, hashPtr: bigint): void {
+    this.payBase();
+    this.prohibitedInView('promise_batch_action_use_global_contract');
+    const hash = this.memOrRegister(hashPtr, hashLen);
+    if (hash.length !== 32) throw hostErrors.contractCodeHashMalformed();
+    this.useGlobalContract(idx, { kind: 'CodeHash', hash }, 32);
+  }
+  promise_batch_action_use_global_contract_by_account_id(idx: bigint, len: bigint, ptr: bigint): void {
+    this.payBase();
+    this.prohibitedInView('promise_batch_action_use_global_contract_by_account_id');
+    const accountId = this.accountId(len, ptr);
+    this.useGlobalContract(idx, { kind: 'AccountId', accountId }, utf8.encode(accountId).length);
+  }
+  private useGlobalContract(idx: bigint, contractIdentifier: Extract<ReceiptAction, { kind: 'UseGlobalContract' }>['contractIdentifier'], idLen: number): void {
+    const { receipt, sir } = this.promiseReceipt(idx);
+    this.payActionBase('useGlobalContractBase', sir);
+    this.payActionPerByte('useGlobalContractByte', BigInt(idLen), sir);
+    this.appendAction(receipt, { kind: 'UseGlobalContract', contractIdentifier });
+  }
+
+  // ---------- linked at 86 but not carried out by this node (see the package README) ----------
+  private unsupported(name: string): never {
+    this.payBase();
+    this.prohibitedInView(name);
+    throw hostErrors.unsupportedHostFunction(name);
+  }
+  promise_batch_action_transfer_to_gas_key(): void {
+    this.unsupported('promise_batch_action_transfer_to_gas_key');
+  }
+  promise_batch_action_add_gas_key_with_full_access(): void {
+    this.unsupported('promise_batch_action_add_gas_key_with_full_access');
+  }
+  promise_batch_action_add_gas_key_with_function_call(): void {
+    this.unsupported('promise_batch_action_add_gas_key_with_function_call');
+  }
+  promise_batch_action_state_init(): bigint {
+    this.unsupported('promise_batch_action_state_init');
+  }
+  promise_batch_action_state_init_by_account_id(): bigint {
+    this.unsupported('promise_batch_action_state_init_by_account_id');
+  }
+  set_state_init_data_entry(): void {
+    this.unsupported('set_state_init_data_entry');
+  }
+  promise_yield_create_with_id(): bigint {
+    this.unsupported('promise_yield_create_with_id');
+  }
+  promise_yield_resume_with_yield_id(): number {
+    this.unsupported('promise_yield_resume_with_yield_id');
+  }
+
   promise_results_count(): bigint {
     this.payBase();
     this.prohibitedInView('promise_results_count');

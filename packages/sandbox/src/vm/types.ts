@@ -40,7 +40,23 @@ export interface VMContext {
   isView: boolean;
   /** Accounts that receive this receipt's return value as data (output_data_receivers). */
   outputDataReceivers: AccountId[];
+  /** The genesis chain id (`chain_id` host function, protocol 85+). */
+  chainId?: string;
+  /** Who gets this receipt's balance refund: set by the predecessor's `promise_set_refund_to`, else the predecessor. */
+  refundToAccountId?: AccountId;
+  /** The account's contract as `current_contract_code` reports it (nearcore `AccountContract`); absent: None. */
+  accountContract?: AccountContract;
 }
+
+/** nearcore `AccountContract`: what code an account runs. */
+export type AccountContract =
+  | { kind: 'None' }
+  | { kind: 'Local'; hash: Uint8Array }
+  | { kind: 'Global'; hash: Uint8Array }
+  | { kind: 'GlobalByAccount'; accountId: AccountId };
+
+/** nearcore `GlobalContractIdentifier`. */
+export type GlobalContractId = { kind: 'CodeHash'; hash: Uint8Array } | { kind: 'AccountId'; accountId: AccountId };
 
 /** One action appended to a receipt by a `promise_batch_action_*` host function. */
 export type ReceiptAction =
@@ -51,7 +67,9 @@ export type ReceiptAction =
   | { kind: 'Stake'; stake: Balance; publicKey: Uint8Array }
   | { kind: 'AddKey'; publicKey: Uint8Array; nonce: bigint; permission: AccessKeyPermissionSpec }
   | { kind: 'DeleteKey'; publicKey: Uint8Array }
-  | { kind: 'DeleteAccount'; beneficiaryId: AccountId };
+  | { kind: 'DeleteAccount'; beneficiaryId: AccountId }
+  | { kind: 'DeployGlobalContract'; code: Uint8Array; deployMode: 'CodeHash' | 'AccountId' }
+  | { kind: 'UseGlobalContract'; contractIdentifier: GlobalContractId };
 
 export type AccessKeyPermissionSpec =
   | { kind: 'FullAccess' }
@@ -68,6 +86,8 @@ export interface PlannedReceipt {
   actions: ReceiptAction[];
   /** For a `promise_yield_create` receipt: the 32-byte data id it waits for (its only input). */
   yieldDataId?: Uint8Array;
+  /** Set by `promise_set_refund_to`: the account that receives this receipt's balance refund. */
+  refundTo?: AccountId;
 }
 
 /**
@@ -95,6 +115,8 @@ export interface External {
    * inside its External (gas_counter.rs StorageAccessTracker); omitted means 0, like nearcore's MockedExternal.
    */
   trieNodesTouched?(key: Uint8Array): number;
+  /** `sandbox_debug_log` (the sandbox build of neard logs it at debug level, for free). */
+  sandboxDebugLog?(message: string): void;
 }
 
 /** nearcore `ReturnData`. */

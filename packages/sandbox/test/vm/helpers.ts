@@ -22,6 +22,7 @@ export class MemoryExternal implements External {
   readonly resumed: Array<{ dataId: Uint8Array; payload: Uint8Array }> = [];
   pendingYields = new Set<string>();
   trieNodesTouched?: (key: Uint8Array) => number;
+  sandboxDebugLog?: (message: string) => void;
   private counter = 0;
   storageGet(key: Uint8Array) {
     return this.data.get(hex(key));
