@@ -30,11 +30,11 @@ import {
   encodeTransaction,
   signedTransactionBytes,
   type AccessKey,
-  type AccessKeyPermission,
   type Action,
   type Transaction,
 } from './primitives/transaction.js';
 import {
+  accessKeyPermissionFromView,
   accessKeyView,
   type AccountView,
   type ExecutionOutcomeWithIdView,
@@ -49,9 +49,10 @@ import {
   TESTING_INIT_STAKE,
   type Block,
 } from './runtime/chain.js';
-import { hasCode, NO_CODE_HASH } from './runtime/state.js';
+import { hasCode, NO_CODE_HASH, type StateUnavailableError } from './runtime/state.js';
 import { executionEvents, type ExecutionEvent } from './runtime/execution-events.js';
 import { GAS_REPORT_DIR_ENV, recordGas } from './node/gas-recorder.js';
+import { openFork, type ForkOptions, type ForkPoint, type ForkReadCounts } from './fork/index.js';
 
 export { KeyPair, KeyType, parsePublicKey, publicKeyToString } from './primitives/crypto.js';
 export type { PublicKey, Signature } from './primitives/crypto.js';
@@ -72,6 +73,8 @@ export type { Block } from './runtime/chain.js';
 export type { ExecutionEvent, TransactionEvent, ReceiptEvent, ActionSummary, Nep297Event } from './runtime/execution-events.js';
 export { parseNep297, describeFailure } from './runtime/execution-events.js';
 export { Chain, MIN_GAS_PRICE, TRANSACTION_VALIDITY_PERIOD } from './runtime/chain.js';
+export { ForkError, FORK_NETWORKS, defaultForkCacheRoot } from './fork/index.js';
+export type { ForkOptions, ForkPoint, ForkErrorKind, ForkReadCounts } from './fork/index.js';
 
 export const NEAR = 10n ** 24n;
 export const TGAS = 10n ** 12n;
@@ -87,8 +90,30 @@ export interface SandboxOptions {
   rootAccountId?: AccountId;
   /** Default: the ed25519 key from seed = the root account id (nearcore `SecretKey::from_seed`). */
   rootKeyPair?: KeyPair;
-  /** Default `sandbox`. */
+  /** Default `sandbox` (a fork: the remote's). */
   chainId?: string;
+  /**
+   * Fork a remote chain (`mainnet`, `testnet` or a JSON-RPC URL) at a block: its accounts, keys, code and
+   * contract storage are read the first time something touches them, cached on disk per (network, block),
+   * and every write stays local. The chain continues from that block's height, time and gas price, under the
+   * remote's chain id and protocol version (`protocolVersion` given: that one, knowingly). Only the root
+   * account is made at genesis: granted its balance and stake and a local key on top of the remote's account.
+   */
+  fork?: ForkOptions;
+}
+
+/** What a forked node forks (`Sandbox.fork`). */
+export interface ForkInfo {
+  /** The remote block the chain continues from, and what the remote ran there. */
+  readonly point: ForkPoint;
+  /** The cache directory of this (network, block); null when reads are kept in memory only. */
+  readonly cacheDir: string | null;
+  /** Reads answered by the remote and from the cache so far. */
+  readonly reads: ForkReadCounts;
+  /** HTTP requests sent to the remote so far (retries included). */
+  readonly requests: number;
+  /** Stops the thread that talks to the remote (it never keeps the process alive). */
+  close(): void;
 }
 
 export interface AccountHandle {
@@ -240,37 +265,73 @@ export class Sandbox {
   readonly chain: Chain;
   readonly config: RuntimeConfig;
   readonly root: AccountHandle;
+  /** Set when this node forks a remote chain. */
+  readonly fork: ForkInfo | undefined;
   #keys = new Map<string, KeyPair>();
 
   constructor(options: SandboxOptions = {}) {
-    const protocolVersion = options.protocolVersion ?? DEFAULT_PROTOCOL_VERSION;
+    const fork = options.fork ? openFork(options.fork, options.protocolVersion) : undefined;
+    const point = fork?.point;
+    const protocolVersion = options.protocolVersion ?? point?.protocolVersion ?? DEFAULT_PROTOCOL_VERSION;
     this.config = runtimeConfig(protocolVersion);
     const rootAccountId = assertValidAccountId(options.rootAccountId ?? 'test.near');
     const rootKeyPair = options.rootKeyPair ?? KeyPair.fromSeed(rootAccountId);
-    const genesisTime =
-      options.genesisTime === undefined
+    const genesisTime = point
+      ? BigInt(point.timestampNanos)
+      : options.genesisTime === undefined
         ? DEFAULT_GENESIS_TIME
         : typeof options.genesisTime === 'bigint'
           ? options.genesisTime
           : BigInt(options.genesisTime.getTime()) * 1_000_000n;
     const nearKey = KeyPair.fromSeed('near');
+    const genesisHeight = point ? BigInt(point.height) : 0n;
     this.chain = new Chain({
       config: this.config,
       genesisTime,
       blockTimeNs: BigInt(options.blockTimeMs ?? 1000) * 1_000_000n,
-      genesisHeight: 0n,
+      genesisHeight,
       epochLength: SANDBOX_EPOCH_LENGTH,
-      chainId: options.chainId ?? 'sandbox',
+      chainId: options.chainId ?? point?.chainId ?? 'sandbox',
       validatorId: rootAccountId,
       runFunctionCall,
       accounts: [
         { accountId: rootAccountId, amount: TESTING_INIT_BALANCE, locked: TESTING_INIT_STAKE, publicKey: rootKeyPair.publicKey },
-        { accountId: 'near', amount: TESTING_INIT_BALANCE, locked: 0n, publicKey: nearKey.publicKey },
+        // a fork has the remote's `near`: the node makes no key for it
+        ...(fork ? [] : [{ accountId: 'near', amount: TESTING_INIT_BALANCE, locked: 0n, publicKey: nearKey.publicKey }]),
       ],
+      ...(fork && point
+        ? {
+            fork: {
+              source: fork.source,
+              parent: {
+                height: genesisHeight,
+                hash: hashFromString(point.hash),
+                prevHash: hashFromString(point.prevHash),
+                timestamp: genesisTime,
+                gasPrice: BigInt(point.gasPrice),
+                epochHeight: 1n,
+                epochId: hashFromString(point.epochId),
+                randomValue: hashFromString(point.randomValue),
+                totalSupply: BigInt(point.totalSupply),
+                transactions: [],
+                receipts: [],
+              },
+            },
+          }
+        : {}),
     });
     this.#keys.set(rootAccountId, rootKeyPair);
-    this.#keys.set('near', nearKey);
+    if (!fork) this.#keys.set('near', nearKey);
     this.root = { accountId: rootAccountId, keyPair: rootKeyPair };
+    this.fork = fork && {
+      point: fork.point,
+      cacheDir: fork.cacheDir,
+      reads: fork.source.counts,
+      get requests() {
+        return fork.rpc.requests;
+      },
+      close: () => fork.rpc.close(),
+    };
   }
 
   get protocolVersion(): number {
@@ -326,8 +387,20 @@ export class Sandbox {
       if (error && 'InvalidTxError' in error) throw new InvalidTransactionError(error.InvalidTxError);
       if (this.chain.isSettled(hash) || !this.chain.hasPendingWork) break;
       this.chain.produceBlock();
+      // fork mode: state the remote could not give set something of this transaction aside (runtime/chain.ts)
+      const unavailable = this.chain.takeUnavailable().find((e) => this.#concerns(hash, e));
+      if (unavailable) throw unavailable;
     }
     return this.getTransactionOutcome(hash);
+  }
+
+  /** Whether what was set aside is the transaction or one of its receipts (those its outcomes name). */
+  #concerns(txHash: string, e: StateUnavailableError): boolean {
+    if (e.transactionHash !== undefined) return e.transactionHash === txHash;
+    if (e.receipt === undefined) return false;
+    const outcome = this.chain.finalOutcome(txHash);
+    const id = hashToString(e.receipt.receiptId);
+    return outcome !== null && [outcome.transaction_outcome, ...outcome.receipts_outcome].some((o) => o.outcome.receipt_ids.includes(id));
   }
 
   /** Checks a transaction and queues it for the next block; returns its hash. Run it with `produceBlocks`. */
@@ -404,6 +477,8 @@ export class Sandbox {
   /** Produces `n` blocks (default 1), running queued transactions and receipts; returns the new head. */
   produceBlocks(n = 1): Block {
     for (let i = 0; i < n; i++) this.chain.produceBlock();
+    // fork mode: receipts whose remote state was unavailable wait for a later block (sendTransaction reports them)
+    this.chain.takeUnavailable();
     return this.head;
   }
 
@@ -473,7 +548,7 @@ export class Sandbox {
   viewCode(accountId: AccountId): Uint8Array {
     const a = this.chain.state.getAccount(accountId);
     if (!a) throw new UnknownAccountError(accountId);
-    const code = this.chain.state.code.get(accountId);
+    const code = this.chain.state.getCode(accountId);
     if (!code || !hasCode(a)) throw new Error(`contract code of ${accountId} does not exist (deploy a contract first)`);
     return code;
   }
@@ -490,7 +565,7 @@ export class Sandbox {
     const state = this.chain.state;
     const account = state.getAccount(accountId);
     if (!account) throw new UnknownAccountError(accountId);
-    const code = state.code.get(accountId);
+    const code = state.getCode(accountId);
     if (!code || !hasCode(account)) throw new ViewCallError({ CompilationError: { CodeDoesNotExist: { account_id: accountId } } }, []);
     const head = this.head;
     try {
@@ -547,6 +622,20 @@ export class Sandbox {
   // --- sandbox powers ---
 
   /**
+   * Acts as an existing account (a forked one, typically: anvil's impersonation): adds a full-access key to it
+   * in this node's state only and signs for it from now on. The remote never sees the key; storage usage is not
+   * recomputed (a state patch). Default key: one derived from the account id.
+   */
+  impersonate(accountId: AccountId, keyPair: KeyPair = KeyPair.fromLabel(`impersonate:${accountId}`)): AccountHandle {
+    if (!this.chain.state.getAccount(accountId)) throw new UnknownAccountError(accountId);
+    if (!this.chain.state.getAccessKey(accountId, keyPair.publicKey)) {
+      this.patchState([{ AccessKey: { account_id: accountId, public_key: publicKeyToString(keyPair.publicKey), access_key: { nonce: 0, permission: 'FullAccess' } } }]);
+    }
+    this.#keys.set(accountId, keyPair);
+    return { accountId, keyPair };
+  }
+
+  /**
    * nearcore `sandbox_patch_state` records, applied at once and verbatim (storage usage is not
    * recomputed, as nearcore's `apply_state_patch`). Record shapes: `StateRecord`.
    */
@@ -586,15 +675,6 @@ export class Sandbox {
   }
 }
 
-function parsePermission(p: JsonValue): AccessKeyPermission {
-  if (p === 'FullAccess') return { type: 'FullAccess' };
-  if (p && typeof p === 'object' && !Array.isArray(p) && 'FunctionCall' in p) {
-    const f = p.FunctionCall as { allowance: string | null; receiver_id: string; method_names: string[] };
-    return { type: 'FunctionCall', allowance: f.allowance === null || f.allowance === undefined ? null : BigInt(f.allowance), receiverId: f.receiver_id, methodNames: f.method_names ?? [] };
-  }
-  throw new Error(`invalid access key permission ${JSON.stringify(p)}: use "FullAccess" or {"FunctionCall":{allowance,receiver_id,method_names}}`);
-}
-
 /** Validates a record up front (so a bad batch changes nothing) and returns its writer. */
 function parseRecord(r: StateRecord): (state: Chain['state']) => void {
   const bad = (why: string) => new Error(`invalid state record ${JSON.stringify(r).slice(0, 200)}: ${why}`);
@@ -609,7 +689,7 @@ function parseRecord(r: StateRecord): (state: Chain['state']) => void {
     const { account_id, public_key, access_key } = r.AccessKey;
     assertValidAccountId(account_id);
     const pk = parsePublicKey(public_key);
-    const ak: AccessKey = { nonce: BigInt(access_key.nonce), permission: parsePermission(access_key.permission) };
+    const ak: AccessKey = { nonce: BigInt(access_key.nonce), permission: accessKeyPermissionFromView(access_key.permission) };
     return (s) => s.setAccessKey(account_id, pk, ak);
   }
   if ('Contract' in r) {

@@ -10,13 +10,16 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initHome } from './init.js';
+import { forkFromEnvironment } from '../fork/env.js';
 
 export const USAGE = `usage:
   near-sandbox [--home DIR] init [--account-id ID] [--chain-id ID] [--protocol-version N]
   near-sandbox [--home DIR] run [--rpc-addr HOST:PORT] [--network-addr HOST:PORT]
 
   --home DIR   node directory (default ~/.near)
-  The RPC server always listens on 127.0.0.1, whatever host --rpc-addr names.`;
+  The RPC server always listens on 127.0.0.1, whatever host --rpc-addr names.
+  run forks a remote chain when NEAR_SANDBOX_FORK_URL is set (mainnet, testnet or a JSON-RPC URL), at
+  NEAR_SANDBOX_FORK_BLOCK (height or hash; default its final block), caching reads in NEAR_SANDBOX_FORK_CACHE.`;
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -113,6 +116,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const rpcPort = portOf(typeof options['rpc-addr'] === 'string' ? options['rpc-addr'] : '127.0.0.1:3030', 'rpc-addr');
   const { runNode, isNearWorkspacesHome } = await import('./run.js');
-  await runNode({ home, rpcPort, persist: !isNearWorkspacesHome(home) });
+  const fork = forkFromEnvironment();
+  await runNode({ home, rpcPort, persist: !isNearWorkspacesHome(home), ...(fork ? { fork } : {}) });
   return 0;
 }

@@ -14,6 +14,7 @@ import { DATA_DIR, GENESIS_FILE, VALIDATOR_KEY_FILE } from './init.js';
 import { readKeyFile } from './key-file.js';
 import { MARKER_FILE, NodeStore } from './store.js';
 import { parentIsGone } from './parent.js';
+import type { ForkOptions } from '../fork/index.js';
 
 const PARENT_POLL_MS = 500;
 /** Methods that answer from the head on disk (view-client `reportedHead`) or report nothing: they never wait for a commit. */
@@ -31,6 +32,8 @@ export interface RunOptions {
   onExecution?: (event: ExecutionEvent) => void;
   /** Called when the node cannot go on (e.g. another node holds the store); `runNode` exits. */
   onFatalError?: (error: Error) => void;
+  /** Fork a remote chain (src/fork; `near-sandbox run` reads NEAR_SANDBOX_FORK_URL): state in memory only. */
+  fork?: ForkOptions;
 }
 
 export interface RunningNode {
@@ -157,7 +160,8 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
   const genesis = readGenesisFile(join(options.home, GENESIS_FILE));
   const validator = readKeyFile(join(options.home, VALIDATOR_KEY_FILE));
   const dataDir = join(options.home, DATA_DIR);
-  const persist = options.persist !== false;
+  // a fork's local changes live in memory (its remote reads are cached on disk, per network and block)
+  const persist = options.persist !== false && options.fork === undefined;
   // A node with a saved chain opens and checks it before serving (damage is refused before any answer);
   // a fresh one opens its store after it is up, keeping the native LevelDB binding out of
   // near-workspaces' start-up lock.
@@ -199,6 +203,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
         // waits for one waits briefly); other requests run meanwhile
         reportedHead: commits ? () => commits.durableHead : undefined,
         betweenBlocks: () => (commits ? queue.yieldUntil(commits.sliceDone()) : queue.yieldTurn()),
+        ...(options.fork ? { fork: options.fork } : {}),
       });
     })
     .then((c) => {
@@ -274,7 +279,9 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
 export async function runNode(options: RunOptions): Promise<void> {
   const node = await startNode({ ...options, onFatalError: () => process.exit(1) });
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  log(`near-sandbox: JSON-RPC on ${node.url} (home ${options.home}${options.persist === false ? ', state in memory only' : ''})`);
+  const fork = node.client.sandbox.fork;
+  const forking = fork ? `, forking ${fork.point.rpcUrl} at #${fork.point.height} (chain ${fork.point.chainId}), cache ${fork.cacheDir ?? 'in memory'}` : '';
+  log(`near-sandbox: JSON-RPC on ${node.url} (home ${options.home}${options.persist === false || fork ? ', state in memory only' : ''}${forking})`);
   const parent = process.ppid;
   const shutdown = (reason: string) => {
     log(`near-sandbox: ${reason}, stopping`);

@@ -5,7 +5,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { publicKeyToString, signatureToString, type PublicKey } from './crypto.js';
 import { hashToString, toBase64 } from './hash.js';
-import type { AccessKey, Action, SignedTransaction } from './transaction.js';
+import type { AccessKey, AccessKeyPermission, Action, SignedTransaction } from './transaction.js';
 import type { JsonValue, TxExecutionError } from './errors.js';
 
 export function accessKeyView(ak: AccessKey): { nonce: number; permission: JsonValue } {
@@ -17,6 +17,16 @@ export function accessKeyView(ak: AccessKey): { nonce: number; permission: JsonV
         ? 'FullAccess'
         : { FunctionCall: { allowance: p.allowance === null ? null : p.allowance.toString(), receiver_id: p.receiverId, method_names: p.methodNames } },
   };
+}
+
+/** nearcore's `AccessKeyPermissionView` JSON back to the runtime's permission. */
+export function accessKeyPermissionFromView(p: JsonValue): AccessKeyPermission {
+  if (p === 'FullAccess') return { type: 'FullAccess' };
+  if (p && typeof p === 'object' && !Array.isArray(p) && 'FunctionCall' in p) {
+    const f = p.FunctionCall as { allowance: string | null; receiver_id: string; method_names: string[] };
+    return { type: 'FunctionCall', allowance: f.allowance === null || f.allowance === undefined ? null : BigInt(f.allowance), receiverId: f.receiver_id, methodNames: f.method_names ?? [] };
+  }
+  throw new Error(`invalid access key permission ${JSON.stringify(p)}: use "FullAccess" or {"FunctionCall":{allowance,receiver_id,method_names}}`);
 }
 
 /** nearcore `ActionView` (DeployContract shows sha256 of the code, base64). */

@@ -28,6 +28,7 @@ import { publicKeyToString, signatureToString, type KeyPair } from '../primitive
 import { decodeSignedTransaction, transactionHash } from '../primitives/transaction.js';
 import { accessKeyView } from '../primitives/views.js';
 import type { ChainHead } from '../node/store.js';
+import type { ForkOptions } from '../fork/index.js';
 import type { ChainHistory } from '../runtime/chain.js';
 import { genesisConfigOf, type GenesisFile } from '../node/genesis-file.js';
 import { createDevControls } from './dev-methods.js';
@@ -78,6 +79,8 @@ export interface SandboxClientOptions {
    * far be saved), so a jump of many blocks never stalls other clients.
    */
   betweenBlocks?: () => Promise<void>;
+  /** Fork a remote chain (src/fork): its chain id, protocol version, height and time replace genesis.json's. */
+  fork?: ForkOptions;
 }
 
 /** `[stable key, StateRecord JSON]`. */
@@ -137,6 +140,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     rootAccountId: genesis.validators[0]?.account_id ?? 'test.near',
     rootKeyPair: validatorKey,
     genesisTime,
+    ...(options.fork ? { fork: options.fork, protocolVersion: undefined, chainId: undefined } : {}),
   });
   const rootId = sandbox.root.accountId;
 
@@ -155,9 +159,9 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
   }
 
   const info: ChainInfo = {
-    chainId: genesis.chain_id,
+    chainId: sandbox.chain.options.chainId,
     protocolVersion: sandbox.protocolVersion,
-    genesis: sandbox.getBlock(0),
+    genesis: sandbox.chain.genesis,
     validatorId: rootId,
     validatorKey,
     sign: nativeSigner(validatorKey),
@@ -166,8 +170,8 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     },
     epochLength: Number(genesis.epoch_length),
     gasLimit: Number(genesis.gas_limit),
-    blockAt: (height) => (height < 0n || height > sandbox.head.height ? undefined : sandbox.getBlock(height)),
-    finalHeight: (head) => (head.height - FINALITY_LAG > 0n ? head.height - FINALITY_LAG : 0n),
+    blockAt: (height) => (height < sandbox.chain.genesis.height || height > sandbox.head.height ? undefined : sandbox.getBlock(height)),
+    finalHeight: (head) => (head.height - FINALITY_LAG > sandbox.chain.genesis.height ? head.height - FINALITY_LAG : sandbox.chain.genesis.height),
   };
 
   const head = () => sandbox.head;
@@ -195,7 +199,8 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     if ('finality' in reference) {
       if (reference.finality === 'optimistic') return head();
       const lag = reference.finality === 'final' ? FINALITY_LAG : 1n;
-      return sandbox.getBlock(head().height > lag ? head().height - lag : 0n);
+      const genesisHeight = sandbox.chain.genesis.height;
+      return sandbox.getBlock(head().height > genesisHeight + lag ? head().height - lag : genesisHeight);
     }
     if ('sync_checkpoint' in reference) return info.genesis as Block;
     const block = blockById(reference.block_id);
@@ -449,10 +454,10 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
 
     protocolConfig(reference) {
       resolveBlock(reference);
-      return { ...genesisConfigOf(genesis), protocol_version: sandbox.protocolVersion, runtime_config: runtimeConfigView(sandbox.config) } as never;
+      return { ...genesisConfigOf(genesis), chain_id: info.chainId, protocol_version: sandbox.protocolVersion, runtime_config: runtimeConfigView(sandbox.config) } as never;
     },
 
-    genesisConfig: () => genesisConfigOf(genesis),
+    genesisConfig: () => ({ ...genesisConfigOf(genesis), chain_id: info.chainId }),
 
     validators(reference) {
       if (reference !== null && 'block_id' in reference) resolveBlock(reference);

@@ -535,7 +535,7 @@ export class ReceiptExecutor {
         return { error: null, actorId: this.createImplicitAccount(accountId, a.deposit, result) };
       }
       case 'DeployContract': {
-        const prevCode = state.code.get(accountId);
+        const prevCode = state.getCode(accountId);
         const usage = account!.storageUsage - BigInt(prevCode?.length ?? 0) + BigInt(a.code.length);
         state.code.set(accountId, a.code);
         state.setAccount(accountId, { ...account!, codeHash: sha256(a.code), storageUsage: usage });
@@ -579,7 +579,7 @@ export class ReceiptExecutor {
         return { error: null, actorId };
       }
       case 'DeleteAccount': {
-        const codeLen = BigInt(state.code.get(accountId)?.length ?? 0);
+        const codeLen = BigInt(state.getCode(accountId)?.length ?? 0);
         if (account!.storageUsage - codeLen > MAX_ACCOUNT_DELETION_STORAGE_USAGE) {
           return fail({ DeleteAccountWithLargeState: { account_id: accountId } });
         }
@@ -636,7 +636,7 @@ export class ReceiptExecutor {
   ): ActionErrorKind | null {
     const { state, ctx } = this;
     const accountId = receipt.receiverId;
-    const code = state.code.get(accountId);
+    const code = state.getCode(accountId);
     if (!code || !hasCode(account)) {
       return { FunctionCallError: { CompilationError: { CodeDoesNotExist: { account_id: accountId } } } };
     }

@@ -27,7 +27,7 @@ import type { JsonValue } from '../primitives/errors.js';
 import { accessKeyBorshLength } from '../primitives/transaction.js';
 import { ReceiptExecutor, type RunFunctionCallFn } from './apply.js';
 import { receiptView, type Receipt } from './receipt.js';
-import { NO_CODE_HASH, State } from './state.js';
+import { NO_CODE_HASH, State, StateUnavailableError, type StateSource } from './state.js';
 import { validateTransaction, verifyAndChargeTransaction } from './verifier.js';
 
 /** nearcore `TRANSACTION_VALIDITY_PERIOD` in the genesis helpers (chain-configs). */
@@ -76,6 +76,12 @@ export interface ChainOptions {
   accounts: GenesisAccount[];
   validatorId: string;
   runFunctionCall: RunFunctionCallFn | null;
+  /**
+   * Fork mode (src/fork): state the chain never wrote is read from `source`, and the chain continues from
+   * `parent`, a block of the remote chain (`genesisHeight` and `genesisTime` are its height and time). Genesis
+   * accounts are granted on top of the remote's: their amounts and stakes are added and their keys are local.
+   */
+  fork?: { source: StateSource; parent: Block };
 }
 
 interface TxRecord {
@@ -188,21 +194,28 @@ export class Chain {
    */
   #minimumStake: bigint;
   #observers = new Set<(execution: BlockExecution) => void>();
+  /** Receipts set aside because the state they needed was unavailable: they run again from the next block on. */
+  #setAside: Receipt[] = [];
+  /** Why state was unavailable since the last `takeUnavailable`. */
+  #unavailable: StateUnavailableError[] = [];
 
   constructor(options: ChainOptions) {
     this.options = options;
     this.config = options.config;
-    const state = new State();
-    let totalSupply = 0n;
+    const fork = options.fork;
+    const state = new State(undefined, fork?.source);
+    let totalSupply = fork?.parent.totalSupply ?? 0n;
     for (const a of options.accounts) {
+      const remote = state.getAccount(a.accountId);
       state.setAccessKey(a.accountId, a.publicKey, { nonce: 0n, permission: { type: 'FullAccess' } });
       // Genesis recomputes storage usage: 100 + Σ(key borsh + access key borsh + 40).
       const keyBytes = BigInt(publicKeyBorsh(a.publicKey).length + accessKeyBorshLength({ nonce: 0n, permission: { type: 'FullAccess' } }));
+      const recordBytes = keyBytes + this.config.storageNumExtraBytesRecord;
       state.setAccount(a.accountId, {
-        amount: a.amount,
-        locked: a.locked,
-        codeHash: NO_CODE_HASH,
-        storageUsage: this.config.storageNumBytesAccount + keyBytes + this.config.storageNumExtraBytesRecord,
+        amount: (remote?.amount ?? 0n) + a.amount,
+        locked: (remote?.locked ?? 0n) + a.locked,
+        codeHash: remote?.codeHash ?? NO_CODE_HASH,
+        storageUsage: (remote?.storageUsage ?? this.config.storageNumBytesAccount) + recordBytes,
       });
       totalSupply += a.amount + a.locked;
     }
@@ -210,7 +223,7 @@ export class Chain {
     const validatorStake = options.accounts.find((a) => a.accountId === options.validatorId)?.locked ?? 0n;
     this.#minimumStake = validatorStake / MINIMUM_STAKE_RATIO_DENOMINATOR;
     const hash = sha256(concat(text('genesis'), text(options.chainId), u64le(BigInt(this.config.protocolVersion)), u64le(options.genesisTime)));
-    const genesis: Block = {
+    const genesis: Block = fork ? { ...fork.parent, totalSupply } : {
       height: options.genesisHeight,
       hash,
       prevHash: new Uint8Array(32),
@@ -224,7 +237,7 @@ export class Chain {
       receipts: [],
     };
     this.#d = { state, blocks: new Map([[genesis.height, genesis]]), head: genesis, pool: [], incoming: [], txs: new Map(), outcomes: new Map(), receipts: new Map(), timeShiftNs: 0n };
-    this.#blocksByHash.set(hashToString(hash), genesis);
+    this.#blocksByHash.set(hashToString(genesis.hash), genesis);
   }
 
   get state(): State {
@@ -309,7 +322,7 @@ export class Chain {
     if (!head) throw new Error('resume needs at least the head block');
     const d = this.#d;
     const genesis = this.genesis;
-    d.state = new State();
+    d.state = new State(undefined, this.options.fork?.source);
     d.blocks = new Map([[genesis.height, genesis], ...recent.map((b): [bigint, Block] => [b.height, b])]);
     d.head = head;
     d.timeShiftNs = 0n;
@@ -441,18 +454,50 @@ export class Chain {
    * as before and the error propagates.
    */
   produceBlock(): Block {
-    const d = this.#d;
-    const pool = d.pool;
-    const incoming = d.incoming;
-    try {
-      return this.#applyBlock(pool, incoming);
-    } catch (e) {
-      d.state.abort();
-      d.pool = pool;
-      d.incoming = incoming;
-      this.#poolKeys = new Set(pool.map((p) => p.key));
-      throw e;
+    for (;;) {
+      const d = this.#d;
+      const pool = d.pool;
+      const incoming = d.incoming;
+      try {
+        const block = this.#applyBlock(pool, incoming);
+        d.incoming.push(...this.#setAside.splice(0));
+        return block;
+      } catch (e) {
+        d.state.abort();
+        d.pool = pool;
+        d.incoming = incoming;
+        this.#poolKeys = new Set(pool.map((p) => p.key));
+        if (!(e instanceof StateUnavailableError) || !this.#setAsideFor(e)) throw e;
+      }
     }
+  }
+
+  /**
+   * Fork mode: the state a receipt or transaction needed could not be read (runtime/state.ts StateSource). A
+   * receipt waits for a later block (as a delayed receipt would); a transaction leaves the pool (its sender sees
+   * the error and may send it again). The block is then produced without it. False: nothing to set aside.
+   */
+  #setAsideFor(e: StateUnavailableError): boolean {
+    const d = this.#d;
+    if (e.receipt !== undefined && d.incoming.includes(e.receipt)) {
+      d.incoming = d.incoming.filter((r) => r !== e.receipt);
+      this.#setAside.push(e.receipt);
+      e.message += ` (receipt ${hashToString(e.receipt.receiptId)} to ${e.receipt.receiverId} was not applied; it waits and runs again in a later block)`;
+    } else if (e.transactionHash !== undefined && this.#poolKeys.has(e.transactionHash)) {
+      d.pool = d.pool.filter((p) => p.key !== e.transactionHash);
+      this.#poolKeys.delete(e.transactionHash);
+      e.message += ` (transaction ${e.transactionHash} was not applied and left the pool: send it again)`;
+    } else {
+      return false;
+    }
+    // kept for the caller that produced the block (Sandbox.sendTransaction); a few are enough to report
+    if (this.#unavailable.length < 16) this.#unavailable.push(e);
+    return true;
+  }
+
+  /** The state read failures since the last call (each one set a receipt or transaction aside). */
+  takeUnavailable(): StateUnavailableError[] {
+    return this.#unavailable.splice(0);
   }
 
   #applyBlock(pool: PoolEntry[], incoming: Receipt[]): Block {
@@ -461,8 +506,9 @@ export class Chain {
     const height = prev.height + 1n;
     const timestamp = this.#timestampAt(height);
     const gasPrice = prev.gasPrice;
-    const epochHeight = (height - this.options.genesisHeight - 1n) / this.options.epochLength + 1n;
-    const epochId = epochHeight <= 1n ? new Uint8Array(32) : sha256(concat(text('epoch'), u64le(epochHeight)));
+    const first = this.genesis;
+    const epochHeight = (height - this.options.genesisHeight - 1n) / this.options.epochLength + first.epochHeight;
+    const epochId = epochHeight === first.epochHeight ? first.epochId : sha256(concat(text('epoch'), u64le(epochHeight)));
     // The hash covers what the block contains; computed up front from the pool and incoming receipts.
     d.pool = [];
     this.#poolKeys.clear();
@@ -502,6 +548,8 @@ export class Chain {
     let supplyDelta = 0n;
     const transactions: string[] = [];
     const local: Receipt[] = [];
+    /** The transaction of each local receipt (same chunk): what is set aside when its state is unavailable. */
+    const localTransaction = new Map<Receipt, string>();
     const next: Receipt[] = [];
     for (const { signed, hash: txHash, key } of pool) {
       const tx = signed.transaction;
@@ -512,6 +560,7 @@ export class Chain {
         d.state.commit();
       } catch (e) {
         d.state.rollback();
+        if (e instanceof StateUnavailableError) e.transactionHash = key;
         if (!(e instanceof InvalidTransactionError)) throw e;
         // PV ≥ 83 (InvalidTxGenerateOutcomes): an invalid transaction in a chunk gets a failure
         // outcome with nothing burnt; before, it is dropped without one.
@@ -540,6 +589,7 @@ export class Chain {
       };
       // Local receipts (signer == receiver) run in the same chunk; others in the next block.
       (tx.signerId === tx.receiverId ? local : next).push(receipt);
+      if (tx.signerId === tx.receiverId) localTransaction.set(receipt, key);
       supplyDelta += cost.burntAmount;
       transactions.push(key);
       txRecords.push([key, {
@@ -581,8 +631,20 @@ export class Chain {
       });
       for (const o of queue) apply(o);
     };
-    for (const r of local) apply(r);
-    for (const r of incoming) apply(r);
+    // which receipt needed state that was unavailable (set aside by produceBlock)
+    const applyNamed = (r: Receipt, txKey?: string) => {
+      try {
+        apply(r);
+      } catch (e) {
+        if (e instanceof StateUnavailableError) {
+          e.receipt = txKey === undefined ? r : undefined;
+          e.transactionHash = txKey;
+        }
+        throw e;
+      }
+    };
+    for (const r of local) applyNamed(r, localTransaction.get(r));
+    for (const r of incoming) applyNamed(r);
     executor.resolveYieldTimeouts();
 
     d.state.finalize();

@@ -6,6 +6,10 @@
  * Writes go straight to the maps and are recorded in an undo journal: a failed receipt is rolled
  * back to the last commit (nearcore's `TrieUpdate::rollback`), a block that throws is undone as a
  * whole, and `finalize` drops the journal. `clone()` gives a snapshot (values are never mutated in place).
+ *
+ * Fork mode (src/fork): a `StateSource` answers for accounts, access keys, code and contract data this state
+ * never wrote. Reads fall through to it on a miss; writes stay here; deleting something the source has
+ * leaves a journaled tombstone (`hidden`), so it stays deleted across rollbacks and snapshots.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { AccessKey } from '../primitives/transaction.js';
@@ -27,6 +31,33 @@ export interface StoredAccessKey {
 }
 
 type Undo = () => void;
+
+/**
+ * Read-only state underneath this one (fork mode: a remote chain at a pinned block, src/fork/source.ts).
+ * Answers never change; a source that cannot answer throws, and the block that asked is undone.
+ */
+export interface StateSource {
+  account(accountId: string): Account | undefined;
+  accessKey(accountId: string, publicKey: PublicKey): AccessKey | undefined;
+  /** Every access key of the account. */
+  accessKeys(accountId: string): StoredAccessKey[];
+  /** The code whose hash the source's account record names. */
+  code(accountId: string): Uint8Array | undefined;
+  data(accountId: string, key: Uint8Array): Uint8Array | undefined;
+  /** Entries whose key starts with `prefix`, in any order. */
+  dataWithPrefix(accountId: string, prefix: Uint8Array): Array<[Uint8Array, Uint8Array]>;
+}
+
+/**
+ * A `StateSource` could not answer (fork mode: the remote is unreachable, rate-limits, ...). The block that
+ * asked is undone; the chain sets the receipt or transaction that needed the state aside and produces the
+ * block without it (runtime/chain.ts), so one unreachable read never stops local work.
+ */
+export class StateUnavailableError extends Error {
+  /** Set by the chain: what was being applied when the source failed. */
+  receipt?: Receipt;
+  transactionHash?: string;
+}
 
 /** Map key of an access key within its account: key type and bytes in hex (cheaper than base58). */
 const keyId = (pk: PublicKey) => pk.keyType + ':' + bytesToHex(pk.data);
@@ -85,8 +116,12 @@ export class State {
   readonly yieldResumeInitiated: JournaledMap<string, true>;
   /** Unstake proposals (stake below the locked amount), applied at the next epoch boundary. */
   readonly stakeProposals: JournaledMap<string, bigint>;
+  /** Fork mode: what `readThrough` has that this state deleted: `account` (all of it), `account key:<id>`, `account data:<hex>`. */
+  readonly hidden: JournaledMap<string, true>;
+  readonly readThrough: StateSource | undefined;
 
-  constructor(source?: State) {
+  constructor(source?: State, readThrough: StateSource | undefined = source?.readThrough) {
+    this.readThrough = readThrough;
     const copyNested = <V>(m: Map<string, Map<string, V>>) => new Map([...m].map(([k, v]) => [k, new Map(v)]));
     this.accounts = new JournaledMap(this, new Map(source?.accounts.map));
     this.accessKeys = new JournaledMap(this, source ? copyNested(source.accessKeys.map) : new Map());
@@ -99,6 +134,7 @@ export class State {
     this.yieldTimeouts = new JournaledMap(this, new Map(source?.yieldTimeouts.map));
     this.yieldResumeInitiated = new JournaledMap(this, new Map(source?.yieldResumeInitiated.map));
     this.stakeProposals = new JournaledMap(this, new Map(source?.stakeProposals.map));
+    this.hidden = new JournaledMap(this, new Map(source?.hidden.map));
   }
 
   /** A snapshot sharing no mutable structure with this state (only between blocks). */
@@ -143,7 +179,9 @@ export class State {
   // --- accounts ---
 
   getAccount(id: string): Account | undefined {
-    return this.accounts.get(id);
+    const local = this.accounts.get(id);
+    if (local !== undefined || this.readThrough === undefined || this.hidden.has(id)) return local;
+    return this.readThrough.account(id);
   }
 
   setAccount(id: string, account: Account): void {
@@ -153,11 +191,20 @@ export class State {
   // --- access keys (inner maps are replaced, never mutated, so rollback and snapshots stay exact) ---
 
   getAccessKey(accountId: string, pk: PublicKey): AccessKey | undefined {
-    return this.accessKeys.get(accountId)?.get(keyId(pk))?.accessKey;
+    const local = this.accessKeys.get(accountId)?.get(keyId(pk))?.accessKey;
+    if (local !== undefined || this.readThrough === undefined || this.#hiddenBelow(accountId, `key:${keyId(pk)}`)) return local;
+    return this.readThrough.accessKey(accountId, pk);
   }
 
   listAccessKeys(accountId: string): StoredAccessKey[] {
-    return [...(this.accessKeys.get(accountId)?.values() ?? [])];
+    const local = this.accessKeys.get(accountId);
+    const keys = [...(local?.values() ?? [])];
+    if (this.readThrough === undefined || this.hidden.has(accountId)) return keys;
+    for (const key of this.readThrough.accessKeys(accountId)) {
+      const id = keyId(key.publicKey);
+      if (!local?.has(id) && !this.hidden.has(`${accountId} key:${id}`)) keys.push(key);
+    }
+    return keys;
   }
 
   setAccessKey(accountId: string, pk: PublicKey, accessKey: AccessKey): void {
@@ -167,6 +214,7 @@ export class State {
   }
 
   removeAccessKey(accountId: string, pk: PublicKey): void {
+    if (this.readThrough !== undefined) this.hidden.set(`${accountId} key:${keyId(pk)}`, true);
     const cur = this.accessKeys.get(accountId);
     if (!cur) return;
     const next = new Map(cur);
@@ -176,8 +224,24 @@ export class State {
 
   // --- contract data: copy-on-first-write per account within a receipt ---
 
+  // --- code ---
+
+  getCode(accountId: string): Uint8Array | undefined {
+    const local = this.code.get(accountId);
+    if (local !== undefined || this.readThrough === undefined || this.hidden.has(accountId)) return local;
+    return this.readThrough.code(accountId);
+  }
+
   getData(accountId: string, key: Uint8Array): Uint8Array | undefined {
-    return this.data.get(accountId)?.get(bytesToHex(key));
+    const hex = bytesToHex(key);
+    const local = this.data.get(accountId)?.get(hex);
+    if (local !== undefined || this.readThrough === undefined || this.#hiddenBelow(accountId, `data:${hex}`)) return local;
+    return this.readThrough.data(accountId, key);
+  }
+
+  /** Fork mode: whether this state deleted the account, or the item of it, that `readThrough` has. */
+  #hiddenBelow(accountId: string, item: string): boolean {
+    return this.hidden.has(accountId) || this.hidden.has(`${accountId} ${item}`);
   }
 
   #writableData(accountId: string): Map<string, Uint8Array> {
@@ -191,15 +255,24 @@ export class State {
   }
 
   setData(accountId: string, key: Uint8Array, value: Uint8Array): Uint8Array | undefined {
+    // fork mode: the value being replaced may be the source's (read before anything is written)
+    const below = this.readThrough === undefined ? undefined : this.getData(accountId, key);
     const m = this.#writableData(accountId);
     const k = bytesToHex(key);
     const prev = m.get(k);
     m.set(k, value);
-    return prev;
+    return prev ?? below;
   }
 
   removeData(accountId: string, key: Uint8Array): Uint8Array | undefined {
     const k = bytesToHex(key);
+    if (this.readThrough !== undefined) {
+      const prev = this.getData(accountId, key);
+      if (prev === undefined) return undefined;
+      if (this.data.get(accountId)?.has(k)) this.#writableData(accountId).delete(k);
+      this.hidden.set(`${accountId} data:${k}`, true);
+      return prev;
+    }
     if (!this.data.get(accountId)?.has(k)) return undefined;
     const m = this.#writableData(accountId);
     const prev = m.get(k);
@@ -210,10 +283,17 @@ export class State {
   /** Entries whose key starts with `prefix`, sorted by key bytes (trie order). */
   listData(accountId: string, prefix: Uint8Array = new Uint8Array()): Array<[Uint8Array, Uint8Array]> {
     const m = this.data.get(accountId);
-    if (!m) return [];
     const p = bytesToHex(prefix);
-    const keys = [...m.keys()].filter((k) => k.startsWith(p)).sort();
-    return keys.map((k) => [hexToBytes(k), m.get(k)!]);
+    const entries = new Map<string, Uint8Array>();
+    if (this.readThrough !== undefined && !this.hidden.has(accountId)) {
+      for (const [key, value] of this.readThrough.dataWithPrefix(accountId, prefix)) {
+        const hex = bytesToHex(key);
+        if (!this.hidden.has(`${accountId} data:${hex}`)) entries.set(hex, value);
+      }
+    }
+    for (const [k, v] of m ?? []) if (k.startsWith(p)) entries.set(k, v);
+    const keys = [...entries.keys()].sort();
+    return keys.map((k) => [hexToBytes(k), entries.get(k)!]);
   }
 
   /** Deleting an account removes its keys, code and data (nearcore `action_delete_account`). */
@@ -222,6 +302,7 @@ export class State {
     this.accessKeys.delete(accountId);
     this.code.delete(accountId);
     this.data.delete(accountId);
+    if (this.readThrough !== undefined) this.hidden.set(accountId, true);
   }
 }
 
