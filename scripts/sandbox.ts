@@ -8,8 +8,11 @@
  *   npm run sandbox -- --restore-backup   replace a damaged chain by the backup of the last clean stop
  *   npm run sandbox -- --quiet      print no transactions or receipts
  *   npm run sandbox -- --verbose    print refunds and each receipt's gas profile too
+ *   npm run sandbox -- --fork mainnet|testnet|URL [--block N]   fork a remote chain at a block (default its
+ *                                   final block): its state is read lazily and cached on disk per (network,
+ *                                   block); local changes are kept in memory only
  *
- * State (accounts, keys, contracts, storage, height) is kept in <home>/data between runs.
+ * State (accounts, keys, contracts, storage, height) is kept in <home>/data between runs (not for a fork).
  */
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +33,10 @@ async function main(): Promise<void> {
   const quiet = process.argv.includes('--quiet');
   const verbose = process.argv.includes('--verbose');
   if (quiet && verbose) throw new Error('--quiet and --verbose contradict each other: give at most one');
+  const forkUrl = option('fork');
+  const block = option('block');
+  if (process.argv.includes('--fork') && (forkUrl === undefined || forkUrl.startsWith('--'))) throw new Error('--fork needs mainnet, testnet or a JSON-RPC URL');
+  if (block !== undefined && forkUrl === undefined) throw new Error('--block needs --fork: it names the remote block to fork at');
   // colours on a terminal only, and never when NO_COLOR is set (no-color.org)
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   const print = createStreamPrinter((line) => process.stdout.write(`${line}\n`), { color, verbose });
@@ -43,10 +50,12 @@ async function main(): Promise<void> {
       process.exit(1);
     },
     restoreBackup: process.argv.includes('--restore-backup'),
+    ...(forkUrl ? { fork: { rpcUrl: forkUrl, ...(block !== undefined ? { blockId: block } : {}) } } : {}),
     ...(quiet ? {} : { onExecution: print }),
   });
+  const fork = dev.fork;
   const lines = [
-    `NEAR sandbox node ${dev.restoredBackupHeight !== undefined ? `(backup restored at height ${dev.restoredBackupHeight})` : dev.restored ? '(state restored)' : '(new chain)'}`,
+    `NEAR sandbox node ${fork ? `(fork of ${fork.point.rpcUrl} at #${fork.point.height})` : dev.restoredBackupHeight !== undefined ? `(backup restored at height ${dev.restoredBackupHeight})` : dev.restored ? '(state restored)' : '(new chain)'}`,
     `  RPC URL        ${dev.rpcUrl}`,
     `  chain id       ${dev.chainId}`,
     `  root account   ${dev.rootAccountId}  (${dev.rootPublicKey})`,
@@ -54,7 +63,9 @@ async function main(): Promise<void> {
     `  key store      ${dev.keyStoreDir}  (near-api-js UnencryptedFileSystemKeyStore, network id "sandbox")`,
     `  home           ${home}`,
     '',
-    'Every answer is on disk before it is sent; Ctrl-C stops the node and backs the chain up to <home>/backup (--reset for a new chain).',
+    fork
+      ? `Forked: remote state is read when first touched and cached in ${fork.cacheDir ?? 'memory'}; writes stay local and live in memory only (the root account ${dev.rootAccountId} is granted a local key and balance).`
+      : 'Every answer is on disk before it is sent; Ctrl-C stops the node and backs the chain up to <home>/backup (--reset for a new chain).',
     quiet ? '' : `Transactions and receipts are printed below as they execute (--quiet for none, --verbose for refunds and gas profiles).\n`,
   ];
   console.log(lines.join('\n'));

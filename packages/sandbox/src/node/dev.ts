@@ -28,6 +28,8 @@ export interface DevNodeOptions {
   onExecution?: RunOptions['onExecution'];
   /** The node cannot go on (its store failed or is held by another node); `npm run sandbox` exits. */
   onFatalError?: RunOptions['onFatalError'];
+  /** Fork a remote chain (src/fork): its state is read lazily; local changes are kept in memory only. */
+  fork?: RunOptions['fork'];
 }
 
 export interface DevNode {
@@ -39,6 +41,8 @@ export interface DevNode {
   keyStoreDir: string;
   rootKeyFile: string;
   restored: boolean;
+  /** Set when the node forks a remote chain. */
+  fork?: import('../index.js').ForkInfo;
   /** The height of the backup restored by `restoreBackup`. */
   restoredBackupHeight?: number;
 }
@@ -63,16 +67,18 @@ export async function startDevNode(options: DevNodeOptions): Promise<DevNode> {
     rpcPort: options.port ?? DEV_RPC_PORT,
     ...(options.onExecution ? { onExecution: options.onExecution } : {}),
     ...(options.onFatalError ? { onFatalError: options.onFatalError } : {}),
+    ...(options.fork ? { fork: options.fork } : {}),
   });
   return {
     node,
     rpcUrl: node.url,
     rootAccountId: accountId,
     rootPublicKey: key.publicKeyString,
-    chainId: genesis.chain_id,
+    chainId: node.client.sandbox.chain.options.chainId,
     keyStoreDir,
     rootKeyFile,
-    restored,
+    restored: restored && !options.fork,
+    ...(node.client.sandbox.fork ? { fork: node.client.sandbox.fork } : {}),
     ...(restoredBackupHeight === undefined ? {} : { restoredBackupHeight }),
   };
 }

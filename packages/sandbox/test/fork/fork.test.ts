@@ -5,9 +5,11 @@
  * Serial: each test counts the requests its own reads made.
  */
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { probeWasm } from '../../../../sandbox-tests/probe-contract.js';
 import { createSandbox, ForkError, NEAR, TGAS, UnknownAccountError, type ForkOptions, type Sandbox } from '../../src/index.js';
@@ -245,4 +247,23 @@ test.serial('the remote disappearing mid-run: a clear error, nothing half-applie
   const create = t.throws(() => node.createAccount('later.test.near', { balance: NEAR }), { instanceOf: ForkError });
   t.regex(create!.message, /is unreachable/);
   t.throws(() => node.viewAccount('later.test.near'), { instanceOf: ForkError });
+});
+
+test.serial('an existing near-workspaces suite runs unchanged on the forked launcher (NEAR_SANDBOX_FORK_URL)', async (t) => {
+  const repo = fileURLToPath(new URL('../../../../', import.meta.url));
+  const env: NodeJS.ProcessEnv = { ...process.env, NEAR_SANDBOX_FORK_URL: remote.url, NEAR_SANDBOX_FORK_BLOCK: String(remote.height), NEAR_SANDBOX_FORK_CACHE: freshCache() };
+  delete env.NEAR_GAS_REPORT; // the inner run is not part of an outer gas report
+  delete env.NEAR_GAS_REPORT_DIR;
+  const before = (await remote.requests()).length;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/test.ts', 'sandbox-tests/chain.ava.ts'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  const code = await new Promise<number | null>((done) => child.on('exit', done));
+  t.is(code, 0, output);
+  t.regex(output, /^3 passed, 0 failed$/m);
+  // the suite's nodes forked the remote: the pinned block, and the names they created checked against it
+  const made = (await remote.requests()).slice(before);
+  t.true(made.some((r) => r.method === 'block' && r.params?.block_id === remote.height));
+  t.true(made.some((r) => r.method === 'query' && r.params?.request_type === 'view_account' && /^dev-\d+-\d+\.test\.near$/.test(r.params.account_id)));
 });
