@@ -138,6 +138,8 @@ async function main(): Promise<void> {
       );
     });
   });
+  // the test's thread blocks while a fork waits for an answer: keep its idle connections open meanwhile
+  proxy.keepAliveTimeout = 120_000;
   await new Promise<void>((done) => proxy.listen(0, '127.0.0.1', done));
   const port = (proxy.address() as { port: number }).port;
   const head = sandbox.head;
