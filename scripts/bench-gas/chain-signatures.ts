@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NEAR, TGAS, type ExecutionOutcomeWithIdView, type Sandbox, type TransactionResult } from '../../packages/sandbox/src/index.js';
-import { rootPublicKeys, signEcdsa, signEddsa, type SignatureResponse } from '../../packages/chain-signatures/src/index.js';
+import { rootPublicKeys, signatureRequest, signRequest, type SignatureRequest } from '../../packages/chain-signatures/src/index.js';
 import type { GasRow } from './types.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,24 +18,18 @@ const PROXY = 'proxy.test.near';
 const RESPONDER = 'responder.test.near';
 const USER = 'alice.test.near';
 
-interface Pending {
-  request_key: string;
-  request: { payload: { Ecdsa: string } | { Eddsa: string }; domain_id: number; predecessor: string; path: string };
-}
-
-/** Sends a request, answers it as the responder would, and returns both transactions' results. */
-function signedRequest(node: Sandbox, receiver: string, args: Record<string, unknown>, deposit: bigint): { request: TransactionResult; respond: TransactionResult } {
+/**
+ * Sends a request, answers it as an MPC participant would (`respond({request, response})` for the
+ * request the signer stored, `pending`), and returns both transactions' results.
+ */
+function signedRequest(node: Sandbox, receiver: string, args: Record<string, unknown>, deposit: bigint, pending: SignatureRequest): { request: TransactionResult; respond: TransactionResult } {
   const tx = node.signTransaction(USER, receiver, [
     { type: 'FunctionCall', methodName: 'sign', args: new TextEncoder().encode(JSON.stringify(args)), gas: 300n * TGAS, deposit },
   ]);
   const hash = node.submitTransaction(tx);
   node.produceBlocks(4);
-  const [pending] = node.view<Pending[]>(SIGNER, 'list_pending_requests', {});
-  if (!pending) throw new Error(`no pending request after sign: ${JSON.stringify(node.getTransactionOutcome(hash).failure)}`);
-  const { payload, domain_id, predecessor, path } = pending.request;
-  const bytes = Uint8Array.from(Buffer.from('Ecdsa' in payload ? payload.Ecdsa : payload.Eddsa, 'hex'));
-  const response: SignatureResponse = domain_id === 0 ? signEcdsa(bytes, predecessor, path) : signEddsa(bytes, predecessor, path);
-  const respond = node.call(RESPONDER, SIGNER, 'respond', { request_key: pending.request_key, response }, { gas: 300n * TGAS });
+  if (node.view(SIGNER, 'get_pending_request', { request: pending }) === null) throw new Error(`no pending request after sign: ${JSON.stringify(node.getTransactionOutcome(hash).failure)}`);
+  const respond = node.call(RESPONDER, SIGNER, 'respond', { request: pending, response: signRequest(pending) }, { gas: 300n * TGAS });
   if (!respond.succeeded) throw new Error(`respond failed: ${JSON.stringify(respond.failure)}`);
   node.produceBlocks(6);
   const request = node.getTransactionOutcome(hash);
@@ -87,7 +81,7 @@ export function measure(node: Sandbox): GasRow[] {
   node.deployContract(SIGNER, wasm('mpc-signer-double'));
   node.deployContract(PROXY, wasm('chain-signatures-proxy'));
   const roots = rootPublicKeys();
-  const signerInit = node.call(SIGNER, SIGNER, 'init', { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, responder_id: RESPONDER }, { gas: 100n * TGAS });
+  const signerInit = node.call(SIGNER, SIGNER, 'init', { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, participants: [RESPONDER] }, { gas: 100n * TGAS });
   const proxyInit = node.call(PROXY, PROXY, 'init', { owner_id: USER, config: { signer_id: SIGNER, sign_gas_tgas: 100 } }, { gas: 100n * TGAS });
   if (!signerInit.succeeded || !proxyInit.succeeded) throw new Error(`init failed: ${JSON.stringify(signerInit.failure ?? proxyInit.failure)}`);
   // The user prepays the storage of their records, so the request below attaches 1 yoctoNEAR.
@@ -96,11 +90,13 @@ export function measure(node: Sandbox): GasRow[] {
 
   const ecdsa = { Ecdsa: '5a'.repeat(32) };
   const eddsa = { Eddsa: '5b'.repeat(120) };
-  const direct = signedRequest(node, SIGNER, { request: { path: 'bench', payload_v2: ecdsa, domain_id: 0 } }, 1n);
-  const proxied = signedRequest(node, PROXY, { path: 'bench', payload_v2: { Ecdsa: '5c'.repeat(32) }, domain_id: 0 }, 1n);
-  const proxiedEd = signedRequest(node, PROXY, { path: 'bench', payload_v2: eddsa, domain_id: 1 }, 1n);
+  const viaProxy = `${USER},bench`;
+  const direct = signedRequest(node, SIGNER, { request: { path: 'bench', payload_v2: ecdsa, domain_id: 0 } }, 1n, signatureRequest(USER, 'bench', ecdsa, 0));
+  const proxied = signedRequest(node, PROXY, { path: 'bench', payload_v2: { Ecdsa: '5c'.repeat(32) }, domain_id: 0 }, 1n, signatureRequest(PROXY, viaProxy, { Ecdsa: '5c'.repeat(32) }, 0));
+  const proxiedEd = signedRequest(node, PROXY, { path: 'bench', payload_v2: eddsa, domain_id: 1 }, 1n, signatureRequest(PROXY, viaProxy, eddsa, 1));
 
   const added = proxied.request.gasBurnt - direct.request.gasBurnt;
+  const signerReceipts = direct.request.receipts.filter((r) => r.outcome.executor_id === SIGNER);
   const proxyReceipts = proxied.request.receipts.filter((r) => r.outcome.executor_id === PROXY);
   const [signReceipt, callbackReceipt] = proxyReceipts;
   if (!signReceipt || !callbackReceipt) throw new Error(`expected the proxy's sign and on_signed receipts, got ${proxyReceipts.length}`);
@@ -110,13 +106,14 @@ export function measure(node: Sandbox): GasRow[] {
   const rows: GasRow[] = [
     { contract: 'mpc-signer-double', operation: 'init (receipt)', gasBurnt: BigInt(signerInit.receipts[0]!.outcome.gas_burnt) },
     { contract: 'chain-signatures-proxy', operation: 'init (receipt)', gasBurnt: BigInt(proxyInit.receipts[0]!.outcome.gas_burnt) },
-    { contract: 'mpc-signer-double', operation: 'sign, direct (request + yield callback)', gasBurnt: direct.request.gasBurnt, note: 'near/mpc requires ≥ 15 Tgas attached; the QuickJS double burns more' },
+    { contract: 'mpc-signer-double', operation: 'sign, direct (transaction total)', gasBurnt: direct.request.gasBurnt, note: 'near/mpc 3.14.1 on this node: 6.8' },
+    ...signerReceipts.map((receipt, i) => ({ contract: 'mpc-signer-double', operation: `  ${i === 0 ? 'sign receipt' : 'yield callback receipt'}`, gasBurnt: BigInt(receipt.outcome.gas_burnt), note: `near/mpc: ${i === 0 ? '3.40' : '2.62'}; ${receiptParts(node, receipt)}` })),
     {
       contract: 'chain-signatures-proxy',
       operation: 'sign via proxy, ECDSA (transaction total)',
       gasBurnt: proxied.request.gasBurnt,
       target: direct.request.gasBurnt + 10n * TGAS,
-      note: `proxy adds ${(Number(added) / 1e12).toFixed(2)} Tgas: sign ${(Number(proxied.request.receipts[0]!.outcome.gas_burnt) / 1e12).toFixed(2)} + on_signed and receipts`,
+      note: `near/mpc 3.14.1: 12.8; proxy adds ${(Number(added) / 1e12).toFixed(2)} Tgas: sign ${(Number(proxied.request.receipts[0]!.outcome.gas_burnt) / 1e12).toFixed(2)} + on_signed and receipts`,
     },
     { contract: 'chain-signatures-proxy', operation: 'proxy receipts only (sign + on_signed)', gasBurnt: burntBy(proxied.request, PROXY), target: 10n * TGAS },
     { contract: 'chain-signatures-proxy', operation: '  proxy sign receipt', gasBurnt: BigInt(signReceipt.outcome.gas_burnt), note: receiptParts(node, signReceipt) },
@@ -124,8 +121,8 @@ export function measure(node: Sandbox): GasRow[] {
     { contract: 'chain-signatures-proxy', operation: '  callback receipt fixed fees (in the above)', gasBurnt: callbackFixedFees(node), note: 'action receipt + function call + data dependency, send and exec (nearcore parameters)' },
     { contract: 'chain-signatures-proxy', operation: '  extra gas refund receipts (no tokens burnt)', gasBurnt: extraRefundGas, note: 'one per extra receipt with unspent gas' },
     { contract: 'chain-signatures-proxy', operation: 'sign via proxy, EdDSA 120 B (transaction total)', gasBurnt: proxiedEd.request.gasBurnt },
-    { contract: 'mpc-signer-double', operation: 'respond ECDSA (responder pays)', gasBurnt: proxied.respond.gasBurnt },
-    { contract: 'mpc-signer-double', operation: 'respond EdDSA (responder pays)', gasBurnt: proxiedEd.respond.gasBurnt },
+    { contract: 'mpc-signer-double', operation: 'respond ECDSA (participant pays)', gasBurnt: proxied.respond.gasBurnt, note: 'near/mpc 3.14.1: 7.7' },
+    { contract: 'mpc-signer-double', operation: 'respond EdDSA (participant pays)', gasBurnt: proxiedEd.respond.gasBurnt, note: 'near/mpc 3.14.1: 8.0' },
   ];
   // Views as calls, to read their gas: near-sdk-js views are ordinary exports.
   for (const [label, args] of [

@@ -14,7 +14,7 @@
  *   the same keys.
  */
 import { near, encode } from 'near-sdk-js';
-import { sha3_256 } from '@noble/hashes/sha3.js';
+import { sha3_256 } from './sha3';
 
 const TWEAK_PREFIX = 'near-mpc-recovery v0.1.0 epsilon derivation:';
 
@@ -24,13 +24,13 @@ export function deriveTweak(predecessor: string, path: string): Uint8Array {
   return sha3_256(encode(`${TWEAK_PREFIX}${predecessor},${path}`));
 }
 
-function bytesToBigIntBE(bytes: Uint8Array): bigint {
+function bytesToBigIntBE(bytes: Uint8Array | number[]): bigint {
   let value = 0n;
   for (let i = 0; i < bytes.length; i++) value = (value << 8n) | BigInt(bytes[i]);
   return value;
 }
 
-function bytesToBigIntLE(bytes: Uint8Array): bigint {
+function bytesToBigIntLE(bytes: Uint8Array | number[]): bigint {
   let value = 0n;
   for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]);
   return value;
@@ -63,9 +63,10 @@ function bigIntToBytesLE(value: bigint, length: number): Uint8Array {
  * call (nearcore runtime/near-vm-runner/src/logic/logic.rs `ecrecover`; malleability flag 0 so
  * s may exceed n/2).
  */
-export function deriveSecp256k1(rootXY: Uint8Array, predecessor: string, path: string): Uint8Array {
-  const eps = bytesToBigIntBE(deriveTweak(predecessor, path));
-  if (eps === 0n || eps >= SECP256K1_N) throw new Error('The provided tweak is not on the curve of the public key.');
+export function deriveSecp256k1(rootXY: Uint8Array, tweak: Uint8Array | number[]): Uint8Array | null {
+  const eps = bytesToBigIntBE(tweak);
+  // near/mpc derive_key_secp256k1: a tweak that is not a scalar is TweakNotOnCurve (caller's message).
+  if (eps >= SECP256K1_N) return null;
   const rootX = bytesToBigIntBE(rootXY.subarray(0, 32));
   // root.x ≥ n would need recovery id bit 1 (probability about 2^-128 for a random key).
   if (rootX >= SECP256K1_N) throw new Error('MpcSigner: root key x coordinate is not below the group order');
@@ -179,8 +180,8 @@ function edEncode(point: EdPoint): Uint8Array {
 }
 
 /** Derived ed25519 public key (32 bytes) from the root's affine coordinates (decodeEd25519Point). */
-export function deriveEd25519(root: [bigint, bigint], predecessor: string, path: string): Uint8Array {
-  const eps = bytesToBigIntLE(deriveTweak(predecessor, path)) % L;
+export function deriveEd25519(root: [bigint, bigint], tweak: Uint8Array | number[]): Uint8Array {
+  const eps = bytesToBigIntLE(tweak) % L;
   const base: EdPoint = [BASE_X, BASE_Y, 1n, mod(BASE_X * BASE_Y)];
   const rootPoint: EdPoint = [root[0], root[1], 1n, mod(root[0] * root[1])];
   return edEncode(edAdd(rootPoint, edMultiply(base, eps)));

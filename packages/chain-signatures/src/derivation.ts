@@ -42,13 +42,23 @@ export function parseEd25519Key(key: string): Uint8Array {
 }
 
 export function secp256k1Epsilon(predecessor: string, path: string): bigint {
-  const eps = bytesToNumberBE(deriveTweak(predecessor, path));
+  return secp256k1TweakScalar(deriveTweak(predecessor, path));
+}
+
+export function ed25519Epsilon(predecessor: string, path: string): bigint {
+  return ed25519TweakScalar(deriveTweak(predecessor, path));
+}
+
+/** A tweak as a secp256k1 scalar: big-endian, below the group order (near/mpc `derive_key_secp256k1`). */
+export function secp256k1TweakScalar(tweak: Uint8Array): bigint {
+  const eps = bytesToNumberBE(tweak);
   if (eps === 0n || eps >= secp256k1.Point.Fn.ORDER) throw new Error('The provided tweak is not on the curve');
   return eps;
 }
 
-export function ed25519Epsilon(predecessor: string, path: string): bigint {
-  return bytesToNumberLE(deriveTweak(predecessor, path)) % ed25519.Point.Fn.ORDER;
+/** A tweak as an ed25519 scalar: little-endian, reduced mod l (near/mpc `derive_public_key_edwards_point_ed25519`). */
+export function ed25519TweakScalar(tweak: Uint8Array): bigint {
+  return bytesToNumberLE(tweak) % ed25519.Point.Fn.ORDER;
 }
 
 /** Derived secp256k1 key as 64 bytes x‖y. */

@@ -12,8 +12,9 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { bytesToNumberLE, numberToBytesLE, numberToBytesBE } from '@noble/curves/utils.js';
-import { ed25519Epsilon, formatEd25519Key, formatSecp256k1Key, secp256k1Epsilon } from './derivation.js';
-import type { EcdsaResponse, EddsaResponse } from './response.js';
+import { deriveTweak, ed25519TweakScalar, formatEd25519Key, formatSecp256k1Key, secp256k1TweakScalar } from './derivation.js';
+import type { EcdsaResponse, EddsaResponse, SignatureResponse } from './response.js';
+import type { SignatureRequest } from './request.js';
 
 export interface TestRootKeys {
   secp256k1Secret: bigint;
@@ -35,8 +36,28 @@ export function rootPublicKeys(keys: TestRootKeys = TEST_ROOT_KEYS): { secp256k1
 
 /** Signs a 32-byte prehash (e.g. keccak256 of an Ethereum transaction) as the MPC network would. */
 export function signEcdsa(payload: Uint8Array, predecessor: string, path: string, keys: TestRootKeys = TEST_ROOT_KEYS): EcdsaResponse {
+  return signEcdsaWithTweak(payload, deriveTweak(predecessor, path), keys);
+}
+
+/** Signs `message` with the derived ed25519 scalar; verifies with standard Ed25519 against the derived key. */
+export function signEddsa(message: Uint8Array, predecessor: string, path: string, keys: TestRootKeys = TEST_ROOT_KEYS): EddsaResponse {
+  return signEddsaWithTweak(message, deriveTweak(predecessor, path), keys);
+}
+
+/**
+ * Answers a stored request as the MPC network would (it knows only the tweak, not who asked):
+ * domain 0 signs the ECDSA prehash, domain 1 the EdDSA message.
+ */
+export function signRequest(request: SignatureRequest, keys: TestRootKeys = TEST_ROOT_KEYS): SignatureResponse {
+  const tweak = Uint8Array.from(request.tweak);
+  if (request.domain_id === 0 && 'Ecdsa' in request.payload) return signEcdsaWithTweak(Buffer.from(request.payload.Ecdsa, 'hex'), tweak, keys);
+  if (request.domain_id === 1 && 'Eddsa' in request.payload) return signEddsaWithTweak(Buffer.from(request.payload.Eddsa, 'hex'), tweak, keys);
+  throw new Error(`The test signer has no key for domain ${request.domain_id} with a ${Object.keys(request.payload)[0]} payload`);
+}
+
+function signEcdsaWithTweak(payload: Uint8Array, tweak: Uint8Array, keys: TestRootKeys): EcdsaResponse {
   const n = secp256k1.Point.Fn.ORDER;
-  const secret = (keys.secp256k1Secret + secp256k1Epsilon(predecessor, path)) % n;
+  const secret = (keys.secp256k1Secret + secp256k1TweakScalar(tweak)) % n;
   const signature = secp256k1.Signature.fromBytes(
     secp256k1.sign(payload, numberToBytesBE(secret, 32), { prehash: false, format: 'recovered' }),
     'recovered',
@@ -52,10 +73,9 @@ export function signEcdsa(payload: Uint8Array, predecessor: string, path: string
   };
 }
 
-/** Signs `message` with the derived ed25519 scalar; verifies with standard Ed25519 against the derived key. */
-export function signEddsa(message: Uint8Array, predecessor: string, path: string, keys: TestRootKeys = TEST_ROOT_KEYS): EddsaResponse {
+function signEddsaWithTweak(message: Uint8Array, tweak: Uint8Array, keys: TestRootKeys): EddsaResponse {
   const l = ed25519.Point.Fn.ORDER;
-  const scalar = (keys.ed25519Scalar + ed25519Epsilon(predecessor, path)) % l;
+  const scalar = (keys.ed25519Scalar + ed25519TweakScalar(tweak)) % l;
   const publicKey = ed25519.Point.BASE.multiply(scalar).toBytes();
   const nonce = bytesToNumberLE(sha512(new Uint8Array([...numberToBytesLE(scalar, 32), ...message]))) % l;
   const R = ed25519.Point.BASE.multiply(nonce === 0n ? 1n : nonce).toBytes();
