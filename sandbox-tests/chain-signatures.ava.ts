@@ -41,6 +41,8 @@ import {
   eddsaFromResponse,
   signEcdsa,
   signEddsa,
+  signatureRequest,
+  type SignatureRequest,
   type SignatureResponse,
   type UnsignedEip1559,
 } from '../packages/chain-signatures/src/index.js';
@@ -57,8 +59,9 @@ const SECP256K1_N_HEX = 'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8
 interface Context {
   worker: Worker;
   root: NearAccount;
-  /** The signer double with a responder running. */
+  /** The signer double with a responder (its attested participant) running. */
   signer: NearAccount;
+  participant: NearAccount;
   responder: Responder;
 }
 const test = anyTest as TestFn<Context>;
@@ -72,27 +75,28 @@ function rpcUrl(worker: Worker): string {
   return (worker.provider as unknown as { connection: { url: string } }).connection.url;
 }
 
-async function deploySigner(t: ExecutionContext<Context>, responderId: string): Promise<NearAccount> {
+/** A signer double whose attested participants are `participants` (test accounts). */
+async function deploySigner(t: ExecutionContext<Context>, participants: string[]): Promise<NearAccount> {
   const signer = await createAccount(t, 'signer', 60n * NEAR);
   await signer.deploy(readFileSync(contractWasm('mpc-signer-double')));
-  await signer.call(signer, 'init', { secp256k1_root: ROOTS.secp256k1, ed25519_root: ROOTS.ed25519, responder_id: responderId }, { gas: 100n * TGAS });
+  await signer.call(signer, 'init', { secp256k1_root: ROOTS.secp256k1, ed25519_root: ROOTS.ed25519, participants }, { gas: 100n * TGAS });
   return signer;
 }
 
 test.before(async (t) => {
   const worker = await Worker.init();
   t.context = { worker, root: worker.rootAccount } as Context;
-  const responderAccount = await createAccount(t as unknown as ExecutionContext<Context>, 'responder', 100_000n * NEAR);
-  const signer = await deploySigner(t as unknown as ExecutionContext<Context>, responderAccount.accountId);
-  const key = await responderAccount.getKey();
+  const participant = await createAccount(t as unknown as ExecutionContext<Context>, 'participant', 100_000n * NEAR);
+  const signer = await deploySigner(t as unknown as ExecutionContext<Context>, [participant.accountId]);
+  const key = await participant.getKey();
   const responder = startResponder({
     rpcUrl: rpcUrl(worker),
     contractId: signer.accountId,
-    accountId: responderAccount.accountId,
+    accountId: participant.accountId,
     privateKey: key!.toString() as `ed25519:${string}`,
     onError: (error) => console.error(`responder: ${error.message}`),
   });
-  Object.assign(t.context, { signer, responder });
+  Object.assign(t.context, { signer, participant, responder });
 });
 
 test.after.always(async (t) => {
@@ -176,22 +180,26 @@ function userPath(p: Proxy, path: string): string {
   return `${p.alice.accountId},${path}`;
 }
 
-/** Observable proxy state that refused calls must leave unchanged. */
-async function proxyState(p: Proxy): Promise<string> {
-  const [usage, collected, config, fee] = await Promise.all([
+/** The request the signer would store for `caller`'s request through the proxy. */
+function proxiedRequest(p: Proxy, caller: NearAccount, args: SignArgs): SignatureRequest {
+  return signatureRequest(p.proxy.accountId, `${caller.accountId},${args.path}`, args.payload_v2, args.domain_id ?? ('Eddsa' in args.payload_v2 ? 1 : 0));
+}
+
+/** Observable proxy state that refused calls must leave unchanged, with the signer's pending entry of the request. */
+async function proxyState(p: Proxy, caller: NearAccount, args: SignArgs): Promise<string> {
+  const [usage, collected, config, fee, pending] = await Promise.all([
     p.proxy.view('usage_of', { account_id: p.alice.accountId }),
     p.proxy.view('collected_fees', {}),
     p.proxy.view('get_config', {}),
     p.proxy.view('fee_balance_of', { account_id: p.alice.accountId }),
+    p.signer.view('get_pending_request', { request: proxiedRequest(p, caller, args) }),
   ]);
-  // Only this proxy's requests: other tests share the signer.
-  const pending = ((await p.signer.view('list_pending_requests', {})) as { request: { predecessor: string } }[]).filter((e) => e.request.predecessor === p.proxy.accountId);
   return JSON.stringify({ usage, collected, config, fee, pending });
 }
 
 /** A refused request: fails with exactly `message`, keeps no deposit, changes no proxy state. */
 async function refused(t: ExecutionContext<Context>, p: Proxy, caller: NearAccount, args: SignArgs, message: string, deposit = 1n + FEE): Promise<void> {
-  const before = await proxyState(p);
+  const before = await proxyState(p, caller, args);
   const balance = await caller.availableBalance();
   const result = await caller.callRaw(p.proxy, 'sign', args, { attachedDeposit: deposit, gas: 300n * TGAS });
   t.true(result.failed, `sign should fail with ${message}`);
@@ -203,7 +211,7 @@ async function refused(t: ExecutionContext<Context>, p: Proxy, caller: NearAccou
     }
   });
   t.true(got.includes(`Smart contract panicked: ${message}`), `expected "${message}", got ${JSON.stringify(got)}`);
-  t.is(await proxyState(p), before, 'a refused request changes no proxy state');
+  t.is(await proxyState(p, caller, args), before, 'a refused request changes no proxy state and leaves nothing pending');
   const spent = balance - (await caller.availableBalance());
   t.true(spent < NEAR / 100n, `a refused request costs only gas (spent ${spent} yoctoNEAR)`);
 }
@@ -331,12 +339,13 @@ test('a signer failure refunds the fee and fails the caller with a clear message
 
 test.serial('an unanswered request times out after 200 blocks and refunds the fee', async (t) => {
   // A signer without a running responder.
-  const silent = await deploySigner(t, 'nobody.test.near');
+  const silent = await deploySigner(t, ['nobody.test.near']);
   const p = await deployProxy(t, {}, silent);
   const before = await p.alice.availableBalance();
-  const sent = await p.alice.callRaw(p.proxy, 'sign', { path: 'eth-1', payload_v2: { Ecdsa: '11'.repeat(32) } }, { attachedDeposit: 1n + FEE, gas: 300n * TGAS });
-  const pending = (await silent.view('list_pending_requests', {})) as { request: { predecessor: string; path: string } }[];
-  t.deepEqual(pending.map((e) => e.request.path), [userPath(p, 'eth-1')]);
+  const args = { path: 'eth-1', payload_v2: { Ecdsa: '11'.repeat(32) } };
+  const sent = await p.alice.callRaw(p.proxy, 'sign', args, { attachedDeposit: 1n + FEE, gas: 300n * TGAS });
+  const request = proxiedRequest(p, p.alice, args);
+  t.not(await silent.view('get_pending_request', { request }), null, 'the request is pending');
   await t.context.worker.provider.fastForward(205);
   const outcome = await finalOutcome(t, sent.result.transaction.hash, p.alice.accountId);
   const messages = failures(outcome);
@@ -344,7 +353,8 @@ test.serial('an unanswered request times out after 200 blocks and refunds the fe
   t.true(messages.includes(`Smart contract panicked: ChainSignaturesProxy: signature request of ${p.alice.accountId} failed or timed out; fee refunded`));
   const spent = before - (await p.alice.availableBalance());
   t.true(spent < FEE / 2n, `the fee came back; spent ${spent} yoctoNEAR`);
-  t.deepEqual(await silent.view('list_pending_requests', {}), [], 'a timed-out request is no longer pending');
+  // near/mpc return_signature_and_clean_state_on_success: a timeout pops the queued yield, then fail_on_timeout fails the caller.
+  t.is(await silent.view('get_pending_request', { request }), null, 'a timed-out request is no longer pending');
   t.like(await p.proxy.view('usage_of', { account_id: p.alice.accountId }), { count: 0, pending: 0 });
 });
 
@@ -379,28 +389,61 @@ test('refused: exceeded quota, pause, caller not allowed, injected path, short d
   t.not(hex(recovered), hex(deriveSecp256k1PublicKey(ROOTS.secp256k1, p.proxy.accountId, userPath(p, 'p'))));
 });
 
-test('the double refuses a short deposit, short gas and an unknown domain with near/mpc\'s messages', async (t) => {
+/** The panic message of a failed call, without nearcore's "Smart contract panicked: " prefix. */
+function panicMessage(result: { receiptFailureMessages: string[] }): string {
+  const texts = result.receiptFailureMessages.map((m) => {
+    try {
+      return (JSON.parse(m) as { ActionError?: { kind?: { FunctionCallError?: { ExecutionError?: string } } } }).ActionError?.kind?.FunctionCallError?.ExecutionError ?? m;
+    } catch {
+      return m;
+    }
+  });
+  const panicked = texts.find((m) => m.startsWith('Smart contract panicked: '));
+  return panicked === undefined ? JSON.stringify(texts) : panicked.slice('Smart contract panicked: '.length);
+}
+
+// near/mpc crates/contract/src/api/common.rs tests check_request_preconditions__panics_when_domain_does_not_exist,
+// __panics_when_prepaid_gas_is_insufficient, __panics_when_attached_deposit_is_insufficient; errors.rs texts.
+test('sign refuses with near/mpc\'s messages (api/common.rs check_request_preconditions, api/sign.rs payload checks, errors.rs)', async (t) => {
   const user = await createAccount(t, 'direct', 200n * NEAR);
   const signer = t.context.signer;
   const request = { path: 'p', payload_v2: { Ecdsa: '33'.repeat(32) }, domain_id: 0 };
   const cases: [Record<string, unknown>, bigint, bigint, string][] = [
-    [request, 0n, 300n * TGAS, 'Attached deposit is lower than required. Attached: 0, required: 1'],
-    // The double's gas check (≥ 15 Tgas, as near/mpc) is reached with 14 Tgas: a near-sdk-js method
-    // starts in about 6–7 Tgas (contract-builder README, "Start-up cost").
-    [request, 1n, 14n * TGAS, 'Provided gas is lower than required. Provided: 14000000000000, required: 15000000000000'],
     [{ ...request, domain_id: 7 }, 1n, 300n * TGAS, 'The provided domain ID, 7, was not found.'],
+    // The gas check is reached with 14 Tgas: the pre-initialised double starts in about 2 Tgas.
+    [request, 1n, 14n * TGAS, 'Provided gas is lower than required. Provided: 14000000000000, required: 15000000000000'],
+    [request, 0n, 300n * TGAS, 'Attached deposit is lower than required. Attached: 0, required: 1'],
     [{ ...request, payload_v2: { Eddsa: '33'.repeat(32) } }, 1n, 300n * TGAS, 'Payload is not Ecdsa'],
+    [{ ...request, payload_v2: { Ecdsa: '33'.repeat(32) }, domain_id: 1 }, 1n, 300n * TGAS, 'Payload is not EdDSA'],
+    [{ ...request, payload_v2: { Ecdsa: SECP256K1_N_HEX } }, 1n, 300n * TGAS, 'Ecdsa payload cannot be converted to Scalar'],
   ];
   for (const [args, deposit, gas, message] of cases) {
     const result = await user.callRaw(signer, 'sign', { request: args }, { attachedDeposit: deposit, gas });
-    t.true(result.failed);
-    const expected = message.startsWith('Exceeded') ? message : `Smart contract panicked: ${message}`;
-    t.true(result.receiptFailureMessagesContain(expected), `expected ${message}: ${JSON.stringify(result.receiptFailureMessages)}`);
+    t.is(panicMessage(result), message);
+    t.is(await signer.view('get_pending_request', { request: signatureRequest(user.accountId, 'p', args.payload_v2 as { Ecdsa: string }, args.domain_id as number) }), null, `nothing pending after: ${message}`);
   }
-  t.deepEqual(((await signer.view('list_pending_requests', {})) as { request: { predecessor: string } }[]).filter((e) => e.request.predecessor === user.accountId), []);
-  // respond: only the responder, and only for a pending request.
-  const stranger = await user.callRaw(signer, 'respond', { request_key: '00'.repeat(32), response: {} }, { gas: 100n * TGAS });
-  t.true(stranger.receiptFailureMessagesContain('MpcSigner: caller is not the responder'));
+  // Arguments near/mpc's serde types refuse (crates/near-mpc-crypto-types/src/sign.rs SignRequestArgsCompat and
+  // its tests deserialize__should_reject_both_payload_v2_and_deprecated_payload, __should_reject_missing_domain_id_and_key_version;
+  // Payload: Ecdsa exactly 32 bytes) fail in near-sdk-rs's wrapper before the method runs.
+  for (const bad of [
+    { ...request, payload: Array.from({ length: 32 }, () => 1) },
+    { path: 'p', payload_v2: request.payload_v2 },
+    { ...request, key_version: 0 },
+    { ...request, payload_v2: { Ecdsa: '33'.repeat(31) } },
+    { ...request, payload_v2: { Eddsa: '33'.repeat(1233) } },
+  ]) {
+    const result = await user.callRaw(signer, 'sign', { request: bad }, { attachedDeposit: 1n, gas: 300n * TGAS });
+    t.true(panicMessage(result).startsWith('Failed to deserialize input from JSON. Error: `'), panicMessage(result));
+  }
+});
+
+// near/mpc 3.14.0 (#3876, crates/near-mpc-crypto-types/src/sign.rs test deserialize__should_accept_eddsa_shorter_than_32_bytes):
+// an EdDSA message may be shorter than 32 bytes.
+test('an EdDSA request of 3 bytes is signed (accepted since near/mpc 3.14.0)', async (t) => {
+  const user = await createAccount(t, 'direct', 200n * NEAR);
+  const sent = await user.callRaw(t.context.signer, 'sign', { request: { path: 'short', payload_v2: { Eddsa: '0a0b0c' }, domain_id: 1 } }, { attachedDeposit: 1n, gas: 300n * TGAS });
+  const signature = eddsaFromResponse(successValue<SignatureResponse>(await finalOutcome(t, sent.result.transaction.hash, user.accountId)));
+  t.true(ed25519.verify(signature, Uint8Array.of(10, 11, 12), deriveEd25519PublicKey(ROOTS.ed25519, user.accountId, 'short')));
 });
 
 test('a prepaid stablecoin fee (ft_transfer_call) pays for requests and comes back when the signer fails', async (t) => {
@@ -509,32 +552,69 @@ test('users pay for their records: a first request attaches its usage record sto
   t.true(direct.receiptFailureMessagesContain('Smart contract panicked: StorageBalance: account has no storage balance; call storage_deposit first'));
 });
 
-test('duplicate requests share one queue entry and one response answers both; a wrong signature is refused', async (t) => {
-  const responder = await createAccount(t, 'manual', 100n * NEAR);
-  const signer = await deploySigner(t, responder.accountId);
+/** Sends `sign` without waiting for its outcome (it yields until a respond or the timeout). */
+async function sendSign(t: ExecutionContext<Context>, user: NearAccount, signer: NearAccount, request: Record<string, unknown>) {
+  return user.callRaw(signer, 'sign', { request }, { attachedDeposit: 1n, gas: 100n * TGAS });
+}
+
+// near/mpc crates/contract/src/api/sign.rs test sign__should_queue_duplicate_requests_and_drain_all_on_respond;
+// pending_requests.rs resolve_yields_for; errors.rs RespondError and InvalidParameters::RequestNotFound.
+test('two identical requests are answered by one respond; a wrong signature or scheme is refused and resumes nobody', async (t) => {
+  const participant = await createAccount(t, 'manual', 100n * NEAR);
+  const signer = await deploySigner(t, [participant.accountId]);
   const user = await createAccount(t, 'direct', 200n * NEAR);
   const payload = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
-  const request = { request: { path: 'dup', payload_v2: { Ecdsa: hex(payload) }, domain_id: 0 } };
-  const first = await user.callRaw(signer, 'sign', request, { attachedDeposit: 1n, gas: 100n * TGAS });
-  const second = await user.callRaw(signer, 'sign', request, { attachedDeposit: 1n, gas: 100n * TGAS });
-  const pending = (await signer.view('list_pending_requests', {})) as { request_key: string; waiting: number }[];
-  t.is(pending.length, 1);
-  t.is(pending[0]!.waiting, 2);
-  const requestKey = pending[0]!.request_key;
+  const args = { path: 'dup', payload_v2: { Ecdsa: hex(payload) }, domain_id: 0 };
+  const first = await sendSign(t, user, signer, args);
+  const second = await sendSign(t, user, signer, args);
+  const request = signatureRequest(user.accountId, 'dup', args.payload_v2, 0);
+  const pending = (await signer.view('get_pending_request', { request })) as { data_id: number[] } | null;
+  t.is(pending?.data_id.length, 32, 'get_pending_request returns the oldest yield: {data_id: [32 bytes]}');
 
   // A signature by another path's key is refused and nothing is resumed.
-  const wrong = await responder.callRaw(signer, 'respond', { request_key: requestKey, response: signEcdsa(payload, user.accountId, 'other') }, { gas: 300n * TGAS });
-  t.true(wrong.receiptFailureMessagesContain('Smart contract panicked: The provided signature is invalid.'));
-  const otherScheme = await responder.callRaw(signer, 'respond', { request_key: requestKey, response: signEddsa(payload, user.accountId, 'dup') }, { gas: 300n * TGAS });
-  t.true(otherScheme.receiptFailureMessagesContain('Smart contract panicked: The provided signature scheme does not match. MPC response: Ed25519, user request: Secp256k1 (domain 0)'));
-  t.is(((await signer.view('list_pending_requests', {})) as { waiting: number }[])[0]!.waiting, 2);
+  const wrong = await participant.callRaw(signer, 'respond', { request, response: signEcdsa(payload, user.accountId, 'other') }, { gas: 300n * TGAS });
+  t.is(panicMessage(wrong), 'The provided signature is invalid.');
+  const otherScheme = await participant.callRaw(signer, 'respond', { request, response: signEddsa(payload, user.accountId, 'dup') }, { gas: 300n * TGAS });
+  t.true(panicMessage(otherScheme).startsWith('The provided signature scheme does not match. MPC response: Ed25519 { signature: Ed25519Signature(['), panicMessage(otherScheme));
+  t.deepEqual(await signer.view('get_pending_request', { request }), pending, 'refused responses leave the request pending');
 
   const right = signEcdsa(payload, user.accountId, 'dup');
-  t.is(await responder.call(signer, 'respond', { request_key: requestKey, response: right }, { gas: 300n * TGAS }), 2);
+  const answered = await participant.callRaw(signer, 'respond', { request, response: right }, { gas: 300n * TGAS });
+  t.true(answered.succeeded);
+  t.is(answered.parseResult<string>(), '', 'respond returns nothing, as near/mpc\'s Result<(), Error>');
   for (const sent of [first, second]) {
     t.deepEqual(successValue<SignatureResponse>(await finalOutcome(t, sent.result.transaction.hash, user.accountId)), right);
   }
-  t.deepEqual(await signer.view('list_pending_requests', {}), []);
-  const again = await responder.callRaw(signer, 'respond', { request_key: requestKey, response: right }, { gas: 300n * TGAS });
-  t.true(again.receiptFailureMessagesContain('Smart contract panicked: This sign request has timed out, was completed, or never existed.'));
+  t.is(await signer.view('get_pending_request', { request }), null);
+  const again = await participant.callRaw(signer, 'respond', { request, response: right }, { gas: 300n * TGAS });
+  t.is(panicMessage(again), 'This sign request has timed out, was completed, or never existed.');
+});
+
+// near/mpc crates/contract/src/api/authorization.rs assert_caller_is_attested_participant_and_protocol_active
+// (assert_matches! on TeeState::is_caller_an_attested_participant: Err(CallerNotParticipant)). The real
+// message is prefixed by near-sdk's panic hook with the Rust source location ("panicked at …:\n").
+test('attack: a non-participant\'s respond, even with a valid signature, fails with near/mpc\'s message and answers nobody', async (t) => {
+  const participant = await createAccount(t, 'manual', 100n * NEAR);
+  const signer = await deploySigner(t, [participant.accountId]);
+  const user = await createAccount(t, 'direct', 200n * NEAR);
+  const attacker = await createAccount(t, 'attacker', 100n * NEAR);
+  const args = { path: 'victim', payload_v2: { Ecdsa: '5e'.repeat(32) }, domain_id: 0 };
+  const sent = await sendSign(t, user, signer, args);
+  const request = signatureRequest(user.accountId, 'victim', args.payload_v2, 0);
+  // The attacker holds the (public) test keys, so its signatures are valid; only the caller rule stops it.
+  const valid = signEcdsa(Buffer.from(args.payload_v2.Ecdsa, 'hex'), user.accountId, 'victim');
+  for (const response of [valid, signEcdsa(Buffer.from(args.payload_v2.Ecdsa, 'hex'), attacker.accountId, 'victim')]) {
+    const attempt = await attacker.callRaw(signer, 'respond', { request, response }, { gas: 300n * TGAS });
+    t.is(panicMessage(attempt), 'assertion failed: `Err(CallerNotParticipant)` does not match `Ok(())`: Caller must be an attested participant');
+  }
+  // near-sdk-rs: respond is not #[payable].
+  const paid = await participant.callRaw(signer, 'respond', { request, response: valid }, { gas: 300n * TGAS, attachedDeposit: 1n });
+  t.is(panicMessage(paid), "Method respond doesn't accept deposit");
+  t.not(await signer.view('get_pending_request', { request }), null, 'still pending');
+  await participant.call(signer, 'respond', { request, response: valid }, { gas: 300n * TGAS });
+  t.deepEqual(successValue<SignatureResponse>(await finalOutcome(t, sent.result.transaction.hash, user.accountId)), valid);
+  // The callback and fail_on_timeout are private (near-sdk-rs #[private]).
+  const callback = await attacker.callRaw(signer, 'return_signature_and_clean_state_on_success', [request] as never, { gas: 50n * TGAS });
+  t.is(panicMessage(callback), 'Method return_signature_and_clean_state_on_success is private');
+  t.is(panicMessage(await attacker.callRaw(signer, 'fail_on_timeout', {}, { gas: 50n * TGAS })), 'Method fail_on_timeout is private');
 });

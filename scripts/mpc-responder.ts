@@ -1,60 +1,114 @@
 /**
- * The off-chain responder of the MPC signer test double: polls `list_pending_requests`, signs
- * each request with the key derived for its predecessor and path (the MPC network's job, done
- * here with fixed test root keys) and calls `respond`. Used by the tests and by `npm run sandbox`.
+ * An MPC participant for local chains: it follows the chain as MPC nodes do (their indexer reads
+ * every `sign` receipt to the signer contract), turns each request into the `SignatureRequest` the
+ * contract stored (tweak of the receipt's predecessor and path, payload, domain), checks that it is
+ * still pending (`get_pending_request`), signs it with the derived test key (the MPC network's job,
+ * done here with fixed public test root keys) and calls `respond({request, response})` from its own
+ * account. It uses only the real signer's interface (near/mpc 3.14.1 `api/sign.rs`), so it answers
+ * the signer double (contracts/mpc-signer-double) and a real signer contract deployed with this
+ * account as an attested test participant and TEST_ROOT_KEYS' public keys alike.
  *
  *   npx tsx scripts/mpc-responder.ts --rpc http://127.0.0.1:3030 --contract signer.test.near \
- *     --account responder.test.near --key ed25519:…
+ *     --account participant.test.near --key ed25519:…
  */
 import { Account, JsonRpcProvider, type KeyPairString } from 'near-api-js';
-import { signEcdsa, signEddsa, TEST_ROOT_KEYS, type TestRootKeys } from '../packages/chain-signatures/src/index.js';
+import { signatureRequestFromSignArgs, signRequest, TEST_ROOT_KEYS, type SignatureRequest, type TestRootKeys } from '../packages/chain-signatures/src/index.js';
 
 const TGAS = 1_000_000_000_000n;
-
-interface PendingRequest {
-  request_key: string;
-  request: { payload: { Ecdsa: string } | { Eddsa: string }; domain_id: number; predecessor: string; path: string };
-  waiting: number;
-}
+/** NEP-519: a yield times out 200 blocks after `sign`; older requests cannot be answered. */
+const YIELD_TIMEOUT_BLOCKS = 200;
 
 export interface ResponderOptions {
   rpcUrl: string;
   contractId: string;
+  /** The participant account; it signs its own `respond` transactions. */
   accountId: string;
   privateKey: KeyPairString;
   intervalMs?: number;
   rootKeys?: TestRootKeys;
-  onResponse?: (requestKey: string) => void;
+  /** First block to read (default: the head minus the yield timeout, so requests still pending at start are answered). */
+  fromBlock?: number;
+  onResponse?: (request: SignatureRequest) => void;
   onError?: (error: Error) => void;
 }
 
 export interface Responder {
-  /** Answers everything pending now; returns how many requests it answered. */
+  /** Reads the blocks produced since the last poll and answers their pending requests; returns how many it answered. */
   poll(): Promise<number>;
   stop(): Promise<void>;
   readonly answered: number;
 }
 
+interface ChunkReceipt {
+  predecessor_id: string;
+  receiver_id: string;
+  receipt: { Action?: { actions: Array<{ FunctionCall?: { method_name: string; args: string } } | string> } };
+}
+
+function isMissingBlock(error: unknown): boolean {
+  return /UNKNOWN_BLOCK|UNKNOWN_CHUNK|DB Not Found|not found/i.test(String((error as Error)?.message ?? error));
+}
+
 export function startResponder(options: ResponderOptions): Responder {
   const provider = new JsonRpcProvider({ url: options.rpcUrl });
   const account = new Account(options.accountId, provider, options.privateKey);
+  const rpc = provider as unknown as { sendJsonRpc<T>(method: string, params: object): Promise<T> };
+  let nextHeight: number | undefined = options.fromBlock;
   let answered = 0;
   let stopped = false;
   let running: Promise<number> = Promise.resolve(0);
 
+  /** The requests of every `sign` receipt to the contract in blocks [nextHeight, head]. */
+  async function newRequests(): Promise<SignatureRequest[]> {
+    const head = (await provider.viewBlock({ finality: 'optimistic' })).header.height;
+    nextHeight ??= Math.max(0, head - YIELD_TIMEOUT_BLOCKS);
+    const requests: SignatureRequest[] = [];
+    for (; nextHeight <= head; nextHeight++) {
+      let receipts: ChunkReceipt[];
+      try {
+        // The object form of nearcore's chunk request: near-api-js' viewChunk sends the positional
+        // [[height, shard]], which this repository's node does not parse yet.
+        receipts = (await rpc.sendJsonRpc<{ receipts: ChunkReceipt[] }>('chunk', { block_id: nextHeight, shard_id: 0 })).receipts;
+      } catch (error) {
+        if (isMissingBlock(error)) continue; // heights a fast-forward skipped hold no block
+        throw error;
+      }
+      for (const receipt of receipts) {
+        if (receipt.receiver_id !== options.contractId) continue;
+        for (const action of receipt.receipt.Action?.actions ?? []) {
+          const call = typeof action === 'object' ? action.FunctionCall : undefined;
+          if (call?.method_name !== 'sign') continue;
+          try {
+            requests.push(signatureRequestFromSignArgs(receipt.predecessor_id, JSON.parse(Buffer.from(call.args, 'base64').toString('utf8'))));
+          } catch {
+            // arguments the contract itself refused: nothing is pending
+          }
+        }
+      }
+    }
+    return requests;
+  }
+
   async function answerAll(): Promise<number> {
-    const pending = (await provider.callFunction({ contractId: options.contractId, method: 'list_pending_requests', args: { limit: 50 } })) as PendingRequest[];
     let count = 0;
-    for (const { request_key, request } of pending) {
-      const payload = 'Ecdsa' in request.payload ? request.payload.Ecdsa : request.payload.Eddsa;
-      const bytes = Uint8Array.from(Buffer.from(payload, 'hex'));
-      const response = request.domain_id === 0
-        ? signEcdsa(bytes, request.predecessor, request.path, options.rootKeys ?? TEST_ROOT_KEYS)
-        : signEddsa(bytes, request.predecessor, request.path, options.rootKeys ?? TEST_ROOT_KEYS);
-      await account.callFunction({ contractId: options.contractId, methodName: 'respond', args: { request_key, response }, gas: 300n * TGAS });
-      answered += 1;
-      count += 1;
-      options.onResponse?.(request_key);
+    const seen = new Set<string>();
+    for (const request of await newRequests()) {
+      const key = JSON.stringify(request);
+      // Identical requests share one queue on the contract: one respond answers them all.
+      if (seen.has(key)) continue;
+      seen.add(key);
+      try {
+        const pending = await provider.callFunction({ contractId: options.contractId, method: 'get_pending_request', args: { request } });
+        if (pending === null || pending === undefined) continue; // refused by sign, or already answered
+        const response = signRequest(request, options.rootKeys ?? TEST_ROOT_KEYS);
+        await account.callFunction({ contractId: options.contractId, methodName: 'respond', args: { request, response }, gas: 300n * TGAS });
+        answered += 1;
+        count += 1;
+        options.onResponse?.(request);
+      } catch (error) {
+        // one request's failure (say, a domain this test signer has no key for) does not stop the others
+        options.onError?.(error as Error);
+      }
     }
     return count;
   }
@@ -83,9 +137,9 @@ function argument(name: string): string | undefined {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [rpcUrl, contractId, accountId, privateKey] = ['rpc', 'contract', 'account', 'key'].map(argument);
+  const [rpcUrl, contractId, accountId, privateKey, from] = ['rpc', 'contract', 'account', 'key', 'from-block'].map(argument);
   if (!rpcUrl || !contractId || !accountId || !privateKey) {
-    console.error('usage: mpc-responder --rpc URL --contract SIGNER_ID --account RESPONDER_ID --key ed25519:…');
+    console.error('usage: mpc-responder --rpc URL --contract SIGNER_ID --account PARTICIPANT_ID --key ed25519:… [--from-block HEIGHT]');
     process.exit(2);
   }
   const responder = startResponder({
@@ -93,7 +147,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     contractId,
     accountId,
     privateKey: privateKey as KeyPairString,
-    onResponse: (key) => console.log(`answered ${key}`),
+    ...(from === undefined ? {} : { fromBlock: Number(from) }),
+    onResponse: (request) => console.log(`answered ${JSON.stringify(request)}`),
     onError: (error) => console.error(`responder: ${error.message}`),
   });
   console.log(`mpc-responder answering ${contractId} as ${accountId}`);

@@ -117,7 +117,7 @@ async function deployAll(root: Account, home: string, chainId: string, wasm: Loc
   await deploy(usdx, 'stablecoin', { owner_id: issuer.accountId, metadata: { name: 'Example USD', symbol: 'USDX', decimals: 6 } });
   await deploy(market, 'task-marketplace', { owner_id: market.accountId });
   await deploy(payout, 'payout', { owner_id: payout.accountId });
-  await deploy(signer, 'mpc-signer-double', { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, responder_id: responder.accountId });
+  await deploy(signer, 'mpc-signer-double', { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, participants: [responder.accountId] });
   await deploy(proxy, 'chain-signatures-proxy', { owner_id: proxy.accountId, config: { signer_id: signer.accountId, sign_gas_tgas: 60 } });
   const token = stablecoin(issuer, usdx.accountId);
   await token.grant_role({ role: 'master_minter', account_id: issuer.accountId });

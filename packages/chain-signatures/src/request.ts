@@ -12,6 +12,9 @@ import { deriveTweak } from './derivation.js';
 
 export type SignPayload = { Ecdsa: string } | { Eddsa: string };
 
+/** near/mpc `EDDSA_PAYLOAD_SIZE_UPPER_BOUND_BYTES` (a Solana transaction); since 3.14.0 there is no lower bound. */
+export const EDDSA_PAYLOAD_MAX_BYTES = 1232;
+
 export interface SignatureRequest {
   tweak: number[];
   payload: SignPayload;
@@ -42,7 +45,9 @@ export function signatureRequestFromSignArgs(predecessor: string, args: unknown)
   let payload: SignPayload;
   if (request.payload_v2 !== undefined && request.payload_v2 !== null) {
     payload = request.payload_v2 as SignPayload;
-    if (typeof payload !== 'object' || !('Ecdsa' in payload || 'Eddsa' in payload)) throw new InvalidSignRequestError('payload_v2 must be {"Ecdsa": hex} or {"Eddsa": hex}');
+    const hex = typeof payload === 'object' ? ('Ecdsa' in payload ? payload.Ecdsa : 'Eddsa' in payload ? payload.Eddsa : undefined) : undefined;
+    if (typeof hex !== 'string' || !/^([0-9a-fA-F]{2})*$/.test(hex)) throw new InvalidSignRequestError('payload_v2 must be {"Ecdsa": hex} or {"Eddsa": hex}');
+    if ('Ecdsa' in payload ? hex.length !== 64 : hex.length > 2 * EDDSA_PAYLOAD_MAX_BYTES) throw new InvalidSignRequestError(`an Ecdsa payload is 32 bytes, an Eddsa payload at most ${EDDSA_PAYLOAD_MAX_BYTES}`);
   } else if (Array.isArray(request.payload) && request.payload.length === 32) {
     payload = { Ecdsa: Buffer.from(request.payload as number[]).toString('hex') };
   } else {

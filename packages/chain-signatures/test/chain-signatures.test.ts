@@ -27,6 +27,11 @@ import {
   proxyUserAddresses,
   InvalidUserPathError,
   SIGNER_ACCOUNTS,
+  eddsaFromResponse,
+  signatureRequest,
+  signatureRequestFromSignArgs,
+  signRequest,
+  InvalidSignRequestError,
 } from '../src/index.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -120,4 +125,20 @@ test('proxy helpers: namespaced path with the contract\'s rule, sign args, per-u
   t.not(alice.bitcoin, bob.bitcoin);
   t.not(alice.solana, bob.solana);
   t.is(SIGNER_ACCOUNTS.mainnet, 'v1.signer');
+});
+
+// near/mpc crates/near-mpc-crypto-types/src/sign.rs (SignatureRequest::new, SignRequestArgsCompat tests
+// deserialize__should_parse_legacy_v1_format_with_raw_payload_and_key_version, __should_accept_mixed_payload_v2_with_key_version).
+test('the stored request of a sign call: current and legacy arguments give the same request, and signRequest signs it with the derived key', (t) => {
+  const payload = Uint8Array.from({ length: 32 }, (_, i) => i + 7);
+  const current = signatureRequestFromSignArgs('alice.near', { request: { path: 'eth-1', payload_v2: { Ecdsa: Buffer.from(payload).toString('hex').toUpperCase() }, domain_id: 0 } });
+  const legacy = signatureRequestFromSignArgs('alice.near', { request: { path: 'eth-1', payload: Array.from(payload), key_version: 0 } });
+  t.deepEqual(current, legacy);
+  t.deepEqual(current, { tweak: Array.from(deriveTweak('alice.near', 'eth-1')), payload: { Ecdsa: Buffer.from(payload).toString('hex') }, domain_id: 0 });
+  const response = signRequest(current);
+  t.deepEqual(response, signEcdsa(payload, 'alice.near', 'eth-1'));
+  const ed = signRequest(signatureRequest('alice.near', 'sol-1', { Eddsa: '0a0b0c' }, 1));
+  t.true(ed25519.verify(eddsaFromResponse(ed), Uint8Array.of(10, 11, 12), deriveEd25519PublicKey(rootPublicKeys().ed25519, 'alice.near', 'sol-1')));
+  t.throws(() => signatureRequestFromSignArgs('alice.near', { request: { path: 'p', payload_v2: { Ecdsa: 'ab' }, domain_id: 0 } }), { instanceOf: InvalidSignRequestError });
+  t.throws(() => signatureRequestFromSignArgs('alice.near', { request: { path: 'p', payload_v2: { Ecdsa: 'ab'.repeat(32) } } }), { message: /domain_id/ });
 });

@@ -59,7 +59,7 @@ export {
   type MarketplaceRole,
 } from './task-marketplace.js';
 export { chainSignaturesProxy, chainSignaturesProxyMethods, type ChainSignaturesProxyClient, type ProxyConfig, type ProxyConfigInput, type SignPayload, type Usage } from './chain-signatures-proxy.js';
-export { mpcSignerDouble, mpcSignerDoubleMethods, type MpcSignerDoubleClient, type SignRequest, type PendingRequest } from './mpc-signer-double.js';
+export { mpcSignerDouble, mpcSignerDoubleMethods, type MpcSignerDoubleClient, type SignRequest } from './mpc-signer-double.js';
 
 import { stablecoinMethods } from './stablecoin.js';
 import { payoutMethods } from './payout.js';

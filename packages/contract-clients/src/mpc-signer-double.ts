@@ -1,10 +1,11 @@
 /**
- * The MPC signer test double (contracts/mpc-signer-double) — local node and testnet only.
- * `sign` yields until the responder (scripts/mpc-responder.ts) calls `respond`; the client polls
- * the transaction until then. near/mpc's 15 Tgas rule is checked, but a request needs ≥ 40 Tgas here.
+ * The MPC signer test double (contracts/mpc-signer-double) — local node and testnet only. Its
+ * interface is the real signer's (near/mpc 3.14.1), so this client also fits `v1.signer` for
+ * `sign` and the views. `sign` yields until a participant (scripts/mpc-responder.ts) calls
+ * `respond`; the client polls the transaction until then.
  */
 import type { Account } from 'near-api-js';
-import type { SignatureResponse } from '../../chain-signatures/src/index.js';
+import type { SignatureRequest, SignatureResponse } from '../../chain-signatures/src/index.js';
 import { bindContract, call, ONE_YOCTO, privateCall, TGAS, view, type ContractClient } from './contract.js';
 import type { SignPayload } from './chain-signatures-proxy.js';
 
@@ -17,24 +18,21 @@ export interface SignRequest {
   key_version?: number;
 }
 
-export interface PendingRequest {
-  request_key: string;
-  request: { payload: SignPayload; domain_id: number; predecessor: string; path: string };
-  waiting: number;
-}
-
 export const mpcSignerDoubleMethods = {
-  /** Root keys as `secp256k1:<base58 x‖y>` and `ed25519:<base58>` (TEST_ROOT_KEYS via rootPublicKeys()). */
-  init: call<{ secp256k1_root: string; ed25519_root: string; responder_id: string }>(['secp256k1_root', 'ed25519_root', 'responder_id'], { gas: 100n * TGAS }),
-  sign: call<{ request: SignRequest }, SignatureResponse>(['request'], { gas: 100n * TGAS, deposit: ONE_YOCTO }),
-  /** Responder only; returns how many waiting requests it resumed. EdDSA responses cost ~116 Tgas. */
-  respond: call<{ request_key: string; response: SignatureResponse }, number>(['request_key', 'response'], { gas: 200n * TGAS }),
-  return_signature_and_clean_state_on_success: privateCall(['request_key']),
+  /** Test-only init: root keys as `secp256k1:<base58 x‖y>` and `ed25519:<base58>` (rootPublicKeys()) and the attested participants. */
+  init: call<{ secp256k1_root: string; ed25519_root: string; participants: string[] }>(['secp256k1_root', 'ed25519_root', 'participants'], { gas: 100n * TGAS }),
+  /** near/mpc requires ≥ 15 Tgas; the double's request and callback burn about 8 Tgas. */
+  sign: call<{ request: SignRequest }, SignatureResponse>(['request'], { gas: 50n * TGAS, deposit: ONE_YOCTO }),
+  /** Attested participants only, from their own account; returns nothing. EdDSA responses cost ~93 Tgas on the double. */
+  respond: call<{ request: SignatureRequest; response: SignatureResponse }>(['request', 'response'], { gas: 300n * TGAS }),
+  return_signature_and_clean_state_on_success: privateCall(['request']),
+  fail_on_timeout: privateCall([]),
+  /** `{data_id}` of the oldest yield waiting for `request`, or null. */
+  get_pending_request: view<{ request: SignatureRequest }, { data_id: number[] } | null>(['request']),
   public_key: view<{ domain_id?: 0 | 1 }, string>(['domain_id']),
   derived_public_key: view<{ path: string; predecessor?: string; domain_id?: 0 | 1 }, string>(['path', 'predecessor', 'domain_id']),
   latest_key_version: view<{ signature_scheme?: 'Secp256k1' | 'Edwards25519' }, number>(['signature_scheme']),
-  config: view<Record<string, never>, { sign_call_gas_attachment_requirement_tera_gas: number; responder_id: string }>([]),
-  list_pending_requests: view<{ from_index?: number; limit?: number }, PendingRequest[]>(['from_index', 'limit']),
+  config: view<Record<string, never>, { sign_call_gas_attachment_requirement_tera_gas: number; return_signature_and_clean_state_on_success_call_tera_gas: number; fail_on_timeout_tera_gas: number }>([]),
 } as const;
 
 export type MpcSignerDoubleClient = ContractClient<typeof mpcSignerDoubleMethods>;

@@ -9,7 +9,7 @@ import anyTest, { type TestFn } from 'ava';
 import { readFileSync } from 'node:fs';
 import { actions, type Account } from 'near-api-js';
 import { ensureBuilt } from '../../contract-builder/src/index.js';
-import { rootPublicKeys, signEcdsa } from '../../chain-signatures/src/index.js';
+import { rootPublicKeys, signatureRequest, signEcdsa } from '../../chain-signatures/src/index.js';
 import { startResponder } from '../../../scripts/mpc-responder.js';
 import { createAccount, keyOf } from '../../../scripts/scenario/accounts.js';
 import { startLocalNode, type LocalNode } from '../../../scripts/scenario/node.js';
@@ -149,21 +149,21 @@ test.serial('payout: a pool in the stablecoin decodes with bigint amounts; ft_tr
 test.serial('mpc-signer-double: sign yields until the responder answers; the client follows the transaction to the signature', async (t) => {
   const { node, alice } = t.context;
   const signer = await createAccount(node.root, 'signer', 20n * NEAR);
-  const responderAccount = await createAccount(node.root, 'responder', 50n * NEAR);
+  const participant = await createAccount(node.root, 'participant', 50n * NEAR);
   const roots = rootPublicKeys();
-  await deploy(signer, 'mpc-signer-double', { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, responder_id: responderAccount.accountId });
+  await deploy(signer, 'mpc-signer-double', { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, participants: [participant.accountId] });
   const double = mpcSignerDouble(alice, signer.accountId);
   t.is(await double.public_key({}), roots.secp256k1);
-  t.is((await double.config()).responder_id, responderAccount.accountId);
+  t.is((await double.config()).sign_call_gas_attachment_requirement_tera_gas, 15);
 
   const payload = 'ab'.repeat(32);
-  const responder = startResponder({ rpcUrl: node.rpcUrl, contractId: signer.accountId, accountId: responderAccount.accountId, privateKey: keyOf(responderAccount), intervalMs: 50 });
+  const responder = startResponder({ rpcUrl: node.rpcUrl, contractId: signer.accountId, accountId: participant.accountId, privateKey: keyOf(participant), intervalMs: 50 });
   try {
     const signed = await node.whileProducingBlocks(double.sign({ request: { path: 'test-path', payload_v2: { Ecdsa: payload }, domain_id: 0 } }));
     const expected = signEcdsa(Buffer.from(payload, 'hex'), alice.accountId, 'test-path');
     t.deepEqual(signed.value, expected, 'the response of the off-chain signer, returned to the caller');
     t.is(responder.answered, 1);
-    t.deepEqual(await double.list_pending_requests({}), [], 'nothing left pending');
+    t.is(await double.get_pending_request({ request: signatureRequest(alice.accountId, 'test-path', { Ecdsa: payload }, 0) }), null, 'nothing left pending');
   } finally {
     await responder.stop();
   }
