@@ -62,7 +62,7 @@ async function deployInitialised(t: ExecutionContext<{ worker: Worker; root: Nea
   const contract = await createSubAccount(t.context.root, name.slice(0, 8).replace(/-$/, ''), 30n * NEAR);
   const config = loadDeployConfig(`${root}scripts/deploy.config.json`).contracts[name]!.init!;
   const roots = rootPublicKeys();
-  const env = { ...process.env, MPC_SECP256K1_ROOT: roots.secp256k1, MPC_ED25519_ROOT: roots.ed25519, MPC_RESPONDER_ID: contract.accountId };
+  const env = { ...process.env, MPC_SECP256K1_ROOT: roots.secp256k1, MPC_ED25519_ROOT: roots.ed25519, MPC_PARTICIPANT_ID: contract.accountId };
   const args = resolveArgs(config.args, contract.accountId, `${name}.init.args`, env);
   const result = await contract.batch(contract).deployContract(readFileSync(contractWasm(name))).functionCall(config.method, args, { gas: config.gas, attachedDeposit: config.deposit }).transact();
   if (!result.succeeded) throw new Error(`${name}: deploy and init failed: ${JSON.stringify(result.Failure)}`);

@@ -187,11 +187,13 @@ test('attack 9: between a deploy and a separate init nobody but the contract acc
   const attacker = await createAccount(t, 'attacker', 10n * NEAR);
   const owner = await createAccount(t, 'owner', 10n * NEAR);
   const roots = rootPublicKeys();
+  const attackerRoots = rootPublicKeys({ secp256k1Secret: 12345n, ed25519Scalar: 67890n });
   const cases: [string, string, Record<string, unknown>, (a: NearAccount) => Record<string, unknown>][] = [
     ['stablecoin', 'owner', { owner_id: attacker.accountId }, () => ({ owner_id: owner.accountId })],
     ['payout', 'owner', { owner_id: attacker.accountId }, () => ({ owner_id: owner.accountId })],
     ['chain-signatures-proxy', 'get_config', { owner_id: attacker.accountId, config: { signer_id: attacker.accountId } }, () => ({ owner_id: owner.accountId })],
-    ['mpc-signer-double', 'config', { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, responder_id: attacker.accountId }, () => ({ secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, responder_id: owner.accountId })],
+    // The attacker would install root keys whose secrets it knows and make itself a participant.
+    ['mpc-signer-double', 'public_key', { secp256k1_root: attackerRoots.secp256k1, ed25519_root: attackerRoots.ed25519, participants: [attacker.accountId] }, () => ({ secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, participants: [owner.accountId] })],
   ];
   for (const [name, probe, attack, honest] of cases) {
     const contract = await deployed(t, name, name.slice(0, 6));
@@ -202,6 +204,6 @@ test('attack 9: between a deploy and a separate init nobody but the contract acc
     const view = await contract.view(probe, {});
     if (probe === 'owner') t.is(view, owner.accountId, name);
     if (probe === 'get_config') t.not((view as { signer_id: string }).signer_id, attacker.accountId, name);
-    if (probe === 'config') t.is((view as { responder_id: string }).responder_id, owner.accountId, name);
+    if (probe === 'public_key') t.is(view, roots.secp256k1, name);
   }
 });

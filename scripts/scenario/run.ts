@@ -156,7 +156,7 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
         await deploy(usdc, wasm.stablecoin, { owner_id: issuer.accountId });
         await deploy(market, wasm['task-marketplace'], { owner_id: market.accountId });
         await deploy(payoutAccount, wasm.payout, { owner_id: payoutAccount.accountId });
-        await deploy(signer, wasm['mpc-signer-double'], { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, responder_id: responderAccount.accountId });
+        await deploy(signer, wasm['mpc-signer-double'], { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, participants: [responderAccount.accountId] });
         await deploy(proxy, wasm['chain-signatures-proxy'], { owner_id: proxy.accountId, config: { signer_id: signer.accountId, sign_gas_tgas: 60 } });
       };
       await log.progress('deploying: the node checks and gas-instruments each ~400 KiB module before its first call', all());
