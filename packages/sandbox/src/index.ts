@@ -31,6 +31,7 @@ import {
   signedTransactionBytes,
   type AccessKey,
   type Action,
+  type GlobalContractIdentifier,
   type Transaction,
 } from './primitives/transaction.js';
 import {
@@ -49,7 +50,8 @@ import {
   TESTING_INIT_STAKE,
   type Block,
 } from './runtime/chain.js';
-import { hasCode, NO_CODE_HASH, type StateUnavailableError } from './runtime/state.js';
+import { accountCode, globalContractKey, NO_CODE_HASH, type Account, type StateUnavailableError } from './runtime/state.js';
+import { accountContractOf } from './runtime/apply.js';
 import { executionEvents, type ExecutionEvent } from './runtime/execution-events.js';
 import { GAS_REPORT_DIR_ENV, recordGas } from './node/gas-recorder.js';
 import { openFork, type ForkOptions, type ForkPoint, type ForkReadCounts } from './fork/index.js';
@@ -246,10 +248,17 @@ function encodeArgs(args: Args): Uint8Array {
 
 /** One `sandbox_patch_state` record as nearcore's `StateRecord` JSON. */
 export type StateRecord =
-  | { Account: { account_id: string; account: { amount: string; locked: string; code_hash: string; storage_usage: number } } }
+  | {
+      Account: {
+        account_id: string;
+        account: { amount: string; locked: string; code_hash: string; storage_usage: number; global_contract_hash?: string; global_contract_account_id?: string };
+      };
+    }
   | { AccessKey: { account_id: string; public_key: string; access_key: { nonce: number | string; permission: JsonValue } } }
   | { Contract: { account_id: string; code: string } }
-  | { Data: { account_id: string; data_key: string; value: string } };
+  | { Data: { account_id: string; data_key: string; value: string } }
+  /** A deployed global contract (nearcore `TrieKey::GlobalContractCode`): how the node's store keeps them. */
+  | { GlobalContractCode: { identifier: { CodeHash: string } | { AccountId: string }; code: string } };
 
 export class Snapshot {
   /** @internal */
@@ -514,7 +523,15 @@ export class Sandbox {
   viewAccount(accountId: AccountId): AccountView {
     const a = this.chain.state.getAccount(accountId);
     if (!a) throw new UnknownAccountError(accountId);
-    return { amount: a.amount.toString(), locked: a.locked.toString(), code_hash: hashToString(a.codeHash), storage_usage: Number(a.storageUsage), storage_paid_at: 0 };
+    const view: AccountView = { amount: a.amount.toString(), locked: a.locked.toString(), code_hash: hashToString(a.codeHash), storage_usage: Number(a.storageUsage), storage_paid_at: 0 };
+    if (a.global?.type === 'CodeHash') view.global_contract_hash = hashToString(a.global.hash);
+    if (a.global?.type === 'AccountId') {
+      view.global_contract_account_id = a.global.accountId;
+      // GlobalByAccount: the hash of the code that account has deployed now (AccountContract::hash).
+      const current = this.chain.state.globalCode.get(globalContractKey(a.global));
+      if (current) view.code_hash = hashToString(current.hash);
+    }
+    return view;
   }
 
   getBalance(accountId: AccountId): bigint {
@@ -548,9 +565,9 @@ export class Sandbox {
   viewCode(accountId: AccountId): Uint8Array {
     const a = this.chain.state.getAccount(accountId);
     if (!a) throw new UnknownAccountError(accountId);
-    const code = this.chain.state.getCode(accountId);
-    if (!code || !hasCode(a)) throw new Error(`contract code of ${accountId} does not exist (deploy a contract first)`);
-    return code;
+    const contract = accountCode(this.chain.state, accountId, a);
+    if (!contract) throw new Error(`contract code of ${accountId} does not exist (deploy a contract first)`);
+    return contract.code;
   }
 
   /** Contract storage entries whose key starts with `prefix`, in key order. */
@@ -565,13 +582,13 @@ export class Sandbox {
     const state = this.chain.state;
     const account = state.getAccount(accountId);
     if (!account) throw new UnknownAccountError(accountId);
-    const code = state.getCode(accountId);
-    if (!code || !hasCode(account)) throw new ViewCallError({ CompilationError: { CodeDoesNotExist: { account_id: accountId } } }, []);
+    const contract = accountCode(state, accountId, account);
+    if (!contract) throw new ViewCallError({ CompilationError: { CodeDoesNotExist: { account_id: accountId } } }, []);
     const head = this.head;
     try {
       const out = runFunctionCall({
-        code,
-        codeHash: account.codeHash,
+        code: contract.code,
+        codeHash: contract.hash,
         methodName,
         protocolVersion: this.protocolVersion,
         context: {
@@ -593,7 +610,7 @@ export class Sandbox {
           isView: true,
           outputDataReceivers: [],
           chainId: this.chain.options.chainId,
-          accountContract: { kind: 'Local', hash: account.codeHash },
+          accountContract: accountContractOf(account),
         },
         external: {
           storageGet: (key) => state.getData(accountId, key),
@@ -682,7 +699,9 @@ function parseRecord(r: StateRecord): (state: Chain['state']) => void {
     const { account_id, account } = r.Account;
     assertValidAccountId(account_id);
     const codeHash = account.code_hash ? (account.code_hash === '11111111111111111111111111111111' ? NO_CODE_HASH : hashFromString(account.code_hash)) : NO_CODE_HASH;
-    const value = { amount: BigInt(account.amount), locked: BigInt(account.locked ?? 0), codeHash, storageUsage: BigInt(account.storage_usage ?? 0) };
+    const value: Account = { amount: BigInt(account.amount), locked: BigInt(account.locked ?? 0), codeHash, storageUsage: BigInt(account.storage_usage ?? 0) };
+    if (account.global_contract_hash) value.global = { type: 'CodeHash', hash: hashFromString(account.global_contract_hash) };
+    else if (account.global_contract_account_id) value.global = { type: 'AccountId', accountId: assertValidAccountId(account.global_contract_account_id) };
     return (s) => s.setAccount(account_id, value);
   }
   if ('AccessKey' in r) {
@@ -710,7 +729,14 @@ function parseRecord(r: StateRecord): (state: Chain['state']) => void {
     const v = fromBase64(value);
     return (s) => void s.setData(account_id, k, v);
   }
-  throw bad('expected one of Account, AccessKey, Contract, Data');
+  if ('GlobalContractCode' in r) {
+    const { identifier, code } = r.GlobalContractCode;
+    const bytes = fromBase64(code);
+    const id: GlobalContractIdentifier =
+      'CodeHash' in identifier ? { type: 'CodeHash', hash: hashFromString(identifier.CodeHash) } : { type: 'AccountId', accountId: assertValidAccountId(identifier.AccountId) };
+    return (s) => s.globalCode.set(globalContractKey(id), { code: bytes, hash: sha256(bytes) });
+  }
+  throw bad('expected one of Account, AccessKey, Contract, Data, GlobalContractCode');
 }
 
 /**

@@ -144,6 +144,10 @@ export interface AccountView {
   code_hash: string;
   storage_usage: number;
   storage_paid_at: number;
+  /** Set for an account that runs a global contract deployed by code hash (nearcore AccountView). */
+  global_contract_hash?: string;
+  /** Set for an account that runs the global contract of this account. */
+  global_contract_account_id?: string;
 }
 
 export function publicKeyView(pk: PublicKey): string {

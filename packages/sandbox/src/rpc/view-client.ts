@@ -152,7 +152,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
   if (options.restore) {
     const records = options.restore.records.map(toStateRecord);
     // Accounts first: a Contract record updates the code hash of an existing account.
-    const order = (r: StateRecord) => ('Account' in r ? 0 : 'AccessKey' in r ? 1 : 'Contract' in r ? 2 : 3);
+    const order = (r: StateRecord) => ('GlobalContractCode' in r ? 0 : 'Account' in r ? 1 : 'AccessKey' in r ? 2 : 'Contract' in r ? 3 : 4);
     sandbox.patchState([...records].sort((a, b) => order(a) - order(b)));
     const height = BigInt(options.restore.head.height);
     if (height > sandbox.head.height) sandbox.produceBlocks(Number(height - sandbox.head.height));
@@ -495,6 +495,8 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
               locked: account.locked.toString(),
               code_hash: base58.encode(account.codeHash),
               storage_usage: Number(account.storageUsage),
+              ...(account.global?.type === 'CodeHash' ? { global_contract_hash: base58.encode(account.global.hash) } : {}),
+              ...(account.global?.type === 'AccountId' ? { global_contract_account_id: account.global.accountId } : {}),
             },
           },
         }))]);
@@ -512,6 +514,10 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
           const dataKey = base64.encode(Buffer.from(hexKey, 'hex'));
           entries.push([`Data/${accountId}/${dataKey}`, cached(value, () => JSON.stringify({ Data: { account_id: accountId, data_key: dataKey, value: base64.encode(value) } }))]);
         }
+      }
+      for (const [key, contract] of state.globalCode.map) {
+        const identifier = key.startsWith('hash:') ? { CodeHash: base58.encode(contract.hash) } : { AccountId: key.slice('account:'.length) };
+        entries.push([`GlobalContractCode/${key}`, cached(contract, () => JSON.stringify({ GlobalContractCode: { identifier, code: base64.encode(contract.code) } }))]);
       }
       const h = head();
       return {

@@ -31,10 +31,10 @@ import {
   type NonDelegateAction,
 } from '../primitives/transaction.js';
 import type { ExecutionOutcomeView, GasProfileEntry } from '../primitives/views.js';
-import type { External, PromiseResult, ReceiptAction, RunFunctionCall, VMOutcome } from '../vm/types.js';
+import type { AccountContract, External, PromiseResult, ReceiptAction, RunFunctionCall, VMOutcome } from '../vm/types.js';
 import { execFee, totalDeposit, totalPrepaidExecFees, totalPrepaidGas, totalPrepaidSendFees } from './fees.js';
 import { balanceRefund, gasRefund, isActionLike, type ActionReceipt, type PendingReceipt, type Receipt } from './receipt.js';
-import { hasCode, NO_CODE_HASH, type Account, type State } from './state.js';
+import { accountCode, globalContractIdLength, globalContractKey, NO_CODE_HASH, type Account, type State } from './state.js';
 import { ACCESS_KEY_NONCE_RANGE_MULTIPLIER, functionCallKeyError, storageStakeShortfall, validateActions } from './verifier.js';
 
 /** nearcore `MAX_ACCOUNT_DELETION_STORAGE_USAGE`. */
@@ -82,6 +82,8 @@ interface ActionResult {
   yieldTimeouts: Array<{ dataId: Uint8Array }>;
   profile: Map<string, { category: GasProfileEntry['cost_category']; gas: bigint }>;
   createdAccount: boolean;
+  /** Balance burnt by actions (DeployGlobalContract's storage), out of circulation if the receipt succeeds. */
+  burntAmount: bigint;
 }
 
 const dataKey = (accountId: string, dataId: Uint8Array) => `${accountId}/${bytesToHex(dataId)}`;
@@ -124,6 +126,12 @@ function toAction(a: ReceiptAction): NonDelegateAction {
   }
 }
 
+/** nearcore `AccountContract` of an account, as `current_contract_code` reports it. */
+export function accountContractOf(account: Account): AccountContract {
+  if (account.global) return account.global.type === 'CodeHash' ? { kind: 'Global', hash: account.global.hash } : { kind: 'GlobalByAccount', accountId: account.global.accountId };
+  return account.codeHash.some((b) => b !== 0) ? { kind: 'Local', hash: account.codeHash } : { kind: 'None' };
+}
+
 /** Profile keys nearcore files under ACTION_COST (ActionCosts, SCREAMING_SNAKE_CASE as RPC prints them). */
 const ACTION_COST_KEYS = new Set([
   'NEW_ACTION_RECEIPT', 'NEW_DATA_RECEIPT_BASE', 'NEW_DATA_RECEIPT_BYTE', 'CREATE_ACCOUNT', 'DELETE_ACCOUNT', 'DEPLOY_CONTRACT_BASE',
@@ -158,6 +166,10 @@ function actionProfile(config: RuntimeConfig, a: Action, receiverId: string): Ar
     case 'DeleteKey': return [['DELETE_KEY', f.deleteKey.execution]];
     case 'DeleteAccount': return [['DELETE_ACCOUNT', f.deleteAccount.execution]];
     case 'Delegate': return [['DELEGATE', f.delegate.execution]];
+    case 'DeployGlobalContract':
+      return [['DEPLOY_GLOBAL_CONTRACT_BASE', f.deployGlobalContractBase.execution], ['DEPLOY_GLOBAL_CONTRACT_BYTE', f.deployGlobalContractByte.execution * BigInt(a.code.length)]];
+    case 'UseGlobalContract':
+      return [['USE_GLOBAL_CONTRACT_BASE', f.useGlobalContractBase.execution], ['USE_GLOBAL_CONTRACT_BYTE', f.useGlobalContractByte.execution * globalContractIdLength(a.contractIdentifier)]];
     default: return [];
   }
 }
@@ -304,6 +316,7 @@ export class ReceiptExecutor {
       yieldTimeouts: [],
       profile: new Map(),
       createdAccount: false,
+      burntAmount: 0n,
     };
     let actorId = receipt.predecessorId;
     for (let k = 0; k < action.actions.length; k++) {
@@ -456,7 +469,7 @@ export class ReceiptExecutor {
     this.outcomes.push({
       receiptId: receipt.receiptId,
       receipt,
-      supplyDelta: tokensBurnt - reward + burntDeposit,
+      supplyDelta: tokensBurnt - reward + burntDeposit + (failed ? 0n : result.burntAmount),
       outcome: {
         logs: result.logs,
         receipt_ids: receiptIds,
@@ -507,7 +520,10 @@ export class ReceiptExecutor {
     }
 
     // check_actor_permissions
-    if (a.type === 'DeployContract' || a.type === 'Stake' || a.type === 'AddKey' || a.type === 'DeleteKey' || a.type === 'DeleteAccount') {
+    if (
+      a.type === 'DeployContract' || a.type === 'Stake' || a.type === 'AddKey' || a.type === 'DeleteKey' || a.type === 'DeleteAccount' ||
+      a.type === 'DeployGlobalContract' || a.type === 'UseGlobalContract'
+    ) {
       if (actorId !== accountId) return fail({ ActorNoPermission: { account_id: accountId, actor_id: actorId } });
       if (a.type === 'DeleteAccount' && account!.locked !== 0n) return fail({ DeleteAccountStaking: { account_id: accountId } });
     }
@@ -535,10 +551,10 @@ export class ReceiptExecutor {
         return { error: null, actorId: this.createImplicitAccount(accountId, a.deposit, result) };
       }
       case 'DeployContract': {
-        const prevCode = state.getCode(accountId);
-        const usage = account!.storageUsage - BigInt(prevCode?.length ?? 0) + BigInt(a.code.length);
+        const usage = this.clearContractStorageUsage(accountId, account!) + BigInt(a.code.length);
         state.code.set(accountId, a.code);
-        state.setAccount(accountId, { ...account!, codeHash: sha256(a.code), storageUsage: usage });
+        const { global: _, ...rest } = account!;
+        state.setAccount(accountId, { ...rest, codeHash: sha256(a.code), storageUsage: usage });
         return { error: null, actorId };
       }
       case 'FunctionCall':
@@ -579,7 +595,9 @@ export class ReceiptExecutor {
         return { error: null, actorId };
       }
       case 'DeleteAccount': {
-        const codeLen = BigInt(state.getCode(accountId)?.length ?? 0);
+        // FixDeleteAccountGlobalContractStorageUsage (85): a global contract's identifier counts like local code.
+        const acc = account!;
+        const codeLen = acc.global ? (config.protocolVersion >= 85 ? globalContractIdLength(acc.global) : 0n) : BigInt(state.getCode(accountId)?.length ?? 0);
         if (account!.storageUsage - codeLen > MAX_ACCOUNT_DELETION_STORAGE_USAGE) {
           return fail({ DeleteAccountWithLargeState: { account_id: accountId } });
         }
@@ -589,10 +607,34 @@ export class ReceiptExecutor {
       }
       case 'Delegate':
         return { error: this.delegate(receipt, actionReceipt, a.signedDelegate, result), actorId };
-      case 'DeployGlobalContract':
-      case 'UseGlobalContract':
-        return fail({ UnsupportedProtocolFeature: { protocol_feature: 'GlobalContracts', version: config.protocolVersion } });
+      case 'DeployGlobalContract': {
+        // global_contracts.rs action_deploy_global_contract: the code's storage is burnt, not staked.
+        const cost = config.globalContractStorageAmountPerByte * BigInt(a.code.length);
+        if (account!.amount < cost) return fail({ LackBalanceForState: { account_id: accountId, amount: cost.toString() } });
+        state.setAccount(accountId, { ...account!, amount: account!.amount - cost });
+        result.burntAmount += cost;
+        const id = a.deployMode === 'CodeHash' ? { type: 'CodeHash' as const, hash: sha256(a.code) } : { type: 'AccountId' as const, accountId };
+        state.globalCode.set(globalContractKey(id), { code: a.code, hash: sha256(a.code) });
+        return { error: null, actorId };
+      }
+      case 'UseGlobalContract': {
+        const id = a.contractIdentifier;
+        if (!state.globalCode.has(globalContractKey(id))) {
+          return fail({ GlobalContractDoesNotExist: { identifier: id.type === 'CodeHash' ? { CodeHash: hashToString(id.hash) } : { AccountId: id.accountId } } });
+        }
+        const usage = this.clearContractStorageUsage(accountId, account!) + globalContractIdLength(id);
+        state.code.delete(accountId);
+        const codeHash = id.type === 'CodeHash' ? id.hash : state.globalCode.get(globalContractKey(id))!.hash;
+        state.setAccount(accountId, { ...account!, codeHash, storageUsage: usage, global: id });
+        return { error: null, actorId };
+      }
     }
+  }
+
+  /** nearcore `clear_account_contract_storage_usage`: the usage without the current code (or global identifier). */
+  private clearContractStorageUsage(accountId: string, account: Account): bigint {
+    const held = account.global ? globalContractIdLength(account.global) : BigInt(this.state.getCode(accountId)?.length ?? 0);
+    return account.storageUsage > held ? account.storageUsage - held : 0n;
   }
 
   /** Transfer to a missing implicit account creates it (actions.rs `action_implicit_account_creation_transfer`). */
@@ -636,8 +678,8 @@ export class ReceiptExecutor {
   ): ActionErrorKind | null {
     const { state, ctx } = this;
     const accountId = receipt.receiverId;
-    const code = state.getCode(accountId);
-    if (!code || !hasCode(account)) {
+    const contract = accountCode(state, accountId, account);
+    if (!contract) {
       return { FunctionCallError: { CompilationError: { CodeDoesNotExist: { account_id: accountId } } } };
     }
     if (!ctx.runFunctionCall) {
@@ -667,8 +709,8 @@ export class ReceiptExecutor {
       },
     };
     const vm = ctx.runFunctionCall({
-      code,
-      codeHash: account.codeHash,
+      code: contract.code,
+      codeHash: contract.hash,
       methodName: a.methodName,
       protocolVersion: ctx.config.protocolVersion,
       external,
@@ -692,7 +734,7 @@ export class ReceiptExecutor {
         outputDataReceivers,
         chainId: ctx.chainId,
         refundToAccountId: actionReceipt.refundTo ?? receipt.predecessorId,
-        accountContract: { kind: 'Local', hash: account.codeHash },
+        accountContract: accountContractOf(account),
       },
     });
     result.gasBurnt += vm.burntGas;

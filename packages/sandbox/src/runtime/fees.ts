@@ -8,6 +8,7 @@ import { minSendAndExecFee } from '../parameters/index.js';
 import { accountType, type AccountId } from '../primitives/account-id.js';
 import type { Action, NonDelegateAction, Transaction } from '../primitives/transaction.js';
 import { InvalidTransactionError } from '../primitives/errors.js';
+import { globalContractIdLength } from './state.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 const U128_MAX = (1n << 128n) - 1n;
@@ -53,9 +54,9 @@ function actionFee(config: RuntimeConfig, a: Action, receiverId: AccountId, pick
     case 'Delegate':
       return pick(f.delegate);
     case 'DeployGlobalContract':
+      return pick(f.deployGlobalContractBase) + pick(f.deployGlobalContractByte) * BigInt(a.code.length);
     case 'UseGlobalContract':
-      // Global contracts are rejected before fees matter (see verifier).
-      return 0n;
+      return pick(f.useGlobalContractBase) + pick(f.useGlobalContractByte) * globalContractIdLength(a.contractIdentifier);
   }
 }
 

@@ -12,7 +12,7 @@
  * leaves a journaled tombstone (`hidden`), so it stays deleted across rollbacks and snapshots.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { AccessKey } from '../primitives/transaction.js';
+import type { AccessKey, GlobalContractIdentifier } from '../primitives/transaction.js';
 import type { PublicKey } from '../primitives/crypto.js';
 import { EMPTY_HASH } from '../primitives/hash.js';
 import type { Receipt } from './receipt.js';
@@ -20,10 +20,26 @@ import type { Receipt } from './receipt.js';
 export interface Account {
   amount: bigint;
   locked: bigint;
-  /** sha256 of the deployed code; all zeros when there is none. */
+  /** sha256 of the code the account runs (its own or, for a global contract, the global code's); zeros: none. */
   codeHash: Uint8Array;
   storageUsage: bigint;
+  /** Set when the account runs a global contract (nearcore `AccountContract::Global` / `GlobalByAccount`). */
+  global?: GlobalContractIdentifier;
 }
+
+/** A deployed global contract (nearcore `TrieKey::GlobalContractCode`). */
+export interface GlobalContract {
+  code: Uint8Array;
+  hash: Uint8Array;
+}
+
+/** The `globalCode` key of an identifier. */
+export const globalContractKey = (id: GlobalContractIdentifier): string =>
+  id.type === 'CodeHash' ? `hash:${bytesToHex(id.hash)}` : `account:${id.accountId}`;
+
+/** Bytes an identifier adds to the using account's storage (nearcore `GlobalContractIdentifier::len`). */
+export const globalContractIdLength = (id: GlobalContractIdentifier): bigint =>
+  id.type === 'CodeHash' ? 32n : BigInt(Buffer.byteLength(id.accountId));
 
 export interface StoredAccessKey {
   publicKey: PublicKey;
@@ -119,6 +135,8 @@ export class State {
   /** Fork mode: what `readThrough` has that this state deleted: `account` (all of it), `account key:<id>`, `account data:<hex>`. */
   readonly hidden: JournaledMap<string, true>;
   readonly readThrough: StateSource | undefined;
+  /** Global contracts by identifier (`globalContractKey`): the whole shard sees them. */
+  readonly globalCode: JournaledMap<string, GlobalContract>;
 
   constructor(source?: State, readThrough: StateSource | undefined = source?.readThrough) {
     this.readThrough = readThrough;
@@ -135,6 +153,7 @@ export class State {
     this.yieldResumeInitiated = new JournaledMap(this, new Map(source?.yieldResumeInitiated.map));
     this.stakeProposals = new JournaledMap(this, new Map(source?.stakeProposals.map));
     this.hidden = new JournaledMap(this, new Map(source?.hidden.map));
+    this.globalCode = new JournaledMap(this, new Map(source?.globalCode.map));
   }
 
   /** A snapshot sharing no mutable structure with this state (only between blocks). */
@@ -313,4 +332,11 @@ export function hexToBytes(hex: string): Uint8Array {
 }
 
 export const hasCode = (a: Account): boolean => a.codeHash.some((b) => b !== 0);
+
+/** The code an account runs and its hash: its own, or the global contract it uses (by account: the current code). */
+export function accountCode(state: State, accountId: string, account: Account): { code: Uint8Array; hash: Uint8Array } | undefined {
+  if (account.global) return state.globalCode.get(globalContractKey(account.global));
+  const code = state.getCode(accountId);
+  return code === undefined || !hasCode(account) ? undefined : { code, hash: account.codeHash };
+}
 export const NO_CODE_HASH = EMPTY_HASH;

@@ -84,9 +84,11 @@ function validateAction(config: RuntimeConfig, a: Action, receiverId: string): J
       return validateActions(config, d.actions, d.receiverId);
     }
     case 'DeployGlobalContract':
+      // verifier.rs validate_deploy_global_contract_action (GlobalContracts, 77: both supported versions).
+      if (a.code.length > w.maxContractSize) return { ContractSizeExceeded: { size: a.code.length, limit: w.maxContractSize } };
+      return null;
     case 'UseGlobalContract':
-      // Not implemented by this node (GlobalContracts, PV 77); refused rather than half-done.
-      return { UnsupportedProtocolFeature: { protocol_feature: 'GlobalContracts', version: config.protocolVersion } };
+      return null;
     default:
       return null;
   }
