@@ -13,6 +13,8 @@
  * - snapshot + revert over JSON-RPC, and the gas report's overhead on the sandbox-tests run (bench/dev-loop.ts;
  *   `--gas-suite=<file,file>` measures the overhead on those files instead of the whole of sandbox-tests/,
  *   even with --no-suite)
+ * - fork mode (bench/fork.ts): a view reading one key of a forked contract from the remote, from memory, from
+ *   the disk cache of a second run, and from local state; Worker.init + tearDown on the forked launcher
  *
  * Targets from issue 4: Worker.init ≤ 500 ms, function call ≤ 30 ms median, cross-contract ≤ 60 ms; from
  * issue 16: snapshot + revert ≤ 5 ms, gas report overhead ≤ 5 %.
@@ -30,6 +32,7 @@ import { probeWasmPath } from '../../../sandbox-tests/probe-contract.js';
 import { buildBundle, currentBundleEntry, currentSnapshotBlob, ENTRY_TS, REPO_DIR } from '../src/node/bundle.js';
 import { installLauncher } from '../src/node/install.js';
 import { gasReportOverhead, snapshotRevertOverRpc } from './dev-loop.js';
+import { forkBench } from './fork.js';
 
 // near-workspaces prints every contract log of every call unless told not to; the table is the output.
 process.env.NEAR_WORKSPACES_NO_LOGS ??= "1";
@@ -219,6 +222,9 @@ async function main(): Promise<void> {
   await worker.tearDown();
   console.log = consoleLog;
 
+  log('fork mode: reads and Worker.init on the forked launcher…');
+  const fork = await forkBench(QUICK);
+
   log('snapshot + revert over JSON-RPC…');
   const snapshotRevert = await snapshotRevertOverRpc(false, QUICK ? 10 : 40);
   const snapshotRevertStored = await snapshotRevertOverRpc(true, QUICK ? 10 : 40);
@@ -271,6 +277,7 @@ async function main(): Promise<void> {
     snapshotRevertRpcMedianMs: snapshotRevert.medianMs,
     snapshotRevertRpcStoredMedianMs: snapshotRevertStored.medianMs,
     gasReportOverhead: gasOverhead,
+    fork,
     targets: { workerInitTearDownMs: 500, functionCallMedianMs: 30, crossContractCallMedianMs: 60, snapshotRevertRpcMedianMs: 5, gasReportOverhead: 0.05 },
     samples: { nodeStart: startRuns, workerInit: workerRuns.length, functionCall: callRuns.length, crossContract: crossRuns.length },
   };
@@ -303,6 +310,12 @@ async function main(): Promise<void> {
       gasOverhead ? `${(gasOverhead.overhead * 100).toFixed(1)}% (${gasOverhead.withMs} vs ${gasOverhead.withoutMs} ms)` : 'skipped',
       '≤ 5 %',
     ],
+    ['fork: view reading one key from the remote (first read, median)', `${fork.firstReadMs} ms (${fork.remoteRequestsFirstRun} requests for ${fork.samples.reads} keys)`, ''],
+    ['fork: the same view, key in memory', `${fork.cachedReadMs} ms`, ''],
+    ['fork: second run on the disk cache: open / view', `${fork.diskCacheOpenMs} ms / ${fork.diskCachedReadMs} ms (${fork.remoteRequestsSecondRun} requests)`, ''],
+    ['fork: the same view of a key the fork wrote (local state)', `${fork.localReadMs} ms`, ''],
+    ['Worker.init + tearDown, forked launcher (median; first, empty cache)', `${fork.workerInitForkedMs} ms; ${fork.workerInitForkedColdMs} ms`, ''],
+    ['Worker.init + tearDown, plain launcher, alternated with the forked', `${fork.workerInitPlainMs} ms`, ''],
     ['sandbox-tests suite wall time', suite ? `${report.sandboxTestsWallMs} ms (${suite.exitCode === 0 ? 'passed' : 'FAILED'})` : 'skipped', ''],
   ];
   rows.push(['machine load (1-min average / CPUs)', `${report.loadAverage} / ${report.cpus}`, '']);
