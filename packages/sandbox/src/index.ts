@@ -660,7 +660,7 @@ export class Sandbox {
     const state = this.chain.state;
     const parsed = records.map((r) => parseRecord(r));
     for (const p of parsed) p(state);
-    state.finalize();
+    if (state.finalize()) this.chain.stateChangedOutsideBlocks();
   }
 
   /**

@@ -8,7 +8,8 @@
  * - Finality: the `final` block is head − 2 and `near-final` head − 1 (doomslug on one validator), so
  *   `FINAL` / `INCLUDED_FINAL` / `EXECUTED` levels produce up to two extra blocks.
  * - State is kept for the head only: queries at `finality` (any) see the head; a query at an older
- *   `block_id` is answered with nearcore's garbage-collected-block error.
+ *   `block_id` is answered when no block since changed the state, else with nearcore's garbage-collected-block
+ *   error.
  */
 import { base58, base64 } from '@scure/base';
 import {
@@ -211,12 +212,15 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     return block;
   }
 
-  /** State exists for the head only; finality references read the head. */
+  /**
+   * State exists for the head only; finality references read the head. An older block is answered when the
+   * state has not changed since it (runtime/chain.ts `stateUnchangedSince`), which is then its state.
+   */
   function queryBlock(reference: BlockReference): Block {
     if (!('block_id' in reference)) return head();
     const block = blockById(reference.block_id);
     if (!block) throw unknownBlockInQuery(reference.block_id);
-    if (block.height !== head().height) {
+    if (block.height !== head().height && !sandbox.chain.stateUnchangedSince(block.height)) {
       throw new RpcError({
         name: 'HANDLER_ERROR',
         cause: { name: 'GARBAGE_COLLECTED_BLOCK', info: { block_height: Number(block.height), block_hash: hashString(block.hash) } },

@@ -196,6 +196,8 @@ export class Chain {
   #observers = new Set<(execution: BlockExecution) => void>();
   /** Receipts set aside because the state they needed was unavailable: they run again from the next block on. */
   #setAside: Receipt[] = [];
+  /** The height of the last block that changed the state (a patch since counts as after the head). */
+  #stateChangedAt = 0n;
   /** Why state was unavailable since the last `takeUnavailable`. */
   #unavailable: StateUnavailableError[] = [];
 
@@ -325,6 +327,7 @@ export class Chain {
     d.state = new State(undefined, this.options.fork?.source);
     d.blocks = new Map([[genesis.height, genesis], ...recent.map((b): [bigint, Block] => [b.height, b])]);
     d.head = head;
+    this.#stateChangedAt = head.height;
     d.timeShiftNs = 0n;
     d.timeShiftNs = head.timestamp - this.#timestampAt(head.height);
     this.#blocksByHash = new Map([...d.blocks.values()].map((b) => [hashToString(b.hash), b]));
@@ -392,6 +395,20 @@ export class Chain {
       d.blocks.delete(height);
       this.#blocksByHash.delete(hashToString(block.hash));
     }
+  }
+
+  /**
+   * Whether the state now is the state at the end of block `height`: no block since changed it and nothing was
+   * patched in. The node keeps state for its head only; this lets it answer a query at such an older block
+   * truthfully (a fork of this node pins the remote's final block, two behind its head).
+   */
+  stateUnchangedSince(height: bigint): boolean {
+    return height >= this.#stateChangedAt && height <= this.#d.head.height;
+  }
+
+  /** The state was changed outside a block (a patch): no older block has it. */
+  stateChangedOutsideBlocks(): void {
+    this.#stateChangedAt = this.#d.head.height + 1n;
   }
 
   /** True while receipts or transactions wait for a block. */
@@ -647,7 +664,7 @@ export class Chain {
     for (const r of incoming) applyNamed(r);
     executor.resolveYieldTimeouts();
 
-    d.state.finalize();
+    if (d.state.finalize()) this.#stateChangedAt = height;
     const unsaved = this.#unsaved;
     for (const [key, rec] of txRecords) {
       d.txs.set(key, rec);
@@ -815,6 +832,7 @@ export class Chain {
     };
     this.#blocksByHash = new Map([...d.blocks.values()].map((b) => [hashToString(b.hash), b]));
     this.#poolKeys = new Set(d.pool.map((p) => p.key));
+    this.#stateChangedAt = d.head.height;
     const u = this.#unsaved;
     if (u) {
       if (!u.rewoundTo || d.head.height < u.rewoundTo.height) u.rewoundTo = d.head;

@@ -183,11 +183,13 @@ export class State {
     this.#mark = 0;
   }
 
-  /** Makes all writes permanent (end of a block, or of a state patch). */
-  finalize(): void {
+  /** Makes all writes permanent (end of a block, or of a state patch); true when there were any. */
+  finalize(): boolean {
+    const wrote = this.#journal.length > 0;
     this.#journal = [];
     this.#mark = 0;
     this.#dataCopied = new WeakSet();
+    return wrote;
   }
 
   #undoTo(mark: number): void {

@@ -73,6 +73,13 @@ test.serial('the fork continues from the remote block under its chain id and ser
   t.is(node.head.gasPrice, parent.gasPrice);
 });
 
+test.serial('without a block the fork pins the final block of the remote', async (t) => {
+  const node = fork(remote, { blockId: undefined });
+  t.teardown(() => node.fork?.close());
+  t.is(node.head.height, BigInt(remote.height - 2)); // one validator: final = head - 2
+  t.is(node.view(remote.token, 'ft_balance_of', { account_id: remote.holders[2] }), '3000');
+});
+
 test.serial('a local transaction calls a forked contract, which calls a local contract and back', async (t) => {
   const node = fork(remote);
   t.teardown(() => node.fork?.close());
@@ -205,8 +212,9 @@ test.serial('a rate-limiting remote is retried with back-off; one that keeps ref
 });
 
 test.serial('a block the remote no longer has needs an archival RPC', async (t) => {
-  // our node keeps state for its head only: an older block answers GARBAGE_COLLECTED_BLOCK, as a pruned RPC does
-  const error = t.throws(() => fork(remote, { blockId: remote.height - 1 }), { instanceOf: ForkError });
+  // our node keeps state for its head only: a block before its last state change answers GARBAGE_COLLECTED_BLOCK,
+  // as a pruned RPC does (the remote's setup patched its state, then produced 3 empty blocks)
+  const error = t.throws(() => fork(remote, { blockId: remote.height - 3 }), { instanceOf: ForkError });
   t.is((error as ForkError).kind, 'archival-required');
   t.regex(error!.message, /this block needs an archival RPC/);
   const unknown = t.throws(() => fork(remote, { blockId: remote.height + 1_000_000 }), { instanceOf: ForkError });
