@@ -39,7 +39,10 @@ export class ForkCache {
     mkdirSync(join(dir, 'code'), { recursive: true });
     const log = join(dir, 'reads.jsonl');
     if (!existsSync(log)) return;
-    for (const line of readFileSync(log, 'utf8').split('\n')) {
+    const text = readFileSync(log, 'utf8');
+    // a line cut short by a crash: end it, so the next read appended starts a line of its own
+    if (text.length > 0 && !text.endsWith('\n')) appendFileSync(log, '\n');
+    for (const line of text.split('\n')) {
       if (!line) continue;
       try {
         const { k, v } = JSON.parse(line) as { k: string; v: unknown };
