@@ -78,7 +78,7 @@ async function prepare(): Promise<boolean> {
     if (!process.env.NEAR_SANDBOX_BIN_PATH) Object.assign(process.env, LAUNCHER_ENV);
     await setUpSandboxLauncher((line) => console.log(line));
     const started = performance.now();
-    const built = await buildContracts({ log: () => {} });
+    const built = await buildContracts({ abi: true, log: () => {} });
     const fixtures = existsSync(TEST_CONTRACTS_DIR) ? readdirSync(TEST_CONTRACTS_DIR) : [];
     for (const name of fixtures) {
       built.push(await buildContract(`${TEST_CONTRACTS_DIR}${name}`, { outDir: fileURLToPath(new URL('../build/test-contracts/', import.meta.url)), abi: false }));

@@ -1,9 +1,11 @@
 /**
  * npm run bench:build [-- --json] [-- --variants] [-- --contract <name>] [-- --no-clean] [-- --repeat N]
  *
- * Measures, on this machine and in one run:
- *  - clean build of every contract (engine, template and Rollup caches cleared; the pinned QuickJS
- *    tarball is kept so the figure is not a network measurement), as a fresh CLI process;
+ * Measures, on this machine and in one run, for both toolchains: the shipped artefacts (default: no
+ * compiler runs) and the native one (`--native-toolchain`: clang-14 and gcc, the builder before issue 19):
+ *  - clean build of every contract (contract and Rollup caches cleared; for the native toolchain the
+ *    engine and templates too; the pinned QuickJS tarball is kept so the figure is not a network
+ *    measurement), as a fresh CLI process, with each contract's time;
  *  - rebuild of one contract after a one-line change, as a fresh CLI process (what `npm run build --
  *    <name>` costs a developer) served by a warm build daemon and with --no-daemon, and in a warm
  *    process (what a test watcher pays);
@@ -12,11 +14,12 @@
  * Wall-clock figures depend on the machine's load, which is printed alongside (2 shared cores here).
  */
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { buildContract, buildContracts, listContracts, readContractConfig, type ContractBuildResult } from "../src/index.js";
+import { ARTEFACTS_DIR, ensureArtefacts, TRIMMED_INTRINSICS } from "../src/artefacts.js";
 import { ensureTemplate } from "../src/backend.js";
 import { stopDaemons } from "../src/daemon.js";
 import { ensureEngine } from "../src/engine.js";
@@ -56,14 +59,30 @@ const daemonFolder = mkdtempSync(path.join(os.tmpdir(), "ntcb-bench-"));
 async function cli(cliArgs: string[], daemon = false): Promise<CliRun> {
   const started = performance.now();
   const env = { ...process.env, NEAR_TS_BUILD_DAEMON: daemon ? "1" : "0", NEAR_TS_BUILD_DAEMON_DIR: daemonFolder };
-  const { stdout } = await exec(process.execPath, ["--import", "tsx", CLI, "build", ...cliArgs, "--json", ...(daemon ? [] : ["--no-daemon"])], { cwd: paths.root, env, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await exec(process.execPath, ["--import", "tsx", CLI, "build", "--generateABI", ...cliArgs, "--json", ...(daemon ? [] : ["--no-daemon"])], { cwd: paths.root, env, maxBuffer: 64 * 1024 * 1024 });
   const parsed = JSON.parse(stdout) as { contracts: ContractBuildResult[]; cpuMs: number; daemonPid?: number };
   if (daemon && parsed.daemonPid === undefined) throw new Error("the build daemon did not serve a daemon run (see the note on stderr)");
   return { wallMs: performance.now() - started, cpuMs: parsed.cpuMs, contracts: parsed.contracts, daemonPid: parsed.daemonPid };
 }
 
-function clearCaches(): void {
-  for (const sub of ["engine", "sources", "contracts", "rollup-cache", "rollup-cache.deps.json", "rollup-cache.project.json", "rollup-cache.json", "wasi-sysroot"]) rmSync(path.join(paths.cacheDir, sub), { recursive: true, force: true });
+/** Clear the per-contract caches, and with `engine` what the native toolchain compiles (the shipped artefacts stay: they come with the package). */
+function clearCaches(engine: boolean): void {
+  const subs = ["contracts", "rollup-cache", "rollup-cache.deps.json", "rollup-cache.project.json", "rollup-cache.json", "validated"];
+  for (const sub of [...subs, ...(engine ? ["engine", "sources", "wasi-sysroot"] : [])]) rmSync(path.join(paths.cacheDir, sub), { recursive: true, force: true });
+}
+
+/** Files of the shipped artefacts with their sizes. */
+function artefactSizes(): Array<{ file: string; bytes: number }> {
+  const out: Array<{ file: string; bytes: number }> = [];
+  const walk = (dir: string) => {
+    for (const entry of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith(".wasm")) out.push({ file: path.relative(ARTEFACTS_DIR, full), bytes: statSync(full).size });
+    }
+  };
+  walk(ARTEFACTS_DIR);
+  return out.sort((a, b) => a.file.localeCompare(b.file));
 }
 
 const seconds = (ms: number) => Number((ms / 1000).toFixed(2));
@@ -73,10 +92,14 @@ async function main(): Promise<void> {
   const load = os.loadavg().map((l) => Number(l.toFixed(2)));
   say(`machine: ${os.cpus().length} cores, load average ${load.join(" ")}`);
 
-  // 1. clean build of all contracts
-  say(noClean ? "build of all contracts (caches kept)..." : "clean build of all contracts (caches cleared)...");
-  if (!noClean) clearCaches();
+  // 1. clean build of all contracts, shipped artefacts then native toolchain (engine and templates compiled)
+  say(noClean ? "build of all contracts (caches kept)..." : "clean build of all contracts (contract caches cleared; shipped artefacts)...");
+  await ensureArtefacts({ nearSdkDir: paths.nearSdkDir, cacheDir: paths.cacheDir, log: say }, [...new Set(names.map((n) => readContractConfig(path.join(paths.contractsDir, n)).preinitialize ?? false))].map((preinit) => ({ wasmOpt: true, allowEval: false, dropIntrinsics: TRIMMED_INTRINSICS, ...(preinit ? { preinit } : {}) })));
+  if (!noClean) clearCaches(false);
   const clean: CliRun = names.length > 0 ? await cli(noClean ? [] : ["--force"]) : { wallMs: 0, cpuMs: 0, contracts: [] };
+  say(noClean ? "build of all contracts with --native-toolchain (caches kept)..." : "clean build of all contracts with --native-toolchain (engine, templates and contract caches cleared)...");
+  if (!noClean) clearCaches(true);
+  const cleanNative: CliRun = names.length > 0 ? await cli(noClean ? ["--native-toolchain"] : ["--force", "--native-toolchain"]) : { wallMs: 0, cpuMs: 0, contracts: [] };
 
   // 2. rebuild of one contract after a one-line change, on a scratch copy (contracts/.bench-<name>,
   // removed afterwards) so the benchmark never edits a file someone else may be working on
@@ -90,6 +113,7 @@ async function main(): Promise<void> {
   const entry = path.join(targetDir, "src", "index.ts");
   const original = readFileSync(entry, "utf8");
   const cliRuns: Array<CliRun & { load1: number }> = [];
+  const nativeCliRuns: Array<CliRun & { load1: number }> = [];
   const daemonRuns: Array<CliRun & { load1: number }> = [];
   const warmRuns: Array<{ result: ContractBuildResult; cpuMs: number; load1: number }> = [];
   let edits = 0;
@@ -102,6 +126,11 @@ async function main(): Promise<void> {
       edit();
       const load1 = os.loadavg()[0];
       cliRuns.push({ ...(await cli([`.bench-${target}`])), load1 });
+      // the same with the native toolchain, alternating so both see the same load
+      say(`rebuild of ${path.basename(sourceDir)} after a one-line change (fresh CLI process, --native-toolchain ${i + 1}/${repeat})...`);
+      edit();
+      const nativeLoad1 = os.loadavg()[0];
+      nativeCliRuns.push({ ...(await cli([`.bench-${target}`, "--native-toolchain"])), load1: nativeLoad1 });
     }
     if (target) {
       say("starting the build daemon (one build, not measured)...");
@@ -132,6 +161,7 @@ async function main(): Promise<void> {
 
   const median = <T>(runs: T[], wall: (r: T) => number): T | undefined => [...runs].sort((a, b) => wall(a) - wall(b))[Math.floor((runs.length - 1) / 2)];
   const rebuildCli = median(cliRuns, (r) => r.wallMs);
+  const rebuildNativeCli = median(nativeCliRuns, (r) => r.wallMs);
   const rebuildDaemon = median(daemonRuns, (r) => r.wallMs);
   const warmMedian = median(warmRuns, (r) => r.result.timings.totalMs);
   const rebuildWarm = warmMedian?.result;
@@ -170,6 +200,13 @@ async function main(): Promise<void> {
   const result = {
     machine: { cores: os.cpus().length, loadAverage: load },
     cleanBuild: { cachesCleared: !noClean, contracts: clean.contracts.length, wallS: seconds(clean.wallMs), cpuS: seconds(clean.cpuMs), engineS: seconds(Math.max(0, ...clean.contracts.map((c) => c.timings.engineMs))) },
+    cleanBuildNative: { cachesCleared: !noClean, contracts: cleanNative.contracts.length, wallS: seconds(cleanNative.wallMs), cpuS: seconds(cleanNative.cpuMs), engineS: seconds(cleanNative.contracts.reduce((sum, c) => sum + c.timings.engineMs, 0)) },
+    // each contract's build in the clean runs: shipped artefacts against the native toolchain (engine and template time included where it fell)
+    perContract: clean.contracts.map((c) => {
+      const native = cleanNative.contracts.find((n) => n.name === c.name);
+      return { contract: c.name, shippedS: seconds(c.timings.totalMs), nativeS: native ? seconds(native.timings.totalMs) : undefined, nativeEngineS: native ? seconds(native.timings.engineMs) : undefined, sameBytes: native ? native.wasmSha256 === c.wasmSha256 : undefined };
+    }),
+    artefacts: artefactSizes(),
     rebuild: {
       contract: path.basename(sourceDir),
       runs: repeat,
@@ -177,6 +214,11 @@ async function main(): Promise<void> {
       freshProcessMinS: cliRuns.length > 0 ? seconds(Math.min(...cliRuns.map((r) => r.wallMs))) : undefined,
       freshProcessRuns: cliRuns.map((r) => ({ wallS: seconds(r.wallMs), cpuS: seconds(r.cpuMs), load1: Number(r.load1.toFixed(2)) })),
       freshProcessCpuS: rebuildCli ? seconds(rebuildCli.cpuMs) : undefined,
+      // the same with --native-toolchain (host gcc qjsc, template from the clang-built cache), alternating with the runs above
+      nativeFreshProcessS: rebuildNativeCli ? seconds(rebuildNativeCli.wallMs) : undefined,
+      nativeFreshProcessMinS: nativeCliRuns.length > 0 ? seconds(Math.min(...nativeCliRuns.map((r) => r.wallMs))) : undefined,
+      nativeFreshProcessRuns: nativeCliRuns.map((r) => ({ wallS: seconds(r.wallMs), cpuS: seconds(r.cpuMs), load1: Number(r.load1.toFixed(2)) })),
+      nativeFreshSteps: rebuildNativeCli ? Object.fromEntries(Object.entries(rebuildNativeCli.contracts[0].timings).map(([k, v]) => [k, seconds(v)])) : undefined,
       // steps of the fresh process (type-check, validate and ABI run in a worker thread beside bundle)
       freshSteps: rebuildCli ? Object.fromEntries(Object.entries(rebuildCli.contracts[0].timings).map(([k, v]) => [k, seconds(v)])) : undefined,
       // the same fresh CLI process, handed to a warm build daemon (the default outside CI); CPU is the CLI's plus the daemon's for the request
@@ -202,11 +244,17 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`\nmachine: ${result.machine.cores} cores, load average ${load.join(" ")} (wall times scale with load)`);
-  console.log(`${noClean ? "build (caches kept)" : "clean build (caches cleared)"}, ${result.cleanBuild.contracts} contracts: ${result.cleanBuild.wallS} s wall, ${result.cleanBuild.cpuS} s CPU of the CLI process (engine + template: ${result.cleanBuild.engineS} s wall; gcc/clang children not in the CPU figure)`);
+  console.log(`${noClean ? "build (caches kept)" : "clean build (caches cleared)"}, ${result.cleanBuild.contracts} contracts, shipped artefacts (no compiler): ${result.cleanBuild.wallS} s wall, ${result.cleanBuild.cpuS} s CPU of the CLI process`);
+  console.log(`${noClean ? "build (caches kept)" : "clean build (caches cleared)"}, ${result.cleanBuildNative.contracts} contracts, --native-toolchain: ${result.cleanBuildNative.wallS} s wall, ${result.cleanBuildNative.cpuS} s CPU of the CLI process (engine + templates: ${result.cleanBuildNative.engineS} s wall; gcc/clang children not in the CPU figure)`);
+  console.log(`\ncontract                 shipped s   native s  (of which engine/template)  same bytes`);
+  for (const c of result.perContract) console.log(`${c.contract.padEnd(24)} ${String(c.shippedS).padStart(9)} ${String(c.nativeS).padStart(10)} ${String(c.nativeEngineS).padStart(28)}  ${c.sameBytes ? "yes" : "NO"}`);
+  console.log(`\nshipped artefacts: ${result.artefacts.map((a) => `${a.file} ${a.bytes} B`).join(", ")} (total ${result.artefacts.reduce((s, a) => s + a.bytes, 0)} B)\n`);
   console.log(`rebuild of ${result.rebuild.contract} after a one-line change (target ≤ 5 s; median of ${repeat}, min in brackets):`);
   console.log(`  fresh CLI process, warm build daemon (default): ${result.rebuild.daemonS} s wall (${result.rebuild.daemonMinS}), ${result.rebuild.daemonCpuS} s CPU (CLI + daemon); load at each run: ${daemonRuns.map((r) => r.load1.toFixed(1)).join(", ")}`);
   if (result.rebuild.daemonSteps) console.log(`  daemon steps (s): ${Object.entries(result.rebuild.daemonSteps).map(([k, v]) => `${k.replace(/Ms$/, "")} ${v}`).join(", ")}`);
   console.log(`  fresh CLI process, --no-daemon: ${result.rebuild.freshProcessS} s wall (${result.rebuild.freshProcessMinS}), ${result.rebuild.freshProcessCpuS} s CPU (both threads); load at each run: ${cliRuns.map((r) => r.load1.toFixed(1)).join(", ")}`);
+  console.log(`  fresh CLI process, --no-daemon --native-toolchain: ${result.rebuild.nativeFreshProcessS} s wall (${result.rebuild.nativeFreshProcessMinS}); load at each run: ${nativeCliRuns.map((r) => r.load1.toFixed(1)).join(", ")}`);
+  if (result.rebuild.nativeFreshSteps) console.log(`  native fresh steps (s): ${Object.entries(result.rebuild.nativeFreshSteps).map(([k, v]) => `${k.replace(/Ms$/, "")} ${v}`).join(", ")}`);
   if (result.rebuild.freshSteps) console.log(`  fresh steps (s): ${Object.entries(result.rebuild.freshSteps).map(([k, v]) => `${k.replace(/Ms$/, "")} ${v}`).join(", ")}`);
   console.log(`  warm process (as --watch): ${result.rebuild.warmProcessS} s wall (${result.rebuild.warmProcessMinS}), ${result.rebuild.warmProcessCpuS} s CPU; load at each run: ${warmRuns.map((r) => r.load1.toFixed(1)).join(", ")}`);
   if (result.rebuild.warmSteps) console.log(`  warm steps (s): ${Object.entries(result.rebuild.warmSteps).map(([k, v]) => `${k.replace(/Ms$/, "")} ${v}`).join(", ")}`);

@@ -12,12 +12,14 @@ import { BUILDER_DIR } from "./paths.js";
 import { publishDir, withDirLock } from "./cache-dir.js";
 import { CompileError, ForbiddenImportsError, ReservedMethodNameError, SourceIntegrityError, ContractBuildError } from "./errors.js";
 import { ExecFailure, commandLine, run } from "./exec.js";
-import type { Engine } from "./engine.js";
+import { pathMapFlags, type Engine } from "./engine.js";
 import { countOccurrences, type SourcePatch } from "./quickjs-sources.js";
 import { TOOLCHAIN } from "./toolchain.js";
 import { readWasmSummary, type WasmSummary } from "./wasm.js";
 import { DROPPABLE_INTRINSICS, loadBabel, transformBundle, type BundleTransformResult, type DroppableIntrinsic, type EvalUse } from "./bundle-transform.js";
 import { preinitializeContract, preinitPatches } from "./preinit.js";
+import { shippedQjsc, shippedTemplate, shippedTemplateFor, templateId, type ArtefactContext } from "./artefacts.js";
+import { compileWithQjscWasm } from "./qjsc-wasm.js";
 import { assembleContract, CodeAreaOverflowError, readTemplateLayout, type TemplateLayout } from "./wasm-assemble.js";
 
 /** Stack size near-sdk-js 2.0.0 links with (256 KiB). */
@@ -187,6 +189,11 @@ function applySourcePatches(text: string, patches: SourcePatch[], origin: string
   return text;
 }
 
+/** near-sdk-js's builder.c as the template with these options compiles it (our patches, then the template's). */
+export function templateBuilderSource(nearSdkDir: string, options: TemplateOptions): string {
+  return applySourcePatches(patchedBuilderSource(nearSdkDir), templatePatches(options), path.join(nearSdkDir, "builder", "builder.c"));
+}
+
 /** Cache key of a template: the engine, the patched builder.c (which carries the eval and intrinsic choices) and every option. */
 export function templateKey(engineKey: string, builderSource: string, options: TemplateOptions): string {
   const normalised = { wasmOpt: options.wasmOpt, allowEval: options.allowEval, dropIntrinsics: [...(options.dropIntrinsics ?? [])].sort(), ...(options.preinit ? { preinit: true } : {}) };
@@ -208,7 +215,7 @@ export interface Template {
  */
 export async function ensureTemplate(engine: Engine, nearSdkDir: string, options: TemplateOptions, log: (line: string) => void = () => {}): Promise<Template> {
   const started = performance.now();
-  const builderSource = applySourcePatches(patchedBuilderSource(nearSdkDir), templatePatches(options), path.join(nearSdkDir, "builder", "builder.c"));
+  const builderSource = templateBuilderSource(nearSdkDir, options);
   const hostFunctions = declaredHostFunctions(builderSource);
   const key = templateKey(engine.key, builderSource, options);
   const dir = path.join(engine.dir, "templates", key);
@@ -234,7 +241,8 @@ async function linkTemplate(engine: Engine, builderSource: string, hostFunctions
   writeFileSync(path.join(staging, "methods.h"), "DEFINE_NEAR_METHOD(near_run_method)\n");
   writeFileSync(path.join(staging, "host-functions.txt"), `${hostFunctions.join("\n")}\n`);
   const hint = `a toolchain problem, not a contract problem: delete ${engine.dir} and rebuild with --verbose`;
-  await step("clang (builder.c template)", TOOLCHAIN.clang, [...engine.cflags, `-I${staging}`, `-I${engine.includeDir}`, "-c", "builder.c", "-o", "builder.o"], hint, staging);
+  const mapped = pathMapFlags({ [staging]: "template", [engine.includeDir]: "quickjs", [engine.sysroot]: "wasi-sysroot" });
+  await step("clang (builder.c template)", TOOLCHAIN.clang, [...engine.cflags, ...mapped, `-I${staging}`, `-I${engine.includeDir}`, "-c", "builder.c", "-o", "builder.o"], hint, staging);
   const linkArgs = [
     "--target=wasm32-wasi",
     `--sysroot=${engine.sysroot}`,
@@ -353,16 +361,30 @@ export function checkMethodNames(entryLabel: string, methods: string[], hostFunc
  * Transform the bundle (<workDir>/contract.js), pick and fetch the template it needs, qjsc the result,
  * then assemble the contract from the template and check it.
  */
-export async function compileContract(engine: Engine, nearSdkDir: string, workDir: string, entryLabel: string, methods: string[], runtime: RuntimeOptions, log: (line: string) => void = () => {}): Promise<BackendResult> {
+/**
+ * Where a contract's template and its JS compiler come from: the shipped artefacts (default: no compiler
+ * runs, artefacts.ts), or the native toolchain (clang-14 and gcc: exactly the runtime asked for, and the
+ * template options only it makes, `--lto` / `--no-wasm-opt`; the maintainers' route).
+ */
+export type ContractToolchain = { kind: "shipped"; artefacts: ArtefactContext } | { kind: "native"; engine: Engine };
+
+export async function compileContract(toolchain: ContractToolchain, nearSdkDir: string, workDir: string, entryLabel: string, methods: string[], runtime: RuntimeOptions, log: (line: string) => void = () => {}): Promise<BackendResult> {
   const timings: BackendTimings = { transformMs: 0, templateMs: 0, qjscMs: 0, assembleMs: 0, preinitMs: 0 };
   let t = performance.now();
   const { code, ...transform } = transformBundle(loadBabel(nearSdkDir), readFileSync(path.join(workDir, BUNDLE_FILE), "utf8"), { debugInfo: runtime.debugInfo });
   timings.transformMs = performance.now() - t;
 
-  const templateOptions = chooseTemplateOptions(entryLabel, transform, runtime, log);
+  const wanted = chooseTemplateOptions(entryLabel, transform, runtime, log);
+  let templateOptions = wanted;
+  if (toolchain.kind === "shipped") {
+    const shipped = shippedTemplateFor(wanted);
+    if (!shipped) throw new ContractBuildError(`${entryLabel}: no shipped template has the runtime ${templateId(wanted)}`, "template options other than the shipped ones (--no-wasm-opt, --lto) need the native toolchain: add --native-toolchain");
+    if (templateId(shipped) !== templateId(wanted)) log(`${entryLabel}: the shipped runtime nearest to ${templateId(wanted)} is ${templateId(shipped)} (it keeps intrinsics the contract cannot reach; --native-toolchain builds the exact one)`);
+    templateOptions = shipped;
+  }
   const left = [...(templateOptions.allowEval ? [] : ["eval"]), ...(templateOptions.dropIntrinsics ?? [])];
   log(`${entryLabel}: runtime without ${left.length ? left.join(", ") : "nothing"}; ${transform.fastDecoratedMethods} decorated methods on the fast path, ${transform.foldedBigInts} BigInt expressions folded${runtime.debugInfo ? "" : ", debug info stripped"}`);
-  const template = await ensureTemplate(engine, nearSdkDir, templateOptions, log);
+  const template = toolchain.kind === "shipped" ? await shippedTemplate(templateOptions, toolchain.artefacts) : await ensureTemplate(toolchain.engine, nearSdkDir, templateOptions, log);
   timings.templateMs = template.buildMs;
   checkMethodNames(entryLabel, methods, template.hostFunctions);
 
@@ -375,8 +397,14 @@ export async function compileContract(engine: Engine, nearSdkDir: string, workDi
   try {
     writeFileSync(path.join(qjsDir, BUNDLE_FILE), code);
     // a relative module name keeps the bytecode independent of where the repository lives
-    await step("qjsc (JS to QuickJS bytecode)", engine.qjsc, ["-c", "-m", "-o", "code.h", "-N", "code", BUNDLE_FILE], "the bundle uses syntax QuickJS 2021-03-27 does not support: see the qjsc message above", qjsDir);
-    bytecode = bytecodeFromHeader(readFileSync(path.join(qjsDir, "code.h"), "utf8"));
+    if (toolchain.kind === "shipped") {
+      const qjsc = await shippedQjsc(toolchain.artefacts);
+      timings.templateMs += qjsc.madeMs;
+      bytecode = await compileWithQjscWasm(qjsc.file, qjsDir, BUNDLE_FILE);
+    } else {
+      await step("qjsc (JS to QuickJS bytecode)", toolchain.engine.qjsc, ["-c", "-m", "-o", "code.h", "-N", "code", BUNDLE_FILE], "the bundle uses syntax QuickJS 2021-03-27 does not support: see the qjsc message above", qjsDir);
+      bytecode = bytecodeFromHeader(readFileSync(path.join(qjsDir, "code.h"), "utf8"));
+    }
   } catch (error) {
     rmSync(qjsDir, { recursive: true, force: true });
     throw error;

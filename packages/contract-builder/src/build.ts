@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { compileContract } from "./backend.js";
+import { compileContract, type ContractToolchain } from "./backend.js";
+import { builderFiles, hashFiles } from "./builder-files.js";
 import { readContractConfig } from "./contract-config.js";
 import { ensureEngine } from "./engine.js";
-import { ContractNotFoundError, NoContractMethodsError } from "./errors.js";
+import { ContractBuildError, ContractNotFoundError, NoContractMethodsError } from "./errors.js";
 import { bundle, checkContract, loadBundler, nearSdkTsconfig, validate, warmUpChecker } from "./frontend.js";
 import { BUILDER_DIR, projectPaths, type ProjectPaths } from "./paths.js";
 import { ensureToolchain, type SystemRequirement } from "./toolchain.js";
@@ -20,8 +21,14 @@ export interface BuildOptions {
   names?: string[];
   /** where <name>.wasm and <name>.abi.json go (default <root>/build) */
   outDir?: string;
-  /** write <name>.abi.json (default true) */
+  /** write the near-sdk-js ABI (default false, as near-sdk-js without --generateABI) */
   abi?: boolean;
+  /**
+   * "shipped" (default): the template and qjsc come prebuilt in the package (artefacts/), so no compiler
+   * runs; "native": clang-14 and gcc make exactly the runtime asked for (the maintainers' route; `lto` and
+   * `wasmOpt: false` need it and choose it).
+   */
+  toolchain?: "shipped" | "native";
   /** LTO link of the template (default false: about 1% smaller for a 60x slower link, measured) */
   lto?: boolean;
   /** binaryen -Oz on the template (default true; runs once per engine, not per contract) */
@@ -51,7 +58,7 @@ export interface BuildOptions {
    */
   moduleCacheDir?: string;
   verbose?: boolean;
-  /** install missing Debian packages when running as root (default true) */
+  /** native toolchain: install missing Debian packages when running as root (default true) */
   installSystemPackages?: boolean;
   /** the Debian packages to require (default DEBIAN_REQUIREMENTS; tests pass others) */
   systemRequirements?: SystemRequirement[];
@@ -88,6 +95,7 @@ export interface ContractBuildResult {
 interface Stamp {
   inputs: string;
   wasmSha256: string;
+  /** the ABI was written too (a build without it reuses this one; one with it after one without rebuilds) */
   abi: boolean;
   methods: string[];
 }
@@ -118,33 +126,106 @@ export async function buildContracts(options: BuildOptions = {}): Promise<Contra
   return results;
 }
 
-/** Build one contract folder (<dir>/src/index.ts) to <outDir>/<basename(dir)>.wasm. */
+/** Build one contract folder (<dir>/src/index.ts) to <outDir>/<basename(dir)>.wasm (and <name>.abi.json with `abi`). */
 export async function buildContract(dir: string, options: BuildOptions = {}): Promise<ContractBuildResult> {
-  const started = performance.now();
   const paths = projectPaths(options.root);
   const contractDir = path.resolve(dir);
   const name = path.basename(contractDir);
   const entry = path.join(contractDir, CONTRACT_ENTRY);
-  const entryLabel = path.relative(paths.root, entry);
   if (!existsSync(entry)) {
-    throw new ContractNotFoundError(name, entryLabel, listContracts(paths.root));
+    throw new ContractNotFoundError(name, path.relative(paths.root, entry), listContracts(paths.root));
   }
   const outDir = path.resolve(options.outDir ?? paths.buildDir);
-  const wasmPath = path.join(outDir, `${name}.wasm`);
-  const abiPath = path.join(outDir, `${name}.abi.json`);
-  const wantAbi = options.abi ?? true;
-  const log = options.log ?? (() => {});
-  const workDir = path.join(paths.cacheDir, "contracts", `${name}-${shortHash(contractDir)}`);
-  mkdirSync(workDir, { recursive: true });
-  mkdirSync(outDir, { recursive: true });
+  const packageJson = path.join(contractDir, "package.json");
+  return buildEntry(
+    { name, entry, configDir: contractDir, sourceDirs: [contractDir, paths.libDir], wasmPath: path.join(outDir, `${name}.wasm`), abiPath: path.join(outDir, `${name}.abi.json`), packageJson: existsSync(packageJson) ? packageJson : undefined },
+    paths,
+    options,
+  );
+}
 
-  const settings = { abi: wantAbi, lto: options.lto ?? false, wasmOpt: options.wasmOpt ?? true, allowEval: options.allowEval ?? ("auto" as const), trimRuntime: options.trimRuntime ?? true, debugInfo: options.debugInfo ?? false, preinitialize: options.preinitialize ?? readContractConfig(contractDir).preinitialize ?? false };
-  const inputs = inputsHash(contractDir, paths, settings);
+/** near-sdk-js's `build` arguments: `build [source] [target] [packageJson] [tsConfig]`. */
+export interface FileBuildRequest {
+  /** the entry file, `.ts` or `.js` (near-sdk-js's default: src/index.js) */
+  source: string;
+  /** the Wasm to write, ending in `.wasm` (default build/contract.wasm); the ABI goes next to it as `<name>-abi.json` */
+  target: string;
+  /** NEP-330 metadata for the ABI (default package.json; the entry's folder name and 0.0.0 if absent) */
+  packageJson?: string;
+  /** read by near-sdk-js's ABI generator (default tsconfig.json; near-sdk-js's own options if absent) */
+  tsconfig?: string;
+}
+
+/**
+ * `near-sdk-js build <source> <target>`: any entry file to any `.wasm`, with near-sdk-js's outputs (the
+ * Wasm; `<target name>-abi.json` next to it with `abi`, for a TypeScript entry only). Relative paths are
+ * taken from `root` (default: the current folder).
+ */
+export async function buildFile(request: FileBuildRequest, options: Omit<BuildOptions, "names" | "outDir"> = {}): Promise<ContractBuildResult> {
+  const cwd = path.resolve(options.root ?? process.cwd());
+  const entry = path.resolve(cwd, request.source);
+  const wasmPath = path.resolve(cwd, request.target);
+  if (!wasmPath.endsWith(".wasm")) {
+    // near-sdk-js: "Unsupported target ${ext}, make sure target ends with .wasm!"
+    throw new ContractBuildError(`Unsupported target ${path.extname(wasmPath).slice(1) || request.target}, make sure target ends with .wasm!`, "give the Wasm file to write as the second argument, e.g. build/contract.wasm");
+  }
+  if (!existsSync(entry)) throw new ContractBuildError(`${request.source}: no such file (the contract's entry, first argument)`, "give the contract's entry file, e.g. `build src/contract.ts build/contract.wasm`");
+  const name = path.basename(wasmPath, ".wasm");
+  const existing = (file: string | undefined) => (file && existsSync(path.resolve(cwd, file)) ? path.resolve(cwd, file) : undefined);
+  return buildEntry(
+    {
+      name,
+      entry,
+      configDir: cwd,
+      sourceDirs: [path.dirname(entry)],
+      wasmPath,
+      abiPath: path.join(path.dirname(wasmPath), `${name}-abi.json`),
+      packageJson: existing(request.packageJson ?? "package.json"),
+      tsconfig: existing(request.tsconfig ?? "tsconfig.json"),
+    },
+    projectPaths(cwd),
+    options,
+  );
+}
+
+interface EntryBuild {
+  name: string;
+  entry: string;
+  /** folders whose files make the cache key (with near-sdk-js's version, the builder and the options) */
+  sourceDirs: string[];
+  wasmPath: string;
+  abiPath: string;
+  packageJson?: string;
+  tsconfig?: string;
+  /** the folder whose build.json is read (the contract's folder; the project for buildFile) */
+  configDir: string;
+}
+
+async function buildEntry(target: EntryBuild, paths: ProjectPaths, options: BuildOptions): Promise<ContractBuildResult> {
+  const started = performance.now();
+  const { name, entry, wasmPath, abiPath } = target;
+  const entryLabel = path.relative(paths.root, entry);
+  const typescript = entry.endsWith(".ts");
+  const log = options.log ?? (() => {});
+  // near-sdk-js checks types and generates the ABI for TypeScript entries only
+  if (options.abi && !typescript) log(`${entryLabel}: skipping ABI generation as source file is not a typescript file`);
+  const wantAbi = (options.abi ?? false) && typescript;
+  const workDir = path.join(paths.cacheDir, "contracts", `${name}-${shortHash(entry)}`);
+  mkdirSync(workDir, { recursive: true });
+  mkdirSync(path.dirname(wasmPath), { recursive: true });
+
+  const lto = options.lto ?? false;
+  const wasmOpt = options.wasmOpt ?? true;
+  // LTO and a template without binaryen exist only as the native toolchain makes them
+  const toolchainKind = lto || !wasmOpt ? "native" : (options.toolchain ?? "shipped");
+  if (toolchainKind === "native" && options.toolchain !== "native") log(`${entryLabel}: ${lto ? "LTO" : "a template without binaryen"} needs the native toolchain (clang-14): using it`);
+  const settings = { lto, wasmOpt, allowEval: options.allowEval ?? ("auto" as const), trimRuntime: options.trimRuntime ?? true, debugInfo: options.debugInfo ?? false, preinitialize: options.preinitialize ?? readContractConfig(target.configDir).preinitialize ?? false, toolchain: toolchainKind };
+  const inputs = inputsHash(target, paths, settings);
   const stampFile = path.join(workDir, "stamp.json");
   if (!options.force && existsSync(stampFile) && existsSync(wasmPath) && (!wantAbi || existsSync(abiPath))) {
     const stamp = JSON.parse(readFileSync(stampFile, "utf8")) as Stamp;
     const wasm = readFileSync(wasmPath);
-    if (stamp.inputs === inputs && sha256(wasm) === stamp.wasmSha256) {
+    if (stamp.inputs === inputs && sha256(wasm) === stamp.wasmSha256 && (stamp.abi || !wantAbi)) {
       return {
         name, entry, wasmPath, abiPath: wantAbi ? abiPath : undefined, wasmSize: wasm.length, wasmSha256: stamp.wasmSha256,
         methods: stamp.methods, cached: true, timings: { ...zeroTimings(), totalMs: performance.now() - started },
@@ -154,15 +235,15 @@ export async function buildContract(dir: string, options: BuildOptions = {}): Pr
 
   // TypeScript and the checker's tools load in their worker while this thread checks the toolchain
   warmUpChecker(paths.nearSdkDir);
-  await ensureToolchain({ install: options.installSystemPackages, requirements: options.systemRequirements, log });
+  if (toolchainKind === "native") await ensureToolchain({ install: options.installSystemPackages, requirements: options.systemRequirements, log });
   const timings = zeroTimings();
   const verbose = options.verbose ?? false;
   // The checker (type-check, then the ABI from the type-check's program) runs in a worker thread while
   // this thread runs validateContract and bundles with Rollup + Babel: none reads another's output. The engine
-  // (cached after the first build) compiles meanwhile. (The template depends on what the bundle uses,
-  // so it is picked after bundling, in compileContract.)
-  log(`${name}: type-checking ${entryLabel}, bundling with rollup + babel`);
-  const checking = checkContract(paths.nearSdkDir, { entry, root: paths.root, abi: wantAbi ? abiInputs(contractDir, workDir, paths) : undefined });
+  // (native toolchain, cached after the first build) compiles meanwhile. (The template depends on what the
+  // bundle uses, so it is picked after bundling, in compileContract.)
+  log(`${name}: ${typescript ? `type-checking ${entryLabel}, ` : ""}bundling with rollup + babel`);
+  const checking = checkContract(paths.nearSdkDir, { entry, root: paths.root, typeCheck: typescript, abi: wantAbi ? abiInputs(target, workDir, paths) : undefined });
   const bundling = (async () => {
     let t = performance.now();
     await validate(paths.nearSdkDir, entry, paths.root, verbose);
@@ -172,27 +253,27 @@ export async function buildContract(dir: string, options: BuildOptions = {}): Pr
     timings.bundleMs = performance.now() - t;
     return bundled;
   })();
-  const engineReady = (async () => {
+  const toolchainReady = (async (): Promise<ContractToolchain> => {
+    if (toolchainKind === "shipped") return { kind: "shipped", artefacts: { nearSdkDir: paths.nearSdkDir, cacheDir: paths.cacheDir, log } };
     const t = performance.now();
-    const engine = await ensureEngine(paths.cacheDir, { lto: settings.lto }, log);
+    const engine = await ensureEngine(paths.cacheDir, { lto }, log);
     if (performance.now() - t > 1000) timings.engineMs = performance.now() - t;
-    return engine;
+    return { kind: "native", engine };
   })();
-  const [checkedOutcome, bundledOutcome, engineOutcome] = await Promise.allSettled([checking, bundling, engineReady]);
+  const [checkedOutcome, bundledOutcome, toolchainOutcome] = await Promise.allSettled([checking, bundling, toolchainReady]);
   // a type error, then a validation error, is reported first, as when the steps ran one after another
   if (checkedOutcome.status === "rejected") throw checkedOutcome.reason;
   if (bundledOutcome.status === "rejected") throw bundledOutcome.reason;
-  if (engineOutcome.status === "rejected") throw engineOutcome.reason;
+  if (toolchainOutcome.status === "rejected") throw toolchainOutcome.reason;
   const checked = checkedOutcome.value;
-  const engine = engineOutcome.value;
   Object.assign(timings, { typeCheckMs: checked.timings.typeCheckMs, abiMs: checked.timings.abiMs });
   const methods = bundledOutcome.value.exports.filter((e) => !checked.exportedClasses.includes(e));
   if (methods.length === 0) throw new NoContractMethodsError(entryLabel);
   // like near-sdk-js, every export of the bundle (the class too) becomes a Wasm export
   const bundledExports = bundledOutcome.value.exports;
 
-  log(`${name}: compiling to Wasm`);
-  const backend = await compileContract(engine, paths.nearSdkDir, workDir, entryLabel, bundledExports, settings, log);
+  log(`${name}: compiling to Wasm (${toolchainKind === "shipped" ? "shipped template and qjsc.wasm" : "native toolchain"})`);
+  const backend = await compileContract(toolchainOutcome.value, paths.nearSdkDir, workDir, entryLabel, bundledExports, settings, log);
   timings.qjscMs = backend.timings.transformMs + backend.timings.qjscMs;
   timings.assembleMs = backend.timings.assembleMs;
   timings.engineMs += backend.timings.templateMs;
@@ -224,16 +305,20 @@ export async function ensureBuilt(name: string, options: Omit<BuildOptions, "nam
 }
 
 /** near-sdk-js's ABI generator reads NEP-330 metadata from a package.json and options from a tsconfig. */
-function abiInputs(contractDir: string, workDir: string, paths: ProjectPaths): { packageJson: string; tsconfig: string } {
-  let packageJson = path.join(contractDir, "package.json");
-  if (!existsSync(packageJson)) {
-    // NEP-330 metadata needs a name and version: the contract folder's name and the repository version
-    const rootPackage = JSON.parse(readFileSync(path.join(paths.root, "package.json"), "utf8")) as { version?: string; author?: string };
+function abiInputs(target: EntryBuild, workDir: string, paths: ProjectPaths): { packageJson: string; tsconfig: string } {
+  let packageJson = target.packageJson;
+  if (!packageJson) {
+    // NEP-330 metadata needs a name and version: the contract's name and the project's version
+    const rootPackageFile = path.join(paths.root, "package.json");
+    const rootPackage = (existsSync(rootPackageFile) ? JSON.parse(readFileSync(rootPackageFile, "utf8")) : {}) as { version?: string; author?: string };
     packageJson = path.join(workDir, "package.json");
-    writeFileSync(packageJson, JSON.stringify({ name: path.basename(contractDir), version: rootPackage.version ?? "0.0.0", author: rootPackage.author }, null, 2));
+    writeFileSync(packageJson, JSON.stringify({ name: target.name, version: rootPackage.version ?? "0.0.0", author: rootPackage.author }, null, 2));
   }
-  const tsconfig = path.join(workDir, "tsconfig.abi.json");
-  writeFileSync(tsconfig, JSON.stringify(nearSdkTsconfig(paths.nearSdkDir), null, 2));
+  let tsconfig = target.tsconfig;
+  if (!tsconfig) {
+    tsconfig = path.join(workDir, "tsconfig.abi.json");
+    writeFileSync(tsconfig, JSON.stringify(nearSdkTsconfig(paths.nearSdkDir), null, 2));
+  }
   return { packageJson, tsconfig };
 }
 
@@ -264,26 +349,22 @@ function filesUnder(dir: string): string[] {
 }
 
 let builderFingerprint: string | undefined;
-/** Content of the builder itself (sources, C layer, package.json): a builder change rebuilds. */
+/** Content of the builder itself (builderFiles: code, C layer, artefact stamps): a builder change rebuilds. */
 function builderVersion(): string {
-  if (builderFingerprint === undefined) {
-    const hash = createHash("sha256");
-    for (const file of [...filesUnder(path.join(BUILDER_DIR, "src")), ...filesUnder(path.join(BUILDER_DIR, "c")), path.join(BUILDER_DIR, "package.json")]) {
-      hash.update(path.relative(BUILDER_DIR, file)).update("\0").update(readFileSync(file));
-    }
-    builderFingerprint = hash.digest("hex");
-  }
+  builderFingerprint ??= hashFiles(builderFiles(), BUILDER_DIR);
   return builderFingerprint;
 }
 
-/** Content hash of the contract's sources, contracts/lib, near-sdk-js's version, the builder and the settings. */
-function inputsHash(contractDir: string, paths: ProjectPaths, settings: object): string {
+/** Content hash of the entry's sources (its folders), near-sdk-js's version, the builder and the settings. */
+function inputsHash(target: EntryBuild, paths: ProjectPaths, settings: object): string {
   const hash = createHash("sha256");
-  hash.update(builderVersion()).update(JSON.stringify(settings));
+  hash.update(builderVersion()).update(JSON.stringify(settings)).update(target.entry).update("\0");
   hash.update(readFileSync(path.join(paths.nearSdkDir, "package.json")));
-  for (const [label, dir] of [["contract", contractDir], ["lib", paths.libDir]] as const) {
+  for (const file of [target.packageJson, target.tsconfig]) if (file) hash.update(readFileSync(file));
+  for (const [index, dir] of target.sourceDirs.entries()) {
     for (const file of filesUnder(dir)) {
-      hash.update(`${label}/${path.relative(dir, file)}\0`).update(readFileSync(file)).update(`\0${statSync(file).size}`);
+      if (file === target.wasmPath || file === target.abiPath) continue;
+      hash.update(`${index}/${path.relative(dir, file)}\0`).update(readFileSync(file)).update(`\0${statSync(file).size}`);
     }
   }
   return hash.digest("hex");

@@ -6,7 +6,7 @@
 import { rmSync, statSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { buildContracts } from "./build.js";
+import { buildContracts, buildFile } from "./build.js";
 import { withDirLock } from "./cache-dir.js";
 import { daemonDir, daemonKey, DEFAULT_IDLE_MS, socketPath, stopDaemons, type DaemonMessage, type DaemonRequest } from "./daemon.js";
 import { ContractBuildError } from "./errors.js";
@@ -58,7 +58,9 @@ async function serve(connection: net.Socket, request: DaemonRequest): Promise<vo
   }
   const cpuBefore = process.cpuUsage();
   try {
-    const results = await buildContracts({ ...request.options, log: (line) => send(connection, { type: "log", line }) });
+    const { file, ...options } = request.options;
+    const log = (line: string) => send(connection, { type: "log", line });
+    const results = file ? [await buildFile(file, { ...options, log })] : await buildContracts({ ...options, log });
     const cpu = process.cpuUsage(cpuBefore);
     send(connection, { type: "done", results, pid: process.pid, cpuMs: (cpu.user + cpu.system) / 1000 });
   } catch (error) {

@@ -15,11 +15,16 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import type { BuildOptions, ContractBuildResult } from "./build.js";
+import { fileURLToPath } from "node:url";
+import type { BuildOptions, ContractBuildResult, FileBuildRequest } from "./build.js";
+import { builderFiles, hashFiles } from "./builder-files.js";
 import { BUILDER_DIR, DEFAULT_ROOT, projectPaths } from "./paths.js";
 
 /** Build options a request carries (everything but the log callback, which becomes `log` messages). */
-export type DaemonBuildOptions = Omit<BuildOptions, "log">;
+export type DaemonBuildOptions = Omit<BuildOptions, "log"> & {
+  /** near-sdk-js's form (`build <source> <target>`), paths absolute: build this file instead of contracts by name */
+  file?: FileBuildRequest;
+};
 
 export type DaemonRequest = { type: "build"; key: string; options: DaemonBuildOptions } | { type: "stop" };
 
@@ -41,19 +46,9 @@ export function daemonDir(): string {
   return process.env.NEAR_TS_BUILD_DAEMON_DIR ? path.resolve(process.env.NEAR_TS_BUILD_DAEMON_DIR) : projectPaths().cacheDir;
 }
 
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : entry.isFile() ? [path.join(dir, entry.name)] : []))
-    .sort();
-}
-
-/** Hash of what the daemon's code is: builder sources and C layer, near-sdk-js's package.json, Node's version. */
+/** Hash of what the daemon's code is: the builder's files, near-sdk-js's package.json, Node's version. */
 export function daemonKey(): string {
-  const hash = createHash("sha256").update(process.version);
-  for (const file of [...filesUnder(path.join(BUILDER_DIR, "src")), ...filesUnder(path.join(BUILDER_DIR, "c")), path.join(BUILDER_DIR, "package.json")]) {
-    hash.update(path.relative(BUILDER_DIR, file)).update("\0").update(readFileSync(file));
-  }
+  const hash = createHash("sha256").update(process.version).update(hashFiles(builderFiles(), BUILDER_DIR));
   hash.update(readFileSync(path.join(projectPaths().nearSdkDir, "package.json")));
   return hash.digest("hex").slice(0, 16);
 }
@@ -98,7 +93,9 @@ export function converse(socket: string, request: DaemonRequest, onMessage: (mes
 function startDaemon(dir: string): void {
   mkdirSync(dir, { recursive: true });
   const logFd = openSync(path.join(dir, "daemon.log"), "a");
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(BUILDER_DIR, "src", "daemon-server.ts")], {
+  // the server module next to this one: TypeScript under tsx in this repository, JavaScript once built
+  const server = fileURLToPath(new URL(`./daemon-server${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+  const child = spawn(process.execPath, [...(server.endsWith(".ts") ? ["--import", "tsx"] : []), server], {
     cwd: DEFAULT_ROOT,
     detached: true,
     stdio: ["ignore", logFd, logFd],

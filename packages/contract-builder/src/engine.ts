@@ -5,7 +5,7 @@
  * changing a contract never recompiles QuickJS.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BUILDER_DIR } from "./paths.js";
 import { publishDir, withDirLock } from "./cache-dir.js";
@@ -17,6 +17,18 @@ import { TOOLCHAIN } from "./toolchain.js";
 /** Our C layer, copied next to the patched engine sources. */
 export const OWN_C_FILES = ["near_quickjs_compat.h", "near_quickjs_compat.c", "quickjs-libc-min.h", "quickjs-libc-min.c", "wasi_stubs.c"];
 export const OWN_C_DIR = path.join(BUILDER_DIR, "c");
+/** The driver of qjsc.wasm (QuickJS's compiler as a WASI program, artefacts.ts). */
+export const QJSC_WASI_FILE = path.join(OWN_C_DIR, "qjsc_wasi.c");
+
+/**
+ * Source paths are mapped to fixed names in everything compiled (`-ffile-prefix-map`): QuickJS's
+ * assert messages carry `__FILE__`, which would otherwise put the cache folder's path into every
+ * template and contract, so the same sources gave other bytes in another checkout.
+ */
+export const reproducibilityMarker = "file-prefix-map: quickjs, wasi-sysroot, template";
+export function pathMapFlags(map: Record<string, string>): string[] {
+  return Object.entries(map).map(([from, to]) => `-ffile-prefix-map=${from}=${to}`);
+}
 
 /** Same defines as near-sdk-js 2.0.0's createWasmContract, for the engine, builder.c and host qjsc. */
 export const QUICKJS_DEFINES = ["-D_GNU_SOURCE", `-DCONFIG_VERSION="${QUICKJS_SOURCE.quickjsVersion}"`, "-DCONFIG_BIGNUM"];
@@ -48,7 +60,8 @@ export function wasmCflags(sysroot: string, lto: boolean): string[] {
 }
 
 let versionsMemo: string | undefined;
-async function compilerVersions(): Promise<string> {
+/** The first line of `clang --version` and `gcc --version`. */
+export async function compilerVersions(): Promise<string> {
   if (versionsMemo === undefined) {
     const [clang, gcc] = await Promise.all([run(TOOLCHAIN.clang, ["--version"]), run(TOOLCHAIN.gcc, ["--version"])]);
     versionsMemo = `${clang.stdout.split("\n")[0]}|${gcc.stdout.split("\n")[0]}`;
@@ -96,6 +109,7 @@ export async function ensureEngine(cacheDir: string, options: EngineOptions, log
     .update(sources.treeHash)
     .update(JSON.stringify(cflags.filter((f) => !f.startsWith("--sysroot"))))
     .update(await compilerVersions())
+    .update(reproducibilityMarker)
     .digest("hex")
     .slice(0, 16);
   const dir = path.join(cacheDir, "engine", key);
@@ -141,11 +155,43 @@ async function compileEngine(
       ],
       hint,
     );
+  const mapped = pathMapFlags({ [sources.engineDir]: "quickjs", [engine.sysroot]: "wasi-sysroot" });
   const units = ENGINE_UNITS.map(
-    (unit) => () => compile(`engine ${unit} (clang wasm32)`, TOOLCHAIN.clang, [...cflags, `-I${sources.engineDir}`, "-c", path.join(sources.engineDir, unit), "-o", path.join(staging, unit.replace(/\.c$/, ".o"))], hint),
+    (unit) => () => compile(`engine ${unit} (clang wasm32)`, TOOLCHAIN.clang, [...cflags, ...mapped, `-I${sources.engineDir}`, "-c", path.join(sources.engineDir, unit), "-o", path.join(staging, unit.replace(/\.c$/, ".o"))], hint),
   );
   // longest jobs first: the host qjsc and the unit holding quickjs.c
   await runLimited([hostQjsc, ...units], 2);
   writeFileSync(path.join(staging, "ready"), JSON.stringify({ key, treeHash: sources.treeHash, cflags, versions: await compilerVersions() }, null, 2));
   publishDir(staging, dir, "ready");
 }
+
+/** Engine objects qjsc.wasm links: the engine without the contract's runtime glue and WASI stubs (it runs under WASI). */
+const QJSC_WASM_UNITS = ENGINE_UNITS.filter((u) => u !== "quickjs-libc-min.c" && u !== "wasi_stubs.c");
+
+/**
+ * qjsc.wasm: c/qjsc_wasi.c compiled with the engine's flags and linked with the engine objects as a
+ * WASI command (wasi-libc's start code, WASI imports kept: Node's WASI provides them).
+ */
+export async function linkQjscWasm(engine: Engine, outFile: string): Promise<void> {
+  const staging = `${outFile}.tmp-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const hint = `a toolchain problem, not a contract problem: delete ${engine.dir} and run setup again`;
+  try {
+    const mapped = pathMapFlags({ [OWN_C_DIR]: "c", [engine.includeDir]: "quickjs", [engine.sysroot]: "wasi-sysroot" });
+    await compile("qjsc_wasi.c (clang wasm32)", TOOLCHAIN.clang, [...engine.cflags, ...mapped, `-I${engine.includeDir}`, "-c", QJSC_WASI_FILE, "-o", path.join(staging, "qjsc_wasi.o")], hint);
+    const objects = QJSC_WASM_UNITS.map((u) => path.join(engine.dir, u.replace(/\.c$/, ".o")));
+    await compile(
+      "wasm-ld link (qjsc.wasm)",
+      TOOLCHAIN.clang,
+      ["--target=wasm32-wasi", `--sysroot=${engine.sysroot}`, path.join(staging, "qjsc_wasi.o"), ...objects, "-lm", `-Wl,-z,stack-size=${QJSC_STACK_SIZE}`, "-Wl,--fatal-warnings", "-Wl,--strip-all", "-o", path.join(staging, "qjsc.wasm")],
+      hint,
+    );
+    renameSync(path.join(staging, "qjsc.wasm"), outFile);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** qjsc.wasm's stack: QuickJS's parser recurses; its own limit (JS_SetMaxStackSize default 256 KiB) stays below. */
+const QJSC_STACK_SIZE = 1024 * 1024;

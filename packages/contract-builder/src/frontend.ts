@@ -317,6 +317,8 @@ export interface CheckRequest {
   entry: string;
   /** repository root (file names in messages are relative to it) */
   root: string;
+  /** run near-sdk-js's type-check (a TypeScript entry); false: only read the entry's exported classes (JavaScript, as near-sdk-js skips tsc) */
+  typeCheck: boolean;
   /** generate the ABI: NEP-330 metadata from packageJson, compiler options from tsconfig */
   abi?: { packageJson: string; tsconfig: string };
 }
@@ -534,13 +536,18 @@ function typeCheck(tools: CheckerTools, entry: string, root: string): { program:
   previousChecks.set(entry, builder);
   const program = builder.getProgram();
   const source = program.getSourceFile(entry);
+  return { program, builder, exportedClasses: source ? exportedClassesOf(ts, source) : [] };
+}
+
+/** Classes the entry exports (exported by the bundle too, but not contract methods). */
+function exportedClassesOf(ts: TypeScript, source: TS.SourceFile): string[] {
   const exportedClasses: string[] = [];
-  source?.forEachChild((node) => {
+  source.forEachChild((node) => {
     if (ts.isClassDeclaration(node) && node.name && node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
       exportedClasses.push(node.name.text);
     }
   });
-  return { program, builder, exportedClasses };
+  return exportedClasses;
 }
 
 function toDiagnostic(ts: TypeScript, d: TS.Diagnostic, root: string): TypeScriptDiagnostic {
@@ -576,7 +583,7 @@ function generateAbi(tools: CheckerTools, checked: ReturnType<typeof typeCheck>,
   } catch (error) {
     throw new ContractBuildError(
       `near-sdk-js ABI generation failed for ${path.relative(root, entry)}: ${(error as Error).message}${printed.length ? `\n  ${printed.join("\n  ")}` : ""}`,
-      "give every @call/@view method a single object parameter with an explicit type literal (e.g. `{ id }: { id: string }`), or build with --no-abi",
+      "give every @call/@view method a single object parameter with an explicit type literal (e.g. `{ id }: { id: string }`), or build without --generateABI",
     );
   } finally {
     console.error = originalError;
@@ -593,6 +600,11 @@ async function runChecker(nearSdkDir: string): Promise<void> {
       const tools = await toolsLoaded;
       const timings = { typeCheckMs: 0, abiMs: 0 };
       let t = performance.now();
+      if (!request.typeCheck) {
+        const source = tools.ts.createSourceFile(request.entry, readFileSync(request.entry, "utf8"), tools.ts.ScriptTarget.ES2020, true, tools.ts.ScriptKind.JS);
+        port.postMessage({ id, result: { exportedClasses: exportedClassesOf(tools.ts, source), timings } } satisfies WorkerReply);
+        return;
+      }
       const checked = typeCheck(tools, request.entry, request.root);
       timings.typeCheckMs = performance.now() - t;
       let abi: unknown;

@@ -19,7 +19,7 @@ let wasm: Uint8Array;
 
 test.before(async () => {
   // one build per test file; the engine comes from the shared cache
-  built = await buildContract(FIXTURE, { outDir: mkdtempSync(path.join(os.tmpdir(), "cb-build-")) });
+  built = await buildContract(FIXTURE, { outDir: mkdtempSync(path.join(os.tmpdir(), "cb-build-")), abi: true });
   wasm = readFileSync(built.wasmPath);
 });
 

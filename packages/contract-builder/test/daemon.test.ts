@@ -70,7 +70,7 @@ function cli(root: string, args: string[], env: NodeJS.ProcessEnv, onStderr?: (t
   // without --json the CLI prints the build's log lines (which the kill test waits for) and a table
   const json = onStderr ? [] : ["--json"];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CLI, "build", ...args, "--root", root, ...json], { cwd: root, env: { ...process.env, CI: "", NEAR_TS_BUILD_DAEMON: "", ...env } });
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, "build", ...args, "--generateABI", "--root", root, ...json], { cwd: root, env: { ...process.env, CI: "", NEAR_TS_BUILD_DAEMON: "", ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
@@ -99,7 +99,7 @@ test.serial("through the daemon: the bytes of an in-process build, the same daem
   t.true(Number.isInteger(first.daemonPid), "the first call was not served by a daemon");
   t.notRegex(first.stderr, /building in this process/);
   const viaDaemon = { wasm: readFileSync(path.join(root, "build", "counter.wasm")), abi: readFileSync(path.join(root, "build", "counter.abi.json"), "utf8") };
-  const inProcess = await buildContract(dir, { root, outDir: path.join(root, "in-process"), force: true });
+  const inProcess = await buildContract(dir, { root, outDir: path.join(root, "in-process"), force: true, abi: true });
   t.true(viaDaemon.wasm.equals(readFileSync(inProcess.wasmPath)), "the daemon's Wasm differs from an in-process build");
   t.is(viaDaemon.abi, readFileSync(inProcess.abiPath!, "utf8"));
 

@@ -1,6 +1,6 @@
 import test from "ava";
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import {
@@ -102,13 +102,14 @@ test("a missing Debian package names the package and the exact apt command", asy
   t.is(error!.hint, "run: sudo apt-get update && sudo apt-get install -y --no-install-recommends imaginary-wasm-tool");
 });
 
-test("the build stops on a missing package before touching the output", async (t) => {
+test("the native toolchain stops on a missing package before touching the output; the shipped artefacts need none", async (t) => {
   const root = projectWith({ fine: `${HEADER}@NearBindgen({})\nexport class Fine {\n  @view({})\n  get(): number {\n    return 1;\n  }\n}\n` });
-  const error = await t.throwsAsync(
-    buildContracts({ root, names: ["fine"], installSystemPackages: false, systemRequirements: [{ package: "imaginary-wasm-tool", probe: "/nonexistent" }] }),
-    { instanceOf: MissingSystemPackagesError },
-  );
+  const missing = { installSystemPackages: false, systemRequirements: [{ package: "imaginary-wasm-tool", probe: "/nonexistent" }] };
+  const error = await t.throwsAsync(buildContracts({ root, names: ["fine"], toolchain: "native", ...missing }), { instanceOf: MissingSystemPackagesError });
   t.regex(error!.message, /imaginary-wasm-tool/);
+  t.false(existsSync(path.join(root, "build", "fine.wasm")));
+  const [built] = await buildContracts({ root, names: ["fine"], ...missing });
+  t.true(existsSync(built.wasmPath));
 });
 
 test("the CLI prints the message and fix (no stack trace) and exits 1", async (t) => {

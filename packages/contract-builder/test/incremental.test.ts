@@ -20,14 +20,14 @@ test.after.always(removeScratch);
 
 
 async function wasmAndAbi(dir: string, options: BuildOptions): Promise<{ wasm: Buffer; abi: string; cached: boolean }> {
-  const result = await buildContract(dir, options);
+  const result = await buildContract(dir, { abi: true, ...options });
   return { wasm: readFileSync(result.wasmPath), abi: readFileSync(result.abiPath!, "utf8"), cached: result.cached };
 }
 
 /** `npm run build` in a fresh process (disk caches only; no build daemon: test/daemon.test.ts covers that route). */
 async function cliBuild(root: string, name: string): Promise<{ code: number; stderr: string }> {
   try {
-    const { stderr } = await exec(process.execPath, ["--import", "tsx", CLI, "build", name, "--root", root, "--no-daemon"], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+    const { stderr } = await exec(process.execPath, ["--import", "tsx", CLI, "build", name, "--generateABI", "--root", root, "--no-daemon"], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
     return { code: 0, stderr };
   } catch (error) {
     const e = error as { code?: number; stderr?: string };
@@ -39,7 +39,7 @@ test("a rebuild after a one-line edit, and after its revert, gives the bytes of 
   const { root, dir, entry } = counterProject("incr-");
   const out = (label: string) => path.join(root, "out", label);
   // clean: an empty Rollup module cache; the engine and template come from the shared cache
-  const clean = await wasmAndAbi(dir, { root, outDir: out("clean"), moduleCacheDir: scratch("modules-"), force: true });
+  const clean = await wasmAndAbi(dir, { root, outDir: out("clean"), moduleCacheDir: scratch("modules-"), force: true, abi: true });
   // the same source through the shared module cache (filled by every other build)
   const shared = await wasmAndAbi(dir, { root, outDir: out("shared"), force: true });
   t.true(shared.wasm.equals(clean.wasm), "shared module cache changed the Wasm");

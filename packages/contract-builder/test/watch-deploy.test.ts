@@ -66,7 +66,7 @@ test("an edited contract is rebuilt and redeployed to its dev account with its m
   );
 
   const rootKey = readKeyFile(dev.rootKeyFile).key.secretKey;
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, "build", "counter", "--watch", "--deploy", "--no-abi", "--root", root, "--rpc-url", dev.rpcUrl], {
+  const child = spawn(process.execPath, ["--import", "tsx", CLI, "build", "counter", "--watch", "--deploy", "--root", root, "--rpc-url", dev.rpcUrl], {
     env: { ...process.env, HOME: userHome, NEAR_ACCOUNT_ID: "test.near", NEAR_PRIVATE_KEY: rootKey },
     stdio: ["ignore", "pipe", "pipe"],
   });

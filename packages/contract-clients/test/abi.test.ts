@@ -16,7 +16,7 @@ interface AbiFunction {
 }
 
 async function abiOf(name: string): Promise<AbiFunction[]> {
-  const wasmPath = await ensureBuilt(name);
+  const wasmPath = await ensureBuilt(name, { abi: true });
   const abi = JSON.parse(readFileSync(wasmPath.replace(/\.wasm$/, '.abi.json'), 'utf8')) as { body: { functions: AbiFunction[] } };
   return abi.body.functions;
 }
