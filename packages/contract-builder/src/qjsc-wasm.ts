@@ -49,11 +49,17 @@ export async function compileWithQjscWasm(qjscWasm: string, dir: string, file: s
   const stderrFile = path.join(dir, "qjsc.stderr");
   const stderr = openSync(stderrFile, "w");
   let exitCode: number;
+  let trap = "";
   try {
     // the folder is the program's only view of the file system
     const wasi = new WASI({ version: "preview1", args: ["qjsc", `/work/${file}`, file, `/work/${output}`], env: {}, preopens: { "/work": dir }, stderr, returnOnExit: true });
     const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports);
     exitCode = wasi.start(instance);
+  } catch (error) {
+    // a trap (out of memory, a stack overflow the parser did not catch): reported like a failed qjsc
+    if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+    exitCode = -1;
+    trap = `qjsc.wasm trapped: ${error.message}\n`;
   } finally {
     closeSync(stderr);
   }
@@ -61,8 +67,8 @@ export async function compileWithQjscWasm(qjscWasm: string, dir: string, file: s
     throw new CompileError(
       "qjsc (JS to QuickJS bytecode, qjsc.wasm)",
       `qjsc.wasm ${file} (in ${dir})`,
-      readFileSync(stderrFile, "utf8") || `exit code ${exitCode}`,
-      "the bundle uses syntax QuickJS 2021-03-27 does not support: see the qjsc message above",
+      `${readFileSync(stderrFile, "utf8")}${trap}` || `exit code ${exitCode}`,
+      "the bundle uses syntax QuickJS 2021-03-27 does not support, or is too large or deeply nested for it: see the qjsc message above",
     );
   }
   return readFileSync(path.join(dir, output));
