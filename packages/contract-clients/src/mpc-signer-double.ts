@@ -23,7 +23,7 @@ export const mpcSignerDoubleMethods = {
   init: call<{ secp256k1_root: string; ed25519_root: string; participants: string[] }>(['secp256k1_root', 'ed25519_root', 'participants'], { gas: 100n * TGAS }),
   /** near/mpc requires ≥ 15 Tgas; the double's request and callback burn about 8 Tgas. */
   sign: call<{ request: SignRequest }, SignatureResponse>(['request'], { gas: 50n * TGAS, deposit: ONE_YOCTO }),
-  /** Attested participants only, from their own account; returns nothing. EdDSA responses cost ~93 Tgas on the double. */
+  /** Attested participants only, from their own account; returns nothing. EdDSA responses cost ~29 Tgas on the double. */
   respond: call<{ request: SignatureRequest; response: SignatureResponse }>(['request', 'response'], { gas: 300n * TGAS }),
   return_signature_and_clean_state_on_success: privateCall(['request']),
   fail_on_timeout: privateCall([]),
