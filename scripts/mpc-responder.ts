@@ -17,6 +17,7 @@ import { signatureRequestFromSignArgs, signRequest, TEST_ROOT_KEYS, type Signatu
 const TGAS = 1_000_000_000_000n;
 /** NEP-519: a yield times out 200 blocks after `sign`; older requests cannot be answered. */
 const YIELD_TIMEOUT_BLOCKS = 200;
+const CHUNK_READS_AT_ONCE = 32;
 
 export interface ResponderOptions {
   rpcUrl: string;
@@ -58,33 +59,45 @@ export function startResponder(options: ResponderOptions): Responder {
   let stopped = false;
   let running: Promise<number> = Promise.resolve(0);
 
-  /** The requests of every `sign` receipt to the contract in blocks [nextHeight, head]. */
+  /** The receipts applied in block `height` (none for a height without a block). */
+  async function receiptsAt(height: number): Promise<ChunkReceipt[]> {
+    try {
+      // The object form of nearcore's chunk request: near-api-js' viewChunk sends the positional
+      // [[height, shard]], which this repository's node does not parse yet.
+      return (await rpc.sendJsonRpc<{ receipts: ChunkReceipt[] }>('chunk', { block_id: height, shard_id: 0 })).receipts;
+    } catch (error) {
+      if (isMissingBlock(error)) return [];
+      throw error;
+    }
+  }
+
+  /**
+   * The requests of every `sign` receipt to the contract in blocks [nextHeight, head]. Blocks are
+   * read CHUNK_READS_AT_ONCE at a time: tests make blocks quickly (every poll of a waiting
+   * transaction makes one), and a request must be answered within 200 of them.
+   */
   async function newRequests(): Promise<SignatureRequest[]> {
     const head = (await provider.viewBlock({ finality: 'optimistic' })).header.height;
-    nextHeight ??= Math.max(0, head - YIELD_TIMEOUT_BLOCKS);
+    let from = nextHeight ?? Math.max(0, head - YIELD_TIMEOUT_BLOCKS);
     const requests: SignatureRequest[] = [];
-    for (; nextHeight <= head; nextHeight++) {
-      let receipts: ChunkReceipt[];
-      try {
-        // The object form of nearcore's chunk request: near-api-js' viewChunk sends the positional
-        // [[height, shard]], which this repository's node does not parse yet.
-        receipts = (await rpc.sendJsonRpc<{ receipts: ChunkReceipt[] }>('chunk', { block_id: nextHeight, shard_id: 0 })).receipts;
-      } catch (error) {
-        if (isMissingBlock(error)) continue; // heights a fast-forward skipped hold no block
-        throw error;
-      }
-      for (const receipt of receipts) {
-        if (receipt.receiver_id !== options.contractId) continue;
-        for (const action of receipt.receipt.Action?.actions ?? []) {
-          const call = typeof action === 'object' ? action.FunctionCall : undefined;
-          if (call?.method_name !== 'sign') continue;
-          try {
-            requests.push(signatureRequestFromSignArgs(receipt.predecessor_id, JSON.parse(Buffer.from(call.args, 'base64').toString('utf8'))));
-          } catch {
-            // arguments the contract itself refused: nothing is pending
+    while (from <= head) {
+      const heights = Array.from({ length: Math.min(CHUNK_READS_AT_ONCE, head - from + 1) }, (_, i) => from + i);
+      for (const receipts of await Promise.all(heights.map(receiptsAt))) {
+        for (const receipt of receipts) {
+          if (receipt.receiver_id !== options.contractId) continue;
+          for (const action of receipt.receipt.Action?.actions ?? []) {
+            const call = typeof action === 'object' ? action.FunctionCall : undefined;
+            if (call?.method_name !== 'sign') continue;
+            try {
+              requests.push(signatureRequestFromSignArgs(receipt.predecessor_id, JSON.parse(Buffer.from(call.args, 'base64').toString('utf8'))));
+            } catch {
+              // arguments the contract itself refused: nothing is pending
+            }
           }
         }
       }
+      from += heights.length;
+      nextHeight = from;
     }
     return requests;
   }
