@@ -83,14 +83,31 @@ export interface RuntimeConfig {
     maxLocalsPerContract: number;
     maxYieldPayloadSize: number;
     yieldTimeoutLengthInBlocks: number;
-    /** Contract preparation limits (prepare_v3.rs); null where the version has no such limit. */
-    maxTablesPerContract: number;
-    maxElementsPerContractTable: number;
+    /**
+     * Contract preparation limits (prepare_v3.rs early pass, instrument_v3.rs); null where the version has no
+     * such limit: every one of them arrives with 84.yaml (the 77 snapshot has none of them, the 84 one all).
+     */
+    maxTablesPerContract: number | null;
+    maxElementsPerContractTable: number | null;
     maxFunctionBodySize: number | null;
     maxTypesPerContract: number | null;
+    maxParamsPerFunction: number | null;
+    maxParamsPerContract: number | null;
+    maxOperandStackBytesPerFunction: number | null;
+    maxBlocksPerFunction: number | null;
+    maxBlocksPerContract: number | null;
+    maxInstrumentedCodeSize: number | null;
     perReceiptStorageProofSizeLimit: number;
     /** Wasm feature and host-function gates (wasm_config flags in the snapshot). */
     reftypesBulkMemory: boolean;
+    /**
+     * Saturating float-to-int conversions (`i32.trunc_sat_f32_s` …, 0xfc 0..7): protocol feature
+     * SaturatingFloatToInt, enabled from 78 (core/primitives-core/src/version.rs); a protocol feature, not a
+     * snapshot parameter.
+     */
+    saturatingFloatToInt: boolean;
+    /** `one_yocto_on_promise` (85.yaml): a zero-balance contract may attach exactly 1 yoctoNEAR to a promise call. */
+    oneYoctoOnPromise: boolean;
     discardCustomSections: boolean;
     yieldWithIdHostFns: boolean;
     chainIdHostFn: boolean;

@@ -223,7 +223,42 @@ function feeView(fee: Fee): Wire<Rpc.Fee> {
  * nearcore `RuntimeConfigView` (views.rs) from this node's parameter table. Congestion control and witness
  * limits have no meaning on this single-shard node and are left out.
  */
-export type RuntimeConfigJson = Omit<Wire<Rpc.RuntimeConfigView>, 'congestion_control_config' | 'witness_config'>;
+type LimitConfigJson = Wire<Rpc.RuntimeConfigView>['wasm_config']['limit_config'] & {
+  // nearcore LimitConfig fields newer than the OpenAPI types this package was generated from (all Option,
+  // absent where the protocol version has none: the 77 snapshot lists none of them, 84's all)
+  max_function_body_size?: number;
+  max_types_per_contract?: number;
+  max_params_per_function?: number;
+  max_params_per_contract?: number;
+  max_operand_stack_bytes_per_function?: number;
+  max_blocks_per_function?: number;
+  max_blocks_per_contract?: number;
+  max_instrumented_code_size?: number;
+};
+type WasmConfigJson = Omit<Wire<Rpc.RuntimeConfigView>['wasm_config'], 'limit_config'> & { limit_config: LimitConfigJson; one_yocto_on_promise: boolean };
+export type RuntimeConfigJson = Omit<Wire<Rpc.RuntimeConfigView>, 'congestion_control_config' | 'witness_config' | 'wasm_config'> & {
+  wasm_config: WasmConfigJson;
+  /** core/parameters RuntimeConfig (85: AccountCostIncrease): yoctoNEAR strings, "0" before 85. */
+  min_gas_purchase_price: string;
+  account_creation_charge: string;
+};
+
+/** The preparation limits a version has, under nearcore's names; a limit the version lacks is left out. */
+function preparationLimitsView(w: RuntimeConfig['wasm']): Partial<LimitConfigJson> {
+  const limits: Record<string, number | null> = {
+    max_tables_per_contract: w.maxTablesPerContract,
+    max_elements_per_contract_table: w.maxElementsPerContractTable,
+    max_function_body_size: w.maxFunctionBodySize,
+    max_types_per_contract: w.maxTypesPerContract,
+    max_params_per_function: w.maxParamsPerFunction,
+    max_params_per_contract: w.maxParamsPerContract,
+    max_operand_stack_bytes_per_function: w.maxOperandStackBytesPerFunction,
+    max_blocks_per_function: w.maxBlocksPerFunction,
+    max_blocks_per_contract: w.maxBlocksPerContract,
+    max_instrumented_code_size: w.maxInstrumentedCodeSize,
+  };
+  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== null));
+}
 
 export function runtimeConfigView(config: RuntimeConfig): RuntimeConfigJson {
   const f = config.actionFees;
@@ -271,7 +306,9 @@ export function runtimeConfigView(config: RuntimeConfig): RuntimeConfigJson {
       eth_implicit_accounts: true,
       implicit_account_creation: true,
       fix_contract_loading_cost: false,
-      saturating_float_to_int: true,
+      // a PV78 protocol feature: off at 77 (nearcore 2.6.2 refuses the instructions)
+      saturating_float_to_int: w.saturatingFloatToInt,
+      one_yocto_on_promise: w.oneYoctoOnPromise,
       storage_get_mode: 'FlatStorage',
       vm_kind: 'NearVm',
       limit_config: {
@@ -299,6 +336,7 @@ export function runtimeConfigView(config: RuntimeConfig): RuntimeConfigJson {
         max_number_input_data_dependencies: w.maxNumberInputDataDependencies,
         max_functions_number_per_contract: w.maxFunctionsNumberPerContract,
         max_locals_per_contract: w.maxLocalsPerContract,
+        ...preparationLimitsView(w),
         max_yield_payload_size: w.maxYieldPayloadSize,
         yield_timeout_length_in_blocks: w.yieldTimeoutLengthInBlocks,
         per_receipt_storage_proof_size_limit: w.perReceiptStorageProofSizeLimit,
@@ -309,5 +347,7 @@ export function runtimeConfigView(config: RuntimeConfig): RuntimeConfigJson {
       min_allowed_top_level_account_length: config.minAllowedTopLevelAccountLength,
       registrar_account_id: config.registrarAccountId,
     },
+    min_gas_purchase_price: config.minGasPurchasePrice.toString(),
+    account_creation_charge: config.accountCreationCharge.toString(),
   };
 }

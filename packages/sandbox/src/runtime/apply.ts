@@ -81,9 +81,10 @@ interface ActionResult {
   error: ActionError | null;
   yieldTimeouts: Array<{ dataId: Uint8Array }>;
   profile: Map<string, { category: GasProfileEntry['cost_category']; gas: bigint }>;
-  createdAccount: boolean;
   /** Balance burnt by actions (DeployGlobalContract's storage), out of circulation if the receipt succeeds. */
   burntAmount: bigint;
+  /** logic.rs `subsidized_amount` of the receipt's function calls (`one_yocto_on_promise`), minted on success. */
+  subsidizedAmount: bigint;
 }
 
 const dataKey = (accountId: string, dataId: Uint8Array) => `${accountId}/${bytesToHex(dataId)}`;
@@ -315,9 +316,11 @@ export class ReceiptExecutor {
       error: null,
       yieldTimeouts: [],
       profile: new Map(),
-      createdAccount: false,
       burntAmount: 0n,
+      subsidizedAmount: 0n,
     };
+    // lib.rs apply_action_receipt: `account_did_not_exist` is read before the first action
+    const accountDidNotExist = state.getAccount(receipt.receiverId) === undefined;
     let actorId = receipt.predecessorId;
     for (let k = 0; k < action.actions.length; k++) {
       const a = action.actions[k]!;
@@ -387,7 +390,10 @@ export class ReceiptExecutor {
         else gasRefundAmount -= deficit;
       } else if (accountCostIncrease) {
         let burnedGasRefund = surplus;
-        if (result.createdAccount && !failed) {
+        // lib.rs: created_new_account = account_did_not_exist && account.is_some() && result.is_ok(), so a
+        // CreateAccount undone by a DeleteAccount in the same receipt is not charged
+        const createdNewAccount = accountDidNotExist && !failed && state.getAccount(receipt.receiverId) !== undefined;
+        if (createdNewAccount) {
           // lib.rs refund_unspent_gas_and_deposits: creating an account costs account_creation_charge in all
           const burned = burnPrice * config.actionFees.createAccount.execution;
           const wanted = config.accountCreationCharge > burned ? config.accountCreationCharge - burned : 0n;
@@ -469,7 +475,8 @@ export class ReceiptExecutor {
     this.outcomes.push({
       receiptId: receipt.receiptId,
       receipt,
-      supplyDelta: tokensBurnt - reward + burntDeposit + (failed ? 0n : result.burntAmount),
+      // chain/chain runtime: balance_burnt = tx + other burnt − subsidized_amount (the subsidy is minted)
+      supplyDelta: tokensBurnt - reward + burntDeposit + (failed ? 0n : result.burntAmount - result.subsidizedAmount),
       outcome: {
         logs: result.logs,
         receipt_ids: receiptIds,
@@ -539,7 +546,6 @@ export class ReceiptExecutor {
           return fail({ CreateAccountNotAllowed: { account_id: accountId, predecessor_id: pred } });
         }
         state.setAccount(accountId, { amount: 0n, locked: 0n, codeHash: NO_CODE_HASH, storageUsage: config.storageNumBytesAccount });
-        result.createdAccount = true;
         return { error: null, actorId: accountId };
       }
       case 'Transfer': {
@@ -653,7 +659,6 @@ export class ReceiptExecutor {
       const usage = config.storageNumBytesAccount + (config.protocolVersion >= 83 ? 32n : 0n);
       state.setAccount(accountId, { amount: deposit, locked: 0n, codeHash: NO_CODE_HASH, storageUsage: usage });
     }
-    result.createdAccount = true;
     return accountId;
   }
 
@@ -748,6 +753,7 @@ export class ReceiptExecutor {
 
     const current = state.getAccount(accountId)!;
     state.setAccount(accountId, { ...current, amount: vm.balance, storageUsage: vm.storageUsage });
+    result.subsidizedAmount += vm.subsidizedAmount;
 
     // Promises → receipts. Dependencies get data ids in creation order (ReceiptManager::create_action_receipt).
     const base = result.newReceipts.length;

@@ -17,7 +17,14 @@ export type PrepareErrorKind =
   | 'TooManyLocals'
   | 'TooManyTables'
   | 'TooManyTableElements'
-  | 'FunctionBodyTooLarge';
+  | 'FunctionBodyTooLarge'
+  | 'InstrumentedCodeTooLarge'
+  | 'TooManyBlocksPerFunction'
+  | 'TooManyBlocksPerContract'
+  | 'TooManyTypes'
+  | 'TooManyParamsPerFunction'
+  | 'TooManyParamsPerContract'
+  | 'OperandStackTooLarge';
 
 export type WasmTrapKind =
   | 'Unreachable'

@@ -43,22 +43,8 @@ export function compileContract(code: Uint8Array, codeHash: Uint8Array, config: 
   if (hit) return hit;
   let result: CompileResult;
   try {
-    const w = config.wasm;
-    const prepared = prepareContract(code, {
-      regularOpCost: w.regularOpCost,
-      linearOpBaseCost: w.linearOpBaseCost,
-      linearOpUnitCost: w.linearOpUnitCost,
-      maxStackHeight: w.maxStackHeight,
-      initialMemoryPages: w.initialMemoryPages,
-      maxMemoryPages: w.maxMemoryPages,
-      maxFunctionsNumberPerContract: w.maxFunctionsNumberPerContract,
-      maxLocalsPerContract: w.maxLocalsPerContract,
-      maxTablesPerContract: w.maxTablesPerContract,
-      maxElementsPerContractTable: w.maxElementsPerContractTable,
-      maxFunctionBodySize: w.maxFunctionBodySize,
-      reftypesBulkMemory: w.reftypesBulkMemory,
-      metering,
-    });
+    // the wasm config carries every preparation limit and feature gate under PrepareConfig's names
+    const prepared = prepareContract(code, { ...config.wasm, metering });
     let module: WebAssembly.Module;
     try {
       module = new WebAssembly.Module(prepared.code as Uint8Array<ArrayBuffer>);
@@ -66,6 +52,7 @@ export function compileContract(code: Uint8Array, codeHash: Uint8Array, config: 
       // Anything our reader let through but V8 rejects is invalid Wasm: wasmparser validation -> Deserialization.
       throw new PrepareError('Deserialization', 'the module failed validation');
     }
+    if (prepared.limitError) throw prepared.limitError;
     result = { ok: true, prepared, module };
   } catch (e) {
     if (!(e instanceof PrepareError)) throw e;
@@ -78,6 +65,7 @@ export function compileContract(code: Uint8Array, codeHash: Uint8Array, config: 
 
 const nopOutcome = (context: RunFunctionCall['context'], aborted: FunctionCallErrorView): VMOutcome => ({
   balance: context.accountBalance,
+  subsidizedAmount: 0n,
   storageUsage: context.storageUsage,
   returnData: { kind: 'None' },
   burntGas: 0n,
@@ -144,6 +132,7 @@ export function runFunctionCall(req: RunFunctionCall): VMOutcome {
   if (aborted === null) logic.distributeUnusedGas();
   return {
     balance: logic.balance,
+    subsidizedAmount: aborted ? 0n : logic.subsidizedAmount,
     storageUsage: logic.storageUsage,
     returnData: aborted ? { kind: 'None' } : logic.returnData,
     burntGas: logic.gas.burntGas,

@@ -128,6 +128,11 @@ export class VMLogic {
   /** (receipt index, action index, weight) of function calls with gas weight > 0, in insertion order. */
   readonly gasWeights: Array<[number, number, bigint]> = [];
   balance: bigint;
+  /**
+   * logic.rs `subsidized_amount`: yoctoNEAR attached to promise calls that the contract's balance did not pay
+   * (`one_yocto_on_promise`); the runtime credits it on success, minted rather than moved.
+   */
+  subsidizedAmount = 0n;
   storageUsage: bigint;
   private readonly registers = new Map<bigint, Uint8Array>();
   private registersMemory = 0n;
@@ -877,7 +882,11 @@ export class VMLogic {
     this.payActionBase('functionCallBase', sir);
     this.payActionPerByte('functionCallByte', BigInt(method.length + args.length), sir);
     this.gas.prepay(gas);
-    this.deductBalance(amount);
+    // logic.rs promise_batch_action_function_call_weight (one_yocto_on_promise, 85.yaml): exactly 1 yoctoNEAR
+    // on a call from a contract whose balance is zero is not deducted (ft_transfer_call from an unfunded
+    // deterministic account); the balance stays zero, so every such call in the execution is subsidised.
+    if (amount === 1n && this.limits.oneYoctoOnPromise && this.balance === 0n) this.subsidizedAmount += amount;
+    else this.deductBalance(amount);
     let methodName: string;
     try {
       methodName = utf8Fatal.decode(method);

@@ -33,10 +33,19 @@ export interface PrepareConfig {
   maxMemoryPages: number;
   maxFunctionsNumberPerContract: number;
   maxLocalsPerContract: number;
-  maxTablesPerContract: number;
-  maxElementsPerContractTable: number;
+  /** The limits below are null where the protocol version has none (all of them before 84.yaml). */
+  maxTablesPerContract: number | null;
+  maxElementsPerContractTable: number | null;
   maxFunctionBodySize: number | null;
+  maxTypesPerContract: number | null;
+  maxParamsPerFunction: number | null;
+  maxParamsPerContract: number | null;
+  maxOperandStackBytesPerFunction: number | null;
+  maxBlocksPerFunction: number | null;
+  maxBlocksPerContract: number | null;
   reftypesBulkMemory: boolean;
+  /** Saturating float-to-int (0xfc 0..7): off at 77, where nearcore 2.6.2's validator refuses them. */
+  saturatingFloatToInt: boolean;
   /**
    * How wasm gas is counted (default 'finite-wasm'):
    *  - 'finite-wasm': nearcore's scheme, one charge per metered region (a basic block), checked at function
@@ -73,6 +82,12 @@ export interface PreparedContract {
    * init) or dropped segments (data.drop, elem.drop).
    */
   reusable: boolean;
+  /**
+   * A limit nearcore checks while instrumenting (checkInstrumentationLimits), which it does only after the whole
+   * module has validated: the runner reports it once the module has compiled, so invalid Wasm anywhere in the
+   * module is Deserialization first, as in nearcore.
+   */
+  limitError: PrepareError | null;
 }
 
 // Value types.
@@ -320,12 +335,13 @@ function instrumentBody(
   typeIndex: number,
   mod: ModuleInfo,
   cfg: PrepareConfig,
-  state: { locals: number; reusable: boolean },
+  state: { locals: number; reusable: boolean; functions: FunctionFacts[] },
   gasGlobal: number,
   stackGlobal: number,
 ): Uint8Array {
   const r = new Reader(code, start, end);
   const ftype = mod.types[typeIndex]!;
+  let blocks = 0; // block, loop and if (instrument_v3.rs transform_code_section block_count)
   const localTypes: number[] = [...ftype.params];
   const localGroupCount = r.u32();
   const localGroups: Array<[number, number]> = [];
@@ -461,6 +477,7 @@ function instrumentBody(
         break;
       case 0x02: {
         const rs = blockResult(r.s33());
+        blocks++;
         chargeBefore(PURE, 0n);
         newFrame(UNTAKEN);
         pushFrame(rs);
@@ -468,6 +485,7 @@ function instrumentBody(
       }
       case 0x03: {
         const rs = blockResult(r.s33());
+        blocks++;
         afterLoop.add(r.pos);
         const idx = kinds.length;
         chargeAfter(PURE, regular);
@@ -477,6 +495,7 @@ function instrumentBody(
       }
       case 0x04: {
         const rs = blockResult(r.s33());
+        blocks++;
         pop();
         chargeBefore(PRE, regular);
         newFrame(FORWARD);
@@ -689,7 +708,8 @@ function instrumentBody(
       case 0xfc: {
         const sub = r.u32();
         if (sub <= 7) {
-          // saturating truncations: pure (cvtop_complete)
+          // saturating truncations: pure (cvtop_complete); a validation error before PV78 (SaturatingFloatToInt)
+          if (!cfg.saturatingFloatToInt) throw deser('saturating float-to-int conversions are not enabled in this protocol version');
           chargeBefore(PURE, regular);
           pop();
           push(sub < 4 ? 4 : 8);
@@ -788,6 +808,7 @@ function instrumentBody(
     }
   }
   if (finalEnd < 0) throw deser('function body without end');
+  state.functions.push({ params: ftype.params.length, operandStackBytes: maxStackBytes, blocks });
   if (pending !== null) {
     const p = pending as { cost: bigint; kind: number };
     pending = null;
@@ -967,6 +988,50 @@ function numericEffect(op: number): [number, number] {
   return [1, 8];
 }
 
+/** What instrument_v3.rs checks per defined function, gathered while the body is analysed. */
+interface FunctionFacts {
+  params: number;
+  /** finite-wasm `function_operand_stack_sizes`: the most operand-stack bytes live at once. */
+  operandStackBytes: number;
+  blocks: number;
+}
+
+/**
+ * The limits nearcore checks while it instruments, after the whole module has been validated
+ * (instrument_v3.rs `transform_code_section`, in code-section order): per function, parameters
+ * (TooManyParamsPerFunction, then the running contract total TooManyParamsPerContract), the operand stack
+ * (OperandStackTooLarge), `block`/`loop`/`if` count (TooManyBlocksPerFunction), then the running block total
+ * (TooManyBlocksPerContract). A bound of `> limit` everywhere, as nearcore's checked_sub on the remaining budget.
+ */
+function instrumentationLimitError(functions: FunctionFacts[], cfg: PrepareConfig): PrepareError | null {
+  try {
+    checkInstrumentationLimits(functions, cfg);
+    return null;
+  } catch (e) {
+    if (e instanceof PrepareError) return e;
+    throw e;
+  }
+}
+
+function checkInstrumentationLimits(functions: FunctionFacts[], cfg: PrepareConfig): void {
+  let params = 0;
+  let blocks = 0;
+  for (const f of functions) {
+    if (cfg.maxParamsPerFunction !== null && f.params > cfg.maxParamsPerFunction)
+      throw new PrepareError('TooManyParamsPerFunction', `a function with ${f.params} parameters (limit ${cfg.maxParamsPerFunction})`);
+    params += f.params;
+    if (cfg.maxParamsPerContract !== null && params > cfg.maxParamsPerContract)
+      throw new PrepareError('TooManyParamsPerContract', `${params} parameters in all (limit ${cfg.maxParamsPerContract})`);
+    if (cfg.maxOperandStackBytesPerFunction !== null && f.operandStackBytes > cfg.maxOperandStackBytesPerFunction)
+      throw new PrepareError('OperandStackTooLarge', `${f.operandStackBytes} operand stack bytes (limit ${cfg.maxOperandStackBytesPerFunction})`);
+    if (cfg.maxBlocksPerFunction !== null && f.blocks > cfg.maxBlocksPerFunction)
+      throw new PrepareError('TooManyBlocksPerFunction', `a function with ${f.blocks} blocks (limit ${cfg.maxBlocksPerFunction})`);
+    blocks += f.blocks;
+    if (cfg.maxBlocksPerContract !== null && blocks > cfg.maxBlocksPerContract)
+      throw new PrepareError('TooManyBlocksPerContract', `${blocks} blocks in all (limit ${cfg.maxBlocksPerContract})`);
+  }
+}
+
 /** Validates, normalises and instruments contract Wasm (nearcore `prepare_contract`). */
 export function prepareContract(original: Uint8Array, cfg: PrepareConfig): PreparedContract {
   const r = new Reader(original);
@@ -989,7 +1054,7 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
   const codeBodies: Uint8Array[] = [];
   let lastId = 0;
   const order = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11];
-  const localsState = { locals: 0, reusable: true };
+  const localsState = { locals: 0, reusable: true, functions: [] as FunctionFacts[] };
   /** Mutable globals: index and init expression (without its `end`), for `reset`. */
   const mutableGlobals: Array<{ index: number; init: Uint8Array }> = [];
   /** Active data segments: offset expression (without `end`) and byte length, for `reset`. */
@@ -1014,6 +1079,9 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
         break;
       case 1: {
         const n = s.u32();
+        // prepare_v3.rs: the count is checked before the entries are parsed
+        if (cfg.maxTypesPerContract !== null && n > cfg.maxTypesPerContract)
+          throw new PrepareError('TooManyTypes', `${n} types (limit ${cfg.maxTypesPerContract})`);
         for (let i = 0; i < n; i++) {
           if (s.byte() !== 0x60) throw deser('only function types are supported');
           const params: number[] = [];
@@ -1076,12 +1144,13 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
       }
       case 4: {
         const n = s.u32();
-        if (n > cfg.maxTablesPerContract) throw new PrepareError('TooManyTables', `${n} tables (limit ${cfg.maxTablesPerContract})`);
+        if (cfg.maxTablesPerContract !== null && n > cfg.maxTablesPerContract)
+          throw new PrepareError('TooManyTables', `${n} tables (limit ${cfg.maxTablesPerContract})`);
         for (let i = 0; i < n; i++) {
           const t = s.byte();
           if (t !== FUNCREF && !(t === EXTERNREF && cfg.reftypesBulkMemory)) throw deser('bad table element type');
           const lim = readLimits(s);
-          if (lim.initial > cfg.maxElementsPerContractTable)
+          if (cfg.maxElementsPerContractTable !== null && lim.initial > cfg.maxElementsPerContractTable)
             throw new PrepareError('TooManyTableElements', `table of ${lim.initial} elements`);
         }
         sections.set(4, original.subarray(bodyStart, bodyStart + size));
@@ -1301,5 +1370,6 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
     const t = mod.types[ti]!;
     if (t.params.length || t.results.length) throw deser('start function must have type [] -> []');
   }
-  return { code, functionExports, imports, hasStart: startFunc !== null, reusable: localsState.reusable };
+  const limitError = instrumentationLimitError(localsState.functions, cfg);
+  return { code, functionExports, imports, hasStart: startFunc !== null, reusable: localsState.reusable, limitError };
 }

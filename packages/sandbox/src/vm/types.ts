@@ -136,6 +136,8 @@ export type FunctionCallErrorView = Record<string, unknown>;
 export interface VMOutcome {
   /** Account amount after the call: context balance + attached deposit − deposits sent by promises. */
   balance: Balance;
+  /** logic.rs `subsidized_amount`: deposits of promise calls minted under `one_yocto_on_promise` (0 before 85). */
+  subsidizedAmount: Balance;
   storageUsage: bigint;
   returnData: ReturnData;
   burntGas: Gas;

@@ -213,6 +213,58 @@ test('Stake locks balance; InsufficientStake below seat price/6250 (8000 NEAR he
   t.is(node.getBalance('val.test.near'), amountBefore - u.tokensBurnt + 1000n * NEAR);
 });
 
+test('PV 86 account creation charge only when the receipt leaves a new account behind (lib.rs created_new_account): CreateAccount then DeleteAccount, or a failed receipt, is not charged', (t) => {
+  const node = createSandbox();
+  const burntOnly = (r: { receipts: Array<{ outcome: { tokens_burnt: string; gas_burnt: number } }> }) =>
+    BigInt(r.receipts[0]!.outcome.tokens_burnt) === BURN_PRICE * BigInt(r.receipts[0]!.outcome.gas_burnt);
+  const gone = node.signAndSendTransaction('test.near', 'brief.test.near', [
+    { type: 'CreateAccount' },
+    { type: 'Transfer', deposit: NEAR },
+    { type: 'DeleteAccount', beneficiaryId: 'test.near' },
+  ]);
+  t.true(gone.succeeded);
+  t.throws(() => node.viewAccount('brief.test.near'));
+  t.true(burntOnly(gone), 'no account exists at the end: no charge');
+  // a receipt that fails after CreateAccount is rolled back and not charged (FunctionCall on an account without code)
+  const failed = node.signAndSendTransaction('test.near', 'nocode.test.near', [
+    { type: 'CreateAccount' },
+    { type: 'Transfer', deposit: NEAR },
+    { type: 'FunctionCall', methodName: 'main', args: new Uint8Array(), gas: 5n * TGAS, deposit: 0n },
+  ]);
+  t.false(failed.succeeded);
+  t.true(burntOnly(failed), 'failed receipt: no charge');
+  // an existing account is never charged
+  node.createAccount('exists.test.near');
+  const transfer = node.transfer('test.near', 'exists.test.near', NEAR);
+  t.true(burntOnly(transfer));
+});
+
+test('PV 86 one_yocto_on_promise: a zero-balance contract sends 1 yoctoNEAR it does not have; the total supply grows by it (subsidized_amount); PV 77 fails with BalanceExceeded', async (t) => {
+  const { watToWasm } = await import('./contract-helpers.js');
+  const wasm = await watToWasm('one-yocto.wat');
+  for (const protocolVersion of [86, 77]) {
+    const node = createSandbox({ protocolVersion });
+    // storage 100 + code ≤ 770 bytes: a zero-balance account (NEP-448) may hold it
+    node.patchState([
+      { Account: { account_id: 'zero.test.near', account: { amount: '0', locked: '0', code_hash: base58.encode(sha256(wasm)), storage_usage: 100 + wasm.length } } },
+      { Contract: { account_id: 'zero.test.near', code: Buffer.from(wasm).toString('base64') } },
+    ]);
+    const sum = () => ['test.near', 'near', 'zero.test.near'].reduce((a, id) => a + node.getBalance(id) + BigInt(node.viewAccount(id).locked), 0n);
+    t.is(sum(), node.head.totalSupply);
+    const r = node.call('test.near', 'zero.test.near', 'main', {}, { gas: 50n * TGAS });
+    node.produceBlocks(3);
+    if (protocolVersion === 86) {
+      t.true(r.succeeded, JSON.stringify(r.failure));
+      const noop = r.receipts.find((x) => x.outcome.executor_id === 'zero.test.near' && x.id !== r.receipts[0]!.id);
+      t.truthy(noop, 'the 1 yoctoNEAR call ran');
+    } else {
+      t.deepEqual(r.failure, { ActionError: { index: 0, kind: { FunctionCallError: { ExecutionError: 'Exceeded the account balance.' } } } });
+    }
+    // every yoctoNEAR is accounted for: balances sum to the total supply (the subsidy is minted, not moved)
+    t.is(sum(), node.head.totalSupply, `PV ${protocolVersion}`);
+  }
+});
+
 test('PV 86 account creation charge (AccountCostIncrease): 0.007 NEAR minus the burnt create_account exec gas is withheld from the refund', (t) => {
   const node = createSandbox();
   const before = node.getBalance('test.near');

@@ -116,7 +116,7 @@ test('a block that throws (a VM bug, not a contract failure) is undone as a whol
     accounts: [{ accountId: 'test.near', amount: 1000n * NEAR, locked: 0n, publicKey: key.publicKey }],
     runFunctionCall: () => {
       if (broken) throw new Error('vm bug');
-      return { balance: 0n, storageUsage: 0n, returnData: { kind: 'None' }, burntGas: 0n, usedGas: 0n, logs: [], receipts: [], profile: {}, aborted: null };
+      return { balance: 0n, subsidizedAmount: 0n, storageUsage: 0n, returnData: { kind: 'None' }, burntGas: 0n, usedGas: 0n, logs: [], receipts: [], profile: {}, aborted: null };
     },
   });
   chain.state.code.set('test.near', new Uint8Array([0]));
