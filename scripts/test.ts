@@ -156,6 +156,44 @@ async function reportGas(dir: string, options: GasReportOptions, avaArgs: string
   return regressions.length;
 }
 
+/** Runs ava with `args` and extra environment, echoing its output; returns its counts. */
+async function runAva(args: string[], env: Record<string, string>): Promise<AvaCounts> {
+  const child = spawn(process.execPath, [avaCli, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // near-workspaces prints every contract log of every call unless told not to; keep test output readable.
+    env: { NEAR_WORKSPACES_NO_LOGS: '1', ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0', ...env },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    process.stdout.write(chunk);
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    process.stderr.write(chunk);
+  });
+  const exitCode: number = await new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  return parseAvaSummary(output, exitCode);
+}
+
+const SANDBOX_TESTS_GLOB = 'sandbox-tests/**/*.ava.ts';
+
+/**
+ * NEAR_SANDBOX_TESTS_ALSO_AT=77 (CI sets it): after the run, the near-workspaces suites (sandbox-tests) run once
+ * more with the launcher at that protocol version, so they stay green both at mainnet's version (the default)
+ * and at 77, what near-workspaces 5.0.0's own binary (neard 2.6.2) runs.
+ */
+export function alsoAtProtocols(env: NodeJS.ProcessEnv): string[] {
+  return (env.NEAR_SANDBOX_TESTS_ALSO_AT ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+}
+
+/** The sandbox-tests files among the run's arguments; every one when the run named no file. */
+export function sandboxTestFiles(args: string[]): string[] {
+  const files = args.filter((a) => !a.startsWith('-'));
+  if (files.length === 0) return [SANDBOX_TESTS_GLOB];
+  return files.filter((f) => f.replace(/^\.\//, '').startsWith('sandbox-tests/'));
+}
+
 async function main(): Promise<void> {
   let parsed;
   try {
@@ -173,26 +211,21 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const child = spawn(process.execPath, [avaCli, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // near-workspaces prints every contract log of every call unless told not to; keep test output readable.
-    env: { NEAR_WORKSPACES_NO_LOGS: '1', ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0', ...(gasDir ? { NEAR_GAS_REPORT_DIR: gasDir } : {}) },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    process.stdout.write(chunk);
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    process.stderr.write(chunk);
-  });
-  const exitCode: number = await new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-  const { passed, skipped } = parseAvaSummary(output, exitCode);
-  let { failed } = parseAvaSummary(output, exitCode);
+  let { passed, failed, skipped } = await runAva(args, gasDir ? { NEAR_GAS_REPORT_DIR: gasDir } : {});
   if (gasDir) {
     failed += await reportGas(gasDir, gas, args);
     rmSync(gasDir, { recursive: true, force: true });
+  }
+  for (const protocolVersion of alsoAtProtocols(process.env)) {
+    const files = sandboxTestFiles(args);
+    if (files.length === 0) continue;
+    const started = performance.now();
+    console.log(`\n== near-workspaces suites again at protocol ${protocolVersion} (NEAR_SANDBOX_PROTOCOL_VERSION=${protocolVersion}): ${files.length === 1 && files[0] === SANDBOX_TESTS_GLOB ? 'sandbox-tests' : files.join(' ')}`);
+    const again = await runAva(files, { NEAR_SANDBOX_PROTOCOL_VERSION: protocolVersion });
+    console.log(`protocol ${protocolVersion}: ${again.passed} passed, ${again.failed} failed in ${Math.round((performance.now() - started) / 1000)} s`);
+    passed += again.passed;
+    failed += again.failed;
+    skipped += again.skipped;
   }
   console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   process.exitCode = failed > 0 || passed === 0 ? 1 : 0;

@@ -94,6 +94,10 @@ export interface SandboxOptions {
   rootKeyPair?: KeyPair;
   /** Default `sandbox` (a fork: the remote's). */
   chainId?: string;
+  /** Blocks per epoch. Default 500 (`neard init`; `init --fast` makes 60). */
+  epochLength?: number;
+  /** Accounts in the genesis state besides the root and `near`, each with one full-access key (genesis.json records). */
+  genesisAccounts?: Array<{ accountId: AccountId; amount: bigint; locked?: bigint; publicKey: string }>;
   /**
    * Fork a remote chain (`mainnet`, `testnet` or a JSON-RPC URL) at a block: its accounts, keys, code and
    * contract storage are read the first time something touches them, cached on disk per (network, block),
@@ -299,7 +303,7 @@ export class Sandbox {
       genesisTime,
       blockTimeNs: BigInt(options.blockTimeMs ?? 1000) * 1_000_000n,
       genesisHeight,
-      epochLength: SANDBOX_EPOCH_LENGTH,
+      epochLength: options.epochLength === undefined ? SANDBOX_EPOCH_LENGTH : BigInt(options.epochLength),
       chainId: options.chainId ?? point?.chainId ?? 'sandbox',
       validatorId: rootAccountId,
       runFunctionCall,
@@ -307,6 +311,12 @@ export class Sandbox {
         { accountId: rootAccountId, amount: TESTING_INIT_BALANCE, locked: TESTING_INIT_STAKE, publicKey: rootKeyPair.publicKey },
         // a fork has the remote's `near`: the node makes no key for it
         ...(fork ? [] : [{ accountId: 'near', amount: TESTING_INIT_BALANCE, locked: 0n, publicKey: nearKey.publicKey }]),
+        ...(options.genesisAccounts ?? []).map((a) => ({
+          accountId: assertValidAccountId(a.accountId),
+          amount: a.amount,
+          locked: a.locked ?? 0n,
+          publicKey: parsePublicKey(a.publicKey),
+        })),
       ],
       ...(fork && point
         ? {

@@ -5,18 +5,24 @@
  *   near-sandbox [--home DIR] init [--account-id ID] [--chain-id ID] [--protocol-version N] [--fast]
  *   near-sandbox [--home DIR] run [--rpc-addr HOST:PORT] [--network-addr HOST:PORT]
  *
- * near-workspaces calls exactly `--home DIR init` and `--home DIR run --rpc-addr 0.0.0.0:P --network-addr 0.0.0.0:Q`.
+ * near-workspaces 5.0.0 calls exactly `--home DIR init` and `--home DIR run --rpc-addr 0.0.0.0:P --network-addr 0.0.0.0:Q`;
+ * near-sandbox 0.3.x's `Sandbox.start()` calls `--version`, `--home DIR init --fast` (then edits genesis.json and
+ * config.json) and `--home DIR run --rpc-addr 127.0.0.1:P --network-addr 127.0.0.1:Q`. The protocol version of a
+ * new home is `--protocol-version`, else NEAR_SANDBOX_PROTOCOL_VERSION (a protocol or a neard version), else mainnet's.
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initHome } from './init.js';
 import { forkFromEnvironment } from '../fork/env.js';
+import { FAST_EPOCH_LENGTH, protocolVersionFromEnv } from './genesis-file.js';
 
 export const USAGE = `usage:
-  near-sandbox [--home DIR] init [--account-id ID] [--chain-id ID] [--protocol-version N]
+  near-sandbox [--home DIR] init [--account-id ID] [--chain-id ID] [--protocol-version N] [--fast]
   near-sandbox [--home DIR] run [--rpc-addr HOST:PORT] [--network-addr HOST:PORT]
 
   --home DIR   node directory (default ~/.near)
+  The protocol version of a new home: --protocol-version, else NEAR_SANDBOX_PROTOCOL_VERSION (77, 86, or a
+  neard version such as 2.6.2 or 2.13.4), else 86 (mainnet).
   The RPC server always listens on 127.0.0.1, whatever host --rpc-addr names.
   run forks a remote chain when NEAR_SANDBOX_FORK_URL is set (mainnet, testnet or a JSON-RPC URL), at
   NEAR_SANDBOX_FORK_BLOCK (height or hash; default its final block), caching reads in NEAR_SANDBOX_FORK_CACHE.`;
@@ -102,8 +108,14 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'init') {
-    const protocolVersion = options['protocol-version'] === undefined ? undefined : Number(options['protocol-version']);
-    if (protocolVersion !== undefined && !Number.isInteger(protocolVersion)) {
+    let protocolVersion: number;
+    try {
+      protocolVersion = options['protocol-version'] === undefined ? protocolVersionFromEnv() : Number(options['protocol-version']);
+    } catch (e) {
+      process.stderr.write(`${(e as Error).message}\n`);
+      return 2;
+    }
+    if (!Number.isInteger(protocolVersion)) {
       process.stderr.write('--protocol-version needs an integer\n');
       return 2;
     }
@@ -111,6 +123,8 @@ export async function main(argv: string[]): Promise<number> {
       accountId: typeof options['account-id'] === 'string' ? options['account-id'] : undefined,
       chainId: typeof options['chain-id'] === 'string' ? options['chain-id'] : undefined,
       protocolVersion,
+      // nearcore init_configs: `--fast` makes FAST_EPOCH_LENGTH epochs (and shorter block delays)
+      epochLength: options.fast === true ? FAST_EPOCH_LENGTH : undefined,
     });
     return 0;
   }

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { ed25519KeyFromSeed } from './key-file.js';
 import type { GenesisConfig } from '../rpc/wire.js';
+import { DEFAULT_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '../parameters/index.js';
 
 const NEAR = 10n ** 24n;
 /** nearcore `TESTING_INIT_BALANCE` and `TESTING_INIT_STAKE` (core/chain-configs test_utils.rs). */
@@ -20,8 +21,43 @@ export const GAS_LIMIT = 1_000_000_000_000_000;
 export const TRANSACTION_VALIDITY_PERIOD = 100;
 /** `EXPECTED_EPOCH_LENGTH` / `MIN_BLOCK_PRODUCTION_DELAY` for a sandbox `init` without `--fast`. */
 export const SANDBOX_EPOCH_LENGTH = 500;
-/** What near-workspaces 5.0.0's binary (nearcore 2.6.2) runs; see sandbox-compat.md §3. */
-export const SANDBOX_PROTOCOL_VERSION = 77;
+/** nearcore `FAST_EPOCH_LENGTH`: the epoch of `init --fast` (what near-sandbox 0.3.x's `Sandbox.start()` asks for). */
+export const FAST_EPOCH_LENGTH = 60;
+
+/**
+ * The protocol version each neard release runs (its `PROTOCOL_VERSION`, core/primitives-core/src/version.rs at
+ * the release): 2.6.x runs 77 (near-workspaces 5.0.0 downloads 2.6.2 through near-sandbox 0.1.x); 2.13.x runs 86
+ * (near-sandbox 0.3.x downloads 2.13.4; 2.13.0 took mainnet from 84 to 86, whose features arrived at 85).
+ */
+export const NEARD_PROTOCOL_VERSIONS: Readonly<Record<string, number>> = { '2.6': 77, '2.13': 86 };
+
+export class ProtocolVersionChoiceError extends Error {
+  constructor(value: string, supported: readonly number[]) {
+    super(
+      `NEAR_SANDBOX_PROTOCOL_VERSION=${value} is not understood: give a protocol version (${supported.join(', ')}) or a neard ` +
+        `version (${Object.entries(NEARD_PROTOCOL_VERSIONS).map(([v, pv]) => `${v}.x = ${pv}`).join(', ')}), or leave it unset for ${DEFAULT_PROTOCOL_VERSION} (mainnet).`,
+    );
+    this.name = 'ProtocolVersionChoiceError';
+  }
+}
+
+/**
+ * The protocol version a new home gets: `NEAR_SANDBOX_PROTOCOL_VERSION` as a protocol version (`77`, `86`) or
+ * a neard version (`2.6.2`, `2.13.4`); unset, the current mainnet version.
+ */
+export function protocolVersionFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.NEAR_SANDBOX_PROTOCOL_VERSION?.trim();
+  if (!value) return DEFAULT_PROTOCOL_VERSION;
+  if (/^\d+$/.test(value)) {
+    const pv = Number(value);
+    if (!SUPPORTED_PROTOCOL_VERSIONS.includes(pv)) throw new ProtocolVersionChoiceError(value, SUPPORTED_PROTOCOL_VERSIONS);
+    return pv;
+  }
+  const release = /^v?(\d+\.\d+)(?:\.\d+)?(?:-[\w.]+)?$/.exec(value)?.[1];
+  const pv = release === undefined ? undefined : NEARD_PROTOCOL_VERSIONS[release];
+  if (pv === undefined) throw new ProtocolVersionChoiceError(value, SUPPORTED_PROTOCOL_VERSIONS);
+  return pv;
+}
 
 /** The 32 zero bytes nearcore writes as the code hash of an account without code. */
 export const EMPTY_CODE_HASH = '11111111111111111111111111111111';
@@ -41,6 +77,8 @@ export interface GenesisOptions {
   protocolVersion?: number;
   /** RFC 3339; defaults to now. */
   genesisTime?: string;
+  /** Default 500 (`init`); `init --fast` makes 60. */
+  epochLength?: number;
 }
 
 /** nearcore `random_chain_id()`: `test-chain-` and five random alphanumerics. */
@@ -71,7 +109,7 @@ export function buildGenesis(options: GenesisOptions): GenesisFile {
   }
   const totalSupply = (root !== 'near' ? 2n : 1n) * TESTING_INIT_BALANCE + TESTING_INIT_STAKE;
   return {
-    protocol_version: options.protocolVersion ?? SANDBOX_PROTOCOL_VERSION,
+    protocol_version: options.protocolVersion ?? DEFAULT_PROTOCOL_VERSION,
     genesis_time: options.genesisTime ?? new Date().toISOString(),
     chain_id: options.chainId ?? randomChainId(),
     genesis_height: 0,
@@ -80,7 +118,7 @@ export function buildGenesis(options: GenesisOptions): GenesisFile {
     avg_hidden_validator_seats_per_shard: [0],
     dynamic_resharding: false,
     protocol_upgrade_stake_threshold: [4, 5],
-    epoch_length: SANDBOX_EPOCH_LENGTH,
+    epoch_length: options.epochLength ?? SANDBOX_EPOCH_LENGTH,
     gas_limit: GAS_LIMIT,
     min_gas_price: MIN_GAS_PRICE.toString(),
     max_gas_price: '10000000000000000000000',
@@ -124,6 +162,28 @@ export function readGenesisFile(path: string): GenesisFile {
     throw new GenesisFileError(path, 'missing chain_id, protocol_version or records');
   }
   return parsed;
+}
+
+/**
+ * Accounts in the records besides the ones `init` makes (the root and `near`): what a client added before
+ * `run`, as near-sandbox 0.3.x adds `sandbox` (and `additionalAccounts`) with a full-access key each. An
+ * account gets the first full-access key its records give it.
+ */
+export function extraGenesisAccounts(genesis: GenesisFile, known: readonly string[]): Array<{ accountId: string; amount: bigint; locked: bigint; publicKey: string }> {
+  const keys = new Map<string, string>();
+  for (const r of genesis.records) {
+    if ('AccessKey' in r && r.AccessKey.access_key.permission === 'FullAccess' && !keys.has(r.AccessKey.account_id)) {
+      keys.set(r.AccessKey.account_id, r.AccessKey.public_key);
+    }
+  }
+  const out = [];
+  for (const r of genesis.records) {
+    if (!('Account' in r) || known.includes(r.Account.account_id)) continue;
+    const publicKey = keys.get(r.Account.account_id);
+    if (publicKey === undefined) throw new GenesisFileError('genesis.json', `account ${r.Account.account_id} has no full-access key in the records`);
+    out.push({ accountId: r.Account.account_id, amount: BigInt(r.Account.account.amount), locked: BigInt(r.Account.account.locked), publicKey });
+  }
+  return out;
 }
 
 /** The genesis without its records: the `EXPERIMENTAL_genesis_config` answer. */

@@ -20,6 +20,8 @@ export interface InitOptions {
   accountId?: string;
   chainId?: string;
   protocolVersion?: number;
+  /** Blocks per epoch (`init --fast`: 60). */
+  epochLength?: number;
 }
 
 export interface InitResult {
@@ -54,6 +56,7 @@ export function initHome(home: string, options: InitOptions = {}): InitResult {
     rootPublicKey: validatorKey.publicKeyString,
     chainId: options.chainId,
     protocolVersion: options.protocolVersion,
+    epochLength: options.epochLength,
   });
   writeFileSync(join(home, CONFIG_FILE), `${JSON.stringify(nodeConfig(), null, 2)}\n`);
   writeGenesisFile(join(home, GENESIS_FILE), genesis);

@@ -3,14 +3,14 @@
  * changes to `<home>/data`, and stop promptly on SIGINT/SIGTERM or when the parent process goes away
  * (near-workspaces ignores stdin and never waits for the exit, so a dead parent is detected by polling).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRpcServer, SerialQueue, type RpcServer } from '../rpc/server.js';
 import type { SandboxClient } from '../rpc/view-client.js';
 import type { Block, ChainHistory } from '../runtime/chain.js';
 import type { ExecutionEvent } from '../runtime/execution-events.js';
 import { readGenesisFile } from './genesis-file.js';
-import { DATA_DIR, GENESIS_FILE, VALIDATOR_KEY_FILE } from './init.js';
+import { CONFIG_FILE, DATA_DIR, GENESIS_FILE, VALIDATOR_KEY_FILE } from './init.js';
 import { readKeyFile } from './key-file.js';
 import { MARKER_FILE, NodeStore } from './store.js';
 import { parentIsGone } from './parent.js';
@@ -155,6 +155,20 @@ class GroupCommit {
   }
 }
 
+/**
+ * config.json `rpc.limits_config.json_payload_max_size` (nearcore RpcLimitsConfig), which near-sandbox 0.3.x
+ * raises to 1 GiB; absent or unreadable, the 10 MiB default.
+ */
+function jsonPayloadMaxSize(home: string): number | undefined {
+  try {
+    const config = JSON.parse(readFileSync(join(home, CONFIG_FILE), 'utf8')) as { rpc?: { limits_config?: { json_payload_max_size?: unknown } } };
+    const size = config.rpc?.limits_config?.json_payload_max_size;
+    return typeof size === 'number' && Number.isSafeInteger(size) && size > 0 ? size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startNode(options: RunOptions): Promise<RunningNode> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const genesis = readGenesisFile(join(options.home, GENESIS_FILE));
@@ -230,6 +244,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
     server = await startRpcServer({
       client: clientReady,
       port: options.rpcPort,
+      maxBodyBytes: jsonPayloadMaxSize(options.home),
       queue,
       log,
       afterRequest: commits ? (method) => commits.afterRequest(method) : undefined,

@@ -31,7 +31,7 @@ import { accessKeyView } from '../primitives/views.js';
 import type { ChainHead } from '../node/store.js';
 import type { ForkOptions } from '../fork/index.js';
 import type { ChainHistory } from '../runtime/chain.js';
-import { genesisConfigOf, type GenesisFile } from '../node/genesis-file.js';
+import { extraGenesisAccounts, genesisConfigOf, type GenesisFile } from '../node/genesis-file.js';
 import { createDevControls } from './dev-methods.js';
 import type { ChunkReference, NodeClient, QueryRequest, QueryResult, StateRecordJson, TransactionLookup } from './client.js';
 import {
@@ -135,12 +135,16 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
   const genesisMillis = Date.parse(genesis.genesis_time);
   if (Number.isNaN(genesisMillis)) throw new Error(`genesis_time ${JSON.stringify(genesis.genesis_time)} is not an RFC 3339 time; fix genesis.json or re-run init`);
   const genesisTime = BigInt(genesisMillis) * 1_000_000n;
+  const rootAccountId = genesis.validators[0]?.account_id ?? 'test.near';
   const sandbox = createSandbox({
     protocolVersion: genesis.protocol_version,
     chainId: genesis.chain_id,
-    rootAccountId: genesis.validators[0]?.account_id ?? 'test.near',
+    rootAccountId,
     rootKeyPair: validatorKey,
     genesisTime,
+    epochLength: Number(genesis.epoch_length),
+    // accounts a client put in genesis.json after `init` (near-sandbox 0.3.x: `sandbox`, additionalAccounts)
+    genesisAccounts: extraGenesisAccounts(genesis, [rootAccountId, 'near']),
     ...(options.fork ? { fork: options.fork, protocolVersion: undefined, chainId: undefined } : {}),
   });
   const rootId = sandbox.root.accountId;

@@ -55,9 +55,43 @@ async function waitUntilAnswering(port: number, want: boolean, timeoutMs = 20_00
   return false;
 }
 
+/** The environment without a protocol choice (CI runs the sandbox-tests again with one). */
+const envWithoutChoice = () => {
+  const env = { ...process.env };
+  delete env.NEAR_SANDBOX_PROTOCOL_VERSION;
+  return env;
+};
+
+test('init: NEAR_SANDBOX_PROTOCOL_VERSION picks the protocol (77, 86, or a neard version: 2.6.x runs 77, 2.13.x 86); --fast makes 60-block epochs; a bad choice is refused with what to write', (t) => {
+  const dir = tempDir(t, 'init-pv-');
+  const genesisOf = (name: string, choice: string | undefined, ...flags: string[]) => {
+    const env = envWithoutChoice();
+    if (choice !== undefined) env.NEAR_SANDBOX_PROTOCOL_VERSION = choice;
+    execFileSync(process.execPath, [LAUNCH, '--home', join(dir, name), 'init', ...flags], { env });
+    return JSON.parse(readFileSync(join(dir, name, 'genesis.json'), 'utf8'));
+  };
+  t.is(genesisOf('a', '77').protocol_version, 77);
+  t.is(genesisOf('b', '2.6.2').protocol_version, 77);
+  t.is(genesisOf('c', '2.13.4').protocol_version, 86);
+  t.is(genesisOf('d', '86').protocol_version, 86);
+  t.is(genesisOf('e', '77', '--protocol-version', '86').protocol_version, 86); // the flag wins
+  t.is(genesisOf('f', undefined, '--fast').epoch_length, 60); // nearcore FAST_EPOCH_LENGTH
+  const bad = (() => {
+    try {
+      execFileSync(process.execPath, [LAUNCH, '--home', join(dir, 'g'), 'init'], { env: { ...envWithoutChoice(), NEAR_SANDBOX_PROTOCOL_VERSION: '80' }, stdio: 'pipe' });
+      return null;
+    } catch (e) {
+      return e as { status: number; stderr: Buffer };
+    }
+  })();
+  t.is(bad?.status, 2);
+  t.regex(String(bad?.stderr), /NEAR_SANDBOX_PROTOCOL_VERSION=80 is not understood: give a protocol version \(77, 86\) or a neard version/);
+  t.false(existsSync(join(dir, 'g', 'genesis.json')));
+});
+
 test('init writes genesis, config, node and validator keys as neard does (0600, test.near key in genesis)', (t) => {
   const home = join(tempDir(t, 'init-'), 'nested', 'home');
-  execFileSync(process.execPath, [LAUNCH, '--home', home, 'init']);
+  execFileSync(process.execPath, [LAUNCH, '--home', home, 'init'], { env: envWithoutChoice() });
   for (const file of ['genesis.json', 'config.json', 'node_key.json', 'validator_key.json']) t.true(existsSync(join(home, file)), file);
   const validator = JSON.parse(readFileSync(join(home, 'validator_key.json'), 'utf8'));
   t.deepEqual(Object.keys(validator), ['account_id', 'public_key', 'secret_key']);
@@ -69,7 +103,8 @@ test('init writes genesis, config, node and validator keys as neard does (0600, 
 
   const genesis = JSON.parse(readFileSync(join(home, 'genesis.json'), 'utf8'));
   t.regex(genesis.chain_id, /^test-chain-[a-z0-9]{5}$/);
-  t.is(genesis.protocol_version, 77);
+  t.is(genesis.protocol_version, 86); // mainnet's, unless NEAR_SANDBOX_PROTOCOL_VERSION chooses
+  t.is(genesis.epoch_length, 500);
   t.deepEqual(
     genesis.records.find((r: any) => r.AccessKey?.account_id === 'test.near').AccessKey,
     { account_id: 'test.near', public_key: validator.public_key, access_key: { nonce: 0, permission: 'FullAccess' } },

@@ -34,7 +34,7 @@ test('status, health, network_info, validators, gas_price', async (t) => {
   const genesisConfig = (await node.rpc('EXPERIMENTAL_genesis_config')).result;
   t.is(status.chain_id, genesisConfig.chain_id);
   t.regex(status.chain_id, /^test-chain-[a-z0-9]{5}$/);
-  t.is(status.protocol_version, 77);
+  t.is(status.protocol_version, 86); // a new home gets mainnet's version unless NEAR_SANDBOX_PROTOCOL_VERSION says otherwise
   t.is(status.validator_account_id, ROOT);
   t.is(status.validator_public_key, node.rootKey.publicKeyString);
   t.is(status.sync_info.latest_block_height, 0);
@@ -287,6 +287,6 @@ test('sandbox_fast_forward moves height and time; EXPERIMENTAL_protocol_config h
 
   const config = (await node.rpc('EXPERIMENTAL_protocol_config', { finality: 'final' })).result;
   t.is(config.runtime_config.storage_amount_per_byte, '10000000000000000000');
-  t.is(config.protocol_version, 77);
+  t.is(config.protocol_version, 86);
   t.is(config.runtime_config.transaction_costs.storage_usage_config.num_bytes_account, 100);
 });
