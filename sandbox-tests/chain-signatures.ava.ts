@@ -12,6 +12,7 @@
 import anyTest, { type TestFn, type ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
 import { Worker, type NearAccount } from 'near-workspaces';
+import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, type KeyPairString } from 'near-api-js';
 import { recoverTransactionAddress } from 'viem';
 import * as bitcoin from 'bitcoinjs-lib';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -607,6 +608,26 @@ test('attack: a non-participant\'s respond, even with a valid signature, fails w
     const attempt = await attacker.callRaw(signer, 'respond', { request, response }, { gas: 300n * TGAS });
     t.is(panicMessage(attempt), 'assertion failed: `Err(CallerNotParticipant)` does not match `Ok(())`: Caller must be an attested participant');
   }
+  // The participant's own respond, relayed by someone else (a NEP-366 delegate action): the receipt's
+  // predecessor is the participant but its signer the relayer, and near/mpc refuses any respond not
+  // sent from the participant's own account (authorization.rs assert_caller_is_signer, an assert_eq!).
+  const provider = new JsonRpcProvider({ url: rpcUrl(t.context.worker) });
+  const participantKey = KeyPair.fromString((await participant.getKey())!.toString() as KeyPairString);
+  const accessKey = await provider.viewAccessKey({ accountId: participant.accountId, publicKey: participantKey.getPublicKey().toString() });
+  const head = await provider.viewBlock({ finality: 'optimistic' });
+  const { signedDelegate } = await new KeyPairSigner(participantKey).signDelegateAction(buildDelegateAction({
+    senderId: participant.accountId,
+    receiverId: signer.accountId,
+    actions: [actions.functionCall('respond', { request, response: valid }, 200n * TGAS, 0n)],
+    nonce: BigInt(accessKey.nonce) + 1n,
+    maxBlockHeight: BigInt(head.header.height) + 100n,
+    publicKey: participantKey.getPublicKey(),
+  }));
+  const relayerAccount = new Account(attacker.accountId, provider, (await attacker.getKey())!.toString() as KeyPairString);
+  const relayed = (await relayerAccount.signAndSendTransaction({ receiverId: participant.accountId, actions: [actions.signedDelegate(signedDelegate)], throwOnFailure: false })) as unknown as Outcome;
+  t.deepEqual(failures(relayed), [
+    `Smart contract panicked: assertion \`left == right\` failed: Caller must be the signer account (signer: ${attacker.accountId}, predecessor: ${participant.accountId})\n  left: AccountId("${attacker.accountId}")\n right: AccountId("${participant.accountId}")`,
+  ]);
   // near-sdk-rs: respond is not #[payable].
   const paid = await participant.callRaw(signer, 'respond', { request, response: valid }, { gas: 300n * TGAS, attachedDeposit: 1n });
   t.is(panicMessage(paid), "Method respond doesn't accept deposit");
