@@ -132,3 +132,50 @@ test('GET /health names the relayer; other routes are 404', async (t) => {
   t.is(other.status, 404);
   t.is(((await other.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');
 });
+
+test('CORS: a web app on an allowed origin gets the CORS headers on the preflight and on every answer, refusals included; another origin gets none', async (t) => {
+  const { f, poolId, user } = await claimantOfPool(t, 'webapp', 5n, 100n);
+  const app = 'https://app.example.com';
+  const { server } = await startRelayer(t, f, { corsOrigins: [app, 'http://localhost:5173'] });
+
+  const preflight = (origin: string) =>
+    fetch(`${server.url}/relay`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+  const allowed = await preflight(app);
+  t.is(allowed.status, 204);
+  t.is(allowed.headers.get('access-control-allow-origin'), app);
+  t.is(allowed.headers.get('access-control-allow-methods'), 'GET, POST, OPTIONS');
+  t.is(allowed.headers.get('access-control-allow-headers'), 'content-type');
+  const other = await preflight('https://evil.example');
+  t.is(other.status, 204);
+  t.is(other.headers.get('access-control-allow-origin'), null, 'the browser refuses the call from another origin');
+  t.is(other.headers.get('access-control-allow-methods'), null);
+
+  // The app reads the relayer's answers: an acceptance, its status, and a refusal's reason.
+  const post = (body: unknown, origin: string) => fetch(`${server.url}/relay`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const accepted = await post({ signed_delegate_action: await signClaim(user, f, poolId) }, app);
+  t.is(accepted.status, 202);
+  t.is(accepted.headers.get('access-control-allow-origin'), app);
+  t.is(accepted.headers.get('vary'), 'Origin');
+  const { status_url } = (await accepted.json()) as { status_url: string };
+  const final = await fetch(`${server.url}${status_url}?wait=final`, { headers: { origin: app } });
+  t.is(final.headers.get('access-control-allow-origin'), app);
+  t.like(await final.json(), { state: 'final', succeeded: true });
+  const refused = await post({ signed_delegate_action: 'AAAA' }, app);
+  t.is(refused.status, 400);
+  t.is(refused.headers.get('access-control-allow-origin'), app);
+  const fromOther = await post({ signed_delegate_action: 'AAAA' }, 'https://evil.example');
+  t.is(fromOther.headers.get('access-control-allow-origin'), null);
+  // Without an Origin (a server, curl), nothing changes.
+  t.is((await fetch(`${server.url}/health`)).headers.get('access-control-allow-origin'), null);
+});
+
+test('CORS: with no allowed origins (the default) the relayer sends no CORS headers; "*" allows any origin', async (t) => {
+  const f = await deployPayout(t);
+  const closed = await startRelayer(t, f);
+  const answer = await fetch(`${closed.server.url}/health`, { headers: { origin: 'https://app.example.com' } });
+  t.is(answer.headers.get('access-control-allow-origin'), null);
+  const open = await startRelayer(t, f, { corsOrigins: ['*'] });
+  const any = await fetch(`${open.server.url}/relay`, { method: 'OPTIONS', headers: { origin: 'https://anything.example' } });
+  t.is(any.status, 204);
+  t.is(any.headers.get('access-control-allow-origin'), '*');
+});

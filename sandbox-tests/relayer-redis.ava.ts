@@ -14,7 +14,7 @@ import { decodeSignedDelegate } from '../packages/relayer/src/delegate.js';
 import { startRedisServer, type RedisServer } from '../packages/relayer/test/helpers/redis-server.js';
 import { startRelayerProcess } from '../packages/relayer/test/helpers/processes.js';
 import { createAccount, deployPayout, NEAR, TGAS } from './helpers/payout.js';
-import { claimantOfPool, gaslessUser, signClaim, headGasPrice, nearBalance, relay, signClaims, startRelayer, type RelayerContext } from './helpers/relayer.js';
+import { claimantOfPool, countingRpcProxy, gaslessUser, signClaim, headGasPrice, nearBalance, relay, signClaims, startRelayer, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext & { redis: RedisServer }>;
 const MILLI_NEAR = NEAR / 1000n;
@@ -147,4 +147,57 @@ test('an instance killed with SIGKILL right after accepting finishes every accep
     t.true(spent >= costs[i] && spent - costs[i] < 2n * 10n ** 12n, `${users[i].accountId}'s allowance records ${spent} for ${costs[i]} paid`);
   }
   t.deepEqual(await store.listInFlight('crash'), [], 'nothing left in flight');
+});
+
+test('an instance killed after taking and reserving a delegate, before answering it, gives both back when it restarts: the delegate can be posted again and the allowance is as before', async (t) => {
+  const { f, poolId, user } = await claimantOfPool(t, 'unanswered', 10n, 1_000n);
+  const relayerAccount = await createAccount(t, 'relayer', 100n * NEAR);
+  // Once started, the relayer's read of its own pool key's nonce (its first signing, after the take
+  // and the reservation) is never answered: the process is killed while it waits there.
+  let holding = false;
+  const proxy = await countingRpcProxy(t, ({ method, params }) => holding && method === 'query' && params.request_type === 'view_access_key' && params.account_id === relayerAccount.accountId);
+  const prefix = 'unanswered:';
+  const env = {
+    RELAYER_ACCOUNT_ID: relayerAccount.accountId,
+    RELAYER_PRIVATE_KEY: (await relayerAccount.getKey())!.toString(),
+    RPC_URL: proxy.url,
+    RELAYER_POLICY: JSON.stringify({ allowed: { [f.payout.accountId]: ['claim'] }, maxGas: (150n * TGAS).toString() }),
+    RELAYER_REDIS_URL: t.context.redis.url,
+    RELAYER_REDIS_PREFIX: prefix,
+    RELAYER_INSTANCE: 'unanswered',
+  };
+  let instance = await startRelayerProcess(env);
+  t.teardown(() => instance.stop());
+  holding = true;
+  const delegate = await signClaim(user, f, poolId);
+  const decoded = decodeSignedDelegate(delegate);
+  const delegateId = `${decoded.senderId}/${decoded.publicKey}/${decoded.nonce}`;
+  const post = fetch(`${instance.url}/relay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signed_delegate_action: delegate }) }).then(
+    (response) => response.status,
+    (error: Error) => error.message,
+  );
+  while (proxy.held() === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  await instance.kill();
+  t.is(await post, 'fetch failed', 'the client got no answer');
+
+  const store = await redisStore(t.context.redis.url, { prefix });
+  t.teardown(() => store.close());
+  const [senderBudget] = budgetsFor(decoded, undefined, Date.now());
+  t.true((await store.spent(senderBudget, Date.now())) > 0n, 'the kill left the reservation spent');
+  t.deepEqual(Object.keys(await store.listAccepting('unanswered')), [delegateId], 'and its acceptance record');
+
+  instance = await startRelayerProcess({ ...env, RPC_URL: t.context.rpcUrl });
+  const deadline = Date.now() + 60_000;
+  while (!instance.log.some((line) => line.event === 'released') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  t.like(instance.log.find((line) => line.event === 'released'), { delegate_id: delegateId });
+  t.is(await store.spent(senderBudget, Date.now()), 0n, 'the reservation is given back');
+  t.deepEqual(await store.listAccepting('unanswered'), {});
+
+  const relayed = await relay(instance.url, { signed_delegate_action: delegate });
+  t.is(relayed.status, 200, JSON.stringify(relayed.body));
+  t.true(relayed.body.succeeded, 'the same delegate, posted again, is relayed once');
+  t.is(await f.tokenBalance(user.accountId), 10n);
+  const cost = actualCost(decoded, relayed.body.outcome);
+  const spent = await store.spent(senderBudget, Date.now());
+  t.true(spent >= cost && spent - cost < 10n ** 12n, `the allowance records ${spent} for ${cost} paid`);
 });

@@ -116,7 +116,7 @@ export async function relay(url: string, body: unknown, raw = false): Promise<{ 
 export async function startRelayer(
   t: ExecutionContext<RelayerContext>,
   f: Fixture,
-  options: { policy?: Partial<RelayPolicy>; store?: RelayerStore; rpcUrl?: string; keys?: number; instance?: string; relayerAccount?: { accountId: string; privateKey: KeyPairString } } = {},
+  options: { policy?: Partial<RelayPolicy>; store?: RelayerStore; rpcUrl?: string; keys?: number; instance?: string; corsOrigins?: string[]; relayerAccount?: { accountId: string; privateKey: KeyPairString } } = {},
 ) {
   const relayerAccount = options.relayerAccount ?? (await (async () => {
     const account = await createAccount(t, 'relayer', 200n * NEAR);
@@ -131,7 +131,7 @@ export async function startRelayer(
     keys: options.keys,
     instance: options.instance,
   });
-  const server = await startRelayerServer(relayer);
+  const server = await startRelayerServer(relayer, { corsOrigins: options.corsOrigins });
   let closed = false;
   const close = async () => {
     if (!closed) await server.close();
@@ -157,25 +157,39 @@ export async function headGasPrice(t: ExecutionContext<RelayerContext>): Promise
 /** JSON-RPC methods that hand the node a transaction. */
 const SUBMISSIONS = new Set(['send_tx', 'broadcast_tx_commit', 'broadcast_tx_async']);
 
-/** An HTTP proxy to the node that counts the JSON-RPC calls through it. */
-export async function countingRpcProxy(t: ExecutionContext<RelayerContext>) {
+/**
+ * An HTTP proxy to the node that counts the JSON-RPC calls through it. Calls for which `hold`
+ * answers true are never answered (a node that stops answering mid-request).
+ */
+export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold?: (request: { method: string; params: Record<string, unknown> }) => boolean) {
   const calls: string[] = [];
+  let held = 0;
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
-    calls.push(String((JSON.parse(body.toString('utf8')) as { method?: string }).method));
+    const call = JSON.parse(body.toString('utf8')) as { method: string; params: Record<string, unknown> };
+    calls.push(String(call.method));
+    if (hold?.(call)) {
+      held++;
+      return;
+    }
     const answer = await fetch(t.context.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     response.writeHead(answer.status, { 'content-type': 'application/json' });
     response.end(Buffer.from(await answer.arrayBuffer()));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  t.teardown(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     /** Every JSON-RPC call so far, in order. */
     calls,
     submissions: () => calls.filter((method) => SUBMISSIONS.has(method)).length,
+    /** Calls held unanswered so far. */
+    held: () => held,
   };
 }
 

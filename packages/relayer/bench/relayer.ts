@@ -1,5 +1,7 @@
 /**
- * `npm run bench:relayer` (`-- --json` for one JSON object; `-- --delegates N --senders N`): the
+ * `npm run bench:relayer` (`-- --json` for one JSON object; `-- --delegates N --senders N`;
+ * `-- --only <text>` for the configurations whose name contains it; RELAYER_CPU_PROF=<dir> writes each
+ * relayer process's V8 CPU profile there): the
  * relayer under load against the local node, as separate processes (node, Redis, one or two
  * relayer instances through their CLI, and this load generator).
  *
@@ -36,6 +38,8 @@ const option = (name: string, fallback: number) => {
 };
 const DELEGATES = option('delegates', 2000);
 const SENDERS = option('senders', 200);
+/** `--only <text>`: the configurations whose name contains it (a partial run prints its rows only). */
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 if (JSON_OUTPUT) for (const level of ['log', 'info', 'debug'] as const) console[level] = (...args: unknown[]) => process.stderr.write(`${format(...args)}\n`);
 
@@ -73,6 +77,14 @@ interface RunResult {
   finalMs: { p50: number; p99: number };
   refused: Record<string, number>;
   failedOnChain: number;
+  /** CPU the relayer processes used (user + system, from their /metrics) per delegate relayed: the relayer's own overhead. */
+  relayerCpuMsPerDelegate: number;
+}
+
+/** The relayer process's CPU seconds so far (prom-client's process_cpu_seconds_total). */
+async function cpuSeconds(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
 }
 
 const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
@@ -173,7 +185,7 @@ async function main(): Promise<void> {
     log(`  ${JSON.stringify(nodeAlone)}`);
     const flush = new Redis(redis.url);
     const results: RunResult[] = [];
-    for (const configuration of CONFIGURATIONS) {
+    for (const configuration of CONFIGURATIONS.filter((c) => ONLY === undefined || c.name.includes(ONLY))) {
       await flush.flushall();
       const instances = await Promise.all(
         Array.from({ length: configuration.instances }, (_, i) =>
@@ -185,6 +197,7 @@ async function main(): Promise<void> {
             RELAYER_REDIS_URL: redis.url,
             RELAYER_KEYS: String(configuration.keys),
             RELAYER_INSTANCE: `bench-${configuration.keys}-${i}`,
+            ...(process.env.RELAYER_CPU_PROF ? { RELAYER_CPU_PROF: process.env.RELAYER_CPU_PROF } : {}),
           }),
         ),
       );
@@ -211,6 +224,7 @@ async function main(): Promise<void> {
         }),
       );
       log(`run: ${configuration.name}`);
+      const cpuBefore = await Promise.all(instances.map((instance) => cpuSeconds(instance.url)));
       const hashMs: number[] = [];
       const finalMs: number[] = [];
       const refused: Record<string, number> = {};
@@ -244,6 +258,7 @@ async function main(): Promise<void> {
         }),
       );
       const seconds = (performance.now() - started) / 1000;
+      const cpuAfter = await Promise.all(instances.map((instance) => cpuSeconds(instance.url)));
       await Promise.all(instances.map((instance) => instance.stop()));
       hashMs.sort((a, b) => a - b);
       finalMs.sort((a, b) => a - b);
@@ -260,6 +275,7 @@ async function main(): Promise<void> {
         finalMs: { p50: round(percentile(finalMs, 50)), p99: round(percentile(finalMs, 99)) },
         refused,
         failedOnChain,
+        relayerCpuMsPerDelegate: round((1000 * cpuAfter.reduce((sum, c, i) => sum + c - cpuBefore[i], 0)) / Math.max(1, finalMs.length), 2),
       };
       log(`  ${JSON.stringify(result)}`);
       results.push(result);
@@ -268,6 +284,7 @@ async function main(): Promise<void> {
     const loadAfter = loadavg();
     const oneKey = results[0].relayedPerSecond;
     const eightKeys = results[1].relayedPerSecond;
+    if (results.length < CONFIGURATIONS.length) return;
     const summary = {
       machine: { cores: cpus().length, loadBefore: loadBefore.map((l) => round(l, 2)), loadAfter: loadAfter.map((l) => round(l, 2)) },
       nodeAlone,
@@ -288,8 +305,9 @@ async function main(): Promise<void> {
         `${r.finalMs.p50} / ${r.finalMs.p99}`,
         Object.entries(r.refused).map(([code, n]) => `${code} ${n}`).join(', ') || '0',
         String(r.failedOnChain),
+        r.relayerCpuMsPerDelegate.toFixed(2),
       ]);
-      const header = ['configuration', 'delegates', 'relayed/s', 'to hash p50/p99 ms', 'to final p50/p99 ms', 'refused', 'failed on chain'];
+      const header = ['configuration', 'delegates', 'relayed/s', 'to hash p50/p99 ms', 'to final p50/p99 ms', 'refused', 'failed on chain', 'relayer CPU ms/delegate'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
       const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
       console.log(`relayer under load: ${DELEGATES} delegates (ft_transfer) from ${SENDERS} senders per configuration; ${cpus().length} cores, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')} -> ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`);

@@ -21,8 +21,8 @@ try {
 const store = 'redisUrl' in config.store ? await redisStore(config.store.redisUrl, { prefix: config.store.prefix }) : await localStore(config.store.dir);
 // Structured logs: one JSON object per line on stdout.
 const log = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), instance: config.instance, ...event })}\n`);
-const relayer = createRelayer({ rpcUrl: config.rpcUrl, accountId: config.accountId, privateKey: config.privateKey, policy: config.policy, store, keys: config.keys, instance: config.instance, log });
-const server = await startRelayerServer(relayer, { port: config.port });
+const relayer = createRelayer({ rpcUrl: config.rpcUrl, accountId: config.accountId, privateKey: config.privateKey, policy: config.policy, store, keys: config.keys, instance: config.instance, pipelineDepth: config.pipelineDepth, log });
+const server = await startRelayerServer(relayer, { port: config.port, corsOrigins: config.corsOrigins });
 log({ event: 'listening', url: server.url, message: `near-relayer for ${relayer.accountId} (${config.keys} keys) listening on ${server.url}` });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

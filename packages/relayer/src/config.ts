@@ -16,6 +16,10 @@ export interface CliConfig {
   keys: number;
   instance: string;
   store: { redisUrl: string; prefix?: string } | { dir?: string };
+  /** Origins whose web pages may call the relayer (CORS); empty: none. */
+  corsOrigins: string[];
+  /** Unanswered transactions per pool key. */
+  pipelineDepth?: number;
 }
 
 export class ConfigError extends Error {
@@ -72,6 +76,10 @@ export function loadConfig(env: Record<string, string | undefined>): CliConfig {
   }
   if (values.RELAYER_REDIS_URL && values.RELAYER_STORE) problems.push('set RELAYER_REDIS_URL (several instances) or RELAYER_STORE (one), not both');
   if (values.RELAYER_REDIS_URL && !/^rediss?:\/\//.test(values.RELAYER_REDIS_URL)) problems.push(`RELAYER_REDIS_URL must start with redis:// or rediss://, got "${values.RELAYER_REDIS_URL}"`);
+  const corsOrigins = (values.RELAYER_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (origin !== '*' && !isOrigin(origin)) problems.push(`RELAYER_CORS_ORIGINS must list origins such as https://app.example.com (scheme, host and port only, comma-separated) or *, got "${origin}"`);
+  }
   const config: CliConfig = {
     accountId,
     privateKey,
@@ -80,10 +88,22 @@ export function loadConfig(env: Record<string, string | undefined>): CliConfig {
     port: integer('PORT', 3040, 0, 65535),
     keys: integer('RELAYER_KEYS', 1, 1, 64),
     instance: values.RELAYER_INSTANCE || 'main',
+    corsOrigins,
+    pipelineDepth: values.RELAYER_PIPELINE_DEPTH ? integer('RELAYER_PIPELINE_DEPTH', 4, 1, 64) : undefined,
     store: values.RELAYER_REDIS_URL ? { redisUrl: values.RELAYER_REDIS_URL, prefix: values.RELAYER_REDIS_PREFIX || undefined } : { dir: values.RELAYER_STORE || undefined },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** "https://app.example.com" or "http://localhost:5173": what a browser sends as Origin. */
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+  } catch {
+    return false;
+  }
 }
 
 function parsePolicy(raw: unknown, problems: string[]): RelayPolicy {

@@ -1,5 +1,5 @@
 export { createRelayer, innerStatus, type Relayer, type RelayerConfig, type Accepted, type RelayStatus, type InnerStatus, type RelayerEvent } from './relayer.js';
-export { startRelayerServer, type RelayerServer } from './server.js';
+export { startRelayerServer, corsHeaders, type RelayerServer, type CorsOrigins } from './server.js';
 export { checkPolicy, type RelayPolicy, type PreCheck } from './policy.js';
 export { type AllowancePolicy } from './allowance.js';
 export { localStore, type RelayerStore, type Budget } from './store.js';

@@ -5,39 +5,62 @@
  *
  * The keys are derived from the configured key and an instance name, so a restarted instance finds
  * its keys on the account, and two instances with different names never share a key. Missing
- * keys are added with the configured key at start. A key's transactions are sent in nonce order
- * (the next only after the node accepted the previous); a nonce error is recovered by re-reading
- * the key's nonce from the node and signing again with a fresh nonce, and a transaction whose
- * block hash became too old while it waited (nearcore `transaction_validity_period`: 100 blocks on
- * the local node) is signed again with a fresh block hash; the refused transaction never ran, so
- * signing its actions again cannot run them twice. Nothing is resent because an answer was slow.
+ * keys are added with the configured key at start.
+ *
+ * Signing waits on nothing: a key's nonce is read from the node once and then counted here, and
+ * the block hash a transaction names is read in the background (read-cache.ts). Sending is
+ * pipelined: a key's transactions are sent in nonce order, up to `depth` of them unanswered at
+ * once, and a sender's transaction only after the node answered its previous one (a sender's
+ * delegates in flight at once all go through one key, so they reach the node in the order they
+ * were accepted). A nonce error is recovered by re-reading the key's nonce from the node and signing
+ * again with a fresh nonce; a transaction whose block hash became too old while it waited (nearcore
+ * `transaction_validity_period`: 100 blocks on the local node) is signed again, with the same nonce,
+ * before it is sent. The refused or unsent transaction never ran, so signing its actions again cannot
+ * run them twice. Nothing is resent because an answer was slow.
  */
+import { createPrivateKey, sign as signEd25519, type KeyObject } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
-import {
-  Account,
-  KeyPair,
-  KeyPairSigner,
-  actions,
-  createTransaction,
-  type Action,
-  type JsonRpcProvider,
-  type KeyPairString,
-  type SignedTransaction,
-} from 'near-api-js';
+import { Account, KeyPair, Signer, actions, createTransaction, type Action, type JsonRpcProvider, type KeyPairString, type PublicKey, type SignedTransaction } from 'near-api-js';
 import { InvalidNonceError, TransactionExpiredError } from 'near-api-js/rpc-errors';
+import { BlockRate, ReadCache } from './read-cache.js';
+
+/** PKCS #8 DER header of a raw 32-byte Ed25519 seed (RFC 8410). */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * near-api-js' Signer with Node's OpenSSL Ed25519 (RFC 8032, the same signatures): about 20× less
+ * CPU than a JavaScript signature, and every relayed delegate pays one.
+ */
+class OpenSslSigner extends Signer {
+  readonly #privateKey: KeyObject;
+  constructor(private readonly keyPair: KeyPair) {
+    super();
+    const secret = base58.decode(keyPair.toString().slice('ed25519:'.length));
+    this.#privateKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, secret.subarray(0, 32)]), format: 'der', type: 'pkcs8' });
+  }
+  async getPublicKey(): Promise<PublicKey> {
+    return this.keyPair.getPublicKey();
+  }
+  async signBytes(bytes: Uint8Array): Promise<Uint8Array> {
+    return new Uint8Array(signEd25519(null, bytes, this.#privateKey));
+  }
+  async signNep413Message(): Promise<never> {
+    throw new Error('the relayer signs transactions only');
+  }
+}
 
 export interface PoolKey {
   readonly publicKey: string;
   readonly keyPair: KeyPair;
-  readonly signer: KeyPairSigner;
+  readonly signer: Signer;
   /** The last nonce this key signed (undefined until read from the node). */
   nonce: bigint | undefined;
-  /** Transactions signed with this key and not yet accepted by the node. */
+  /** Transactions signed with this key and not yet answered by the node. */
   queued: number;
-  /** The end of this key's send chain. */
-  tail: Promise<unknown>;
+  /** Per sender: its transactions signed with this key and not yet answered (they stay on this key). */
+  readonly senders: Map<string, number>;
 }
 
 export interface SignedForPool {
@@ -46,7 +69,11 @@ export interface SignedForPool {
   blockHeight?: number;
   signedTransaction: SignedTransaction;
   key: PoolKey;
+  /** The sender whose delegate it carries. */
+  senderId: string;
 }
+
+const nonceOf = (signedTransaction: SignedTransaction) => BigInt(signedTransaction.transaction.nonce);
 
 /** The i-th key of `instance`, derived from the configured key's secret (ed25519 seed = sha256 of it, the instance and i). */
 export function derivePoolKey(mainKey: KeyPairString, instance: string, index: number): KeyPair {
@@ -57,30 +84,42 @@ export function derivePoolKey(mainKey: KeyPairString, instance: string, index: n
   return KeyPair.fromString(`ed25519:${base58.encode(secret)}`);
 }
 
+export interface SendOptions {
+  /** Called with each re-signed transaction before it is sent (after a crash, it is the one to look for). */
+  onResign?: (resigned: SignedForPool) => Promise<void>;
+  /** Called just before the transaction is sent; throwing drops it unsent (its nonce is skipped, which NEAR allows). */
+  beforeSend?: () => void;
+}
+
 export interface KeyPool {
   readonly keys: readonly PoolKey[];
-  /** Signs `actions` to `receiverId` with the least busy key and its next nonce. */
-  sign(receiverId: string, actionList: Action[]): Promise<SignedForPool>;
-  /**
-   * Sends after every earlier transaction of the same key. On a nonce error, re-reads the key's
-   * nonce and signs the same actions again: the answer names the transaction that was accepted.
-   */
-  send(signed: SignedForPool, receiverId: string, actionList: Action[], onResign?: (resigned: SignedForPool) => Promise<void>): Promise<SignedForPool>;
+  /** Unanswered transactions per key at most. */
+  readonly depth: number;
+  /** Signs `actions` to `senderId` with the key holding the sender's unanswered transactions, else the least busy one, and its next nonce. */
+  sign(senderId: string, actionList: Action[]): Promise<SignedForPool>;
+  /** Sends in the key's nonce order; on a nonce error re-reads the key's nonce and signs again: the answer names the transaction the node accepted. */
+  send(signed: SignedForPool, actionList: Action[], options?: SendOptions): Promise<SignedForPool>;
   /** Gives back a signed transaction that will not be sent (its nonce is skipped, which NEAR allows). */
   abandon(signed: SignedForPool): void;
   /** A transaction signed before a restart, queued on its key again; throws if no pool key signed it. */
-  resume(signedTransaction: SignedTransaction): SignedForPool;
+  resume(signedTransaction: SignedTransaction, senderId: string): SignedForPool;
   /** Every key's last nonce signed here minus its nonce on chain (transactions not yet landed). */
   nonceLag(): Promise<Record<string, number>>;
 }
 
-const BLOCK_HASH_MAX_AGE_MS = 250;
+/** A block hash to sign with is read again after this long; older than the maximum, signing waits for a new one. */
+const BLOCK_HASH_REFRESH_MS = 100;
+const BLOCK_HASH_MAX_AGE_MS = 2_000;
 /** nearcore's default `transaction_validity_period` (mainnet, testnet), used when the node does not say. */
 const DEFAULT_VALIDITY_BLOCKS = 86_400;
+/** Unanswered transactions per key (the node executes them in nonce order): measured by bench:relayer, README "Throughput". */
+export const DEFAULT_PIPELINE_DEPTH = 2;
 
-export async function openKeyPool(options: { provider: JsonRpcProvider; accountId: string; mainKey: KeyPairString; size: number; instance: string }): Promise<KeyPool> {
+export async function openKeyPool(options: { provider: JsonRpcProvider; accountId: string; mainKey: KeyPairString; size: number; instance: string; depth?: number }): Promise<KeyPool> {
   const { provider, accountId } = options;
+  const depth = options.depth ?? DEFAULT_PIPELINE_DEPTH;
   if (!Number.isInteger(options.size) || options.size < 1 || options.size > 64) throw new Error(`relayer key pool: size must be an integer from 1 to 64, got ${options.size}`);
+  if (!Number.isInteger(depth) || depth < 1 || depth > 64) throw new Error(`relayer key pool: depth must be an integer from 1 to 64, got ${depth}`);
   const pairs = Array.from({ length: options.size }, (_, i) => derivePoolKey(options.mainKey, options.instance, i));
   const onChain = new Set((await provider.viewAccessKeyList({ accountId, finalityQuery: { finality: 'optimistic' } })).keys.map((k) => k.public_key));
   const missing = pairs.filter((pair) => !onChain.has(pair.getPublicKey().toString()));
@@ -98,62 +137,151 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
       }
     }
   }
-  const keys: PoolKey[] = pairs.map((pair) => ({ publicKey: pair.getPublicKey().toString(), keyPair: pair, signer: new KeyPairSigner(pair), nonce: undefined, queued: 0, tail: Promise.resolve() }));
+  const keys: PoolKey[] = pairs.map((pair) => ({ publicKey: pair.getPublicKey().toString(), keyPair: pair, signer: new OpenSslSigner(pair), nonce: undefined, queued: 0, senders: new Map() }));
+  /** Per key: the highest nonce of a transaction resumed after a restart. */
+  const resumedFloor = new Map<PoolKey, bigint>();
+  // Per key: nonces signed and not yet sent (nor given back), and the sends waiting for their turn.
+  const lanes = new Map(keys.map((key) => [key, { unanswered: 0, unsent: new Set<bigint>(), waiting: new Map<bigint, { senderId: string; start: () => void }>(), answering: new Set<string>() }]));
 
   // A transaction names a recent block and is valid for `transaction_validity_period` blocks after
   // it (genesis config; 100 on the local node, where every transaction makes blocks): one that
   // waited in its key's queue for half of that is signed again with a newer block before it is sent.
   const genesis = (await (provider.sendJsonRpc as (method: string, params: object) => Promise<unknown>).call(provider, 'EXPERIMENTAL_genesis_config', {}).catch(() => ({}))) as { transaction_validity_period?: number };
   const validityBlocks = genesis.transaction_validity_period ?? DEFAULT_VALIDITY_BLOCKS;
-  let latest: { hash: Uint8Array; height: number; at: number } | undefined;
-  let loading: Promise<NonNullable<typeof latest>> | undefined;
-  const recentBlock = async (fresh = false): Promise<NonNullable<typeof latest>> => {
-    if (latest && !fresh && Date.now() - latest.at < BLOCK_HASH_MAX_AGE_MS) return latest;
-    loading ??= provider
-      .viewBlock({ finality: 'final' })
-      .then((block) => (latest = { hash: base58.decode(block.header.hash), height: block.header.height, at: Date.now() }))
-      .finally(() => (loading = undefined));
-    return loading;
+  const blockRate = new BlockRate();
+  const finalBlock = new ReadCache(
+    async () => {
+      const at = Date.now();
+      const block = await provider.viewBlock({ finality: 'final' });
+      blockRate.observe(block.header.height, at);
+      return { hash: base58.decode(block.header.hash), height: block.header.height };
+    },
+    { refreshAfterMs: BLOCK_HASH_REFRESH_MS, maxAgeMs: BLOCK_HASH_MAX_AGE_MS },
+  );
+  /**
+   * A final block to sign with: the kept one unless blocks made since its read (at the recent rate)
+   * used a quarter of the validity period; `freshFrom`: one read at that time or later.
+   */
+  const recentBlock = async (freshFrom?: number) => {
+    if (freshFrom !== undefined) return (await finalBlock.fresh('final', freshFrom)).value;
+    const kept = await finalBlock.get('final');
+    return blockRate.since(kept.at) < validityBlocks / 4 ? kept.value : (await finalBlock.fresh('final', Date.now())).value;
+  };
+  /** The head's height now, estimated from the last read and the block rate. */
+  const estimatedHeight = () => {
+    const kept = finalBlock.peek('final');
+    return kept === undefined ? undefined : kept.value.height + blockRate.since(kept.at);
   };
   const chainNonce = async (key: PoolKey) => BigInt((await provider.viewAccessKey({ accountId, publicKey: key.publicKey, finalityQuery: { finality: 'optimistic' } })).nonce);
 
-  async function signWith(key: PoolKey, receiverId: string, actionList: Action[], freshBlock = false): Promise<SignedForPool> {
-    const [block, known] = await Promise.all([recentBlock(freshBlock), key.nonce === undefined ? chainNonce(key) : Promise.resolve(key.nonce)]);
-    // Another signing may have read the nonce meanwhile: take the larger, then the next.
-    key.nonce = (key.nonce === undefined || known > key.nonce ? known : key.nonce) + 1n;
-    const transaction = createTransaction(accountId, key.keyPair.getPublicKey(), receiverId, key.nonce, actionList, block.hash);
+  /** Signs with `nonce`, or the key's next one. */
+  async function signWith(key: PoolKey, senderId: string, actionList: Action[], { freshFrom, nonce, direct = false }: { freshFrom?: number; nonce?: bigint; direct?: boolean } = {}): Promise<SignedForPool> {
+    const [block, known] = await Promise.all([recentBlock(freshFrom), nonce !== undefined || key.nonce !== undefined ? undefined : chainNonce(key)]);
+    const resigned = nonce !== undefined;
+    if (nonce === undefined) {
+      // Another signing may have read the nonce meanwhile: take the larger, then the next.
+      let last = key.nonce ?? known!;
+      if (known !== undefined && known > last) last = known;
+      const floor = resumedFloor.get(key);
+      if (floor !== undefined && floor > last) last = floor;
+      key.nonce = last + 1n;
+      nonce = key.nonce;
+    }
+    // A transaction signed to be sent at once (a retry in its turn) takes no place in the queue.
+    if (!resigned && !direct) lanes.get(key)!.unsent.add(nonce);
+    const transaction = createTransaction(accountId, key.keyPair.getPublicKey(), senderId, nonce, actionList, block.hash);
     const { signedTransaction, txHash } = await key.signer.signTransaction(transaction);
-    return { hash: base58.encode(txHash), blockHeight: block.height, signedTransaction, key };
+    return { hash: base58.encode(txHash), blockHeight: block.height, signedTransaction, key, senderId };
+  }
+
+  const hold = (key: PoolKey, senderId: string) => {
+    key.queued++;
+    key.senders.set(senderId, (key.senders.get(senderId) ?? 0) + 1);
+  };
+  const release = (key: PoolKey, senderId: string) => {
+    key.queued--;
+    const left = (key.senders.get(senderId) ?? 1) - 1;
+    if (left > 0) key.senders.set(senderId, left);
+    else key.senders.delete(senderId);
+  };
+
+  /**
+   * Starts the key's sends in nonce order: the lowest nonce not yet sent goes once its send is waiting,
+   * fewer than `depth` are unanswered and its sender has none unanswered.
+   */
+  function pump(key: PoolKey): void {
+    const lane = lanes.get(key)!;
+    while (lane.unanswered < depth && lane.unsent.size > 0) {
+      let lowest = -1n;
+      for (const nonce of lane.unsent) if (lowest < 0n || nonce < lowest) lowest = nonce;
+      const next = lane.waiting.get(lowest);
+      if (!next || lane.answering.has(next.senderId)) return;
+      lane.unsent.delete(lowest);
+      lane.waiting.delete(lowest);
+      lane.unanswered++;
+      lane.answering.add(next.senderId);
+      next.start();
+    }
+  }
+
+  /** Resolves when the transaction's turn to be sent has come; call the answer once the node answered it. */
+  function turn(signed: SignedForPool): Promise<() => void> {
+    const { key, senderId } = signed;
+    const lane = lanes.get(key)!;
+    return new Promise((resolve) => {
+      lane.waiting.set(nonceOf(signed.signedTransaction), {
+        senderId,
+        start: () =>
+          resolve(() => {
+            lane.unanswered--;
+            lane.answering.delete(senderId);
+            pump(key);
+          }),
+      });
+      pump(key);
+    });
   }
 
   return {
     keys,
-    async sign(receiverId, actionList) {
-      const key = keys.reduce((best, k) => (k.queued < best.queued ? k : best));
-      key.queued++;
+    depth,
+    async sign(senderId, actionList) {
+      const key = keys.find((k) => k.senders.has(senderId)) ?? keys.reduce((best, k) => (k.queued < best.queued ? k : best));
+      hold(key, senderId);
       try {
-        return await signWith(key, receiverId, actionList);
+        return await signWith(key, senderId, actionList);
       } catch (error) {
-        key.queued--;
+        release(key, senderId);
         throw error;
       }
     },
     abandon(signed) {
-      signed.key.queued--;
+      release(signed.key, signed.senderId);
+      lanes.get(signed.key)!.unsent.delete(nonceOf(signed.signedTransaction));
+      pump(signed.key);
     },
-    resume(signedTransaction) {
+    resume(signedTransaction, senderId) {
       const publicKey = signedTransaction.transaction.publicKey.toString();
       const key = keys.find((k) => k.publicKey === publicKey);
       if (!key) throw new Error(`the transaction was signed with ${publicKey}, which is not a key of this instance's pool`);
-      key.queued++;
-      return { hash: base58.encode(sha256(signedTransaction.transaction.encode())), signedTransaction, key };
+      hold(key, senderId);
+      lanes.get(key)!.unsent.add(nonceOf(signedTransaction));
+      // Later signings go above it (and above the nonce on chain, read on first use).
+      const nonce = nonceOf(signedTransaction);
+      if ((resumedFloor.get(key) ?? -1n) < nonce) resumedFloor.set(key, nonce);
+      if (key.nonce !== undefined && key.nonce < nonce) key.nonce = nonce;
+      return { hash: base58.encode(sha256(signedTransaction.transaction.encode())), signedTransaction, key, senderId };
     },
-    send(signed, receiverId, actionList, onResign) {
-      const { key } = signed;
-      const sent = key.tail.then(async () => {
+    async send(signed, actionList, { onResign, beforeSend } = {}) {
+      const { key, senderId } = signed;
+      const done = await turn(signed);
+      try {
         let current = signed;
-        if (current.blockHeight !== undefined && (await recentBlock()).height - current.blockHeight > validityBlocks / 2) {
-          current = await signWith(key, receiverId, actionList);
+        beforeSend?.();
+        const height = estimatedHeight();
+        if (current.blockHeight !== undefined && height !== undefined && height - current.blockHeight > validityBlocks / 2) {
+          // Never sent: the same nonce, a newer block.
+          current = await signWith(key, senderId, actionList, { nonce: nonceOf(current.signedTransaction), freshFrom: Date.now() });
           await onResign?.(current);
         }
         for (let attempt = 1; ; attempt++) {
@@ -168,14 +296,15 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
               const onChainNonce = await chainNonce(key);
               if (key.nonce === undefined || key.nonce < onChainNonce) key.nonce = onChainNonce;
             }
-            current = await signWith(key, receiverId, actionList, error instanceof TransactionExpiredError);
+            current = await signWith(key, senderId, actionList, { freshFrom: error instanceof TransactionExpiredError ? Date.now() : undefined, direct: true });
             // Recorded before it is sent: after a crash, the transaction to look for is this one.
             await onResign?.(current);
           }
         }
-      });
-      key.tail = sent.catch(() => undefined).finally(() => key.queued--);
-      return sent;
+      } finally {
+        release(key, senderId);
+        done();
+      }
     },
     async nonceLag() {
       const lag: Record<string, number> = {};

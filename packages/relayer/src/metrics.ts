@@ -1,12 +1,15 @@
 /**
  * Prometheus metrics of one relayer (prom-client, a registry per relayer so several in one
  * process do not mix): requests, accepted, refused by code, outcomes, NEAR spent, delegates in
- * flight and each pool key's nonce lag (signed here but not yet on chain).
+ * flight and each pool key's nonce lag (signed here but not yet on chain), and prom-client's
+ * default process metrics (CPU, memory, event-loop lag).
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function relayerMetrics(sources: { inFlight: () => number; nonceLag: () => Promise<Record<string, number>> }) {
   const registry = new Registry();
+  // The process's own: CPU seconds (what bench:relayer divides by the delegates relayed), memory, event-loop lag.
+  collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
     registry,

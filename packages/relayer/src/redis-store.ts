@@ -17,9 +17,15 @@ const MAX_UNITS = 2n ** 53n;
 
 const toUnits = (yocto: bigint) => (yocto <= 0n ? -(-yocto / UNIT) : (yocto + UNIT - 1n) / UNIT);
 
-/** KEYS: budgets; ARGV: amount, limits…, expiry times…. Adds amount to all, or answers the first that would pass its limit. */
+/**
+ * KEYS: budgets…, then an instance's acceptance records when the delegate id is not empty; ARGV:
+ * amount, limits…, expiry times…, delegate id, acceptance record. Adds amount to all budgets (and
+ * writes the record), or answers the first that would pass its limit.
+ */
 const SPEND = `
+local id = ARGV[#ARGV - 1]
 local n = #KEYS
+if id ~= '' then n = n - 1 end
 local amount = tonumber(ARGV[1])
 for i = 1, n do
   local spent = redis.call('GET', KEYS[i]) or '0'
@@ -29,7 +35,14 @@ for i = 1, n do
   redis.call('INCRBY', KEYS[i], ARGV[1])
   redis.call('PEXPIREAT', KEYS[i], ARGV[1 + n + i])
 end
+if id ~= '' then redis.call('HSET', KEYS[n + 1], id, ARGV[#ARGV]) end
 return {0, '0'}`;
+
+/** KEYS: the delegate, the instance's acceptance records; ARGV: expiry time, delegate id, acceptance record. Takes the delegate and records its acceptance, or answers 0. */
+const TAKE = `
+if not redis.call('SET', KEYS[1], '1', 'PXAT', ARGV[1], 'NX') then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+return 1`;
 
 /** KEYS: budgets; ARGV: delta, expiry times…. Adds delta to all, never below zero. */
 const SETTLE = `
@@ -49,6 +62,7 @@ export interface RedisStoreOptions {
 type ScriptedRedis = Redis & {
   relayerSpend(numberOfKeys: number, ...args: string[]): Promise<[number, string]>;
   relayerSettle(numberOfKeys: number, ...args: string[]): Promise<number>;
+  relayerTake(numberOfKeys: number, ...args: string[]): Promise<number>;
 };
 
 /** Connects to Redis at `url` (redis://host:port/db); throws with the reason when it cannot. */
@@ -60,6 +74,8 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
     maxRetriesPerRequest: 0,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+    // Commands issued in the same tick go out in one write: a relayed delegate makes about ten.
+    enableAutoPipelining: true,
     ...options.redis,
   }) as ScriptedRedis;
   client.on('error', () => {
@@ -73,6 +89,8 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
   }
   client.defineCommand('relayerSpend', { lua: SPEND });
   client.defineCommand('relayerSettle', { lua: SETTLE });
+  client.defineCommand('relayerTake', { lua: TAKE });
+  const acceptingKey = (instance: string) => `${prefix}accepting/${instance}`;
   const budgetKey = (budget: Budget) => `${prefix}budget/${budget.key}`;
   const limitUnits = (budget: Budget) => {
     const units = budget.limit / UNIT;
@@ -81,19 +99,24 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
   };
 
   return {
-    async takeDelegate(id, expiresAt) {
-      return (await client.set(`${prefix}delegate/${id}`, '1', 'PXAT', expiresAt, 'NX')) === 'OK';
+    async takeDelegate(id, expiresAt, accepting) {
+      if (!accepting) return (await client.set(`${prefix}delegate/${id}`, '1', 'PXAT', expiresAt, 'NX')) === 'OK';
+      return (await client.relayerTake(2, `${prefix}delegate/${id}`, acceptingKey(accepting.instance), String(expiresAt), accepting.id, accepting.record)) === 1;
     },
-    async releaseDelegate(id) {
-      await client.del(`${prefix}delegate/${id}`);
+    async releaseDelegate(id, accepting) {
+      if (!accepting) await client.del(`${prefix}delegate/${id}`);
+      else await client.multi().del(`${prefix}delegate/${id}`).hdel(acceptingKey(accepting.instance), accepting.id).exec();
     },
-    async spend(budgets, amount) {
+    async spend(budgets, amount, _now, accepting) {
       const [index, spent] = await client.relayerSpend(
-        budgets.length,
+        budgets.length + (accepting ? 1 : 0),
         ...budgets.map(budgetKey),
+        ...(accepting ? [acceptingKey(accepting.instance)] : []),
         toUnits(amount).toString(),
         ...budgets.map((b) => limitUnits(b).toString()),
         ...budgets.map((b) => String(b.expiresAt)),
+        accepting?.id ?? '',
+        accepting?.record ?? '',
       );
       return index === 0 ? { ok: true } : { ok: false, budget: budgets[index - 1], spent: BigInt(spent) * UNIT };
     },
@@ -110,14 +133,21 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
     async getStatus(hash) {
       return (await client.get(`${prefix}status/${hash}`)) ?? undefined;
     },
-    async putInFlight(instance, hash, record) {
-      await client.hset(`${prefix}inflight/${instance}`, hash, record);
+    async putInFlight(instance, hash, record, acceptedId) {
+      if (acceptedId === undefined) await client.hset(`${prefix}inflight/${instance}`, hash, record);
+      else await client.multi().hset(`${prefix}inflight/${instance}`, hash, record).hdel(acceptingKey(instance), acceptedId).exec();
     },
     async removeInFlight(instance, hash) {
       return (await client.hdel(`${prefix}inflight/${instance}`, hash)) === 1;
     },
     async listInFlight(instance) {
       return Object.values(await client.hgetall(`${prefix}inflight/${instance}`));
+    },
+    async listAccepting(instance) {
+      return client.hgetall(acceptingKey(instance));
+    },
+    async removeAccepting(instance, id) {
+      return (await client.hdel(acceptingKey(instance), id)) === 1;
     },
     async close() {
       client.disconnect();

@@ -12,8 +12,12 @@
  * Everything a node would reject inside the Delegate receipt (nearcore
  * runtime/runtime/src/actions.rs `apply_delegate_action`: expired, unknown key, nonce not above
  * the key's, function-call key for another receiver or method) is refused here first, because a
- * rejected Delegate receipt still burns the relayer's gas. Submissions are serialised so the
- * relayer's own access-key nonce never races.
+ * rejected Delegate receipt still burns the relayer's gas.
+ *
+ * The answer waits on the node only when the relayer has no recent read (read-cache.ts): the head
+ * (height, gas price) and each sender key's access key are read again in the background once a
+ * second old, and waited for when older than their maximum age, unknown, or (the head) when the
+ * delegate's max_block_height is close enough to it that blocks made since the read could matter.
  */
 import { JsonRpcProvider, SignedTransaction, actions, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
 import { RpcError } from 'near-api-js/rpc-errors';
@@ -23,6 +27,7 @@ import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, DEFAULT_RATE_LIMIT, p
 import { actualCost, budgetsFor, maximumCost } from './allowance.js';
 import { localStore, type Budget, type RelayerStore } from './store.js';
 import { openKeyPool, type KeyPool, type SignedForPool } from './key-pool.js';
+import { BlockRate, ReadCache } from './read-cache.js';
 import { relayerMetrics, type RelayerMetrics } from './metrics.js';
 import { base58 } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -31,8 +36,19 @@ import { sha256 } from '@noble/hashes/sha2.js';
 const DELEGATE_MEMORY_MS = 24 * 60 * 60 * 1000;
 /** How long the status of a relayed transaction can be read. */
 const STATUS_MEMORY_MS = 60 * 60 * 1000;
-/** The head block (height, gas price) is read at most this often for all requests together. */
-const HEAD_MAX_AGE_MS = 250;
+/** The head block (height, gas price) is read again in the background after this long, and waited for when older than the maximum. */
+const HEAD_REFRESH_MS = 100;
+const HEAD_MAX_AGE_MS = 2_000;
+/**
+ * A sender key's access key (nonce, permission) is read again in the background after this long,
+ * and waited for when older than the maximum: a nonce used or a key deleted since the read can
+ * still reach the chain meanwhile, as it can between any read and the transaction's landing, and
+ * the sender's allowance bounds what that costs (README "What the relayer pays for").
+ */
+const ACCESS_KEY_REFRESH_MS = 1_000;
+const ACCESS_KEY_MAX_AGE_MS = 10_000;
+/** An acceptance record older than this at start belongs to a process that died before answering (an answer never takes this long). */
+const ACCEPTANCE_GRACE_MS = 10_000;
 /** A status request with wait=final gives up after this long and answers the pending status. */
 const STATUS_WAIT_MS = 30_000;
 
@@ -53,6 +69,8 @@ export interface RelayerConfig {
   keys?: number;
   /** This instance's name among several paying from one account (default "main"): each signs with its own keys. */
   instance?: string;
+  /** Transactions of one pool key sent and not yet answered by the node at most (default 2: key-pool.ts). */
+  pipelineDepth?: number;
   /** Clock for allowance periods (tests pass their own). */
   now?: () => number;
   /** Receives one structured event per accepted, refused and finished delegate (the CLI prints them as JSON lines). */
@@ -63,7 +81,8 @@ export type RelayerEvent =
   | { event: 'accepted'; transaction_hash: string; sender_id: string; receiver_id: string }
   | { event: 'refused'; code: string; message: string }
   | { event: 'final'; transaction_hash: string; sender_id: string; state: RelayStatus['state']; succeeded?: boolean; near_spent?: string }
-  | { event: 'resume_failed'; message: string };
+  | { event: 'resume_failed'; message: string }
+  | { event: 'released'; delegate_id: string; message: string };
 
 export type InnerStatus = { SuccessValue: string } | { Failure: unknown } | { Unknown: true };
 
@@ -162,7 +181,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
   let opened: Promise<RelayerStore> | undefined = config.store ? Promise.resolve(config.store) : undefined;
   let pool: Promise<KeyPool> | undefined;
   const keyPool = () =>
-    (pool ??= openKeyPool({ provider, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance: config.instance ?? 'main' }).then(
+    (pool ??= openKeyPool({ provider, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance, depth: config.pipelineDepth }).then(
       async (opened) => {
         // A store that is down now leaves the records for the next start; new requests get 503 meanwhile.
         await resumeInFlight(opened).catch((error) => log({ event: 'resume_failed', message: `in-flight work not resumed until the next start: ${(error as Error).message}` }));
@@ -173,7 +192,10 @@ export function createRelayer(config: RelayerConfig): Relayer {
         throw error;
       },
     ));
+  const instance = config.instance ?? 'main';
   const inFlight = new Map<string, Promise<RelayStatus>>();
+  /** Delegates this process has taken and not yet accepted or released (their acceptance records are its own). */
+  const accepting = new Set<string>();
   const log = config.log ?? (() => {});
   const metrics = relayerMetrics({ inFlight: () => inFlight.size, nonceLag: async () => (pool ? (await pool).nonceLag() : {}) });
 
@@ -187,27 +209,47 @@ export function createRelayer(config: RelayerConfig): Relayer {
     }
   }
 
-  let head: { at: number; block: Promise<{ height: bigint; gasPrice: bigint }> } | undefined;
-  /** The head's height and gas price, shared by the requests of the same quarter second. */
-  function headBlock() {
-    if (!head || Date.now() - head.at > HEAD_MAX_AGE_MS) {
-      const block = provider.viewBlock({ finality: 'optimistic' }).then((b) => ({ height: BigInt(b.header.height), gasPrice: BigInt(b.header.gas_price) }));
-      head = { at: Date.now(), block };
-      block.catch(() => (head = undefined));
-    }
-    return head.block;
+  const blockRate = new BlockRate();
+  const heads = new ReadCache(
+    async () => {
+      const at = Date.now();
+      const block = await provider.viewBlock({ finality: 'optimistic' });
+      blockRate.observe(block.header.height, at);
+      return { height: BigInt(block.header.height), gasPrice: BigInt(block.header.gas_price) };
+    },
+    { refreshAfterMs: HEAD_REFRESH_MS, maxAgeMs: HEAD_MAX_AGE_MS },
+  );
+  /**
+   * The head's height and gas price: the kept read, unless the delegate's max_block_height is within
+   * what the head may have moved since (twice the recent block rate, and 20 blocks): then a new read.
+   */
+  async function headFor(delegate: DecodedDelegate): Promise<{ height: bigint; gasPrice: bigint }> {
+    const kept = await heads.get('head');
+    const drift = BigInt(Math.ceil(2 * blockRate.since(kept.at))) + 20n;
+    if (delegate.maxBlockHeight >= kept.value.height + minBlocksLeft + drift) return kept.value;
+    return (await heads.fresh('head')).value;
   }
 
-  /** What the node would check in apply_delegate_action, asked of the node before paying. Answers the head's gas price. */
+  const accessKeys = new ReadCache(
+    async (id: string) => {
+      const [accountId, publicKey] = id.split('\n');
+      return provider.viewAccessKey({ accountId, publicKey, finalityQuery: { finality: 'optimistic' } });
+    },
+    { refreshAfterMs: ACCESS_KEY_REFRESH_MS, maxAgeMs: ACCESS_KEY_MAX_AGE_MS },
+  );
+
+  const expired = (delegate: DecodedDelegate, height: bigint) => {
+    const when = delegate.maxBlockHeight < height ? 'expired at' : `expires within ${minBlocksLeft} blocks, at`;
+    return new RelayError('DELEGATE_EXPIRED', `the delegate action ${when} block ${delegate.maxBlockHeight} (head is ${height}); sign a new one with a later max_block_height`);
+  };
+
+  /** What the node would check in apply_delegate_action, asked of the node (or its recent answers) before paying. Answers the head's gas price. */
   async function checkAgainstChain(delegate: DecodedDelegate): Promise<bigint> {
-    const { height, gasPrice } = await headBlock();
-    if (delegate.maxBlockHeight < height + minBlocksLeft) {
-      const when = delegate.maxBlockHeight < height ? 'expired at' : `expires within ${minBlocksLeft} blocks, at`;
-      throw new RelayError('DELEGATE_EXPIRED', `the delegate action ${when} block ${delegate.maxBlockHeight} (head is ${height}); sign a new one with a later max_block_height`);
-    }
+    const { height, gasPrice } = await headFor(delegate);
+    if (delegate.maxBlockHeight < height + minBlocksLeft) throw expired(delegate, height);
     let key: Awaited<ReturnType<typeof provider.viewAccessKey>>;
     try {
-      key = await provider.viewAccessKey({ accountId: delegate.senderId, publicKey: delegate.publicKey, finalityQuery: { finality: 'optimistic' } });
+      key = (await accessKeys.get(`${delegate.senderId}\n${delegate.publicKey}`)).value;
     } catch (error) {
       // The node's own answer (unknown key or account) is a refusal; no answer is not the sender's fault.
       if (!(error instanceof RpcError)) throw new RelayError('NODE_UNAVAILABLE', `the node did not answer (${(error as Error).message}); nothing was relayed, retry shortly`);
@@ -249,11 +291,13 @@ export function createRelayer(config: RelayerConfig): Relayer {
   }
 
   /** Reserves the delegate's maximum cost from its allowances, or refuses naming the budget that is spent. */
-  async function reserve(delegate: DecodedDelegate, gasPrice: bigint): Promise<{ budgets: Budget[]; amount: bigint }> {
+  async function reserve(delegate: DecodedDelegate, delegateId: string, gasPrice: bigint): Promise<{ budgets: Budget[]; amount: bigint }> {
     const at = now();
     const budgets = budgetsFor(delegate, config.policy.allowance, at);
     const amount = maximumCost(delegate, gasPrice);
-    const result = await kept((store) => store.spend(budgets, amount, at));
+    // Recorded with the reservation: a process killed before answering leaves what to give back.
+    const record = JSON.stringify({ at: Date.now(), budgets: budgets.map((b) => ({ ...b, limit: b.limit.toString() })), amount: amount.toString() });
+    const result = await kept((store) => store.spend(budgets, amount, at, { instance, id: delegateId, record }));
     if (!result.ok) {
       const whose = result.budget.key.startsWith('sender/') ? `${delegate.senderId}'s allowance` : `the budget of receiver ${delegate.receiverId}`;
       throw new RelayError(
@@ -268,7 +312,6 @@ export function createRelayer(config: RelayerConfig): Relayer {
   const statusKey = (hash: string) => `${config.accountId}/${hash}`;
   const record = (hash: string, status: RelayStatus) => kept((store) => store.putStatus(statusKey(hash), JSON.stringify(status), Date.now() + STATUS_MEMORY_MS));
 
-  const instance = config.instance ?? 'main';
   /** What a restarted instance needs to finish a job: kept in the store until the job is final. */
   const inFlightRecord = (job: Job, signed: SignedForPool) =>
     JSON.stringify({
@@ -311,16 +354,22 @@ export function createRelayer(config: RelayerConfig): Relayer {
       if (!outcome) {
         let accepted: SignedForPool;
         try {
-          accepted = await (await keyPool()).send(job.signed, delegate.senderId, [actions.signedDelegate(delegate.signedDelegate)], (resigned) =>
-            kept((store) => store.putInFlight(instance, job.firstHash, inFlightRecord(job, resigned))),
-          );
+          accepted = await (await keyPool()).send(job.signed, [actions.signedDelegate(delegate.signedDelegate)], {
+            onResign: (resigned) => kept((store) => store.putInFlight(instance, job.firstHash, inFlightRecord(job, resigned))),
+            // Expired while it waited for its turn (the head read since says so): never sent, never paid.
+            beforeSend: () => {
+              const height = heads.peek('head')?.value.height;
+              if (height !== undefined && delegate.maxBlockHeight < height) throw expired(delegate, height);
+            },
+          });
         } catch (error) {
-          if (!(error instanceof RpcError || (error as { type?: string }).type !== undefined)) throw error;
-          // The node refused the transaction: nothing ran, so the reservation is given back and
-          // the delegate released (its signer may post it again).
+          const refusedHere = error instanceof RelayError && error.code === 'DELEGATE_EXPIRED';
+          if (!(refusedHere || error instanceof RpcError || (error as { type?: string }).type !== undefined)) throw error;
+          // The node refused the transaction, or it was never sent: nothing ran, so the reservation is
+          // given back and the delegate released (its signer may post it again).
           delta = -reserved.amount;
           await kept((store) => store.releaseDelegate(job.delegateId));
-          throw new RelayError('SUBMISSION_FAILED', `the node refused the relayed transaction: ${(error as Error).message}`);
+          throw refusedHere ? error : new RelayError('SUBMISSION_FAILED', `the node refused the relayed transaction: ${(error as Error).message}`);
         }
         outcome = await outcomeOf(accepted.hash);
       }
@@ -354,6 +403,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
 
   /** Finishes what this instance accepted before it stopped: known transactions are followed, the others sent as signed. */
   async function resumeInFlight(pool: KeyPool): Promise<void> {
+    await releaseUnanswered();
     for (const text of await kept((store) => store.listInFlight(instance))) {
       const saved = JSON.parse(text) as { firstHash: string; delegateId: string; signedDelegate: string; budgets: (Omit<Budget, 'limit'> & { limit: string })[]; amount: string; signedTransaction: string };
       if (inFlight.has(saved.firstHash)) continue;
@@ -363,10 +413,10 @@ export function createRelayer(config: RelayerConfig): Relayer {
       const onChain = await outcomeOf(hash).catch(() => undefined);
       const delegate = decodeSignedDelegate(saved.signedDelegate);
       let signed: SignedForPool;
-      if (onChain) signed = { hash, signedTransaction, key: undefined as never };
+      if (onChain) signed = { hash, signedTransaction, key: undefined as never, senderId: delegate.senderId };
       else {
         try {
-          signed = pool.resume(signedTransaction);
+          signed = pool.resume(signedTransaction, delegate.senderId);
         } catch {
           // Signed by a key this instance no longer has (fewer keys configured): the node does not
           // have that transaction, so the delegate is signed again with a current key.
@@ -385,6 +435,32 @@ export function createRelayer(config: RelayerConfig): Relayer {
     }
   }
 
+  /**
+   * Gives back what a killed process of this instance had taken but not answered (its acceptance
+   * records: the delegate, and the reservation if it was made), so the delegate can be posted again.
+   * Records younger than the grace may belong to an accept still running: they are looked at again
+   * once the grace has passed.
+   */
+  async function releaseUnanswered(): Promise<void> {
+    let later = false;
+    for (const [id, text] of Object.entries(await kept((store) => store.listAccepting(instance)))) {
+      if (accepting.has(id)) continue;
+      const saved = JSON.parse(text) as { at: number; budgets?: (Omit<Budget, 'limit'> & { limit: string })[]; amount?: string };
+      if (Date.now() - saved.at < ACCEPTANCE_GRACE_MS) {
+        later = true;
+        continue;
+      }
+      if (!(await kept((store) => store.removeAccepting(instance, id)))) continue;
+      if (saved.budgets && saved.amount) {
+        const budgets = saved.budgets.map((b) => ({ ...b, limit: BigInt(b.limit) }));
+        await kept((store) => store.settle(budgets, -BigInt(saved.amount!), now()));
+      }
+      await kept((store) => store.releaseDelegate(id));
+      log({ event: 'released', delegate_id: id, message: 'taken by a process that stopped before answering: its reservation is given back and it may be posted again' });
+    }
+    if (later) setTimeout(() => void releaseUnanswered().catch(() => undefined), ACCEPTANCE_GRACE_MS).unref();
+  }
+
   /** Validates, reserves and signs one delegate; throws RelayError on a refusal, nothing spent. */
   async function accept(signedDelegateBase64: unknown): Promise<Accepted> {
     const delegate = decodeSignedDelegate(signedDelegateBase64);
@@ -393,7 +469,17 @@ export function createRelayer(config: RelayerConfig): Relayer {
     }
     checkPolicy(delegate, config.policy);
     const delegateId = `${delegate.senderId}/${delegate.publicKey}/${delegate.nonce}`;
-    if (!(await kept((store) => store.takeDelegate(delegateId, now() + DELEGATE_MEMORY_MS)))) {
+    const acceptance = { instance, id: delegateId };
+    accepting.add(delegateId);
+    try {
+      return await acceptTaken(delegate, delegateId, acceptance);
+    } finally {
+      accepting.delete(delegateId);
+    }
+  }
+
+  async function acceptTaken(delegate: DecodedDelegate, delegateId: string, acceptance: { instance: string; id: string }): Promise<Accepted> {
+    if (!(await kept((store) => store.takeDelegate(delegateId, now() + DELEGATE_MEMORY_MS, { ...acceptance, record: JSON.stringify({ at: Date.now() }) })))) {
       throw new RelayError('DUPLICATE_DELEGATE', `this delegate (${delegate.senderId}, key ${delegate.publicKey}, nonce ${delegate.nonce}) was already posted to this relayer; each is submitted at most once`);
     }
     let reserved: { budgets: Budget[]; amount: bigint } | undefined;
@@ -405,12 +491,13 @@ export function createRelayer(config: RelayerConfig): Relayer {
       await runPreChecks(delegate);
       const waitMs = await kept((store) => store.hit(`sender/${delegate.senderId}`, rateLimit.count, rateLimit.windowMs));
       if (waitMs > 0) throw new RelayError('RATE_LIMITED', `${delegate.senderId} reached ${rateLimit.count} relayed transactions per ${rateLimit.windowMs} ms; retry in ${waitMs} ms`);
-      reserved = await reserve(delegate, gasPrice);
+      reserved = await reserve(delegate, delegateId, gasPrice);
       signed = await (await keyPool()).sign(delegate.senderId, actionList);
       const accepted: Job = { delegate, delegateId, reserved, firstHash: signed.hash, signed };
       await Promise.all([
         record(accepted.firstHash, { transactionHash: accepted.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId, state: 'pending' }),
-        kept((store) => store.putInFlight(instance, accepted.firstHash, inFlightRecord(accepted, accepted.signed))),
+        // Replaces the acceptance record in the same operation: from here a restart finishes the job.
+        kept((store) => store.putInFlight(instance, accepted.firstHash, inFlightRecord(accepted, accepted.signed), delegateId)),
       ]);
       job = accepted;
     } catch (error) {
@@ -418,7 +505,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
       if (signed !== undefined) (await keyPool()).abandon(signed);
       const given = reserved;
       if (given) await kept((store) => store.settle(given.budgets, -given.amount, now())).catch(() => undefined);
-      await kept((store) => store.releaseDelegate(delegateId)).catch(() => undefined);
+      await kept((store) => store.releaseDelegate(delegateId, acceptance)).catch(() => undefined);
       if (error instanceof RelayError) throw error;
       throw new RelayError('SUBMISSION_FAILED', `the relayer could not sign for ${delegate.senderId}: ${(error as Error).message}`);
     }

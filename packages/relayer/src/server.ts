@@ -4,6 +4,10 @@
  *   GET  /status/<hash>[?wait=final] → 200 {transaction_hash, state: pending|final|refused, sender_id, receiver_id, succeeded, status, outcome, error} or 404
  *   GET  /health → 200 {"status":"ok","relayer_id":…,"in_flight":…}
  *   GET  /metrics → Prometheus text (prom-client)
+ *   OPTIONS <any>  → a CORS preflight: 204, with the CORS headers when the Origin is allowed
+ * Answers to an allowed Origin (`corsOrigins`) carry `Access-Control-Allow-Origin`, so a web app on
+ * another origin can post delegates and read the answers; other origins get no CORS headers (the
+ * browser then hides the answer from their pages).
  * Refusals answer {"error":{"code","message"}} with 400, 403, 404, 409, 429, 502 or 503; nothing is submitted.
  * A relayed call that fails on chain is `state: final` with `succeeded: false` (the relayer has paid).
  */
@@ -46,20 +50,39 @@ export interface RelayerServer {
   close(): Promise<void>;
 }
 
+/** Origins whose pages may call the relayer: exact origins ("https://app.example.com"), or "*" for any. */
+export type CorsOrigins = readonly string[];
+
+/** The CORS headers for `origin` (none when it is not allowed). */
+export function corsHeaders(allowed: CorsOrigins, origin: string | undefined): Record<string, string> {
+  if (origin === undefined || allowed.length === 0) return {};
+  if (allowed.includes('*')) return { 'access-control-allow-origin': '*' };
+  return allowed.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : { vary: 'Origin' };
+}
+
+/** How long a browser may keep a preflight's answer (seconds). */
+const PREFLIGHT_MAX_AGE_S = 600;
+
 const STATUS_PATH = /^\/status\/([1-9A-HJ-NP-Za-km-z]{32,44})(\?wait=final)?$/;
 
-export async function startRelayerServer(relayer: Relayer, { port = 0, host = '127.0.0.1' } = {}): Promise<RelayerServer> {
+export async function startRelayerServer(relayer: Relayer, { port = 0, host = '127.0.0.1', corsOrigins = [] as CorsOrigins } = {}): Promise<RelayerServer> {
   await relayer.ready();
   const server = createServer(async (request, response) => {
+    const cors = corsHeaders(corsOrigins, request.headers.origin);
     const send = (status: number, body: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
+      response.writeHead(status, { 'content-type': 'application/json', ...cors });
       response.end(stringify(body));
     };
     try {
+      if (request.method === 'OPTIONS') {
+        const allowed = 'access-control-allow-origin' in cors;
+        response.writeHead(204, allowed ? { ...cors, 'access-control-allow-methods': 'GET, POST, OPTIONS', 'access-control-allow-headers': 'content-type', 'access-control-max-age': String(PREFLIGHT_MAX_AGE_S) } : cors);
+        return response.end();
+      }
       if (request.method === 'GET' && request.url === '/health') return send(200, { status: 'ok', relayer_id: relayer.accountId, in_flight: relayer.inFlight });
       if (request.method === 'GET' && request.url === '/metrics') {
         const text = await relayer.metrics.registry.metrics();
-        response.writeHead(200, { 'content-type': relayer.metrics.registry.contentType });
+        response.writeHead(200, { 'content-type': relayer.metrics.registry.contentType, ...cors });
         return response.end(text);
       }
       const statusPath = request.method === 'GET' ? STATUS_PATH.exec(request.url ?? '') : null;

@@ -24,13 +24,27 @@ export interface Budget {
 
 export type SpendResult = { ok: true } | { ok: false; budget: Budget; spent: bigint };
 
+/**
+ * A delegate an instance has taken and not yet accepted (no 202 sent) nor released: written with
+ * the take and updated with the reservation in the same atomic operation, removed with the in-flight
+ * record that replaces it. An instance restarted after a kill gives back what its records name.
+ */
+export interface Acceptance {
+  instance: string;
+  /** The delegate's id (sender/public key/nonce). */
+  id: string;
+}
+
 export interface RelayerStore {
-  /** Takes the delegate `id` until `expiresAt`; false when it is already taken (a duplicate). */
-  takeDelegate(id: string, expiresAt: number): Promise<boolean>;
-  /** Frees a delegate refused before it was submitted, so its signer may post it again. */
-  releaseDelegate(id: string): Promise<void>;
-  /** Adds `amount` to every budget if none goes past its limit; otherwise changes nothing and names the first that would. */
-  spend(budgets: Budget[], amount: bigint, now: number): Promise<SpendResult>;
+  /** Takes the delegate `id` until `expiresAt` (and records `accepting`, in the same operation); false when it is already taken (a duplicate). */
+  takeDelegate(id: string, expiresAt: number, accepting?: Acceptance & { record: string }): Promise<boolean>;
+  /** Frees a delegate refused before it was submitted, so its signer may post it again (and removes its acceptance record). */
+  releaseDelegate(id: string, accepting?: Acceptance): Promise<void>;
+  /**
+   * Adds `amount` to every budget if none goes past its limit; otherwise changes nothing and names the
+   * first that would. With `accepting`, the acceptance record is given `record` (what was reserved) in the same operation.
+   */
+  spend(budgets: Budget[], amount: bigint, now: number, accepting?: Acceptance & { record: string }): Promise<SpendResult>;
   /** Adds `delta` (negative: gives back) to every budget, once the real cost is known. Never refuses. */
   settle(budgets: Budget[], delta: bigint, now: number): Promise<void>;
   /** yoctoNEAR spent so far against the budget (0 when the period has no record). */
@@ -40,14 +54,18 @@ export interface RelayerStore {
   /** The JSON status record of a relayed transaction, readable by every instance until `expiresAt`. */
   putStatus(hash: string, record: string, expiresAt: number): Promise<void>;
   getStatus(hash: string): Promise<string | undefined>;
-  /** What `instance` accepted and has not finished, so that instance can finish it after a crash. */
-  putInFlight(instance: string, hash: string, record: string): Promise<void>;
+  /** What `instance` accepted and has not finished, so that instance can finish it after a crash; removes the acceptance record of `acceptedId` in the same operation. */
+  putInFlight(instance: string, hash: string, record: string, acceptedId?: string): Promise<void>;
   /**
    * Removes the record; true only for the call that removed it. Whoever removes a job's record settles
    * its allowances, so a job finished twice (two processes under one instance name) is settled once.
    */
   removeInFlight(instance: string, hash: string): Promise<boolean>;
   listInFlight(instance: string): Promise<string[]>;
+  /** `instance`'s acceptance records: delegate id -> record. */
+  listAccepting(instance: string): Promise<Record<string, string>>;
+  /** Removes an acceptance record; true only for the call that removed it (that one gives back what it names). */
+  removeAccepting(instance: string, id: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -128,6 +146,9 @@ async function levelBackend(dir: string): Promise<LocalBackend> {
   };
 }
 
+const acceptingKey = (instance: string, id: string) => `accepting/${instance}\n${id}`;
+const acceptingEntry = (accepting: Acceptance, record: string): [string, Entry] => [acceptingKey(accepting.instance, accepting.id), { value: record, expiresAt: Date.now() + IN_FLIGHT_MEMORY_MS }];
+
 /** Memory (no `dir`) or a LevelDB folder that survives restarts. Operations run one at a time, so each is atomic. */
 export async function localStore(dir?: string): Promise<RelayerStore> {
   const backend = dir === undefined ? memoryBackend() : await levelBackend(dir);
@@ -149,15 +170,15 @@ export async function localStore(dir?: string): Promise<RelayerStore> {
   if (expired.length > 0) await backend.write([], expired);
 
   return {
-    takeDelegate: (id, expiresAt) =>
+    takeDelegate: (id, expiresAt, accepting) =>
       serially(async () => {
         const key = `delegate/${id}`;
         if (await live(key, Date.now())) return false;
-        await backend.write([[key, { value: '1', expiresAt }]], []);
+        await backend.write([[key, { value: '1', expiresAt }], ...(accepting ? [acceptingEntry(accepting, accepting.record)] : [])], []);
         return true;
       }),
-    releaseDelegate: (id) => serially(() => backend.write([], [`delegate/${id}`])),
-    spend: (budgets, amount, now) =>
+    releaseDelegate: (id, accepting) => serially(() => backend.write([], [`delegate/${id}`, ...(accepting ? [acceptingKey(accepting.instance, accepting.id)] : [])])),
+    spend: (budgets, amount, now, accepting) =>
       serially(async () => {
         const totals: bigint[] = [];
         for (const budget of budgets) {
@@ -165,7 +186,9 @@ export async function localStore(dir?: string): Promise<RelayerStore> {
           if (spent + amount > budget.limit) return { ok: false as const, budget, spent };
           totals.push(spent + amount);
         }
-        await backend.write(budgets.map((b, i) => [`budget/${b.key}`, { value: totals[i].toString(), expiresAt: b.expiresAt }]), []);
+        const puts: [string, Entry][] = budgets.map((b, i) => [`budget/${b.key}`, { value: totals[i].toString(), expiresAt: b.expiresAt }]);
+        if (accepting) puts.push(acceptingEntry(accepting, accepting.record));
+        await backend.write(puts, []);
         return { ok: true as const };
       }),
     settle: (budgets, delta, now) =>
@@ -182,7 +205,8 @@ export async function localStore(dir?: string): Promise<RelayerStore> {
     hit: rateLimits((points, duration, keyPrefix) => new RateLimiterMemory({ points, duration, keyPrefix })),
     putStatus: (hash, record, expiresAt) => serially(() => backend.write([[`status/${hash}`, { value: record, expiresAt }]], [])),
     getStatus: (hash) => serially(async () => (await live(`status/${hash}`, Date.now()))?.value),
-    putInFlight: (instance, hash, record) => serially(() => backend.write([[`inflight/${instance}/${hash}`, { value: record, expiresAt: Date.now() + IN_FLIGHT_MEMORY_MS }]], [])),
+    putInFlight: (instance, hash, record, acceptedId) =>
+      serially(() => backend.write([[`inflight/${instance}/${hash}`, { value: record, expiresAt: Date.now() + IN_FLIGHT_MEMORY_MS }]], acceptedId === undefined ? [] : [acceptingKey(instance, acceptedId)])),
     removeInFlight: (instance, hash) =>
       serially(async () => {
         const key = `inflight/${instance}/${hash}`;
@@ -195,6 +219,20 @@ export async function localStore(dir?: string): Promise<RelayerStore> {
         const records: string[] = [];
         for await (const [, entry] of backend.entries(`inflight/${instance}/`)) if (entry.expiresAt > Date.now()) records.push(entry.value);
         return records;
+      }),
+    listAccepting: (instance) =>
+      serially(async () => {
+        const records: Record<string, string> = {};
+        const prefix = acceptingKey(instance, '');
+        for await (const [key, entry] of backend.entries(prefix)) if (entry.expiresAt > Date.now()) records[key.slice(prefix.length)] = entry.value;
+        return records;
+      }),
+    removeAccepting: (instance, id) =>
+      serially(async () => {
+        const key = acceptingKey(instance, id);
+        if ((await backend.get(key)) === undefined) return false;
+        await backend.write([], [key]);
+        return true;
       }),
     close: () => serially(() => backend.close()),
   };

@@ -10,7 +10,10 @@ const valid = { RELAYER_ACCOUNT_ID: 'relayer.near', RELAYER_PRIVATE_KEY: key, RE
 
 test('a valid environment gives the configuration with its defaults', (t) => {
   const config = loadConfig(valid);
-  t.like(config, { accountId: 'relayer.near', rpcUrl: 'http://127.0.0.1:3030', port: 3040, keys: 1, instance: 'main', store: { dir: undefined } });
+  t.like(config, { accountId: 'relayer.near', rpcUrl: 'http://127.0.0.1:3030', port: 3040, keys: 1, instance: 'main', store: { dir: undefined }, pipelineDepth: undefined });
+  t.deepEqual(config.corsOrigins, []);
+  t.deepEqual(loadConfig({ ...valid, RELAYER_CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins, ['https://app.example.com', 'http://localhost:5173']);
+  t.is(loadConfig({ ...valid, RELAYER_PIPELINE_DEPTH: '2' }).pipelineDepth, 2);
   t.deepEqual(config.policy.allowed, { 'payout.near': ['claim'] });
   t.is(config.policy.maxGas, 150_000_000_000_000n);
   t.is(config.policy.allowance?.perSender, 5n);
@@ -25,6 +28,7 @@ test('every problem is named at once, with what to write instead', (t) => {
         RELAYER_KEYS: '0',
         RELAYER_REDIS_URL: 'localhost:6379',
         RELAYER_STORE: '/tmp/x',
+        RELAYER_CORS_ORIGINS: 'https://app.example.com, app.example.com,https://app.example.com/path',
       }),
     { instanceOf: ConfigError },
   );
@@ -37,6 +41,8 @@ test('every problem is named at once, with what to write instead', (t) => {
     /RELAYER_KEYS must be an integer from 1 to 64, got "0"/,
     /set RELAYER_REDIS_URL \(several instances\) or RELAYER_STORE \(one\), not both/,
     /RELAYER_REDIS_URL must start with redis:\/\//,
+    /RELAYER_CORS_ORIGINS must list origins such as https:\/\/app\.example\.com .*got "app\.example\.com"/,
+    /RELAYER_CORS_ORIGINS must list origins .*got "https:\/\/app\.example\.com\/path"/,
   ]) {
     t.regex(error!.message, problem);
   }

@@ -104,6 +104,36 @@ for (const [kind, open] of Object.entries(kinds)) {
     t.deepEqual(await a.listInFlight('three'), []);
   });
 
+  test(`${kind}: an acceptance record is written with the take, given the reservation with the spend, and replaced by the in-flight record`, async (t) => {
+    const [a, b] = await open(t.context.redis);
+    t.teardown(() => closeBoth([a, b]));
+    const sender = budget('sender/acc', 10n * U);
+    const one = { instance: 'one', id: 'alice/ed25519:k/1' };
+    t.true(await a.takeDelegate(one.id, Date.now() + HOUR, { ...one, record: '{"at":1}' }));
+    t.false(await b.takeDelegate(one.id, Date.now() + HOUR, { ...one, record: '{"at":2}' }), 'a duplicate take writes no record');
+    t.deepEqual(await b.listAccepting('one'), { [one.id]: '{"at":1}' });
+    t.deepEqual(await b.listAccepting('two'), {});
+
+    t.false((await a.spend([sender], 11n * U, Date.now(), { ...one, record: 'refused' })).ok);
+    t.deepEqual(await a.listAccepting('one'), { [one.id]: '{"at":1}' }, 'a refused spend leaves the record as it was');
+    t.true((await a.spend([sender], 4n * U, Date.now(), { ...one, record: 'reserved 4' })).ok);
+    t.deepEqual(await b.listAccepting('one'), { [one.id]: 'reserved 4' });
+
+    await a.putInFlight('one', 'h1', 'job', one.id);
+    t.deepEqual(await b.listAccepting('one'), {}, 'the in-flight record replaces it');
+    t.deepEqual(await b.listInFlight('one'), ['job']);
+
+    const two = { instance: 'one', id: 'alice/ed25519:k/2' };
+    t.true(await a.takeDelegate(two.id, Date.now() + HOUR, { ...two, record: '{"at":3}' }));
+    t.true(await b.removeAccepting('one', two.id));
+    t.false(await a.removeAccepting('one', two.id), 'only one removal gives back');
+    const three = { instance: 'one', id: 'alice/ed25519:k/3' };
+    t.true(await a.takeDelegate(three.id, Date.now() + HOUR, { ...three, record: '{"at":4}' }));
+    await b.releaseDelegate(three.id, three);
+    t.deepEqual(await a.listAccepting('one'), {}, 'a release removes the record');
+    t.true(await a.takeDelegate(three.id, Date.now() + HOUR), 'and frees the delegate');
+  });
+
   test(`${kind}: property: concurrent spends (two instances on Redis) never take a budget past its limit, and the total is what was granted`, async (t) => {
     const [a, b] = await open(t.context.redis);
     t.teardown(() => closeBoth([a, b]));

@@ -28,10 +28,13 @@ export interface RelayerProcess {
   kill(): Promise<void>;
 }
 
-/** Starts `near-relayer` with `env` (RELAYER_ACCOUNT_ID, RELAYER_PRIVATE_KEY, RPC_URL, RELAYER_POLICY, …) on a free port. */
+/**
+ * Starts `near-relayer` with `env` (RELAYER_ACCOUNT_ID, RELAYER_PRIVATE_KEY, RPC_URL, RELAYER_POLICY, …) on a free port;
+ * with RELAYER_CPU_PROF=<dir> in `env`, Node writes the process's CPU profile there when it exits.
+ */
 export async function startRelayerProcess(env: Record<string, string>): Promise<RelayerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI], { cwd: REPO, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(env.RELAYER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.RELAYER_CPU_PROF}`] : []), '--import', 'tsx', CLI], { cwd: REPO, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const lines: Record<string, unknown>[] = [];
   await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,99 @@
+/**
+ * Reads from the node that the relayer keeps for a short while, so that answering a delegate waits
+ * on the node only when it has nothing recent: a value older than `refreshAfterMs` is still used
+ * but read again in the background (one read per key at a time); one older than `maxAgeMs`, or
+ * none, is waited for. A failed read is not kept (the next `get` reads again).
+ */
+export interface Read<V> {
+  value: V;
+  /** When the read that answered `value` was sent (ms, the cache's clock). */
+  at: number;
+}
+
+export interface ReadCacheOptions {
+  refreshAfterMs: number;
+  maxAgeMs: number;
+  /** Entries kept at most; the oldest are forgotten first. Default 100,000. */
+  maxEntries?: number;
+  now?: () => number;
+}
+
+export class ReadCache<K, V> {
+  readonly #entries = new Map<K, { read?: Read<V>; loading?: Promise<Read<V>>; loadingAt?: number }>();
+  readonly #now: () => number;
+
+  constructor(
+    private readonly load: (key: K) => Promise<V>,
+    private readonly options: ReadCacheOptions,
+  ) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** A value read at most `maxAgeMs` ago (by default the cache's), waiting for the node when there is none. */
+  async get(key: K, maxAgeMs = this.options.maxAgeMs): Promise<Read<V>> {
+    const entry = this.#entries.get(key);
+    const read = entry?.read;
+    const age = read === undefined ? Infinity : this.#now() - read.at;
+    if (age > this.options.refreshAfterMs) {
+      const loading = this.fresh(key);
+      if (age > maxAgeMs) return loading;
+      loading.catch(() => undefined); // a failed background read leaves the kept value to age
+    }
+    return read!;
+  }
+
+  /** Reads now (or joins the read on its way, if it was sent at `sentFrom` or later) and keeps the answer. */
+  fresh(key: K, sentFrom = -Infinity): Promise<Read<V>> {
+    let entry = this.#entries.get(key);
+    if (entry?.loading && entry.loadingAt! >= sentFrom) return entry.loading;
+    if (!entry) {
+      if (this.#entries.size >= (this.options.maxEntries ?? 100_000)) this.#entries.delete(this.#entries.keys().next().value as K);
+      this.#entries.set(key, (entry = {}));
+    }
+    const at = this.#now();
+    const current = entry;
+    const loading = this.load(key).then(
+      (value) => {
+        const read = { value, at };
+        if (current.read === undefined || current.read.at <= at) current.read = read;
+        return read;
+      },
+      (error) => {
+        if (current.read === undefined) this.#entries.delete(key);
+        throw error;
+      },
+    );
+    current.loading = loading;
+    current.loadingAt = at;
+    void loading.catch(() => undefined).finally(() => {
+      if (current.loading === loading) current.loading = undefined;
+    });
+    return loading;
+  }
+
+  /** The kept value, however old, without reading (undefined when none). */
+  peek(key: K): Read<V> | undefined {
+    return this.#entries.get(key)?.read;
+  }
+
+  forget(key: K): void {
+    this.#entries.delete(key);
+  }
+}
+
+/** Blocks per ms, from the heights of the last two reads: how far the head may have moved since a read. */
+export class BlockRate {
+  #last: { height: number; at: number } | undefined;
+  perMs = 0;
+
+  observe(height: number | bigint, at: number): void {
+    const h = Number(height);
+    if (this.#last && at > this.#last.at) this.perMs = Math.max(0, h - this.#last.height) / (at - this.#last.at);
+    if (!this.#last || at >= this.#last.at) this.#last = { height: h, at };
+  }
+
+  /** Blocks made since `at`, at the recent rate. */
+  since(at: number, now = Date.now()): number {
+    return this.perMs * Math.max(0, now - at);
+  }
+}
