@@ -149,11 +149,11 @@ test('an instance killed with SIGKILL right after accepting finishes every accep
   t.deepEqual(await store.listInFlight('crash'), [], 'nothing left in flight');
 });
 
-test('an instance killed after taking and reserving a delegate, before answering it, gives both back when it restarts: the delegate can be posted again and the allowance is as before', async (t) => {
+test('an instance killed after taking a delegate, before accepting it, releases it when it restarts: the delegate can be posted again, and nothing was reserved for it', async (t) => {
   const { f, poolId, user } = await claimantOfPool(t, 'unanswered', 10n, 1_000n);
   const relayerAccount = await createAccount(t, 'relayer', 100n * NEAR);
-  // Once started, the relayer's read of its own pool key's nonce (its first signing, after the take
-  // and the reservation) is never answered: the process is killed while it waits there.
+  // Once started, the relayer's read of its own pool key's nonce (its first signing: after the take and
+  // the checks, before the reservation that accepts) is never answered: the process is killed while it waits there.
   let holding = false;
   const proxy = await countingRpcProxy(t, ({ method, params }) => holding && method === 'query' && params.request_type === 'view_access_key' && params.account_id === relayerAccount.accountId);
   const prefix = 'unanswered:';
@@ -183,15 +183,15 @@ test('an instance killed after taking and reserving a delegate, before answering
   const store = await redisStore(t.context.redis.url, { prefix });
   t.teardown(() => store.close());
   const [senderBudget] = budgetsFor(decoded, undefined, Date.now());
-  t.true((await store.spent(senderBudget, Date.now())) > 0n, 'the kill left the reservation spent');
-  t.deepEqual(Object.keys(await store.listAccepting('unanswered')), [delegateId], 'and its acceptance record');
+  t.deepEqual(Object.keys(await store.listAccepting('unanswered')), [delegateId], 'the kill left the delegate taken, with its acceptance record');
+  t.is(await store.spent(senderBudget, Date.now()), 0n, 'nothing reserved: the reservation and the acceptance are one operation');
+  t.deepEqual(await store.listInFlight('unanswered'), []);
 
   instance = await startRelayerProcess({ ...env, RPC_URL: t.context.rpcUrl });
   const deadline = Date.now() + 60_000;
   while (!instance.log.some((line) => line.event === 'released') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   t.like(instance.log.find((line) => line.event === 'released'), { delegate_id: delegateId });
-  t.is(await store.spent(senderBudget, Date.now()), 0n, 'the reservation is given back');
-  t.deepEqual(await store.listAccepting('unanswered'), {});
+  t.deepEqual(await store.listAccepting('unanswered'), {}, 'the restarted instance released it');
 
   const relayed = await relay(instance.url, { signed_delegate_action: delegate });
   t.is(relayed.status, 200, JSON.stringify(relayed.body));

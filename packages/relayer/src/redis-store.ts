@@ -18,14 +18,16 @@ const MAX_UNITS = 2n ** 53n;
 const toUnits = (yocto: bigint) => (yocto <= 0n ? -(-yocto / UNIT) : (yocto + UNIT - 1n) / UNIT);
 
 /**
- * KEYS: budgets…, then an instance's acceptance records when the delegate id is not empty; ARGV:
- * amount, limits…, expiry times…, delegate id, acceptance record. Adds amount to all budgets (and
- * writes the record), or answers the first that would pass its limit.
+ * KEYS: budgets…, then (when accepting) the instance's in-flight records, its acceptance records and
+ * the status; ARGV: amount, limits…, expiry times…, then (when accepting) the delegate id, the
+ * transaction hash, the in-flight record, the status and its expiry time. Adds amount to all budgets
+ * (and accepts: writes the in-flight record and the status, removes the acceptance record), or
+ * answers the first budget that would pass its limit.
  */
 const SPEND = `
-local id = ARGV[#ARGV - 1]
 local n = #KEYS
-if id ~= '' then n = n - 1 end
+local accepting = (#ARGV - 1) ~= 2 * n
+if accepting then n = n - 3 end
 local amount = tonumber(ARGV[1])
 for i = 1, n do
   local spent = redis.call('GET', KEYS[i]) or '0'
@@ -35,8 +37,29 @@ for i = 1, n do
   redis.call('INCRBY', KEYS[i], ARGV[1])
   redis.call('PEXPIREAT', KEYS[i], ARGV[1 + n + i])
 end
-if id ~= '' then redis.call('HSET', KEYS[n + 1], id, ARGV[#ARGV]) end
+if accepting then
+  local a = 2 + 2 * n
+  redis.call('HSET', KEYS[n + 1], ARGV[a + 1], ARGV[a + 2])
+  redis.call('HDEL', KEYS[n + 2], ARGV[a])
+  redis.call('SET', KEYS[n + 3], ARGV[a + 3], 'PXAT', ARGV[a + 4])
+end
 return {0, '0'}`;
+
+/**
+ * KEYS: the status, the instance's in-flight records, budgets…; ARGV: status, its expiry time, the
+ * transaction hash, delta ('' for none), budget expiry times…. Records the final status, removes the
+ * in-flight record and, only if it was there, settles the budgets. Answers 1 if it removed the record.
+ */
+const FINISH = `
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+if redis.call('HDEL', KEYS[2], ARGV[3]) == 0 then return 0 end
+if ARGV[4] ~= '' then
+  for i = 3, #KEYS do
+    if redis.call('INCRBY', KEYS[i], ARGV[4]) < 0 then redis.call('SET', KEYS[i], '0') end
+    redis.call('PEXPIREAT', KEYS[i], ARGV[2 + i])
+  end
+end
+return 1`;
 
 /** KEYS: the delegate, the instance's acceptance records; ARGV: expiry time, delegate id, acceptance record. Takes the delegate and records its acceptance, or answers 0. */
 const TAKE = `
@@ -44,13 +67,6 @@ if not redis.call('SET', KEYS[1], '1', 'PXAT', ARGV[1], 'NX') then return 0 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 return 1`;
 
-/** KEYS: budgets; ARGV: delta, expiry times…. Adds delta to all, never below zero. */
-const SETTLE = `
-for i = 1, #KEYS do
-  if redis.call('INCRBY', KEYS[i], ARGV[1]) < 0 then redis.call('SET', KEYS[i], '0') end
-  redis.call('PEXPIREAT', KEYS[i], ARGV[1 + i])
-end
-return 0`;
 
 export interface RedisStoreOptions {
   /** Prefix of every key (default "near-relayer:"): relayers with separate allowances use separate prefixes. */
@@ -61,8 +77,8 @@ export interface RedisStoreOptions {
 
 type ScriptedRedis = Redis & {
   relayerSpend(numberOfKeys: number, ...args: string[]): Promise<[number, string]>;
-  relayerSettle(numberOfKeys: number, ...args: string[]): Promise<number>;
   relayerTake(numberOfKeys: number, ...args: string[]): Promise<number>;
+  relayerFinish(numberOfKeys: number, ...args: string[]): Promise<number>;
 };
 
 /** Connects to Redis at `url` (redis://host:port/db); throws with the reason when it cannot. */
@@ -88,8 +104,9 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
     throw new Error(`relayer store: cannot connect to Redis at ${url} (${(error as Error).message}); start redis-server or fix RELAYER_REDIS_URL`);
   }
   client.defineCommand('relayerSpend', { lua: SPEND });
-  client.defineCommand('relayerSettle', { lua: SETTLE });
   client.defineCommand('relayerTake', { lua: TAKE });
+  client.defineCommand('relayerFinish', { lua: FINISH });
+  const inFlightKey = (instance: string) => `${prefix}inflight/${instance}`;
   const acceptingKey = (instance: string) => `${prefix}accepting/${instance}`;
   const budgetKey = (budget: Budget) => `${prefix}budget/${budget.key}`;
   const limitUnits = (budget: Budget) => {
@@ -107,38 +124,43 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
       if (!accepting) await client.del(`${prefix}delegate/${id}`);
       else await client.multi().del(`${prefix}delegate/${id}`).hdel(acceptingKey(accepting.instance), accepting.id).exec();
     },
-    async spend(budgets, amount, _now, accepting) {
+    async spend(budgets, amount, _now, accepted) {
       const [index, spent] = await client.relayerSpend(
-        budgets.length + (accepting ? 1 : 0),
+        budgets.length + (accepted ? 3 : 0),
         ...budgets.map(budgetKey),
-        ...(accepting ? [acceptingKey(accepting.instance)] : []),
+        ...(accepted ? [inFlightKey(accepted.instance), acceptingKey(accepted.instance), `${prefix}status/${accepted.statusId}`] : []),
         toUnits(amount).toString(),
         ...budgets.map((b) => limitUnits(b).toString()),
         ...budgets.map((b) => String(b.expiresAt)),
-        accepting?.id ?? '',
-        accepting?.record ?? '',
+        ...(accepted ? [accepted.delegateId, accepted.hash, accepted.inFlight, accepted.status, String(accepted.statusExpiresAt)] : []),
       );
       return index === 0 ? { ok: true } : { ok: false, budget: budgets[index - 1], spent: BigInt(spent) * UNIT };
-    },
-    async settle(budgets, delta) {
-      await client.relayerSettle(budgets.length, ...budgets.map(budgetKey), toUnits(delta).toString(), ...budgets.map((b) => String(b.expiresAt)));
     },
     async spent(budget) {
       return BigInt((await client.get(budgetKey(budget))) ?? '0') * UNIT;
     },
     hit: rateLimits((points, duration, keyPrefix) => new RateLimiterRedis({ storeClient: client, points, duration, keyPrefix: `${prefix}${keyPrefix}` })),
-    async putStatus(hash, record, expiresAt) {
-      await client.set(`${prefix}status/${hash}`, record, 'PXAT', expiresAt);
-    },
     async getStatus(hash) {
       return (await client.get(`${prefix}status/${hash}`)) ?? undefined;
     },
-    async putInFlight(instance, hash, record, acceptedId) {
-      if (acceptedId === undefined) await client.hset(`${prefix}inflight/${instance}`, hash, record);
-      else await client.multi().hset(`${prefix}inflight/${instance}`, hash, record).hdel(acceptingKey(instance), acceptedId).exec();
+    async putInFlight(instance, hash, record) {
+      await client.hset(inFlightKey(instance), hash, record);
     },
-    async removeInFlight(instance, hash) {
-      return (await client.hdel(`${prefix}inflight/${instance}`, hash)) === 1;
+    async finish(instance, hash, final, settle) {
+      const budgets = settle?.budgets ?? [];
+      return (
+        (await client.relayerFinish(
+          2 + budgets.length,
+          `${prefix}status/${final.statusId}`,
+          inFlightKey(instance),
+          ...budgets.map(budgetKey),
+          final.status,
+          String(final.expiresAt),
+          hash,
+          settle ? toUnits(settle.delta).toString() : '',
+          ...budgets.map((b) => String(b.expiresAt)),
+        )) === 1
+      );
     },
     async listInFlight(instance) {
       return Object.values(await client.hgetall(`${prefix}inflight/${instance}`));

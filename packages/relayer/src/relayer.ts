@@ -291,13 +291,24 @@ export function createRelayer(config: RelayerConfig): Relayer {
   }
 
   /** Reserves the delegate's maximum cost from its allowances, or refuses naming the budget that is spent. */
-  async function reserve(delegate: DecodedDelegate, delegateId: string, gasPrice: bigint): Promise<{ budgets: Budget[]; amount: bigint }> {
-    const at = now();
-    const budgets = budgetsFor(delegate, config.policy.allowance, at);
-    const amount = maximumCost(delegate, gasPrice);
-    // Recorded with the reservation: a process killed before answering leaves what to give back.
-    const record = JSON.stringify({ at: Date.now(), budgets: budgets.map((b) => ({ ...b, limit: b.limit.toString() })), amount: amount.toString() });
-    const result = await kept((store) => store.spend(budgets, amount, at, { instance, id: delegateId, record }));
+  /**
+   * Reserves the job's maximum cost from its allowances and, in the same atomic operation, accepts it
+   * (its in-flight record, its pending status), or refuses naming the budget that is spent.
+   */
+  async function reserveAndAccept(job: Job): Promise<void> {
+    const { delegate, reserved } = job;
+    const { budgets, amount } = reserved;
+    const result = await kept((store) =>
+      store.spend(budgets, amount, now(), {
+        instance,
+        delegateId: job.delegateId,
+        hash: job.firstHash,
+        inFlight: inFlightRecord(job, job.signed),
+        statusId: statusKey(job.firstHash),
+        status: JSON.stringify({ transactionHash: job.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId, state: 'pending' } satisfies RelayStatus),
+        statusExpiresAt: Date.now() + STATUS_MEMORY_MS,
+      }),
+    );
     if (!result.ok) {
       const whose = result.budget.key.startsWith('sender/') ? `${delegate.senderId}'s allowance` : `the budget of receiver ${delegate.receiverId}`;
       throw new RelayError(
@@ -305,12 +316,10 @@ export function createRelayer(config: RelayerConfig): Relayer {
         `${whose} is ${result.budget.limit} yoctoNEAR per period; ${result.spent} is spent and this delegate may cost up to ${amount}; retry after ${new Date(result.budget.expiresAt).toISOString()}`,
       );
     }
-    return { budgets, amount };
   }
 
 
   const statusKey = (hash: string) => `${config.accountId}/${hash}`;
-  const record = (hash: string, status: RelayStatus) => kept((store) => store.putStatus(statusKey(hash), JSON.stringify(status), Date.now() + STATUS_MEMORY_MS));
 
   /** What a restarted instance needs to finish a job: kept in the store until the job is final. */
   const inFlightRecord = (job: Job, signed: SignedForPool) =>
@@ -328,26 +337,18 @@ export function createRelayer(config: RelayerConfig): Relayer {
 
   /**
    * Sends the job's transaction in its key's order (unless `onChain` already has its outcome),
-   * awaits the outcome, settles the allowances and records the final status under the hash first
-   * answered. If the outcome cannot be learnt (node or store unreachable) the job stays in flight
-   * and pending: this instance finishes it when it starts again.
+   * awaits the outcome, then records the final status under the hash first answered, removes the
+   * in-flight record and settles the allowances to what was paid, in one atomic operation
+   * (store.finish) that settles only if it removed the record: a job finished twice is settled
+   * once. If the outcome cannot be learnt (node or store unreachable) the job stays in flight and
+   * pending: this instance finishes it when it starts again.
    */
-  /**
-   * Gives back what the job reserved beyond `delta`, exactly once: only the call that removes the job's
-   * in-flight record settles. Called after the final status is recorded: a crash before the removal
-   * leaves the job to be resumed (and settled) by the restarted instance; a crash between the removal
-   * and the settle leaves the whole reservation spent (never less).
-   */
-  async function settleOnce(job: Job, delta: bigint): Promise<void> {
-    if (await kept((store) => store.removeInFlight(instance, job.firstHash))) await kept((store) => store.settle(job.reserved.budgets, delta, now()));
-  }
-
   async function complete(job: Job, onChain?: Outcome): Promise<RelayStatus> {
     const { delegate, reserved } = job;
     const base = { transactionHash: job.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId };
     let final: RelayStatus;
     let spent: bigint | undefined;
-    /** What settleOnce adds to the job's budgets once the outcome is recorded. */
+    /** What the job's budgets are settled by once the outcome is recorded (exactly once: store.finish). */
     let delta: bigint | undefined;
     try {
       let outcome = onChain;
@@ -385,12 +386,8 @@ export function createRelayer(config: RelayerConfig): Relayer {
     metrics.outcomes.inc({ state: final.state === 'refused' ? 'refused_by_node' : final.succeeded ? 'final_succeeded' : 'final_failed' });
     log({ event: 'final', transaction_hash: final.transactionHash, sender_id: final.senderId, state: final.state, succeeded: final.state === 'final' ? final.succeeded : undefined, near_spent: spent?.toString() });
     // With the store unreachable the job stays in flight, and this instance settles it when it starts again.
-    await record(job.firstHash, final)
-      .then(async () => {
-        if (delta === undefined) await kept((store) => store.removeInFlight(instance, job.firstHash));
-        else await settleOnce(job, delta);
-      })
-      .catch(() => undefined);
+    const settle = delta === undefined ? undefined : { budgets: reserved.budgets, delta, now: now() };
+    await kept((store) => store.finish(instance, job.firstHash, { statusId: statusKey(job.firstHash), status: JSON.stringify(final), expiresAt: Date.now() + STATUS_MEMORY_MS }, settle)).catch(() => undefined);
     return final;
   }
 
@@ -436,27 +433,22 @@ export function createRelayer(config: RelayerConfig): Relayer {
   }
 
   /**
-   * Gives back what a killed process of this instance had taken but not answered (its acceptance
-   * records: the delegate, and the reservation if it was made), so the delegate can be posted again.
-   * Records younger than the grace may belong to an accept still running: they are looked at again
-   * once the grace has passed.
+   * Releases what a killed process of this instance had taken but not accepted (its acceptance
+   * records; nothing was reserved for them: the reservation and the acceptance are one operation), so
+   * the delegate can be posted again. Records younger than the grace may belong to an accept still
+   * running: they are looked at again once the grace has passed.
    */
   async function releaseUnanswered(): Promise<void> {
     let later = false;
     for (const [id, text] of Object.entries(await kept((store) => store.listAccepting(instance)))) {
       if (accepting.has(id)) continue;
-      const saved = JSON.parse(text) as { at: number; budgets?: (Omit<Budget, 'limit'> & { limit: string })[]; amount?: string };
-      if (Date.now() - saved.at < ACCEPTANCE_GRACE_MS) {
+      if (Date.now() - (JSON.parse(text) as { at: number }).at < ACCEPTANCE_GRACE_MS) {
         later = true;
         continue;
       }
       if (!(await kept((store) => store.removeAccepting(instance, id)))) continue;
-      if (saved.budgets && saved.amount) {
-        const budgets = saved.budgets.map((b) => ({ ...b, limit: BigInt(b.limit) }));
-        await kept((store) => store.settle(budgets, -BigInt(saved.amount!), now()));
-      }
       await kept((store) => store.releaseDelegate(id));
-      log({ event: 'released', delegate_id: id, message: 'taken by a process that stopped before answering: its reservation is given back and it may be posted again' });
+      log({ event: 'released', delegate_id: id, message: 'taken by a process that stopped before accepting it: nothing was reserved or sent, and it may be posted again' });
     }
     if (later) setTimeout(() => void releaseUnanswered().catch(() => undefined), ACCEPTANCE_GRACE_MS).unref();
   }
@@ -482,7 +474,6 @@ export function createRelayer(config: RelayerConfig): Relayer {
     if (!(await kept((store) => store.takeDelegate(delegateId, now() + DELEGATE_MEMORY_MS, { ...acceptance, record: JSON.stringify({ at: Date.now() }) })))) {
       throw new RelayError('DUPLICATE_DELEGATE', `this delegate (${delegate.senderId}, key ${delegate.publicKey}, nonce ${delegate.nonce}) was already posted to this relayer; each is submitted at most once`);
     }
-    let reserved: { budgets: Budget[]; amount: bigint } | undefined;
     let signed: SignedForPool | undefined;
     let job: Job | undefined;
     const actionList = [actions.signedDelegate(delegate.signedDelegate)];
@@ -491,20 +482,16 @@ export function createRelayer(config: RelayerConfig): Relayer {
       await runPreChecks(delegate);
       const waitMs = await kept((store) => store.hit(`sender/${delegate.senderId}`, rateLimit.count, rateLimit.windowMs));
       if (waitMs > 0) throw new RelayError('RATE_LIMITED', `${delegate.senderId} reached ${rateLimit.count} relayed transactions per ${rateLimit.windowMs} ms; retry in ${waitMs} ms`);
-      reserved = await reserve(delegate, delegateId, gasPrice);
+      // Signed before the reservation (a refusal skips the nonce, which NEAR allows), so that reserving and
+      // accepting are one atomic operation: from there a restart finishes the job.
       signed = await (await keyPool()).sign(delegate.senderId, actionList);
+      const reserved = { budgets: budgetsFor(delegate, config.policy.allowance, now()), amount: maximumCost(delegate, gasPrice) };
       const accepted: Job = { delegate, delegateId, reserved, firstHash: signed.hash, signed };
-      await Promise.all([
-        record(accepted.firstHash, { transactionHash: accepted.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId, state: 'pending' }),
-        // Replaces the acceptance record in the same operation: from here a restart finishes the job.
-        kept((store) => store.putInFlight(instance, accepted.firstHash, inFlightRecord(accepted, accepted.signed), delegateId)),
-      ]);
+      await reserveAndAccept(accepted);
       job = accepted;
     } catch (error) {
-      // Refused before anything was sent: give back what was taken (best effort if the store is down).
+      // Refused before anything was reserved or sent: give back the nonce and the delegate (best effort if the store is down).
       if (signed !== undefined) (await keyPool()).abandon(signed);
-      const given = reserved;
-      if (given) await kept((store) => store.settle(given.budgets, -given.amount, now())).catch(() => undefined);
       await kept((store) => store.releaseDelegate(delegateId, acceptance)).catch(() => undefined);
       if (error instanceof RelayError) throw error;
       throw new RelayError('SUBMISSION_FAILED', `the relayer could not sign for ${delegate.senderId}: ${(error as Error).message}`);

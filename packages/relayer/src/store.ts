@@ -26,13 +26,28 @@ export type SpendResult = { ok: true } | { ok: false; budget: Budget; spent: big
 
 /**
  * A delegate an instance has taken and not yet accepted (no 202 sent) nor released: written with
- * the take and updated with the reservation in the same atomic operation, removed with the in-flight
- * record that replaces it. An instance restarted after a kill gives back what its records name.
+ * the take in the same atomic operation, removed by the reservation that accepts it (which writes
+ * the in-flight record) or by its release. An instance restarted after a kill releases what its
+ * records name.
  */
 export interface Acceptance {
   instance: string;
   /** The delegate's id (sender/public key/nonce). */
   id: string;
+}
+
+/** What accepting a delegate writes with its reservation, in the same atomic operation. */
+export interface Accepting {
+  instance: string;
+  /** The delegate's id: its acceptance record is removed. */
+  delegateId: string;
+  /** The transaction hash the client is answered, and the in-flight record kept under it until the job is final. */
+  hash: string;
+  inFlight: string;
+  /** The pending status, readable by every instance (`getStatus(statusId)`) until `statusExpiresAt`. */
+  statusId: string;
+  status: string;
+  statusExpiresAt: number;
 }
 
 export interface RelayerStore {
@@ -42,26 +57,25 @@ export interface RelayerStore {
   releaseDelegate(id: string, accepting?: Acceptance): Promise<void>;
   /**
    * Adds `amount` to every budget if none goes past its limit; otherwise changes nothing and names the
-   * first that would. With `accepting`, the acceptance record is given `record` (what was reserved) in the same operation.
+   * first that would. With `accepting`, the same operation (when it spends) accepts the delegate: its
+   * in-flight record and pending status are written and its acceptance record removed.
    */
-  spend(budgets: Budget[], amount: bigint, now: number, accepting?: Acceptance & { record: string }): Promise<SpendResult>;
-  /** Adds `delta` (negative: gives back) to every budget, once the real cost is known. Never refuses. */
-  settle(budgets: Budget[], delta: bigint, now: number): Promise<void>;
+  spend(budgets: Budget[], amount: bigint, now: number, accepting?: Accepting): Promise<SpendResult>;
   /** yoctoNEAR spent so far against the budget (0 when the period has no record). */
   spent(budget: Budget, now: number): Promise<bigint>;
   /** Counts one request of `key` against `count` per `windowMs`: 0 when allowed, else the ms to wait. */
   hit(key: string, count: number, windowMs: number): Promise<number>;
-  /** The JSON status record of a relayed transaction, readable by every instance until `expiresAt`. */
-  putStatus(hash: string, record: string, expiresAt: number): Promise<void>;
+  /** The JSON status record of a relayed transaction (written by `spend` when it accepts, and by `finish`), readable by every instance until it expires. */
   getStatus(hash: string): Promise<string | undefined>;
-  /** What `instance` accepted and has not finished, so that instance can finish it after a crash; removes the acceptance record of `acceptedId` in the same operation. */
-  putInFlight(instance: string, hash: string, record: string, acceptedId?: string): Promise<void>;
-  /**
-   * Removes the record; true only for the call that removed it. Whoever removes a job's record settles
-   * its allowances, so a job finished twice (two processes under one instance name) is settled once.
-   */
-  removeInFlight(instance: string, hash: string): Promise<boolean>;
+  /** What `instance` accepted and has not finished, so that instance can finish it after a crash. */
+  putInFlight(instance: string, hash: string, record: string): Promise<void>;
   listInFlight(instance: string): Promise<string[]>;
+  /**
+   * A job is final: records its status, removes its in-flight record and, only if this call removed
+   * it, adds `settle.delta` (negative: gives back) to its budgets, never below zero: a job finished twice
+   * (two processes under one instance name) is settled once. True if it removed the record.
+   */
+  finish(instance: string, hash: string, final: { statusId: string; status: string; expiresAt: number }, settle?: { budgets: Budget[]; delta: bigint; now: number }): Promise<boolean>;
   /** `instance`'s acceptance records: delegate id -> record. */
   listAccepting(instance: string): Promise<Record<string, string>>;
   /** Removes an acceptance record; true only for the call that removed it (that one gives back what it names). */
@@ -163,6 +177,15 @@ export async function localStore(dir?: string): Promise<RelayerStore> {
     return entry !== undefined && entry.expiresAt > now ? entry : undefined;
   };
   const spentOf = async (key: string, now: number) => BigInt((await live(key, now))?.value ?? '0');
+  /** The budgets' entries after adding `delta`, never below zero. */
+  const settled = async (budgets: Budget[], delta: bigint, now: number) => {
+    const puts: [string, Entry][] = [];
+    for (const budget of budgets) {
+      const spent = (await spentOf(`budget/${budget.key}`, now)) + delta;
+      puts.push([`budget/${budget.key}`, { value: (spent < 0n ? 0n : spent).toString(), expiresAt: budget.expiresAt }]);
+    }
+    return puts;
+  };
 
   // Forget what has expired since the last run.
   const expired: string[] = [];
@@ -178,7 +201,7 @@ export async function localStore(dir?: string): Promise<RelayerStore> {
         return true;
       }),
     releaseDelegate: (id, accepting) => serially(() => backend.write([], [`delegate/${id}`, ...(accepting ? [acceptingKey(accepting.instance, accepting.id)] : [])])),
-    spend: (budgets, amount, now, accepting) =>
+    spend: (budgets, amount, now, accepted) =>
       serially(async () => {
         const totals: bigint[] = [];
         for (const budget of budgets) {
@@ -187,32 +210,28 @@ export async function localStore(dir?: string): Promise<RelayerStore> {
           totals.push(spent + amount);
         }
         const puts: [string, Entry][] = budgets.map((b, i) => [`budget/${b.key}`, { value: totals[i].toString(), expiresAt: b.expiresAt }]);
-        if (accepting) puts.push(acceptingEntry(accepting, accepting.record));
-        await backend.write(puts, []);
-        return { ok: true as const };
-      }),
-    settle: (budgets, delta, now) =>
-      serially(async () => {
-        const puts: [string, Entry][] = [];
-        for (const budget of budgets) {
-          const spent = (await spentOf(`budget/${budget.key}`, now)) + delta;
-          puts.push([`budget/${budget.key}`, { value: (spent < 0n ? 0n : spent).toString(), expiresAt: budget.expiresAt }]);
+        if (!accepted) {
+          await backend.write(puts, []);
+          return { ok: true as const };
         }
-        await backend.write(puts, []);
+        puts.push([`inflight/${accepted.instance}/${accepted.hash}`, { value: accepted.inFlight, expiresAt: Date.now() + IN_FLIGHT_MEMORY_MS }]);
+        puts.push([`status/${accepted.statusId}`, { value: accepted.status, expiresAt: accepted.statusExpiresAt }]);
+        await backend.write(puts, [acceptingKey(accepted.instance, accepted.delegateId)]);
+        return { ok: true as const };
       }),
     spent: (budget, now) => serially(() => spentOf(`budget/${budget.key}`, now)),
     // Rates are the one thing kept in memory even with a folder: a restart starts their windows afresh.
     hit: rateLimits((points, duration, keyPrefix) => new RateLimiterMemory({ points, duration, keyPrefix })),
-    putStatus: (hash, record, expiresAt) => serially(() => backend.write([[`status/${hash}`, { value: record, expiresAt }]], [])),
     getStatus: (hash) => serially(async () => (await live(`status/${hash}`, Date.now()))?.value),
-    putInFlight: (instance, hash, record, acceptedId) =>
-      serially(() => backend.write([[`inflight/${instance}/${hash}`, { value: record, expiresAt: Date.now() + IN_FLIGHT_MEMORY_MS }]], acceptedId === undefined ? [] : [acceptingKey(instance, acceptedId)])),
-    removeInFlight: (instance, hash) =>
+    putInFlight: (instance, hash, record) => serially(() => backend.write([[`inflight/${instance}/${hash}`, { value: record, expiresAt: Date.now() + IN_FLIGHT_MEMORY_MS }]], [])),
+    finish: (instance, hash, final, settle) =>
       serially(async () => {
+        const puts: [string, Entry][] = [[`status/${final.statusId}`, { value: final.status, expiresAt: final.expiresAt }]];
         const key = `inflight/${instance}/${hash}`;
-        if ((await backend.get(key)) === undefined) return false;
-        await backend.write([], [key]);
-        return true;
+        const removed = (await backend.get(key)) !== undefined;
+        if (removed && settle) puts.push(...(await settled(settle.budgets, settle.delta, settle.now)));
+        await backend.write(puts, removed ? [key] : []);
+        return removed;
       }),
     listInFlight: (instance) =>
       serially(async () => {

@@ -54,18 +54,24 @@ for (const [kind, open] of Object.entries(kinds)) {
     t.true(await a.takeDelegate('alice/ed25519:k/8', Date.now() + HOUR), 'another nonce is another delegate');
   });
 
-  test(`${kind}: spend refuses past any budget's limit and changes nothing then; settle gives back`, async (t) => {
+  test(`${kind}: spend refuses past any budget's limit and changes nothing then; a finished job settles what it reserved`, async (t) => {
     const [store, other] = await open(t.context.redis);
     t.teardown(() => closeBoth([store, other]));
     const sender = budget('sender/a', 10n * U);
     const receiver = budget('receiver/p', 15n * U);
     t.deepEqual(await store.spend([sender, receiver], 6n * U, Date.now()), { ok: true });
     t.deepEqual(await store.spend([sender, receiver], 6n * U, Date.now()), { ok: false, budget: sender, spent: 6n * U });
-    await store.settle([sender, receiver], -4n * U, Date.now());
+    await store.putInFlight('one', 'h', 'job');
+    t.true(await store.finish('one', 'h', { statusId: 'h', status: 'final', expiresAt: Date.now() + HOUR }, { budgets: [sender, receiver], delta: -4n * U, now: Date.now() }));
     t.deepEqual(await store.spend([sender, receiver], 8n * U, Date.now()), { ok: true });
     t.is(await store.spent(sender, Date.now()), 10n * U);
     t.is(await store.spent(receiver, Date.now()), 10n * U);
     t.is(await store.spent(budget('sender/b', U), Date.now()), 0n);
+    t.false(await other.finish('one', 'h', { statusId: 'h', status: 'final', expiresAt: Date.now() + HOUR }, { budgets: [sender, receiver], delta: -4n * U, now: Date.now() }));
+    t.is(await store.spent(sender, Date.now()), 10n * U, 'a job finished twice is settled once');
+    await store.putInFlight('one', 'h2', 'job');
+    t.true(await store.finish('one', 'h2', { statusId: 'h2', status: 'final', expiresAt: Date.now() + HOUR }, { budgets: [sender], delta: -20n * U, now: Date.now() }));
+    t.is(await store.spent(sender, Date.now()), 0n, 'never below zero');
   });
 
   test(`${kind}: the rate limit (rate-limiter-flexible) counts per key within its window`, async (t) => {
@@ -82,29 +88,31 @@ for (const [kind, open] of Object.entries(kinds)) {
   test(`${kind}: a status is readable until it expires`, async (t) => {
     const [store, other] = await open(t.context.redis);
     t.teardown(() => closeBoth([store, other]));
-    await store.putStatus('h1', '{"state":"pending"}', Date.now() + HOUR);
-    await store.putStatus('h2', '{"state":"final"}', Date.now() + 30);
+    await store.finish('one', 'h1', { statusId: 'h1', status: '{"state":"pending"}', expiresAt: Date.now() + HOUR });
+    await store.finish('one', 'h2', { statusId: 'h2', status: '{"state":"final"}', expiresAt: Date.now() + 30 });
     t.is(await store.getStatus('h1'), '{"state":"pending"}');
     await new Promise((resolve) => setTimeout(resolve, 60));
     t.is(await store.getStatus('h2'), undefined);
     t.is(await store.getStatus('unknown'), undefined);
   });
 
-  test(`${kind}: in-flight records are listed per instance until removed, and only one removal succeeds`, async (t) => {
+  test(`${kind}: in-flight records are listed per instance until finished, and only one finish removes each`, async (t) => {
     const [a, b] = await open(t.context.redis);
     t.teardown(() => closeBoth([a, b]));
     await a.putInFlight('one', 'h1', 'r1');
     await b.putInFlight('one', 'h2', 'r2');
     await a.putInFlight('two', 'h3', 'r3');
     t.deepEqual((await b.listInFlight('one')).sort(), ['r1', 'r2']);
-    t.true(await b.removeInFlight('one', 'h1'));
-    t.false(await a.removeInFlight('one', 'h1'), 'a second removal (the job finished twice) is told it did not remove it');
+    const final = { statusId: 'h1', status: 'final', expiresAt: Date.now() + HOUR };
+    t.true(await b.finish('one', 'h1', final));
+    t.false(await a.finish('one', 'h1', final), 'a second finish (the job finished twice) is told it did not remove it');
+    t.is(await a.getStatus('h1'), 'final');
     t.deepEqual(await a.listInFlight('one'), ['r2']);
     t.deepEqual(await a.listInFlight('two'), ['r3']);
     t.deepEqual(await a.listInFlight('three'), []);
   });
 
-  test(`${kind}: an acceptance record is written with the take, given the reservation with the spend, and replaced by the in-flight record`, async (t) => {
+  test(`${kind}: an acceptance record is written with the take and removed by the spend that accepts the delegate, with its in-flight record and pending status`, async (t) => {
     const [a, b] = await open(t.context.redis);
     t.teardown(() => closeBoth([a, b]));
     const sender = budget('sender/acc', 10n * U);
@@ -114,19 +122,21 @@ for (const [kind, open] of Object.entries(kinds)) {
     t.deepEqual(await b.listAccepting('one'), { [one.id]: '{"at":1}' });
     t.deepEqual(await b.listAccepting('two'), {});
 
-    t.false((await a.spend([sender], 11n * U, Date.now(), { ...one, record: 'refused' })).ok);
-    t.deepEqual(await a.listAccepting('one'), { [one.id]: '{"at":1}' }, 'a refused spend leaves the record as it was');
-    t.true((await a.spend([sender], 4n * U, Date.now(), { ...one, record: 'reserved 4' })).ok);
-    t.deepEqual(await b.listAccepting('one'), { [one.id]: 'reserved 4' });
-
-    await a.putInFlight('one', 'h1', 'job', one.id);
-    t.deepEqual(await b.listAccepting('one'), {}, 'the in-flight record replaces it');
+    const accepting = { instance: 'one', delegateId: one.id, hash: 'h1', inFlight: 'job', statusId: 'relayer/h1', status: 'pending', statusExpiresAt: Date.now() + HOUR };
+    t.false((await a.spend([sender], 11n * U, Date.now(), accepting)).ok);
+    t.deepEqual(await a.listAccepting('one'), { [one.id]: '{"at":1}' }, 'a refused spend accepts nothing');
+    t.deepEqual(await a.listInFlight('one'), []);
+    t.is(await a.getStatus('relayer/h1'), undefined);
+    t.true((await a.spend([sender], 4n * U, Date.now(), accepting)).ok);
+    t.deepEqual(await b.listAccepting('one'), {}, 'the spend that accepts removes it');
     t.deepEqual(await b.listInFlight('one'), ['job']);
+    t.is(await b.getStatus('relayer/h1'), 'pending');
+    t.is(await b.spent(sender, Date.now()), 4n * U);
 
     const two = { instance: 'one', id: 'alice/ed25519:k/2' };
     t.true(await a.takeDelegate(two.id, Date.now() + HOUR, { ...two, record: '{"at":3}' }));
     t.true(await b.removeAccepting('one', two.id));
-    t.false(await a.removeAccepting('one', two.id), 'only one removal gives back');
+    t.false(await a.removeAccepting('one', two.id), 'only one removal releases');
     const three = { instance: 'one', id: 'alice/ed25519:k/3' };
     t.true(await a.takeDelegate(three.id, Date.now() + HOUR, { ...three, record: '{"at":4}' }));
     await b.releaseDelegate(three.id, three);
