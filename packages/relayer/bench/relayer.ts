@@ -282,9 +282,10 @@ async function main(): Promise<void> {
     }
     flush.disconnect();
     const loadAfter = loadavg();
+    // A partial run (--only) has no ratios: its rows were printed as they ran.
+    if (results.length < CONFIGURATIONS.length) return;
     const oneKey = results[0].relayedPerSecond;
     const eightKeys = results[1].relayedPerSecond;
-    if (results.length < CONFIGURATIONS.length) return;
     const summary = {
       machine: { cores: cpus().length, loadBefore: loadBefore.map((l) => round(l, 2)), loadAfter: loadAfter.map((l) => round(l, 2)) },
       nodeAlone,
