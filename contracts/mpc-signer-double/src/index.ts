@@ -48,7 +48,8 @@ const RETURN_SIGNATURE_TGAS = 7;
 const FAIL_ON_TIMEOUT_TGAS = 2;
 /** near/mpc `SIGN_DEPOSIT_YOCTONEAR` (crates/near-mpc-contract-interface/src/deposits.rs). */
 const SIGN_DEPOSIT = 1n;
-const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+/** The secp256k1 group order n in hex: a prehash must be below it (k256 `Scalar::from_repr`). */
+const SECP256K1_N_HEX = 'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141';
 
 function assertPrivateMethod(method: string): void {
   if (near.predecessorAccountId() !== near.currentAccountId()) panic(errors.methodIsPrivate(method));
@@ -126,9 +127,8 @@ export class MpcSignerDouble {
     if (deposit > SIGN_DEPOSIT) near.promiseBatchActionTransfer(near.promiseBatchCreate(predecessor), deposit - SIGN_DEPOSIT);
     if (domainId === DOMAIN_SECP256K1) {
       if (!('Ecdsa' in payload)) panic(errors.PAYLOAD_NOT_ECDSA);
-      let scalar = 0n;
-      for (const byte of hexToBytes(payload.Ecdsa)) scalar = (scalar << 8n) | BigInt(byte);
-      if (scalar >= SECP256K1_N) panic(errors.PAYLOAD_NOT_SCALAR);
+      // Both are 64 lower-case hex digits, so string order is numeric order (and costs no BigInt work in QuickJS).
+      if (payload.Ecdsa >= SECP256K1_N_HEX) panic(errors.PAYLOAD_NOT_SCALAR);
     } else if (!('Eddsa' in payload)) {
       panic(errors.PAYLOAD_NOT_EDDSA);
     }
