@@ -120,6 +120,8 @@ test("caches made with another near-sdk-js version or other options are not reus
   t.true((await buildContract(dir, base)).cached);
   t.false((await buildContract(dir, { ...base, allowEval: false })).cached, "another runtime option must rebuild");
   t.false((await buildContract(dir, { ...base, abi: true })).cached, "another ABI option must rebuild");
+  t.true((await buildContract(dir, base)).cached, "an output built with the ABI serves a build without it");
+  t.true((await buildContract(dir, { ...base, abi: true })).cached);
   // and a source edit that compiles to the same bytes is still a rebuild (inputs, not outputs, decide)
   writeFileSync(path.join(dir, "src", "helper.ts"), `${HELPER}// a comment\n`);
   t.false((await buildContract(dir, { ...base, abi: true })).cached);
