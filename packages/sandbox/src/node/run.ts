@@ -292,8 +292,14 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
 
 /** The long-running command: start, then wait for a signal or the parent's death. */
 export async function runNode(options: RunOptions): Promise<void> {
-  const node = await startNode({ ...options, onFatalError: () => process.exit(1) });
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let node: RunningNode;
+  try {
+    node = await startNode({ ...options, onFatalError: () => process.exit(1) });
+  } catch (e) {
+    if ((e as Error)?.name !== 'ForkError') throw e;
+    return serveStartError(e as Error, options, log);
+  }
   const fork = node.client.sandbox.fork;
   const forking = fork ? `, forking ${fork.point.rpcUrl} at #${fork.point.height} (chain ${fork.point.chainId}), cache ${fork.cacheDir ?? 'in memory'}` : '';
   log(`near-sandbox: JSON-RPC on ${node.url} (home ${options.home}${options.persist === false || fork ? ', state in memory only' : ''}${forking})`);
@@ -317,4 +323,22 @@ export async function runNode(options: RunOptions): Promise<void> {
     if (parentIsGone(parent)) shutdown(`parent process ${parent} exited`);
   }, PARENT_POLL_MS);
   watch.unref();
+}
+
+/**
+ * A fork that could not start (the remote unreachable, a pruned block, a protocol version the node does not run):
+ * near-workspaces ignores the node's stderr and would only see a node that never answers, so the port answers
+ * every request with the reason (an INTERNAL_ERROR whose message is the ForkError's) until the node is stopped.
+ */
+async function serveStartError(error: Error, options: RunOptions, log: (line: string) => void): Promise<void> {
+  log(`near-sandbox: ${error.message}`);
+  const failed = Promise.reject(error);
+  failed.catch(() => undefined);
+  const server = await startRpcServer({ client: failed, port: options.rpcPort, queue: new SerialQueue(), log: () => undefined });
+  const stop = () => void server.close().finally(() => process.exit(1));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.once('SIGHUP', stop);
+  const parent = process.ppid;
+  setInterval(() => parentIsGone(parent) && stop(), PARENT_POLL_MS).unref();
 }

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { createSandbox, ForkError } from '../../src/index.js';
 import { runtimeConfig } from '../../src/parameters/index.js';
 import { runtimeConfigView } from '../../src/rpc/views.js';
@@ -77,4 +78,26 @@ test('the disk cache ignores a line cut short by a crash and keeps the lines bef
   // what is read after the crash starts a line of its own
   reopened.put('data/a.near/Ag==', 'AQ==');
   t.is(new ForkCache(dir).get('data/a.near/Ag=='), 'AQ==');
+});
+
+test.serial('near-workspaces on a fork that cannot start sees why: the node answers every request with the reason', async (t) => {
+  const { Worker } = await import('near-workspaces');
+  const unused = await new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+  Object.assign(process.env, { NEAR_SANDBOX_FORK_URL: `http://127.0.0.1:${unused}`, NEAR_SANDBOX_FORK_BLOCK: '5', NEAR_SANDBOX_FORK_CACHE: mkdtempSync(join(tmpdir(), 'fork-cache-')) });
+  try {
+    // the node answers (so Worker.init returns); every request then fails with the reason
+    const worker = await Worker.init();
+    t.teardown(() => worker.tearDown());
+    const error = await t.throwsAsync(() => worker.rootAccount.accountView());
+    t.regex(error!.message, new RegExp(`fork: http://127.0.0.1:${unused} is unreachable \\(ECONNREFUSED\\)`));
+  } finally {
+    delete process.env.NEAR_SANDBOX_FORK_URL;
+    delete process.env.NEAR_SANDBOX_FORK_BLOCK;
+    delete process.env.NEAR_SANDBOX_FORK_CACHE;
+  }
 });
