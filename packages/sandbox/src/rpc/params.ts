@@ -176,13 +176,15 @@ export function parseBlockParams(params: unknown): BlockReference {
 }
 
 export function parseChunkParams(params: unknown): ChunkReference {
+  // nearcore's legacy positioned forms (chain/jsonrpc/src/api/chunks.rs): `[chunk_id]` and `[[block_id, shard_id]]`,
+  // the second being what near-api-js's `viewChunk([height, shard])` sends. A bare `[block_id, shard_id]` is not one.
   if (isSingleton(params) && typeof params[0] === 'string') return { chunk_id: checkHash(params[0]) };
-  if (isPair(params)) {
-    const [blockId, shardId] = params;
+  if (isSingleton(params) && isPair(params[0])) {
+    const [blockId, shardId] = params[0];
     if ((typeof blockId === 'number' || typeof blockId === 'string') && typeof shardId === 'number') {
       return { block_id: blockId, shard_id: shardId };
     }
-    throw parseError('Failed parsing args: expected [block_id, shard_id]');
+    throw parseError('Failed parsing args: expected [[block_id, shard_id]]');
   }
   const p = validate('RpcChunkRequestSchema', params, '{"chunk_id":"<hash>"} or {"block_id":<height|hash>,"shard_id":0}');
   if (typeof p.chunk_id === 'string') return { chunk_id: checkHash(p.chunk_id) };

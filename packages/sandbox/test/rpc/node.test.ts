@@ -81,6 +81,10 @@ test('block by finality, height and hash; unknown block; chunk by id and by bloc
   t.is(chunk.header.chunk_hash, chunkId);
   t.is(chunk.header.height_included, 3);
   t.deepEqual((await node.rpc('chunk', { block_id: 3, shard_id: 0 })).result, chunk);
+  // nearcore's legacy positioned forms (chain/jsonrpc/src/api/chunks.rs), as near-api-js's viewChunk sends them
+  t.deepEqual((await node.rpc('chunk', [chunkId])).result, chunk);
+  t.deepEqual((await node.rpc('chunk', [[3, 0]])).result, chunk);
+  t.is((await node.rpc('chunk', [3, 0])).error.name, 'REQUEST_VALIDATION_ERROR');
   t.is((await node.rpc('chunk', { block_id: 3, shard_id: 7 })).error.cause.name, 'INVALID_SHARD_ID');
   t.is((await node.rpc('chunk', { chunk_id: '11111111111111111111111111111111' })).error.cause.name, 'UNKNOWN_CHUNK');
 });
