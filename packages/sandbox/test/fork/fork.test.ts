@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,11 +20,17 @@ let remote: Remote;
 test.before(async () => {
   remote = await startRemote();
 });
+const caches: string[] = [];
 test.after.always(async () => {
   await remote?.stop();
+  for (const dir of caches) rmSync(dir, { recursive: true, force: true });
 });
 
-const freshCache = () => mkdtempSync(join(tmpdir(), 'fork-cache-'));
+const freshCache = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fork-cache-'));
+  caches.push(dir);
+  return dir;
+};
 
 function fork(r: Remote, options: Partial<ForkOptions> = {}): Sandbox {
   return createSandbox({ fork: { rpcUrl: r.url, blockId: r.height, cacheDir: freshCache(), retryDelayMs: 20, ...options } });

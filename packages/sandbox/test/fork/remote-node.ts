@@ -12,7 +12,7 @@
  *   POST /__rate-limit?count=N the next N requests get HTTP 429 (Retry-After: 0)
  */
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildContracts } from '../../../contract-builder/src/index.js';
@@ -159,9 +159,13 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${JSON.stringify(info)}\n`);
   // the parent ends this process (SIGTERM) or dies (stdin closes)
-  process.stdin.on('end', () => process.exit(0));
+  const exit = () => {
+    rmSync(home, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.stdin.on('end', exit);
   process.stdin.resume();
-  process.once('SIGTERM', () => process.exit(0));
+  process.once('SIGTERM', exit);
 }
 
 main().catch((e) => {
