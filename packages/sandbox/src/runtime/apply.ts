@@ -191,7 +191,7 @@ function validateNewReceipt(config: RuntimeConfig, r: PendingReceipt): JsonValue
     }
     const actionsError = validateActions(config, b.action.actions, r.receiverId);
     if (actionsError) return { ActionsValidation: actionsError };
-  } else if (b.data && b.data.length > config.wasm.maxLengthReturnedData) {
+  } else if ((b.type === 'Data' || b.type === 'PromiseResume') && b.data && b.data.length > config.wasm.maxLengthReturnedData) {
     return { ReturnedValueLengthExceeded: { length: b.data.length, limit: config.wasm.maxLengthReturnedData } };
   }
   return null;
@@ -244,6 +244,12 @@ export class ReceiptExecutor {
         state.receivedData.set(key, body.data);
         state.commit();
         this.executeActionReceipt(yielded);
+        return;
+      }
+      case 'GlobalContractDistribution': {
+        // apply_distribution_current_shard: the code is stored under its identifier; no execution outcome.
+        state.globalCode.set(globalContractKey(body.id), { code: body.code, hash: sha256(body.code) });
+        state.commit();
         return;
       }
       case 'PromiseYield': {
@@ -619,8 +625,9 @@ export class ReceiptExecutor {
         if (account!.amount < cost) return fail({ LackBalanceForState: { account_id: accountId, amount: cost.toString() } });
         state.setAccount(accountId, { ...account!, amount: account!.amount - cost });
         result.burntAmount += cost;
+        // initiate_distribution: the code reaches the shard through a receipt applied in a later block.
         const id = a.deployMode === 'CodeHash' ? { type: 'CodeHash' as const, hash: sha256(a.code) } : { type: 'AccountId' as const, accountId };
-        state.globalCode.set(globalContractKey(id), { code: a.code, hash: sha256(a.code) });
+        result.newReceipts.push({ predecessorId: accountId, receiverId: accountId, body: { type: 'GlobalContractDistribution', id, code: a.code } });
         return { error: null, actorId };
       }
       case 'UseGlobalContract': {

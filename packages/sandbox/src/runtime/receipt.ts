@@ -1,7 +1,7 @@
 /** Receipts (nearcore `core/primitives/src/receipt.rs`) and their RPC view (`ReceiptView`, views.rs). */
 import type { PublicKey } from '../primitives/crypto.js';
 import { KeyType, publicKeyToString } from '../primitives/crypto.js';
-import type { Action } from '../primitives/transaction.js';
+import type { Action, GlobalContractIdentifier } from '../primitives/transaction.js';
 import { hashToString, toBase64 } from '../primitives/hash.js';
 import { actionView } from '../primitives/views.js';
 import type { JsonValue } from '../primitives/errors.js';
@@ -28,7 +28,9 @@ export type ReceiptBody =
   /** NEP-519: an action receipt waiting for exactly one yield data id. */
   | { type: 'PromiseYield'; action: ActionReceipt }
   | { type: 'Data'; dataId: Uint8Array; data: Uint8Array | null }
-  | { type: 'PromiseResume'; dataId: Uint8Array; data: Uint8Array | null };
+  | { type: 'PromiseResume'; dataId: Uint8Array; data: Uint8Array | null }
+  /** A DeployGlobalContract's code on its way to the shard (nearcore `GlobalContractDistributionReceipt`). */
+  | { type: 'GlobalContractDistribution'; id: GlobalContractIdentifier; code: Uint8Array };
 
 export interface Receipt {
   predecessorId: string;
@@ -88,6 +90,10 @@ export function receiptView(r: Receipt): JsonValue {
         is_promise_yield: b.type === 'PromiseYield',
       },
     };
+  } else if (b.type === 'GlobalContractDistribution') {
+    // ReceiptEnumView::GlobalContractDistribution; one shard, so shard 0 and nothing delivered before.
+    const id: JsonValue = b.id.type === 'CodeHash' ? { CodeHash: hashToString(b.id.hash) } : { AccountId: b.id.accountId };
+    receipt = { GlobalContractDistribution: { id, target_shard: 0, already_delivered_shards: [], code: toBase64(b.code) } };
   } else {
     receipt = { Data: { data_id: hashToString(b.dataId), data: b.data === null ? null : toBase64(b.data), is_promise_resume: b.type === 'PromiseResume' } };
   }

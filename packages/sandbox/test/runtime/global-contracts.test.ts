@@ -106,6 +106,25 @@ test('failures: unknown global contract, too little balance for the code, anothe
   );
 });
 
+test('the code is distributed by a receipt in a later block: a UseGlobalContract beside the deploy does not see it yet', (t) => {
+  const node = createSandbox();
+  node.createAccount('lib.test.near', { balance: 10n * NEAR });
+  const code = contract('soon');
+  const hash = sha256(code);
+  const both = node.signAndSendTransaction('lib.test.near', 'lib.test.near', [
+    { type: 'DeployGlobalContract', code, deployMode: 'CodeHash' },
+    { type: 'UseGlobalContract', contractIdentifier: { type: 'CodeHash', hash } },
+  ]);
+  t.deepEqual(both.failure, { ActionError: { index: 1, kind: { GlobalContractDoesNotExist: { identifier: { CodeHash: base58.encode(hash) } } } } });
+  // the failed receipt distributed nothing
+  t.deepEqual(node.signAndSendTransaction('lib.test.near', 'lib.test.near', [{ type: 'UseGlobalContract', contractIdentifier: { type: 'CodeHash', hash } }]).failure, {
+    ActionError: { index: 0, kind: { GlobalContractDoesNotExist: { identifier: { CodeHash: base58.encode(hash) } } } },
+  });
+  t.true(node.signAndSendTransaction('lib.test.near', 'lib.test.near', [{ type: 'DeployGlobalContract', code, deployMode: 'CodeHash' }]).succeeded);
+  t.true(node.signAndSendTransaction('lib.test.near', 'lib.test.near', [{ type: 'UseGlobalContract', contractIdentifier: { type: 'CodeHash', hash } }]).succeeded);
+  t.is(text(node.viewFunction('lib.test.near', 'hello').result), 'soon');
+});
+
 test('borsh: DeployGlobalContract is variant 9 and UseGlobalContract 10; a signed transaction with both round-trips', (t) => {
   const hash = sha256(new Uint8Array([1]));
   const deploy = { type: 'DeployGlobalContract' as const, code: new Uint8Array([0, 97, 115, 109]), deployMode: 'AccountId' as const };
