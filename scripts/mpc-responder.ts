@@ -46,8 +46,15 @@ interface ChunkReceipt {
   receipt: { Action?: { actions: Array<{ FunctionCall?: { method_name: string; args: string } } | string> } };
 }
 
+/**
+ * A height without a block (nearcore skips heights: doomslug skips, sandbox fast-forward jumps). near-api-js 7
+ * reports UNKNOWN_BLOCK with its own text ("Block either has never been observed on the node or has been
+ * garbage collected") and the cause name as the error's `type`.
+ */
 function isMissingBlock(error: unknown): boolean {
-  return /UNKNOWN_BLOCK|UNKNOWN_CHUNK|DB Not Found|not found/i.test(String((error as Error)?.message ?? error));
+  const type = (error as { type?: unknown })?.type;
+  if (type === 'UNKNOWN_BLOCK' || type === 'UNKNOWN_CHUNK') return true;
+  return /UNKNOWN_BLOCK|UNKNOWN_CHUNK|DB Not Found|not found|never been observed/i.test(String((error as Error)?.message ?? error));
 }
 
 export function startResponder(options: ResponderOptions): Responder {

@@ -51,8 +51,6 @@ import {
 import { blockView, nativeSigner, chunkHashOf, chunkHeaderView, hashString, networkInfoView, runtimeConfigView, statusView, validatorsView, type ChainInfo } from './views.js';
 import type { BlockReference, BlockView, TxExecutionStatus } from './wire.js';
 
-/** How far `final` lags the head (nearcore: two blocks on a single doomslug validator). */
-const FINALITY_LAG = 2n;
 const BLOCK_VIEW_CACHE_SIZE = 256;
 /** Chunk ids looked up by scanning the newest blocks (those still in memory) before the store's index. */
 const CHUNK_SCAN_BLOCKS = 256n;
@@ -175,8 +173,10 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     },
     epochLength: Number(genesis.epoch_length),
     gasLimit: Number(genesis.gas_limit),
-    blockAt: (height) => (height < sandbox.chain.genesis.height || height > sandbox.head.height ? undefined : sandbox.getBlock(height)),
-    finalHeight: (head) => (head.height - FINALITY_LAG > sandbox.chain.genesis.height ? head.height - FINALITY_LAG : sandbox.chain.genesis.height),
+    // heights skipped by a fast-forward have no block
+    blockAt: (height) => (height < sandbox.chain.genesis.height || height > sandbox.head.height ? undefined : sandbox.chain.blockByHeight(height)),
+    finalHeight: (head) => sandbox.chain.lastFinalBlock(head).height,
+    doomslugFinalHeight: (head) => sandbox.chain.lastDoomslugFinalBlock(head).height,
   };
 
   const head = () => sandbox.head;
@@ -203,9 +203,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
   function resolveBlock(reference: BlockReference): Block {
     if ('finality' in reference) {
       if (reference.finality === 'optimistic') return head();
-      const lag = reference.finality === 'final' ? FINALITY_LAG : 1n;
-      const genesisHeight = sandbox.chain.genesis.height;
-      return sandbox.getBlock(head().height > genesisHeight + lag ? head().height - lag : genesisHeight);
+      return reference.finality === 'final' ? sandbox.chain.lastFinalBlock() : sandbox.chain.lastDoomslugFinalBlock();
     }
     if ('sync_checkpoint' in reference) return info.genesis as Block;
     const block = blockById(reference.block_id);
@@ -289,10 +287,9 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     }
   }
 
-  /** Produces blocks until the `final` block is at least `height`. */
+  /** Produces blocks until the `final` block is at least `height` (two more consecutive heights at most). */
   function finalise(height: bigint): void {
-    const need = height + FINALITY_LAG - head().height;
-    if (need > 0n) sandbox.produceBlocks(Number(need));
+    for (let i = 0; i < 3 && sandbox.chain.lastFinalBlock().height < height; i++) sandbox.produceBlocks(1);
   }
 
   function outcomeHeights(result: TransactionResult): { txHeight: bigint; lastHeight: bigint } {
@@ -485,10 +482,13 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     },
 
     async fastForward(deltaHeight) {
-      for (let left = deltaHeight; left > 0; left -= FAST_FORWARD_SLICE) {
-        sandbox.produceBlocks(Math.min(left, FAST_FORWARD_SLICE));
-        if (left > FAST_FORWARD_SLICE) await options.betweenBlocks?.();
+      // nearcore's steps (Sandbox.fastForward); other requests are served every FAST_FORWARD_SLICE blocks made
+      let made = 0;
+      for (let left = BigInt(deltaHeight); left > 0n; ) {
+        left = sandbox.fastForwardStep(left);
+        if (++made % FAST_FORWARD_SLICE === 0 && left > 0n) await options.betweenBlocks?.();
       }
+      if (made > 0) sandbox.settleFastForward(sandbox.head);
     },
 
     exportState() {

@@ -30,10 +30,15 @@ export interface ChainInfo {
   gasLimit: number;
   /** A block by height, for epoch starts and last-final links. */
   blockAt(height: bigint): BlockLike | undefined;
+  /** The last final block's height as of `head` (the Consensus spec's rule). */
   finalHeight(head: BlockLike): bigint;
+  /** The last doomslug-final block's height as of `head`. */
+  doomslugFinalHeight(head: BlockLike): bigint;
 }
 
-const NODE_VERSION = { version: '2.6.2', build: 'near-ts-stack-sandbox', commit: 'packages/sandbox', rustc_version: 'n/a (TypeScript)' };
+const NODE_VERSION = { build: 'near-ts-stack-sandbox', commit: 'packages/sandbox', rustc_version: 'n/a (TypeScript)' };
+/** The neard release whose protocol the node runs (node/genesis-file.ts NEARD_PROTOCOL_VERSIONS), for `status.version`. */
+const NEARD_RELEASE_OF_PROTOCOL: Record<number, string> = { 77: '2.6.2', 86: '2.13.4' };
 const textBytes = (s: string) => new TextEncoder().encode(s);
 
 function derived(tag: string, hash: Uint8Array): string {
@@ -99,7 +104,7 @@ export function chunkHeaderView(info: ChainInfo, block: BlockLike): ChunkHeaderV
 
 export function blockView(info: ChainInfo, block: BlockLike): BlockView {
   const lastFinal = info.blockAt(info.finalHeight(block)) ?? info.genesis;
-  const lastDsFinal = info.blockAt(block.height > info.genesis.height ? block.height - 1n : block.height) ?? info.genesis;
+  const lastDsFinal = info.blockAt(info.doomslugFinalHeight(block)) ?? info.genesis;
   const isGenesis = block.height === info.genesis.height;
   const nextEpochId = derived('next_epoch', block.epochId);
   return {
@@ -146,7 +151,7 @@ export function blockView(info: ChainInfo, block: BlockLike): BlockView {
 
 export function statusView(info: ChainInfo, head: BlockLike, rpcAddr: string, startedAt: number): StatusResponse {
   return {
-    version: { ...NODE_VERSION },
+    version: { version: NEARD_RELEASE_OF_PROTOCOL[info.protocolVersion] ?? 'unknown', ...NODE_VERSION },
     chain_id: info.chainId,
     protocol_version: info.protocolVersion,
     latest_protocol_version: info.protocolVersion,

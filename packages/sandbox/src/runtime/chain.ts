@@ -242,6 +242,40 @@ export class Chain {
     this.#blocksByHash.set(hashToString(genesis.hash), genesis);
   }
 
+  /** The block before `block` (undefined for genesis). */
+  previous(block: Block): Block | undefined {
+    return block.height === this.options.genesisHeight ? undefined : this.blockByHash(hashToString(block.prevHash));
+  }
+
+  /**
+   * The last final block of the chain ending at `tip` (NEPs specs/ChainSpec/Consensus.md, "Finality
+   * condition"): genesis, or the newest block B with a block X on top such that B, prev(X) and X have
+   * consecutive heights. With one block per height it is the tip's grandparent; after heights were skipped
+   * (a fast-forward) finality waits for two consecutive blocks again.
+   */
+  lastFinalBlock(tip: Block = this.head): Block {
+    for (let x: Block | undefined = tip; x !== undefined; x = this.previous(x)) {
+      const p = this.previous(x);
+      const pp = p && this.previous(p);
+      if (pp && p!.height + 1n === x.height && pp.height + 2n === x.height) return pp;
+      if (!pp) break;
+    }
+    return this.genesis;
+  }
+
+  /** Doomslug finality (`near-final`): the newest block with a child at the next height, or genesis. */
+  lastDoomslugFinalBlock(tip: Block = this.head): Block {
+    for (let x: Block | undefined = tip; x !== undefined; x = this.previous(x)) {
+      const p = this.previous(x);
+      if (p && p.height + 1n === x.height) return p;
+    }
+    return this.genesis;
+  }
+
+  get epochLength(): bigint {
+    return this.options.epochLength;
+  }
+
   get state(): State {
     return this.#d.state;
   }
@@ -470,13 +504,14 @@ export class Chain {
    * Atomic: if anything throws (a bug, not a transaction failure), the state, pool and queues are
    * as before and the error propagates.
    */
-  produceBlock(): Block {
+  produceBlock(height?: bigint): Block {
+    if (height !== undefined && height <= this.#d.head.height) throw new RangeError(`a block at height ${height} cannot follow the head at ${this.#d.head.height}`);
     for (;;) {
       const d = this.#d;
       const pool = d.pool;
       const incoming = d.incoming;
       try {
-        const block = this.#applyBlock(pool, incoming);
+        const block = this.#applyBlock(pool, incoming, height);
         d.incoming.push(...this.#setAside.splice(0));
         return block;
       } catch (e) {
@@ -517,10 +552,11 @@ export class Chain {
     return this.#unavailable.splice(0);
   }
 
-  #applyBlock(pool: PoolEntry[], incoming: Receipt[]): Block {
+  #applyBlock(pool: PoolEntry[], incoming: Receipt[], at?: bigint): Block {
     const d = this.#d;
     const prev = this.head;
-    const height = prev.height + 1n;
+    // heights need not be consecutive (nearcore's sandbox fast-forward skips them)
+    const height = at ?? prev.height + 1n;
     const timestamp = this.#timestampAt(height);
     const gasPrice = prev.gasPrice;
     const first = this.genesis;
