@@ -28,7 +28,7 @@ const MPC_SIGNER_3_14 = [
 
 const everything86 = wat(`(module ${imports(...hostFunctionsAt(runtimeConfig(86)))} (memory 1) (func (export "main")))`);
 
-test('protocol 86 links 89 host functions plus the sandbox build\'s sandbox_debug_log; 77 links 71 (imports.rs)', (t) => {
+test('protocol 86 links 89 host functions plus the sandbox build\'s sandbox_debug_log; 77 links 73 (imports.rs)', (t) => {
   const at86 = hostFunctionsAt(runtimeConfig(86));
   const at77 = hostFunctionsAt(runtimeConfig(77));
   t.is(at86.length, 90);
