@@ -1,9 +1,10 @@
 /**
  * `npm run bench:gas`: gas per contract method and contract sizes, measured on the in-process
  * node (same runtime and gas rules as the RPC node). A table for people; `--json` prints one JSON
- * object { contracts: {name: {wasmBytes}}, rows: [...] } instead.
+ * object { contracts: {name: {wasmBytes}}, rows: [...] } instead. Each row also shows its gas before
+ * storage ops were charged per trie node (scripts/bench-gas/baseline.json, measured on main before).
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createSandbox } from '../packages/sandbox/src/index.js';
 import { buildContracts } from '../packages/contract-builder/src/index.js';
@@ -23,19 +24,30 @@ for (const file of modules.sort()) {
   rows.push(...(await measure(createSandbox())));
 }
 
+const baseline = JSON.parse(readFileSync(new URL('./bench-gas/baseline.json', import.meta.url), 'utf8')) as { rows: Record<string, string> };
+/** The baseline's key of a row: counts in parentheses vary with gas ("largest in 300 Tgas (151)"), so they are #. */
+const baselineKey = (r: GasRow) => `${r.contract} | ${r.operation}`.replace(/\((\d+)/g, '(#');
+const before = (r: GasRow): bigint | undefined => {
+  const gas = baseline.rows[baselineKey(r)];
+  return gas === undefined ? undefined : BigInt(gas);
+};
+
 const tgas = (gas: bigint) => (Number(gas) / 1e12).toFixed(2);
+const change = (now: bigint, then: bigint | undefined) =>
+  then === undefined ? '      new' : `${tgas(then).padStart(8)} ${(now >= then ? '+' : '') + ((Number(now - then) / Number(then)) * 100).toFixed(1)}%`;
 if (json) {
   console.log(JSON.stringify({
     contracts,
-    rows: rows.map((r) => ({ ...r, gasBurnt: r.gasBurnt.toString(), tgas: Number(tgas(r.gasBurnt)), target: r.target?.toString(), withinTarget: r.target === undefined ? undefined : r.gasBurnt <= r.target })),
+    rows: rows.map((r) => ({ ...r, gasBurnt: r.gasBurnt.toString(), tgas: Number(tgas(r.gasBurnt)), before: before(r)?.toString(), target: r.target?.toString(), withinTarget: r.target === undefined ? undefined : r.gasBurnt <= r.target })),
   }));
 } else {
   console.log('contract sizes');
   for (const [name, { wasmBytes }] of Object.entries(contracts)) console.log(`  ${name.padEnd(24)} ${(wasmBytes / 1024).toFixed(1).padStart(8)} KiB`);
-  console.log('\ngas (Tgas; * = above target)');
+  console.log('\ngas (Tgas; * = above target; before = without trie-node charges on storage ops, and the change)');
+  console.log(`  ${'contract'.padEnd(22)} ${'operation'.padEnd(48)} ${'now'.padStart(8)}  ${'before'.padStart(8)} change`);
   for (const row of rows) {
     const mark = row.target !== undefined && row.gasBurnt > row.target ? '*' : ' ';
     const target = row.target !== undefined ? ` (target ≤ ${tgas(row.target)})` : '';
-    console.log(`  ${row.contract.padEnd(22)} ${row.operation.padEnd(48)} ${tgas(row.gasBurnt).padStart(8)}${mark}${target}${row.note ? `  ${row.note}` : ''}`);
+    console.log(`  ${row.contract.padEnd(22)} ${row.operation.padEnd(48)} ${tgas(row.gasBurnt).padStart(8)}${mark} ${change(row.gasBurnt, before(row))}${target}${row.note ? `  ${row.note}` : ''}`);
   }
 }

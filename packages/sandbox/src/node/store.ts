@@ -129,6 +129,7 @@ function blockToJson(b: Block): string {
     totalSupply: b.totalSupply.toString(),
     transactions: b.transactions,
     receipts: b.receipts,
+    stateRoot: hex(b.stateRoot),
   });
 }
 
@@ -146,6 +147,8 @@ function blockFromJson(text: string): Block {
     totalSupply: BigInt(j.totalSupply),
     transactions: j.transactions,
     receipts: j.receipts,
+    // stores written before state roots were kept: the empty root
+    stateRoot: j.stateRoot ? unhex(j.stateRoot) : new Uint8Array(32),
   };
 }
 

@@ -2,8 +2,8 @@
  * Chain-level JSON views (nearcore `core/primitives/src/views.rs`: `BlockView`, `BlockHeaderView`,
  * `ChunkView`, `ChunkHeaderView`, `RuntimeConfigView`; `chain/jsonrpc-primitives` status/validators/network
  * responses) for this node's one-shard, one-validator chain. Hashes that nearcore derives from structures the
- * sandbox does not have (state roots, merkle roots, chunk hashes) are derived deterministically from the
- * block hash, so they are stable and unique per block.
+ * sandbox does not have (merkle roots, chunk hashes) are derived deterministically from the block hash, so
+ * they are stable and unique per block. State roots are the trie's (store/trie).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base58 } from '@scure/base';
@@ -50,6 +50,18 @@ function derived(tag: string, hash: Uint8Array): string {
 
 export const hashString = (h: Uint8Array): string => base58.encode(h);
 
+/**
+ * The chunk's `prev_state_root`: the state root after the previous block's chunk (the genesis chunk
+ * reports the genesis state root).
+ */
+function chunkPrevStateRoot(info: ChainInfo, block: BlockLike): Uint8Array {
+  if (block.height === info.genesis.height) return block.stateRoot;
+  return info.blockAt(block.height - 1n)?.stateRoot ?? block.stateRoot;
+}
+
+/** The block header's `prev_state_root`: nearcore `merklize` of its chunks' roots; one chunk gives sha256(root). */
+const blockPrevStateRoot = (info: ChainInfo, block: BlockLike): string => hashString(sha256(chunkPrevStateRoot(info, block)));
+
 /** The one chunk of a block (shard 0): its hash is derived from the block hash. */
 export function chunkHashOf(block: BlockLike): string {
   return derived('chunk', block.hash);
@@ -82,7 +94,7 @@ export function chunkHeaderView(info: ChainInfo, block: BlockLike): ChunkHeaderV
     chunk_hash: chunkHashOf(block),
     prev_block_hash: hashString(block.prevHash),
     outcome_root: derived('outcome_root', block.hash),
-    prev_state_root: derived('state_root', block.prevHash),
+    prev_state_root: hashString(chunkPrevStateRoot(info, block)),
     encoded_merkle_root: derived('encoded_merkle_root', block.hash),
     encoded_length: 8,
     height_created: Number(block.height),
@@ -116,7 +128,7 @@ export function blockView(info: ChainInfo, block: BlockLike): BlockView {
       next_epoch_id: nextEpochId,
       hash: hashString(block.hash),
       prev_hash: hashString(block.prevHash),
-      prev_state_root: derived('state_root', block.prevHash),
+      prev_state_root: blockPrevStateRoot(info, block),
       block_body_hash: derived('block_body', block.hash),
       chunk_receipts_root: derived('chunk_receipts_root', block.hash),
       chunk_headers_root: derived('chunk_headers_root', block.hash),
@@ -160,7 +172,8 @@ export function statusView(info: ChainInfo, head: BlockLike, rpcAddr: string, st
     sync_info: {
       latest_block_hash: hashString(head.hash),
       latest_block_height: Number(head.height),
-      latest_state_root: derived('state_root', head.hash),
+      // nearcore `StatusSyncInfo::latest_state_root`: the head header's `prev_state_root`
+      latest_state_root: blockPrevStateRoot(info, head),
       latest_block_time: new Date(Number(head.timestamp / 1_000_000n)).toISOString(),
       syncing: false,
       earliest_block_hash: hashString(info.genesis.hash),

@@ -705,6 +705,7 @@ export class ReceiptExecutor {
       storageSet: (key, value) => state.setData(accountId, key, value),
       storageRemove: (key) => state.removeData(accountId, key),
       storageHasKey: (key) => state.getData(accountId, key) !== undefined,
+      storageAccess: (key, walkTrie) => state.contractStorageAccess(accountId, key, walkTrie),
       validatorStake: (id) => ctx.validatorStake(id),
       validatorTotalStake: () => ctx.validatorTotalStake(),
       generateDataId: nextDataId,

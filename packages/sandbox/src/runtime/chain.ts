@@ -57,6 +57,11 @@ export interface Block {
   transactions: string[];
   /** ids (base58) of receipts applied in this block */
   receipts: string[];
+  /**
+   * nearcore state root after this block's chunk was applied (nearcore `ChunkExtra::state_root`): the
+   * next block's chunk reports it as `prev_state_root`.
+   */
+  stateRoot: Uint8Array;
 }
 
 export interface GenesisAccount {
@@ -81,7 +86,7 @@ export interface ChainOptions {
    * `parent`, a block of the remote chain (`genesisHeight` and `genesisTime` are its height and time). Genesis
    * accounts are granted on top of the remote's: their amounts and stakes are added and their keys are local.
    */
-  fork?: { source: StateSource; parent: Block };
+  fork?: { source: StateSource; parent: Omit<Block, 'stateRoot'> };
 }
 
 interface TxRecord {
@@ -225,7 +230,7 @@ export class Chain {
     const validatorStake = options.accounts.find((a) => a.accountId === options.validatorId)?.locked ?? 0n;
     this.#minimumStake = validatorStake / MINIMUM_STAKE_RATIO_DENOMINATOR;
     const hash = sha256(concat(text('genesis'), text(options.chainId), u64le(BigInt(this.config.protocolVersion)), u64le(options.genesisTime)));
-    const genesis: Block = fork ? { ...fork.parent, totalSupply } : {
+    const genesis: Block = fork ? { ...fork.parent, totalSupply, stateRoot: state.stateRoot } : {
       height: options.genesisHeight,
       hash,
       prevHash: new Uint8Array(32),
@@ -237,6 +242,7 @@ export class Chain {
       totalSupply,
       transactions: [],
       receipts: [],
+      stateRoot: state.stateRoot,
     };
     this.#d = { state, blocks: new Map([[genesis.height, genesis]]), head: genesis, pool: [], incoming: [], txs: new Map(), outcomes: new Map(), receipts: new Map(), timeShiftNs: 0n };
     this.#blocksByHash.set(hashToString(genesis.hash), genesis);
@@ -735,6 +741,7 @@ export class Chain {
       totalSupply: prev.totalSupply - supplyDelta,
       transactions,
       receipts,
+      stateRoot: d.state.stateRoot,
     };
     d.blocks.set(height, block);
     d.head = block;

@@ -1,7 +1,7 @@
 /** Receipts (nearcore `core/primitives/src/receipt.rs`) and their RPC view (`ReceiptView`, views.rs). */
 import type { PublicKey } from '../primitives/crypto.js';
-import { KeyType, publicKeyToString } from '../primitives/crypto.js';
-import type { Action, GlobalContractIdentifier } from '../primitives/transaction.js';
+import { KeyType, publicKeyBorsh, publicKeyToString } from '../primitives/crypto.js';
+import { encodeAction, type Action, type GlobalContractIdentifier } from '../primitives/transaction.js';
 import { hashToString, toBase64 } from '../primitives/hash.js';
 import { actionView } from '../primitives/views.js';
 import type { JsonValue } from '../primitives/errors.js';
@@ -98,4 +98,69 @@ export function receiptView(r: Receipt): JsonValue {
     receipt = { Data: { data_id: hashToString(b.dataId), data: b.data === null ? null : toBase64(b.data), is_promise_resume: b.type === 'PromiseResume' } };
   }
   return { predecessor_id: r.predecessorId, receiver_id: r.receiverId, receipt_id: hashToString(r.receiptId), receipt, priority: 0 };
+}
+
+/**
+ * borsh of a receipt as nearcore stores it in the trie (`Receipt::V0(ReceiptV0)` is written without a
+ * version tag; `ReceiptEnum`: Action 0, Data 1, PromiseYield 2, PromiseResume 3).
+ */
+export function encodeReceipt(r: Receipt): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const u32 = (v: number) => {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, v, true);
+    parts.push(b);
+  };
+  const str = (s: string) => {
+    const b = Buffer.from(s, 'utf8');
+    u32(b.length);
+    parts.push(b);
+  };
+  const u128 = (v: bigint) => {
+    const b = new Uint8Array(16);
+    const view = new DataView(b.buffer);
+    view.setBigUint64(0, v & 0xffff_ffff_ffff_ffffn, true);
+    view.setBigUint64(8, v >> 64n, true);
+    parts.push(b);
+  };
+  str(r.predecessorId);
+  str(r.receiverId);
+  parts.push(r.receiptId);
+  const b = r.body;
+  if (b.type === 'Action' || b.type === 'PromiseYield') {
+    const a = b.action;
+    parts.push(Uint8Array.of(b.type === 'Action' ? 0 : 2));
+    str(a.signerId);
+    parts.push(publicKeyBorsh(a.signerPublicKey));
+    u128(a.gasPrice);
+    u32(a.outputDataReceivers.length);
+    for (const d of a.outputDataReceivers) {
+      parts.push(d.dataId);
+      str(d.receiverId);
+    }
+    u32(a.inputDataIds.length);
+    for (const id of a.inputDataIds) parts.push(id);
+    u32(a.actions.length);
+    for (const action of a.actions) parts.push(encodeAction(action));
+  } else if (b.type === 'GlobalContractDistribution') {
+    // Never stored in the trie by this node (only postponed and yielded action receipts are): the
+    // identifier and code, without nearcore's shard bookkeeping.
+    parts.push(Uint8Array.of(4));
+    if (b.id.type === 'CodeHash') parts.push(Uint8Array.of(0), b.id.hash);
+    else {
+      parts.push(Uint8Array.of(1));
+      str(b.id.accountId);
+    }
+    u32(b.code.length);
+    parts.push(b.code);
+  } else {
+    parts.push(Uint8Array.of(b.type === 'Data' ? 1 : 3), b.dataId);
+    if (b.data === null) parts.push(Uint8Array.of(0));
+    else {
+      parts.push(Uint8Array.of(1));
+      u32(b.data.length);
+      parts.push(b.data);
+    }
+  }
+  return Buffer.concat(parts);
 }

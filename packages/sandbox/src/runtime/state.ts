@@ -10,12 +10,21 @@
  * Fork mode (src/fork): a `StateSource` answers for accounts, access keys, code and contract data this state
  * never wrote. Reads fall through to it on a miss; writes stay here; deleting something the source has
  * leaves a journaled tombstone (`hidden`), so it stays deleted across rollbacks and snapshots.
+ *
+ * The records this state holds are also kept in nearcore's trie shape (store/trie): every write marks its
+ * trie key, and `finalize` (end of a chunk) applies the marked keys to the trie and hashes the changed
+ * paths, giving the state root. During a chunk the trie stays as it was at the chunk's start, as nearcore's
+ * does, and the trie-node accounting of contract storage (`contractStorageAccess`) walks it. In fork mode the
+ * trie holds only what this state wrote, not the source's records.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { AccessKey, GlobalContractIdentifier } from '../primitives/transaction.js';
-import type { PublicKey } from '../primitives/crypto.js';
+import { encodeAccessKey, type AccessKey, type GlobalContractIdentifier } from '../primitives/transaction.js';
+import { publicKeyBorsh, type PublicKey } from '../primitives/crypto.js';
 import { EMPTY_HASH } from '../primitives/hash.js';
-import type { Receipt } from './receipt.js';
+import { trieKey } from '../primitives/trie-key.js';
+import { Trie, type TrieValue } from '../store/trie/trie.js';
+import { TrieAccountingCache, type StorageAccess } from '../store/trie/accounting-cache.js';
+import { encodeReceipt, type Receipt } from './receipt.js';
 
 export interface Account {
   amount: bigint;
@@ -48,6 +57,9 @@ export interface StoredAccessKey {
 
 type Undo = () => void;
 
+/** Reads the value a marked trie key has now (null: deleted), when the chunk ends. */
+type TrieValueOf = () => TrieValue | null;
+
 /**
  * Read-only state underneath this one (fork mode: a remote chain at a pinned block, src/fork/source.ts).
  * Answers never change; a source that cannot answer throws, and the block that asked is undone.
@@ -78,11 +90,15 @@ export class StateUnavailableError extends Error {
 /** Map key of an access key within its account: key type and bytes in hex (cheaper than base58). */
 const keyId = (pk: PublicKey) => pk.keyType + ':' + bytesToHex(pk.data);
 
+/** Marks the trie keys a map entry is stored under (called on every write, with the old value). */
+type TrieKeysOf<K, V> = (state: State, key: K, value: V | undefined, prev: V | undefined) => void;
+
 /** A map whose writes are journaled by the owning State. */
 class JournaledMap<K, V> {
   constructor(
     private readonly state: State,
     public map: Map<K, V>,
+    private readonly trieKeys?: TrieKeysOf<K, V>,
   ) {}
   get(k: K): V | undefined {
     return this.map.get(k);
@@ -95,18 +111,129 @@ class JournaledMap<K, V> {
     const prev = this.map.get(k);
     this.map.set(k, v);
     this.state.record(() => (had ? this.map.set(k, prev as V) : this.map.delete(k)));
+    this.trieKeys?.(this.state, k, v, prev);
   }
   delete(k: K): boolean {
     if (!this.map.has(k)) return false;
     const prev = this.map.get(k) as V;
     this.map.delete(k);
     this.state.record(() => this.map.set(k, prev));
+    this.trieKeys?.(this.state, k, undefined, prev);
     return true;
   }
 }
 
+const u32le = (v: number) => {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, v, true);
+  return b;
+};
+
+/**
+ * borsh of nearcore's `Account` (core/primitives/src/account.rs): the legacy V1 layout
+ * `{amount, locked, code_hash, storage_usage}`; an account on a global contract is V2, written after the
+ * `u128::MAX` sentinel and version byte 1 as `{amount, locked, storage_usage, contract}` with
+ * `AccountContract::Global(hash)` = 2 or `GlobalByAccount(account id)` = 3.
+ */
+export function encodeAccount(a: Account): Uint8Array {
+  if (a.global) {
+    const id = a.global.type === 'CodeHash' ? Buffer.concat([Uint8Array.of(2), a.global.hash]) : Buffer.concat([Uint8Array.of(3), u32le(Buffer.byteLength(a.global.accountId)), Buffer.from(a.global.accountId)]);
+    const b = new Uint8Array(17 + 40 + id.length);
+    b.fill(0xff, 0, 16);
+    b[16] = 1;
+    const view = new DataView(b.buffer);
+    const M64 = 0xffff_ffff_ffff_ffffn;
+    view.setBigUint64(17, a.amount & M64, true);
+    view.setBigUint64(25, a.amount >> 64n, true);
+    view.setBigUint64(33, a.locked & M64, true);
+    view.setBigUint64(41, a.locked >> 64n, true);
+    view.setBigUint64(49, a.storageUsage, true);
+    b.set(id, 57);
+    return b;
+  }
+  const b = new Uint8Array(72);
+  const view = new DataView(b.buffer);
+  const M64 = 0xffff_ffff_ffff_ffffn;
+  view.setBigUint64(0, a.amount & M64, true);
+  view.setBigUint64(8, a.amount >> 64n, true);
+  view.setBigUint64(16, a.locked & M64, true);
+  view.setBigUint64(24, a.locked >> 64n, true);
+  b.set(a.codeHash, 32);
+  view.setBigUint64(64, a.storageUsage, true);
+  return b;
+}
+
+/** `${account}/${idHex}` keys of the receipt-bookkeeping maps. */
+const splitDataKey = (key: string): [string, string] => {
+  const at = key.lastIndexOf('/');
+  return [key.slice(0, at), key.slice(at + 1)];
+};
+
+// Trie keys and values of each map's entries (nearcore trie_key.rs; values as nearcore borsh-encodes them).
+const accountKeys: TrieKeysOf<string, Account> = (state, id) => {
+  state.markTrieKey(trieKey.account(id), () => {
+    const a = state.accounts.map.get(id);
+    return a ? { bytes: encodeAccount(a) } : null;
+  });
+};
+const codeKeys: TrieKeysOf<string, Uint8Array> = (state, id) => {
+  state.markTrieKey(trieKey.contractCode(id), () => {
+    const code = state.code.map.get(id);
+    return code ? { bytes: code } : null;
+  });
+};
+const receivedDataKeys: TrieKeysOf<string, Uint8Array | null> = (state, key) => {
+  const [receiver, dataId] = splitDataKey(key);
+  state.markTrieKey(trieKey.receivedData(receiver, dataId), () => {
+    if (!state.receivedData.has(key)) return null;
+    const data = state.receivedData.map.get(key)!;
+    // borsh ReceivedData { data: Option<Vec<u8>> }
+    return { bytes: data === null ? Uint8Array.of(0) : Buffer.concat([Uint8Array.of(1), u32le(data.length), data]) };
+  });
+};
+const postponedIdKeys: TrieKeysOf<string, string> = (state, key) => {
+  const [receiver, dataId] = splitDataKey(key);
+  state.markTrieKey(trieKey.postponedReceiptId(receiver, dataId), () => {
+    const id = state.postponedReceiptIds.map.get(key);
+    return id === undefined ? null : { bytes: hexToBytes(id) };
+  });
+};
+const postponedKeys: TrieKeysOf<string, { receipt: Receipt; pending: number }> = (state, id, value, prev) => {
+  const receiver = (value ?? prev)!.receipt.receiverId;
+  state.markTrieKey(trieKey.pendingDataCount(receiver, id), () => {
+    const entry = state.postponedReceipts.map.get(id);
+    return entry ? { bytes: u32le(entry.pending) } : null;
+  });
+  state.markTrieKey(trieKey.postponedReceipt(receiver, id), () => {
+    const entry = state.postponedReceipts.map.get(id);
+    return entry ? { bytes: encodeReceipt(entry.receipt) } : null;
+  });
+};
+const globalCodeKeys: TrieKeysOf<string, GlobalContract> = (state, key) => {
+  state.markTrieKey(trieKey.globalContractCode(key), () => {
+    const contract = state.globalCode.map.get(key);
+    return contract ? { bytes: contract.code, hash: contract.hash } : null;
+  });
+};
+const yieldReceiptKeys: TrieKeysOf<string, Receipt> = (state, key) => {
+  const [receiver, dataId] = splitDataKey(key);
+  state.markTrieKey(trieKey.promiseYieldReceipt(receiver, dataId), () => {
+    const r = state.yieldReceipts.map.get(key);
+    return r ? { bytes: encodeReceipt(r) } : null;
+  });
+};
+
 export class State {
   #journal: Undo[] = [];
+  /** The trie as of the last `finalize` (the chunk's start): hashed, immutable, shared by clones. */
+  #trie: Trie = Trie.EMPTY;
+  /**
+   * Trie keys written since the last `finalize`, journaled like the maps: nearcore's committed plus
+   * prospective `TrieUpdate` changes. `finalize` applies them to the trie.
+   */
+  #changed = new Map<string, TrieValueOf>();
+  /** nearcore `TrieAccountingCache`: node ids contract storage touched in this chunk. */
+  #accounting = new TrieAccountingCache();
   /** Journal length at the last commit: writes before it belong to committed receipts of this block. */
   #mark = 0;
   /** Data maps already copied since the last commit/rollback: written in place, the journal restores the old map. */
@@ -141,19 +268,51 @@ export class State {
   constructor(source?: State, readThrough: StateSource | undefined = source?.readThrough) {
     this.readThrough = readThrough;
     const copyNested = <V>(m: Map<string, Map<string, V>>) => new Map([...m].map(([k, v]) => [k, new Map(v)]));
-    this.accounts = new JournaledMap(this, new Map(source?.accounts.map));
+    this.accounts = new JournaledMap(this, new Map(source?.accounts.map), accountKeys);
     this.accessKeys = new JournaledMap(this, source ? copyNested(source.accessKeys.map) : new Map());
-    this.code = new JournaledMap(this, new Map(source?.code.map));
+    this.code = new JournaledMap(this, new Map(source?.code.map), codeKeys);
     this.data = new JournaledMap(this, source ? copyNested(source.data.map) : new Map());
-    this.receivedData = new JournaledMap(this, new Map(source?.receivedData.map));
-    this.postponedReceiptIds = new JournaledMap(this, new Map(source?.postponedReceiptIds.map));
-    this.postponedReceipts = new JournaledMap(this, new Map(source?.postponedReceipts.map));
-    this.yieldReceipts = new JournaledMap(this, new Map(source?.yieldReceipts.map));
+    this.receivedData = new JournaledMap(this, new Map(source?.receivedData.map), receivedDataKeys);
+    this.postponedReceiptIds = new JournaledMap(this, new Map(source?.postponedReceiptIds.map), postponedIdKeys);
+    this.postponedReceipts = new JournaledMap(this, new Map(source?.postponedReceipts.map), postponedKeys);
+    // PromiseYieldIndices/Timeout and the resume status are not kept in the trie (see the README).
+    this.yieldReceipts = new JournaledMap(this, new Map(source?.yieldReceipts.map), yieldReceiptKeys);
     this.yieldTimeouts = new JournaledMap(this, new Map(source?.yieldTimeouts.map));
     this.yieldResumeInitiated = new JournaledMap(this, new Map(source?.yieldResumeInitiated.map));
     this.stakeProposals = new JournaledMap(this, new Map(source?.stakeProposals.map));
     this.hidden = new JournaledMap(this, new Map(source?.hidden.map));
-    this.globalCode = new JournaledMap(this, new Map(source?.globalCode.map));
+    this.globalCode = new JournaledMap(this, new Map(source?.globalCode.map), globalCodeKeys);
+    if (source) this.#trie = source.#trie;
+  }
+
+  /** nearcore state root of the records as of the last `finalize`. */
+  get stateRoot(): Uint8Array {
+    return this.#trie.rootHash;
+  }
+
+  /** The trie as of the last `finalize` (nearcore's trie at the chunk's start). */
+  get trie(): Trie {
+    return this.#trie;
+  }
+
+  /** Marks a trie key written; `valueOf` reads its value when the chunk ends. Undone with the write. */
+  markTrieKey(path: string, valueOf: TrieValueOf): void {
+    if (this.#changed.has(path)) return;
+    this.#changed.set(path, valueOf);
+    this.record(() => void this.#changed.delete(path));
+  }
+
+  /**
+   * nearcore's trie-node accounting of one contract storage access (runtime/runtime/src/ext.rs; for the
+   * counting, `Trie::lookup_from_state_column` and `TrieAccountingCache`). A key written earlier in this
+   * chunk is served from the update in memory and touches nothing. Otherwise, with `walkTrie` (writes and
+   * removes: `KeyLookupMode::MemOrTrie`) every node from the root to the key is touched; without it
+   * (reads: flat storage) none is. `touchValue` touches the value's node when it is dereferenced.
+   */
+  contractStorageAccess(accountId: string, key: Uint8Array, walkTrie: boolean): StorageAccess {
+    const path = trieKey.contractData(accountId, bytesToHex(key));
+    if (this.#changed.has(path)) return this.#accounting.inMemory();
+    return this.#accounting.access(this.#trie, path, walkTrie);
   }
 
   /** A snapshot sharing no mutable structure with this state (only between blocks). */
@@ -181,11 +340,22 @@ export class State {
   abort(): void {
     this.#undoTo(0);
     this.#mark = 0;
+    this.#accounting = new TrieAccountingCache();
   }
 
-  /** Makes all writes permanent (end of a block, or of a state patch); true when there were any. */
+  /**
+   * Makes all writes permanent (end of a block, or of a state patch) and brings the trie up to date; true
+   * when there were any.
+   */
   finalize(): boolean {
     const wrote = this.#journal.length > 0;
+    if (this.#changed.size > 0) {
+      const changes: Array<[string, TrieValue | null]> = [];
+      for (const [path, valueOf] of this.#changed) changes.push([path, valueOf()]);
+      this.#trie = this.#trie.update(changes);
+      this.#changed = new Map();
+    }
+    this.#accounting = new TrieAccountingCache();
     this.#journal = [];
     this.#mark = 0;
     this.#dataCopied = new WeakSet();
@@ -232,6 +402,7 @@ export class State {
     const next = new Map(this.accessKeys.get(accountId));
     next.set(keyId(pk), { publicKey: pk, accessKey });
     this.accessKeys.set(accountId, next);
+    this.#markAccessKey(accountId, pk);
   }
 
   removeAccessKey(accountId: string, pk: PublicKey): void {
@@ -241,6 +412,22 @@ export class State {
     const next = new Map(cur);
     next.delete(keyId(pk));
     this.accessKeys.set(accountId, next);
+    this.#markAccessKey(accountId, pk);
+  }
+
+  #markAccessKey(accountId: string, pk: PublicKey): void {
+    const id = keyId(pk);
+    this.markTrieKey(trieKey.accessKey(accountId, publicKeyBorsh(pk)), () => {
+      const stored = this.accessKeys.map.get(accountId)?.get(id);
+      return stored ? { bytes: encodeAccessKey(stored.accessKey) } : null;
+    });
+  }
+
+  #markData(accountId: string, keyHex: string): void {
+    this.markTrieKey(trieKey.contractData(accountId, keyHex), () => {
+      const value = this.data.map.get(accountId)?.get(keyHex);
+      return value ? { bytes: value } : null;
+    });
   }
 
   // --- contract data: copy-on-first-write per account within a receipt ---
@@ -282,6 +469,7 @@ export class State {
     const k = bytesToHex(key);
     const prev = m.get(k);
     m.set(k, value);
+    this.#markData(accountId, k);
     return prev ?? below;
   }
 
@@ -292,12 +480,14 @@ export class State {
       if (prev === undefined) return undefined;
       if (this.data.get(accountId)?.has(k)) this.#writableData(accountId).delete(k);
       this.hidden.set(`${accountId} data:${k}`, true);
+      this.#markData(accountId, k);
       return prev;
     }
     if (!this.data.get(accountId)?.has(k)) return undefined;
     const m = this.#writableData(accountId);
     const prev = m.get(k);
     m.delete(k);
+    this.#markData(accountId, k);
     return prev;
   }
 
@@ -319,6 +509,8 @@ export class State {
 
   /** Deleting an account removes its keys, code and data (nearcore `action_delete_account`). */
   removeAccount(accountId: string): void {
+    for (const { publicKey } of this.accessKeys.get(accountId)?.values() ?? []) this.#markAccessKey(accountId, publicKey);
+    for (const k of this.data.get(accountId)?.keys() ?? []) this.#markData(accountId, k);
     this.accounts.delete(accountId);
     this.accessKeys.delete(accountId);
     this.code.delete(accountId);

@@ -20,6 +20,7 @@ import type {
   PlannedReceipt,
   ReceiptAction,
   ReturnData,
+  StorageAccess,
   VMContext,
 } from './types.js';
 
@@ -1138,10 +1139,11 @@ export class VMLogic {
   }
 
   // ---------- storage ----------
-  /** Trie-node charge of a storage access (nearcore External: touching_trie_node × nodes). */
-  private payTrieNodes(key: Uint8Array): void {
-    const n = this.external.trieNodesTouched?.(key) ?? 0;
-    if (n > 0) this.payPer('touching_trie_node', BigInt(n));
+  /** nearcore `add_trie_fees`: `touching_trie_node` per database read, `read_cached_trie_node` per cached read. */
+  private payTrieNodes(access: StorageAccess | undefined): void {
+    if (!access) return;
+    if (access.dbReads > 0) this.payPer('touching_trie_node', BigInt(access.dbReads));
+    if (access.memReads > 0) this.payPer('read_cached_trie_node', BigInt(access.memReads));
   }
   private checkKey(key: Uint8Array): void {
     if (key.length > this.limits.maxLengthStorageKey)
@@ -1158,10 +1160,16 @@ export class VMLogic {
       throw hostErrors.valueLengthExceeded(BigInt(value.length), this.limits.maxLengthStorageValue);
     this.payPer('storage_write_key_byte', BigInt(key.length));
     this.payPer('storage_write_value_byte', BigInt(value.length));
-    this.payTrieNodes(key);
+    // The old value is looked up through the trie first (ext.rs storage_set): its path and value are
+    // charged after the evicted bytes.
+    const access = this.external.storageAccess?.(key, true);
     const evicted = this.external.storageSet(key, value);
     if (evicted !== undefined) {
       this.payPer('storage_write_evicted_byte', BigInt(evicted.length));
+      access?.touchValue();
+    }
+    this.payTrieNodes(access);
+    if (evicted !== undefined) {
       this.storageUsage += BigInt(value.length) - BigInt(evicted.length);
       this.registerWrite(reg, evicted);
       return 1n;
@@ -1175,7 +1183,8 @@ export class VMLogic {
     const key = this.memOrRegister(kPtr, kLen);
     this.checkKey(key);
     this.payPer('storage_read_key_byte', BigInt(key.length));
-    this.payTrieNodes(key);
+    // Flat storage: no trie node is charged (ext.rs storage_get, KeyLookupMode::MemOrFlatOrTrie).
+    const access = this.external.storageAccess?.(key, false);
     const value = this.external.storageGet(key);
     if (value === undefined) return 0n;
     this.payPer('storage_read_value_byte', BigInt(value.length));
@@ -1184,6 +1193,9 @@ export class VMLogic {
       this.pay('storage_large_read_overhead_base');
       this.payPer('storage_large_read_overhead_byte', BigInt(value.length));
     }
+    // The value is dereferenced with a free gas counter (logic.rs storage_read): it enters the chunk's
+    // accounting cache uncharged.
+    access?.touchValue();
     this.registerWrite(reg, value);
     return 1n;
   }
@@ -1194,10 +1206,15 @@ export class VMLogic {
     const key = this.memOrRegister(kPtr, kLen);
     this.checkKey(key);
     this.payPer('storage_remove_key_byte', BigInt(key.length));
-    this.payTrieNodes(key);
+    const access = this.external.storageAccess?.(key, true);
     const removed = this.external.storageRemove(key);
-    if (removed === undefined) return 0n;
+    if (removed === undefined) {
+      this.payTrieNodes(access);
+      return 0n;
+    }
     this.payPer('storage_remove_ret_value_byte', BigInt(removed.length));
+    access?.touchValue();
+    this.payTrieNodes(access);
     this.storageUsage -= BigInt(key.length + removed.length) + this.config.storageNumExtraBytesRecord;
     this.registerWrite(reg, removed);
     return 1n;
@@ -1208,7 +1225,7 @@ export class VMLogic {
     const key = this.memOrRegister(kPtr, kLen);
     this.checkKey(key);
     this.payPer('storage_has_key_byte', BigInt(key.length));
-    this.payTrieNodes(key);
+    // Flat storage, value never dereferenced: no trie node is touched (ext.rs storage_has_key).
     return this.external.storageHasKey(key) ? 1n : 0n;
   }
 

@@ -91,6 +91,17 @@ export interface PlannedReceipt {
 }
 
 /**
+ * Trie reads of one storage access (nearcore `TrieNodesCount`, which near-store takes from the VM
+ * runner): `dbReads` are charged `touching_trie_node`, `memReads` (nodes this chunk already touched)
+ * `read_cached_trie_node`. `touchValue` counts the value's node when the value is dereferenced.
+ */
+export interface StorageAccess {
+  dbReads: number;
+  memReads: number;
+  touchValue(): void;
+}
+
+/**
  * What the VM needs from the runtime while running (nearcore `External`). Reads and writes go to
  * the current account's data; the runtime applies them only when the call succeeds.
  */
@@ -111,10 +122,12 @@ export interface External {
    */
   submitYieldResume(dataId: Uint8Array, payload: Uint8Array): boolean;
   /**
-   * Optional: trie nodes a storage access of `key` touches. nearcore charges `touching_trie_node` per node
-   * inside its External (gas_counter.rs StorageAccessTracker); omitted means 0, like nearcore's MockedExternal.
+   * Optional: nearcore's trie-node accounting of a storage access to `key`, asked just before the access
+   * (runtime/runtime/src/ext.rs). `walkTrie` is true for `storage_write` and `storage_remove`, which look
+   * the key up through the trie (`KeyLookupMode::MemOrTrie`), and false for `storage_read` (flat storage).
+   * Omitted means no trie nodes, like nearcore's `MockedExternal`.
    */
-  trieNodesTouched?(key: Uint8Array): number;
+  storageAccess?(key: Uint8Array, walkTrie: boolean): StorageAccess;
   /** `sandbox_debug_log` (the sandbox build of neard logs it at debug level, for free). */
   sandboxDebugLog?(message: string): void;
 }

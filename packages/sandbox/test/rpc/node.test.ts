@@ -3,7 +3,8 @@
  * nearcore's response shapes and error strings (sandbox-compat.md §2, nearcore chain/jsonrpc).
  */
 import test from 'ava';
-import { base64 } from '@scure/base';
+import { base58, base64 } from '@scure/base';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { KeyPair } from '../../src/primitives/crypto.js';
 import { probeWasm } from '../../../../sandbox-tests/probe-contract.js';
 import { NEAR, signNext, signTransaction, startTestNode, TGAS, type TestNode } from './helpers.js';
@@ -88,6 +89,15 @@ test('block by finality, height and hash; unknown block; chunk by id and by bloc
   t.is((await node.rpc('chunk', [3, 0])).error.name, 'REQUEST_VALIDATION_ERROR');
   t.is((await node.rpc('chunk', { block_id: 3, shard_id: 7 })).error.cause.name, 'INVALID_SHARD_ID');
   t.is((await node.rpc('chunk', { chunk_id: '11111111111111111111111111111111' })).error.cause.name, 'UNKNOWN_CHUNK');
+
+  // State roots: empty blocks change no state, so every chunk reports the genesis root; the header's
+  // prev_state_root is nearcore merklize([chunk prev_state_root]) = sha256 of the one root; status reports
+  // the head header's (views.rs, merkle.rs, StatusSyncInfo).
+  const genesisChunk = (await node.rpc('chunk', { block_id: 0, shard_id: 0 })).result;
+  t.is(chunk.header.prev_state_root, genesisChunk.header.prev_state_root);
+  t.not(chunk.header.prev_state_root, '11111111111111111111111111111111', 'not the empty root');
+  t.is(final.header.prev_state_root, base58.encode(sha256(base58.decode(chunk.header.prev_state_root))));
+  t.is((await node.rpc('status', [])).result.sync_info.latest_state_root, optimistic.header.prev_state_root);
 });
 
 test('query: view_account, view_access_key(_list), unknown account and key, both request forms', async (t) => {

@@ -2,7 +2,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import wabtInit from 'wabt';
 import { HOST_FUNCTIONS, runFunctionCall } from '../../src/vm/index.js';
-import type { External, RunFunctionCall, VMContext, VMOutcome } from '../../src/vm/types.js';
+import type { External, RunFunctionCall, StorageAccess, VMContext, VMOutcome } from '../../src/vm/types.js';
 
 const wabt = await wabtInit();
 
@@ -21,7 +21,7 @@ export class MemoryExternal implements External {
   readonly data = new Map<string, Uint8Array>();
   readonly resumed: Array<{ dataId: Uint8Array; payload: Uint8Array }> = [];
   pendingYields = new Set<string>();
-  trieNodesTouched?: (key: Uint8Array) => number;
+  storageAccess?: (key: Uint8Array, walkTrie: boolean) => StorageAccess;
   sandboxDebugLog?: (message: string) => void;
   private counter = 0;
   storageGet(key: Uint8Array) {

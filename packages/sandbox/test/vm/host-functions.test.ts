@@ -398,14 +398,31 @@ test('deprecated storage_iter_prefix fails with Deprecated (logic.rs)', (t) => {
   t.deepEqual(o.aborted, { ExecutionError: 'Attempted to call deprecated host function storage_iter_prefix' });
 });
 
-test('trie nodes reported by External.trieNodesTouched are charged as touching_trie_node (gas_counter.rs StorageAccessTracker)', (t) => {
+test('storage ops charge the trie reads External.storageAccess reports: touching_trie_node per database read, read_cached_trie_node per cached read, the evicted value after its bytes; reads and has_key charge none (logic.rs storage_*, ext.rs, gas_counter.rs add_trie_fees)', (t) => {
   const external = new MemoryExternal();
-  external.trieNodesTouched = () => 3;
+  const asked: boolean[] = [];
+  let valueTouches = 0;
+  external.storageAccess = (_key, walkTrie) => {
+    asked.push(walkTrie);
+    const access = { dbReads: walkTrie ? 2 : 0, memReads: walkTrie ? 1 : 0, touchValue: () => void (valueTouches++, access.dbReads++) };
+    return access;
+  };
+  const write = `(drop (call $storage_write ${u64(1)} ${u64(0)} ${u64(1)} ${u64(0)} ${u64(0)}))`;
   const o = call(
-    program({ imports: ['storage_write', 'storage_read'], data: [[0, 'k']], body: `(drop (call $storage_write ${u64(1)} ${u64(0)} ${u64(1)} ${u64(0)} ${u64(0)})) (drop (call $storage_read ${u64(1)} ${u64(0)} ${u64(0)}))` }),
+    program({
+      imports: ['storage_write', 'storage_read', 'storage_has_key', 'storage_remove'],
+      data: [[0, 'k']],
+      // new key, then the same key again (evicts a value), a read, a has_key, and a remove (removes a value)
+      body: `${write} ${write} (drop (call $storage_read ${u64(1)} ${u64(0)} ${u64(0)})) (drop (call $storage_has_key ${u64(1)} ${u64(0)})) (drop (call $storage_remove ${u64(1)} ${u64(0)} ${u64(0)}))`,
+    }),
     { external },
   );
-  t.is(o.profile.TOUCHING_TRIE_NODE, 6n * c('touching_trie_node'));
+  t.is(o.aborted, null);
+  t.deepEqual(asked, [true, true, false, true]);
+  t.is(valueTouches, 3, 'the evicted, read and removed values are dereferenced');
+  // 2 + (2 + 1 value) + (2 + 1 value); the read's value touch is free
+  t.is(o.profile.TOUCHING_TRIE_NODE, 8n * c('touching_trie_node'));
+  t.is(o.profile.READ_CACHED_TRIE_NODE, 3n * c('read_cached_trie_node'));
 });
 
 /** nearcore tests/alt_bn128.rs `le_bytes!`: hex strings are u256 little-endian, numbers are single bytes. */
