@@ -44,6 +44,7 @@ import {
 } from './primitives/views.js';
 import {
   Chain,
+  concernsTransaction,
   ChainSnapshot,
   SANDBOX_EPOCH_LENGTH,
   TESTING_INIT_BALANCE,
@@ -407,19 +408,10 @@ export class Sandbox {
       if (this.chain.isSettled(hash) || !this.chain.hasPendingWork) break;
       this.chain.produceBlock();
       // fork mode: state the remote could not give set something of this transaction aside (runtime/chain.ts)
-      const unavailable = this.chain.takeUnavailable().find((e) => this.#concerns(hash, e));
+      const unavailable = this.chain.takeUnavailable().find((e) => concernsTransaction(this.chain, hash, e));
       if (unavailable) throw unavailable;
     }
     return this.getTransactionOutcome(hash);
-  }
-
-  /** Whether what was set aside is the transaction or one of its receipts (those its outcomes name). */
-  #concerns(txHash: string, e: StateUnavailableError): boolean {
-    if (e.transactionHash !== undefined) return e.transactionHash === txHash;
-    if (e.receipt === undefined) return false;
-    const outcome = this.chain.finalOutcome(txHash);
-    const id = hashToString(e.receipt.receiptId);
-    return outcome !== null && [outcome.transaction_outcome, ...outcome.receipts_outcome].some((o) => o.outcome.receipt_ids.includes(id));
   }
 
   /** Checks a transaction and queues it for the next block; returns its hash. Run it with `produceBlocks`. */

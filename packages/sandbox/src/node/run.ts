@@ -19,6 +19,8 @@ import type { ForkOptions } from '../fork/index.js';
 const PARENT_POLL_MS = 500;
 /** Methods that answer from the head on disk (view-client `reportedHead`) or report nothing: they never wait for a commit. */
 const REPORTS_DURABLE_HEAD = new Set(['status', 'health']);
+/** Methods that change what the store keeps without producing a block (the block clock). */
+const CHANGES_WITHOUT_A_BLOCK = new Set(['sandbox_set_next_block_timestamp']);
 /** A fresh node opens its store this long after it starts serving (see startNode). */
 const STORE_OPEN_DELAY_MS = 500;
 
@@ -91,7 +93,7 @@ class GroupCommit {
 
   /** Inside the queue, after a request: the promise the answer waits for (undefined: nothing to wait for). */
   afterRequest(method: string): Promise<void> | undefined {
-    this.progress();
+    this.progress(CHANGES_WITHOUT_A_BLOCK.has(method));
     if (REPORTS_DURABLE_HEAD.has(method)) return undefined;
     return this.#untilDurable();
   }
@@ -110,9 +112,9 @@ class GroupCommit {
   }
 
   /** Inside the queue: if the chain moved, a commit is due (also called between the slices of a fast-forward). */
-  progress(): void {
+  progress(changed = false): void {
     const head = this.client()?.sandbox.head;
-    if (head !== undefined && head !== this.#lastHead) {
+    if (changed || (head !== undefined && head !== this.#lastHead)) {
       this.#changed++;
       this.#lastHead = head;
     }
@@ -121,6 +123,7 @@ class GroupCommit {
 
   /** Resolves once everything changed so far is on disk. */
   async flush(): Promise<void> {
+    this.progress(); // blocks made since the last answer (transactions sent with wait_until NONE)
     if (this.#durable < this.#changed) this.#kick();
     while (this.#running) await this.#running;
     if (this.#failure) throw this.#failure;
@@ -218,6 +221,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
         reportedHead: commits ? () => commits.durableHead : undefined,
         betweenBlocks: () => (commits ? queue.yieldUntil(commits.sliceDone()) : queue.yieldTurn()),
         ...(options.fork ? { fork: options.fork } : {}),
+        runWrite: (step) => void queue.run(step),
       });
     })
     .then((c) => {

@@ -63,6 +63,16 @@ export type StateRecordJson = Record<string, unknown>;
 /** Methods may answer synchronously or with a promise; the server awaits either. */
 export type Awaitable<T> = T | Promise<T>;
 
+/**
+ * An answer that waits for blocks (a transaction waiting for its execution and finality). A method that
+ * returns one has done its part of the work in the server's request queue (a transaction is in the pool);
+ * the server waits for `answer` outside the queue, so the requests behind it run meanwhile and
+ * transactions that arrive together share the next block.
+ */
+export class Later<T> {
+  constructor(readonly answer: Promise<T>) {}
+}
+
 export interface NodeClient {
   status(): Awaitable<StatusResponse>;
   block(reference: BlockReference): Awaitable<BlockView>;
@@ -74,9 +84,9 @@ export interface NodeClient {
    * Validates, executes to completion and answers as nearcore's `send_tx` at `waitUntil`
    * (`NONE` gives only `{final_execution_status}`). Invalid transactions throw `invalidTransaction`.
    */
-  sendTransaction(signedTransaction: Uint8Array, waitUntil: TxExecutionStatus): Awaitable<TransactionResponse>;
+  sendTransaction(signedTransaction: Uint8Array, waitUntil: TxExecutionStatus): Awaitable<TransactionResponse | Later<TransactionResponse>>;
   /** `tx` / `EXPERIMENTAL_tx_status`; `withReceipts` adds the `receipts` array of the EXPERIMENTAL form. */
-  transactionStatus(lookup: TransactionLookup, waitUntil: TxExecutionStatus, withReceipts: boolean): Awaitable<TransactionResponse>;
+  transactionStatus(lookup: TransactionLookup, waitUntil: TxExecutionStatus, withReceipts: boolean): Awaitable<TransactionResponse | Later<TransactionResponse>>;
   receipt(receiptId: string): Awaitable<ReceiptView>;
 
   protocolConfig(reference: BlockReference): Awaitable<ProtocolConfigResponse>;

@@ -43,7 +43,8 @@ function unknownSnapshot(id: number, newest: number): RpcError {
   return new RpcError({ name: 'HANDLER_ERROR', cause: { name: 'UNKNOWN_SNAPSHOT', info: { snapshot_id: id } }, code: -32_000, message: 'Server error', data: why });
 }
 
-export function createDevControls(sandbox: Sandbox): DevControls {
+/** `changed` is called after every change, so clients waiting for blocks see them (runtime/block-producer.ts). */
+export function createDevControls(sandbox: Sandbox, changed: () => void = () => {}): DevControls {
   const snapshots = new Map<number, Snapshot>();
   let newest = 0;
   return {
@@ -57,6 +58,7 @@ export function createDevControls(sandbox: Sandbox): DevControls {
       if (!snapshot) throw unknownSnapshot(id, newest);
       for (const later of snapshots.keys()) if (later >= id) snapshots.delete(later);
       sandbox.restore(snapshot);
+      changed();
       return { reverted: true, ...headRef(sandbox) };
     },
     setNextBlockTimestamp(timestampNanos) {
@@ -69,6 +71,7 @@ export function createDevControls(sandbox: Sandbox): DevControls {
     },
     produceBlocks(count) {
       sandbox.produceBlocks(count);
+      changed();
       return headRef(sandbox);
     },
   };

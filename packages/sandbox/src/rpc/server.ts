@@ -4,12 +4,14 @@
  * - `POST /` with a JSON-RPC 2.0 request (or a batch array). Every JSON-RPC answer, errors included, is sent
  *   with HTTP 200, as nearcore does: near-api-js retries 500/503/408 and loses the body of a 400.
  * - `GET /status` and `GET /health` as nearcore's plain HTTP routes.
- * - Requests run one at a time in arrival order (a FIFO queue), so reads see every earlier write and
- *   transactions from one key are checked against the nonce the previous one left.
+ * - Requests that can write run one at a time in arrival order (a FIFO queue), so each sees every earlier
+ *   write and transactions from one key are checked against the nonce the previous one left; a request
+ *   whose answer waits for blocks (`Later`) leaves the queue once its transaction is in the pool.
+ *   Read-only methods run as they arrive.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { NodeClient } from './client.js';
+import { Later, type NodeClient } from './client.js';
 import { internalError, parseError, RpcError, type RpcErrorObject } from './errors.js';
 
 /**
@@ -200,25 +202,46 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       return errorResponse(id, parseError(`Failed parsing args: params are nested deeper than ${MAX_PARAMS_DEPTH} levels`));
     }
     let durable: void | Promise<void> = undefined;
-    const run = async (): Promise<JsonRpcResponse> => {
+    const failed = (e: unknown): JsonRpcResponse => {
+      if (e instanceof RpcError) return errorResponse(id, e);
+      log(`[rpc] ${method} failed: ${(e as Error)?.stack ?? String(e)}`);
+      return errorResponse(id, internalError(String((e as Error)?.message ?? e)));
+    };
+    const afterRequest = () => {
+      try {
+        durable = options.afterRequest?.(method);
+      } catch (e) {
+        durable = Promise.reject(e);
+      }
+    };
+    const run = async (): Promise<JsonRpcResponse | Later<unknown>> => {
+      let later = false;
       try {
         const { handle } = dispatch ?? (await loadDispatch());
         if (!requestSchemasLoaded() && !(method === 'block' && isReadinessProbe(params))) await loadRequestSchemas();
         const result = await handle(await client, method, params);
+        if (result instanceof Later) {
+          later = true;
+          return result;
+        }
         return { jsonrpc: '2.0', id, result: result === undefined ? null : result };
       } catch (e) {
-        if (e instanceof RpcError) return errorResponse(id, e);
-        log(`[rpc] ${method} failed: ${(e as Error)?.stack ?? String(e)}`);
-        return errorResponse(id, internalError(String((e as Error)?.message ?? e)));
+        return failed(e);
       } finally {
-        try {
-          durable = options.afterRequest?.(method);
-        } catch (e) {
-          durable = Promise.reject(e);
-        }
+        if (!later) afterRequest();
       }
     };
-    const response = READ_ONLY_METHODS.has(method) && dispatch !== undefined ? await run() : await queue.run(run);
+    let response = READ_ONLY_METHODS.has(method) && dispatch !== undefined ? await run() : await queue.run(run);
+    if (response instanceof Later) {
+      // waits for its blocks outside the queue; what it reports is saved once it is known
+      try {
+        const result = await response.answer;
+        response = { jsonrpc: '2.0', id, result: result === undefined ? null : result };
+      } catch (e) {
+        response = failed(e);
+      }
+      afterRequest();
+    }
     if (durable === undefined) return response;
     try {
       await durable;

@@ -31,9 +31,10 @@ import { accessKeyView } from '../primitives/views.js';
 import type { ChainHead } from '../node/store.js';
 import type { ForkOptions } from '../fork/index.js';
 import type { ChainHistory } from '../runtime/chain.js';
+import { BlockProducer } from '../runtime/block-producer.js';
 import { extraGenesisAccounts, genesisConfigOf, type GenesisFile } from '../node/genesis-file.js';
 import { createDevControls } from './dev-methods.js';
-import type { ChunkReference, NodeClient, QueryRequest, QueryResult, StateRecordJson, TransactionLookup } from './client.js';
+import { Later, type ChunkReference, type NodeClient, type QueryRequest, type QueryResult, type StateRecordJson, type TransactionLookup } from './client.js';
 import {
   invalidShardId,
   invalidTransaction,
@@ -61,6 +62,19 @@ const VIEW_STATE_SIZE_LIMIT = 50_000;
 
 const STATUS_ORDER: TxExecutionStatus[] = ['NONE', 'INCLUDED', 'EXECUTED_OPTIMISTIC', 'INCLUDED_FINAL', 'EXECUTED', 'FINAL'];
 const rank = (s: TxExecutionStatus) => STATUS_ORDER.indexOf(s);
+/**
+ * Whether a transaction at `reached` is at `level` (nearcore `TxExecutionStatus`): the levels are not a
+ * line, INCLUDED_FINAL (its block is final) says nothing about its receipts, EXECUTED_OPTIMISTIC nothing about finality.
+ */
+const REACHES: Record<TxExecutionStatus, TxExecutionStatus[]> = {
+  NONE: STATUS_ORDER,
+  INCLUDED: STATUS_ORDER.slice(1),
+  EXECUTED_OPTIMISTIC: ['EXECUTED_OPTIMISTIC', 'EXECUTED', 'FINAL'],
+  INCLUDED_FINAL: ['INCLUDED_FINAL', 'EXECUTED', 'FINAL'],
+  EXECUTED: ['EXECUTED', 'FINAL'],
+  FINAL: ['FINAL'],
+};
+const satisfies = (reached: TxExecutionStatus, level: TxExecutionStatus) => REACHES[level].includes(reached);
 
 export interface SandboxClientOptions {
   genesis: GenesisFile;
@@ -80,6 +94,11 @@ export interface SandboxClientOptions {
   betweenBlocks?: () => Promise<void>;
   /** Fork a remote chain (src/fork): its chain id, protocol version, height and time replace genesis.json's. */
   fork?: ForkOptions;
+  /**
+   * Runs one step of block production where writes run (node/run.ts: the server's request queue, behind
+   * the requests that arrived meanwhile, so they share the block); default: at once.
+   */
+  runWrite?: (step: () => void) => void;
 }
 
 /** `[stable key, StateRecord JSON]`. */
@@ -123,6 +142,29 @@ export function describeFunctionCallError(error: unknown): string {
   return `wasm execution failed with error: FunctionCallError(${debug(error)})`;
 }
 
+/**
+ * The runtime's own values (receipts, postponed receipts, yields) as JSON text: bigints and byte arrays
+ * are tagged so they come back as they were.
+ */
+export function toTaggedJson(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key: string) {
+    const v = this[key];
+    if (typeof v === 'bigint') return { $bigint: v.toString() };
+    if (v instanceof Uint8Array) return { $bytes: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') };
+    return v;
+  });
+}
+
+export function fromTaggedJson(text: string): unknown {
+  return JSON.parse(text, (_key, v) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      if (typeof v.$bigint === 'string') return BigInt(v.$bigint);
+      if (typeof v.$bytes === 'string') return new Uint8Array(Buffer.from(v.$bytes, 'hex'));
+    }
+    return v;
+  });
+}
+
 function toStateRecord(record: StateRecordJson): StateRecord {
   return record as unknown as StateRecord;
 }
@@ -153,12 +195,20 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
   if (options.history && recentBlocks.length > 0) sandbox.chain.resume(recentBlocks, options.history);
   else if (options.history) sandbox.chain.keepHistoryIn(options.history);
   if (options.restore) {
-    const records = options.restore.records.map(toStateRecord);
+    const runtime: Array<[string, unknown]> = [];
+    const records: StateRecord[] = [];
+    for (const r of options.restore.records) {
+      if ('Runtime' in r) {
+        const { id, value } = r.Runtime as { id: string; value: string };
+        runtime.push([id, fromTaggedJson(value)]);
+      } else records.push(toStateRecord(r));
+    }
     // Accounts first: a Contract record updates the code hash of an existing account.
     const order = (r: StateRecord) => ('GlobalContractCode' in r ? 0 : 'Account' in r ? 1 : 'AccessKey' in r ? 2 : 'Contract' in r ? 3 : 4);
     sandbox.patchState([...records].sort((a, b) => order(a) - order(b)));
     const height = BigInt(options.restore.head.height);
     if (height > sandbox.head.height) sandbox.produceBlocks(Number(height - sandbox.head.height));
+    sandbox.chain.restoreRuntime(runtime);
   }
 
   const info: ChainInfo = {
@@ -189,6 +239,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     }
     return json;
   };
+  const runtimeJson = new WeakMap<object, { id: string; json: string }>();
   const blockViews = new Map<string, BlockView>();
   const at = (block: Block): BlockRef => ({ block_height: Number(block.height), block_hash: hashString(block.hash) });
 
@@ -292,6 +343,10 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     for (let i = 0; i < 3 && sandbox.chain.lastFinalBlock().height < height; i++) sandbox.produceBlocks(1);
   }
 
+  const producer = new BlockProducer(sandbox.chain, { runWrite: options.runWrite });
+  // receipts a saved chain had in flight run at once, as its next blocks
+  if (sandbox.chain.hasPendingWork) producer.kick();
+
   function outcomeHeights(result: TransactionResult): { txHeight: bigint; lastHeight: bigint } {
     const heightOf = (hash: string) => sandbox.getBlock(hash).height;
     const txHeight = heightOf(result.transactionOutcome.block_hash);
@@ -306,7 +361,8 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
   function reachedStatus(result: TransactionResult): TxExecutionStatus {
     const { txHeight, lastHeight } = outcomeHeights(result);
     const final = info.finalHeight(head());
-    const executed = typeof result.status === 'object';
+    // EXECUTED_OPTIMISTIC and above: every receipt has run (a transaction's own status may be known earlier)
+    const executed = sandbox.chain.isSettled(result.hash);
     if (!executed) return final >= txHeight ? 'INCLUDED_FINAL' : 'INCLUDED';
     if (final >= lastHeight) return 'FINAL';
     if (final >= txHeight) return 'EXECUTED';
@@ -350,9 +406,40 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     throw e;
   }
 
+  function outcomeOf(hash: string): TransactionResult {
+    try {
+      return sandbox.getTransactionOutcome(hash);
+    } catch (e) {
+      if (e instanceof UnknownTransactionError) throw unknownTransaction(hash);
+      mapTransactionError(e);
+    }
+  }
+
+  /**
+   * The answer for a pooled transaction once the blocks the producer makes have taken it to `level`: its
+   * receipts have run (or it waits for something only another transaction can give, such as a yield's
+   * resume) and, for the final levels, its blocks are final.
+   */
+  function awaitOutcome(hash: string, level: TxExecutionStatus, withReceipts: boolean): Later<never> {
+    const finalTarget = (result: TransactionResult): bigint | undefined => {
+      if (level !== 'INCLUDED_FINAL' && level !== 'EXECUTED' && level !== 'FINAL') return undefined;
+      const { txHeight, lastHeight } = outcomeHeights(result);
+      return level === 'FINAL' ? lastHeight : txHeight;
+    };
+    return new Later(
+      producer.waitFor(hash, () => finalTarget(outcomeOf(hash))).then(() => respond(outcomeOf(hash), level, withReceipts)),
+    );
+  }
+
+  /** A transaction the chain has: answered now if it reached `level`, else once the producer's blocks take it there. */
+  function answerAt(result: TransactionResult, level: TxExecutionStatus, withReceipts: boolean) {
+    if (satisfies(reachedStatus(result), level)) return respond(result, level, withReceipts);
+    return awaitOutcome(result.hash, level, withReceipts);
+  }
+
   const client: SandboxClient = {
     sandbox,
-    dev: createDevControls(sandbox),
+    dev: createDevControls(sandbox, () => producer.kick()),
 
     status: () => statusView(info, options.reportedHead?.() ?? head(), options.rpcAddr ?? '127.0.0.1', startedAt),
 
@@ -414,17 +501,21 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     query,
 
     sendTransaction(signedTransaction, waitUntil) {
-      let result: TransactionResult;
+      const level = rank(waitUntil) < rank('EXECUTED_OPTIMISTIC') ? 'EXECUTED_OPTIMISTIC' : waitUntil;
+      // A transaction the chain already has is answered with its outcome, as nearcore's send_tx does,
+      // so a client that resends the same bytes never sees InvalidNonce and signs it again.
+      const known = knownOutcome(signedTransaction);
+      if (known && waitUntil === 'NONE') return { final_execution_status: 'NONE' } as never;
+      if (known) return answerAt(known, level, false);
+      let hash: string;
       try {
-        // A transaction the chain already has is answered with its outcome, as nearcore's send_tx does,
-        // so a client that resends the same bytes never sees InvalidNonce and signs it again.
-        const known = knownOutcome(signedTransaction);
-        result = known ?? sandbox.sendTransaction(signedTransaction);
+        hash = sandbox.submitTransaction(signedTransaction);
       } catch (e) {
         mapTransactionError(e);
       }
+      producer.kick();
       if (waitUntil === 'NONE') return { final_execution_status: 'NONE' } as never;
-      return respond(result, rank(waitUntil) < rank('EXECUTED_OPTIMISTIC') ? 'EXECUTED_OPTIMISTIC' : waitUntil, false);
+      return awaitOutcome(hash, level, false);
     },
 
     transactionStatus(lookup: TransactionLookup, waitUntil, withReceipts) {
@@ -438,15 +529,15 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
         hash = lookup.txHash;
         sender = lookup.senderAccountId;
       }
-      let result: TransactionResult;
-      try {
-        result = sandbox.getTransactionOutcome(hash);
-      } catch (e) {
-        if (e instanceof UnknownTransactionError) throw unknownTransaction(hash);
-        mapTransactionError(e);
+      if (sandbox.chain.isPooled(hash)) {
+        // in the pool: answered once the transaction reaches the level asked for, as nearcore's tx does
+        const pooled = sandbox.chain.pooledTransaction(hash);
+        if (pooled?.signerId !== sender) throw unknownTransaction(hash);
+        return awaitOutcome(hash, waitUntil, withReceipts);
       }
+      const result = outcomeOf(hash);
       if (result.outcome.transaction.signer_id !== sender) throw unknownTransaction(hash);
-      return respond(result, waitUntil, withReceipts);
+      return answerAt(result, waitUntil, withReceipts);
     },
 
     receipt(receiptId) {
@@ -479,9 +570,11 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
       }
       // nearcore applies a patch at the next block and answers once it is in
       sandbox.produceBlocks(1);
+      producer.kick();
     },
 
     async fastForward(deltaHeight) {
+      producer.kick();
       // nearcore's steps (Sandbox.fastForward); other requests are served every FAST_FORWARD_SLICE blocks made
       let made = 0;
       for (let left = BigInt(deltaHeight); left > 0n; ) {
@@ -526,6 +619,16 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
       for (const [key, contract] of state.globalCode.map) {
         const identifier = key.startsWith('hash:') ? { CodeHash: base58.encode(contract.hash) } : { AccountId: key.slice('account:'.length) };
         entries.push([`GlobalContractCode/${key}`, cached(contract, () => JSON.stringify({ GlobalContractCode: { identifier, code: base64.encode(contract.code) } }))]);
+      }
+      for (const [id, value] of sandbox.chain.runtimeRecords()) {
+        const json = () => JSON.stringify({ Runtime: { id, value: toTaggedJson(value) } });
+        if (value === null || typeof value !== 'object') {
+          entries.push([`Runtime/${id}`, json()]);
+          continue;
+        }
+        let saved = runtimeJson.get(value);
+        if (saved?.id !== id) runtimeJson.set(value, (saved = { id, json: json() }));
+        entries.push([`Runtime/${id}`, saved.json]);
       }
       const h = head();
       return {

@@ -6,6 +6,7 @@
  * block contents only; the wall clock never enters.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import type { RuntimeConfig } from '../parameters/types.js';
 import { publicKeyBorsh, type PublicKey } from '../primitives/crypto.js';
 import { InvalidTransactionError, ParseTransactionError, type TxExecutionError } from '../primitives/errors.js';
@@ -161,6 +162,41 @@ interface ChainData {
   receipts: Map<string, Receipt>;
   /** Added to every block time from the next block on (`setNextBlockTimestamp`); 0 on a chain nobody moved. */
   timeShiftNs: bigint;
+}
+
+/**
+ * The order a chunk takes pooled transactions in (nearcore chain/pool `TransactionPool`: transactions are
+ * grouped by (signer, public key); groups are visited round-robin, each giving its lowest nonce first), so
+ * transactions from one key that arrive out of order still run in nonce order and none fails InvalidNonce
+ * for its place in the block. Groups are visited in the order their first transaction arrived (nearcore
+ * shuffles them with a per-node seed; arrival order keeps the chain deterministic); equal nonces keep their
+ * arrival order (the later one then fails InvalidNonce, as in nearcore).
+ */
+export function chunkOrder<T extends { signed: SignedTransaction }>(pool: readonly T[]): T[] {
+  if (pool.length < 2) return [...pool];
+  const groups = new Map<string, T[]>();
+  for (const entry of pool) {
+    const tx = entry.signed.transaction;
+    const key = `${tx.signerId}\0${tx.publicKey.keyType}:${bytesToHex(tx.publicKey.data)}`;
+    const group = groups.get(key);
+    if (group) group.push(entry);
+    else groups.set(key, [entry]);
+  }
+  const queues = [...groups.values()].map((g) => g.map((entry, i) => ({ entry, i })).sort((a, b) => (a.entry.signed.transaction.nonce < b.entry.signed.transaction.nonce ? -1 : a.entry.signed.transaction.nonce > b.entry.signed.transaction.nonce ? 1 : a.i - b.i)).map((x) => x.entry));
+  const ordered: T[] = [];
+  for (let round = 0; ordered.length < pool.length; round++) {
+    for (const q of queues) if (round < q.length) ordered.push(q[round]!);
+  }
+  return ordered;
+}
+
+/** Fork mode: whether what was set aside (`takeUnavailable`) is the transaction or one of its receipts (those its outcomes name). */
+export function concernsTransaction(chain: Chain, txHash: string, e: StateUnavailableError): boolean {
+  if (e.transactionHash !== undefined) return e.transactionHash === txHash;
+  if (e.receipt === undefined) return false;
+  const outcome = chain.finalOutcome(txHash);
+  const id = hashToString(e.receipt.receiptId);
+  return outcome !== null && [outcome.transaction_outcome, ...outcome.receipts_outcome].some((o) => o.outcome.receipt_ids.includes(id));
 }
 
 /** A transaction rejected before execution: nearcore's `InvalidTxError`, with nothing changed. */
@@ -451,6 +487,55 @@ export class Chain {
     this.#stateChangedAt = this.#d.head.height + 1n;
   }
 
+  /**
+   * What the chain keeps besides accounts, keys, code and contract data, as `[id, value]` pairs for a store
+   * to save with them: receipts waiting for the next block, nearcore's postponed receipts, received data
+   * and NEP-519 yields with their timeouts, unstake proposals, and the block clock (a timestamp set for a
+   * block not yet produced). Values are never mutated in place (a store may cache their serialisation).
+   */
+  *runtimeRecords(): Generator<[string, unknown]> {
+    const d = this.#d;
+    const s = d.state;
+    yield ['clock', { timeShiftNs: d.timeShiftNs }];
+    if (d.incoming.length > 0) yield ['incoming', d.incoming];
+    const maps: Array<[string, Map<string, unknown>]> = [
+      ['receivedData', s.receivedData.map],
+      ['postponedReceiptId', s.postponedReceiptIds.map],
+      ['postponedReceipt', s.postponedReceipts.map],
+      ['yieldReceipt', s.yieldReceipts.map],
+      ['yieldTimeout', s.yieldTimeouts.map],
+      ['yieldResumeInitiated', s.yieldResumeInitiated.map],
+      ['stakeProposal', s.stakeProposals.map],
+    ];
+    for (const [kind, map] of maps) for (const [key, value] of map) yield [`${kind}/${key}`, value];
+  }
+
+  /** Brings back what `runtimeRecords` gave (after `resume`, on a chain with nothing pending). */
+  restoreRuntime(records: Iterable<[string, unknown]>): void {
+    const d = this.#d;
+    const s = d.state;
+    const maps: Record<string, Map<string, unknown>> = {
+      receivedData: s.receivedData.map,
+      postponedReceiptId: s.postponedReceiptIds.map,
+      postponedReceipt: s.postponedReceipts.map,
+      yieldReceipt: s.yieldReceipts.map,
+      yieldTimeout: s.yieldTimeouts.map,
+      yieldResumeInitiated: s.yieldResumeInitiated.map,
+      stakeProposal: s.stakeProposals.map,
+    };
+    for (const [id, value] of records) {
+      if (id === 'clock') d.timeShiftNs = (value as { timeShiftNs: bigint }).timeShiftNs;
+      else if (id === 'incoming') d.incoming = value as Receipt[];
+      else {
+        const slash = id.indexOf('/');
+        const map = slash > 0 ? maps[id.slice(0, slash)] : undefined;
+        if (!map) throw new Error(`unknown runtime record ${JSON.stringify(id)}`);
+        map.set(id.slice(slash + 1), value);
+      }
+    }
+    s.finalize();
+  }
+
   /** True while receipts or transactions wait for a block. */
   get hasPendingWork(): boolean {
     return this.#d.pool.length > 0 || this.#d.incoming.length > 0;
@@ -558,8 +643,9 @@ export class Chain {
     return this.#unavailable.splice(0);
   }
 
-  #applyBlock(pool: PoolEntry[], incoming: Receipt[], at?: bigint): Block {
+  #applyBlock(arrived: PoolEntry[], incoming: Receipt[], at?: bigint): Block {
     const d = this.#d;
+    const pool = chunkOrder(arrived);
     const prev = this.head;
     // heights need not be consecutive (nearcore's sandbox fast-forward skips them)
     const height = at ?? prev.height + 1n;
@@ -794,16 +880,41 @@ export class Chain {
 
   /** Whether every receipt reachable from the transaction has an outcome. */
   isSettled(txHash: string): boolean {
+    return this.progress(txHash)?.settled ?? false;
+  }
+
+  /**
+   * How far a transaction got: undefined while it is unknown or still in the pool; else whether every
+   * receipt reachable from it has an outcome, and how many outcomes it has so far (transaction included).
+   */
+  progress(txHash: string): { settled: boolean; outcomes: number } | undefined {
     const rec = this.#transaction(txHash);
-    if (!rec) return false;
-    if (!rec.outcome) return true;
+    if (!rec) return undefined;
+    if (!rec.outcome) return { settled: true, outcomes: 0 };
     const pending = [...rec.outcome.outcome.receipt_ids];
+    let outcomes = 1;
+    let settled = true;
     while (pending.length) {
       const o = this.receiptOutcome(pending.pop()!);
-      if (!o) return false;
+      if (!o) {
+        settled = false;
+        continue;
+      }
+      outcomes++;
       pending.push(...o.outcome.receipt_ids);
     }
-    return true;
+    return { settled, outcomes };
+  }
+
+  /** A transaction waiting in the pool. */
+  pooledTransaction(txHash: string): SignedTransaction['transaction'] | undefined {
+    if (!this.#poolKeys.has(txHash)) return undefined;
+    return this.#d.pool.find((p) => p.key === txHash)?.signed.transaction;
+  }
+
+  /** Whether the transaction waits in the pool for the next block. */
+  isPooled(txHash: string): boolean {
+    return this.#poolKeys.has(txHash);
   }
 
   #transaction(txHash: string): TxRecord | StoredTransaction | undefined {

@@ -12,8 +12,9 @@ import { sandboxControl, SandboxRpcError } from '../../src/rpc/dev-client.js';
 import { watToWasm } from '../runtime/contract-helpers.js';
 import { signNext, startTestNode, type TestNode } from './helpers.js';
 import { killNode, startNodeProcess } from './node-process.js';
-import { DATA_DIR, initHome } from '../../src/node/init.js';
+import { DATA_DIR, initHome, VALIDATOR_KEY_FILE } from '../../src/node/init.js';
 import { NodeStore } from '../../src/node/store.js';
+import { readKeyFile } from '../../src/node/key-file.js';
 
 const NEAR = 10n ** 24n;
 const TGAS = 10n ** 12n;
@@ -190,4 +191,41 @@ test('a node killed right after answering a revert restarts on the reverted chai
   t.is(latest.result.header.height, head.height + 2);
   t.true(existsSync(join(home, 'chain-head.json')));
   t.is(JSON.parse(readFileSync(join(home, 'chain-head.json'), 'utf8')).height, head.height + 2);
+});
+
+test('a yield waiting for its resume and a timestamp set for a block not yet made survive a SIGKILL', async (t) => {
+  const home = tempHome(t);
+  initHome(home);
+  let proc = await startNodeProcess(home);
+  t.teardown(() => proc.child.kill('SIGKILL'));
+  const rootKey = readKeyFile(join(home, VALIDATOR_KEY_FILE)).key.secretKey as KeyPairString;
+  const connect = (url: string) => {
+    const provider = new JsonRpcProvider({ url });
+    return { provider, root: new Account('test.near', provider, rootKey) };
+  };
+  let { provider, root } = connect(proc.url);
+  const key = KeyPair.fromRandom('ed25519');
+  await root.createSubAccount({ accountOrPrefix: 'a', publicKey: key.getPublicKey(), nearToTransfer: 10n * NEAR });
+  let a = new Account('a.test.near', provider, key.toString() as KeyPairString);
+  await a.deployContract(wasm);
+  const { actions } = await import('near-api-js');
+  const started = await a.signAndSendTransaction({ receiverId: 'a.test.near', actions: [actions.functionCall('yield_start', new Uint8Array(), 100n * TGAS, 0n)] });
+  const target = new Date('2032-02-02T00:00:00Z');
+  await sandboxControl(proc.url).setNextBlockTimestamp(target);
+  await killNode(proc);
+
+  proc = await startNodeProcess(home);
+  ({ provider } = connect(proc.url));
+  a = new Account('a.test.near', provider, key.toString() as KeyPairString);
+  const { height } = await sandboxControl(proc.url).produceBlocks(1);
+  const block = await provider.viewBlock({ blockId: height });
+  t.is(block.header.timestamp_nanosec, (BigInt(target.getTime()) * 1_000_000n).toString(), 'the next block has the time set before the kill');
+  const resumed = await a.signAndSendTransaction({
+    receiverId: 'a.test.near',
+    actions: [actions.functionCall('resume', new TextEncoder().encode('after'), 100n * TGAS, 0n)],
+  });
+  t.is(Buffer.from((resumed.status as { SuccessValue: string }).SuccessValue, 'base64').toString(), 'true', 'the yield is still there to resume');
+  const yielded = await provider.viewTransactionStatus({ txHash: started.transaction_outcome.id, accountId: 'a.test.near', waitUntil: 'FINAL' });
+  const logs = yielded.receipts_outcome.flatMap((o) => o.outcome.logs);
+  t.true(logs.includes('resumed'), `the yielded callback ran: ${JSON.stringify(logs)}`);
 });
