@@ -51,7 +51,7 @@ import {
   TESTING_INIT_STAKE,
   type Block,
 } from './runtime/chain.js';
-import { accountCode, globalContractKey, NO_CODE_HASH, type Account, type StateUnavailableError } from './runtime/state.js';
+import { accountCode, globalContractKey, NO_CODE_HASH, type Account } from './runtime/state.js';
 import { accountContractOf } from './runtime/apply.js';
 import { executionEvents, type ExecutionEvent } from './runtime/execution-events.js';
 import { GAS_REPORT_DIR_ENV, recordGas } from './node/gas-recorder.js';
