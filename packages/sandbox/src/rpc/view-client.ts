@@ -509,7 +509,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
       if (known) return answerAt(known, level, false);
       let hash: string;
       try {
-        hash = sandbox.submitTransaction(signedTransaction);
+        hash = sandbox.chain.submitTransaction(signedTransaction, { refusePooledNonce: true });
       } catch (e) {
         mapTransactionError(e);
       }

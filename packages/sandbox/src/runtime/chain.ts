@@ -8,7 +8,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { RuntimeConfig } from '../parameters/types.js';
-import { publicKeyBorsh, type PublicKey } from '../primitives/crypto.js';
+import { publicKeyBorsh, publicKeyEquals, type PublicKey } from '../primitives/crypto.js';
 import { InvalidTransactionError, ParseTransactionError, type TxExecutionError } from '../primitives/errors.js';
 import { hashToString, receiptIdFromTransaction } from '../primitives/hash.js';
 import {
@@ -580,14 +580,29 @@ export class Chain {
    * Checks the transaction and queues it for the next block. Returns its hash (base58). A
    * transaction already known (pooled or executed) is not checked again: its hash comes back.
    */
-  submitTransaction(bytes: Uint8Array): string {
+  submitTransaction(bytes: Uint8Array, options: { refusePooledNonce?: boolean } = {}): string {
     const { signed, hash, size } = this.#parse(bytes);
     const key = hashToString(hash);
     if (this.hasTransaction(key)) return key;
     this.#check(signed, hash, size);
+    if (options.refusePooledNonce) this.#refusePooledNonce(signed.transaction);
     this.#d.pool.push({ signed, hash, key });
     this.#poolKeys.add(key);
     return key;
+  }
+
+  /**
+   * A transaction whose key and nonce a pooled one already uses would fail InvalidNonce in the block: refused
+   * now, as if the pooled one had run (what the node answered when it ran transactions one at a time), so a
+   * client that raced another on a nonce gets the structured error and signs again.
+   */
+  #refusePooledNonce(tx: SignedTransaction['transaction']): void {
+    for (const { signed } of this.#d.pool) {
+      const p = signed.transaction;
+      if (p.nonce === tx.nonce && p.signerId === tx.signerId && publicKeyEquals(p.publicKey, tx.publicKey)) {
+        throw new InvalidTransactionError({ InvalidNonce: { tx_nonce: Number(tx.nonce), ak_nonce: Number(p.nonce) } });
+      }
+    }
   }
 
   /**

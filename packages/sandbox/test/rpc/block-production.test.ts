@@ -112,3 +112,14 @@ test('in process: submitTransaction out of nonce order, one block runs both in n
   t.true(node.getTransactionOutcome(first).succeeded);
   t.true(node.getTransactionOutcome(second).succeeded);
 });
+
+test('two transactions racing on one nonce: the second is refused with InvalidNonce (near-api-js signs it again), never a failed outcome', async (t) => {
+  const node = await withNode(t);
+  const nonce = (await rootNonce(node)) + 1n;
+  const blockHash = await finalHash(node);
+  const [a, b] = [1n, 2n].map((deposit) => signTransaction({ signerId: ROOT, receiverId: 'near', actions: [{ type: 'Transfer', deposit }], keyPair: node.rootKey, nonce, blockHash }));
+  const { json } = await node.raw([a!, b!].map((x, i) => ({ jsonrpc: '2.0', id: i, method: 'send_tx', params: { signed_tx_base64: x.base64, wait_until: 'EXECUTED_OPTIMISTIC' } })));
+  t.deepEqual(json[0].result.status, { SuccessValue: '' });
+  t.deepEqual(json[1].error?.data, { TxExecutionError: { InvalidTxError: { InvalidNonce: { tx_nonce: Number(nonce), ak_nonce: Number(nonce) } } } });
+  t.is((await node.rpc('tx', { tx_hash: b!.hash, sender_account_id: ROOT })).error?.cause?.name, 'UNKNOWN_TRANSACTION', 'nothing of it is on chain');
+});
