@@ -222,6 +222,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
         betweenBlocks: () => (commits ? queue.yieldUntil(commits.sliceDone()) : queue.yieldTurn()),
         ...(options.fork ? { fork: options.fork } : {}),
         runWrite: (step) => void queue.run(step),
+        yieldToReads: () => queue.yieldTurn(),
       });
     })
     .then((c) => {

@@ -57,6 +57,8 @@ const BLOCK_VIEW_CACHE_SIZE = 256;
 const CHUNK_SCAN_BLOCKS = 256n;
 /** Blocks a fast-forward produces before letting other requests run (a few ms of work). */
 const FAST_FORWARD_SLICE = 200;
+/** Milliseconds of fast-forward work between two chances for reads to run. */
+const FAST_FORWARD_YIELD_MS = 4;
 /** nearcore `trie_viewer_state_size_limit` default: 50 kB of values per `view_state`. */
 const VIEW_STATE_SIZE_LIMIT = 50_000;
 
@@ -92,6 +94,8 @@ export interface SandboxClientOptions {
    * far be saved), so a jump of many blocks never stalls other clients.
    */
   betweenBlocks?: () => Promise<void>;
+  /** Called every few milliseconds of a long fast-forward: lets requests that arrived meanwhile run (no save). */
+  yieldToReads?: () => Promise<void>;
   /** Fork a remote chain (src/fork): its chain id, protocol version, height and time replace genesis.json's. */
   fork?: ForkOptions;
   /**
@@ -576,10 +580,16 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     async fastForward(deltaHeight) {
       producer.kick();
       // nearcore's steps (Sandbox.fastForward); other requests are served every FAST_FORWARD_SLICE blocks made
+      // and reads every few milliseconds of work in between (a read never waits for a whole slice)
       let made = 0;
+      let sliceStarted = performance.now();
       for (let left = BigInt(deltaHeight); left > 0n; ) {
         left = sandbox.fastForwardStep(left);
-        if (++made % FAST_FORWARD_SLICE === 0 && left > 0n) await options.betweenBlocks?.();
+        if (left <= 0n) break;
+        if (++made % FAST_FORWARD_SLICE === 0) await options.betweenBlocks?.();
+        else if (performance.now() - sliceStarted < FAST_FORWARD_YIELD_MS) continue;
+        else await options.yieldToReads?.();
+        sliceStarted = performance.now();
       }
       if (made > 0) sandbox.settleFastForward(sandbox.head);
     },

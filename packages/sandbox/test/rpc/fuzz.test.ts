@@ -204,7 +204,8 @@ test('long strings, huge batches, deep nesting and huge fast-forwards are refuse
     t.regex(parseErrorOf(await call('sandbox_fast_forward', { delta_height: delta })), /over this node's limit of 1000000 blocks per call/);
   }
   let done = false;
-  const forward = call('sandbox_fast_forward', { delta_height: 20_000 }).then((json) => {
+  // the longest fast-forward a call may ask for (nearcore's jumps make ~5 blocks per 500-block epoch: ~10,000 blocks)
+  const forward = call('sandbox_fast_forward', { delta_height: 1_000_000 }).then((json) => {
     done = true;
     return json;
   });
@@ -217,7 +218,7 @@ test('long strings, huge batches, deep nesting and huge fast-forwards are refuse
     lastSeen = status.result.sync_info.latest_block_height;
   }
   t.deepEqual((await forward).result, {});
-  t.true(servedMeanwhile >= 3, `status was answered ${servedMeanwhile} times while 20,000 blocks were produced`);
-  t.is(await head(), before + 20_000);
+  t.true(servedMeanwhile >= 3, `status was answered ${servedMeanwhile} times during a 1,000,000-height fast-forward`);
+  t.true((await head()) >= before + 1_000_000, 'the head moved by the delta (nearcore\'s fast-forward ends a block or two past it)');
   t.is(child.exitCode, null, 'the node is still running');
 });
