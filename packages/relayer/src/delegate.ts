@@ -30,6 +30,8 @@ function jsonArgs(bytes: unknown): unknown {
 
 export interface DecodedDelegate {
   signedDelegate: SignedDelegate;
+  /** The base64 it was decoded from. */
+  base64: string;
   senderId: string;
   receiverId: string;
   nonce: bigint;
@@ -90,6 +92,7 @@ export function decodeSignedDelegate(base64: unknown): DecodedDelegate {
       : 'unsupported';
   return {
     signedDelegate: decoded,
+    base64,
     publicKey,
     senderId: delegate.senderId,
     receiverId: delegate.receiverId,

@@ -9,10 +9,11 @@
  *
  * Signing waits on nothing: a key's nonce is read from the node once and then counted here, and
  * the block hash a transaction names is read in the background (read-cache.ts). Sending is
- * pipelined: a key's transactions are sent in nonce order, up to `depth` of them unanswered at
- * once, and a sender's transaction only after the node answered its previous one (a sender's
- * delegates in flight at once all go through one key, so they reach the node in the order they
- * were accepted). A nonce error is recovered by re-reading the key's nonce from the node and signing
+ * pipelined: a key's waiting transactions are sent lowest nonce first, up to `depth` of them
+ * unanswered at once, and a sender's transaction only after the node answered its previous one (a
+ * sender's delegates in flight at once all go through one key, so they reach the node in the order
+ * they were accepted). One that was not ready in its turn (still being accepted) and finds a later
+ * nonce sent is signed again with the next nonce before it is sent. A nonce error is recovered by re-reading the key's nonce from the node and signing
  * again with a fresh nonce; a transaction whose block hash became too old while it waited (nearcore
  * `transaction_validity_period`: 100 blocks on the local node) is signed again, with the same nonce,
  * before it is sent. The refused or unsent transaction never ran, so signing its actions again cannot
@@ -68,6 +69,8 @@ export interface SignedForPool {
   /** Height of the block whose hash the transaction names (undefined for one signed before a restart). */
   blockHeight?: number;
   signedTransaction: SignedTransaction;
+  /** Its borsh encoding in base64, as sent (encoded once). */
+  base64: string;
   key: PoolKey;
   /** The sender whose delegate it carries. */
   senderId: string;
@@ -102,7 +105,7 @@ export interface KeyPool {
   /** Gives back a signed transaction that will not be sent (its nonce is skipped, which NEAR allows). */
   abandon(signed: SignedForPool): void;
   /** A transaction signed before a restart, queued on its key again; throws if no pool key signed it. */
-  resume(signedTransaction: SignedTransaction, senderId: string): SignedForPool;
+  resume(signedTransaction: SignedTransaction, base64: string, senderId: string): SignedForPool;
   /** Every key's last nonce signed here minus its nonce on chain (transactions not yet landed). */
   nonceLag(): Promise<Record<string, number>>;
 }
@@ -140,8 +143,8 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
   const keys: PoolKey[] = pairs.map((pair) => ({ publicKey: pair.getPublicKey().toString(), keyPair: pair, signer: new OpenSslSigner(pair), nonce: undefined, queued: 0, senders: new Map() }));
   /** Per key: the highest nonce of a transaction resumed after a restart. */
   const resumedFloor = new Map<PoolKey, bigint>();
-  // Per key: nonces signed and not yet sent (nor given back), and the sends waiting for their turn.
-  const lanes = new Map(keys.map((key) => [key, { unanswered: 0, unsent: new Set<bigint>(), waiting: new Map<bigint, { senderId: string; start: () => void }>(), answering: new Set<string>() }]));
+  // Per key: the sends waiting for their turn, the senders with one unanswered, and the highest nonce sent.
+  const lanes = new Map(keys.map((key) => [key, { unanswered: 0, waiting: new Map<bigint, { senderId: string; start: () => void }>(), answering: new Set<string>(), highestSent: -1n }]));
 
   // A transaction names a recent block and is valid for `transaction_validity_period` blocks after
   // it (genesis config; 100 on the local node, where every transaction makes blocks): one that
@@ -159,13 +162,15 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
     { refreshAfterMs: BLOCK_HASH_REFRESH_MS, maxAgeMs: BLOCK_HASH_MAX_AGE_MS },
   );
   /**
-   * A final block to sign with: the kept one unless blocks made since its read (at the recent rate)
-   * used a quarter of the validity period; `freshFrom`: one read at that time or later.
+   * A final block to sign with. `kept`: the kept read (at most BLOCK_HASH_MAX_AGE_MS old): for a
+   * transaction that waits for its turn, which is signed again then if its block became too old.
+   * `recent`: the kept one unless blocks made since its read (at the recent rate) used a quarter of
+   * the validity period: for one sent now. A number: one read at that time or later.
    */
-  const recentBlock = async (freshFrom?: number) => {
-    if (freshFrom !== undefined) return (await finalBlock.fresh('final', freshFrom)).value;
+  const recentBlock = async (which: 'kept' | 'recent' | number) => {
+    if (typeof which === 'number') return (await finalBlock.fresh('final', which)).value;
     const kept = await finalBlock.get('final');
-    return blockRate.since(kept.at) < validityBlocks / 4 ? kept.value : (await finalBlock.fresh('final', Date.now())).value;
+    return which === 'kept' || blockRate.since(kept.at) < validityBlocks / 4 ? kept.value : (await finalBlock.fresh('final', Date.now())).value;
   };
   /** The head's height now, estimated from the last read and the block rate. */
   const estimatedHeight = () => {
@@ -174,10 +179,9 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
   };
   const chainNonce = async (key: PoolKey) => BigInt((await provider.viewAccessKey({ accountId, publicKey: key.publicKey, finalityQuery: { finality: 'optimistic' } })).nonce);
 
-  /** Signs with `nonce`, or the key's next one. */
-  async function signWith(key: PoolKey, senderId: string, actionList: Action[], { freshFrom, nonce, direct = false }: { freshFrom?: number; nonce?: bigint; direct?: boolean } = {}): Promise<SignedForPool> {
-    const [block, known] = await Promise.all([recentBlock(freshFrom), nonce !== undefined || key.nonce !== undefined ? undefined : chainNonce(key)]);
-    const resigned = nonce !== undefined;
+  /** Signs with `nonce`, or the key's next one, naming the block `which` (see recentBlock). */
+  async function signWith(key: PoolKey, senderId: string, actionList: Action[], { which, nonce }: { which: 'kept' | 'recent' | number; nonce?: bigint }): Promise<SignedForPool> {
+    const [block, known] = await Promise.all([recentBlock(which), nonce !== undefined || key.nonce !== undefined ? undefined : chainNonce(key)]);
     if (nonce === undefined) {
       // Another signing may have read the nonce meanwhile: take the larger, then the next.
       let last = key.nonce ?? known!;
@@ -187,11 +191,9 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
       key.nonce = last + 1n;
       nonce = key.nonce;
     }
-    // A transaction signed to be sent at once (a retry in its turn) takes no place in the queue.
-    if (!resigned && !direct) lanes.get(key)!.unsent.add(nonce);
     const transaction = createTransaction(accountId, key.keyPair.getPublicKey(), senderId, nonce, actionList, block.hash);
     const { signedTransaction, txHash } = await key.signer.signTransaction(transaction);
-    return { hash: base58.encode(txHash), blockHeight: block.height, signedTransaction, key, senderId };
+    return { hash: base58.encode(txHash), blockHeight: block.height, signedTransaction, base64: Buffer.from(signedTransaction.encode()).toString('base64'), key, senderId };
   }
 
   const hold = (key: PoolKey, senderId: string) => {
@@ -206,17 +208,16 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
   };
 
   /**
-   * Starts the key's sends in nonce order: the lowest nonce not yet sent goes once its send is waiting,
-   * fewer than `depth` are unanswered and its sender has none unanswered.
+   * Starts the key's waiting sends, lowest nonce first, while fewer than `depth` are unanswered; a
+   * sender's send waits while its previous one is unanswered.
    */
   function pump(key: PoolKey): void {
     const lane = lanes.get(key)!;
-    while (lane.unanswered < depth && lane.unsent.size > 0) {
+    while (lane.unanswered < depth && lane.waiting.size > 0) {
       let lowest = -1n;
-      for (const nonce of lane.unsent) if (lowest < 0n || nonce < lowest) lowest = nonce;
-      const next = lane.waiting.get(lowest);
-      if (!next || lane.answering.has(next.senderId)) return;
-      lane.unsent.delete(lowest);
+      for (const [nonce, entry] of lane.waiting) if (!lane.answering.has(entry.senderId) && (lowest < 0n || nonce < lowest)) lowest = nonce;
+      if (lowest < 0n) return;
+      const next = lane.waiting.get(lowest)!;
       lane.waiting.delete(lowest);
       lane.unanswered++;
       lane.answering.add(next.senderId);
@@ -249,7 +250,7 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
       const key = keys.find((k) => k.senders.has(senderId)) ?? keys.reduce((best, k) => (k.queued < best.queued ? k : best));
       hold(key, senderId);
       try {
-        return await signWith(key, senderId, actionList);
+        return await signWith(key, senderId, actionList, { which: 'kept' });
       } catch (error) {
         release(key, senderId);
         throw error;
@@ -257,20 +258,17 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
     },
     abandon(signed) {
       release(signed.key, signed.senderId);
-      lanes.get(signed.key)!.unsent.delete(nonceOf(signed.signedTransaction));
-      pump(signed.key);
     },
-    resume(signedTransaction, senderId) {
+    resume(signedTransaction, base64, senderId) {
       const publicKey = signedTransaction.transaction.publicKey.toString();
       const key = keys.find((k) => k.publicKey === publicKey);
       if (!key) throw new Error(`the transaction was signed with ${publicKey}, which is not a key of this instance's pool`);
       hold(key, senderId);
-      lanes.get(key)!.unsent.add(nonceOf(signedTransaction));
       // Later signings go above it (and above the nonce on chain, read on first use).
       const nonce = nonceOf(signedTransaction);
       if ((resumedFloor.get(key) ?? -1n) < nonce) resumedFloor.set(key, nonce);
       if (key.nonce !== undefined && key.nonce < nonce) key.nonce = nonce;
-      return { hash: base58.encode(sha256(signedTransaction.transaction.encode())), signedTransaction, key, senderId };
+      return { hash: base58.encode(sha256(signedTransaction.transaction.encode())), signedTransaction, base64, key, senderId };
     },
     async send(signed, actionList, { onResign, beforeSend } = {}) {
       const { key, senderId } = signed;
@@ -278,15 +276,21 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
       try {
         let current = signed;
         beforeSend?.();
+        const lane = lanes.get(key)!;
         const height = estimatedHeight();
-        if (current.blockHeight !== undefined && height !== undefined && height - current.blockHeight > validityBlocks / 2) {
+        if (nonceOf(current.signedTransaction) <= lane.highestSent) {
+          // A later nonce went first (this one was not ready in its turn): never sent, so signed again with the next nonce.
+          current = await signWith(key, senderId, actionList, { which: 'recent' });
+          await onResign?.(current);
+        } else if (current.blockHeight !== undefined && height !== undefined && height - current.blockHeight > validityBlocks / 2) {
           // Never sent: the same nonce, a newer block.
-          current = await signWith(key, senderId, actionList, { nonce: nonceOf(current.signedTransaction), freshFrom: Date.now() });
+          current = await signWith(key, senderId, actionList, { which: 'recent', nonce: nonceOf(current.signedTransaction) });
           await onResign?.(current);
         }
+        if (nonceOf(current.signedTransaction) > lane.highestSent) lane.highestSent = nonceOf(current.signedTransaction);
         for (let attempt = 1; ; attempt++) {
           try {
-            await provider.sendTransactionUntil(current.signedTransaction, 'NONE');
+            await provider.sendJsonRpc('send_tx', { signed_tx_base64: current.base64, wait_until: 'NONE' });
             return current;
           } catch (error) {
             if (attempt >= 5 || !(error instanceof InvalidNonceError || error instanceof TransactionExpiredError)) throw error;
@@ -296,7 +300,8 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
               const onChainNonce = await chainNonce(key);
               if (key.nonce === undefined || key.nonce < onChainNonce) key.nonce = onChainNonce;
             }
-            current = await signWith(key, senderId, actionList, { freshFrom: error instanceof TransactionExpiredError ? Date.now() : undefined, direct: true });
+            current = await signWith(key, senderId, actionList, { which: error instanceof TransactionExpiredError ? Date.now() : 'recent' });
+            if (nonceOf(current.signedTransaction) > lane.highestSent) lane.highestSent = nonceOf(current.signedTransaction);
             // Recorded before it is sent: after a crash, the transaction to look for is this one.
             await onResign?.(current);
           }

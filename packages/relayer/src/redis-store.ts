@@ -139,7 +139,7 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
     async spent(budget) {
       return BigInt((await client.get(budgetKey(budget))) ?? '0') * UNIT;
     },
-    hit: rateLimits((points, duration, keyPrefix) => new RateLimiterRedis({ storeClient: client, points, duration, keyPrefix: `${prefix}${keyPrefix}` })),
+    ...rateLimits((points, duration, keyPrefix) => new RateLimiterRedis({ storeClient: client, points, duration, keyPrefix: `${prefix}${keyPrefix}` })),
     async getStatus(hash) {
       return (await client.get(`${prefix}status/${hash}`)) ?? undefined;
     },

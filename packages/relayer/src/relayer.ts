@@ -1,9 +1,10 @@
 /**
  * The relayer core: decode, verify, check policy, take the delegate (one submission per sender,
- * key and nonce), check it against the chain (expiry with a margin, the sender's access key, its
- * nonce and permission), run the method's pre-check view, rate limit, reserve its maximum cost
- * from the sender's and receiver's allowances, sign the transaction that carries the user's signed
- * delegate action with one of the relayer's pool keys, and answer with its hash. In the
+ * key and nonce) and rate limit, check it against the chain (expiry with a margin, the sender's
+ * access key, its nonce and permission), run the method's pre-check view, sign the transaction that
+ * carries the user's signed delegate action with one of the relayer's pool keys, reserve its maximum
+ * cost from the sender's and receiver's allowances (accepting it in the same store operation), and
+ * answer with its hash. In the
  * background the transaction is sent (in its key's nonce order), its outcome awaited, the
  * allowances settled to what was really burnt and the status recorded in the store, where every
  * instance can read it. One slow call holds no other delegate: nothing waits for a receipt tree
@@ -19,7 +20,7 @@
  * second old, and waited for when older than their maximum age, unknown, or (the head) when the
  * delegate's max_block_height is close enough to it that blocks made since the read could matter.
  */
-import { JsonRpcProvider, SignedTransaction, actions, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
+import { JsonRpcProvider, SignedTransaction, actions, type KeyPairString } from 'near-api-js';
 import { RpcError } from 'near-api-js/rpc-errors';
 import { decodeSignedDelegate, verifyDelegateSignature, type DecodedDelegate } from './delegate.js';
 import { RelayError } from './errors.js';
@@ -326,10 +327,10 @@ export function createRelayer(config: RelayerConfig): Relayer {
     JSON.stringify({
       firstHash: job.firstHash,
       delegateId: job.delegateId,
-      signedDelegate: Buffer.from(encodeSignedDelegate(job.delegate.signedDelegate)).toString('base64'),
+      signedDelegate: job.delegate.base64,
       budgets: job.reserved.budgets.map((b) => ({ ...b, limit: b.limit.toString() })),
       amount: job.reserved.amount.toString(),
-      signedTransaction: Buffer.from(signed.signedTransaction.encode()).toString('base64'),
+      signedTransaction: signed.base64,
     });
 
   /** The outcome of a transaction the node has, or undefined when it has none. */
@@ -410,10 +411,10 @@ export function createRelayer(config: RelayerConfig): Relayer {
       const onChain = await outcomeOf(hash).catch(() => undefined);
       const delegate = decodeSignedDelegate(saved.signedDelegate);
       let signed: SignedForPool;
-      if (onChain) signed = { hash, signedTransaction, key: undefined as never, senderId: delegate.senderId };
+      if (onChain) signed = { hash, signedTransaction, base64: saved.signedTransaction, key: undefined as never, senderId: delegate.senderId };
       else {
         try {
-          signed = pool.resume(signedTransaction, delegate.senderId);
+          signed = pool.resume(signedTransaction, saved.signedTransaction, delegate.senderId);
         } catch {
           // Signed by a key this instance no longer has (fewer keys configured): the node does not
           // have that transaction, so the delegate is signed again with a current key.
@@ -471,17 +472,26 @@ export function createRelayer(config: RelayerConfig): Relayer {
   }
 
   async function acceptTaken(delegate: DecodedDelegate, delegateId: string, acceptance: { instance: string; id: string }): Promise<Accepted> {
-    if (!(await kept((store) => store.takeDelegate(delegateId, now() + DELEGATE_MEMORY_MS, { ...acceptance, record: JSON.stringify({ at: Date.now() }) })))) {
+    // The take and the rate limit in one round trip to the store (sent together); a hit that is
+    // allowed is given back when the delegate is refused, so refusals do not count against the rate.
+    const rateKey = `sender/${delegate.senderId}`;
+    const [taken, waitMs] = await Promise.all([
+      kept((store) => store.takeDelegate(delegateId, now() + DELEGATE_MEMORY_MS, { ...acceptance, record: JSON.stringify({ at: Date.now() }) })),
+      kept((store) => store.hit(rateKey, rateLimit.count, rateLimit.windowMs)).catch((error: unknown) => error as RelayError),
+    ]);
+    const giveBackHit = () => (typeof waitMs === 'number' && waitMs === 0 ? kept((store) => store.unhit(rateKey, rateLimit.count, rateLimit.windowMs)).catch(() => undefined) : undefined);
+    if (!taken) {
+      await giveBackHit();
       throw new RelayError('DUPLICATE_DELEGATE', `this delegate (${delegate.senderId}, key ${delegate.publicKey}, nonce ${delegate.nonce}) was already posted to this relayer; each is submitted at most once`);
     }
     let signed: SignedForPool | undefined;
     let job: Job | undefined;
     const actionList = [actions.signedDelegate(delegate.signedDelegate)];
     try {
+      if (typeof waitMs !== 'number') throw waitMs;
+      if (waitMs > 0) throw new RelayError('RATE_LIMITED', `${delegate.senderId} reached ${rateLimit.count} relayed transactions per ${rateLimit.windowMs} ms; retry in ${waitMs} ms`);
       const gasPrice = await checkAgainstChain(delegate);
       await runPreChecks(delegate);
-      const waitMs = await kept((store) => store.hit(`sender/${delegate.senderId}`, rateLimit.count, rateLimit.windowMs));
-      if (waitMs > 0) throw new RelayError('RATE_LIMITED', `${delegate.senderId} reached ${rateLimit.count} relayed transactions per ${rateLimit.windowMs} ms; retry in ${waitMs} ms`);
       // Signed before the reservation (a refusal skips the nonce, which NEAR allows), so that reserving and
       // accepting are one atomic operation: from there a restart finishes the job.
       signed = await (await keyPool()).sign(delegate.senderId, actionList);
@@ -490,9 +500,9 @@ export function createRelayer(config: RelayerConfig): Relayer {
       await reserveAndAccept(accepted);
       job = accepted;
     } catch (error) {
-      // Refused before anything was reserved or sent: give back the nonce and the delegate (best effort if the store is down).
+      // Refused before anything was reserved or sent: give back the nonce, the rate hit and the delegate (best effort if the store is down).
       if (signed !== undefined) (await keyPool()).abandon(signed);
-      await kept((store) => store.releaseDelegate(delegateId, acceptance)).catch(() => undefined);
+      await Promise.all([kept((store) => store.releaseDelegate(delegateId, acceptance)).catch(() => undefined), giveBackHit()]);
       if (error instanceof RelayError) throw error;
       throw new RelayError('SUBMISSION_FAILED', `the relayer could not sign for ${delegate.senderId}: ${(error as Error).message}`);
     }

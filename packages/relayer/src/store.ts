@@ -65,6 +65,8 @@ export interface RelayerStore {
   spent(budget: Budget, now: number): Promise<bigint>;
   /** Counts one request of `key` against `count` per `windowMs`: 0 when allowed, else the ms to wait. */
   hit(key: string, count: number, windowMs: number): Promise<number>;
+  /** Gives back an allowed hit (the request was refused for another reason). */
+  unhit(key: string, count: number, windowMs: number): Promise<void>;
   /** The JSON status record of a relayed transaction (written by `spend` when it accepts, and by `finish`), readable by every instance until it expires. */
   getStatus(hash: string): Promise<string | undefined>;
   /** What `instance` accepted and has not finished, so that instance can finish it after a crash. */
@@ -90,20 +92,28 @@ const IN_FLIGHT_MEMORY_MS = 24 * 60 * 60 * 1000;
  * One rate-limiter-flexible limiter per (count, window), made by `make`; windows are whole seconds
  * (its `duration`), fixed windows per key.
  */
-export function rateLimits(make: (points: number, duration: number, keyPrefix: string) => RateLimiterAbstract) {
+export function rateLimits(make: (points: number, duration: number, keyPrefix: string) => RateLimiterAbstract): Pick<RelayerStore, 'hit' | 'unhit'> {
   const limiters = new Map<string, RateLimiterAbstract>();
-  return async (key: string, count: number, windowMs: number): Promise<number> => {
+  const limiter = (count: number, windowMs: number) => {
     const duration = Math.max(1, Math.round(windowMs / 1000));
     const id = `${count}/${duration}`;
-    let limiter = limiters.get(id);
-    if (!limiter) limiters.set(id, (limiter = make(count, duration, `rate/${id}`)));
-    try {
-      await limiter.consume(key);
-      return 0;
-    } catch (refusal) {
-      if (refusal instanceof RateLimiterRes) return Math.max(1, refusal.msBeforeNext);
-      throw refusal;
-    }
+    let made = limiters.get(id);
+    if (!made) limiters.set(id, (made = make(count, duration, `rate/${id}`)));
+    return made;
+  };
+  return {
+    async hit(key, count, windowMs) {
+      try {
+        await limiter(count, windowMs).consume(key);
+        return 0;
+      } catch (refusal) {
+        if (refusal instanceof RateLimiterRes) return Math.max(1, refusal.msBeforeNext);
+        throw refusal;
+      }
+    },
+    async unhit(key, count, windowMs) {
+      await limiter(count, windowMs).reward(key, 1);
+    },
   };
 }
 
@@ -221,7 +231,7 @@ export async function localStore(dir?: string): Promise<RelayerStore> {
       }),
     spent: (budget, now) => serially(() => spentOf(`budget/${budget.key}`, now)),
     // Rates are the one thing kept in memory even with a folder: a restart starts their windows afresh.
-    hit: rateLimits((points, duration, keyPrefix) => new RateLimiterMemory({ points, duration, keyPrefix })),
+    ...rateLimits((points, duration, keyPrefix) => new RateLimiterMemory({ points, duration, keyPrefix })),
     getStatus: (hash) => serially(async () => (await live(`status/${hash}`, Date.now()))?.value),
     putInFlight: (instance, hash, record) => serially(() => backend.write([[`inflight/${instance}/${hash}`, { value: record, expiresAt: Date.now() + IN_FLIGHT_MEMORY_MS }]], [])),
     finish: (instance, hash, final, settle) =>

@@ -83,6 +83,9 @@ for (const [kind, open] of Object.entries(kinds)) {
     t.is(await store.hit('b', 2, 1000), 0, 'another key has its own count');
     await new Promise((resolve) => setTimeout(resolve, wait + 20));
     t.is(await store.hit('a', 2, 1000), 0, 'a new window');
+    await store.unhit('a', 2, 1000);
+    t.deepEqual([await other.hit('a', 2, 1000), await store.hit('a', 2, 1000)], [0, 0], 'a hit given back is not counted');
+    t.true((await other.hit('a', 2, 1000)) > 0);
   });
 
   test(`${kind}: a status is readable until it expires`, async (t) => {
