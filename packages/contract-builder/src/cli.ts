@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env node
 /**
  * near-ts-contract-builder: near-sdk-js's `build <source> [target] [packageJson] [tsConfig]` (same arguments,
  * flags and outputs), or `build [<name>...]` for contracts/<name>/src/index.ts; `setup` makes the

@@ -5,7 +5,7 @@
  * 1 yoctoNEAR, right for a proxy without a NEAR fee) and ≥ 15 + `sign_gas_tgas` + 27 Tgas.
  */
 import type { Account } from 'near-api-js';
-import type { SignatureResponse } from '../../chain-signatures/src/index.js';
+import type { SignatureResponse } from '@near-ts/chain-signatures';
 import { amountsIn, bindContract, call, ONE_YOCTO, privateCall, TGAS, toAmount, view, type Amount, type ContractClient } from './contract.js';
 
 export type SignPayload = { Ecdsa: string } | { Eddsa: string };

@@ -5,7 +5,7 @@
  * `respond`; the client polls the transaction until then.
  */
 import type { Account } from 'near-api-js';
-import type { SignatureRequest, SignatureResponse } from '../../chain-signatures/src/index.js';
+import type { SignatureRequest, SignatureResponse } from '@near-ts/chain-signatures';
 import { bindContract, call, ONE_YOCTO, privateCall, TGAS, view, type ContractClient } from './contract.js';
 import type { SignPayload } from './chain-signatures-proxy.js';
 

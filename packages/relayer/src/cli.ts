@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 /**
  * near-relayer: serves POST /relay for one relayer account, configured by environment variables
  * or a JSON file of the same names (RELAYER_CONFIG), validated at start (src/config.ts; the

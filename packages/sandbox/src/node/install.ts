@@ -9,13 +9,14 @@
  * clears PATH). It carries a marker line; a file without the marker (a real neard binary) is never touched,
  * and tests then run on that binary. Nothing else outside the project is written.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBundle, currentBundleEntry, CURRENT_SNAPSHOTS, isBundleFresh, PACKAGE_DIR } from './bundle.js';
+import { LAUNCHER_MARKER_TEXT, writeLauncher, type InstallOutcome } from './launcher.js';
 
-export const LAUNCHER_MARKER = '# near-ts-stack sandbox launcher';
+export type { InstallOutcome } from './launcher.js';
+export const LAUNCHER_MARKER = `# ${LAUNCHER_MARKER_TEXT}`;
 
 export function defaultLauncherPath(): string {
   return join(homedir(), '.near', 'sandbox', 'near-sandbox');
@@ -62,26 +63,9 @@ export function launcherScript(nodePath: string, launchModule: string, snapshots
   ].join('\n');
 }
 
-export type InstallOutcome =
-  | { kind: 'installed' | 'updated' | 'unchanged'; path: string }
-  | { kind: 'foreign-binary'; path: string };
-
 /** Writes the launcher unless a file that is not ours is already there. */
 export function installLauncher(path = defaultLauncherPath()): InstallOutcome {
-  const script = launcherScript(process.execPath, join(PACKAGE_DIR, 'bin', 'launch.mjs'));
-  let previous: string | undefined;
-  if (existsSync(path)) {
-    const head = readFileSync(path).subarray(0, 4096).toString('latin1');
-    if (!head.includes(LAUNCHER_MARKER)) return { kind: 'foreign-binary', path };
-    previous = readFileSync(path, 'utf8');
-    if (previous === script) return { kind: 'unchanged', path };
-  }
-  mkdirSync(dirname(path), { recursive: true });
-  const staging = `${path}.tmp-${process.pid}`;
-  writeFileSync(staging, script, { mode: 0o755 });
-  chmodSync(staging, 0o755);
-  renameSync(staging, path); // atomic: a node starting right now sees the old or the new file, never half of one
-  return { kind: previous === undefined ? 'installed' : 'updated', path };
+  return writeLauncher(path, launcherScript(process.execPath, join(PACKAGE_DIR, 'bin', 'launch.mjs')));
 }
 
 /** Builds the bundle unless it matches the sources, then installs the launcher. Safe to run before every test run. */
