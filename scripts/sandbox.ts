@@ -7,6 +7,7 @@
  *   npm run sandbox -- --reset      wipe the home directory first (new chain, new root key)
  *   npm run sandbox -- --restore-backup   replace a damaged chain by the backup of the last clean stop
  *   npm run sandbox -- --quiet      print no transactions or receipts
+ *   npm run sandbox -- --archival   keep all history (default: older than 5 epochs is garbage-collected, as neard)
  *   npm run sandbox -- --verbose    print refunds and each receipt's gas profile too
  *   npm run sandbox -- --fork mainnet|testnet|URL [--block N]   fork a remote chain at a block (default its
  *                                   final block): its state is read lazily and cached on disk per (network,
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     home,
     port,
     reset: process.argv.includes('--reset'),
+    archival: process.argv.includes('--archival'),
     // a node that cannot save what it answers stops rather than answer what a restart would lose
     onFatalError: (e) => {
       console.error(`npm run sandbox: ${e.message}`);

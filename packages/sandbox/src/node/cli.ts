@@ -3,7 +3,7 @@
  * option before the subcommand.
  *
  *   near-sandbox [--home DIR] init [--account-id ID] [--chain-id ID] [--protocol-version N] [--fast]
- *   near-sandbox [--home DIR] run [--rpc-addr HOST:PORT] [--network-addr HOST:PORT]
+ *   near-sandbox [--home DIR] run [--rpc-addr HOST:PORT] [--network-addr HOST:PORT] [--archive]
  *
  * near-workspaces 5.0.0 calls exactly `--home DIR init` and `--home DIR run --rpc-addr 0.0.0.0:P --network-addr 0.0.0.0:Q`;
  * near-sandbox 0.3.x's `Sandbox.start()` calls `--version`, `--home DIR init --fast` (then edits genesis.json and
@@ -18,7 +18,7 @@ import { FAST_EPOCH_LENGTH, protocolVersionFromEnv } from './genesis-file.js';
 
 export const USAGE = `usage:
   near-sandbox [--home DIR] init [--account-id ID] [--chain-id ID] [--protocol-version N] [--fast]
-  near-sandbox [--home DIR] run [--rpc-addr HOST:PORT] [--network-addr HOST:PORT]
+  near-sandbox [--home DIR] run [--rpc-addr HOST:PORT] [--network-addr HOST:PORT] [--archive]
 
   --home DIR   node directory (default ~/.near)
   The protocol version of a new home: --protocol-version, else NEAR_SANDBOX_PROTOCOL_VERSION (77, 86, or a
@@ -43,7 +43,7 @@ export interface ParsedCommand {
 /** Flags each subcommand takes; `true` marks a flag with a value. neard flags we accept but ignore are listed too. */
 const FLAGS: Record<string, Record<string, boolean>> = {
   init: { 'account-id': true, 'chain-id': true, 'protocol-version': true, fast: false, 'test-seed': true, 'num-shards': true },
-  run: { 'rpc-addr': true, 'network-addr': true, boot_nodes: true, 'boot-nodes': true, archive: false },
+  run: { 'rpc-addr': true, 'network-addr': true, boot_nodes: true, 'boot-nodes': true, archive: false, archival: false },
   help: {},
   version: {},
 };
@@ -131,6 +131,7 @@ export async function main(argv: string[]): Promise<number> {
   const rpcPort = portOf(typeof options['rpc-addr'] === 'string' ? options['rpc-addr'] : '127.0.0.1:3030', 'rpc-addr');
   const { runNode, isNearWorkspacesHome } = await import('./run.js');
   const fork = forkFromEnvironment();
-  await runNode({ home, rpcPort, persist: !isNearWorkspacesHome(home), ...(fork ? { fork } : {}) });
+  const archival = options.archive === true || options.archival === true;
+  await runNode({ home, rpcPort, persist: !isNearWorkspacesHome(home), ...(archival ? { archival } : {}), ...(fork ? { fork } : {}) });
   return 0;
 }

@@ -28,6 +28,8 @@ export interface DevNodeOptions {
   onExecution?: RunOptions['onExecution'];
   /** The node cannot go on (its store failed or is held by another node); `npm run sandbox` exits. */
   onFatalError?: RunOptions['onFatalError'];
+  /** Keep all history (neard's archival node); default: history older than 5 epochs is garbage-collected. */
+  archival?: boolean;
   /** Fork a remote chain (src/fork): its state is read lazily; local changes are kept in memory only. */
   fork?: RunOptions['fork'];
 }
@@ -68,6 +70,7 @@ export async function startDevNode(options: DevNodeOptions): Promise<DevNode> {
     ...(options.onExecution ? { onExecution: options.onExecution } : {}),
     ...(options.onFatalError ? { onFatalError: options.onFatalError } : {}),
     ...(options.fork ? { fork: options.fork } : {}),
+    ...(options.archival ? { archival: true } : {}),
   });
   return {
     node,

@@ -32,6 +32,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Every transaction and receipt as it executes (runtime/execution-events.ts): the dev node's stream. */
   onExecution?: (event: ExecutionEvent) => void;
+  /** Keep all history (neard's archival node, `run --archive`); default: history older than 5 epochs is garbage-collected. */
+  archival?: boolean;
   /** Called when the node cannot go on (e.g. another node holds the store); `runNode` exits. */
   onFatalError?: (error: Error) => void;
   /** Fork a remote chain (src/fork; `near-sandbox run` reads NEAR_SANDBOX_FORK_URL): state in memory only. */
@@ -78,6 +80,7 @@ class GroupCommit {
     private readonly client: () => SandboxClient | undefined,
     private readonly store: () => Promise<NodeStore>,
     private readonly onFailure: (e: Error) => void,
+    private readonly archival: boolean,
   ) {}
 
   /** The chain as loaded: what later heads are compared with. */
@@ -141,12 +144,17 @@ class GroupCommit {
         const store = await this.store();
         const taken = await this.queue.run(() => {
           const client = this.client()!;
-          return { seq: this.#changed, block: client.sandbox.head, ...client.exportState(), history: client.sandbox.chain.takeHistory() };
+          const chain = client.sandbox.chain;
+          const snapshot = client.dev?.oldestSnapshotHeight();
+          const gcStop = chain.gcStopHeight();
+          const gcBelow = this.archival ? undefined : Number(snapshot !== undefined && snapshot < gcStop ? snapshot : gcStop);
+          return { seq: this.#changed, block: client.sandbox.head, ...client.exportState(), history: chain.takeHistory(), gcBelow };
         });
         await store.commit(taken);
         this.#durable = taken.seq;
         this.#durableHead = taken.block;
-        this.client()!.sandbox.chain.forgetHistory(taken.history);
+        const collectedBelow = store.historyFrom;
+        this.client()!.sandbox.chain.forgetHistory(taken.history, collectedBelow === undefined ? undefined : BigInt(collectedBelow));
         this.#waiters = this.#waiters.filter((w) => (w.seq <= taken.seq ? (w.resolve(), false) : true));
       }
     } catch (e) {
@@ -241,7 +249,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
     ? new GroupCommit(queue, () => readyClient, openStore, (e) => {
         log(`near-sandbox: saving the chain failed, stopping: ${e.stack ?? e}`);
         options.onFatalError?.(e);
-      })
+      }, options.archival === true)
     : null;
 
   let server: RpcServer;

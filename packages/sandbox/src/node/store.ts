@@ -56,6 +56,11 @@ export interface Commit {
   head: ChainHead;
   entries: Iterable<[string, string]>;
   history?: HistoryDelta;
+  /**
+   * Garbage collection (non-archival): history below this height is deleted, at most GC_BLOCKS_PER_COMMIT
+   * blocks per commit (as neard collects a few blocks per step), oldest first.
+   */
+  gcBelow?: number;
 }
 
 export class StoreLockedError extends Error {
@@ -102,6 +107,8 @@ const CHUNK_PREFIX = 'chunk/';
 /** Written next to `data/` after every commit: the newest head this node put on disk. */
 export const MARKER_FILE = 'chain-head.json';
 export const BACKUP_DIR = 'backup';
+/** Blocks one commit garbage-collects at most, so a commit stays short (neard: gc_blocks_limit per step). */
+export const GC_BLOCKS_PER_COMMIT = 200;
 /** Blocks read back and checked on open (the validity window, finality and the chain's tail). */
 export const RECENT_BLOCKS_ON_OPEN = 512;
 
@@ -283,7 +290,9 @@ export class NodeStore implements ChainHistory {
    * resolves once it is on disk. `entries` are `[key, record JSON]` (see `recordKey`); unchanged entries
    * are recognised by string equality (by reference when the caller reuses its strings, as the view client does).
    */
-  async commit({ head, entries, history }: Commit): Promise<{ put: number; deleted: number }> {
+  async commit({ head, entries, history, gcBelow }: Commit): Promise<{ put: number; deleted: number }> {
+    const from = this.#meta?.historyFrom;
+    const garbage = gcBelow !== undefined && from !== undefined && gcBelow > from ? await this.#garbage(from, gcBelow) : undefined;
     const batch = this.#db.batch();
     const next = new Map<string, string>();
     const digest = Buffer.from(this.#digest);
@@ -308,6 +317,10 @@ export class NodeStore implements ChainHistory {
       }
     }
     let historyFrom = this.#meta?.historyFrom;
+    if (garbage) {
+      for (const key of garbage.keys) batch.del(key);
+      historyFrom = garbage.next;
+    }
     if (history?.rewoundTo) this.#discardAbove(batch, history.rewoundTo);
     if (history) {
       for (const b of history.blocks) {
@@ -323,7 +336,7 @@ export class NodeStore implements ChainHistory {
     const meta: Meta = { ...head, format: 2, records: next.size, digest: digest.toString('hex'), ...(historyFrom === undefined ? {} : { historyFrom }) };
     const metaText = JSON.stringify(meta);
     const historyWritten = history !== undefined && history.blocks.length + history.transactions.length + history.outcomes.length + history.receipts.length > 0;
-    if (put === 0 && deleted === 0 && !historyWritten && this.#meta !== undefined && metaText === JSON.stringify(this.#meta)) {
+    if (put === 0 && deleted === 0 && !historyWritten && !garbage && this.#meta !== undefined && metaText === JSON.stringify(this.#meta)) {
       await batch.close();
       return { put, deleted };
     }
@@ -334,6 +347,25 @@ export class NodeStore implements ChainHistory {
     this.#meta = meta;
     writeMarker(this.#marker, head);
     return { put, deleted };
+  }
+
+  /**
+   * The keys of the oldest blocks in [from, below) with their chunk index, transactions, and the outcomes and
+   * receipts applied in them (nearcore clears a block's chunks, outcomes and receipts with it), read with an
+   * asynchronous iterator so reads are served meanwhile; `next` is the new lowest height with history.
+   */
+  async #garbage(from: number, below: number): Promise<{ keys: string[]; next: number }> {
+    const keys: string[] = [];
+    let next = below;
+    let blocks = 0;
+    for await (const [key, value] of this.#db.iterator({ gte: blockKey(from), lt: blockKey(below), limit: GC_BLOCKS_PER_COMMIT })) {
+      const b = blockFromJson(value);
+      keys.push(key, BLOCK_HASH_PREFIX + hex(b.hash), CHUNK_PREFIX + chunkHashOf(b));
+      for (const hash of b.transactions) keys.push(TX_PREFIX + hash);
+      for (const id of b.receipts) keys.push(OUTCOME_PREFIX + id, RECEIPT_PREFIX + id);
+      if (++blocks === GC_BLOCKS_PER_COMMIT) next = Number(b.height) + 1;
+    }
+    return { keys, next };
   }
 
   /**
@@ -363,6 +395,11 @@ export class NodeStore implements ChainHistory {
         batch.del(RECEIPT_PREFIX + id);
       }
     }
+  }
+
+  /** The lowest height with history on disk (raised by garbage collection). */
+  get historyFrom(): number | undefined {
+    return this.#meta?.historyFrom;
   }
 
   // --- ChainHistory: what left memory, read back synchronously (LevelDB's cache, then the OS's) ---

@@ -29,6 +29,8 @@ export interface DevControls {
   revert(snapshotId: number): { reverted: true } & HeadRef;
   setNextBlockTimestamp(timestampNanos: bigint): HeadRef & { next_block_timestamp_nanosec: string };
   produceBlocks(count: number): HeadRef;
+  /** The lowest head of a snapshot a revert may still go back to: its history is kept (no GC below it). */
+  oldestSnapshotHeight(): bigint | undefined;
 }
 
 function headRef(sandbox: Sandbox): HeadRef {
@@ -68,6 +70,14 @@ export function createDevControls(sandbox: Sandbox, changed: () => void = () => 
         throw parseError(`Failed parsing args: ${(e as Error).message}`);
       }
       return { ...headRef(sandbox), next_block_timestamp_nanosec: timestampNanos.toString() };
+    },
+    oldestSnapshotHeight() {
+      let oldest: bigint | undefined;
+      for (const s of snapshots.values()) {
+        const h = s.chain.data.head.height;
+        if (oldest === undefined || h < oldest) oldest = h;
+      }
+      return oldest;
     },
     produceBlocks(count) {
       sandbox.produceBlocks(count);

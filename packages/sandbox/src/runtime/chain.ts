@@ -199,6 +199,9 @@ export function concernsTransaction(chain: Chain, txHash: string, e: StateUnavai
   return outcome !== null && [outcome.transaction_outcome, ...outcome.receipts_outcome].some((o) => o.outcome.receipt_ids.includes(id));
 }
 
+/** nearcore `DEFAULT_GC_NUM_EPOCHS_TO_KEEP` (core/chain-configs client_config.rs): epochs of history a non-archival node keeps. */
+export const GC_NUM_EPOCHS_TO_KEEP = 5n;
+
 /** A transaction rejected before execution: nearcore's `InvalidTxError`, with nothing changed. */
 export { InvalidTransactionError };
 
@@ -348,6 +351,17 @@ export class Chain {
     return this.#d.head;
   }
 
+  /**
+   * The lowest height a non-archival node keeps history for: the first height of the epoch
+   * GC_NUM_EPOCHS_TO_KEEP − 1 epochs before the head's (nearcore docs/architecture/how/gc.md, `gc_stop`).
+   */
+  gcStopHeight(): bigint {
+    const { genesisHeight, epochLength } = this.options;
+    const headEpoch = (this.head.height - genesisHeight - 1n) / epochLength;
+    const keepFrom = headEpoch - (GC_NUM_EPOCHS_TO_KEEP - 1n);
+    return keepFrom <= 0n ? genesisHeight + 1n : genesisHeight + keepFrom * epochLength + 1n;
+  }
+
   get genesis(): Block {
     return this.#d.blocks.get(this.options.genesisHeight)!;
   }
@@ -450,13 +464,18 @@ export class Chain {
     };
   }
 
-  /** Drops history that is on disk now from memory, keeping the recent blocks (flat memory under load). */
-  forgetHistory(delta: HistoryDelta): void {
+  /**
+   * Drops history that is on disk now from memory, keeping the recent blocks (flat memory under load) above
+   * `collectedBelow` (the store's garbage collection).
+   */
+  forgetHistory(delta: HistoryDelta, collectedBelow?: bigint): void {
     const d = this.#d;
     for (const [key, rec] of delta.taken.txs) if (d.txs.get(key) === rec) d.txs.delete(key);
     for (const [id, r] of delta.taken.receipts) if (d.receipts.get(id) === r) d.receipts.delete(id);
     for (const o of delta.outcomes) if (d.outcomes.get(o.id) === o) d.outcomes.delete(o.id);
-    const keepFrom = d.head.height - RECENT_BLOCKS;
+    // recent blocks stay in memory, except those garbage collection deleted from the store
+    const recentFrom = d.head.height - RECENT_BLOCKS;
+    const keepFrom = collectedBelow !== undefined && collectedBelow > recentFrom ? collectedBelow : recentFrom;
     for (const block of delta.blocks) {
       if (block.height < keepFrom && block.height !== this.options.genesisHeight && d.blocks.get(block.height) === block) {
         d.blocks.delete(block.height);
