@@ -8,7 +8,7 @@
  * Prints one JSON object: each package's tarball, its size and its unpacked size.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -17,7 +17,7 @@ const exec = promisify(execFile);
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 /** In dependency order: a package's tsc build reads the declarations of the packages before it. */
-export const PACKAGE_WAVES = [['chain-signatures', 'contract-builder', 'relayer', 'sandbox'], ['contract-clients']] as const;
+export const PACKAGE_WAVES = [['chain-signatures', 'contract-builder', 'relayer', 'sandbox', 'create-app'], ['contract-clients']] as const;
 
 export interface PackedPackage {
   name: string;
@@ -41,7 +41,13 @@ export async function packPackages(destination = join(REPO, 'build', 'packages')
   mkdirSync(destination, { recursive: true });
   await exec(process.execPath, ['--import', 'tsx', join(REPO, 'packages/contract-builder/src/cli.ts'), 'setup', '--all-artefacts'], { cwd: REPO, maxBuffer: 64 * 1024 * 1024 });
   const packed: PackedPackage[] = [];
-  for (const wave of PACKAGE_WAVES) packed.push(...(await Promise.all(wave.map((dir) => packOne(dir, destination)))));
+  try {
+    for (const wave of PACKAGE_WAVES) packed.push(...(await Promise.all(wave.map((dir) => packOne(dir, destination)))));
+  } finally {
+    // dist/ is only for the tarballs; in a checkout the builder's cache keys hash it (builder-files.ts),
+    // so leaving it would make the next run rebuild every contract
+    for (const dir of PACKAGE_WAVES.flat()) rmSync(join(REPO, 'packages', dir, 'dist'), { recursive: true, force: true });
+  }
   return packed;
 }
 

@@ -98,7 +98,7 @@ test.after.always(() => {
 
 test('packed packages install into a fresh project, build near-sdk-js-style without a compiler, and pass near-workspaces and in-process tests', async (t) => {
   t.timeout(20 * 60_000);
-  t.deepEqual(packed.map((p) => p.name).sort(), ['@near-ts/chain-signatures', '@near-ts/contract-builder', '@near-ts/contract-clients', '@near-ts/relayer', '@near-ts/sandbox']);
+  t.deepEqual(packed.map((p) => p.name).sort(), ['@near-ts/chain-signatures', '@near-ts/contract-builder', '@near-ts/contract-clients', '@near-ts/create-app', '@near-ts/relayer', '@near-ts/sandbox']);
   t.log(packed.map((p) => `${p.name}: ${(p.size / 1024).toFixed(0)} kB packed, ${(p.unpackedSize / 1024).toFixed(0)} kB unpacked`).join('\n'));
 
   const project = join(scratch, 'hello-near');
@@ -154,4 +154,35 @@ require("node:module").syncBuiltinESMExports();
   t.regex(tests.stdout, /# pass 2/);
   t.regex(tests.stdout, /# fail 0/);
   t.true(existsSync(join(project, 'node_modules', '.cache', 'near-ts-sandbox', 'launcher', 'near-sandbox')), 'near-workspaces ran the launcher installed in the project');
+});
+
+test('npm create @near-ts/app: the generated project installs from the tarballs, builds, and passes its own tests', async (t) => {
+  t.timeout(20 * 60_000);
+  const tarball = (name: string) => `file:${packed.find((p) => p.name === name)!.tarball}`;
+  // the generator as `npm create` runs it: installed from its tarball, its bin run with the folder
+  const generator = join(scratch, 'generator');
+  mkdirSync(generator);
+  writeFileSync(join(generator, 'package.json'), JSON.stringify({ private: true, dependencies: { '@near-ts/create-app': tarball('@near-ts/create-app') } }));
+  const path = (process.env.PATH ?? '').split(':').filter((dir) => !dir.includes('node_modules')).join(':');
+  await exec('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: generator, env: userEnv(path) });
+  const created = await exec(join(generator, 'node_modules', '.bin', 'create-app'), ['my-app'], { cwd: scratch, env: userEnv(path) });
+  t.regex(created.stdout, /created my-app/);
+  const app = join(scratch, 'my-app');
+  t.true(existsSync(join(app, '.npmrc')) && existsSync(join(app, '.gitignore')), 'the dotfiles are written');
+  await t.throwsAsync(exec(join(generator, 'node_modules', '.bin', 'create-app'), ['my-app'], { cwd: scratch, env: userEnv(path) }), { message: /my-app is not empty; choose a new folder \(nothing was written\)/ });
+
+  // the packages are not on the registry: point the project's @near-ts dependencies at the tarballs
+  const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
+  for (const name of Object.keys(manifest.devDependencies).filter((n) => n.startsWith('@near-ts/'))) manifest.devDependencies[name] = tarball(name);
+  writeFileSync(join(app, 'package.json'), JSON.stringify(manifest, null, 2));
+
+  const started = performance.now();
+  await exec('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, env: userEnv(path), maxBuffer: 64 * 1024 * 1024 });
+  const installed = performance.now();
+  const tests = await exec('npm', ['test'], { cwd: app, env: userEnv(path), maxBuffer: 64 * 1024 * 1024 }).catch((error: { stdout: string; stderr: string }) => ({ ...error, failed: true }));
+  t.log(`generated project: npm install ${Math.round(installed - started)} ms, npm test (build + tests) ${Math.round(performance.now() - installed)} ms, install to passing test ${Math.round(performance.now() - started)} ms`);
+  t.false('failed' in tests, `${tests.stdout}\n${tests.stderr}`);
+  t.regex(tests.stdout, /# pass 5/);
+  t.regex(tests.stdout, /# fail 0/);
+  await exec(join(app, 'node_modules', '.bin', 'near-ts-contract-builder'), ['--stop-daemon'], { cwd: app, env: userEnv(path) });
 });
