@@ -14,6 +14,7 @@ import { KeyPair } from '../../src/primitives/crypto.js';
 import { parseArgs, portOf } from '../../src/node/cli.js';
 import { currentSnapshotBlob } from '../../src/node/bundle.js';
 import { installLauncher, LAUNCHER_MARKER, launcherScript } from '../../src/node/install.js';
+import { nodeLauncherScript, writeLauncher } from '../../src/node/launcher.js';
 import { NodeStore } from '../../src/node/store.js';
 import { NEAR, signNext, startTestNode } from './helpers.js';
 
@@ -217,6 +218,23 @@ test('the installed launcher runs with an empty environment (near-workspaces deb
   installLauncher(path);
   execFileSync(path, ['--home', join(dir, 'home'), 'init'], { env: {} });
   t.true(existsSync(join(dir, 'home', 'validator_key.json')));
+});
+
+test('the Node.js launcher (what the installed package writes) needs no shell: it runs init with an empty environment and never replaces a foreign binary', (t) => {
+  const dir = tempDir(t, 'node-launcher-');
+  const path = join(dir, 'near-sandbox');
+  const script = nodeLauncherScript(process.execPath, LAUNCH);
+  t.true(script.startsWith(`#!${process.execPath}\n`));
+  t.false(script.includes('/bin/sh'));
+  t.is(writeLauncher(path, script).kind, 'installed');
+  t.is(writeLauncher(path, script).kind, 'unchanged');
+  execFileSync(path, ['--home', join(dir, 'home'), 'init'], { env: {} });
+  t.true(existsSync(join(dir, 'home', 'validator_key.json')));
+  const foreign = join(dir, 'neard');
+  writeFileSync(foreign, '\x7fELF not ours');
+  t.is(writeLauncher(foreign, script).kind, 'foreign-binary');
+  t.is(readFileSync(foreign, 'utf8'), '\x7fELF not ours');
+  t.throws(() => nodeLauncherScript('/opt/my node/bin/node', LAUNCH), { message: /contains white space, which a #! line cannot carry/ });
 });
 
 test('the installed launcher starts `run` from the startup snapshot and serves near-workspaces\' probe', async (t) => {
