@@ -156,7 +156,7 @@ require("node:module").syncBuiltinESMExports();
   t.true(existsSync(join(project, 'node_modules', '.cache', 'near-ts-sandbox', 'launcher', 'near-sandbox')), 'near-workspaces ran the launcher installed in the project');
 });
 
-test('npm create @near-ts/app: the generated project installs from the tarballs, builds, and passes its own tests', async (t) => {
+test('npm create @near-ts/app: the generated project installs from the tarballs, builds, passes its own tests, and its frontend builds', async (t) => {
   t.timeout(20 * 60_000);
   const tarball = (name: string) => `file:${packed.find((p) => p.name === name)!.tarball}`;
   // the generator as `npm create` runs it: installed from its tarball, its bin run with the folder
@@ -185,4 +185,10 @@ test('npm create @near-ts/app: the generated project installs from the tarballs,
   t.regex(tests.stdout, /# pass 5/);
   t.regex(tests.stdout, /# fail 0/);
   await exec(join(app, 'node_modules', '.bin', 'near-ts-contract-builder'), ['--stop-daemon'], { cwd: app, env: userEnv(path) });
+
+  // the frontend shell builds (Vite, Wallet Selector); running it needs a browser and a wallet
+  const frontend = join(app, 'frontend');
+  await exec('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: frontend, env: userEnv(path), maxBuffer: 64 * 1024 * 1024 });
+  await exec('npm', ['run', 'build'], { cwd: frontend, env: { ...userEnv(path), VITE_CONTRACT_ID: 'hello.testnet' }, maxBuffer: 64 * 1024 * 1024 });
+  t.regex(readFileSync(join(frontend, 'dist', 'index.html'), 'utf8'), /<script type="module"[^>]* src="\/assets\/index-[^"]+\.js"/);
 });
