@@ -591,7 +591,9 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
         else await options.yieldToReads?.();
         sliceStarted = performance.now();
       }
-      if (made > 0) sandbox.settleFastForward(sandbox.head);
+      // settled even when the whole delta was one jump (made stays 0): left unsettled, the final block stays
+      // behind the jump, and every transaction signed against it is Expired once the jump exceeds the validity period
+      if (deltaHeight > 0) sandbox.settleFastForward(sandbox.head);
     },
 
     exportState() {

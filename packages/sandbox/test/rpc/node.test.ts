@@ -289,6 +289,19 @@ test('sandbox_patch_state is idempotent and accepts view fields; bad records cha
   t.is((await node.rpc('sandbox_patch_state', { records: [{ Stuff: {} }] })).error.cause.name, 'PARSE_ERROR');
 });
 
+test('a fast-forward made of one jump leaves its last block final, so a transaction signed against the final block is not Expired', async (t) => {
+  const node = await withNode(t);
+  await node.rpc('sandbox_fast_forward', { delta_height: 10 });
+  // from height 13 of a 500-block epoch, 300 heights are one jump (chain/client sandbox_process_fast_forward):
+  // neard's next two blocks make it final; left behind, the final block is 300 heights under the head and
+  // every transaction near-api-js signs against it is Expired (transaction_validity_period is 100)
+  await node.rpc('sandbox_fast_forward', { delta_height: 300 });
+  const head = (await node.rpc('block', { finality: 'optimistic' })).result.header.height;
+  t.is((await node.rpc('block', { finality: 'final' })).result.header.height, head - 2);
+  const tx = await signNext(node, ROOT, 'near', [{ type: 'Transfer' as const, deposit: 1n }]);
+  t.deepEqual((await node.rpc('send_tx', { signed_tx_base64: tx.base64, wait_until: 'FINAL' })).result.status, { SuccessValue: '' });
+});
+
 test('sandbox_fast_forward moves height and time; EXPERIMENTAL_protocol_config has the storage price', async (t) => {
   const node = await withNode(t);
   const before = (await node.rpc('block', { finality: 'optimistic' })).result.header;
