@@ -14,29 +14,10 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { packPackages, type PackedPackage } from '../scripts/pack-packages.js';
+import { HELLO_NEAR } from '../packages/contract-builder/test/helpers/hello-near.js';
 
 const exec = promisify(execFile);
 const ROOT_PACKAGE = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-
-/** near-sdk-js's hello-near example: parameters without types, an unexported class. */
-const CONTRACT = `import { NearBindgen, near, call, view } from "near-sdk-js";
-
-@NearBindgen({})
-class HelloNear {
-  greeting: string = "Hello";
-
-  @view({})
-  get_greeting(): string {
-    return this.greeting;
-  }
-
-  @call({})
-  set_greeting({ greeting }): void {
-    near.log(\`Saving greeting \${greeting}\`);
-    this.greeting = greeting;
-  }
-}
-`;
 
 const WORKSPACES_TEST = `import { sandboxLauncher } from '@near-ts/sandbox/near-workspaces';
 import { Worker } from 'near-workspaces';
@@ -107,7 +88,7 @@ test('packed packages install into a fresh project, build near-sdk-js-style with
   for (const name of ['near-sdk-js', 'near-workspaces']) dependencies[name] = ROOT_PACKAGE.dependencies[name];
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'hello-near', private: true, type: 'module', dependencies }, null, 2));
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { experimentalDecorators: true, target: 'ES2020', noEmit: true }, exclude: ['node_modules'] }));
-  writeFileSync(join(project, 'src', 'contract.ts'), CONTRACT);
+  writeFileSync(join(project, 'src', 'contract.ts'), HELLO_NEAR);
   writeFileSync(join(project, 'workspaces.test.mjs'), WORKSPACES_TEST);
   writeFileSync(join(project, 'fast.test.mjs'), FAST_TEST);
 

@@ -13,28 +13,11 @@ import { promisify } from "node:util";
 import { createSandbox, TGAS } from "../../sandbox/src/index.js";
 import { BUILDER_DIR } from "../src/paths.js";
 import { removeScratch, scratch } from "./helpers/counter-project.js";
+import { HELLO_NEAR } from "./helpers/hello-near.js";
 
 const exec = promisify(execFile);
 
-/** near-sdk-js's hello-near example: no parameter types, an unexported class. */
-const HELLO = `import { NearBindgen, near, call, view } from "near-sdk-js";
-
-@NearBindgen({})
-class HelloNear {
-  greeting: string = "Hello";
-
-  @view({})
-  get_greeting(): string {
-    return this.greeting;
-  }
-
-  @call({})
-  set_greeting({ greeting }): void {
-    near.log(\`Saving greeting \${greeting}\`);
-    this.greeting = greeting;
-  }
-}
-`;
+const HELLO = HELLO_NEAR;
 
 /** The same contract with typed parameters, so near-sdk-js's ABI generator accepts it. */
 const HELLO_TYPED = HELLO.replace("set_greeting({ greeting })", "set_greeting({ greeting }: { greeting: string })");
