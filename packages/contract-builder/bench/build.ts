@@ -10,6 +10,7 @@
  *    <name>` costs a developer) served by a warm build daemon and with --no-daemon, and in a warm
  *    process (what a test watcher pays);
  *  - Wasm size per contract;
+ *  - the installable packages' sizes as `npm pack` makes them (packed and unpacked; scripts/pack-packages.ts);
  *  - with --variants: template options (binaryen -Oz, eval, LTO): template build time and contract size.
  * Wall-clock figures depend on the machine's load, which is printed alongside (2 shared cores here).
  */
@@ -24,6 +25,7 @@ import { ensureTemplate } from "../src/backend.js";
 import { stopDaemons } from "../src/daemon.js";
 import { ensureEngine } from "../src/engine.js";
 import { BUILDER_DIR, projectPaths } from "../src/paths.js";
+import { packPackages } from "../../../scripts/pack-packages.js";
 
 const exec = promisify(execFile);
 const args = process.argv.slice(2);
@@ -86,6 +88,17 @@ function artefactSizes(): Array<{ file: string; bytes: number }> {
 }
 
 const seconds = (ms: number) => Number((ms / 1000).toFixed(2));
+
+/** Every installable package packed as it would be published, in a scratch folder. */
+async function installedPackageSizes(): Promise<Array<{ name: string; packedBytes: number; unpackedBytes: number }>> {
+  say("packing the installable packages (npm pack)...");
+  const destination = mkdtempSync(path.join(os.tmpdir(), "bench-pack-"));
+  try {
+    return (await packPackages(destination)).map((p) => ({ name: p.name, packedBytes: p.size, unpackedBytes: p.unpackedSize }));
+  } finally {
+    rmSync(destination, { recursive: true, force: true });
+  }
+}
 
 async function main(): Promise<void> {
   const names = listContracts();
@@ -238,11 +251,14 @@ async function main(): Promise<void> {
     sizes: clean.contracts.map((c) => ({ contract: c.name, bytes: c.wasmSize, buildS: seconds(c.timings.totalMs), preinitialized: readContractConfig(path.join(paths.contractsDir, c.name)).preinitialize ?? false })),
     sizeTargetBytes: 450 * 1024,
     variants: variantRows,
+    packages: await installedPackageSizes(),
   };
   if (json) {
     console.log(JSON.stringify(result));
     return;
   }
+  console.log(`\npackage                        packed KiB   unpacked KiB   (npm pack, as installed by users)`);
+  for (const p of result.packages) console.log(`${p.name.padEnd(30)} ${(p.packedBytes / 1024).toFixed(1).padStart(10)} ${(p.unpackedBytes / 1024).toFixed(1).padStart(14)}`);
   console.log(`\nmachine: ${result.machine.cores} cores, load average ${load.join(" ")} (wall times scale with load)`);
   console.log(`${noClean ? "build (caches kept)" : "clean build (caches cleared)"}, ${result.cleanBuild.contracts} contracts, shipped artefacts (no compiler): ${result.cleanBuild.wallS} s wall, ${result.cleanBuild.cpuS} s CPU of the CLI process`);
   console.log(`${noClean ? "build (caches kept)" : "clean build (caches cleared)"}, ${result.cleanBuildNative.contracts} contracts, --native-toolchain: ${result.cleanBuildNative.wallS} s wall, ${result.cleanBuildNative.cpuS} s CPU of the CLI process (engine + templates: ${result.cleanBuildNative.engineS} s wall; gcc/clang children not in the CPU figure)`);
