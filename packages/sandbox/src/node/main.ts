@@ -11,8 +11,8 @@ main(process.argv.slice(2)).then(
     if (code !== 0) process.exit(code);
   },
   (error: unknown) => {
-    // a damaged or locked store is the user's to fix: its message says how; a stack would bury it
-    const expected = error instanceof Error && (error.name === 'StoreDamagedError' || error.name === 'StoreLockedError');
+    // a damaged or locked store or a taken port is the user's to fix: its message says how; a stack would bury it
+    const expected = error instanceof Error && ['StoreDamagedError', 'StoreLockedError', 'RpcAddressInUseError'].includes(error.name);
     process.stderr.write(`near-sandbox: ${expected ? error.message : ((error as Error)?.stack ?? String(error))}\n`);
     process.exit(1);
   },

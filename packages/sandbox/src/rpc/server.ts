@@ -98,6 +98,14 @@ export interface RpcServerOptions {
   log?: (line: string) => void;
 }
 
+/** The RPC address is held by another process (the node cannot serve there; nothing else it did is lost). */
+export class RpcAddressInUseError extends Error {
+  constructor(host: string, port: number) {
+    super(`${host}:${port} is in use by another process; stop it or choose another port (--rpc-addr ${host}:0 lets the system choose one and the node prints it)`);
+    this.name = 'RpcAddressInUseError';
+  }
+}
+
 export interface RpcServer {
   readonly url: string;
   readonly port: number;
@@ -337,10 +345,12 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   });
   server.keepAliveTimeout = 5_000;
 
+  const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
+    const failed = (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE' ? new RpcAddressInUseError(host, options.port) : e);
+    server.once('error', failed);
+    server.listen(options.port, host, () => {
+      server.off('error', failed);
       // Load the request schemas once the first answer is out, or after a short idle time (see params.ts).
       setTimeout(() => void loadRequestSchemas(), IDLE_LOAD_DELAY_MS).unref();
       const { port } = server.address() as AddressInfo;

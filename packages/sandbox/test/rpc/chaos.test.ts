@@ -7,11 +7,13 @@
  * up to the head's `total_supply` (nothing minted or lost).
  */
 import test from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyPair } from '../../src/primitives/crypto.js';
-import { initHome, VALIDATOR_KEY_FILE } from '../../src/node/init.js';
+import { GENESIS_FILE, initHome, VALIDATOR_KEY_FILE } from '../../src/node/init.js';
 import { readKeyFile } from '../../src/node/key-file.js';
 import { signTransaction, NEAR } from './helpers.js';
 import { killNode, rpc, startNodeProcess, type NodeProcess } from './node-process.js';
@@ -159,4 +161,28 @@ test(`${KILLS} SIGKILLs under concurrent load: every final answer survives, heig
   t.log(`${answered.length} final transactions and ${blocksSeen.size} final blocks checked after ${KILLS} kills`);
   node.child.kill('SIGINT');
   t.is(await node.exited, 0);
+});
+
+// The flake this file once had: a restart's port, picked by the test and freed before the node bound it, was
+// taken meanwhile by another suite's node, which then answered for this one (every final transaction
+// "missing"). Here another server holds the port first, deterministically.
+test('a restart on a port another server answers on is refused by the node, and its answers are never taken for the node', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'chaos-port-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  initHome(home);
+  const other = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ jsonrpc: '2.0', id: 0, error: { name: 'HANDLER_ERROR', cause: { name: 'UNKNOWN_TRANSACTION' } } }));
+  });
+  await new Promise<void>((done) => other.listen(0, '127.0.0.1', done));
+  t.teardown(() => other.close());
+  const { port } = other.address() as AddressInfo;
+  const error = await t.throwsAsync(startNodeProcess(home, { rpcPort: port }));
+  t.regex(error!.message, new RegExp(`the node exited with code 1: near-sandbox: 127\\.0\\.0\\.1:${port} is in use by another process; stop it or choose another port`));
+  // the node's own port answers it
+  const node = await startNodeProcess(home);
+  t.teardown(() => node.child.kill('SIGKILL'));
+  t.not(node.url, `http://127.0.0.1:${port}`);
+  const chainId = JSON.parse(readFileSync(join(home, GENESIS_FILE), 'utf8')).chain_id;
+  t.is((await rpc(node.url, 'status', [])).result.chain_id, chainId);
 });
