@@ -27,6 +27,7 @@
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ClassicLevel } from 'classic-level';
 import type { Block, ChainHistory, HistoryDelta, StoredTransaction } from '../runtime/chain.js';
@@ -171,10 +172,19 @@ function readMarker(file: string): { height: number; hash: string } | null {
   }
 }
 
+const markerText = (head: ChainHead) => JSON.stringify({ height: head.height, hash: head.hash, chainId: head.chainId });
+
 function writeMarker(file: string, head: ChainHead): void {
   const tmp = `${file}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ height: head.height, hash: head.hash, chainId: head.chainId }));
+  writeFileSync(tmp, markerText(head));
   renameSync(tmp, file);
+}
+
+/** `writeMarker` off the event loop (a rename waits on the file system's journal); the caller keeps the writes in order. */
+async function writeMarkerAsync(file: string, head: ChainHead): Promise<void> {
+  const tmp = `${file}.tmp`;
+  await writeFile(tmp, markerText(head));
+  await rename(tmp, file);
 }
 
 /** LevelDB files in a folder (a chain's data), apart from the info logs LevelDB writes anyway. */
@@ -187,6 +197,14 @@ export class NodeStore implements ChainHistory {
   #db: ClassicLevel<string, string>;
   #dir: string;
   #marker: string;
+  /**
+   * The marker write of the last commit, in flight: each commit's write starts after the one before it, and a
+   * commit that lowers the marker (a revert) or a close waits for it. The marker may lag the data by a commit,
+   * never lead it (a crash in between leaves a marker at or below the head on disk, which is not damage).
+   */
+  #markerWritten: Promise<void> = Promise.resolve();
+  /** A marker write that failed: the next commit fails with it (as a failed batch would). */
+  #markerFailure: Error | undefined;
   #written = new Map<string, string>();
   #digest = Buffer.alloc(32);
   #meta: Meta | undefined;
@@ -291,6 +309,7 @@ export class NodeStore implements ChainHistory {
    * are recognised by string equality (by reference when the caller reuses its strings, as the view client does).
    */
   async commit({ head, entries, history, gcBelow }: Commit): Promise<{ put: number; deleted: number }> {
+    if (this.#markerFailure) throw new Error(`writing ${MARKER_FILE} failed: ${this.#markerFailure.message}`);
     const from = this.#meta?.historyFrom;
     const garbage = gcBelow !== undefined && from !== undefined && gcBelow > from ? await this.#garbage(from, gcBelow) : undefined;
     const batch = this.#db.batch();
@@ -321,7 +340,10 @@ export class NodeStore implements ChainHistory {
       for (const key of garbage.keys) batch.del(key);
       historyFrom = garbage.next;
     }
-    if (history?.rewoundTo) this.#discardAbove(batch, history.rewoundTo);
+    if (history?.rewoundTo) {
+      await this.#markerWritten; // the lowered marker must not be overwritten by an older commit's
+      this.#discardAbove(batch, history.rewoundTo);
+    }
     if (history) {
       for (const b of history.blocks) {
         batch.put(blockKey(b.height), blockToJson(b));
@@ -345,7 +367,11 @@ export class NodeStore implements ChainHistory {
     this.#written = next;
     this.#digest = digest;
     this.#meta = meta;
-    writeMarker(this.#marker, head);
+    this.#markerWritten = this.#markerWritten.then(() =>
+      writeMarkerAsync(this.#marker, head).catch((e: Error) => {
+        this.#markerFailure ??= e;
+      }),
+    );
     return { put, deleted };
   }
 
@@ -450,6 +476,7 @@ export class NodeStore implements ChainHistory {
   }
 
   async close(): Promise<void> {
+    await this.#markerWritten;
     await this.#db.close();
   }
 

@@ -67,8 +67,16 @@ function keyTypeFromName(name: string): KeyType {
 
 /** `ed25519:<base58>` as nearcore's Display/serde renders keys. */
 export function publicKeyToString(pk: PublicKey): string {
-  return `${KEY_NAMES[pk.keyType]}:${base58.encode(pk.data)}`;
+  let body = publicKeyBodies.get(pk.data);
+  if (body === undefined) {
+    body = base58.encode(pk.data);
+    publicKeyBodies.set(pk.data, body);
+  }
+  return `${KEY_NAMES[pk.keyType]}:${body}`;
 }
+
+/** Keys are rendered for every view and every saved access key record; base58 is quadratic, so memoized per key. */
+const publicKeyBodies = new WeakMap<Uint8Array, string>();
 
 export function parsePublicKey(text: string): PublicKey {
   const [name, body] = text.includes(':') ? text.split(':', 2) : ['ed25519', text];

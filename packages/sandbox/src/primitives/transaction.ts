@@ -329,7 +329,29 @@ export function decodeSignedTransaction(bytes: Uint8Array): SignedTransaction {
  * Decodes a SignedTransaction and returns its hash (sha256 of the Transaction bytes as received)
  * and the Transaction's encoded size, without re-serializing.
  */
-export function parseSignedTransaction(bytes: Uint8Array): { signed: SignedTransaction; hash: Uint8Array; size: number } {
+export function parseSignedTransaction(bytes: Uint8Array): ParsedSignedTransaction {
+  let parsed = parsedTransactions.get(bytes);
+  if (parsed === undefined) {
+    parsed = parseSignedTransactionOnce(bytes);
+    parsedTransactions.set(bytes, parsed);
+  }
+  return parsed;
+}
+
+export interface ParsedSignedTransaction {
+  readonly signed: SignedTransaction;
+  readonly hash: Uint8Array;
+  readonly size: number;
+}
+
+/**
+ * A request's bytes are parsed where the RPC takes its hash, where the node looks for a transaction it already
+ * has, and where the chain checks it: memoized per byte array (the same bytes always give the same result),
+ * so borsh decoding and hashing run once per request. Callers never mutate the result.
+ */
+const parsedTransactions = new WeakMap<Uint8Array, ParsedSignedTransaction>();
+
+function parseSignedTransactionOnce(bytes: Uint8Array): ParsedSignedTransaction {
   if (bytes.length >= 2 && bytes[1] !== 0) {
     throw new BorshDecodeError('SignedTransaction', bytes[0] === 1 ? 'TransactionV1 is not supported' : 'invalid transaction version tag');
   }

@@ -87,6 +87,18 @@ export interface SignedTransactionView {
 }
 
 export function signedTransactionView(st: SignedTransaction, hash: Uint8Array): SignedTransactionView {
+  let view = transactionViews.get(st);
+  if (view === undefined) {
+    view = buildSignedTransactionView(st, hash);
+    transactionViews.set(st, view);
+  }
+  return view;
+}
+
+/** A transaction's view is asked for by every answer about it and when it is saved: built once (views are never mutated). */
+const transactionViews = new WeakMap<SignedTransaction, SignedTransactionView>();
+
+function buildSignedTransactionView(st: SignedTransaction, hash: Uint8Array): SignedTransactionView {
   const t = st.transaction;
   return {
     signer_id: t.signerId,

@@ -3,8 +3,8 @@
  * nearcore does, call the node, and return the JSON `result`. Every method returns a defined result
  * (near-api-js treats `result: undefined` as a failed request).
  */
-import { decodeSignedTransaction, transactionHash } from '../primitives/transaction.js';
-import { base58 } from '@scure/base';
+import { hashToString } from '../primitives/hash.js';
+import { parseSignedTransaction } from '../primitives/transaction.js';
 import type { NodeClient } from './client.js';
 import { DEV_HANDLERS } from './dev-methods.js';
 import { methodNotFound, parseError } from './errors.js';
@@ -28,7 +28,7 @@ type Handler = (client: NodeClient, params: unknown) => unknown;
 /** nearcore's `decode_signed_transaction` error text, for requests whose bytes are not a SignedTransaction. */
 function transactionHashOf(bytes: Uint8Array): string {
   try {
-    return base58.encode(transactionHash(decodeSignedTransaction(bytes).transaction));
+    return hashToString(parseSignedTransaction(bytes).hash);
   } catch (e) {
     throw parseError(`Failed to decode transaction: ${(e as Error).message}`);
   }

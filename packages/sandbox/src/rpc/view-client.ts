@@ -26,7 +26,8 @@ import {
   ViewCallError,
 } from '../index.js';
 import { publicKeyToString, signatureToString, type KeyPair } from '../primitives/crypto.js';
-import { decodeSignedTransaction, transactionHash } from '../primitives/transaction.js';
+import { hashToString } from '../primitives/hash.js';
+import { parseSignedTransaction, type ParsedSignedTransaction } from '../primitives/transaction.js';
 import { accessKeyView } from '../primitives/views.js';
 import type { ChainHead } from '../node/store.js';
 import type { ForkOptions } from '../fork/index.js';
@@ -386,19 +387,19 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
   }
 
   function knownOutcome(signedTransaction: Uint8Array): TransactionResult | null {
-    let hash: string;
-    let signature: string;
+    let parsed: ParsedSignedTransaction;
     try {
-      const signed = decodeSignedTransaction(signedTransaction);
-      hash = base58.encode(transactionHash(signed.transaction));
-      signature = signatureToString(signed.signature);
+      parsed = parseSignedTransaction(signedTransaction);
     } catch {
       return null; // undecodable bytes get the runtime's own error
     }
+    const hash = hashToString(parsed.hash);
+    // the common case, a new transaction (or one waiting in the pool): nothing to answer with
+    if (!sandbox.chain.hasTransaction(hash) || sandbox.chain.isPooled(hash)) return null;
     try {
       const known = sandbox.getTransactionOutcome(hash);
       // same transaction, same signature: the same signed bytes (a forged signature is still checked)
-      return known.outcome.transaction.signature === signature ? known : null;
+      return known.outcome.transaction.signature === signatureToString(parsed.signed.signature) ? known : null;
     } catch {
       return null;
     }
@@ -526,9 +527,9 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
       let hash: string;
       let sender: string;
       if (lookup.kind === 'signed') {
-        const signed = decodeSignedTransaction(lookup.signedTransaction);
-        hash = base58.encode(transactionHash(signed.transaction));
-        sender = signed.transaction.signerId;
+        const parsed = parseSignedTransaction(lookup.signedTransaction);
+        hash = hashToString(parsed.hash);
+        sender = parsed.signed.transaction.signerId;
       } else {
         hash = lookup.txHash;
         sender = lookup.senderAccountId;
