@@ -21,6 +21,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { format } from 'node:util';
+import { Agent, request } from 'node:http';
 import { Worker } from 'near-workspaces';
 import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
 import { Redis } from 'ioredis';
@@ -85,6 +86,34 @@ interface RunResult {
 async function cpuSeconds(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+}
+
+/**
+ * The load generator's HTTP: keep-alive connections through node:http. It shares the machine with
+ * the relayer it measures, and fetch costs it several times more CPU per request, which every
+ * relayer answer would then wait behind before the generator reads it.
+ */
+// Idle connections closed before the relayer's (Node's 5 s keepAliveTimeout) would close them.
+const agent = new Agent({ keepAlive: true, timeout: 4_000 });
+function httpJson(url: string, body?: string, retried = false): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+    const req = request(url, { method: body === undefined ? 'GET' : 'POST', agent, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        try {
+          resolve({ status: response.statusCode!, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    // A kept connection the server closed as it was reused: the request never reached it (Node's documented retry).
+    req.on('error', (error: NodeJS.ErrnoException) => (req.reusedSocket && error.code === 'ECONNRESET' && !retried ? httpJson(url, body, true).then(resolve, reject) : reject(error)));
+    req.end(body);
+  });
 }
 
 const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
@@ -238,14 +267,14 @@ async function main(): Promise<void> {
           sent++;
           const url = instances[(i + j) % instances.length].url;
           const t0 = performance.now();
-          const response = await fetch(`${url}/relay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[j] });
-          const answer = (await response.json()) as { status_url?: string; error?: { code: string } };
+          const response = await httpJson(`${url}/relay`, bodies[j]);
+          const answer = response.json as { status_url?: string; error?: { code: string } };
           if (response.status !== 202) {
             refused[answer.error?.code ?? `HTTP_${response.status}`] = (refused[answer.error?.code ?? `HTTP_${response.status}`] ?? 0) + 1;
             return; // the sender's later nonces would need this one first
           }
           hashMs.push(performance.now() - t0);
-          const final = (await (await fetch(`${url}${answer.status_url}?wait=final`)).json()) as { state: string; succeeded?: boolean; status?: unknown; error?: unknown };
+          const final = (await httpJson(`${url}${answer.status_url}?wait=final`)).json as { state: string; succeeded?: boolean; status?: unknown; error?: unknown };
           finalMs.push(performance.now() - t0);
           if (final.state !== 'final' || !final.succeeded) {
             if (failedOnChain++ === 0) log(`  first failure: ${JSON.stringify({ state: final.state, status: final.status, error: final.error })}`);
@@ -325,6 +354,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(`bench:relayer: ${(error as Error).stack ?? error}`);
+  console.error(`bench:relayer: ${(error as Error).stack ?? error}${(error as Error).cause ? `\ncause: ${String((error as { cause: unknown }).cause)}` : ''}`);
   process.exit(1);
 });

@@ -19,8 +19,21 @@ try {
   process.exit(2);
 }
 const store = 'redisUrl' in config.store ? await redisStore(config.store.redisUrl, { prefix: config.store.prefix }) : await localStore(config.store.dir);
-// Structured logs: one JSON object per line on stdout.
-const log = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), instance: config.instance, ...event })}\n`);
+// Structured logs: one JSON object per line on stdout. The lines of one event-loop turn go out in one
+// write: stdout to a pipe is written synchronously, and a write per event would make every request
+// wait on the log's reader.
+let pending: string[] = [];
+const flush = () => {
+  if (pending.length === 0) return;
+  const lines = pending.join('');
+  pending = [];
+  process.stdout.write(lines);
+};
+process.on('exit', flush);
+const log = (event: Record<string, unknown>) => {
+  if (pending.length === 0) setImmediate(flush);
+  pending.push(`${JSON.stringify({ time: new Date().toISOString(), instance: config.instance, ...event })}\n`);
+};
 const relayer = createRelayer({ rpcUrl: config.rpcUrl, accountId: config.accountId, privateKey: config.privateKey, policy: config.policy, store, keys: config.keys, instance: config.instance, pipelineDepth: config.pipelineDepth, log });
 const server = await startRelayerServer(relayer, { port: config.port, corsOrigins: config.corsOrigins });
 log({ event: 'listening', url: server.url, message: `near-relayer for ${relayer.accountId} (${config.keys} keys) listening on ${server.url}` });

@@ -110,9 +110,14 @@ export interface KeyPool {
   nonceLag(): Promise<Record<string, number>>;
 }
 
-/** A block hash to sign with is read again after this long; older than the maximum, signing waits for a new one. */
+/**
+ * A block hash to sign with is read again in the background after this long. Signing waits for a
+ * new read only when the blocks made since the kept one (at the recent rate) used a quarter of the
+ * validity period, or, as a backstop for a rate misjudged, when it is older than the maximum: any
+ * block of the validity period is as good to sign with, and a node busy making blocks answers reads late.
+ */
 const BLOCK_HASH_REFRESH_MS = 100;
-const BLOCK_HASH_MAX_AGE_MS = 2_000;
+const BLOCK_HASH_MAX_AGE_MS = 30_000;
 /** nearcore's default `transaction_validity_period` (mainnet, testnet), used when the node does not say. */
 const DEFAULT_VALIDITY_BLOCKS = 86_400;
 /** Unanswered transactions per key (the node executes them in nonce order): measured by bench:relayer, README "Throughput". */
@@ -143,8 +148,11 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
   const keys: PoolKey[] = pairs.map((pair) => ({ publicKey: pair.getPublicKey().toString(), keyPair: pair, signer: new OpenSslSigner(pair), nonce: undefined, queued: 0, senders: new Map() }));
   /** Per key: the highest nonce of a transaction resumed after a restart. */
   const resumedFloor = new Map<PoolKey, bigint>();
-  // Per key: the sends waiting for their turn, the senders with one unanswered, and the highest nonce sent.
-  const lanes = new Map(keys.map((key) => [key, { unanswered: 0, waiting: new Map<bigint, { senderId: string; start: () => void }>(), answering: new Set<string>(), highestSent: -1n }]));
+  // Per key: the nonces signed for a delegate still being accepted, the sends waiting for their turn,
+  // the senders with one unanswered, and the highest nonce sent.
+  const lanes = new Map(
+    keys.map((key) => [key, { accepting: new Set<bigint>(), unanswered: 0, waiting: new Map<bigint, { senderId: string; start: () => void }>(), answering: new Set<string>(), highestSent: -1n }]),
+  );
 
   // A transaction names a recent block and is valid for `transaction_validity_period` blocks after
   // it (genesis config; 100 on the local node, where every transaction makes blocks): one that
@@ -162,15 +170,14 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
     { refreshAfterMs: BLOCK_HASH_REFRESH_MS, maxAgeMs: BLOCK_HASH_MAX_AGE_MS },
   );
   /**
-   * A final block to sign with. `kept`: the kept read (at most BLOCK_HASH_MAX_AGE_MS old): for a
-   * transaction that waits for its turn, which is signed again then if its block became too old.
-   * `recent`: the kept one unless blocks made since its read (at the recent rate) used a quarter of
-   * the validity period: for one sent now. A number: one read at that time or later.
+   * A final block to sign with. `recent`: the kept read unless blocks made since it (at the recent
+   * rate) used a third of the validity period (a transaction that then waits for its turn is signed
+   * again before it is sent if its block is older than half of it). A number: one read at that time or later.
    */
-  const recentBlock = async (which: 'kept' | 'recent' | number) => {
+  const recentBlock = async (which: 'recent' | number) => {
     if (typeof which === 'number') return (await finalBlock.fresh('final', which)).value;
     const kept = await finalBlock.get('final');
-    return which === 'kept' || blockRate.since(kept.at) < validityBlocks / 4 ? kept.value : (await finalBlock.fresh('final', Date.now())).value;
+    return blockRate.since(kept.at) < validityBlocks / 3 ? kept.value : (await finalBlock.fresh('final', Date.now())).value;
   };
   /** The head's height now, estimated from the last read and the block rate. */
   const estimatedHeight = () => {
@@ -179,8 +186,17 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
   };
   const chainNonce = async (key: PoolKey) => BigInt((await provider.viewAccessKey({ accountId, publicKey: key.publicKey, finalityQuery: { finality: 'optimistic' } })).nonce);
 
-  /** Signs with `nonce`, or the key's next one, naming the block `which` (see recentBlock). */
-  async function signWith(key: PoolKey, senderId: string, actionList: Action[], { which, nonce }: { which: 'kept' | 'recent' | number; nonce?: bigint }): Promise<SignedForPool> {
+  /**
+   * Signs with `nonce`, or the key's next one, naming the block `which` (see recentBlock). `accepting`:
+   * the new nonce is held in the key's lane until the transaction is queued or abandoned, so no later
+   * nonce of the key is sent before it.
+   */
+  async function signWith(
+    key: PoolKey,
+    senderId: string,
+    actionList: Action[],
+    { which, nonce, accepting = false }: { which: 'recent' | number; nonce?: bigint; accepting?: boolean },
+  ): Promise<SignedForPool> {
     const [block, known] = await Promise.all([recentBlock(which), nonce !== undefined || key.nonce !== undefined ? undefined : chainNonce(key)]);
     if (nonce === undefined) {
       // Another signing may have read the nonce meanwhile: take the larger, then the next.
@@ -190,10 +206,17 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
       if (floor !== undefined && floor > last) last = floor;
       key.nonce = last + 1n;
       nonce = key.nonce;
+      if (accepting) lanes.get(key)!.accepting.add(nonce);
     }
-    const transaction = createTransaction(accountId, key.keyPair.getPublicKey(), senderId, nonce, actionList, block.hash);
-    const { signedTransaction, txHash } = await key.signer.signTransaction(transaction);
-    return { hash: base58.encode(txHash), blockHeight: block.height, signedTransaction, base64: Buffer.from(signedTransaction.encode()).toString('base64'), key, senderId };
+    try {
+      const transaction = createTransaction(accountId, key.keyPair.getPublicKey(), senderId, nonce, actionList, block.hash);
+      const { signedTransaction, txHash } = await key.signer.signTransaction(transaction);
+      return { hash: base58.encode(txHash), blockHeight: block.height, signedTransaction, base64: Buffer.from(signedTransaction.encode()).toString('base64'), key, senderId };
+    } catch (error) {
+      // Never signed: its nonce is skipped and holds no later one back.
+      if (lanes.get(key)!.accepting.delete(nonce)) pump(key);
+      throw error;
+    }
   }
 
   const hold = (key: PoolKey, senderId: string) => {
@@ -208,16 +231,19 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
   };
 
   /**
-   * Starts the key's waiting sends, lowest nonce first, while fewer than `depth` are unanswered; a
-   * sender's send waits while its previous one is unanswered.
+   * Starts the key's waiting sends in nonce order, while fewer than `depth` are unanswered: the lowest
+   * waiting nonce goes once no lower nonce is still being accepted (a refused one is abandoned, and
+   * its nonce skipped, which NEAR allows) and its sender has no send unanswered. Strict order: a later
+   * nonce sent first would make the earlier one InvalidNonce, to be signed again under a new hash.
    */
   function pump(key: PoolKey): void {
     const lane = lanes.get(key)!;
     while (lane.unanswered < depth && lane.waiting.size > 0) {
       let lowest = -1n;
-      for (const [nonce, entry] of lane.waiting) if (!lane.answering.has(entry.senderId) && (lowest < 0n || nonce < lowest)) lowest = nonce;
-      if (lowest < 0n) return;
+      for (const nonce of lane.waiting.keys()) if (lowest < 0n || nonce < lowest) lowest = nonce;
+      for (const nonce of lane.accepting) if (nonce < lowest) return;
       const next = lane.waiting.get(lowest)!;
+      if (lane.answering.has(next.senderId)) return;
       lane.waiting.delete(lowest);
       lane.unanswered++;
       lane.answering.add(next.senderId);
@@ -230,6 +256,7 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
     const { key, senderId } = signed;
     const lane = lanes.get(key)!;
     return new Promise((resolve) => {
+      lane.accepting.delete(nonceOf(signed.signedTransaction));
       lane.waiting.set(nonceOf(signed.signedTransaction), {
         senderId,
         start: () =>
@@ -250,7 +277,7 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
       const key = keys.find((k) => k.senders.has(senderId)) ?? keys.reduce((best, k) => (k.queued < best.queued ? k : best));
       hold(key, senderId);
       try {
-        return await signWith(key, senderId, actionList, { which: 'kept' });
+        return await signWith(key, senderId, actionList, { which: 'recent', accepting: true });
       } catch (error) {
         release(key, senderId);
         throw error;
@@ -258,6 +285,8 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
     },
     abandon(signed) {
       release(signed.key, signed.senderId);
+      lanes.get(signed.key)!.accepting.delete(nonceOf(signed.signedTransaction));
+      pump(signed.key);
     },
     resume(signedTransaction, base64, senderId) {
       const publicKey = signedTransaction.transaction.publicKey.toString();

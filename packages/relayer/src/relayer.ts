@@ -37,17 +37,24 @@ import { sha256 } from '@noble/hashes/sha2.js';
 const DELEGATE_MEMORY_MS = 24 * 60 * 60 * 1000;
 /** How long the status of a relayed transaction can be read. */
 const STATUS_MEMORY_MS = 60 * 60 * 1000;
-/** The head block (height, gas price) is read again in the background after this long, and waited for when older than the maximum. */
+/**
+ * The head block (height, gas price) is read again in the background after this long. The answer
+ * waits for a new read only when the delegate's max_block_height is within what the head may have
+ * moved since the kept read (headFor), or, as a backstop, when the read is older than the maximum: a
+ * node busy making blocks answers reads late, and a request must not wait on it for what the kept
+ * read and the block rate already answer.
+ */
 const HEAD_REFRESH_MS = 100;
-const HEAD_MAX_AGE_MS = 2_000;
+const HEAD_MAX_AGE_MS = 30_000;
 /**
  * A sender key's access key (nonce, permission) is read again in the background after this long,
  * and waited for when older than the maximum: a nonce used or a key deleted since the read can
  * still reach the chain meanwhile, as it can between any read and the transaction's landing, and
- * the sender's allowance bounds what that costs (README "What the relayer pays for").
+ * the sender's allowance bounds what that costs (README "What the relayer pays for"). Each refresh
+ * is a view the node serves between blocks: every 5 s per active sender, not one per delegate.
  */
-const ACCESS_KEY_REFRESH_MS = 1_000;
-const ACCESS_KEY_MAX_AGE_MS = 10_000;
+const ACCESS_KEY_REFRESH_MS = 5_000;
+const ACCESS_KEY_MAX_AGE_MS = 60_000;
 /** An acceptance record older than this at start belongs to a process that died before answering (an answer never takes this long). */
 const ACCEPTANCE_GRACE_MS = 10_000;
 /** A status request with wait=final gives up after this long and answers the pending status. */
