@@ -71,6 +71,8 @@ export {
   BorshDecodeError,
 } from './primitives/transaction.js';
 export { isValidAccountId, accountIdError } from './primitives/account-id.js';
+export { deterministicAccountId, stateInitData } from './primitives/state-init.js';
+export type { StateInit, GlobalContractIdentifier } from './primitives/state-init.js';
 export type * from './primitives/views.js';
 export type { Block } from './runtime/chain.js';
 export type { ExecutionEvent, TransactionEvent, ReceiptEvent, ActionSummary, Nep297Event } from './runtime/execution-events.js';

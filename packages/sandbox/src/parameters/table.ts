@@ -138,12 +138,20 @@ const ACTION_FEES_86: Record<ActionCost, Fee> = {
   deployGlobalContractByte: fee(6_812_999n, 47_683_715n, 70_000_000n),
   useGlobalContractBase: fee(184_765_750_000n, 184_765_750_000n, 184_765_750_000n),
   useGlobalContractByte: fee(6_812_999n, 47_683_715n, 64_572_944n),
+  // DeterministicAccountIds (82; not part of the snapshot view): parameters.yaml action_deterministic_state_init
+  // 3.85T/3.85T/4.08T, moved by AccountCostIncrease (85) like action_create_account, whose 3.35T of send fee
+  // became exec fee: 0.5T/0.5T/7.43T. _per_entry and _per_byte as in parameters.yaml.
+  deterministicStateInitBase: fee(500_000_000_000n, 500_000_000_000n, 7_430_000_000_000n),
+  deterministicStateInitEntry: fee(0n, 0n, 200_000_000_000n),
+  deterministicStateInitByte: fee(72_000_000n, 72_000_000n, 70_000_000n),
 };
 
 const ACTION_FEES_77: Record<ActionCost, Fee> = {
   ...ACTION_FEES_86,
   // 85 (AccountCostIncrease) changed create_account to 0.5T/0.5T/7.2T.
   createAccount: fee(3_850_000_000_000n, 3_850_000_000_000n, 3_850_000_000_000n),
+  // parameters.yaml base values; the action does not exist at 77 (DeterministicAccountIds is PV 82)
+  deterministicStateInitBase: fee(3_850_000_000_000n, 3_850_000_000_000n, 4_080_000_000_000n),
 };
 
 const WASM_86: RuntimeConfig['wasm'] = {

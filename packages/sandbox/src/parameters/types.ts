@@ -32,7 +32,10 @@ export type ActionCost =
   | 'deployGlobalContractBase'
   | 'deployGlobalContractByte'
   | 'useGlobalContractBase'
-  | 'useGlobalContractByte';
+  | 'useGlobalContractByte'
+  | 'deterministicStateInitBase'
+  | 'deterministicStateInitEntry'
+  | 'deterministicStateInitByte';
 
 /** nearcore `ExtCosts` names exactly as nearcore spells them (snake_case), so profiles match RPC output. */
 export type ExtCost = string;

@@ -83,11 +83,21 @@ export function isEthImplicitAccountId(id: AccountId): boolean {
   return id.length === 42 && id.startsWith('0x') && HEX_LOWER.test(id.slice(2));
 }
 
-export type AccountType = 'NamedAccount' | 'NearImplicitAccount' | 'EthImplicitAccount';
+/** NEP-616 deterministic: `0s` + 40 lowercase hex characters (see `deterministicAccountId` in state-init.ts). */
+export function isDeterministicAccountId(id: AccountId): boolean {
+  return id.length === 42 && id.startsWith('0s') && HEX_LOWER.test(id.slice(2));
+}
 
-export function accountType(id: AccountId): AccountType {
+export type AccountType = 'NamedAccount' | 'NearImplicitAccount' | 'EthImplicitAccount' | 'NearDeterministicAccount';
+
+/**
+ * near-account-id `get_account_type`. `0s` ids are a kind of their own only where DeterministicAccountIds
+ * (PV 82) is on; before that (neard 2.6.2 at 77) they are named accounts.
+ */
+export function accountType(id: AccountId, deterministicAccountIds = true): AccountType {
   if (isNearImplicitAccountId(id)) return 'NearImplicitAccount';
   if (isEthImplicitAccountId(id)) return 'EthImplicitAccount';
+  if (deterministicAccountIds && isDeterministicAccountId(id)) return 'NearDeterministicAccount';
   return 'NamedAccount';
 }
 

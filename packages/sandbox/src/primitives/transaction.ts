@@ -10,6 +10,19 @@ type StructType = Extract<Schema, { struct: unknown }>;
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { AccountId } from './account-id.js';
 import { KeyType, type PublicKey, type Signature } from './crypto.js';
+import {
+  GLOBAL_CONTRACT_IDENTIFIER,
+  STATE_INIT,
+  globalContractIdentifierFromRaw,
+  globalContractIdentifierToRaw,
+  stateInitBorshLength,
+  stateInitFromRaw,
+  stateInitToRaw,
+  type GlobalContractIdentifier,
+  type StateInit,
+} from './state-init.js';
+
+export type { GlobalContractIdentifier, StateInit };
 
 export type AccessKeyPermission =
   | { type: 'FullAccess' }
@@ -19,8 +32,6 @@ export interface AccessKey {
   nonce: bigint;
   permission: AccessKeyPermission;
 }
-
-export type GlobalContractIdentifier = { type: 'CodeHash'; hash: Uint8Array } | { type: 'AccountId'; accountId: AccountId };
 
 export type NonDelegateAction =
   | { type: 'CreateAccount' }
@@ -32,7 +43,9 @@ export type NonDelegateAction =
   | { type: 'DeleteKey'; publicKey: PublicKey }
   | { type: 'DeleteAccount'; beneficiaryId: AccountId }
   | { type: 'DeployGlobalContract'; code: Uint8Array; deployMode: 'CodeHash' | 'AccountId' }
-  | { type: 'UseGlobalContract'; contractIdentifier: GlobalContractIdentifier };
+  | { type: 'UseGlobalContract'; contractIdentifier: GlobalContractIdentifier }
+  /** NEP-616 (DeterministicAccountIds, PV 82): the receiver is `deterministicAccountId(stateInit)`. */
+  | { type: 'DeterministicStateInit'; stateInit: StateInit; deposit: bigint };
 
 export interface DelegateAction {
   senderId: AccountId;
@@ -107,7 +120,8 @@ function actionVariants(delegate: StructType): StructType[] {
     { struct: { deleteAccount: { struct: { beneficiaryId: 'string' } } } },
     delegate,
     { struct: { deployGlobalContract: { struct: { code: u8s, deployMode: { enum: [{ struct: { codeHash: { struct: {} } } }, { struct: { accountId: { struct: {} } } }] } } } } },
-    { struct: { useGlobalContract: { struct: { contractIdentifier: { enum: [{ struct: { codeHash: fixed(32) } }, { struct: { accountId: 'string' } }] } } } } },
+    { struct: { useGlobalContract: { struct: { contractIdentifier: GLOBAL_CONTRACT_IDENTIFIER } } } },
+    { struct: { deterministicStateInit: { struct: { stateInit: STATE_INIT, deposit: 'u128' } } } },
   ];
 }
 
@@ -186,12 +200,18 @@ function actionToRaw(a: Action): Raw {
     case 'DeleteAccount': return { deleteAccount: { beneficiaryId: a.beneficiaryId } };
     case 'Delegate': return { signedDelegate: signedDelegateToRaw(a.signedDelegate) };
     case 'DeployGlobalContract': return { deployGlobalContract: { code: a.code, deployMode: a.deployMode === 'CodeHash' ? { codeHash: {} } : { accountId: {} } } };
-    case 'UseGlobalContract': {
-      const id = a.contractIdentifier;
-      return { useGlobalContract: { contractIdentifier: id.type === 'CodeHash' ? { codeHash: id.hash } : { accountId: id.accountId } } };
-    }
+    case 'UseGlobalContract':
+      return { useGlobalContract: { contractIdentifier: globalContractIdentifierToRaw(a.contractIdentifier) } };
+    case 'DeterministicStateInit':
+      return { deterministicStateInit: { stateInit: stateInitToRaw(a.stateInit), deposit: a.deposit } };
   }
 }
+
+/**
+ * Decoded state inits whose bytes were not canonical (unsorted or repeated keys): nearcore decodes them into
+ * its BTreeMap and hashes the transaction re-encoded, so the node must too. Value: bytes the repeats took.
+ */
+const nonCanonical = new WeakMap<Action, number>();
 
 function actionFromRaw(raw: Raw): Action {
   const [name, v] = Object.entries(raw)[0]!;
@@ -206,9 +226,13 @@ function actionFromRaw(raw: Raw): Action {
     case 'deleteAccount': return { type: 'DeleteAccount', beneficiaryId: v.beneficiaryId };
     case 'signedDelegate': return { type: 'Delegate', signedDelegate: signedDelegateFromRaw(v) };
     case 'deployGlobalContract': return { type: 'DeployGlobalContract', code: Uint8Array.from(v.code), deployMode: v.deployMode.codeHash ? 'CodeHash' : 'AccountId' };
-    case 'useGlobalContract': {
-      const id = v.contractIdentifier;
-      return { type: 'UseGlobalContract', contractIdentifier: id.codeHash ? { type: 'CodeHash', hash: Uint8Array.from(id.codeHash) } : { type: 'AccountId', accountId: id.accountId } };
+    case 'useGlobalContract':
+      return { type: 'UseGlobalContract', contractIdentifier: globalContractIdentifierFromRaw(v.contractIdentifier) };
+    case 'deterministicStateInit': {
+      const { stateInit, canonical, droppedBytes } = stateInitFromRaw(v.stateInit);
+      const action: Action = { type: 'DeterministicStateInit', stateInit, deposit: BigInt(v.deposit) };
+      if (!canonical) nonCanonical.set(action, droppedBytes);
+      return action;
     }
     case 'nestedDelegate':
       throw new BorshDecodeError('DelegateAction', 'a delegate action cannot contain another Delegate action');
@@ -292,6 +316,7 @@ export function actionBorshLength(a: Action): number {
     case 'Delegate': return 1 + delegateBorshLength(a.signedDelegate.delegateAction) + keyLen(a.signedDelegate.signature);
     case 'DeployGlobalContract': return 1 + 4 + a.code.length + 1;
     case 'UseGlobalContract': return 1 + 1 + (a.contractIdentifier.type === 'CodeHash' ? 32 : strLen(a.contractIdentifier.accountId));
+    case 'DeterministicStateInit': return 1 + stateInitBorshLength(a.stateInit) + 16;
   }
 }
 
@@ -364,8 +389,12 @@ function parseSignedTransactionOnce(bytes: Uint8Array): ParsedSignedTransaction 
     throw new BorshDecodeError('SignedTransaction', (e as Error).message);
   }
   const size = transactionBorshLength(signed.transaction);
-  checkConsumed('SignedTransaction', size + keyLen(signed.signature), bytes);
-  return { signed, hash: sha256(bytes.subarray(0, size)), size };
+  const inner = signed.transaction.actions.flatMap((a) => (a.type === 'Delegate' ? a.signedDelegate.delegateAction.actions : [a]));
+  const dropped = inner.filter((a) => nonCanonical.has(a)).map((a) => nonCanonical.get(a)!);
+  checkConsumed('SignedTransaction', size + dropped.reduce((n, b) => n + b, 0) + keyLen(signed.signature), bytes);
+  // nearcore SignedTransaction::init hashes the re-encoded Transaction; only a non-canonical state init differs
+  const hash = dropped.length > 0 ? transactionHash(signed.transaction) : sha256(bytes.subarray(0, size));
+  return { signed, hash, size };
 }
 
 export function isTransactionV1(bytes: Uint8Array): boolean {
@@ -427,7 +456,7 @@ export function accessKeyBorshLength(ak: AccessKey): number {
 }
 
 export function actionDeposit(a: Action): bigint {
-  if (a.type === 'FunctionCall' || a.type === 'Transfer') return a.deposit;
+  if (a.type === 'FunctionCall' || a.type === 'Transfer' || a.type === 'DeterministicStateInit') return a.deposit;
   return 0n;
 }
 

@@ -72,6 +72,18 @@ export function actionView(a: Action): JsonValue {
       return a.contractIdentifier.type === 'CodeHash'
         ? { UseGlobalContract: { code_hash: hashToString(a.contractIdentifier.hash) } }
         : { UseGlobalContractByAccountId: { account_id: a.contractIdentifier.accountId } };
+    case 'DeterministicStateInit': {
+      // views.rs ActionView::DeterministicStateInit: GlobalContractIdentifierView {hash}|{account_id}, data as
+      // base64 key → base64 value in the map's (bytewise) order
+      const code = a.stateInit.code;
+      return {
+        DeterministicStateInit: {
+          code: code.type === 'CodeHash' ? { hash: hashToString(code.hash) } : { account_id: code.accountId },
+          data: Object.fromEntries(a.stateInit.data.map(([k, v]) => [toBase64(k), toBase64(v)])),
+          deposit: a.deposit.toString(),
+        },
+      };
+    }
   }
 }
 

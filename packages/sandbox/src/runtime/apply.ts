@@ -28,10 +28,12 @@ import {
   delegateActionHash,
   type AccessKey,
   type Action,
+  type GlobalContractIdentifier,
   type NonDelegateAction,
 } from '../primitives/transaction.js';
+import { stateInitData, stateInitDataBytes } from '../primitives/state-init.js';
 import type { ExecutionOutcomeView, GasProfileEntry } from '../primitives/views.js';
-import type { AccountContract, External, PromiseResult, ReceiptAction, RunFunctionCall, VMOutcome } from '../vm/types.js';
+import type { AccountContract, External, GlobalContractId, PromiseResult, ReceiptAction, RunFunctionCall, VMOutcome } from '../vm/types.js';
 import { execFee, totalDeposit, totalPrepaidExecFees, totalPrepaidGas, totalPrepaidSendFees } from './fees.js';
 import { balanceRefund, gasRefund, isActionLike, type ActionReceipt, type PendingReceipt, type Receipt } from './receipt.js';
 import { accountCode, globalContractIdLength, globalContractKey, NO_CODE_HASH, type Account, type State } from './state.js';
@@ -120,12 +122,15 @@ function toAction(a: ReceiptAction): NonDelegateAction {
       return { type: 'DeleteAccount', beneficiaryId: a.beneficiaryId };
     case 'DeployGlobalContract':
       return { type: 'DeployGlobalContract', code: a.code, deployMode: a.deployMode };
-    case 'UseGlobalContract': {
-      const id = a.contractIdentifier;
-      return { type: 'UseGlobalContract', contractIdentifier: id.kind === 'CodeHash' ? { type: 'CodeHash', hash: id.hash } : { type: 'AccountId', accountId: id.accountId } };
-    }
+    case 'UseGlobalContract':
+      return { type: 'UseGlobalContract', contractIdentifier: toGlobalContractIdentifier(a.contractIdentifier) };
+    case 'DeterministicStateInit':
+      return { type: 'DeterministicStateInit', stateInit: { code: toGlobalContractIdentifier(a.code), data: stateInitData(a.data) }, deposit: a.deposit };
   }
 }
+
+const toGlobalContractIdentifier = (id: GlobalContractId): GlobalContractIdentifier =>
+  id.kind === 'CodeHash' ? { type: 'CodeHash', hash: id.hash } : { type: 'AccountId', accountId: id.accountId };
 
 /** nearcore `AccountContract` of an account, as `current_contract_code` reports it. */
 export function accountContractOf(account: Account): AccountContract {
@@ -138,7 +143,8 @@ const ACTION_COST_KEYS = new Set([
   'NEW_ACTION_RECEIPT', 'NEW_DATA_RECEIPT_BASE', 'NEW_DATA_RECEIPT_BYTE', 'CREATE_ACCOUNT', 'DELETE_ACCOUNT', 'DEPLOY_CONTRACT_BASE',
   'DEPLOY_CONTRACT_BYTE', 'FUNCTION_CALL_BASE', 'FUNCTION_CALL_BYTE', 'TRANSFER', 'STAKE', 'ADD_FULL_ACCESS_KEY', 'ADD_FUNCTION_CALL_KEY_BASE',
   'ADD_FUNCTION_CALL_KEY_BYTE', 'DELETE_KEY', 'DELEGATE', 'DEPLOY_GLOBAL_CONTRACT_BASE', 'DEPLOY_GLOBAL_CONTRACT_BYTE',
-  'USE_GLOBAL_CONTRACT_BASE', 'USE_GLOBAL_CONTRACT_BYTE',
+  'USE_GLOBAL_CONTRACT_BASE', 'USE_GLOBAL_CONTRACT_BYTE', 'DETERMINISTIC_STATE_INIT_BASE', 'DETERMINISTIC_STATE_INIT_ENTRY',
+  'DETERMINISTIC_STATE_INIT_BYTE',
 ]);
 
 /** The exec fee of one action split into nearcore's ActionCosts profile entries. */
@@ -150,7 +156,7 @@ function actionProfile(config: RuntimeConfig, a: Action, receiverId: string): Ar
     case 'FunctionCall':
       return [['FUNCTION_CALL_BASE', f.functionCallBase.execution], ['FUNCTION_CALL_BYTE', f.functionCallByte.execution * BigInt(Buffer.byteLength(a.methodName) + a.args.length)]];
     case 'Transfer': {
-      const t = accountType(receiverId);
+      const t = accountType(receiverId, config.wasm.deterministicAccountIds);
       const entries: Array<[string, bigint]> = [['TRANSFER', f.transfer.execution]];
       if (t !== 'NamedAccount') entries.push(['CREATE_ACCOUNT', f.createAccount.execution]);
       if (t === 'NearImplicitAccount') entries.push(['ADD_FULL_ACCESS_KEY', f.addFullAccessKey.execution]);
@@ -171,6 +177,12 @@ function actionProfile(config: RuntimeConfig, a: Action, receiverId: string): Ar
       return [['DEPLOY_GLOBAL_CONTRACT_BASE', f.deployGlobalContractBase.execution], ['DEPLOY_GLOBAL_CONTRACT_BYTE', f.deployGlobalContractByte.execution * BigInt(a.code.length)]];
     case 'UseGlobalContract':
       return [['USE_GLOBAL_CONTRACT_BASE', f.useGlobalContractBase.execution], ['USE_GLOBAL_CONTRACT_BYTE', f.useGlobalContractByte.execution * globalContractIdLength(a.contractIdentifier)]];
+    case 'DeterministicStateInit':
+      return [
+        ['DETERMINISTIC_STATE_INIT_BASE', f.deterministicStateInitBase.execution],
+        ['DETERMINISTIC_STATE_INIT_ENTRY', f.deterministicStateInitEntry.execution * BigInt(a.stateInit.data.length)],
+        ['DETERMINISTIC_STATE_INIT_BYTE', f.deterministicStateInitByte.execution * stateInitDataBytes(a.stateInit)],
+      ];
     default: return [];
   }
 }
@@ -519,9 +531,12 @@ export class ReceiptExecutor {
     const account = state.getAccount(accountId);
     const fail = (kind: ActionErrorKind) => ({ error: kind, actorId });
 
-    // check_account_existence
-    const implicit = accountType(accountId) !== 'NamedAccount';
-    if (a.type === 'CreateAccount') {
+    // check_account_existence (a DeterministicStateInit creates its account or leaves an existing one be)
+    const type = accountType(accountId, config.wasm.deterministicAccountIds);
+    const implicit = type !== 'NamedAccount';
+    if (a.type === 'DeterministicStateInit') {
+      // no existence requirement
+    } else if (a.type === 'CreateAccount') {
       if (account) return fail({ AccountAlreadyExists: { account_id: accountId } });
       if (implicit) return fail({ OnlyImplicitAccountCreationAllowed: { account_id: accountId } });
     } else if (a.type === 'Transfer') {
@@ -631,17 +646,58 @@ export class ReceiptExecutor {
         return { error: null, actorId };
       }
       case 'UseGlobalContract': {
-        const id = a.contractIdentifier;
-        if (!state.globalCode.has(globalContractKey(id))) {
-          return fail({ GlobalContractDoesNotExist: { identifier: id.type === 'CodeHash' ? { CodeHash: hashToString(id.hash) } : { AccountId: id.accountId } } });
-        }
-        const usage = this.clearContractStorageUsage(accountId, account!) + globalContractIdLength(id);
-        state.code.delete(accountId);
-        const codeHash = id.type === 'CodeHash' ? id.hash : state.globalCode.get(globalContractKey(id))!.hash;
-        state.setAccount(accountId, { ...account!, codeHash, storageUsage: usage, global: id });
+        const used = this.useGlobalContract(accountId, account!, a.contractIdentifier);
+        if ('error' in used) return fail(used.error);
+        state.setAccount(accountId, used.account);
         return { error: null, actorId };
       }
+      case 'DeterministicStateInit':
+        return { error: this.deterministicStateInit(receipt, actionReceipt, a, account, result), actorId };
     }
+  }
+
+  /** global_contracts.rs use_global_contract: the account runs the global code; local code and its storage go. */
+  private useGlobalContract(accountId: string, account: Account, id: GlobalContractIdentifier): { account: Account } | { error: ActionErrorKind } {
+    const global = this.state.globalCode.get(globalContractKey(id));
+    if (!global) {
+      return { error: { GlobalContractDoesNotExist: { identifier: id.type === 'CodeHash' ? { CodeHash: hashToString(id.hash) } : { AccountId: id.accountId } } } };
+    }
+    const usage = this.clearContractStorageUsage(accountId, account) + globalContractIdLength(id);
+    this.state.code.delete(accountId);
+    return { account: { ...account, codeHash: id.type === 'CodeHash' ? id.hash : global.hash, storageUsage: usage, global: id } };
+  }
+
+  /**
+   * NEP-616 (deterministic_account_id.rs action_deterministic_state_init): a missing account is created with
+   * no balance; one without code gets the global contract and the data entries; one with code is left as it
+   * is. The deposit then pays what storage still lacks and the rest goes back to the refund receiver. The
+   * actor stays the predecessor, so nobody gains the right to add keys or deploy code on the account.
+   */
+  private deterministicStateInit(
+    receipt: Receipt,
+    actionReceipt: ActionReceipt,
+    a: Extract<Action, { type: 'DeterministicStateInit' }>,
+    existing: Account | undefined,
+    result: ActionResult,
+  ): ActionErrorKind | null {
+    const { state, ctx } = this;
+    const { config } = ctx;
+    const accountId = receipt.receiverId;
+    let account: Account = existing ?? { amount: 0n, locked: 0n, codeHash: NO_CODE_HASH, storageUsage: config.storageNumBytesAccount };
+    if (accountContractOf(account).kind === 'None') {
+      const used = this.useGlobalContract(accountId, account, a.stateInit.code);
+      if ('error' in used) return used.error;
+      account = used.account;
+      for (const [key, value] of a.stateInit.data) {
+        state.setData(accountId, key, value);
+        account = { ...account, storageUsage: account.storageUsage + BigInt(key.length + value.length) + config.storageNumExtraBytesRecord };
+      }
+    }
+    const missing = storageStakeShortfall(config, account);
+    const taken = missing < a.deposit ? missing : a.deposit;
+    state.setAccount(accountId, { ...account, amount: account.amount + taken });
+    if (a.deposit > taken) result.newReceipts.push(balanceRefund(actionReceipt.refundTo ?? receipt.predecessorId, a.deposit - taken));
+    return null;
   }
 
   /** nearcore `clear_account_contract_storage_usage`: the usage without the current code (or global identifier). */
@@ -660,6 +716,9 @@ export class ReceiptExecutor {
       state.setAccessKey(accountId, publicKey, accessKey);
       const usage = config.storageNumBytesAccount + BigInt(publicKeyBorsh(publicKey).length + accessKeyBorshLength(accessKey)) + config.storageNumExtraBytesRecord;
       state.setAccount(accountId, { amount: deposit, locked: 0n, codeHash: NO_CODE_HASH, storageUsage: usage });
+    } else if (accountType(accountId, config.wasm.deterministicAccountIds) === 'NearDeterministicAccount') {
+      // actions.rs action_implicit_account_creation_transfer → create_deterministic_account: no key, no code
+      state.setAccount(accountId, { amount: deposit, locked: 0n, codeHash: NO_CODE_HASH, storageUsage: config.storageNumBytesAccount });
     } else {
       // ETH-implicit: nearcore points the account at the wallet contract (PV ≥ 83: a global contract,
       // usage 100 + 32). This node creates the keyless account but does not run the wallet contract.

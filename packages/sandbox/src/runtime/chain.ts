@@ -580,6 +580,13 @@ export class Chain {
       if (e instanceof BorshDecodeError) throw new ParseTransactionError(`Failed to decode transaction: ${e.message}`);
       throw e;
     }
+    // Before DeterministicAccountIds (82) nearcore's Action enum ends at tag 10: tag 11 does not decode.
+    const actions = parsed.signed.transaction.actions.flatMap((a) => (a.type === 'Delegate' ? a.signedDelegate.delegateAction.actions : [a]));
+    if (!this.config.wasm.deterministicAccountIds && actions.some((a) => a.type === 'DeterministicStateInit')) {
+      throw new ParseTransactionError(
+        `Failed to decode transaction: Unexpected variant tag: 11 (DeterministicStateInit exists from protocol 82; this node runs protocol ${this.config.protocolVersion})`,
+      );
+    }
     return parsed;
   }
 

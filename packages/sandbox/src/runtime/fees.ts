@@ -8,6 +8,7 @@ import { minSendAndExecFee } from '../parameters/index.js';
 import { accountType, type AccountId } from '../primitives/account-id.js';
 import type { Action, NonDelegateAction, Transaction } from '../primitives/transaction.js';
 import { InvalidTransactionError } from '../primitives/errors.js';
+import { stateInitDataBytes } from '../primitives/state-init.js';
 import { globalContractIdLength } from './state.js';
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -21,10 +22,12 @@ const ethImplicitEnabled = (config: RuntimeConfig) => config.protocolVersion >= 
 
 function transferFee(config: RuntimeConfig, receiverId: AccountId, pick: (f: Fee) => bigint): bigint {
   const f = config.actionFees;
-  const type = accountType(receiverId);
+  const type = accountType(receiverId, config.wasm.deterministicAccountIds);
   // The receiver's type decides, not its existence (implicit_account_creation is always on).
   if (type === 'NearImplicitAccount') return pick(f.transfer) + pick(f.createAccount) + pick(f.addFullAccessKey);
   if (type === 'EthImplicitAccount' && ethImplicitEnabled(config)) return pick(f.transfer) + pick(f.createAccount);
+  // cost.rs transfer_send_fee / transfer_exec_fee: a deterministic (`0s`) receiver is created like an ETH-implicit one
+  if (type === 'NearDeterministicAccount') return pick(f.transfer) + pick(f.createAccount);
   return pick(f.transfer);
 }
 
@@ -57,6 +60,13 @@ function actionFee(config: RuntimeConfig, a: Action, receiverId: AccountId, pick
       return pick(f.deployGlobalContractBase) + pick(f.deployGlobalContractByte) * BigInt(a.code.length);
     case 'UseGlobalContract':
       return pick(f.useGlobalContractBase) + pick(f.useGlobalContractByte) * globalContractIdLength(a.contractIdentifier);
+    case 'DeterministicStateInit':
+      // config.rs total_send_fees / exec_fee: base + per entry + per data byte (`len_bytes`)
+      return (
+        pick(f.deterministicStateInitBase) +
+        pick(f.deterministicStateInitEntry) * BigInt(a.stateInit.data.length) +
+        pick(f.deterministicStateInitByte) * stateInitDataBytes(a.stateInit)
+      );
   }
 }
 
@@ -109,7 +119,7 @@ export function totalDeposit(actions: readonly (Action | NonDelegateAction)[]): 
   let sum = 0n;
   for (const a of actions) {
     if (a.type === 'Delegate') sum += totalDeposit(a.signedDelegate.delegateAction.actions);
-    else if (a.type === 'FunctionCall' || a.type === 'Transfer') sum += a.deposit;
+    else if (a.type === 'FunctionCall' || a.type === 'Transfer' || a.type === 'DeterministicStateInit') sum += a.deposit;
   }
   return sum;
 }

@@ -7,7 +7,8 @@ import type { RuntimeConfig } from '../parameters/types.js';
 import { accountIdError, isValidAccountId } from '../primitives/account-id.js';
 import { KeyType, verifySignature, publicKeyToString } from '../primitives/crypto.js';
 import { InvalidTransactionError, type JsonValue } from '../primitives/errors.js';
-import { encodeTransaction, type Action, type SignedTransaction, type Transaction, type AccessKey } from '../primitives/transaction.js';
+import { deterministicAccountId } from '../primitives/state-init.js';
+import { encodeTransaction, type Action, type GlobalContractIdentifier, type SignedTransaction, type Transaction, type AccessKey } from '../primitives/transaction.js';
 import { totalPrepaidGas, txCost, type TransactionCost } from './fees.js';
 import type { State } from './state.js';
 
@@ -88,10 +89,27 @@ function validateAction(config: RuntimeConfig, a: Action, receiverId: string): J
       if (a.code.length > w.maxContractSize) return { ContractSizeExceeded: { size: a.code.length, limit: w.maxContractSize } };
       return null;
     case 'UseGlobalContract':
+      return globalContractIdentifierError(a.contractIdentifier);
+    case 'DeterministicStateInit': {
+      // action_validation.rs validate_deterministic_state_init: identifier, receiver = derived id, entry sizes
+      const idError = globalContractIdentifierError(a.stateInit.code);
+      if (idError) return idError;
+      const derivedId = deterministicAccountId(a.stateInit);
+      if (derivedId !== receiverId) return { InvalidDeterministicStateInitReceiver: { derived_id: derivedId, receiver_id: receiverId } };
+      for (const [key, value] of a.stateInit.data) {
+        if (key.length > w.maxLengthStorageKey) return { DeterministicStateInitKeyLengthExceeded: { length: key.length, limit: w.maxLengthStorageKey } };
+        if (value.length > w.maxLengthStorageValue) return { DeterministicStateInitValueLengthExceeded: { length: value.length, limit: w.maxLengthStorageValue } };
+      }
       return null;
+    }
     default:
       return null;
   }
+}
+
+/** action_validation.rs validate_global_contract_identifier: an account-id identifier must be a valid id. */
+function globalContractIdentifierError(id: GlobalContractIdentifier): JsonValue | null {
+  return id.type === 'AccountId' && !isValidAccountId(id.accountId) ? { InvalidAccountId: { account_id: id.accountId } } : null;
 }
 
 /** Stateless checks in nearcore's order: ids, actions, size, signature. */

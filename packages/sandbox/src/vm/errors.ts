@@ -118,6 +118,10 @@ export const hostErrors = {
   unsupportedHostFunction: (name: string) =>
     new HostError('Unsupported', `${name} is linked as on nearcore but not carried out by this node (see @near-ts/sandbox README)`),
   contractCodeHashMalformed: () => new HostError('ContractCodeHashMalformed', 'contract code hash is malformed'),
+  // logic.rs set_state_init_data_entry documents both variants; their Display text is not in the nearcore
+  // sources this node was built from, so these messages are this node's wording.
+  invalidActionIndex: (idx: bigint) => new HostError('InvalidActionIndex', `action index ${idx} does not refer to a DeterministicStateInit action of this promise`),
+  dataEntryAlreadyExists: () => new HostError('DataEntryAlreadyExists', 'the state init already has a data entry with this key'),
   cannotSetRefundToOnJointPromise: () =>
     new HostError('CannotSetRefundToOnJointPromise', 'Cannot set refund_to on a joint promise.'),
 };

@@ -17,6 +17,7 @@ import * as bls12381 from './logic/bls12381.js';
 import type {
   AccessKeyPermissionSpec,
   External,
+  GlobalContractId,
   PlannedReceipt,
   ReceiptAction,
   ReturnData,
@@ -52,6 +53,9 @@ const ACTION_PROFILE: Record<string, string> = {
   deployGlobalContractByte: 'DEPLOY_GLOBAL_CONTRACT_BYTE',
   useGlobalContractBase: 'USE_GLOBAL_CONTRACT_BASE',
   useGlobalContractByte: 'USE_GLOBAL_CONTRACT_BYTE',
+  deterministicStateInitBase: 'DETERMINISTIC_STATE_INIT_BASE',
+  deterministicStateInitEntry: 'DETERMINISTIC_STATE_INIT_ENTRY',
+  deterministicStateInitByte: 'DETERMINISTIC_STATE_INIT_BYTE',
 };
 
 /** Profile keys of wasm host costs (ExtCosts), as RPC prints them. */
@@ -74,9 +78,10 @@ export function isValidAccountId(id: string): boolean {
   return !lastSeparator;
 }
 
-function accountType(id: string): 'Named' | 'NearImplicit' | 'EthImplicit' {
+function accountType(id: string, deterministicAccountIds: boolean): 'Named' | 'NearImplicit' | 'EthImplicit' | 'Deterministic' {
   if (id.length === 64 && /^[0-9a-f]{64}$/.test(id)) return 'NearImplicit';
   if (id.length === 42 && /^0x[0-9a-f]{40}$/.test(id)) return 'EthImplicit';
+  if (deterministicAccountIds && id.length === 42 && /^0s[0-9a-f]{40}$/.test(id)) return 'Deterministic';
   return 'Named';
 }
 
@@ -909,13 +914,13 @@ export class VMLogic {
     const t = this.fee('transfer');
     const ca = this.fee('createAccount');
     const fa = this.fee('addFullAccessKey');
-    const type = accountType(receiver);
+    const type = accountType(receiver, this.limits.deterministicAccountIds);
     let burn = sendFee(t, sir);
     let exec = t.execution;
     if (type === 'NearImplicit') {
       burn += sendFee(ca, sir) + sendFee(fa, sir);
       exec += ca.execution + fa.execution;
-    } else if (type === 'EthImplicit') {
+    } else if (type === 'EthImplicit' || type === 'Deterministic') {
       burn += sendFee(ca, sir);
       exec += ca.execution;
     }
@@ -1035,6 +1040,47 @@ export class VMLogic {
     this.appendAction(receipt, { kind: 'UseGlobalContract', contractIdentifier });
   }
 
+  // ---------- deterministic state init (NEP-616; DeterministicAccountIds, PV 82) ----------
+  /** logic.rs promise_batch_action_state_init: a 32-byte global code hash; returns the action's index. */
+  promise_batch_action_state_init(idx: bigint, hashLen: bigint, hashPtr: bigint, amountPtr: bigint): bigint {
+    this.payBase();
+    this.prohibitedInView('promise_batch_action_state_init');
+    const hash = this.memOrRegister(hashPtr, hashLen);
+    if (hash.length !== 32) throw hostErrors.contractCodeHashMalformed();
+    return this.stateInit(idx, { kind: 'CodeHash', hash }, amountPtr);
+  }
+  promise_batch_action_state_init_by_account_id(idx: bigint, len: bigint, ptr: bigint, amountPtr: bigint): bigint {
+    this.payBase();
+    this.prohibitedInView('promise_batch_action_state_init_by_account_id');
+    return this.stateInit(idx, { kind: 'AccountId', accountId: this.accountId(len, ptr) }, amountPtr);
+  }
+  /** `promise_batch_action_state_init_impl`: amount, promise lookup, base fee (send burnt), then the balance. */
+  private stateInit(idx: bigint, code: GlobalContractId, amountPtr: bigint): bigint {
+    const amount = this.memReadU128(amountPtr);
+    const { receipt, sir } = this.promiseReceipt(idx);
+    this.payActionBase('deterministicStateInitBase', sir);
+    this.deductBalance(amount);
+    return BigInt(this.appendAction(receipt, { kind: 'DeterministicStateInit', code, data: [], deposit: amount }));
+  }
+  /**
+   * logic.rs set_state_init_data_entry: promise lookup before reading key and value; entry fee (send 0) and
+   * per-byte fee on key + value; then the action must be a state init of that receipt and the key new.
+   */
+  set_state_init_data_entry(idx: bigint, actionIndex: bigint, kLen: bigint, kPtr: bigint, vLen: bigint, vPtr: bigint): void {
+    this.payBase();
+    this.prohibitedInView('set_state_init_data_entry');
+    const { receipt, sir } = this.promiseReceipt(idx);
+    const key = this.memOrRegister(kPtr, kLen);
+    const value = this.memOrRegister(vPtr, vLen);
+    this.payActionBase('deterministicStateInitEntry', sir);
+    this.payActionPerByte('deterministicStateInitByte', BigInt(key.length + value.length), sir);
+    const actions = this.receipts[receipt]!.actions;
+    const action = actionIndex < BigInt(actions.length) ? actions[Number(actionIndex)] : undefined;
+    if (action?.kind !== 'DeterministicStateInit') throw hostErrors.invalidActionIndex(actionIndex);
+    if (action.data.some(([k]) => k.length === key.length && k.every((b, i) => b === key[i]))) throw hostErrors.dataEntryAlreadyExists();
+    action.data.push([key, value]);
+  }
+
   // ---------- linked at 86 but not carried out by this node (see the package README) ----------
   private unsupported(name: string): never {
     this.payBase();
@@ -1049,15 +1095,6 @@ export class VMLogic {
   }
   promise_batch_action_add_gas_key_with_function_call(): void {
     this.unsupported('promise_batch_action_add_gas_key_with_function_call');
-  }
-  promise_batch_action_state_init(): bigint {
-    this.unsupported('promise_batch_action_state_init');
-  }
-  promise_batch_action_state_init_by_account_id(): bigint {
-    this.unsupported('promise_batch_action_state_init_by_account_id');
-  }
-  set_state_init_data_entry(): void {
-    this.unsupported('set_state_init_data_entry');
   }
   promise_yield_create_with_id(): bigint {
     this.unsupported('promise_yield_create_with_id');

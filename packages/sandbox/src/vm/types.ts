@@ -69,7 +69,9 @@ export type ReceiptAction =
   | { kind: 'DeleteKey'; publicKey: Uint8Array }
   | { kind: 'DeleteAccount'; beneficiaryId: AccountId }
   | { kind: 'DeployGlobalContract'; code: Uint8Array; deployMode: 'CodeHash' | 'AccountId' }
-  | { kind: 'UseGlobalContract'; contractIdentifier: GlobalContractId };
+  | { kind: 'UseGlobalContract'; contractIdentifier: GlobalContractId }
+  /** NEP-616; `set_state_init_data_entry` adds to `data` (in call order; the runtime keeps nearcore's BTreeMap order). */
+  | { kind: 'DeterministicStateInit'; code: GlobalContractId; data: Array<[Uint8Array, Uint8Array]>; deposit: Balance };
 
 export type AccessKeyPermissionSpec =
   | { kind: 'FullAccess' }

@@ -1,7 +1,7 @@
 /**
  * Host functions protocol 86 added to the VM (nearcore runtime/near-vm-runner/src/wasmtime_runner/logic.rs, as
  * nearcore 2.13.4 links them): chain_id, refund_to_account_id, current_contract_code, promise_set_refund_to,
- * the global-contract actions, and the sandbox build's sandbox_debug_log. Fees from the PV86 table (77.yaml for
+ * the global-contract actions (state init: test/vm/state-init.test.ts), and the sandbox build's sandbox_debug_log. Fees from the PV86 table (77.yaml for
  * the global-contract action fees).
  */
 import test from 'ava';
@@ -142,7 +142,7 @@ test('sandbox_debug_log is free and reaches the node; invalid UTF-8 is BadUTF8',
   t.deepEqual(bad.aborted, { ExecutionError: 'String encoding is bad UTF-8 sequence.' });
 });
 
-test('gas-key, state-init and yield-with-id functions link at 86 but fail with a message naming this node\'s limit', (t) => {
+test('gas-key and yield-with-id functions link at 86 but fail with a message naming this node\'s limit', (t) => {
   const o = call(program({ imports: ['promise_batch_action_transfer_to_gas_key'], body: `(call $promise_batch_action_transfer_to_gas_key ${u64(0)} ${u64(0)} ${u64(0)} ${u64(0)})` }));
   t.regex(String(o.aborted?.ExecutionError), /^promise_batch_action_transfer_to_gas_key is linked as on nearcore but not carried out by this node/);
 });
