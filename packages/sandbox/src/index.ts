@@ -23,7 +23,7 @@ import {
   nearImplicitAccountId,
   type AccountId,
 } from './primitives/account-id.js';
-import { KeyPair, parsePublicKey, publicKeyToString, type PublicKey } from './primitives/crypto.js';
+import { KeyPair, parsePublicKey, publicKeyHandleBorsh, publicKeyHandleToString, publicKeyToString, publicKeyTrieIdLength, type PublicKey } from './primitives/crypto.js';
 import { InvalidTransactionError, type TxExecutionError, type JsonValue } from './primitives/errors.js';
 import { fromBase64, hashFromString, hashToString, randomSeed } from './primitives/hash.js';
 import {
@@ -57,7 +57,7 @@ import { executionEvents, type ExecutionEvent } from './runtime/execution-events
 import { GAS_REPORT_DIR_ENV, recordGas } from './node/gas-recorder.js';
 import { openFork, type ForkOptions, type ForkPoint, type ForkReadCounts } from './fork/index.js';
 
-export { KeyPair, KeyType, parsePublicKey, publicKeyToString } from './primitives/crypto.js';
+export { KeyPair, KeyType, parsePublicKey, publicKeyHandleToString, publicKeyToString } from './primitives/crypto.js';
 export type { PublicKey, Signature } from './primitives/crypto.js';
 export { InvalidTransactionError, ParseTransactionError } from './primitives/errors.js';
 export type { ActionError, TxExecutionError, JsonValue } from './primitives/errors.js';
@@ -469,8 +469,8 @@ export class Sandbox {
       );
     } else {
       if (this.chain.state.getAccount(accountId)) throw new Error(`account ${accountId} already exists`);
-      // what genesis / AddKey account for: 100 + borsh(public key) + borsh(full-access key) 9 + 40
-      const storage = this.config.storageNumBytesAccount + BigInt(1 + keyPair.publicKey.data.length) + 9n + this.config.storageNumExtraBytesRecord;
+      // what genesis / AddKey account for: 100 + the key's trie id (borsh key; 33 for ML-DSA-65) + borsh(full-access key) 9 + 40
+      const storage = this.config.storageNumBytesAccount + BigInt(publicKeyTrieIdLength(keyPair.publicKey)) + 9n + this.config.storageNumExtraBytesRecord;
       this.patchState([
         { Account: { account_id: accountId, account: { amount: balance.toString(), locked: '0', code_hash: hashToString(NO_CODE_HASH), storage_usage: Number(storage) } } },
         { AccessKey: { account_id: accountId, public_key: publicKeyToString(keyPair.publicKey), access_key: { nonce: 0, permission: 'FullAccess' } } },
@@ -603,12 +603,13 @@ export class Sandbox {
   }
 
   viewAccessKeys(accountId: AccountId): Array<{ public_key: string; access_key: { nonce: number; permission: JsonValue } }> {
-    // trie order: by borsh(PublicKey) bytes (key type, then key bytes)
-    const order = (pk: PublicKey) => pk.keyType.toString(16).padStart(2, '0') + Buffer.from(pk.data).toString('hex');
+    // trie order: by borsh(PublicKeyHandle) bytes; an ML-DSA-65 key is listed by its handle, `ml-dsa-65-hash:…`
+    // (nearcore keeps only the hash, so view_access_key_list cannot show the key itself; NEP-645)
+    const order = (pk: PublicKey) => Buffer.from(publicKeyHandleBorsh(pk)).toString('hex');
     return this.chain.state
       .listAccessKeys(accountId)
       .sort((a, b) => (order(a.publicKey) < order(b.publicKey) ? -1 : 1))
-      .map((k) => ({ public_key: publicKeyToString(k.publicKey), access_key: accessKeyView(k.accessKey) }));
+      .map((k) => ({ public_key: publicKeyHandleToString(k.publicKey), access_key: accessKeyView(k.accessKey) }));
   }
 
   viewCode(accountId: AccountId): Uint8Array {

@@ -56,6 +56,11 @@ export interface RuntimeConfig {
   pessimisticGasPriceInflation: { numerator: bigint; denominator: bigint };
   refundGasPriceChanges: boolean;
   minGasPurchasePrice: bigint;
+  /**
+   * `ml_dsa_65_verification_cost` (`RuntimeFeesConfig::signature_verification_costs[MlDsa65]`, NEP-645): gas burnt
+   * at conversion per ML-DSA-65 signature a transaction carries (its own, each delegate's); 0 before 85.
+   */
+  mlDsa65VerificationCost: bigint;
   accountCreationCharge: bigint;
   minAllowedTopLevelAccountLength: number;
   registrarAccountId: string;

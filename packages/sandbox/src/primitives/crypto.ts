@@ -1,10 +1,16 @@
 /**
- * Keys and signatures (nearcore `core/crypto`: `PublicKey`, `Signature`, `KeyType`).
- * ed25519 and secp256k1 as nearcore supports them; ML-DSA (PV >= 85) is decoded but not verified.
+ * Keys and signatures (nearcore `core/crypto/src/signature.rs`: `PublicKey`, `PublicKeyHandle`, `Signature`,
+ * `KeyType`). ed25519 and secp256k1 as nearcore supports them, and ML-DSA-65 (FIPS 204, NEP-645, protocol
+ * feature PostQuantumSignatures from PV 85): `ml-dsa-65:<base58 of the 1952-byte key>`, borsh tag 2, verified as
+ * pure ML-DSA with an empty context (nearcore: aws-lc-rs `UnparsedPublicKey::new(&ML_DSA_65, pk).verify(data, sig)`;
+ * here @noble/post-quantum). In state an ML-DSA-65 key is kept by its handle (`PublicKeyHandle::MlDsa65`, borsh tag
+ * 3): SHA3-256(b"near:ml-dsa-65-pubkey-hash:v1" ‖ key), shown as `ml-dsa-65-hash:<base58>`.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { sha3_256 } from '@noble/hashes/sha3.js';
+import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { base58 } from '@scure/base';
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 
@@ -39,9 +45,19 @@ function ed25519PublicKeyOf(seed: Uint8Array): Uint8Array {
 export const KeyType = { ED25519: 0, SECP256K1: 1, MLDSA65: 2 } as const;
 export type KeyType = (typeof KeyType)[keyof typeof KeyType];
 
-const KEY_NAMES: Record<KeyType, string> = { 0: 'ed25519', 1: 'secp256k1', 2: 'mldsa65' };
+/** nearcore `KeyType` Display (`ml-dsa-65` for MLDSA65); parsing lowercases first, as nearcore's `FromStr` does. */
+const KEY_NAMES: Record<KeyType, string> = { 0: 'ed25519', 1: 'secp256k1', 2: 'ml-dsa-65' };
 const KEY_LENGTHS: Record<KeyType, number> = { 0: 32, 1: 64, 2: 1952 };
 const SIGNATURE_LENGTHS: Record<KeyType, number> = { 0: 64, 1: 65, 2: 3309 };
+/** nearcore `ML_DSA_65_SECRET_KEY_LENGTH`: the FIPS 204 encoded private key (`ml-dsa-65:<base58>` secret keys). */
+const ML_DSA_65_SECRET_KEY_LENGTH = 4032;
+
+/** nearcore `HashDomainTag::MlDsa65PubkeyHash` (core/crypto/src/hash_domain.rs). */
+const ML_DSA_65_HASH_DOMAIN = new TextEncoder().encode('near:ml-dsa-65-pubkey-hash:v1');
+/** nearcore `ML_DSA_65_HASH_PREFIX`: how `view_access_key_list` shows an ML-DSA-65 key's handle. */
+const ML_DSA_65_HASH_PREFIX = 'ml-dsa-65-hash:';
+/** nearcore `KeyTag::MlDsa65Hash`: the borsh tag of an ML-DSA-65 handle in trie keys (never on the wire). */
+const ML_DSA_65_HANDLE_TAG = 3;
 
 export interface PublicKey {
   keyType: KeyType;
@@ -61,9 +77,13 @@ export class InvalidKeyError extends Error {
 }
 
 function keyTypeFromName(name: string): KeyType {
-  for (const [tag, n] of Object.entries(KEY_NAMES)) if (n === name) return Number(tag) as KeyType;
-  throw new InvalidKeyError(`unknown key type "${name}": expected ed25519 or secp256k1`);
+  const lower = name.toLowerCase();
+  for (const [tag, n] of Object.entries(KEY_NAMES)) if (n === lower) return Number(tag) as KeyType;
+  throw new InvalidKeyError(`unknown key type '${lower}': expected ed25519, secp256k1 or ml-dsa-65`);
 }
+
+/** Longest base58 text of `bytes` bytes (log(256)/log(58) < 1.366 characters a byte). */
+const maxBase58Length = (bytes: number) => Math.ceil(bytes * 1.366) + 1;
 
 /** `ed25519:<base58>` as nearcore's Display/serde renders keys. */
 export function publicKeyToString(pk: PublicKey): string {
@@ -82,7 +102,9 @@ export function parsePublicKey(text: string): PublicKey {
   const [name, body] = text.includes(':') ? text.split(':', 2) : ['ed25519', text];
   const keyType = keyTypeFromName(name!);
   // refused before decoding: base58 decoding is quadratic in the length (a 64-byte key is at most 88 characters)
-  if (body!.length > 90) throw new InvalidKeyError(`public key ${JSON.stringify(text.slice(0, 60))}… is ${text.length} characters; ${name} keys have ${KEY_LENGTHS[keyType]} bytes`);
+  if (body!.length > maxBase58Length(KEY_LENGTHS[keyType])) {
+    throw new InvalidKeyError(`public key ${JSON.stringify(text.slice(0, 60))}… is ${text.length} characters; ${KEY_NAMES[keyType]} keys have ${KEY_LENGTHS[keyType]} bytes`);
+  }
   let data: Uint8Array;
   try {
     data = base58.decode(body!);
@@ -90,11 +112,42 @@ export function parsePublicKey(text: string): PublicKey {
     throw new InvalidKeyError(`public key ${JSON.stringify(text)} is not valid base58`);
   }
   if (data.length !== KEY_LENGTHS[keyType]) {
+    // nearcore ParseKeyError::InvalidLength (core/crypto/src/errors.rs)
     throw new InvalidKeyError(
-      `public key ${JSON.stringify(text)} has ${data.length} bytes; ${name} keys have ${KEY_LENGTHS[keyType]}`,
+      `invalid key length: expected the input of ${KEY_LENGTHS[keyType]} bytes, but ${data.length} was given`,
     );
   }
   return { keyType, data };
+}
+
+/**
+ * borsh of the key's `PublicKeyHandle`, its identity in state (trie keys, key order, storage usage): the key
+ * itself for ed25519/secp256k1, tag 3 and SHA3-256(domain ‖ key) for ML-DSA-65 (`MlDsa65PublicKey::to_public_key_handle`).
+ */
+export function publicKeyHandleBorsh(pk: PublicKey): Uint8Array {
+  if (pk.keyType !== KeyType.MLDSA65) return publicKeyBorsh(pk);
+  const out = new Uint8Array(33);
+  out[0] = ML_DSA_65_HANDLE_TAG;
+  out.set(sha3_256(concatBytes(ML_DSA_65_HASH_DOMAIN, pk.data)), 1);
+  return out;
+}
+
+/** nearcore `PublicKey::trie_id_len`: what an access key's key adds to storage usage (33 for ML-DSA-65, not 1953). */
+export function publicKeyTrieIdLength(pk: PublicKey): number {
+  return pk.keyType === KeyType.MLDSA65 ? 33 : 1 + pk.data.length;
+}
+
+/** nearcore `PublicKeyHandle` Display: the key for ed25519/secp256k1, `ml-dsa-65-hash:<base58>` for ML-DSA-65. */
+export function publicKeyHandleToString(pk: PublicKey): string {
+  if (pk.keyType !== KeyType.MLDSA65) return publicKeyToString(pk);
+  return ML_DSA_65_HASH_PREFIX + base58.encode(publicKeyHandleBorsh(pk).subarray(1));
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 export function publicKeyEquals(a: PublicKey, b: PublicKey): boolean {
@@ -131,7 +184,8 @@ export function signatureToString(sig: Signature): string {
 
 /**
  * nearcore `Signature::verify(data, public_key)`. ed25519 signs `message` directly; secp256k1 is
- * ECDSA over the 32-byte message with recovery (r ‖ s ‖ v), the recovered key must match.
+ * ECDSA over the 32-byte message with recovery (r ‖ s ‖ v), the recovered key must match; ML-DSA-65 is
+ * FIPS 204 ML-DSA.Verify with an empty context over `message` (a malformed signature is false, as in aws-lc).
  */
 export function verifySignature(sig: Signature, message: Uint8Array, pk: PublicKey): boolean {
   if (sig.keyType !== pk.keyType) return false;
@@ -151,10 +205,14 @@ export function verifySignature(sig: Signature, message: Uint8Array, pk: PublicK
       const uncompressed = secp256k1.Point.fromBytes(pub).toBytes(false);
       return bytesEqual(uncompressed.subarray(1), pk.data);
     }
+    if (pk.keyType === KeyType.MLDSA65) {
+      if (sig.data.length !== SIGNATURE_LENGTHS[KeyType.MLDSA65] || pk.data.length !== KEY_LENGTHS[KeyType.MLDSA65]) return false;
+      return ml_dsa65.verify(sig.data, message, pk.data);
+    }
   } catch {
     return false;
   }
-  return false; // ML-DSA verification is not implemented
+  return false;
 }
 
 /** A signing key pair; secret keys render as nearcore/near-api-js do (`ed25519:<base58 seed‖pub>`). */
@@ -170,13 +228,20 @@ export class KeyPair {
     } else if (keyType === KeyType.SECP256K1) {
       this.publicKey = { keyType, data: secp256k1.getPublicKey(secret, false).slice(1) };
     } else {
-      throw new InvalidKeyError('only ed25519 and secp256k1 key pairs can sign');
+      this.publicKey = { keyType, data: ml_dsa65.getPublicKey(secret) };
     }
   }
 
   static random(keyType: KeyType = KeyType.ED25519): KeyPair {
+    if (keyType === KeyType.MLDSA65) return new KeyPair(keyType, ml_dsa65.keygen().secretKey);
     const secret = keyType === KeyType.SECP256K1 ? secp256k1.utils.randomSecretKey() : ed25519.utils.randomSecretKey();
     return new KeyPair(keyType, secret);
+  }
+
+  /** An ML-DSA-65 key pair from a 32-byte seed: FIPS 204 ML-DSA.KeyGen(ξ), as nearcore's `ml_dsa_65_from_seed`. */
+  static mlDsa65FromSeed(seed: Uint8Array): KeyPair {
+    if (seed.length !== 32) throw new InvalidKeyError(`an ML-DSA-65 seed has 32 bytes, not ${seed.length}`);
+    return new KeyPair(KeyType.MLDSA65, ml_dsa65.keygen(seed).secretKey);
   }
 
   /**
@@ -194,7 +259,10 @@ export class KeyPair {
     return new KeyPair(KeyType.ED25519, sha256(new TextEncoder().encode(label)));
   }
 
-  /** Parses `ed25519:<base58 of 64 bytes or 32-byte seed>` or `secp256k1:<base58 of 32 bytes>`. */
+  /**
+   * Parses `ed25519:<base58 of 64 bytes or 32-byte seed>`, `secp256k1:<base58 of 32 bytes>` or
+   * `ml-dsa-65:<base58 of the 4032-byte FIPS 204 private key>` (nearcore's and near-api-js's form).
+   */
   static fromString(text: string): KeyPair {
     const [name, body] = text.split(':', 2);
     if (!body) throw new InvalidKeyError('secret key must look like "ed25519:<base58>"');
@@ -207,6 +275,7 @@ export class KeyPair {
     if (keyType === KeyType.SECP256K1 && (raw.length === 32 || raw.length === 96)) {
       return new KeyPair(keyType, raw.slice(0, 32));
     }
+    if (keyType === KeyType.MLDSA65 && raw.length === ML_DSA_65_SECRET_KEY_LENGTH) return new KeyPair(keyType, raw);
     throw new InvalidKeyError(`secret key of ${raw.length} bytes is not a valid ${name} key`);
   }
 
@@ -217,7 +286,7 @@ export class KeyPair {
       full.set(this.publicKey.data, 32);
       return `ed25519:${base58.encode(full)}`;
     }
-    return `secp256k1:${base58.encode(this.#secret)}`;
+    return `${KEY_NAMES[this.publicKey.keyType]}:${base58.encode(this.#secret)}`;
   }
 
   get publicKeyString(): string {
@@ -229,6 +298,7 @@ export class KeyPair {
       this.#signingKey ??= createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64url(this.#secret), x: b64url(this.publicKey.data) }, format: 'jwk' });
       return { keyType: KeyType.ED25519, data: new Uint8Array(nodeSign(null, message, this.#signingKey)) };
     }
+    if (this.publicKey.keyType === KeyType.MLDSA65) return { keyType: KeyType.MLDSA65, data: ml_dsa65.sign(message, this.#secret) };
     const recovered = secp256k1.sign(message, this.#secret, { prehash: false, format: 'recovered' });
     const data = new Uint8Array(65);
     data.set(recovered.subarray(1), 0);

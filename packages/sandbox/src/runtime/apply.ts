@@ -13,7 +13,7 @@ import {
   isTopLevelAccountId,
   SYSTEM_ACCOUNT_ID,
 } from '../primitives/account-id.js';
-import { publicKeyBorsh, publicKeyFromBorsh, publicKeyToString, verifySignature, type PublicKey } from '../primitives/crypto.js';
+import { publicKeyBorsh, publicKeyFromBorsh, publicKeyToString, publicKeyTrieIdLength, verifySignature, type PublicKey } from '../primitives/crypto.js';
 import type { ActionError, ActionErrorKind, JsonValue } from '../primitives/errors.js';
 import {
   actionHash as deriveActionHash,
@@ -608,7 +608,8 @@ export class ReceiptExecutor {
         }
         const nonce = (ctx.blockHeight - 1n) * ACCESS_KEY_NONCE_RANGE_MULTIPLIER;
         state.setAccessKey(accountId, a.publicKey, { nonce, permission: a.accessKey.permission });
-        const bytes = BigInt(publicKeyBorsh(a.publicKey).length + accessKeyBorshLength(a.accessKey)) + config.storageNumExtraBytesRecord;
+        // access_key_storage_usage prices the key by its trie id (PublicKey::trie_id_len: 33 for ML-DSA-65)
+        const bytes = BigInt(publicKeyTrieIdLength(a.publicKey) + accessKeyBorshLength(a.accessKey)) + config.storageNumExtraBytesRecord;
         state.setAccount(accountId, { ...account!, storageUsage: account!.storageUsage + bytes });
         return { error: null, actorId };
       }
@@ -616,7 +617,7 @@ export class ReceiptExecutor {
         const existing = state.getAccessKey(accountId, a.publicKey);
         if (!existing) return fail({ DeleteKeyDoesNotExist: { account_id: accountId, public_key: publicKeyToString(a.publicKey) } });
         state.removeAccessKey(accountId, a.publicKey);
-        const bytes = BigInt(publicKeyBorsh(a.publicKey).length + accessKeyBorshLength(existing)) + config.storageNumExtraBytesRecord;
+        const bytes = BigInt(publicKeyTrieIdLength(a.publicKey) + accessKeyBorshLength(existing)) + config.storageNumExtraBytesRecord;
         const usage = account!.storageUsage > bytes ? account!.storageUsage - bytes : 0n;
         state.setAccount(accountId, { ...account!, storageUsage: usage });
         return { error: null, actorId };

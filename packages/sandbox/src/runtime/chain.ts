@@ -8,7 +8,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { RuntimeConfig } from '../parameters/types.js';
-import { publicKeyBorsh, publicKeyEquals, type PublicKey } from '../primitives/crypto.js';
+import { publicKeyEquals, publicKeyTrieIdLength, type PublicKey } from '../primitives/crypto.js';
 import { InvalidTransactionError, ParseTransactionError, type TxExecutionError } from '../primitives/errors.js';
 import { hashToString, receiptIdFromTransaction } from '../primitives/hash.js';
 import {
@@ -255,7 +255,7 @@ export class Chain {
       const remote = state.getAccount(a.accountId);
       state.setAccessKey(a.accountId, a.publicKey, { nonce: 0n, permission: { type: 'FullAccess' } });
       // Genesis recomputes storage usage: 100 + Σ(key borsh + access key borsh + 40).
-      const keyBytes = BigInt(publicKeyBorsh(a.publicKey).length + accessKeyBorshLength({ nonce: 0n, permission: { type: 'FullAccess' } }));
+      const keyBytes = BigInt(publicKeyTrieIdLength(a.publicKey) + accessKeyBorshLength({ nonce: 0n, permission: { type: 'FullAccess' } }));
       const recordBytes = keyBytes + this.config.storageNumExtraBytesRecord;
       state.setAccount(a.accountId, {
         amount: (remote?.amount ?? 0n) + a.amount,

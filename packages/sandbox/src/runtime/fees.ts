@@ -6,6 +6,7 @@
 import type { RuntimeConfig, Fee } from '../parameters/types.js';
 import { minSendAndExecFee } from '../parameters/index.js';
 import { accountType, type AccountId } from '../primitives/account-id.js';
+import { KeyType, type PublicKey } from '../primitives/crypto.js';
 import type { Action, NonDelegateAction, Transaction } from '../primitives/transaction.js';
 import { InvalidTransactionError } from '../primitives/errors.js';
 import { stateInitDataBytes } from '../primitives/state-init.js';
@@ -141,6 +142,17 @@ export interface TransactionCost {
   totalCost: bigint;
 }
 
+/**
+ * config.rs `signature_verification_cost`: the verification surcharge of the signer's key plus each Delegate's
+ * inner key, by scheme; only ML-DSA-65 costs anything (100 Ggas from PV 85, NEP-645).
+ */
+export function signatureVerificationCost(config: RuntimeConfig, signerPublicKey: PublicKey, actions: readonly Action[]): bigint {
+  const cost = (pk: PublicKey) => (pk.keyType === KeyType.MLDSA65 ? config.mlDsa65VerificationCost : 0n);
+  let total = cost(signerPublicKey);
+  for (const a of actions) if (a.type === 'Delegate') total += cost(a.signedDelegate.delegateAction.publicKey);
+  return total;
+}
+
 /** ceil(price × (num/den)^exp), big-integer exact (config.rs `safe_gas_price_inflated`). */
 function inflatedPrice(price: bigint, num: bigint, den: bigint, exp: bigint): bigint {
   const n = price * num ** exp;
@@ -156,7 +168,9 @@ function inflatedPrice(price: bigint, num: bigint, den: bigint, exp: bigint): bi
 export function txCost(config: RuntimeConfig, tx: Transaction, gasPrice: bigint): TransactionCost {
   const sir = tx.signerId === tx.receiverId;
   const fees = config.actionFees;
-  const gasBurnt = send(fees.newActionReceipt, sir) + totalSendFees(config, sir, tx.actions, tx.receiverId);
+  // the verification surcharge is burnt with the send fees; it never reaches the receipts' gas (config.rs calculate_tx_cost)
+  const gasBurnt =
+    send(fees.newActionReceipt, sir) + totalSendFees(config, sir, tx.actions, tx.receiverId) + signatureVerificationCost(config, tx.publicKey, tx.actions);
   const prepaidGas = totalPrepaidGas(tx.actions) + totalPrepaidSendFees(config, tx.actions);
   const { numerator, denominator } = config.pessimisticGasPriceInflation;
   let receiptGasPrice = gasPrice;

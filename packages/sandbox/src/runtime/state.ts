@@ -19,7 +19,7 @@
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { encodeAccessKey, type AccessKey, type GlobalContractIdentifier } from '../primitives/transaction.js';
-import { publicKeyBorsh, type PublicKey } from '../primitives/crypto.js';
+import { publicKeyHandleBorsh, type PublicKey } from '../primitives/crypto.js';
 import { EMPTY_HASH } from '../primitives/hash.js';
 import { trieKey } from '../primitives/trie-key.js';
 import { Trie, type TrieValue } from '../store/trie/trie.js';
@@ -87,8 +87,11 @@ export class StateUnavailableError extends Error {
   transactionHash?: string;
 }
 
-/** Map key of an access key within its account: key type and bytes in hex (cheaper than base58). */
-const keyId = (pk: PublicKey) => pk.keyType + ':' + bytesToHex(pk.data);
+/**
+ * Map key of an access key within its account: its handle (nearcore `PublicKeyHandle`, the trie key's
+ * suffix) in hex, so an ML-DSA-65 key is found by the hash nearcore keeps, whichever full key asked.
+ */
+const keyId = (pk: PublicKey) => bytesToHex(publicKeyHandleBorsh(pk));
 
 /** Marks the trie keys a map entry is stored under (called on every write, with the old value). */
 type TrieKeysOf<K, V> = (state: State, key: K, value: V | undefined, prev: V | undefined) => void;
@@ -417,7 +420,7 @@ export class State {
 
   #markAccessKey(accountId: string, pk: PublicKey): void {
     const id = keyId(pk);
-    this.markTrieKey(trieKey.accessKey(accountId, publicKeyBorsh(pk)), () => {
+    this.markTrieKey(trieKey.accessKey(accountId, publicKeyHandleBorsh(pk)), () => {
       const stored = this.accessKeys.map.get(accountId)?.get(id);
       return stored ? { bytes: encodeAccessKey(stored.accessKey) } : null;
     });

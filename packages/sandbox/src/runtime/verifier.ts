@@ -5,7 +5,7 @@
  */
 import type { RuntimeConfig } from '../parameters/types.js';
 import { accountIdError, isValidAccountId } from '../primitives/account-id.js';
-import { KeyType, verifySignature, publicKeyToString } from '../primitives/crypto.js';
+import { KeyType, verifySignature, publicKeyToString, signatureLength } from '../primitives/crypto.js';
 import { InvalidTransactionError, type JsonValue } from '../primitives/errors.js';
 import { deterministicAccountId } from '../primitives/state-init.js';
 import { encodeTransaction, type Action, type GlobalContractIdentifier, type SignedTransaction, type Transaction, type AccessKey } from '../primitives/transaction.js';
@@ -19,11 +19,36 @@ export const ZERO_BALANCE_ACCOUNT_STORAGE_LIMIT = 770n;
 
 const utf8Len = (s: string) => Buffer.byteLength(s, 'utf8');
 
+/** Protocol feature PostQuantumSignatures (core/primitives-core/src/version.rs: 85): ML-DSA-65 keys and signatures. */
+export const postQuantumSignaturesEnabled = (config: RuntimeConfig) => config.protocolVersion >= 85;
+
+const isPostQuantum = (k: { keyType: KeyType }) => k.keyType === KeyType.MLDSA65;
+
+/** nearcore `Action::post_quantum_signatures_required` (core/primitives/src/action/mod.rs): an ML-DSA-65 key anywhere. */
+export function actionRequiresPostQuantum(a: Action): boolean {
+  switch (a.type) {
+    case 'Stake':
+    case 'AddKey':
+    case 'DeleteKey':
+      return isPostQuantum(a.publicKey);
+    case 'Delegate': {
+      const s = a.signedDelegate;
+      return isPostQuantum(s.delegateAction.publicKey) || isPostQuantum(s.signature) || s.delegateAction.actions.some(actionRequiresPostQuantum);
+    }
+    default:
+      return false;
+  }
+}
+
 /** `ActionsValidationError` JSON or null (verifier.rs `validate_actions`, `validate_action`). */
 export function validateActions(config: RuntimeConfig, actions: readonly Action[], receiverId: string): JsonValue | null {
   const limits = config.limits;
   if (actions.length > limits.maxActionsPerReceipt) {
     return { TotalNumberOfActionsExceeded: { total_number_of_actions: actions.length, limit: limits.maxActionsPerReceipt } };
+  }
+  // action_validation.rs validate_actions_with_mode: the gate also covers receipts a contract emits
+  if (!postQuantumSignaturesEnabled(config) && actions.some(actionRequiresPostQuantum)) {
+    return { UnsupportedProtocolFeature: { protocol_feature: 'PostQuantumSignatures', version: config.protocolVersion } };
   }
   let foundDelegate = false;
   for (let i = 0; i < actions.length; i++) {
@@ -112,9 +137,18 @@ function globalContractIdentifierError(id: GlobalContractIdentifier): JsonValue 
   return id.type === 'AccountId' && !isValidAccountId(id.accountId) ? { InvalidAccountId: { account_id: id.accountId } } : null;
 }
 
-/** Stateless checks in nearcore's order: ids, actions, size, signature. */
+/**
+ * Stateless checks: the protocol gate of ML-DSA-65 (transaction.rs `check_valid_for_config`:
+ * InvalidTransactionVersion before 85), then in nearcore's order ids, actions, size, signature. From 85 the
+ * size is the wire size, signature included (`SignedTransaction::size_for_limits`).
+ */
 export function validateTransaction(config: RuntimeConfig, st: SignedTransaction, txHash: Uint8Array, size = encodeTransaction(st.transaction).length): void {
   const tx = st.transaction;
+  const postQuantum = postQuantumSignaturesEnabled(config);
+  if (!postQuantum && (isPostQuantum(tx.publicKey) || isPostQuantum(st.signature) || tx.actions.some(actionRequiresPostQuantum))) {
+    throw new InvalidTransactionError('InvalidTransactionVersion');
+  }
+  if (postQuantum) size += 1 + signatureLength(st.signature.keyType);
   if (accountIdError(tx.signerId)) throw new InvalidTransactionError({ InvalidSignerId: { signer_id: tx.signerId } });
   if (accountIdError(tx.receiverId)) throw new InvalidTransactionError({ InvalidReceiverId: { receiver_id: tx.receiverId } });
   const actionsError = validateActions(config, tx.actions, tx.receiverId);

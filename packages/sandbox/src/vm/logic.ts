@@ -85,10 +85,14 @@ function accountType(id: string, deterministicAccountIds: boolean): 'Named' | 'N
   return 'Named';
 }
 
-/** Borsh PublicKey: 0 + 32 bytes (ed25519) or 1 + 64 bytes (secp256k1). */
+/**
+ * Borsh PublicKey: 0 + 32 bytes (ed25519), 1 + 64 bytes (secp256k1) or 2 + 1952 bytes (ML-DSA-65; decoding is not
+ * version-gated in nearcore, the receipt's action validation refuses it before PV 85).
+ */
 function isValidBorshPublicKey(pk: Uint8Array): boolean {
   if (pk.length === 33 && pk[0] === 0) return true;
   if (pk.length === 65 && pk[0] === 1) return true;
+  if (pk.length === 1953 && pk[0] === 2) return true;
   return false;
 }
 
