@@ -153,6 +153,17 @@ export class UnknownAccessKeyError extends Error {
   }
 }
 
+export class NoGlobalContractCodeError extends Error {
+  constructor(readonly identifier: GlobalContractIdentifier) {
+    super(
+      identifier.type === 'CodeHash'
+        ? `no global contract with code hash ${hashToString(identifier.hash)} has been deployed (DeployGlobalContract with deployMode CodeHash)`
+        : `${identifier.accountId} has not deployed a global contract by account id (DeployGlobalContract with deployMode AccountId)`,
+    );
+    this.name = 'NoGlobalContractCodeError';
+  }
+}
+
 export class MissingSignerKeyError extends Error {
   constructor(readonly accountId: string) {
     super(`no key pair known for ${accountId}: create it with createAccount, or pass its key with setKeyPair`);
@@ -618,6 +629,16 @@ export class Sandbox {
     const contract = accountCode(this.chain.state, accountId, a);
     if (!contract) throw new Error(`contract code of ${accountId} does not exist (deploy a contract first)`);
     return contract.code;
+  }
+
+  /**
+   * A deployed global contract's code and hash (nearcore `view_global_contract_code[_by_account_id]`): by code hash,
+   * or the code an account has deployed as global by account id now. Throws `NoGlobalContractCodeError`.
+   */
+  viewGlobalContractCode(identifier: GlobalContractIdentifier): { code: Uint8Array; hash: Uint8Array } {
+    const contract = this.chain.state.globalCode.get(globalContractKey(identifier));
+    if (!contract) throw new NoGlobalContractCodeError(identifier);
+    return contract;
   }
 
   /** Contract storage entries whose key starts with `prefix`, in key order. */

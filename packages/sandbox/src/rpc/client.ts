@@ -39,7 +39,10 @@ export type QueryRequest =
   | { request_type: 'view_state'; account_id: string; prefix: Uint8Array; include_proof: boolean }
   | { request_type: 'view_access_key'; account_id: string; public_key: string }
   | { request_type: 'view_access_key_list'; account_id: string }
-  | { request_type: 'call_function'; account_id: string; method_name: string; args: Uint8Array };
+  | { request_type: 'call_function'; account_id: string; method_name: string; args: Uint8Array }
+  /** nearcore `QueryRequest::ViewGlobalContractCode` / `…ByAccountId` (core/primitives/src/views.rs). */
+  | { request_type: 'view_global_contract_code'; code_hash: string }
+  | { request_type: 'view_global_contract_code_by_account_id'; account_id: string };
 
 export type QueryResult =
   | (AccountView & AtBlock)

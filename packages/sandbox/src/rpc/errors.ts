@@ -106,6 +106,18 @@ export function noContractCode(accountId: string, at: BlockRef): RpcError {
   );
 }
 
+/**
+ * nearcore `RpcQueryError::NoGlobalContractCode` (chain/jsonrpc-primitives/src/types/query.rs): `identifier` is the
+ * `GlobalContractIdentifier` JSON (`{"hash": …}` / `{"account_id": …}`), the text its Rust `Debug` form.
+ */
+export function noGlobalContractCode(identifier: { hash: string } | { account_id: string }, at: BlockRef): RpcError {
+  const debug = 'hash' in identifier ? `CodeHash(${identifier.hash})` : `AccountId(${JSON.stringify(identifier.account_id)})`;
+  return handlerError(
+    { name: 'NO_GLOBAL_CONTRACT_CODE', info: { identifier, ...at } },
+    `Global contract code with identifier ${debug} has never been observed on the node`,
+  );
+}
+
 export function tooLargeContractState(accountId: string, at: BlockRef): RpcError {
   return handlerError(
     { name: 'TOO_LARGE_CONTRACT_STATE', info: { contract_account_id: accountId, ...at } },

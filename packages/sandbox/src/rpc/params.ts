@@ -212,8 +212,13 @@ export function parseQueryParams(params: unknown): { reference: BlockReference; 
     '{"request_type":"view_account","account_id":"x.near","finality":"final"}',
   );
   const reference = blockReferenceOf(p);
+  if (p.request_type === 'view_global_contract_code') {
+    if (typeof p.code_hash !== 'string') throw parseError('Failed parsing args: missing field `code_hash`');
+    return { reference, request: { request_type: 'view_global_contract_code', code_hash: checkHash(p.code_hash) } };
+  }
   const account_id = checkAccountId(p.account_id as string);
   switch (p.request_type) {
+    case 'view_global_contract_code_by_account_id':
     case 'view_account':
     case 'view_code':
     case 'view_access_key_list':

@@ -15,6 +15,7 @@ import { base58, base64 } from '@scure/base';
 import {
   createSandbox,
   InvalidTransactionError,
+  NoGlobalContractCodeError,
   ParseTransactionError,
   type Block,
   type Sandbox,
@@ -25,9 +26,9 @@ import {
   UnknownTransactionError,
   ViewCallError,
 } from '../index.js';
-import { publicKeyToString, signatureToString, type KeyPair } from '../primitives/crypto.js';
+import { InvalidKeyError, publicKeyToString, signatureToString, type KeyPair } from '../primitives/crypto.js';
 import { hashToString } from '../primitives/hash.js';
-import { parseSignedTransaction, type ParsedSignedTransaction } from '../primitives/transaction.js';
+import { parseSignedTransaction, type GlobalContractIdentifier, type ParsedSignedTransaction } from '../primitives/transaction.js';
 import { accessKeyView } from '../primitives/views.js';
 import type { ChainHead } from '../node/store.js';
 import type { ForkOptions } from '../fork/index.js';
@@ -40,6 +41,7 @@ import {
   invalidShardId,
   invalidTransaction,
   noContractCode,
+  noGlobalContractCode,
   parseError,
   RpcError,
   unknownAccount,
@@ -293,9 +295,22 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
   function query(reference: BlockReference, request: QueryRequest): QueryResult {
     const block = queryBlock(reference);
     const ref = at(block);
-    const account = request.account_id;
+    const account = 'account_id' in request ? request.account_id : '';
     try {
       switch (request.request_type) {
+        // view_client_actor.rs: the global contract views answer a ViewCode (code_base64, hash) from any shard
+        case 'view_global_contract_code':
+        case 'view_global_contract_code_by_account_id': {
+          const byHash = request.request_type === 'view_global_contract_code';
+          const id: GlobalContractIdentifier = byHash ? { type: 'CodeHash', hash: base58.decode(request.code_hash) } : { type: 'AccountId', accountId: account };
+          try {
+            const { code, hash } = sandbox.viewGlobalContractCode(id);
+            return { code_base64: base64.encode(code), hash: base58.encode(hash), ...ref } as QueryResult;
+          } catch (e) {
+            if (e instanceof NoGlobalContractCodeError) throw noGlobalContractCode(byHash ? { hash: request.code_hash } : { account_id: account }, ref);
+            throw e;
+          }
+        }
         case 'view_account':
           return { ...sandbox.viewAccount(account), ...ref } as QueryResult;
         case 'view_code': {
@@ -338,7 +353,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
         return { error: `access key ${e.publicKey} does not exist while viewing`, logs: [], ...ref };
       }
       if (e instanceof ViewCallError) return { error: describeFunctionCallError(e.error), logs: [], ...ref };
-      if (e instanceof Error && /public key|base58|key type/i.test(e.message)) throw parseError(`Failed parsing args: ${e.message}`);
+      if (e instanceof InvalidKeyError || (e instanceof Error && /public key|base58|key type/i.test(e.message))) throw parseError(`Failed parsing args: ${e.message}`);
       throw e;
     }
   }

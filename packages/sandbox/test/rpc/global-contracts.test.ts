@@ -53,3 +53,57 @@ test('deploy by hash, use from another account, view_account and view_code show 
   node = await startTestNode({ persist: true, home });
   await check();
 });
+
+// nearcore QueryRequest::ViewGlobalContractCode { code_hash } / ViewGlobalContractCodeByAccountId { account_id }
+// (core/primitives/src/views.rs), answered as a ViewCode (code_base64, hash); a missing one is
+// RpcQueryError::NoGlobalContractCode { identifier, block_height, block_hash } (chain/jsonrpc-primitives types/query.rs).
+test('view_global_contract_code by hash and view_global_contract_code_by_account_id answer the code; a missing one is NO_GLOBAL_CONTRACT_CODE', async (t) => {
+  const node = await startTestNode();
+  t.teardown(() => node.stop());
+  const code = await probeWasm();
+  const hash = base58.encode(sha256(code));
+  const query = async (request: Record<string, unknown>) => node.rpc('query', { ...request, finality: 'optimistic' });
+
+  const missingByHash = await query({ request_type: 'view_global_contract_code', code_hash: hash });
+  const head = (await node.rpc('block', { finality: 'optimistic' })).result.header;
+  t.like(missingByHash.error, {
+    name: 'HANDLER_ERROR',
+    code: -32_000,
+    message: 'Server error',
+    cause: { name: 'NO_GLOBAL_CONTRACT_CODE', info: { identifier: { hash }, block_height: head.height, block_hash: head.hash } },
+    data: `Global contract code with identifier CodeHash(${hash}) has never been observed on the node`,
+  });
+  const missingByAccount = await query({ request_type: 'view_global_contract_code_by_account_id', account_id: ROOT });
+  t.like(missingByAccount.error, {
+    cause: { name: 'NO_GLOBAL_CONTRACT_CODE', info: { identifier: { account_id: ROOT } } },
+    data: `Global contract code with identifier AccountId("${ROOT}") has never been observed on the node`,
+  });
+
+  t.deepEqual((await send(node, ROOT, ROOT, [{ type: 'DeployGlobalContract', code, deployMode: 'CodeHash' }])).status, { SuccessValue: '' });
+  const byHash = (await query({ request_type: 'view_global_contract_code', code_hash: hash })).result;
+  t.deepEqual(base64.decode(byHash.code_base64), code);
+  t.is(byHash.hash, hash);
+  t.is(typeof byHash.block_height, 'number');
+  // deployed by hash only: the account id form still has nothing
+  t.is((await query({ request_type: 'view_global_contract_code_by_account_id', account_id: ROOT })).error.cause.name, 'NO_GLOBAL_CONTRACT_CODE');
+
+  const other = new Uint8Array([...code, 0, 2, 1, 0x61]); // the same module plus a custom section "a": another hash
+  t.deepEqual((await send(node, ROOT, ROOT, [{ type: 'DeployGlobalContract', code, deployMode: 'AccountId' }])).status, { SuccessValue: '' });
+  const byAccount = (await query({ request_type: 'view_global_contract_code_by_account_id', account_id: ROOT })).result;
+  t.deepEqual(base64.decode(byAccount.code_base64), code);
+  t.is(byAccount.hash, hash);
+  // redeployed by account id: the view follows the account's current code
+  t.deepEqual((await send(node, ROOT, ROOT, [{ type: 'DeployGlobalContract', code: other, deployMode: 'AccountId' }])).status, { SuccessValue: '' });
+  t.is((await query({ request_type: 'view_global_contract_code_by_account_id', account_id: ROOT })).result.hash, base58.encode(sha256(other)));
+});
+
+test('view_global_contract_code: a malformed code_hash or account id is a parse error', async (t) => {
+  const node = await startTestNode();
+  t.teardown(() => node.stop());
+  const bad = await node.rpc('query', { request_type: 'view_global_contract_code', code_hash: 'not-base58!', finality: 'final' });
+  t.like(bad.error, { name: 'REQUEST_VALIDATION_ERROR', code: -32_700, cause: { name: 'PARSE_ERROR' } });
+  const noHash = await node.rpc('query', { request_type: 'view_global_contract_code', finality: 'final' });
+  t.is(noHash.error.cause.name, 'PARSE_ERROR');
+  const badAccount = await node.rpc('query', { request_type: 'view_global_contract_code_by_account_id', account_id: 'A!', finality: 'final' });
+  t.is(badAccount.error.cause.name, 'PARSE_ERROR');
+});
