@@ -204,6 +204,9 @@ const WASM_86: RuntimeConfig['wasm'] = {
   // DeterministicAccountIds (PV 82, core/primitives-core/src/version.rs): `input`/`promise_result` register
   // writes stop charging write_register_byte (logic.rs `charge_bytes_gas = !deterministic_account_ids`).
   deterministicAccountIds: true,
+  bls12381NotInGroupFix: false,
+  sha3HostFn: null,
+  vmKind: 'Wasmtime',
 };
 
 const WASM_77: RuntimeConfig['wasm'] = {
@@ -235,9 +238,31 @@ const WASM_77: RuntimeConfig['wasm'] = {
   globalContractHostFns: false,
   gasKeyHostFns: false,
   deterministicAccountIds: false,
+  sha3HostFn: false,
+  vmKind: 'NearVm',
+};
+
+const CONGESTION_CONTROL_86: Record<string, number> = {
+  max_congestion_incoming_gas: 400_000_000_000_000_000,
+  max_congestion_outgoing_gas: 10_000_000_000_000_000,
+  max_congestion_memory_consumption: 1_000_000_000,
+  max_congestion_missed_chunks: 125,
+  max_outgoing_gas: 300_000_000_000_000_000,
+  min_outgoing_gas: 1_000_000_000_000_000,
+  allowed_shard_outgoing_gas: 1_000_000_000_000_000,
+  max_tx_gas: 500_000_000_000_000,
+  min_tx_gas: 20_000_000_000_000,
+  reject_tx_congestion_threshold: 0.8,
+  outgoing_receipts_usual_size_limit: 102_400,
+  outgoing_receipts_big_size_limit: 4_718_592,
 };
 
 const COMMON = {
+  witness: {
+    main_storage_proof_size_soft_limit: 4_000_000,
+    combined_transactions_size_limit: 4_194_304,
+    new_transactions_validation_state_size_soft_limit: 572_864,
+  },
   storageAmountPerByte: 10_000_000_000_000_000_000n,
   // 77.yaml global_contract_storage_amount_per_byte (10x the account storage price; burnt, not staked).
   globalContractStorageAmountPerByte: 100_000_000_000_000_000_000n,
@@ -273,6 +298,7 @@ export const CONFIG_TABLES: ReadonlyMap<number, RuntimeConfig> = new Map<number,
       accountCreationCharge: 0n,
       accountIdValidityRulesVersion: 1,
       wasm: WASM_77,
+      congestionControl: { ...CONGESTION_CONTROL_86, max_congestion_missed_chunks: 5 },
       limits: {
         maxTotalPrepaidGas: 300_000_000_000_000n,
         maxActionsPerReceipt: 100,
@@ -298,6 +324,7 @@ export const CONFIG_TABLES: ReadonlyMap<number, RuntimeConfig> = new Map<number,
       accountCreationCharge: 7_000_000_000_000_000_000_000n,
       accountIdValidityRulesVersion: 2,
       wasm: WASM_86,
+      congestionControl: CONGESTION_CONTROL_86,
       limits: {
         maxTotalPrepaidGas: 1_000_000_000_000_000n,
         maxActionsPerReceipt: 100,

@@ -125,7 +125,20 @@ export interface RuntimeConfig {
     gasKeyHostFns: boolean;
     /** Protocol feature DeterministicAccountIds (PV 82); changes register-write charging of `input`. */
     deterministicAccountIds: boolean;
+    /** `bls12381_not_in_group_fix` (false in both snapshots). */
+    bls12381NotInGroupFix: boolean;
+    /**
+     * `sha3_256_host_fn`: listed (false) only by the 77 snapshot this table follows, a later nearcore than the 86
+     * one, which predates the flag; null where the snapshot has no such key.
+     */
+    sha3HostFn: boolean | null;
+    /** `vm_kind` (redacted in the snapshots): NearVm until 84.yaml switched it to Wasmtime. */
+    vmKind: 'NearVm' | 'Wasmtime';
   };
+  /** `congestion_control_config` of the snapshot: only reported (this node runs one shard and never congests). */
+  congestionControl: Record<string, number>;
+  /** `witness_config` of the snapshot: only reported (no chunk witnesses here). */
+  witness: Record<string, number>;
   limits: {
     maxTotalPrepaidGas: bigint;
     maxActionsPerReceipt: number;

@@ -126,11 +126,18 @@ export function parsePublicKey(text: string): PublicKey {
  */
 export function publicKeyHandleBorsh(pk: PublicKey): Uint8Array {
   if (pk.keyType !== KeyType.MLDSA65) return publicKeyBorsh(pk);
-  const out = new Uint8Array(33);
-  out[0] = ML_DSA_65_HANDLE_TAG;
-  out.set(sha3_256(concatBytes(ML_DSA_65_HASH_DOMAIN, pk.data)), 1);
+  let out = mlDsa65Handles.get(pk.data);
+  if (out === undefined) {
+    out = new Uint8Array(33);
+    out[0] = ML_DSA_65_HANDLE_TAG;
+    out.set(sha3_256(concatBytes(ML_DSA_65_HASH_DOMAIN, pk.data)), 1);
+    mlDsa65Handles.set(pk.data, out);
+  }
   return out;
 }
+
+/** The state looks a key up by its handle on every access: hashed once per key object. */
+const mlDsa65Handles = new WeakMap<Uint8Array, Uint8Array>();
 
 /** nearcore `PublicKey::trie_id_len`: what an access key's key adds to storage usage (33 for ML-DSA-65, not 1953). */
 export function publicKeyTrieIdLength(pk: PublicKey): number {

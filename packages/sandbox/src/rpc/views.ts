@@ -238,8 +238,9 @@ function feeView(fee: Fee): Wire<Rpc.Fee> {
 }
 
 /**
- * nearcore `RuntimeConfigView` (views.rs) from this node's parameter table. Congestion control and witness
- * limits have no meaning on this single-shard node and are left out.
+ * nearcore `RuntimeConfigView` (views.rs) from this node's parameter table, key for key the shape of the version's
+ * config snapshot (test/rpc/protocol-config.test.ts); congestion control and witness limits are reported as the
+ * snapshot has them though this one-shard node never uses them.
  */
 type LimitConfigJson = Wire<Rpc.RuntimeConfigView>['wasm_config']['limit_config'] & {
   // nearcore LimitConfig fields newer than the OpenAPI types this package was generated from (all Option,
@@ -253,9 +254,24 @@ type LimitConfigJson = Wire<Rpc.RuntimeConfigView>['wasm_config']['limit_config'
   max_blocks_per_contract?: number;
   max_instrumented_code_size?: number;
 };
-type WasmConfigJson = Omit<Wire<Rpc.RuntimeConfigView>['wasm_config'], 'limit_config'> & { limit_config: LimitConfigJson; one_yocto_on_promise: boolean };
-export type RuntimeConfigJson = Omit<Wire<Rpc.RuntimeConfigView>, 'congestion_control_config' | 'witness_config' | 'wasm_config'> & {
+type WasmConfigJson = Omit<Wire<Rpc.RuntimeConfigView>['wasm_config'], 'limit_config' | 'vm_kind' | 'saturating_float_to_int'> & {
+  limit_config: LimitConfigJson & { max_deploy_actions_per_receipt: number };
+  vm_kind: 'NearVm' | 'Wasmtime';
+  linear_op_base_cost: number;
+  linear_op_unit_cost: number;
+  one_yocto_on_promise: boolean;
+  gas_key_host_fns: boolean;
+  p256_verify_host_fn: boolean;
+  sha3_256_host_fn?: boolean;
+  yield_with_id_host_fns: boolean;
+  chain_id_host_fn: boolean;
+  bls12381_not_in_group_fix: boolean;
+};
+export type RuntimeConfigJson = Omit<Wire<Rpc.RuntimeConfigView>, 'congestion_control_config' | 'witness_config' | 'wasm_config' | 'transaction_costs'> & {
+  transaction_costs: Wire<Rpc.RuntimeConfigView>['transaction_costs'] & { ml_dsa_65_verification_cost: number };
   wasm_config: WasmConfigJson;
+  congestion_control_config: Record<string, number>;
+  witness_config: Record<string, number>;
   /** core/parameters RuntimeConfig (85: AccountCostIncrease): yoctoNEAR strings, "0" before 85. */
   min_gas_purchase_price: string;
   account_creation_charge: string;
@@ -312,23 +328,30 @@ export function runtimeConfigView(config: RuntimeConfig): RuntimeConfigJson {
         Number(config.pessimisticGasPriceInflation.numerator),
         Number(config.pessimisticGasPriceInflation.denominator),
       ],
+      ml_dsa_65_verification_cost: Number(config.mlDsa65VerificationCost),
     },
     wasm_config: {
       // the parameter table keys ext costs by nearcore's own names, the same the view uses
       ext_costs: Object.fromEntries(Object.entries(config.extCosts).map(([k, v]) => [k, Number(v)])) as Wire<Rpc.ExtCostsConfigView>,
       grow_mem_cost: 1,
       regular_op_cost: Number(w.regularOpCost),
+      linear_op_base_cost: Number(w.linearOpBaseCost),
+      linear_op_unit_cost: Number(w.linearOpUnitCost),
+      vm_kind: w.vmKind,
       discard_custom_sections: w.discardCustomSections,
-      reftypes_bulk_memory: w.reftypesBulkMemory,
       global_contract_host_fns: w.globalContractHostFns,
-      eth_implicit_accounts: true,
-      implicit_account_creation: true,
-      fix_contract_loading_cost: false,
-      // a PV78 protocol feature: off at 77 (nearcore 2.6.2 refuses the instructions)
-      saturating_float_to_int: w.saturatingFloatToInt,
+      reftypes_bulk_memory: w.reftypesBulkMemory,
+      gas_key_host_fns: w.gasKeyHostFns,
       one_yocto_on_promise: w.oneYoctoOnPromise,
+      p256_verify_host_fn: w.p256VerifyHostFn,
+      ...(w.sha3HostFn === null ? {} : { sha3_256_host_fn: w.sha3HostFn }),
+      yield_with_id_host_fns: w.yieldWithIdHostFns,
+      chain_id_host_fn: w.chainIdHostFn,
+      bls12381_not_in_group_fix: w.bls12381NotInGroupFix,
       storage_get_mode: 'FlatStorage',
-      vm_kind: 'NearVm',
+      fix_contract_loading_cost: false,
+      implicit_account_creation: true,
+      eth_implicit_accounts: true,
       limit_config: {
         max_gas_burnt: Number(w.maxGasBurnt),
         max_stack_height: w.maxStackHeight,
@@ -341,6 +364,7 @@ export function runtimeConfigView(config: RuntimeConfig): RuntimeConfigJson {
         max_total_log_length: w.maxTotalLogLength,
         max_total_prepaid_gas: Number(config.limits.maxTotalPrepaidGas),
         max_actions_per_receipt: config.limits.maxActionsPerReceipt,
+        max_deploy_actions_per_receipt: config.limits.maxDeployActionsPerReceipt,
         max_number_bytes_method_names: config.limits.maxNumberBytesMethodNames,
         max_length_method_name: w.maxLengthMethodName,
         max_arguments_length: w.maxArgumentsLength,
@@ -365,6 +389,8 @@ export function runtimeConfigView(config: RuntimeConfig): RuntimeConfigJson {
       min_allowed_top_level_account_length: config.minAllowedTopLevelAccountLength,
       registrar_account_id: config.registrarAccountId,
     },
+    congestion_control_config: config.congestionControl,
+    witness_config: config.witness,
     min_gas_purchase_price: config.minGasPurchasePrice.toString(),
     account_creation_charge: config.accountCreationCharge.toString(),
   };
