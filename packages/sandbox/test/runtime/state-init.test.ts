@@ -13,23 +13,16 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { createSandbox, deterministicAccountId, InvalidTransactionError, NEAR, ParseTransactionError, stateInitData, TGAS, type StateInit } from '../../src/index.js';
 import { runtimeConfig } from '../../src/parameters/index.js';
 import { wat } from '../vm/helpers.js';
-import { decodeSignedTransaction, encodeAction, encodeTransaction, parseSignedTransaction, transactionHash } from '../../src/primitives/transaction.js';
+import { watToWasm } from './contract-helpers.js';
+import { decodeSignedTransaction, delegateActionHash, encodeAction, encodeTransaction, parseSignedTransaction, transactionHash, type DelegateAction } from '../../src/primitives/transaction.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const config = runtimeConfig(86);
 const fees = config.actionFees;
 const BYTE = config.storageAmountPerByte;
 
-/** `get(key)` returns the value stored under the key (the code every deterministic account below runs). */
-const WALLET = wat(`(module
-  (import "env" "input" (func $input (param i64)))
-  (import "env" "storage_read" (func $storage_read (param i64 i64 i64) (result i64)))
-  (import "env" "value_return" (func $value_return (param i64 i64)))
-  (memory 1)
-  (func (export "get")
-    (call $input (i64.const 0))
-    (if (i64.eq (call $storage_read (i64.const -1) (i64.const 0) (i64.const 1)) (i64.const 1))
-      (then (call $value_return (i64.const -1) (i64.const 1))))))`);
+/** `get(key)` returns the value stored under the key: the code every deterministic account below runs. */
+const WALLET = await watToWasm('storage-getter.wat');
 
 /** borsh(DeterministicAccountStateInit) written out by hand from deterministic_account_id.rs (not with the node's encoder). */
 function handBorsh(si: StateInit): Uint8Array {
@@ -298,4 +291,81 @@ test('property: a failed init leaves every account as it was, apart from the gas
     { numRuns: 15 },
   );
   t.pass();
+});
+
+test('property: money is conserved: after any mix of inits (new, repeated, short of stake, unknown code) balances sum to the total supply', (t) => {
+  const { node, hash } = withGlobalWallet();
+  node.signAndSendTransaction('test.near', 'test.near', [{ type: 'DeployGlobalContract', code: WALLET, deployMode: 'CodeHash' }]);
+  const accounts = new Set(['test.near', 'near', 'lib.test.near']);
+  const sum = () => [...accounts].reduce((n, id) => n + node.getBalance(id) + BigInt(node.viewAccount(id).locked), 0n);
+  const code = fc.constantFrom<StateInit['code']>({ type: 'CodeHash', hash }, { type: 'AccountId', accountId: 'lib.test.near' }, { type: 'AccountId', accountId: 'none.test.near' });
+  const init = fc.record({ code, value: fc.nat({ max: 1500 }), key: fc.constantFrom('a', 'b'), deposit: fc.constantFrom(0n, 1n, NEAR / 100n, NEAR) });
+  fc.assert(
+    fc.property(fc.array(init, { minLength: 1, maxLength: 4 }), (inits) => {
+      for (const { code, value, key, deposit } of inits) {
+        const si: StateInit = { code, data: [[bytes(key), new Uint8Array(value)]] };
+        const id = deterministicAccountId(si);
+        node.signAndSendTransaction('test.near', id, [{ type: 'DeterministicStateInit', stateInit: si, deposit }]);
+        node.produceBlocks(2);
+        try {
+          node.viewAccount(id);
+          accounts.add(id);
+        } catch {
+          // not created
+        }
+      }
+      return sum() === node.head.totalSupply;
+    }),
+    { numRuns: 12 },
+  );
+  t.pass();
+});
+
+test('a contract\'s state init to an id its state init does not derive fails its receipt with NewReceiptValidationError', (t) => {
+  const { node } = withGlobalWallet();
+  node.createAccount('factory.test.near', { balance: 10n * NEAR });
+  node.deployContract(
+    'factory.test.near',
+    wat(`(module
+    (import "env" "promise_batch_create" (func $create (param i64 i64) (result i64)))
+    (import "env" "promise_batch_action_state_init_by_account_id" (func $init (param i64 i64 i64 i64) (result i64)))
+    (memory 1)
+    (data (i32.const 0) "alice.test.near")
+    (data (i32.const 16) "lib.test.near")
+    (func (export "spawn") (drop (call $init (call $create (i64.const 15) (i64.const 0)) (i64.const 13) (i64.const 16) (i64.const 100)))))`),
+  );
+  const si: StateInit = { code: { type: 'AccountId', accountId: 'lib.test.near' }, data: [] };
+  const r = node.call('test.near', 'factory.test.near', 'spawn', undefined, { gas: 50n * TGAS });
+  t.deepEqual(r.failure, {
+    ActionError: {
+      index: 0,
+      kind: { NewReceiptValidationError: { ActionsValidation: { InvalidDeterministicStateInitReceiver: { derived_id: deterministicAccountId(si), receiver_id: 'alice.test.near' } } } },
+    },
+  });
+});
+
+test('meta transaction (FixDelegatedDeterministicStateInit, 85): the inner state init is checked against the delegate receiver; its refund goes to the sender', (t) => {
+  const { node } = withGlobalWallet();
+  const sender = node.createAccount('sender.test.near', { balance: NEAR });
+  node.createAccount('relayer.test.near', { balance: 10n * NEAR });
+  const si: StateInit = { code: { type: 'AccountId', accountId: 'lib.test.near' }, data: [[bytes('by'), bytes('meta')]] };
+  const id = deterministicAccountId(si);
+  const delegateAction: DelegateAction = {
+    senderId: 'sender.test.near',
+    receiverId: id,
+    actions: [{ type: 'DeterministicStateInit', stateInit: si, deposit: 2n * NEAR }],
+    nonce: BigInt(node.viewAccessKey('sender.test.near', sender.keyPair.publicKey).nonce) + 1n,
+    maxBlockHeight: node.head.height + 100n,
+    publicKey: sender.keyPair.publicKey,
+  };
+  const senderBefore = node.getBalance('sender.test.near');
+  const r = node.signAndSendTransaction('relayer.test.near', 'sender.test.near', [
+    { type: 'Delegate', signedDelegate: { delegateAction, signature: sender.keyPair.sign(delegateActionHash(delegateAction)) } },
+  ]);
+  t.true(r.succeeded, JSON.stringify(r.failure));
+  t.deepEqual(r.receiptFailures, []);
+  t.is(new TextDecoder().decode(node.viewFunction(id, 'get', 'by').result), 'meta');
+  // the relayer paid the deposit; the zero-balance account needed none of it, so it went to the inner receipt's
+  // predecessor, the sender
+  t.is(node.getBalance('sender.test.near'), senderBefore + 2n * NEAR);
 });
