@@ -690,7 +690,9 @@ export class Sandbox {
           storageHasKey: (key) => state.getData(accountId, key) !== undefined,
           validatorStake: (id) => (id === this.root.accountId ? state.getAccount(id)?.locked : undefined),
           validatorTotalStake: () => state.getAccount(this.root.accountId)?.locked ?? 0n,
-          generateDataId: () => sha256(head.hash),
+          // yields are ProhibitedInView before they reach these
+          createPromiseYield: () => undefined,
+          yieldDataId: () => undefined,
           submitYieldResume: () => false,
         },
       });

@@ -2,7 +2,9 @@
  * nearcore `TrieKey` (core/primitives/src/trie_key.rs) as nibble paths: the hex of the key bytes
  * `col::X ++ account_id [++ separator ++ rest]`. Contract data is
  * `CONTRACT_DATA ++ account_id ++ ',' ++ key`; an access key uses `ACCESS_KEY` itself as separator,
- * followed by the borsh public key.
+ * followed by the borsh public key. The yield timeout queue is `PROMISE_YIELD_INDICES` alone and
+ * `PROMISE_YIELD_TIMEOUT ++ u64 le index`; the yield status and the yield-id maps (columns 20, 22, 23) are laid
+ * out as received data is.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 
@@ -21,12 +23,22 @@ export const col = {
   PROMISE_YIELD_TIMEOUT: '0b',
   PROMISE_YIELD_RECEIPT: '0c',
   GLOBAL_CONTRACT_CODE: '12',
+  PROMISE_YIELD_STATUS: '14',
+  YIELD_ID_TO_DATA_ID: '16',
+  DATA_ID_TO_YIELD_ID: '17',
 } as const;
 
 /** `ACCOUNT_DATA_SEPARATOR` (b','). */
 const SEPARATOR = '2c';
 
 const idHex = (accountId: string): string => Buffer.from(accountId, 'latin1').toString('hex');
+
+/** A queue index as nearcore appends it to the column byte (`u64::to_le_bytes`). */
+const indexHex = (index: bigint): string => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(index);
+  return b.toString('hex');
+};
 
 export const trieKey = {
   account: (accountId: string) => col.ACCOUNT + idHex(accountId),
@@ -41,6 +53,13 @@ export const trieKey = {
   pendingDataCount: (receiverId: string, receiptIdHex: string) => col.PENDING_DATA_COUNT + idHex(receiverId) + SEPARATOR + receiptIdHex,
   postponedReceipt: (receiverId: string, receiptIdHex: string) => col.POSTPONED_RECEIPT + idHex(receiverId) + SEPARATOR + receiptIdHex,
   promiseYieldReceipt: (receiverId: string, dataIdHex: string) => col.PROMISE_YIELD_RECEIPT + idHex(receiverId) + SEPARATOR + dataIdHex,
+  /** `PromiseYieldIndices`: the column byte alone (one per shard). */
+  promiseYieldIndices: () => col.PROMISE_YIELD_INDICES,
+  /** `PromiseYieldTimeout { index }`: the column byte, then the index as u64 little-endian. */
+  promiseYieldTimeout: (index: bigint) => col.PROMISE_YIELD_TIMEOUT + indexHex(index),
+  promiseYieldStatus: (receiverId: string, dataIdHex: string) => col.PROMISE_YIELD_STATUS + idHex(receiverId) + SEPARATOR + dataIdHex,
+  yieldIdToDataId: (receiverId: string, yieldIdHex: string) => col.YIELD_ID_TO_DATA_ID + idHex(receiverId) + SEPARATOR + yieldIdHex,
+  dataIdToYieldId: (receiverId: string, dataIdHex: string) => col.DATA_ID_TO_YIELD_ID + idHex(receiverId) + SEPARATOR + dataIdHex,
   /**
    * `GlobalContractCode`: the column, then borsh `GlobalContractCodeIdentifier` (CodeHash = 0 ++ hash,
    * AccountId = 1 ++ u32 length ++ id), from the state's `hash:<hex>` / `account:<id>` map key.

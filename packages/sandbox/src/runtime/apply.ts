@@ -36,7 +36,16 @@ import type { ExecutionOutcomeView, GasProfileEntry } from '../primitives/views.
 import type { AccountContract, External, GlobalContractId, PromiseResult, ReceiptAction, RunFunctionCall, VMOutcome } from '../vm/types.js';
 import { execFee, totalDeposit, totalPrepaidExecFees, totalPrepaidGas, totalPrepaidSendFees } from './fees.js';
 import { balanceRefund, gasRefund, isActionLike, type ActionReceipt, type PendingReceipt, type Receipt } from './receipt.js';
-import { accountCode, globalContractIdLength, globalContractKey, NO_CODE_HASH, type Account, type State } from './state.js';
+import {
+  accountCode,
+  globalContractIdLength,
+  globalContractKey,
+  NO_CODE_HASH,
+  PromiseYieldStatus,
+  YIELD_QUEUE,
+  type Account,
+  type State,
+} from './state.js';
 import { ACCESS_KEY_NONCE_RANGE_MULTIPLIER, functionCallKeyError, storageStakeShortfall, validateActions } from './verifier.js';
 
 /** nearcore `MAX_ACCOUNT_DELETION_STORAGE_USAGE`. */
@@ -248,11 +257,17 @@ export class ReceiptExecutor {
       case 'PromiseResume': {
         const key = dataKey(receipt.receiverId, body.dataId);
         // PV ≥ 83: a timeout (no data) after a resume was initiated is cancelled (lib.rs process_receipt)
-        if (body.data === null && state.yieldResumeInitiated.has(key)) return;
+        if (body.data === null && state.yieldStatus.get(key) === PromiseYieldStatus.ResumeInitiated) return;
         const yielded = state.yieldReceipts.get(key);
         if (!yielded) return; // already resumed or timed out: dropped with no outcome
         state.yieldReceipts.delete(key);
-        state.yieldResumeInitiated.delete(key);
+        state.yieldStatus.delete(key);
+        // PV ≥ 85 (YieldWithId): a yield made with an id frees the id (remove_yield_id_mappings)
+        const yieldId = this.ctx.config.protocolVersion >= 85 ? state.dataIdToYieldId.get(key) : undefined;
+        if (yieldId) {
+          state.yieldIdToDataId.delete(dataKey(receipt.receiverId, yieldId));
+          state.dataIdToYieldId.delete(key);
+        }
         state.receivedData.set(key, body.data);
         state.commit();
         this.executeActionReceipt(yielded);
@@ -290,22 +305,33 @@ export class ReceiptExecutor {
     }
   }
 
-  /** nearcore `resolve_promise_yield_timeouts`: expired pending yields get a `PromiseResume` with no data. */
+  /**
+   * nearcore `resolve_promise_yield_timeouts`: pops the timeout queue up to the first entry that has not expired
+   * (entries are in creation order, so in expiry order); an expired yield still pending gets a `PromiseResume`
+   * with no data. `PromiseYieldIndices` is written only when the queue moved.
+   */
   resolveYieldTimeouts(): void {
     const state = this.state;
+    const initial = state.promiseYieldIndices;
+    let first = initial.firstIndex;
     let index = 0;
-    for (const [key, t] of [...state.yieldTimeouts.map]) {
-      if (t.expiresAt > this.ctx.blockHeight) continue;
-      state.yieldTimeouts.delete(key);
-      if (!state.yieldReceipts.has(dataKey(t.accountId, t.dataId))) continue;
-      const receiptId = receiptIdFromReceiptId(t.dataId, this.ctx.blockHeight, index++);
-      this.outgoing.push({
-        predecessorId: t.accountId,
-        receiverId: t.accountId,
-        receiptId,
-        body: { type: 'PromiseResume', dataId: t.dataId, data: null },
-      });
+    while (first < initial.nextAvailableIndex) {
+      const t = state.yieldTimeouts.get(first.toString());
+      if (!t) throw new Error(`PromiseYield timeout queue entry #${first} should be in the state`);
+      if (t.expiresAt > this.ctx.blockHeight) break;
+      if (state.yieldReceipts.has(dataKey(t.accountId, t.dataId))) {
+        const receiptId = receiptIdFromReceiptId(t.dataId, this.ctx.blockHeight, index++);
+        this.outgoing.push({
+          predecessorId: t.accountId,
+          receiverId: t.accountId,
+          receiptId,
+          body: { type: 'PromiseResume', dataId: t.dataId, data: null },
+        });
+      }
+      state.yieldTimeouts.delete(first.toString());
+      first++;
     }
+    if (first !== initial.firstIndex) state.yieldIndices.set(YIELD_QUEUE, { ...initial, firstIndex: first });
     state.commit();
   }
 
@@ -450,7 +476,7 @@ export class ReceiptExecutor {
     }
 
     for (const y of result.yieldTimeouts) {
-      state.yieldTimeouts.set(dataKey(receipt.receiverId, y.dataId), {
+      state.enqueueYieldTimeout({
         accountId: receipt.receiverId,
         dataId: y.dataId,
         expiresAt: ctx.blockHeight + BigInt(config.wasm.yieldTimeoutLengthInBlocks),
@@ -760,6 +786,7 @@ export class ReceiptExecutor {
     let dataCount = 0;
     const nextDataId = () => deriveDataId(actionHashValue, ctx.blockHeight, dataCount++);
     const resumes: PendingReceipt[] = [];
+    const statusInTrie = ctx.config.protocolVersion >= 83;
     const external: External = {
       storageGet: (key) => state.getData(accountId, key),
       storageSet: (key, value) => state.setData(accountId, key, value),
@@ -768,15 +795,27 @@ export class ReceiptExecutor {
       storageAccess: (key, walkTrie) => state.contractStorageAccess(accountId, key, walkTrie),
       validatorStake: (id) => ctx.validatorStake(id),
       validatorTotalStake: () => ctx.validatorTotalStake(),
-      generateDataId: nextDataId,
+      // runtime ext.rs: the yield's status and id maps go straight to the state (undone if the receipt fails)
+      createPromiseYield: (yieldId) => {
+        const idKey = yieldId && dataKey(accountId, yieldId);
+        if (idKey && state.yieldIdToDataId.has(idKey)) return undefined;
+        const id = nextDataId();
+        const key = dataKey(accountId, id);
+        if (idKey) {
+          state.yieldIdToDataId.set(idKey, id);
+          state.dataIdToYieldId.set(key, yieldId);
+        }
+        // PV ≥ 83 (YieldResumeImprovements, PR #15085): so the yield can be resumed before its receipt is stored
+        if (statusInTrie) state.yieldStatus.set(key, PromiseYieldStatus.Yielded);
+        return id;
+      },
+      yieldDataId: (yieldId) => state.yieldIdToDataId.get(dataKey(accountId, yieldId)),
       submitYieldResume: (dataIdValue, payload) => {
         const key = dataKey(accountId, dataIdValue);
-        if (!state.yieldReceipts.has(key)) return false;
-        if (ctx.config.protocolVersion >= 83) {
-          // YieldResumeImprovements: one resume per yield (PromiseYieldStatus::ResumeInitiated)
-          if (state.yieldResumeInitiated.has(key)) return false;
-          state.yieldResumeInitiated.set(key, true);
-        }
+        if (!state.yieldReceipts.has(key) && !(statusInTrie && state.yieldStatus.has(key))) return false;
+        // Every resume until the callback runs succeeds; the later ones' receipts find no yield and are dropped
+        // (ext.rs submit_promise_resume_data; nearcore issue #15200).
+        if (statusInTrie) state.yieldStatus.set(key, PromiseYieldStatus.ResumeInitiated);
         resumes.push({ predecessorId: accountId, receiverId: accountId, body: { type: 'PromiseResume', dataId: dataIdValue, data: payload } });
         return true;
       },

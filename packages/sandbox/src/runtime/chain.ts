@@ -28,7 +28,7 @@ import type { JsonValue } from '../primitives/errors.js';
 import { accessKeyBorshLength } from '../primitives/transaction.js';
 import { ReceiptExecutor, type RunFunctionCallFn } from './apply.js';
 import { receiptView, type Receipt } from './receipt.js';
-import { NO_CODE_HASH, State, StateUnavailableError, type StateSource } from './state.js';
+import { NO_CODE_HASH, PromiseYieldStatus, State, StateUnavailableError, type PromiseYieldTimeout, type StateSource } from './state.js';
 import { validateTransaction, verifyAndChargeTransaction } from './verifier.js';
 
 /** nearcore `TRANSACTION_VALIDITY_PERIOD` in the genesis helpers (chain-configs). */
@@ -201,6 +201,20 @@ export function concernsTransaction(chain: Chain, txHash: string, e: StateUnavai
 
 /** nearcore `DEFAULT_GC_NUM_EPOCHS_TO_KEEP` (core/chain-configs client_config.rs): epochs of history a non-archival node keeps. */
 export const GC_NUM_EPOCHS_TO_KEEP = 5n;
+
+/** The runtime's bookkeeping maps a store saves besides accounts, keys, code and data (`runtimeRecords`), by record kind. */
+const runtimeMaps = (s: State) => ({
+  receivedData: s.receivedData,
+  postponedReceiptId: s.postponedReceiptIds,
+  postponedReceipt: s.postponedReceipts,
+  yieldReceipt: s.yieldReceipts,
+  yieldIndices: s.yieldIndices,
+  yieldTimeout: s.yieldTimeouts,
+  yieldStatus: s.yieldStatus,
+  yieldIdToDataId: s.yieldIdToDataId,
+  dataIdToYieldId: s.dataIdToYieldId,
+  stakeProposal: s.stakeProposals,
+});
 
 /** A transaction rejected before execution: nearcore's `InvalidTxError`, with nothing changed. */
 export { InvalidTransactionError };
@@ -517,41 +531,31 @@ export class Chain {
     const s = d.state;
     yield ['clock', { timeShiftNs: d.timeShiftNs }];
     if (d.incoming.length > 0) yield ['incoming', d.incoming];
-    const maps: Array<[string, Map<string, unknown>]> = [
-      ['receivedData', s.receivedData.map],
-      ['postponedReceiptId', s.postponedReceiptIds.map],
-      ['postponedReceipt', s.postponedReceipts.map],
-      ['yieldReceipt', s.yieldReceipts.map],
-      ['yieldTimeout', s.yieldTimeouts.map],
-      ['yieldResumeInitiated', s.yieldResumeInitiated.map],
-      ['stakeProposal', s.stakeProposals.map],
-    ];
-    for (const [kind, map] of maps) for (const [key, value] of map) yield [`${kind}/${key}`, value];
+    for (const [kind, map] of Object.entries(runtimeMaps(s))) for (const [key, value] of map.map) yield [`${kind}/${key}`, value];
   }
 
   /** Brings back what `runtimeRecords` gave (after `resume`, on a chain with nothing pending). */
   restoreRuntime(records: Iterable<[string, unknown]>): void {
     const d = this.#d;
     const s = d.state;
-    const maps: Record<string, Map<string, unknown>> = {
-      receivedData: s.receivedData.map,
-      postponedReceiptId: s.postponedReceiptIds.map,
-      postponedReceipt: s.postponedReceipts.map,
-      yieldReceipt: s.yieldReceipts.map,
-      yieldTimeout: s.yieldTimeouts.map,
-      yieldResumeInitiated: s.yieldResumeInitiated.map,
-      stakeProposal: s.stakeProposals.map,
-    };
+    const maps = runtimeMaps(s) as Record<string, { set(key: string, value: unknown): void }>;
+    const legacyTimeouts: PromiseYieldTimeout[] = [];
     for (const [id, value] of records) {
       if (id === 'clock') d.timeShiftNs = (value as { timeShiftNs: bigint }).timeShiftNs;
       else if (id === 'incoming') d.incoming = value as Receipt[];
       else {
         const slash = id.indexOf('/');
-        const map = slash > 0 ? maps[id.slice(0, slash)] : undefined;
-        if (!map) throw new Error(`unknown runtime record ${JSON.stringify(id)}`);
-        map.set(id.slice(slash + 1), value);
+        const kind = id.slice(0, slash);
+        const key = id.slice(slash + 1);
+        // Stores saved before the timeout queue was kept by index: `yieldTimeout/<account>/<data id>` in
+        // creation order, and `yieldResumeInitiated/<account>/<data id>` for PromiseYieldStatus::ResumeInitiated.
+        if (kind === 'yieldTimeout' && key.includes('/')) legacyTimeouts.push(value as PromiseYieldTimeout);
+        else if (kind === 'yieldResumeInitiated') s.yieldStatus.set(key, PromiseYieldStatus.ResumeInitiated);
+        else if (slash > 0 && maps[kind]) maps[kind].set(key, value); // through the journal: the trie gets them too
+        else throw new Error(`unknown runtime record ${JSON.stringify(id)}`);
       }
     }
+    for (const t of legacyTimeouts) s.enqueueYieldTimeout(t);
     s.finalize();
   }
 

@@ -1,7 +1,8 @@
 /**
  * The state of the one shard this node runs (nearcore's trie columns `Account`, `AccessKey`,
  * `ContractCode`, `ContractData` and the runtime's bookkeeping keys: `ReceivedData`,
- * `PostponedReceiptId`, `PendingDataCount`, `PostponedReceipt`, `PromiseYieldReceipt`).
+ * `PostponedReceiptId`, `PendingDataCount`, `PostponedReceipt`, and NEP-519's `PromiseYieldIndices`,
+ * `PromiseYieldTimeout`, `PromiseYieldReceipt`, `PromiseYieldStatus`, `YieldIdToDataId`, `DataIdToYieldId`).
  *
  * Writes go straight to the maps and are recorded in an undo journal: a failed receipt is rolled
  * back to the last commit (nearcore's `TrieUpdate::rollback`), a block that throws is undone as a
@@ -49,6 +50,26 @@ export const globalContractKey = (id: GlobalContractIdentifier): string =>
 /** Bytes an identifier adds to the using account's storage (nearcore `GlobalContractIdentifier::len`). */
 export const globalContractIdLength = (id: GlobalContractIdentifier): bigint =>
   id.type === 'CodeHash' ? 32n : BigInt(Buffer.byteLength(id.accountId));
+
+/** nearcore `PromiseYieldTimeout` (core/primitives receipt.rs): one entry of the shard's yield timeout queue. */
+export interface PromiseYieldTimeout {
+  accountId: string;
+  dataId: Uint8Array;
+  expiresAt: bigint;
+}
+
+/** nearcore `PromiseYieldIndices`: the queue holds entries `firstIndex ..< nextAvailableIndex`. */
+export interface PromiseYieldIndices {
+  firstIndex: bigint;
+  nextAvailableIndex: bigint;
+}
+
+/** nearcore `PromiseYieldStatus` (PR #15085, borsh discriminants): kept from the yield until its receipt runs. */
+export const PromiseYieldStatus = { Yielded: 0, ResumeInitiated: 1 } as const;
+export type PromiseYieldStatus = (typeof PromiseYieldStatus)[keyof typeof PromiseYieldStatus];
+
+/** The one key of `State.yieldIndices` (nearcore's `PromiseYieldIndices` is a singleton per shard). */
+export const YIELD_QUEUE = 'queue';
 
 export interface StoredAccessKey {
   publicKey: PublicKey;
@@ -130,6 +151,22 @@ const u32le = (v: number) => {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, v, true);
   return b;
+};
+
+const u64le = (v: bigint) => {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, v, true);
+  return b;
+};
+
+/** borsh `PromiseYieldIndices { first_index: u64, next_available_index: u64 }`. */
+export const encodePromiseYieldIndices = (i: PromiseYieldIndices): Uint8Array =>
+  Buffer.concat([u64le(i.firstIndex), u64le(i.nextAvailableIndex)]);
+
+/** borsh `PromiseYieldTimeout { account_id: AccountId (u32 length ++ bytes), data_id: [u8; 32], expires_at: u64 }`. */
+export const encodePromiseYieldTimeout = (t: PromiseYieldTimeout): Uint8Array => {
+  const id = Buffer.from(t.accountId, 'latin1');
+  return Buffer.concat([u32le(id.length), id, t.dataId, u64le(t.expiresAt)]);
 };
 
 /**
@@ -226,6 +263,36 @@ const yieldReceiptKeys: TrieKeysOf<string, Receipt> = (state, key) => {
   });
 };
 
+const yieldIndicesKeys: TrieKeysOf<string, PromiseYieldIndices> = (state) => {
+  state.markTrieKey(trieKey.promiseYieldIndices(), () => {
+    const i = state.yieldIndices.map.get(YIELD_QUEUE);
+    return i ? { bytes: encodePromiseYieldIndices(i) } : null;
+  });
+};
+const yieldTimeoutKeys: TrieKeysOf<string, PromiseYieldTimeout> = (state, index) => {
+  state.markTrieKey(trieKey.promiseYieldTimeout(BigInt(index)), () => {
+    const t = state.yieldTimeouts.map.get(index);
+    return t ? { bytes: encodePromiseYieldTimeout(t) } : null;
+  });
+};
+const yieldStatusKeys: TrieKeysOf<string, PromiseYieldStatus> = (state, key) => {
+  const [receiver, dataId] = splitDataKey(key);
+  state.markTrieKey(trieKey.promiseYieldStatus(receiver, dataId), () => {
+    const status = state.yieldStatus.map.get(key);
+    return status === undefined ? null : { bytes: Uint8Array.of(status) };
+  });
+};
+/** `YieldIdToDataId` and `DataIdToYieldId` values are the other 32-byte id (borsh `CryptoHash`). */
+const yieldIdMapKeys =
+  (column: (receiver: string, idHex: string) => string, map: (state: State) => Map<string, Uint8Array>): TrieKeysOf<string, Uint8Array> =>
+  (state, key) => {
+    const [receiver, id] = splitDataKey(key);
+    state.markTrieKey(column(receiver, id), () => {
+      const other = map(state).get(key);
+      return other ? { bytes: other } : null;
+    });
+  };
+
 export class State {
   #journal: Undo[] = [];
   /** The trie as of the last `finalize` (the chunk's start): hashed, immutable, shared by clones. */
@@ -256,10 +323,16 @@ export class State {
   readonly postponedReceipts: JournaledMap<string, { receipt: Receipt; pending: number }>;
   /** `PromiseYieldReceipt`: `${account}/${dataIdHex}` → the yielded receipt */
   readonly yieldReceipts: JournaledMap<string, Receipt>;
-  /** `PromiseYieldIndices`/timeout queue: expiry height per yield, in creation order */
-  readonly yieldTimeouts: JournaledMap<string, { accountId: string; dataId: Uint8Array; expiresAt: bigint }>;
-  /** `PromiseYieldStatus` = ResumeInitiated (PV ≥ 83, YieldResumeImprovements): `${account}/${dataIdHex}` */
-  readonly yieldResumeInitiated: JournaledMap<string, true>;
+  /** `PromiseYieldIndices`: the timeout queue's bounds, under the one key `YIELD_QUEUE` (absent until a first yield) */
+  readonly yieldIndices: JournaledMap<string, PromiseYieldIndices>;
+  /** `PromiseYieldTimeout`: queue index (decimal) → the yield it times out, in creation order */
+  readonly yieldTimeouts: JournaledMap<string, PromiseYieldTimeout>;
+  /** `PromiseYieldStatus` (PV ≥ 83): `${account}/${dataIdHex}` → Yielded or ResumeInitiated */
+  readonly yieldStatus: JournaledMap<string, PromiseYieldStatus>;
+  /** `YieldIdToDataId` (PV ≥ 85, `promise_yield_create_with_id`): `${account}/${yieldIdHex}` → data id */
+  readonly yieldIdToDataId: JournaledMap<string, Uint8Array>;
+  /** `DataIdToYieldId`: `${account}/${dataIdHex}` → yield id (to clean up both when the yield's receipt runs) */
+  readonly dataIdToYieldId: JournaledMap<string, Uint8Array>;
   /** Unstake proposals (stake below the locked amount), applied at the next epoch boundary. */
   readonly stakeProposals: JournaledMap<string, bigint>;
   /** Fork mode: what `readThrough` has that this state deleted: `account` (all of it), `account key:<id>`, `account data:<hex>`. */
@@ -278,10 +351,12 @@ export class State {
     this.receivedData = new JournaledMap(this, new Map(source?.receivedData.map), receivedDataKeys);
     this.postponedReceiptIds = new JournaledMap(this, new Map(source?.postponedReceiptIds.map), postponedIdKeys);
     this.postponedReceipts = new JournaledMap(this, new Map(source?.postponedReceipts.map), postponedKeys);
-    // PromiseYieldIndices/Timeout and the resume status are not kept in the trie (see the README).
     this.yieldReceipts = new JournaledMap(this, new Map(source?.yieldReceipts.map), yieldReceiptKeys);
-    this.yieldTimeouts = new JournaledMap(this, new Map(source?.yieldTimeouts.map));
-    this.yieldResumeInitiated = new JournaledMap(this, new Map(source?.yieldResumeInitiated.map));
+    this.yieldIndices = new JournaledMap(this, new Map(source?.yieldIndices.map), yieldIndicesKeys);
+    this.yieldTimeouts = new JournaledMap(this, new Map(source?.yieldTimeouts.map), yieldTimeoutKeys);
+    this.yieldStatus = new JournaledMap(this, new Map(source?.yieldStatus.map), yieldStatusKeys);
+    this.yieldIdToDataId = new JournaledMap(this, new Map(source?.yieldIdToDataId.map), yieldIdMapKeys(trieKey.yieldIdToDataId, (s) => s.yieldIdToDataId.map));
+    this.dataIdToYieldId = new JournaledMap(this, new Map(source?.dataIdToYieldId.map), yieldIdMapKeys(trieKey.dataIdToYieldId, (s) => s.dataIdToYieldId.map));
     this.stakeProposals = new JournaledMap(this, new Map(source?.stakeProposals.map));
     this.hidden = new JournaledMap(this, new Map(source?.hidden.map));
     this.globalCode = new JournaledMap(this, new Map(source?.globalCode.map), globalCodeKeys);
@@ -508,6 +583,19 @@ export class State {
     for (const [k, v] of m ?? []) if (k.startsWith(p)) entries.set(k, v);
     const keys = [...entries.keys()].sort();
     return keys.map((k) => [hexToBytes(k), entries.get(k)!]);
+  }
+
+  // --- the yield timeout queue (core/store utils `enqueue_promise_yield_timeout`) ---
+
+  get promiseYieldIndices(): PromiseYieldIndices {
+    return this.yieldIndices.get(YIELD_QUEUE) ?? { firstIndex: 0n, nextAvailableIndex: 0n };
+  }
+
+  /** Appends a timeout at `next_available_index` and moves that index on. */
+  enqueueYieldTimeout(timeout: PromiseYieldTimeout): void {
+    const indices = this.promiseYieldIndices;
+    this.yieldTimeouts.set(indices.nextAvailableIndex.toString(), timeout);
+    this.yieldIndices.set(YIELD_QUEUE, { ...indices, nextAvailableIndex: indices.nextAvailableIndex + 1n });
   }
 
   /** Deleting an account removes its keys, code and data (nearcore `action_delete_account`). */

@@ -111,6 +111,12 @@ export const hostErrors = {
   yieldPayloadLength: (length: bigint, limit: number) =>
     new HostError('YieldPayloadLength', `Yield resume payload is ${length} bytes which exceeds the ${limit} byte limit`),
   dataIdMalformed: () => new HostError('DataIdMalformed', 'yield resumption token is malformed'),
+  /**
+   * A yield id that is not 32 bytes (`promise_yield_create_with_id`, `promise_yield_resume_with_yield_id`). The
+   * variant is nearcore's (logic/tests/promises.rs); its Display text is not in the stored nearcore sources, so
+   * the message follows `DataIdMalformed`'s wording.
+   */
+  yieldIdMalformed: () => new HostError('YieldIdMalformed', 'yield id is malformed'),
   bls12381InvalidInput: (msg: string) => new HostError('BLS12381InvalidInput', `BLS12-381 invalid input: ${msg}`),
   p256VerifyInvalidInput: (msg: string) =>
     new HostError('P256VerifyInvalidInput', `P256 signature verification error: ${msg}`),

@@ -789,6 +789,16 @@ export class VMLogic {
     this.receipts.push({ receiverId, dependsOn: deps, actions: [] });
     return this.receipts.length - 1;
   }
+  /**
+   * A function call's deposit (logic.rs promise_batch_action_function_call_weight, promise_yield_create_with_id;
+   * one_yocto_on_promise, 85.yaml): exactly 1 yoctoNEAR on a call from a contract whose balance is zero is not
+   * deducted (ft_transfer_call from an unfunded deterministic account); the balance stays zero, so every such
+   * call in the execution is subsidised.
+   */
+  private deductAttachedDeposit(amount: bigint): void {
+    if (amount === 1n && this.limits.oneYoctoOnPromise && this.balance === 0n) this.subsidizedAmount += amount;
+    else this.deductBalance(amount);
+  }
   private deductBalance(amount: bigint): void {
     if (amount > this.balance) throw hostErrors.balanceExceeded();
     this.balance -= amount;
@@ -892,11 +902,7 @@ export class VMLogic {
     this.payActionBase('functionCallBase', sir);
     this.payActionPerByte('functionCallByte', BigInt(method.length + args.length), sir);
     this.gas.prepay(gas);
-    // logic.rs promise_batch_action_function_call_weight (one_yocto_on_promise, 85.yaml): exactly 1 yoctoNEAR
-    // on a call from a contract whose balance is zero is not deducted (ft_transfer_call from an unfunded
-    // deterministic account); the balance stays zero, so every such call in the execution is subsidised.
-    if (amount === 1n && this.limits.oneYoctoOnPromise && this.balance === 0n) this.subsidizedAmount += amount;
-    else this.deductBalance(amount);
+    this.deductAttachedDeposit(amount);
     let methodName: string;
     try {
       methodName = utf8Fatal.decode(method);
@@ -1100,12 +1106,6 @@ export class VMLogic {
   promise_batch_action_add_gas_key_with_function_call(): void {
     this.unsupported('promise_batch_action_add_gas_key_with_function_call');
   }
-  promise_yield_create_with_id(): bigint {
-    this.unsupported('promise_yield_create_with_id');
-  }
-  promise_yield_resume_with_yield_id(): number {
-    this.unsupported('promise_yield_resume_with_yield_id');
-  }
 
   promise_results_count(): bigint {
     this.payBase();
@@ -1143,40 +1143,98 @@ export class VMLogic {
     const n = BigInt(method.length + args.length);
     this.payPer('yield_create_byte', n);
     this.gas.prepay(gas);
-    const self = this.context.currentAccountId;
-    // One input data dependency, local (sir) on both sides.
+    this.payYieldReceipt();
+    const dataId = this.external.createPromiseYield()!;
+    const receipt = this.pushYieldReceipt(dataId);
+    const promiseIdx = this.checkedPushPromise({ kind: 'Receipt', receipt });
+    this.payActionBase('functionCallBase', true);
+    this.payActionPerByte('functionCallByte', n, true);
+    this.appendYieldCallback(receipt, method, args, 0n, gas, weight);
+    this.registerWrite(reg, dataId);
+    return promiseIdx;
+  }
+  /**
+   * PV ≥ 85 (YieldWithId; nearcore PR #15602, renamed in #15846): a yield the caller names with its own 32-byte
+   * id, with a deposit for the callback. Its order differs from `promise_yield_create`: the deposit is read
+   * first, the id is checked before `yield_create_byte`, and the yield (its id ↔ data id maps and status) is
+   * made before the callback's gas is prepaid (wasmtime_runner/logic.rs; runtime ext.rs
+   * `create_promise_yield_receipt_with_id`). An id already pending for this account returns `u64::MAX` with
+   * nothing more charged.
+   */
+  promise_yield_create_with_id(
+    mLen: bigint, mPtr: bigint, aLen: bigint, aPtr: bigint, amountPtr: bigint, gas: bigint, weight: bigint, yLen: bigint, yPtr: bigint,
+  ): bigint {
+    this.payBase();
+    this.prohibitedInView('promise_yield_create_with_id');
+    this.pay('yield_create_with_id_base');
+    const amount = this.memReadU128(amountPtr);
+    const method = this.memOrRegister(mPtr, mLen);
+    if (method.length === 0) throw hostErrors.emptyMethodName();
+    const args = this.memOrRegister(aPtr, aLen);
+    const yieldId = this.memOrRegister(yPtr, yLen);
+    if (yieldId.length !== 32) throw hostErrors.yieldIdMalformed();
+    const n = BigInt(method.length + args.length);
+    this.payPer('yield_create_byte', n);
+    const dataId = this.external.createPromiseYield(yieldId);
+    if (dataId === undefined) return U64_MAX;
+    const receipt = this.pushYieldReceipt(dataId);
+    this.gas.prepay(gas);
+    this.payYieldReceipt();
+    const promiseIdx = this.checkedPushPromise({ kind: 'Receipt', receipt });
+    this.payActionBase('functionCallBase', true);
+    this.payActionPerByte('functionCallByte', n, true);
+    this.deductAttachedDeposit(amount);
+    this.appendYieldCallback(receipt, method, args, amount, gas, weight);
+    return promiseIdx;
+  }
+  /** `pay_gas_for_new_receipt(sir = true, [sir = true])`: a receipt to this account with one local input. */
+  private payYieldReceipt(): void {
     const ar = this.fee('newActionReceipt');
     const db = this.fee('newDataReceiptBase');
     const burn = ar.sendSir + db.sendSir + db.execution;
     this.gas.deduct(burn, burn + ar.execution, 'NEW_ACTION_RECEIPT');
-    const dataId = this.external.generateDataId();
-    this.receipts.push({ receiverId: self, dependsOn: [], actions: [], yieldDataId: dataId });
-    const receipt = this.receipts.length - 1;
-    const promiseIdx = this.checkedPushPromise({ kind: 'Receipt', receipt });
-    this.payActionBase('functionCallBase', true);
-    this.payActionPerByte('functionCallByte', n, true);
+  }
+  private pushYieldReceipt(dataId: Uint8Array): number {
+    this.receipts.push({ receiverId: this.context.currentAccountId, dependsOn: [], actions: [], yieldDataId: dataId });
+    return this.receipts.length - 1;
+  }
+  private appendYieldCallback(receipt: number, method: Uint8Array, args: Uint8Array, deposit: bigint, gas: bigint, weight: bigint): void {
     let methodName: string;
     try {
       methodName = utf8Fatal.decode(method);
     } catch {
       throw hostErrors.invalidMethodName();
     }
-    const actionIndex = this.appendAction(receipt, { kind: 'FunctionCall', methodName, args, deposit: 0n, gas, gasWeight: weight });
+    const actionIndex = this.appendAction(receipt, { kind: 'FunctionCall', methodName, args, deposit, gas, gasWeight: weight });
     if (weight > 0n) this.gasWeights.push([receipt, actionIndex, weight]);
-    this.registerWrite(reg, dataId);
-    return promiseIdx;
   }
   promise_yield_resume(idLen: bigint, idPtr: bigint, payloadLen: bigint, payloadPtr: bigint): number {
+    const [dataId, payload] = this.readYieldResume('promise_submit_data', idLen, idPtr, payloadLen, payloadPtr);
+    if (dataId.length !== 32) throw hostErrors.dataIdMalformed();
+    return this.external.submitYieldResume(dataId, payload) ? 1 : 0;
+  }
+  /**
+   * PV ≥ 85: resumes the yield `promise_yield_create_with_id` made under this id, charged as
+   * `promise_yield_resume`; 0 when this account has no pending yield with that id (runtime ext.rs
+   * `submit_promise_resume_data_with_yield_id`: the `YieldIdToDataId` map, then the data-id resume).
+   */
+  promise_yield_resume_with_yield_id(idLen: bigint, idPtr: bigint, payloadLen: bigint, payloadPtr: bigint): number {
+    const [yieldId, payload] = this.readYieldResume('promise_yield_resume_with_yield_id', idLen, idPtr, payloadLen, payloadPtr);
+    if (yieldId.length !== 32) throw hostErrors.yieldIdMalformed();
+    const dataId = this.external.yieldDataId(yieldId);
+    return dataId !== undefined && this.external.submitYieldResume(dataId, payload) ? 1 : 0;
+  }
+  /** Both resumes: `yield_resume_byte` on the raw `payload_len` before reading, then the payload limit. */
+  private readYieldResume(viewName: string, idLen: bigint, idPtr: bigint, payloadLen: bigint, payloadPtr: bigint): [Uint8Array, Uint8Array] {
     this.payBase();
-    this.prohibitedInView('promise_submit_data');
+    this.prohibitedInView(viewName);
     this.pay('yield_resume_base');
     this.payPer('yield_resume_byte', payloadLen);
-    const dataId = this.memOrRegister(idPtr, idLen);
+    const id = this.memOrRegister(idPtr, idLen);
     const payload = this.memOrRegister(payloadPtr, payloadLen);
     if (payload.length > this.limits.maxYieldPayloadSize)
       throw hostErrors.yieldPayloadLength(BigInt(payload.length), this.limits.maxYieldPayloadSize);
-    if (dataId.length !== 32) throw hostErrors.dataIdMalformed();
-    return this.external.submitYieldResume(dataId, payload) ? 1 : 0;
+    return [id, payload];
   }
 
   // ---------- storage ----------

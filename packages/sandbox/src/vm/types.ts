@@ -86,7 +86,7 @@ export interface PlannedReceipt {
   receiverId: AccountId;
   dependsOn: number[];
   actions: ReceiptAction[];
-  /** For a `promise_yield_create` receipt: the 32-byte data id it waits for (its only input). */
+  /** For a yield's receipt (`promise_yield_create` / `_with_id`): the 32-byte data id it waits for (its only input). */
   yieldDataId?: Uint8Array;
   /** Set by `promise_set_refund_to`: the account that receives this receipt's balance refund. */
   refundTo?: AccountId;
@@ -116,11 +116,17 @@ export interface External {
   storageHasKey(key: Uint8Array): boolean;
   validatorStake(accountId: AccountId): Balance | undefined;
   validatorTotalStake(): Balance;
-  /** A fresh 32-byte data id for a yield receipt (nearcore `create_data_id` from receipt id, block hash, counter). */
-  generateDataId(): Uint8Array;
+  /**
+   * A yield of this account (runtime ext.rs `create_promise_yield_receipt` / `_with_id`): a fresh 32-byte data id
+   * (nearcore `create_data_id` from the action hash, block height and counter), its `PromiseYieldStatus`, and
+   * with `yieldId` the id ↔ data id maps. Undefined when `yieldId` names a yield this account has pending.
+   */
+  createPromiseYield(yieldId?: Uint8Array): Uint8Array | undefined;
+  /** The data id of this account's pending yield named `yieldId` (nearcore `YieldIdToDataId`). */
+  yieldDataId(yieldId: Uint8Array): Uint8Array | undefined;
   /**
    * NEP-519: deliver `payload` to a pending yield of this account. Returns false when there is no
-   * such pending yield (unknown, already resumed, or timed out).
+   * such pending yield (unknown, or its callback already ran).
    */
   submitYieldResume(dataId: Uint8Array, payload: Uint8Array): boolean;
   /**

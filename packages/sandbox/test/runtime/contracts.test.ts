@@ -145,14 +145,19 @@ test('view calls: results and logs, no state change, ViewCallError on panic', (t
   t.deepEqual(node.viewAccount('a.test.near'), before);
 });
 
-test('PV 86 YieldResumeImprovements: a second resume of the same yield in one receipt returns false; PV 77 accepts both', (t) => {
-  for (const [pv, second] of [[86, false], [77, true]] as const) {
+test('a second resume of the same yield before its callback runs also returns true, at 86 and 77; the callback runs once with the first payload (ext.rs submit_promise_resume_data; nearcore issue #15200)', (t) => {
+  for (const pv of [86, 77]) {
     const node = setup(pv);
-    node.call('test.near', 'a.test.near', 'yield_start', undefined, { gas: 100n * TGAS });
+    const y = node.call('test.near', 'a.test.near', 'yield_start', undefined, { gas: 100n * TGAS });
     if (pv === 77) node.produceBlocks(1); // before PV 83 the yield is stored one block later
     const call = (payload: string) => ({ type: 'FunctionCall' as const, methodName: 'resume', args: new TextEncoder().encode(payload), gas: 20n * TGAS, deposit: 0n });
     const r = node.signAndSendTransaction('test.near', 'a.test.near', [call('one'), call('two')]);
-    t.is(r.value(), second, `PV ${pv}`);
+    t.is(r.value(), true, `PV ${pv}`);
+    node.produceBlocks(2);
+    const done = node.getTransactionOutcome(y.hash);
+    t.deepEqual(done.logs, ['resumed'], `PV ${pv}`);
+    const callback = done.receipts.find((o) => o.outcome.logs.includes('resumed'))!;
+    t.deepEqual(callback.outcome.status, { SuccessValue: Buffer.from('one').toString('base64') }, `PV ${pv}`);
   }
 });
 

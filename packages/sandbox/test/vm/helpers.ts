@@ -20,7 +20,10 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 export class MemoryExternal implements External {
   readonly data = new Map<string, Uint8Array>();
   readonly resumed: Array<{ dataId: Uint8Array; payload: Uint8Array }> = [];
+  /** Yields whose callback has not run (runtime ext.rs: `PromiseYieldStatus` is kept until then), by data id hex. */
   pendingYields = new Set<string>();
+  /** `YieldIdToDataId` of yields made with an id. */
+  readonly yieldIds = new Map<string, Uint8Array>();
   storageAccess?: (key: Uint8Array, walkTrie: boolean) => StorageAccess;
   sandboxDebugLog?: (message: string) => void;
   private counter = 0;
@@ -46,15 +49,26 @@ export class MemoryExternal implements External {
   validatorTotalStake() {
     return 5_000_000n;
   }
-  generateDataId() {
+  createPromiseYield(yieldId?: Uint8Array) {
+    if (yieldId && this.yieldIds.has(hex(yieldId))) return undefined;
     const id = sha256(new TextEncoder().encode(`data-id-${this.counter++}`));
     this.pendingYields.add(hex(id));
+    if (yieldId) this.yieldIds.set(hex(yieldId), id);
     return id;
   }
+  yieldDataId(yieldId: Uint8Array) {
+    return this.yieldIds.get(hex(yieldId));
+  }
+  /** Every resume until the callback runs is accepted (ext.rs submit_promise_resume_data). */
   submitYieldResume(dataId: Uint8Array, payload: Uint8Array) {
-    if (!this.pendingYields.delete(hex(dataId))) return false;
+    if (!this.pendingYields.has(hex(dataId))) return false;
     this.resumed.push({ dataId, payload });
     return true;
+  }
+  /** What the runtime does when the yield's callback runs: the yield and its id are gone. */
+  runYieldCallback(dataId: Uint8Array) {
+    this.pendingYields.delete(hex(dataId));
+    for (const [yieldId, id] of this.yieldIds) if (hex(id) === hex(dataId)) this.yieldIds.delete(yieldId);
   }
 }
 

@@ -257,7 +257,11 @@ test('promise_yield_create / promise_yield_resume (NEP-519; logic.rs yield)', (t
   t.deepEqual(first.returnData.kind === 'Value' ? [...first.returnData.value] : null, [1, 0, 0, 0]);
   t.deepEqual(external.resumed.map((r) => Buffer.from(r.payload).toString()), ['ok']);
   t.is(first.profile.YIELD_RESUME_BYTE, 2n * cfg.extCosts.yield_resume_byte!);
+  // every resume before the callback runs succeeds (ext.rs submit_promise_resume_data; nearcore issue #15200)
   const second = resume(2);
-  t.deepEqual(second.returnData.kind === 'Value' ? [...second.returnData.value] : null, [0, 0, 0, 0]);
+  t.deepEqual(second.returnData.kind === 'Value' ? [...second.returnData.value] : null, [1, 0, 0, 0]);
+  external.runYieldCallback(dataId);
+  const afterCallback = resume(2);
+  t.deepEqual(afterCallback.returnData.kind === 'Value' ? [...afterCallback.returnData.value] : null, [0, 0, 0, 0]);
   t.deepEqual(resume(1025).aborted, { ExecutionError: 'Yield resume payload is 1025 bytes which exceeds the 1024 byte limit' });
 });
