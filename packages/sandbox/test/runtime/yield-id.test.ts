@@ -153,3 +153,39 @@ test('a timeout after a resume in the same block is cancelled by ResumeInitiated
   t.deepEqual(node.getTransactionOutcome(y.hash).status, { SuccessValue: Buffer.from('just in time').toString('base64') });
   t.false(statusKey in yieldRecords(node));
 });
+
+test('snapshot / restore brings a resumed yield back: its trie records and the state root are the snapshot\'s, and it resumes again', (t) => {
+  const node = setup();
+  const y = node.call('test.near', ACCOUNT, 'yield_id_detached', YIELD_ID, { gas: 100n * TGAS });
+  t.is(y.value(), 'created');
+  const snap = node.snapshot();
+  const records = yieldRecords(node);
+  const root = bytesToHex(node.chain.state.stateRoot);
+  t.is(node.call('test.near', ACCOUNT, 'resume_id', resumeArgs(YIELD_ID, 'first')).value(), true);
+  node.produceBlocks(1);
+  t.notDeepEqual(yieldRecords(node), records);
+  node.restore(snap);
+  t.deepEqual(yieldRecords(node), records);
+  t.is(bytesToHex(node.chain.state.stateRoot), root);
+  t.is(node.call('test.near', ACCOUNT, 'resume_id', resumeArgs(YIELD_ID, 'second')).value(), true);
+});
+
+test('a store saved before the yield queue was kept by index is read into nearcore\'s queue and status', (t) => {
+  const node = setup();
+  const dataId = new Uint8Array(32).fill(5);
+  const key = `${ACCOUNT}/${bytesToHex(dataId)}`;
+  const timeout = { accountId: ACCOUNT, dataId, expiresAt: 500n };
+  node.chain.restoreRuntime([
+    [`yieldTimeout/${key}`, timeout],
+    [`yieldResumeInitiated/${key}`, true],
+  ]);
+  const state = node.chain.state;
+  t.deepEqual(state.promiseYieldIndices, { firstIndex: 0n, nextAvailableIndex: 1n });
+  t.deepEqual(state.yieldTimeouts.get('0'), timeout);
+  t.is(state.yieldStatus.get(key), 1);
+  t.deepEqual(yieldRecords(node), {
+    '0a': hashOf(u64(0n) + u64(1n)),
+    '0b0000000000000000': hashOf('0b000000' + accountHex + bytesToHex(dataId) + u64(500n)),
+    ['14' + accountHex + '2c' + bytesToHex(dataId)]: hashOf('01'),
+  });
+});

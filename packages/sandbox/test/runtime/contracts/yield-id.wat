@@ -21,6 +21,7 @@
   (data (i32.const 1064) "true")               ;; 4
   (data (i32.const 1072) "false")              ;; 5
   (data (i32.const 1080) "duplicate")          ;; 9
+  (data (i32.const 1096) "created")            ;; 7
   ;; 2048: the input; 1536: the attached deposit (u128)
 
   (func $read_input (result i64)
@@ -42,6 +43,12 @@
     (if (i64.eq (local.get $p) (i64.const -1))
       (then (call $value_return (i64.const 9) (i64.const 1080)))
       (else (call $promise_return (local.get $p)))))
+
+  ;; The same yield, not returned: the call finishes at once with "created" (or "duplicate").
+  (func (export "yield_id_detached")
+    (if (i64.eq (call $create) (i64.const -1))
+      (then (call $value_return (i64.const 9) (i64.const 1080)))
+      (else (call $value_return (i64.const 7) (i64.const 1096)))))
 
   ;; Resumes the yield named by the input's first 32 bytes with the rest as payload; returns true/false.
   (func (export "resume_id")
