@@ -9,7 +9,8 @@
 import anyTest, { type TestFn } from 'ava';
 import { JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate } from 'near-api-js';
 import { deployPayout, events, NEAR, TGAS } from './helpers/payout.js';
-import { claimantOfPool, BYTE_COST, gaslessUser, nearBalance, relay, signClaim, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
+import { derivePoolKey } from '../packages/relayer/src/index.js';
+import { claimantOfPool, BYTE_COST, countingRpcProxy, gaslessUser, nearBalance, relay, signClaim, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext>;
 
@@ -178,4 +179,32 @@ test('CORS: with no allowed origins (the default) the relayer sends no CORS head
   const any = await fetch(`${open.server.url}/relay`, { method: 'OPTIONS', headers: { origin: 'https://anything.example' } });
   t.is(any.status, 204);
   t.is(any.headers.get('access-control-allow-origin'), '*');
+});
+
+// NEAR docs, "Building a Meta Transaction Relayer" (high volume parallel processing): a key's later
+// nonce that lands first makes its earlier transactions fail, so one key carries one transaction
+// to a block at a time, and the pool's keys carry the rest.
+test('one pool key sends in nonce order, each transaction once the previous one is in a block (send_tx wait_until INCLUDED): concurrent delegates of several senders are never signed again', async (t) => {
+  const f = await deployPayout(t);
+  const poolId = await f.createPool({ fund: NEAR });
+  const users = await Promise.all(Array.from({ length: 6 }, (_, i) => gaslessUser(t, f, `order${i}`)));
+  const proxy = await countingRpcProxy(t);
+  const { relayerAccount, server } = await startRelayer(t, f, { rpcUrl: proxy.url });
+  const poolKey = derivePoolKey(relayerAccount.privateKey, 'main', 0).getPublicKey().toString();
+
+  // Claims with nothing to claim: each fails on chain, what matters here is how they were sent.
+  const delegates = await Promise.all(users.map((user) => signClaim(user, f, poolId)));
+  const results = await Promise.all(delegates.map((delegate) => relay(server.url, { signed_delegate_action: delegate })));
+  for (const result of results) {
+    t.is(result.body.state, 'final', JSON.stringify(result.body));
+    t.is(result.body.transaction_hash, result.accepted!.transaction_hash, 'the transaction on chain is the one answered: no later nonce went first, nothing was signed again');
+  }
+  const sends = proxy.sends.filter((send) => send.publicKey === poolKey);
+  t.is(sends.length, users.length);
+  for (const [i, send] of sends.entries()) {
+    t.is(send.waitUntil, 'INCLUDED');
+    if (i === 0) continue;
+    t.true(send.nonce > sends[i - 1].nonce, `send ${i}: nonce ${send.nonce} after ${sends[i - 1].nonce}`);
+    t.true(send.sentAt >= sends[i - 1].answeredAt!, `send ${i} waited until the previous one was in a block`);
+  }
 });

@@ -8,7 +8,7 @@ import type { ExecutionContext, TestFn } from 'ava';
 import { Worker } from 'near-workspaces';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
+import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, SignedTransaction, actions, buildDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
 import { createRelayer, startRelayerServer, type RelayerStore, type RelayPolicy } from '../../packages/relayer/src/index.js';
 import { createAccount, deployPayout, NEAR, TGAS, type Fixture, type PayoutContext } from './payout.js';
 
@@ -155,6 +155,15 @@ export async function headGasPrice(t: ExecutionContext<RelayerContext>): Promise
 }
 
 /** JSON-RPC methods that hand the node a transaction. */
+/** A send_tx the proxy passed on: its key, nonce and wait level, when it was sent and when the node answered. */
+export interface Send {
+  publicKey: string;
+  nonce: bigint;
+  waitUntil: string;
+  sentAt: number;
+  answeredAt?: number;
+}
+
 const SUBMISSIONS = new Set(['send_tx', 'broadcast_tx_commit', 'broadcast_tx_async']);
 
 /**
@@ -163,6 +172,7 @@ const SUBMISSIONS = new Set(['send_tx', 'broadcast_tx_commit', 'broadcast_tx_asy
  */
 export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold?: (request: { method: string; params: Record<string, unknown> }) => boolean) {
   const calls: string[] = [];
+  const sends: Send[] = [];
   let held = 0;
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -174,9 +184,16 @@ export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold
       held++;
       return;
     }
+    let send: Send | undefined;
+    if (call.method === 'send_tx') {
+      const { transaction } = SignedTransaction.decode(Buffer.from(String(call.params.signed_tx_base64), 'base64'));
+      sends.push((send = { publicKey: transaction.publicKey.toString(), nonce: BigInt(transaction.nonce), waitUntil: String(call.params.wait_until), sentAt: performance.now() }));
+    }
     const answer = await fetch(t.context.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const bytes = Buffer.from(await answer.arrayBuffer());
+    if (send) send.answeredAt = performance.now();
     response.writeHead(answer.status, { 'content-type': 'application/json' });
-    response.end(Buffer.from(await answer.arrayBuffer()));
+    response.end(bytes);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => {
@@ -188,6 +205,8 @@ export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold
     /** Every JSON-RPC call so far, in order. */
     calls,
     submissions: () => calls.filter((method) => SUBMISSIONS.has(method)).length,
+    /** Every send_tx so far, in the order sent: the key and nonce it carries, and when the node answered. */
+    sends,
     /** Calls held unanswered so far. */
     held: () => held,
   };

@@ -75,6 +75,8 @@ interface RunResult {
   seconds: number;
   relayedPerSecond: number;
   hashMs: { p50: number; p99: number };
+  /** The relayers' own time to the hash (their `accepted` log events: from the delegate's arrival to its acceptance), without the HTTP and the load generator. */
+  relayerHashMs: { p50: number; p99: number };
   finalMs: { p50: number; p99: number };
   refused: Record<string, number>;
   failedOnChain: number;
@@ -290,6 +292,7 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - started) / 1000;
       const cpuAfter = await Promise.all(instances.map((instance) => cpuSeconds(instance.url)));
       await Promise.all(instances.map((instance) => instance.stop()));
+      const relayerHashMs = instances.flatMap((instance) => instance.log.filter((line) => line.event === 'accepted').map((line) => Number(line.ms))).sort((a, b) => a - b);
       hashMs.sort((a, b) => a - b);
       finalMs.sort((a, b) => a - b);
       const result: RunResult = {
@@ -302,6 +305,7 @@ async function main(): Promise<void> {
         seconds: round(seconds, 2),
         relayedPerSecond: round(finalMs.length / seconds),
         hashMs: { p50: round(percentile(hashMs, 50)), p99: round(percentile(hashMs, 99)) },
+        relayerHashMs: { p50: round(percentile(relayerHashMs, 50)), p99: round(percentile(relayerHashMs, 99)) },
         finalMs: { p50: round(percentile(finalMs, 50)), p99: round(percentile(finalMs, 99)) },
         refused,
         failedOnChain,
@@ -322,7 +326,12 @@ async function main(): Promise<void> {
       runs: results,
       targets: {
         eightKeysOverOneKey: { measured: round(eightKeys / oneKey, 2), target: 5 },
-        p99HashMs: { saturated: Math.max(...results.slice(0, 3).map((r) => r.hashMs.p99)), oneAtATime: results[3].hashMs.p99, target: 50 },
+        p99HashMs: {
+          saturated: Math.max(...results.slice(0, 3).map((r) => r.hashMs.p99)),
+          saturatedRelayerOwn: Math.max(...results.slice(0, 3).map((r) => r.relayerHashMs.p99)),
+          oneAtATime: results[3].hashMs.p99,
+          target: 50,
+        },
       },
     };
     if (JSON_OUTPUT) {
@@ -333,12 +342,13 @@ async function main(): Promise<void> {
         String(r.delegates),
         r.relayedPerSecond.toFixed(1),
         `${r.hashMs.p50} / ${r.hashMs.p99}`,
+        `${r.relayerHashMs.p50} / ${r.relayerHashMs.p99}`,
         `${r.finalMs.p50} / ${r.finalMs.p99}`,
         Object.entries(r.refused).map(([code, n]) => `${code} ${n}`).join(', ') || '0',
         String(r.failedOnChain),
         r.relayerCpuMsPerDelegate.toFixed(2),
       ]);
-      const header = ['configuration', 'delegates', 'relayed/s', 'to hash p50/p99 ms', 'to final p50/p99 ms', 'refused', 'failed on chain', 'relayer CPU ms/delegate'];
+      const header = ['configuration', 'delegates', 'relayed/s', 'to hash p50/p99 ms', "relayer's own to hash p50/p99 ms", 'to final p50/p99 ms', 'refused', 'failed on chain', 'relayer CPU ms/delegate'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
       const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
       console.log(`relayer under load: ${DELEGATES} delegates (ft_transfer) from ${SENDERS} senders per configuration; ${cpus().length} cores, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')} -> ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
@@ -346,7 +356,7 @@ async function main(): Promise<void> {
       console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
       for (const row of rows) console.log(line(row));
       console.log(`node alone (the same transfers sent directly by the ${SENDERS} senders at once, no relayer): ${nodeAlone.perSecond} tx/s, to final p50/p99 ${nodeAlone.finalMs.p50} / ${nodeAlone.finalMs.p99} ms`);
-      console.log(`8 keys / 1 key throughput: ${summary.targets.eightKeysOverOneKey.measured}x (target 5x); p99 to hash ${summary.targets.p99HashMs.oneAtATime} ms one at a time, ${summary.targets.p99HashMs.saturated} ms at worst with ${SENDERS} senders at once (target 50 ms)`);
+      console.log(`8 keys / 1 key throughput: ${summary.targets.eightKeysOverOneKey.measured}x (target 5x); p99 to hash ${summary.targets.p99HashMs.oneAtATime} ms one at a time, ${summary.targets.p99HashMs.saturated} ms at worst with ${SENDERS} senders at once (the relayer's own ${summary.targets.p99HashMs.saturatedRelayerOwn} ms) (target 50 ms)`);
     }
   } finally {
     await Promise.all([worker.tearDown(), redis.stop()]);

@@ -8,23 +8,27 @@
  * keys are added with the configured key at start.
  *
  * Signing waits on nothing: a key's nonce is read from the node once and then counted here, and
- * the block hash a transaction names is read in the background (read-cache.ts). Sending is
- * pipelined: a key's waiting transactions are sent lowest nonce first, up to `depth` of them
- * unanswered at once, and a sender's transaction only after the node answered its previous one (a
- * sender's delegates in flight at once all go through one key, so they reach the node in the order
- * they were accepted). One that was not ready in its turn (still being accepted) and finds a later
- * nonce sent is signed again with the next nonce before it is sent. A nonce error is recovered by re-reading the key's nonce from the node and signing
- * again with a fresh nonce; a transaction whose block hash became too old while it waited (nearcore
- * `transaction_validity_period`: 100 blocks on the local node) is signed again, with the same nonce,
- * before it is sent. The refused or unsent transaction never ran, so signing its actions again cannot
- * run them twice. Nothing is resent because an answer was slow.
+ * the block hash a transaction names is read in the background (read-cache.ts). A key's
+ * transactions are sent in strict nonce order, each once the previous `depth` (default 1) are in a
+ * block (`send_tx` with `wait_until: INCLUDED`): behind a load balancer each send may reach a
+ * different RPC node, and a later nonce that reaches a chunk producer first makes the earlier one
+ * InvalidNonce (NEAR docs, "Building a Meta Transaction Relayer", High volume parallel processing;
+ * a node's own pool orders a key's transactions by nonce: nomicon, Transactions). So a key relays
+ * one delegate per block and N keys relay N: the pool's size is the relayer's throughput. A
+ * sender's transactions in flight all go through one key, so they reach the chain in the order
+ * they were accepted. A nonce error is recovered by re-reading the key's nonce from the node and
+ * signing again with a fresh nonce; a transaction whose block hash became too old while it waited
+ * (nearcore `transaction_validity_period`: 100 blocks on the local node) is signed again, with the
+ * same nonce, before it is sent. The refused or unsent transaction never ran, so signing its
+ * actions again cannot run them twice. Nothing is resent because an answer was slow: a send with no
+ * answer (a timeout, a dropped connection) counts as sent, and its outcome is followed.
  */
 import { createPrivateKey, sign as signEd25519, type KeyObject } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
 import { Account, KeyPair, Signer, actions, createTransaction, type Action, type JsonRpcProvider, type KeyPairString, type PublicKey, type SignedTransaction } from 'near-api-js';
-import { InvalidNonceError, TransactionExpiredError } from 'near-api-js/rpc-errors';
+import { InvalidNonceError, InvalidTransactionError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
 import { BlockRate, ReadCache } from './read-cache.js';
 
 /** PKCS #8 DER header of a raw 32-byte Ed25519 seed (RFC 8410). */
@@ -100,8 +104,13 @@ export interface KeyPool {
   readonly depth: number;
   /** Signs `actions` to `senderId` with the key holding the sender's unanswered transactions, else the least busy one, and its next nonce. */
   sign(senderId: string, actionList: Action[]): Promise<SignedForPool>;
-  /** Sends in the key's nonce order; on a nonce error re-reads the key's nonce and signs again: the answer names the transaction the node accepted. */
-  send(signed: SignedForPool, actionList: Action[], options?: SendOptions): Promise<SignedForPool>;
+  /**
+   * Sends in the key's nonce order and resolves once the transaction is in a block (or the node did
+   * not answer: then it may have it); on a nonce error re-reads the key's nonce and signs again. `sent`
+   * names the transaction sent last; `outcome` is the node's answer when it already holds the
+   * transaction's outcome (the local node answers INCLUDED once the receipts ran).
+   */
+  send(signed: SignedForPool, actionList: Action[], options?: SendOptions): Promise<{ sent: SignedForPool; outcome?: unknown }>;
   /** Gives back a signed transaction that will not be sent (its nonce is skipped, which NEAR allows). */
   abandon(signed: SignedForPool): void;
   /** A transaction signed before a restart, queued on its key again; throws if no pool key signed it. */
@@ -112,7 +121,7 @@ export interface KeyPool {
 
 /**
  * A block hash to sign with is read again in the background after this long. Signing waits for a
- * new read only when the blocks made since the kept one (at the recent rate) used a quarter of the
+ * new read only when the blocks made since the kept one (at the recent rate) used half of the
  * validity period, or, as a backstop for a rate misjudged, when it is older than the maximum: any
  * block of the validity period is as good to sign with, and a node busy making blocks answers reads late.
  */
@@ -120,8 +129,14 @@ const BLOCK_HASH_REFRESH_MS = 100;
 const BLOCK_HASH_MAX_AGE_MS = 30_000;
 /** nearcore's default `transaction_validity_period` (mainnet, testnet), used when the node does not say. */
 const DEFAULT_VALIDITY_BLOCKS = 86_400;
-/** Unanswered transactions per key (the node executes them in nonce order): measured by bench:relayer, README "Throughput". */
-export const DEFAULT_PIPELINE_DEPTH = 2;
+/** Transactions of one key sent and not yet in a block: one, so a key's nonces reach the chain in order through any RPC node (README "Key pool"). */
+export const DEFAULT_PIPELINE_DEPTH = 1;
+
+/** The node refused the transaction itself (nonce, expiry, signature, balance, congestion…): it entered no pool and never runs. */
+export const refusedByNode = (error: unknown): boolean => error instanceof TransactionExecutionError || error instanceof InvalidTransactionError;
+
+/** `final_execution_status` levels at which a send_tx answer carries the whole outcome. */
+const EXECUTED_LEVELS = new Set(['EXECUTED_OPTIMISTIC', 'EXECUTED', 'FINAL']);
 
 export async function openKeyPool(options: { provider: JsonRpcProvider; accountId: string; mainKey: KeyPairString; size: number; instance: string; depth?: number }): Promise<KeyPool> {
   const { provider, accountId } = options;
@@ -156,7 +171,7 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
 
   // A transaction names a recent block and is valid for `transaction_validity_period` blocks after
   // it (genesis config; 100 on the local node, where every transaction makes blocks): one that
-  // waited in its key's queue for half of that is signed again with a newer block before it is sent.
+  // waited in its key's queue for three quarters of that is signed again with a newer block before it is sent.
   const genesis = (await (provider.sendJsonRpc as (method: string, params: object) => Promise<unknown>).call(provider, 'EXPERIMENTAL_genesis_config', {}).catch(() => ({}))) as { transaction_validity_period?: number };
   const validityBlocks = genesis.transaction_validity_period ?? DEFAULT_VALIDITY_BLOCKS;
   const blockRate = new BlockRate();
@@ -171,13 +186,17 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
   );
   /**
    * A final block to sign with. `recent`: the kept read unless blocks made since it (at the recent
-   * rate) used a third of the validity period (a transaction that then waits for its turn is signed
-   * again before it is sent if its block is older than half of it). A number: one read at that time or later.
+   * rate) used half of the validity period: the transaction then has the other half to land, and one
+   * that waits for its turn until less than a quarter is left is signed again, with the same nonce,
+   * before it is sent. The local
+   * node makes blocks per transaction (hundreds per second under load) and answers reads late: a
+   * tighter margin had a request wait for a new read about once in a hundred. A number: one read at
+   * that time or later.
    */
   const recentBlock = async (which: 'recent' | number) => {
     if (typeof which === 'number') return (await finalBlock.fresh('final', which)).value;
     const kept = await finalBlock.get('final');
-    return blockRate.since(kept.at) < validityBlocks / 3 ? kept.value : (await finalBlock.fresh('final', Date.now())).value;
+    return blockRate.since(kept.at) < validityBlocks / 2 ? kept.value : (await finalBlock.fresh('final', Date.now())).value;
   };
   /** The head's height now, estimated from the last read and the block rate. */
   const estimatedHeight = () => {
@@ -311,17 +330,20 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
           // A later nonce went first (this one was not ready in its turn): never sent, so signed again with the next nonce.
           current = await signWith(key, senderId, actionList, { which: 'recent' });
           await onResign?.(current);
-        } else if (current.blockHeight !== undefined && height !== undefined && height - current.blockHeight > validityBlocks / 2) {
-          // Never sent: the same nonce, a newer block.
+        } else if (current.blockHeight !== undefined && height !== undefined && height - current.blockHeight > (validityBlocks * 3) / 4) {
+          // Never sent, and its block leaves it less than a quarter of the validity period to land: the same nonce, a newer block.
           current = await signWith(key, senderId, actionList, { which: 'recent', nonce: nonceOf(current.signedTransaction) });
           await onResign?.(current);
         }
         if (nonceOf(current.signedTransaction) > lane.highestSent) lane.highestSent = nonceOf(current.signedTransaction);
         for (let attempt = 1; ; attempt++) {
+          let answer: { final_execution_status?: string; receipts_outcome?: unknown };
           try {
-            await provider.sendJsonRpc('send_tx', { signed_tx_base64: current.base64, wait_until: 'NONE' });
-            return current;
+            answer = await provider.sendJsonRpc('send_tx', { signed_tx_base64: current.base64, wait_until: 'INCLUDED' });
           } catch (error) {
+            // No answer (a timeout, a routed request, a dropped connection): the node may have it. It
+            // counts as sent; its outcome is followed, never guessed by sending anything again.
+            if (!refusedByNode(error)) return { sent: current };
             if (attempt >= 5 || !(error instanceof InvalidNonceError || error instanceof TransactionExpiredError)) throw error;
             if (error instanceof InvalidNonceError) {
               // The node has a later nonce for this key (another process used it, or a restart):
@@ -333,7 +355,10 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
             if (nonceOf(current.signedTransaction) > lane.highestSent) lane.highestSent = nonceOf(current.signedTransaction);
             // Recorded before it is sent: after a crash, the transaction to look for is this one.
             await onResign?.(current);
+            continue;
           }
+          const executed = EXECUTED_LEVELS.has(answer?.final_execution_status ?? '') && answer.receipts_outcome !== undefined;
+          return { sent: current, outcome: executed ? answer : undefined };
         }
       } finally {
         release(key, senderId);

@@ -27,7 +27,7 @@ import { RelayError } from './errors.js';
 import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, DEFAULT_RATE_LIMIT, preCheckArgs, type RelayPolicy } from './policy.js';
 import { actualCost, budgetsFor, maximumCost } from './allowance.js';
 import { localStore, type Budget, type RelayerStore } from './store.js';
-import { openKeyPool, type KeyPool, type SignedForPool } from './key-pool.js';
+import { openKeyPool, refusedByNode, type KeyPool, type SignedForPool } from './key-pool.js';
 import { BlockRate, ReadCache } from './read-cache.js';
 import { relayerMetrics, type RelayerMetrics } from './metrics.js';
 import { base58 } from '@scure/base';
@@ -57,6 +57,8 @@ const ACCESS_KEY_REFRESH_MS = 5_000;
 const ACCESS_KEY_MAX_AGE_MS = 60_000;
 /** An acceptance record older than this at start belongs to a process that died before answering (an answer never takes this long). */
 const ACCEPTANCE_GRACE_MS = 10_000;
+/** Times the outcome of a sent transaction is asked for (1 s, 2 s, … apart) before the job is left to a restart. */
+const OUTCOME_ATTEMPTS = 5;
 /** A status request with wait=final gives up after this long and answers the pending status. */
 const STATUS_WAIT_MS = 30_000;
 
@@ -77,7 +79,7 @@ export interface RelayerConfig {
   keys?: number;
   /** This instance's name among several paying from one account (default "main"): each signs with its own keys. */
   instance?: string;
-  /** Transactions of one pool key sent and not yet answered by the node at most (default 2: key-pool.ts). */
+  /** Transactions of one pool key sent and not yet in a block at most (default 1: key-pool.ts, README "Key pool"). */
   pipelineDepth?: number;
   /** Clock for allowance periods (tests pass their own). */
   now?: () => number;
@@ -86,7 +88,8 @@ export interface RelayerConfig {
 }
 
 export type RelayerEvent =
-  | { event: 'accepted'; transaction_hash: string; sender_id: string; receiver_id: string }
+  /** `ms`: the relayer's own time to the hash, from the delegate's arrival to its acceptance. */
+  | { event: 'accepted'; transaction_hash: string; sender_id: string; receiver_id: string; ms: number }
   | { event: 'refused'; code: string; message: string }
   | { event: 'final'; transaction_hash: string; sender_id: string; state: RelayStatus['state']; succeeded?: boolean; near_spent?: string }
   | { event: 'resume_failed'; message: string }
@@ -344,6 +347,22 @@ export function createRelayer(config: RelayerConfig): Relayer {
   const outcomeOf = (txHash: string) => provider.viewTransactionStatus({ txHash, accountId: config.accountId, waitUntil: 'EXECUTED_OPTIMISTIC' }) as unknown as Promise<Outcome>;
 
   /**
+   * The outcome of a transaction sent, asked again while the node answers that it has none yet or
+   * times out (a send left unanswered, a receipt tree still running): nearcore's `tx` waits about
+   * 10 s at most. After that the job stays pending, and a restart finishes it.
+   */
+  async function followOutcome(txHash: string): Promise<Outcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await outcomeOf(txHash);
+      } catch (error) {
+        if (attempt >= OUTCOME_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
+      }
+    }
+  }
+
+  /**
    * Sends the job's transaction in its key's order (unless `onChain` already has its outcome),
    * awaits the outcome, then records the final status under the hash first answered, removes the
    * in-flight record and settles the allowances to what was paid, in one atomic operation
@@ -361,9 +380,9 @@ export function createRelayer(config: RelayerConfig): Relayer {
     try {
       let outcome = onChain;
       if (!outcome) {
-        let accepted: SignedForPool;
+        let sent: { sent: SignedForPool; outcome?: unknown };
         try {
-          accepted = await (await keyPool()).send(job.signed, [actions.signedDelegate(delegate.signedDelegate)], {
+          sent = await (await keyPool()).send(job.signed, [actions.signedDelegate(delegate.signedDelegate)], {
             onResign: (resigned) => kept((store) => store.putInFlight(instance, job.firstHash, inFlightRecord(job, resigned))),
             // Expired while it waited for its turn (the head read since says so): never sent, never paid.
             beforeSend: () => {
@@ -373,14 +392,14 @@ export function createRelayer(config: RelayerConfig): Relayer {
           });
         } catch (error) {
           const refusedHere = error instanceof RelayError && error.code === 'DELEGATE_EXPIRED';
-          if (!(refusedHere || error instanceof RpcError || (error as { type?: string }).type !== undefined)) throw error;
+          if (!(refusedHere || refusedByNode(error))) throw error;
           // The node refused the transaction, or it was never sent: nothing ran, so the reservation is
           // given back and the delegate released (its signer may post it again).
           delta = -reserved.amount;
           await kept((store) => store.releaseDelegate(job.delegateId));
           throw refusedHere ? error : new RelayError('SUBMISSION_FAILED', `the node refused the relayed transaction: ${(error as Error).message}`);
         }
-        outcome = await outcomeOf(accepted.hash);
+        outcome = (sent.outcome as Outcome | undefined) ?? (await followOutcome(sent.sent.hash));
       }
       spent = actualCost(delegate, outcome as unknown as Parameters<typeof actualCost>[1]);
       delta = spent - reserved.amount;
@@ -532,10 +551,12 @@ export function createRelayer(config: RelayerConfig): Relayer {
     metrics,
     async relay(signedDelegateBase64) {
       metrics.requests.inc();
+      const arrived = performance.now();
       try {
         const accepted = await accept(signedDelegateBase64);
         metrics.accepted.inc();
-        log({ event: 'accepted', transaction_hash: accepted.transactionHash, sender_id: accepted.senderId, receiver_id: accepted.receiverId });
+        const ms = Math.round((performance.now() - arrived) * 10) / 10;
+        log({ event: 'accepted', transaction_hash: accepted.transactionHash, sender_id: accepted.senderId, receiver_id: accepted.receiverId, ms });
         return accepted;
       } catch (error) {
         const code = error instanceof RelayError ? error.code : 'INTERNAL';

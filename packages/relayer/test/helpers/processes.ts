@@ -62,7 +62,8 @@ export async function startRelayerProcess(env: Record<string, string>): Promise<
   });
   const end = async (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // 'close': after the exit and the last of its output (its final log lines) read.
+    const exited = new Promise((resolve) => child.once('close', resolve));
     child.kill(signal);
     await exited;
   };
