@@ -121,8 +121,8 @@ export function measure(node: Sandbox): GasRow[] {
     { contract: 'chain-signatures-proxy', operation: '  callback receipt fixed fees (in the above)', gasBurnt: callbackFixedFees(node), note: 'action receipt + function call + data dependency, send and exec (nearcore parameters)' },
     { contract: 'chain-signatures-proxy', operation: '  extra gas refund receipts (no tokens burnt)', gasBurnt: extraRefundGas, note: 'one per extra receipt with unspent gas' },
     { contract: 'chain-signatures-proxy', operation: 'sign via proxy, EdDSA 120 B (transaction total)', gasBurnt: proxiedEd.request.gasBurnt },
-    { contract: 'mpc-signer-double', operation: 'respond ECDSA (participant pays)', gasBurnt: proxied.respond.gasBurnt, note: 'near/mpc 3.14.1: 7.7' },
-    { contract: 'mpc-signer-double', operation: 'respond EdDSA (participant pays)', gasBurnt: proxiedEd.respond.gasBurnt, note: 'near/mpc 3.14.1: 8.0' },
+    { contract: 'mpc-signer-double', operation: 'respond ECDSA (participant pays)', gasBurnt: proxied.respond.gasBurnt, note: `near/mpc 3.14.1: 7.7; ${receiptParts(node, proxied.respond.receipts[0]!)}` },
+    { contract: 'mpc-signer-double', operation: 'respond EdDSA (participant pays)', gasBurnt: proxiedEd.respond.gasBurnt, note: `near/mpc 3.14.1: 8.0; ${receiptParts(node, proxiedEd.respond.receipts[0]!)}` },
   ];
   // Views as calls, to read their gas: near-sdk-js views are ordinary exports.
   for (const [label, args] of [
