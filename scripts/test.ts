@@ -1,6 +1,7 @@
 /**
  * `npm test`: runs every ava suite (package unit tests and sandbox-tests) and ends with the plain
- * summary line CI reads: `N passed, N failed` (skipped tests are reported after it).
+ * summary line CI reads: `N passed, N failed` (skipped tests are reported after it). The counts are ava's own
+ * tally of its workers' test events (scripts/lib/ava-with-results.mjs), so nothing a test prints can change them.
  *
  * First it installs the near-sandbox launcher that near-workspaces starts (our node; a real neard
  * binary already there is left alone) and builds every contract under contracts/ and every test
@@ -21,38 +22,31 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-// ava's package exports do not expose its CLI entry; it sits at a fixed place in the root node_modules.
-const avaCli = fileURLToPath(new URL('../node_modules/ava/entrypoints/cli.mjs', import.meta.url));
+/**
+ * ava's CLI behind a thin wrapper that writes the run's counts, as ava itself tallies them from its workers'
+ * test events, to a results file (scripts/lib/ava-with-results.mjs). Counting from the printed output instead
+ * can be fooled by any test that prints summary-like lines, e.g. one that runs an inner suite.
+ */
+const avaWithResults = fileURLToPath(new URL('./lib/ava-with-results.mjs', import.meta.url));
 
-interface AvaCounts {
+export interface AvaCounts {
   passed: number;
   failed: number;
   skipped: number;
 }
 
-function count(output: string, pattern: RegExp): number {
-  let total = 0;
-  for (const match of output.matchAll(pattern)) total += Number(match[1]);
-  return total;
-}
-
-/** Reads the closing summary of ava's default reporter. */
-export function parseAvaSummary(output: string, exitCode: number): AvaCounts {
-  // ava's summary lines look like "  12 tests passed", "  1 test failed", "  2 uncaught exceptions".
-  const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
-  // When anything fails ava omits the passed count, so count the passing lines ("✔ title") instead.
-  const passed = /^\s*\d+ tests? passed/m.test(plain)
-    ? count(plain, /^\s*(\d+) tests? passed/gm)
-    : plain.split('\n').filter((line) => /^\s*✔ (?!\[expected fail\])/.test(line)).length;
-  let failed =
-    count(plain, /^\s*(\d+) tests? failed/gm) +
-    count(plain, /^\s*(\d+) uncaught exceptions?/gm) +
-    count(plain, /^\s*(\d+) unhandled rejections?/gm) +
-    count(plain, /^\s*(\d+) tests? remained pending/gm);
-  const skipped = count(plain, /^\s*(\d+) tests? skipped/gm) + count(plain, /^\s*(\d+) tests? todo/gm);
-  // A crash, a timeout or a file that failed to load can end ava non-zero without a failed-test line.
-  if (exitCode !== 0 && failed === 0) failed = 1;
-  return { passed, failed, skipped };
+/** The counts the wrapper wrote; a run that wrote none (ava crashed) or ended non-zero with no failure counts one failure. */
+export function readAvaResults(resultsFile: string, exitCode: number): AvaCounts {
+  let counts: AvaCounts = { passed: 0, failed: 0, skipped: 0 };
+  if (existsSync(resultsFile)) {
+    const written = JSON.parse(readFileSync(resultsFile, 'utf8')) as AvaCounts;
+    counts = { passed: written.passed, failed: written.failed, skipped: written.skipped };
+  } else {
+    console.error(`ava ended (exit code ${exitCode}) before reporting its results: counted as one failure`);
+  }
+  // A crash, a worker that exited early or a file that failed to load can end ava non-zero without a failed test.
+  if (exitCode !== 0 && counts.failed === 0) counts.failed = 1;
+  return counts;
 }
 
 const TEST_CONTRACTS_DIR = fileURLToPath(new URL('../sandbox-tests/contracts/', import.meta.url));
@@ -157,23 +151,20 @@ async function reportGas(dir: string, options: GasReportOptions, avaArgs: string
 }
 
 /** Runs ava with `args` and extra environment, echoing its output; returns its counts. */
-async function runAva(args: string[], env: Record<string, string>): Promise<AvaCounts> {
-  const child = spawn(process.execPath, [avaCli, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+export async function runAva(args: string[], env: Record<string, string>): Promise<AvaCounts> {
+  const resultsDir = mkdtempSync(join(tmpdir(), 'ava-results-'));
+  const resultsFile = join(resultsDir, 'results.json');
+  const child = spawn(process.execPath, [avaWithResults, ...args], {
+    stdio: ['ignore', 'inherit', 'inherit'],
     // near-workspaces prints every contract log of every call unless told not to; keep test output readable.
-    env: { NEAR_WORKSPACES_NO_LOGS: '1', ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0', ...env },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    process.stdout.write(chunk);
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    process.stderr.write(chunk);
+    env: { NEAR_WORKSPACES_NO_LOGS: '1', ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0', ...env, AVA_RESULTS_FILE: resultsFile },
   });
   const exitCode: number = await new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-  return parseAvaSummary(output, exitCode);
+  try {
+    return readAvaResults(resultsFile, exitCode);
+  } finally {
+    rmSync(resultsDir, { recursive: true, force: true });
+  }
 }
 
 const SANDBOX_TESTS_GLOB = 'sandbox-tests/**/*.ava.ts';
