@@ -389,11 +389,17 @@ function parseSignedTransactionOnce(bytes: Uint8Array): ParsedSignedTransaction 
     throw new BorshDecodeError('SignedTransaction', (e as Error).message);
   }
   const size = transactionBorshLength(signed.transaction);
-  const inner = signed.transaction.actions.flatMap((a) => (a.type === 'Delegate' ? a.signedDelegate.delegateAction.actions : [a]));
-  const dropped = inner.filter((a) => nonCanonical.has(a)).map((a) => nonCanonical.get(a)!);
-  checkConsumed('SignedTransaction', size + dropped.reduce((n, b) => n + b, 0) + keyLen(signed.signature), bytes);
+  let canonical = true;
+  let dropped = 0;
+  for (const a of signed.transaction.actions) {
+    for (const inner of a.type === 'Delegate' ? a.signedDelegate.delegateAction.actions : [a]) {
+      const repeats = nonCanonical.get(inner);
+      if (repeats !== undefined) [canonical, dropped] = [false, dropped + repeats];
+    }
+  }
+  checkConsumed('SignedTransaction', size + dropped + keyLen(signed.signature), bytes);
   // nearcore SignedTransaction::init hashes the re-encoded Transaction; only a non-canonical state init differs
-  const hash = dropped.length > 0 ? transactionHash(signed.transaction) : sha256(bytes.subarray(0, size));
+  const hash = canonical ? sha256(bytes.subarray(0, size)) : transactionHash(signed.transaction);
   return { signed, hash, size };
 }
 

@@ -585,8 +585,9 @@ export class Chain {
       throw e;
     }
     // Before DeterministicAccountIds (82) nearcore's Action enum ends at tag 10: tag 11 does not decode.
-    const actions = parsed.signed.transaction.actions.flatMap((a) => (a.type === 'Delegate' ? a.signedDelegate.delegateAction.actions : [a]));
-    if (!this.config.wasm.deterministicAccountIds && actions.some((a) => a.type === 'DeterministicStateInit')) {
+    const isStateInit = (a: { type: string }) => a.type === 'DeterministicStateInit';
+    const actions = parsed.signed.transaction.actions;
+    if (!this.config.wasm.deterministicAccountIds && actions.some((a) => isStateInit(a) || (a.type === 'Delegate' && a.signedDelegate.delegateAction.actions.some(isStateInit)))) {
       throw new ParseTransactionError(
         `Failed to decode transaction: Unexpected variant tag: 11 (DeterministicStateInit exists from protocol 82; this node runs protocol ${this.config.protocolVersion})`,
       );
