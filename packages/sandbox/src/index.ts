@@ -28,6 +28,7 @@ import { InvalidTransactionError, type TxExecutionError, type JsonValue } from '
 import { fromBase64, hashFromString, hashToString, randomSeed } from './primitives/hash.js';
 import {
   encodeTransaction,
+  gasKeyInfo,
   signedTransactionBytes,
   type AccessKey,
   type Action,
@@ -392,17 +393,30 @@ export class Sandbox {
    * Signs a transaction with the account's registered key; nonce = key nonce + 1 and the head block
    * hash unless given. Returns borsh `SignedTransaction` bytes.
    */
-  signTransaction(signerId: AccountId, receiverId: AccountId, actions: Action[], opts: { nonce?: bigint; blockHash?: Uint8Array; keyPair?: KeyPair } = {}): Uint8Array {
+  /**
+   * Signs a transaction. `nonceIndex` makes it a TransactionV1 with a gas-key nonce (the key must be a gas key; its
+   * gas is then paid from the key's balance), `nonceMode: 'Strict'` a V1 whose nonce must be exactly the next one.
+   */
+  signTransaction(
+    signerId: AccountId,
+    receiverId: AccountId,
+    actions: Action[],
+    opts: { nonce?: bigint; blockHash?: Uint8Array; keyPair?: KeyPair; nonceIndex?: number; nonceMode?: 'Monotonic' | 'Strict' } = {},
+  ): Uint8Array {
     const keyPair = opts.keyPair ?? this.#keys.get(signerId);
     if (!keyPair) throw new MissingSignerKeyError(signerId);
-    const ak = this.chain.state.getAccessKey(signerId, keyPair.publicKey);
+    const state = this.chain.state;
+    const ak = state.getAccessKey(signerId, keyPair.publicKey);
+    const current = opts.nonceIndex === undefined ? ak?.nonce : state.getGasKeyNonce(signerId, keyPair.publicKey, opts.nonceIndex);
+    const v1 = opts.nonceIndex !== undefined || opts.nonceMode !== undefined;
     const tx: Transaction = {
       signerId,
       publicKey: keyPair.publicKey,
-      nonce: opts.nonce ?? (ak ? ak.nonce + 1n : 1n),
+      nonce: opts.nonce ?? (current !== undefined ? current + 1n : 1n),
       receiverId,
       blockHash: opts.blockHash ?? this.head.hash,
       actions,
+      ...(v1 ? { v1: { nonceIndex: opts.nonceIndex ?? null, nonceMode: opts.nonceMode ?? 'Monotonic' } } : {}),
     };
     const body = encodeTransaction(tx);
     return signedTransactionBytes(body, keyPair.sign(sha256(body)));
@@ -605,6 +619,18 @@ export class Sandbox {
     const ak = this.chain.state.getAccessKey(accountId, pk);
     if (!ak) throw new UnknownAccessKeyError(accountId, publicKeyToString(pk));
     return accessKeyView(ak);
+  }
+
+  /**
+   * The nonces of a gas key, by index (nearcore `view_gas_key_nonces`, runtime/runtime/src/state_viewer); null when
+   * the key is missing or is not a gas key.
+   */
+  viewGasKeyNonces(accountId: AccountId, publicKey: string | PublicKey): number[] | null {
+    const pk = typeof publicKey === 'string' ? parsePublicKey(publicKey) : publicKey;
+    const ak = this.chain.state.getAccessKey(accountId, pk);
+    const info = ak ? gasKeyInfo(ak.permission) : null;
+    if (!info) return null;
+    return Array.from({ length: info.numNonces }, (_, i) => Number(this.chain.state.getGasKeyNonce(accountId, pk, i) ?? 0n));
   }
 
   /** The raw access key (nonce as bigint), or undefined. */

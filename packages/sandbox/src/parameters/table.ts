@@ -144,6 +144,12 @@ const ACTION_FEES_86: Record<ActionCost, Fee> = {
   deterministicStateInitBase: fee(500_000_000_000n, 500_000_000_000n, 7_430_000_000_000n),
   deterministicStateInitEntry: fee(0n, 0n, 200_000_000_000n),
   deterministicStateInitByte: fee(72_000_000n, 72_000_000n, 70_000_000n),
+  // Gas keys (GasKeys, PV 85; ActionCosts gas_key_transfer_base, gas_key_byte, gas_key_nonce_write_base in
+  // core/parameters/src/cost.rs). Not part of the snapshot view: the values nearcore 2.13.4's
+  // RuntimeConfigStore gives for PV 86. At 77 the actions do not exist (UnsupportedProtocolFeature).
+  gasKeyTransferBase: fee(115_123_062_500n, 115_123_062_500n, 235_676_644_250n),
+  gasKeyByte: fee(59_357_464n, 59_357_464n, 101_435_400n),
+  gasKeyNonceWriteBase: fee(0n, 0n, 64_196_736_000n),
 };
 
 const ACTION_FEES_77: Record<ActionCost, Fee> = {

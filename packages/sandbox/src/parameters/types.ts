@@ -35,7 +35,10 @@ export type ActionCost =
   | 'useGlobalContractByte'
   | 'deterministicStateInitBase'
   | 'deterministicStateInitEntry'
-  | 'deterministicStateInitByte';
+  | 'deterministicStateInitByte'
+  | 'gasKeyTransferBase'
+  | 'gasKeyByte'
+  | 'gasKeyNonceWriteBase';
 
 /** nearcore `ExtCosts` names exactly as nearcore spells them (snake_case), so profiles match RPC output. */
 export type ExtCost = string;

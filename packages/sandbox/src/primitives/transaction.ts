@@ -26,7 +26,25 @@ export type { GlobalContractIdentifier, StateInit };
 
 export type AccessKeyPermission =
   | { type: 'FullAccess' }
-  | { type: 'FunctionCall'; allowance: bigint | null; receiverId: AccountId; methodNames: string[] };
+  | { type: 'FunctionCall'; allowance: bigint | null; receiverId: AccountId; methodNames: string[] }
+  /**
+   * Gas keys (protocol feature GasKeys, PV 85; nearcore `AccessKeyPermission::GasKeyFunctionCall(GasKeyInfo,
+   * FunctionCallPermission)` = borsh tag 2 and `GasKeyFullAccess(GasKeyInfo)` = 3, core/primitives-core/src/account.rs):
+   * an access key with its own prepaid balance that pays the gas of the transactions it signs, and
+   * `numNonces` independent nonces stored beside it in the trie.
+   */
+  | { type: 'GasKeyFunctionCall'; balance: bigint; numNonces: number; allowance: bigint | null; receiverId: AccountId; methodNames: string[] }
+  | { type: 'GasKeyFullAccess'; balance: bigint; numNonces: number };
+
+/** The FunctionCall restrictions of a permission (plain or gas key), or null for full access. */
+export function functionCallPermission(p: AccessKeyPermission): { allowance: bigint | null; receiverId: AccountId; methodNames: string[] } | null {
+  return p.type === 'FunctionCall' || p.type === 'GasKeyFunctionCall' ? p : null;
+}
+
+/** The gas-key part of a permission (nearcore `AccessKey::gas_key_info`), or null for a regular key. */
+export function gasKeyInfo(p: AccessKeyPermission): { balance: bigint; numNonces: number } | null {
+  return p.type === 'GasKeyFunctionCall' || p.type === 'GasKeyFullAccess' ? p : null;
+}
 
 export interface AccessKey {
   nonce: bigint;
@@ -45,7 +63,11 @@ export type NonDelegateAction =
   | { type: 'DeployGlobalContract'; code: Uint8Array; deployMode: 'CodeHash' | 'AccountId' }
   | { type: 'UseGlobalContract'; contractIdentifier: GlobalContractIdentifier }
   /** NEP-616 (DeterministicAccountIds, PV 82): the receiver is `deterministicAccountId(stateInit)`. */
-  | { type: 'DeterministicStateInit'; stateInit: StateInit; deposit: bigint };
+  | { type: 'DeterministicStateInit'; stateInit: StateInit; deposit: bigint }
+  /** Action 12 (GasKeys, PV 85): moves `deposit` from the receiver account's balance into one of its gas keys. */
+  | { type: 'TransferToGasKey'; publicKey: PublicKey; deposit: bigint }
+  /** Action 13 (GasKeys, PV 85): moves `amount` from a gas key back to its account (transactions only, no host function). */
+  | { type: 'WithdrawFromGasKey'; publicKey: PublicKey; amount: bigint };
 
 export interface DelegateAction {
   senderId: AccountId;
@@ -70,6 +92,12 @@ export interface Transaction {
   receiverId: AccountId;
   blockHash: Uint8Array;
   actions: Action[];
+  /**
+   * Set for a `TransactionV1` (nearcore core/primitives/src/transaction.rs, GasKeys PV 85): `nonceIndex` is the
+   * gas-key nonce slot of a `TransactionNonce::GasKeyNonce` (absent for `TransactionNonce::Nonce`), and
+   * `nonceMode` is `Strict` when the nonce must be exactly the current one plus one.
+   */
+  v1?: { nonceIndex: number | null; nonceMode: 'Monotonic' | 'Strict' };
 }
 
 export interface SignedTransaction {
@@ -96,13 +124,18 @@ const PUBLIC_KEY: Schema = {
 const SIGNATURE: Schema = {
   enum: [{ struct: { ed25519: fixed(64) } }, { struct: { secp256k1: fixed(65) } }, { struct: { mldsa65: fixed(3309) } }],
 };
+const FUNCTION_CALL_PERMISSION: Schema = { struct: { allowance: { option: 'u128' }, receiverId: 'string', methodNames: { array: { type: 'string' } } } };
+/** nearcore `GasKeyInfo { balance: Balance, num_nonces: NonceIndex (u16) }`. */
+const GAS_KEY_INFO: Schema = { struct: { balance: 'u128', numNonces: 'u16' } };
 const ACCESS_KEY: Schema = {
   struct: {
     nonce: 'u64',
     permission: {
       enum: [
-        { struct: { functionCall: { struct: { allowance: { option: 'u128' }, receiverId: 'string', methodNames: { array: { type: 'string' } } } } } },
+        { struct: { functionCall: FUNCTION_CALL_PERMISSION } },
         { struct: { fullAccess: { struct: {} } } },
+        { struct: { gasKeyFunctionCall: { struct: { info: GAS_KEY_INFO, functionCall: FUNCTION_CALL_PERMISSION } } } },
+        { struct: { gasKeyFullAccess: { struct: { info: GAS_KEY_INFO } } } },
       ],
     },
   },
@@ -122,6 +155,8 @@ function actionVariants(delegate: StructType): StructType[] {
     { struct: { deployGlobalContract: { struct: { code: u8s, deployMode: { enum: [{ struct: { codeHash: { struct: {} } } }, { struct: { accountId: { struct: {} } } }] } } } } },
     { struct: { useGlobalContract: { struct: { contractIdentifier: GLOBAL_CONTRACT_IDENTIFIER } } } },
     { struct: { deterministicStateInit: { struct: { stateInit: STATE_INIT, deposit: 'u128' } } } },
+    { struct: { transferToGasKey: { struct: { publicKey: PUBLIC_KEY, deposit: 'u128' } } } },
+    { struct: { withdrawFromGasKey: { struct: { publicKey: PUBLIC_KEY, amount: 'u128' } } } },
   ];
 }
 
@@ -150,6 +185,23 @@ const TRANSACTION: Schema = {
   },
 };
 const SIGNED_TRANSACTION: Schema = { struct: { transaction: TRANSACTION, signature: SIGNATURE } };
+/**
+ * `TransactionV1` (core/primitives/src/transaction.rs): `TransactionNonce` is `Nonce { nonce }` = 0 or
+ * `GasKeyNonce { nonce, nonce_index: u16 }` = 1, and `NonceMode` (Monotonic = 0, Strict = 1) closes the struct.
+ * On the wire it follows the version tag byte 1.
+ */
+const TRANSACTION_V1: Schema = {
+  struct: {
+    signerId: 'string',
+    publicKey: PUBLIC_KEY,
+    nonce: { enum: [{ struct: { nonce: { struct: { nonce: 'u64' } } } }, { struct: { gasKeyNonce: { struct: { nonce: 'u64', nonceIndex: 'u16' } } } }] },
+    receiverId: 'string',
+    blockHash: fixed(32),
+    actions: { array: { type: ACTION } },
+    nonceMode: { enum: [{ struct: { monotonic: { struct: {} } } }, { struct: { strict: { struct: {} } } }] },
+  },
+};
+const SIGNED_TRANSACTION_V1: Schema = { struct: { transaction: TRANSACTION_V1, signature: SIGNATURE } };
 
 // --- conversion between the borsh object shape and our types ---
 
@@ -164,28 +216,37 @@ function keyFromRaw(raw: Raw): { keyType: KeyType; data: Uint8Array } {
   return { keyType: KEY_NAMES.indexOf(name) as KeyType, data: Uint8Array.from(raw[name]) };
 }
 
+function functionCallToRaw(p: { allowance: bigint | null; receiverId: string; methodNames: string[] }): Raw {
+  return { allowance: p.allowance, receiverId: p.receiverId, methodNames: p.methodNames };
+}
+function functionCallFromRaw(f: Raw): { allowance: bigint | null; receiverId: string; methodNames: string[] } {
+  return { allowance: f.allowance === null ? null : BigInt(f.allowance), receiverId: f.receiverId, methodNames: f.methodNames };
+}
+
+function permissionToRaw(p: AccessKeyPermission): Raw {
+  switch (p.type) {
+    case 'FullAccess': return { fullAccess: {} };
+    case 'FunctionCall': return { functionCall: functionCallToRaw(p) };
+    case 'GasKeyFunctionCall': return { gasKeyFunctionCall: { info: { balance: p.balance, numNonces: p.numNonces }, functionCall: functionCallToRaw(p) } };
+    case 'GasKeyFullAccess': return { gasKeyFullAccess: { info: { balance: p.balance, numNonces: p.numNonces } } };
+  }
+}
+function permissionFromRaw(p: Raw): AccessKeyPermission {
+  if (p.fullAccess) return { type: 'FullAccess' };
+  if (p.functionCall) return { type: 'FunctionCall', ...functionCallFromRaw(p.functionCall) };
+  if (p.gasKeyFunctionCall) {
+    const { info, functionCall } = p.gasKeyFunctionCall;
+    return { type: 'GasKeyFunctionCall', balance: BigInt(info.balance), numNonces: info.numNonces, ...functionCallFromRaw(functionCall) };
+  }
+  const { info } = p.gasKeyFullAccess;
+  return { type: 'GasKeyFullAccess', balance: BigInt(info.balance), numNonces: info.numNonces };
+}
+
 function accessKeyToRaw(ak: AccessKey): Raw {
-  return {
-    nonce: ak.nonce,
-    permission:
-      ak.permission.type === 'FullAccess'
-        ? { fullAccess: {} }
-        : { functionCall: { allowance: ak.permission.allowance, receiverId: ak.permission.receiverId, methodNames: ak.permission.methodNames } },
-  };
+  return { nonce: ak.nonce, permission: permissionToRaw(ak.permission) };
 }
 function accessKeyFromRaw(raw: Raw): AccessKey {
-  const p = raw.permission;
-  return {
-    nonce: BigInt(raw.nonce),
-    permission: p.fullAccess
-      ? { type: 'FullAccess' }
-      : {
-          type: 'FunctionCall',
-          allowance: p.functionCall.allowance === null ? null : BigInt(p.functionCall.allowance),
-          receiverId: p.functionCall.receiverId,
-          methodNames: p.functionCall.methodNames,
-        },
-  };
+  return { nonce: BigInt(raw.nonce), permission: permissionFromRaw(raw.permission) };
 }
 
 function actionToRaw(a: Action): Raw {
@@ -204,6 +265,8 @@ function actionToRaw(a: Action): Raw {
       return { useGlobalContract: { contractIdentifier: globalContractIdentifierToRaw(a.contractIdentifier) } };
     case 'DeterministicStateInit':
       return { deterministicStateInit: { stateInit: stateInitToRaw(a.stateInit), deposit: a.deposit } };
+    case 'TransferToGasKey': return { transferToGasKey: { publicKey: keyToRaw(a.publicKey), deposit: a.deposit } };
+    case 'WithdrawFromGasKey': return { withdrawFromGasKey: { publicKey: keyToRaw(a.publicKey), amount: a.amount } };
   }
 }
 
@@ -234,6 +297,8 @@ function actionFromRaw(raw: Raw): Action {
       if (!canonical) nonCanonical.set(action, droppedBytes);
       return action;
     }
+    case 'transferToGasKey': return { type: 'TransferToGasKey', publicKey: keyFromRaw(v.publicKey), deposit: BigInt(v.deposit) };
+    case 'withdrawFromGasKey': return { type: 'WithdrawFromGasKey', publicKey: keyFromRaw(v.publicKey), amount: BigInt(v.amount) };
     case 'nestedDelegate':
       throw new BorshDecodeError('DelegateAction', 'a delegate action cannot contain another Delegate action');
   }
@@ -261,17 +326,30 @@ function signedDelegateFromRaw(raw: Raw): SignedDelegateAction {
 }
 
 function transactionToRaw(t: Transaction): Raw {
-  return { signerId: t.signerId, publicKey: keyToRaw(t.publicKey), nonce: t.nonce, receiverId: t.receiverId, blockHash: t.blockHash, actions: t.actions.map(actionToRaw) };
+  const raw: Raw = { signerId: t.signerId, publicKey: keyToRaw(t.publicKey), nonce: t.nonce, receiverId: t.receiverId, blockHash: t.blockHash, actions: t.actions.map(actionToRaw) };
+  if (!t.v1) return raw;
+  const { nonceIndex, nonceMode } = t.v1;
+  raw.nonce = nonceIndex === null ? { nonce: { nonce: t.nonce } } : { gasKeyNonce: { nonce: t.nonce, nonceIndex } };
+  raw.nonceMode = nonceMode === 'Strict' ? { strict: {} } : { monotonic: {} };
+  return raw;
 }
 function transactionFromRaw(raw: Raw): Transaction {
-  return {
+  const tx: Transaction = {
     signerId: raw.signerId,
     publicKey: keyFromRaw(raw.publicKey),
-    nonce: BigInt(raw.nonce),
+    nonce: 0n,
     receiverId: raw.receiverId,
     blockHash: Uint8Array.from(raw.blockHash),
     actions: raw.actions.map(actionFromRaw),
   };
+  if (raw.nonceMode === undefined) {
+    tx.nonce = BigInt(raw.nonce);
+  } else {
+    const n = raw.nonce.gasKeyNonce ?? raw.nonce.nonce;
+    tx.nonce = BigInt(n.nonce);
+    tx.v1 = { nonceIndex: raw.nonce.gasKeyNonce ? n.nonceIndex : null, nonceMode: raw.nonceMode.strict ? 'Strict' : 'Monotonic' };
+  }
+  return tx;
 }
 
 function decodeRaw(what: string, schema: Schema, bytes: Uint8Array): Raw {
@@ -317,15 +395,26 @@ export function actionBorshLength(a: Action): number {
     case 'DeployGlobalContract': return 1 + 4 + a.code.length + 1;
     case 'UseGlobalContract': return 1 + 1 + (a.contractIdentifier.type === 'CodeHash' ? 32 : strLen(a.contractIdentifier.accountId));
     case 'DeterministicStateInit': return 1 + stateInitBorshLength(a.stateInit) + 16;
+    case 'TransferToGasKey':
+    case 'WithdrawFromGasKey':
+      return 1 + keyLen(a.publicKey) + 16;
   }
 }
 
 export function transactionBorshLength(t: Transaction): number {
-  return strLen(t.signerId) + keyLen(t.publicKey) + 8 + strLen(t.receiverId) + 32 + 4 + t.actions.reduce((n, a) => n + actionBorshLength(a), 0);
+  // V1: tag byte, TransactionNonce tag (+ u16 index for a gas key nonce), NonceMode byte
+  const v1 = t.v1 ? 1 + 1 + (t.v1.nonceIndex === null ? 0 : 2) + 1 : 0;
+  return v1 + strLen(t.signerId) + keyLen(t.publicKey) + 8 + strLen(t.receiverId) + 32 + 4 + t.actions.reduce((n, a) => n + actionBorshLength(a), 0);
 }
 
+/** borsh(Transaction): V0 untagged, V1 after the version byte 1 (nearcore `BorshSerialize for Transaction`). */
 export function encodeTransaction(t: Transaction): Uint8Array {
-  return serialize(TRANSACTION, transactionToRaw(t), false);
+  if (!t.v1) return serialize(TRANSACTION, transactionToRaw(t), false);
+  const body = serialize(TRANSACTION_V1, transactionToRaw(t), false);
+  const out = new Uint8Array(1 + body.length);
+  out[0] = 1;
+  out.set(body, 1);
+  return out;
 }
 
 export function encodeSignedTransaction(st: SignedTransaction): Uint8Array {
@@ -344,7 +433,7 @@ export function signedTransactionBytes(transactionBytes: Uint8Array, signature: 
 /**
  * Decodes a borsh SignedTransaction. Version detection as nearcore (`BorshDeserialize for
  * Transaction`): byte 1 is 0 for V0 (u32 length prefix of an id ≤ 64); a leading 1 with a non-zero
- * second byte is V1, which this node answers with `InvalidTransactionVersion` (see `isTransactionV1`).
+ * second byte is V1 (gas keys and strict nonces; the chain refuses it below PV 85 with `InvalidTransactionVersion`).
  */
 export function decodeSignedTransaction(bytes: Uint8Array): SignedTransaction {
   return parseSignedTransaction(bytes).signed;
@@ -377,10 +466,9 @@ export interface ParsedSignedTransaction {
 const parsedTransactions = new WeakMap<Uint8Array, ParsedSignedTransaction>();
 
 function parseSignedTransactionOnce(bytes: Uint8Array): ParsedSignedTransaction {
-  if (bytes.length >= 2 && bytes[1] !== 0) {
-    throw new BorshDecodeError('SignedTransaction', bytes[0] === 1 ? 'TransactionV1 is not supported' : 'invalid transaction version tag');
-  }
-  const raw = decodeRaw('SignedTransaction', SIGNED_TRANSACTION, bytes);
+  const v1 = isTransactionV1(bytes);
+  if (bytes.length >= 2 && bytes[1] !== 0 && !v1) throw new BorshDecodeError('SignedTransaction', 'invalid transaction version tag');
+  const raw = v1 ? decodeRaw('SignedTransaction', SIGNED_TRANSACTION_V1, bytes.subarray(1)) : decodeRaw('SignedTransaction', SIGNED_TRANSACTION, bytes);
   let signed: SignedTransaction;
   try {
     signed = { transaction: transactionFromRaw(raw.transaction), signature: keyFromRaw(raw.signature) };
@@ -451,8 +539,9 @@ export function delegateActionHash(d: DelegateAction): Uint8Array {
 /** The borsh length of an access key (storage accounting: nearcore `actions.rs` add/delete key). */
 export function accessKeyBorshLength(ak: AccessKey): number {
   let n = 8 + 1;
-  if (ak.permission.type === 'FunctionCall') {
-    const p = ak.permission;
+  if (gasKeyInfo(ak.permission)) n += GAS_KEY_INFO_BORSH_LENGTH;
+  const p = functionCallPermission(ak.permission);
+  if (p) {
     n += p.allowance === null ? 1 : 17;
     n += 4 + new TextEncoder().encode(p.receiverId).length;
     n += 4;
@@ -461,8 +550,12 @@ export function accessKeyBorshLength(ak: AccessKey): number {
   return n;
 }
 
+/** borsh length of `GasKeyInfo` (u128 balance + u16 num_nonces): nearcore `GasKeyInfo::borsh_len()`. */
+export const GAS_KEY_INFO_BORSH_LENGTH = 18;
+
+/** `Action::get_deposit_balance` (core/primitives/src/action/mod.rs): TransferToGasKey moves a deposit too. */
 export function actionDeposit(a: Action): bigint {
-  if (a.type === 'FunctionCall' || a.type === 'Transfer' || a.type === 'DeterministicStateInit') return a.deposit;
+  if (a.type === 'FunctionCall' || a.type === 'Transfer' || a.type === 'DeterministicStateInit' || a.type === 'TransferToGasKey') return a.deposit;
   return 0n;
 }
 

@@ -44,6 +44,12 @@ export const trieKey = {
   account: (accountId: string) => col.ACCOUNT + idHex(accountId),
   contractCode: (accountId: string) => col.CONTRACT_CODE + idHex(accountId),
   accessKey: (accountId: string, publicKeyBorsh: Uint8Array) => col.ACCESS_KEY + idHex(accountId) + col.ACCESS_KEY + bytesToHex(publicKeyBorsh),
+  /**
+   * `TrieKey::GasKeyNonce` (GasKeys, PV 85): the gas key's access-key trie key followed by the nonce index as
+   * u16 little-endian; the value is the u64 nonce. It shares the ACCESS_KEY column with the key itself.
+   */
+  gasKeyNonce: (accountId: string, publicKeyBorsh: Uint8Array, index: number) =>
+    col.ACCESS_KEY + idHex(accountId) + col.ACCESS_KEY + bytesToHex(publicKeyBorsh) + bytesToHex(Uint8Array.of(index & 0xff, index >> 8)),
   /** `keyHex`: the contract's key bytes in hex. */
   contractData: (accountId: string, keyHex: string) => col.CONTRACT_DATA + idHex(accountId) + SEPARATOR + keyHex,
   /** Prefix of every contract-data key of one account. */

@@ -8,25 +8,56 @@ import { hashToString, toBase64 } from './hash.js';
 import type { AccessKey, AccessKeyPermission, Action, SignedTransaction } from './transaction.js';
 import type { JsonValue, TxExecutionError } from './errors.js';
 
+/**
+ * nearcore `AccessKeyView` / `AccessKeyPermissionView` (core/primitives/src/views.rs): `"FullAccess"`,
+ * `{FunctionCall: {allowance, receiver_id, method_names}}`, and for gas keys (PV 85)
+ * `{GasKeyFunctionCall: {balance, num_nonces, allowance, receiver_id, method_names}}` / `{GasKeyFullAccess: {balance, num_nonces}}`.
+ */
 export function accessKeyView(ak: AccessKey): { nonce: number; permission: JsonValue } {
-  const p = ak.permission;
-  return {
-    nonce: Number(ak.nonce),
-    permission:
-      p.type === 'FullAccess'
-        ? 'FullAccess'
-        : { FunctionCall: { allowance: p.allowance === null ? null : p.allowance.toString(), receiver_id: p.receiverId, method_names: p.methodNames } },
-  };
+  return { nonce: Number(ak.nonce), permission: permissionView(ak.permission) };
+}
+
+function permissionView(p: AccessKeyPermission): JsonValue {
+  const functionCall = (f: { allowance: bigint | null; receiverId: string; methodNames: string[] }) => ({
+    allowance: f.allowance === null ? null : f.allowance.toString(),
+    receiver_id: f.receiverId,
+    method_names: f.methodNames,
+  });
+  switch (p.type) {
+    case 'FullAccess':
+      return 'FullAccess';
+    case 'FunctionCall':
+      return { FunctionCall: functionCall(p) };
+    case 'GasKeyFunctionCall':
+      return { GasKeyFunctionCall: { balance: p.balance.toString(), num_nonces: p.numNonces, ...functionCall(p) } };
+    case 'GasKeyFullAccess':
+      return { GasKeyFullAccess: { balance: p.balance.toString(), num_nonces: p.numNonces } };
+  }
 }
 
 /** nearcore's `AccessKeyPermissionView` JSON back to the runtime's permission. */
 export function accessKeyPermissionFromView(p: JsonValue): AccessKeyPermission {
   if (p === 'FullAccess') return { type: 'FullAccess' };
-  if (p && typeof p === 'object' && !Array.isArray(p) && 'FunctionCall' in p) {
-    const f = p.FunctionCall as { allowance: string | null; receiver_id: string; method_names: string[] };
-    return { type: 'FunctionCall', allowance: f.allowance === null || f.allowance === undefined ? null : BigInt(f.allowance), receiverId: f.receiver_id, methodNames: f.method_names ?? [] };
+  const functionCall = (f: { allowance?: string | null; receiver_id: string; method_names?: string[] }) => ({
+    allowance: f.allowance === null || f.allowance === undefined ? null : BigInt(f.allowance),
+    receiverId: f.receiver_id,
+    methodNames: f.method_names ?? [],
+  });
+  if (p && typeof p === 'object' && !Array.isArray(p)) {
+    if ('FunctionCall' in p) return { type: 'FunctionCall', ...functionCall(p.FunctionCall as never) };
+    if ('GasKeyFunctionCall' in p) {
+      const g = p.GasKeyFunctionCall as { balance: string; num_nonces: number; receiver_id: string };
+      return { type: 'GasKeyFunctionCall', balance: BigInt(g.balance), numNonces: g.num_nonces, ...functionCall(g) };
+    }
+    if ('GasKeyFullAccess' in p) {
+      const g = p.GasKeyFullAccess as { balance: string; num_nonces: number };
+      return { type: 'GasKeyFullAccess', balance: BigInt(g.balance), numNonces: g.num_nonces };
+    }
   }
-  throw new Error(`invalid access key permission ${JSON.stringify(p)}: use "FullAccess" or {"FunctionCall":{allowance,receiver_id,method_names}}`);
+  throw new Error(
+    `invalid access key permission ${JSON.stringify(p)}: use "FullAccess", {"FunctionCall":{allowance,receiver_id,method_names}}, ` +
+      `{"GasKeyFullAccess":{balance,num_nonces}} or {"GasKeyFunctionCall":{balance,num_nonces,allowance,receiver_id,method_names}}`,
+  );
 }
 
 /** nearcore `ActionView` (DeployContract shows sha256 of the code, base64). */
@@ -84,6 +115,10 @@ export function actionView(a: Action): JsonValue {
         },
       };
     }
+    case 'TransferToGasKey':
+      return { TransferToGasKey: { public_key: publicKeyToString(a.publicKey), deposit: a.deposit.toString() } };
+    case 'WithdrawFromGasKey':
+      return { WithdrawFromGasKey: { public_key: publicKeyToString(a.publicKey), amount: a.amount.toString() } };
   }
 }
 
@@ -96,6 +131,10 @@ export interface SignedTransactionView {
   priority_fee: number;
   signature: string;
   hash: string;
+  /** TransactionV1 only (views.rs: skipped when None): the gas-key nonce slot. */
+  nonce_index?: number;
+  /** TransactionV1 only: `Monotonic` or `Strict`. */
+  nonce_mode?: 'Monotonic' | 'Strict';
 }
 
 export function signedTransactionView(st: SignedTransaction, hash: Uint8Array): SignedTransactionView {
@@ -121,6 +160,8 @@ function buildSignedTransactionView(st: SignedTransaction, hash: Uint8Array): Si
     priority_fee: 0,
     signature: signatureToString(st.signature),
     hash: hashToString(hash),
+    ...(t.v1?.nonceIndex !== undefined && t.v1.nonceIndex !== null ? { nonce_index: t.v1.nonceIndex } : {}),
+    ...(t.v1 ? { nonce_mode: t.v1.nonceMode } : {}),
   };
 }
 

@@ -39,6 +39,7 @@ export type QueryRequest =
   | { request_type: 'view_state'; account_id: string; prefix: Uint8Array; include_proof: boolean }
   | { request_type: 'view_access_key'; account_id: string; public_key: string }
   | { request_type: 'view_access_key_list'; account_id: string }
+  | { request_type: 'view_gas_key_nonces'; account_id: string; public_key: string }
   | { request_type: 'call_function'; account_id: string; method_name: string; args: Uint8Array }
   /** nearcore `QueryRequest::ViewGlobalContractCode` / `…ByAccountId` (core/primitives/src/views.rs). */
   | { request_type: 'view_global_contract_code'; code_hash: string }
@@ -50,6 +51,8 @@ export type QueryResult =
   | (ViewStateResult & AtBlock)
   | (AccessKeyView & AtBlock)
   | (AccessKeyList & AtBlock)
+  /** `view_gas_key_nonces`: nearcore `GasKeyNoncesView`, one nonce per index. */
+  | ({ nonces: number[] } & AtBlock)
   | (CallResult & AtBlock)
   /** nearcore answers a missing access key and a failing view call with a *result* carrying `error`. */
   | { error: string; logs: string[]; block_height: number; block_hash: string };

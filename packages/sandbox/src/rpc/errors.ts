@@ -92,6 +92,11 @@ export function unknownAccount(accountId: string, at: BlockRef): RpcError {
   );
 }
 
+/** nearcore `RpcQueryError::UnknownGasKey` (view_gas_key_nonces for a key that is missing or not a gas key). */
+export function unknownGasKey(publicKey: string, at: BlockRef): RpcError {
+  return handlerError({ name: 'UNKNOWN_GAS_KEY', info: { public_key: publicKey, ...at } }, `Gas key for public key ${publicKey} does not exist while viewing`);
+}
+
 export function invalidAccount(accountId: string, at: BlockRef): RpcError {
   return handlerError(
     { name: 'INVALID_ACCOUNT', info: { requested_account_id: accountId, ...at } },

@@ -206,6 +206,13 @@ export function parseQueryParams(params: unknown): { reference: BlockReference; 
   if (isPair(params) && typeof params[0] === 'string' && typeof params[1] === 'string') {
     return parseLegacyQuery(params[0], params[1]);
   }
+  // `view_gas_key_nonces` (GasKeys) is newer than @near-js/jsonrpc-types' schema: checked here instead.
+  if (params && typeof params === 'object' && (params as Record<string, unknown>).request_type === 'view_gas_key_nonces') {
+    const p = params as Record<string, unknown>;
+    if (typeof p.public_key !== 'string') throw parseError('Failed parsing args: `public_key`: expected string');
+    const reference = blockReferenceOf(p);
+    return { reference, request: { request_type: 'view_gas_key_nonces', account_id: checkAccountId(p.account_id as string), public_key: p.public_key } };
+  }
   const p = validate(
     'RpcQueryRequestSchema',
     params,

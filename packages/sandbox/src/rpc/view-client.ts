@@ -45,6 +45,7 @@ import {
   parseError,
   RpcError,
   unknownAccount,
+  unknownGasKey,
   unknownBlock,
   unknownBlockInQuery,
   unknownChunk,
@@ -340,6 +341,12 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
         case 'view_access_key_list':
           sandbox.viewAccount(account);
           return { keys: sandbox.viewAccessKeys(account), ...ref } as QueryResult;
+        case 'view_gas_key_nonces': {
+          sandbox.viewAccount(account);
+          const nonces = sandbox.viewGasKeyNonces(account, request.public_key);
+          if (!nonces) throw unknownGasKey(request.public_key, ref);
+          return { nonces, ...ref } as QueryResult;
+        }
         case 'call_function': {
           const { result, logs } = sandbox.viewFunction(account, request.method_name, request.args);
           return { result: [...result], logs, ...ref } as QueryResult;

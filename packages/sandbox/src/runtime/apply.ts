@@ -23,9 +23,13 @@ import {
   receiptIdFromReceiptId,
   toBase64,
 } from '../primitives/hash.js';
+import { gasKeyAddKeyExecFee, gasKeyNoncesStorageUsage, gasKeyTransferExecFee } from '../parameters/gas-key-fees.js';
 import {
   accessKeyBorshLength,
+  functionCallPermission,
+  gasKeyInfo,
   delegateActionHash,
+  type AccessKeyPermission,
   type AccessKey,
   type Action,
   type GlobalContractIdentifier,
@@ -47,6 +51,9 @@ import {
   type State,
 } from './state.js';
 import { ACCESS_KEY_NONCE_RANGE_MULTIPLIER, functionCallKeyError, storageStakeShortfall, validateActions } from './verifier.js';
+
+/** nearcore `GasKeyInfo::MAX_BALANCE_TO_BURN`: deleting gas keys burns at most 1 NEAR of their balance. */
+const GAS_KEY_MAX_BALANCE_TO_BURN = 10n ** 24n;
 
 /** nearcore `MAX_ACCOUNT_DELETION_STORAGE_USAGE`. */
 const MAX_ACCOUNT_DELETION_STORAGE_USAGE = 10_000n;
@@ -114,17 +121,9 @@ function toAction(a: ReceiptAction): NonDelegateAction {
     case 'Stake':
       return { type: 'Stake', stake: a.stake, publicKey: publicKeyFromBorsh(a.publicKey) };
     case 'AddKey':
-      return {
-        type: 'AddKey',
-        publicKey: publicKeyFromBorsh(a.publicKey),
-        accessKey: {
-          nonce: a.nonce,
-          permission:
-            a.permission.kind === 'FullAccess'
-              ? { type: 'FullAccess' }
-              : { type: 'FunctionCall', allowance: a.permission.allowance, receiverId: a.permission.receiverId, methodNames: a.permission.methodNames },
-        },
-      };
+      return { type: 'AddKey', publicKey: publicKeyFromBorsh(a.publicKey), accessKey: { nonce: a.nonce, permission: toPermission(a.permission) } };
+    case 'TransferToGasKey':
+      return { type: 'TransferToGasKey', publicKey: publicKeyFromBorsh(a.publicKey), deposit: a.deposit };
     case 'DeleteKey':
       return { type: 'DeleteKey', publicKey: publicKeyFromBorsh(a.publicKey) };
     case 'DeleteAccount':
@@ -140,6 +139,15 @@ function toAction(a: ReceiptAction): NonDelegateAction {
 
 const toGlobalContractIdentifier = (id: GlobalContractId): GlobalContractIdentifier =>
   id.kind === 'CodeHash' ? { type: 'CodeHash', hash: id.hash } : { type: 'AccountId', accountId: id.accountId };
+function toPermission(p: Extract<ReceiptAction, { kind: 'AddKey' }>['permission']): AccessKeyPermission {
+  switch (p.kind) {
+    case 'FullAccess': return { type: 'FullAccess' };
+    case 'FunctionCall': return { type: 'FunctionCall', allowance: p.allowance, receiverId: p.receiverId, methodNames: p.methodNames };
+    case 'GasKeyFullAccess': return { type: 'GasKeyFullAccess', balance: 0n, numNonces: p.numNonces };
+    case 'GasKeyFunctionCall':
+      return { type: 'GasKeyFunctionCall', balance: 0n, numNonces: p.numNonces, allowance: p.allowance, receiverId: p.receiverId, methodNames: p.methodNames };
+  }
+}
 
 /** nearcore `AccountContract` of an account, as `current_contract_code` reports it. */
 export function accountContractOf(account: Account): AccountContract {
@@ -154,6 +162,7 @@ const ACTION_COST_KEYS = new Set([
   'ADD_FUNCTION_CALL_KEY_BYTE', 'DELETE_KEY', 'DELEGATE', 'DEPLOY_GLOBAL_CONTRACT_BASE', 'DEPLOY_GLOBAL_CONTRACT_BYTE',
   'USE_GLOBAL_CONTRACT_BASE', 'USE_GLOBAL_CONTRACT_BYTE', 'DETERMINISTIC_STATE_INIT_BASE', 'DETERMINISTIC_STATE_INIT_ENTRY',
   'DETERMINISTIC_STATE_INIT_BYTE',
+  'GAS_KEY_TRANSFER_BASE', 'GAS_KEY_BYTE', 'GAS_KEY_NONCE_WRITE_BASE',
 ]);
 
 /** The exec fee of one action split into nearcore's ActionCosts profile entries. */
@@ -172,10 +181,24 @@ function actionProfile(config: RuntimeConfig, a: Action, receiverId: string): Ar
       return entries;
     }
     case 'AddKey': {
-      const p = a.accessKey.permission;
-      if (p.type === 'FullAccess') return [['ADD_FULL_ACCESS_KEY', f.addFullAccessKey.execution]];
-      const bytes = p.methodNames.reduce((n, m) => n + BigInt(Buffer.byteLength(m) + 1), 0n);
-      return [['ADD_FUNCTION_CALL_KEY_BASE', f.addFunctionCallKeyBase.execution], ['ADD_FUNCTION_CALL_KEY_BYTE', f.addFunctionCallKeyByte.execution * bytes]];
+      const p = functionCallPermission(a.accessKey.permission);
+      const entries: Array<[string, bigint]> = [];
+      if (!p) entries.push(['ADD_FULL_ACCESS_KEY', f.addFullAccessKey.execution]);
+      else {
+        const bytes = p.methodNames.reduce((n, m) => n + BigInt(Buffer.byteLength(m) + 1), 0n);
+        entries.push(['ADD_FUNCTION_CALL_KEY_BASE', f.addFunctionCallKeyBase.execution], ['ADD_FUNCTION_CALL_KEY_BYTE', f.addFunctionCallKeyByte.execution * bytes]);
+      }
+      const info = gasKeyInfo(a.accessKey.permission);
+      if (info) {
+        const g = gasKeyAddKeyExecFee(config, Buffer.byteLength(receiverId), publicKeyTrieIdLength(a.publicKey), info.numNonces);
+        entries.push(['GAS_KEY_NONCE_WRITE_BASE', g.base], ['GAS_KEY_BYTE', g.perByte]);
+      }
+      return entries;
+    }
+    case 'TransferToGasKey':
+    case 'WithdrawFromGasKey': {
+      const g = gasKeyTransferExecFee(config, Buffer.byteLength(receiverId), publicKeyTrieIdLength(a.publicKey));
+      return [['GAS_KEY_TRANSFER_BASE', g.base], ['GAS_KEY_BYTE', g.perByte]];
     }
     case 'CreateAccount': return [['CREATE_ACCOUNT', f.createAccount.execution]];
     case 'Stake': return [['STAKE', f.stake.execution]];
@@ -525,7 +548,8 @@ export class ReceiptExecutor {
         logs: result.logs,
         receipt_ids: receiptIds,
         gas_burnt: Number(result.gasBurnt),
-        tokens_burnt: (isRefund ? 0n : tokensBurnt).toString(),
+        // ActionResult.tokens_burnt (DeployGlobalContract storage, burnt gas-key balances) counts when the receipt succeeds
+        tokens_burnt: ((isRefund ? 0n : tokensBurnt) + (failed ? 0n : result.burntAmount)).toString(),
         executor_id: receipt.receiverId,
         status,
         metadata: { version: 3, gas_profile: gasProfile },
@@ -576,7 +600,7 @@ export class ReceiptExecutor {
     // check_actor_permissions
     if (
       a.type === 'DeployContract' || a.type === 'Stake' || a.type === 'AddKey' || a.type === 'DeleteKey' || a.type === 'DeleteAccount' ||
-      a.type === 'DeployGlobalContract' || a.type === 'UseGlobalContract'
+      a.type === 'DeployGlobalContract' || a.type === 'UseGlobalContract' || a.type === 'WithdrawFromGasKey'
     ) {
       if (actorId !== accountId) return fail({ ActorNoPermission: { account_id: accountId, actor_id: actorId } });
       if (a.type === 'DeleteAccount' && account!.locked !== 0n) return fail({ DeleteAccountStaking: { account_id: accountId } });
@@ -597,8 +621,11 @@ export class ReceiptExecutor {
       }
       case 'Transfer': {
         if (account) {
+          const gasRefund = isRefund && actionReceipt.signerId === accountId;
+          // actions.rs action_transfer: a gas refund for a transaction a gas key signed goes back to that gas key.
+          if (gasRefund && this.tryRefundGasKey(accountId, actionReceipt.signerPublicKey, a.deposit)) return { error: null, actorId };
           state.setAccount(accountId, { ...account, amount: account.amount + a.deposit });
-          if (isRefund && actionReceipt.signerId === accountId) this.tryRefundAllowance(accountId, actionReceipt.signerPublicKey, a.deposit);
+          if (gasRefund) this.tryRefundAllowance(accountId, actionReceipt.signerPublicKey, a.deposit);
           return { error: null, actorId };
         }
         return { error: null, actorId: this.createImplicitAccount(accountId, a.deposit, result) };
@@ -632,20 +659,59 @@ export class ReceiptExecutor {
         if (state.getAccessKey(accountId, a.publicKey)) {
           return fail({ AddKeyAlreadyExists: { account_id: accountId, public_key: publicKeyToString(a.publicKey) } });
         }
+        // access_keys.rs action_add_key: a regular key starts at (height − 1)·10⁶; a gas key keeps nonce 0 and gets
+        // num_nonces nonce rows at that value instead (add_gas_key), and pays storage for them.
         const nonce = (ctx.blockHeight - 1n) * ACCESS_KEY_NONCE_RANGE_MULTIPLIER;
-        state.setAccessKey(accountId, a.publicKey, { nonce, permission: a.accessKey.permission });
+        const info = gasKeyInfo(a.accessKey.permission);
+        const stored = { nonce: info ? 0n : nonce, permission: a.accessKey.permission };
+        state.setAccessKey(accountId, a.publicKey, stored);
         // access_key_storage_usage prices the key by its trie id (PublicKey::trie_id_len: 33 for ML-DSA-65)
-        const bytes = BigInt(publicKeyTrieIdLength(a.publicKey) + accessKeyBorshLength(a.accessKey)) + config.storageNumExtraBytesRecord;
+        const pkLen = publicKeyTrieIdLength(a.publicKey);
+        let bytes = BigInt(pkLen + accessKeyBorshLength(stored)) + config.storageNumExtraBytesRecord;
+        if (info) {
+          for (let i = 0; i < info.numNonces; i++) state.setGasKeyNonce(accountId, a.publicKey, i, nonce);
+          bytes += gasKeyNoncesStorageUsage(config, pkLen, info.numNonces);
+        }
         state.setAccount(accountId, { ...account!, storageUsage: account!.storageUsage + bytes });
         return { error: null, actorId };
       }
       case 'DeleteKey': {
         const existing = state.getAccessKey(accountId, a.publicKey);
         if (!existing) return fail({ DeleteKeyDoesNotExist: { account_id: accountId, public_key: publicKeyToString(a.publicKey) } });
+        const pkLen = publicKeyTrieIdLength(a.publicKey);
+        let bytes = BigInt(pkLen + accessKeyBorshLength(existing)) + config.storageNumExtraBytesRecord;
+        const info = gasKeyInfo(existing.permission);
+        if (info) {
+          // A gas key's balance is burnt with it, up to GasKeyInfo::MAX_BALANCE_TO_BURN (1 NEAR).
+          if (info.balance > GAS_KEY_MAX_BALANCE_TO_BURN) {
+            return fail({ GasKeyBalanceTooHigh: { account_id: accountId, public_key: publicKeyToString(a.publicKey), balance: info.balance.toString() } });
+          }
+          result.burntAmount += info.balance;
+          for (let i = 0; i < info.numNonces; i++) state.removeGasKeyNonce(accountId, a.publicKey, i);
+          bytes += gasKeyNoncesStorageUsage(config, pkLen, info.numNonces);
+        }
         state.removeAccessKey(accountId, a.publicKey);
-        const bytes = BigInt(publicKeyTrieIdLength(a.publicKey) + accessKeyBorshLength(existing)) + config.storageNumExtraBytesRecord;
         const usage = account!.storageUsage > bytes ? account!.storageUsage - bytes : 0n;
         state.setAccount(accountId, { ...account!, storageUsage: usage });
+        return { error: null, actorId };
+      }
+      case 'TransferToGasKey':
+      case 'WithdrawFromGasKey': {
+        // access_keys.rs action_transfer_to_gas_key / action_withdraw_from_gas_key
+        const ak = state.getAccessKey(accountId, a.publicKey);
+        const info = ak ? gasKeyInfo(ak.permission) : null;
+        if (!ak || !info) return fail({ GasKeyDoesNotExist: { account_id: accountId, public_key: publicKeyToString(a.publicKey) } });
+        if (a.type === 'TransferToGasKey') {
+          state.setAccessKey(accountId, a.publicKey, { ...ak, permission: { ...ak.permission, balance: info.balance + a.deposit } as AccessKeyPermission });
+          return { error: null, actorId };
+        }
+        if (info.balance < a.amount) {
+          return fail({
+            InsufficientGasKeyBalance: { account_id: accountId, public_key: publicKeyToString(a.publicKey), balance: info.balance.toString(), required: a.amount.toString() },
+          });
+        }
+        state.setAccessKey(accountId, a.publicKey, { ...ak, permission: { ...ak.permission, balance: info.balance - a.amount } as AccessKeyPermission });
+        state.setAccount(accountId, { ...account!, amount: account!.amount + a.amount });
         return { error: null, actorId };
       }
       case 'DeleteAccount': {
@@ -655,6 +721,12 @@ export class ReceiptExecutor {
         if (account!.storageUsage - codeLen > MAX_ACCOUNT_DELETION_STORAGE_USAGE) {
           return fail({ DeleteAccountWithLargeState: { account_id: accountId } });
         }
+        // actions.rs action_delete_account: the gas keys' balances are burnt, up to 1 NEAR in all.
+        const gasKeyBalances = state.listAccessKeys(accountId).reduce((sum, k) => sum + (gasKeyInfo(k.accessKey.permission)?.balance ?? 0n), 0n);
+        if (gasKeyBalances > GAS_KEY_MAX_BALANCE_TO_BURN) {
+          return fail({ GasKeyBalanceTooHigh: { account_id: accountId, public_key: null, balance: gasKeyBalances.toString() } });
+        }
+        result.burntAmount += gasKeyBalances;
         if (account!.amount > 0n) result.newReceipts.push(balanceRefund(a.beneficiaryId, account!.amount));
         state.removeAccount(accountId);
         return { error: null, actorId: receipt.predecessorId };
@@ -753,6 +825,15 @@ export class ReceiptExecutor {
       state.setAccount(accountId, { amount: deposit, locked: 0n, codeHash: NO_CODE_HASH, storageUsage: usage });
     }
     return accountId;
+  }
+
+  /** A gas refund to a gas key tops up its balance; false if the signer key is not a gas key (any more). */
+  private tryRefundGasKey(accountId: string, pk: PublicKey, amount: bigint): boolean {
+    const ak = this.state.getAccessKey(accountId, pk);
+    const info = ak ? gasKeyInfo(ak.permission) : null;
+    if (!ak || !info) return false;
+    this.state.setAccessKey(accountId, pk, { ...ak, permission: { ...ak.permission, balance: info.balance + amount } as AccessKeyPermission });
+    return true;
   }
 
   /** `try_refund_allowance`: a gas refund tops up the signer key's allowance (saturating). */

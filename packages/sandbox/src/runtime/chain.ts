@@ -30,6 +30,7 @@ import { ReceiptExecutor, type RunFunctionCallFn } from './apply.js';
 import { receiptView, type Receipt } from './receipt.js';
 import { NO_CODE_HASH, PromiseYieldStatus, State, StateUnavailableError, type PromiseYieldTimeout, type StateSource } from './state.js';
 import { validateTransaction, verifyAndChargeTransaction } from './verifier.js';
+import { gasKeysEnabled } from '../parameters/gas-key-fees.js';
 
 /** nearcore `TRANSACTION_VALIDITY_PERIOD` in the genesis helpers (chain-configs). */
 export const TRANSACTION_VALIDITY_PERIOD = 100n;
@@ -214,6 +215,7 @@ const runtimeMaps = (s: State) => ({
   yieldIdToDataId: s.yieldIdToDataId,
   dataIdToYieldId: s.dataIdToYieldId,
   stakeProposal: s.stakeProposals,
+  gasKeyNonce: s.gasKeyNonces,
 });
 
 /** A transaction rejected before execution: nearcore's `InvalidTxError`, with nothing changed. */
@@ -576,7 +578,8 @@ export class Chain {
   }
 
   #parse(bytes: Uint8Array): { signed: SignedTransaction; hash: Uint8Array; size: number } {
-    if (isTransactionV1(bytes)) throw new InvalidTransactionError('InvalidTransactionVersion');
+    // Before GasKeys (PV 85) any V1 bytes are refused as a version, whatever follows the tag.
+    if (isTransactionV1(bytes) && !gasKeysEnabled(this.config)) throw new InvalidTransactionError('InvalidTransactionVersion');
     let parsed: ReturnType<typeof parseSignedTransaction>;
     try {
       parsed = parseSignedTransaction(bytes);
@@ -766,6 +769,25 @@ export class Chain {
             : null;
         txRecords.push([key, { signed, hash: txHash, outcome, error: e.toJSON() }]);
         if (outcome) transactions.push(key);
+        continue;
+      }
+      if (cost.depositFailure !== undefined) {
+        // verifier.rs TxVerdict::DepositFailed (gas keys): the gas key paid the send gas and the nonce moved on;
+        // the transaction fails without a receipt.
+        supplyDelta += cost.burntAmount;
+        transactions.push(key);
+        const error = { InvalidTxError: cost.depositFailure };
+        txRecords.push([key, {
+          signed,
+          hash: txHash,
+          error,
+          outcome: {
+            proof: [],
+            block_hash: blockHashString,
+            id: key,
+            outcome: { logs: [], receipt_ids: [], gas_burnt: Number(cost.gasBurnt), tokens_burnt: cost.burntAmount.toString(), executor_id: tx.signerId, status: { Failure: error }, metadata: { version: 1, gas_profile: null } },
+          },
+        }]);
         continue;
       }
       const receiptId = receiptIdFromTransaction(txHash, height);

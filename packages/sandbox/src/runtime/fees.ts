@@ -5,9 +5,10 @@
  */
 import type { RuntimeConfig, Fee } from '../parameters/types.js';
 import { minSendAndExecFee } from '../parameters/index.js';
+import { gasKeyAddKeyExecFee, gasKeyAddKeySendFee, gasKeyTransferExecFee, gasKeyTransferSendFee } from '../parameters/gas-key-fees.js';
 import { accountType, type AccountId } from '../primitives/account-id.js';
-import { KeyType, type PublicKey } from '../primitives/crypto.js';
-import type { Action, NonDelegateAction, Transaction } from '../primitives/transaction.js';
+import { KeyType, publicKeyTrieIdLength, type PublicKey } from '../primitives/crypto.js';
+import { actionDeposit, functionCallPermission, gasKeyInfo, type Action, type NonDelegateAction, type Transaction } from '../primitives/transaction.js';
 import { InvalidTransactionError } from '../primitives/errors.js';
 import { stateInitDataBytes } from '../primitives/state-init.js';
 import { globalContractIdLength } from './state.js';
@@ -46,8 +47,8 @@ function actionFee(config: RuntimeConfig, a: Action, receiverId: AccountId, pick
     case 'Stake':
       return pick(f.stake);
     case 'AddKey': {
-      const p = a.accessKey.permission;
-      if (p.type === 'FullAccess') return pick(f.addFullAccessKey);
+      const p = functionCallPermission(a.accessKey.permission);
+      if (!p) return pick(f.addFullAccessKey);
       const bytes = p.methodNames.reduce((n, m) => n + BigInt(utf8Len(m) + 1), 0n);
       return pick(f.addFunctionCallKeyBase) + pick(f.addFunctionCallKeyByte) * bytes;
     }
@@ -68,11 +69,19 @@ function actionFee(config: RuntimeConfig, a: Action, receiverId: AccountId, pick
         pick(f.deterministicStateInitEntry) * BigInt(a.stateInit.data.length) +
         pick(f.deterministicStateInitByte) * stateInitDataBytes(a.stateInit)
       );
+    case 'TransferToGasKey':
+    case 'WithdrawFromGasKey':
+      return 0n; // split send/exec formulas below (config.rs total_send_fees / exec_fee)
   }
 }
 
 export function sendFee(config: RuntimeConfig, a: Action, sir: boolean, receiverId: AccountId): bigint {
   let fee = actionFee(config, a, receiverId, (f) => send(f, sir));
+  if (a.type === 'TransferToGasKey' || a.type === 'WithdrawFromGasKey') {
+    const g = gasKeyTransferSendFee(config, sir, publicKeyTrieIdLength(a.publicKey));
+    fee += g.base + g.perByte;
+  }
+  if (a.type === 'AddKey' && gasKeyInfo(a.accessKey.permission)) fee += gasKeyAddKeySendFee(config, sir);
   if (a.type === 'Delegate') {
     const d = a.signedDelegate.delegateAction;
     // delegate.send(sir) + inner send fees with the OUTER sir and the inner receiver (config.rs total_send_fees)
@@ -82,7 +91,18 @@ export function sendFee(config: RuntimeConfig, a: Action, sir: boolean, receiver
 }
 
 export function execFee(config: RuntimeConfig, a: Action, receiverId: AccountId): bigint {
-  return actionFee(config, a, receiverId, (f) => f.execution);
+  let fee = actionFee(config, a, receiverId, (f) => f.execution);
+  const idLen = Buffer.byteLength(receiverId);
+  if (a.type === 'TransferToGasKey' || a.type === 'WithdrawFromGasKey') {
+    const g = gasKeyTransferExecFee(config, idLen, publicKeyTrieIdLength(a.publicKey));
+    fee += g.base + g.perByte;
+  }
+  const info = a.type === 'AddKey' ? gasKeyInfo(a.accessKey.permission) : null;
+  if (a.type === 'AddKey' && info) {
+    const g = gasKeyAddKeyExecFee(config, idLen, publicKeyTrieIdLength(a.publicKey), info.numNonces);
+    fee += g.base + g.perByte;
+  }
+  return fee;
 }
 
 export function totalSendFees(config: RuntimeConfig, sir: boolean, actions: readonly Action[], receiverId: AccountId): bigint {
@@ -120,7 +140,7 @@ export function totalDeposit(actions: readonly (Action | NonDelegateAction)[]): 
   let sum = 0n;
   for (const a of actions) {
     if (a.type === 'Delegate') sum += totalDeposit(a.signedDelegate.delegateAction.actions);
-    else if (a.type === 'FunctionCall' || a.type === 'Transfer' || a.type === 'DeterministicStateInit') sum += a.deposit;
+    else sum += actionDeposit(a);
   }
   return sum;
 }
@@ -139,6 +159,10 @@ export interface TransactionCost {
   gasRemaining: bigint;
   receiptGasPrice: bigint;
   burntAmount: bigint;
+  /** burnt amount + remaining gas at the receipt price: what a gas key pays (nearcore `gas_cost`). */
+  gasCost: bigint;
+  /** Σ deposits: what the account pays even for a gas-key transaction (nearcore `deposit_cost`). */
+  depositCost: bigint;
   totalCost: bigint;
 }
 
@@ -184,7 +208,9 @@ export function txCost(config: RuntimeConfig, tx: Transaction, gasPrice: bigint)
   const gasRemaining = prepaidGas + fees.newActionReceipt.execution + totalPrepaidExecFees(config, tx.actions, tx.receiverId);
   if (gasBurnt > U64_MAX || gasRemaining > U64_MAX) throw new InvalidTransactionError('CostOverflow');
   const burntAmount = gasPrice * gasBurnt;
-  const totalCost = burntAmount + receiptGasPrice * gasRemaining + totalDeposit(tx.actions);
+  const gasCost = burntAmount + receiptGasPrice * gasRemaining;
+  const depositCost = totalDeposit(tx.actions);
+  const totalCost = gasCost + depositCost;
   if (totalCost > U128_MAX) throw new InvalidTransactionError('CostOverflow');
-  return { gasBurnt, gasRemaining, receiptGasPrice, burntAmount, totalCost };
+  return { gasBurnt, gasRemaining, receiptGasPrice, burntAmount, gasCost, depositCost, totalCost };
 }

@@ -255,6 +255,18 @@ const globalCodeKeys: TrieKeysOf<string, GlobalContract> = (state, key) => {
     return contract ? { bytes: contract.code, hash: contract.hash } : null;
   });
 };
+/** `${account}/${public key handle hex}/${index}`: a gas-key nonce row in `gasKeyNonces` (the key handle, as in the trie key). */
+const gasKeyNonceKey = (accountId: string, pk: PublicKey, index: number) => `${accountId}/${bytesToHex(publicKeyHandleBorsh(pk))}/${index}`;
+const gasKeyNonceKeys: TrieKeysOf<string, bigint> = (state, key) => {
+  const [accountId, pkHex, index] = key.split('/') as [string, string, string];
+  state.markTrieKey(trieKey.gasKeyNonce(accountId, hexToBytes(pkHex), Number(index)), () => {
+    const nonce = state.gasKeyNonces.map.get(key);
+    if (nonce === undefined) return null;
+    const bytes = new Uint8Array(8);
+    new DataView(bytes.buffer).setBigUint64(0, nonce, true);
+    return { bytes };
+  });
+};
 const yieldReceiptKeys: TrieKeysOf<string, Receipt> = (state, key) => {
   const [receiver, dataId] = splitDataKey(key);
   state.markTrieKey(trieKey.promiseYieldReceipt(receiver, dataId), () => {
@@ -340,6 +352,8 @@ export class State {
   readonly readThrough: StateSource | undefined;
   /** Global contracts by identifier (`globalContractKey`): the whole shard sees them. */
   readonly globalCode: JournaledMap<string, GlobalContract>;
+  /** `GasKeyNonce` rows (GasKeys, PV 85): `${account}/${public key borsh hex}/${index}` → nonce. */
+  readonly gasKeyNonces: JournaledMap<string, bigint>;
 
   constructor(source?: State, readThrough: StateSource | undefined = source?.readThrough) {
     this.readThrough = readThrough;
@@ -360,6 +374,7 @@ export class State {
     this.stakeProposals = new JournaledMap(this, new Map(source?.stakeProposals.map));
     this.hidden = new JournaledMap(this, new Map(source?.hidden.map));
     this.globalCode = new JournaledMap(this, new Map(source?.globalCode.map), globalCodeKeys);
+    this.gasKeyNonces = new JournaledMap(this, new Map(source?.gasKeyNonces.map), gasKeyNonceKeys);
     if (source) this.#trie = source.#trie;
   }
 
@@ -493,6 +508,20 @@ export class State {
     this.#markAccessKey(accountId, pk);
   }
 
+  // --- gas-key nonces (nearcore `get_gas_key_nonce` / `set_gas_key_nonce` / `remove_gas_key_nonce`) ---
+
+  getGasKeyNonce(accountId: string, pk: PublicKey, index: number): bigint | undefined {
+    return this.gasKeyNonces.get(gasKeyNonceKey(accountId, pk, index));
+  }
+
+  setGasKeyNonce(accountId: string, pk: PublicKey, index: number, nonce: bigint): void {
+    this.gasKeyNonces.set(gasKeyNonceKey(accountId, pk, index), nonce);
+  }
+
+  removeGasKeyNonce(accountId: string, pk: PublicKey, index: number): void {
+    this.gasKeyNonces.delete(gasKeyNonceKey(accountId, pk, index));
+  }
+
   #markAccessKey(accountId: string, pk: PublicKey): void {
     const id = keyId(pk);
     this.markTrieKey(trieKey.accessKey(accountId, publicKeyHandleBorsh(pk)), () => {
@@ -602,6 +631,8 @@ export class State {
   removeAccount(accountId: string): void {
     for (const { publicKey } of this.accessKeys.get(accountId)?.values() ?? []) this.#markAccessKey(accountId, publicKey);
     for (const k of this.data.get(accountId)?.keys() ?? []) this.#markData(accountId, k);
+    const prefix = `${accountId}/`;
+    for (const key of [...this.gasKeyNonces.map.keys()]) if (key.startsWith(prefix)) this.gasKeyNonces.delete(key);
     this.accounts.delete(accountId);
     this.accessKeys.delete(accountId);
     this.code.delete(accountId);

@@ -6,9 +6,20 @@
 import type { RuntimeConfig } from '../parameters/types.js';
 import { accountIdError, isValidAccountId } from '../primitives/account-id.js';
 import { KeyType, verifySignature, publicKeyToString, signatureLength } from '../primitives/crypto.js';
-import { InvalidTransactionError, type JsonValue } from '../primitives/errors.js';
+import { InvalidTransactionError, type InvalidTxErrorKind, type JsonValue } from '../primitives/errors.js';
 import { deterministicAccountId } from '../primitives/state-init.js';
-import { encodeTransaction, type Action, type GlobalContractIdentifier, type SignedTransaction, type Transaction, type AccessKey } from '../primitives/transaction.js';
+import {
+  encodeTransaction,
+  functionCallPermission,
+  gasKeyInfo,
+  type AccessKey,
+  type AccessKeyPermission,
+  type Action,
+  type GlobalContractIdentifier,
+  type SignedTransaction,
+  type Transaction,
+} from '../primitives/transaction.js';
+import { gasKeysEnabled, MAX_NONCES_FOR_GAS_KEY } from '../parameters/gas-key-fees.js';
 import { totalPrepaidGas, txCost, type TransactionCost } from './fees.js';
 import type { State } from './state.js';
 
@@ -86,22 +97,8 @@ function validateAction(config: RuntimeConfig, a: Action, receiverId: string): J
     case 'Stake':
       if (a.publicKey.keyType !== KeyType.ED25519) return { UnsuitableStakingKey: { public_key: publicKeyToString(a.publicKey) } };
       return null;
-    case 'AddKey': {
-      const p = a.accessKey.permission;
-      if (p.type === 'FullAccess') return null;
-      if (config.accountIdValidityRulesVersion >= 1 && !isValidAccountId(p.receiverId)) {
-        return { InvalidAccountId: { account_id: p.receiverId } };
-      }
-      let total = 0;
-      for (const m of p.methodNames) {
-        if (utf8Len(m) > w.maxLengthMethodName) return { AddKeyMethodNameLengthExceeded: { length: utf8Len(m), limit: w.maxLengthMethodName } };
-        total += utf8Len(m) + 1;
-      }
-      if (total > config.limits.maxNumberBytesMethodNames) {
-        return { AddKeyMethodNamesNumberOfBytesExceeded: { total_number_of_bytes: total, limit: config.limits.maxNumberBytesMethodNames } };
-      }
-      return null;
-    }
+    case 'AddKey':
+      return validateAccessKeyPermission(config, a.accessKey.permission) ?? validateGasKeyPermission(config, a.accessKey.permission);
     case 'DeleteAccount':
       if (!isValidAccountId(a.beneficiaryId)) return { InvalidAccountId: { account_id: a.beneficiaryId } };
       return null;
@@ -127,9 +124,50 @@ function validateAction(config: RuntimeConfig, a: Action, receiverId: string): J
       }
       return null;
     }
+    case 'TransferToGasKey':
+    case 'WithdrawFromGasKey':
+      return requireGasKeys(config);
     default:
       return null;
   }
+}
+
+/** action_validation.rs `require_protocol_feature(GasKeys)`: gas-key actions before PV 85. */
+function requireGasKeys(config: RuntimeConfig): JsonValue | null {
+  return gasKeysEnabled(config) ? null : { UnsupportedProtocolFeature: { protocol_feature: 'GasKeys', version: config.protocolVersion } };
+}
+
+/** action_validation.rs `validate_access_key_permission`: the FunctionCall part of a plain or gas-key permission. */
+function validateAccessKeyPermission(config: RuntimeConfig, permission: AccessKeyPermission): JsonValue | null {
+  const p = functionCallPermission(permission);
+  if (!p) return null;
+  const w = config.wasm;
+  if (config.accountIdValidityRulesVersion >= 1 && !isValidAccountId(p.receiverId)) {
+    return { InvalidAccountId: { account_id: p.receiverId } };
+  }
+  let total = 0;
+  for (const m of p.methodNames) {
+    if (utf8Len(m) > w.maxLengthMethodName) return { AddKeyMethodNameLengthExceeded: { length: utf8Len(m), limit: w.maxLengthMethodName } };
+    total += utf8Len(m) + 1;
+  }
+  if (total > config.limits.maxNumberBytesMethodNames) {
+    return { AddKeyMethodNamesNumberOfBytesExceeded: { total_number_of_bytes: total, limit: config.limits.maxNumberBytesMethodNames } };
+  }
+  return null;
+}
+
+/** action_validation.rs `validate_add_key_action`, gas-key part: feature, no allowance, 1..=1024 nonces, zero balance. */
+function validateGasKeyPermission(config: RuntimeConfig, permission: AccessKeyPermission): JsonValue | null {
+  const info = gasKeyInfo(permission);
+  if (!info) return null;
+  const unsupported = requireGasKeys(config);
+  if (unsupported) return unsupported;
+  if (permission.type === 'GasKeyFunctionCall' && permission.allowance !== null) return 'GasKeyFunctionCallAllowanceNotAllowed';
+  if (info.numNonces === 0 || info.numNonces > MAX_NONCES_FOR_GAS_KEY) {
+    return { GasKeyInvalidNumNonces: { requested_nonces: info.numNonces, limit: MAX_NONCES_FOR_GAS_KEY } };
+  }
+  if (info.balance !== 0n) return { AddGasKeyWithNonZeroBalance: { balance: info.balance.toString() } };
+  return null;
 }
 
 /** action_validation.rs validate_global_contract_identifier: an account-id identifier must be a valid id. */
@@ -144,6 +182,8 @@ function globalContractIdentifierError(id: GlobalContractIdentifier): JsonValue 
  */
 export function validateTransaction(config: RuntimeConfig, st: SignedTransaction, txHash: Uint8Array, size = encodeTransaction(st.transaction).length): void {
   const tx = st.transaction;
+  // transaction.rs check_valid_for_config: TransactionV1 needs GasKeys (a Strict nonce, StrictNonce: both PV 85).
+  if (tx.v1 && !gasKeysEnabled(config)) throw new InvalidTransactionError('InvalidTransactionVersion');
   const postQuantum = postQuantumSignaturesEnabled(config);
   if (!postQuantum && (isPostQuantum(tx.publicKey) || isPostQuantum(st.signature) || tx.actions.some(actionRequiresPostQuantum))) {
     throw new InvalidTransactionError('InvalidTransactionVersion');
@@ -174,8 +214,8 @@ export function storageStakeShortfall(config: RuntimeConfig, account: { amount: 
  * (fixed by FixDelegateActionDepositWithFunctionCallError).
  */
 export function functionCallKeyError(ak: AccessKey, receiverId: string, actions: readonly Action[], depositCheckedLast = false): JsonValue | null {
-  const p = ak.permission;
-  if (p.type === 'FullAccess') return null;
+  const p = functionCallPermission(ak.permission);
+  if (!p) return null;
   if (actions.length !== 1) return 'RequiresFullAccess';
   const a = actions[0]!;
   if (a.type !== 'FunctionCall') return 'RequiresFullAccess';
@@ -186,10 +226,24 @@ export function functionCallKeyError(ak: AccessKey, receiverId: string, actions:
   return null;
 }
 
+/** verifier.rs `verify_nonce`: Monotonic (greater than the current nonce) or Strict (exactly one more), below height × 10⁶. */
+function verifyNonce(tx: Transaction, current: bigint, blockHeight: bigint): void {
+  const strict = tx.v1?.nonceMode === 'Strict';
+  if (strict ? tx.nonce !== current + 1n : tx.nonce <= current) {
+    throw new InvalidTransactionError({ InvalidNonce: { tx_nonce: Number(tx.nonce), ak_nonce: Number(current) } });
+  }
+  const upperBound = blockHeight * ACCESS_KEY_NONCE_RANGE_MULTIPLIER;
+  if (tx.nonce >= upperBound) throw new InvalidTransactionError({ NonceTooLarge: { tx_nonce: Number(tx.nonce), upper_bound: Number(upperBound) } });
+}
+
+/** What a valid transaction cost; `depositFailure` is set when a gas key paid the gas but the account could not pay the deposits. */
+export type ChargedTransaction = TransactionCost & { depositFailure?: InvalidTxErrorKind };
+
 /**
  * The state checks and the charge (`verify_and_charge_transaction`): signer, key, nonce, cost,
  * balance, allowance, storage, key permission, then the commit of nonce/allowance/balance.
- * Nothing is written unless every check passes.
+ * Nothing is written unless every check passes. A transaction with a gas-key nonce goes to
+ * `verifyAndChargeGasKeyTransaction`.
  */
 export function verifyAndChargeTransaction(
   config: RuntimeConfig,
@@ -198,7 +252,7 @@ export function verifyAndChargeTransaction(
   gasPrice: bigint,
   blockHeight: bigint,
   charge: boolean,
-): TransactionCost {
+): ChargedTransaction {
   const signer = state.getAccount(tx.signerId);
   if (!signer) throw new InvalidTransactionError({ SignerDoesNotExist: { signer_id: tx.signerId } });
   const ak = state.getAccessKey(tx.signerId, tx.publicKey);
@@ -208,9 +262,12 @@ export function verifyAndChargeTransaction(
     });
   }
   const cost = txCost(config, tx, gasPrice);
-  if (tx.nonce <= ak.nonce) throw new InvalidTransactionError({ InvalidNonce: { tx_nonce: Number(tx.nonce), ak_nonce: Number(ak.nonce) } });
-  const upperBound = blockHeight * ACCESS_KEY_NONCE_RANGE_MULTIPLIER;
-  if (tx.nonce >= upperBound) throw new InvalidTransactionError({ NonceTooLarge: { tx_nonce: Number(tx.nonce), upper_bound: Number(upperBound) } });
+  const nonceIndex = tx.v1?.nonceIndex ?? null;
+  if (nonceIndex !== null) return verifyAndChargeGasKeyTransaction(config, state, tx, ak, nonceIndex, cost, blockHeight, charge);
+  // A regular nonce with a gas key: "regular transactions must not" have a nonce index, gas keys must.
+  const gasKey = gasKeyInfo(ak.permission);
+  if (gasKey) throw new InvalidTransactionError({ InvalidNonceIndex: { tx_nonce_index: null, num_nonces: gasKey.numNonces } });
+  verifyNonce(tx, ak.nonce, blockHeight);
   if (signer.amount < cost.totalCost) {
     throw new InvalidTransactionError({ NotEnoughBalance: { signer_id: tx.signerId, balance: signer.amount.toString(), cost: cost.totalCost.toString() } });
   }
@@ -240,4 +297,54 @@ export function verifyAndChargeTransaction(
     state.setAccount(tx.signerId, { ...signer, amount: newAmount });
   }
   return cost;
+}
+
+/**
+ * verifier.rs `verify_and_charge_gas_key_tx_ephemeral` (GasKeys, PV 85): the gas key's nonce row and balance pay
+ * for gas, the account pays only the deposits. When the account cannot (`NotEnoughBalanceForDeposit`, or its
+ * storage stake), the transaction still burns its send gas from the gas key and advances the nonce, and fails
+ * without a receipt (nearcore's `TxVerdict::DepositFailed`). At RPC admission (`charge` false) that is an error.
+ */
+function verifyAndChargeGasKeyTransaction(
+  config: RuntimeConfig,
+  state: State,
+  tx: Transaction,
+  ak: AccessKey,
+  nonceIndex: number,
+  cost: TransactionCost,
+  blockHeight: bigint,
+  charge: boolean,
+): ChargedTransaction {
+  const gasKey = gasKeyInfo(ak.permission);
+  // chain/chain/src/runtime/mod.rs: no nonce row at that index (not a gas key, or out of range).
+  const current = state.getGasKeyNonce(tx.signerId, tx.publicKey, nonceIndex);
+  if (current === undefined || !gasKey || nonceIndex >= gasKey.numNonces) {
+    throw new InvalidTransactionError({ InvalidNonceIndex: { tx_nonce_index: nonceIndex, num_nonces: gasKey?.numNonces ?? 0 } });
+  }
+  verifyNonce(tx, current, blockHeight);
+  if (gasKey.balance < cost.gasCost) {
+    throw new InvalidTransactionError({
+      NotEnoughGasKeyBalance: { signer_id: tx.signerId, balance: gasKey.balance.toString(), cost: cost.gasCost.toString() },
+    });
+  }
+  const keyError = functionCallKeyError(ak, tx.receiverId, tx.actions);
+  if (keyError) throw new InvalidTransactionError({ InvalidAccessKeyError: keyError });
+  const signer = state.getAccount(tx.signerId)!;
+  let depositFailure: InvalidTxErrorKind | undefined;
+  if (signer.amount < cost.depositCost) {
+    depositFailure = {
+      NotEnoughBalanceForDeposit: { signer_id: tx.signerId, balance: signer.amount.toString(), deposit: cost.depositCost.toString() },
+    };
+  } else {
+    const shortfall = storageStakeShortfall(config, { ...signer, amount: signer.amount - cost.depositCost });
+    if (shortfall > 0n) depositFailure = { LackBalanceForState: { signer_id: tx.signerId, amount: shortfall.toString() } };
+  }
+  if (depositFailure && !charge) throw new InvalidTransactionError(depositFailure);
+  if (charge) {
+    const paid = depositFailure ? cost.burntAmount : cost.gasCost;
+    state.setAccessKey(tx.signerId, tx.publicKey, { ...ak, permission: { ...ak.permission, balance: gasKey.balance - paid } as AccessKeyPermission });
+    state.setGasKeyNonce(tx.signerId, tx.publicKey, nonceIndex, tx.nonce);
+    if (!depositFailure) state.setAccount(tx.signerId, { ...signer, amount: signer.amount - cost.depositCost });
+  }
+  return depositFailure ? { ...cost, depositFailure } : cost;
 }

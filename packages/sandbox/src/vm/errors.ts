@@ -120,9 +120,6 @@ export const hostErrors = {
   bls12381InvalidInput: (msg: string) => new HostError('BLS12381InvalidInput', `BLS12-381 invalid input: ${msg}`),
   p256VerifyInvalidInput: (msg: string) =>
     new HostError('P256VerifyInvalidInput', `P256 signature verification error: ${msg}`),
-  /** Not a nearcore error: a host function nearcore links at this version whose effect this node does not carry out. */
-  unsupportedHostFunction: (name: string) =>
-    new HostError('Unsupported', `${name} is linked as on nearcore but not carried out by this node (see @near-ts/sandbox README)`),
   contractCodeHashMalformed: () => new HostError('ContractCodeHashMalformed', 'contract code hash is malformed'),
   // logic.rs set_state_init_data_entry documents both variants; their Display text is not in the nearcore
   // sources this node was built from, so these messages are this node's wording.

@@ -11,6 +11,7 @@ import { bn254 } from '@noble/curves/bn254.js';
 import { p256 } from '@noble/curves/nist.js';
 import type { Fee, RuntimeConfig } from '../parameters/types.js';
 import { sendFee } from '../parameters/index.js';
+import { gasKeyAddKeyExecFee, gasKeyAddKeySendFee, gasKeyTransferExecFee, gasKeyTransferSendFee } from '../parameters/gas-key-fees.js';
 import { HostError, hostErrors } from './errors.js';
 import { GasCounter } from './gas-counter.js';
 import * as bls12381 from './logic/bls12381.js';
@@ -56,7 +57,16 @@ const ACTION_PROFILE: Record<string, string> = {
   deterministicStateInitBase: 'DETERMINISTIC_STATE_INIT_BASE',
   deterministicStateInitEntry: 'DETERMINISTIC_STATE_INIT_ENTRY',
   deterministicStateInitByte: 'DETERMINISTIC_STATE_INIT_BYTE',
+  gasKeyTransferBase: 'GAS_KEY_TRANSFER_BASE',
+  gasKeyByte: 'GAS_KEY_BYTE',
+  gasKeyNonceWriteBase: 'GAS_KEY_NONCE_WRITE_BASE',
 };
+
+/** `num_nonces` arrives as u64 and must fit nearcore's `NonceIndex` (u16), else IntegerOverflow. */
+function gasKeyNonceCount(numNonces: bigint): number {
+  if (numNonces > 0xffffn) throw hostErrors.integerOverflow();
+  return Number(numNonces);
+}
 
 /** Profile keys of wasm host costs (ExtCosts), as RPC prints them. */
 export const extCostProfileKey = (name: string): string => name.toUpperCase();
@@ -963,6 +973,16 @@ export class VMLogic {
     this.payBase();
     this.prohibitedInView('promise_batch_action_add_key_with_function_call');
     const pk = this.memOrRegister(pkPtr, pkLen);
+    const { receipt, sir, permission } = this.functionCallKey(idx, allowancePtr, recvLen, recvPtr, namesLen, namesPtr);
+    if (!isValidBorshPublicKey(pk)) throw hostErrors.invalidPublicKey();
+    this.appendAction(receipt, { kind: 'AddKey', publicKey: pk, nonce, permission: { kind: 'FunctionCall', ...permission } });
+  }
+  /**
+   * The FunctionCall permission of an added key (plain or gas key), read and charged as logic.rs
+   * `promise_batch_action_add_key_with_function_call` does: allowance (0 = none), receiver, comma-separated
+   * method names, then the promise and the add_function_call_key fees.
+   */
+  private functionCallKey(idx: bigint, allowancePtr: bigint, recvLen: bigint, recvPtr: bigint, namesLen: bigint, namesPtr: bigint) {
     const allowance = this.memReadU128(allowancePtr);
     const receiverId = this.accountId(recvLen, recvPtr);
     const namesRaw = this.memOrRegister(namesPtr, namesLen);
@@ -979,11 +999,7 @@ export class VMLogic {
     let bytes = 0;
     for (const m of methodNames) bytes += utf8.encode(m).length + 1;
     this.payActionPerByte('addFunctionCallKeyByte', BigInt(bytes), sir);
-    if (!isValidBorshPublicKey(pk)) throw hostErrors.invalidPublicKey();
-    const permission: AccessKeyPermissionSpec = {
-      kind: 'FunctionCall', allowance: allowance === 0n ? null : allowance, receiverId, methodNames,
-    };
-    this.appendAction(receipt, { kind: 'AddKey', publicKey: pk, nonce, permission });
+    return { receipt, sir, permission: { allowance: allowance === 0n ? null : allowance, receiverId, methodNames } };
   }
   promise_batch_action_delete_key(idx: bigint, pkLen: bigint, pkPtr: bigint): void {
     this.payBase();
@@ -1091,21 +1107,58 @@ export class VMLogic {
     action.data.push([key, value]);
   }
 
-  // ---------- linked at 86 but not carried out by this node (see the package README) ----------
-  private unsupported(name: string): never {
+  // ---------- gas keys (gas_key_host_fns, 85.yaml; logic.rs, fees from core/parameters/src/cost.rs) ----------
+  /** Appends TransferToGasKey: `amount` leaves the contract's balance for a gas key of the receiver. */
+  promise_batch_action_transfer_to_gas_key(idx: bigint, pkLen: bigint, pkPtr: bigint, amountPtr: bigint): void {
     this.payBase();
-    this.prohibitedInView(name);
-    throw hostErrors.unsupportedHostFunction(name);
+    this.prohibitedInView('promise_batch_action_transfer_to_gas_key');
+    const pk = this.memOrRegister(pkPtr, pkLen);
+    const amount = this.memReadU128(amountPtr);
+    const { receipt, sir } = this.promiseReceipt(idx);
+    const receiverLength = utf8.encode(this.receipts[receipt]!.receiverId).length;
+    const send = gasKeyTransferSendFee(this.config, sir, pk.length);
+    const exec = gasKeyTransferExecFee(this.config, receiverLength, pk.length);
+    this.gas.deduct(send.base, send.base + exec.base, 'GAS_KEY_TRANSFER_BASE');
+    this.gas.deduct(send.perByte, send.perByte + exec.perByte, 'GAS_KEY_BYTE');
+    this.deductBalance(amount);
+    // The key is decoded last: InvalidPublicKey comes after the fees and the balance check.
+    if (!isValidBorshPublicKey(pk)) throw hostErrors.invalidPublicKey();
+    this.appendAction(receipt, { kind: 'TransferToGasKey', publicKey: pk, deposit: amount });
   }
-  promise_batch_action_transfer_to_gas_key(): void {
-    this.unsupported('promise_batch_action_transfer_to_gas_key');
+  /** Appends AddKey with a GasKeyFullAccess permission and `num_nonces` nonces (balance 0). */
+  promise_batch_action_add_gas_key_with_full_access(idx: bigint, pkLen: bigint, pkPtr: bigint, numNonces: bigint): void {
+    this.payBase();
+    this.prohibitedInView('promise_batch_action_add_gas_key_with_full_access');
+    const pk = this.memOrRegister(pkPtr, pkLen);
+    const nonces = gasKeyNonceCount(numNonces);
+    const { receipt, sir } = this.promiseReceipt(idx);
+    this.payActionBase('addFullAccessKey', sir);
+    this.payGasKeyAddKeyFees(receipt, sir, pk.length, nonces);
+    if (!isValidBorshPublicKey(pk)) throw hostErrors.invalidPublicKey();
+    this.appendAction(receipt, { kind: 'AddKey', publicKey: pk, nonce: 0n, permission: { kind: 'GasKeyFullAccess', numNonces: nonces } });
   }
-  promise_batch_action_add_gas_key_with_full_access(): void {
-    this.unsupported('promise_batch_action_add_gas_key_with_full_access');
+  /** Appends AddKey with a GasKeyFunctionCall permission (an allowance fails validation: gas keys have none). */
+  promise_batch_action_add_gas_key_with_function_call(
+    idx: bigint, pkLen: bigint, pkPtr: bigint, numNonces: bigint, allowancePtr: bigint, recvLen: bigint, recvPtr: bigint, namesLen: bigint, namesPtr: bigint,
+  ): void {
+    this.payBase();
+    this.prohibitedInView('promise_batch_action_add_gas_key_with_function_call');
+    const pk = this.memOrRegister(pkPtr, pkLen);
+    const nonces = gasKeyNonceCount(numNonces);
+    const { receipt, sir, permission } = this.functionCallKey(idx, allowancePtr, recvLen, recvPtr, namesLen, namesPtr);
+    this.payGasKeyAddKeyFees(receipt, sir, pk.length, nonces);
+    if (!isValidBorshPublicKey(pk)) throw hostErrors.invalidPublicKey();
+    this.appendAction(receipt, { kind: 'AddKey', publicKey: pk, nonce: 0n, permission: { kind: 'GasKeyFunctionCall', numNonces: nonces, ...permission } });
   }
-  promise_batch_action_add_gas_key_with_function_call(): void {
-    this.unsupported('promise_batch_action_add_gas_key_with_function_call');
+  /** gas_counter.rs `pay_gas_key_add_key_fees`: the nonce rows' write cost (exec only), then the byte cost. */
+  private payGasKeyAddKeyFees(receipt: number, sir: boolean, publicKeyLength: number, numNonces: number): void {
+    const receiverLength = utf8.encode(this.receipts[receipt]!.receiverId).length;
+    const send = gasKeyAddKeySendFee(this.config, sir);
+    const exec = gasKeyAddKeyExecFee(this.config, receiverLength, publicKeyLength, numNonces);
+    this.gas.deduct(0n, exec.base, 'GAS_KEY_NONCE_WRITE_BASE');
+    this.gas.deduct(send, send + exec.perByte, 'GAS_KEY_BYTE');
   }
+
 
   promise_results_count(): bigint {
     this.payBase();

@@ -71,12 +71,16 @@ export type ReceiptAction =
   | { kind: 'DeployGlobalContract'; code: Uint8Array; deployMode: 'CodeHash' | 'AccountId' }
   | { kind: 'UseGlobalContract'; contractIdentifier: GlobalContractId }
   /** NEP-616; `set_state_init_data_entry` adds to `data` (in call order; the runtime keeps nearcore's BTreeMap order). */
-  | { kind: 'DeterministicStateInit'; code: GlobalContractId; data: Array<[Uint8Array, Uint8Array]>; deposit: Balance };
+  | { kind: 'DeterministicStateInit'; code: GlobalContractId; data: Array<[Uint8Array, Uint8Array]>; deposit: Balance }
+  | { kind: 'TransferToGasKey'; publicKey: Uint8Array; deposit: Balance };
 
 export type AccessKeyPermissionSpec =
   | { kind: 'FullAccess' }
   /** allowance null = unlimited (0 in the host call means None). */
-  | { kind: 'FunctionCall'; allowance: Balance | null; receiverId: AccountId; methodNames: string[] };
+  | { kind: 'FunctionCall'; allowance: Balance | null; receiverId: AccountId; methodNames: string[] }
+  /** A gas key (balance 0 when added); the nonce the host function is given is not used. */
+  | { kind: 'GasKeyFullAccess'; numNonces: number }
+  | { kind: 'GasKeyFunctionCall'; numNonces: number; allowance: Balance | null; receiverId: AccountId; methodNames: string[] };
 
 /**
  * A receipt the contract asked for (nearcore ReceiptManager's `ActionReceiptMetadata`).

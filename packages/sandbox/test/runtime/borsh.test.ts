@@ -97,5 +97,6 @@ test('malformed borsh: truncated input, trailing bytes and unknown action tags a
   t.is(badTag[tagOffset], 3);
   badTag[tagOffset] = 200;
   t.throws(() => decodeSignedTransaction(badTag), { instanceOf: BorshDecodeError });
-  t.throws(() => decodeSignedTransaction(new Uint8Array([1, 5, 0, 0])), { instanceOf: BorshDecodeError, message: /TransactionV1/ });
+  t.throws(() => decodeSignedTransaction(new Uint8Array([1, 5, 0, 0])), { instanceOf: BorshDecodeError });
+  t.throws(() => decodeSignedTransaction(new Uint8Array([2, 5, 0, 0])), { instanceOf: BorshDecodeError, message: /invalid transaction version tag/ });
 });

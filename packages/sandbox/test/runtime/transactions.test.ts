@@ -193,15 +193,17 @@ test('function-call key allowance is charged at conversion and topped up by the 
   t.is(spent, r.tokensBurnt);
 });
 
-test('malformed borsh: ParseTransactionError, nothing changes; V1 transactions: InvalidTransactionVersion', (t) => {
+test('malformed borsh: ParseTransactionError, nothing changes; V1 bytes: a parse error at 86, InvalidTransactionVersion at 77', (t) => {
   const node = createSandbox();
   const alice = node.createAccount('alice.test.near');
   const before = fingerprint(node, 'alice.test.near', alice.keyPair);
   const good = node.signTransaction('alice.test.near', 'test.near', [{ type: 'Transfer', deposit: 1n }]);
   t.throws(() => node.sendTransaction(good.slice(0, 20)), { instanceOf: ParseTransactionError, message: /Failed to decode transaction/ });
   t.throws(() => node.sendTransaction(new Uint8Array([...good, 7])), { instanceOf: ParseTransactionError });
-  expectInvalid(t, () => node.sendTransaction(new Uint8Array([1, 15, 0, 0, 0])), 'InvalidTransactionVersion');
+  // PV 86 decodes TransactionV1 (GasKeys): these bytes are a truncated one
+  t.throws(() => node.sendTransaction(new Uint8Array([1, 15, 0, 0, 0])), { instanceOf: ParseTransactionError });
   t.deepEqual(fingerprint(node, 'alice.test.near', alice.keyPair), before);
+  expectInvalid(t, () => createSandbox({ protocolVersion: 77 }).sendTransaction(new Uint8Array([1, 15, 0, 0, 0])), 'InvalidTransactionVersion');
 });
 
 test('ActionsValidation: zero gas, oversized args, too many actions, DeleteAccount not last, prepaid gas over the limit', (t) => {

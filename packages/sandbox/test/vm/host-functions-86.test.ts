@@ -141,8 +141,3 @@ test('sandbox_debug_log is free and reaches the node; invalid UTF-8 is BadUTF8',
   const bad = call(program({ imports: ['sandbox_debug_log'], data: [[0, new Uint8Array([0xff])]], body: `(call $sandbox_debug_log ${u64(1)} ${u64(0)})` }));
   t.deepEqual(bad.aborted, { ExecutionError: 'String encoding is bad UTF-8 sequence.' });
 });
-
-test('gas-key and yield-with-id functions link at 86 but fail with a message naming this node\'s limit', (t) => {
-  const o = call(program({ imports: ['promise_batch_action_transfer_to_gas_key'], body: `(call $promise_batch_action_transfer_to_gas_key ${u64(0)} ${u64(0)} ${u64(0)} ${u64(0)})` }));
-  t.regex(String(o.aborted?.ExecutionError), /^promise_batch_action_transfer_to_gas_key is linked as on nearcore but not carried out by this node/);
-});
