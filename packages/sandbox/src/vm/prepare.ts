@@ -43,6 +43,12 @@ export interface PrepareConfig {
   maxOperandStackBytesPerFunction: number | null;
   maxBlocksPerFunction: number | null;
   maxBlocksPerContract: number | null;
+  /**
+   * `max_instrumented_code_size` (84.yaml): a bound on the length of the prepared module. nearcore measures the
+   * bytes its own instrument_v3.rs emits (prepare.rs: `res.len() > max_size` → InstrumentedCodeTooLarge); this
+   * node measures the module it emits, which is laid out for V8 (README "Protocol versions, gates and limits").
+   */
+  maxInstrumentedCodeSize?: number | null;
   reftypesBulkMemory: boolean;
   /** Saturating float-to-int (0xfc 0..7): off at 77, where nearcore 2.6.2's validator refuses them. */
   saturatingFloatToInt: boolean;
@@ -69,6 +75,8 @@ export interface FuncType {
 export interface PreparedContract {
   /** Instrumented module bytes. */
   code: Uint8Array;
+  /** What `max_instrumented_code_size` bounds: `code` without the passive data copies kept for instance reuse. */
+  instrumentedSize: number;
   /** Function exports of the original contract: name -> type. */
   functionExports: Map<string, FuncType>;
   /** `env` function imports: name -> type. */
@@ -1370,6 +1378,15 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
     const t = mod.types[ti]!;
     if (t.params.length || t.results.length) throw deser('start function must have type [] -> []');
   }
-  const limitError = instrumentationLimitError(localsState.functions, cfg);
-  return { code, functionExports, imports, hasStart: startFunc !== null, reusable: localsState.reusable, limitError };
+  // Checked once instrumentation is done, after the per-function limits (nearcore's order). The passive copies of
+  // the data segments are this node's own (instance reuse), not part of what nearcore instruments: not counted.
+  let reuseCopies = 0;
+  for (const a of activeData) reuseCopies += 1 + new Writer().u32(a.length).finish().length + a.length;
+  const instrumentedSize = code.length - reuseCopies;
+  const limitError =
+    instrumentationLimitError(localsState.functions, cfg) ??
+    (cfg.maxInstrumentedCodeSize != null && instrumentedSize > cfg.maxInstrumentedCodeSize
+      ? new PrepareError('InstrumentedCodeTooLarge', `the instrumented module has ${instrumentedSize} bytes (limit ${cfg.maxInstrumentedCodeSize})`)
+      : null);
+  return { code, instrumentedSize, functionExports, imports, hasStart: startFunc !== null, reusable: localsState.reusable, limitError };
 }

@@ -149,3 +149,64 @@ test('one_yocto_on_promise (PV85+): a zero-balance contract attaches exactly 1 y
   // 77 has no exemption
   t.deepEqual(call(calls(1n, 1), { context: zero, protocolVersion: 77 }).aborted, { ExecutionError: 'Exceeded the account balance.' });
 });
+
+// ---- max_instrumented_code_size (84.yaml: 16_777_216; none at 77). nearcore compares the length of the module
+// prepare_contract returns (prepare.rs: `res.len() > max_size` -> PrepareError::InstrumentedCodeTooLarge), after the
+// per-function limits. This node measures the module it prepares, without the passive data copies it keeps for
+// instance reuse.
+
+const uleb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+};
+const section = (id: number, body: Uint8Array) => Buffer.concat([Uint8Array.of(id, ...uleb(body.length)), body]);
+const bytes = (...parts: Array<number[] | Uint8Array>) => Buffer.concat(parts.map((p) => Uint8Array.from(p)));
+
+/** `functions` bodies of `size` bytes of `i32.const 0; drop` each, an exported `main`, and a `data`-byte data segment. */
+function bulkyModule(functions: number, size: number, data = 0): Uint8Array {
+  const body = Buffer.alloc(Math.floor((size - 2) / 3) * 3 + 2);
+  for (let k = 1; k < body.length - 1; k += 3) body.set([0x41, 0, 0x1a], k); // locals count 0 first, end last
+  body[body.length - 1] = 0x0b;
+  const sized = bytes(uleb(body.length), body);
+  return bytes(
+    [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
+    section(1, Uint8Array.of(1, 0x60, 0, 0)),
+    section(3, bytes(uleb(functions + 1), new Uint8Array(functions + 1))),
+    section(5, Uint8Array.of(1, 0, 1)),
+    section(7, bytes([1, 4], Buffer.from('main'), [0], uleb(functions))),
+    section(10, bytes(uleb(functions + 1), ...Array<Uint8Array>(functions).fill(sized), [2, 0, 0x0b])),
+    data > 0 ? section(11, bytes([1, 0, 0x41, 0, 0x0b], uleb(data), new Uint8Array(data))) : new Uint8Array(),
+  );
+}
+
+test('max_instrumented_code_size at the boundary the node computes: one byte over is InstrumentedCodeTooLarge, at the limit it prepares (nearcore prepare.rs test_max_instrumented_code_size, same method)', async (t) => {
+  const { prepareContract } = await import('../../src/vm/prepare.js');
+  const wasm = wat(`(module (func (export "main") ${'(block (nop))'.repeat(200)}))`);
+  const config = runtimeConfig(86).wasm;
+  const { instrumentedSize, code } = prepareContract(wasm, { ...config, maxInstrumentedCodeSize: null });
+  t.is(instrumentedSize, code.length, 'no data segments: the whole prepared module counts');
+  t.is(prepareContract(wasm, { ...config, maxInstrumentedCodeSize: instrumentedSize - 1 }).limitError?.kind, 'InstrumentedCodeTooLarge');
+  t.is(prepareContract(wasm, { ...config, maxInstrumentedCodeSize: instrumentedSize }).limitError, null);
+});
+
+test('a contract whose prepared module passes 16 MiB: InstrumentedCodeTooLarge at 86, runs at 77 (no limit there)', (t) => {
+  const wasm = bulkyModule(86, 196_000); // 86 bodies under max_function_body_size 196_608: 16.86 MB of code
+  t.true(wasm.length > 16_777_216);
+  t.deepEqual(aborted(wasm, 86), prepareError('InstrumentedCodeTooLarge'));
+  t.is(aborted(wasm, 77), null);
+});
+
+test('the passive data copies this node adds are not counted: a 9 MB data segment prepares at 86 (nearcore instruments no copy)', async (t) => {
+  const { prepareContract } = await import('../../src/vm/prepare.js');
+  const wasm = bulkyModule(1, 100, 9_000_000);
+  const prepared = prepareContract(wasm, runtimeConfig(86).wasm);
+  t.true(prepared.code.length > 16_777_216, `the prepared module itself has ${prepared.code.length} bytes`);
+  t.true(prepared.instrumentedSize < 9_100_000);
+  t.is(prepared.limitError, null);
+});
