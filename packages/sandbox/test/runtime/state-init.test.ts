@@ -369,3 +369,19 @@ test('meta transaction (FixDelegatedDeterministicStateInit, 85): the inner state
   // predecessor, the sender
   t.is(node.getBalance('sender.test.near'), senderBefore + 2n * NEAR);
 });
+
+test('init and call in one receipt (NEP-616\'s use): the FunctionCall after the init runs the new account\'s global code', (t) => {
+  const { node } = withGlobalWallet();
+  const si: StateInit = { code: { type: 'AccountId', accountId: 'lib.test.near' }, data: [[bytes('k'), bytes('ready')]] };
+  const id = deterministicAccountId(si);
+  const r = node.signAndSendTransaction('test.near', id, [
+    { type: 'DeterministicStateInit', stateInit: si, deposit: 0n },
+    { type: 'FunctionCall', methodName: 'get', args: bytes('k'), gas: 10n * TGAS, deposit: 0n },
+  ]);
+  t.is(new TextDecoder().decode(r.bytes()), 'ready');
+  // without the init the call has no account to run on
+  const other: StateInit = { ...si, data: [[bytes('k'), bytes('other')]] };
+  t.deepEqual(node.call('test.near', deterministicAccountId(other), 'get', 'k').failure, {
+    ActionError: { index: 0, kind: { AccountDoesNotExist: { account_id: deterministicAccountId(other) } } },
+  });
+});
