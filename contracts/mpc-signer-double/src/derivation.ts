@@ -141,7 +141,12 @@ function addAffine(p: EdPoint, x: bigint, y: bigint, xy: bigint): [bigint, bigin
  */
 function baseMultiply(scalar: bigint): EdPoint {
   const nibbles = scalar.toString(16).padStart(64, '0');
-  let result: EdPoint = [0n, 1n, 1n, 0n];
+  // The point in extended coordinates, kept in locals: a function call and a 4-element array per
+  // addition cost more than the addition's own additions.
+  let x = 0n;
+  let y = 1n;
+  let z = 1n;
+  let t = 0n;
   let carry = 0;
   for (let j = 0; j < 64; j++) {
     let digit = parseInt(nibbles[63 - j], 16) + carry;
@@ -149,26 +154,25 @@ function baseMultiply(scalar: bigint): EdPoint {
     if (carry === 1) digit -= 16;
     if (digit === 0) continue;
     const entry = (j * 8 + (digit > 0 ? digit : -digit) - 1) * 3;
-    const yPlusX = ED25519_BASE_TABLE[entry];
-    const yMinusX = ED25519_BASE_TABLE[entry + 1];
-    const t2d = ED25519_BASE_TABLE[entry + 2];
     // −(x, y) = (−x, y): y+x and y−x swap, 2d·x·y changes sign.
-    result = digit > 0 ? addNiels(result, yPlusX, yMinusX, t2d) : addNiels(result, yMinusX, yPlusX, -t2d);
+    const yPlusX = ED25519_BASE_TABLE[digit > 0 ? entry : entry + 1];
+    const yMinusX = ED25519_BASE_TABLE[digit > 0 ? entry + 1 : entry];
+    const t2d = digit > 0 ? ED25519_BASE_TABLE[entry + 2] : -ED25519_BASE_TABLE[entry + 2];
+    // Mixed addition with an affine (y+x, y−x, 2d·x·y) point: 7 multiplications.
+    const a = ((y - x) * yMinusX) % P;
+    const b = ((y + x) * yPlusX) % P;
+    const c = (t * t2d) % P;
+    const d = z + z;
+    const e = b - a;
+    const f = d - c;
+    const g = d + c;
+    const h = b + a;
+    x = (e * f) % P;
+    y = (g * h) % P;
+    z = (f * g) % P;
+    t = (e * h) % P;
   }
-  return result;
-}
-
-/** Extended point + affine point given as (y+x, y−x, 2d·x·y). */
-function addNiels(p: EdPoint, yPlusX: bigint, yMinusX: bigint, t2d: bigint): EdPoint {
-  const a = ((p[1] - p[0]) * yMinusX) % P;
-  const b = ((p[1] + p[0]) * yPlusX) % P;
-  const c = (p[3] * t2d) % P;
-  const d = p[2] + p[2];
-  const e = b - a;
-  const f = d - c;
-  const g = d + c;
-  const h = b + a;
-  return [(e * f) % P, (g * h) % P, (f * g) % P, (e * h) % P];
+  return [x, y, z, t];
 }
 
 /**
