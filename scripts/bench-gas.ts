@@ -3,14 +3,21 @@
  * node (same runtime and gas rules as the RPC node). A table for people; `--json` prints one JSON
  * object { contracts: {name: {wasmBytes}}, rows: [...] } instead. Each row also shows its gas before
  * storage ops were charged per trie node (scripts/bench-gas/baseline.json, measured on main before).
+ *
+ * `--write-readmes` also rewrites the gas figures in contracts/<name>/README.md from this run: a figure
+ * written as `3.99<!-- bench:gas stablecoin / ft_transfer (transaction total) -->` is replaced by that row's
+ * Tgas (` / ` because a `|` would split a Markdown table cell; counts in parentheses of an operation may be
+ * written `(#`, as in the baseline). So the READMEs'
+ * figures are measured, not typed; a marker naming a row the run does not have fails the command.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createSandbox } from '../packages/sandbox/src/index.js';
 import { buildContracts } from '../packages/contract-builder/src/index.js';
 import type { GasBenchmark, GasRow } from './bench-gas/types.js';
 
 const json = process.argv.includes('--json');
+const writeReadmes = process.argv.includes('--write-readmes');
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 
 const built = await buildContracts({ log: () => {} });
@@ -51,3 +58,35 @@ if (json) {
     console.log(`  ${row.contract.padEnd(22)} ${row.operation.padEnd(48)} ${tgas(row.gasBurnt).padStart(8)}${mark} ${change(row.gasBurnt, before(row))}${target}${row.note ? `  ${row.note}` : ''}`);
   }
 }
+
+/** Rewrites every `<figure><!-- bench:gas <contract> / <operation> -->` in the contracts' READMEs from `rows`. */
+function writeReadmeFigures(): void {
+  const key = (contract: string, operation: string) => `${contract} | ${operation.trim()}`.replace(/\((\d+)/g, '(#');
+  const measured = new Map(rows.map((r) => [key(r.contract, r.operation), r.gasBurnt]));
+  const contractsMeasured = new Set(rows.map((r) => r.contract));
+  const contractsDir = fileURLToPath(new URL('../contracts/', import.meta.url));
+  const unknown: string[] = [];
+  for (const name of readdirSync(contractsDir)) {
+    const file = `${contractsDir}${name}/README.md`;
+    if (!existsSync(file)) continue;
+    let count = 0;
+    const text = readFileSync(file, 'utf8');
+    const updated = text.replace(/\d+(?:\.\d+)?(<!-- bench:gas (.+?) \/ (.+?) -->)/g, (whole, marker: string, contract: string, operation: string) => {
+      const gas = measured.get(key(contract, operation));
+      if (gas === undefined) {
+        if (contractsMeasured.has(contract)) unknown.push(`contracts/${name}/README.md: ${marker}`);
+        return whole;
+      }
+      count++;
+      return `${tgas(gas)}${marker}`;
+    });
+    if (updated !== text) writeFileSync(file, updated);
+    if (count > 0) console.error(`contracts/${name}/README.md: ${count} gas figures written`);
+  }
+  if (unknown.length > 0) {
+    console.error(`these README markers name no row of this run (operations: scripts/bench-gas/*.ts):\n  ${unknown.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
+
+if (writeReadmes) writeReadmeFigures();

@@ -151,7 +151,20 @@ export function measure(node: Sandbox): GasRow[] {
     if (!result.succeeded) throw new Error(`${method} failed: ${JSON.stringify(result.failure)}`);
     rows.push({ contract: 'chain-signatures-proxy', operation: `${method} (receipt)`, gasBurnt: BigInt(result.receipts[0]!.outcome.gas_burnt) });
   }
+  rows.push({ contract: 'chain-signatures-proxy', operation: 'storage_deposit (receipt)', gasBurnt: BigInt(payerStorage.receipts[0]!.outcome.gas_burnt) });
+  const withdrawn = node.call(RESPONDER, PROXY, 'storage_withdraw', { amount: '1' }, { gas: 100n * TGAS, deposit: 1n });
+  if (!withdrawn.succeeded) throw new Error(`storage_withdraw failed: ${JSON.stringify(withdrawn.failure)}`);
+  rows.push({ contract: 'chain-signatures-proxy', operation: 'storage_withdraw (receipt)', gasBurnt: BigInt(withdrawn.receipts[0]!.outcome.gas_burnt) });
   const floor = node.call(USER, PROXY, 'get_config', {}, { gas: 300n * TGAS });
   rows.push({ contract: 'chain-signatures-proxy', operation: 'get_config (as call: near-sdk-js floor)', gasBurnt: BigInt(floor.receipts[0]!.outcome.gas_burnt) });
+  for (const [method, args] of [
+    ['derivation_path', { account_id: USER, path: 'bench' }],
+    ['usage_of', { account_id: USER }],
+    ['sign_deposit', { account_id: USER }],
+  ] as const) {
+    const view = node.call(USER, PROXY, method, args, { gas: 300n * TGAS });
+    if (!view.succeeded) throw new Error(`${method} failed: ${JSON.stringify(view.failure)}`);
+    rows.push({ contract: 'chain-signatures-proxy', operation: `${method} (as call)`, gasBurnt: BigInt(view.receipts[0]!.outcome.gas_burnt) });
+  }
   return rows;
 }

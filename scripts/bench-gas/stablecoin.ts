@@ -29,7 +29,8 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   const min = BigInt(bounds.min);
   row('storage_deposit (register)', ok(node, OWNER, 'storage_deposit', {}, min).gasBurnt);
   ok(node, 'bob.test.near', 'storage_deposit', {}, min);
-  for (const role of ['master_minter', 'pauser', 'blacklister']) ok(node, OWNER, 'grant_role', { role, account_id: OWNER });
+  row('grant_role', ok(node, OWNER, 'grant_role', { role: 'master_minter', account_id: OWNER }).gasBurnt);
+  for (const role of ['pauser', 'blacklister']) ok(node, OWNER, 'grant_role', { role, account_id: OWNER });
   row('configure_minter', ok(node, OWNER, 'configure_minter', { account_id: OWNER, allowance: (10n ** 30n).toString() }).gasBurnt);
   row('mint', ok(node, OWNER, 'mint', { account_id: OWNER, amount: (10n ** 18n).toString() }).gasBurnt);
   row('ft_transfer (transaction total)', ok(node, OWNER, 'ft_transfer', { receiver_id: 'bob.test.near', amount: '1000000' }).gasBurnt, 10n * TGAS);
@@ -40,8 +41,12 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   row('ft_transfer_call, receiver keeps all (3 receipts)', ok(node, OWNER, 'ft_transfer_call', { receiver_id: 'recv.test.near', amount: '10', msg: 'keep' }).gasBurnt);
   row('ft_transfer_call, receiver returns all (refund)', ok(node, OWNER, 'ft_transfer_call', { receiver_id: 'recv.test.near', amount: '10', msg: 'return-all' }).gasBurnt);
   row('blacklist_account', ok(node, OWNER, 'blacklist_account', { account_id: 'recv.test.near' }).gasBurnt);
+  row('unblacklist_account', ok(node, OWNER, 'unblacklist_account', { account_id: 'recv.test.near' }).gasBurnt);
   row('pause', ok(node, OWNER, 'pause', {}).gasBurnt);
-  ok(node, OWNER, 'unpause', {});
+  row('unpause', ok(node, OWNER, 'unpause', {}).gasBurnt);
+  node.createAccount('carol.test.near', { balance: 10n * NEAR });
+  ok(node, 'carol.test.near', 'storage_deposit', {}, min);
+  row('storage_unregister (zero balance)', ok(node, 'carol.test.near', 'storage_unregister', {}).gasBurnt);
 
   // Two-step upgrade to the same code: stage (the code's storage attached), wait the 1 hour floor, apply.
   ok(node, OWNER, 'grant_role', { role: 'upgrader', account_id: OWNER });
@@ -81,5 +86,9 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   const hundred = fits(100);
   if (hundred !== null) row('batch_transfer, 100 receivers', hundred);
   row(`batch_transfer, largest in 300 Tgas (${low} receivers)`, best ?? 0n, undefined, low >= 400 ? 'capped by MAX_BATCH_TRANSFER = 400' : `target ≥ 200 receivers: ${low >= 200 ? 'met' : 'missed'}`);
+  row('remove_minter', ok(node, OWNER, 'remove_minter', { account_id: OWNER }).gasBurnt);
+  row('revoke_role', ok(node, OWNER, 'revoke_role', { role: 'blacklister', account_id: OWNER }).gasBurnt);
+  row('propose_owner', ok(node, OWNER, 'propose_owner', { account_id: 'bob.test.near' }).gasBurnt);
+  row('accept_ownership', ok(node, 'bob.test.near', 'accept_ownership', {}).gasBurnt);
   return rows;
 }
