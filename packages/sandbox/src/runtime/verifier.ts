@@ -41,6 +41,8 @@ export function actionRequiresPostQuantum(a: Action): boolean {
     case 'Stake':
     case 'AddKey':
     case 'DeleteKey':
+    case 'TransferToGasKey':
+    case 'WithdrawFromGasKey':
       return isPostQuantum(a.publicKey);
     case 'Delegate': {
       const s = a.signedDelegate;
