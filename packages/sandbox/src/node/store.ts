@@ -28,6 +28,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ClassicLevel } from 'classic-level';
 import type { Block, ChainHistory, HistoryDelta, StoredTransaction } from '../runtime/chain.js';
@@ -112,6 +113,25 @@ export const BACKUP_DIR = 'backup';
 export const GC_BLOCKS_PER_COMMIT = 200;
 /** Blocks read back and checked on open (the validity window, finality and the chain's tail). */
 export const RECENT_BLOCKS_ON_OPEN = 512;
+/**
+ * Synchronous work a commit does before it lets the event loop serve requests (reads never wait behind a
+ * commit for longer: a fast-forward slice or a large state takes tens of milliseconds to encode).
+ */
+const COMMIT_SLICE_MS = 1;
+
+/** Tells a long loop when it has worked `COMMIT_SLICE_MS` since it last let the event loop run. */
+class Pacer {
+  #since = performance.now();
+
+  due(): boolean {
+    return performance.now() - this.#since >= COMMIT_SLICE_MS;
+  }
+
+  async yield(): Promise<void> {
+    await nextTurn();
+    this.#since = performance.now();
+  }
+}
 
 const blockKey = (height: bigint | number) => BLOCK_PREFIX + String(height).padStart(16, '0');
 
@@ -310,13 +330,17 @@ export class NodeStore implements ChainHistory {
    */
   async commit({ head, entries, history, gcBelow }: Commit): Promise<{ put: number; deleted: number }> {
     if (this.#markerFailure) throw new Error(`writing ${MARKER_FILE} failed: ${this.#markerFailure.message}`);
+    const pacer = new Pacer();
     const from = this.#meta?.historyFrom;
-    const garbage = gcBelow !== undefined && from !== undefined && gcBelow > from ? await this.#garbage(from, gcBelow) : undefined;
+    const garbage = gcBelow !== undefined && from !== undefined && gcBelow > from ? await this.#garbage(from, gcBelow, pacer) : undefined;
     const batch = this.#db.batch();
     const next = new Map<string, string>();
     const digest = Buffer.from(this.#digest);
     let put = 0;
+    // what is taken for a commit is a snapshot (the caller's arrays; this store's own maps change only here), so
+    // requests may run between the steps
     for (const [recordId, value] of entries) {
+      if (pacer.due()) await pacer.yield();
       const key = RECORD_PREFIX + recordId;
       next.set(key, value);
       const old = this.#written.get(key);
@@ -329,6 +353,7 @@ export class NodeStore implements ChainHistory {
     }
     let deleted = 0;
     for (const [key, old] of this.#written) {
+      if (pacer.due()) await pacer.yield();
       if (!next.has(key)) {
         batch.del(key);
         xorInto(digest, recordDigest(key, old));
@@ -346,14 +371,24 @@ export class NodeStore implements ChainHistory {
     }
     if (history) {
       for (const b of history.blocks) {
+        if (pacer.due()) await pacer.yield();
         batch.put(blockKey(b.height), blockToJson(b));
         batch.put(BLOCK_HASH_PREFIX + hex(b.hash), b.height.toString());
         batch.put(CHUNK_PREFIX + chunkHashOf(b), b.height.toString());
         historyFrom ??= Number(b.height);
       }
-      for (const [hash, tx] of history.transactions) batch.put(TX_PREFIX + hash, JSON.stringify(tx));
-      for (const o of history.outcomes) batch.put(OUTCOME_PREFIX + o.id, JSON.stringify(o));
-      for (const [id, r] of history.receipts) batch.put(RECEIPT_PREFIX + id, JSON.stringify(r));
+      for (const [hash, tx] of history.transactions) {
+        if (pacer.due()) await pacer.yield();
+        batch.put(TX_PREFIX + hash, JSON.stringify(tx));
+      }
+      for (const o of history.outcomes) {
+        if (pacer.due()) await pacer.yield();
+        batch.put(OUTCOME_PREFIX + o.id, JSON.stringify(o));
+      }
+      for (const [id, r] of history.receipts) {
+        if (pacer.due()) await pacer.yield();
+        batch.put(RECEIPT_PREFIX + id, JSON.stringify(r));
+      }
     }
     const meta: Meta = { ...head, format: 2, records: next.size, digest: digest.toString('hex'), ...(historyFrom === undefined ? {} : { historyFrom }) };
     const metaText = JSON.stringify(meta);
@@ -380,11 +415,12 @@ export class NodeStore implements ChainHistory {
    * receipts applied in them (nearcore clears a block's chunks, outcomes and receipts with it), read with an
    * asynchronous iterator so reads are served meanwhile; `next` is the new lowest height with history.
    */
-  async #garbage(from: number, below: number): Promise<{ keys: string[]; next: number }> {
+  async #garbage(from: number, below: number, pacer: Pacer): Promise<{ keys: string[]; next: number }> {
     const keys: string[] = [];
     let next = below;
     let blocks = 0;
     for await (const [key, value] of this.#db.iterator({ gte: blockKey(from), lt: blockKey(below), limit: GC_BLOCKS_PER_COMMIT })) {
+      if (pacer.due()) await pacer.yield();
       const b = blockFromJson(value);
       keys.push(key, BLOCK_HASH_PREFIX + hex(b.hash), CHUNK_PREFIX + chunkHashOf(b));
       for (const hash of b.transactions) keys.push(TX_PREFIX + hash);

@@ -46,22 +46,39 @@ const READ_ONLY_METHODS = new Set([
 ]);
 
 const METHOD_KEY = Buffer.from('"method"');
+const isJsonSpace = (byte: number) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 
 /**
- * A large body that is a batch of more than MAX_BATCH_REQUESTS requests is refused before JSON.parse
- * (which would hold every other client for the whole 10 MB): counting its `"method"` keys stops at the
- * limit. Returns the count when over the limit (Infinity when it stopped counting), else 0.
+ * Counts the requests of a batch as its body arrives (its `"method"` keys), so a batch of more than
+ * MAX_BATCH_REQUESTS is refused without being kept, joined or parsed (a 10 MB one would otherwise hold
+ * every other client while it is copied and parsed). Chunks are scanned where they lie.
  */
-function countedBatchSize(body: Buffer): number {
-  if (body.length < 64 * 1024) return 0;
-  let i = 0;
-  while (i < body.length && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i++;
-  if (body[i] !== 0x5b /* [ */) return 0;
-  let count = 0;
-  for (let at = body.indexOf(METHOD_KEY, i); at !== -1; at = body.indexOf(METHOD_KEY, at + METHOD_KEY.length)) {
-    if (++count > MAX_BATCH_REQUESTS) return Infinity;
+class BatchCounter {
+  /** null until the first byte that is not white space: whether the body is a batch. */
+  #batch: boolean | null = null;
+  #count = 0;
+  /** The previous chunk's last bytes: a key split between two chunks. */
+  #tail: Buffer = Buffer.alloc(0);
+
+  /** Adds a chunk; true once the batch is over the limit. */
+  over(chunk: Buffer): boolean {
+    if (this.#batch === null) {
+      let i = 0;
+      while (i < chunk.length && isJsonSpace(chunk[i]!)) i++;
+      if (i === chunk.length) return false;
+      this.#batch = chunk[i] === 0x5b; /* [ */
+    }
+    if (!this.#batch) return false;
+    if (this.#tail.length > 0) {
+      const seam = Buffer.concat([this.#tail, chunk.subarray(0, METHOD_KEY.length - 1)]);
+      if (seam.includes(METHOD_KEY)) this.#count++;
+    }
+    for (let at = chunk.indexOf(METHOD_KEY); at !== -1; at = chunk.indexOf(METHOD_KEY, at + METHOD_KEY.length)) {
+      if (++this.#count > MAX_BATCH_REQUESTS) return true;
+    }
+    this.#tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - (METHOD_KEY.length - 1))));
+    return this.#count > MAX_BATCH_REQUESTS;
   }
-  return 0;
 }
 
 /** Whether `value` nests deeper than `limit` (iteratively: deep input must not overflow the stack here either). */
@@ -267,7 +284,12 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     if (!requestSchemasLoaded()) setImmediate(() => void loadRequestSchemas());
   }
 
-  function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  /**
+   * The body, unless it is refused as it arrives: over the size limit (by Content-Length before any byte is
+   * read, or by the bytes counted), or a batch of too many requests. A refused body is read to its end and
+   * dropped, so the answer reaches a client that is still sending.
+   */
+  function readBody(req: IncomingMessage): Promise<Buffer | 'too-large' | 'too-many'> {
     return new Promise((resolve, reject) => {
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > maxBodyBytes) {
@@ -276,19 +298,18 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
         return;
       }
       const chunks: Buffer[] = [];
+      const batch = new BatchCounter();
       let size = 0;
-      let tooLarge = false;
+      let refused: 'too-large' | 'too-many' | null = null;
       req.on('data', (chunk: Buffer) => {
-        if (tooLarge) return;
+        if (refused) return;
         size += chunk.length;
-        if (size > maxBodyBytes) {
-          tooLarge = true;
-          chunks.length = 0;
-          return;
-        }
-        chunks.push(chunk);
+        if (size > maxBodyBytes) refused = 'too-large';
+        else if (batch.over(chunk)) refused = 'too-many';
+        if (refused) chunks.length = 0;
+        else chunks.push(chunk);
       });
-      req.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)));
+      req.on('end', () => resolve(refused ?? (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
       req.on('error', reject);
     });
   }
@@ -309,9 +330,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       send(res, errorResponse(null, parseError(`JSON payload is larger than the node's limit of ${maxBodyBytes} bytes`)));
       return;
     }
-    const batchSize = countedBatchSize(body);
-    if (batchSize > MAX_BATCH_REQUESTS) {
-      send(res, errorResponse(null, parseError(`a batch of ${batchSize === Infinity ? 'more than ' + MAX_BATCH_REQUESTS : batchSize} requests is over this node's limit of ${MAX_BATCH_REQUESTS}; send it in smaller batches`)));
+    if (body === 'too-many') {
+      send(res, errorResponse(null, parseError(`a batch of more than ${MAX_BATCH_REQUESTS} requests is over this node's limit of ${MAX_BATCH_REQUESTS}; send it in smaller batches`)));
       return;
     }
     let request: unknown;

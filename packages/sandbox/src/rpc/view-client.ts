@@ -62,7 +62,7 @@ const CHUNK_SCAN_BLOCKS = 256n;
 /** Blocks a fast-forward produces before letting other requests run (a few ms of work). */
 const FAST_FORWARD_SLICE = 200;
 /** Milliseconds of fast-forward work between two chances for reads to run. */
-const FAST_FORWARD_YIELD_MS = 4;
+const FAST_FORWARD_YIELD_MS = 1;
 /** nearcore `trie_viewer_state_size_limit` default: 50 kB of values per `view_state`. */
 const VIEW_STATE_SIZE_LIMIT = 50_000;
 

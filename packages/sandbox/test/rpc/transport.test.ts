@@ -182,6 +182,38 @@ test('an oversized body is answered with a parse error, not a dropped connection
   t.deepEqual(after.json.result, { method: 'status' });
 });
 
+test('a batch of more than 1000 requests is refused as it arrives, even with every "method" key split between two chunks', async (t) => {
+  const server = await startRpcServer({ client: recordingClient([]), port: 0 });
+  t.teardown(() => server.close());
+  const body = JSON.stringify(Array.from({ length: 1001 }, (_, id) => rpc('health', [], id)));
+  // cut in the middle of every "method" key, each piece sent on its own
+  const cuts = [...body.matchAll(/"method"/g)].map((m) => m.index! + 4);
+  const { request } = await import('node:http');
+  const answer = await new Promise<string>((resolve, reject) => {
+    const req = request(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve(text));
+    });
+    req.on('error', reject);
+    void (async () => {
+      let from = 0;
+      for (const cut of [...cuts, body.length]) {
+        req.write(body.slice(from, cut));
+        from = cut;
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      req.end();
+    })();
+  });
+  const json = JSON.parse(answer);
+  t.is(json.error.cause.name, 'PARSE_ERROR');
+  // counted while streaming ("more than"); a count after parsing would say "a batch of 1001 requests"
+  t.regex(json.error.data, /^a batch of more than 1000 requests is over this node's limit of 1000; send it in smaller batches$/);
+  const allowed = await post(server, Array.from({ length: 1000 }, (_, id) => rpc('health', [], id)));
+  t.is(allowed.json.length, 1000);
+});
+
 test('the server listens on loopback only', async (t) => {
   const server = await startRpcServer({ client: recordingClient([]), port: 0 });
   t.teardown(() => server.close());
