@@ -23,6 +23,7 @@ export class MapExternal implements External {
   storageHasKey = (k: Uint8Array) => this.data.has(Buffer.from(k).toString('hex'));
   validatorStake = () => undefined;
   validatorTotalStake = () => 0n;
+  generateDataId = () => new Uint8Array(32);
   createPromiseYield = () => new Uint8Array(32);
   yieldDataId = () => undefined;
   submitYieldResume = () => false;

@@ -716,7 +716,8 @@ export class Sandbox {
           storageHasKey: (key) => state.getData(accountId, key) !== undefined,
           validatorStake: (id) => (id === this.root.accountId ? state.getAccount(id)?.locked : undefined),
           validatorTotalStake: () => state.getAccount(this.root.accountId)?.locked ?? 0n,
-          // yields are ProhibitedInView before they reach these
+          // promises and yields are ProhibitedInView before they reach these
+          generateDataId: () => new Uint8Array(32),
           createPromiseYield: () => undefined,
           yieldDataId: () => undefined,
           submitYieldResume: () => false,

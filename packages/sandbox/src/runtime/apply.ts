@@ -876,6 +876,7 @@ export class ReceiptExecutor {
       storageAccess: (key, walkTrie) => state.contractStorageAccess(accountId, key, walkTrie),
       validatorStake: (id) => ctx.validatorStake(id),
       validatorTotalStake: () => ctx.validatorTotalStake(),
+      generateDataId: nextDataId,
       // runtime ext.rs: the yield's status and id maps go straight to the state (undone if the receipt fails)
       createPromiseYield: (yieldId) => {
         const idKey = yieldId && dataKey(accountId, yieldId);
@@ -943,7 +944,7 @@ export class ReceiptExecutor {
     state.setAccount(accountId, { ...current, amount: vm.balance, storageUsage: vm.storageUsage });
     result.subsidizedAmount += vm.subsidizedAmount;
 
-    // Promises → receipts. Dependencies get data ids in creation order (ReceiptManager::create_action_receipt).
+    // Promises → receipts, with the data ids the VM took for their dependencies (ReceiptManager::create_action_receipt).
     const base = result.newReceipts.length;
     const made: PendingReceipt[] = vm.receipts.map((p) => {
       const actionBody: ActionReceipt = {
@@ -958,8 +959,8 @@ export class ReceiptExecutor {
       return { predecessorId: accountId, receiverId: p.receiverId, body: p.yieldDataId ? { type: 'PromiseYield', action: actionBody } : { type: 'Action', action: actionBody } };
     });
     vm.receipts.forEach((p, i) => {
-      for (const dep of p.dependsOn) {
-        const id = nextDataId();
+      for (const [j, dep] of p.dependsOn.entries()) {
+        const id = p.dependencyDataIds[j]!;
         const target = made[dep]!.body as { action: ActionReceipt };
         target.action.outputDataReceivers.push({ dataId: id, receiverId: p.receiverId });
         (made[i]!.body as { action: ActionReceipt }).action.inputDataIds.push(id);

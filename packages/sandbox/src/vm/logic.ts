@@ -796,7 +796,8 @@ export class VMLogic {
     this.gas.deduct(burn, burn + ar.execution, 'NEW_ACTION_RECEIPT');
   }
   private newReceipt(receiverId: string, deps: number[]): number {
-    this.receipts.push({ receiverId, dependsOn: deps, actions: [] });
+    const dependencyDataIds = deps.map(() => this.external.generateDataId());
+    this.receipts.push({ receiverId, dependsOn: deps, dependencyDataIds, actions: [] });
     return this.receipts.length - 1;
   }
   /**
@@ -1248,7 +1249,7 @@ export class VMLogic {
     this.gas.deduct(burn, burn + ar.execution, 'NEW_ACTION_RECEIPT');
   }
   private pushYieldReceipt(dataId: Uint8Array): number {
-    this.receipts.push({ receiverId: this.context.currentAccountId, dependsOn: [], actions: [], yieldDataId: dataId });
+    this.receipts.push({ receiverId: this.context.currentAccountId, dependsOn: [], dependencyDataIds: [], actions: [], yieldDataId: dataId });
     return this.receipts.length - 1;
   }
   private appendYieldCallback(receipt: number, method: Uint8Array, args: Uint8Array, deposit: bigint, gas: bigint, weight: bigint): void {

@@ -89,6 +89,11 @@ export type AccessKeyPermissionSpec =
 export interface PlannedReceipt {
   receiverId: AccountId;
   dependsOn: number[];
+  /**
+   * The data id of each dependency's result, made when the receipt was (ext.rs `create_action_receipt` takes
+   * them from the same counter as yields, so a yield between two `promise_then`s takes the id between theirs).
+   */
+  dependencyDataIds: Uint8Array[];
   actions: ReceiptAction[];
   /** For a yield's receipt (`promise_yield_create` / `_with_id`): the 32-byte data id it waits for (its only input). */
   yieldDataId?: Uint8Array;
@@ -120,10 +125,12 @@ export interface External {
   storageHasKey(key: Uint8Array): boolean;
   validatorStake(accountId: AccountId): Balance | undefined;
   validatorTotalStake(): Balance;
+  /** A fresh 32-byte data id (ext.rs `generate_data_id`: nearcore `create_data_id` from the action hash, block height and counter). */
+  generateDataId(): Uint8Array;
   /**
-   * A yield of this account (runtime ext.rs `create_promise_yield_receipt` / `_with_id`): a fresh 32-byte data id
-   * (nearcore `create_data_id` from the action hash, block height and counter), its `PromiseYieldStatus`, and
-   * with `yieldId` the id ↔ data id maps. Undefined when `yieldId` names a yield this account has pending.
+   * A yield of this account (runtime ext.rs `create_promise_yield_receipt` / `_with_id`): a fresh data id from
+   * `generateDataId`'s counter, its `PromiseYieldStatus`, and with `yieldId` the id ↔ data id maps. Undefined
+   * when `yieldId` names a yield this account has pending (no id is used up then).
    */
   createPromiseYield(yieldId?: Uint8Array): Uint8Array | undefined;
   /** The data id of this account's pending yield named `yieldId` (nearcore `YieldIdToDataId`). */

@@ -8,7 +8,7 @@ import test from 'ava';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { createSandbox, TGAS, type Sandbox } from '../../src/index.js';
-import { hashFromString } from '../../src/primitives/hash.js';
+import { actionHash, dataId as deriveDataId, hashFromString } from '../../src/primitives/hash.js';
 import { watToWasm } from './contract-helpers.js';
 
 const wasm = await watToWasm('yield-id.wat');
@@ -188,4 +188,16 @@ test('a store saved before the yield queue was kept by index is read into nearco
     '0b0000000000000000': hashOf('0b000000' + accountHex + bytesToHex(dataId) + u64(500n)),
     ['14' + accountHex + '2c' + bytesToHex(dataId)]: hashOf('01'),
   });
+});
+
+test('data ids come from one counter in creation order: a promise_then\'s dependency before a later yield (ext.rs generate_data_id)', (t) => {
+  const node = setup();
+  const r = node.call('test.near', ACCOUNT, 'then_and_yield', YIELD_ID, { gas: 100n * TGAS });
+  const first = r.receipts[0]!;
+  const height = node.getBlock(first.block_hash).height;
+  const action = actionHash(hashFromString(first.id), height, 0);
+  const [, then, yielded] = first.outcome.receipt_ids.map((id) => (node.getReceipt(id) as any).receipt.Action);
+  t.deepEqual(then.input_data_ids.map(hashFromString), [deriveDataId(action, height, 0)]);
+  t.true(yielded.is_promise_yield);
+  t.deepEqual(yielded.input_data_ids.map(hashFromString), [deriveDataId(action, height, 1)]);
 });

@@ -49,9 +49,12 @@ export class MemoryExternal implements External {
   validatorTotalStake() {
     return 5_000_000n;
   }
+  generateDataId() {
+    return sha256(new TextEncoder().encode(`data-id-${this.counter++}`));
+  }
   createPromiseYield(yieldId?: Uint8Array) {
     if (yieldId && this.yieldIds.has(hex(yieldId))) return undefined;
-    const id = sha256(new TextEncoder().encode(`data-id-${this.counter++}`));
+    const id = this.generateDataId();
     this.pendingYields.add(hex(id));
     if (yieldId) this.yieldIds.set(hex(yieldId), id);
     return id;

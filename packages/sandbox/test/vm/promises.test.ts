@@ -3,6 +3,7 @@
  * distribute_unused_gas, gas_counter.rs pay_action_base / prepay_gas), and NEP-519 yield/resume.
  */
 import test from 'ava';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { runtimeConfig, sendFee } from '../../src/parameters/index.js';
 import { call, MemoryExternal, program, u64 } from './helpers.js';
 
@@ -32,6 +33,7 @@ test('promise_batch_create + function_call: receipt, fees (not sir) and attached
   t.deepEqual(o.receipts[0], {
     receiverId: 'bob.near',
     dependsOn: [],
+    dependencyDataIds: [],
     actions: [{ kind: 'FunctionCall', methodName: 'f', args: new Uint8Array(Buffer.from('{}')), deposit: 3n, gas: attached, gasWeight: 0n }],
   });
   t.is(o.balance, 107n); // 100 + 10 attached - 3 sent
@@ -92,6 +94,8 @@ test('promise_then / promise_and: dependencies and data-receipt fees (logic.rs p
     o.receipts.map((r) => [r.receiverId, r.dependsOn]),
     [['bob.near', []], ['carol.near', []], ['alice.near', [0, 1]]],
   );
+  // one data id per dependency, taken from the runtime's counter when promise_then ran (ext.rs create_action_receipt)
+  t.deepEqual(o.receipts[2]!.dependencyDataIds, [0, 1].map((n) => sha256(new TextEncoder().encode(`data-id-${n}`))));
   t.deepEqual(o.returnData, { kind: 'ReceiptIndex', index: 2 });
   const db = fees.newDataReceiptBase;
   // 3 action receipts (2 not-sir, 1 sir) + 2 data receipts to alice.near from non-alice receipts (send_not_sir + exec).

@@ -9,6 +9,8 @@
   (import "env" "log_utf8" (func $log_utf8 (param i64 i64)))
   (import "env" "attached_deposit" (func $attached_deposit (param i64)))
   (import "env" "promise_return" (func $promise_return (param i64)))
+  (import "env" "promise_batch_create" (func $promise_batch_create (param i64 i64) (result i64)))
+  (import "env" "promise_batch_then" (func $promise_batch_then (param i64 i64 i64) (result i64)))
   (import "env" "promise_result" (func $promise_result (param i64 i64) (result i64)))
   (import "env" "promise_yield_create_with_id"
     (func $promise_yield_create_with_id (param i64 i64 i64 i64 i64 i64 i64 i64 i64) (result i64)))
@@ -22,6 +24,7 @@
   (data (i32.const 1072) "false")              ;; 5
   (data (i32.const 1080) "duplicate")          ;; 9
   (data (i32.const 1096) "created")            ;; 7
+  (data (i32.const 1104) "y.test.near")        ;; 11
   ;; 2048: the input; 1536: the attached deposit (u128)
 
   (func $read_input (result i64)
@@ -49,6 +52,11 @@
     (if (i64.eq (call $create) (i64.const -1))
       (then (call $value_return (i64.const 9) (i64.const 1080)))
       (else (call $value_return (i64.const 7) (i64.const 1096)))))
+
+  ;; A receipt to this account, one waiting for it, then a yield: the data ids come from one counter in that order.
+  (func (export "then_and_yield")
+    (drop (call $promise_batch_then (call $promise_batch_create (i64.const 11) (i64.const 1104)) (i64.const 11) (i64.const 1104)))
+    (drop (call $create)))
 
   ;; Resumes the yield named by the input's first 32 bytes with the rest as payload; returns true/false.
   (func (export "resume_id")
