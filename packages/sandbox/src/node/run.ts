@@ -19,6 +19,9 @@ import type { ForkOptions } from '../fork/index.js';
 const PARENT_POLL_MS = 500;
 /** Methods that answer from the head on disk (view-client `reportedHead`) or report nothing: they never wait for a commit. */
 const REPORTS_DURABLE_HEAD = new Set(['status', 'health']);
+/** `block {"finality":"final"}`: answered with the newest final block on disk when there is one (`GroupCommit.finalBlockOnDisk`). */
+const asksFinalBlock = (method: string, params: unknown) =>
+  method === 'block' && params !== null && typeof params === 'object' && (params as { finality?: unknown }).finality === 'final';
 /** Methods that change what the store keeps without producing a block (the block clock). */
 const CHANGES_WITHOUT_A_BLOCK = new Set(['sandbox_set_next_block_timestamp']);
 /** A fresh node opens its store this long after it starts serving (see startNode). */
@@ -94,10 +97,26 @@ class GroupCommit {
     return this.#durableHead;
   }
 
+  /**
+   * The newest final block that is on disk: the chain's final block once the head on disk has reached it, else
+   * the head on disk itself (an ancestor of a final block is final). Undefined while the head on disk is not on
+   * the chain (a revert not yet saved): then the chain's final block is answered, after a commit.
+   */
+  finalBlockOnDisk(): Block | undefined {
+    const durable = this.#durableHead;
+    const chain = this.client()?.sandbox.chain;
+    if (!durable || !chain) return undefined;
+    const ours = chain.blockByHeight(durable.height);
+    if (ours !== durable && (ours === undefined || Buffer.compare(ours.hash, durable.hash) !== 0)) return undefined;
+    const final = chain.lastFinalBlock();
+    return final.height <= durable.height ? final : durable;
+  }
+
   /** Inside the queue, after a request: the promise the answer waits for (undefined: nothing to wait for). */
-  afterRequest(method: string): Promise<void> | undefined {
+  afterRequest(method: string, params: unknown): Promise<void> | undefined {
     this.progress(CHANGES_WITHOUT_A_BLOCK.has(method));
     if (REPORTS_DURABLE_HEAD.has(method)) return undefined;
+    if (asksFinalBlock(method, params) && this.finalBlockOnDisk() !== undefined) return undefined;
     return this.#untilDurable();
   }
 
@@ -227,6 +246,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
         // a fast-forward goes on once its last slice is on disk (so commits stay small and a read that
         // waits for one waits briefly); other requests run meanwhile
         reportedHead: commits ? () => commits.durableHead : undefined,
+        finalBlockOnDisk: commits ? () => commits.finalBlockOnDisk() : undefined,
         betweenBlocks: () => (commits ? queue.yieldUntil(commits.sliceDone()) : queue.yieldTurn()),
         ...(options.fork ? { fork: options.fork } : {}),
         runWrite: (step) => void queue.run(step),
@@ -260,7 +280,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
       maxBodyBytes: jsonPayloadMaxSize(options.home),
       queue,
       log,
-      afterRequest: commits ? (method) => commits.afterRequest(method) : undefined,
+      afterRequest: commits ? (method, params) => commits.afterRequest(method, params) : undefined,
     });
   } catch (e) {
     await store?.close();

@@ -108,7 +108,7 @@ export interface RpcServerOptions {
    * outside the queue, for the promise it returns (write-ahead: an answer is sent once what it reports is
    * on disk); a rejection is answered with INTERNAL_ERROR.
    */
-  afterRequest?: (method: string) => void | Promise<void>;
+  afterRequest?: (method: string, params: unknown) => void | Promise<void>;
   /** The queue requests run in; pass one to run other work (e.g. saving state) between requests. */
   queue?: SerialQueue;
   /** Where unexpected handler failures are reported (default stderr). */
@@ -234,7 +234,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     };
     const afterRequest = () => {
       try {
-        durable = options.afterRequest?.(method);
+        durable = options.afterRequest?.(method, params);
       } catch (e) {
         durable = Promise.reject(e);
       }

@@ -94,6 +94,11 @@ export interface SandboxClientOptions {
   /** The head `status` reports (node/run.ts: the newest one on disk); default the chain's head. */
   reportedHead?: () => Block | undefined;
   /**
+   * The block `block {"finality":"final"}` answers with (node/run.ts: the newest final block on disk, so the
+   * answer needs no commit); undefined: the chain's final block.
+   */
+  finalBlockOnDisk?: () => Block | undefined;
+  /**
    * Called between slices of a long fast-forward (node/run.ts lets waiting requests run and the blocks so
    * far be saved), so a jump of many blocks never stalls other clients.
    */
@@ -471,8 +476,11 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     status: () => statusView(info, options.reportedHead?.() ?? head(), options.rpcAddr ?? '127.0.0.1', startedAt),
 
     block(reference) {
+      // near-api-js asks for the final block before every transaction it signs: answered from disk, it never waits
+      // for a commit
+      const onDisk = 'finality' in reference && reference.finality === 'final' ? options.finalBlockOnDisk?.() : undefined;
+      const block = onDisk ?? resolveBlock(reference);
       // Blocks never change once produced: build each view once.
-      const block = resolveBlock(reference);
       const key = hashString(block.hash);
       let view = blockViews.get(key);
       if (view === undefined) {
