@@ -10,6 +10,7 @@ import { createRelayer } from './relayer.js';
 import { startRelayerServer } from './server.js';
 import { localStore } from './store.js';
 import { redisStore } from './redis-store.js';
+import { createWriteStream } from 'node:fs';
 
 let config: CliConfig;
 try {
@@ -19,17 +20,24 @@ try {
   process.exit(2);
 }
 const store = 'redisUrl' in config.store ? await redisStore(config.store.redisUrl, { prefix: config.store.prefix }) : await localStore(config.store.dir);
-// Structured logs: one JSON object per line on stdout. The lines of one event-loop turn go out in one
-// write: stdout to a pipe is written synchronously, and a write per event would make every request
-// wait on the log's reader.
+// Structured logs: one JSON object per line on stdout, the lines of one event-loop turn in one write,
+// through an fs stream on fd 1: written from libuv's thread pool, so a log reader that falls behind
+// (a full pipe) never stops the event loop, as process.stdout, synchronous for pipes, would.
+const stdout = createWriteStream('', { fd: 1, autoClose: false });
+// A reader gone (EPIPE) loses the log, never the relayer.
+stdout.on('error', () => {});
 let pending: string[] = [];
 const flush = () => {
-  if (pending.length === 0) return;
+  if (pending.length === 0 || stdout.writableEnded) return;
   const lines = pending.join('');
   pending = [];
-  process.stdout.write(lines);
+  stdout.write(lines);
 };
-process.on('exit', flush);
+/** Writes what is pending and waits until every line is out (before a graceful exit). */
+const flushed = () => {
+  flush();
+  return new Promise<void>((resolve) => stdout.end(resolve));
+};
 const log = (event: Record<string, unknown>) => {
   if (pending.length === 0) setImmediate(flush);
   pending.push(`${JSON.stringify({ time: new Date().toISOString(), instance: config.instance, ...event })}\n`);
@@ -40,6 +48,6 @@ log({ event: 'listening', url: server.url, message: `near-relayer for ${relayer.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     log({ event: 'stopping', signal, in_flight: relayer.inFlight });
-    void server.close().then(() => process.exit(0));
+    void server.close().then(flushed).then(() => process.exit(0));
   });
 }
