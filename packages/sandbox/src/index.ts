@@ -23,7 +23,7 @@ import {
   nearImplicitAccountId,
   type AccountId,
 } from './primitives/account-id.js';
-import { KeyPair, parsePublicKey, publicKeyHandleBorsh, publicKeyHandleToString, publicKeyToString, publicKeyTrieIdLength, type PublicKey } from './primitives/crypto.js';
+import { KeyPair, parsePublicKey, parsePublicKeyHandle, publicKeyHandleBorsh, publicKeyHandleToString, publicKeyToString, publicKeyTrieIdLength, type PublicKey } from './primitives/crypto.js';
 import { InvalidTransactionError, type TxExecutionError, type JsonValue } from './primitives/errors.js';
 import { fromBase64, hashFromString, hashToString, randomSeed } from './primitives/hash.js';
 import {
@@ -807,7 +807,8 @@ function parseRecord(r: StateRecord): (state: Chain['state']) => void {
   if ('AccessKey' in r) {
     const { account_id, public_key, access_key } = r.AccessKey;
     assertValidAccountId(account_id);
-    const pk = parsePublicKey(public_key);
+    // an ML-DSA-65 key may come as its handle (`ml-dsa-65-hash:…`, what a fork's remote lists and the store keeps)
+    const pk = parsePublicKeyHandle(public_key);
     const ak: AccessKey = { nonce: BigInt(access_key.nonce), permission: accessKeyPermissionFromView(access_key.permission) };
     return (s) => s.setAccessKey(account_id, pk, ak);
   }

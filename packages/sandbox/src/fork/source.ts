@@ -10,7 +10,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { parsePublicKey, publicKeyToString, type PublicKey } from '../primitives/crypto.js';
+import { parsePublicKeyHandle, publicKeyHandleToString, publicKeyToString, type PublicKey } from '../primitives/crypto.js';
 import { fromBase64, hashFromString, hashToString, toBase64 } from '../primitives/hash.js';
 import type { AccessKey } from '../primitives/transaction.js';
 import { accessKeyPermissionFromView } from '../primitives/views.js';
@@ -77,7 +77,9 @@ export class ForkSource implements StateSource {
     const pk = publicKeyToString(publicKey);
     const list = this.cache.get<KeyListRecord>(`keys/${accountId}`);
     if (list !== undefined && list !== null) {
-      const found = list.find((k) => k.public_key === pk);
+      // the list names an ML-DSA-65 key by its handle (nearcore keeps only the hash)
+      const listed = publicKeyHandleToString(publicKey);
+      const found = list.find((k) => k.public_key === listed);
       this.counts.cached++;
       return found ? accessKeyFromRecord(found.access_key) : undefined;
     }
@@ -103,7 +105,7 @@ export class ForkSource implements StateSource {
       }
       return answer.result.keys.map((k) => ({ public_key: k.public_key, access_key: { nonce: k.access_key.nonce, permission: k.access_key.permission } }));
     });
-    return (list ?? []).map((k) => ({ publicKey: parsePublicKey(k.public_key), accessKey: accessKeyFromRecord(k.access_key) }));
+    return (list ?? []).map((k) => ({ publicKey: parsePublicKeyHandle(k.public_key), accessKey: accessKeyFromRecord(k.access_key) }));
   }
 
   code(accountId: string): Uint8Array | undefined {

@@ -62,6 +62,11 @@ const ML_DSA_65_HANDLE_TAG = 3;
 export interface PublicKey {
   keyType: KeyType;
   data: Uint8Array;
+  /**
+   * An ML-DSA-65 key known only by its handle (`data` is the 32-byte SHA3-256 hash): what a remote node's
+   * `view_access_key_list` gives (fork mode). It can be listed and looked up, never verify a signature.
+   */
+  handleOnly?: true;
 }
 
 export interface Signature {
@@ -87,6 +92,7 @@ const maxBase58Length = (bytes: number) => Math.ceil(bytes * 1.366) + 1;
 
 /** `ed25519:<base58>` as nearcore's Display/serde renders keys. */
 export function publicKeyToString(pk: PublicKey): string {
+  if (pk.handleOnly) return publicKeyHandleToString(pk);
   let body = publicKeyBodies.get(pk.data);
   if (body === undefined) {
     body = base58.encode(pk.data);
@@ -126,6 +132,7 @@ export function parsePublicKey(text: string): PublicKey {
  */
 export function publicKeyHandleBorsh(pk: PublicKey): Uint8Array {
   if (pk.keyType !== KeyType.MLDSA65) return publicKeyBorsh(pk);
+  if (pk.handleOnly) return Uint8Array.of(ML_DSA_65_HANDLE_TAG, ...pk.data);
   let out = mlDsa65Handles.get(pk.data);
   if (out === undefined) {
     out = new Uint8Array(33);
@@ -148,6 +155,21 @@ export function publicKeyTrieIdLength(pk: PublicKey): number {
 export function publicKeyHandleToString(pk: PublicKey): string {
   if (pk.keyType !== KeyType.MLDSA65) return publicKeyToString(pk);
   return ML_DSA_65_HASH_PREFIX + base58.encode(publicKeyHandleBorsh(pk).subarray(1));
+}
+
+/** nearcore `PublicKeyHandle::from_str`: a key, or an ML-DSA-65 handle `ml-dsa-65-hash:<base58 of 32 bytes>`. */
+export function parsePublicKeyHandle(text: string): PublicKey {
+  if (!text.startsWith(ML_DSA_65_HASH_PREFIX)) return parsePublicKey(text);
+  const body = text.slice(ML_DSA_65_HASH_PREFIX.length);
+  let data: Uint8Array;
+  try {
+    if (body.length > maxBase58Length(32)) throw new Error('too long');
+    data = base58.decode(body);
+  } catch {
+    throw new InvalidKeyError(`ML-DSA-65 handle ${JSON.stringify(text.slice(0, 80))} is not base58 of 32 bytes`);
+  }
+  if (data.length !== 32) throw new InvalidKeyError(`invalid key length: expected the input of 32 bytes, but ${data.length} was given`);
+  return { keyType: KeyType.MLDSA65, data, handleOnly: true };
 }
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -195,7 +217,7 @@ export function signatureToString(sig: Signature): string {
  * FIPS 204 ML-DSA.Verify with an empty context over `message` (a malformed signature is false, as in aws-lc).
  */
 export function verifySignature(sig: Signature, message: Uint8Array, pk: PublicKey): boolean {
-  if (sig.keyType !== pk.keyType) return false;
+  if (sig.keyType !== pk.keyType || pk.handleOnly) return false;
   try {
     if (pk.keyType === KeyType.ED25519) {
       if (sig.data.length !== 64 || pk.data.length !== 32) return false;
