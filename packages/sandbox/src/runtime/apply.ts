@@ -868,6 +868,9 @@ export class ReceiptExecutor {
     const nextDataId = () => deriveDataId(actionHashValue, ctx.blockHeight, dataCount++);
     const resumes: PendingReceipt[] = [];
     const statusInTrie = ctx.config.protocolVersion >= 83;
+    /** Before 83: yields this call made and has not resumed, and those it resumed (data ids in hex). */
+    const yieldsOfThisCall = new Set<string>();
+    const resolvedInCall = new Set<string>();
     const external: External = {
       storageGet: (key) => state.getData(accountId, key),
       storageSet: (key, value) => state.setData(accountId, key, value),
@@ -889,11 +892,20 @@ export class ReceiptExecutor {
         }
         // PV ≥ 83 (YieldResumeImprovements, PR #15085): so the yield can be resumed before its receipt is stored
         if (statusInTrie) state.yieldStatus.set(key, PromiseYieldStatus.Yielded);
+        else yieldsOfThisCall.add(bytesToHex(id));
         return id;
       },
       yieldDataId: (yieldId) => state.yieldIdToDataId.get(dataKey(accountId, yieldId)),
       submitYieldResume: (dataIdValue, payload) => {
         const key = dataKey(accountId, dataIdValue);
+        // Before 83, a yield of this very call is resolved in the receipt manager (receipt_manager.rs
+        // checked_resolve_promise_yield): it becomes a plain action receipt, with no timeout, and the payload
+        // a plain data receipt.
+        if (!statusInTrie && !state.yieldReceipts.has(key) && yieldsOfThisCall.delete(bytesToHex(dataIdValue))) {
+          resolvedInCall.add(bytesToHex(dataIdValue));
+          resumes.push({ predecessorId: accountId, receiverId: accountId, body: { type: 'Data', dataId: dataIdValue, data: payload } });
+          return true;
+        }
         if (!state.yieldReceipts.has(key) && !(statusInTrie && state.yieldStatus.has(key))) return false;
         // Every resume until the callback runs succeeds; the later ones' receipts find no yield and are dropped
         // (ext.rs submit_promise_resume_data; nearcore issue #15200).
@@ -956,7 +968,8 @@ export class ReceiptExecutor {
         actions: p.actions.map(toAction),
         ...(p.refundTo !== undefined ? { refundTo: p.refundTo } : {}),
       };
-      return { predecessorId: accountId, receiverId: p.receiverId, body: p.yieldDataId ? { type: 'PromiseYield', action: actionBody } : { type: 'Action', action: actionBody } };
+      const isYield = p.yieldDataId !== undefined && !resolvedInCall.has(bytesToHex(p.yieldDataId));
+      return { predecessorId: accountId, receiverId: p.receiverId, body: isYield ? { type: 'PromiseYield', action: actionBody } : { type: 'Action', action: actionBody } };
     });
     vm.receipts.forEach((p, i) => {
       for (const [j, dep] of p.dependsOn.entries()) {
@@ -965,7 +978,7 @@ export class ReceiptExecutor {
         target.action.outputDataReceivers.push({ dataId: id, receiverId: p.receiverId });
         (made[i]!.body as { action: ActionReceipt }).action.inputDataIds.push(id);
       }
-      if (p.yieldDataId) result.yieldTimeouts.push({ dataId: p.yieldDataId });
+      if (made[i]!.body.type === 'PromiseYield') result.yieldTimeouts.push({ dataId: p.yieldDataId! });
     });
     result.newReceipts.push(...made, ...resumes);
     const rd = vm.returnData;

@@ -12,6 +12,7 @@ import { actionHash, dataId as deriveDataId, hashFromString } from '../../src/pr
 import { watToWasm } from './contract-helpers.js';
 
 const wasm = await watToWasm('yield-id.wat');
+const onceWasm = await watToWasm('yield-once.wat');
 const ACCOUNT = 'y.test.near';
 const YIELD_ID = new Uint8Array(32).fill(1);
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -201,3 +202,21 @@ test('data ids come from one counter in creation order: a promise_then\'s depend
   t.true(yielded.is_promise_yield);
   t.deepEqual(yielded.input_data_ids.map(hashFromString), [deriveDataId(action, height, 1)]);
 });
+
+test('a yield resumed in the call that made it: from 83 a yield with its status; at 77 a plain receipt and data receipt, no timeout (receipt_manager.rs checked_resolve_promise_yield)', (t) => {
+  for (const pv of [86, 77]) {
+    const node = createSandbox({ protocolVersion: pv });
+    node.createAccount(ACCOUNT);
+    node.deployContract(ACCOUNT, onceWasm);
+    const r = node.call('test.near', ACCOUNT, 'yield_and_resume_twice', undefined, { gas: 100n * TGAS });
+    // at 86 both resumes succeed (the status stays until the callback runs); at 77 the first resolves the yield
+    t.is(Buffer.from((r.status as { SuccessValue: string }).SuccessValue, 'base64').toString(), pv === 86 ? '11' : '10', `PV ${pv}`);
+    const callbackId = r.receipts[0]!.outcome.receipt_ids[0]!;
+    t.is((node.getReceipt(callbackId) as any).receipt.Action.is_promise_yield, pv === 86, `PV ${pv}`);
+    node.produceBlocks(2);
+    t.deepEqual(node.chain.receiptOutcome(callbackId)!.outcome.status, { SuccessValue: Buffer.from('hello').toString('base64') }, `PV ${pv}`);
+    // a timeout was queued only for the yield (86); the 77 receipt never times out
+    t.deepEqual(Object.keys(yieldRecords(node)).sort(), pv === 86 ? ['0a', '0b0000000000000000'] : [], `PV ${pv}`);
+  }
+});
+
