@@ -76,6 +76,11 @@ export interface DelegateAction {
   nonce: bigint;
   maxBlockHeight: bigint;
   publicKey: PublicKey;
+  /**
+   * Set for a `DelegateActionV2` (NEP-611, DelegateV2 at PV 85: action 14, `VersionedDelegateActionPayload::V2`):
+   * its nonce is a `TransactionNonce`, and `nonceIndex` (a `GasKeyNonce`) picks one of a gas key's nonces.
+   */
+  v2?: { nonceIndex: number | null };
 }
 
 export interface SignedDelegateAction {
@@ -141,7 +146,7 @@ const ACCESS_KEY: Schema = {
   },
 };
 
-function actionVariants(delegate: StructType): StructType[] {
+function actionVariants(delegate: StructType, delegateV2: StructType): StructType[] {
   return [
     { struct: { createAccount: { struct: {} } } },
     { struct: { deployContract: { struct: { code: u8s } } } },
@@ -157,11 +162,18 @@ function actionVariants(delegate: StructType): StructType[] {
     { struct: { deterministicStateInit: { struct: { stateInit: STATE_INIT, deposit: 'u128' } } } },
     { struct: { transferToGasKey: { struct: { publicKey: PUBLIC_KEY, deposit: 'u128' } } } },
     { struct: { withdrawFromGasKey: { struct: { publicKey: PUBLIC_KEY, amount: 'u128' } } } },
+    delegateV2,
   ];
 }
 
-/** Inside a DelegateAction tag 8 is not a valid action (NonDelegateAction); decoded as a marker and rejected. */
-const NON_DELEGATE_ACTION: Schema = { enum: actionVariants({ struct: { nestedDelegate: { struct: {} } } }) };
+/** `TransactionNonce`: `Nonce { nonce }` = 0, `GasKeyNonce { nonce, nonce_index: u16 }` = 1 (transaction.rs). */
+const TRANSACTION_NONCE: Schema = {
+  enum: [{ struct: { nonce: { struct: { nonce: 'u64' } } } }, { struct: { gasKeyNonce: { struct: { nonce: 'u64', nonceIndex: 'u16' } } } }],
+};
+
+/** Inside a DelegateAction tags 8 and 14 are not valid actions (NonDelegateAction); decoded as a marker and rejected. */
+const NESTED_DELEGATE: StructType = { struct: { nestedDelegate: { struct: {} } } };
+const NON_DELEGATE_ACTION: Schema = { enum: actionVariants(NESTED_DELEGATE, NESTED_DELEGATE) };
 const DELEGATE_ACTION: Schema = {
   struct: {
     senderId: 'string',
@@ -173,7 +185,22 @@ const DELEGATE_ACTION: Schema = {
   },
 };
 const SIGNED_DELEGATE_ACTION: Schema = { struct: { delegateAction: DELEGATE_ACTION, signature: SIGNATURE } };
-const ACTION: Schema = { enum: actionVariants({ struct: { signedDelegate: SIGNED_DELEGATE_ACTION } }) };
+/** delegate.rs `DelegateActionV2` inside `VersionedDelegateActionPayload` (V2 = 0). */
+const DELEGATE_ACTION_V2: Schema = {
+  struct: {
+    senderId: 'string',
+    receiverId: 'string',
+    actions: { array: { type: NON_DELEGATE_ACTION } },
+    nonce: TRANSACTION_NONCE,
+    maxBlockHeight: 'u64',
+    publicKey: PUBLIC_KEY,
+  },
+};
+const VERSIONED_DELEGATE_ACTION_PAYLOAD: Schema = { enum: [{ struct: { v2: DELEGATE_ACTION_V2 } }] };
+const SIGNED_DELEGATE_ACTION_V2: Schema = { struct: { delegateAction: VERSIONED_DELEGATE_ACTION_PAYLOAD, signature: SIGNATURE } };
+const ACTION: Schema = {
+  enum: actionVariants({ struct: { signedDelegate: SIGNED_DELEGATE_ACTION } }, { struct: { signedDelegateV2: SIGNED_DELEGATE_ACTION_V2 } }),
+};
 const TRANSACTION: Schema = {
   struct: {
     signerId: 'string',
@@ -194,7 +221,7 @@ const TRANSACTION_V1: Schema = {
   struct: {
     signerId: 'string',
     publicKey: PUBLIC_KEY,
-    nonce: { enum: [{ struct: { nonce: { struct: { nonce: 'u64' } } } }, { struct: { gasKeyNonce: { struct: { nonce: 'u64', nonceIndex: 'u16' } } } }] },
+    nonce: TRANSACTION_NONCE,
     receiverId: 'string',
     blockHash: fixed(32),
     actions: { array: { type: ACTION } },
@@ -259,7 +286,10 @@ function actionToRaw(a: Action): Raw {
     case 'AddKey': return { addKey: { publicKey: keyToRaw(a.publicKey), accessKey: accessKeyToRaw(a.accessKey) } };
     case 'DeleteKey': return { deleteKey: { publicKey: keyToRaw(a.publicKey) } };
     case 'DeleteAccount': return { deleteAccount: { beneficiaryId: a.beneficiaryId } };
-    case 'Delegate': return { signedDelegate: signedDelegateToRaw(a.signedDelegate) };
+    case 'Delegate':
+      return a.signedDelegate.delegateAction.v2
+        ? { signedDelegateV2: signedDelegateToRaw(a.signedDelegate) }
+        : { signedDelegate: signedDelegateToRaw(a.signedDelegate) };
     case 'DeployGlobalContract': return { deployGlobalContract: { code: a.code, deployMode: a.deployMode === 'CodeHash' ? { codeHash: {} } : { accountId: {} } } };
     case 'UseGlobalContract':
       return { useGlobalContract: { contractIdentifier: globalContractIdentifierToRaw(a.contractIdentifier) } };
@@ -287,7 +317,9 @@ function actionFromRaw(raw: Raw): Action {
     case 'addKey': return { type: 'AddKey', publicKey: keyFromRaw(v.publicKey), accessKey: accessKeyFromRaw(v.accessKey) };
     case 'deleteKey': return { type: 'DeleteKey', publicKey: keyFromRaw(v.publicKey) };
     case 'deleteAccount': return { type: 'DeleteAccount', beneficiaryId: v.beneficiaryId };
-    case 'signedDelegate': return { type: 'Delegate', signedDelegate: signedDelegateFromRaw(v) };
+    case 'signedDelegate':
+    case 'signedDelegateV2':
+      return { type: 'Delegate', signedDelegate: signedDelegateFromRaw(v) };
     case 'deployGlobalContract': return { type: 'DeployGlobalContract', code: Uint8Array.from(v.code), deployMode: v.deployMode.codeHash ? 'CodeHash' : 'AccountId' };
     case 'useGlobalContract':
       return { type: 'UseGlobalContract', contractIdentifier: globalContractIdentifierFromRaw(v.contractIdentifier) };
@@ -305,18 +337,28 @@ function actionFromRaw(raw: Raw): Action {
   throw new BorshDecodeError('Action', `unknown action ${name}`);
 }
 
+const transactionNonceToRaw = (nonce: bigint, nonceIndex: number | null): Raw =>
+  nonceIndex === null ? { nonce: { nonce } } : { gasKeyNonce: { nonce, nonceIndex } };
+
+/** A V2 delegate action is borsh `VersionedDelegateActionPayload::V2(DelegateActionV2)`. */
 function delegateToRaw(d: DelegateAction): Raw {
-  return { senderId: d.senderId, receiverId: d.receiverId, actions: d.actions.map(actionToRaw), nonce: d.nonce, maxBlockHeight: d.maxBlockHeight, publicKey: keyToRaw(d.publicKey) };
+  const raw: Raw = { senderId: d.senderId, receiverId: d.receiverId, actions: d.actions.map(actionToRaw), nonce: d.nonce, maxBlockHeight: d.maxBlockHeight, publicKey: keyToRaw(d.publicKey) };
+  if (!d.v2) return raw;
+  return { v2: { ...raw, nonce: transactionNonceToRaw(d.nonce, d.v2.nonceIndex) } };
 }
 function delegateFromRaw(raw: Raw): DelegateAction {
-  return {
-    senderId: raw.senderId,
-    receiverId: raw.receiverId,
-    actions: raw.actions.map(actionFromRaw) as NonDelegateAction[],
-    nonce: BigInt(raw.nonce),
-    maxBlockHeight: BigInt(raw.maxBlockHeight),
-    publicKey: keyFromRaw(raw.publicKey),
+  const body = raw.v2 ?? raw;
+  const gasKeyNonce = raw.v2 ? body.nonce.gasKeyNonce : undefined;
+  const d: DelegateAction = {
+    senderId: body.senderId,
+    receiverId: body.receiverId,
+    actions: body.actions.map(actionFromRaw) as NonDelegateAction[],
+    nonce: BigInt(raw.v2 ? (gasKeyNonce ?? body.nonce.nonce).nonce : body.nonce),
+    maxBlockHeight: BigInt(body.maxBlockHeight),
+    publicKey: keyFromRaw(body.publicKey),
   };
+  if (raw.v2) d.v2 = { nonceIndex: gasKeyNonce ? gasKeyNonce.nonceIndex : null };
+  return d;
 }
 function signedDelegateToRaw(s: SignedDelegateAction): Raw {
   return { delegateAction: delegateToRaw(s.delegateAction), signature: keyToRaw(s.signature) };
@@ -378,7 +420,9 @@ const strLen = (s: string) => 4 + Buffer.byteLength(s, 'utf8');
 const keyLen = (k: { data: Uint8Array }) => 1 + k.data.length;
 
 function delegateBorshLength(d: DelegateAction): number {
-  return strLen(d.senderId) + strLen(d.receiverId) + 4 + d.actions.reduce((n, a) => n + actionBorshLength(a), 0) + 8 + 8 + keyLen(d.publicKey);
+  // V2: the payload's version byte and the TransactionNonce tag (+ u16 index for a gas-key nonce)
+  const v2 = d.v2 ? 1 + 1 + (d.v2.nonceIndex === null ? 0 : 2) : 0;
+  return v2 + strLen(d.senderId) + strLen(d.receiverId) + 4 + d.actions.reduce((n, a) => n + actionBorshLength(a), 0) + 8 + 8 + keyLen(d.publicKey);
 }
 
 export function actionBorshLength(a: Action): number {
@@ -496,11 +540,11 @@ export function isTransactionV1(bytes: Uint8Array): boolean {
 }
 
 export function encodeDelegateAction(d: DelegateAction): Uint8Array {
-  return serialize(DELEGATE_ACTION, delegateToRaw(d), false);
+  return serialize(d.v2 ? VERSIONED_DELEGATE_ACTION_PAYLOAD : DELEGATE_ACTION, delegateToRaw(d), false);
 }
 
 export function encodeSignedDelegateAction(s: SignedDelegateAction): Uint8Array {
-  return serialize(SIGNED_DELEGATE_ACTION, signedDelegateToRaw(s), false);
+  return serialize(s.delegateAction.v2 ? SIGNED_DELEGATE_ACTION_V2 : SIGNED_DELEGATE_ACTION, signedDelegateToRaw(s), false);
 }
 
 export function decodeSignedDelegateAction(bytes: Uint8Array): SignedDelegateAction {
@@ -526,12 +570,17 @@ export function transactionHash(t: Transaction): Uint8Array {
 
 /** NEP-461 prefix for on-chain signed messages: 2^30 + NEP number (366 for delegate actions). */
 export const DELEGATE_ACTION_PREFIX = 2 ** 30 + 366;
+/** NEP-461 prefix of V2 delegate actions (NEP-611): a signing domain of its own. */
+export const DELEGATE_V2_ACTION_PREFIX = 2 ** 30 + 611;
 
-/** nearcore `DelegateAction::get_nep461_hash`: sha256(u32 LE prefix ‖ borsh(DelegateAction)). */
+/**
+ * nearcore `DelegateAction::get_nep461_hash`: sha256(u32 LE prefix ‖ borsh(DelegateAction)); for V2
+ * `VersionedDelegateActionPayload::get_nep461_hash`, the V2 prefix and the versioned payload.
+ */
 export function delegateActionHash(d: DelegateAction): Uint8Array {
   const body = encodeDelegateAction(d);
   const msg = new Uint8Array(4 + body.length);
-  new DataView(msg.buffer).setUint32(0, DELEGATE_ACTION_PREFIX, true);
+  new DataView(msg.buffer).setUint32(0, d.v2 ? DELEGATE_V2_ACTION_PREFIX : DELEGATE_ACTION_PREFIX, true);
   msg.set(body, 4);
   return sha256(msg);
 }

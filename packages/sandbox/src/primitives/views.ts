@@ -81,19 +81,20 @@ export function actionView(a: Action): JsonValue {
       return { DeleteAccount: { beneficiary_id: a.beneficiaryId } };
     case 'Delegate': {
       const d = a.signedDelegate.delegateAction;
-      return {
-        Delegate: {
-          delegate_action: {
-            sender_id: d.senderId,
-            receiver_id: d.receiverId,
-            actions: d.actions.map(actionView),
-            nonce: Number(d.nonce),
-            max_block_height: Number(d.maxBlockHeight),
-            public_key: publicKeyToString(d.publicKey),
-          },
-          signature: signatureToString(a.signedDelegate.signature),
-        },
+      const delegateAction = {
+        sender_id: d.senderId,
+        receiver_id: d.receiverId,
+        actions: d.actions.map(actionView),
+        nonce: Number(d.nonce) as JsonValue,
+        max_block_height: Number(d.maxBlockHeight),
+        public_key: publicKeyToString(d.publicKey),
       };
+      const signature = signatureToString(a.signedDelegate.signature);
+      if (!d.v2) return { Delegate: { delegate_action: delegateAction, signature } };
+      // views.rs ActionView::DelegateV2: the VersionedDelegateActionPayload ({"V2": …}) with its TransactionNonce
+      const nonceIndex = d.v2.nonceIndex;
+      delegateAction.nonce = nonceIndex === null ? { Nonce: { nonce: Number(d.nonce) } } : { GasKeyNonce: { nonce: Number(d.nonce), nonce_index: nonceIndex } };
+      return { DelegateV2: { delegate_action: { V2: delegateAction }, signature } };
     }
     case 'DeployGlobalContract':
       return a.deployMode === 'CodeHash'

@@ -996,12 +996,25 @@ export class ReceiptExecutor {
     if (d.senderId !== receipt.receiverId) return { DelegateActionSenderDoesNotMatchTxReceiver: { sender_id: d.senderId, receiver_id: receipt.receiverId } };
     const ak = state.getAccessKey(d.senderId, d.publicKey);
     if (!ak) return { DelegateActionAccessKeyError: { AccessKeyNotFound: { account_id: d.senderId, public_key: publicKeyToString(d.publicKey) } } };
-    if (d.nonce <= ak.nonce) return { DelegateActionInvalidNonce: { delegate_nonce: Number(d.nonce), ak_nonce: Number(ak.nonce) } };
+    // actions.rs apply_delegate_action: a plain nonce advances the key's nonce and refuses a gas key; a gas-key
+    // nonce (DelegateV2) advances the gas key's nonce row at nonce_index.
+    const nonceIndex = d.v2?.nonceIndex ?? null;
+    const gasKey = gasKeyInfo(ak.permission);
+    let current = ak.nonce;
+    if (nonceIndex === null) {
+      if (gasKey) return { DelegateActionAccessKeyError: 'DelegateActionRequiresNonGasKey' };
+    } else {
+      if (!gasKey) return { DelegateActionAccessKeyError: 'DelegateActionRequiresGasKey' };
+      if (nonceIndex >= gasKey.numNonces) return { DelegateActionInvalidNonceIndex: { nonce_index: nonceIndex, num_nonces: gasKey.numNonces } };
+      current = state.getGasKeyNonce(d.senderId, d.publicKey, nonceIndex)!;
+    }
+    if (d.nonce <= current) return { DelegateActionInvalidNonce: { delegate_nonce: Number(d.nonce), ak_nonce: Number(current) } };
     const upper = ctx.blockHeight * ACCESS_KEY_NONCE_RANGE_MULTIPLIER;
     if (d.nonce >= upper) return { DelegateActionNonceTooLarge: { delegate_nonce: Number(d.nonce), upper_bound: Number(upper) } };
     const keyError = functionCallKeyError(ak, d.receiverId, d.actions, config.protocolVersion < 85);
     if (keyError) return { DelegateActionAccessKeyError: keyError };
-    state.setAccessKey(d.senderId, d.publicKey, { ...ak, nonce: d.nonce });
+    if (nonceIndex === null) state.setAccessKey(d.senderId, d.publicKey, { ...ak, nonce: d.nonce });
+    else state.setGasKeyNonce(d.senderId, d.publicKey, nonceIndex, d.nonce);
 
     result.newReceipts.push({
       predecessorId: d.senderId,

@@ -106,6 +106,8 @@ function validateAction(config: RuntimeConfig, a: Action, receiverId: string): J
       return null;
     case 'Delegate': {
       const d = a.signedDelegate.delegateAction;
+      // action_validation.rs: Action::DelegateV2 requires the DelegateV2 protocol feature (PV 85)
+      if (d.v2 && config.protocolVersion < 85) return { UnsupportedProtocolFeature: { protocol_feature: 'DelegateV2', version: config.protocolVersion } };
       return validateActions(config, d.actions, d.receiverId);
     }
     case 'DeployGlobalContract':

@@ -14,10 +14,12 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { createSandbox, InvalidTransactionError, KeyPair, NEAR, publicKeyToString, TGAS, type Sandbox } from '../../src/index.js';
+import { createSandbox, InvalidTransactionError, KeyPair, NEAR, ParseTransactionError, publicKeyToString, TGAS, type Sandbox } from '../../src/index.js';
 import { base58 } from '@scure/base';
 import {
+  BorshDecodeError,
   actionBorshLength,
+  delegateActionHash,
   encodeAccessKey,
   encodeAction,
   encodeSignedTransaction,
@@ -26,6 +28,7 @@ import {
   transactionHash,
   type AccessKeyPermission,
   type Action,
+  type DelegateAction,
   type Transaction,
 } from '../../src/primitives/transaction.js';
 
@@ -274,10 +277,10 @@ test('a GasKeyFunctionCall key signs only its calls: a transfer → RequiresFull
   });
 });
 
-test('protocol 77 has no gas keys: the actions are UnsupportedProtocolFeature, a V1 transaction InvalidTransactionVersion', (t) => {
+test('protocol 77 (neard 2.6.2) has no gas keys: actions 12–14 and permissions 2–3 do not decode; a V1 transaction is InvalidTransactionVersion', (t) => {
   const { node, gasKey } = setup(77);
-  expectInvalid(t, () => addGasKey(node, gasKey), { ActionsValidation: { UnsupportedProtocolFeature: { protocol_feature: 'GasKeys', version: 77 } } });
-  expectInvalid(t, () => fund(node, gasKey, 1n), { ActionsValidation: { UnsupportedProtocolFeature: { protocol_feature: 'GasKeys', version: 77 } } });
+  t.throws(() => addGasKey(node, gasKey), { instanceOf: ParseTransactionError, message: /Unexpected variant tag: 3 / });
+  t.throws(() => fund(node, gasKey, 1n), { instanceOf: ParseTransactionError, message: /Unexpected variant tag: 12 / });
   expectInvalid(t, () => node.sendTransaction(node.signTransaction(ALICE, ALICE, [{ type: 'Transfer', deposit: 1n }], { nonceMode: 'Monotonic' })), 'InvalidTransactionVersion');
 });
 
@@ -352,4 +355,80 @@ test('borsh: gas-key permissions (tags 2 and 3), TransferToGasKey/WithdrawFromGa
   t.deepEqual(parsed.signed.transaction, tx);
   t.is(parsed.size, encodeTransaction(tx).length);
   t.is(base58.encode(parsed.hash), 'CTiJAvymxtKdfAWh7uq1N8pSiXxH4tk7FpjvhQrhFdyq');
+});
+
+/** A relayer (bob) sends alice's meta-transaction: V1 (NEP-366) or V2 (NEP-611, action 14) signed by `key`. */
+function relay(node: Sandbox, key: KeyPair, d: Omit<DelegateAction, 'senderId' | 'publicKey' | 'maxBlockHeight' | 'actions'> & { actions: Action[] }) {
+  const delegateAction = { ...d, senderId: ALICE, publicKey: key.publicKey, maxBlockHeight: node.head.height + 100n } as DelegateAction;
+  const signedDelegate = { delegateAction, signature: key.sign(delegateActionHash(delegateAction)) };
+  return node.signAndSendTransaction('bob.test.near', ALICE, [{ type: 'Delegate', signedDelegate }]);
+}
+
+test('DelegateV2 (NEP-611): a meta-transaction signed by a gas key advances its nonce row; the relayer pays the gas', (t) => {
+  const { node, gasKey } = setup();
+  addGasKey(node, gasKey, 2);
+  const nonces = node.viewGasKeyNonces(ALICE, gasKey.publicKey)!;
+  const alice = node.getBalance(ALICE);
+  const r = relay(node, gasKey, { receiverId: 'bob.test.near', actions: [{ type: 'Transfer', deposit: NEAR }], nonce: BigInt(nonces[1]!) + 1n, v2: { nonceIndex: 1 } });
+  t.true(r.succeeded, JSON.stringify(r.failure));
+  t.deepEqual(node.viewGasKeyNonces(ALICE, gasKey.publicKey), [nonces[0], nonces[1]! + 1]);
+  // NEP-366 semantics: the relayer's transaction carries the inner deposit and buys the gas; alice and her gas key pay nothing
+  t.is(node.getBalance(ALICE), alice);
+  t.is(gasKeyBalance(node, gasKey), 0n);
+  // views.rs ActionView::DelegateV2 { delegate_action: VersionedDelegateActionPayload::V2, signature }
+  const view = r.outcome.transaction.actions[0] as any;
+  t.deepEqual(view.DelegateV2.delegate_action.V2.nonce, { GasKeyNonce: { nonce: nonces[1]! + 1, nonce_index: 1 } });
+  t.deepEqual(view.DelegateV2.delegate_action.V2.actions, [{ Transfer: { deposit: NEAR.toString() } }]);
+});
+
+test('delegate nonces (actions.rs apply_delegate_action): gas key with a plain nonce, a regular key with a gas-key nonce, an index out of range', (t) => {
+  const { node, alice, gasKey } = setup();
+  addGasKey(node, gasKey, 2);
+  const transfer: Action[] = [{ type: 'Transfer', deposit: 1n }];
+  const failure = (r: { failure: unknown }) => (r.failure as any).ActionError.kind;
+  t.deepEqual(failure(relay(node, gasKey, { receiverId: 'bob.test.near', actions: transfer, nonce: 10n ** 12n })), {
+    DelegateActionAccessKeyError: 'DelegateActionRequiresNonGasKey',
+  });
+  t.deepEqual(failure(relay(node, gasKey, { receiverId: 'bob.test.near', actions: transfer, nonce: 10n ** 12n, v2: { nonceIndex: null } })), {
+    DelegateActionAccessKeyError: 'DelegateActionRequiresNonGasKey',
+  });
+  t.deepEqual(failure(relay(node, alice.keyPair, { receiverId: 'bob.test.near', actions: transfer, nonce: 10n ** 12n, v2: { nonceIndex: 0 } })), {
+    DelegateActionAccessKeyError: 'DelegateActionRequiresGasKey',
+  });
+  t.deepEqual(failure(relay(node, gasKey, { receiverId: 'bob.test.near', actions: transfer, nonce: 10n ** 12n, v2: { nonceIndex: 2 } })), {
+    DelegateActionInvalidNonceIndex: { nonce_index: 2, num_nonces: 2 },
+  });
+  const current = BigInt(node.viewGasKeyNonces(ALICE, gasKey.publicKey)![0]!);
+  t.deepEqual(failure(relay(node, gasKey, { receiverId: 'bob.test.near', actions: transfer, nonce: current, v2: { nonceIndex: 0 } })), {
+    DelegateActionInvalidNonce: { delegate_nonce: Number(current), ak_nonce: Number(current) },
+  });
+  // a V2 with a plain nonce from a regular key works like NEP-366
+  const ak = node.getAccessKey(ALICE, alice.keyPair.publicKey)!;
+  t.true(relay(node, alice.keyPair, { receiverId: 'bob.test.near', actions: transfer, nonce: ak.nonce + 1n, v2: { nonceIndex: null } }).succeeded);
+  t.is(node.getAccessKey(ALICE, alice.keyPair.publicKey)!.nonce, ak.nonce + 1n);
+});
+
+test('borsh: DelegateV2 is action 14 with VersionedDelegateActionPayload::V2 = 0, signed under 2^30 + 611; no delegate nests inside', (t) => {
+  const pk = { keyType: 0, data: new Uint8Array(32).fill(3) } as const;
+  const d: DelegateAction = { senderId: 'alice.near', receiverId: 'bob.near', actions: [], nonce: 1n, maxBlockHeight: 1000n, publicKey: pk, v2: { nonceIndex: 7 } };
+  const action: Action = { type: 'Delegate', signedDelegate: { delegateAction: d, signature: { keyType: 0, data: new Uint8Array(64) } } };
+  const bytes = encodeAction(action);
+  t.is(bytes[0], 14);
+  t.is(bytes[1], 0); // VersionedDelegateActionPayload::V2
+  t.is(bytes.length, actionBorshLength(action));
+  const v1Hash = delegateActionHash({ ...d, v2: undefined });
+  t.notDeepEqual(delegateActionHash(d), v1Hash);
+  const tx: Transaction = { signerId: 'bob.near', publicKey: pk, nonce: 1n, receiverId: 'alice.near', blockHash: new Uint8Array(32), actions: [action] };
+  const signed = encodeSignedTransaction({ transaction: tx, signature: { keyType: 0, data: new Uint8Array(64) } });
+  t.deepEqual(parseSignedTransaction(signed).signed.transaction.actions, [action]);
+  // NonDelegateAction refuses tags 8 and 14 inside: patch the inner Transfer's tag (after 14, 0, the two ids, the count)
+  const withTransfer: Action = { type: 'Delegate', signedDelegate: { ...action.signedDelegate, delegateAction: { ...d, actions: [{ type: 'Transfer', deposit: 1n }] } } };
+  const txBytes = encodeSignedTransaction({ transaction: { ...tx, actions: [withTransfer] }, signature: { keyType: 0, data: new Uint8Array(64) } });
+  const at = encodeTransaction({ ...tx, actions: [] }).length + 1 + 1 + 14 + 12 + 4;
+  t.is(txBytes[at], 3);
+  for (const tag of [8, 14]) {
+    const nested = txBytes.slice();
+    nested[at] = tag;
+    t.throws(() => parseSignedTransaction(nested), { instanceOf: BorshDecodeError });
+  }
 });
