@@ -161,15 +161,18 @@ export function blockView(info: ChainInfo, block: BlockLike): BlockView {
   };
 }
 
-export function statusView(info: ChainInfo, head: BlockLike, rpcAddr: string, startedAt: number): StatusResponse {
-  return {
-    version: { version: NEARD_RELEASE_OF_PROTOCOL[info.protocolVersion] ?? 'unknown', ...NODE_VERSION },
-    chain_id: info.chainId,
-    protocol_version: info.protocolVersion,
-    latest_protocol_version: info.protocolVersion,
-    rpc_addr: rpcAddr,
-    validators: [{ account_id: info.validatorId }],
-    sync_info: {
+/**
+ * `sync_info` of a head: its five hashes cost ~0.1 ms to encode, and `status` is what clients poll (and what must
+ * stay fast while the node is busy), so it is made once per head block and chain.
+ */
+const syncInfos = new WeakMap<BlockLike, WeakMap<ChainInfo, StatusResponse['sync_info']>>();
+
+function syncInfoOf(info: ChainInfo, head: BlockLike): StatusResponse['sync_info'] {
+  let byChain = syncInfos.get(head);
+  if (byChain === undefined) syncInfos.set(head, (byChain = new WeakMap()));
+  let syncInfo = byChain.get(info);
+  if (syncInfo === undefined) {
+    syncInfo = {
       latest_block_hash: hashString(head.hash),
       latest_block_height: Number(head.height),
       // nearcore `StatusSyncInfo::latest_state_root`: the head header's `prev_state_root`
@@ -181,13 +184,28 @@ export function statusView(info: ChainInfo, head: BlockLike, rpcAddr: string, st
       earliest_block_time: new Date(Number(info.genesis.timestamp / 1_000_000n)).toISOString(),
       epoch_id: hashString(head.epochId),
       epoch_start_height: epochStartHeight(info, head),
-    },
+    };
+    byChain.set(info, syncInfo);
+  }
+  return syncInfo;
+}
+
+export function statusView(info: ChainInfo, head: BlockLike, rpcAddr: string, startedAt: number): StatusResponse {
+  const syncInfo = syncInfoOf(info, head);
+  return {
+    version: { version: NEARD_RELEASE_OF_PROTOCOL[info.protocolVersion] ?? 'unknown', ...NODE_VERSION },
+    chain_id: info.chainId,
+    protocol_version: info.protocolVersion,
+    latest_protocol_version: info.protocolVersion,
+    rpc_addr: rpcAddr,
+    validators: [{ account_id: info.validatorId }],
+    sync_info: { ...syncInfo },
     validator_account_id: info.validatorId,
     validator_public_key: info.validatorKey.publicKeyString,
     node_public_key: info.validatorKey.publicKeyString,
     node_key: null,
     uptime_sec: Math.floor((Date.now() - startedAt) / 1000),
-    genesis_hash: hashString(info.genesis.hash),
+    genesis_hash: syncInfo.earliest_block_hash!,
     detailed_debug_status: null,
   };
 }
