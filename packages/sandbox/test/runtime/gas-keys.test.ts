@@ -16,6 +16,8 @@ import test from 'ava';
 import fc from 'fast-check';
 import { createSandbox, InvalidTransactionError, KeyPair, NEAR, ParseTransactionError, publicKeyToString, TGAS, type Sandbox } from '../../src/index.js';
 import { base58 } from '@scure/base';
+import { publicKeyBorsh } from '../../src/primitives/crypto.js';
+import { program, u64 } from '../vm/helpers.js';
 import {
   BorshDecodeError,
   actionBorshLength,
@@ -431,4 +433,30 @@ test('borsh: DelegateV2 is action 14 with VersionedDelegateActionPayload::V2 = 0
     nested[at] = tag;
     t.throws(() => parseSignedTransaction(nested), { instanceOf: BorshDecodeError });
   }
+});
+
+test('a contract adds and funds a gas key on its own account through the host functions; an allowance on a gas key fails NewReceiptValidationError', (t) => {
+  const { node, gasKey } = setup();
+  const pk = publicKeyBorsh(gasKey.publicKey);
+  const u128 = (v: bigint) => Uint8Array.from({ length: 16 }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
+  const code = program({
+    imports: ['promise_batch_create', 'promise_batch_action_add_gas_key_with_full_access', 'promise_batch_action_transfer_to_gas_key', 'promise_batch_action_add_gas_key_with_function_call'],
+    data: [[0, ALICE], [32, pk], [80, u128(NEAR)], [96, u128(5n)], [112, 'bob.test.near']],
+    body: `(local $p i64)
+      (local.set $p (call $promise_batch_create ${u64(15)} ${u64(0)}))
+      (call $promise_batch_action_add_gas_key_with_full_access (local.get $p) ${u64(33)} ${u64(32)} ${u64(2)})
+      (call $promise_batch_action_transfer_to_gas_key (local.get $p) ${u64(33)} ${u64(32)} ${u64(80)})`,
+    extra: `(func (export "with_allowance")
+      (call $promise_batch_action_add_gas_key_with_function_call (call $promise_batch_create ${u64(15)} ${u64(0)})
+        ${u64(33)} ${u64(32)} ${u64(1)} ${u64(96)} ${u64(13)} ${u64(112)} ${u64(0)} ${u64(0)}))`,
+  });
+  node.deployContract(ALICE, code);
+  const before = node.getBalance(ALICE);
+  const r = node.call(ALICE, ALICE, 'main', undefined, { gas: 100n * TGAS });
+  t.true(r.succeeded, JSON.stringify(r.receiptFailures));
+  t.deepEqual(node.viewAccessKey(ALICE, gasKey.publicKey), { nonce: 0, permission: { GasKeyFullAccess: { balance: NEAR.toString(), num_nonces: 2 } } });
+  t.is(node.viewGasKeyNonces(ALICE, gasKey.publicKey)!.length, 2);
+  t.true(node.getBalance(ALICE) < before - NEAR);
+  const denied = node.call(ALICE, ALICE, 'with_allowance', undefined, { gas: 100n * TGAS });
+  t.deepEqual(denied.receiptFailures, [{ ActionError: { index: 0, kind: { NewReceiptValidationError: { ActionsValidation: 'GasKeyFunctionCallAllowanceNotAllowed' } } } }]);
 });
