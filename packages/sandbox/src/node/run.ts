@@ -19,6 +19,11 @@ import type { ForkOptions } from '../fork/index.js';
 const PARENT_POLL_MS = 500;
 /** Methods that answer from the head on disk (view-client `reportedHead`) or report nothing: they never wait for a commit. */
 const REPORTS_DURABLE_HEAD = new Set(['status', 'health']);
+/**
+ * How far the final block answered from disk may lag the chain's (a third of nearcore's transaction validity
+ * period of 100 blocks): a transaction signed against it has the rest of the window to be included.
+ */
+const MAX_FINAL_LAG_BLOCKS = 32n;
 /** `block {"finality":"final"}`: answered with the newest final block on disk when there is one (`GroupCommit.finalBlockOnDisk`). */
 const asksFinalBlock = (method: string, params: unknown) =>
   method === 'block' && params !== null && typeof params === 'object' && (params as { finality?: unknown }).finality === 'final';
@@ -100,7 +105,8 @@ class GroupCommit {
   /**
    * The newest final block that is on disk: the chain's final block once the head on disk has reached it, else
    * the head on disk itself (an ancestor of a final block is final). Undefined while the head on disk is not on
-   * the chain (a revert not yet saved): then the chain's final block is answered, after a commit.
+   * the chain (a revert not yet saved) or lags the final block by more than MAX_FINAL_LAG_BLOCKS (a slow
+   * commit): then the chain's final block is answered, after a commit.
    */
   finalBlockOnDisk(): Block | undefined {
     const durable = this.#durableHead;
@@ -109,7 +115,9 @@ class GroupCommit {
     const ours = chain.blockByHeight(durable.height);
     if (ours !== durable && (ours === undefined || Buffer.compare(ours.hash, durable.hash) !== 0)) return undefined;
     const final = chain.lastFinalBlock();
-    return final.height <= durable.height ? final : durable;
+    if (final.height <= durable.height) return final;
+    // a transaction signed against it must still be in its validity window when it is included
+    return final.height - durable.height <= MAX_FINAL_LAG_BLOCKS ? durable : undefined;
   }
 
   /** Inside the queue, after a request: the promise the answer waits for (undefined: nothing to wait for). */
