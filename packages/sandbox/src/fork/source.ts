@@ -108,6 +108,19 @@ export class ForkSource implements StateSource {
     return (list ?? []).map((k) => ({ publicKey: parsePublicKeyHandle(k.public_key), accessKey: accessKeyFromRecord(k.access_key) }));
   }
 
+  gasKeyNonces(accountId: string, publicKey: PublicKey): bigint[] | undefined {
+    const pk = publicKeyToString(publicKey);
+    const nonces = this.#read<number[]>(`gasKeyNonces/${accountId}/${pk}`, () => {
+      const answer = this.#query<{ nonces: number[] }>({ request_type: 'view_gas_key_nonces', account_id: accountId, public_key: pk });
+      if ('error' in answer) {
+        if (isAbsent(answer.error, 'UNKNOWN_ACCOUNT', 'UNKNOWN_GAS_KEY')) return null;
+        throw this.#unexpected('view_gas_key_nonces', accountId, answer.error);
+      }
+      return answer.result.nonces;
+    });
+    return nonces === null ? undefined : nonces.map((n) => BigInt(n));
+  }
+
   code(accountId: string): Uint8Array | undefined {
     const record = this.#accountRecord(accountId);
     if (record === null) return undefined;

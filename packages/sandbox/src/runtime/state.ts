@@ -95,6 +95,8 @@ export interface StateSource {
   data(accountId: string, key: Uint8Array): Uint8Array | undefined;
   /** Entries whose key starts with `prefix`, in any order. */
   dataWithPrefix(accountId: string, prefix: Uint8Array): Array<[Uint8Array, Uint8Array]>;
+  /** The nonces of a gas key by index (nearcore `view_gas_key_nonces`); undefined if it is not a gas key there. */
+  gasKeyNonces?(accountId: string, publicKey: PublicKey): bigint[] | undefined;
 }
 
 /**
@@ -511,7 +513,10 @@ export class State {
   // --- gas-key nonces (nearcore `get_gas_key_nonce` / `set_gas_key_nonce` / `remove_gas_key_nonce`) ---
 
   getGasKeyNonce(accountId: string, pk: PublicKey, index: number): bigint | undefined {
-    return this.gasKeyNonces.get(gasKeyNonceKey(accountId, pk, index));
+    const local = this.gasKeyNonces.get(gasKeyNonceKey(accountId, pk, index));
+    // fork mode: the remote's rows, unless this state deleted the key (a key added again here has local rows)
+    if (local !== undefined || this.readThrough?.gasKeyNonces === undefined || this.#hiddenBelow(accountId, `key:${keyId(pk)}`)) return local;
+    return this.readThrough.gasKeyNonces(accountId, pk)?.[index];
   }
 
   setGasKeyNonce(accountId: string, pk: PublicKey, index: number, nonce: bigint): void {

@@ -18,6 +18,7 @@ import { createSandbox, InvalidTransactionError, KeyPair, NEAR, ParseTransaction
 import { base58 } from '@scure/base';
 import { publicKeyBorsh } from '../../src/primitives/crypto.js';
 import { program, u64 } from '../vm/helpers.js';
+import { NO_CODE_HASH, State, type StateSource } from '../../src/runtime/state.js';
 import {
   BorshDecodeError,
   actionBorshLength,
@@ -459,4 +460,27 @@ test('a contract adds and funds a gas key on its own account through the host fu
   t.true(node.getBalance(ALICE) < before - NEAR);
   const denied = node.call(ALICE, ALICE, 'with_allowance', undefined, { gas: 100n * TGAS });
   t.deepEqual(denied.receiptFailures, [{ ActionError: { index: 0, kind: { NewReceiptValidationError: { ActionsValidation: 'GasKeyFunctionCallAllowanceNotAllowed' } } } }]);
+});
+
+test('fork mode: a remote gas key\'s nonce rows are read through (view_gas_key_nonces); written here they are local; deleting the key hides them', (t) => {
+  const gasKey = KeyPair.fromSeed('remote gas key');
+  const reads: string[] = [];
+  const remoteKey = { nonce: 0n, permission: { type: 'GasKeyFullAccess', balance: NEAR, numNonces: 2 } as AccessKeyPermission };
+  const source: StateSource = {
+    account: () => ({ amount: NEAR, locked: 0n, codeHash: NO_CODE_HASH, storageUsage: 500n }),
+    accessKey: () => remoteKey,
+    accessKeys: () => [{ publicKey: gasKey.publicKey, accessKey: remoteKey }],
+    code: () => undefined,
+    data: () => undefined,
+    dataWithPrefix: () => [],
+    gasKeyNonces: (id) => (reads.push(id), [5n, 7n]),
+  };
+  const state = new State(undefined, source);
+  t.is(state.getGasKeyNonce(ALICE, gasKey.publicKey, 1), 7n);
+  t.deepEqual(reads, [ALICE]);
+  state.setGasKeyNonce(ALICE, gasKey.publicKey, 1, 8n);
+  t.is(state.getGasKeyNonce(ALICE, gasKey.publicKey, 1), 8n);
+  t.is(state.getGasKeyNonce(ALICE, gasKey.publicKey, 0), 5n);
+  state.removeAccessKey(ALICE, gasKey.publicKey);
+  t.is(state.getGasKeyNonce(ALICE, gasKey.publicKey, 0), undefined);
 });
