@@ -141,7 +141,7 @@ function checkAccountId(id: string): string {
 
 /** `BlockReference` from already-validated params (`finality` wins over nothing, as serde's flatten order). */
 export function blockReferenceOf(params: Record<string, unknown>): BlockReference {
-  if (params.block_id !== undefined && params.block_id !== null) return { block_id: params.block_id as number | string };
+  if (params.block_id !== undefined && params.block_id !== null) return { block_id: checkBlockId(params.block_id as number | string) };
   if (params.sync_checkpoint !== undefined) return { sync_checkpoint: params.sync_checkpoint as 'genesis' };
   if (params.finality !== undefined) return { finality: params.finality as 'final' };
   throw parseError('Failed parsing args: give one of `finality`, `block_id` or `sync_checkpoint`');
@@ -170,7 +170,7 @@ export function parseBlockParams(params: unknown): BlockReference {
   if (isSingleton(params)) {
     const id = params[0];
     if (typeof id !== 'number' && typeof id !== 'string') throw parseError('Failed parsing args: block id must be a height or a hash');
-    return { block_id: id };
+    return { block_id: checkBlockId(id) };
   }
   return blockReferenceOf(validate('RpcBlockRequestSchema', params, '{"finality":"final"} or {"block_id":<height|hash>}'));
 }
@@ -182,24 +182,25 @@ export function parseChunkParams(params: unknown): ChunkReference {
   if (isSingleton(params) && isPair(params[0])) {
     const [blockId, shardId] = params[0];
     if ((typeof blockId === 'number' || typeof blockId === 'string') && typeof shardId === 'number') {
-      return { block_id: blockId, shard_id: shardId };
+      return { block_id: checkBlockId(blockId), shard_id: shardId };
     }
     throw parseError('Failed parsing args: expected [[block_id, shard_id]]');
   }
   const p = validate('RpcChunkRequestSchema', params, '{"chunk_id":"<hash>"} or {"block_id":<height|hash>,"shard_id":0}');
   if (typeof p.chunk_id === 'string') return { chunk_id: checkHash(p.chunk_id) };
-  return { block_id: p.block_id as number | string, shard_id: p.shard_id as number };
+  return { block_id: checkBlockId(p.block_id as number | string), shard_id: p.shard_id as number };
 }
 
 export function parseGasPriceParams(params: unknown): number | string | null {
   if (params === undefined || params === null) return null;
   if (Array.isArray(params) && params.length <= 1) {
     const id = params[0] ?? null;
-    if (id === null || typeof id === 'number' || typeof id === 'string') return id;
+    if (id === null || typeof id === 'number' || typeof id === 'string') return id === null ? null : checkBlockId(id);
     throw parseError('Failed parsing args: expected [block_id] or [null]');
   }
   const p = validate('RpcGasPriceRequestSchema', params, '{"block_id":null}');
-  return (p.block_id ?? null) as number | string | null;
+  const id = (p.block_id ?? null) as number | string | null;
+  return id === null ? null : checkBlockId(id);
 }
 
 export function parseQueryParams(params: unknown): { reference: BlockReference; request: QueryRequest } {
@@ -342,6 +343,18 @@ function checkHash(text: string): string {
   return text;
 }
 
+/**
+ * A `block_id` string is a block hash: text too long for 32 bytes is refused as nearcore's `CryptoHash`
+ * deserialisation refuses it (core/primitives-core/src/hash.rs: "incorrect length for hash", so the untagged
+ * `BlockId` does not parse), before anything looks it up or repeats it in an answer.
+ */
+function checkBlockId<T extends number | string>(id: T): T {
+  if (typeof id === 'string' && id.length > MAX_HASH_CHARS) {
+    throw parseError(`Failed parsing args: block_id is a height or a 32-byte hash (at most ${MAX_HASH_CHARS} base58 characters), got ${id.length} characters`);
+  }
+  return id;
+}
+
 export function parseReceiptParams(params: unknown): string {
   const p = validate('RpcReceiptRequestSchema', params, '{"receipt_id":"<base58>"}');
   return checkHash(p.receipt_id as string);
@@ -356,14 +369,14 @@ export function parseValidatorsParams(params: unknown): { epoch_id: string } | {
   if (params === undefined || params === null || params === 'latest') return null;
   if (Array.isArray(params)) {
     if (params.length === 1 && params[0] === null) return null;
-    if (params.length === 1 && (typeof params[0] === 'number' || typeof params[0] === 'string')) return { block_id: params[0] };
+    if (params.length === 1 && (typeof params[0] === 'number' || typeof params[0] === 'string')) return { block_id: checkBlockId(params[0]) };
     throw parseError('Failed parsing args: expected [null] or [block_id]');
   }
   if (typeof params === 'object') {
     const p = params as Record<string, unknown>;
     if ('latest' in p) return null;
     if (typeof p.epoch_id === 'string') return { epoch_id: p.epoch_id };
-    if (typeof p.block_id === 'number' || typeof p.block_id === 'string') return { block_id: p.block_id };
+    if (typeof p.block_id === 'number' || typeof p.block_id === 'string') return { block_id: checkBlockId(p.block_id) };
   }
   throw parseError('Failed parsing args: expected [null], {"epoch_id":"<hash>"} or {"block_id":<height|hash>}');
 }
