@@ -15,9 +15,9 @@ import {
   BorshDecodeError,
   isTransactionV1,
   parseSignedTransaction,
-  type Action,
   type SignedTransaction,
 } from '../primitives/transaction.js';
+import { firstVariantMissingAt } from '../primitives/action-versions.js';
 import {
   signedTransactionView,
   type ExecutionOutcomeWithIdView,
@@ -221,23 +221,6 @@ const runtimeMaps = (s: State) => ({
 
 /** A transaction rejected before execution: nearcore's `InvalidTxError`, with nothing changed. */
 export { InvalidTransactionError };
-
-/** The first borsh variant tag of a GasKeys-era type among the actions (Action 12/13/14, AccessKeyPermission 2/3), or null. */
-function gasKeyVariantTag(actions: readonly Action[]): number | null {
-  for (const a of actions) {
-    if (a.type === 'TransferToGasKey') return 12;
-    if (a.type === 'WithdrawFromGasKey') return 13;
-    if (a.type === 'AddKey' && (a.accessKey.permission.type === 'GasKeyFunctionCall' || a.accessKey.permission.type === 'GasKeyFullAccess')) {
-      return a.accessKey.permission.type === 'GasKeyFunctionCall' ? 2 : 3;
-    }
-    if (a.type === 'Delegate') {
-      if (a.signedDelegate.delegateAction.v2) return 14;
-      const inner = gasKeyVariantTag(a.signedDelegate.delegateAction.actions);
-      if (inner !== null) return inner;
-    }
-  }
-  return null;
-}
 
 function u64le(v: bigint): Uint8Array {
   const b = new Uint8Array(8);
@@ -605,19 +588,13 @@ export class Chain {
       if (e instanceof BorshDecodeError) throw new ParseTransactionError(`Failed to decode transaction: ${e.message}`);
       throw e;
     }
-    // Before DeterministicAccountIds (82) nearcore's Action enum ends at tag 10: tag 11 does not decode.
-    const isStateInit = (a: { type: string }) => a.type === 'DeterministicStateInit';
-    const actions = parsed.signed.transaction.actions;
-    if (!this.config.wasm.deterministicAccountIds && actions.some((a) => isStateInit(a) || (a.type === 'Delegate' && a.signedDelegate.delegateAction.actions.some(isStateInit)))) {
+    // An action or access-key permission the version's enums lack does not decode (neard 2.6.2 at 77: actions
+    // 0–10, permissions 0–1); which exists where is primitives/action-versions.ts.
+    const pv = this.config.protocolVersion;
+    const missing = firstVariantMissingAt(parsed.signed.transaction.actions, pv);
+    if (missing) {
       throw new ParseTransactionError(
-        `Failed to decode transaction: Unexpected variant tag: 11 (DeterministicStateInit exists from protocol 82; this node runs protocol ${this.config.protocolVersion})`,
-      );
-    }
-    // Before GasKeys (85, neard 2.6.2 at 77) actions 12–14 and access-key permissions 2–3 do not decode either.
-    const gasKeyTag = gasKeysEnabled(this.config) ? null : gasKeyVariantTag(actions);
-    if (gasKeyTag !== null) {
-      throw new ParseTransactionError(
-        `Failed to decode transaction: Unexpected variant tag: ${gasKeyTag} (gas keys and DelegateV2 exist from protocol 85; this node runs protocol ${this.config.protocolVersion})`,
+        `Failed to decode transaction: Unexpected variant tag: ${missing.tag} (${missing.enumName}::${missing.name} exists from protocol ${missing.since}; this node runs protocol ${pv})`,
       );
     }
     return parsed;
