@@ -4,7 +4,9 @@
  * core/primitives/src/transaction.rs `ValidatedTransaction::new`: `check_valid_for_config` — the version gates,
  * then `TransactionSizeExceeded` — then `InvalidSignature`) checks actions → version gates → size → signature.
  * Account ids come before all of them: nearcore's `AccountId` is validated while the transaction is decoded
- * (near-account-id `BorshDeserialize`), so an invalid signer is refused before anything else is looked at.
+ * (near-account-id `BorshDeserialize`), so an invalid signer is refused before anything else is looked at. The
+ * node checks it first too but answers `InvalidSignerId`, where nearcore's decoder gives a parse error
+ * ("invalid value: …"): the precedence is pinned here, not that error's shape.
  * At 86 no version gate can fire; at 77 an ML-DSA key is refused first (neard 2.6.2 has no such key type: its
  * decoder refuses it, before the actions).
  */
