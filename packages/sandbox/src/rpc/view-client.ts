@@ -4,7 +4,11 @@
  *
  * Chain rules of this node (README "JSON-RPC"):
  * - A transaction is included in the next block and every receipt it causes runs in the blocks after it,
- *   produced at once; `send_tx` answers when its `wait_until` level is reached.
+ *   produced one after another at once; `send_tx` / `tx` answer when their `wait_until` level is reached:
+ *   `INCLUDED` once the transaction's block is made (before the blocks of its receipts, with the outcomes
+ *   so far and `status: "Started"`, as nearcore's view client answers a partial result), `INCLUDED_FINAL`
+ *   once that block is final, whether or not the receipts ran. Like every answer, it is sent once the
+ *   block it reports is on disk (node/run.ts group commit).
  * - Finality: the `final` block is head − 2 and `near-final` head − 1 (doomslug on one validator), so
  *   `FINAL` / `INCLUDED_FINAL` / `EXECUTED` levels produce up to two extra blocks.
  * - State is kept for the head only: queries at `finality` (any) see the head; a query at an older
@@ -67,7 +71,6 @@ const FAST_FORWARD_YIELD_MS = 1;
 const VIEW_STATE_SIZE_LIMIT = 50_000;
 
 const STATUS_ORDER: TxExecutionStatus[] = ['NONE', 'INCLUDED', 'EXECUTED_OPTIMISTIC', 'INCLUDED_FINAL', 'EXECUTED', 'FINAL'];
-const rank = (s: TxExecutionStatus) => STATUS_ORDER.indexOf(s);
 /**
  * Whether a transaction at `reached` is at `level` (nearcore `TxExecutionStatus`): the levels are not a
  * line, INCLUDED_FINAL (its block is final) says nothing about its receipts, EXECUTED_OPTIMISTIC nothing about finality.
@@ -458,8 +461,10 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
       const { txHeight, lastHeight } = outcomeHeights(result);
       return level === 'FINAL' ? lastHeight : txHeight;
     };
+    // nearcore view_client_actor.rs get_tx_execution_status: INCLUDED and INCLUDED_FINAL say nothing about receipts
+    const includedOnly = level === 'INCLUDED' || level === 'INCLUDED_FINAL';
     return new Later(
-      producer.waitFor(hash, () => finalTarget(outcomeOf(hash))).then(() => respond(outcomeOf(hash), level, withReceipts)),
+      producer.waitFor(hash, () => finalTarget(outcomeOf(hash)), includedOnly).then(() => respond(outcomeOf(hash), level, withReceipts)),
     );
   }
 
@@ -536,12 +541,11 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     query,
 
     sendTransaction(signedTransaction, waitUntil) {
-      const level = rank(waitUntil) < rank('EXECUTED_OPTIMISTIC') ? 'EXECUTED_OPTIMISTIC' : waitUntil;
       // A transaction the chain already has is answered with its outcome, as nearcore's send_tx does,
       // so a client that resends the same bytes never sees InvalidNonce and signs it again.
       const known = knownOutcome(signedTransaction);
       if (known && waitUntil === 'NONE') return { final_execution_status: 'NONE' } as never;
-      if (known) return answerAt(known, level, false);
+      if (known) return answerAt(known, waitUntil, false);
       let hash: string;
       try {
         hash = sandbox.chain.submitTransaction(signedTransaction, { refusePooledNonce: true });
@@ -550,7 +554,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
       }
       producer.kick();
       if (waitUntil === 'NONE') return { final_execution_status: 'NONE' } as never;
-      return awaitOutcome(hash, level, false);
+      return awaitOutcome(hash, waitUntil, false);
     },
 
     transactionStatus(lookup: TransactionLookup, waitUntil, withReceipts) {

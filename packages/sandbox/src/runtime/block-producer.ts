@@ -39,6 +39,11 @@ interface Waiter {
   progressAt: bigint;
   /** Once the transaction's receipts have run: the height that must be final before the answer, if any. */
   finalHeight: () => bigint | undefined;
+  /**
+   * The answer waits only for the transaction's block, not its receipts (nearcore `TxExecutionStatus`
+   * INCLUDED / INCLUDED_FINAL): each block is its own step, so the answer comes before the receipts' blocks.
+   */
+  includedOnly: boolean;
   /** Set once the transaction has run and waits only for finality. */
   target?: bigint;
   resolve: () => void;
@@ -61,12 +66,13 @@ export class BlockProducer {
   /**
    * Resolves once the transaction (submitted to the chain's pool) has run: every receipt it caused has an
    * outcome, or none ran for a while and nothing it waits for is queued (a yield waiting for its resume),
-   * or it left the chain (a revert); then once `finalHeight()` (asked after it ran) is final.
+   * or it left the chain (a revert); then once `finalHeight()` (asked after it ran) is final. `includedOnly`:
+   * once it is in a block, whether or not its receipts ran.
    */
-  waitFor(hash: string, finalHeight: () => bigint | undefined): Promise<void> {
+  waitFor(hash: string, finalHeight: () => bigint | undefined, includedOnly = false): Promise<void> {
     return new Promise((resolve, reject) => {
       const since = this.chain.head.height;
-      this.#waiters.add({ hash, since, outcomes: 0, progressAt: since, finalHeight, resolve, reject });
+      this.#waiters.add({ hash, since, outcomes: 0, progressAt: since, finalHeight, includedOnly, resolve, reject });
       this.kick();
     });
   }
@@ -143,7 +149,7 @@ export class BlockProducer {
     if (progress === undefined) return true; // invalid at inclusion before PV 83, or reverted away: answered as the chain has it
     const error = chain.transactionError(w.hash);
     if (error && 'InvalidTxError' in error) return true;
-    if (!progress.settled) {
+    if (!progress.settled && !w.includedOnly) {
       if (progress.outcomes > w.outcomes) {
         w.outcomes = progress.outcomes;
         w.progressAt = head;

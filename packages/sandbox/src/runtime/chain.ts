@@ -945,7 +945,9 @@ export class Chain {
       if ('SuccessValue' in s) return { SuccessValue: s.SuccessValue };
       current = byId.get(s.SuccessReceiptId);
     }
-    return receipts.length === 0 ? 'NotStarted' : 'Started';
+    // nearcore FinalExecutionStatus (core/primitives views.rs): NotStarted only while the transaction is not
+    // converted to a receipt yet; once it is and the first leaf has not run (an INCLUDED answer), Started
+    return txOutcome.outcome.status === 'Unknown' ? 'NotStarted' : 'Started';
   }
 
   /** Whether every receipt reachable from the transaction has an outcome. */

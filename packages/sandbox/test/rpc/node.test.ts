@@ -4,6 +4,7 @@
  */
 import test from 'ava';
 import { base58, base64 } from '@scure/base';
+import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { KeyPair } from '../../src/primitives/crypto.js';
 import { probeWasm } from '../../../../sandbox-tests/probe-contract.js';
@@ -174,6 +175,11 @@ test('send_tx at every wait_until level; broadcast_tx_commit and broadcast_tx_as
     const res = (await node.rpc('send_tx', { signed_tx_base64: tx.base64, wait_until: level })).result;
     if (level === 'NONE') {
       t.deepEqual(res, { final_execution_status: 'NONE' });
+    } else if (level === 'INCLUDED') {
+      // answered once the transaction is in a block, before its receipt (to another account) runs
+      t.is(res.final_execution_status, 'INCLUDED');
+      t.is(res.status, 'Started');
+      t.is(res.transaction.hash, tx.hash);
     } else {
       t.deepEqual(res.status, { SuccessValue: '' }, level);
       t.is(res.transaction.hash, tx.hash);
@@ -319,4 +325,99 @@ test('sandbox_fast_forward moves height and time; EXPERIMENTAL_protocol_config h
   t.is(config.runtime_config.storage_amount_per_byte, '10000000000000000000');
   t.is(config.protocol_version, 86);
   t.is(config.runtime_config.transaction_costs.storage_usage_config.num_bytes_account, 100);
+});
+
+/** `call_other(callee)`: call_other on the caller, echo on the callee, on_echo back on the caller, then refunds. */
+async function crossContractCall(node: TestNode, caller: string, callee: string) {
+  return signNext(node, ROOT, caller, [{ type: 'FunctionCall', methodName: 'call_other', args: new TextEncoder().encode(callee), gas: 100n * TGAS, deposit: 0n }]);
+}
+
+const heightOf = async (node: TestNode, blockHash: string): Promise<number> => (await node.rpc('block', { block_id: blockHash })).result.header.height;
+
+test('send_tx INCLUDED answers once the transaction is in a block, before its receipts run, with the outcome so far (nearcore view_client_actor.rs get_tx_status / get_tx_execution_status)', async (t) => {
+  const node = await startTestNode({ persist: true });
+  t.teardown(() => node.stop());
+  await deployProbe(node, 'caller.test.near');
+  await deployProbe(node, 'callee.test.near');
+  const call = await crossContractCall(node, 'caller.test.near', 'callee.test.near');
+
+  const included = (await node.rpc('send_tx', { signed_tx_base64: call.base64, wait_until: 'INCLUDED' })).result;
+  // nearcore: the partial FinalExecutionOutcomeView (chain.rs get_partial_transaction_result) flattened
+  // beside final_execution_status; the first leaf has no outcome yet, so Started (views.rs FinalExecutionStatus)
+  t.is(included.final_execution_status, 'INCLUDED');
+  t.is(included.status, 'Started');
+  t.is(included.transaction.hash, call.hash);
+  t.is(included.transaction_outcome.id, call.hash);
+  t.is(included.transaction_outcome.outcome.receipt_ids.length, 1);
+  t.deepEqual(included.receipts_outcome, [], 'no receipt of the call had run when INCLUDED answered');
+  const txHeight = await heightOf(node, included.transaction_outcome.block_hash);
+  // answered only once that block is on disk: status reports the head on disk (node/run.ts group commit)
+  t.true((await node.rpc('status', [])).result.sync_info.latest_block_height >= txHeight);
+
+  // the receipts run afterwards, each in a later block, and the transaction's own outcome is the one INCLUDED gave
+  const executed = (await node.rpc('tx', { tx_hash: call.hash, sender_account_id: ROOT, wait_until: 'EXECUTED_OPTIMISTIC' })).result;
+  t.deepEqual(executed.transaction_outcome, included.transaction_outcome);
+  t.is(Buffer.from(executed.status.SuccessValue, 'base64').toString(), 'got:ping');
+  t.true(executed.receipts_outcome.length >= 3);
+  for (const o of executed.receipts_outcome) t.true((await heightOf(node, o.block_hash)) > txHeight);
+});
+
+test('send_tx INCLUDED_FINAL answers once the transaction\'s block is final, whether or not its receipts ran; tx INCLUDED for a pooled transaction', async (t) => {
+  const node = await withNode(t);
+  await deployProbe(node, 'caller.test.near');
+  await deployProbe(node, 'callee.test.near');
+  const call = await crossContractCall(node, 'caller.test.near', 'callee.test.near');
+  const answer = (await node.rpc('send_tx', { signed_tx_base64: call.base64, wait_until: 'INCLUDED_FINAL' })).result;
+  // final two blocks after the transaction's (doomslug, one validator); the callback runs in the third
+  t.is(answer.final_execution_status, 'INCLUDED_FINAL');
+  t.is(answer.status, 'Started');
+  const txHeight = await heightOf(node, answer.transaction_outcome.block_hash);
+  t.true((await node.rpc('block', { finality: 'final' })).result.header.height >= txHeight);
+  t.false(answer.receipts_outcome.some((o: { outcome: { executor_id: string }; id: string }, i: number) => i > 1 && o.outcome.executor_id === 'caller.test.near'), 'the callback had not run');
+
+  // `tx` for a transaction still in the pool answers at INCLUDED as send_tx does
+  const pooled = await crossContractCall(node, 'caller.test.near', 'callee.test.near');
+  t.is((await node.rpc('broadcast_tx_async', [pooled.base64])).result, pooled.hash);
+  const status = (await node.rpc('EXPERIMENTAL_tx_status', { tx_hash: pooled.hash, sender_account_id: ROOT, wait_until: 'INCLUDED' })).result;
+  t.true(['INCLUDED', 'EXECUTED_OPTIMISTIC'].includes(status.final_execution_status), status.final_execution_status);
+  t.is(status.transaction_outcome.id, pooled.hash);
+  t.is(status.receipts.length, status.receipts_outcome.length);
+});
+
+/** nearcore jsonrpc lib.rs `tx_execution_status_meets_expectations`: the levels an answer at each level may report. */
+const MEETS: Record<string, string[]> = {
+  INCLUDED: ['INCLUDED', 'EXECUTED_OPTIMISTIC', 'INCLUDED_FINAL', 'EXECUTED', 'FINAL'],
+  EXECUTED_OPTIMISTIC: ['EXECUTED_OPTIMISTIC', 'EXECUTED', 'FINAL'],
+  INCLUDED_FINAL: ['INCLUDED_FINAL', 'EXECUTED', 'FINAL'],
+  EXECUTED: ['EXECUTED', 'FINAL'],
+  FINAL: ['FINAL'],
+};
+
+test('property: send_tx at any level reports a level that meets the one asked for and that its own outcome and the chain bear out', async (t) => {
+  const node = await withNode(t);
+  await deployProbe(node, 'caller.test.near');
+  await deployProbe(node, 'callee.test.near');
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...Object.keys(MEETS)), fc.constantFrom('transfer', 'call', 'failing call'), async (level, kind) => {
+      const tx =
+        kind === 'transfer'
+          ? await signNext(node, ROOT, 'callee.test.near', [{ type: 'Transfer', deposit: 1n }])
+          : await crossContractCall(node, 'caller.test.near', kind === 'call' ? 'callee.test.near' : 'nobody-here.test.near');
+      const answer = (await node.rpc('send_tx', { signed_tx_base64: tx.base64, wait_until: level })).result;
+      const reported: string = answer.final_execution_status;
+      t.true(MEETS[level]!.includes(reported), `${level} answered ${reported}`);
+      const outcomes = [answer.transaction_outcome, ...answer.receipts_outcome];
+      const ran = new Set(answer.receipts_outcome.map((o: { id: string }) => o.id));
+      const awaited = outcomes.flatMap((o: { outcome: { receipt_ids: string[] } }) => o.outcome.receipt_ids);
+      const executed = awaited.every((id: string) => ran.has(id));
+      // EXECUTED_OPTIMISTIC and above: every receipt ran and the status is the first leaf's; below, some receipt had not
+      t.is(executed, ['EXECUTED_OPTIMISTIC', 'EXECUTED', 'FINAL'].includes(reported), `${reported}: ${ran.size} of ${awaited.length} receipts ran`);
+      if (executed) t.true(typeof answer.status === 'object', JSON.stringify(answer.status));
+      else t.is(answer.status, 'Started');
+      const final = (await node.rpc('block', { finality: 'final' })).result.header.height;
+      if (['INCLUDED_FINAL', 'EXECUTED', 'FINAL'].includes(reported)) t.true((await heightOf(node, answer.transaction_outcome.block_hash)) <= final);
+      if (reported === 'FINAL') for (const o of outcomes) t.true((await heightOf(node, o.block_hash)) <= final);
+    }),
+    { numRuns: 15 },
+  );
 });
