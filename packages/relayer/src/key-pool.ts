@@ -108,7 +108,7 @@ export interface KeyPool {
    * Sends in the key's nonce order and resolves once the transaction is in a block (or the node did
    * not answer: then it may have it); on a nonce error re-reads the key's nonce and signs again. `sent`
    * names the transaction sent last; `outcome` is the node's answer when it already holds the
-   * transaction's outcome (the local node answers INCLUDED once the receipts ran).
+   * transaction's whole outcome (a transaction the node already ran, sent again).
    */
   send(signed: SignedForPool, actionList: Action[], options?: SendOptions): Promise<{ sent: SignedForPool; outcome?: unknown }>;
   /** Gives back a signed transaction that will not be sent (its nonce is skipped, which NEAR allows). */
