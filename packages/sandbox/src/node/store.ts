@@ -18,7 +18,7 @@
  * the records must match the count and the order-independent SHA-256 checksum saved with the head, the
  * newest blocks must chain by hash up to the head, and the head must not be older than the one named in
  * `<home>/chain-head.json`, which the node rewrites after every commit (a truncated or emptied newest log
- * would otherwise silently give an older chain). A data folder that holds LevelDB files but no `CURRENT`
+ * would otherwise silently give an older chain); a marker a kill left behind must name a block of this chain. A data folder that holds LevelDB files but no `CURRENT`
  * is refused rather than opened as a new chain. Damage is reported as a `StoreDamagedError` that says
  * what was found and what to do.
  *
@@ -317,7 +317,16 @@ export class NodeStore implements ChainHistory {
       }
       const head = recentBlocks[recentBlocks.length - 1];
       if (head && base58.encode(head.hash) !== meta.hash) throw damaged(`the head block at height ${meta.height} has hash ${base58.encode(head.hash)}, not ${meta.hash} as saved`);
+      // The marker is written after each commit, off the event loop, so a kill can leave it a few blocks behind:
+      // then its block must be one of this chain's.
+      const markerBlock = marker && marker.height < meta.height ? recentBlocks.find((b) => Number(b.height) === marker.height) : undefined;
+      if (marker && markerBlock && base58.encode(markerBlock.hash) !== marker.hash) {
+        throw damaged(`its block at height ${marker.height} is ${base58.encode(markerBlock.hash)}, but this node had saved block ${marker.hash} at that height (${MARKER_FILE}): it holds another chain`);
+      }
     }
+    // What was just checked is the chain from now on: a marker left behind by a kill catches up, so the next
+    // open compares against this head, not an older one.
+    if (!marker || marker.height < meta.height) writeMarker(this.#marker, meta);
     this.#meta = meta;
     this.#digest = digest;
     return { head: meta, records, recentBlocks };

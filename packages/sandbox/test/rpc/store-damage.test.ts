@@ -4,7 +4,7 @@
  * the last clean stop brings the chain back.
  */
 import test from 'ava';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
@@ -97,12 +97,31 @@ test('the backup of the last clean stop restores the chain after damage (npm run
   t.true(readdirSync(home).some((f) => f.startsWith('data.damaged-')), 'the damaged store is kept aside');
 });
 
+/** The hash (base58) of the saved chain's block at `height`, read through a node that is then stopped cleanly. */
+async function savedBlockHash(home: string, height: number): Promise<string> {
+  const node = await startTestNode({ persist: true, home });
+  const hash = (await node.rpc('block', { block_id: height })).result.header.hash as string;
+  await node.stop();
+  return hash;
+}
+
 test('a clean restart is not mistaken for damage, and a crash between the write and chain-head.json is not either', async (t) => {
   const { home, height } = await savedChain();
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
   // chain-head.json one commit behind the store: the node wrote the batch and died before the marker
-  writeFileSync(join(home, 'chain-head.json'), JSON.stringify({ height: height - 1, hash: 'older' }));
+  const older = await savedBlockHash(home, height - 1);
+  writeFileSync(join(home, 'chain-head.json'), JSON.stringify({ height: height - 1, hash: older }));
   const node = await startTestNode({ persist: true, home });
   t.teardown(() => node.stop());
   t.is((await node.rpc('block', { finality: 'optimistic' })).result.header.height, height);
+  // the checked head becomes the marker at once, so a later kill compares against it (not the older block)
+  t.is(JSON.parse(readFileSync(join(home, 'chain-head.json'), 'utf8')).height, height);
+});
+
+test('chain-head.json behind the store naming a block this chain does not have: refused as another chain', async (t) => {
+  const { home, height } = await savedChain();
+  const older = await savedBlockHash(home, height - 1);
+  const other = older.slice(0, -1) + (older.endsWith('1') ? '2' : '1');
+  writeFileSync(join(home, 'chain-head.json'), JSON.stringify({ height: height - 1, hash: other }));
+  await refusal(t, home, new RegExp(`its block at height ${height - 1} is ${older}, but this node had saved block ${other} at that height \\(chain-head.json\\): it holds another chain`));
 });
