@@ -11,8 +11,6 @@
  * is comment; a version cell is `–` (does not decode) or anything else.
  */
 import test from 'ava';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createSandbox, KeyPair, KeyType, ParseTransactionError } from '../../src/index.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../../src/parameters/index.js';
 import {
@@ -23,8 +21,8 @@ import {
   type VersionedVariant,
 } from '../../src/primitives/action-versions.js';
 import { encodeAccessKey, encodeAction, type AccessKeyPermission, type Action, type NonDelegateAction } from '../../src/primitives/transaction.js';
+import { readVersionTable } from '../readme-version-table.js';
 
-const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const SECTION = '### Actions by protocol version';
 const ALL_VARIANTS = [...ACTION_VARIANTS, ...ACCESS_KEY_PERMISSION_VARIANTS];
 const keyOf = (v: VersionedVariant) => `${v.enumName}::${v.name}`;
@@ -37,25 +35,20 @@ interface Row {
   decodes: Map<number, boolean>;
 }
 
-const cells = (line: string) => line.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
-
 function readTable(): { versions: number[]; rows: Row[] } {
-  const lines = readFileSync(README, 'utf8').split('\n');
-  const start = lines.indexOf(SECTION);
-  if (start < 0) throw new Error(`packages/sandbox/README.md has no section "${SECTION}"`);
-  const header = lines.findIndex((l, i) => i > start && l.startsWith('| actions (borsh tag) |'));
-  if (header < 0) throw new Error(`the section "${SECTION}" has no table starting "| actions (borsh tag) |"`);
-  const versions = cells(lines[header]!).slice(1).map(Number);
-  const rows: Row[] = [];
-  for (let i = header + 2; i < lines.length && lines[i]!.startsWith('|'); i++) {
-    const [first, ...marks] = cells(lines[i]!);
-    const entries = [...first!.replace(/\([^)]*\)/g, '').matchAll(/`([A-Za-z0-9]+(?:::[A-Za-z0-9]+)?)`\s*(\d+)/g)].map(([, name, tag]) => ({
-      key: name!.includes('::') ? name! : `Action::${name}`,
-      tag: Number(tag),
-    }));
-    rows.push({ line: i + 1, text: first!, entries, decodes: new Map(versions.map((v, c) => [v, marks[c] !== '–'])) });
-  }
-  return { versions, rows };
+  const { versions, rows } = readVersionTable(SECTION, '| actions (borsh tag) |');
+  return {
+    versions,
+    rows: rows.map(({ line, first, exists }) => ({
+      line,
+      text: first,
+      entries: [...first.replace(/\([^)]*\)/g, '').matchAll(/`([A-Za-z0-9]+(?:::[A-Za-z0-9]+)?)`\s*(\d+)/g)].map(([, name, tag]) => ({
+        key: name!.includes('::') ? name! : `Action::${name}`,
+        tag: Number(tag),
+      })),
+      decodes: exists,
+    })),
+  };
 }
 
 test('the README lists every action and permission variant with the versions that decode it (action-versions.ts)', (t) => {

@@ -10,13 +10,11 @@
  * else (`✓`, `links ¹`: linked).
  */
 import test from 'ava';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { runtimeConfig, SUPPORTED_PROTOCOL_VERSIONS } from '../../src/parameters/index.js';
 import { HOST_FUNCTIONS } from '../../src/vm/index.js';
 import { isHostFunctionEnabled } from '../../src/vm/imports.js';
+import { readVersionTable } from '../readme-version-table.js';
 
-const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const SECTION = '### Host functions by protocol version';
 
 interface Row {
@@ -26,8 +24,6 @@ interface Row {
   /** linked or not, per protocol version column */
   linked: Map<number, boolean>;
 }
-
-const cells = (line: string) => line.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
 
 /** `_rest` → the preceding full name's prefix + `rest`, the longest prefix (cut at an `_`) that names a host function. */
 function expand(short: string, full: string | undefined): string {
@@ -40,24 +36,19 @@ function expand(short: string, full: string | undefined): string {
 }
 
 function readTable(): { versions: number[]; rows: Row[] } {
-  const lines = readFileSync(README, 'utf8').split('\n');
-  const start = lines.indexOf(SECTION);
-  if (start < 0) throw new Error(`packages/sandbox/README.md has no section "${SECTION}"`);
-  const header = lines.findIndex((l, i) => i > start && l.startsWith('| host functions |'));
-  if (header < 0) throw new Error(`the section "${SECTION}" has no table starting "| host functions |"`);
-  const versions = cells(lines[header]!).slice(1).map(Number);
-  const rows: Row[] = [];
-  for (let i = header + 2; i < lines.length && lines[i]!.startsWith('|'); i++) {
-    const [first, ...marks] = cells(lines[i]!);
-    const names: string[] = [];
-    let full: string | undefined;
-    for (const [, name] of first!.replace(/\([^)]*\)/g, '').matchAll(/`([a-z0-9_]+)`/g)) {
-      if (name!.startsWith('_')) names.push(expand(name!, full));
-      else names.push((full = name!));
-    }
-    rows.push({ line: i + 1, text: first!, names, linked: new Map(versions.map((v, c) => [v, marks[c] !== '–'])) });
-  }
-  return { versions, rows };
+  const { versions, rows } = readVersionTable(SECTION, '| host functions |');
+  return {
+    versions,
+    rows: rows.map(({ line, first, exists }) => {
+      const names: string[] = [];
+      let full: string | undefined;
+      for (const [, name] of first.replace(/\([^)]*\)/g, '').matchAll(/`([a-z0-9_]+)`/g)) {
+        if (name!.startsWith('_')) names.push(expand(name!, full));
+        else names.push((full = name!));
+      }
+      return { line, text: first, names, linked: exists };
+    }),
+  };
 }
 
 const mark = (linked: boolean) => (linked ? '✓' : '–');
