@@ -7,8 +7,11 @@
  *   produced one after another at once; `send_tx` / `tx` answer when their `wait_until` level is reached:
  *   `INCLUDED` once the transaction's block is made (before the blocks of its receipts, with the outcomes
  *   so far and `status: "Started"`, as nearcore's view client answers a partial result), `INCLUDED_FINAL`
- *   once that block is final, whether or not the receipts ran. Like every answer, it is sent once the
- *   block it reports is on disk (node/run.ts group commit).
+ *   once that block is final, whether or not the receipts ran; `EXECUTED_OPTIMISTIC` / `EXECUTED` once every
+ *   receipt ran except refunds not run yet (so a block before the refunds' block, without their outcomes),
+ *   `FINAL` once the refunds ran too; at `NONE`, `tx` answers a pooled transaction at once with
+ *   UNKNOWN_TRANSACTION. Like every answer, it is sent once the block it reports is on disk (node/run.ts
+ *   group commit).
  * - Finality: the `final` block is head − 2 and `near-final` head − 1 (doomslug on one validator), so
  *   `FINAL` / `INCLUDED_FINAL` / `EXECUTED` levels produce up to two extra blocks.
  * - State is kept for the head only: queries at `finality` (any) see the head; a query at an older
@@ -37,7 +40,7 @@ import { accessKeyView } from '../primitives/views.js';
 import type { ChainHead } from '../node/store.js';
 import type { ForkOptions } from '../fork/index.js';
 import type { ChainHistory } from '../runtime/chain.js';
-import { BlockProducer } from '../runtime/block-producer.js';
+import { BlockProducer, type RunsBeforeAnswer } from '../runtime/block-producer.js';
 import { extraGenesisAccounts, genesisConfigOf, type GenesisFile } from '../node/genesis-file.js';
 import { createDevControls } from './dev-methods.js';
 import { Later, type ChunkReference, type NodeClient, type QueryRequest, type QueryResult, type StateRecordJson, type TransactionLookup } from './client.js';
@@ -393,15 +396,18 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     return { txHeight, lastHeight };
   }
 
+  /**
+   * nearcore view_client_actor.rs `get_tx_execution_status`: EXECUTED_OPTIMISTIC / EXECUTED once every
+   * receipt has run but the refunds still to run (Chain `progress`), FINAL once the refunds ran too and
+   * every block with an outcome is final.
+   */
   function reachedStatus(result: TransactionResult): TxExecutionStatus {
     const { txHeight, lastHeight } = outcomeHeights(result);
     const final = info.finalHeight(head());
-    // EXECUTED_OPTIMISTIC and above: every receipt has run (a transaction's own status may be known earlier)
-    const executed = sandbox.chain.isSettled(result.hash);
-    if (!executed) return final >= txHeight ? 'INCLUDED_FINAL' : 'INCLUDED';
-    if (final >= lastHeight) return 'FINAL';
-    if (final >= txHeight) return 'EXECUTED';
-    return 'EXECUTED_OPTIMISTIC';
+    const progress = sandbox.chain.progress(result.hash);
+    if (!progress?.executed) return final >= txHeight ? 'INCLUDED_FINAL' : 'INCLUDED';
+    if (final < txHeight) return 'EXECUTED_OPTIMISTIC';
+    return progress.settled && final >= lastHeight ? 'FINAL' : 'EXECUTED';
   }
 
   function respond(result: TransactionResult, waitUntil: TxExecutionStatus, withReceipts: boolean) {
@@ -461,10 +467,11 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
       const { txHeight, lastHeight } = outcomeHeights(result);
       return level === 'FINAL' ? lastHeight : txHeight;
     };
-    // nearcore view_client_actor.rs get_tx_execution_status: INCLUDED and INCLUDED_FINAL say nothing about receipts
-    const includedOnly = level === 'INCLUDED' || level === 'INCLUDED_FINAL';
+    // nearcore view_client_actor.rs get_tx_execution_status: INCLUDED and INCLUDED_FINAL say nothing about
+    // receipts, EXECUTED_OPTIMISTIC and EXECUTED do not wait for refunds
+    const runs: RunsBeforeAnswer = level === 'INCLUDED' || level === 'INCLUDED_FINAL' ? 'block' : level === 'FINAL' ? 'all' : 'non-refunds';
     return new Later(
-      producer.waitFor(hash, () => finalTarget(outcomeOf(hash)), includedOnly).then(() => respond(outcomeOf(hash), level, withReceipts)),
+      producer.waitFor(hash, () => finalTarget(outcomeOf(hash)), runs).then(() => respond(outcomeOf(hash), level, withReceipts)),
     );
   }
 
@@ -572,6 +579,10 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
         // in the pool: answered once the transaction reaches the level asked for, as nearcore's tx does
         const pooled = sandbox.chain.pooledTransaction(hash);
         if (pooled?.signerId !== sender) throw unknownTransaction(hash);
+        // but at NONE not waited for: nearcore's view client knows only transactions in a chunk
+        // (view_client_actor.rs get_tx_status: MissingTransaction), and jsonrpc lib.rs tx_status_fetch
+        // answers that at once as UNKNOWN_TRANSACTION when wait_until is NONE
+        if (waitUntil === 'NONE') throw unknownTransaction(hash);
         return awaitOutcome(hash, waitUntil, withReceipts);
       }
       const result = outcomeOf(hash);

@@ -31,6 +31,15 @@ export interface BlockProducerOptions {
   runWrite?: (step: () => void) => void;
 }
 
+/**
+ * What of a transaction must have run before a client waiting for it is answered (nearcore
+ * view_client_actor.rs `get_tx_execution_status`): `block`, only the transaction's block (INCLUDED /
+ * INCLUDED_FINAL; each block is its own step, so the answer comes before the receipts' blocks);
+ * `non-refunds`, every receipt but the refunds not run yet (EXECUTED_OPTIMISTIC / EXECUTED; Chain
+ * `progress().executed`); `all`, every receipt (FINAL).
+ */
+export type RunsBeforeAnswer = 'block' | 'non-refunds' | 'all';
+
 interface Waiter {
   hash: string;
   /** Head height when the wait started. */
@@ -39,11 +48,8 @@ interface Waiter {
   progressAt: bigint;
   /** Once the transaction's receipts have run: the height that must be final before the answer, if any. */
   finalHeight: () => bigint | undefined;
-  /**
-   * The answer waits only for the transaction's block, not its receipts (nearcore `TxExecutionStatus`
-   * INCLUDED / INCLUDED_FINAL): each block is its own step, so the answer comes before the receipts' blocks.
-   */
-  includedOnly: boolean;
+  /** What of the transaction must have run before the answer (see `RunsBeforeAnswer`). */
+  runs: RunsBeforeAnswer;
   /** Set once the transaction has run and waits only for finality. */
   target?: bigint;
   resolve: () => void;
@@ -66,13 +72,13 @@ export class BlockProducer {
   /**
    * Resolves once the transaction (submitted to the chain's pool) has run: every receipt it caused has an
    * outcome, or none ran for a while and nothing it waits for is queued (a yield waiting for its resume),
-   * or it left the chain (a revert); then once `finalHeight()` (asked after it ran) is final. `includedOnly`:
-   * once it is in a block, whether or not its receipts ran.
+   * or it left the chain (a revert); then once `finalHeight()` (asked after it ran) is final. `runs` narrows
+   * what must have run (`RunsBeforeAnswer`).
    */
-  waitFor(hash: string, finalHeight: () => bigint | undefined, includedOnly = false): Promise<void> {
+  waitFor(hash: string, finalHeight: () => bigint | undefined, runs: RunsBeforeAnswer = 'all'): Promise<void> {
     return new Promise((resolve, reject) => {
       const since = this.chain.head.height;
-      this.#waiters.add({ hash, since, outcomes: 0, progressAt: since, finalHeight, includedOnly, resolve, reject });
+      this.#waiters.add({ hash, since, outcomes: 0, progressAt: since, finalHeight, runs, resolve, reject });
       this.kick();
     });
   }
@@ -149,7 +155,8 @@ export class BlockProducer {
     if (progress === undefined) return true; // invalid at inclusion before PV 83, or reverted away: answered as the chain has it
     const error = chain.transactionError(w.hash);
     if (error && 'InvalidTxError' in error) return true;
-    if (!progress.settled && !w.includedOnly) {
+    const ran = w.runs === 'block' || (w.runs === 'non-refunds' ? progress.executed : progress.settled);
+    if (!ran) {
       if (progress.outcomes > w.outcomes) {
         w.outcomes = progress.outcomes;
         w.progressAt = head;

@@ -957,25 +957,44 @@ export class Chain {
 
   /**
    * How far a transaction got: undefined while it is unknown or still in the pool; else whether every
-   * receipt reachable from it has an outcome, and how many outcomes it has so far (transaction included).
+   * receipt reachable from it has an outcome (`settled`), whether every one has but refunds (`executed`),
+   * and how many outcomes it has so far (transaction included).
+   *
+   * `executed` is nearcore's "executed ignoring refunds" (chain/client view_client_actor.rs
+   * `get_tx_execution_status`): the last receipt an executed receipt created is not waited for when it has
+   * not run yet and its predecessor is `system` (a refund, which the runtime appends after the receipts the
+   * call created). Only that last one: the receipts of the transaction's own outcome, and any other refund,
+   * are still waited for.
    */
-  progress(txHash: string): { settled: boolean; outcomes: number } | undefined {
+  progress(txHash: string): { settled: boolean; executed: boolean; outcomes: number } | undefined {
     const rec = this.#transaction(txHash);
     if (!rec) return undefined;
-    if (!rec.outcome) return { settled: true, outcomes: 0 };
-    const pending = [...rec.outcome.outcome.receipt_ids];
+    if (!rec.outcome) return { settled: true, executed: true, outcomes: 0 };
+    const pending = rec.outcome.outcome.receipt_ids.map((id) => ({ id, refundable: false }));
     let outcomes = 1;
     let settled = true;
+    let executed = true;
     while (pending.length) {
-      const o = this.receiptOutcome(pending.pop()!);
+      const { id, refundable } = pending.pop()!;
+      const o = this.receiptOutcome(id);
       if (!o) {
         settled = false;
+        if (!refundable || !this.#isRefund(id)) executed = false;
         continue;
       }
       outcomes++;
-      pending.push(...o.outcome.receipt_ids);
+      const ids = o.outcome.receipt_ids;
+      ids.forEach((child, i) => pending.push({ id: child, refundable: i === ids.length - 1 }));
     }
-    return { settled, outcomes };
+    return { settled, executed, outcomes };
+  }
+
+  /** Whether a receipt this chain made comes from `system` (a balance or gas refund). */
+  #isRefund(id: string): boolean {
+    const made = this.#d.receipts.get(id);
+    if (made) return made.predecessorId === 'system';
+    const stored = this.#history?.receipt(id) as { predecessor_id?: string } | undefined;
+    return stored?.predecessor_id === 'system';
   }
 
   /** A transaction waiting in the pool. */

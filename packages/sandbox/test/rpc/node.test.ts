@@ -2,7 +2,7 @@
  * Every JSON-RPC method against a real node (genesis from `init`, the runtime behind `run`), checked against
  * nearcore's response shapes and error strings (sandbox-compat.md §2, nearcore chain/jsonrpc).
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { base58, base64 } from '@scure/base';
 import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -210,7 +210,7 @@ test('send_tx at every wait_until level; broadcast_tx_commit and broadcast_tx_as
   const near = (await node.rpc('query', { request_type: 'view_account', account_id: 'near', finality: 'optimistic' })).result.amount;
   const again = (await node.rpc('broadcast_tx_commit', [commit.base64])).result;
   t.is(again.transaction_outcome.id, commit.hash);
-  t.deepEqual(again.receipts_outcome, committed.receipts_outcome);
+  await sameOutcomesButRefunds(t, node, committed, again);
   t.is((await node.rpc('query', { request_type: 'view_account', account_id: 'near', finality: 'optimistic' })).result.amount, near);
 
   const async = await signNext(node, ROOT, 'near', transfer);
@@ -228,11 +228,11 @@ test('tx and EXPERIMENTAL_tx_status by hash and by signed transaction; EXPERIMEN
 
   const byHash = (await node.rpc('tx', { tx_hash: call.hash, sender_account_id: ROOT })).result;
   t.deepEqual(byHash.status, sent.status);
-  t.deepEqual(byHash.receipts_outcome, sent.receipts_outcome);
+  await sameOutcomesButRefunds(t, node, sent, byHash);
   const bySigned = (await node.rpc('tx', [call.base64])).result;
   t.deepEqual(bySigned.transaction, sent.transaction);
   const experimental = (await node.rpc('EXPERIMENTAL_tx_status', [call.hash, ROOT])).result;
-  t.is(experimental.receipts.length, sent.receipts_outcome.length);
+  t.is(experimental.receipts.length, byHash.receipts_outcome.length);
   t.is(experimental.receipts[0].receipt_id, sent.receipts_outcome[0].id);
   t.is(experimental.receipts[0].receipt.Action.actions[0].FunctionCall.method_name, 'echo');
 
@@ -384,6 +384,95 @@ test('send_tx INCLUDED_FINAL answers once the transaction\'s block is final, whe
   t.is(status.receipts.length, status.receipts_outcome.length);
 });
 
+interface OutcomeWithId {
+  id: string;
+  block_hash: string;
+  outcome: { receipt_ids: string[] };
+}
+
+/**
+ * The receipts an answer's outcome waits for, as nearcore's view client counts them
+ * (view_client_actor.rs `get_tx_execution_status`): every receipt id in the transaction's and the receipts'
+ * outcomes, except, for each receipt outcome, its last receipt when it has not run and comes from `system`
+ * (a refund). `refundsToRun`: those left out.
+ */
+async function awaitedReceipts(node: TestNode, answer: { transaction_outcome: OutcomeWithId; receipts_outcome: OutcomeWithId[] }) {
+  const ran = new Set(answer.receipts_outcome.map((o) => o.id));
+  const awaited = [...answer.transaction_outcome.outcome.receipt_ids];
+  const refundsToRun: string[] = [];
+  for (const o of answer.receipts_outcome) {
+    const ids = o.outcome.receipt_ids;
+    awaited.push(...ids.slice(0, -1));
+    const last = ids.at(-1);
+    if (last === undefined) continue;
+    const refund = !ran.has(last) && (await node.rpc('EXPERIMENTAL_receipt', { receipt_id: last })).result?.predecessor_id === 'system';
+    if (refund) refundsToRun.push(last);
+    else awaited.push(last);
+  }
+  return { ran, awaited, refundsToRun };
+}
+
+/**
+ * `later` (asked for the same transaction after `earlier` was answered at an executed level) has the outcomes
+ * `earlier` had, plus those of the refunds `earlier` did not wait for (nearcore get_tx_execution_status).
+ */
+async function sameOutcomesButRefunds(t: ExecutionContext, node: TestNode, earlier: { transaction_outcome: OutcomeWithId; receipts_outcome: OutcomeWithId[] }, later: { receipts_outcome: OutcomeWithId[] }) {
+  const { refundsToRun } = await awaitedReceipts(node, earlier);
+  const before = new Set(earlier.receipts_outcome.map((o) => o.id));
+  t.deepEqual(later.receipts_outcome.filter((o) => before.has(o.id)), earlier.receipts_outcome);
+  t.deepEqual(later.receipts_outcome.filter((o) => !before.has(o.id)).map((o) => o.id).sort(), [...refundsToRun].sort());
+}
+
+test('send_tx EXECUTED_OPTIMISTIC / EXECUTED do not wait for the refunds still to run, and answer without their outcomes (nearcore view_client_actor.rs get_tx_execution_status; chain.rs get_partial_transaction_result)', async (t) => {
+  const node = await withNode(t);
+  await deployProbe(node, 'caller.test.near');
+  await deployProbe(node, 'callee.test.near');
+  for (const level of ['EXECUTED_OPTIMISTIC', 'EXECUTED']) {
+    const call = await crossContractCall(node, 'caller.test.near', 'callee.test.near');
+    const answer = (await node.rpc('send_tx', { signed_tx_base64: call.base64, wait_until: level })).result;
+    // our final block is the head − 2, so the transaction's block is often final by then (EXECUTED)
+    t.true(['EXECUTED_OPTIMISTIC', 'EXECUTED'].filter((l) => MEETS[level]!.includes(l)).includes(answer.final_execution_status), answer.final_execution_status);
+    t.is(Buffer.from(answer.status.SuccessValue, 'base64').toString(), 'got:ping');
+    const { ran, awaited, refundsToRun } = await awaitedReceipts(node, answer);
+    t.true(awaited.every((id) => ran.has(id)), `${level}: every receipt but refunds ran`);
+    // the callback's gas refund runs in the block after the callback's; the answer came before it
+    t.is(refundsToRun.length, 1, `${level}: answered before the callback's refund ran`);
+    const lastHeight = Math.max(...(await Promise.all(answer.receipts_outcome.map((o: OutcomeWithId) => heightOf(node, o.block_hash)))));
+
+    // the refund runs later, and FINAL waits for it (and its block's finality)
+    const final = (await node.rpc('tx', { tx_hash: call.hash, sender_account_id: ROOT, wait_until: 'FINAL' })).result;
+    t.is(final.final_execution_status, 'FINAL');
+    const refund = final.receipts_outcome.find((o: OutcomeWithId) => o.id === refundsToRun[0]);
+    t.truthy(refund, 'FINAL carries the refund outcome');
+    t.is(await heightOf(node, refund.block_hash), lastHeight + 1);
+    t.is(final.receipts_outcome.length, answer.receipts_outcome.length + 1);
+    t.deepEqual(final.status, answer.status);
+  }
+});
+
+test('tx / EXPERIMENTAL_tx_status at wait_until NONE for a transaction only in the pool answer UNKNOWN_TRANSACTION at once (nearcore jsonrpc lib.rs tx_status_fetch; view_client_actor.rs get_tx_status: MissingTransaction)', async (t) => {
+  const node = await withNode(t);
+  const tx = await signNext(node, ROOT, ROOT, [{ type: 'Transfer', deposit: 1n }]);
+  // one batch: the transaction enters the pool and is asked about before the producer makes its block
+  const { json } = await node.raw([
+    { jsonrpc: '2.0', id: 1, method: 'broadcast_tx_async', params: [tx.base64] },
+    { jsonrpc: '2.0', id: 2, method: 'tx', params: { tx_hash: tx.hash, sender_account_id: ROOT, wait_until: 'NONE' } },
+    { jsonrpc: '2.0', id: 3, method: 'EXPERIMENTAL_tx_status', params: { signed_tx_base64: tx.base64, wait_until: 'NONE' } },
+  ]);
+  const byId = new Map<number, any>(json.map((r: { id: number }) => [r.id, r]));
+  t.is(byId.get(1).result, tx.hash);
+  for (const id of [2, 3]) {
+    t.is(byId.get(id).error?.cause?.name, 'UNKNOWN_TRANSACTION', JSON.stringify(byId.get(id)));
+    t.is(byId.get(id).error.data, `Transaction ${tx.hash} doesn't exist`);
+  }
+  // once it is in a block, NONE answers with whatever the chain has (lib.rs tx_execution_status_meets_expectations)
+  const done = (await node.rpc('tx', { tx_hash: tx.hash, sender_account_id: ROOT, wait_until: 'FINAL' })).result;
+  t.is(done.final_execution_status, 'FINAL');
+  const none = (await node.rpc('tx', { tx_hash: tx.hash, sender_account_id: ROOT, wait_until: 'NONE' })).result;
+  t.is(none.final_execution_status, 'FINAL');
+  t.is(none.transaction_outcome.id, tx.hash);
+});
+
 /** nearcore jsonrpc lib.rs `tx_execution_status_meets_expectations`: the levels an answer at each level may report. */
 const MEETS: Record<string, string[]> = {
   INCLUDED: ['INCLUDED', 'EXECUTED_OPTIMISTIC', 'INCLUDED_FINAL', 'EXECUTED', 'FINAL'],
@@ -407,11 +496,12 @@ test('property: send_tx at any level reports a level that meets the one asked fo
       const reported: string = answer.final_execution_status;
       t.true(MEETS[level]!.includes(reported), `${level} answered ${reported}`);
       const outcomes = [answer.transaction_outcome, ...answer.receipts_outcome];
-      const ran = new Set(answer.receipts_outcome.map((o: { id: string }) => o.id));
-      const awaited = outcomes.flatMap((o: { outcome: { receipt_ids: string[] } }) => o.outcome.receipt_ids);
+      const { ran, awaited, refundsToRun } = await awaitedReceipts(node, answer);
       const executed = awaited.every((id: string) => ran.has(id));
-      // EXECUTED_OPTIMISTIC and above: every receipt ran and the status is the first leaf's; below, some receipt had not
+      // EXECUTED_OPTIMISTIC and above: every receipt ran but refunds still to run, and the status is the first
+      // leaf's; below, some receipt had not; FINAL: the refunds too
       t.is(executed, ['EXECUTED_OPTIMISTIC', 'EXECUTED', 'FINAL'].includes(reported), `${reported}: ${ran.size} of ${awaited.length} receipts ran`);
+      if (reported === 'FINAL') t.is(refundsToRun.length, 0);
       if (executed) t.true(typeof answer.status === 'object', JSON.stringify(answer.status));
       else t.is(answer.status, 'Started');
       const final = (await node.rpc('block', { finality: 'final' })).result.header.height;
