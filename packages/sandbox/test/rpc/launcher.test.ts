@@ -4,9 +4,8 @@
  * surviving a restart in the classic-level store.
  */
 import test from 'ava';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { installLauncher, LAUNCHER_MARKER, launcherScript } from '../../src/node
 import { nodeLauncherScript, writeLauncher } from '../../src/node/launcher.js';
 import { NodeStore } from '../../src/node/store.js';
 import { NEAR, signNext, startTestNode } from './helpers.js';
+import { announcedUrl } from './node-process.js';
 
 const LAUNCH = resolve(fileURLToPath(import.meta.url), '../../../bin/launch.mjs');
 
@@ -26,22 +26,35 @@ function tempDir(t: { teardown(fn: () => void): void }, prefix: string): string 
   return dir;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
+/**
+ * The address a node started with `--rpc-addr <host>:0` announces for `home` (on the stderr read by `stderr()`).
+ * The node picks its own port: one picked here and freed first could be taken by another suite's node meanwhile.
+ */
+async function announcedAddress(stderr: () => string, home: string, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const url = announcedUrl(stderr(), home);
+    if (url !== undefined) return url;
+    if (Date.now() > deadline) throw new Error(`the node announced no JSON-RPC address within ${timeoutMs} ms: ${stderr()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
-async function waitUntilAnswering(port: number, want: boolean, timeoutMs = 20_000): Promise<boolean> {
+/** Starts `command` `run` on a port of the node's choosing and resolves with the address it announced. */
+async function runOnChosenPort(t: { teardown(fn: () => void): void }, command: string[], home: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(command[0]!, [...command.slice(1), '--home', home, 'run', '--rpc-addr', '0.0.0.0:0', '--network-addr', '0.0.0.0:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr!.on('data', (c) => (stderr += c));
+  return { child, url: await announcedAddress(() => stderr, home) };
+}
+
+async function waitUntilAnswering(url: string, want: boolean, timeoutMs = 20_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     let answering = false;
     try {
-      const res = await fetch(`http://127.0.0.1:${port}`, {
+      const res = await fetch(url, {
         method: 'POST',
         body: JSON.stringify({ jsonrpc: '2.0', id: 'dontcare', method: 'block', params: { finality: 'final' } }),
         signal: AbortSignal.timeout(1000),
@@ -148,10 +161,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   test(`run serves on 127.0.0.1 when told 0.0.0.0 and exits promptly on ${signal}`, async (t) => {
     const home = join(tempDir(t, 'run-'), 'home');
     execFileSync(process.execPath, [LAUNCH, '--home', home, 'init']);
-    const port = await freePort();
-    const child = spawn(process.execPath, [LAUNCH, '--home', home, 'run', '--rpc-addr', `0.0.0.0:${port}`, '--network-addr', '0.0.0.0:0'], { stdio: 'ignore' });
-    t.teardown(() => child.kill('SIGKILL'));
-    t.true(await waitUntilAnswering(port, true));
+    const { child, url } = await runOnChosenPort(t, [process.execPath, LAUNCH], home);
+    t.true(await waitUntilAnswering(url, true));
+    const port = new URL(url).port;
     // nothing answers on the machine's other addresses
     const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
     if (external) {
@@ -168,18 +180,22 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 test('run exits when its parent process dies', async (t) => {
   const home = join(tempDir(t, 'orphan-'), 'home');
   execFileSync(process.execPath, [LAUNCH, '--home', home, 'init']);
-  const port = await freePort();
+  // the node's stderr goes to a file, which outlives the parent: the node announces the port it chose there
+  const stderrFile = join(home, '..', 'node-stderr');
   // the parent starts the node and exits at once, like a killed test runner
   const parentScript = `
     const { spawn } = require('node:child_process');
-    const child = spawn(process.execPath, [${JSON.stringify(LAUNCH)}, '--home', ${JSON.stringify(home)}, 'run', '--rpc-addr', '0.0.0.0:${port}'], { stdio: 'ignore', detached: true });
+    const { openSync } = require('node:fs');
+    const stderr = openSync(${JSON.stringify(stderrFile)}, 'w');
+    const child = spawn(process.execPath, [${JSON.stringify(LAUNCH)}, '--home', ${JSON.stringify(home)}, 'run', '--rpc-addr', '0.0.0.0:0'], { stdio: ['ignore', 'ignore', stderr], detached: true });
     console.log(child.pid);
     setTimeout(() => process.exit(0), 3000);
   `;
   const parent = spawn(process.execPath, ['-e', parentScript], { stdio: ['ignore', 'pipe', 'ignore'] });
   let pidText = '';
   parent.stdout!.on('data', (c) => (pidText += c));
-  t.true(await waitUntilAnswering(port, true), 'node started');
+  const url = await announcedAddress(() => (existsSync(stderrFile) ? readFileSync(stderrFile, 'utf8') : ''), home);
+  t.true(await waitUntilAnswering(url, true), 'node started');
   await new Promise((done) => parent.on('exit', done));
   const pid = Number(pidText.trim());
   t.teardown(() => {
@@ -189,7 +205,7 @@ test('run exits when its parent process dies', async (t) => {
       /* already gone */
     }
   });
-  t.true(await waitUntilAnswering(port, false, 5000), 'node stopped after its parent died');
+  t.true(await waitUntilAnswering(url, false, 5000), 'node stopped after its parent died');
 });
 
 test('install writes a marked launcher with absolute paths, and never replaces a foreign binary', (t) => {
@@ -246,12 +262,10 @@ test('the installed launcher starts `run` from the startup snapshot and serves n
   // a near-workspaces home (<tmpdir>/sandbox/<uuid v4>) keeps its state in memory
   const home = join(dir, 'sandbox', '0b6c1f4e-8a2d-4c3b-9e5f-7a1d2c3b4e5f');
   execFileSync(path, ['--home', home, 'init']);
-  const port = await freePort();
-  const child = spawn(path, ['--home', home, 'run', '--rpc-addr', `0.0.0.0:${port}`, '--network-addr', '0.0.0.0:0'], { stdio: 'ignore' });
-  t.teardown(() => child.kill('SIGKILL'));
-  t.true(await waitUntilAnswering(port, true));
+  const { child, url } = await runOnChosenPort(t, [path], home);
+  t.true(await waitUntilAnswering(url, true));
   t.true(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').includes(blob), 'node started with --snapshot-blob <current blob>');
-  const res = await fetch(`http://127.0.0.1:${port}`, {
+  const res = await fetch(url, {
     method: 'POST',
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'query', params: { request_type: 'view_account', account_id: 7, finality: 'final' } }),
   });

@@ -52,7 +52,8 @@ export async function startNodeProcess(home: string, { timeoutMs = 60_000, rpcPo
   throw new Error(`the node exited with code ${await exited}: ${stderr}`);
 }
 
-function announcedUrl(stderr: string, home: string): string | undefined {
+/** The JSON-RPC address a node announced on stderr for `home`, once it has. */
+export function announcedUrl(stderr: string, home: string): string | undefined {
   for (const match of stderr.matchAll(/JSON-RPC on (http:\/\/127\.0\.0\.1:\d+) \(home ([^,)]*)/g)) {
     if (match[2] === home) return match[1];
   }
