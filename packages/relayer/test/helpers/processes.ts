@@ -1,21 +1,12 @@
 /**
- * Processes the relayer's tests and benchmark start: a free loopback port, and a relayer instance
- * through its CLI (packages/relayer/src/cli.ts), configured by environment as it is deployed.
+ * Processes the relayer's tests and benchmark start: a relayer instance through its CLI
+ * (packages/relayer/src/cli.ts), configured by environment as it is deployed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export interface RelayerProcess {
   url: string;
@@ -29,12 +20,13 @@ export interface RelayerProcess {
 }
 
 /**
- * Starts `near-relayer` with `env` (RELAYER_ACCOUNT_ID, RELAYER_PRIVATE_KEY, RPC_URL, RELAYER_POLICY, …) on a free port;
+ * Starts `near-relayer` with `env` (RELAYER_ACCOUNT_ID, RELAYER_PRIVATE_KEY, RPC_URL, RELAYER_POLICY, …) on a port it
+ * chooses (PORT=0), reached at the URL its `listening` log line gives: a port picked here and freed first could be
+ * taken meanwhile by another suite's process;
  * with RELAYER_CPU_PROF=<dir> in `env`, Node writes the process's CPU profile there when it exits.
  */
 export async function startRelayerProcess(env: Record<string, string>): Promise<RelayerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...(env.RELAYER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.RELAYER_CPU_PROF}`] : []), '--import', 'tsx', CLI], { cwd: REPO, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(env.RELAYER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.RELAYER_CPU_PROF}`] : []), '--import', 'tsx', CLI], { cwd: REPO, env: { ...process.env, ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const lines: Record<string, unknown>[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -67,5 +59,6 @@ export async function startRelayerProcess(env: Record<string, string>): Promise<
     child.kill(signal);
     await exited;
   };
-  return { url: `http://127.0.0.1:${port}`, log: lines, process: child, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+  const listening = lines.find((l) => l.event === 'listening')!;
+  return { url: String(listening.url), log: lines, process: child, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
 }
