@@ -23,12 +23,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { format } from 'node:util';
 import { dirname, join } from 'node:path';
 import { Worker } from 'near-workspaces';
 import { probeWasmPath } from '../../../sandbox-tests/probe-contract.js';
+import { announcedUrl } from '../test/rpc/node-process.js';
 import { buildBundle, currentBundleEntry, currentSnapshotBlob, ENTRY_TS, REPO_DIR } from '../src/node/bundle.js';
 import { installLauncher } from '../src/node/install.js';
 import { gasReportOverhead, snapshotRevertOverRpc } from './dev-loop.js';
@@ -55,16 +55,6 @@ function median(values: number[]): number {
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
 const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ
 
 /** CPU time (user + system) a live process has used, from /proc (Linux). */
@@ -88,7 +78,6 @@ interface StartTimes {
 async function nodeStart(command: string[], env: NodeJS.ProcessEnv = process.env): Promise<StartTimes> {
   const home = mkdtempSync(join(tmpdir(), 'bench-start-'));
   try {
-    const port = await freePort();
     let started = performance.now();
     // /usr/bin/time reports the init process's CPU time (user + system seconds) on stderr
     const init = spawnSync('/usr/bin/time', ['-f', '%U %S', command[0]!, ...command.slice(1), '--home', join(home, 'h'), 'init'], { encoding: 'utf8', env });
@@ -96,10 +85,19 @@ async function nodeStart(command: string[], env: NodeJS.ProcessEnv = process.env
     const initMs = performance.now() - started;
     const [user, system] = init.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
     started = performance.now();
-    const child = spawn(command[0]!, [...command.slice(1), '--home', join(home, 'h'), 'run', '--rpc-addr', `0.0.0.0:${port}`, '--network-addr', '0.0.0.0:0'], { stdio: 'ignore', env });
+    // the node chooses its port and announces it: one picked here and freed first could be taken meanwhile
+    const child = spawn(command[0]!, [...command.slice(1), '--home', join(home, 'h'), 'run', '--rpc-addr', '0.0.0.0:0', '--network-addr', '0.0.0.0:0'], { stdio: ['ignore', 'ignore', 'pipe'], env });
+    let stderr = '';
+    child.stderr!.on('data', (c) => (stderr += c));
     for (;;) {
+      const url = announcedUrl(stderr, join(home, 'h'));
+      if (url === undefined) {
+        if (child.exitCode !== null) throw new Error(`run exited (${child.exitCode}): ${stderr}`);
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
       try {
-        const res = await fetch(`http://127.0.0.1:${port}`, {
+        const res = await fetch(url, {
           method: 'POST',
           body: JSON.stringify({ jsonrpc: '2.0', id: 'dontcare', method: 'block', params: { finality: 'final' } }),
         });
