@@ -216,8 +216,12 @@ test('at 77 (before PostQuantumSignatures): AddKey of an ML-DSA-65 key and an ML
   const before = node.viewAccount('alice.test.near');
   expectInvalid(t, () => addKey(node, 'alice.test.near', pq), 'InvalidTransactionVersion');
   expectInvalid(t, () => node.sendTransaction(node.signTransaction('alice.test.near', 'bob.test.near', [{ type: 'Transfer', deposit: 1n }], { keyPair: pq, nonce: 1n })), 'InvalidTransactionVersion');
-  // a gas-key action naming an ML-DSA-65 key: the post-quantum gate of check_valid_for_config comes first
-  expectInvalid(t, () => node.signAndSendTransaction('alice.test.near', 'alice.test.near', [{ type: 'TransferToGasKey', publicKey: pq.publicKey, deposit: 1n }]), 'InvalidTransactionVersion');
+  // a gas-key action naming an ML-DSA-65 key: at 77 the action itself does not decode (neard 2.6.2's Action ends
+  // at tag 10), before any post-quantum gate (action-versions.ts, readme-actions.test.ts)
+  t.throws(() => node.signAndSendTransaction('alice.test.near', 'alice.test.near', [{ type: 'TransferToGasKey', publicKey: pq.publicKey, deposit: 1n }]), {
+    instanceOf: ParseTransactionError,
+    message: /Unexpected variant tag: 12/,
+  });
   t.deepEqual(node.viewAccount('alice.test.near'), before);
 
   node.deployContract('alice.test.near', await keyAdderWasm());
