@@ -161,6 +161,11 @@ const u64le = (v: bigint) => {
   return b;
 };
 
+const u128le = (v: bigint) => Buffer.concat([u64le(v & 0xffff_ffff_ffff_ffffn), u64le(v >> 64n)]);
+
+/** `u128::MAX`, which a V2 account starts with where V1's `amount` stood (account.rs). */
+const ACCOUNT_V2_SENTINEL = new Uint8Array(16).fill(0xff);
+
 /** borsh `PromiseYieldIndices { first_index: u64, next_available_index: u64 }`. */
 export const encodePromiseYieldIndices = (i: PromiseYieldIndices): Uint8Array =>
   Buffer.concat([u64le(i.firstIndex), u64le(i.nextAvailableIndex)]);
@@ -179,30 +184,10 @@ export const encodePromiseYieldTimeout = (t: PromiseYieldTimeout): Uint8Array =>
  */
 export function encodeAccount(a: Account): Uint8Array {
   if (a.global) {
-    const id = a.global.type === 'CodeHash' ? Buffer.concat([Uint8Array.of(2), a.global.hash]) : Buffer.concat([Uint8Array.of(3), u32le(Buffer.byteLength(a.global.accountId)), Buffer.from(a.global.accountId)]);
-    const b = new Uint8Array(17 + 40 + id.length);
-    b.fill(0xff, 0, 16);
-    b[16] = 1;
-    const view = new DataView(b.buffer);
-    const M64 = 0xffff_ffff_ffff_ffffn;
-    view.setBigUint64(17, a.amount & M64, true);
-    view.setBigUint64(25, a.amount >> 64n, true);
-    view.setBigUint64(33, a.locked & M64, true);
-    view.setBigUint64(41, a.locked >> 64n, true);
-    view.setBigUint64(49, a.storageUsage, true);
-    b.set(id, 57);
-    return b;
+    const contract = a.global.type === 'CodeHash' ? [Uint8Array.of(2), a.global.hash] : [Uint8Array.of(3), u32le(Buffer.byteLength(a.global.accountId)), Buffer.from(a.global.accountId)];
+    return Buffer.concat([ACCOUNT_V2_SENTINEL, Uint8Array.of(1), u128le(a.amount), u128le(a.locked), u64le(a.storageUsage), ...contract]);
   }
-  const b = new Uint8Array(72);
-  const view = new DataView(b.buffer);
-  const M64 = 0xffff_ffff_ffff_ffffn;
-  view.setBigUint64(0, a.amount & M64, true);
-  view.setBigUint64(8, a.amount >> 64n, true);
-  view.setBigUint64(16, a.locked & M64, true);
-  view.setBigUint64(24, a.locked >> 64n, true);
-  b.set(a.codeHash, 32);
-  view.setBigUint64(64, a.storageUsage, true);
-  return b;
+  return Buffer.concat([u128le(a.amount), u128le(a.locked), a.codeHash, u64le(a.storageUsage)]);
 }
 
 /** `${account}/${idHex}` keys of the receipt-bookkeeping maps. */
