@@ -138,15 +138,18 @@ const ACTION_FEES_86: Record<ActionCost, Fee> = {
   deployGlobalContractByte: fee(6_812_999n, 47_683_715n, 70_000_000n),
   useGlobalContractBase: fee(184_765_750_000n, 184_765_750_000n, 184_765_750_000n),
   useGlobalContractByte: fee(6_812_999n, 47_683_715n, 64_572_944n),
-  // DeterministicAccountIds (82; not part of the snapshot view): parameters.yaml action_deterministic_state_init
-  // 3.85T/3.85T/4.08T, moved by AccountCostIncrease (85) like action_create_account, whose 3.35T of send fee
-  // became exec fee: 0.5T/0.5T/7.43T. _per_entry and _per_byte as in parameters.yaml.
+  // DeterministicAccountIds (82; not part of the snapshot view). parameters.yaml (@000b8da7) sets
+  // action_deterministic_state_init 3.85T/3.85T/4.08T; near/nearcore core/parameters/res/runtime_configs/85.yaml
+  // @890e1b08 (AccountCostIncrease) moves it to 0.5T send (sir and not) / 7.43T exec, beside action_create_account's
+  // 0.5T/0.5T/7.2T; 86.yaml @890e1b08 leaves it. _per_entry and _per_byte are parameters.yaml's; no stored diff up to 86 changes them.
   deterministicStateInitBase: fee(500_000_000_000n, 500_000_000_000n, 7_430_000_000_000n),
   deterministicStateInitEntry: fee(0n, 0n, 200_000_000_000n),
   deterministicStateInitByte: fee(72_000_000n, 72_000_000n, 70_000_000n),
   // Gas keys (GasKeys, PV 85; ActionCosts gas_key_transfer_base, gas_key_byte, gas_key_nonce_write_base in
-  // core/parameters/src/cost.rs). Not part of the snapshot view: the values nearcore 2.13.4's
-  // RuntimeConfigStore gives for PV 86. At 77 the actions do not exist (UnsupportedProtocolFeature).
+  // core/parameters/src/cost.rs). Not part of the snapshot view: near/nearcore
+  // core/parameters/res/runtime_configs/parameters.yaml @000b8da7 action_gas_key_transfer, action_gas_key_byte and
+  // action_gas_key_nonce_write_base, which no diff up to 86 changes (85.yaml and 86.yaml @890e1b08; 77, 78, 79, 83,
+  // 84.yaml as stored). At 77 the actions do not exist (UnsupportedProtocolFeature).
   gasKeyTransferBase: fee(115_123_062_500n, 115_123_062_500n, 235_676_644_250n),
   gasKeyByte: fee(59_357_464n, 59_357_464n, 101_435_400n),
   gasKeyNonceWriteBase: fee(0n, 0n, 64_196_736_000n),

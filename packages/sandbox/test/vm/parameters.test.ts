@@ -49,3 +49,22 @@ test('fee helpers follow nearcore Fee::send_fee / exec_fee', (t) => {
   t.is(sendFee(f, false), 47_683_715n);
   t.is(execFee(f), 2_235_934n);
 });
+
+// Fees the PV 86 snapshot view does not show, each pinned to the nearcore file that sets it (send_sir, send_not_sir,
+// execution). Before this check the gas-key fees came from an independent checker of neard 2.13.4 and the state-init
+// split was inferred from create_account's; both equal nearcore's own files.
+test('PV86 gas-key fees equal near/nearcore core/parameters/res/runtime_configs/parameters.yaml @000b8da7 action_gas_key_* (unchanged by 85.yaml, 86.yaml @890e1b08)', (t) => {
+  const f = runtimeConfig(86).actionFees;
+  t.deepEqual(f.gasKeyTransferBase, { sendSir: 115_123_062_500n, sendNotSir: 115_123_062_500n, execution: 235_676_644_250n });
+  t.deepEqual(f.gasKeyByte, { sendSir: 59_357_464n, sendNotSir: 59_357_464n, execution: 101_435_400n });
+  t.deepEqual(f.gasKeyNonceWriteBase, { sendSir: 0n, sendNotSir: 0n, execution: 64_196_736_000n });
+});
+
+test('PV86 state-init base fee split equals near/nearcore core/parameters/res/runtime_configs/85.yaml @890e1b08 action_deterministic_state_init (0.5T send, 7.43T exec)', (t) => {
+  const f = runtimeConfig(86).actionFees;
+  t.deepEqual(f.deterministicStateInitBase, { sendSir: 500_000_000_000n, sendNotSir: 500_000_000_000n, execution: 7_430_000_000_000n });
+  t.deepEqual(f.deterministicStateInitEntry, { sendSir: 0n, sendNotSir: 0n, execution: 200_000_000_000n });
+  t.deepEqual(f.deterministicStateInitByte, { sendSir: 72_000_000n, sendNotSir: 72_000_000n, execution: 70_000_000n });
+  // 85.yaml's `old` value is parameters.yaml's 3.85T/3.85T/4.08T: the table keeps it below 85, where the action is absent.
+  t.deepEqual(runtimeConfig(77).actionFees.deterministicStateInitBase, { sendSir: 3_850_000_000_000n, sendNotSir: 3_850_000_000_000n, execution: 4_080_000_000_000n });
+});
