@@ -113,16 +113,20 @@ export const hostErrors = {
   dataIdMalformed: () => new HostError('DataIdMalformed', 'yield resumption token is malformed'),
   /**
    * A yield id that is not 32 bytes (`promise_yield_create_with_id`, `promise_yield_resume_with_yield_id`). The
-   * variant is nearcore's (logic/tests/promises.rs); its Display text is not in the stored nearcore sources, so
-   * the message follows `DataIdMalformed`'s wording.
+   * variant is nearcore's (runtime/near-vm-runner/src/logic/tests/promises.rs); its Display text is in no stored
+   * nearcore version (the newest stored logic/errors.rs, @02e1c929, ends at ContractCodeHashMalformed; exact
+   * searches for `YieldIdMalformed =>`, `YieldIdMalformed,` find no Display or enum line), so the message follows
+   * `DataIdMalformed`'s wording.
    */
   yieldIdMalformed: () => new HostError('YieldIdMalformed', 'yield id is malformed'),
   bls12381InvalidInput: (msg: string) => new HostError('BLS12381InvalidInput', `BLS12-381 invalid input: ${msg}`),
   p256VerifyInvalidInput: (msg: string) =>
     new HostError('P256VerifyInvalidInput', `P256 signature verification error: ${msg}`),
   contractCodeHashMalformed: () => new HostError('ContractCodeHashMalformed', 'contract code hash is malformed'),
-  // logic.rs set_state_init_data_entry documents both variants; their Display text is not in the nearcore
-  // sources this node was built from, so these messages are this node's wording.
+  // set_state_init_data_entry's two failures. Neither variant nor its Display text is in any stored nearcore
+  // version: logic/errors.rs (newest stored @02e1c929) and runtime/runtime/src/receipt_manager.rs (stored @003e4f6a,
+  // @764b507f, both before state init) lack them, and exact searches for `HostError::InvalidActionIndex`,
+  // `HostError::DataEntryAlreadyExists` find nothing. These messages are this node's wording.
   invalidActionIndex: (idx: bigint) => new HostError('InvalidActionIndex', `action index ${idx} does not refer to a DeterministicStateInit action of this promise`),
   dataEntryAlreadyExists: () => new HostError('DataEntryAlreadyExists', 'the state init already has a data entry with this key'),
   cannotSetRefundToOnJointPromise: () =>

@@ -1262,6 +1262,11 @@ export class VMLogic {
     const actionIndex = this.appendAction(receipt, { kind: 'FunctionCall', methodName, args, deposit, gas, gasWeight: weight });
     if (weight > 0n) this.gasWeights.push([receipt, actionIndex, weight]);
   }
+  /**
+   * In a view nearcore names this function by its old name, `ProhibitedInView { method_name: "promise_submit_data" }`:
+   * runtime/near-vm-runner/src/wasmtime_runner/logic.rs @015033ab and both stored versions of the wasmtime component
+   * host.rs (with state init, so later). No stored nearcore text has `method_name: "promise_yield_resume"`.
+   */
   promise_yield_resume(idLen: bigint, idPtr: bigint, payloadLen: bigint, payloadPtr: bigint): number {
     const [dataId, payload] = this.readYieldResume('promise_submit_data', idLen, idPtr, payloadLen, payloadPtr);
     if (dataId.length !== 32) throw hostErrors.dataIdMalformed();

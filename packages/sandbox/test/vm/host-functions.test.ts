@@ -359,7 +359,7 @@ test('storage key over 2048 bytes is KeyLengthExceeded (53.yaml max_length_stora
   t.deepEqual(o.aborted, { ExecutionError: 'The length of a storage key 2049 exceeds the limit 2048' });
 });
 
-test('view calls: state-changing host functions are ProhibitedInView, reads are allowed (logic.rs)', (t) => {
+test('view calls: state-changing host functions are ProhibitedInView (promise_yield_resume as promise_submit_data: nearcore wasmtime_runner/logic.rs @015033ab), reads are allowed', (t) => {
   const write = call(program({ imports: ['storage_write'], body: `(drop (call $storage_write ${u64(1)} ${u64(0)} ${u64(1)} ${u64(0)} ${u64(0)}))` }), {
     context: { isView: true },
   });
