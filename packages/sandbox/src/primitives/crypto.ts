@@ -14,8 +14,7 @@ import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { base58 } from '@scure/base';
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 
-// ed25519 runs on Node's OpenSSL binding: ~40x faster than pure JS and the same RFC 8032 checks
-// (strict, non-ZIP-215 like nearcore's ed25519-dalek `verify_strict`). Key objects are cached.
+// ed25519 runs on Node's OpenSSL binding (~40x faster than pure JS). Key objects are cached.
 const ed25519KeyObjects = new Map<string, KeyObject>();
 const b64url = (b: Uint8Array) => Buffer.from(b).toString('base64url');
 function ed25519PublicKeyObject(pub: Uint8Array): KeyObject {
@@ -212,27 +211,44 @@ export function signatureToString(sig: Signature): string {
 }
 
 /**
- * nearcore `Signature::verify(data, public_key)`. ed25519 signs `message` directly; secp256k1 is
- * ECDSA over the 32-byte message with recovery (r ‖ s ‖ v), the recovered key must match; ML-DSA-65 is
- * FIPS 204 ML-DSA.Verify with an empty context over `message` (a malformed signature is false, as in aws-lc).
+ * ed25519 acceptance exactly as ed25519-dalek 2.x `VerifyingKey::verify` (the `Verifier` trait), which nearcore
+ * calls for transaction and delegate signatures (core/crypto/src/signature.rs `Signature::verify`) and for the
+ * `ed25519_verify` host function (runtime/near-vm-runner/src/logic/logic.rs) — not `verify_strict`:
+ * - S must be canonical (S < ℓ), else rejected;
+ * - A is decoded leniently (a y ≥ p is reduced, x = 0 with the sign bit set is accepted): non-canonical and
+ *   small-order keys are accepted;
+ * - the equation is cofactorless, R = [S]B − [k]A with k = SHA-512(R ‖ A ‖ M) over the bytes as sent, and R is
+ *   compared as bytes with the canonical encoding, so a non-canonical R never verifies; small-order R is accepted.
+ * OpenSSL's Ed25519 verify (crypto/ec/curve25519.c) makes the same choices at each step. Pinned by the "Taming the
+ * many EdDSAs" vectors and ed25519-dalek's own validation vectors (test/ed25519-vectors.ts).
+ */
+export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  if (signature.length !== 64 || publicKey.length !== 32) return false;
+  try {
+    return nodeVerify(null, message, ed25519PublicKeyObject(publicKey), signature);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * nearcore `Signature::verify(data, public_key)` (core/crypto/src/signature.rs). ed25519: `verifyEd25519`.
+ * secp256k1 (r ‖ s ‖ v over a 32-byte hash): v must be a recovery id 0–3 and r, s below n
+ * (`RecoverableSignature::from_compact`), but the id then plays no part: the signature is verified against the
+ * given key (`to_standard()` + libsecp256k1 `verify_ecdsa`), which refuses a high s (s > n/2) and r or s = 0.
+ * ML-DSA-65 is FIPS 204 ML-DSA.Verify with an empty context over `message` (a malformed signature is false, as in
+ * aws-lc).
  */
 export function verifySignature(sig: Signature, message: Uint8Array, pk: PublicKey): boolean {
   if (sig.keyType !== pk.keyType || pk.handleOnly) return false;
   try {
-    if (pk.keyType === KeyType.ED25519) {
-      if (sig.data.length !== 64 || pk.data.length !== 32) return false;
-      return nodeVerify(null, message, ed25519PublicKeyObject(pk.data), sig.data);
-    }
+    if (pk.keyType === KeyType.ED25519) return verifyEd25519(sig.data, message, pk.data);
     if (pk.keyType === KeyType.SECP256K1) {
-      if (message.length !== 32 || sig.data.length !== 65) return false;
-      const v = sig.data[64]!;
-      if (v > 3) return false;
-      const recovered = new Uint8Array(65);
-      recovered[0] = v;
-      recovered.set(sig.data.subarray(0, 64), 1);
-      const pub = secp256k1.recoverPublicKey(recovered, message, { prehash: false });
-      const uncompressed = secp256k1.Point.fromBytes(pub).toBytes(false);
-      return bytesEqual(uncompressed.subarray(1), pk.data);
+      if (message.length !== 32 || sig.data.length !== 65 || pk.data.length !== 64 || sig.data[64]! > 3) return false;
+      const uncompressed = new Uint8Array(65);
+      uncompressed[0] = 4;
+      uncompressed.set(pk.data, 1);
+      return secp256k1.verify(sig.data.subarray(0, 64), message, uncompressed, { prehash: false, lowS: true, format: 'compact' });
     }
     if (pk.keyType === KeyType.MLDSA65) {
       if (sig.data.length !== SIGNATURE_LENGTHS[KeyType.MLDSA65] || pk.data.length !== KEY_LENGTHS[KeyType.MLDSA65]) return false;

@@ -6,10 +6,10 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256, keccak_512 } from '@noble/hashes/sha3.js';
 import { ripemd160 } from '@noble/hashes/legacy.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { bn254 } from '@noble/curves/bn254.js';
 import { p256 } from '@noble/curves/nist.js';
 import type { Fee, RuntimeConfig } from '../parameters/types.js';
+import { verifyEd25519 } from '../primitives/crypto.js';
 import { sendFee } from '../parameters/index.js';
 import { gasKeyAddKeyExecFee, gasKeyAddKeySendFee, gasKeyTransferExecFee, gasKeyTransferSendFee } from '../parameters/gas-key-fees.js';
 import { HostError, hostErrors } from './errors.js';
@@ -548,11 +548,9 @@ export class VMLogic {
     this.payPer('ed25519_verify_byte', BigInt(msg.length));
     const pk = this.memOrRegister(pkPtr, pkLen);
     if (pk.length !== 32) throw hostErrors.ed25519VerifyInvalidInput('invalid public key length');
-    try {
-      return ed25519.verify(sig, msg, pk, { zip215: false }) ? 1n : 0n;
-    } catch {
-      return 0n;
-    }
+    // logic.rs calls dalek's `Verifier::verify` (cofactorless, small-order and non-canonical keys accepted), as
+    // transactions do: not RFC 8032's strict cofactored check, which accepts and refuses other signatures.
+    return verifyEd25519(sig, msg, pk) ? 1n : 0n;
   }
 
   /**
