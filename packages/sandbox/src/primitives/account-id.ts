@@ -28,25 +28,68 @@ export class InvalidAccountIdError extends Error {
   }
 }
 
+/**
+ * Why an id is invalid, as near-account-id's `validate` reports it (`ParseAccountError`): the kind and, except for
+ * a length error, the character it stopped at, counted in characters (`chars().enumerate()`). The length limits
+ * count UTF-8 bytes (`str::len`), so `é` alone is an invalid character, not too short.
+ */
+export interface AccountIdFault {
+  kind: AccountIdErrorKind;
+  at: { index: number; char: string } | null;
+}
+
+export function accountIdFault(id: string): AccountIdFault | null {
+  const bytes = Buffer.byteLength(id, 'utf8');
+  if (bytes < MIN_ACCOUNT_ID_LEN) return { kind: 'TooShort', at: null };
+  if (bytes > MAX_ACCOUNT_ID_LEN) return { kind: 'TooLong', at: null };
+  let lastWasSeparator = true; // a leading separator is redundant
+  let index = -1;
+  let char = '';
+  for (const c of id) {
+    index++;
+    char = c;
+    const code = c.codePointAt(0)!;
+    const isSeparator = code === 0x2d /* - */ || code === 0x5f /* _ */ || code === 0x2e; /* . */
+    const isAlnum = (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39);
+    if (!isSeparator && !isAlnum) return { kind: 'InvalidChar', at: { index, char } };
+    if (isSeparator && lastWasSeparator) return { kind: 'RedundantSeparator', at: { index, char } };
+    lastWasSeparator = isSeparator;
+  }
+  return lastWasSeparator ? { kind: 'RedundantSeparator', at: { index, char } } : null;
+}
+
 /** Returns the reason an id is invalid, or null (near-account-id `validate`). */
 export function accountIdError(id: string): AccountIdErrorKind | null {
-  if (id.length < MIN_ACCOUNT_ID_LEN) return 'TooShort';
-  if (id.length > MAX_ACCOUNT_ID_LEN) return 'TooLong';
-  let lastWasSeparator = true; // a leading separator is redundant
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    const isSeparator = c === 0x2d /* - */ || c === 0x5f /* _ */ || c === 0x2e; /* . */
-    const isAlnum = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39);
-    if (isSeparator) {
-      if (lastWasSeparator) return 'RedundantSeparator';
-      lastWasSeparator = true;
-    } else if (isAlnum) {
-      lastWasSeparator = false;
-    } else {
-      return 'InvalidChar';
-    }
-  }
-  return lastWasSeparator ? 'RedundantSeparator' : null;
+  return accountIdFault(id)?.kind ?? null;
+}
+
+/** near-account-id `impl Display for ParseErrorKind`. */
+const FAULT_TEXT: Record<AccountIdErrorKind, string> = {
+  TooLong: 'the Account ID is too long',
+  TooShort: 'the Account ID is too short',
+  RedundantSeparator: 'the Account ID has a redundant separator',
+  InvalidChar: 'the Account ID contains an invalid character',
+};
+
+/**
+ * Rust's `{:?}` of a char (core `char::escape_debug_ext`): these escapes, and `\u{hex}` for grapheme extenders and
+ * what Rust does not print (categories Cc Cf Cs Co Cn Zl Zp, and Zs but the space).
+ */
+const CHAR_ESCAPES: Record<string, string> = { '\0': '\\0', '\t': '\\t', '\r': '\\r', '\n': '\\n', "'": "\\'", '\\': '\\\\' };
+const NOT_PRINTED = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}\p{Grapheme_Extend}]/u;
+function rustCharDebug(c: string): string {
+  const escaped = CHAR_ESCAPES[c] ?? (c !== ' ' && NOT_PRINTED.test(c) ? `\\u{${c.codePointAt(0)!.toString(16)}}` : c);
+  return `'${escaped}'`;
+}
+
+/**
+ * The text nearcore's decoder gives for an invalid id (near-account-id `BorshDeserialize for AccountId`:
+ * `invalid value: "<id>", <ParseAccountError>`), e.g. `invalid value: "Bob.near", the Account ID contains an
+ * invalid character 'B' at index 0`.
+ */
+export function accountIdDecodeRefusal(id: string, fault: AccountIdFault): string {
+  const at = fault.at ? ` ${rustCharDebug(fault.at.char)} at index ${fault.at.index}` : '';
+  return `invalid value: "${id}", ${FAULT_TEXT[fault.kind]}${at}`;
 }
 
 export function isValidAccountId(id: string): boolean {

@@ -1,6 +1,6 @@
 /**
  * Which borsh variants of a transaction's actions exist at which protocol version: the one table the
- * decoder's version gate (runtime/chain.ts) and packages/sandbox/README.md's "Actions by protocol version"
+ * decoder's version gate (decode-order.ts) and packages/sandbox/README.md's "Actions by protocol version"
  * (test/runtime/readme-actions.test.ts) read.
  *
  * Tags: nearcore core/primitives/src/action/mod.rs (`#[borsh(use_discriminant = true)] enum Action`) and
@@ -9,7 +9,7 @@
  * A node at an earlier version has no such variant in its enum: borsh refuses the bytes with
  * "Unexpected variant tag: N" (neard 2.6.2 at protocol 77 decodes actions 0–10 and permissions 0–1).
  */
-import type { Action } from './transaction.js';
+import type { AccessKeyPermission, Action } from './transaction.js';
 
 export interface VersionedVariant {
   /** `Action` for transaction/receipt actions, `AccessKeyPermission` for the permission inside AddKey. */
@@ -63,22 +63,12 @@ export function actionVariant(a: Action): VersionedVariant {
 
 export const variantExistsAt = (v: VersionedVariant, protocolVersion: number) => protocolVersion >= v.since;
 
+/** nearcore's variant of an access-key permission. */
+export const permissionVariant = (p: AccessKeyPermission): VersionedVariant => PERMISSIONS.get(p.type)!;
+
 /**
- * The first variant, in the order borsh reads the bytes, that the protocol version's enums lack (an action, a
- * Delegate's inner actions, an AddKey's permission), or null when everything decodes at that version.
+ * What a node at `protocolVersion` says when its enum lacks the variant: borsh's "Unexpected variant tag: N",
+ * with the variant and the version that brought it.
  */
-export function firstVariantMissingAt(actions: readonly Action[], protocolVersion: number): VersionedVariant | null {
-  for (const a of actions) {
-    const variant = actionVariant(a);
-    if (!variantExistsAt(variant, protocolVersion)) return variant;
-    if (a.type === 'AddKey') {
-      const permission = PERMISSIONS.get(a.accessKey.permission.type)!;
-      if (!variantExistsAt(permission, protocolVersion)) return permission;
-    }
-    if (a.type === 'Delegate') {
-      const inner = firstVariantMissingAt(a.signedDelegate.delegateAction.actions, protocolVersion);
-      if (inner) return inner;
-    }
-  }
-  return null;
-}
+export const variantRefusal = (v: VersionedVariant, protocolVersion: number): string =>
+  `Unexpected variant tag: ${v.tag} (${v.enumName}::${v.name} exists from protocol ${v.since}; this node runs protocol ${protocolVersion})`;

@@ -8,8 +8,10 @@ import { deserialize, serialize, type Schema } from 'borsh';
 
 type StructType = Extract<Schema, { struct: unknown }>;
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { AccountId } from './account-id.js';
-import { KeyType, type PublicKey, type Signature } from './crypto.js';
+import { accountIdDecodeRefusal, accountIdFault, type AccountId } from './account-id.js';
+import { ACTION_VARIANTS, variantExistsAt, variantRefusal } from './action-versions.js';
+import { firstDecodeRefusal } from './decode-order.js';
+import { KeyType, publicKeyLength, type PublicKey, type Signature } from './crypto.js';
 import {
   GLOBAL_CONTRACT_IDENTIFIER,
   STATE_INIT,
@@ -112,9 +114,17 @@ export interface SignedTransaction {
 
 /** Raised when bytes are not a valid borsh encoding (nearcore answers such input with a parse error). */
 export class BorshDecodeError extends Error {
+  /** Set when decoding stopped at a Delegate or DelegateV2 tag inside a DelegateAction (8 or 14). */
+  nestedDelegateTag?: number;
   constructor(what: string, reason: string) {
     super(`cannot decode ${what} from borsh: ${reason}`);
     this.name = 'BorshDecodeError';
+  }
+  /** A refusal in nearcore's own words: the RPC puts them after "Failed to decode transaction: " as nearcore does. */
+  static nearcore(text: string): BorshDecodeError {
+    const e = new BorshDecodeError('', '');
+    e.message = text;
+    return e;
   }
 }
 
@@ -171,9 +181,17 @@ const TRANSACTION_NONCE: Schema = {
   enum: [{ struct: { nonce: { struct: { nonce: 'u64' } } } }, { struct: { gasKeyNonce: { struct: { nonce: 'u64', nonceIndex: 'u16' } } } }],
 };
 
-/** Inside a DelegateAction tags 8 and 14 are not valid actions (NonDelegateAction); decoded as a marker and rejected. */
-const NESTED_DELEGATE: StructType = { struct: { nestedDelegate: { struct: {} } } };
-const NON_DELEGATE_ACTION: Schema = { enum: actionVariants(NESTED_DELEGATE, NESTED_DELEGATE) };
+/**
+ * Inside a DelegateAction tags 8 and 14 are not actions: nearcore delegate.rs `BorshDeserialize for
+ * NonDelegateAction` refuses them with "DelegateAction mustn't contain a nested one". Their schema here is a type
+ * name the borsh package does not know, so decoding stops at that byte, where nearcore's stops, with an error
+ * naming the tag (`decodeRaw` turns it into nearcore's refusal).
+ */
+const NESTED_DELEGATE_TYPE = 'NonDelegateAction refuses tag ';
+const NESTED_DELEGATE_STOP = new RegExp(`^Unsupported type: ${NESTED_DELEGATE_TYPE}(\\d+)$`);
+const NESTED_DELEGATE_REFUSAL = "DelegateAction mustn't contain a nested one";
+const nestedDelegate = (tag: number): StructType => ({ struct: { nestedDelegate: `${NESTED_DELEGATE_TYPE}${tag}` as unknown as Schema } });
+const NON_DELEGATE_ACTION: Schema = { enum: actionVariants(nestedDelegate(8), nestedDelegate(14)) };
 const DELEGATE_ACTION: Schema = {
   struct: {
     senderId: 'string',
@@ -341,8 +359,6 @@ function actionFromRaw(raw: Raw): Action {
     }
     case 'transferToGasKey': return { type: 'TransferToGasKey', publicKey: keyFromRaw(v.publicKey), deposit: BigInt(v.deposit) };
     case 'withdrawFromGasKey': return { type: 'WithdrawFromGasKey', publicKey: keyFromRaw(v.publicKey), amount: BigInt(v.amount) };
-    case 'nestedDelegate':
-      throw new BorshDecodeError('DelegateAction', 'a delegate action cannot contain another Delegate action');
   }
   throw new BorshDecodeError('Action', `unknown action ${name}`);
 }
@@ -408,7 +424,11 @@ function decodeRaw(what: string, schema: Schema, bytes: Uint8Array): Raw {
   try {
     return deserialize(schema, bytes, false) as Raw; // schemas are static: skip re-validating them per call
   } catch (e) {
-    throw new BorshDecodeError(what, (e as Error).message);
+    const nested = NESTED_DELEGATE_STOP.exec((e as Error).message);
+    if (!nested) throw new BorshDecodeError(what, (e as Error).message);
+    const refusal = BorshDecodeError.nearcore(NESTED_DELEGATE_REFUSAL);
+    refusal.nestedDelegateTag = Number(nested[1]);
+    throw refusal;
   }
 }
 
@@ -499,14 +519,18 @@ export function decodeSignedTransaction(bytes: Uint8Array): SignedTransaction {
 
 /**
  * Decodes a SignedTransaction and returns its hash (sha256 of the Transaction bytes as received)
- * and the Transaction's encoded size, without re-serializing.
+ * and the Transaction's encoded size, without re-serializing. Refuses what nearcore's decoder refuses, in its
+ * words and at the first fault in byte order (decode-order.ts): invalid account ids, a Delegate inside a
+ * DelegateAction and, given a protocol version, actions and permissions that version lacks.
  */
-export function parseSignedTransaction(bytes: Uint8Array): ParsedSignedTransaction {
+export function parseSignedTransaction(bytes: Uint8Array, protocolVersion?: number): ParsedSignedTransaction {
   let parsed = parsedTransactions.get(bytes);
   if (parsed === undefined) {
-    parsed = parseSignedTransactionOnce(bytes);
+    parsed = parseSignedTransactionOnce(bytes, protocolVersion);
     parsedTransactions.set(bytes, parsed);
   }
+  const refusal = firstDecodeRefusal(parsed.signed.transaction, protocolVersion);
+  if (refusal) throw BorshDecodeError.nearcore(refusal);
   return parsed;
 }
 
@@ -523,10 +547,15 @@ export interface ParsedSignedTransaction {
  */
 const parsedTransactions = new WeakMap<Uint8Array, ParsedSignedTransaction>();
 
-function parseSignedTransactionOnce(bytes: Uint8Array): ParsedSignedTransaction {
+function parseSignedTransactionOnce(bytes: Uint8Array, protocolVersion: number | undefined): ParsedSignedTransaction {
   const v1 = isTransactionV1(bytes);
   if (bytes.length >= 2 && bytes[1] !== 0 && !v1) throw new BorshDecodeError('SignedTransaction', 'invalid transaction version tag');
-  const raw = v1 ? decodeRaw('SignedTransaction', SIGNED_TRANSACTION_V1, bytes.subarray(1)) : decodeRaw('SignedTransaction', SIGNED_TRANSACTION, bytes);
+  let raw: Raw;
+  try {
+    raw = v1 ? decodeRaw('SignedTransaction', SIGNED_TRANSACTION_V1, bytes.subarray(1)) : decodeRaw('SignedTransaction', SIGNED_TRANSACTION, bytes);
+  } catch (e) {
+    throw e instanceof BorshDecodeError ? refusalBefore(e, bytes, protocolVersion) : e;
+  }
   let signed: SignedTransaction;
   try {
     signed = { transaction: transactionFromRaw(raw.transaction), signature: signatureFromRaw(raw.signature) };
@@ -547,6 +576,48 @@ function parseSignedTransactionOnce(bytes: Uint8Array): ParsedSignedTransaction 
   // nearcore SignedTransaction::init hashes the re-encoded Transaction; only a non-canonical state init differs
   const hash = canonical ? sha256(bytes.subarray(0, size)) : transactionHash(signed.transaction);
   return { signed, hash, size };
+}
+
+/**
+ * What nearcore refuses first when the bytes do not decode: an invalid signer or receiver id, read before the
+ * fault; a DelegateV2 tag inside a DelegateAction below DelegateV2's version, which such a node's `Action` lacks
+ * ("Unexpected variant tag: 14"); else the fault itself. (An invalid id inside an action before the fault is not
+ * looked for: the node then reports the later fault.)
+ */
+function refusalBefore(e: BorshDecodeError, bytes: Uint8Array, protocolVersion: number | undefined): BorshDecodeError {
+  for (const id of leadingAccountIds(bytes)) {
+    const fault = accountIdFault(id);
+    if (fault) return BorshDecodeError.nearcore(accountIdDecodeRefusal(id, fault));
+  }
+  const nested = ACTION_VARIANTS.find((v) => v.tag === e.nestedDelegateTag);
+  if (nested && protocolVersion !== undefined && !variantExistsAt(nested, protocolVersion)) {
+    return BorshDecodeError.nearcore(variantRefusal(nested, protocolVersion));
+  }
+  return e;
+}
+
+/** The signer and receiver ids at the head of transaction bytes, as far as they can be read. */
+function leadingAccountIds(bytes: Uint8Array): string[] {
+  const v1 = isTransactionV1(bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = v1 ? 1 : 0;
+  const readId = (): string | null => {
+    if (at + 4 > bytes.length) return null;
+    const end = at + 4 + view.getUint32(at, true);
+    if (end > bytes.length) return null;
+    const id = new TextDecoder().decode(bytes.subarray(at + 4, end));
+    at = end;
+    return id;
+  };
+  const signer = readId();
+  if (signer === null) return [];
+  const keyType = bytes[at]!;
+  if (!Object.values(KeyType).includes(keyType as KeyType)) return [signer];
+  at += 1 + publicKeyLength(keyType as KeyType);
+  // the nonce: a u64, or in V1 a TransactionNonce (tag 0: u64; tag 1: u64 and a u16 index)
+  at += v1 ? 1 + (bytes[at] === 0 ? 8 : bytes[at] === 1 ? 10 : Infinity) : 8;
+  const receiver = readId();
+  return receiver === null ? [signer] : [signer, receiver];
 }
 
 export function isTransactionV1(bytes: Uint8Array): boolean {

@@ -17,7 +17,6 @@ import {
   parseSignedTransaction,
   type SignedTransaction,
 } from '../primitives/transaction.js';
-import { firstVariantMissingAt } from '../primitives/action-versions.js';
 import {
   signedTransactionView,
   type ExecutionOutcomeWithIdView,
@@ -581,23 +580,14 @@ export class Chain {
   #parse(bytes: Uint8Array): { signed: SignedTransaction; hash: Uint8Array; size: number } {
     // Before GasKeys (PV 85) any V1 bytes are refused as a version, whatever follows the tag.
     if (isTransactionV1(bytes) && !gasKeysEnabled(this.config)) throw new InvalidTransactionError('InvalidTransactionVersion');
-    let parsed: ReturnType<typeof parseSignedTransaction>;
+    // nearcore decodes with its own enums: what that version lacks (neard 2.6.2 at 77: actions 0–10, permissions
+    // 0–1; primitives/action-versions.ts) is refused while decoding, in byte order with invalid account ids.
     try {
-      parsed = parseSignedTransaction(bytes);
+      return parseSignedTransaction(bytes, this.config.protocolVersion);
     } catch (e) {
       if (e instanceof BorshDecodeError) throw new ParseTransactionError(`Failed to decode transaction: ${e.message}`);
       throw e;
     }
-    // An action or access-key permission the version's enums lack does not decode (neard 2.6.2 at 77: actions
-    // 0–10, permissions 0–1); which exists where is primitives/action-versions.ts.
-    const pv = this.config.protocolVersion;
-    const missing = firstVariantMissingAt(parsed.signed.transaction.actions, pv);
-    if (missing) {
-      throw new ParseTransactionError(
-        `Failed to decode transaction: Unexpected variant tag: ${missing.tag} (${missing.enumName}::${missing.name} exists from protocol ${missing.since}; this node runs protocol ${pv})`,
-      );
-    }
-    return parsed;
   }
 
   #check(signed: SignedTransaction, hash: Uint8Array, size: number): void {

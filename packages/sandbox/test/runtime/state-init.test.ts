@@ -181,7 +181,7 @@ test('prepaying by transfer (nearcore test_deterministic_state_init_prepay_for_s
   t.is(node.viewAccount(id).amount, NEAR.toString());
 });
 
-test('failures with nearcore\'s shapes: receiver mismatch, key and value limits, invalid code id, missing global code, CreateAccount on 0s, AddKey after init', (t) => {
+test('failures with nearcore\'s shapes: receiver mismatch, key and value limits, invalid code id (a decode refusal), missing global code, CreateAccount on 0s, AddKey after init', (t) => {
   const { node } = withGlobalWallet();
   const si: StateInit = { code: { type: 'AccountId', accountId: 'lib.test.near' }, data: [] };
   const id = deterministicAccountId(si);
@@ -194,8 +194,12 @@ test('failures with nearcore\'s shapes: receiver mismatch, key and value limits,
   t.deepEqual(validation(deterministicAccountId(longKey), longKey), { ActionsValidation: { DeterministicStateInitKeyLengthExceeded: { length: 2049, limit: 2048 } } });
   const bigValue: StateInit = { ...si, data: [[bytes('k'), new Uint8Array(4_194_305)]] };
   t.deepEqual(validation(deterministicAccountId(bigValue), bigValue), { ActionsValidation: { DeterministicStateInitValueLengthExceeded: { length: 4_194_305, limit: 4_194_304 } } });
+  // the code's AccountId is validated while decoding (near-account-id src/borsh.rs): a parse error, not a validation one
   const badCode: StateInit = { code: { type: 'AccountId', accountId: 'Bad Id' }, data: [] };
-  t.deepEqual(validation(deterministicAccountId(badCode), badCode), { ActionsValidation: { InvalidAccountId: { account_id: 'Bad Id' } } });
+  t.throws(() => node.signAndSendTransaction('test.near', deterministicAccountId(badCode), [{ type: 'DeterministicStateInit', stateInit: badCode, deposit: 0n }]), {
+    instanceOf: ParseTransactionError,
+    message: 'Failed to decode transaction: invalid value: "Bad Id", the Account ID contains an invalid character \'B\' at index 0',
+  });
   const missing: StateInit = { code: { type: 'AccountId', accountId: 'nobody.test.near' }, data: [[bytes('k'), bytes('v')]] };
   const missingId = deterministicAccountId(missing);
   const before = BigInt(node.viewAccount('test.near').amount);

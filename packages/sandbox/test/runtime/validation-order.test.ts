@@ -4,14 +4,13 @@
  * core/primitives/src/transaction.rs `ValidatedTransaction::new`: `check_valid_for_config` — the version gates,
  * then `TransactionSizeExceeded` — then `InvalidSignature`) checks actions → version gates → size → signature.
  * Account ids come before all of them: nearcore's `AccountId` is validated while the transaction is decoded
- * (near-account-id `BorshDeserialize`), so an invalid signer is refused before anything else is looked at. The
- * node checks it first too but answers `InvalidSignerId`, where nearcore's decoder gives a parse error
- * ("invalid value: …"): the precedence is pinned here, not that error's shape.
+ * (near-account-id src/borsh.rs `BorshDeserialize`), so an invalid signer is a parse error ("invalid value: …")
+ * before anything else is looked at, as on the node.
  * At 86 no version gate can fire; at 77 an ML-DSA key is refused first (neard 2.6.2 has no such key type: its
  * decoder refuses it, before the actions).
  */
 import test, { type ExecutionContext } from 'ava';
-import { createSandbox, InvalidTransactionError, KeyPair, KeyType, type Sandbox } from '../../src/index.js';
+import { createSandbox, InvalidTransactionError, KeyPair, KeyType, ParseTransactionError, type Sandbox } from '../../src/index.js';
 import { runtimeConfig } from '../../src/parameters/index.js';
 import type { Action } from '../../src/primitives/transaction.js';
 
@@ -20,9 +19,9 @@ const TGAS = 10n ** 12n;
 
 type Fault = 'signerId' | 'actions' | 'size' | 'signature';
 
-/** The error each fault alone gives (InvalidTxError JSON). */
+/** The error each fault alone gives: InvalidTxError JSON, or the parse error's text for the signer id. */
 const ERRORS: Record<Fault, (pv: number, size: number) => unknown> = {
-  signerId: () => ({ InvalidSignerId: { signer_id: 'Not.Valid' } }),
+  signerId: () => 'Failed to decode transaction: invalid value: "Not.Valid", the Account ID contains an invalid character \'N\' at index 0',
   actions: () => ({ ActionsValidation: 'FunctionCallZeroAttachedGas' }),
   size: (pv, size) => ({ TransactionSizeExceeded: { size, limit: runtimeConfig(pv).limits.maxTransactionSize } }),
   signature: () => 'InvalidSignature',
@@ -48,8 +47,13 @@ function expectError(t: ExecutionContext, pv: number, faults: Fault[], expected:
   node.createAccount(ALICE, { keyPair: KeyPair.fromSeed(ALICE) });
   node.createAccount('bob.test.near');
   const { bytes, size } = transaction(node, pv, faults);
-  const err = t.throws(() => node.submitTransaction(bytes), { instanceOf: InvalidTransactionError }, `${faults.join(' + ')} at ${pv}`) as InvalidTransactionError;
-  t.deepEqual(err?.kind, ERRORS[expected](pv, size), `${faults.join(' + ')} at ${pv}: ${expected} is checked first`);
+  const label = `${faults.join(' + ')} at ${pv}`;
+  if (expected === 'signerId') {
+    t.throws(() => node.submitTransaction(bytes), { instanceOf: ParseTransactionError, message: ERRORS.signerId(pv, size) as string }, `${label}: the signer id is decoded first`);
+    return;
+  }
+  const err = t.throws(() => node.submitTransaction(bytes), { instanceOf: InvalidTransactionError }, label) as InvalidTransactionError;
+  t.deepEqual(err?.kind, ERRORS[expected](pv, size), `${label}: ${expected} is checked first`);
 }
 
 const ORDER: Fault[] = ['signerId', 'actions', 'size', 'signature'];
