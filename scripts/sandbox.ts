@@ -9,6 +9,8 @@
  *   npm run sandbox -- --quiet      print no transactions or receipts
  *   npm run sandbox -- --archival   keep all history (default: older than 5 epochs is garbage-collected, as neard)
  *   npm run sandbox -- --verbose    print refunds and each receipt's gas profile too
+ *   npm run sandbox -- --block-interval-ms 600   a block every 600 ms, empty ones too, as neard makes them
+ *                                   (transactions wait for the next block); default: a block per transaction
  *   npm run sandbox -- --fork mainnet|testnet|URL [--block N]   fork a remote chain at a block (default its
  *                                   final block): its state is read lazily and cached on disk per (network,
  *                                   block); local changes are kept in memory only
@@ -17,6 +19,7 @@
  */
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { blockIntervalOf } from '../packages/sandbox/src/node/cli.js';
 import { startDevNode } from '../packages/sandbox/src/node/dev.js';
 import { createStreamPrinter } from '../packages/sandbox/src/node/stream-printer.js';
 
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
   const block = option('block');
   if (process.argv.includes('--fork') && (forkUrl === undefined || forkUrl.startsWith('--'))) throw new Error('--fork needs mainnet, testnet or a JSON-RPC URL');
   if (block !== undefined && forkUrl === undefined) throw new Error('--block needs --fork: it names the remote block to fork at');
+  const blockIntervalMs = blockIntervalOf(option('block-interval-ms') ?? (process.argv.includes('--block-interval-ms') ? '' : undefined));
   // colours on a terminal only, and never when NO_COLOR is set (no-color.org)
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   const print = createStreamPrinter((line) => process.stdout.write(`${line}\n`), { color, verbose });
@@ -54,6 +58,7 @@ async function main(): Promise<void> {
     restoreBackup: process.argv.includes('--restore-backup'),
     ...(forkUrl ? { fork: { rpcUrl: forkUrl, ...(block !== undefined ? { blockId: block } : {}) } } : {}),
     ...(quiet ? {} : { onExecution: print }),
+    ...(blockIntervalMs !== undefined ? { blockIntervalMs } : {}),
   });
   const fork = dev.fork;
   const lines = [
@@ -64,6 +69,7 @@ async function main(): Promise<void> {
     `  root key file  ${dev.rootKeyFile}`,
     `  key store      ${dev.keyStoreDir}  (near-api-js UnencryptedFileSystemKeyStore, network id "sandbox")`,
     `  home           ${home}`,
+    `  blocks         ${blockIntervalMs === undefined ? 'one as soon as a transaction arrives, none while idle' : `one every ${blockIntervalMs} ms, empty ones too`}`,
     '',
     fork
       ? `Forked: remote state is read when first touched and cached in ${fork.cacheDir ?? 'memory'}; writes stay local and live in memory only (the root account ${dev.rootAccountId} is granted a local key and balance).`

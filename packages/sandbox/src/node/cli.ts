@@ -3,7 +3,7 @@
  * option before the subcommand.
  *
  *   near-sandbox [--home DIR] init [--account-id ID] [--chain-id ID] [--protocol-version N] [--fast]
- *   near-sandbox [--home DIR] run [--rpc-addr HOST:PORT] [--network-addr HOST:PORT] [--archive]
+ *   near-sandbox [--home DIR] run [--rpc-addr HOST:PORT] [--network-addr HOST:PORT] [--archive] [--block-interval-ms MS]
  *
  * near-workspaces 5.0.0 calls exactly `--home DIR init` and `--home DIR run --rpc-addr 0.0.0.0:P --network-addr 0.0.0.0:Q`;
  * near-sandbox 0.3.x's `Sandbox.start()` calls `--version`, `--home DIR init --fast` (then edits genesis.json and
@@ -18,9 +18,13 @@ import { FAST_EPOCH_LENGTH, protocolVersionFromEnv } from './genesis-file.js';
 
 export const USAGE = `usage:
   near-sandbox [--home DIR] init [--account-id ID] [--chain-id ID] [--protocol-version N] [--fast]
-  near-sandbox [--home DIR] run [--rpc-addr HOST:PORT] [--network-addr HOST:PORT] [--archive]
+  near-sandbox [--home DIR] run [--rpc-addr HOST:PORT] [--network-addr HOST:PORT] [--archive] [--block-interval-ms MS]
 
   --home DIR   node directory (default ~/.near)
+  --block-interval-ms MS   make a block every MS milliseconds, empty or not, as neard does every
+               min_block_production_delay (anvil's --block-time); transactions wait for the next block, and
+               block timestamps advance by MS per height. Else NEAR_SANDBOX_BLOCK_INTERVAL_MS; unset, a block
+               is made as soon as a transaction arrives (and none while idle).
   The protocol version of a new home: --protocol-version, else NEAR_SANDBOX_PROTOCOL_VERSION (77, 86, or a
   neard version such as 2.6.2 or 2.13.4), else 86 (mainnet).
   The RPC server always listens on 127.0.0.1, whatever host --rpc-addr names.
@@ -43,7 +47,7 @@ export interface ParsedCommand {
 /** Flags each subcommand takes; `true` marks a flag with a value. neard flags we accept but ignore are listed too. */
 const FLAGS: Record<string, Record<string, boolean>> = {
   init: { 'account-id': true, 'chain-id': true, 'protocol-version': true, fast: false, 'test-seed': true, 'num-shards': true },
-  run: { 'rpc-addr': true, 'network-addr': true, boot_nodes: true, 'boot-nodes': true, archive: false, archival: false },
+  run: { 'rpc-addr': true, 'network-addr': true, boot_nodes: true, 'boot-nodes': true, archive: false, archival: false, 'block-interval-ms': true },
   help: {},
   version: {},
 };
@@ -80,6 +84,23 @@ export function parseArgs(argv: string[]): ParsedCommand {
   }
   if (command === undefined) throw new UsageError('missing command');
   return { home, command, options };
+}
+
+/** The environment variable near-workspaces users set to run the node in interval mode (`--block-interval-ms`). */
+export const BLOCK_INTERVAL_ENV = 'NEAR_SANDBOX_BLOCK_INTERVAL_MS';
+
+/**
+ * The block interval of `run`: `--block-interval-ms`, else NEAR_SANDBOX_BLOCK_INTERVAL_MS; undefined (blocks on
+ * demand) when neither is given or the variable is empty.
+ */
+export function blockIntervalOf(flag: string | true | undefined, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const [source, value] = typeof flag === 'string' ? ['--block-interval-ms', flag] : [BLOCK_INTERVAL_ENV, env[BLOCK_INTERVAL_ENV]];
+  if (value === undefined || (source === BLOCK_INTERVAL_ENV && value.trim() === '')) return undefined;
+  const ms = /^\s*\d{1,9}\s*$/.test(value) ? Number(value) : NaN;
+  if (!(ms >= 1)) {
+    throw new RangeError(`${source}${source === BLOCK_INTERVAL_ENV ? '=' : ' '}${JSON.stringify(value)} is not a block interval: give a whole number of milliseconds, at least 1 (e.g. 1000), or leave it unset for a block per transaction`);
+  }
+  return ms;
 }
 
 /** `HOST:PORT` → port; the host is ignored (loopback only). */
@@ -129,9 +150,23 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const rpcPort = portOf(typeof options['rpc-addr'] === 'string' ? options['rpc-addr'] : '127.0.0.1:3030', 'rpc-addr');
+  let blockIntervalMs: number | undefined;
+  try {
+    blockIntervalMs = blockIntervalOf(options['block-interval-ms']);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
   const { runNode, isNearWorkspacesHome } = await import('./run.js');
   const fork = forkFromEnvironment();
   const archival = options.archive === true || options.archival === true;
-  await runNode({ home, rpcPort, persist: !isNearWorkspacesHome(home), ...(archival ? { archival } : {}), ...(fork ? { fork } : {}) });
+  await runNode({
+    home,
+    rpcPort,
+    persist: !isNearWorkspacesHome(home),
+    ...(archival ? { archival } : {}),
+    ...(fork ? { fork } : {}),
+    ...(blockIntervalMs !== undefined ? { blockIntervalMs } : {}),
+  });
   return 0;
 }

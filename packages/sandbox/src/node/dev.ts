@@ -32,6 +32,8 @@ export interface DevNodeOptions {
   archival?: boolean;
   /** Fork a remote chain (src/fork): its state is read lazily; local changes are kept in memory only. */
   fork?: RunOptions['fork'];
+  /** Interval mode: a block every this many milliseconds, empty or not (runtime/block-producer.ts); default on demand. */
+  blockIntervalMs?: number;
 }
 
 export interface DevNode {
@@ -71,6 +73,7 @@ export async function startDevNode(options: DevNodeOptions): Promise<DevNode> {
     ...(options.onFatalError ? { onFatalError: options.onFatalError } : {}),
     ...(options.fork ? { fork: options.fork } : {}),
     ...(options.archival ? { archival: true } : {}),
+    ...(options.blockIntervalMs !== undefined ? { blockIntervalMs: options.blockIntervalMs } : {}),
   });
   return {
     node,

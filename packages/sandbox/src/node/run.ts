@@ -46,6 +46,11 @@ export interface RunOptions {
   onFatalError?: (error: Error) => void;
   /** Fork a remote chain (src/fork; `near-sandbox run` reads NEAR_SANDBOX_FORK_URL): state in memory only. */
   fork?: ForkOptions;
+  /**
+   * Interval mode (runtime/block-producer.ts; `--block-interval-ms`, NEAR_SANDBOX_BLOCK_INTERVAL_MS): a block every
+   * this many milliseconds, empty or not; default: blocks on demand.
+   */
+  blockIntervalMs?: number;
 }
 
 export interface RunningNode {
@@ -259,6 +264,9 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
         ...(options.fork ? { fork: options.fork } : {}),
         runWrite: (step) => void queue.run(step),
         yieldToReads: () => queue.yieldTurn(),
+        ...(options.blockIntervalMs !== undefined
+          ? { blockIntervalMs: options.blockIntervalMs, afterTick: () => commits?.progress() }
+          : {}),
       });
     })
     .then((c) => {
@@ -317,6 +325,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
   const stop = () =>
     (stopping ??= (async () => {
       clearTimeout(lockTimer);
+      client.stopProducing();
       await server.close();
       try {
         await commits?.flush();
@@ -343,7 +352,8 @@ export async function runNode(options: RunOptions): Promise<void> {
   }
   const fork = node.client.sandbox.fork;
   const forking = fork ? `, forking ${fork.point.rpcUrl} at #${fork.point.height} (chain ${fork.point.chainId}), cache ${fork.cacheDir ?? 'in memory'}` : '';
-  log(`near-sandbox: JSON-RPC on ${node.url} (home ${options.home}${options.persist === false || fork ? ', state in memory only' : ''}${forking})`);
+  const interval = node.client.blockIntervalMs === undefined ? '' : `, a block every ${node.client.blockIntervalMs} ms`;
+  log(`near-sandbox: JSON-RPC on ${node.url} (home ${options.home}${options.persist === false || fork ? ', state in memory only' : ''}${forking}${interval})`);
   const parent = process.ppid;
   const shutdown = (reason: string) => {
     log(`near-sandbox: ${reason}, stopping`);

@@ -100,8 +100,11 @@ export interface NodeClient {
   validators(reference: { epoch_id: string } | { block_id: number | string } | null): Awaitable<ValidatorResponse>;
   networkInfo(): Awaitable<NetworkInfoResponse>;
 
-  /** Applies the records at the next block (nearcore `apply_state_patch`); applying the same records twice is a no-op. */
-  patchState(records: StateRecordJson[]): Awaitable<void>;
+  /**
+   * Applies the records at the next block (nearcore `apply_state_patch`); applying the same records twice is a
+   * no-op. A `Later` when the next block is a tick away (interval mode).
+   */
+  patchState(records: StateRecordJson[]): Awaitable<void | Later<void>>;
   /** Advances the chain by `deltaHeight` blocks (nearcore `sandbox_fast_forward`). */
   fastForward(deltaHeight: number): Awaitable<void>;
   /** Snapshots and block time (rpc/dev-methods.ts); a node without them answers METHOD_NOT_FOUND. */

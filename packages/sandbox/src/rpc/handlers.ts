@@ -5,7 +5,7 @@
  */
 import { hashToString } from '../primitives/hash.js';
 import { parseSignedTransaction } from '../primitives/transaction.js';
-import type { NodeClient } from './client.js';
+import { Later, type NodeClient } from './client.js';
 import { DEV_HANDLERS } from './dev-methods.js';
 import { methodNotFound, parseError } from './errors.js';
 import {
@@ -109,7 +109,9 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   },
 
   sandbox_patch_state: async (client, params) => {
-    await client.patchState(parsePatchStateParams(params));
+    const applied = await client.patchState(parsePatchStateParams(params));
+    // interval mode: answered after the next tick's block, waited for outside the request queue
+    if (applied instanceof Later) return new Later(applied.answer.then(() => ({})));
     return {};
   },
 

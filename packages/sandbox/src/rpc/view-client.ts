@@ -118,6 +118,13 @@ export interface SandboxClientOptions {
    * the requests that arrived meanwhile, so they share the block); default: at once.
    */
   runWrite?: (step: () => void) => void;
+  /**
+   * Interval mode (runtime/block-producer.ts): a block every this many milliseconds of wall-clock time, empty or
+   * not, and block timestamps `blockIntervalMs` apart; default: blocks on demand, timestamps 1 s apart.
+   */
+  blockIntervalMs?: number;
+  /** Interval mode: called where writes run after each block a tick made (node/run.ts saves it). */
+  afterTick?: () => void;
 }
 
 /** `[stable key, StateRecord JSON]`. */
@@ -131,6 +138,10 @@ export interface SandboxClient extends NodeClient {
    * export after a small change costs little and the store can compare entries by reference.
    */
   exportState(): { head: ChainHead; entries: StateEntry[] };
+  /** The block interval of interval mode, in milliseconds; undefined when blocks are made on demand. */
+  readonly blockIntervalMs: number | undefined;
+  /** Stops making blocks (interval mode's ticks): the node is stopping. */
+  stopProducing(): void;
 }
 
 /** Renders a `FunctionCallError` view as nearcore's view-call text (`{:?}` of the error), which clients regex. */
@@ -201,6 +212,9 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     rootAccountId,
     rootKeyPair: validatorKey,
     genesisTime,
+    // interval mode: a block's time is genesis time + its height × the interval (deterministic, and close to the
+    // wall clock while the node keeps up), as neard's timestamps are the wall clock at each production
+    ...(options.blockIntervalMs !== undefined ? { blockTimeMs: options.blockIntervalMs } : {}),
     epochLength: Number(genesis.epoch_length),
     // accounts a client put in genesis.json after `init` (near-sandbox 0.3.x: `sandbox`, additionalAccounts)
     genesisAccounts: extraGenesisAccounts(genesis, [rootAccountId, 'near']),
@@ -376,14 +390,22 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     }
   }
 
-  /** Produces blocks until the `final` block is at least `height` (two more consecutive heights at most). */
+  const interval = options.blockIntervalMs;
+  const producer = new BlockProducer(sandbox.chain, {
+    runWrite: options.runWrite,
+    ...(interval !== undefined ? { intervalMs: interval, ...(options.afterTick ? { afterTick: options.afterTick } : {}) } : {}),
+  });
+  // receipts a saved chain had in flight run at once, as its next blocks (in interval mode, at the next ticks)
+  if (sandbox.chain.hasPendingWork) producer.kick();
+
+  /**
+   * Produces blocks until the `final` block is at least `height` (two more consecutive heights at most). In
+   * interval mode only ticks make blocks: the producer has waited for the ticks that made `height` final.
+   */
   function finalise(height: bigint): void {
+    if (interval !== undefined) return;
     for (let i = 0; i < 3 && sandbox.chain.lastFinalBlock().height < height; i++) sandbox.produceBlocks(1);
   }
-
-  const producer = new BlockProducer(sandbox.chain, { runWrite: options.runWrite });
-  // receipts a saved chain had in flight run at once, as its next blocks
-  if (sandbox.chain.hasPendingWork) producer.kick();
 
   function outcomeHeights(result: TransactionResult): { txHeight: bigint; lastHeight: bigint } {
     const heightOf = (hash: string) => sandbox.getBlock(hash).height;
@@ -481,8 +503,29 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     return awaitOutcome(result.hash, level, withReceipts);
   }
 
+  /** nearcore's steps (Sandbox.fastForward), in slices between which other requests are served. */
+  async function fastForwardBy(deltaHeight: number): Promise<void> {
+    // nearcore's steps (Sandbox.fastForward); other requests are served every FAST_FORWARD_SLICE blocks made
+    // and reads every few milliseconds of work in between (a read never waits for a whole slice)
+    let made = 0;
+    let sliceStarted = performance.now();
+    for (let left = BigInt(deltaHeight); left > 0n; ) {
+      left = sandbox.fastForwardStep(left);
+      if (left <= 0n) break;
+      if (++made % FAST_FORWARD_SLICE === 0) await options.betweenBlocks?.();
+      else if (performance.now() - sliceStarted < FAST_FORWARD_YIELD_MS) continue;
+      else await options.yieldToReads?.();
+      sliceStarted = performance.now();
+    }
+    // settled even when the whole delta was one jump (made stays 0): left unsettled, the final block stays
+    // behind the jump, and every transaction signed against it is Expired once the jump exceeds the validity period
+    if (deltaHeight > 0) sandbox.settleFastForward(sandbox.head);
+  }
+
   const client: SandboxClient = {
     sandbox,
+    blockIntervalMs: interval,
+    stopProducing: () => producer.stop(),
     dev: createDevControls(sandbox, () => producer.kick()),
 
     status: () => statusView(info, options.reportedHead?.() ?? head(), options.rpcAddr ?? '127.0.0.1', startedAt),
@@ -613,33 +656,29 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     networkInfo: () => networkInfoView(),
 
     patchState(records) {
-      try {
-        sandbox.patchState(records.map(toStateRecord));
-      } catch (e) {
-        throw parseError(`Failed parsing args: ${(e as Error).message}`);
-      }
-      // nearcore applies a patch at the next block and answers once it is in
+      const patch = () => {
+        try {
+          sandbox.patchState(records.map(toStateRecord));
+        } catch (e) {
+          throw parseError(`Failed parsing args: ${(e as Error).message}`);
+        }
+      };
+      // nearcore applies a patch at the next block and answers once it is in: in interval mode, the next tick's
+      if (interval !== undefined) return new Later(producer.beforeNextBlock(patch));
+      patch();
       sandbox.produceBlocks(1);
       producer.kick();
     },
 
     async fastForward(deltaHeight) {
       producer.kick();
-      // nearcore's steps (Sandbox.fastForward); other requests are served every FAST_FORWARD_SLICE blocks made
-      // and reads every few milliseconds of work in between (a read never waits for a whole slice)
-      let made = 0;
-      let sliceStarted = performance.now();
-      for (let left = BigInt(deltaHeight); left > 0n; ) {
-        left = sandbox.fastForwardStep(left);
-        if (left <= 0n) break;
-        if (++made % FAST_FORWARD_SLICE === 0) await options.betweenBlocks?.();
-        else if (performance.now() - sliceStarted < FAST_FORWARD_YIELD_MS) continue;
-        else await options.yieldToReads?.();
-        sliceStarted = performance.now();
+      // interval mode: no tick makes a block between the fast-forward's own
+      const release = producer.hold();
+      try {
+        await fastForwardBy(deltaHeight);
+      } finally {
+        release();
       }
-      // settled even when the whole delta was one jump (made stays 0): left unsettled, the final block stays
-      // behind the jump, and every transaction signed against it is Expired once the jump exceeds the validity period
-      if (deltaHeight > 0) sandbox.settleFastForward(sandbox.head);
     },
 
     exportState() {

@@ -1,10 +1,17 @@
 /**
- * Block production for the node behind JSON-RPC (nearcore `chain/client`'s block producer, on demand): a
- * transaction that arrives goes into the pool, and the producer makes the next block once the requests
- * that arrived with it are in the pool too, so transactions that arrive together share a block (as in a
- * neard chunk, ordered per access key by nonce: runtime/chain.ts `chunkOrder`). It goes on making blocks
- * while the pool or the receipts of the last block wait, or while a client waits for finality; then it
- * stops, so an idle node makes no blocks.
+ * Block production for the node behind JSON-RPC (nearcore `chain/client`'s block producer), in one of two modes:
+ *
+ * - on demand (the default; anvil's automine): a transaction that arrives goes into the pool, and the producer
+ *   makes the next block once the requests that arrived with it are in the pool too, so transactions that
+ *   arrive together share a block (as in a neard chunk, ordered per access key by nonce: runtime/chain.ts
+ *   `chunkOrder`). It goes on making blocks while the pool or the receipts of the last block wait, or while a
+ *   client waits for finality; then it stops, so an idle node makes no blocks.
+ * - on an interval (`intervalMs`; anvil's `--block-time`, and what neard always does: a block every
+ *   `min_block_production_delay`, empty ones included, since `produce_empty_blocks` is true in every config
+ *   `neard init` writes): a block on every tick of the wall clock, whatever is waiting; transactions wait in
+ *   the pool for the next tick and share its block, receipts run in the blocks after it, and clients waiting
+ *   for an outcome or for finality are answered after the tick that brings it. Between ticks the producer
+ *   makes no block (a client waiting for FINAL waits two more ticks, as on neard).
  *
  * The in-process API (`createSandbox`) does not use it: there `sendTransaction` runs a transaction to the
  * end at once and `submitTransaction` + `produceBlocks` leave the blocks to the caller, deterministically.
@@ -29,6 +36,17 @@ export interface BlockProducerOptions {
    * arrived meanwhile); default: at once.
    */
   runWrite?: (step: () => void) => void;
+  /** Interval mode: a block every this many milliseconds of wall-clock time (a positive integer). Default: on demand. */
+  intervalMs?: number;
+  /** Interval mode: called (where writes run) after each block a tick made (node/run.ts saves it). */
+  afterTick?: () => void;
+}
+
+/** Work that must happen just before the next tick's block (a state patch, which neard applies at the next block). */
+interface BeforeBlock {
+  run: () => void;
+  resolve: () => void;
+  reject: (e: unknown) => void;
 }
 
 /**
@@ -61,12 +79,88 @@ export class BlockProducer {
   #scheduled = false;
   #kicks = 0;
   readonly #runWrite: (step: () => void) => void;
+  readonly #intervalMs: number | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Wall-clock time (performance.now()) of the next tick. */
+  #nextTickAt = 0;
+  #tickQueued = false;
+  /** Holds taken by `hold()` (a fast-forward makes its own blocks): ticks make no block meanwhile. */
+  #holds = 0;
+  #beforeNextBlock: BeforeBlock[] = [];
+  #stopped = false;
 
   constructor(
     private readonly chain: Chain,
     private readonly options: BlockProducerOptions,
   ) {
     this.#runWrite = options.runWrite ?? ((step) => step());
+    const interval = options.intervalMs;
+    if (interval !== undefined) {
+      if (!Number.isSafeInteger(interval) || interval < 1) throw new RangeError(`the block interval must be a whole number of milliseconds, at least 1; got ${interval}`);
+      this.#intervalMs = interval;
+      this.#nextTickAt = performance.now() + interval;
+      this.#scheduleTick();
+    }
+  }
+
+  /** The block interval in milliseconds, or undefined when blocks are made on demand. */
+  get intervalMs(): number | undefined {
+    return this.#intervalMs;
+  }
+
+  /** Stops the ticks of interval mode (the node is stopping); pending `beforeNextBlock` work is refused. */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    const refused = this.#beforeNextBlock.splice(0);
+    for (const b of refused) b.reject(new Error('the node is stopping: no further block will be produced'));
+  }
+
+  /**
+   * Interval mode: until the returned function is called, ticks make no block (clients are still answered). A
+   * fast-forward holds the producer while it makes its own blocks, so no tick lands between them.
+   */
+  hold(): () => void {
+    this.#holds++;
+    let released = false;
+    return () => {
+      if (!released) this.#holds--;
+      released = true;
+    };
+  }
+
+  /**
+   * Interval mode: runs `work` just before the next tick's block (in the same write step) and resolves once that
+   * block is made; rejects with what `work` threw (the block is made anyway).
+   */
+  beforeNextBlock(work: () => void): Promise<void> {
+    if (this.#intervalMs === undefined) throw new Error('beforeNextBlock is for interval mode; on demand, make the block yourself');
+    if (this.#stopped) return Promise.reject(new Error('the node is stopping: no further block will be produced'));
+    return new Promise((resolve, reject) => this.#beforeNextBlock.push({ run: work, resolve, reject }));
+  }
+
+  /**
+   * One tick per interval of the wall clock. A tick that finds the previous one still waiting for its turn
+   * (a long request ahead of it) is skipped, and a late timer does not make up for missed ticks: as neard,
+   * the producer makes at most one block per interval and never a burst.
+   */
+  #scheduleTick(): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      const now = performance.now();
+      this.#nextTickAt += this.#intervalMs!;
+      if (this.#nextTickAt <= now) this.#nextTickAt = now + this.#intervalMs!;
+      if (!this.#tickQueued) {
+        this.#tickQueued = true;
+        this.#runWrite(() => {
+          this.#tickQueued = false;
+          if (!this.#stopped) this.#step(true);
+        });
+      }
+      this.#scheduleTick();
+    }, Math.max(0, this.#nextTickAt - performance.now()));
+    // the node's server keeps the process alive; an in-process client nobody stopped must not
+    this.#timer.unref?.();
   }
 
   /**
@@ -85,7 +179,8 @@ export class BlockProducer {
 
   /**
    * Schedules a production step after the requests already on their way (called when a transaction
-   * enters the pool, and after other writes so that waiting clients see their blocks).
+   * enters the pool, and after other writes so that waiting clients see their blocks). In interval mode the
+   * step only answers the clients whose wait is over; blocks come with the ticks.
    */
   kick(): void {
     this.#kicks++;
@@ -106,21 +201,35 @@ export class BlockProducer {
     });
   }
 
-  #step(): void {
-    this.#scheduled = false;
+  /** `tick`: the step of an interval's tick (interval mode), which makes a block unless the producer is held. */
+  #step(tick = false): void {
+    if (!tick) this.#scheduled = false;
     let unavailable: StateUnavailableError[] = [];
+    const produce = this.#intervalMs === undefined ? this.#needsBlock() : tick && this.#holds === 0;
+    const before = produce && tick ? this.#beforeNextBlock.splice(0) : [];
+    const failed = new Map<BeforeBlock, unknown>();
+    for (const b of before) {
+      try {
+        b.run();
+      } catch (e) {
+        failed.set(b, e);
+      }
+    }
     try {
-      if (this.#needsBlock()) {
+      if (produce) {
         this.chain.produceBlock();
         // fork mode: state the remote could not give set a transaction or receipt aside (runtime/chain.ts)
         unavailable = this.chain.takeUnavailable();
       }
     } catch (e) {
+      for (const b of before) b.reject(failed.get(b) ?? e);
       // a bug, not a transaction failure: the block was undone; its clients get the error
       for (const w of this.#waiters) w.reject(e);
       this.#waiters.clear();
       return;
     }
+    for (const b of before) (failed.has(b) ? b.reject(failed.get(b)) : b.resolve());
+    if (produce && tick) this.options.afterTick?.();
     for (const w of this.#waiters) {
       let done: boolean;
       try {
@@ -137,7 +246,7 @@ export class BlockProducer {
         w.resolve();
       }
     }
-    if (this.#needsBlock()) this.kick();
+    if (this.#intervalMs === undefined && this.#needsBlock()) this.kick();
   }
 
   #needsBlock(): boolean {

@@ -20,10 +20,17 @@ export interface TestNode {
   stop(): Promise<void>;
 }
 
-export async function startTestNode(options: { persist?: boolean; home?: string; archival?: boolean } = {}): Promise<TestNode> {
+export async function startTestNode(options: { persist?: boolean; home?: string; archival?: boolean; blockIntervalMs?: number } = {}): Promise<TestNode> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'rpc-node-'));
   initHome(home);
-  const node = await startNode({ home, rpcPort: 0, persist: options.persist ?? false, log: () => {}, ...(options.archival ? { archival: true } : {}) });
+  const node = await startNode({
+    home,
+    rpcPort: 0,
+    persist: options.persist ?? false,
+    log: () => {},
+    ...(options.archival ? { archival: true } : {}),
+    ...(options.blockIntervalMs !== undefined ? { blockIntervalMs: options.blockIntervalMs } : {}),
+  });
   const rootKey = KeyPair.fromString(readKeyFile(join(home, VALIDATOR_KEY_FILE)).key.secretKey);
   let id = 0;
   const raw = async (body: unknown) => {
