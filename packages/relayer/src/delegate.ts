@@ -3,10 +3,9 @@
  * borsh schema and encoder: the signature covers sha256 of the NEP-461-prefixed borsh encoding of
  * the DelegateAction (`encodeDelegateAction`).
  */
-import { KeyType, PublicKey, SCHEMA, encodeDelegateAction, type SignedDelegate } from 'near-api-js';
-import { deserialize } from 'borsh';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { KeyType, PublicKey, SCHEMA, type SignedDelegate } from 'near-api-js';
+import { deserialize, serialize } from 'borsh';
+import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { RelayError } from './errors.js';
 
@@ -102,9 +101,23 @@ export function decodeSignedDelegate(base64: unknown): DecodedDelegate {
   };
 }
 
+/**
+ * NEP-461's prefix of a DelegateAction's signed message: the u32 2^30 + 366 (NEP-366), borsh-encoded
+ * with near-api-js' schema, as its `encodeDelegateAction` puts it before the action's borsh.
+ */
+const DELEGATE_ACTION_PREFIX = serialize(SCHEMA.DelegateActionPrefix, { prefix: 2 ** 30 + 366 });
+
+/**
+ * sha256 of `encodeDelegateAction(delegateAction)` (the bytes NEP-366 signs), hashed through OpenSSL
+ * from the prefix and the action's borsh, without borsh-js re-checking near-api-js' schema each time.
+ */
+export function delegateActionHash(delegateAction: SignedDelegate['delegateAction']): Buffer {
+  return createHash('sha256').update(DELEGATE_ACTION_PREFIX).update(serialize(SCHEMA.DelegateAction, delegateAction, false)).digest();
+}
+
 /** Checks the user's signature over the delegate action. */
 export function verifyDelegateSignature({ signedDelegate }: DecodedDelegate): boolean {
-  const message = sha256(encodeDelegateAction(signedDelegate.delegateAction));
+  const message = delegateActionHash(signedDelegate.delegateAction);
   const key = signedDelegate.delegateAction.publicKey as unknown as KeyEnum;
   const signature = signedDelegate.signature as unknown as SignatureEnum;
   if (key.ed25519Key && signature.ed25519Signature) {

@@ -33,7 +33,19 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
   }
 }
 
-const stringify = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+/**
+ * JSON with bigints as decimal strings. The answers hold none (a final status carries the node's own
+ * JSON outcome, the largest answer), so the replacer, which slows JSON.stringify several times on
+ * them, runs only when a bigint is met.
+ */
+const stringify = (value: unknown) => {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+  }
+};
 
 /** The status as the HTTP API names it. */
 export function statusBody(status: RelayStatus): Record<string, unknown> {
