@@ -15,14 +15,11 @@
  *  - the start section is removed and the start function exported as `start`, so the runner can set the
  *    gas global before it runs (nearcore does the same: START_EXPORT).
  */
-import { PrepareErrorKind } from './errors.js';
+import { EXTERNREF, F32, F64, FUNCREF, I32, I64, PrepareError, Reader, deser, numericMayTrap, numericPops, numericResultSize, sizeOf } from './wasm-binary.js';
+import { nearcoreInstrumentedSize } from './nearcore-size.js';
 
-export class PrepareError extends Error {
-  constructor(readonly kind: PrepareErrorKind, detail: string) {
-    super(`Contract preparation failed (${kind}): ${detail}`);
-    this.name = 'PrepareError';
-  }
-}
+export { PrepareError } from './wasm-binary.js';
+
 
 export interface PrepareConfig {
   regularOpCost: bigint;
@@ -45,8 +42,8 @@ export interface PrepareConfig {
   maxBlocksPerContract: number | null;
   /**
    * `max_instrumented_code_size` (84.yaml): a bound on the length of the prepared module. nearcore measures the
-   * bytes its own instrument_v3.rs emits (prepare.rs: `res.len() > max_size` → InstrumentedCodeTooLarge); this
-   * node measures the module it emits, which is laid out for V8 (README "Protocol versions, gates and limits").
+   * bytes its own instrument_v3.rs emits (prepare_v3.rs: `res.len() > max_size` → InstrumentedCodeTooLarge); this
+   * node counts those bytes without emitting them (nearcore-size.ts), since its own module is laid out for V8.
    */
   maxInstrumentedCodeSize?: number | null;
   reftypesBulkMemory: boolean;
@@ -75,8 +72,11 @@ export interface FuncType {
 export interface PreparedContract {
   /** Instrumented module bytes. */
   code: Uint8Array;
-  /** What `max_instrumented_code_size` bounds: `code` without the passive data copies kept for instance reuse. */
-  instrumentedSize: number;
+  /**
+   * What `max_instrumented_code_size` bounds: the length of the module nearcore's instrumentation would produce
+   * (nearcore-size.ts), not of `code`; null where the protocol version has no such limit.
+   */
+  instrumentedSize: number | null;
   /** Function exports of the original contract: name -> type. */
   functionExports: Map<string, FuncType>;
   /** `env` function imports: name -> type. */
@@ -98,95 +98,7 @@ export interface PreparedContract {
   limitError: PrepareError | null;
 }
 
-// Value types.
-const I32 = 0x7f;
-const I64 = 0x7e;
-const F32 = 0x7d;
-const F64 = 0x7c;
-const V128 = 0x7b;
-const FUNCREF = 0x70;
-const EXTERNREF = 0x6f;
 
-/** finite-wasm value sizes as nearcore configures them (prepare_v3.rs `SimpleMaxStackCfg::size_of_value`). */
-function sizeOf(t: number): number {
-  switch (t) {
-    case I32:
-    case F32:
-      return 4;
-    case I64:
-    case F64:
-      return 8;
-    case V128:
-      return 16;
-    default:
-      return 8; // references
-  }
-}
-
-const deser = (detail: string) => new PrepareError('Deserialization', detail);
-
-class Reader {
-  pos: number;
-  constructor(readonly buf: Uint8Array, pos = 0, readonly end = buf.length) {
-    this.pos = pos;
-  }
-  eof(): boolean {
-    return this.pos >= this.end;
-  }
-  byte(): number {
-    if (this.pos >= this.end) throw deser('unexpected end of data');
-    return this.buf[this.pos++]!;
-  }
-  u32(): number {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = this.byte();
-      if (shift === 28 && (b & 0x70) !== 0) throw deser('u32 LEB128 out of range');
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) break;
-      shift += 7;
-      if (shift > 28) throw deser('u32 LEB128 too long');
-    }
-    return result;
-  }
-  /** Skips a signed LEB128 of at most `bits` bits. */
-  skipSigned(bits: number): void {
-    const maxBytes = Math.ceil(bits / 7);
-    for (let i = 0; ; i++) {
-      if (i >= maxBytes) throw deser('signed LEB128 too long');
-      if ((this.byte() & 0x80) === 0) return;
-    }
-  }
-  /** Reads a signed 33-bit LEB (block type). */
-  s33(): number {
-    let result = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      b = this.byte();
-      result += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-      if (shift > 35) throw deser('s33 too long');
-    } while (b & 0x80);
-    if (b & 0x40) result -= 2 ** shift;
-    return result;
-  }
-  bytes(n: number): Uint8Array {
-    if (this.pos + n > this.end) throw deser('unexpected end of data');
-    const out = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
-  }
-  name(): string {
-    const n = this.u32();
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(this.bytes(n));
-    } catch {
-      throw deser('invalid UTF-8 name');
-    }
-  }
-}
 
 class Writer {
   private chunks: number[] = [];
@@ -803,12 +715,9 @@ function instrumentBody(
           chargeBefore(MEMORY_ACCESS, regular);
           popN(2);
         } else if (op >= 0x45 && op <= 0xc4) {
-          const trapping =
-            (op >= 0x6d && op <= 0x70) || (op >= 0x7f && op <= 0x82) || (op >= 0xa8 && op <= 0xab) || (op >= 0xae && op <= 0xb1);
-          chargeBefore(trapping ? PRE : PURE, regular);
-          const [pops, size] = numericEffect(op);
-          popN(pops);
-          push(size);
+          chargeBefore(numericMayTrap(op) ? PRE : PURE, regular);
+          popN(numericPops(op));
+          push(numericResultSize(op));
         } else {
           throw deser(`unsupported opcode 0x${op.toString(16)}`);
         }
@@ -972,29 +881,6 @@ function instrumentBody(
   return w.finish();
 }
 
-/** Stack effect of numeric opcodes 0x45..0xc4: [pops, pushed value size]. */
-function numericEffect(op: number): [number, number] {
-  if (op === 0x45 || op === 0x50) return [1, 4];
-  if (op <= 0x4f) return [2, 4];
-  if (op <= 0x5a) return [2, 4];
-  if (op <= 0x66) return [2, 4];
-  if (op <= 0x69) return [1, 4];
-  if (op <= 0x78) return [2, 4];
-  if (op <= 0x7b) return [1, 8];
-  if (op <= 0x8a) return [2, 8];
-  if (op <= 0x91) return [1, 4];
-  if (op <= 0x98) return [2, 4];
-  if (op <= 0x9f) return [1, 8];
-  if (op <= 0xa6) return [2, 8];
-  if (op <= 0xab) return [1, 4];
-  if (op <= 0xb1) return [1, 8];
-  if (op <= 0xb6) return [1, 4];
-  if (op <= 0xbb) return [1, 8];
-  if (op === 0xbc || op === 0xbe) return [1, 4];
-  if (op === 0xbd || op === 0xbf) return [1, 8];
-  if (op <= 0xc1) return [1, 4];
-  return [1, 8];
-}
 
 /** What instrument_v3.rs checks per defined function, gathered while the body is analysed. */
 interface FunctionFacts {
@@ -1378,15 +1264,16 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
     const t = mod.types[ti]!;
     if (t.params.length || t.results.length) throw deser('start function must have type [] -> []');
   }
-  // Checked once instrumentation is done, after the per-function limits (nearcore's order). The passive copies of
-  // the data segments are this node's own (instance reuse), not part of what nearcore instruments: not counted.
-  let reuseCopies = 0;
-  for (const a of activeData) reuseCopies += 1 + new Writer().u32(a.length).finish().length + a.length;
-  const instrumentedSize = code.length - reuseCopies;
+  // Checked once instrumentation is done, after the per-function limits (nearcore's order), on the length of the
+  // module nearcore would emit, not ours (nearcore-size.ts).
+  const instrumentedSize = cfg.maxInstrumentedCodeSize != null ? nearcoreInstrumentedSize(original, cfg) : null;
   const limitError =
     instrumentationLimitError(localsState.functions, cfg) ??
-    (cfg.maxInstrumentedCodeSize != null && instrumentedSize > cfg.maxInstrumentedCodeSize
-      ? new PrepareError('InstrumentedCodeTooLarge', `the instrumented module has ${instrumentedSize} bytes (limit ${cfg.maxInstrumentedCodeSize})`)
+    (instrumentedSize !== null && instrumentedSize > cfg.maxInstrumentedCodeSize!
+      ? new PrepareError(
+          'InstrumentedCodeTooLarge',
+          `nearcore's instrumentation of this contract would have ${instrumentedSize} bytes (max_instrumented_code_size ${cfg.maxInstrumentedCodeSize}); make the contract smaller, above all its code that reads and writes memory`,
+        )
       : null);
   return { code, instrumentedSize, functionExports, imports, hasStart: startFunc !== null, reusable: localsState.reusable, limitError };
 }

@@ -168,3 +168,24 @@ export function program(opts: { imports?: string[]; data?: Array<[number, Uint8A
 /** Read register `reg` via the outcome: contracts in tests return it with value_return. */
 export const u64 = (n: number | bigint) => `(i64.const ${BigInt.asIntN(64, BigInt(n))})`;
 export const U64_MAX = (1n << 64n) - 1n;
+
+// ---- hand-built Wasm binaries (byte-exact, for tests that count bytes) ----
+
+/** Unsigned LEB128. */
+export const leb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+};
+export const concatBytes = (...parts: Array<number[] | Uint8Array>): Uint8Array => Buffer.concat(parts.map((p) => Uint8Array.from(p)));
+/** A section: id, payload length, payload. */
+export const wasmSection = (id: number, payload: Uint8Array): Uint8Array => concatBytes([id, ...leb(payload.length)], payload);
+/** A length-prefixed UTF-8 name. */
+export const wasmName = (s: string): Uint8Array => concatBytes(leb(Buffer.byteLength(s)), Buffer.from(s));
+export const WASM_HEADER = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
+

@@ -6,31 +6,19 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { runtimeConfig } from '../../src/parameters/index.js';
-import { call, program, u64, wat } from './helpers.js';
+import { WASM_HEADER, call, concatBytes, leb, program, u64, wasmName, wasmSection, wat } from './helpers.js';
 
 const cfg = runtimeConfig(86);
 
 /** A module with one `main` function whose body is `body` (raw bytes incl. locals and end). */
 function rawModule(body: Uint8Array): Uint8Array {
-  const leb = (n: number) => {
-    const out: number[] = [];
-    do {
-      let b = n & 0x7f;
-      n = Math.floor(n / 128);
-      if (n) b |= 0x80;
-      out.push(b);
-    } while (n);
-    return out;
-  };
-  const sec = (id: number, content: number[]) => [id, ...leb(content.length), ...content];
-  const code = [1, ...leb(body.length), ...body];
-  return Uint8Array.from([
-    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...sec(1, [1, 0x60, 0, 0]),
-    ...sec(3, [1, 0]),
-    ...sec(7, [1, 4, ...Buffer.from('main'), 0, 0]),
-    ...sec(10, code),
-  ]);
+  return concatBytes(
+    WASM_HEADER,
+    wasmSection(1, Uint8Array.of(1, 0x60, 0, 0)),
+    wasmSection(3, Uint8Array.of(1, 0)),
+    wasmSection(7, concatBytes([1], wasmName('main'), [0, 0])),
+    wasmSection(10, concatBytes([1], leb(body.length), body)),
+  );
 }
 
 test('invalid Wasm: CompilationError PrepareError Deserialization with zero gas (prepare_v3.rs)', (t) => {

@@ -1,0 +1,884 @@
+/**
+ * The byte length of the module nearcore's Wasm preparation outputs (protocol ≥ 84, Wasmtime), which is what
+ * `max_instrumented_code_size` bounds: runtime/near-vm-runner/src/prepare/prepare_v3.rs `prepare_contract`,
+ * `res.len() > max_size` → PrepareError::InstrumentedCodeTooLarge.
+ *
+ * This node runs contracts through its own instrumentation (prepare.ts, laid out for V8), whose module is several
+ * times smaller than nearcore's on code with many memory accesses; measuring that would accept contracts that
+ * mainnet refuses. So the length is counted here from nearcore's algorithm, without building the bytes:
+ *
+ *  1. prepare_v3.rs early pass ("lightly steamed" module): imports and exports re-encoded, exports renamed
+ *     `"\0" + name` (lib.rs EXPORT_PREFIX) plus an export `memory` (MEMORY_EXPORT), the memory section replaced by
+ *     `(memory initial_memory_pages max_memory_pages)`, memory exports and custom sections dropped
+ *     (discard_custom_sections), every other section copied.
+ *  2. finite-wasm's analyses of that module (near/finite-wasm src/gas/mod.rs visitor and src/gas/optimize.rs:
+ *     instrumentation points with kinds and fees, merged in two passes; src/max_stack: the operand stack), with
+ *     nearcore's costs (prepare_v3.rs SimpleGasCostCfg, SimpleMaxStackCfg).
+ *  3. instrument_v3.rs `InstrumentContext::run`, re-encoded by wasm-encoder with canonical LEB128: two types and
+ *     three `internal` imports added (so every function index moves up by 3), two i64 globals and the
+ *     `remaining_gas` export, the start section turned into an export `start`; each function body gets two
+ *     locals (i64, i32), a wrapping `block`, a stack prologue and epilogue and a gas charge per instrumentation
+ *     point. Table, data count and data sections are copied as they are.
+ *
+ * The input must already have been validated by prepareContract.
+ */
+import type { PrepareConfig } from './prepare.js';
+import { Reader, deser, numericMayTrap, numericPops, numericResultSize, sizeOf } from './wasm-binary.js';
+
+export type NearcoreSizeConfig = Pick<
+  PrepareConfig,
+  'regularOpCost' | 'linearOpBaseCost' | 'linearOpUnitCost' | 'maxStackHeight' | 'initialMemoryPages' | 'maxMemoryPages'
+>;
+
+/** Bytes of the LEB128 of `n` ≥ 0: unsigned, or signed (`i64.const` of a fee or a stack charge). */
+const lebLength = (n: number, signed = false): number => {
+  const last = signed ? 64 : 128; // a signed LEB's last byte also carries the sign bit
+  let bytes = 1;
+  for (; n >= last; bytes++) n = Math.floor(n / 128);
+  return bytes;
+};
+const uleb = (n: number): number => lebLength(n);
+const slebPositive = (n: number): number => lebLength(n, true);
+
+const section = (payload: number): number => 1 + uleb(payload) + payload;
+/** A name (or any byte vector) of `n` bytes. */
+const vecBytes = (n: number): number => uleb(n) + n;
+
+/**
+ * Skips a signed LEB128 and returns the bytes wasm-encoder writes for the same value (the shortest form): a last
+ * byte that only repeats the sign bit of the byte before it adds nothing.
+ */
+function canonicalSignedLength(r: Reader): number {
+  const start = r.pos;
+  while (r.byte() & 0x80);
+  let n = r.pos - start;
+  for (; n > 1; n--) {
+    const last = r.buf[start + n - 1]! & 0x7f;
+    const negative = r.buf[start + n - 2]! & 0x40;
+    if (last !== (negative ? 0x7f : 0)) break;
+  }
+  return n;
+}
+
+/**
+ * A constant expression as wasm-encoder's `Reencode::const_expr` writes it: each operator canonical, function
+ * indices moved up by 3 (instrument_v3.rs InstrumentationReencoder::function_index), then `end`.
+ */
+function constExprSize(r: Reader): number {
+  let size = 1; // end
+  for (;;) {
+    const op = r.byte();
+    switch (op) {
+      case 0x0b:
+        return size;
+      case 0x41:
+        size += 1 + canonicalSignedLength(r);
+        break;
+      case 0x42:
+        size += 1 + canonicalSignedLength(r);
+        break;
+      case 0x43:
+        r.bytes(4);
+        size += 5;
+        break;
+      case 0x44:
+        r.bytes(8);
+        size += 9;
+        break;
+      case 0x23:
+        size += 1 + uleb(r.u32());
+        break;
+      case 0xd0:
+        r.byte();
+        size += 2;
+        break;
+      case 0xd2:
+        size += 1 + uleb(r.u32() + ADDED_FUNCTIONS);
+        break;
+      default:
+        throw deser(`unsupported constant expression opcode 0x${op.toString(16)}`);
+    }
+  }
+}
+
+/** instrument_v3.rs `F`: finite_wasm_gas_exhausted, finite_wasm_stack_exhausted, finite_wasm_gas, imported first. */
+const ADDED_FUNCTIONS = 3;
+/** instrument_v3.rs maybe_add_imports: module `internal` (prepare_v3.rs), then name, kind, type index. */
+const INTERNAL = 'internal'.length;
+const GAS_EXHAUSTED = 'finite_wasm_gas_exhausted'.length;
+const STACK_EXHAUSTED = 'finite_wasm_stack_exhausted'.length;
+const GAS = 'finite_wasm_gas'.length;
+/** lib.rs MEMORY_EXPORT, REMAINING_GAS_EXPORT, START_EXPORT; EXPORT_PREFIX is one byte (`"\0"`). */
+const MEMORY_EXPORT = 'memory'.length;
+const REMAINING_GAS_EXPORT = 'remaining_gas'.length;
+const START_EXPORT = 'start'.length;
+
+interface FuncSig {
+  params: number[]; // value sizes
+  results: number[];
+}
+
+interface ModuleFacts {
+  types: FuncSig[];
+  /** Type of every function, imported ones first. */
+  funcTypes: number[];
+  /** Value sizes of the module's globals (imported globals are refused by preparation). */
+  globalSizes: number[];
+}
+
+interface Costs {
+  regular: number;
+  linearBase: number;
+  linearUnit: number;
+}
+
+/** The length of nearcore's instrumented module for `wasm` (see the file comment for the sources). */
+export function nearcoreInstrumentedSize(wasm: Uint8Array, cfg: NearcoreSizeConfig): number {
+  const costs: Costs = { regular: Number(cfg.regularOpCost), linearBase: Number(cfg.linearOpBaseCost), linearUnit: Number(cfg.linearOpUnitCost) };
+  const facts: ModuleFacts = { types: [], funcTypes: [], globalSizes: [] };
+  let typeItems = 0;
+  let importSection = false;
+  let importItems = 0;
+  let importCount = 0;
+  let definedTypeItems = 0;
+  let tableSection = 0; // bytes of the copied section, 0 when absent
+  let globalSection = false;
+  let globalItems = 0;
+  let exportItems = 0;
+  let exportCount = 0;
+  let start: number | null = null;
+  let elementItems = 0;
+  let elementCount = 0;
+  let dataCountSection = 0;
+  let dataSection = 0;
+  let code: [number, number] | null = null;
+
+  const r = new Reader(wasm, 8);
+  while (!r.eof()) {
+    const id = r.byte();
+    const size = r.u32();
+    const bodyStart = r.pos;
+    const s = new Reader(wasm, bodyStart, bodyStart + size);
+    switch (id) {
+      case 1: {
+        const n = s.u32();
+        for (let i = 0; i < n; i++) {
+          s.byte(); // 0x60
+          const params: number[] = [];
+          const results: number[] = [];
+          const np = s.u32();
+          for (let j = 0; j < np; j++) params.push(sizeOf(s.byte()));
+          const nr = s.u32();
+          for (let j = 0; j < nr; j++) results.push(sizeOf(s.byte()));
+          facts.types.push({ params, results });
+          typeItems += 1 + uleb(np) + np + uleb(nr) + nr;
+        }
+        break;
+      }
+      case 2: {
+        importSection = true;
+        const n = s.u32();
+        for (let i = 0; i < n; i++) {
+          const moduleName = s.u32();
+          s.bytes(moduleName);
+          const name = s.u32();
+          s.bytes(name);
+          s.byte(); // kind: only functions get through preparation
+          const type = s.u32();
+          facts.funcTypes.push(type);
+          importItems += vecBytes(moduleName) + vecBytes(name) + 1 + uleb(type);
+          importCount++;
+        }
+        break;
+      }
+      case 3: {
+        const n = s.u32();
+        for (let i = 0; i < n; i++) {
+          const type = s.u32();
+          facts.funcTypes.push(type);
+          definedTypeItems += uleb(type);
+        }
+        break;
+      }
+      case 4:
+        tableSection = section(size);
+        break;
+      case 6: {
+        globalSection = true;
+        const n = s.u32();
+        for (let i = 0; i < n; i++) {
+          facts.globalSizes.push(sizeOf(s.byte()));
+          s.byte(); // mutability
+          globalItems += 2 + constExprSize(s);
+        }
+        break;
+      }
+      case 7: {
+        const n = s.u32();
+        for (let i = 0; i < n; i++) {
+          const name = s.u32();
+          s.bytes(name);
+          const kind = s.byte();
+          const index = s.u32();
+          if (kind === 2) continue; // prepare_v3.rs: memory exports are dropped
+          exportItems += vecBytes(name + 1) + 1 + uleb(kind === 0 ? index + ADDED_FUNCTIONS : index);
+          exportCount++;
+        }
+        break;
+      }
+      case 8:
+        start = s.u32();
+        break;
+      case 9: {
+        const n = s.u32();
+        elementCount = n;
+        for (let i = 0; i < n; i++) elementItems += elementSegmentSize(s);
+        break;
+      }
+      case 10:
+        code = [bodyStart, bodyStart + size];
+        break;
+      case 11:
+        dataSection = section(size);
+        break;
+      case 12:
+        dataCountSection = section(size);
+        break;
+      // 0 (custom: discarded) and 5 (memory: replaced) add nothing of their own
+    }
+    r.pos = bodyStart + size;
+  }
+
+  const T = facts.types.length;
+  const G = facts.globalSizes.length;
+  const bodies: number[] = [];
+  if (code) {
+    const c = new Reader(wasm, code[0], code[1]);
+    const n = c.u32();
+    const sizer = new BodySizer(wasm, facts, G, costs);
+    for (let i = 0; i < n; i++) {
+      const size = c.u32();
+      const bodyStart = c.pos;
+      bodies.push(sizer.entrySize(bodyStart, bodyStart + size, facts.funcTypes[importCount + i]!));
+      c.pos = bodyStart + size;
+    }
+  }
+  // maybe_add_imports runs on the import section and on the first code entry; add_globals on the global section
+  // and on the first code entry.
+  const addImports = importSection || bodies.length > 0;
+  const addGlobals = globalSection || bodies.length > 0;
+
+  let total = 8;
+  const types = typeItems + (addImports ? 3 /* [] -> [] */ + 4 /* [i64] -> [] */ : 0);
+  if (T > 0 || addImports) total += section(uleb(T + (addImports ? 2 : 0)) + types);
+  if (addImports) {
+    const added =
+      vecBytes(INTERNAL) + vecBytes(GAS_EXHAUSTED) + 1 + uleb(T) +
+      vecBytes(INTERNAL) + vecBytes(STACK_EXHAUSTED) + 1 + uleb(T) +
+      vecBytes(INTERNAL) + vecBytes(GAS) + 1 + uleb(T + 1);
+    total += section(uleb(importCount + 3) + added + importItems);
+  }
+  if (bodies.length > 0) total += section(uleb(bodies.length) + definedTypeItems);
+  total += tableSection;
+  total += section(1 + 1 + uleb(cfg.initialMemoryPages) + uleb(cfg.maxMemoryPages)); // one memory with a maximum
+  const globals = G + (addGlobals ? 2 : 0);
+  if (globals > 0) {
+    // add_globals: (mut i64) (i64.const 0) and (mut i64) (i64.const max_stack_height)
+    const added = addGlobals ? 2 + 2 + 1 + 2 + 1 + slebPositive(cfg.maxStackHeight) + 1 : 0;
+    total += section(uleb(globals) + globalItems + added);
+  }
+  {
+    let items = exportItems + vecBytes(MEMORY_EXPORT) + 1 + 1;
+    let count = exportCount + 1;
+    if (addGlobals) {
+      items += vecBytes(REMAINING_GAS_EXPORT) + 1 + uleb(G);
+      count++;
+    }
+    if (start !== null) {
+      items += vecBytes(START_EXPORT) + 1 + uleb(start + ADDED_FUNCTIONS);
+      count++;
+    }
+    total += section(uleb(count) + items);
+  }
+  if (elementCount > 0) total += section(uleb(elementCount) + elementItems);
+  total += dataCountSection;
+  if (bodies.length > 0) {
+    let entries = uleb(bodies.length);
+    for (const b of bodies) entries += b;
+    total += section(entries);
+  }
+  total += dataSection;
+  return total;
+}
+
+/**
+ * One element segment as wasm-encoder's ElementSection::segment re-encodes what wasmparser read: the flags stay
+ * (an active segment without a table index keeps the short form), function indices move up by 3.
+ */
+function elementSegmentSize(r: Reader): number {
+  const flags = r.u32();
+  let size = 1;
+  if (flags & 0b010 && !(flags & 0b001)) size += uleb(r.u32()); // explicit table index (2, 6)
+  if (!(flags & 0b001)) size += constExprSize(r); // active: offset
+  if (flags & 0b011) {
+    r.byte(); // elemkind / reference type
+    size += 1;
+  }
+  const n = r.u32();
+  size += uleb(n);
+  for (let i = 0; i < n; i++) size += flags & 0b100 ? constExprSize(r) : uleb(r.u32() + ADDED_FUNCTIONS);
+  return size;
+}
+
+// finite-wasm InstrumentationKind (src/gas/mod.rs); the aggregate kinds (MemoryFill, TableGrow, ...) are one here.
+const PURE = 0;
+const UNREACHABLE = 1;
+const PRE = 2;
+const POST = 3;
+const BETWEEN = 4;
+const AGGREGATE = 5;
+// BranchTargetKind
+const UNTAKEN = 0;
+const FORWARD = 1;
+const LOOP = 2;
+
+/** optimize.rs `merge_same_point`: two points at one offset. */
+function mergeSamePoint(a: number, b: number): number {
+  if (a === UNREACHABLE || b === UNREACHABLE) return UNREACHABLE;
+  if (a === AGGREGATE || b === AGGREGATE) return AGGREGATE;
+  if (a === PURE) return b;
+  if (a === PRE) return b === PRE || b === PURE ? PRE : BETWEEN;
+  if (a === POST) return b === POST || b === PURE ? POST : BETWEEN;
+  return BETWEEN;
+}
+
+/** optimize.rs `merge_across_instructions`; -1 where the two points stay apart. */
+function mergeAcross(a: number, b: number): number {
+  if (a === PURE && b === PURE) return PURE;
+  if (a === UNREACHABLE && b === UNREACHABLE) return UNREACHABLE;
+  if (a === POST && b === PRE) return BETWEEN;
+  if (a === PURE && b === PRE) return PRE;
+  if (a === POST && b === PURE) return POST;
+  return -1;
+}
+
+/**
+ * Sizes the instrumented code section entries one function after another, reusing its tables (typed arrays,
+ * grown to the largest body seen: a body of n bytes has at most n instructions, each adding at most two points,
+ * one operand and one frame).
+ */
+class BodySizer {
+  // instrumentation points: offset, kind, fee (constant + linear · count)
+  private offsets = new Int32Array(0);
+  private kinds = new Uint8Array(0);
+  private constants = new Float64Array(0);
+  private linears = new Float64Array(0);
+  private points = 0;
+  /** Kind of the point scheduled after the current instruction (push_instrumentation_after), or -1. */
+  private scheduled = -1;
+  private scheduledConstant = 0;
+  private at = 0;
+  // frames, kept alike by the gas and the max-stack visitors: index `cur` is the current frame
+  private polymorphic = new Uint8Array(0);
+  private targetKinds = new Uint8Array(0);
+  private loopPre = new Int32Array(0);
+  private loopPost = new Int32Array(0);
+  private heights = new Int32Array(0);
+  private resultSizes = new Uint8Array(0);
+  private cur = 0;
+  // operand stack (max_stack): value sizes
+  private operands = new Uint8Array(0);
+  private height = 0;
+  private stackBytes = 0;
+  private maxStack = 0;
+  private localSizes = new Uint8Array(0);
+
+  constructor(
+    private readonly wasm: Uint8Array,
+    private readonly facts: ModuleFacts,
+    private readonly globals: number,
+    private readonly costs: Costs,
+  ) {}
+
+  private reserve(bodyBytes: number, locals: number): void {
+    if (this.operands.length < bodyBytes + 1) {
+      const n = 2 * bodyBytes + 2;
+      this.offsets = new Int32Array(n);
+      this.kinds = new Uint8Array(n);
+      this.constants = new Float64Array(n);
+      this.linears = new Float64Array(n);
+      const m = bodyBytes + 1;
+      this.polymorphic = new Uint8Array(m);
+      this.targetKinds = new Uint8Array(m);
+      this.loopPre = new Int32Array(m);
+      this.loopPost = new Int32Array(m);
+      this.heights = new Int32Array(m);
+      this.resultSizes = new Uint8Array(m);
+      this.operands = new Uint8Array(m);
+    }
+    if (this.localSizes.length < locals) this.localSizes = new Uint8Array(Math.max(locals, 2 * this.localSizes.length));
+  }
+
+  /** push_instrumentation_before: unreachable where the stack is polymorphic. */
+  private point(kind: number, constant: number, linear: number): void {
+    const i = this.points++;
+    this.offsets[i] = this.at;
+    this.kinds[i] = this.polymorphic[this.cur] ? UNREACHABLE : kind;
+    this.constants[i] = constant;
+    this.linears[i] = linear;
+  }
+  private sideEffect(cost: number): void {
+    this.point(PRE, cost, 0);
+    this.scheduled = POST;
+    this.scheduledConstant = 0;
+  }
+  private aggregate(): void {
+    this.point(AGGREGATE, this.costs.linearBase, this.costs.linearUnit);
+    this.scheduled = POST;
+    this.scheduledConstant = 0;
+  }
+  private push(size: number): void {
+    if (this.polymorphic[this.cur]) return;
+    this.operands[this.height++] = size;
+    this.stackBytes += size;
+    if (this.stackBytes > this.maxStack) this.maxStack = this.stackBytes;
+  }
+  private pop(n: number): void {
+    if (this.polymorphic[this.cur]) return;
+    for (let i = 0; i < n; i++) this.stackBytes -= this.operands[--this.height]!;
+  }
+  private newFrame(targetKind: number, resultSize: number): void {
+    const f = ++this.cur;
+    this.polymorphic[f] = this.polymorphic[f - 1]!;
+    this.targetKinds[f] = targetKind;
+    this.heights[f] = this.height;
+    this.resultSizes[f] = resultSize;
+  }
+  /** Ends the current frame; the operands above its height are popped as the enclosing frame sees them. */
+  private endFrame(): void {
+    const inner = this.cur--;
+    this.pop(this.height - this.heights[inner]!);
+  }
+  private branch(depth: number): void {
+    const f = this.cur - depth;
+    if (this.targetKinds[f] === UNTAKEN) this.targetKinds[f] = FORWARD;
+    else if (this.targetKinds[f] === LOOP) {
+      this.kinds[this.loopPost[f]!] = POST;
+      this.kinds[this.loopPre[f]!] = PRE;
+    }
+  }
+  private call(type: FuncSig): void {
+    this.pop(type.params.length);
+    for (const s of type.results) this.push(s);
+  }
+
+  /**
+   * One size-prefixed code section entry of instrument_v3.rs `transform_code_section`, for the body at
+   * `wasm[start, end)` of type `typeIndex`.
+   */
+  entrySize(start: number, end: number, typeIndex: number): number {
+    const r = new Reader(this.wasm, start, end);
+    const { facts, costs } = this;
+    const { regular } = costs;
+    const sig = facts.types[typeIndex]!;
+    const groups = r.u32();
+    const groupsStart = r.pos;
+    let count = sig.params.length;
+    for (let i = 0; i < groups; i++) {
+      count += r.u32();
+      r.byte();
+    }
+    this.reserve(end - start, count);
+    const locals = this.localSizes;
+    let L = 0; // ends as the index of the added i64 local; the i32 one is L + 1
+    for (const p of sig.params) locals[L++] = p;
+    r.pos = groupsStart;
+    // wasm-encoder Function::new: the declared groups as they are, then (1 i64) and (1 i32)
+    let localsBytes = uleb(groups + 2) + 2 + 2;
+    for (let i = 0; i < groups; i++) {
+      const n = r.u32();
+      const size = sizeOf(r.byte());
+      localsBytes += uleb(n) + 1;
+      locals.fill(size, L, L + n);
+      L += n;
+    }
+    let frameSize = 64; // prepare_v3.rs SimpleMaxStackCfg::size_of_function_activation
+    for (let i = 0; i < L; i++) frameSize += locals[i]!;
+    const codeStart = r.pos;
+
+    this.points = 0;
+    this.scheduled = -1;
+    this.cur = 0;
+    this.polymorphic[0] = 0;
+    this.targetKinds[0] = UNTAKEN;
+    this.heights[0] = 0;
+    this.resultSizes[0] = 0;
+    this.height = 0;
+    this.stackBytes = 0;
+    this.maxStack = 0;
+    let callBytes = 0; // call and ref.func re-encoded with index + 3, minus their original bytes
+    let returns = 0;
+
+    while (r.pos < end) {
+      const at = (this.at = r.pos);
+      if (this.scheduled >= 0) {
+        // set_offset: the scheduled point lands on this instruction, with the kind it was scheduled with
+        const i = this.points++;
+        this.offsets[i] = at;
+        this.kinds[i] = this.scheduled;
+        this.constants[i] = this.scheduledConstant;
+        this.linears[i] = 0;
+        this.scheduled = -1;
+      }
+      const op = r.byte();
+      switch (op) {
+        case 0x00: // unreachable
+          this.point(PRE, regular, 0);
+          this.scheduled = UNREACHABLE;
+          this.scheduledConstant = 0;
+          this.polymorphic[this.cur] = 1;
+          break;
+        case 0x01:
+          this.point(PURE, regular, 0);
+          break;
+        case 0x02: {
+          const result = blockResult(r);
+          this.point(PURE, 0, 0);
+          this.newFrame(UNTAKEN, result);
+          break;
+        }
+        case 0x03: {
+          const result = blockResult(r);
+          const pre = this.points;
+          this.point(PURE, 0, 0);
+          this.scheduled = PURE; // the loop's own cost, charged on every iteration
+          this.scheduledConstant = regular;
+          this.newFrame(LOOP, result);
+          this.loopPre[this.cur] = pre;
+          this.loopPost[this.cur] = this.points; // the index the scheduled point will get
+          break;
+        }
+        case 0x04: {
+          const result = blockResult(r);
+          this.pop(1);
+          this.sideEffect(regular);
+          this.newFrame(FORWARD, result);
+          break;
+        }
+        case 0x05: {
+          const result = this.resultSizes[this.cur]!;
+          this.endFrame();
+          this.newFrame(FORWARD, result);
+          this.sideEffect(0);
+          break;
+        }
+        case 0x0b: {
+          if (this.targetKinds[this.cur] === FORWARD) this.sideEffect(0);
+          else this.point(PURE, 0, 0);
+          if (this.cur === 0) break; // the function's end: the analysis stops here
+          const result = this.resultSizes[this.cur]!;
+          this.endFrame();
+          if (result) this.push(result);
+          break;
+        }
+        case 0x0c:
+          this.sideEffect(regular);
+          this.branch(r.u32());
+          this.polymorphic[this.cur] = 1;
+          break;
+        case 0x0d:
+          this.pop(1);
+          this.sideEffect(regular);
+          this.branch(r.u32());
+          break;
+        case 0x0e: {
+          this.sideEffect(regular);
+          const n = r.u32();
+          for (let i = 0; i <= n; i++) this.branch(r.u32()); // the targets, then the default
+          this.polymorphic[this.cur] = 1;
+          break;
+        }
+        case 0x0f:
+          this.sideEffect(regular);
+          this.branch(this.cur);
+          this.polymorphic[this.cur] = 1;
+          returns++;
+          break;
+        case 0x10: {
+          const f = r.u32();
+          callBytes += 1 + uleb(f + ADDED_FUNCTIONS) - (r.pos - at);
+          this.sideEffect(regular);
+          this.call(facts.types[facts.funcTypes[f]!]!);
+          break;
+        }
+        case 0x11: {
+          const type = r.u32();
+          r.u32(); // table
+          this.sideEffect(regular);
+          this.call(facts.types[type]!); // max_stack: the table index operand is not popped (visit_function_call)
+          break;
+        }
+        case 0x1a:
+          this.point(PURE, regular, 0);
+          this.pop(1);
+          break;
+        case 0x1b:
+          this.point(PURE, regular, 0);
+          this.pop(2);
+          break;
+        case 0x1c:
+          r.u32();
+          r.byte();
+          this.point(PURE, regular, 0);
+          this.pop(2);
+          break;
+        case 0x20:
+          this.point(PURE, regular, 0);
+          this.push(locals[r.u32()]!);
+          break;
+        case 0x21:
+        case 0x24:
+          r.u32();
+          this.point(PURE, regular, 0);
+          this.pop(1);
+          break;
+        case 0x22:
+          r.u32();
+          this.point(PURE, regular, 0);
+          break;
+        case 0x23:
+          this.point(PURE, regular, 0);
+          this.push(facts.globalSizes[r.u32()]!);
+          break;
+        case 0x25: // table.get
+          r.u32();
+          this.sideEffect(regular);
+          this.pop(1);
+          this.push(8);
+          break;
+        case 0x26: // table.set
+          r.u32();
+          this.sideEffect(regular);
+          this.pop(2);
+          break;
+        case 0x3f:
+          r.byte();
+          this.point(PURE, regular, 0);
+          this.push(4);
+          break;
+        case 0x40: // memory.grow: [i32] -> [i32]
+          r.byte();
+          this.aggregate();
+          break;
+        case 0x41:
+          r.skipSigned(32);
+          this.point(PURE, regular, 0);
+          this.push(4);
+          break;
+        case 0x42:
+          r.skipSigned(64);
+          this.point(PURE, regular, 0);
+          this.push(8);
+          break;
+        case 0x43:
+          r.pos += 4;
+          this.point(PURE, regular, 0);
+          this.push(4);
+          break;
+        case 0x44:
+          r.pos += 8;
+          this.point(PURE, regular, 0);
+          this.push(8);
+          break;
+        case 0xd0:
+          r.byte();
+          this.point(PURE, regular, 0);
+          this.push(8);
+          break;
+        case 0xd1:
+          this.point(PURE, regular, 0);
+          this.pop(1);
+          this.push(4);
+          break;
+        case 0xd2: {
+          const f = r.u32();
+          callBytes += 1 + uleb(f + ADDED_FUNCTIONS) - (r.pos - at);
+          this.point(PURE, regular, 0);
+          this.push(8);
+          break;
+        }
+        case 0xfc: {
+          const sub = r.u32();
+          switch (sub) {
+            case 8: // memory.init
+              r.u32();
+              r.byte();
+              this.aggregate();
+              this.pop(3);
+              break;
+            case 9: // data.drop
+            case 13: // elem.drop
+              r.u32();
+              this.point(PURE, regular, 0);
+              break;
+            case 10: // memory.copy
+              r.pos += 2;
+              this.aggregate();
+              this.pop(3);
+              break;
+            case 11: // memory.fill
+              r.byte();
+              this.aggregate();
+              this.pop(3);
+              break;
+            case 12: // table.init
+            case 14: // table.copy
+              r.u32();
+              r.u32();
+              this.aggregate();
+              this.pop(3);
+              break;
+            case 15: // table.grow
+              r.u32();
+              this.aggregate();
+              this.pop(2);
+              this.push(4);
+              break;
+            case 16: // table.size
+              r.u32();
+              this.point(PURE, regular, 0);
+              this.push(4);
+              break;
+            case 17: // table.fill
+              r.u32();
+              this.aggregate();
+              this.pop(3);
+              break;
+            default:
+              if (sub > 7) throw deser(`unsupported 0xfc sub-opcode ${sub}`);
+              // saturating truncations (cvtop_complete)
+              this.point(PURE, regular, 0);
+              this.pop(1);
+              this.push(sub < 4 ? 4 : 8);
+          }
+          break;
+        }
+        default:
+          if (op >= 0x28 && op <= 0x35) {
+            r.u32();
+            r.u32();
+            this.sideEffect(regular);
+            this.pop(1);
+            this.push(op === 0x29 || op === 0x2b || op >= 0x30 ? 8 : 4);
+          } else if (op >= 0x36 && op <= 0x3e) {
+            r.u32();
+            r.u32();
+            this.sideEffect(regular);
+            this.pop(2);
+          } else if (op >= 0x45 && op <= 0xc4) {
+            if (numericMayTrap(op)) this.sideEffect(regular);
+            else this.point(PURE, regular, 0);
+            this.pop(numericPops(op));
+            this.push(numericResultSize(op));
+          } else {
+            throw deser(`unsupported opcode 0x${op.toString(16)}`);
+          }
+      }
+    }
+
+    const G = this.globals;
+    const gg = 1 + uleb(G); // global.get / global.set of the gas global
+    const gs = 1 + uleb(G + 1); // ... of the stack global
+    const charges = this.chargesSize(gg, 1 + uleb(L), 1 + uleb(L + 1));
+    const stackCharge = this.maxStack + frameSize;
+    // call_unstack_instrumentation: global.get, i64.const 0, i64.const charge, i64.const 0, checked_add_i64, global.set
+    const unstack = 2 * gs + 2 + 1 + slebPositive(stackCharge) + 2 + 10;
+    const frameGas = Math.ceil(frameSize / 8) * regular;
+    // block, then the stack reservation (the same sequence with checked_sub_i64), then the frame's gas
+    const prologue = 2 + unstack + (frameGas !== 0 ? constantCharge(gg, frameGas) : 0);
+    const ops = end - codeStart + callBytes + returns * unstack + 1 + unstack; // the last `end` becomes end; unstack; end
+    const body = localsBytes + prologue + ops + charges;
+    return uleb(body) + body;
+  }
+
+  /**
+   * The bytes of the gas charges: the points merged as optimize.rs `optimize` does (first the points at one
+   * offset, then across instructions that cannot observe the gas; both passes of `optimize_with` run here as one
+   * stream), then each one not unreachable and of a non-zero fee sized as call_gas_instrumentation emits it.
+   */
+  private chargesSize(gg: number, lt: number, lc: number): number {
+    const { offsets, kinds, constants, linears } = this;
+    const n = this.points;
+    if (n === 0) return 0;
+    let charges = 0;
+    // the point the second pass is growing
+    let kind2 = -1;
+    let constant2 = 0;
+    let linear2 = 0;
+    const close = () => {
+      if (kind2 === UNREACHABLE) return;
+      if (linear2 !== 0) charges += linearCharge(gg, lt, lc, constant2, linear2);
+      else if (constant2 !== 0) charges += constantCharge(gg, constant2);
+    };
+    const across = (kind: number, constant: number, linear: number) => {
+      const merged = kind2 < 0 ? -1 : mergeAcross(kind2, kind);
+      if (merged >= 0) {
+        kind2 = merged;
+        constant2 += constant;
+        linear2 += linear;
+      } else {
+        if (kind2 >= 0) close();
+        kind2 = kind;
+        constant2 = constant;
+        linear2 = linear;
+      }
+    };
+    // the point the first pass is growing
+    let offset1 = offsets[0]!;
+    let kind1 = kinds[0]!;
+    let constant1 = constants[0]!;
+    let linear1 = linears[0]!;
+    for (let i = 1; i < n; i++) {
+      if (offsets[i] === offset1) {
+        kind1 = mergeSamePoint(kind1, kinds[i]!);
+        constant1 += constants[i]!;
+        linear1 += linears[i]!;
+      } else {
+        across(kind1, constant1, linear1);
+        offset1 = offsets[i]!;
+        kind1 = kinds[i]!;
+        constant1 = constants[i]!;
+        linear1 = linears[i]!;
+      }
+    }
+    across(kind1, constant1, linear1);
+    close();
+    return charges;
+  }
+}
+
+function blockResult(r: Reader): number {
+  const bt = r.s33();
+  if (bt === -64) return 0; // empty
+  if (bt < 0) return sizeOf(bt + 128);
+  throw deser('block types with parameters or several results are not supported');
+}
+
+/**
+ * call_gas_instrumentation with a constant fee: global.get, i64.const c, i64.lt_u, if, i64.const c, call, unreachable,
+ * else, global.get, i64.const c, i64.sub, global.set, end.
+ */
+function constantCharge(gg: number, c: number): number {
+  return 3 * gg + 3 * (1 + slebPositive(c)) + 9;
+}
+
+/**
+ * call_gas_instrumentation with a linear fee (aggregate instructions; `lt`, `lc`: local.* of the added i64 and i32
+ * locals): local.tee count, i64.extend_i32_u, i64.const linear, checked_mul_i64, i64.const 0, i64.const constant,
+ * i64.const 0, checked_add_i64, local.tee, global.get, i64.gt_u, if, local.get, call, unreachable, else, global.get,
+ * local.get, i64.sub, global.set, end, local.get count. checked_*_i64 are 10 bytes: a wide-arithmetic op (0xfc and
+ * one LEB byte), i64.eqz, if, else, call 0|1, unreachable, end.
+ */
+function linearCharge(gg: number, lt: number, lc: number, c: number, l: number): number {
+  return 2 * lc + 3 * lt + 3 * gg + slebPositive(l) + slebPositive(c) + 36;
+}
