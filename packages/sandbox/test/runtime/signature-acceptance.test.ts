@@ -14,6 +14,7 @@ import { base58 } from '@scure/base';
 import { createSandbox, encodeTransaction, InvalidTransactionError, KeyPair, KeyType, NEAR, ParseTransactionError, type Sandbox } from '../../src/index.js';
 import { verifySignature, type PublicKey, type Signature } from '../../src/primitives/crypto.js';
 import { signedTransactionBytes, type Action, type Transaction } from '../../src/primitives/transaction.js';
+import { watToWasm } from './contract-helpers.js';
 import { DALEK_VALIDATION_VECTORS, TAMING_THE_MANY_EDDSAS, dalekVerifies, hexBytes } from '../ed25519-vectors.js';
 
 const ALICE = 'alice.test.near';
@@ -34,6 +35,17 @@ test('ed25519-dalek VALIDATIONVECTORS 0–39: Signature::verify accepts exactly 
 });
 
 // --- through the node ---
+
+test('Taming the many EdDSAs through a deployed contract calling ed25519_verify: each case answers as nearcore (logic.rs, dalek verify)', async (t) => {
+  const node = createSandbox();
+  node.createAccount('verifier.test.near');
+  node.deployContract('verifier.test.near', await watToWasm('ed25519-verifier.wat'));
+  const answers = TAMING_THE_MANY_EDDSAS.map((v) => {
+    const input = new Uint8Array([...hexBytes(v.signature), ...hexBytes(v.publicKey), ...hexBytes(v.message)]);
+    return node.call('test.near', 'verifier.test.near', 'verify', input).bytes()[0] === 1;
+  });
+  t.deepEqual(answers, TAMING_THE_MANY_EDDSAS.map((v) => v.nearcore));
+});
 
 /** alice (her own key) and bob; `extraKey` is added to alice as a full-access key by a transaction of hers. */
 function setup(extraKey?: PublicKey): Sandbox {
