@@ -128,6 +128,14 @@ export class BorshDecodeError extends Error {
   }
 }
 
+/** nearcore's own text for that refusal, which its RPC shows as "Failed to decode transaction: signature error". */
+export class SignatureDecodeError extends BorshDecodeError {
+  constructor() {
+    super('Signature', 'signature error');
+    this.message = 'signature error';
+  }
+}
+
 // --- borsh schemas (layout facts from nearcore; the `borsh` package does the work) ---
 
 const u8s = { array: { type: 'u8' } } as const;
@@ -267,7 +275,7 @@ function keyFromRaw(raw: Raw): { keyType: KeyType; data: Uint8Array } {
  */
 function signatureFromRaw(raw: Raw): Signature {
   const signature = keyFromRaw(raw);
-  if (signature.keyType === KeyType.ED25519 && (signature.data[63]! & 0xe0) !== 0) throw new Error('signature error');
+  if (signature.keyType === KeyType.ED25519 && (signature.data[63]! & 0xe0) !== 0) throw new SignatureDecodeError();
   return signature;
 }
 

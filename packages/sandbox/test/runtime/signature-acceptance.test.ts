@@ -119,12 +119,12 @@ test('S + L (below 2^253) is InvalidSignature: dalek refuses a non-canonical S',
   t.true(node.sendTransaction(transfer(node, alice.publicKey, (hash) => alice.sign(hash))).succeeded, 'the canonical signature verifies');
 });
 
-test('S + 2L (≥ 2^253) does not even decode: "Failed to decode transaction: … signature error" (BorshDeserialize for Signature)', (t) => {
+test('S + 2L (≥ 2^253) does not even decode: "Failed to decode transaction: signature error" (BorshDeserialize for Signature, jsonrpc decode_signed_transaction)', (t) => {
   const node = setup();
   const alice = node.keyPairOf(ALICE)!;
   const bytes = transfer(node, alice.publicKey, (hash) => withS(alice.sign(hash), 2n));
   t.not(bytes[bytes.length - 1]! & 0xe0, 0);
-  t.throws(() => node.sendTransaction(bytes), { instanceOf: ParseTransactionError, message: /^Failed to decode transaction: .*signature error$/ });
+  t.throws(() => node.sendTransaction(bytes), { instanceOf: ParseTransactionError, message: 'Failed to decode transaction: signature error' });
 });
 
 test('a delegate action whose ed25519 signature has a top bit set makes the whole transaction undecodable', (t) => {
@@ -140,7 +140,7 @@ test('a delegate action whose ed25519 signature has a top bit set makes the whol
   };
   t.throws(() => node.sendTransaction(transfer(node, alice.publicKey, (hash) => alice.sign(hash), [delegate])), {
     instanceOf: ParseTransactionError,
-    message: /signature error$/,
+    message: 'Failed to decode transaction: signature error',
   });
 });
 
