@@ -128,14 +128,6 @@ export class BorshDecodeError extends Error {
   }
 }
 
-/** nearcore's own text for that refusal, which its RPC shows as "Failed to decode transaction: signature error". */
-export class SignatureDecodeError extends BorshDecodeError {
-  constructor() {
-    super('Signature', 'signature error');
-    this.message = 'signature error';
-  }
-}
-
 // --- borsh schemas (layout facts from nearcore; the `borsh` package does the work) ---
 
 const u8s = { array: { type: 'u8' } } as const;
@@ -268,17 +260,6 @@ function keyFromRaw(raw: Raw): { keyType: KeyType; data: Uint8Array } {
   const name = Object.keys(raw)[0] as (typeof KEY_NAMES)[number];
   return { keyType: KEY_NAMES.indexOf(name) as KeyType, data: Uint8Array.from(raw[name]) };
 }
-/**
- * nearcore's `BorshDeserialize for Signature` (core/crypto/src/signature.rs) refuses an ed25519 signature whose last
- * byte has any of its top 3 bits set (S ≥ 2^253, the check ed25519-dalek 1.x made in `from_bytes`) with
- * io::Error "signature error": such a transaction is a parse error, never an InvalidSignature.
- */
-function signatureFromRaw(raw: Raw): Signature {
-  const signature = keyFromRaw(raw);
-  if (signature.keyType === KeyType.ED25519 && (signature.data[63]! & 0xe0) !== 0) throw new SignatureDecodeError();
-  return signature;
-}
-
 function functionCallToRaw(p: { allowance: bigint | null; receiverId: string; methodNames: string[] }): Raw {
   return { allowance: p.allowance, receiverId: p.receiverId, methodNames: p.methodNames };
 }
@@ -398,7 +379,7 @@ function signedDelegateToRaw(s: SignedDelegateAction): Raw {
   return { delegateAction: delegateToRaw(s.delegateAction), signature: keyToRaw(s.signature) };
 }
 function signedDelegateFromRaw(raw: Raw): SignedDelegateAction {
-  return { delegateAction: delegateFromRaw(raw.delegateAction), signature: signatureFromRaw(raw.signature) };
+  return { delegateAction: delegateFromRaw(raw.delegateAction), signature: keyFromRaw(raw.signature) };
 }
 
 function transactionToRaw(t: Transaction): Raw {
@@ -450,11 +431,7 @@ function checkConsumed(what: string, consumed: number, bytes: Uint8Array): void 
 function decodeStrict<T>(what: string, schema: Schema, bytes: Uint8Array, convert: (raw: Raw) => T): T {
   const raw = decodeRaw(what, schema, bytes);
   checkConsumed(what, serialize(schema, raw, false).length, bytes);
-  try {
-    return convert(raw);
-  } catch (e) {
-    throw e instanceof BorshDecodeError ? e : new BorshDecodeError(what, (e as Error).message);
-  }
+  return convert(raw);
 }
 
 // Encoded lengths, so a decoded transaction need not be re-serialized (large DeployContract code).
@@ -537,7 +514,7 @@ export function parseSignedTransaction(bytes: Uint8Array, protocolVersion?: numb
     parsed = parseSignedTransactionOnce(bytes, protocolVersion);
     parsedTransactions.set(bytes, parsed);
   }
-  const refusal = firstDecodeRefusal(parsed.signed.transaction, protocolVersion);
+  const refusal = firstDecodeRefusal(parsed.signed.transaction, protocolVersion, parsed.signed.signature);
   if (refusal) throw BorshDecodeError.nearcore(refusal);
   return parsed;
 }
@@ -566,7 +543,7 @@ function parseSignedTransactionOnce(bytes: Uint8Array, protocolVersion: number |
   }
   let signed: SignedTransaction;
   try {
-    signed = { transaction: transactionFromRaw(raw.transaction), signature: signatureFromRaw(raw.signature) };
+    signed = { transaction: transactionFromRaw(raw.transaction), signature: keyFromRaw(raw.signature) };
   } catch (e) {
     if (e instanceof BorshDecodeError) throw e;
     throw new BorshDecodeError('SignedTransaction', (e as Error).message);

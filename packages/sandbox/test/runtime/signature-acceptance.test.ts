@@ -144,6 +144,26 @@ test('a delegate action whose ed25519 signature has a top bit set makes the whol
   });
 });
 
+test('decoding stops at the first fault in byte order: an invalid signer id before the signature, a Delegate\'s signature before a later action', (t) => {
+  const node = setup();
+  const alice = node.keyPairOf(ALICE)!;
+  const topBit = (s: Signature) => ed25519Signature(Uint8Array.from(s.data, (b, i) => (i === 63 ? b | 0x20 : b)));
+  const body = encodeTransaction({ signerId: 'Bob.near', publicKey: alice.publicKey, nonce: 1n, receiverId: 'bob.test.near', blockHash: node.head.hash, actions: [{ type: 'Transfer', deposit: 1n }] });
+  t.throws(() => node.sendTransaction(signedTransactionBytes(body, topBit(alice.sign(sha256(body))))), { instanceOf: ParseTransactionError, message: /^Failed to decode transaction: invalid value: "Bob.near"/ });
+  const delegate: Action = {
+    type: 'Delegate',
+    signedDelegate: {
+      delegateAction: { senderId: ALICE, receiverId: 'bob.test.near', actions: [{ type: 'Transfer', deposit: 1n }], nonce: 1n, maxBlockHeight: 1000n, publicKey: alice.publicKey },
+      signature: ed25519Signature(new Uint8Array(64).fill(0xff)),
+    },
+  };
+  const laterFault: Action = { type: 'DeleteAccount', beneficiaryId: 'Not.Valid' };
+  t.throws(() => node.sendTransaction(transfer(node, alice.publicKey, (hash) => alice.sign(hash), [delegate, laterFault])), {
+    instanceOf: ParseTransactionError,
+    message: 'Failed to decode transaction: signature error',
+  });
+});
+
 // --- secp256k1 ---
 
 const N = secp256k1.Point.CURVE().n;
