@@ -250,18 +250,38 @@ const other: Record<string, Timing & { note: string }> = {};
 }
 
 // ---- 5. contract preparation (what deploy and the first call pay) ------------------------------
-// prepareContract at 86: validation, our instrumentation, and the `max_instrumented_code_size` measure.
+// prepareContract at 86: validation, our instrumentation, and nearcore's length for `max_instrumented_code_size`
+// (nearcore-size.ts); the same without that measure, interleaved, gives what the measure costs.
 const prepareConfig = runtimeConfig(86).wasm;
+const withoutMeasure = { ...prepareConfig, maxInstrumentedCodeSize: null };
 const toPrepare = { 'minimal (near-sdk-js)': minimalWasm, 'stablecoin (near-sdk-js)': stablecoinWasm };
 const prepareTimes = interleaved(
-  Object.fromEntries(Object.entries(toPrepare).map(([k, w]) => [k, () => void prepareContract(w, prepareConfig)])),
+  Object.fromEntries(
+    Object.entries(toPrepare).flatMap(([k, w]) => [
+      [k, () => void prepareContract(w, prepareConfig)],
+      [`${k} without the measure`, () => void prepareContract(w, withoutMeasure)],
+    ]),
+  ),
   Math.max(10, N / 4),
   2,
 );
 const prepare = Object.fromEntries(
   Object.entries(toPrepare).map(([k, w]) => {
     const p = prepareContract(w, prepareConfig);
-    return [k, { ...summary(prepareTimes[k]!), wasmBytes: w.length, preparedBytes: p.code.length, limitMeasureBytes: p.instrumentedSize }];
+    const withIt = summary(prepareTimes[k]!);
+    const without = summary(prepareTimes[`${k} without the measure`]!);
+    return [
+      k,
+      {
+        ...withIt,
+        withoutMeasureMedianMs: without.medianMs,
+        withoutMeasureCpuMedianMs: without.cpuMedianMs,
+        measureCpuRatio: withIt.cpuMedianMs / without.cpuMedianMs,
+        wasmBytes: w.length,
+        preparedBytes: p.code.length,
+        nearcoreInstrumentedBytes: p.instrumentedSize,
+      },
+    ];
   }),
 );
 
@@ -300,10 +320,21 @@ if (json) {
   console.log(`  (later run: ${NEARCORE_MINIMAL_LATER.source})`);
   console.log('Other runtime paths:');
   console.table(Object.fromEntries(Object.entries(other).map(([k, v]) => [k, { 'median ms': f(v.medianMs), 'CPU ms (median)': f(v.cpuMedianMs), 'calls/s': v.callsPerSecond.toFixed(0), what: v.note }])));
-  console.log('Contract preparation at 86 (prepareContract: validate, instrument, max_instrumented_code_size measure):');
+  console.log("Contract preparation at 86 (prepareContract), with and without nearcore's length for max_instrumented_code_size (interleaved):");
   console.table(
     Object.fromEntries(
-      Object.entries(prepare).map(([k, v]) => [k, { 'median ms': f(v.medianMs), 'CPU ms (median)': f(v.cpuMedianMs), 'wasm bytes': v.wasmBytes, 'prepared bytes (ours)': v.preparedBytes, 'size limit measure': v.limitMeasureBytes }]),
+      Object.entries(prepare).map(([k, v]) => [
+        k,
+        {
+          'median ms': f(v.medianMs),
+          'CPU ms': f(v.cpuMedianMs),
+          'CPU ms without': f(v.withoutMeasureCpuMedianMs),
+          'CPU ratio': v.measureCpuRatio.toFixed(2),
+          'wasm bytes': v.wasmBytes,
+          'prepared here': v.preparedBytes,
+          "nearcore's length": v.nearcoreInstrumentedBytes,
+        },
+      ]),
     ),
   );
   const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');

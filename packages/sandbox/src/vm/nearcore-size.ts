@@ -374,6 +374,8 @@ class BodySizer {
   private constants = new Float64Array(0);
   private linears = new Float64Array(0);
   private points = 0;
+  /** The last point, when it is an instruction's own pure point that later points may be added to; else -1. */
+  private pureTail = -1;
   /** Kind of the point scheduled after the current instruction (push_instrumentation_after), or -1. */
   private scheduled = -1;
   private scheduledConstant = 0;
@@ -402,12 +404,12 @@ class BodySizer {
 
   private reserve(bodyBytes: number, locals: number): void {
     if (this.operands.length < bodyBytes + 1) {
-      const n = 2 * bodyBytes + 2;
+      const n = 2 * bodyBytes + 2; // also leaves room for bodies up to twice as large
       this.offsets = new Int32Array(n);
       this.kinds = new Uint8Array(n);
       this.constants = new Float64Array(n);
       this.linears = new Float64Array(n);
-      const m = bodyBytes + 1;
+      const m = n;
       this.polymorphic = new Uint8Array(m);
       this.targetKinds = new Uint8Array(m);
       this.loopPre = new Int32Array(m);
@@ -419,13 +421,25 @@ class BodySizer {
     if (this.localSizes.length < locals) this.localSizes = new Uint8Array(Math.max(locals, 2 * this.localSizes.length));
   }
 
-  /** push_instrumentation_before: unreachable where the stack is polymorphic. */
+  /**
+   * push_instrumentation_before: unreachable where the stack is polymorphic. A pure point right after another
+   * instruction's pure point is added to it here already: optimize.rs would merge them anyway (that point's group
+   * after the first pass is pure or post-control-flow, and both take a pure one in), with the same offset, kind
+   * and fee.
+   */
   private point(kind: number, constant: number, linear: number): void {
+    if (this.polymorphic[this.cur]) kind = UNREACHABLE;
+    const last = this.points - 1;
+    if (kind === PURE && last >= 0 && last === this.pureTail && this.offsets[last] !== this.at) {
+      this.constants[last] += constant;
+      return;
+    }
     const i = this.points++;
     this.offsets[i] = this.at;
-    this.kinds[i] = this.polymorphic[this.cur] ? UNREACHABLE : kind;
+    this.kinds[i] = kind;
     this.constants[i] = constant;
     this.linears[i] = linear;
+    this.pureTail = kind === PURE ? i : -1;
   }
   private sideEffect(cost: number): void {
     this.point(PRE, cost, 0);
@@ -507,6 +521,7 @@ class BodySizer {
     const codeStart = r.pos;
 
     this.points = 0;
+    this.pureTail = -1;
     this.scheduled = -1;
     this.cur = 0;
     this.polymorphic[0] = 0;
@@ -529,6 +544,7 @@ class BodySizer {
         this.constants[i] = this.scheduledConstant;
         this.linears[i] = 0;
         this.scheduled = -1;
+        this.pureTail = -1;
       }
       const op = r.byte();
       switch (op) {
@@ -549,8 +565,10 @@ class BodySizer {
         }
         case 0x03: {
           const result = blockResult(r);
-          const pre = this.points;
+          // The loop's first point may have gone into the pure point before it: a branch to the loop then makes
+          // that one pre-control-flow, which optimize.rs would have made of the two merged (pure, pre).
           this.point(PURE, 0, 0);
+          const pre = this.points - 1;
           this.scheduled = PURE; // the loop's own cost, charged on every iteration
           this.scheduledConstant = regular;
           this.newFrame(LOOP, result);
@@ -809,52 +827,51 @@ class BodySizer {
   private chargesSize(gg: number, lt: number, lc: number): number {
     const { offsets, kinds, constants, linears } = this;
     const n = this.points;
-    if (n === 0) return 0;
     let charges = 0;
-    // the point the second pass is growing
+    // the point the second pass is growing (kind -1: none yet)
     let kind2 = -1;
     let constant2 = 0;
     let linear2 = 0;
-    const close = () => {
-      if (kind2 === UNREACHABLE) return;
-      if (linear2 !== 0) charges += linearCharge(gg, lt, lc, constant2, linear2);
-      else if (constant2 !== 0) charges += constantCharge(gg, constant2);
-    };
-    const across = (kind: number, constant: number, linear: number) => {
-      const merged = kind2 < 0 ? -1 : mergeAcross(kind2, kind);
-      if (merged >= 0) {
-        kind2 = merged;
-        constant2 += constant;
-        linear2 += linear;
-      } else {
-        if (kind2 >= 0) close();
-        kind2 = kind;
-        constant2 = constant;
-        linear2 = linear;
-      }
-    };
     // the point the first pass is growing
     let offset1 = offsets[0]!;
     let kind1 = kinds[0]!;
     let constant1 = constants[0]!;
     let linear1 = linears[0]!;
-    for (let i = 1; i < n; i++) {
-      if (offsets[i] === offset1) {
+    for (let i = 1; i <= n; i++) {
+      if (i < n && offsets[i] === offset1) {
         kind1 = mergeSamePoint(kind1, kinds[i]!);
         constant1 += constants[i]!;
         linear1 += linears[i]!;
+        continue;
+      }
+      // the first pass's point is complete: on to the second pass
+      const merged = kind2 < 0 ? -1 : mergeAcross(kind2, kind1);
+      if (merged >= 0) {
+        kind2 = merged;
+        constant2 += constant1;
+        linear2 += linear1;
       } else {
-        across(kind1, constant1, linear1);
+        if (kind2 >= 0) charges += chargeSize(kind2, constant2, linear2, gg, lt, lc);
+        kind2 = kind1;
+        constant2 = constant1;
+        linear2 = linear1;
+      }
+      if (i < n) {
         offset1 = offsets[i]!;
         kind1 = kinds[i]!;
         constant1 = constants[i]!;
         linear1 = linears[i]!;
       }
     }
-    across(kind1, constant1, linear1);
-    close();
-    return charges;
+    return n > 0 ? charges + chargeSize(kind2, constant2, linear2, gg, lt, lc) : 0;
   }
+}
+
+/** What call_gas_instrumentation emits for one point: nothing when it is unreachable or free. */
+function chargeSize(kind: number, constant: number, linear: number, gg: number, lt: number, lc: number): number {
+  if (kind === UNREACHABLE) return 0;
+  if (linear !== 0) return linearCharge(gg, lt, lc, constant, linear);
+  return constant !== 0 ? constantCharge(gg, constant) : 0;
 }
 
 function blockResult(r: Reader): number {
