@@ -232,6 +232,20 @@ export function verifyEd25519(signature: Uint8Array, message: Uint8Array, public
 }
 
 /**
+ * nearcore `is_valid_staking_key` (core/crypto/src/key_conversion.rs): an ed25519 key that curve25519-dalek
+ * decompresses (leniently, as for signatures) to a torsion-free point, which `convert_public_key` can turn into a
+ * Ristretto VRF key. Small- and mixed-order keys and bytes that are no point are refused; the identity is torsion-free.
+ */
+export function isValidStakingKey(pk: PublicKey): boolean {
+  if (pk.keyType !== KeyType.ED25519 || pk.data.length !== 32) return false;
+  try {
+    return ed25519.Point.fromBytes(pk.data, true).isTorsionFree();
+  } catch {
+    return false;
+  }
+}
+
+/**
  * nearcore `Signature::verify(data, public_key)` (core/crypto/src/signature.rs). ed25519: `verifyEd25519`.
  * secp256k1 (r ‖ s ‖ v over a 32-byte hash): v must be a recovery id 0–3 and r, s below n
  * (`RecoverableSignature::from_compact`), but the id then plays no part: the signature is verified against the

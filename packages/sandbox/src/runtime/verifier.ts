@@ -5,7 +5,7 @@
  */
 import type { RuntimeConfig } from '../parameters/types.js';
 import { accountIdError, isValidAccountId } from '../primitives/account-id.js';
-import { KeyType, verifySignature, publicKeyToString, signatureLength } from '../primitives/crypto.js';
+import { KeyType, isValidStakingKey, verifySignature, publicKeyToString, signatureLength } from '../primitives/crypto.js';
 import { InvalidTransactionError, type InvalidTxErrorKind, type JsonValue } from '../primitives/errors.js';
 import { deterministicAccountId } from '../primitives/state-init.js';
 import {
@@ -97,7 +97,8 @@ function validateAction(config: RuntimeConfig, a: Action, receiverId: string): J
       }
       return null;
     case 'Stake':
-      if (a.publicKey.keyType !== KeyType.ED25519) return { UnsuitableStakingKey: { public_key: publicKeyToString(a.publicKey) } };
+      // verifier.rs validate_stake_action
+      if (!isValidStakingKey(a.publicKey)) return { UnsuitableStakingKey: { public_key: publicKeyToString(a.publicKey) } };
       return null;
     case 'AddKey':
       return validateAccessKeyPermission(config, a.accessKey.permission) ?? validateGasKeyPermission(config, a.accessKey.permission);

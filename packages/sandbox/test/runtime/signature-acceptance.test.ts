@@ -164,6 +164,24 @@ test('decoding stops at the first fault in byte order: an invalid signer id befo
   });
 });
 
+test('Stake: the key must decompress (leniently) to a torsion-free point (key_conversion.rs is_valid_staking_key, verifier.rs validate_stake_action)', (t) => {
+  const node = createSandbox();
+  node.createAccount('val.test.near', { balance: 20_000n * NEAR });
+  const stake = (data: Uint8Array) =>
+    node.signAndSendTransaction('val.test.near', 'val.test.near', [{ type: 'Stake', stake: 10_000n * NEAR, publicKey: ed25519Key(data) }]);
+  const unsuitable = (name: string, data: Uint8Array) => {
+    const err = t.throws(() => stake(data), { instanceOf: InvalidTransactionError }, name);
+    t.deepEqual(err?.kind, { ActionsValidation: { UnsuitableStakingKey: { public_key: `ed25519:${base58.encode(data)}` } } }, name);
+  };
+  unsuitable('order-8 point (Taming case 0 key)', hexBytes(TAMING_THE_MANY_EDDSAS[0]!.publicKey));
+  unsuitable('mixed-order point (Taming case 3 key)', hexBytes(TAMING_THE_MANY_EDDSAS[3]!.publicKey));
+  unsuitable('y = 2: no point has it', hexBytes('02' + '00'.repeat(31)));
+  // the identity is torsion-free, in any encoding dalek decodes
+  t.true(stake(IDENTITY).succeeded, 'identity');
+  t.true(stake(hexBytes('ee' + 'ff'.repeat(30) + '7f')).succeeded, 'identity as y + p');
+  t.true(stake(node.keyPairOf('val.test.near')!.publicKey.data).succeeded, 'an ordinary key');
+});
+
 // --- secp256k1 ---
 
 const N = secp256k1.Point.CURVE().n;
