@@ -100,6 +100,28 @@ test('the same weak key with R encoded non-canonically (y + p) is InvalidSignatu
   t.is(err?.kind, 'InvalidSignature');
 });
 
+test('a Delegate signed by the identity key with R = identity, S = 0 executes (SignedDelegateAction::verify is dalek verify); with R as y + p it is DelegateActionInvalidSignature', (t) => {
+  const node = setup(ed25519Key(IDENTITY));
+  node.createAccount('carol.test.near');
+  const relay = (r: Uint8Array) => {
+    const delegateAction = {
+      senderId: ALICE,
+      receiverId: 'carol.test.near',
+      actions: [{ type: 'Transfer' as const, deposit: NEAR }],
+      nonce: BigInt(node.viewAccessKey(ALICE, ed25519Key(IDENTITY)).nonce) + 1n,
+      maxBlockHeight: node.head.height + 100n,
+      publicKey: ed25519Key(IDENTITY),
+    };
+    const signature = ed25519Signature(new Uint8Array([...r, ...new Uint8Array(32)]));
+    return node.signAndSendTransaction('bob.test.near', ALICE, [{ type: 'Delegate', signedDelegate: { delegateAction, signature } }]);
+  };
+  const carolBefore = BigInt(node.viewAccount('carol.test.near').amount);
+  const accepted = relay(IDENTITY);
+  t.true(accepted.succeeded);
+  t.is(BigInt(node.viewAccount('carol.test.near').amount), carolBefore + NEAR, 'the transfer the weak key signed ran');
+  t.deepEqual(relay(hexBytes('ee' + 'ff'.repeat(30) + '7f')).failure, { ActionError: { index: 0, kind: 'DelegateActionInvalidSignature' } });
+});
+
 /** alice's signature with S replaced by S + m·L (little-endian), the same point equation mod L. */
 function withS(signature: Signature, multiplesOfL: bigint): Signature {
   const L = 2n ** 252n + 27742317777372353535851937790883648493n;
