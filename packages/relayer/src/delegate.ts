@@ -125,8 +125,11 @@ export function verifyDelegateSignature({ signedDelegate }: DecodedDelegate): bo
     return verify(null, message, ed25519KeyObject(Uint8Array.from(key.ed25519Key.data)), Uint8Array.from(signature.ed25519Signature.data));
   }
   if (key.secp256k1Key && signature.secp256k1Signature) {
+    // as nearcore's Signature::verify (core/crypto signature.rs): a recovery id 0–3, otherwise unused; libsecp256k1's
+    // verify refuses a high s. A delegate the chain would refuse costs the relayer its gas.
     const sig = Uint8Array.from(signature.secp256k1Signature.data);
-    return secp256k1.verify(sig.slice(0, 64), message, Uint8Array.of(4, ...key.secp256k1Key.data), { prehash: false, lowS: false });
+    if (sig.length !== 65 || sig[64]! > 3) return false;
+    return secp256k1.verify(sig.slice(0, 64), message, Uint8Array.of(4, ...key.secp256k1Key.data), { prehash: false, lowS: true });
   }
   return false;
 }

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { KeyPair, Signature, actions, buildDelegateAction, encodeDelegateAction, encodeSignedDelegate } from 'near-api-js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { checkPolicy, decodeSignedDelegate, RelayError, verifyDelegateSignature, type RelayPolicy } from '../src/index.js';
 import { allowsCall, preCheckArgs } from '../src/policy.js';
 import { maximumCost, RELAY_OVERHEAD_GAS } from '../src/allowance.js';
@@ -37,6 +38,31 @@ test('a well-formed delegate decodes with its sender, receiver, nonce and action
 
 test('a tampered signature is detected (NEP-366 signs sha256 of the NEP-461-prefixed DelegateAction)', (t) => {
   t.false(verifyDelegateSignature(decodeSignedDelegate(signedDelegate({ tamper: true }))));
+});
+
+test('a secp256k1 delegate is checked as nearcore checks it: any recovery id 0-3, not 4; its high-s twin is refused (core/crypto Signature::verify)', (t) => {
+  const key = KeyPair.fromRandom('secp256k1');
+  const delegateAction = buildDelegateAction({
+    senderId: 'alice.test.near',
+    receiverId: 'payout.test.near',
+    actions: [actions.functionCall('claim', { pool_id: 0 }, 30n * TGAS, 0n)],
+    nonce: 7n,
+    maxBlockHeight: 1000n,
+    publicKey: key.getPublicKey(),
+  });
+  const { signature } = key.sign(sha256(encodeDelegateAction(delegateAction)));
+  const verifies = (change: (sig: Uint8Array) => void) => {
+    const data = Uint8Array.from(signature);
+    change(data);
+    const wrapped = actions.signedDelegate({ delegateAction, signature: new Signature({ keyType: 1, data }) });
+    return verifyDelegateSignature(decodeSignedDelegate(Buffer.from(encodeSignedDelegate(wrapped.signedDelegate!)).toString('base64')));
+  };
+  t.true(verifies(() => {}));
+  for (const v of [0, 1, 2, 3]) t.true(verifies((sig) => (sig[64] = v)), `v = ${v}`);
+  t.false(verifies((sig) => (sig[64] = 4)));
+  const N = secp256k1.Point.CURVE().n;
+  const s = BigInt('0x' + Buffer.from(signature.subarray(32, 64)).toString('hex'));
+  t.false(verifies((sig) => sig.set(Buffer.from((N - s).toString(16).padStart(64, '0'), 'hex'), 32)));
 });
 
 test('garbage is refused as INVALID_DELEGATE', (t) => {
