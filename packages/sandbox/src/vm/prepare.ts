@@ -237,7 +237,6 @@ interface StackFrame {
   height: number;
   bytes: number;
   resultSize: number;
-  polymorphic: boolean;
 }
 
 interface ModuleInfo {
@@ -334,14 +333,18 @@ function instrumentBody(
   let stackBytes = 0;
   let maxStackBytes = 0;
   const sframes: StackFrame[] = [];
-  let sf: StackFrame = { height: 0, bytes: 0, resultSize: ftype.results.length ? sizeOf(ftype.results[0]!) : 0, polymorphic: false };
+  let sf: StackFrame = { height: 0, bytes: 0, resultSize: ftype.results.length ? sizeOf(ftype.results[0]!) : 0 };
+  // finite-wasm src/max_stack/mod.rs: where the stack is polymorphic (after unreachable, br, br_table, return,
+  // until the frame ends; a new frame inherits it) pushes and pops change nothing. The gas frames (`cur`) are
+  // opened, closed and made polymorphic at the same instructions, so their flag serves here.
   const push = (size: number) => {
+    if (cur.polymorphic) return;
     stack.push(size);
     stackBytes += size;
     if (stackBytes > maxStackBytes) maxStackBytes = stackBytes;
   };
   const pop = (): number => {
-    if (stack.length <= sf.height) return 4; // polymorphic (unreachable) stack
+    if (cur.polymorphic || stack.length <= sf.height) return 4;
     const s = stack.pop()!;
     stackBytes -= s;
     return s;
@@ -365,7 +368,7 @@ function instrumentBody(
   };
   const pushFrame = (resultSize: number) => {
     sframes.push(sf);
-    sf = { height: stack.length, bytes: stackBytes, resultSize, polymorphic: false };
+    sf = { height: stack.length, bytes: stackBytes, resultSize };
   };
   const calleeType = (fi: number): FuncType => {
     const ti = mod.funcTypes[fi];
@@ -390,7 +393,6 @@ function instrumentBody(
       case 0x00: // unreachable
         chargeBefore(PRE, regular);
         makePolymorphic();
-        resetToFrame();
         break;
       case 0x01:
         chargeBefore(PURE, regular);
@@ -427,7 +429,6 @@ function instrumentBody(
         chargeBefore(PRE, 0n);
         newFrame(FORWARD);
         resetToFrame();
-        sf.polymorphic = false;
         break;
       case 0x0b: {
         // end
@@ -450,7 +451,6 @@ function instrumentBody(
         chargeBefore(PRE, regular);
         visitBranch(d);
         makePolymorphic();
-        resetToFrame();
         break;
       }
       case 0x0d: {
@@ -470,7 +470,6 @@ function instrumentBody(
         for (const t of targets) visitBranch(t);
         visitBranch(def);
         makePolymorphic();
-        resetToFrame();
         break;
       }
       case 0x0f:
@@ -478,7 +477,6 @@ function instrumentBody(
         visitBranch(gasFrames.length);
         makePolymorphic();
         returnOffsets.push(offset);
-        resetToFrame();
         break;
       case 0x10: {
         const fi = r.u32();
@@ -497,7 +495,7 @@ function instrumentBody(
         if (!t) throw deser('call_indirect to unknown type');
         afterCalls.push(r.pos);
         chargeBefore(PRE, regular);
-        pop();
+        // finite-wasm max_stack visit_call_indirect pops the callee's parameters, not the table index operand
         popN(t.params.length);
         for (const res of t.results) push(sizeOf(res));
         break;

@@ -101,6 +101,19 @@ test('operand stack 8_192 bytes per function: 1_024 live i64 pass, 1_025 -> Oper
   t.is(aborted(pushes(1025), 77), null);
 });
 
+test('the operand stack is finite-wasm\'s simulation (max_stack/instruction_visit.rs): call_indirect leaves its table index counted, code after unreachable counts nothing', (t) => {
+  // visit_call_indirect pops the callee's parameters only: each `call_indirect` of a [] -> [] leaves 4 bytes
+  const calls = (n: number) =>
+    wat(`(module (type $v (func)) (table 1 funcref) (elem (i32.const 0) $f) (func $f)
+      (func (export "main") (block ${'(call_indirect (type $v) (i32.const 0)) '.repeat(n)})))`);
+  t.is(aborted(calls(2048), 86), null, '2_048 × 4 = 8_192 bytes');
+  t.deepEqual(aborted(calls(2049), 86), prepareError('OperandStackTooLarge'));
+  t.is(aborted(calls(2049), 77), null);
+  // after `unreachable` the stack is polymorphic: push and pop change nothing until the frame ends
+  const dead = wat(`(module (func (export "main") (block unreachable ${'(i64.const 0) '.repeat(1100)}${'(drop) '.repeat(1100)})))`);
+  t.deepEqual(aborted(dead, 86), { ExecutionError: 'WebAssembly trap: An `unreachable` opcode was executed.' });
+});
+
 test('blocks: 5_000 per function, 50_000 per contract (block, loop and if count; instrument_v3.rs)', (t) => {
   const fn = (n: number) => `(func ${'(block) (loop) (if (i32.const 0) (then))'.repeat(Math.floor(n / 3))}${'(block)'.repeat(n % 3)})`;
   const mod = (fns: string[]) => wat(`(module ${fns.join('')} (func (export "main")))`);
