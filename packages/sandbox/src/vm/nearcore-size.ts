@@ -20,6 +20,13 @@
  *     locals (i64, i32), a wrapping `block`, a stack prologue and epilogue and a gas charge per instrumentation
  *     point. Table, data count and data sections are copied as they are.
  *
+ * Versions: the stored nearcore sources hold several instrument_v3.rs; this follows the newest (@0169d8c5, and the
+ * later ones that add the per-function limits): checked additions with the wide-arithmetic `i64.add128`,
+ * `i64.sub128`, `i64.mul_wide_u` (0xfc and one LEB byte each), and `memory.grow`/`table.grow` among the kinds with a
+ * linear fee (base + unit × count, like `memory.fill`; older prepare_v3.rs snapshots charged them a flat
+ * regular_op_cost). finite-wasm's analysis follows src/gas/mod.rs @32c0e30a (a side effect is a point before and a
+ * zero point after; a loop a point before and its cost after) and src/max_stack.
+ *
  * The input must already have been validated by prepareContract.
  */
 import type { PrepareConfig } from './prepare.js';

@@ -102,6 +102,44 @@ test('a module with an import, table, global, start, element and data segment, m
   t.is(nearcoreInstrumentedSize(wasm, config86), 618);
 });
 
+/**
+ * 130 empty functions and `main`, a table of 200, and optionally an element section and a global: for counting
+ * what those two sections become on their own.
+ */
+function withSegments(opts: { elements?: boolean; global?: boolean }): Uint8Array {
+  const elements = [
+    [0x00, 0x41, 0x81, 0x80, 0x00, 0x0b, 0x01, 0x7e], // active, i32.const 1 in a 3-byte LEB, [$126]
+    [0x05, 0x70, 0x02, 0xd2, 0x7e, 0x0b, 0xd0, 0x70, 0x0b], // passive expressions: ref.func $126, ref.null func
+    [0x02, 0x00, 0x41, 0x00, 0x0b, 0x00, 0x01, 0x05], // active with an explicit table 0, [$5]
+    [0x03, 0x00, 0x01, 0x7f], // declarative, [$127]
+  ];
+  return concatBytes(
+    WASM_HEADER,
+    wasmSection(1, Uint8Array.of(1, 0x60, 0, 0)),
+    wasmSection(3, concatBytes(leb(131), new Uint8Array(131))),
+    wasmSection(4, Uint8Array.of(1, 0x70, 0, ...leb(200))),
+    opts.global ? wasmSection(6, Uint8Array.of(1, 0x7f, 1, 0x41, 0x81, 0x80, 0x00, 0x0b)) : new Uint8Array(), // (mut i32) i32.const 1, 3-byte LEB
+    wasmSection(7, concatBytes([1], wasmName('main'), [0], leb(130))),
+    opts.elements ? wasmSection(9, concatBytes([elements.length], ...elements)) : new Uint8Array(),
+    wasmSection(10, concatBytes(leb(131), ...Array<number[]>(131).fill([2, 0, 0x0b]))),
+  );
+}
+
+test('element segments and globals are re-encoded by wasm-encoder: flags kept, shortest LEBs, function indices + 3 (instrument_v3.rs parse_element_section, parse_global)', (t) => {
+  const plain = withSegments({});
+  const elements = withSegments({ elements: true });
+  const global = withSegments({ global: true });
+  for (const m of [plain, elements, global]) t.is(prepareContract(m, config86).limitError, null);
+  // flags 0: 1 + i32.const 1 now in 1 byte (3) + leb(1) + leb(126 + 3 = 129) 2 = 7;
+  // flags 5: 1 + funcref 1 + leb(2) + ref.func 129 (1 + 2 + end) 4 + ref.null func (2 + end) 3 = 10;
+  // flags 2: 1 + table 0 1 + i32.const 0 (3) + elemkind 1 + leb(1) + $8 1 = 8; flags 3: 1 + 1 + 1 + leb(130) 2 = 5.
+  // Section: leb(4) + 30 = 31 -> 33
+  t.is(nearcoreInstrumentedSize(elements, config86) - nearcoreInstrumentedSize(plain, config86), 33);
+  // (mut i32) with i32.const 1 in one byte + end: 5 bytes more in the global section, whose count stays 1 byte;
+  // G = 1 changes no other LEB (the stack global is 2, remaining_gas exports global 1)
+  t.is(nearcoreInstrumentedSize(global, config86) - nearcoreInstrumentedSize(plain, config86), 5);
+});
+
 /** `n` copies of the function `body` (locals and `end` included), an empty exported `main` after them, (memory 1) and a data segment of `data` bytes. */
 function copiesModule(n: number, body: Uint8Array, data = 0): Uint8Array {
   const entry = concatBytes(leb(body.length), body);
