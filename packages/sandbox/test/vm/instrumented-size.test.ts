@@ -102,6 +102,27 @@ test('a module with an import, table, global, start, element and data segment, m
   t.is(nearcoreInstrumentedSize(wasm, config86), 618);
 });
 
+test('a loop that branches to itself, with a parameter and locals: 402 bytes by hand (finite-wasm Loop(pre, post) points, frame of 64 + locals)', (t) => {
+  // (func (param i32) (local i64 i64) (loop (br_if 0 (local.get 0)))) and an exported empty main
+  const f = [1, 2, 0x7e, 0x03, 0x40, 0x20, 0, 0x0d, 0, 0x0b, 0x0b];
+  const wasm = concatBytes(
+    WASM_HEADER,
+    wasmSection(1, Uint8Array.of(2, 0x60, 0, 0, 0x60, 1, 0x7f, 0)),
+    wasmSection(3, Uint8Array.of(2, 1, 0)),
+    wasmSection(7, concatBytes([1], wasmName('main'), [0, 1])),
+    wasmSection(10, concatBytes([2], leb(f.length), f, [2, 0, 0x0b])),
+  );
+  t.is(prepareContract(wasm, config86).limitError, null);
+  // Points: loop PURE 0 and, after it, PURE r; local.get PURE r; br_if PRE r and POST 0 after it, and as br_if
+  // targets the loop its points become PRE and POST; the two ends PURE 0. Merged: [loop] PRE 0 (free),
+  // [post, local.get, br_if] BETWEEN 3r = 30 bytes, [post, end, end] POST 0 (free).
+  // Frame 64 + 4 + 8 + 8 = 84: frame gas 11 r (4-byte LEB) 30; stack 4 + 84 = 88 (2-byte LEB): unstack 21, prologue 53.
+  // Locals leb(3) + (2 i64) 2 + 4 = 7; operators 8 + 1 + 21 = 30. Body 7 + 53 + 30 + 30 = 120, entry 121.
+  // Types: 3 + 4 + the added 7, leb(4): 15 -> 17; imports 106; functions 1 + 2 -> 5; memory 8; globals 15;
+  // exports 36; code 1 + 121 + 82 = 204 -> 207
+  t.is(nearcoreInstrumentedSize(wasm, config86), 8 + 17 + 106 + 5 + 8 + 15 + 36 + 207);
+});
+
 /**
  * 130 empty functions and `main`, a table of 200, and optionally an element section and a global: for counting
  * what those two sections become on their own.
