@@ -12,8 +12,9 @@
  *     `(memory initial_memory_pages max_memory_pages)`, memory exports and custom sections dropped
  *     (discard_custom_sections), every other section copied.
  *  2. finite-wasm's analyses of that module (near/finite-wasm src/gas/mod.rs visitor and src/gas/optimize.rs:
- *     instrumentation points with kinds and fees, merged in two passes; src/max_stack: the operand stack), with
- *     nearcore's costs (prepare_v3.rs SimpleGasCostCfg, SimpleMaxStackCfg).
+ *     instrumentation points with kinds and fees, merged in two passes; src/max_stack: the operand stack, which
+ *     prepare.ts simulates for its own stack charges and hands in), with nearcore's costs (prepare_v3.rs
+ *     SimpleGasCostCfg, SimpleMaxStackCfg).
  *  3. instrument_v3.rs `InstrumentContext::run`, re-encoded by wasm-encoder with canonical LEB128: two types and
  *     three `internal` imports added (so every function index moves up by 3), two i64 globals and the
  *     `remaining_gas` export, the start section turned into an export `start`; each function body gets two
@@ -25,12 +26,12 @@
  * `i64.sub128`, `i64.mul_wide_u` (0xfc and one LEB byte each), and `memory.grow`/`table.grow` among the kinds with a
  * linear fee (base + unit × count, like `memory.fill`; older prepare_v3.rs snapshots charged them a flat
  * regular_op_cost). finite-wasm's analysis follows src/gas/mod.rs @32c0e30a (a side effect is a point before and a
- * zero point after; a loop a point before and its cost after) and src/max_stack.
+ * zero point after; a loop a point before and its cost after).
  *
  * The input must already have been validated by prepareContract.
  */
 import type { PrepareConfig } from './prepare.js';
-import { Reader, deser, numericMayTrap, numericPops, numericResultSize, sizeOf } from './wasm-binary.js';
+import { Reader, deser, numericMayTrap, sizeOf } from './wasm-binary.js';
 
 export type NearcoreSizeConfig = Pick<
   PrepareConfig,
@@ -120,29 +121,23 @@ const MEMORY_EXPORT = 'memory'.length;
 const REMAINING_GAS_EXPORT = 'remaining_gas'.length;
 const START_EXPORT = 'start'.length;
 
-interface FuncSig {
-  params: number[]; // value sizes
-  results: number[];
-}
-
-interface ModuleFacts {
-  types: FuncSig[];
-  /** Type of every function, imported ones first. */
-  funcTypes: number[];
-  /** Value sizes of the module's globals (imported globals are refused by preparation). */
-  globalSizes: number[];
-}
-
 interface Costs {
   regular: number;
   linearBase: number;
   linearUnit: number;
 }
 
-/** The length of nearcore's instrumented module for `wasm` (see the file comment for the sources). */
-export function nearcoreInstrumentedSize(wasm: Uint8Array, cfg: NearcoreSizeConfig): number {
+/**
+ * The length of nearcore's instrumented module for `wasm` (see the file comment for the sources), given the
+ * operand-stack bytes of each defined function (finite-wasm's max_stack simulation, which prepare.ts runs).
+ */
+export function nearcoreInstrumentedSize(wasm: Uint8Array, cfg: NearcoreSizeConfig, operandStackBytes: readonly number[]): number {
   const costs: Costs = { regular: Number(cfg.regularOpCost), linearBase: Number(cfg.linearOpBaseCost), linearUnit: Number(cfg.linearOpUnitCost) };
-  const facts: ModuleFacts = { types: [], funcTypes: [], globalSizes: [] };
+  /** Parameter sizes of each type. */
+  const types: number[][] = [];
+  /** Type of every function, imported ones first. */
+  const funcTypes: number[] = [];
+  let globalCount = 0;
   let typeItems = 0;
   let importSection = false;
   let importItems = 0;
@@ -172,12 +167,11 @@ export function nearcoreInstrumentedSize(wasm: Uint8Array, cfg: NearcoreSizeConf
         for (let i = 0; i < n; i++) {
           s.byte(); // 0x60
           const params: number[] = [];
-          const results: number[] = [];
           const np = s.u32();
           for (let j = 0; j < np; j++) params.push(sizeOf(s.byte()));
           const nr = s.u32();
-          for (let j = 0; j < nr; j++) results.push(sizeOf(s.byte()));
-          facts.types.push({ params, results });
+          s.bytes(nr);
+          types.push(params);
           typeItems += 1 + uleb(np) + np + uleb(nr) + nr;
         }
         break;
@@ -192,7 +186,7 @@ export function nearcoreInstrumentedSize(wasm: Uint8Array, cfg: NearcoreSizeConf
           s.bytes(name);
           s.byte(); // kind: only functions get through preparation
           const type = s.u32();
-          facts.funcTypes.push(type);
+          funcTypes.push(type);
           importItems += vecBytes(moduleName) + vecBytes(name) + 1 + uleb(type);
           importCount++;
         }
@@ -202,7 +196,7 @@ export function nearcoreInstrumentedSize(wasm: Uint8Array, cfg: NearcoreSizeConf
         const n = s.u32();
         for (let i = 0; i < n; i++) {
           const type = s.u32();
-          facts.funcTypes.push(type);
+          funcTypes.push(type);
           definedTypeItems += uleb(type);
         }
         break;
@@ -214,8 +208,9 @@ export function nearcoreInstrumentedSize(wasm: Uint8Array, cfg: NearcoreSizeConf
         globalSection = true;
         const n = s.u32();
         for (let i = 0; i < n; i++) {
-          facts.globalSizes.push(sizeOf(s.byte()));
+          s.byte(); // value type
           s.byte(); // mutability
+          globalCount++;
           globalItems += 2 + constExprSize(s);
         }
         break;
@@ -256,17 +251,17 @@ export function nearcoreInstrumentedSize(wasm: Uint8Array, cfg: NearcoreSizeConf
     r.pos = bodyStart + size;
   }
 
-  const T = facts.types.length;
-  const G = facts.globalSizes.length;
+  const T = types.length;
+  const G = globalCount;
   const bodies: number[] = [];
   if (code) {
     const c = new Reader(wasm, code[0], code[1]);
     const n = c.u32();
-    const sizer = new BodySizer(wasm, facts, G, costs);
+    const sizer = new BodySizer(wasm, types, G, costs);
     for (let i = 0; i < n; i++) {
       const size = c.u32();
       const bodyStart = c.pos;
-      bodies.push(sizer.entrySize(bodyStart, bodyStart + size, facts.funcTypes[importCount + i]!));
+      bodies.push(sizer.entrySize(bodyStart, bodyStart + size, funcTypes[importCount + i]!, operandStackBytes[i]!));
       c.pos = bodyStart + size;
     }
   }
@@ -276,8 +271,8 @@ export function nearcoreInstrumentedSize(wasm: Uint8Array, cfg: NearcoreSizeConf
   const addGlobals = globalSection || bodies.length > 0;
 
   let total = 8;
-  const types = typeItems + (addImports ? 3 /* [] -> [] */ + 4 /* [i64] -> [] */ : 0);
-  if (T > 0 || addImports) total += section(uleb(T + (addImports ? 2 : 0)) + types);
+  const typeEntries = typeItems + (addImports ? 3 /* [] -> [] */ + 4 /* [i64] -> [] */ : 0);
+  if (T > 0 || addImports) total += section(uleb(T + (addImports ? 2 : 0)) + typeEntries);
   if (addImports) {
     const added =
       vecBytes(INTERNAL) + vecBytes(GAS_EXHAUSTED) + 1 + uleb(T) +
@@ -387,30 +382,23 @@ class BodySizer {
   private scheduled = -1;
   private scheduledConstant = 0;
   private at = 0;
-  // frames, kept alike by the gas and the max-stack visitors: index `cur` is the current frame
+  // the gas visitor's frames: index `cur` is the current frame
   private polymorphic = new Uint8Array(0);
   private targetKinds = new Uint8Array(0);
   private loopPre = new Int32Array(0);
   private loopPost = new Int32Array(0);
-  private heights = new Int32Array(0);
-  private resultSizes = new Uint8Array(0);
   private cur = 0;
-  // operand stack (max_stack): value sizes
-  private operands = new Uint8Array(0);
-  private height = 0;
-  private stackBytes = 0;
-  private maxStack = 0;
-  private localSizes = new Uint8Array(0);
 
   constructor(
     private readonly wasm: Uint8Array,
-    private readonly facts: ModuleFacts,
+    /** Parameter sizes of each type. */
+    private readonly types: number[][],
     private readonly globals: number,
     private readonly costs: Costs,
   ) {}
 
-  private reserve(bodyBytes: number, locals: number): void {
-    if (this.operands.length < bodyBytes + 1) {
+  private reserve(bodyBytes: number): void {
+    if (this.polymorphic.length < bodyBytes + 1) {
       const n = 2 * bodyBytes + 2; // also leaves room for bodies up to twice as large
       this.offsets = new Int32Array(n);
       this.kinds = new Uint8Array(n);
@@ -421,11 +409,7 @@ class BodySizer {
       this.targetKinds = new Uint8Array(m);
       this.loopPre = new Int32Array(m);
       this.loopPost = new Int32Array(m);
-      this.heights = new Int32Array(m);
-      this.resultSizes = new Uint8Array(m);
-      this.operands = new Uint8Array(m);
     }
-    if (this.localSizes.length < locals) this.localSizes = new Uint8Array(Math.max(locals, 2 * this.localSizes.length));
   }
 
   /**
@@ -458,27 +442,10 @@ class BodySizer {
     this.scheduled = POST;
     this.scheduledConstant = 0;
   }
-  private push(size: number): void {
-    if (this.polymorphic[this.cur]) return;
-    this.operands[this.height++] = size;
-    this.stackBytes += size;
-    if (this.stackBytes > this.maxStack) this.maxStack = this.stackBytes;
-  }
-  private pop(n: number): void {
-    if (this.polymorphic[this.cur]) return;
-    for (let i = 0; i < n; i++) this.stackBytes -= this.operands[--this.height]!;
-  }
-  private newFrame(targetKind: number, resultSize: number): void {
+  private newFrame(targetKind: number): void {
     const f = ++this.cur;
     this.polymorphic[f] = this.polymorphic[f - 1]!;
     this.targetKinds[f] = targetKind;
-    this.heights[f] = this.height;
-    this.resultSizes[f] = resultSize;
-  }
-  /** Ends the current frame; the operands above its height are popped as the enclosing frame sees them. */
-  private endFrame(): void {
-    const inner = this.cur--;
-    this.pop(this.height - this.heights[inner]!);
   }
   private branch(depth: number): void {
     const f = this.cur - depth;
@@ -488,56 +455,36 @@ class BodySizer {
       this.kinds[this.loopPre[f]!] = PRE;
     }
   }
-  private call(type: FuncSig): void {
-    this.pop(type.params.length);
-    for (const s of type.results) this.push(s);
-  }
 
   /**
    * One size-prefixed code section entry of instrument_v3.rs `transform_code_section`, for the body at
-   * `wasm[start, end)` of type `typeIndex`.
+   * `wasm[start, end)` of type `typeIndex` whose operand stack needs at most `operandStack` bytes.
    */
-  entrySize(start: number, end: number, typeIndex: number): number {
+  entrySize(start: number, end: number, typeIndex: number, operandStack: number): number {
     const r = new Reader(this.wasm, start, end);
-    const { facts, costs } = this;
-    const { regular } = costs;
-    const sig = facts.types[typeIndex]!;
+    const { regular } = this.costs;
+    const params = this.types[typeIndex]!;
+    let L = params.length; // ends as the index of the added i64 local; the i32 one is L + 1
+    let frameSize = 64; // prepare_v3.rs SimpleMaxStackCfg::size_of_function_activation: 64 + params + locals
+    for (const p of params) frameSize += p;
     const groups = r.u32();
-    const groupsStart = r.pos;
-    let count = sig.params.length;
-    for (let i = 0; i < groups; i++) {
-      count += r.u32();
-      r.byte();
-    }
-    this.reserve(end - start, count);
-    const locals = this.localSizes;
-    let L = 0; // ends as the index of the added i64 local; the i32 one is L + 1
-    for (const p of sig.params) locals[L++] = p;
-    r.pos = groupsStart;
     // wasm-encoder Function::new: the declared groups as they are, then (1 i64) and (1 i32)
     let localsBytes = uleb(groups + 2) + 2 + 2;
     for (let i = 0; i < groups; i++) {
       const n = r.u32();
-      const size = sizeOf(r.byte());
+      frameSize += n * sizeOf(r.byte());
       localsBytes += uleb(n) + 1;
-      locals.fill(size, L, L + n);
       L += n;
     }
-    let frameSize = 64; // prepare_v3.rs SimpleMaxStackCfg::size_of_function_activation
-    for (let i = 0; i < L; i++) frameSize += locals[i]!;
     const codeStart = r.pos;
 
+    this.reserve(end - start);
     this.points = 0;
     this.pureTail = -1;
     this.scheduled = -1;
     this.cur = 0;
     this.polymorphic[0] = 0;
     this.targetKinds[0] = UNTAKEN;
-    this.heights[0] = 0;
-    this.resultSizes[0] = 0;
-    this.height = 0;
-    this.stackBytes = 0;
-    this.maxStack = 0;
     let callBytes = 0; // call and ref.func re-encoded with index + 3, minus their original bytes
     let returns = 0;
 
@@ -561,58 +508,45 @@ class BodySizer {
           this.scheduledConstant = 0;
           this.polymorphic[this.cur] = 1;
           break;
-        case 0x01:
-          this.point(PURE, regular, 0);
-          break;
-        case 0x02: {
-          const result = blockResult(r);
+        case 0x02: // block
+          r.s33();
           this.point(PURE, 0, 0);
-          this.newFrame(UNTAKEN, result);
+          this.newFrame(UNTAKEN);
           break;
-        }
         case 0x03: {
-          const result = blockResult(r);
+          r.s33();
           // The loop's first point may have gone into the pure point before it: a branch to the loop then makes
           // that one pre-control-flow, which optimize.rs would have made of the two merged (pure, pre).
           this.point(PURE, 0, 0);
           const pre = this.points - 1;
           this.scheduled = PURE; // the loop's own cost, charged on every iteration
           this.scheduledConstant = regular;
-          this.newFrame(LOOP, result);
+          this.newFrame(LOOP);
           this.loopPre[this.cur] = pre;
           this.loopPost[this.cur] = this.points; // the index the scheduled point will get
           break;
         }
-        case 0x04: {
-          const result = blockResult(r);
-          this.pop(1);
+        case 0x04: // if
+          r.s33();
           this.sideEffect(regular);
-          this.newFrame(FORWARD, result);
+          this.newFrame(FORWARD);
           break;
-        }
-        case 0x05: {
-          const result = this.resultSizes[this.cur]!;
-          this.endFrame();
-          this.newFrame(FORWARD, result);
+        case 0x05: // else
+          this.cur--;
+          this.newFrame(FORWARD);
           this.sideEffect(0);
           break;
-        }
-        case 0x0b: {
+        case 0x0b: // end: a branch target if something branched to its frame
           if (this.targetKinds[this.cur] === FORWARD) this.sideEffect(0);
           else this.point(PURE, 0, 0);
-          if (this.cur === 0) break; // the function's end: the analysis stops here
-          const result = this.resultSizes[this.cur]!;
-          this.endFrame();
-          if (result) this.push(result);
+          if (this.cur > 0) this.cur--;
           break;
-        }
         case 0x0c:
           this.sideEffect(regular);
           this.branch(r.u32());
           this.polymorphic[this.cur] = 1;
           break;
         case 0x0d:
-          this.pop(1);
           this.sideEffect(regular);
           this.branch(r.u32());
           break;
@@ -629,182 +563,96 @@ class BodySizer {
           this.polymorphic[this.cur] = 1;
           returns++;
           break;
-        case 0x10: {
+        case 0x10:
+        case 0xd2: {
+          // call and ref.func: the function index moves up by 3; only a call is a side effect
           const f = r.u32();
           callBytes += 1 + uleb(f + ADDED_FUNCTIONS) - (r.pos - at);
-          this.sideEffect(regular);
-          this.call(facts.types[facts.funcTypes[f]!]!);
+          if (op === 0x10) this.sideEffect(regular);
+          else this.point(PURE, regular, 0);
           break;
         }
-        case 0x11: {
-          const type = r.u32();
-          r.u32(); // table
+        case 0x11: // call_indirect
+          r.u32();
+          r.u32();
           this.sideEffect(regular);
-          this.call(facts.types[type]!); // max_stack: the table index operand is not popped (visit_function_call)
           break;
-        }
-        case 0x1a:
-          this.point(PURE, regular, 0);
-          this.pop(1);
-          break;
-        case 0x1b:
-          this.point(PURE, regular, 0);
-          this.pop(2);
-          break;
-        case 0x1c:
+        case 0x1c: // typed select
           r.u32();
           r.byte();
           this.point(PURE, regular, 0);
-          this.pop(2);
           break;
-        case 0x20:
-          this.point(PURE, regular, 0);
-          this.push(locals[r.u32()]!);
-          break;
+        case 0x20: // local.*, global.*
         case 0x21:
+        case 0x22:
+        case 0x23:
         case 0x24:
           r.u32();
           this.point(PURE, regular, 0);
-          this.pop(1);
           break;
-        case 0x22:
-          r.u32();
-          this.point(PURE, regular, 0);
-          break;
-        case 0x23:
-          this.point(PURE, regular, 0);
-          this.push(facts.globalSizes[r.u32()]!);
-          break;
-        case 0x25: // table.get
+        case 0x25: // table.get, table.set
+        case 0x26:
           r.u32();
           this.sideEffect(regular);
-          this.pop(1);
-          this.push(8);
           break;
-        case 0x26: // table.set
-          r.u32();
-          this.sideEffect(regular);
-          this.pop(2);
-          break;
-        case 0x3f:
+        case 0x3f: // memory.size
           r.byte();
           this.point(PURE, regular, 0);
-          this.push(4);
           break;
-        case 0x40: // memory.grow: [i32] -> [i32]
+        case 0x40: // memory.grow
           r.byte();
           this.aggregate();
           break;
         case 0x41:
           r.skipSigned(32);
           this.point(PURE, regular, 0);
-          this.push(4);
           break;
         case 0x42:
           r.skipSigned(64);
           this.point(PURE, regular, 0);
-          this.push(8);
           break;
         case 0x43:
           r.pos += 4;
           this.point(PURE, regular, 0);
-          this.push(4);
           break;
         case 0x44:
           r.pos += 8;
           this.point(PURE, regular, 0);
-          this.push(8);
           break;
-        case 0xd0:
+        case 0xd0: // ref.null
           r.byte();
           this.point(PURE, regular, 0);
-          this.push(8);
           break;
-        case 0xd1:
-          this.point(PURE, regular, 0);
-          this.pop(1);
-          this.push(4);
-          break;
-        case 0xd2: {
-          const f = r.u32();
-          callBytes += 1 + uleb(f + ADDED_FUNCTIONS) - (r.pos - at);
-          this.point(PURE, regular, 0);
-          this.push(8);
-          break;
-        }
         case 0xfc: {
           const sub = r.u32();
-          switch (sub) {
-            case 8: // memory.init
-              r.u32();
-              r.byte();
-              this.aggregate();
-              this.pop(3);
-              break;
-            case 9: // data.drop
-            case 13: // elem.drop
-              r.u32();
-              this.point(PURE, regular, 0);
-              break;
-            case 10: // memory.copy
-              r.pos += 2;
-              this.aggregate();
-              this.pop(3);
-              break;
-            case 11: // memory.fill
-              r.byte();
-              this.aggregate();
-              this.pop(3);
-              break;
-            case 12: // table.init
-            case 14: // table.copy
-              r.u32();
-              r.u32();
-              this.aggregate();
-              this.pop(3);
-              break;
-            case 15: // table.grow
-              r.u32();
-              this.aggregate();
-              this.pop(2);
-              this.push(4);
-              break;
-            case 16: // table.size
-              r.u32();
-              this.point(PURE, regular, 0);
-              this.push(4);
-              break;
-            case 17: // table.fill
-              r.u32();
-              this.aggregate();
-              this.pop(3);
-              break;
-            default:
-              if (sub > 7) throw deser(`unsupported 0xfc sub-opcode ${sub}`);
-              // saturating truncations (cvtop_complete)
-              this.point(PURE, regular, 0);
-              this.pop(1);
-              this.push(sub < 4 ? 4 : 8);
-          }
+          if (sub <= 7) this.point(PURE, regular, 0); // saturating truncations (cvtop_complete)
+          else if (sub === 9 || sub === 13) {
+            r.u32(); // data.drop, elem.drop
+            this.point(PURE, regular, 0);
+          } else if (sub === 16) {
+            r.u32(); // table.size
+            this.point(PURE, regular, 0);
+          } else if (sub <= 17) {
+            // memory.init (data index, memory), memory.copy (2 memories), memory.fill (memory), table.init and
+            // table.copy (2 indices), table.grow and table.fill (table): aggregates
+            if (sub === 8 || sub === 12 || sub === 14) r.u32();
+            if (sub === 8 || sub === 10 || sub === 11) r.byte();
+            else r.u32();
+            if (sub === 10) r.byte();
+            this.aggregate();
+          } else throw deser(`unsupported 0xfc sub-opcode ${sub}`);
           break;
         }
         default:
-          if (op >= 0x28 && op <= 0x35) {
+          if (op >= 0x28 && op <= 0x3e) {
+            // loads and stores (memarg: align, offset)
             r.u32();
             r.u32();
             this.sideEffect(regular);
-            this.pop(1);
-            this.push(op === 0x29 || op === 0x2b || op >= 0x30 ? 8 : 4);
-          } else if (op >= 0x36 && op <= 0x3e) {
-            r.u32();
-            r.u32();
-            this.sideEffect(regular);
-            this.pop(2);
-          } else if (op >= 0x45 && op <= 0xc4) {
-            if (numericMayTrap(op)) this.sideEffect(regular);
+          } else if (op === 0x01 || op === 0x1a || op === 0x1b || op === 0xd1 || (op >= 0x45 && op <= 0xc4)) {
+            // nop, drop, select, ref.is_null, numeric operators
+            if (op >= 0x45 && numericMayTrap(op)) this.sideEffect(regular);
             else this.point(PURE, regular, 0);
-            this.pop(numericPops(op));
-            this.push(numericResultSize(op));
           } else {
             throw deser(`unsupported opcode 0x${op.toString(16)}`);
           }
@@ -815,7 +663,7 @@ class BodySizer {
     const gg = 1 + uleb(G); // global.get / global.set of the gas global
     const gs = 1 + uleb(G + 1); // ... of the stack global
     const charges = this.chargesSize(gg, 1 + uleb(L), 1 + uleb(L + 1));
-    const stackCharge = this.maxStack + frameSize;
+    const stackCharge = operandStack + frameSize;
     // call_unstack_instrumentation: global.get, i64.const 0, i64.const charge, i64.const 0, checked_add_i64, global.set
     const unstack = 2 * gs + 2 + 1 + slebPositive(stackCharge) + 2 + 10;
     const frameGas = Math.ceil(frameSize / 8) * regular;
@@ -879,13 +727,6 @@ function chargeSize(kind: number, constant: number, linear: number, gg: number, 
   if (kind === UNREACHABLE) return 0;
   if (linear !== 0) return linearCharge(gg, lt, lc, constant, linear);
   return constant !== 0 ? constantCharge(gg, constant) : 0;
-}
-
-function blockResult(r: Reader): number {
-  const bt = r.s33();
-  if (bt === -64) return 0; // empty
-  if (bt < 0) return sizeOf(bt + 128);
-  throw deser('block types with parameters or several results are not supported');
 }
 
 /**

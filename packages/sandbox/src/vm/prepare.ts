@@ -1264,7 +1264,8 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
   }
   // Checked once instrumentation is done, after the per-function limits (nearcore's order), on the length of the
   // module nearcore would emit, not ours (nearcore-size.ts).
-  const instrumentedSize = cfg.maxInstrumentedCodeSize != null ? nearcoreInstrumentedSize(original, cfg) : null;
+  const operandStacks = localsState.functions.map((f) => f.operandStackBytes);
+  const instrumentedSize = cfg.maxInstrumentedCodeSize != null ? nearcoreInstrumentedSize(original, cfg, operandStacks) : null;
   const limitError =
     instrumentationLimitError(localsState.functions, cfg) ??
     (instrumentedSize !== null && instrumentedSize > cfg.maxInstrumentedCodeSize!

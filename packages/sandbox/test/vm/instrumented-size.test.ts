@@ -19,11 +19,12 @@
  */
 import test from 'ava';
 import { runtimeConfig } from '../../src/parameters/index.js';
-import { nearcoreInstrumentedSize } from '../../src/vm/nearcore-size.js';
 import { prepareContract } from '../../src/vm/prepare.js';
 import { WASM_HEADER, call, concatBytes, leb, wasmName, wasmSection, wat } from './helpers.js';
 
 const config86 = runtimeConfig(86).wasm;
+/** nearcore's length as prepareContract counts it (src/vm/nearcore-size.ts). */
+const nearcoreLength = (wasm: Uint8Array): number => prepareContract(wasm, config86).instrumentedSize!;
 const LIMIT = 16_777_216;
 const prepareError = (kind: string) => ({ CompilationError: { PrepareError: kind } });
 
@@ -44,7 +45,7 @@ test('(module (func (export "main"))): nearcore instruments it into 275 bytes (p
   //   2-byte LEB: global.get 2, 2, 3, 2, 10, global.set 2), frame gas 8 * 822_756 = 6_582_048 (4-byte LEB):
   //   3*2 + 3*5 + 9 = 30 -> 53; the `end` (a pure point of fee 0: no charge) becomes end + unstack 21 + end = 23.
   //   Body 5 + 53 + 23 = 81, entry 82; section 1 + 82 = 83 -> 85
-  t.is(nearcoreInstrumentedSize(wasm, config86), 8 + 13 + 106 + 4 + 8 + 15 + 36 + 85);
+  t.is(nearcoreLength(wasm), 8 + 13 + 106 + 4 + 8 + 15 + 36 + 85);
   t.is(prepareContract(wasm, config86).instrumentedSize, 275);
 });
 
@@ -98,8 +99,8 @@ test('a module with an import, table, global, start, element and data segment, m
   //   Operators 18 + 21 (unstack before the return) + 1 + 21 (the last end) = 61. Body 5 + 53 + 61 + 173 = 292,
   //   entry 294. Section 1 + 82 + 294 = 377 -> 380
   // data copied: 1 + 1 + 3 + 3 = 8 -> 10
-  t.is(nearcoreInstrumentedSize(wasm, config86), 8 + 13 + 114 + 5 + 6 + 8 + 21 + 44 + 9 + 380 + 10);
-  t.is(nearcoreInstrumentedSize(wasm, config86), 618);
+  t.is(nearcoreLength(wasm), 8 + 13 + 114 + 5 + 6 + 8 + 21 + 44 + 9 + 380 + 10);
+  t.is(nearcoreLength(wasm), 618);
 });
 
 test('a loop that branches to itself, with a parameter and locals: 402 bytes by hand (finite-wasm Loop(pre, post) points, frame of 64 + locals)', (t) => {
@@ -120,7 +121,7 @@ test('a loop that branches to itself, with a parameter and locals: 402 bytes by 
   // Locals leb(3) + (2 i64) 2 + 4 = 7; operators 8 + 1 + 21 = 30. Body 7 + 53 + 30 + 30 = 120, entry 121.
   // Types: 3 + 4 + the added 7, leb(4): 15 -> 17; imports 106; functions 1 + 2 -> 5; memory 8; globals 15;
   // exports 36; code 1 + 121 + 82 = 204 -> 207
-  t.is(nearcoreInstrumentedSize(wasm, config86), 8 + 17 + 106 + 5 + 8 + 15 + 36 + 207);
+  t.is(nearcoreLength(wasm), 8 + 17 + 106 + 5 + 8 + 15 + 36 + 207);
 });
 
 /**
@@ -155,10 +156,10 @@ test('element segments and globals are re-encoded by wasm-encoder: flags kept, s
   // flags 5: 1 + funcref 1 + leb(2) + ref.func 129 (1 + 2 + end) 4 + ref.null func (2 + end) 3 = 10;
   // flags 2: 1 + table 0 1 + i32.const 0 (3) + elemkind 1 + leb(1) + $8 1 = 8; flags 3: 1 + 1 + 1 + leb(130) 2 = 5.
   // Section: leb(4) + 30 = 31 -> 33
-  t.is(nearcoreInstrumentedSize(elements, config86) - nearcoreInstrumentedSize(plain, config86), 33);
+  t.is(nearcoreLength(elements) - nearcoreLength(plain), 33);
   // (mut i32) with i32.const 1 in one byte + end: 5 bytes more in the global section, whose count stays 1 byte;
   // G = 1 changes no other LEB (the stack global is 2, remaining_gas exports global 1)
-  t.is(nearcoreInstrumentedSize(global, config86) - nearcoreInstrumentedSize(plain, config86), 5);
+  t.is(nearcoreLength(global) - nearcoreLength(plain), 5);
 });
 
 /** `n` copies of the function `body` (locals and `end` included), an empty exported `main` after them, (memory 1) and a data segment of `data` bytes. */
@@ -202,7 +203,7 @@ function loadHeavyNearcoreSize(n: number, k: number, data = 0): number {
 
 test('load-heavy code: nearcore charges gas around every load, 36 bytes per load where the original has 6 (finite-wasm gas/mod.rs trapping_insn)', (t) => {
   for (const [n, k, data] of [[1, 1, 0], [3, 1000, 0], [2, 30_000, 100], [5, 3, 70_000]] as const) {
-    t.is(nearcoreInstrumentedSize(loadHeavy(n, k, data), config86), loadHeavyNearcoreSize(n, k, data), `n ${n}, k ${k}, data ${data}`);
+    t.is(nearcoreLength(loadHeavy(n, k, data)), loadHeavyNearcoreSize(n, k, data), `n ${n}, k ${k}, data ${data}`);
   }
 });
 
@@ -219,8 +220,8 @@ test('16_777_216 bytes by nearcore measure prepares and runs at 86; one byte mor
   const over = loadHeavy(15, 30_000, dataFor(LIMIT + 1));
   t.is(loadHeavyNearcoreSize(15, 30_000, dataFor(LIMIT)), LIMIT);
   t.is(loadHeavyNearcoreSize(15, 30_000, dataFor(LIMIT + 1)), LIMIT + 1);
-  t.is(nearcoreInstrumentedSize(atLimit, config86), LIMIT);
-  t.is(nearcoreInstrumentedSize(over, config86), LIMIT + 1);
+  t.is(nearcoreLength(atLimit), LIMIT);
+  t.is(nearcoreLength(over), LIMIT + 1);
 
   const accepted = prepareContract(atLimit, config86);
   t.is(accepted.limitError, null);
@@ -252,7 +253,7 @@ function bulkyModule(functions: number, size: number, data = 0): Uint8Array {
 test('pure code costs nearcore one charge per function: 16.86 MB of it is over the limit at 86 and runs at 77', (t) => {
   const wasm = bulkyModule(86, 196_000); // 86 bodies under max_function_body_size 196_608
   t.true(wasm.length > LIMIT);
-  t.true(nearcoreInstrumentedSize(wasm, config86) - wasm.length < 86 * 200, 'a few dozen bytes per function');
+  t.true(nearcoreLength(wasm) - wasm.length < 86 * 200, 'a few dozen bytes per function');
   t.deepEqual(call(wasm).aborted, prepareError('InstrumentedCodeTooLarge'));
   t.is(call(wasm, { protocolVersion: 77 }).aborted, null);
 });
