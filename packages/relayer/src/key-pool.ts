@@ -31,6 +31,7 @@ import { serialize } from 'borsh';
 import { Account, KeyPair, KeyType, SCHEMA, Signature, SignedTransaction, Signer, actions, createTransaction, type Action, type JsonRpcProvider, type KeyPairString, type PublicKey, type Transaction } from 'near-api-js';
 import { InvalidNonceError, InvalidTransactionError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
 import { BlockRate, ReadCache } from './read-cache.js';
+import type { NodeReads } from './node-reads.js';
 
 /** PKCS #8 DER header of a raw 32-byte Ed25519 seed (RFC 8410). */
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -134,12 +135,13 @@ export interface KeyPool {
 }
 
 /**
- * A block hash to sign with is read again in the background after this long. Signing waits for a
- * new read only when the blocks made since the kept one (at the recent rate) used half of the
- * validity period, or, as a backstop for a rate misjudged, when it is older than the maximum: any
- * block of the validity period is as good to sign with, and a node busy making blocks answers reads late.
+ * A block hash to sign with is read again in the background once the chain has made an eighth of the
+ * validity period's blocks since the kept one (at the recent rate; every 100 ms to 1 s). Signing waits
+ * for a new read only when the blocks made since the kept one used half of the validity period, or,
+ * as a backstop for a rate misjudged, when it is older than the maximum: any block of the validity
+ * period is as good to sign with, and a node busy making blocks answers reads late.
  */
-const BLOCK_HASH_REFRESH_MS = 100;
+const BLOCK_HASH_REFRESH_MS = { min: 100, max: 1_000 };
 const BLOCK_HASH_MAX_AGE_MS = 30_000;
 /** nearcore's default `transaction_validity_period` (mainnet, testnet), used when the node does not say. */
 const DEFAULT_VALIDITY_BLOCKS = 86_400;
@@ -152,8 +154,8 @@ export const refusedByNode = (error: unknown): boolean => error instanceof Trans
 /** `final_execution_status` levels at which a send_tx answer carries the whole outcome. */
 const EXECUTED_LEVELS = new Set(['EXECUTED_OPTIMISTIC', 'EXECUTED', 'FINAL']);
 
-export async function openKeyPool(options: { provider: JsonRpcProvider; accountId: string; mainKey: KeyPairString; size: number; instance: string; depth?: number }): Promise<KeyPool> {
-  const { provider, accountId } = options;
+export async function openKeyPool(options: { provider: JsonRpcProvider; reads: NodeReads; accountId: string; mainKey: KeyPairString; size: number; instance: string; depth?: number }): Promise<KeyPool> {
+  const { provider, reads, accountId } = options;
   const depth = options.depth ?? DEFAULT_PIPELINE_DEPTH;
   if (!Number.isInteger(options.size) || options.size < 1 || options.size > 64) throw new Error(`relayer key pool: size must be an integer from 1 to 64, got ${options.size}`);
   if (!Number.isInteger(depth) || depth < 1 || depth > 64) throw new Error(`relayer key pool: depth must be an integer from 1 to 64, got ${depth}`);
@@ -192,11 +194,11 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
   const finalBlock = new ReadCache(
     async () => {
       const at = Date.now();
-      const block = await provider.viewBlock({ finality: 'final' });
+      const block = await reads.block('final');
       blockRate.observe(block.header.height, at);
       return { hash: base58.decode(block.header.hash), height: block.header.height };
     },
-    { refreshAfterMs: BLOCK_HASH_REFRESH_MS, maxAgeMs: BLOCK_HASH_MAX_AGE_MS },
+    { refreshAfterMs: () => blockRate.msFor(validityBlocks / 8, BLOCK_HASH_REFRESH_MS.min, BLOCK_HASH_REFRESH_MS.max), maxAgeMs: BLOCK_HASH_MAX_AGE_MS },
   );
   /**
    * A final block to sign with. `recent`: the kept read unless blocks made since it (at the recent
@@ -217,7 +219,7 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; accountI
     const kept = finalBlock.peek('final');
     return kept === undefined ? undefined : kept.value.height + blockRate.since(kept.at);
   };
-  const chainNonce = async (key: PoolKey) => BigInt((await provider.viewAccessKey({ accountId, publicKey: key.publicKey, finalityQuery: { finality: 'optimistic' } })).nonce);
+  const chainNonce = async (key: PoolKey) => (await reads.accessKey(accountId, key.publicKey)).nonce;
 
   /**
    * Signs with `nonce`, or the key's next one, naming the block `which` (see recentBlock). `accepting`:

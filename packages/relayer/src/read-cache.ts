@@ -11,7 +11,8 @@ export interface Read<V> {
 }
 
 export interface ReadCacheOptions {
-  refreshAfterMs: number;
+  /** Age after which a kept value is read again in the background (a function: asked at each `get`). */
+  refreshAfterMs: number | (() => number);
   maxAgeMs: number;
   /** Entries kept at most; the oldest are forgotten first. Default 100,000. */
   maxEntries?: number;
@@ -34,7 +35,8 @@ export class ReadCache<K, V> {
     const entry = this.#entries.get(key);
     const read = entry?.read;
     const age = read === undefined ? Infinity : this.#now() - read.at;
-    if (age > this.options.refreshAfterMs) {
+    const { refreshAfterMs } = this.options;
+    if (age > (typeof refreshAfterMs === 'number' ? refreshAfterMs : refreshAfterMs())) {
       const loading = this.fresh(key);
       if (age > maxAgeMs) return loading;
       loading.catch(() => undefined); // a failed background read leaves the kept value to age
@@ -95,5 +97,14 @@ export class BlockRate {
   /** Blocks made since `at`, at the recent rate. */
   since(at: number, now = Date.now()): number {
     return this.perMs * Math.max(0, now - at);
+  }
+
+  /**
+   * How long the chain takes to make `blocks` at the recent rate, kept within [min, max] ms (min while
+   * the rate is unknown): how often a kept read is worth refreshing. A node making a block per
+   * transaction (hundreds a second) needs the floor; neard every 0.6 to 1.3 s (mainnet), the ceiling.
+   */
+  msFor(blocks: number, min: number, max: number): number {
+    return this.perMs === 0 ? min : Math.min(max, Math.max(min, blocks / this.perMs));
   }
 }

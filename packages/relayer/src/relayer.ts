@@ -17,7 +17,7 @@
  *
  * The answer waits on the node only when the relayer has no recent read (read-cache.ts): the head
  * (height, gas price) and each sender key's access key are read again in the background once a
- * second old, and waited for when older than their maximum age, unknown, or (the head) when the
+ * few blocks (the head) or 5 s (an access key) old, and waited for when older than their maximum age, unknown, or (the head) when the
  * delegate's max_block_height is close enough to it that blocks made since the read could matter.
  */
 import { JsonRpcProvider, SignedTransaction, actions, type KeyPairString } from 'near-api-js';
@@ -30,6 +30,7 @@ import { localStore, type Budget, type RelayerStore } from './store.js';
 import { openKeyPool, refusedByNode, type KeyPool, type SignedForPool } from './key-pool.js';
 import { BlockRate, ReadCache } from './read-cache.js';
 import { relayerMetrics, type RelayerMetrics } from './metrics.js';
+import { nodeReads, type AccessKeyView } from './node-reads.js';
 import { base58 } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -38,13 +39,16 @@ const DELEGATE_MEMORY_MS = 24 * 60 * 60 * 1000;
 /** How long the status of a relayed transaction can be read. */
 const STATUS_MEMORY_MS = 60 * 60 * 1000;
 /**
- * The head block (height, gas price) is read again in the background after this long. The answer
+ * The head block (height, gas price) is read again in the background once the chain has made about
+ * HEAD_REFRESH_BLOCKS blocks since the kept read (at the recent rate; every 100 ms to 1 s). The answer
  * waits for a new read only when the delegate's max_block_height is within what the head may have
  * moved since the kept read (headFor), or, as a backstop, when the read is older than the maximum: a
  * node busy making blocks answers reads late, and a request must not wait on it for what the kept
- * read and the block rate already answer.
+ * read and the block rate already answer. (The gas price moves at most 1 % a block on nearcore, and
+ * a reservation is settled to what was really burnt.)
  */
-const HEAD_REFRESH_MS = 100;
+const HEAD_REFRESH_BLOCKS = 5;
+const HEAD_REFRESH_MS = { min: 100, max: 1_000 };
 const HEAD_MAX_AGE_MS = 30_000;
 /**
  * A sender key's access key (nonce, permission) is read again in the background after this long,
@@ -88,8 +92,12 @@ export interface RelayerConfig {
 }
 
 export type RelayerEvent =
-  /** `ms`: the relayer's own time to the hash, from the delegate's arrival to its acceptance. */
-  | { event: 'accepted'; transaction_hash: string; sender_id: string; receiver_id: string; ms: number }
+  /**
+   * `ms`: the relayer's own time to the hash, from the delegate's arrival to its acceptance; of it,
+   * `store_ms` waiting for the store (the take with the rate limit, then the reservation that accepts)
+   * and `node_ms` waiting for the node in the chain checks and pre-checks (reads the relayer had not kept, views).
+   */
+  | { event: 'accepted'; transaction_hash: string; sender_id: string; receiver_id: string; ms: number; store_ms: number; node_ms: number }
   | { event: 'refused'; code: string; message: string }
   | { event: 'final'; transaction_hash: string; sender_id: string; state: RelayStatus['state']; succeeded?: boolean; near_spent?: string }
   | { event: 'resume_failed'; message: string }
@@ -186,13 +194,14 @@ export function innerStatus(outcome: Outcome): InnerStatus {
 
 export function createRelayer(config: RelayerConfig): Relayer {
   const provider = new JsonRpcProvider({ url: config.rpcUrl });
+  const reads = nodeReads(config.rpcUrl);
   const rateLimit = config.policy.rateLimit ?? DEFAULT_RATE_LIMIT;
   const now = config.now ?? Date.now;
   const minBlocksLeft = BigInt(config.policy.minBlocksLeft ?? DEFAULT_MIN_BLOCKS_LEFT);
   let opened: Promise<RelayerStore> | undefined = config.store ? Promise.resolve(config.store) : undefined;
   let pool: Promise<KeyPool> | undefined;
   const keyPool = () =>
-    (pool ??= openKeyPool({ provider, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance, depth: config.pipelineDepth }).then(
+    (pool ??= openKeyPool({ provider, reads, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance, depth: config.pipelineDepth }).then(
       async (opened) => {
         // A store that is down now leaves the records for the next start; new requests get 503 meanwhile.
         await resumeInFlight(opened).catch((error) => log({ event: 'resume_failed', message: `in-flight work not resumed until the next start: ${(error as Error).message}` }));
@@ -224,11 +233,11 @@ export function createRelayer(config: RelayerConfig): Relayer {
   const heads = new ReadCache(
     async () => {
       const at = Date.now();
-      const block = await provider.viewBlock({ finality: 'optimistic' });
+      const block = await reads.block('optimistic');
       blockRate.observe(block.header.height, at);
       return { height: BigInt(block.header.height), gasPrice: BigInt(block.header.gas_price) };
     },
-    { refreshAfterMs: HEAD_REFRESH_MS, maxAgeMs: HEAD_MAX_AGE_MS },
+    { refreshAfterMs: () => blockRate.msFor(HEAD_REFRESH_BLOCKS, HEAD_REFRESH_MS.min, HEAD_REFRESH_MS.max), maxAgeMs: HEAD_MAX_AGE_MS },
   );
   /**
    * The head's height and gas price: the kept read, unless the delegate's max_block_height is within
@@ -244,7 +253,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
   const accessKeys = new ReadCache(
     async (id: string) => {
       const [accountId, publicKey] = id.split('\n');
-      return provider.viewAccessKey({ accountId, publicKey, finalityQuery: { finality: 'optimistic' } });
+      return reads.accessKey(accountId, publicKey);
     },
     { refreshAfterMs: ACCESS_KEY_REFRESH_MS, maxAgeMs: ACCESS_KEY_MAX_AGE_MS },
   );
@@ -258,7 +267,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
   async function checkAgainstChain(delegate: DecodedDelegate): Promise<bigint> {
     const { height, gasPrice } = await headFor(delegate);
     if (delegate.maxBlockHeight < height + minBlocksLeft) throw expired(delegate, height);
-    let key: Awaited<ReturnType<typeof provider.viewAccessKey>>;
+    let key: AccessKeyView;
     try {
       key = (await accessKeys.get(`${delegate.senderId}\n${delegate.publicKey}`)).value;
     } catch (error) {
@@ -344,7 +353,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
     });
 
   /** The outcome of a transaction the node has, or undefined when it has none. */
-  const outcomeOf = (txHash: string) => provider.viewTransactionStatus({ txHash, accountId: config.accountId, waitUntil: 'EXECUTED_OPTIMISTIC' }) as unknown as Promise<Outcome>;
+  const outcomeOf = (txHash: string) => reads.txStatus(txHash, config.accountId) as Promise<Outcome>;
 
   /**
    * The outcome of a transaction sent, asked again while the node answers that it has none yet or
@@ -480,8 +489,23 @@ export function createRelayer(config: RelayerConfig): Relayer {
     if (later) setTimeout(() => void releaseUnanswered().catch(() => undefined), ACCEPTANCE_GRACE_MS).unref();
   }
 
+  /** Time an answer spent waiting for the store and for the node (the `accepted` event's store_ms and node_ms). */
+  interface Waits {
+    store: number;
+    node: number;
+  }
+  /** `promise`, its wait added to `waits[on]`. */
+  async function timed<T>(waits: Waits, on: keyof Waits, promise: Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await promise;
+    } finally {
+      waits[on] += performance.now() - t0;
+    }
+  }
+
   /** Validates, reserves and signs one delegate; throws RelayError on a refusal, nothing spent. */
-  async function accept(signedDelegateBase64: unknown): Promise<Accepted> {
+  async function accept(signedDelegateBase64: unknown, waits: Waits): Promise<Accepted> {
     const delegate = decodeSignedDelegate(signedDelegateBase64);
     if (!verifyDelegateSignature(delegate)) {
       throw new RelayError('BAD_SIGNATURE', `the signature does not match the delegate action of ${delegate.senderId}; sign the exact DelegateAction with the key it names`);
@@ -491,20 +515,20 @@ export function createRelayer(config: RelayerConfig): Relayer {
     const acceptance = { instance, id: delegateId };
     accepting.add(delegateId);
     try {
-      return await acceptTaken(delegate, delegateId, acceptance);
+      return await acceptTaken(delegate, delegateId, acceptance, waits);
     } finally {
       accepting.delete(delegateId);
     }
   }
 
-  async function acceptTaken(delegate: DecodedDelegate, delegateId: string, acceptance: { instance: string; id: string }): Promise<Accepted> {
+  async function acceptTaken(delegate: DecodedDelegate, delegateId: string, acceptance: { instance: string; id: string }, waits: Waits): Promise<Accepted> {
     // The take and the rate limit in one round trip to the store (sent together); a hit that is
     // allowed is given back when the delegate is refused, so refusals do not count against the rate.
     const rateKey = `sender/${delegate.senderId}`;
-    const [taken, waitMs] = await Promise.all([
+    const [taken, waitMs] = await timed(waits, 'store', Promise.all([
       kept((store) => store.takeDelegate(delegateId, now() + DELEGATE_MEMORY_MS, { ...acceptance, record: JSON.stringify({ at: Date.now() }) })),
       kept((store) => store.hit(rateKey, rateLimit.count, rateLimit.windowMs)).catch((error: unknown) => error as RelayError),
-    ]);
+    ]));
     const giveBackHit = () => (typeof waitMs === 'number' && waitMs === 0 ? kept((store) => store.unhit(rateKey, rateLimit.count, rateLimit.windowMs)).catch(() => undefined) : undefined);
     if (!taken) {
       await giveBackHit();
@@ -516,14 +540,14 @@ export function createRelayer(config: RelayerConfig): Relayer {
     try {
       if (typeof waitMs !== 'number') throw waitMs;
       if (waitMs > 0) throw new RelayError('RATE_LIMITED', `${delegate.senderId} reached ${rateLimit.count} relayed transactions per ${rateLimit.windowMs} ms; retry in ${waitMs} ms`);
-      const gasPrice = await checkAgainstChain(delegate);
-      await runPreChecks(delegate);
+      const gasPrice = await timed(waits, 'node', checkAgainstChain(delegate));
+      await timed(waits, 'node', runPreChecks(delegate));
       // Signed before the reservation (a refusal skips the nonce, which NEAR allows), so that reserving and
       // accepting are one atomic operation: from there a restart finishes the job.
       signed = await (await keyPool()).sign(delegate.senderId, actionList);
       const reserved = { budgets: budgetsFor(delegate, config.policy.allowance, now()), amount: maximumCost(delegate, gasPrice) };
       const accepted: Job = { delegate, delegateId, reserved, firstHash: signed.hash, signed };
-      await reserveAndAccept(accepted);
+      await timed(waits, 'store', reserveAndAccept(accepted));
       job = accepted;
     } catch (error) {
       // Refused before anything was reserved or sent: give back the nonce, the rate hit and the delegate (best effort if the store is down).
@@ -552,11 +576,20 @@ export function createRelayer(config: RelayerConfig): Relayer {
     async relay(signedDelegateBase64) {
       metrics.requests.inc();
       const arrived = performance.now();
+      const waits: Waits = { store: 0, node: 0 };
       try {
-        const accepted = await accept(signedDelegateBase64);
+        const accepted = await accept(signedDelegateBase64, waits);
         metrics.accepted.inc();
-        const ms = Math.round((performance.now() - arrived) * 10) / 10;
-        log({ event: 'accepted', transaction_hash: accepted.transactionHash, sender_id: accepted.senderId, receiver_id: accepted.receiverId, ms });
+        const tenths = (ms: number) => Math.round(ms * 10) / 10;
+        log({
+          event: 'accepted',
+          transaction_hash: accepted.transactionHash,
+          sender_id: accepted.senderId,
+          receiver_id: accepted.receiverId,
+          ms: tenths(performance.now() - arrived),
+          store_ms: tenths(waits.store),
+          node_ms: tenths(waits.node),
+        });
         return accepted;
       } catch (error) {
         const code = error instanceof RelayError ? error.code : 'INTERNAL';
