@@ -134,7 +134,13 @@ test('an instance killed with SIGKILL right after accepting finishes every accep
   for (const final of finals) t.like(final, { state: 'final', succeeded: true });
   // Its structured log names each delegate it finished, one JSON object per line, once each: every one
   // unfinished at the kill (and at most those whose status the old instance wrote but had not yet settled).
-  const logged = instance.log.filter((line) => line.event === 'final').map((line) => String(line.transaction_hash));
+  // The log is written off the event loop (src/cli.ts), so its lines can reach this process after the
+  // status answers: read once every unfinished delegate's line is in, or after 10 s.
+  const finalsLogged = () => instance.log.filter((line) => line.event === 'final').map((line) => String(line.transaction_hash));
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline && !unfinished.every((i) => finalsLogged().includes(String(finals[i].transaction_hash))); ) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const logged = finalsLogged();
   t.is(new Set(logged).size, logged.length, 'no delegate finished twice');
   for (const i of unfinished) t.true(logged.includes(String(finals[i].transaction_hash)), `the restarted instance finished ${hashes[i]}`);
   t.true(logged.every((hash) => finals.some((final) => String(final.transaction_hash) === hash)), 'it logged only accepted delegates');
