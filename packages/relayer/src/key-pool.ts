@@ -120,6 +120,13 @@ export interface KeyPool {
   /** Signs `actions` to `senderId` with the key holding the sender's unanswered transactions, else the least busy one, and its next nonce. */
   sign(senderId: string, actionList: Action[]): Promise<SignedForPool>;
   /**
+   * As `sign`, at once, from what the pool has kept: undefined (nothing signed) when it would have to
+   * read from the node first (the key's nonce, or a block hash fresh enough). Starts no read either.
+   */
+  signKept(senderId: string, actionList: Action[]): SignedForPool | undefined;
+  /** Starts the background read of a block hash that `sign` would have started, after a `signKept` whose transaction was accepted. */
+  keepFresh(): void;
+  /**
    * Sends in the key's nonce order and resolves once the transaction is in a block (or the node did
    * not answer: then it may have it); on a nonce error re-reads the key's nonce and signs again. `sent`
    * names the transaction sent last; `outcome` is the node's answer when it already holds the
@@ -233,6 +240,17 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; reads: N
     { which, nonce, accepting = false }: { which: 'recent' | number; nonce?: bigint; accepting?: boolean },
   ): Promise<SignedForPool> {
     const [block, known] = await Promise.all([recentBlock(which), nonce !== undefined || key.nonce !== undefined ? undefined : chainNonce(key)]);
+    return signWithBlock(key, senderId, actionList, block, { nonce, known, accepting });
+  }
+
+  /** signWith's signing once it has its block (and the key's nonce read from the node, `known`, if it had none): nothing waits. */
+  function signWithBlock(
+    key: PoolKey,
+    senderId: string,
+    actionList: Action[],
+    block: { hash: Uint8Array; height: number },
+    { nonce, known, accepting }: { nonce?: bigint; known?: bigint; accepting: boolean },
+  ): SignedForPool {
     if (nonce === undefined) {
       // Another signing may have read the nonce meanwhile: take the larger, then the next.
       let last = key.nonce ?? known!;
@@ -254,6 +272,8 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; reads: N
     }
   }
 
+  /** The key that carries the sender's unanswered transactions, else the least busy one. */
+  const keyFor = (senderId: string) => keys.find((k) => k.senders.has(senderId)) ?? keys.reduce((best, k) => (k.queued < best.queued ? k : best));
   const hold = (key: PoolKey, senderId: string) => {
     key.queued++;
     key.senders.set(senderId, (key.senders.get(senderId) ?? 0) + 1);
@@ -309,7 +329,7 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; reads: N
     keys,
     depth,
     async sign(senderId, actionList) {
-      const key = keys.find((k) => k.senders.has(senderId)) ?? keys.reduce((best, k) => (k.queued < best.queued ? k : best));
+      const key = keyFor(senderId);
       hold(key, senderId);
       try {
         return await signWith(key, senderId, actionList, { which: 'recent', accepting: true });
@@ -317,6 +337,21 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; reads: N
         release(key, senderId);
         throw error;
       }
+    },
+    signKept(senderId, actionList) {
+      const key = keyFor(senderId);
+      const block = finalBlock.peek('final');
+      if (key.nonce === undefined || block === undefined || Date.now() - block.at > BLOCK_HASH_MAX_AGE_MS || blockRate.since(block.at) >= validityBlocks / 2) return undefined;
+      hold(key, senderId);
+      try {
+        return signWithBlock(key, senderId, actionList, block.value, { accepting: true });
+      } catch (error) {
+        release(key, senderId);
+        throw error;
+      }
+    },
+    keepFresh() {
+      void finalBlock.get('final').catch(() => undefined);
     },
     abandon(signed) {
       release(signed.key, signed.senderId);

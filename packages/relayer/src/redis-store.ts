@@ -18,16 +18,20 @@ const MAX_UNITS = 2n ** 53n;
 const toUnits = (yocto: bigint) => (yocto <= 0n ? -(-yocto / UNIT) : (yocto + UNIT - 1n) / UNIT);
 
 /**
- * KEYS: budgets…, then (when accepting) the instance's in-flight records, its acceptance records and
- * the status; ARGV: amount, limits…, expiry times…, then (when accepting) the delegate id, the
- * transaction hash, the in-flight record, the status and its expiry time. Adds amount to all budgets
- * (and accepts: writes the in-flight record and the status, removes the acceptance record), or
- * answers the first budget that would pass its limit.
+ * KEYS: budgets…, then (when accepting) the instance's in-flight records, its acceptance records, the
+ * status and the delegate; ARGV: amount, limits…, expiry times…, then (when accepting) the delegate id,
+ * the transaction hash, the in-flight record, the status, its expiry time and the time to take the
+ * delegate until ('' to remove its acceptance record instead). Adds amount to all budgets (and accepts:
+ * writes the in-flight record and the status, removes the acceptance record or takes the delegate), or
+ * answers the first budget that would pass its limit, or -1 when the delegate to take is already taken.
  */
 const SPEND = `
 local n = #KEYS
 local accepting = (#ARGV - 1) ~= 2 * n
-if accepting then n = n - 3 end
+if accepting then n = n - 4 end
+local a = 2 + 2 * n
+local take = accepting and ARGV[a + 5] ~= ''
+if take and redis.call('EXISTS', KEYS[n + 4]) == 1 then return {-1, '0'} end
 local amount = tonumber(ARGV[1])
 for i = 1, n do
   local spent = redis.call('GET', KEYS[i]) or '0'
@@ -38,9 +42,8 @@ for i = 1, n do
   redis.call('PEXPIREAT', KEYS[i], ARGV[1 + n + i])
 end
 if accepting then
-  local a = 2 + 2 * n
   redis.call('HSET', KEYS[n + 1], ARGV[a + 1], ARGV[a + 2])
-  redis.call('HDEL', KEYS[n + 2], ARGV[a])
+  if take then redis.call('SET', KEYS[n + 4], '1', 'PXAT', ARGV[a + 5]) else redis.call('HDEL', KEYS[n + 2], ARGV[a]) end
   redis.call('SET', KEYS[n + 3], ARGV[a + 3], 'PXAT', ARGV[a + 4])
 end
 return {0, '0'}`;
@@ -126,14 +129,15 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
     },
     async spend(budgets, amount, _now, accepted) {
       const [index, spent] = await client.relayerSpend(
-        budgets.length + (accepted ? 3 : 0),
+        budgets.length + (accepted ? 4 : 0),
         ...budgets.map(budgetKey),
-        ...(accepted ? [inFlightKey(accepted.instance), acceptingKey(accepted.instance), `${prefix}status/${accepted.statusId}`] : []),
+        ...(accepted ? [inFlightKey(accepted.instance), acceptingKey(accepted.instance), `${prefix}status/${accepted.statusId}`, `${prefix}delegate/${accepted.delegateId}`] : []),
         toUnits(amount).toString(),
         ...budgets.map((b) => limitUnits(b).toString()),
         ...budgets.map((b) => String(b.expiresAt)),
-        ...(accepted ? [accepted.delegateId, accepted.hash, accepted.inFlight, accepted.status, String(accepted.statusExpiresAt)] : []),
+        ...(accepted ? [accepted.delegateId, accepted.hash, accepted.inFlight, accepted.status, String(accepted.statusExpiresAt), accepted.takeUntil === undefined ? '' : String(accepted.takeUntil)] : []),
       );
+      if (index === -1) return { ok: false, duplicate: true };
       return index === 0 ? { ok: true } : { ok: false, budget: budgets[index - 1], spent: BigInt(spent) * UNIT };
     },
     async spent(budget) {

@@ -26,9 +26,9 @@ import { decodeSignedDelegate, verifyDelegateSignature, type DecodedDelegate } f
 import { RelayError } from './errors.js';
 import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, DEFAULT_RATE_LIMIT, preCheckArgs, type RelayPolicy } from './policy.js';
 import { actualCost, budgetsFor, maximumCost } from './allowance.js';
-import { localStore, type Budget, type RelayerStore } from './store.js';
+import { localStore, type Accepting, type Budget, type RelayerStore, type SpendResult } from './store.js';
 import { openKeyPool, refusedByNode, type KeyPool, type SignedForPool } from './key-pool.js';
-import { BlockRate, ReadCache } from './read-cache.js';
+import { BlockRate, ReadCache, type Read } from './read-cache.js';
 import { relayerMetrics, type RelayerMetrics } from './metrics.js';
 import { nodeReads, type AccessKeyView } from './node-reads.js';
 import { base58 } from '@scure/base';
@@ -200,11 +200,14 @@ export function createRelayer(config: RelayerConfig): Relayer {
   const minBlocksLeft = BigInt(config.policy.minBlocksLeft ?? DEFAULT_MIN_BLOCKS_LEFT);
   let opened: Promise<RelayerStore> | undefined = config.store ? Promise.resolve(config.store) : undefined;
   let pool: Promise<KeyPool> | undefined;
+  /** The key pool once open (acceptAtOnce signs only with a pool that needs no wait). */
+  let poolOpened: KeyPool | undefined;
   const keyPool = () =>
     (pool ??= openKeyPool({ provider, reads, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance, depth: config.pipelineDepth }).then(
       async (opened) => {
         // A store that is down now leaves the records for the next start; new requests get 503 meanwhile.
         await resumeInFlight(opened).catch((error) => log({ event: 'resume_failed', message: `in-flight work not resumed until the next start: ${(error as Error).message}` }));
+        poolOpened = opened;
         return opened;
       },
       (error) => {
@@ -245,10 +248,12 @@ export function createRelayer(config: RelayerConfig): Relayer {
    */
   async function headFor(delegate: DecodedDelegate): Promise<{ height: bigint; gasPrice: bigint }> {
     const kept = await heads.get('head');
-    const drift = BigInt(Math.ceil(2 * blockRate.since(kept.at))) + 20n;
-    if (delegate.maxBlockHeight >= kept.value.height + minBlocksLeft + drift) return kept.value;
+    if (keptHeadSuffices(delegate, kept)) return kept.value;
     return (await heads.fresh('head')).value;
   }
+  /** The delegate's max_block_height is beyond what the head may have moved since the kept read (headFor). */
+  const keptHeadSuffices = (delegate: DecodedDelegate, kept: Read<{ height: bigint }>) =>
+    delegate.maxBlockHeight >= kept.value.height + minBlocksLeft + BigInt(Math.ceil(2 * blockRate.since(kept.at))) + 20n;
 
   const accessKeys = new ReadCache(
     async (id: string) => {
@@ -275,6 +280,24 @@ export function createRelayer(config: RelayerConfig): Relayer {
       if (!(error instanceof RpcError)) throw new RelayError('NODE_UNAVAILABLE', `the node did not answer (${(error as Error).message}); nothing was relayed, retry shortly`);
       throw new RelayError('ACCESS_KEY_INVALID', `${delegate.publicKey} is not an access key of ${delegate.senderId}: ${(error as Error).message}`);
     }
+    checkAccessKey(delegate, key);
+    return gasPrice;
+  }
+
+  /**
+   * The chain checks from kept reads alone, starting no read: the head's gas price, or undefined when
+   * a read would be needed (no kept read, one too old, or a max_block_height close to the kept head).
+   */
+  function checkAgainstKept(delegate: DecodedDelegate): bigint | undefined {
+    const head = heads.peek('head');
+    const key = accessKeys.peek(`${delegate.senderId}\n${delegate.publicKey}`);
+    if (!head || !key || Date.now() - head.at > HEAD_MAX_AGE_MS || Date.now() - key.at > ACCESS_KEY_MAX_AGE_MS || !keptHeadSuffices(delegate, head)) return undefined;
+    checkAccessKey(delegate, key.value);
+    return head.value.gasPrice;
+  }
+
+  /** What apply_delegate_action checks of the sender's access key: a nonce above the key's, and a function-call key's limits. */
+  function checkAccessKey(delegate: DecodedDelegate, key: AccessKeyView): void {
     if (delegate.nonce <= BigInt(key.nonce)) {
       throw new RelayError('NONCE_USED', `nonce ${delegate.nonce} is not above the key's nonce ${key.nonce}; sign again with a fresh nonce`);
     }
@@ -288,10 +311,10 @@ export function createRelayer(config: RelayerConfig): Relayer {
         throw new RelayError('ACCESS_KEY_INVALID', `${delegate.publicKey} is a function-call key for ${fc.receiver_id} (${fc.method_names.join(', ') || 'any method'}); it cannot sign these actions`);
       }
     }
-    return gasPrice;
   }
 
   /** The policy's views for the delegate's methods must each allow the call (e.g. something to claim). */
+  const hasPreChecks = (delegate: DecodedDelegate) => delegate.actions.some((action) => config.policy.preChecks?.[delegate.receiverId]?.[action.methodName ?? ''] !== undefined);
   async function runPreChecks(delegate: DecodedDelegate): Promise<void> {
     const checks = config.policy.preChecks?.[delegate.receiverId] ?? {};
     for (const action of delegate.actions) {
@@ -316,26 +339,89 @@ export function createRelayer(config: RelayerConfig): Relayer {
    * (its in-flight record, its pending status), or refuses naming the budget that is spent.
    */
   async function reserveAndAccept(job: Job): Promise<void> {
-    const { delegate, reserved } = job;
-    const { budgets, amount } = reserved;
-    const result = await kept((store) =>
-      store.spend(budgets, amount, now(), {
-        instance,
-        delegateId: job.delegateId,
-        hash: job.firstHash,
-        inFlight: inFlightRecord(job, job.signed),
-        statusId: statusKey(job.firstHash),
-        status: JSON.stringify({ transactionHash: job.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId, state: 'pending' } satisfies RelayStatus),
-        statusExpiresAt: Date.now() + STATUS_MEMORY_MS,
-      }),
+    const { budgets, amount } = job.reserved;
+    const result = await kept((store) => store.spend(budgets, amount, now(), acceptingOf(job)));
+    if (!result.ok) throw spendRefusal(job, result);
+  }
+
+  /** What accepting `job` writes with its reservation: its in-flight record and pending status. */
+  const acceptingOf = (job: Job): Accepting => ({
+    instance,
+    delegateId: job.delegateId,
+    hash: job.firstHash,
+    inFlight: inFlightRecord(job, job.signed),
+    statusId: statusKey(job.firstHash),
+    status: JSON.stringify({ transactionHash: job.firstHash, senderId: job.delegate.senderId, receiverId: job.delegate.receiverId, state: 'pending' } satisfies RelayStatus),
+    statusExpiresAt: Date.now() + STATUS_MEMORY_MS,
+  });
+
+  const duplicateDelegate = (delegate: DecodedDelegate) =>
+    new RelayError('DUPLICATE_DELEGATE', `this delegate (${delegate.senderId}, key ${delegate.publicKey}, nonce ${delegate.nonce}) was already posted to this relayer; each is submitted at most once`);
+  const rateLimited = (delegate: DecodedDelegate, waitMs: number) =>
+    new RelayError('RATE_LIMITED', `${delegate.senderId} reached ${rateLimit.count} relayed transactions per ${rateLimit.windowMs} ms; retry in ${waitMs} ms`);
+
+  /** The refusal a spend answered: the budget it would pass, or (taking the delegate with it) a duplicate. */
+  function spendRefusal(job: Job, result: Exclude<SpendResult, { ok: true }>): RelayError {
+    const { delegate } = job;
+    if ('duplicate' in result) return duplicateDelegate(delegate);
+    const whose = result.budget.key.startsWith('sender/') ? `${delegate.senderId}'s allowance` : `the budget of receiver ${delegate.receiverId}`;
+    return new RelayError(
+      'ALLOWANCE_EXCEEDED',
+      `${whose} is ${result.budget.limit} yoctoNEAR per period; ${result.spent} is spent and this delegate may cost up to ${job.reserved.amount}; retry after ${new Date(result.budget.expiresAt).toISOString()}`,
     );
-    if (!result.ok) {
-      const whose = result.budget.key.startsWith('sender/') ? `${delegate.senderId}'s allowance` : `the budget of receiver ${delegate.receiverId}`;
-      throw new RelayError(
-        'ALLOWANCE_EXCEEDED',
-        `${whose} is ${result.budget.limit} yoctoNEAR per period; ${result.spent} is spent and this delegate may cost up to ${amount}; retry after ${new Date(result.budget.expiresAt).toISOString()}`,
-      );
+  }
+
+  /**
+   * The answer in one round trip to the store when nothing in it needs the node: the chain checks
+   * from kept reads, no pre-check for the call, and a pool key that signs from what it kept. The
+   * delegate is then checked and signed first, and taken, reserved for and accepted in one atomic
+   * store operation, the rate limit sent with it (rate-limiter-flexible's own operation). Undefined,
+   * with nothing signed, taken or read, when a read would be needed: the caller takes first, as
+   * before, so a duplicate never makes the relayer read from the node (it costs a signature here, its
+   * nonce skipped, which NEAR allows). A delegate accepted while its sender is over the rate limit is
+   * undone before anything is sent: its status refused, its reservation given back, the delegate released.
+   */
+  async function acceptAtOnce(delegate: DecodedDelegate, delegateId: string, waits: Waits): Promise<Job | undefined> {
+    const pool = poolOpened;
+    if (pool === undefined || hasPreChecks(delegate)) return undefined;
+    const gasPrice = checkAgainstKept(delegate);
+    if (gasPrice === undefined) return undefined;
+    const signed = pool.signKept(delegate.senderId, [actions.signedDelegate(delegate.signedDelegate)]);
+    if (signed === undefined) return undefined;
+    const job: Job = { delegate, delegateId, reserved: { budgets: budgetsFor(delegate, config.policy.allowance, now()), amount: maximumCost(delegate, gasPrice) }, firstHash: signed.hash, signed };
+    const rateKey = `sender/${delegate.senderId}`;
+    const [spent, hit] = await timed(
+      waits,
+      'store',
+      Promise.allSettled([
+        kept((store) => store.spend(job.reserved.budgets, job.reserved.amount, now(), { ...acceptingOf(job), takeUntil: now() + DELEGATE_MEMORY_MS })),
+        kept((store) => store.hit(rateKey, rateLimit.count, rateLimit.windowMs)),
+      ]),
+    );
+    const hitAllowed = hit.status === 'fulfilled' && hit.value === 0;
+    const result = spent.status === 'fulfilled' ? spent.value : undefined;
+    if (result === undefined || !result.ok) {
+      pool.abandon(signed);
+      if (hitAllowed) await kept((store) => store.unhit(rateKey, rateLimit.count, rateLimit.windowMs)).catch(() => undefined);
+      throw result === undefined ? (spent as PromiseRejectedResult).reason : spendRefusal(job, result);
     }
+    if (!hitAllowed) {
+      pool.abandon(signed);
+      const refusal = hit.status === 'rejected' ? (hit.reason as RelayError) : rateLimited(delegate, hit.value);
+      const refused: RelayStatus = { transactionHash: job.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId, state: 'refused', error: { code: refusal.code, message: refusal.message } };
+      // Best effort with the store down: the job then stays in flight, and a restart sends it (within its reservation).
+      await kept((store) =>
+        store.finish(instance, job.firstHash, { statusId: statusKey(job.firstHash), status: JSON.stringify(refused), expiresAt: Date.now() + STATUS_MEMORY_MS }, { budgets: job.reserved.budgets, delta: -job.reserved.amount, now: now() }),
+      )
+        .then(() => kept((store) => store.releaseDelegate(delegateId)))
+        .catch(() => undefined);
+      throw refusal;
+    }
+    // The reads the answer used are kept fresh as `get` would have (not before: a duplicate starts none).
+    void heads.get('head').catch(() => undefined);
+    void accessKeys.get(`${delegate.senderId}\n${delegate.publicKey}`).catch(() => undefined);
+    pool.keepFresh();
+    return job;
   }
 
 
@@ -512,6 +598,8 @@ export function createRelayer(config: RelayerConfig): Relayer {
     }
     checkPolicy(delegate, config.policy);
     const delegateId = `${delegate.senderId}/${delegate.publicKey}/${delegate.nonce}`;
+    const atOnce = await acceptAtOnce(delegate, delegateId, waits);
+    if (atOnce) return { transactionHash: atOnce.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId, outcome: track(atOnce) };
     const acceptance = { instance, id: delegateId };
     accepting.add(delegateId);
     try {
@@ -532,14 +620,14 @@ export function createRelayer(config: RelayerConfig): Relayer {
     const giveBackHit = () => (typeof waitMs === 'number' && waitMs === 0 ? kept((store) => store.unhit(rateKey, rateLimit.count, rateLimit.windowMs)).catch(() => undefined) : undefined);
     if (!taken) {
       await giveBackHit();
-      throw new RelayError('DUPLICATE_DELEGATE', `this delegate (${delegate.senderId}, key ${delegate.publicKey}, nonce ${delegate.nonce}) was already posted to this relayer; each is submitted at most once`);
+      throw duplicateDelegate(delegate);
     }
     let signed: SignedForPool | undefined;
     let job: Job | undefined;
     const actionList = [actions.signedDelegate(delegate.signedDelegate)];
     try {
       if (typeof waitMs !== 'number') throw waitMs;
-      if (waitMs > 0) throw new RelayError('RATE_LIMITED', `${delegate.senderId} reached ${rateLimit.count} relayed transactions per ${rateLimit.windowMs} ms; retry in ${waitMs} ms`);
+      if (waitMs > 0) throw rateLimited(delegate, waitMs);
       const gasPrice = await timed(waits, 'node', checkAgainstChain(delegate));
       await timed(waits, 'node', runPreChecks(delegate));
       // Signed before the reservation (a refusal skips the nonce, which NEAR allows), so that reserving and

@@ -22,7 +22,7 @@ export interface Budget {
   expiresAt: number;
 }
 
-export type SpendResult = { ok: true } | { ok: false; budget: Budget; spent: bigint };
+export type SpendResult = { ok: true } | { ok: false; budget: Budget; spent: bigint } | { ok: false; duplicate: true };
 
 /**
  * A delegate an instance has taken and not yet accepted (no 202 sent) nor released: written with
@@ -48,6 +48,12 @@ export interface Accepting {
   statusId: string;
   status: string;
   statusExpiresAt: number;
+  /**
+   * Take the delegate in the same operation, until this time, instead of removing an acceptance record
+   * (there is none: nothing came between the take and the acceptance). When it is already taken the
+   * operation changes nothing and answers `duplicate`.
+   */
+  takeUntil?: number;
 }
 
 export interface RelayerStore {
@@ -58,7 +64,8 @@ export interface RelayerStore {
   /**
    * Adds `amount` to every budget if none goes past its limit; otherwise changes nothing and names the
    * first that would. With `accepting`, the same operation (when it spends) accepts the delegate: its
-   * in-flight record and pending status are written and its acceptance record removed.
+   * in-flight record and pending status are written and its acceptance record removed (or, with
+   * `takeUntil`, the delegate taken, unless it already is: then nothing changes).
    */
   spend(budgets: Budget[], amount: bigint, now: number, accepting?: Accepting): Promise<SpendResult>;
   /** yoctoNEAR spent so far against the budget (0 when the period has no record). */
@@ -213,6 +220,8 @@ export async function localStore(dir?: string): Promise<RelayerStore> {
     releaseDelegate: (id, accepting) => serially(() => backend.write([], [`delegate/${id}`, ...(accepting ? [acceptingKey(accepting.instance, accepting.id)] : [])])),
     spend: (budgets, amount, now, accepted) =>
       serially(async () => {
+        const takeKey = `delegate/${accepted?.delegateId}`;
+        if (accepted?.takeUntil !== undefined && (await live(takeKey, Date.now()))) return { ok: false as const, duplicate: true as const };
         const totals: bigint[] = [];
         for (const budget of budgets) {
           const spent = await spentOf(`budget/${budget.key}`, now);
@@ -226,7 +235,8 @@ export async function localStore(dir?: string): Promise<RelayerStore> {
         }
         puts.push([`inflight/${accepted.instance}/${accepted.hash}`, { value: accepted.inFlight, expiresAt: Date.now() + IN_FLIGHT_MEMORY_MS }]);
         puts.push([`status/${accepted.statusId}`, { value: accepted.status, expiresAt: accepted.statusExpiresAt }]);
-        await backend.write(puts, [acceptingKey(accepted.instance, accepted.delegateId)]);
+        if (accepted.takeUntil !== undefined) puts.push([takeKey, { value: '1', expiresAt: accepted.takeUntil }]);
+        await backend.write(puts, accepted.takeUntil !== undefined ? [] : [acceptingKey(accepted.instance, accepted.delegateId)]);
         return { ok: true as const };
       }),
     spent: (budget, now) => serially(() => spentOf(`budget/${budget.key}`, now)),

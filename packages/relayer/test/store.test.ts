@@ -147,6 +147,30 @@ for (const [kind, open] of Object.entries(kinds)) {
     t.true(await a.takeDelegate(three.id, Date.now() + HOUR), 'and frees the delegate');
   });
 
+  test(`${kind}: a spend that takes the delegate (the answer in one round trip) takes, reserves and accepts at once, once: a duplicate or a budget passed changes nothing`, async (t) => {
+    const [a, b] = await open(t.context.redis);
+    t.teardown(() => closeBoth([a, b]));
+    const sender = budget('sender/once', 10n * U);
+    const id = 'bob/ed25519:k/1';
+    const accepting = (hash: string) => ({ instance: 'one', delegateId: id, hash, inFlight: `job ${hash}`, statusId: `relayer/${hash}`, status: 'pending', statusExpiresAt: Date.now() + HOUR, takeUntil: Date.now() + HOUR });
+
+    t.deepEqual(await a.spend([sender], 11n * U, Date.now(), accepting('h0')), { ok: false, budget: sender, spent: 0n });
+    t.true(await b.takeDelegate(id, Date.now() + HOUR), 'a spend refused by its budget took nothing');
+    await b.releaseDelegate(id);
+
+    // Two instances accept the same delegate at once: one takes it, the other is told it is a duplicate.
+    const results = await Promise.all([a.spend([sender], 4n * U, Date.now(), accepting('h1')), b.spend([sender], 4n * U, Date.now(), accepting('h2'))]);
+    t.deepEqual(results.map((r) => r.ok).sort(), [false, true]);
+    t.deepEqual(results.find((r) => !r.ok), { ok: false, duplicate: true });
+    const hash = results[0].ok ? 'h1' : 'h2';
+    t.is(await a.spent(sender, Date.now()), 4n * U, 'reserved once');
+    t.deepEqual(await b.listInFlight('one'), [`job ${hash}`]);
+    t.is(await b.getStatus(`relayer/${hash}`), 'pending');
+    t.is(await a.getStatus(`relayer/${hash === 'h1' ? 'h2' : 'h1'}`), undefined, 'the duplicate wrote no status');
+    t.false(await a.takeDelegate(id, Date.now() + HOUR), 'the delegate is taken');
+    t.deepEqual(await a.listAccepting('one'), {}, 'and no acceptance record was needed');
+  });
+
   test(`${kind}: property: concurrent spends (two instances on Redis) never take a budget past its limit, and the total is what was granted`, async (t) => {
     const [a, b] = await open(t.context.redis);
     t.teardown(() => closeBoth([a, b]));
