@@ -15,7 +15,7 @@
  */
 import { near, encode } from 'near-sdk-js';
 import { sha3_256 } from './sha3';
-import { ED25519_BASE_TABLE } from './ed25519-base-table';
+import { ED25519_BASE_TABLE, ED25519_BASE_TABLE_SPACING, ED25519_BASE_TABLE_WINDOWS, ED25519_BASE_TABLE_WINDOW_BITS } from './ed25519-base-table';
 
 const TWEAK_PREFIX = 'near-mpc-recovery v0.1.0 epsilon derivation:';
 
@@ -86,6 +86,8 @@ export function deriveSecp256k1(rootXY: Uint8Array, tweak: Uint8Array | number[]
 const P = 2n ** 255n - 19n;
 const D = 37095705934669439343138083508754565189542113879843219016388785533085940283555n;
 const D2 = (2n * D) % P;
+/** d⁻¹ mod p. */
+const D_INVERSE = 29203323570479832313932222820853031755424015489030106335172286495629888845891n;
 const SQRT_M1 = 19681161376707505956807079304988542015446066515923890162744021073123829784752n;
 
 function mod(a: bigint): bigint {
@@ -120,57 +122,126 @@ function pow(base: bigint, exponent: bigint): bigint {
 
 /**
  * root + tweak·B with the fixed-base table (ed25519-base-table.ts, BigInts built at build time by
- * the pre-initialisation): the tweak, a 256-bit little-endian number, in signed radix 16 (digits
- * −8..7 read straight from its bytes, plus a carry out of the top: 65 digits, no BigInt scalar;
- * l·B = 0, so tweak·B = (tweak mod l)·B), one mixed addition per non-zero digit ("Twisted Edwards
- * Curves Revisited", Hisil et al. 2008, §3.1, madd for a = −1: 7 multiplications) and no doubling,
- * starting from the root (affine, so Z = 1) instead of the neutral point.
+ * the pre-initialisation). The tweak, a 256-bit little-endian number, in signed radix 2^W (W = 6:
+ * 43 digits in −32..31, read straight from its bytes, no BigInt scalar; l·B = 0, so
+ * tweak·B = (tweak mod l)·B). The table holds rows for every M-th window only (M = 2, as ref10's
+ * table does for W = 4), so the odd windows are summed first, doubled W times, then the even ones
+ * and the root are added: one mixed addition per non-zero digit ("Twisted Edwards Curves
+ * Revisited", Hisil et al. 2008, §3.1, madd for a = −1: 7 multiplications) and W·(M − 1) doublings.
+ *
+ * The table is a trade between the additions and the Wasm size, which every call of every method
+ * pays in contract loading (about 318 bytes per table point at 1.09 Mgas per byte; twice per
+ * request: sign and its callback). Measured on this node (random tweaks, derivation alone, then
+ * the Wasm and a call that does nothing, against W = 4, M = 1): W = 4, M = 1, 513 points, 11.95
+ * Tgas; W = 5, M = 1, 818 points, 10.40, +97 KB, +0.105 Tgas per call; W = 6, M = 2, 688 points,
+ * 10.09, +56 KB, +0.060; W = 7, M = 2, 1,168 points, 9.34, +208 KB, +0.227; W = 6, M = 3, 464
+ * points, 11.05, −16 KB; W = 5, M = 2, 416 points, 11.21, −31 KB.
  *
  * Reductions: `z` and the products `a`, `b` take `% P`, the others (`c`, `x`, `y`, `t`) a fold
  * (written out: a function call costs more than the saving). Every cycle of products through the
  * additions (x → a → x, y → b → y, z → z, t → c → x → a → t, …) has a `% P`, and nothing grows from
  * one addition to the next: a, b, z below p, so e, h below 2^256; t below 2^262, c below 2^266,
  * f, g below 2^267; x, y below 2^272 (y − x below 2^273, times a table value below 2^255: `% P` of
- * a 528-bit product). Measured per addition: 164 Ggas, against 190 with seven `% P`.
+ * a 528-bit product). Measured per addition: 164 Ggas, against 190 with seven `% P`. A doubling
+ * costs about the same.
  */
 function baseMultiplyAdd(tweak: Uint8Array | number[], rootX: bigint, rootY: bigint): [bigint, bigint, bigint] {
-  let x = rootX;
-  let y = rootY;
-  let z = 1n;
-  let t = (rootX * rootY) % P;
+  const bits = ED25519_BASE_TABLE_WINDOW_BITS;
+  const spacing = ED25519_BASE_TABLE_SPACING;
+  const half = 1 << (bits - 1);
+  const mask = (half << 1) - 1;
+  const digits: number[] = [];
   let carry = 0;
-  for (let j = 0; j < 65; j++) {
-    let digit = carry;
-    if (j < 64) {
-      const byte = tweak[j >> 1];
-      digit += (j & 1) === 0 ? byte & 15 : byte >> 4;
-      carry = digit >= 8 ? 1 : 0;
-      if (carry === 1) digit -= 16;
+  for (let j = 0; j < ED25519_BASE_TABLE_WINDOWS; j++) {
+    const bit = j * bits;
+    // A window's W ≤ 8 bits lie in at most two bytes (past the top: zeros).
+    const k = bit >> 3;
+    const bytes = k < 31 ? tweak[k] | (tweak[k + 1] << 8) : k < 32 ? tweak[k] : 0;
+    let digit = ((bytes >> (bit & 7)) & mask) + carry;
+    carry = digit >= half ? 1 : 0;
+    if (carry === 1) digit -= half << 1;
+    digits.push(digit);
+  }
+  const rootT2d = (((rootX * rootY) % P) * D2) % P;
+  // The point in extended coordinates, kept in locals: a function call and a 4-element array per
+  // addition cost more than the addition's own additions.
+  let x = 0n;
+  let y = 1n;
+  let z = 1n;
+  let t = 0n;
+  let started = false;
+  // Windows cls, cls + M, cls + 2M, … use the table's rows 0, 1, 2, …: their sums, times
+  // 2^(W·cls), by Horner's rule from cls = M − 1 down to 0 (W doublings between); the root is
+  // added with class 0, after the doublings.
+  for (let cls = spacing - 1; cls >= 0; cls--) {
+    if (started) {
+      for (let n = 0; n < bits; n++) {
+        // dbl-2008-hwcd for a = −1 (Hisil et al. §3.3): 4 squarings and 3 multiplications (4 with
+        // T, needed only before an addition). The squarings fold, the outputs take `% P`: inputs
+        // below 2^272 give squares below 2^296 after the fold, products below 2^592.
+        let aa = x * x;
+        aa -= (aa >> 255n) * P;
+        let bb = y * y;
+        bb -= (bb >> 255n) * P;
+        let cc = z * z;
+        cc -= (cc >> 255n) * P;
+        cc += cc;
+        let ss = x + y;
+        ss *= ss;
+        ss -= (ss >> 255n) * P;
+        const e = ss - aa - bb;
+        const g = bb - aa;
+        const f = g - cc;
+        const h = -aa - bb;
+        x = (e * f) % P;
+        y = (g * h) % P;
+        z = (f * g) % P;
+        if (n === bits - 1) t = (e * h) % P;
+      }
     }
-    if (digit === 0) continue;
-    const entry = (j * 8 + (digit > 0 ? digit : -digit) - 1) * 3;
-    // −(x, y) = (−x, y): y+x and y−x swap, 2d·x·y changes sign.
-    const yPlusX = ED25519_BASE_TABLE[digit > 0 ? entry : entry + 1];
-    const yMinusX = ED25519_BASE_TABLE[digit > 0 ? entry + 1 : entry];
-    const t2d = digit > 0 ? ED25519_BASE_TABLE[entry + 2] : -ED25519_BASE_TABLE[entry + 2];
-    // The point stays in locals: a function call and a 4-element array per addition cost more
-    // than the addition's own additions.
-    const a = ((y - x) * yMinusX) % P;
-    const b = ((y + x) * yPlusX) % P;
-    let c = t * t2d;
-    c -= (c >> 255n) * P;
-    const d = z + z;
-    const e = b - a;
-    const f = d - c;
-    const g = d + c;
-    const h = b + a;
-    x = e * f;
-    x -= (x >> 255n) * P;
-    y = g * h;
-    y -= (y >> 255n) * P;
-    z = (f * g) % P;
-    t = e * h;
-    t -= (t >> 255n) * P;
+    for (let j = cls === 0 ? -spacing : cls; j < ED25519_BASE_TABLE_WINDOWS; j += spacing) {
+      let yPlusX: bigint;
+      let yMinusX: bigint;
+      let t2d: bigint;
+      if (j < 0) {
+        yPlusX = rootY + rootX;
+        yMinusX = rootY - rootX;
+        t2d = rootT2d;
+      } else {
+        const digit = digits[j];
+        if (digit === 0) continue;
+        const entry = (((j - cls) / spacing) * half + (digit > 0 ? digit : -digit) - 1) * 3;
+        // −(x, y) = (−x, y): y+x and y−x swap, 2d·x·y changes sign.
+        yPlusX = ED25519_BASE_TABLE[digit > 0 ? entry : entry + 1];
+        yMinusX = ED25519_BASE_TABLE[digit > 0 ? entry + 1 : entry];
+        t2d = digit > 0 ? ED25519_BASE_TABLE[entry + 2] : -ED25519_BASE_TABLE[entry + 2];
+      }
+      if (!started) {
+        // The first point is the sum so far: (2x : 2y : 2 : 2x·y), with 2x·y = t2d / d.
+        x = yPlusX - yMinusX;
+        y = yPlusX + yMinusX;
+        z = 2n;
+        t = (t2d * D_INVERSE) % P;
+        started = true;
+        continue;
+      }
+      const a = ((y - x) * yMinusX) % P;
+      const b = ((y + x) * yPlusX) % P;
+      let c = t * t2d;
+      c -= (c >> 255n) * P;
+      const d = z + z;
+      const e = b - a;
+      const f = d - c;
+      const g = d + c;
+      const h = b + a;
+      x = e * f;
+      x -= (x >> 255n) * P;
+      y = g * h;
+      y -= (y >> 255n) * P;
+      z = (f * g) % P;
+      t = e * h;
+      t -= (t >> 255n) * P;
+    }
   }
   return [x, y, z];
 }
