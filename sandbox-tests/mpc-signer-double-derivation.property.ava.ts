@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { numberToBytesLE } from '@noble/curves/utils.js';
-import { createSandbox, NEAR, TGAS, type TransactionResult } from '../packages/sandbox/src/index.js';
+import { createSandbox, NEAR, TGAS } from '../packages/sandbox/src/index.js';
 import {
   deriveEd25519PublicKey,
   deriveSecp256k1PublicKey,
@@ -26,6 +26,7 @@ import {
   type SignatureRequest,
 } from '../packages/chain-signatures/src/index.js';
 import { contractWasm } from './helpers/wasm.js';
+import { panicOf } from './helpers/panic.js';
 
 const RUNS = Number(process.env.MPC_PROPERTY_RUNS ?? 100);
 const SIGNER = 'signer.test.near';
@@ -43,13 +44,6 @@ function init(roots: { secp256k1: string; ed25519: string }): void {
   node.restore(deployed);
   const result = node.call(SIGNER, SIGNER, 'init', { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, participants: [PARTICIPANT] }, { gas: 100n * TGAS });
   if (!result.succeeded) throw new Error(`init: ${JSON.stringify(result.failure)}`);
-}
-
-/** A contract panic's text (without "Smart contract panicked: "), or the failure as JSON. */
-function panicOf(result: TransactionResult): string {
-  const failure = result.failure ?? result.receiptFailures[0];
-  const text = (failure as { ActionError?: { kind?: { FunctionCallError?: { ExecutionError?: string } } } } | null)?.ActionError?.kind?.FunctionCallError?.ExecutionError;
-  return text?.startsWith('Smart contract panicked: ') ? text.slice('Smart contract panicked: '.length) : JSON.stringify(failure);
 }
 
 const secretArb = (order: bigint) => fc.oneof(fc.constantFrom(1n, 2n, order - 1n), fc.bigInt({ min: 1n, max: order - 1n }));

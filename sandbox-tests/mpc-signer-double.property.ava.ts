@@ -16,9 +16,10 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { createSandbox, NEAR, TGAS, type Sandbox, type Snapshot, type TransactionResult } from '../packages/sandbox/src/index.js';
+import { createSandbox, NEAR, TGAS, type Sandbox, type Snapshot } from '../packages/sandbox/src/index.js';
 import { rootPublicKeys, signatureRequest, signRequest, type SignPayload } from '../packages/chain-signatures/src/index.js';
 import { contractWasm } from './helpers/wasm.js';
+import { panicOf } from './helpers/panic.js';
 
 const RUNS = Number(process.env.MPC_PROPERTY_RUNS ?? 100);
 const SIGNER = 'signer.test.near';
@@ -38,13 +39,6 @@ function setUp(): { node: Sandbox; base: Snapshot } {
   const init = node.call(SIGNER, SIGNER, 'init', { secp256k1_root: roots.secp256k1, ed25519_root: roots.ed25519, participants: [PARTICIPANT] }, { gas: 100n * TGAS });
   if (!init.succeeded) throw new Error(`init: ${JSON.stringify(init.failure)}`);
   return { node, base: node.snapshot() };
-}
-
-/** A contract panic's text (without "Smart contract panicked: "), or the failure as JSON. */
-function panicOf(result: TransactionResult): string {
-  const failure = result.failure ?? result.receiptFailures[0];
-  const text = (failure as { ActionError?: { kind?: { FunctionCallError?: { ExecutionError?: string } } } } | null)?.ActionError?.kind?.FunctionCallError?.ExecutionError;
-  return text?.startsWith('Smart contract panicked: ') ? text.slice('Smart contract panicked: '.length) : JSON.stringify(failure);
 }
 
 const requestArb = fc.record({
