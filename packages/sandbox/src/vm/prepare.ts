@@ -47,6 +47,12 @@ export interface PrepareConfig {
    */
   maxInstrumentedCodeSize?: number | null;
   reftypesBulkMemory: boolean;
+  /**
+   * The VM nearcore runs (84.yaml switches NearVm to Wasmtime). Only the Wasmtime path is instrumented by
+   * instrument_v3.rs, which charges `memory.grow` and `table.grow` the linear fee (linearGrowFee below); NearVm
+   * instruments with its own cost table, where they are a flat regular_op_cost.
+   */
+  vmKind: 'NearVm' | 'Wasmtime';
   /** Saturating float-to-int (0xfc 0..7): off at 77, where nearcore 2.6.2's validator refuses them. */
   saturatingFloatToInt: boolean;
   /**
@@ -225,6 +231,22 @@ const AGGREGATE = 4;
  */
 const MEMORY_ACCESS = PURE;
 
+/**
+ * Whether `memory.grow` and `table.grow` pay the linear fee, linear_op_base_cost + linear_op_unit_cost × the delta
+ * operand (pages, or table elements), like memory.fill, instead of a flat regular_op_cost:
+ *  - Wasmtime (from 84.yaml, so at 86): nearcore PR #15482 ("charge linear gas for memory.grow and table.grow",
+ *    merged 2026-03-30) put `visit_memory_grow`/`visit_table_grow` in prepare_v3.rs SimpleGasCostCfg's linear list
+ *    and MemoryGrow/TableGrow in instrument_v3.rs call_gas_instrumentation's linear arm (the stored instrument_v3.rs
+ *    @0169d8c5 has that arm, @5322a047 does not; prepare_v3.rs @0b1af126 and @659b0903 are older and charge them
+ *    flat). No protocol gate: nearcore's test-loop eth_implicit_global_contract test notes that Wasmtime's V3
+ *    instrumentation "charges linear gas for memory.grow/table.grow" at any version, the linear costs being 300 Tgas
+ *    sentinels before 84.
+ *  - NearVm (77): near_vm_runner/runner.rs GasCostCfg charges every operator except block/end/else a flat
+ *    regular_op_cost, memory.grow included.
+ * The charge is taken before the instruction from the requested delta, so a grow that fails (returns -1) pays it.
+ */
+const linearGrowFee = (cfg: PrepareConfig): boolean => cfg.vmKind === 'Wasmtime';
+
 const UNTAKEN = -1;
 const FORWARD = -2;
 interface GasFrame {
@@ -375,6 +397,7 @@ function instrumentBody(
     if (ti === undefined) throw deser('call to unknown function');
     return mod.types[ti]!;
   };
+  const linearGrow = linearGrowFee(cfg);
   const needBulk = () => {
     if (!cfg.reftypesBulkMemory) throw deser('reference types / bulk memory are not enabled in this protocol version');
   };
@@ -578,8 +601,10 @@ function instrumentBody(
         break;
       case 0x40:
         if (r.byte() !== 0) throw deser('memory.grow reserved byte');
-        // prepare_v3.rs: memory.grow is not in the linear list -> a flat regular_op_cost, Aggregate kind.
-        chargeBefore(AGGREGATE, regular);
+        if (linearGrow) {
+          chargeBefore(AGGREGATE, cfg.linearOpBaseCost);
+          linearAt.add(offset);
+        } else chargeBefore(AGGREGATE, regular);
         pop();
         push(4);
         break;
@@ -677,9 +702,12 @@ function instrumentBody(
             linearAt.add(offset);
             popN(3);
             break;
-          case 15: // table.grow: flat cost (not in prepare_v3's linear list)
+          case 15: // table.grow
             r.u32();
-            chargeBefore(AGGREGATE, regular);
+            if (linearGrow) {
+              chargeBefore(AGGREGATE, cfg.linearOpBaseCost);
+              linearAt.add(offset);
+            } else chargeBefore(AGGREGATE, regular);
             popN(2);
             push(4);
             break;
@@ -742,6 +770,7 @@ function instrumentBody(
       const op = code[at]!;
       let c = op === 0x02 || op === 0x03 || op === 0x05 || op === 0x0b ? 0n : regular;
       if (op === 0xfc && [8, 10, 11, 12, 14, 17].includes(code[at + 1]!)) c = cfg.linearOpBaseCost;
+      if (linearGrow && (op === 0x40 || (op === 0xfc && code[at + 1] === 15))) c = cfg.linearOpBaseCost;
       if (afterLoop.has(at)) c += regular;
       costs[i] = c;
       groupKinds[i] = POST;

@@ -42,6 +42,53 @@ test('memory.fill costs linear_op_base + linear_op_unit × n at PV86 (prepare_v3
   t.is(o.profile.WASM_INSTRUCTION, 11n * OP + cfg.wasm.linearOpBaseCost + 1000n * cfg.wasm.linearOpUnitCost);
 });
 
+// memory.grow / table.grow at 86 (Wasmtime): linear_op_base_cost 26,328,192 + linear_op_unit_cost 822,756 × the delta,
+// charged before the instruction (nearcore PR #15482: prepare_v3.rs SimpleGasCostCfg visit_memory_grow/visit_table_grow,
+// instrument_v3.rs @0169d8c5 call_gas_instrumentation MemoryGrow/TableGrow arm; 84.yaml sets both costs). At 77
+// (NearVm, near_vm_runner/runner.rs GasCostCfg) a grow is one flat regular_op_cost.
+const grow = (pages: number) => wat(`(module (memory 1) (func (export "main") (drop (memory.grow (i32.const ${pages})))))`);
+
+test('memory.grow at 86: 26,328,192 + 822,756 × pages, worked by hand for 0, 1 and 1,000 pages (prepare_v3.rs visit_memory_grow linear, PR #15482)', (t) => {
+  // frame 64 bytes = 8 ops, i32.const and drop 1 op each: 10 × 822,756 = 8,227,560, plus the grow's linear fee
+  t.is(cfg.wasm.linearOpBaseCost, 26_328_192n);
+  t.is(cfg.wasm.linearOpUnitCost, 822_756n);
+  t.is(call(grow(0)).profile.WASM_INSTRUCTION, 34_555_752n); // 8,227,560 + 26,328,192
+  t.is(call(grow(1)).profile.WASM_INSTRUCTION, 35_378_508n); // + 822,756
+  const o = call(grow(1000)); // 1,024 + 1,000 pages ≤ max_memory_pages 2,048: the grow succeeds
+  t.is(o.aborted, null);
+  t.is(o.profile.WASM_INSTRUCTION, 857_311_752n); // 34,555,752 + 1,000 × 822,756
+});
+
+test('a memory.grow that fails (returns -1) is still charged for the pages it asked for (instrument_v3.rs charges the operand before the instruction)', (t) => {
+  // 1,024 + 1,025 pages > 2,048: memory.grow returns -1 (i32.store writes ff ff ff ff)
+  const code = wat(`(module (import "env" "value_return" (func $vr (param i64 i64))) (memory 1)
+    (func (export "main") (i32.store (i32.const 0) (memory.grow (i32.const 1025))) (call $vr (i64.const 4) (i64.const 0))))`);
+  const o = call(code);
+  if (o.returnData.kind !== 'Value') return t.fail(JSON.stringify(o.aborted));
+  t.deepEqual([...o.returnData.value], [0xff, 0xff, 0xff, 0xff]);
+  // frame 8 ops + 6 instructions (2 i32.const, i32.store, 2 i64.const, call) = 14 × 822,756 = 11,518,584,
+  // + 26,328,192 + 1,025 × 822,756 = 843,324,900
+  t.is(o.profile.WASM_INSTRUCTION, 881_171_676n);
+});
+
+test('memory.grow of 2^32 - 1 pages: the fee (822,756 × 4,294,967,295 = 3,533,710,111,765,020 + base) passes max_gas_burnt before the grow runs: GasLimitExceeded, burnt = prepaid (gas_counter.rs process_gas_limit)', (t) => {
+  const o = call(grow(-1), { context: { prepaidGas: 300_000_000_000_000n } });
+  t.deepEqual(o.aborted, { ExecutionError: 'Exceeded the maximum amount of gas allowed to burn per contract.' });
+  t.is(o.burntGas, 300_000_000_000_000n);
+});
+
+test('table.grow at 86: 26,328,192 + 822,756 × elements (prepare_v3.rs visit_table_grow linear, PR #15482)', (t) => {
+  const o = call(wat(`(module (table 0 funcref) (func (export "main") (drop (table.grow (ref.null func) (i32.const 5)))))`));
+  t.is(o.aborted, null);
+  // frame 8 ops + ref.null, i32.const, drop = 11 × 822,756 = 9,050,316; + 26,328,192 + 5 × 822,756 = 4,113,780
+  t.is(o.profile.WASM_INSTRUCTION, 39_492_288n);
+});
+
+test('memory.grow at 77 is one flat regular_op_cost whatever the delta (NearVm: near_vm_runner/runner.rs GasCostCfg)', (t) => {
+  // frame 8 ops + i32.const, memory.grow, drop = 11 × 822,756 = 9,050,316, for 0, 1 and 1,000 pages alike
+  for (const pages of [0, 1, 1000]) t.is(call(grow(pages), { protocolVersion: 77 }).profile.WASM_INSTRUCTION, 9_050_316n);
+});
+
 test('infinite loop: GasExceeded, burnt = used = prepaid (gas_counter.rs process_gas_limit)', (t) => {
   const o = call(wat(`(module (func (export "main") (loop $l (br $l))))`), { context: { prepaidGas: 10_000_000_000_000n } });
   t.deepEqual(o.aborted, { ExecutionError: 'Exceeded the prepaid gas.' });
