@@ -264,9 +264,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
         ...(options.fork ? { fork: options.fork } : {}),
         runWrite: (step) => void queue.run(step),
         yieldToReads: () => queue.yieldTurn(),
-        ...(options.blockIntervalMs !== undefined
-          ? { blockIntervalMs: options.blockIntervalMs, afterTick: () => commits?.progress() }
-          : {}),
+        ...(options.blockIntervalMs !== undefined ? { blockIntervalMs: options.blockIntervalMs, afterTick } : {}),
       });
     })
     .then((c) => {
@@ -274,6 +272,15 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
       commits?.ready(c);
       return (readyClient = c);
     });
+  /**
+   * Interval mode, after each tick's block: a node keeping its chain saves it; a node keeping it in memory
+   * forgets what a non-archival neard's garbage collection deletes, so an idle node's memory stays flat.
+   */
+  const afterTick = () => {
+    if (commits) return commits.progress();
+    const chain = readyClient?.sandbox.chain;
+    if (chain && options.archival !== true) chain.forgetBelow(chain.gcStopHeight());
+  };
   const openStore = (): Promise<NodeStore> => {
     if (store) return Promise.resolve(store);
     storeOpening ??= NodeStore.open(dataDir).then((opened) => (store = opened));

@@ -509,6 +509,33 @@ export class Chain {
   }
 
   /**
+   * Garbage collection for a chain whose history lives in memory only (no store: a near-workspaces node in
+   * interval mode): forgets the blocks below `height` (genesis stays), with the transactions they included
+   * and the receipts and outcomes they applied, as a non-archival neard deletes history older than its kept
+   * epochs (`gcStopHeight`). Queries for them then get nearcore's unknown-block / -transaction / -receipt
+   * errors. Snapshots keep their own copies. Returns how many blocks were forgotten.
+   */
+  forgetBelow(height: bigint): number {
+    if (this.#history) throw new Error('forgetBelow is for a chain without a history store (the store collects its own garbage)');
+    const d = this.#d;
+    let forgotten = 0;
+    // heights are inserted in ascending order (produceBlock, restore and resume keep it)
+    for (const [h, block] of d.blocks) {
+      if (h === this.options.genesisHeight) continue;
+      if (h >= height) break;
+      d.blocks.delete(h);
+      this.#blocksByHash.delete(hashToString(block.hash));
+      for (const key of block.transactions) d.txs.delete(key);
+      for (const id of block.receipts) {
+        d.receipts.delete(id);
+        d.outcomes.delete(id);
+      }
+      forgotten++;
+    }
+    return forgotten;
+  }
+
+  /**
    * Whether the state now is the state at the end of block `height`: no block since changed it and nothing was
    * patched in. The node keeps state for its head only; this lets it answer a query at such an older block
    * truthfully (a fork of this node pins the remote's final block, two behind its head).

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { blockIntervalOf, BLOCK_INTERVAL_ENV } from '../../src/node/cli.js';
+import { initHome } from '../../src/node/init.js';
 import { NEAR, signNext, signTransaction, startTestNode, type TestNode } from './helpers.js';
 
 const ROOT = 'test.near';
@@ -224,6 +225,31 @@ test('a restart keeps the chain and the ticks go on from its head; a chain made 
   } finally {
     await node.stop();
   }
+});
+
+test('a node keeping its chain in memory forgets history older than 5 epochs, as a non-archival neard collects it, so its memory stays flat while idle; a snapshot keeps its own', async (t) => {
+  const EPOCH = 60;
+  const home = mkdtempSync(join(tmpdir(), 'interval-gc-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  initHome(home, { epochLength: EPOCH });
+  const node = await startTestNode({ home, blockIntervalMs: INTERVAL_MS });
+  t.teardown(() => node.stop());
+  const tx = await signNext(node, ROOT, 'near', [{ type: 'Transfer', deposit: 1n }]);
+  const sent = (await node.rpc('send_tx', { signed_tx_base64: tx.base64, wait_until: 'FINAL' })).result;
+  const txHeight = await heightOf(node, sent.transaction_outcome.block_hash);
+  const receipt = sent.receipts_outcome[0].id as string;
+  const snapshot = (await node.rpc('sandbox_snapshot', [])).result.snapshot_id;
+  const produced = (await node.rpc('sandbox_produce_blocks', { count: 6 * EPOCH })).result.block_height as number;
+  const head = await untilHeight(node, (h) => h > produced + 1); // a tick after the blocks: it collects
+  t.is((await node.rpc('block', { block_id: txHeight })).error?.cause?.name, 'UNKNOWN_BLOCK');
+  t.is((await node.rpc('tx', { tx_hash: tx.hash, sender_account_id: ROOT })).error?.cause?.name, 'UNKNOWN_TRANSACTION');
+  t.is((await node.rpc('EXPERIMENTAL_receipt', { receipt_id: receipt })).error?.cause?.name, 'UNKNOWN_RECEIPT');
+  // the kept epochs: the head's and the four before it (nearcore gc_num_epochs_to_keep = 5)
+  const keptFrom = (Math.floor((head - 1) / EPOCH) - 4) * EPOCH + 1;
+  t.truthy((await node.rpc('block', { block_id: keptFrom })).result, `block ${keptFrom} is kept`);
+  t.is((await node.rpc('block', { block_id: keptFrom - 1 })).error?.cause?.name, 'UNKNOWN_BLOCK', `block ${keptFrom - 1} is collected`);
+  t.truthy((await node.rpc('sandbox_revert', { snapshot_id: snapshot })).result);
+  t.deepEqual((await node.rpc('tx', { tx_hash: tx.hash, sender_account_id: ROOT })).result.status, { SuccessValue: '' }, 'the snapshot had its history');
 });
 
 test('near-workspaces: Worker.init() with NEAR_SANDBOX_BLOCK_INTERVAL_MS gets a node on an interval (through the installed launcher), and its account calls succeed', async (t) => {
