@@ -42,6 +42,8 @@ export interface BlockProducerOptions {
   afterTick?: () => void;
 }
 
+const NOTHING_BEFORE: readonly BeforeBlock[] = [];
+
 /** Work that must happen just before the next tick's block (a state patch, which neard applies at the next block). */
 interface BeforeBlock {
   run: () => void;
@@ -206,7 +208,7 @@ export class BlockProducer {
     if (!tick) this.#scheduled = false;
     let unavailable: StateUnavailableError[] = [];
     const produce = this.#intervalMs === undefined ? this.#needsBlock() : tick && this.#holds === 0;
-    const before = produce && tick ? this.#beforeNextBlock.splice(0) : [];
+    const before = produce && tick && this.#beforeNextBlock.length > 0 ? this.#beforeNextBlock.splice(0) : NOTHING_BEFORE;
     const failed = new Map<BeforeBlock, unknown>();
     for (const b of before) {
       try {
