@@ -138,6 +138,8 @@ export const errorViews = {
   wasmTrap: (t: WasmTrapKind): FunctionCallErrorView => ({ ExecutionError: `WebAssembly trap: ${WASM_TRAP_TEXT[t]}` }),
   link: (msg: string): FunctionCallErrorView => ({ ExecutionError: `Link Error: ${msg}` }),
   prepare: (kind: PrepareErrorKind): FunctionCallErrorView => ({ CompilationError: { PrepareError: kind } }),
+  /** Wasmtime's WasmtimeCompileError, which runtime/runtime/src/conversions.rs turns into WasmerCompileError. */
+  compile: (msg: string): FunctionCallErrorView => ({ CompilationError: { WasmerCompileError: { msg } } }),
   codeDoesNotExist: (accountId: string): FunctionCallErrorView => ({
     CompilationError: { CodeDoesNotExist: { account_id: accountId } },
   }),

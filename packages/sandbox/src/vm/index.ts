@@ -53,7 +53,8 @@ export function compileContract(code: Uint8Array, codeHash: Uint8Array, config: 
       throw new PrepareError('Deserialization', 'the module failed validation');
     }
     if (prepared.limitError) throw prepared.limitError;
-    result = { ok: true, prepared, module };
+    // nearcore compiles only what preparation accepted, and then Wasmtime may refuse it (prepare.ts compileError)
+    result = prepared.compileError === null ? { ok: true, prepared, module } : { ok: false, error: errorViews.compile(prepared.compileError) };
   } catch (e) {
     if (!(e instanceof PrepareError)) throw e;
     result = { ok: false, error: errorViews.prepare(e.kind) };

@@ -102,6 +102,12 @@ export interface PreparedContract {
    * module is Deserialization first, as in nearcore.
    */
   limitError: PrepareError | null;
+  /**
+   * Why Wasmtime would refuse nearcore's instrumented module although preparation accepted it (nearcore:
+   * `CompilationError::WasmtimeCompileError { msg }`, shown as WasmerCompileError outside the VM,
+   * runtime/runtime/src/conversions.rs), reported after limitError; null when it compiles.
+   */
+  compileError: string | null;
 }
 
 
@@ -247,6 +253,17 @@ const MEMORY_ACCESS = PURE;
  */
 const linearGrowFee = (cfg: PrepareConfig): boolean => cfg.vmKind === 'Wasmtime';
 
+/**
+ * wasmparser's MAX_WASM_FUNCTION_LOCALS (limits.rs): a function's parameters and declared locals together
+ * (OperatorValidator define_locals counts both: "too many locals: locals exceed maximum"). nearcore's validator
+ * refuses more (Deserialization), and Wasmtime validates the instrumented module again with the same bound after
+ * instrument_v3.rs has given every function two more locals (an i64 and an i32, transform_code_section), so at 86 a
+ * function with 49,999 or 50,000 passes preparation and then fails to compile (instrumentedLocalsError).
+ */
+const MAX_FUNCTION_LOCALS = 50_000;
+/** instrument_v3.rs transform_code_section: `locals.push((1, I64)); locals.push((1, I32))`. */
+const INSTRUMENTATION_LOCALS = 2;
+
 const UNTAKEN = -1;
 const FORWARD = -2;
 interface GasFrame {
@@ -293,10 +310,12 @@ function instrumentBody(
     declared += n;
     state.locals += n;
     if (state.locals > cfg.maxLocalsPerContract) throw new PrepareError('TooManyLocals', 'too many locals in contract');
-    if (declared > 50_000) throw deser('too many locals in function');
     localGroups.push([n, t]);
-    for (let j = 0; j < n; j++) localTypes.push(t);
+    if (ftype.params.length + declared <= MAX_FUNCTION_LOCALS) for (let j = 0; j < n; j++) localTypes.push(t);
   }
+  // prepare_v3.rs counts every group against max_locals_per_contract before the validator reads them
+  if (ftype.params.length + declared > MAX_FUNCTION_LOCALS)
+    throw deser(`${ftype.params.length} parameters and ${declared} locals in a function, above wasmparser's ${MAX_FUNCTION_LOCALS}`);
   const bodyStart = r.pos;
 
   // --- finite-wasm gas analysis + operand stack analysis, one pass ---
@@ -751,7 +770,7 @@ function instrumentBody(
     }
   }
   if (finalEnd < 0) throw deser('function body without end');
-  state.functions.push({ params: ftype.params.length, operandStackBytes: maxStackBytes, blocks });
+  state.functions.push({ params: ftype.params.length, locals: localTypes.length, operandStackBytes: maxStackBytes, blocks });
   if (pending !== null) {
     const p = pending as { cost: bigint; kind: number };
     pending = null;
@@ -811,12 +830,19 @@ function instrumentBody(
   const frameGas = BigInt(Math.ceil(frameSize / 8)) * regular;
   const tmpLocal = localTypes.length; // an i32 scratch local for linear charges
   const gasLocal = tmpLocal + 1; // the function's cached copy of the gas global
+  // V8 has wasmparser's bound on locals too (kV8MaxWasmFunctionLocals = 50,000). A function with no room for the two
+  // added locals charges the gas global directly. It prepares only at 77 (at 86 nearcore's Wasmtime refuses it:
+  // instrumentedLocalsError), where no instruction has a linear fee, so the i32 scratch local is never needed.
+  const inLocal = localTypes.length + 2 <= MAX_FUNCTION_LOCALS;
+  if (!inLocal && linearAt.size > 0) return code.subarray(start, end); // refused before it is compiled (see above)
 
   const w = new Writer();
-  w.u32(localGroups.length + 2);
+  w.u32(localGroups.length + (inLocal ? 2 : 0));
   for (const [cnt, t] of localGroups) w.u32(cnt).byte(t);
-  w.u32(1).byte(I32);
-  w.u32(1).byte(I64);
+  if (inLocal) {
+    w.u32(1).byte(I32);
+    w.u32(1).byte(I64);
+  }
 
   // Gas is kept in a local (a register) and every charge also stores it to the global, so the global is
   // always exact for host functions and traps, without a load-modify-store chain through memory. After a
@@ -828,6 +854,11 @@ function instrumentBody(
   // function) or when the call returns; wasm-internal effects are discarded on abort anyway, so this burns
   // the same gas as checking every region.
   const emitCharge = (cost: bigint, check: boolean) => {
+    if (!inLocal) {
+      w.byte(0x23).u32(gasGlobal).byte(0x42).s64(cost).byte(0x7d).byte(0x24).u32(gasGlobal);
+      if (check) w.byte(0x23).u32(gasGlobal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
+      return;
+    }
     w.byte(0x20).u32(gasLocal).byte(0x42).s64(cost).byte(0x7d).byte(0x22).u32(gasLocal).byte(0x24).u32(gasGlobal);
     if (check) w.byte(0x20).u32(gasLocal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
   };
@@ -842,7 +873,7 @@ function instrumentBody(
     w.byte(0x20).u32(gasLocal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
   };
   const emitReload = () => {
-    w.byte(0x23).u32(gasGlobal).byte(0x21).u32(gasLocal);
+    if (inLocal) w.byte(0x23).u32(gasGlobal).byte(0x21).u32(gasLocal);
   };
   const emitUnstack = () => {
     w.byte(0x23).u32(stackGlobal).byte(0x42).s64(stackCharge).byte(0x7c).byte(0x24).u32(stackGlobal);
@@ -879,7 +910,10 @@ function instrumentBody(
   emitCharge(prologueGas, false);
   // if ((stack | gas) < 0) { if (stack < 0) gas += prologueGas /* nearcore fails the stack check before
   // charging the frame */; unreachable }
-  w.byte(0x23).u32(stackGlobal).byte(0x20).u32(gasLocal).byte(0x84); // i64.or
+  w.byte(0x23).u32(stackGlobal);
+  if (inLocal) w.byte(0x20).u32(gasLocal);
+  else w.byte(0x23).u32(gasGlobal);
+  w.byte(0x84); // i64.or
   w.byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40);
   w.byte(0x23).u32(stackGlobal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40);
   w.byte(0x23).u32(gasGlobal).byte(0x42).s64(prologueGas).byte(0x7c).byte(0x24).u32(gasGlobal);
@@ -912,6 +946,8 @@ function instrumentBody(
 /** What instrument_v3.rs checks per defined function, gathered while the body is analysed. */
 interface FunctionFacts {
   params: number;
+  /** Parameters and declared locals. */
+  locals: number;
   /** finite-wasm `function_operand_stack_sizes`: the most operand-stack bytes live at once. */
   operandStackBytes: number;
   blocks: number;
@@ -1303,5 +1339,18 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
           `nearcore's instrumentation of this contract would have ${instrumentedSize} bytes (max_instrumented_code_size ${cfg.maxInstrumentedCodeSize}); make the contract smaller, above all its code that reads and writes memory`,
         )
       : null);
-  return { code, instrumentedSize, functionExports, imports, hasStart: startFunc !== null, reusable: localsState.reusable, limitError };
+  const compileError = cfg.vmKind === 'Wasmtime' ? instrumentedLocalsError(localsState.functions, mod.numImportedFuncs) : null;
+  return { code, instrumentedSize, functionExports, imports, hasStart: startFunc !== null, reusable: localsState.reusable, limitError, compileError };
+}
+
+/**
+ * A function whose parameters and locals fit wasmparser's 50,000 but not once instrument_v3.rs has added its two:
+ * Wasmtime's validation of the prepared module fails (wasmtime_runner compile_uncached: `WasmtimeCompileError { msg:
+ * err.to_string() }`). The message is Wasmtime's outermost error context for a function that does not compile,
+ * "failed to compile: wasm[0]::function[N]" with N counting imports and instrument_v3.rs's three `internal` imports;
+ * that text is taken from a third-party Wasmtime error chain, not from a stored nearcore test.
+ */
+function instrumentedLocalsError(functions: FunctionFacts[], importedFunctions: number): string | null {
+  const i = functions.findIndex((f) => f.locals + INSTRUMENTATION_LOCALS > MAX_FUNCTION_LOCALS);
+  return i < 0 ? null : `failed to compile: wasm[0]::function[${importedFunctions + 3 + i}]`;
 }

@@ -162,3 +162,43 @@ test('one_yocto_on_promise (PV85+): a zero-balance contract attaches exactly 1 y
   // 77 has no exemption
   t.deepEqual(call(calls(1n, 1), { context: zero, protocolVersion: 77 }).aborted, { ExecutionError: 'Exceeded the account balance.' });
 });
+
+// Locals: wasmparser's MAX_WASM_FUNCTION_LOCALS 50,000 counts parameters and declared locals (OperatorValidator
+// define_locals, "too many locals: locals exceed maximum"): more is Deserialization at both versions. At 86 nearcore's
+// instrument_v3.rs (transform_code_section) gives every function two more locals, and Wasmtime validates the prepared
+// module again (wasmtime_runner compile_uncached -> WasmtimeCompileError, WasmerCompileError outside the VM:
+// runtime/runtime/src/conversions.rs), so 49,999 and 50,000 prepare and then fail to compile, with no gas (the
+// compile error comes before the contract loading fee). NearVm at 77 adds no Wasm locals: they run.
+const withLocals = (locals: number, params = 0) =>
+  wat(`(module (func ${params ? `(param ${'i32 '.repeat(params)})` : ''} (local ${'i32 '.repeat(locals)})) (func (export "main") (drop (i32.const 1))))`);
+const mainWithLocals = (locals: number) => wat(`(module (func (export "main") (local ${'i32 '.repeat(locals)}) (drop (i32.const 1))))`);
+
+test('a function with 49,999 or 50,000 params + locals fails to compile at 86 (Wasmtime after instrument_v3.rs adds 2 locals), 0 gas; 49,998 runs', (t) => {
+  // $f is function 0; Wasmtime counts instrument_v3.rs's three `internal` imports first: function[3]
+  const compileError = { CompilationError: { WasmerCompileError: { msg: 'failed to compile: wasm[0]::function[3]' } } };
+  for (const code of [withLocals(49_999), withLocals(50_000), withLocals(49_997, 2), withLocals(49_998, 2)]) {
+    const o = call(code, { protocolVersion: 86 });
+    t.deepEqual(o.aborted, compileError);
+    t.is(o.burntGas, 0n);
+    t.is(o.usedGas, 0n);
+  }
+  t.is(call(withLocals(49_998), { protocolVersion: 86 }).aborted, null);
+  t.is(call(withLocals(49_996, 2), { protocolVersion: 86 }).aborted, null);
+});
+
+test('at 77 (NearVm) functions of 49,999 and 50,000 locals run and pay their frame: ceil((64 + 4 × locals) / 8) ops', (t) => {
+  const OP = runtimeConfig(77).wasm.regularOpCost;
+  // 49,999 i32 locals: 64 + 199,996 = 200,060 bytes -> 25,008 ops; 50,000: 200,064 -> 25,008; + i32.const, drop
+  for (const locals of [49_999, 50_000]) {
+    const o = call(mainWithLocals(locals), { protocolVersion: 77 });
+    t.is(o.aborted, null);
+    t.is(o.profile.WASM_INSTRUCTION, 25_010n * OP);
+  }
+});
+
+test('more than 50,000 params + locals in one function is Deserialization at 77 and 86 (wasmparser counts the parameters too)', (t) => {
+  for (const pv of [77, 86]) {
+    t.deepEqual(aborted(withLocals(50_001), pv), prepareError('Deserialization'));
+    t.deepEqual(aborted(withLocals(49_999, 2), pv), prepareError('Deserialization'));
+  }
+});
