@@ -86,6 +86,8 @@ export function deriveSecp256k1(rootXY: Uint8Array, tweak: Uint8Array | number[]
 const P = 2n ** 255n - 19n;
 const D = 37095705934669439343138083508754565189542113879843219016388785533085940283555n;
 const D2 = (2n * D) % P;
+/** 2^255 − 1: the low part of a packed table entry. */
+const MASK_255 = (1n << 255n) - 1n;
 /** d⁻¹ mod p. */
 const D_INVERSE = 29203323570479832313932222820853031755424015489030106335172286495629888845891n;
 const SQRT_M1 = 19681161376707505956807079304988542015446066515923890162744021073123829784752n;
@@ -122,20 +124,22 @@ function pow(base: bigint, exponent: bigint): bigint {
 
 /**
  * root + tweak·B with the fixed-base table (ed25519-base-table.ts, BigInts built at build time by
- * the pre-initialisation). The tweak, a 256-bit little-endian number, in signed radix 2^W (W = 6:
- * 43 digits in −32..31, read straight from its bytes, no BigInt scalar; l·B = 0, so
+ * the pre-initialisation). The tweak, a 256-bit little-endian number, in signed radix 2^W (W = 7:
+ * 37 digits in −64..63, read straight from its bytes, no BigInt scalar; l·B = 0, so
  * tweak·B = (tweak mod l)·B). The table holds rows for every M-th window only (M = 2, as ref10's
  * table does for W = 4), so the odd windows are summed first, doubled W times, then the even ones
  * and the root are added: one mixed addition per non-zero digit ("Twisted Edwards Curves
  * Revisited", Hisil et al. 2008, §3.1, madd for a = −1: 7 multiplications) and W·(M − 1) doublings.
  *
  * The table is a trade between the additions and the Wasm size, which every call of every method
- * pays in contract loading (about 318 bytes per table point at 1.09 Mgas per byte; twice per
- * request: sign and its callback). Measured on this node (random tweaks, derivation alone, then
- * the Wasm and a call that does nothing, against W = 4, M = 1): W = 4, M = 1, 513 points, 11.95
- * Tgas; W = 5, M = 1, 818 points, 10.40, +97 KB, +0.105 Tgas per call; W = 6, M = 2, 688 points,
- * 10.09, +56 KB, +0.060; W = 7, M = 2, 1,168 points, 9.34, +208 KB, +0.227; W = 6, M = 3, 464
- * points, 11.05, −16 KB; W = 5, M = 2, 416 points, 11.21, −31 KB.
+ * pays in contract loading (1.09 Mgas per byte; twice per request: sign and its callback).
+ * Measured on this node (random tweaks, derivation alone; Wasm bytes and a call that does nothing
+ * against the first line). Three BigInts per point (318 bytes each): W = 4, M = 1, 513 points,
+ * 11.95 Tgas; W = 5, M = 1, 818 points, 10.40, +97 KB, +0.105 Tgas per call; W = 6, M = 2, 688
+ * points, 10.09, +56 KB, +0.060; W = 7, M = 2, 1,168 points, 9.34, +208 KB, +0.227. One packed
+ * BigInt per point (170 bytes; 12 Ggas more per addition to unpack): W = 6, M = 2, 10.54, −46 KB,
+ * −0.050; W = 7, M = 3, 10.86, −30 KB; **W = 7, M = 2, 9.73, +36 KB, +0.039**; W = 8, M = 2, 9.10,
+ * +186 KB, +0.202.
  *
  * Reductions: `z` and the products `a`, `b` take `% P`, the others (`c`, `x`, `y`, `t`) a fold
  * (written out: a function call costs more than the saving). Every cycle of products through the
@@ -210,11 +214,13 @@ function baseMultiplyAdd(tweak: Uint8Array | number[], rootX: bigint, rootY: big
       } else {
         const digit = digits[j];
         if (digit === 0) continue;
-        const entry = (((j - cls) / spacing) * half + (digit > 0 ? digit : -digit) - 1) * 3;
-        // −(x, y) = (−x, y): y+x and y−x swap, 2d·x·y changes sign.
-        yPlusX = ED25519_BASE_TABLE[digit > 0 ? entry : entry + 1];
-        yMinusX = ED25519_BASE_TABLE[digit > 0 ? entry + 1 : entry];
-        t2d = digit > 0 ? ED25519_BASE_TABLE[entry + 2] : -ED25519_BASE_TABLE[entry + 2];
+        // (y+x) + (y−x)·2^255 + 2d·x·y·2^510; −(x, y) = (−x, y): y+x and y−x swap, 2d·x·y changes sign.
+        const packed = ED25519_BASE_TABLE[((j - cls) / spacing) * half + (digit > 0 ? digit : -digit) - 1];
+        const low = packed & MASK_255;
+        const middle = (packed >> 255n) & MASK_255;
+        yPlusX = digit > 0 ? low : middle;
+        yMinusX = digit > 0 ? middle : low;
+        t2d = digit > 0 ? packed >> 510n : -(packed >> 510n);
       }
       if (!started) {
         // The first point is the sum so far: (2x : 2y : 2 : 2x·y), with 2x·y = t2d / d.
