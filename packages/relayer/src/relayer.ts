@@ -376,15 +376,23 @@ export function createRelayer(config: RelayerConfig): Relayer {
    * from kept reads, no pre-check for the call, and a pool key that signs from what it kept. The
    * delegate is then checked and signed first, and taken, reserved for and accepted in one atomic
    * store operation, the rate limit sent with it (rate-limiter-flexible's own operation). Undefined,
-   * with nothing signed, taken or read, when a read would be needed: the caller takes first, as
-   * before, so a duplicate never makes the relayer read from the node (it costs a signature here, its
-   * nonce skipped, which NEAR allows). A delegate accepted while its sender is over the rate limit is
+   * with nothing signed, taken or read, when a read would be needed or the kept reads refuse the
+   * delegate: the caller takes first, as before, so a duplicate never makes the relayer read from the
+   * node and refusals keep their order (a duplicate costs a signature here, its nonce skipped, which
+   * NEAR allows). A delegate accepted while its sender is over the rate limit is
    * undone before anything is sent: its status refused, its reservation given back, the delegate released.
    */
   async function acceptAtOnce(delegate: DecodedDelegate, delegateId: string, waits: Waits): Promise<Job | undefined> {
     const pool = poolOpened;
     if (pool === undefined || hasPreChecks(delegate)) return undefined;
-    const gasPrice = checkAgainstKept(delegate);
+    // A refusal (a nonce used, a key that cannot sign it) goes the usual way, after the take: a replayed
+    // delegate is then refused as a duplicate, as before, and any other refusal in the same order.
+    let gasPrice: bigint | undefined;
+    try {
+      gasPrice = checkAgainstKept(delegate);
+    } catch {
+      return undefined;
+    }
     if (gasPrice === undefined) return undefined;
     const signed = pool.signKept(delegate.senderId, [actions.signedDelegate(delegate.signedDelegate)]);
     if (signed === undefined) return undefined;
