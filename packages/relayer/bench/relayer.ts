@@ -28,8 +28,8 @@
  *   does at 600 ms or 1.3 s; what a longer interval changes is the scale (a key relays 1/interval per
  *   second), not the ratio of keys.
  *
- * The whole run takes about 9 minutes on the shared 2-core machine (node setup ~1 min per mode, the
- * interval 1-key row 4 min).
+ * The whole run takes about 7 minutes on the shared 2-core machine (7.2 at load 6-10, of which the
+ * interval 1-key row 4).
  *
  * Targets from issue 18: 8 keys ≥ 5× the throughput of 1 key; p99 time to hash ≤ 50 ms.
  * The machine is shared: compare rows of one run, not runs.
