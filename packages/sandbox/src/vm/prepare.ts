@@ -451,6 +451,13 @@ function instrumentBody(
         const rs = blockResult(r.s33());
         blocks++;
         afterLoop.add(r.pos);
+        // A charge still scheduled after the previous instruction (the previous loop's cost, in `loop loop`) gets its
+        // point here first, so that idx is this loop's own point, the one a branch to this loop lands on
+        if (pending !== null) {
+          const p = pending as { cost: bigint; kind: number };
+          pending = null;
+          chargeBefore(p.kind, p.cost);
+        }
         const idx = kinds.length;
         chargeAfter(PURE, regular);
         newFrame(idx);

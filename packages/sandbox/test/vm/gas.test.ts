@@ -35,6 +35,26 @@ test('loops pay for `loop` on every iteration (finite-wasm charges after loop, P
   t.is(o.profile.WASM_INSTRUCTION, (9n + 10n * 9n) * OP);
 });
 
+test('a loop directly inside a loop pays its own cost on every iteration (finite-wasm visit_loop: each loop has its own point after its header)', (t) => {
+  // frame 68 bytes -> 9 ops; loop $a once; per iteration of $b: loop + 8 instructions; 10 iterations: 9 + 1 + 90
+  const o = call(
+    wat(`(module (func (export "main") (local $i i32)
+      (loop $a (loop $b
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $b (i32.lt_u (local.get $i) (i32.const 10)))))))`),
+  );
+  t.is(o.aborted, null);
+  t.is(o.profile.WASM_INSTRUCTION, 100n * OP);
+  // and the outer loop's: $a runs 3 times around $b's single pass (frame 9, per $a iteration: loop $a, loop $b + 8)
+  const outer = call(
+    wat(`(module (func (export "main") (local $i i32)
+      (loop $a (loop $b
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $a (i32.lt_u (local.get $i) (i32.const 3)))))))`),
+  );
+  t.is(outer.profile.WASM_INSTRUCTION, (9n + 3n * 10n) * OP);
+});
+
 test('memory.fill costs linear_op_base + linear_op_unit × n at PV86 (prepare_v3.rs SimpleGasCostCfg)', (t) => {
   const o = call(wat(`(module (memory 1) (func (export "main") (memory.fill (i32.const 0) (i32.const 7) (i32.const 1000))))`));
   t.is(o.aborted, null);
