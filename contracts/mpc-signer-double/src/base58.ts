@@ -4,11 +4,12 @@
  * and loading the module adds to every call (measured with `npm run bench:gas -- chain-signatures`).
  * The sandbox tests compare every key string with @scure/base's output off-chain.
  */
+import { bytesToBigIntBE } from './bytes';
+
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 
 export function base58Encode(bytes: Uint8Array): string {
-  let value = 0n;
-  for (let i = 0; i < bytes.length; i++) value = (value << 8n) | BigInt(bytes[i]);
+  let value = bytesToBigIntBE(bytes);
   let out = '';
   while (value > 0n) {
     out = ALPHABET[Number(value % 58n)] + out;

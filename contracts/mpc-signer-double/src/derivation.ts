@@ -15,6 +15,7 @@
  */
 import { near, encode } from 'near-sdk-js';
 import { sha3_256 } from './sha3';
+import { bigIntToBytesBE, bigIntToBytesLE, bytesToBigIntBE, bytesToBigIntLE } from './bytes';
 import { ED25519_BASE_TABLE, ED25519_BASE_TABLE_SPACING, ED25519_BASE_TABLE_WINDOWS, ED25519_BASE_TABLE_WINDOW_BITS } from './ed25519-base-table';
 
 const TWEAK_PREFIX = 'near-mpc-recovery v0.1.0 epsilon derivation:';
@@ -23,36 +24,6 @@ const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0
 
 export function deriveTweak(predecessor: string, path: string): Uint8Array {
   return sha3_256(encode(`${TWEAK_PREFIX}${predecessor},${path}`));
-}
-
-function bytesToBigIntBE(bytes: Uint8Array | number[]): bigint {
-  let value = 0n;
-  for (let i = 0; i < bytes.length; i++) value = (value << 8n) | BigInt(bytes[i]);
-  return value;
-}
-
-function bytesToBigIntLE(bytes: Uint8Array | number[]): bigint {
-  let value = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]);
-  return value;
-}
-
-function bigIntToBytesBE(value: bigint, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = length - 1; i >= 0; i--) {
-    out[i] = Number(value & 0xffn);
-    value >>= 8n;
-  }
-  return out;
-}
-
-function bigIntToBytesLE(value: bigint, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) {
-    out[i] = Number(value & 0xffn);
-    value >>= 8n;
-  }
-  return out;
 }
 
 /**

@@ -21,10 +21,10 @@ import { ed25519Verify, yieldCreate } from '../../lib/host';
 import * as errors from './errors';
 import { CURVE_OF_DOMAIN, DOMAIN_SECP256K1, derivedKeyBytes, formatKey, isSignDomain, rootPublicKey, storeRootKeys } from './keys';
 import { addParticipant, assertCallerIsAttestedParticipant } from './participants';
+import { bytesEqual } from './bytes';
 import { deriveTweak } from './derivation';
 import { oldestPendingYield, popOldestPendingYield, pushPendingYield, resolveYieldsFor } from './pending';
 import {
-  bytesToHex,
   hexToBytes,
   parseSignatureRequest,
   parseSignatureResponse,
@@ -81,7 +81,7 @@ function signatureIsValid(request: SignatureRequest, response: SignatureResponse
     signature.set(hexToBytes(response.big_r.affine_point).subarray(1), 0);
     signature.set(hexToBytes(response.s.scalar), 32);
     const recovered = near.ecrecover(hexToBytes(request.payload.Ecdsa), signature, response.recovery_id, 1);
-    return recovered !== null && bytesToHex(recovered) === bytesToHex(expected);
+    return recovered !== null && bytesEqual(recovered, expected);
   }
   if (curve === 'Edwards25519' && response.scheme === 'Ed25519') {
     const expected = derivedKeyBytes(request.domain_id, request.tweak);
