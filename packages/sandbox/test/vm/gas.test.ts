@@ -55,6 +55,27 @@ test('a loop directly inside a loop pays its own cost on every iteration (finite
   t.is(outer.profile.WASM_INSTRUCTION, (9n + 3n * 10n) * OP);
 });
 
+test('code after the end of a block left by a branch is charged on the branch path, as finite-wasm\'s visit_end (@32c0e30a) places it', (t) => {
+  // finite-wasm charges `end` before closing its frame (an Unreachable point where the frame ended in a branch, a
+  // PostControlFlow point after a branch target); this node closes the frame first. The points differ only where
+  // the code cannot run, so the gas is the same; worked by hand (frame 64 bytes = 8 ops, + the instructions run):
+  const cases: Array<[string, bigint, boolean]> = [
+    // i32.const, br_if (taken) and the unreachable after the block: 8 + 3
+    ['(block (br_if 0 (i32.const 1)) (br 0)) (unreachable)', 11n, true],
+    // br, then i32.const and drop after the block (the drop inside is dead): 8 + 3
+    ['(block (br 0) (drop (i32.const 5))) (drop (i32.const 1))', 11n, false],
+    // i32.const, if, br 1 in the taken arm, then i32.const and drop: 8 + 5
+    ['(block (if (i32.const 1) (then (br 1)) (else (br 1)))) (drop (i32.const 1))', 13n, false],
+    // i32.const, br_if (not taken), then the inner block's unreachable: 8 + 3
+    ['(block (br_if 0 (i32.const 0)) (block (unreachable))) (drop (i32.const 2))', 11n, true],
+  ];
+  for (const [body, ops, traps] of cases) {
+    const o = call(wat(`(module (func (export "main") ${body}))`));
+    t.is(o.aborted !== null, traps, body);
+    t.is(o.profile.WASM_INSTRUCTION, ops * OP, body);
+  }
+});
+
 test('memory.fill costs linear_op_base + linear_op_unit × n at PV86 (prepare_v3.rs SimpleGasCostCfg)', (t) => {
   const o = call(wat(`(module (memory 1) (func (export "main") (memory.fill (i32.const 0) (i32.const 7) (i32.const 1000))))`));
   t.is(o.aborted, null);
