@@ -177,6 +177,12 @@ function section(out: Writer, id: number, body: Uint8Array): void {
   out.byte(id).u32(body.length).raw(body);
 }
 
+/**
+ * externref is accepted at 86 as reference types are (84.yaml reftypes_bulk_memory). A third-party test of nearcore
+ * 2.13.4 reports that nearcore refuses it (wasmparser with gc_types off admits funcref only: the stored wasmparser
+ * features.rs check_ref_type has that rule), but no stored nearcore features.rs says gc_types is off (the stored
+ * versions predate the field), so this node does not refuse it.
+ */
 function readValType(r: Reader, cfg: PrepareConfig): number {
   const t = r.byte();
   if (t === I32 || t === I64 || t === F32 || t === F64) return t;
