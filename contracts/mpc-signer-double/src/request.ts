@@ -30,9 +30,26 @@ export type SignatureResponse =
   | { scheme: 'Ed25519'; signature: number[] }
   | { scheme: 'Cheetah'; signature: number[] };
 
+/**
+ * Bytes of a hex string already checked (hexOfLength) or written by this contract. Six bytes per
+ * `parseInt` (48 bits, exact in a double), split with int32 operations: one call per byte cost
+ * QuickJS about 4 Ggas a byte.
+ */
 export function hexToBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
+  const length = hex.length / 2;
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i += 6) {
+    const size = length - i < 6 ? length - i : 6;
+    const chunk = parseInt(hex.substr(i * 2, size * 2), 16);
+    // Two 24-bit halves, the low one first, each byte from the last of the chunk.
+    const low = chunk % 16777216;
+    let half = low;
+    for (let k = size - 1, n = 0; k >= 0; k--, n++) {
+      if (n === 3) half = (chunk - low) / 16777216;
+      out[i + k] = half & 255;
+      half >>= 8;
+    }
+  }
   return out;
 }
 
