@@ -4,6 +4,8 @@
  * total; batch_transfer pays ≥ 200 registered receivers in one 300 Tgas transaction).
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { buildContract } from '../../packages/contract-builder/src/index.js';
 import { NEAR, TGAS, type Sandbox } from '../../packages/sandbox/src/index.js';
 import type { GasRow } from './types.js';
 
@@ -36,7 +38,12 @@ export async function measure(node: Sandbox): Promise<GasRow[]> {
   row('ft_transfer (transaction total)', ok(node, OWNER, 'ft_transfer', { receiver_id: 'bob.test.near', amount: '1000000' }).gasBurnt, 10n * TGAS);
   row('burn', ok(node, OWNER, 'burn', { amount: '1' }).gasBurnt);
   node.createAccount('recv.test.near', { balance: 10n * NEAR });
-  node.deployContract('recv.test.near', readFileSync('build/test-contracts/ft-receiver.wasm'));
+  // Built here (cached by source hash) so that a fresh checkout's bench:gas needs no `npm test` first.
+  const receiver = await buildContract(fileURLToPath(new URL('../../sandbox-tests/contracts/ft-receiver/', import.meta.url)), {
+    outDir: fileURLToPath(new URL('../../build/test-contracts/', import.meta.url)),
+    abi: false,
+  });
+  node.deployContract('recv.test.near', readFileSync(receiver.wasmPath));
   ok(node, OWNER, 'storage_deposit', { account_id: 'recv.test.near' }, min);
   row('ft_transfer_call, receiver keeps all (3 receipts)', ok(node, OWNER, 'ft_transfer_call', { receiver_id: 'recv.test.near', amount: '10', msg: 'keep' }).gasBurnt);
   row('ft_transfer_call, receiver returns all (refund)', ok(node, OWNER, 'ft_transfer_call', { receiver_id: 'recv.test.near', amount: '10', msg: 'return-all' }).gasBurnt);
