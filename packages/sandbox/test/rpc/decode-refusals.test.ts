@@ -5,7 +5,12 @@
  * (near/nearcore core/primitives/src/action/delegate.rs); the node keeps answering.
  */
 import test from 'ava';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { base64 } from '@scure/base';
+import { KeyPair } from '../../src/primitives/crypto.js';
+import { initHome } from '../../src/node/init.js';
 import { encodeTransaction } from '../../src/primitives/transaction.js';
 import { signNext, startTestNode } from './helpers.js';
 
@@ -46,4 +51,30 @@ test('a Delegate inside a DelegateAction over send_tx: PARSE_ERROR "DelegateActi
   const { error } = await node.rpc('send_tx', { signed_tx_base64: base64.encode(bytes), wait_until: 'EXECUTED_OPTIMISTIC' });
   t.is(error?.cause?.name, 'PARSE_ERROR');
   t.is(error?.data, "Failed to decode transaction: DelegateAction mustn't contain a nested one");
+});
+
+test('at 77, broadcast_tx_async with an action 77 lacks (TransferToGasKey, tag 12): PARSE_ERROR as send_tx, not a hash (neard 2.6.2 decodes with its own Action enum before any mempool)', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'rpc-node-77-'));
+  initHome(home, { protocolVersion: 77 });
+  const node = await startTestNode({ home });
+  t.teardown(async () => {
+    await node.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+  const gasKey = KeyPair.random();
+  const signed = await signNext(node, ROOT, ROOT, [{ type: 'TransferToGasKey', publicKey: gasKey.publicKey, deposit: 1n }]);
+  // nearcore's borsh text, then the node's hint (which version has the action)
+  const text = /^Failed to decode transaction: Unexpected variant tag: 12 \(Action::TransferToGasKey exists from protocol 85; this node runs protocol 77\)$/;
+  for (const [method, params] of [
+    ['send_tx', { signed_tx_base64: signed.base64, wait_until: 'NONE' }],
+    ['broadcast_tx_async', [signed.base64]],
+  ] as const) {
+    const { error, result } = await node.rpc(method, params);
+    t.is(result, undefined, method);
+    t.is(error?.cause?.name, 'PARSE_ERROR', method);
+    t.regex(String(error?.data), text, method);
+  }
+  const good = await signNext(node, ROOT, ROOT, [{ type: 'Transfer', deposit: 1n }]);
+  const sent = await node.rpc('send_tx', { signed_tx_base64: good.base64, wait_until: 'EXECUTED_OPTIMISTIC' });
+  t.deepEqual(sent.result.status, { SuccessValue: '' }, 'the node still runs transactions');
 });
