@@ -7,6 +7,7 @@
  */
 import anyTest, { type TestFn, type ExecutionContext } from 'ava';
 import { Worker, type NearAccount } from 'near-workspaces';
+import { settled } from './helpers/accounts.js';
 import { assertConserved, createAccount, deployPayout, events, panics, NEAR, TGAS, DAY_NS, type Fixture, type PayoutContext } from './helpers/payout.js';
 
 const test = anyTest as TestFn<PayoutContext>;
@@ -76,6 +77,7 @@ test('NEAR pool: fund, allocate, claim, push (one to a missing account fails bac
   const payerBefore = await f.payer.availableBalance();
   const withdrawn = await f.payer.callRaw(f.payout, 'withdraw_unallocated', { pool_id: poolId, amount: (3n * NEAR).toString() }, { attachedDeposit: 1n, gas: 100n * TGAS });
   t.is(withdrawn.parseResult<boolean>(), true);
+  await settled(t.context.worker, withdrawn);
   t.true((await f.payer.availableBalance()) - payerBefore > 3n * NEAR - NEAR / 100n);
   pool = await f.pool(poolId);
   t.is(pool.funded, (7n * NEAR).toString());
@@ -287,7 +289,9 @@ test('withdraw_unallocated of tokens, with a failed withdrawal (token paused) re
   assertConserved(t, pool, 'after withdrawal');
 
   const before = await f.payer.availableBalance();
-  t.is((await f.payer.callRaw(f.payout, 'withdraw_registration_fund', { pool_id: poolId, amount: NEAR.toString() }, { attachedDeposit: 1n, gas: 100n * TGAS })).parseResult<boolean>(), true);
+  const fundBack = await f.payer.callRaw(f.payout, 'withdraw_registration_fund', { pool_id: poolId, amount: NEAR.toString() }, { attachedDeposit: 1n, gas: 100n * TGAS });
+  t.is(fundBack.parseResult<boolean>(), true);
+  await settled(t.context.worker, fundBack);
   t.true((await f.payer.availableBalance()) - before > NEAR - NEAR / 100n);
   t.is((await f.pool(poolId)).registration_fund, NEAR.toString());
   await refused(t, f.payer, f.payout, 'withdraw_registration_fund', { pool_id: poolId, amount: (2n * NEAR).toString() }, `Payout: amount exceeds the registration fund ${NEAR}`, { deposit: 1n });

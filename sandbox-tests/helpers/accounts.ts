@@ -1,7 +1,7 @@
 /**
  * Helpers shared by the near-workspaces suites (public API only).
  */
-import { KeyPair, type AccessKey, type NearAccount } from 'near-workspaces';
+import { KeyPair, type AccessKey, type NearAccount, type TransactionResult, type Worker } from 'near-workspaces';
 
 const queues = new WeakMap<NearAccount, { counter: number; last: Promise<unknown> }>();
 
@@ -54,4 +54,14 @@ export async function addFunctionCallKey(account: NearAccount, receiverId: strin
   const result = await account.batch(account).addKey(key.getPublicKey().toString(), accessKey).transact();
   if (!result.succeeded) throw new Error(`adding a function-call key to ${account.accountId} failed: ${JSON.stringify(result.Failure)}`);
   return key;
+}
+
+/**
+ * Waits until every receipt of a transaction has run, its gas refund included, and its block is final
+ * (`tx` with `wait_until: FINAL`). near-workspaces answers a call at EXECUTED_OPTIMISTIC, which on nearcore
+ * does not wait for refund receipts (view_client_actor.rs `get_tx_execution_status`): read balances after this.
+ */
+export async function settled(worker: Worker, result: TransactionResult): Promise<void> {
+  const { hash, signer_id: signerId } = result.result.transaction as { hash: string; signer_id: string };
+  await (worker.provider as unknown as { txStatus(hash: string, sender: string, waitUntil: string): Promise<unknown> }).txStatus(hash, signerId, 'FINAL');
 }
