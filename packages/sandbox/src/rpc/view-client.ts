@@ -60,7 +60,7 @@ import {
   unknownTransaction,
   type BlockRef,
 } from './errors.js';
-import { blockView, nativeSigner, chunkHashOf, chunkHeaderView, hashString, networkInfoView, runtimeConfigView, statusView, validatorsView, type ChainInfo } from './views.js';
+import { blockView, validatorSigner, chunkHashOf, chunkHeaderView, hashString, networkInfoView, runtimeConfigView, statusView, validatorsView, type ChainInfo } from './views.js';
 import type { BlockReference, BlockView, TxExecutionStatus } from './wire.js';
 
 const BLOCK_VIEW_CACHE_SIZE = 256;
@@ -250,7 +250,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     genesis: sandbox.chain.genesis,
     validatorId: rootId,
     validatorKey,
-    sign: nativeSigner(validatorKey),
+    sign: validatorSigner(validatorKey),
     get validatorStake() {
       return BigInt(sandbox.viewAccount(rootId).locked);
     },

@@ -10,8 +10,7 @@ import { base58 } from '@scure/base';
 import type { RuntimeConfig, Fee } from '../parameters/types.js';
 import type * as Rpc from '@near-js/jsonrpc-types';
 import type { BlockView, ChunkHeaderView, NetworkInfoResponse, StatusResponse, ValidatorResponse, Wire } from './wire.js';
-import { createPrivateKey, sign as signNative, type KeyObject } from 'node:crypto';
-import type { KeyPair } from '../primitives/crypto.js';
+import { signatureToString, type KeyPair } from '../primitives/crypto.js';
 import type { Block } from '../runtime/chain.js';
 
 /** A block as the runtime keeps it (type-only import: the RPC layer still loads before the runtime). */
@@ -71,22 +70,9 @@ function sign(info: ChainInfo, hash: Uint8Array): string {
   return info.sign(hash);
 }
 
-/** PKCS#8 DER header of an ed25519 private key (RFC 8410); the 32-byte seed follows. */
-const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-
-/**
- * An ed25519 signer on node:crypto (native): block views sign several hashes each, and the pure-JS signer
- * costs milliseconds per signature. Same signatures as `KeyPair.sign` (ed25519 is deterministic).
- */
-export function nativeSigner(keyPair: KeyPair): (message: Uint8Array) => string {
-  const [type, body] = keyPair.secretKey.split(':');
-  if (type !== 'ed25519') return (message) => `${type}:${base58.encode(keyPair.sign(message).data)}`;
-  const key: KeyObject = createPrivateKey({
-    key: Buffer.concat([ED25519_PKCS8_PREFIX, base58.decode(body!).subarray(0, 32)]),
-    format: 'der',
-    type: 'pkcs8',
-  });
-  return (message) => `ed25519:${base58.encode(signNative(null, message, key))}`;
+/** The validator's signature of a header hash, as views print it (`ed25519:<base58>`). */
+export function validatorSigner(keyPair: KeyPair): (message: Uint8Array) => string {
+  return (message) => signatureToString(keyPair.sign(message));
 }
 
 export function chunkHeaderView(info: ChainInfo, block: BlockLike): ChunkHeaderView {

@@ -6,7 +6,7 @@ import test, { type ExecutionContext } from 'ava';
 import { base58, base64 } from '@scure/base';
 import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { KeyPair } from '../../src/primitives/crypto.js';
+import { KeyPair, verifyEd25519 } from '../../src/primitives/crypto.js';
 import { probeWasm } from '../../../../sandbox-tests/probe-contract.js';
 import { NEAR, signNext, signTransaction, startTestNode, TGAS, type TestNode } from './helpers.js';
 
@@ -510,4 +510,21 @@ test('property: send_tx at any level reports a level that meets the one asked fo
     }),
     { numRuns: 15 },
   );
+});
+
+test('a block view is signed by the validator key: header.signature over the block hash, approvals over the previous hash, the chunk signature over sha256 of the chunk hash (nearcore BlockHeader / ChunkHeader views)', async (t) => {
+  const node = await startTestNode();
+  t.teardown(() => node.stop());
+  const sent = await signNext(node, 'test.near', 'test.near', [{ type: 'Transfer', deposit: 1n }]);
+  await node.rpc('send_tx', { signed_tx_base64: sent.base64, wait_until: 'FINAL' });
+  const { header, chunks } = (await node.rpc('block', { finality: 'final' })).result;
+  const validator = node.rootKey.publicKey;
+  const verifies = (signature: string, message: Uint8Array) => {
+    t.true(signature.startsWith('ed25519:'));
+    return verifyEd25519(base58.decode(signature.slice('ed25519:'.length)), message, validator.data);
+  };
+  t.true(verifies(header.signature, base58.decode(header.hash)), 'header signature');
+  t.true(verifies(header.approvals[0], base58.decode(header.prev_hash)), 'approval');
+  t.true(verifies(chunks[0].signature, sha256(new TextEncoder().encode(chunks[0].chunk_hash))), 'chunk signature');
+  t.false(verifies(header.signature, base58.decode(header.prev_hash)), 'a signature of another hash does not verify');
 });
