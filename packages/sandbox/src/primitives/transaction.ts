@@ -7,7 +7,6 @@
 import { deserialize, serialize, type Schema } from 'borsh';
 
 type StructType = Extract<Schema, { struct: unknown }>;
-import { sha256 } from '@noble/hashes/sha2.js';
 import type { AccountId } from './account-id.js';
 import { ACCESS_KEY_PERMISSION_VARIANTS, ACTION_VARIANTS } from './action-versions.js';
 import { firstDecodeRefusal, idRefusal, oneActionRefusal, variantGate } from './decode-order.js';
@@ -23,6 +22,7 @@ import {
   type GlobalContractIdentifier,
   type StateInit,
 } from './state-init.js';
+import { sha256 } from './hash.js';
 
 export type { GlobalContractIdentifier, StateInit };
 

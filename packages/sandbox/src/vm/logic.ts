@@ -2,7 +2,6 @@
  * nearcore `VMLogic` (runtime/near-vm-runner/src/logic/logic.rs): the `env` host functions, each charging
  * ExtCosts in nearcore's order, enforcing limits, and building receipts (ReceiptManager).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256, keccak_512 } from '@noble/hashes/sha3.js';
 import { ripemd160 } from '@noble/hashes/legacy.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -25,6 +24,7 @@ import type {
   StorageAccess,
   VMContext,
 } from './types.js';
+import { sha256 } from '../primitives/hash.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
