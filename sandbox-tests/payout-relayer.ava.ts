@@ -10,7 +10,7 @@ import anyTest, { type TestFn } from 'ava';
 import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
 import { deployPayout, events, NEAR, TGAS } from './helpers/payout.js';
 import { derivePoolKey } from '../packages/relayer/src/index.js';
-import { claimantOfPool, BYTE_COST, countingRpcProxy, gaslessUser, nearBalance, relay, signClaim, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
+import { claimantOfPool, BYTE_COST, countingRpcProxy, gaslessUser, nearBalance, relay, signClaim, startingBalance, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext>;
 
@@ -23,7 +23,7 @@ test('a gasless claim: the user signs a DelegateAction with a function-call key,
   const userNear = await nearBalance(t, user.accountId);
   const view = await new JsonRpcProvider({ url: t.context.rpcUrl }).viewAccount({ accountId: user.accountId });
   t.is(userNear, BigInt(view.storage_usage) * BYTE_COST, 'the user holds only its storage stake');
-  const relayerNear = await nearBalance(t, relayerAccount.accountId);
+  const relayerNear = await startingBalance(t, relayerAccount);
   t.is(await f.token.view('storage_balance_of', { account_id: user.accountId }), null, 'not registered with the token yet');
 
   const response = await relay(server.url, { signed_delegate_action: await signClaim(user, f, poolId) });
@@ -50,7 +50,7 @@ test('a gasless claim: the user signs a DelegateAction with a function-call key,
 test('the relayer refuses policy violations over HTTP with a status and a code, and pays for none of them', async (t) => {
   const { f, poolId, user } = await claimantOfPool(t, 'worker', 10n, 10_000n);
   const { relayerAccount, server } = await startRelayer(t, f, { policy: { allowed: { [f.payout.accountId]: ['claim', 'expire'] }, rateLimit: { count: 1, windowMs: 60_000 } } });
-  const relayerNear = await nearBalance(t, relayerAccount.accountId);
+  const relayerNear = await startingBalance(t, relayerAccount);
   const provider = new JsonRpcProvider({ url: t.context.rpcUrl });
 
   const expectRefusal = async (body: unknown, status: number, code: string, raw = false) => {
