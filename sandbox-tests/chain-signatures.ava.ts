@@ -19,7 +19,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { PublicKey } from '@solana/web3.js';
 import { contractWasm } from './helpers/wasm.js';
-import { addFunctionCallKey, createSubAccount } from './helpers/accounts.js';
+import { addFunctionCallKey, createSubAccount, settled } from './helpers/accounts.js';
 import {
   rootPublicKeys,
   deriveTweak,
@@ -130,12 +130,15 @@ type Outcome = {
   receipts_outcome: { outcome: { status: { Failure?: unknown } | unknown; logs: string[] } }[];
 };
 
-/** Polls a transaction until it is final, producing one block between polls (yields wait for blocks). */
+/**
+ * Polls a transaction until it is final, producing one block between polls (yields wait for blocks), then answers it at
+ * FINAL: its gas refunds ran too, so balances read after this are settled.
+ */
 async function finalOutcome(t: ExecutionContext<Context>, hash: string, sender: string): Promise<Outcome> {
   const provider = t.context.worker.provider as unknown as { txStatus(hash: string, sender: string, waitUntil: string): Promise<Outcome> };
   for (let attempt = 0; attempt < 300; attempt++) {
     const outcome = await provider.txStatus(hash, sender, 'EXECUTED_OPTIMISTIC');
-    if (typeof outcome.status === 'object' && ('SuccessValue' in outcome.status || 'Failure' in outcome.status)) return outcome;
+    if (typeof outcome.status === 'object' && ('SuccessValue' in outcome.status || 'Failure' in outcome.status)) return provider.txStatus(hash, sender, 'FINAL');
     await new Promise((resolve) => setTimeout(resolve, 100));
     await t.context.worker.provider.fastForward(1);
   }
@@ -213,6 +216,7 @@ async function refused(t: ExecutionContext<Context>, p: Proxy, caller: NearAccou
   });
   t.true(got.includes(`Smart contract panicked: ${message}`), `expected "${message}", got ${JSON.stringify(got)}`);
   t.is(await proxyState(p, caller, args), before, 'a refused request changes no proxy state and leaves nothing pending');
+  await settled(t.context.worker, result);
   const spent = balance - (await caller.availableBalance());
   t.true(spent < NEAR / 100n, `a refused request costs only gas (spent ${spent} yoctoNEAR)`);
 }
@@ -572,12 +576,15 @@ test('two identical requests are answered by one respond; a wrong signature or s
   const pending = (await signer.view('get_pending_request', { request })) as { data_id: number[] } | null;
   t.is(pending?.data_id.length, 32, 'get_pending_request returns the oldest yield: {data_id: [32 bytes]}');
 
-  // A signature by another path's key is refused and nothing is resumed.
+  // A signature by another path's key is refused and nothing is resumed. Each respond is sent once the previous
+  // one's gas refund ran (settled): at 77 a 300 Tgas call prepays ~50 NEAR, and the participant holds 100.
   const wrong = await participant.callRaw(signer, 'respond', { request, response: signEcdsa(payload, user.accountId, 'other') }, { gas: 300n * TGAS });
   t.is(panicMessage(wrong), 'The provided signature is invalid.');
+  await settled(t.context.worker, wrong);
   const otherScheme = await participant.callRaw(signer, 'respond', { request, response: signEddsa(payload, user.accountId, 'dup') }, { gas: 300n * TGAS });
   t.true(panicMessage(otherScheme).startsWith('The provided signature scheme does not match. MPC response: Ed25519 { signature: Ed25519Signature(['), panicMessage(otherScheme));
   t.deepEqual(await signer.view('get_pending_request', { request }), pending, 'refused responses leave the request pending');
+  await settled(t.context.worker, otherScheme);
 
   const right = signEcdsa(payload, user.accountId, 'dup');
   const answered = await participant.callRaw(signer, 'respond', { request, response: right }, { gas: 300n * TGAS });
@@ -587,6 +594,7 @@ test('two identical requests are answered by one respond; a wrong signature or s
     t.deepEqual(successValue<SignatureResponse>(await finalOutcome(t, sent.result.transaction.hash, user.accountId)), right);
   }
   t.is(await signer.view('get_pending_request', { request }), null);
+  await settled(t.context.worker, answered);
   const again = await participant.callRaw(signer, 'respond', { request, response: right }, { gas: 300n * TGAS });
   t.is(panicMessage(again), 'This sign request has timed out, was completed, or never existed.');
 });
@@ -607,6 +615,7 @@ test('attack: a non-participant\'s respond, even with a valid signature, fails w
   for (const response of [valid, signEcdsa(Buffer.from(args.payload_v2.Ecdsa, 'hex'), attacker.accountId, 'victim')]) {
     const attempt = await attacker.callRaw(signer, 'respond', { request, response }, { gas: 300n * TGAS });
     t.is(panicMessage(attempt), 'assertion failed: `Err(CallerNotParticipant)` does not match `Ok(())`: Caller must be an attested participant');
+    await settled(t.context.worker, attempt); // the next 300 Tgas call prepays ~50 NEAR at 77, of the attacker's 100
   }
   // The participant's own respond, relayed by someone else (a NEP-366 delegate action): the receipt's
   // predecessor is the participant but its signer the relayer, and near/mpc refuses any respond not
@@ -631,6 +640,7 @@ test('attack: a non-participant\'s respond, even with a valid signature, fails w
   // near-sdk-rs: respond is not #[payable].
   const paid = await participant.callRaw(signer, 'respond', { request, response: valid }, { gas: 300n * TGAS, attachedDeposit: 1n });
   t.is(panicMessage(paid), "Method respond doesn't accept deposit");
+  await settled(t.context.worker, paid);
   t.not(await signer.view('get_pending_request', { request }), null, 'still pending');
   await participant.call(signer, 'respond', { request, response: valid }, { gas: 300n * TGAS });
   t.deepEqual(successValue<SignatureResponse>(await finalOutcome(t, sent.result.transaction.hash, user.accountId)), valid);

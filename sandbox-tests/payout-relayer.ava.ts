@@ -7,10 +7,10 @@
  * refuses.
  */
 import anyTest, { type TestFn } from 'ava';
-import { JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate } from 'near-api-js';
+import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
 import { deployPayout, events, NEAR, TGAS } from './helpers/payout.js';
 import { derivePoolKey } from '../packages/relayer/src/index.js';
-import { claimantOfPool, BYTE_COST, countingRpcProxy, gaslessUser, nearBalance, relay, signClaim, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
+import { claimantOfPool, BYTE_COST, countingRpcProxy, gaslessUser, nearBalance, relay, signClaim, startingBalance, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext>;
 
@@ -23,7 +23,7 @@ test('a gasless claim: the user signs a DelegateAction with a function-call key,
   const userNear = await nearBalance(t, user.accountId);
   const view = await new JsonRpcProvider({ url: t.context.rpcUrl }).viewAccount({ accountId: user.accountId });
   t.is(userNear, BigInt(view.storage_usage) * BYTE_COST, 'the user holds only its storage stake');
-  const relayerNear = await nearBalance(t, relayerAccount.accountId);
+  const relayerNear = await startingBalance(t, relayerAccount);
   t.is(await f.token.view('storage_balance_of', { account_id: user.accountId }), null, 'not registered with the token yet');
 
   const response = await relay(server.url, { signed_delegate_action: await signClaim(user, f, poolId) });
@@ -50,7 +50,7 @@ test('a gasless claim: the user signs a DelegateAction with a function-call key,
 test('the relayer refuses policy violations over HTTP with a status and a code, and pays for none of them', async (t) => {
   const { f, poolId, user } = await claimantOfPool(t, 'worker', 10n, 10_000n);
   const { relayerAccount, server } = await startRelayer(t, f, { policy: { allowed: { [f.payout.accountId]: ['claim', 'expire'] }, rateLimit: { count: 1, windowMs: 60_000 } } });
-  const relayerNear = await nearBalance(t, relayerAccount.accountId);
+  const relayerNear = await startingBalance(t, relayerAccount);
   const provider = new JsonRpcProvider({ url: t.context.rpcUrl });
 
   const expectRefusal = async (body: unknown, status: number, code: string, raw = false) => {
@@ -207,4 +207,28 @@ test('one pool key sends in nonce order, each transaction once the previous one 
     t.true(send.nonce > sends[i - 1].nonce, `send ${i}: nonce ${send.nonce} after ${sends[i - 1].nonce}`);
     t.true(send.sentAt >= sends[i - 1].answeredAt!, `send ${i} waited until the previous one was in a block`);
   }
+});
+
+// nearcore answers a transaction whose nonce is not above its key's with INVALID_TRANSACTION
+// {InvalidNonce: {tx_nonce, ak_nonce}} (chain/jsonrpc-primitives/src/types/transactions.rs): the
+// relayer's own send_tx client must read that as a nonce error, never as a send with no answer.
+test('a pool key whose nonce another process used: the node refuses the send as InvalidNonce, the relayer re-reads the key\'s nonce and signs the delegate again, and it lands once', async (t) => {
+  const { f, poolId, user } = await claimantOfPool(t, 'nonce', 1_000n, 10_000n);
+  const proxy = await countingRpcProxy(t);
+  const { relayerAccount, server } = await startRelayer(t, f, { rpcUrl: proxy.url });
+  const poolKey = derivePoolKey(relayerAccount.privateKey, 'main', 0);
+  const warm = await relay(server.url, { signed_delegate_action: await signClaim(user, f, poolId) });
+  t.true(warm.body.succeeded, JSON.stringify(warm.body));
+
+  // Another process signs with the pool key: the nonce the relayer counted next is now used.
+  const provider = new JsonRpcProvider({ url: t.context.rpcUrl });
+  await new Account(relayerAccount.accountId, provider, poolKey.toString() as KeyPairString).signAndSendTransaction({ receiverId: relayerAccount.accountId, actions: [actions.transfer(1n)] });
+  const usedNonce = BigInt((await provider.viewAccessKey({ accountId: relayerAccount.accountId, publicKey: poolKey.getPublicKey().toString() })).nonce);
+
+  const relayed = await relay(server.url, { signed_delegate_action: await signClaim(user, f, poolId) });
+  t.is(relayed.body.state, 'final', JSON.stringify(relayed.body));
+  t.not(relayed.body.transaction_hash, relayed.accepted!.transaction_hash, 'the transaction on chain is the one signed again');
+  const sends = proxy.sends.filter((send) => send.publicKey === poolKey.getPublicKey().toString());
+  t.deepEqual(sends.slice(1).map((send) => send.nonce), [usedNonce, usedNonce + 1n], 'refused with the used nonce, then sent once with the next');
+  t.regex(JSON.stringify(relayed.body.status), /Payout: nothing claimable/, 'the delegate ran: its claim found nothing left after the first');
 });

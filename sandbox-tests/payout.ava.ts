@@ -61,6 +61,7 @@ test('NEAR pool: fund, allocate, claim, push (one to a missing account fails bac
   const claimed = await claim(alice, f, poolId);
   t.true(claimed.succeeded);
   t.is(claimed.parseResult<boolean>(), true);
+  await settled(t.context.worker, claimed);
   const gained = (await alice.availableBalance()) - before;
   t.true(gained > 3n * NEAR - NEAR / 100n && gained < 3n * NEAR, `alice gained ${gained}: 3 NEAR minus her gas`);
   t.is(await f.claimable(alice, poolId), 0n);
@@ -113,6 +114,7 @@ test('stablecoin pool: ft_transfer_call funding, a batch to registered and unreg
   const r1 = await claim(registered, f, poolId);
   t.is(r1.parseResult<boolean>(), true, 'a claim answers the payout callback result');
   t.is(await f.tokenBalance(registered), 1500n);
+  await settled(t.context.worker, r1);
   t.true(nearBefore - (await registered.availableBalance()) < NEAR / 10n);
 
   t.is(await f.token.view('storage_balance_of', { account_id: fresh.accountId }), null);

@@ -13,7 +13,7 @@ import { localStore } from '../packages/relayer/src/index.js';
 import { budgetsFor } from '../packages/relayer/src/allowance.js';
 import { decodeSignedDelegate } from '../packages/relayer/src/delegate.js';
 import { deployPayout, NEAR, TGAS } from './helpers/payout.js';
-import { claimantOfPool, countingRpcProxy, gaslessUser, headHeight, nearBalance, relay, signClaim, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
+import { claimantOfPool, countingRpcProxy, gaslessUser, headHeight, nearBalance, relay, settledRelays, signClaim, startingBalance, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext>;
 const MILLI_NEAR = NEAR / 1000n;
@@ -39,7 +39,7 @@ test('attack 10 "paying for calls that fail": Sybil claims with nothing to claim
   const sybils = [await gaslessUser(t, f, 'sybila'), await gaslessUser(t, f, 'sybilb')];
   await f.allocate(poolId, [[honest.accountId, 700n]]);
   const { relayerAccount, server } = await startRelayer(t, f, { policy: { preChecks: claimPreCheck(f.payout.accountId) } });
-  const before = await nearBalance(t, relayerAccount.accountId);
+  const before = await startingBalance(t, relayerAccount);
 
   for (const sybil of sybils) {
     for (const pool of [poolId, poolId + 7]) {
@@ -67,20 +67,24 @@ test('attack 10 "paying for calls that fail": a sender\'s allowance bounds what 
   let store = await localStore(dir);
   let relayer = await startRelayer(t, f, { policy: { allowance }, store });
   const { relayerAccount } = relayer;
-  const before = await nearBalance(t, relayerAccount.accountId);
+  const before = await startingBalance(t, relayerAccount);
 
   // No pre-check: every claim is relayed and fails on chain ("nothing claimable") until the allowance refuses.
   const statuses: number[] = [];
+  const relayedHashes: string[] = [];
   let refusal: Record<string, any> | undefined;
   for (let i = 0; i < 20 && refusal === undefined; i++) {
     const response = await relay(relayer.server.url, { signed_delegate_action: await signClaim(sybil, f, poolId, { gas: 30n * TGAS }) });
     statuses.push(response.status);
-    if (response.status === 200) t.false(response.body.succeeded, 'the claim fails on chain: nothing claimable');
-    else refusal = response.body;
+    if (response.status === 200) {
+      t.false(response.body.succeeded, 'the claim fails on chain: nothing claimable');
+      relayedHashes.push(response.body.transaction_hash);
+    } else refusal = response.body;
   }
   t.is(refusal?.error.code, 'ALLOWANCE_EXCEEDED', JSON.stringify(refusal));
   t.regex(refusal!.error.message, new RegExp(`${sybil.accountId}'s allowance is ${allowance.perSender} yoctoNEAR per period; \\d+ is spent and this delegate may cost up to \\d+; retry after`));
   t.true(statuses.filter((s) => s === 200).length >= 2, `several failing claims were relayed before the allowance ran out: ${statuses}`);
+  await settledRelays(t, relayerAccount.accountId, relayedHashes);
   const paid = before - (await nearBalance(t, relayerAccount.accountId));
   t.true(paid > 0n && paid <= allowance.perSender, `the relayer paid ${paid}, at most the allowance ${allowance.perSender}`);
   const [senderBudget] = budgetsFor(decodeSignedDelegate(await signClaim(sybil, f, poolId)), allowance, Date.now());
@@ -108,17 +112,20 @@ test('attack 10 "paying for calls that fail": Sybil senders together cannot spen
   const sybils = [await gaslessUser(t, f, 'sybila'), await gaslessUser(t, f, 'sybilb'), await gaslessUser(t, f, 'sybilc')];
   const allowance = { perSender: NEAR, perReceiver: 9n * MILLI_NEAR };
   const { relayerAccount, server } = await startRelayer(t, f, { policy: { allowance } });
-  const before = await nearBalance(t, relayerAccount.accountId);
+  const before = await startingBalance(t, relayerAccount);
   const codes: string[] = [];
+  const relayedHashes: string[] = [];
   for (let round = 0; round < 6; round++) {
     for (const sybil of sybils) {
       const response = await relay(server.url, { signed_delegate_action: await signClaim(sybil, f, poolId, { gas: 30n * TGAS }) });
       codes.push(response.status === 200 ? 'relayed' : response.body.error.code);
+      if (response.status === 200) relayedHashes.push(response.body.transaction_hash);
     }
   }
   t.true(codes.includes('relayed'), codes.join());
   t.is(codes.at(-1), 'ALLOWANCE_EXCEEDED', codes.join());
   t.regex(JSON.stringify(codes), /ALLOWANCE_EXCEEDED/);
+  await settledRelays(t, relayerAccount.accountId, relayedHashes);
   const paid = before - (await nearBalance(t, relayerAccount.accountId));
   t.true(paid <= allowance.perReceiver, `all senders together cost ${paid}, at most the receiver's budget ${allowance.perReceiver}`);
 });
@@ -128,7 +135,7 @@ test('attack 10 "paying for calls that fail": a delegate whose max_block_height 
   const proxy = await countingRpcProxy(t);
   // A wide margin: the other tests make blocks on the same node meanwhile.
   const { relayerAccount, server } = await startRelayer(t, f, { rpcUrl: proxy.url, policy: { minBlocksLeft: 200 } });
-  const before = await nearBalance(t, relayerAccount.accountId);
+  const before = await startingBalance(t, relayerAccount);
   const startSubmissions = proxy.submissions(); // the relayer added its pool key at start
 
   // Signed with a ttl of 100 blocks: max_block_height is about head + 100, inside the relayer's 200-block margin.

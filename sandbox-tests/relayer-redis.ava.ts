@@ -8,13 +8,14 @@
 import { createHash } from 'node:crypto';
 import anyTest, { type TestFn, type ExecutionContext } from 'ava';
 import { Worker } from 'near-workspaces';
+import type { KeyPairString } from 'near-api-js';
 import { redisStore } from '../packages/relayer/src/index.js';
 import { actualCost, budgetsFor, maximumCost } from '../packages/relayer/src/allowance.js';
 import { decodeSignedDelegate } from '../packages/relayer/src/delegate.js';
 import { startRedisServer, type RedisServer } from '../packages/relayer/test/helpers/redis-server.js';
 import { startRelayerProcess } from '../packages/relayer/test/helpers/processes.js';
 import { createAccount, deployPayout, NEAR, TGAS } from './helpers/payout.js';
-import { claimantOfPool, countingRpcProxy, gaslessUser, signClaim, headGasPrice, nearBalance, relay, signClaims, startRelayer, type RelayerContext } from './helpers/relayer.js';
+import { claimantOfPool, countingRpcProxy, gaslessUser, signClaim, headGasPrice, nearBalance, relay, settledRelays, signClaims, startingBalance, startRelayer, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext & { redis: RedisServer }>;
 const MILLI_NEAR = NEAR / 1000n;
@@ -48,7 +49,7 @@ test('two instances on one Redis never both spend the last of a sender\'s allowa
   // Room for one reservation (4 mNEAR: 30 Tgas + 10 Tgas overhead) and a few settled failures (~0.85 mNEAR each).
   const allowance = { perSender: 6n * MILLI_NEAR, periodMs: 3_600_000 };
   const { a, b, stores, relayerId } = await twoInstances(t, f, { allowance, rateLimit: { count: 100, windowMs: 60_000 } });
-  const before = await nearBalance(t, relayerId);
+  const before = await startingBalance(t, a.relayerAccount);
 
   // 16 claims with nothing to claim (each fails on chain, at the relayer's cost), posted at once, alternately to each instance.
   const delegates = await signClaims(t, sybil, f, poolId, 16);
@@ -66,6 +67,7 @@ test('two instances on one Redis never both spend the last of a sender\'s allowa
   t.deepEqual([...new Set(refused.map((r) => r.body.error.code))], ['ALLOWANCE_EXCEEDED']);
   for (const r of relayed) t.is(r.body.state, 'final');
 
+  await settledRelays(t, relayerId, relayed.map((r) => r.body.transaction_hash));
   const paid = before - (await nearBalance(t, relayerId));
   const [senderBudget] = budgetsFor(decodeSignedDelegate(delegates[0]), allowance, Date.now());
   const spent = await stores[0].spent(senderBudget, Date.now());
@@ -114,7 +116,7 @@ test('an instance killed with SIGKILL right after accepting finishes every accep
   };
   let instance = await startRelayerProcess(env);
   t.teardown(() => instance.stop());
-  const before = await nearBalance(t, relayerAccount.accountId); // after the pool key was added
+  const before = await startingBalance(t, { accountId: relayerAccount.accountId, privateKey: env.RELAYER_PRIVATE_KEY as KeyPairString }); // after the pool key was added
 
   // One key: the claims queue behind each other, so most are signed and not yet sent when the process dies.
   const delegates = await Promise.all(users.map((user) => signClaim(user, f, poolId)));
@@ -146,6 +148,7 @@ test('an instance killed with SIGKILL right after accepting finishes every accep
   t.true(logged.every((hash) => finals.some((final) => String(final.transaction_hash) === hash)), 'it logged only accepted delegates');
   for (const user of users) t.is(await f.tokenBalance(user.accountId), 10n, `${user.accountId} paid exactly once`);
   const costs = finals.map((final, i) => actualCost(decodeSignedDelegate(delegates[i]), final.outcome));
+  await settledRelays(t, relayerAccount.accountId, finals.map((final) => String(final.transaction_hash))); // a resumed delegate may be signed again
   t.is(before - (await nearBalance(t, relayerAccount.accountId)), costs.reduce((sum, c) => sum + c, 0n), 'the relayer paid for each delegate once');
   for (const [i, delegate] of delegates.entries()) {
     const [senderBudget] = budgetsFor(decodeSignedDelegate(delegate), undefined, Date.now());

@@ -146,6 +146,25 @@ export async function nearBalance(t: ExecutionContext<RelayerContext>, accountId
   return BigInt(view.amount);
 }
 
+/**
+ * The relayer account's balance once the gas refunds of its transactions so far ran: the relayer adds its pool keys
+ * and follows what it relays at EXECUTED_OPTIMISTIC, which on nearcore does not wait for the refund receipt
+ * (view_client_actor.rs `get_tx_execution_status`). A transaction the account signs now with its main key is
+ * included after the block that made any such refund, so once it is FINAL they all ran. It costs the account a
+ * transfer's fees: read a starting balance with this, and later balances after `settledRelays`.
+ */
+export async function startingBalance(t: ExecutionContext<RelayerContext>, relayerAccount: { accountId: string; privateKey: KeyPairString }): Promise<bigint> {
+  const account = new Account(relayerAccount.accountId, new JsonRpcProvider({ url: t.context.rpcUrl }), relayerAccount.privateKey);
+  await account.signAndSendTransaction({ receiverId: relayerAccount.accountId, actions: [actions.transfer(0n)], waitUntil: 'FINAL' });
+  return nearBalance(t, relayerAccount.accountId);
+}
+
+/** Waits until the relayed transactions are FINAL, their gas refunds run (the relayer follows them to EXECUTED_OPTIMISTIC). */
+export async function settledRelays(t: ExecutionContext<RelayerContext>, relayerId: string, hashes: string[]): Promise<void> {
+  const provider = new JsonRpcProvider({ url: t.context.rpcUrl });
+  await Promise.all(hashes.map((txHash) => provider.viewTransactionStatus({ txHash, accountId: relayerId, waitUntil: 'FINAL' })));
+}
+
 export async function headHeight(t: ExecutionContext<RelayerContext>): Promise<bigint> {
   return BigInt((await new JsonRpcProvider({ url: t.context.rpcUrl }).viewBlock({ finality: 'optimistic' })).header.height);
 }

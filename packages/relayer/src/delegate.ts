@@ -67,7 +67,8 @@ export function decodeSignedDelegate(base64: unknown): DecodedDelegate {
   }
   let decoded: SignedDelegate;
   try {
-    decoded = deserialize(SCHEMA.SignedDelegate, Buffer.from(base64, 'base64')) as SignedDelegate;
+    // near-api-js' schema is valid: borsh-js need not check it again on every request.
+    decoded = deserialize(SCHEMA.SignedDelegate, Buffer.from(base64, 'base64'), false) as SignedDelegate;
   } catch (error) {
     throw new RelayError('INVALID_DELEGATE', `signed_delegate_action is not a borsh SignedDelegateAction: ${(error as Error).message}`);
   }

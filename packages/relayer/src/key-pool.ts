@@ -31,7 +31,7 @@ import { serialize } from 'borsh';
 import { Account, KeyPair, KeyType, SCHEMA, Signature, SignedTransaction, Signer, actions, createTransaction, type Action, type JsonRpcProvider, type KeyPairString, type PublicKey, type Transaction } from 'near-api-js';
 import { InvalidNonceError, InvalidTransactionError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
 import { BlockRate, ReadCache } from './read-cache.js';
-import type { NodeReads } from './node-reads.js';
+import type { NodeRpc, SendTxAnswer } from './node-rpc.js';
 
 /** PKCS #8 DER header of a raw 32-byte Ed25519 seed (RFC 8410). */
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -161,8 +161,8 @@ export const refusedByNode = (error: unknown): boolean => error instanceof Trans
 /** `final_execution_status` levels at which a send_tx answer carries the whole outcome. */
 const EXECUTED_LEVELS = new Set(['EXECUTED_OPTIMISTIC', 'EXECUTED', 'FINAL']);
 
-export async function openKeyPool(options: { provider: JsonRpcProvider; reads: NodeReads; accountId: string; mainKey: KeyPairString; size: number; instance: string; depth?: number }): Promise<KeyPool> {
-  const { provider, reads, accountId } = options;
+export async function openKeyPool(options: { provider: JsonRpcProvider; rpc: NodeRpc; accountId: string; mainKey: KeyPairString; size: number; instance: string; depth?: number }): Promise<KeyPool> {
+  const { provider, rpc, accountId } = options;
   const depth = options.depth ?? DEFAULT_PIPELINE_DEPTH;
   if (!Number.isInteger(options.size) || options.size < 1 || options.size > 64) throw new Error(`relayer key pool: size must be an integer from 1 to 64, got ${options.size}`);
   if (!Number.isInteger(depth) || depth < 1 || depth > 64) throw new Error(`relayer key pool: depth must be an integer from 1 to 64, got ${depth}`);
@@ -201,7 +201,7 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; reads: N
   const finalBlock = new ReadCache(
     async () => {
       const at = Date.now();
-      const block = await reads.block('final');
+      const block = await rpc.block('final');
       blockRate.observe(block.header.height, at);
       return { hash: base58.decode(block.header.hash), height: block.header.height };
     },
@@ -226,7 +226,7 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; reads: N
     const kept = finalBlock.peek('final');
     return kept === undefined ? undefined : kept.value.height + blockRate.since(kept.at);
   };
-  const chainNonce = async (key: PoolKey) => (await reads.accessKey(accountId, key.publicKey)).nonce;
+  const chainNonce = async (key: PoolKey) => (await rpc.accessKey(accountId, key.publicKey)).nonce;
 
   /**
    * Signs with `nonce`, or the key's next one, naming the block `which` (see recentBlock). `accepting`:
@@ -388,9 +388,9 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; reads: N
         }
         if (nonceOf(current.signedTransaction) > lane.highestSent) lane.highestSent = nonceOf(current.signedTransaction);
         for (let attempt = 1; ; attempt++) {
-          let answer: { final_execution_status?: string; receipts_outcome?: unknown };
+          let answer: SendTxAnswer;
           try {
-            answer = await provider.sendJsonRpc('send_tx', { signed_tx_base64: current.base64, wait_until: 'INCLUDED' });
+            answer = await rpc.sendTx(current.base64, 'INCLUDED');
           } catch (error) {
             // No answer (a timeout, a routed request, a dropped connection): the node may have it. It
             // counts as sent; its outcome is followed, never guessed by sending anything again.

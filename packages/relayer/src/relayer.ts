@@ -30,7 +30,7 @@ import { localStore, type Accepting, type Budget, type RelayerStore, type SpendR
 import { openKeyPool, refusedByNode, type KeyPool, type SignedForPool } from './key-pool.js';
 import { BlockRate, ReadCache, type Read } from './read-cache.js';
 import { relayerMetrics, type RelayerMetrics } from './metrics.js';
-import { nodeReads, type AccessKeyView } from './node-reads.js';
+import { nodeRpc, type AccessKeyView } from './node-rpc.js';
 import { base58 } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -194,7 +194,7 @@ export function innerStatus(outcome: Outcome): InnerStatus {
 
 export function createRelayer(config: RelayerConfig): Relayer {
   const provider = new JsonRpcProvider({ url: config.rpcUrl });
-  const reads = nodeReads(config.rpcUrl);
+  const rpc = nodeRpc(config.rpcUrl);
   const rateLimit = config.policy.rateLimit ?? DEFAULT_RATE_LIMIT;
   const now = config.now ?? Date.now;
   const minBlocksLeft = BigInt(config.policy.minBlocksLeft ?? DEFAULT_MIN_BLOCKS_LEFT);
@@ -203,7 +203,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
   /** The key pool once open (acceptAtOnce signs only with a pool that needs no wait). */
   let poolOpened: KeyPool | undefined;
   const keyPool = () =>
-    (pool ??= openKeyPool({ provider, reads, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance, depth: config.pipelineDepth }).then(
+    (pool ??= openKeyPool({ provider, rpc, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance, depth: config.pipelineDepth }).then(
       async (opened) => {
         // A store that is down now leaves the records for the next start; new requests get 503 meanwhile.
         await resumeInFlight(opened).catch((error) => log({ event: 'resume_failed', message: `in-flight work not resumed until the next start: ${(error as Error).message}` }));
@@ -236,7 +236,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
   const heads = new ReadCache(
     async () => {
       const at = Date.now();
-      const block = await reads.block('optimistic');
+      const block = await rpc.block('optimistic');
       blockRate.observe(block.header.height, at);
       return { height: BigInt(block.header.height), gasPrice: BigInt(block.header.gas_price) };
     },
@@ -258,7 +258,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
   const accessKeys = new ReadCache(
     async (id: string) => {
       const [accountId, publicKey] = id.split('\n');
-      return reads.accessKey(accountId, publicKey);
+      return rpc.accessKey(accountId, publicKey);
     },
     { refreshAfterMs: ACCESS_KEY_REFRESH_MS, maxAgeMs: ACCESS_KEY_MAX_AGE_MS },
   );
@@ -447,7 +447,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
     });
 
   /** The outcome of a transaction the node has, or undefined when it has none. */
-  const outcomeOf = (txHash: string) => reads.txStatus(txHash, config.accountId) as Promise<Outcome>;
+  const outcomeOf = (txHash: string) => rpc.txStatus(txHash, config.accountId) as Promise<Outcome>;
 
   /**
    * The outcome of a transaction sent, asked again while the node answers that it has none yet or
@@ -522,7 +522,9 @@ export function createRelayer(config: RelayerConfig): Relayer {
   }
 
   function track(job: Job, onChain?: Outcome): Promise<RelayStatus> {
-    const outcome = complete(job, onChain);
+    // Sent once the answers of this turn of the event loop are written: under a burst, every accepted
+    // request is answered before the sends and outcome reads of any of them take the CPU.
+    const outcome = new Promise<void>((resolve) => setImmediate(resolve)).then(() => complete(job, onChain));
     inFlight.set(job.firstHash, outcome);
     void outcome.finally(() => inFlight.delete(job.firstHash));
     return outcome;

@@ -11,7 +11,6 @@
  * nearcore's runtime semantics; results are nearcore's JSON views. Deterministic: block times
  * come from `genesisTime` and `blockTimeMs`, never from the wall clock.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { runtimeConfig, DEFAULT_PROTOCOL_VERSION } from './parameters/index.js';
 import type { RuntimeConfig } from './parameters/types.js';
 import { runFunctionCall } from './vm/index.js';
@@ -25,7 +24,7 @@ import {
 } from './primitives/account-id.js';
 import { KeyPair, parsePublicKey, parsePublicKeyHandle, publicKeyHandleBorsh, publicKeyHandleToString, publicKeyToString, publicKeyTrieIdLength, type PublicKey } from './primitives/crypto.js';
 import { InvalidTransactionError, type TxExecutionError, type JsonValue } from './primitives/errors.js';
-import { fromBase64, hashFromString, hashToString, randomSeed } from './primitives/hash.js';
+import { fromBase64, hashFromString, hashToString, randomSeed, sha256 } from './primitives/hash.js';
 import {
   encodeTransaction,
   gasKeyInfo,

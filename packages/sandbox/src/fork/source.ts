@@ -8,10 +8,9 @@
  * is exactly the one asked for is picked, the others are cached too (they are the remote's values at the
  * same block), and a key the answer lacks is cached as absent.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { parsePublicKeyHandle, publicKeyHandleToString, publicKeyToString, type PublicKey } from '../primitives/crypto.js';
-import { fromBase64, hashFromString, hashToString, toBase64 } from '../primitives/hash.js';
+import { fromBase64, hashFromString, hashToString, sha256, toBase64 } from '../primitives/hash.js';
 import type { AccessKey } from '../primitives/transaction.js';
 import { accessKeyPermissionFromView } from '../primitives/views.js';
 import type { JsonValue } from '../primitives/errors.js';

@@ -28,11 +28,14 @@ export function defaultLauncherPath(): string {
  * through bin/launch.mjs. The command word is found by skipping `--home DIR` and options. A snapshot made
  * by another Node.js version makes node exit with 14 (a damaged one aborts) before any of our code runs;
  * `init` then runs through bin/launch.mjs, which rebuilds for this node (near-workspaces always runs `init`
- * before `run`, and `init` keeps an existing home).
+ * before `run`, and `init` keeps an existing home). With `NEAR_SANDBOX_CPU_PROF=<dir>` in its environment (which
+ * near-workspaces passes on), `run` writes its V8 CPU profile there when it exits: Node refuses `--cpu-prof`
+ * in NODE_OPTIONS, and near-workspaces starts the node itself.
  */
 export function launcherScript(nodePath: string, launchModule: string, snapshotsPointer = CURRENT_SNAPSHOTS): string {
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   const node = quote(nodePath);
+  const profile = '${NEAR_SANDBOX_CPU_PROF:+--cpu-prof "--cpu-prof-dir=$NEAR_SANDBOX_CPU_PROF"}';
   return [
     '#!/bin/sh',
     LAUNCHER_MARKER,
@@ -52,13 +55,13 @@ export function launcherScript(nodePath: string, launchModule: string, snapshots
     'done',
     `if [ -n "$command" ] && [ -f ${quote(snapshotsPointer)} ] && read -r dir < ${quote(snapshotsPointer)} && [ -f "$dir/near-sandbox-$command.blob" ]; then`,
     '  if [ "$command" = run ]; then',
-    `    exec ${node} --snapshot-blob "$dir/near-sandbox-run.blob" -- "$@"`,
+    `    exec ${node} ${profile} --snapshot-blob "$dir/near-sandbox-run.blob" -- "$@"`,
     '  fi',
     `  ${node} --snapshot-blob "$dir/near-sandbox-init.blob" -- "$@"`,
     '  status=$?',
     '  if [ $status -ne 14 ] && [ $status -lt 128 ]; then exit $status; fi',
     'fi',
-    `exec ${node} ${quote(launchModule)} "$@"`,
+    `exec ${node} ${profile} ${quote(launchModule)} "$@"`,
     '',
   ].join('\n');
 }

@@ -28,12 +28,12 @@ function signatureRefusal(signature: Signature): string | null {
   return signature.keyType === KeyType.ED25519 && (signature.data[63]! & 0xe0) !== 0 ? 'signature error' : null;
 }
 
-function idRefusal(id: string): string | null {
+export function idRefusal(id: string): string | null {
   const fault = accountIdFault(id);
   return fault ? accountIdDecodeRefusal(id, fault) : null;
 }
 
-function variantGate(v: VersionedVariant, protocolVersion: number | undefined): string | null {
+export function variantGate(v: VersionedVariant, protocolVersion: number | undefined): string | null {
   return protocolVersion === undefined || variantExistsAt(v, protocolVersion) ? null : variantRefusal(v, protocolVersion);
 }
 
@@ -41,10 +41,15 @@ const contractIdRefusal = (id: GlobalContractIdentifier) => (id.type === 'Accoun
 
 function actionsRefusal(actions: readonly Action[], protocolVersion: number | undefined): string | null {
   for (const a of actions) {
-    const refusal = variantGate(actionVariant(a), protocolVersion) ?? actionRefusal(a, protocolVersion);
+    const refusal = oneActionRefusal(a, protocolVersion);
     if (refusal) return refusal;
   }
   return null;
+}
+
+/** The first refusal in one decoded action: its tag at the version, then its fields. */
+export function oneActionRefusal(a: Action, protocolVersion: number | undefined): string | null {
+  return variantGate(actionVariant(a), protocolVersion) ?? actionRefusal(a, protocolVersion);
 }
 
 /** The fields after the tag, in borsh order. */

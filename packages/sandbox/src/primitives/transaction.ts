@@ -7,10 +7,9 @@
 import { deserialize, serialize, type Schema } from 'borsh';
 
 type StructType = Extract<Schema, { struct: unknown }>;
-import { sha256 } from '@noble/hashes/sha2.js';
-import { accountIdDecodeRefusal, accountIdFault, type AccountId } from './account-id.js';
-import { ACTION_VARIANTS, variantExistsAt, variantRefusal } from './action-versions.js';
-import { firstDecodeRefusal } from './decode-order.js';
+import type { AccountId } from './account-id.js';
+import { ACCESS_KEY_PERMISSION_VARIANTS, ACTION_VARIANTS } from './action-versions.js';
+import { firstDecodeRefusal, idRefusal, oneActionRefusal, variantGate } from './decode-order.js';
 import { KeyType, publicKeyLength, type PublicKey, type Signature } from './crypto.js';
 import {
   GLOBAL_CONTRACT_IDENTIFIER,
@@ -23,6 +22,7 @@ import {
   type GlobalContractIdentifier,
   type StateInit,
 } from './state-init.js';
+import { sha256 } from './hash.js';
 
 export type { GlobalContractIdentifier, StateInit };
 
@@ -114,8 +114,6 @@ export interface SignedTransaction {
 
 /** Raised when bytes are not a valid borsh encoding (nearcore answers such input with a parse error). */
 export class BorshDecodeError extends Error {
-  /** Set when decoding stopped at a Delegate or DelegateV2 tag inside a DelegateAction (8 or 14). */
-  nestedDelegateTag?: number;
   constructor(what: string, reason: string) {
     super(`cannot decode ${what} from borsh: ${reason}`);
     this.name = 'BorshDecodeError';
@@ -188,7 +186,7 @@ const TRANSACTION_NONCE: Schema = {
  * naming the tag (`decodeRaw` turns it into nearcore's refusal).
  */
 const NESTED_DELEGATE_TYPE = 'NonDelegateAction refuses tag ';
-const NESTED_DELEGATE_STOP = new RegExp(`^Unsupported type: ${NESTED_DELEGATE_TYPE}(\\d+)$`);
+const NESTED_DELEGATE_STOP = new RegExp(`^Unsupported type: ${NESTED_DELEGATE_TYPE}\\d+$`);
 const NESTED_DELEGATE_REFUSAL = "DelegateAction mustn't contain a nested one";
 const nestedDelegate = (tag: number): StructType => ({ struct: { nestedDelegate: `${NESTED_DELEGATE_TYPE}${tag}` as unknown as Schema } });
 const NON_DELEGATE_ACTION: Schema = { enum: actionVariants(nestedDelegate(8), nestedDelegate(14)) };
@@ -413,11 +411,8 @@ function decodeRaw(what: string, schema: Schema, bytes: Uint8Array): Raw {
   try {
     return deserialize(schema, bytes, false) as Raw; // schemas are static: skip re-validating them per call
   } catch (e) {
-    const nested = NESTED_DELEGATE_STOP.exec((e as Error).message);
-    if (!nested) throw new BorshDecodeError(what, (e as Error).message);
-    const refusal = BorshDecodeError.nearcore(NESTED_DELEGATE_REFUSAL);
-    refusal.nestedDelegateTag = Number(nested[1]);
-    throw refusal;
+    if (!NESTED_DELEGATE_STOP.test((e as Error).message)) throw new BorshDecodeError(what, (e as Error).message);
+    throw BorshDecodeError.nearcore(NESTED_DELEGATE_REFUSAL);
   }
 }
 
@@ -549,13 +544,12 @@ function parseSignedTransactionOnce(bytes: Uint8Array, protocolVersion: number |
     throw new BorshDecodeError('SignedTransaction', (e as Error).message);
   }
   const size = transactionBorshLength(signed.transaction);
-  let canonical = true;
-  let dropped = 0;
-  for (const a of signed.transaction.actions) {
-    for (const inner of a.type === 'Delegate' ? a.signedDelegate.delegateAction.actions : [a]) {
-      const repeats = nonCanonical.get(inner);
-      if (repeats !== undefined) [canonical, dropped] = [false, dropped + repeats];
-    }
+  const canonical = !signed.transaction.actions.some((a) => (a.type === 'Delegate' ? a.signedDelegate.delegateAction.actions : [a]).some((inner) => nonCanonical.has(inner)));
+  const dropped = signed.transaction.actions.reduce((n, a) => n + droppedBytes(a), 0);
+  if (size + dropped + keyLen(signed.signature) !== bytes.length) {
+    // borsh `try_from_slice` decodes the whole value (ids validated on the way) before it looks for trailing bytes
+    const refusal = firstDecodeRefusal(signed.transaction, protocolVersion, signed.signature);
+    if (refusal) throw BorshDecodeError.nearcore(refusal);
   }
   checkConsumed('SignedTransaction', size + dropped + keyLen(signed.signature), bytes);
   // nearcore SignedTransaction::init hashes the re-encoded Transaction; only a non-canonical state init differs
@@ -564,45 +558,122 @@ function parseSignedTransactionOnce(bytes: Uint8Array, protocolVersion: number |
 }
 
 /**
- * What nearcore refuses first when the bytes do not decode: an invalid signer or receiver id, read before the
- * fault; a DelegateV2 tag inside a DelegateAction below DelegateV2's version, which such a node's `Action` lacks
- * ("Unexpected variant tag: 14"); else the fault itself. (An invalid id inside an action before the fault is not
- * looked for: the node then reports the later fault.)
+ * What nearcore refuses first when the bytes do not decode. nearcore's borsh reads the fields in byte order and
+ * stops at the first fault (derived `BorshDeserialize` reads fields in declaration order; near-account-id's
+ * `BorshDeserialize for AccountId` validates each id as it reads it, src/borsh.rs @13d8bcab; chain/jsonrpc-primitives
+ * src/utils.rs `parse_signed_transaction` is `SignedTransaction::try_from_slice`). So the bytes are read again piece by
+ * piece (the header's fields, then each action whole, then inside the action that does not decode) and each piece is
+ * checked as nearcore checks it: an invalid id or an action or permission the version lacks before the fault is
+ * refused instead of the fault. Reaching the fault with nothing refused before it gives the fault itself.
  */
 function refusalBefore(e: BorshDecodeError, bytes: Uint8Array, protocolVersion: number | undefined): BorshDecodeError {
-  for (const id of leadingAccountIds(bytes)) {
-    const fault = accountIdFault(id);
-    if (fault) return BorshDecodeError.nearcore(accountIdDecodeRefusal(id, fault));
+  let refusal: string | null;
+  try {
+    refusal = refusalBeforeFault(bytes, protocolVersion);
+  } catch {
+    refusal = null; // the piece that did not decode is the fault: nothing was refused before it
   }
-  const nested = ACTION_VARIANTS.find((v) => v.tag === e.nestedDelegateTag);
-  if (nested && protocolVersion !== undefined && !variantExistsAt(nested, protocolVersion)) {
-    return BorshDecodeError.nearcore(variantRefusal(nested, protocolVersion));
-  }
-  return e;
+  return refusal ? BorshDecodeError.nearcore(refusal) : e;
 }
 
-/** The signer and receiver ids at the head of transaction bytes, as far as they can be read. */
-function leadingAccountIds(bytes: Uint8Array): string[] {
+/** A cursor over transaction bytes that decodes one piece at a time; reading past the end throws. */
+class Pieces {
+  constructor(readonly bytes: Uint8Array, public at: number) {}
+  skip(n: number): void {
+    if (this.at + n > this.bytes.length) throw new RangeError('past the end');
+    this.at += n;
+  }
+  u8(): number {
+    this.skip(1);
+    return this.bytes[this.at - 1]!;
+  }
+  string(): string {
+    this.skip(4);
+    const length = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.at - 4, 4).getUint32(0, true);
+    this.skip(length);
+    return deserialize('string', this.bytes.subarray(this.at - 4 - length, this.at), false) as string;
+  }
+  key(): void {
+    const keyType = this.u8();
+    if (!Object.values(KeyType).includes(keyType as KeyType)) throw new RangeError('unknown key type');
+    this.skip(publicKeyLength(keyType as KeyType));
+  }
+  /** The next action, whole, or undefined (the cursor unmoved) when it does not decode. */
+  action(schema: Schema): Action | undefined {
+    let action: Action;
+    try {
+      action = actionFromRaw(decodeRaw('Action', schema, this.bytes.subarray(this.at)));
+    } catch {
+      return undefined;
+    }
+    this.skip(actionBorshLength(action) + droppedBytes(action));
+    return action;
+  }
+}
+
+function refusalBeforeFault(bytes: Uint8Array, protocolVersion: number | undefined): string | null {
   const v1 = isTransactionV1(bytes);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = v1 ? 1 : 0;
-  const readId = (): string | null => {
-    if (at + 4 > bytes.length) return null;
-    const end = at + 4 + view.getUint32(at, true);
-    if (end > bytes.length) return null;
-    const id = new TextDecoder().decode(bytes.subarray(at + 4, end));
-    at = end;
-    return id;
-  };
-  const signer = readId();
-  if (signer === null) return [];
-  const keyType = bytes[at]!;
-  if (!Object.values(KeyType).includes(keyType as KeyType)) return [signer];
-  at += 1 + publicKeyLength(keyType as KeyType);
-  // the nonce: a u64, or in V1 a TransactionNonce (tag 0: u64; tag 1: u64 and a u16 index)
-  at += v1 ? 1 + (bytes[at] === 0 ? 8 : bytes[at] === 1 ? 10 : Infinity) : 8;
-  const receiver = readId();
-  return receiver === null ? [signer] : [signer, receiver];
+  const r = new Pieces(bytes, v1 ? 1 : 0);
+  const signer = idRefusal(r.string());
+  if (signer) return signer;
+  r.key();
+  r.skip(v1 ? transactionNonceLength(r.u8()) : 8);
+  const receiver = idRefusal(r.string());
+  if (receiver) return receiver;
+  r.skip(32);
+  return actionsRefusalBeforeFault(r, ACTION, protocolVersion);
+}
+
+/** borsh `TransactionNonce`: tag 0 a u64, tag 1 a u64 and a u16 index. */
+function transactionNonceLength(tag: number): number {
+  if (tag > 1) throw new RangeError('unknown TransactionNonce tag');
+  return tag === 0 ? 8 : 10;
+}
+
+function actionsRefusalBeforeFault(r: Pieces, schema: Schema, protocolVersion: number | undefined): string | null {
+  r.skip(4);
+  const count = new DataView(r.bytes.buffer, r.bytes.byteOffset + r.at - 4, 4).getUint32(0, true);
+  for (let i = 0; i < count; i++) {
+    const action = r.action(schema);
+    if (action === undefined) return refusalInsideAction(r, schema === NON_DELEGATE_ACTION, protocolVersion);
+    const refusal = oneActionRefusal(action, protocolVersion);
+    if (refusal) return refusal;
+  }
+  return null;
+}
+
+/** Inside the action that does not decode: its tag at the version, then the fields before the fault. */
+function refusalInsideAction(r: Pieces, insideDelegate: boolean, protocolVersion: number | undefined): string | null {
+  const variant = ACTION_VARIANTS.find((v) => v.tag === r.bytes[r.at]);
+  r.skip(1);
+  if (!variant) return null;
+  const gate = variantGate(variant, protocolVersion);
+  if (gate || insideDelegate && (variant.name === 'Delegate' || variant.name === 'DelegateV2')) return gate;
+  switch (variant.name) {
+    case 'AddKey': {
+      r.key();
+      r.skip(8);
+      const permission = ACCESS_KEY_PERMISSION_VARIANTS.find((v) => v.tag === r.bytes[r.at]);
+      return permission ? variantGate(permission, protocolVersion) : null;
+    }
+    case 'DelegateV2':
+      if (r.u8() !== 0) return null; // VersionedDelegateActionPayload::V2 is its only variant
+    // falls through
+    case 'Delegate':
+      return idRefusal(r.string()) ?? idRefusal(r.string()) ?? actionsRefusalBeforeFault(r, NON_DELEGATE_ACTION, protocolVersion);
+    case 'DeterministicStateInit':
+      if (r.u8() !== 0) return null; // DeterministicAccountStateInit::V1
+      return r.u8() === 1 ? idRefusal(r.string()) : null; // GlobalContractIdentifier::AccountId, read before the data
+    default:
+      return null;
+  }
+}
+
+/** Bytes a non-canonical state init's repeated keys took (in the action or inside a Delegate's actions). */
+function droppedBytes(a: Action): number {
+  let dropped = 0;
+  for (const inner of a.type === 'Delegate' ? a.signedDelegate.delegateAction.actions : [a]) dropped += nonCanonical.get(inner) ?? 0;
+  return dropped;
 }
 
 export function isTransactionV1(bytes: Uint8Array): boolean {

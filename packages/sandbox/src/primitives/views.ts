@@ -2,9 +2,8 @@
  * RPC view shapes (nearcore `core/primitives/src/views.rs`): ActionView, SignedTransactionView,
  * AccessKeyView, AccountView, ExecutionOutcomeView and friends.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { publicKeyToString, signatureToString, type PublicKey } from './crypto.js';
-import { hashToString, toBase64 } from './hash.js';
+import { hashToString, sha256, toBase64 } from './hash.js';
 import type { AccessKey, AccessKeyPermission, Action, SignedTransaction } from './transaction.js';
 import type { JsonValue, TxExecutionError } from './errors.js';
 

@@ -484,16 +484,17 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
    * resume) and, for the final levels, its blocks are final.
    */
   function awaitOutcome(hash: string, level: TxExecutionStatus, withReceipts: boolean): Later<never> {
-    const finalTarget = (result: TransactionResult): bigint | undefined => {
+    // the levels that wait for finality read the outcome's heights; the others need no outcome built here
+    const finalTarget = (): bigint | undefined => {
       if (level !== 'INCLUDED_FINAL' && level !== 'EXECUTED' && level !== 'FINAL') return undefined;
-      const { txHeight, lastHeight } = outcomeHeights(result);
+      const { txHeight, lastHeight } = outcomeHeights(outcomeOf(hash));
       return level === 'FINAL' ? lastHeight : txHeight;
     };
     // nearcore view_client_actor.rs get_tx_execution_status: INCLUDED and INCLUDED_FINAL say nothing about
     // receipts, EXECUTED_OPTIMISTIC and EXECUTED do not wait for refunds
     const runs: RunsBeforeAnswer = level === 'INCLUDED' || level === 'INCLUDED_FINAL' ? 'block' : level === 'FINAL' ? 'all' : 'non-refunds';
     return new Later(
-      producer.waitFor(hash, () => finalTarget(outcomeOf(hash)), runs).then(() => respond(outcomeOf(hash), level, withReceipts)),
+      producer.waitFor(hash, finalTarget, runs).then(() => respond(outcomeOf(hash), level, withReceipts)),
     );
   }
 

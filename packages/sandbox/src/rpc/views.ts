@@ -5,13 +5,13 @@
  * sandbox does not have (merkle roots, chunk hashes) are derived deterministically from the block hash, so
  * they are stable and unique per block. State roots are the trie's (store/trie).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { base58 } from '@scure/base';
 import type { RuntimeConfig, Fee } from '../parameters/types.js';
 import type * as Rpc from '@near-js/jsonrpc-types';
 import type { BlockView, ChunkHeaderView, NetworkInfoResponse, StatusResponse, ValidatorResponse, Wire } from './wire.js';
 import { signatureToString, type KeyPair } from '../primitives/crypto.js';
 import type { Block } from '../runtime/chain.js';
+import { sha256 } from '../primitives/hash.js';
 
 /** A block as the runtime keeps it (type-only import: the RPC layer still loads before the runtime). */
 type BlockLike = Block;

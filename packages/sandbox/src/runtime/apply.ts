@@ -3,7 +3,6 @@
  * `generate_refund_receipts`; `runtime/runtime/src/actions.rs`). One `ReceiptExecutor` applies the
  * receipts of one block (chunk) against the state.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { RuntimeConfig } from '../parameters/types.js';
 import {
@@ -15,14 +14,7 @@ import {
 } from '../primitives/account-id.js';
 import { publicKeyBorsh, publicKeyFromBorsh, publicKeyToString, publicKeyTrieIdLength, verifySignature, type PublicKey } from '../primitives/crypto.js';
 import type { ActionError, ActionErrorKind, JsonValue } from '../primitives/errors.js';
-import {
-  actionHash as deriveActionHash,
-  dataId as deriveDataId,
-  hashToString,
-  randomSeed,
-  receiptIdFromReceiptId,
-  toBase64,
-} from '../primitives/hash.js';
+import { actionHash as deriveActionHash, dataId as deriveDataId, hashToString, randomSeed, receiptIdFromReceiptId, sha256, toBase64 } from '../primitives/hash.js';
 import { gasKeyAddKeyExecFee, gasKeyNoncesStorageUsage, gasKeyTransferExecFee } from '../parameters/gas-key-fees.js';
 import {
   accessKeyBorshLength,

@@ -5,12 +5,11 @@
  * Deterministic: block hashes, timestamps and random values derive from the genesis config and the
  * block contents only; the wall clock never enters.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { RuntimeConfig } from '../parameters/types.js';
 import { publicKeyEquals, publicKeyTrieIdLength, type PublicKey } from '../primitives/crypto.js';
 import { InvalidTransactionError, ParseTransactionError, type TxExecutionError } from '../primitives/errors.js';
-import { hashToString, receiptIdFromTransaction } from '../primitives/hash.js';
+import { hashToString, receiptIdFromTransaction, sha256 } from '../primitives/hash.js';
 import {
   BorshDecodeError,
   isTransactionV1,

@@ -7,7 +7,7 @@ import { runtimeConfig } from '../parameters/index.js';
 import type { RuntimeConfig } from '../parameters/types.js';
 import { errorViews, HostError, hostErrors, type WasmTrapKind } from './errors.js';
 import { VMLogic } from './logic.js';
-import { releaseMemory, takeMemory, zeroMemory } from './memory-pool.js';
+import { releaseMemory, takeMemory, zeroMemory, zeroWrittenChunks } from './memory-pool.js';
 import { HOST_FUNCTIONS, I64, linkError } from './imports.js';
 import { prepareContract, PrepareError, type Metering, type PreparedContract } from './prepare.js';
 import type { FunctionCallErrorView, RunFunctionCall, VMOutcome } from './types.js';
@@ -253,7 +253,9 @@ function execute(req: RunFunctionCall, config: RuntimeConfig, compiled: Compiled
     ci.logic = null;
     if (!prepared.reusable || ci.memory.buffer.byteLength !== pages * 65536) releaseMemory(ci.memory, pages);
     else {
-      zeroMemory(ci.memory, pages);
+      const tracking = prepared.writeTracking;
+      if (tracking === null) zeroMemory(ci.memory, pages);
+      else zeroWrittenChunks(ci.memory, pages, (ci.exports.written_get as () => number)() | tracking.dataChunks | logic.writtenChunks);
       idleInstances.push({ compiled, instance: ci });
       if (idleInstances.length > MAX_IDLE_INSTANCES) releaseMemory(idleInstances.shift()!.instance.memory, pages);
     }

@@ -2,7 +2,6 @@
  * nearcore `VMLogic` (runtime/near-vm-runner/src/logic/logic.rs): the `env` host functions, each charging
  * ExtCosts in nearcore's order, enforcing limits, and building receipts (ReceiptManager).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256, keccak_512 } from '@noble/hashes/sha3.js';
 import { ripemd160 } from '@noble/hashes/legacy.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -14,6 +13,7 @@ import { sendFee } from '../parameters/index.js';
 import { gasKeyAddKeyExecFee, gasKeyAddKeySendFee, gasKeyTransferExecFee, gasKeyTransferSendFee } from '../parameters/gas-key-fees.js';
 import { HostError, hostErrors } from './errors.js';
 import { GasCounter } from './gas-counter.js';
+import { writtenChunks } from './memory-pool.js';
 import * as bls12381 from './logic/bls12381.js';
 import type {
   AccessKeyPermissionSpec,
@@ -25,6 +25,7 @@ import type {
   StorageAccess,
   VMContext,
 } from './types.js';
+import { sha256 } from '../primitives/hash.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
@@ -163,6 +164,8 @@ export class VMLogic {
 
   /** Set by the runner once the instance exists. */
   memory!: WebAssembly.Memory;
+  /** The 2 MiB chunks of memory this call's host functions wrote (memory-pool.ts zeroWrittenChunks). */
+  writtenChunks = 0;
   private memBuf: ArrayBuffer | null = null;
   private mem: Uint8Array = new Uint8Array(0);
 
@@ -239,6 +242,7 @@ export class VMLogic {
     this.payPer('write_memory_byte', BigInt(data.length));
     const p = this.checkRange(ptr, BigInt(data.length));
     this.mem.set(data, p);
+    this.writtenChunks |= writtenChunks(p, data.length);
   }
   private memReadU128(ptr: bigint): bigint {
     return readLeBig(this.memRead(ptr, 16n));

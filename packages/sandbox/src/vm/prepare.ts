@@ -17,6 +17,7 @@
  */
 import { EXTERNREF, F32, F64, FUNCREF, I32, I64, PrepareError, Reader, deser, numericMayTrap, numericPops, numericResultSize, sizeOf } from './wasm-binary.js';
 import { nearcoreInstrumentedSize } from './nearcore-size.js';
+import { WRITE_CHUNK_SHIFT, writtenChunks } from './memory-pool.js';
 
 export { PrepareError } from './wasm-binary.js';
 
@@ -96,6 +97,14 @@ export interface PreparedContract {
    * init) or dropped segments (data.drop, elem.drop).
    */
   reusable: boolean;
+  /**
+   * How a reused instance's memory is zeroed after a call (vm/memory-pool.ts zeroWrittenChunks). Every store of
+   * the contract also sets, in a global the runner reads (`written_get`), the bit of the 2 MiB chunk it writes
+   * to; `dataChunks` are the chunks the data segments fill. Null where writes are not tracked, and the whole
+   * memory is scanned: a bulk memory instruction (memory.fill/copy/init), a function with no room for the extra
+   * locals, or no metering. The tracking is not metered: gas is unchanged.
+   */
+  writeTracking: { dataChunks: number } | null;
   /**
    * A limit nearcore checks while instrumenting (checkInstrumentationLimits), which it does only after the whole
    * module has validated: the runner reports it once the module has compiled, so invalid Wasm anywhere in the
@@ -270,6 +279,32 @@ const MAX_FUNCTION_LOCALS = 50_000;
 /** instrument_v3.rs transform_code_section: `locals.push((1, I64)); locals.push((1, I32))`. */
 const INSTRUMENTATION_LOCALS = 2;
 
+/** The value type of stores 0x36..0x3e: i32/i64/f32/f64.store, i32.store8/16, i64.store8/16/32. */
+const STORE_VALUE_TYPES = [I32, I64, F32, F64, I32, I32, I64, I64, I64];
+
+/**
+ * The chunks active data segments fill (at instantiation, and again in `reset`). Offsets are `i32.const` (a
+ * `global.get` would need an imported global, which preparation refuses); anything else gives null, untracked.
+ */
+function dataSegmentChunks(segments: Array<{ offset: Uint8Array; length: number }>): number | null {
+  let chunks = 0;
+  for (const { offset, length } of segments) {
+    if (offset[0] !== 0x41) return null;
+    let value = 0;
+    let shift = 0;
+    let i = 1;
+    for (; i < offset.length; i++) {
+      value |= (offset[i]! & 0x7f) << shift;
+      shift += 7;
+      if ((offset[i]! & 0x80) === 0) break;
+    }
+    if (i !== offset.length - 1) return null;
+    if (shift < 32 && offset[i]! & 0x40) value |= -1 << shift;
+    chunks |= writtenChunks(value >>> 0, length);
+  }
+  return chunks;
+}
+
 const UNTAKEN = -1;
 const FORWARD = -2;
 interface GasFrame {
@@ -299,9 +334,10 @@ function instrumentBody(
   typeIndex: number,
   mod: ModuleInfo,
   cfg: PrepareConfig,
-  state: { locals: number; reusable: boolean; functions: FunctionFacts[] },
+  state: { locals: number; reusable: boolean; tracksWrites: boolean; functions: FunctionFacts[] },
   gasGlobal: number,
   stackGlobal: number,
+  writtenGlobal: number,
 ): Uint8Array {
   const r = new Reader(code, start, end);
   const ftype = mod.types[typeIndex]!;
@@ -433,6 +469,7 @@ function instrumentBody(
   let finalEnd = -1;
   const afterLoop = new Set<number>(); // offsets right after a `loop` header: its cost is paid per iteration there
   const afterCalls: number[] = []; // offsets right after call/call_indirect: reload the cached gas there
+  const stores = new Map<number, { type: number; memOffset: number }>(); // store offset -> value type, static offset
 
   while (r.pos < end) {
     offset = r.pos;
@@ -697,6 +734,7 @@ function instrumentBody(
         }
         needBulk();
         if (sub === 9 || sub >= 12) state.reusable = false; // data.drop, table.init, elem.drop, table.copy/grow/fill
+        if (sub === 8 || sub === 10 || sub === 11) state.tracksWrites = false; // memory.init/copy/fill write memory untracked
         switch (sub) {
           case 8: // memory.init
             r.u32();
@@ -774,7 +812,7 @@ function instrumentBody(
           push(op === 0x29 || op === 0x2b || op >= 0x30 ? 8 : 4);
         } else if (op >= 0x36 && op <= 0x3e) {
           r.u32();
-          r.u32();
+          stores.set(offset, { type: STORE_VALUE_TYPES[op - 0x36]!, memOffset: r.u32() });
           chargeBefore(MEMORY_ACCESS, regular);
           popN(2);
         } else if (op >= 0x45 && op <= 0xc4) {
@@ -839,7 +877,10 @@ function instrumentBody(
   }
 
   // --- emit ---
-  if (cfg.metering === 'none') return code.subarray(start, end);
+  if (cfg.metering === 'none') {
+    state.tracksWrites = false;
+    return code.subarray(start, end);
+  }
   // frame size: prepare_v3.rs SimpleMaxStackCfg::size_of_function_activation = 64 + sizes of all locals
   // (params included).
   let frameSize = 64;
@@ -853,13 +894,23 @@ function instrumentBody(
   // instrumentedLocalsError), where no instruction has a linear fee, so the i32 scratch local is never needed.
   const inLocal = localTypes.length + 2 <= MAX_FUNCTION_LOCALS;
   if (!inLocal && linearAt.size > 0) return code.subarray(start, end); // refused before it is compiled (see above)
+  // Write tracking (PreparedContract.writeTracking): an i32 local for the address and one per stored value type.
+  const valueTypes = [...new Set([...stores.values()].map((st) => st.type))];
+  const tracking = stores.size > 0 && inLocal && localTypes.length + 3 + valueTypes.length <= MAX_FUNCTION_LOCALS;
+  if (stores.size > 0 && !tracking) state.tracksWrites = false;
+  const addrLocal = gasLocal + 1;
+  const valueLocal = new Map(valueTypes.map((t, i) => [t, addrLocal + 1 + i]));
 
   const w = new Writer();
-  w.u32(localGroups.length + (inLocal ? 2 : 0));
+  w.u32(localGroups.length + (inLocal ? 2 : 0) + (tracking ? 1 + valueTypes.length : 0));
   for (const [cnt, t] of localGroups) w.u32(cnt).byte(t);
   if (inLocal) {
     w.u32(1).byte(I32);
     w.u32(1).byte(I64);
+  }
+  if (tracking) {
+    w.u32(1).byte(I32);
+    for (const t of valueTypes) w.u32(1).byte(t);
   }
 
   // Gas is kept in a local (a register) and every charge also stores it to the global, so the global is
@@ -896,6 +947,16 @@ function instrumentBody(
   const emitUnstack = () => {
     w.byte(0x23).u32(stackGlobal).byte(0x42).s64(stackCharge).byte(0x7c).byte(0x24).u32(stackGlobal);
   };
+  // Before a store (operands: address, value): written |= 1 << ((address + offset) >> 21), the value kept in a local.
+  // An address + offset past 2^32 wraps here, but the store itself then traps and writes nothing.
+  const emitWriteTracking = (store: { type: number; memOffset: number }) => {
+    const value = valueLocal.get(store.type)!;
+    w.byte(0x21).u32(value).byte(0x22).u32(addrLocal);
+    w.byte(0x23).u32(writtenGlobal).byte(0x41).byte(1).byte(0x20).u32(addrLocal);
+    if (store.memOffset !== 0) w.byte(0x41).s64(BigInt.asIntN(32, BigInt(store.memOffset))).byte(0x6a); // i32.add
+    w.byte(0x41).s64(BigInt(WRITE_CHUNK_SHIFT)).byte(0x76).byte(0x74).byte(0x72); // i32.shr_u, i32.shl, i32.or
+    w.byte(0x24).u32(writtenGlobal).byte(0x20).u32(value);
+  };
 
   // Wrapper block so that branches to the function frame run the unstack code (instrument_v3.rs).
   w.byte(0x02);
@@ -913,7 +974,7 @@ function instrumentBody(
   const points = new Set<number>();
   for (const i of insertPoints) points.add(offsets[i]!);
   const reloads = new Set(afterCalls);
-  const all = [...new Set([...points, ...returns, ...afterCalls, finalEnd])].sort((a, b) => a - b);
+  const all = [...new Set([...points, ...returns, ...afterCalls, ...(tracking ? stores.keys() : []), finalEnd])].sort((a, b) => a - b);
   const checkAt = new Set<number>();
   for (const i of insertPoints) if (groupKinds[i] === POST) checkAt.add(offsets[i]!);
   const costAt = new Map<number, bigint>();
@@ -956,6 +1017,8 @@ function instrumentBody(
       else if (c > 0n) emitCharge(c, checkAt.has(at));
     }
     if (returns.has(at)) emitUnstack();
+    const store = tracking ? stores.get(at) : undefined;
+    if (store) emitWriteTracking(store);
   }
   return w.finish();
 }
@@ -1029,7 +1092,7 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
   const codeBodies: Uint8Array[] = [];
   let lastId = 0;
   const order = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11];
-  const localsState = { locals: 0, reusable: true, functions: [] as FunctionFacts[] };
+  const localsState = { locals: 0, reusable: true, tracksWrites: true, functions: [] as FunctionFacts[] };
   /** Mutable globals: index and init expression (without its `end`), for `reset`. */
   const mutableGlobals: Array<{ index: number; init: Uint8Array }> = [];
   /** Active data segments: offset expression (without `end`) and byte length, for `reset`. */
@@ -1213,7 +1276,8 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
 
   const gasGlobal = numGlobals;
   const stackGlobal = numGlobals + 1;
-  mod.globalTypes.push(I64, I64);
+  const writtenGlobal = numGlobals + 2;
+  mod.globalTypes.push(I64, I64, I32);
 
   if (codeRange) {
     const s = new Reader(original, codeRange[0], codeRange[1]);
@@ -1224,7 +1288,7 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
       if (start + size > codeRange[1]) throw deser('function body extends past the code section');
       if (cfg.maxFunctionBodySize !== null && size > cfg.maxFunctionBodySize)
         throw new PrepareError('FunctionBodyTooLarge', `function body of ${size} bytes`);
-      codeBodies.push(instrumentBody(original, start, start + size, definedFuncTypes[i]!, mod, cfg, localsState, gasGlobal, stackGlobal));
+      codeBodies.push(instrumentBody(original, start, start + size, definedFuncTypes[i]!, mod, cfg, localsState, gasGlobal, stackGlobal, writtenGlobal));
       s.pos = start + size;
     }
     if (s.pos !== codeRange[1]) throw deser('code section size mismatch');
@@ -1245,7 +1309,7 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
   const typeCount = mod.types.length;
   {
     const tw = new Writer();
-    tw.u32(typeCount + 3);
+    tw.u32(typeCount + 4);
     const prev = sections.get(1);
     if (prev) {
       const tr = new Reader(prev);
@@ -1255,6 +1319,7 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
     tw.byte(0x60).u32(0).u32(1).byte(I64); // () -> i64
     tw.byte(0x60).u32(1).byte(I64).u32(0); // (i64) -> ()
     tw.byte(0x60).u32(0).u32(0); // () -> ()
+    tw.byte(0x60).u32(0).u32(1).byte(I32); // () -> i32
     section(out, 1, tw.finish());
   }
   const definedCount = definedFuncTypes.length;
@@ -1277,15 +1342,15 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
   }
   {
     const fw = new Writer();
-    fw.u32(definedCount + 4);
+    fw.u32(definedCount + 5);
     for (const ti of definedFuncTypes) fw.u32(ti);
-    fw.u32(typeCount).u32(typeCount + 1).u32(typeCount).u32(typeCount + 2);
+    fw.u32(typeCount).u32(typeCount + 1).u32(typeCount).u32(typeCount + 2).u32(typeCount + 3);
     section(out, 3, fw.finish());
   }
   if (sections.has(4)) section(out, 4, sections.get(4)!);
   {
     const g = new Writer();
-    g.u32(numGlobals + 2);
+    g.u32(numGlobals + 3);
     if (globalSectionBody) {
       const gr = new Reader(globalSectionBody);
       gr.u32();
@@ -1293,6 +1358,7 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
     }
     g.byte(I64).byte(1).byte(0x42).s64(0n).byte(0x0b);
     g.byte(I64).byte(1).byte(0x42).s64(BigInt(cfg.maxStackHeight)).byte(0x0b);
+    g.byte(I32).byte(1).byte(0x41).byte(0).byte(0x0b);
     section(out, 6, g.finish());
   }
   {
@@ -1304,6 +1370,7 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
     items.push([enc.encode('gas_set'), 0, accessorBase + 1]);
     items.push([enc.encode('stack_get'), 0, accessorBase + 2]);
     items.push([enc.encode('reset'), 0, accessorBase + 3]);
+    items.push([enc.encode('written_get'), 0, accessorBase + 4]);
     if (startFunc !== null) items.push([enc.encode('start'), 0, startFunc]);
     ex.u32(items.length);
     for (const [nm, k, idx] of items) ex.u32(nm.length).raw(nm).byte(k).u32(idx);
@@ -1317,18 +1384,20 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
     const gasGet = new Writer().u32(0).byte(0x23).u32(gasGlobal).byte(0x0b).finish();
     const gasSet = new Writer().u32(0).byte(0x20).u32(0).byte(0x24).u32(gasGlobal).byte(0x0b).finish();
     const stackGet = new Writer().u32(0).byte(0x23).u32(stackGlobal).byte(0x0b).finish();
+    const writtenGet = new Writer().u32(0).byte(0x23).u32(writtenGlobal).byte(0x0b).finish();
     const reset = new Writer().u32(0);
     for (const g of mutableGlobals) reset.raw(g.init).byte(0x24).u32(g.index);
     reset.byte(0x42).s64(BigInt(cfg.maxStackHeight)).byte(0x24).u32(stackGlobal);
     reset.byte(0x42).s64(0n).byte(0x24).u32(gasGlobal);
+    reset.byte(0x41).byte(0).byte(0x24).u32(writtenGlobal);
     activeData.forEach((d, k) => {
       reset.raw(d.offset).byte(0x41).s64(0n).byte(0x41).s64(BigInt(d.length));
       reset.byte(0xfc).u32(8).u32(dataSegments.length + k).byte(0); // memory.init
     });
     reset.byte(0x0b);
     const c = new Writer();
-    c.u32(codeBodies.length + 4);
-    for (const b of [...codeBodies, gasGet, gasSet, stackGet, reset.finish()]) c.u32(b.length).raw(b);
+    c.u32(codeBodies.length + 5);
+    for (const b of [...codeBodies, gasGet, gasSet, stackGet, reset.finish(), writtenGet]) c.u32(b.length).raw(b);
     section(out, 10, c.finish());
   }
   if (sections.has(11) || dataCount > 0) {
@@ -1358,7 +1427,9 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
         )
       : null);
   const compileError = cfg.vmKind === 'Wasmtime' ? instrumentedLocalsError(localsState.functions, mod.numImportedFuncs) : null;
-  return { code, instrumentedSize, functionExports, imports, hasStart: startFunc !== null, reusable: localsState.reusable, limitError, compileError };
+  const dataChunks = localsState.tracksWrites ? dataSegmentChunks(activeData) : null;
+  const writeTracking = dataChunks === null ? null : { dataChunks };
+  return { code, instrumentedSize, functionExports, imports, hasStart: startFunc !== null, reusable: localsState.reusable, writeTracking, limitError, compileError };
 }
 
 /**

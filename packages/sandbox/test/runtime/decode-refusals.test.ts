@@ -9,7 +9,7 @@
 import test from 'ava';
 import { createSandbox, KeyPair, ParseTransactionError, type Sandbox } from '../../src/index.js';
 import { accountIdFault } from '../../src/primitives/account-id.js';
-import { encodeTransaction, type Action, type DelegateAction } from '../../src/primitives/transaction.js';
+import { actionBorshLength, encodeTransaction, type Action, type DelegateAction } from '../../src/primitives/transaction.js';
 
 const ALICE = 'alice.test.near';
 const BOB = 'bob.test.near';
@@ -89,18 +89,62 @@ test('an invalid signer is refused before a decode fault later in the bytes (nea
   t.notRegex(refusal(n, good.subarray(0, good.length - 10)), /invalid value/);
 });
 
-/** A transaction holding one Delegate whose second inner action's tag byte is `tag`. */
-function nestedDelegateBytes(n: Sandbox, tag: number): Uint8Array {
-  const d: DelegateAction = { senderId: ALICE, receiverId: BOB, actions: [transfer, transfer] as DelegateAction['actions'], nonce: 1n, maxBlockHeight: 1000n, publicKey: KeyPair.fromSeed(ALICE).publicKey };
+/**
+ * A transaction holding `before`, then one Delegate (from `senderId`) whose second inner action's tag byte is `tag`,
+ * then `after`.
+ */
+function nestedDelegateBytes(n: Sandbox, tag: number, { before = [], after = [], senderId = ALICE }: { before?: Action[]; after?: Action[]; senderId?: string } = {}): Uint8Array {
+  const d: DelegateAction = { senderId, receiverId: BOB, actions: [transfer, transfer] as DelegateAction['actions'], nonce: 1n, maxBlockHeight: 1000n, publicKey: KeyPair.fromSeed(ALICE).publicKey };
   const action: Action = { type: 'Delegate', signedDelegate: { delegateAction: d, signature: { keyType: 0, data: new Uint8Array(64) } } };
-  const bytes = sign(n, ALICE, 'relayed.near', [action]);
-  // after the transaction's head: action tag 8, two ids, the inner count, the first Transfer (tag + u128)
+  const bytes = sign(n, ALICE, 'relayed.near', [...before, action, ...after]);
+  // after the transaction's head and the actions before: action tag 8, two ids, the inner count, the first Transfer (tag + u128)
   const at = encodeTransaction({ signerId: ALICE, publicKey: KeyPair.fromSeed(ALICE).publicKey, nonce: 10n, receiverId: 'relayed.near', blockHash: new Uint8Array(32), actions: [] }).length
-    + 1 + (4 + ALICE.length) + (4 + BOB.length) + 4 + 17;
+    + before.reduce((sum, a) => sum + actionBorshLength(a), 0) + 1 + (4 + senderId.length) + (4 + BOB.length) + 4 + 17;
   if (bytes[at] !== 3) throw new Error('the second inner Transfer is not where the test expects it');
   bytes[at] = tag;
   return bytes;
 }
+
+test('two decode faults in one transaction: the first in byte order is refused, as nearcore\'s borsh stops there (near-account-id src/borsh.rs @13d8bcab validates each id as it reads it; chain/jsonrpc-primitives src/utils.rs try_from_slice)', (t) => {
+  const n = node(86);
+  const carol = 'Failed to decode transaction: invalid value: "Carol", the Account ID contains an invalid character \'C\' at index 0';
+  const lib = 'Failed to decode transaction: invalid value: "Lib.near", the Account ID contains an invalid character \'L\' at index 0';
+  const nested = "Failed to decode transaction: DelegateAction mustn't contain a nested one";
+  const badBeneficiary: Action = { type: 'DeleteAccount', beneficiaryId: 'Carol' };
+  // a DeleteAccount beneficiary, then a Delegate nested in a DelegateAction: the beneficiary; swapped: the nested one
+  t.is(refusal(n, nestedDelegateBytes(n, 8, { before: [badBeneficiary] })), carol);
+  t.is(refusal(n, nestedDelegateBytes(n, 8, { after: [badBeneficiary] })), nested);
+  // a Delegate's sender, then its nested Delegate
+  t.is(refusal(n, nestedDelegateBytes(n, 14, { senderId: 'Dave.near' })), 'Failed to decode transaction: invalid value: "Dave.near", the Account ID contains an invalid character \'D\' at index 0');
+  // a global contract by account id, then bytes cut short
+  const useLib: Action = { type: 'UseGlobalContract', contractIdentifier: { type: 'AccountId', accountId: 'Lib.near' } };
+  const cut = sign(n, ALICE, ALICE, [useLib, transfer]);
+  t.is(refusal(n, cut.subarray(0, cut.length - 70)), lib);
+  // a state init's code by account id, then its data cut short (the fault inside the same action)
+  const init: Action = { type: 'DeterministicStateInit', stateInit: { code: { type: 'AccountId', accountId: 'Lib.near' }, data: [[new Uint8Array(40), new Uint8Array(40)]] }, deposit: 1n };
+  const initBytes = sign(n, ALICE, ALICE, [init]);
+  t.is(refusal(n, initBytes.subarray(0, initBytes.length - 65 - 16 - 20)), lib);
+  // a beneficiary, then trailing bytes (borsh looks for them once the whole value decoded)
+  t.is(refusal(n, Uint8Array.from([...sign(n, ALICE, BOB, [badBeneficiary]), 0])), carol);
+  // a beneficiary, then a signature whose key type does not exist
+  const badKeyType = sign(n, ALICE, BOB, [badBeneficiary]);
+  badKeyType[badKeyType.length - 65] = 7;
+  t.is(refusal(n, badKeyType), carol);
+  // with the first fault gone each second fault is refused on its own
+  t.is(refusal(n, nestedDelegateBytes(n, 8, { before: [transfer] })), nested);
+  const cutValid = sign(n, ALICE, ALICE, [transfer, transfer]);
+  t.notRegex(refusal(n, cutValid.subarray(0, cutValid.length - 70)), /invalid value/);
+  t.regex(refusal(n, Uint8Array.from([...sign(n, ALICE, BOB, [transfer]), 0])), /Not all bytes read/);
+});
+
+test('at 77, an action or permission 77 lacks is refused before a later decode fault (neard 2.6.2\'s enums stop at its tag)', (t) => {
+  const n = node(77);
+  const gasKey: Action = { type: 'AddKey', publicKey: KeyPair.fromSeed('gas').publicKey, accessKey: { nonce: 0n, permission: { type: 'GasKeyFullAccess', balance: 1n, numNonces: 1 } } };
+  t.is(refusal(n, nestedDelegateBytes(n, 8, { before: [gasKey] })), 'Failed to decode transaction: Unexpected variant tag: 3 (AccessKeyPermission::GasKeyFullAccess exists from protocol 85; this node runs protocol 77)');
+  // the permission's own bytes cut short: its tag was read first
+  const cut = sign(n, ALICE, ALICE, [gasKey]);
+  t.is(refusal(n, cut.subarray(0, cut.length - 65 - 10)), 'Failed to decode transaction: Unexpected variant tag: 3 (AccessKeyPermission::GasKeyFullAccess exists from protocol 85; this node runs protocol 77)');
+});
 
 test('a Delegate inside a DelegateAction is refused with nearcore\'s text (core/primitives/src/action/delegate.rs NonDelegateAction: tags 8 and 14)', (t) => {
   const n = node(86);

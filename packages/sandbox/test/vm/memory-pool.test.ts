@@ -38,7 +38,7 @@ test('released memories come back all zero, whichever bytes of which pages were 
   }
   const other = new WebAssembly.Memory({ initial: 1024, maximum: 2048 });
   const pages = dirty(other);
-  t.is(zeroDirtyPagesFallback(other, 1024), pages.length);
+  t.is(zeroDirtyPagesFallback(other, 0, 1024), pages.length);
   t.true(allZero(other));
 });
 

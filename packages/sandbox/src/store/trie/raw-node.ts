@@ -6,7 +6,7 @@
  *
  * Nibble paths are lowercase hex strings here: the hex of a trie key is its nibble sequence.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../../primitives/hash.js';
 
 /** nearcore `Trie::EMPTY_ROOT` (`CryptoHash::default()`): the root of a trie with no keys. */
 export const EMPTY_ROOT = new Uint8Array(32);
@@ -123,9 +123,6 @@ export function encodeRawNode(node: RawTrieNode, memoryUsage: number): Uint8Arra
     }
   }
 }
-
-/** sha256 on node:crypto: several times faster than a pure-JS hash on nodes, ~100× on contract code. */
-export const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
 
 export const hashRawNode = (node: RawTrieNode, memoryUsage: number): Uint8Array => sha256(encodeRawNode(node, memoryUsage));
 

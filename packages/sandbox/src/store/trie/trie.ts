@@ -16,10 +16,10 @@ import {
   encodedKeyLength,
   hashRawNode,
   nibbleAt,
-  sha256,
   valueMemoryUsage,
   type ValueRef,
 } from './raw-node.js';
+import { sha256 } from '../../primitives/hash.js';
 
 interface Sealed {
   /** sha256 of the serialized node; null until `seal` (only while an update builds it). */

@@ -1,0 +1,159 @@
+/**
+ * The relayer's frequent calls to the node (the head and final blocks, access keys, sending a
+ * transaction, a transaction's outcome) as JSON-RPC posts over keep-alive node:http. near-api-js'
+ * JsonRpcProvider posts through Node's fetch (undici), which takes no other transport and, measured
+ * here, costs about four times the CPU of node:http per call (0.30 against 0.07 ms, a local server
+ * answering) and was the relayer's largest cost under load (a tenth of its busy time in
+ * bench:relayer's CPU profile for `send_tx` alone, with its garbage on top): every relayed delegate
+ * is one `send_tx` and, unless its answer carries the outcome, one `tx`, and the head, the final
+ * block and each active sender's access key are read again every few blocks or seconds. What runs
+ * once or rarely (the start's key list and key additions, the policy's pre-check views) stays with
+ * near-api-js.
+ *
+ * An error answered by the node is thrown as one of near-api-js' own error classes
+ * (`near-api-js/rpc-errors`), which the key pool recovers from; near-api-js builds them in a parser
+ * it does not export, so the few shapes the relayer tells apart are mapped here (sendTxError). No
+ * answer, or an HTTP error status, is a plain `Error` (the node is unavailable: the request is not
+ * the sender's fault).
+ */
+import { Agent, request } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { InvalidNonceError, InvalidTransactionError, RpcError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
+
+export interface BlockHeader {
+  height: number;
+  hash: string;
+  gas_price: string;
+}
+
+export interface AccessKeyView {
+  nonce: bigint;
+  permission: 'FullAccess' | { FunctionCall: { receiver_id: string; method_names: string[]; allowance?: string | null } };
+}
+
+/** What `send_tx` answers: at `EXECUTED_OPTIMISTIC` or later, the transaction's whole outcome. */
+export interface SendTxAnswer {
+  final_execution_status?: string;
+  receipts_outcome?: unknown;
+}
+
+export interface NodeRpc {
+  block(finality: 'optimistic' | 'final'): Promise<{ header: BlockHeader }>;
+  accessKey(accountId: string, publicKey: string): Promise<AccessKeyView>;
+  /**
+   * `send_tx` of a signed transaction (base64 borsh). A refusal of the transaction itself rejects with
+   * near-api-js' InvalidNonceError, TransactionExpiredError, another TransactionExecutionError or
+   * InvalidTransactionError (sendTxError); any other error answer with its RpcError.
+   */
+  sendTx(signedTxBase64: string, waitUntil: 'INCLUDED' | 'EXECUTED_OPTIMISTIC'): Promise<SendTxAnswer>;
+  /** The transaction's outcome once executed (`tx` at EXECUTED_OPTIMISTIC), as the node answers it. */
+  txStatus(txHash: string, senderAccountId: string): Promise<unknown>;
+  close(): void;
+}
+
+/** A JSON-RPC error answer (nearcore chain/jsonrpc-primitives/src/errors.rs: name, cause {name, info}, code, message, data). */
+interface RpcErrorAnswer {
+  name?: string;
+  cause?: { name?: string; info?: unknown };
+  message?: string;
+  data?: unknown;
+}
+
+/** What a JSON-RPC error answer says, in the node's words. */
+function describe(error: RpcErrorAnswer): string {
+  const cause = error.cause?.name ? `${error.cause.name}${error.cause.info ? ` ${JSON.stringify(error.cause.info)}` : ''}` : undefined;
+  return [error.name, cause ?? (typeof error.data === 'string' ? error.data : error.message)].filter(Boolean).join(': ');
+}
+
+/**
+ * The error near-api-js' JsonRpcProvider throws for a `send_tx` error answer, for the shapes the key
+ * pool tells apart. nearcore answers a transaction it refuses (RpcTransactionError::InvalidTransaction,
+ * chain/jsonrpc-primitives/src/types/transactions.rs) as a HANDLER_ERROR whose cause is
+ * INVALID_TRANSACTION and whose `data` is `{TxExecutionError: {InvalidTxError: <the error>}}`, e.g.
+ * `{InvalidNonce: {tx_nonce, ak_nonce}}` or `"Expired"` (core/primitives/src/errors.rs InvalidTxError).
+ * Every such refusal is a TransactionExecutionError (the transaction entered no pool and never runs);
+ * InvalidNonce and Expired get the subclasses near-api-js gives them, which the pool recovers from
+ * (a fresh nonce, a newer block). Anything else (a timeout, a routed request) is an RpcError.
+ */
+export function sendTxError(error: RpcErrorAnswer): RpcError {
+  if (error.name !== 'HANDLER_ERROR' || error.cause?.name !== 'INVALID_TRANSACTION') return new RpcError(`send_tx: ${describe(error)}`);
+  const invalid = (error.data as { TxExecutionError?: { InvalidTxError?: unknown } } | undefined)?.TxExecutionError?.InvalidTxError;
+  if (invalid === undefined) return new InvalidTransactionError();
+  if (invalid === 'Expired') return new TransactionExpiredError('', '');
+  const nonce = (invalid as { InvalidNonce?: { ak_nonce: number; tx_nonce: number } }).InvalidNonce;
+  if (nonce !== undefined) return new InvalidNonceError(nonce.ak_nonce, nonce.tx_nonce, '', '');
+  return new TransactionExecutionError(`Invalid transaction: ${JSON.stringify(invalid)}`, '', '');
+}
+
+/** HTTP statuses for which near-api-js' JsonRpcProvider posts the same request again (its fetch_json retryConfig). */
+const RETRIED_HTTP_STATUSES = new Set([408, 500, 503]);
+/** How near-api-js' JsonRpcProvider retries them by default: 12 attempts, 500 ms apart, × 1.5 each time. */
+const SEND_RETRIES = { attempts: 12, firstDelayMs: 500, multiplier: 1.5 };
+
+class HttpStatusError extends Error {
+  constructor(
+    method: string,
+    readonly status: number | undefined,
+    text: string,
+  ) {
+    super(`${method}: the node answered HTTP ${status} ${text.slice(0, 200)}`);
+  }
+}
+
+export function nodeRpc(url: string): NodeRpc {
+  const target = new URL(url);
+  const secure = target.protocol === 'https:';
+  const agent = secure ? new HttpsAgent({ keepAlive: true }) : new Agent({ keepAlive: true });
+  const send = secure ? httpsRequest : request;
+  let id = 0;
+
+  /** The method's result; an error answer rejects with `toError(error)`. */
+  const call = (method: string, params: unknown, toError: (error: RpcErrorAnswer) => Error = (error) => new RpcError(`${method}: ${describe(error)}`), retried = false): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({ jsonrpc: '2.0', id: String(++id), method, params });
+      const req = send(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (response.statusCode !== 200) return reject(new HttpStatusError(method, response.statusCode, text));
+          let answer: { result?: { error?: unknown }; error?: RpcErrorAnswer };
+          try {
+            answer = JSON.parse(text);
+          } catch {
+            return reject(new Error(`${method}: the node's answer is not JSON: ${text.slice(0, 200)}`));
+          }
+          if (answer.error !== undefined) return reject(toError(answer.error));
+          // Older nodes answer a failed query inside the result (near-api-js reads it the same way).
+          if (typeof answer.result?.error === 'string') return reject(new RpcError(`${method}: ${answer.result.error}`));
+          resolve(answer.result);
+        });
+      });
+      // A kept connection the node closed as it was reused: the request never reached it (Node's documented retry).
+      req.on('error', (error: NodeJS.ErrnoException) => (req.reusedSocket && error.code === 'ECONNRESET' && !retried ? call(method, params, toError, true).then(resolve, reject) : reject(error)));
+      req.end(body);
+    });
+
+  return {
+    block: (finality) => call('block', { finality }) as Promise<{ header: BlockHeader }>,
+    async accessKey(accountId, publicKey) {
+      const view = (await call('query', { request_type: 'view_access_key', finality: 'optimistic', account_id: accountId, public_key: publicKey })) as { nonce: number | string; permission: AccessKeyView['permission'] };
+      return { nonce: BigInt(view.nonce), permission: view.permission };
+    },
+    async sendTx(signedTxBase64, waitUntil) {
+      // An HTTP status that says the request was not taken is retried with the same signed bytes, as
+      // near-api-js did: one nonce cannot run twice, and a node that already has it answers its outcome.
+      for (let attempt = 1, delay = SEND_RETRIES.firstDelayMs; ; attempt++, delay *= SEND_RETRIES.multiplier) {
+        try {
+          return (await call('send_tx', { signed_tx_base64: signedTxBase64, wait_until: waitUntil }, sendTxError)) as SendTxAnswer;
+        } catch (error) {
+          if (!(error instanceof HttpStatusError && RETRIED_HTTP_STATUSES.has(error.status!)) || attempt >= SEND_RETRIES.attempts) throw error;
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+      }
+    },
+    txStatus: (txHash, senderAccountId) => call('tx', { tx_hash: txHash, sender_account_id: senderAccountId, wait_until: 'EXECUTED_OPTIMISTIC' }),
+    close: () => agent.destroy(),
+  };
+}

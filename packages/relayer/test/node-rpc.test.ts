@@ -1,0 +1,137 @@
+/**
+ * The relayer sends transactions over its own node:http client (src/node-rpc.ts) instead of
+ * near-api-js' JsonRpcProvider: for every send_tx answer the key pool tells apart, it must throw what
+ * JsonRpcProvider throws for the same answer (the same class for a nonce or an expiry, a refusal for
+ * every other invalid transaction, no refusal for a timeout), and retry what JsonRpcProvider retries.
+ * A stub node answers nearcore's error shapes (chain/jsonrpc-primitives/src/errors.rs and
+ * types/transactions.rs; core/primitives/src/errors.rs InvalidTxError).
+ */
+import test from 'ava';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { JsonRpcProvider } from 'near-api-js';
+import { InvalidNonceError, InvalidTransactionError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
+import { nodeRpc } from '../src/node-rpc.js';
+import { refusedByNode } from '../src/key-pool.js';
+
+interface Stub {
+  url: string;
+  /** The JSON-RPC requests received. */
+  received: { method: string; params: Record<string, unknown> }[];
+}
+
+/** A node that answers each request with the next of `answers` (HTTP status and JSON body), the last one repeated. */
+async function stubNode(t: { teardown(fn: () => void): void }, answers: { status?: number; body: (id: string) => unknown }[]): Promise<Stub> {
+  const received: Stub['received'] = [];
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const call = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; method: string; params: Record<string, unknown> };
+    received.push({ method: call.method, params: call.params });
+    const answer = answers[Math.min(received.length - 1, answers.length - 1)];
+    response.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(answer.body(call.id)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
+}
+
+const handlerError = (cause: { name: string; info?: unknown }, data: unknown) => (id: string) => ({
+  jsonrpc: '2.0',
+  id,
+  error: { name: 'HANDLER_ERROR', cause, code: -32000, message: 'Server error', data },
+});
+const invalidTransaction = (invalidTxError: unknown) => handlerError({ name: 'INVALID_TRANSACTION', info: {} }, { TxExecutionError: { InvalidTxError: invalidTxError } });
+
+const SIGNED = 'AAAA';
+
+/** What each client throws for one answer. */
+async function bothThrow(t: { teardown(fn: () => void): void }, answer: (id: string) => unknown) {
+  const stub = await stubNode(t, [{ body: answer }]);
+  const rpc = nodeRpc(stub.url);
+  t.teardown(() => rpc.close());
+  const ours = await rpc.sendTx(SIGNED, 'INCLUDED').then(() => undefined, (error: unknown) => error);
+  const theirs = await new JsonRpcProvider({ url: stub.url }, { retries: 1 }).sendJsonRpc('send_tx', { signed_tx_base64: SIGNED, wait_until: 'INCLUDED' }).then(() => undefined, (error: unknown) => error);
+  return { ours, theirs };
+}
+
+test('send_tx refused for a nonce not above the key\'s: InvalidNonceError with both nonces, as JsonRpcProvider throws, and a refusal', async (t) => {
+  const { ours, theirs } = await bothThrow(t, invalidTransaction({ InvalidNonce: { tx_nonce: 7, ak_nonce: 9 } }));
+  t.true(theirs instanceof InvalidNonceError);
+  t.true(ours instanceof InvalidNonceError, String(ours));
+  t.is((ours as InvalidNonceError).accessKeyNonce, 9);
+  t.is((ours as InvalidNonceError).transactionNonce, 7);
+  t.is((ours as Error).message, (theirs as Error).message);
+  t.true(refusedByNode(ours));
+});
+
+test('send_tx refused for an expired block hash: TransactionExpiredError, as JsonRpcProvider throws, and a refusal', async (t) => {
+  const { ours, theirs } = await bothThrow(t, invalidTransaction('Expired'));
+  t.true(theirs instanceof TransactionExpiredError);
+  t.true(ours instanceof TransactionExpiredError, String(ours));
+  t.true(refusedByNode(ours));
+});
+
+test('send_tx refused for any other invalid transaction: a TransactionExecutionError naming it (never a nonce or expiry error), a refusal as JsonRpcProvider\'s is', async (t) => {
+  for (const invalid of [
+    { NotEnoughBalance: { signer_id: 'relayer.test.near', balance: '1', cost: '2' } },
+    'InvalidSignature',
+    { ShardCongested: { shard_id: 0, congestion_level: 1 } },
+    { InvalidAccessKeyError: { AccessKeyNotFound: { account_id: 'relayer.test.near', public_key: 'ed25519:11111111111111111111111111111111' } } },
+  ]) {
+    const { ours, theirs } = await bothThrow(t, invalidTransaction(invalid));
+    t.true(refusedByNode(theirs), `near-api-js refuses ${JSON.stringify(invalid)}`);
+    t.true(ours instanceof TransactionExecutionError, String(ours));
+    t.false(ours instanceof InvalidNonceError || ours instanceof TransactionExpiredError);
+    t.true(refusedByNode(ours));
+    t.true((ours as Error).message.includes(JSON.stringify(invalid)), (ours as Error).message);
+  }
+});
+
+test('send_tx refused as INVALID_TRANSACTION with no structured data: InvalidTransactionError, as JsonRpcProvider throws, and a refusal', async (t) => {
+  const { ours, theirs } = await bothThrow(t, handlerError({ name: 'INVALID_TRANSACTION', info: {} }, 'invalid'));
+  t.true(theirs instanceof InvalidTransactionError);
+  t.true(ours instanceof InvalidTransactionError, String(ours));
+  t.true(refusedByNode(ours));
+});
+
+test('send_tx that timed out or was routed elsewhere is no refusal (the node may have the transaction), as with JsonRpcProvider', async (t) => {
+  for (const cause of [{ name: 'TIMEOUT_ERROR' }, { name: 'REQUEST_ROUTED', info: { transaction_hash: '11111111111111111111111111111111' } }]) {
+    const { ours, theirs } = await bothThrow(t, handlerError(cause, 'Timeout'));
+    t.false(refusedByNode(theirs));
+    t.true(ours instanceof Error);
+    t.false(refusedByNode(ours), String(ours));
+    t.regex((ours as Error).message, new RegExp(`send_tx: HANDLER_ERROR: ${cause.name}`));
+  }
+});
+
+test('send_tx answers the node\'s result, and posts the signed bytes and the wait level', async (t) => {
+  const result = { final_execution_status: 'INCLUDED', transaction: { hash: 'abc' } };
+  const stub = await stubNode(t, [{ body: (id) => ({ jsonrpc: '2.0', id, result }) }]);
+  const rpc = nodeRpc(stub.url);
+  t.teardown(() => rpc.close());
+  t.deepEqual(await rpc.sendTx(SIGNED, 'INCLUDED'), result);
+  t.deepEqual(stub.received, [{ method: 'send_tx', params: { signed_tx_base64: SIGNED, wait_until: 'INCLUDED' } }]);
+});
+
+test('send_tx answered HTTP 503 or 408 is posted again with the same bytes, as JsonRpcProvider does; HTTP 400 is not', async (t) => {
+  const result = { final_execution_status: 'INCLUDED' };
+  const retried = await stubNode(t, [{ status: 503, body: () => ({}) }, { status: 408, body: () => ({}) }, { body: (id) => ({ jsonrpc: '2.0', id, result }) }]);
+  const rpc = nodeRpc(retried.url);
+  t.teardown(() => rpc.close());
+  t.deepEqual(await rpc.sendTx(SIGNED, 'INCLUDED'), result);
+  t.is(retried.received.length, 3);
+  t.true(retried.received.every((call) => call.params.signed_tx_base64 === SIGNED));
+
+  const refused = await stubNode(t, [{ status: 400, body: () => ({ error: 'bad request' }) }]);
+  const other = nodeRpc(refused.url);
+  t.teardown(() => other.close());
+  const error = await t.throwsAsync(other.sendTx(SIGNED, 'INCLUDED'));
+  t.regex(error!.message, /send_tx: the node answered HTTP 400/);
+  t.false(refusedByNode(error));
+  t.is(refused.received.length, 1);
+});
