@@ -7,6 +7,7 @@ import anyTest, { type TestFn } from 'ava';
 import { Worker, type NearAccount } from 'near-workspaces';
 import { sandboxControl, type SandboxControl } from '../packages/sandbox/src/rpc/dev-client.js';
 import { probeWasm } from './probe-contract.js';
+import { settled } from './helpers/accounts.js';
 
 const test = anyTest as TestFn<{ worker: Worker; probe: NearAccount; control: SandboxControl }>;
 
@@ -40,4 +41,29 @@ test.serial('the next block time is what the test sets, and later blocks follow 
   const provider = worker.provider as unknown as { block(query: { blockId: number }): Promise<{ header: { timestamp_nanosec: string } }> };
   const block = await provider.block({ blockId: head.height });
   t.is(block.header.timestamp_nanosec, (BigInt(target.getTime()) * 1_000_000n).toString());
+});
+
+test.serial('setBlockInterval switches the running node to a block every N ms and back to a block per transaction (anvil evm_setIntervalMining / evm_setAutomine)', async (t) => {
+  const { worker, probe, control } = t.context;
+  const provider = worker.provider as unknown as { block(query: { finality: 'optimistic' }): Promise<{ header: { height: number } }> };
+  const height = async () => (await provider.block({ finality: 'optimistic' })).header.height;
+  // the mode this suite's node started in (NEAR_SANDBOX_BLOCK_INTERVAL_MS, which near-workspaces passed on), restored at the end
+  const started = process.env.NEAR_SANDBOX_BLOCK_INTERVAL_MS ? Number(process.env.NEAR_SANDBOX_BLOCK_INTERVAL_MS) : null;
+  t.teardown(() => control.setBlockInterval(started).then(() => undefined));
+
+  await control.setBlockInterval(100);
+  const from = await height();
+  for (const deadline = Date.now() + 20_000; (await height()) < from + 3; ) {
+    t.true(Date.now() < deadline, 'the idle node makes a block every 100 ms');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // FINAL: its gas refund has run too, so nothing is left for the node to do once it is on demand
+  await settled(worker, await probe.callRaw(probe, 'set', Buffer.from('"ticking"')));
+  t.is(await probe.view('get'), 'ticking');
+
+  const stopped = (await control.setBlockInterval(null)).height;
+  await new Promise((r) => setTimeout(r, 500));
+  t.is(await height(), stopped, 'on demand again: an idle node makes no block');
+  await probe.call(probe, 'set', Buffer.from('"on demand"'));
+  t.is(await probe.view('get'), 'on demand');
 });

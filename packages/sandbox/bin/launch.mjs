@@ -9,6 +9,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+// the process that started the node, recorded before compiling anything: the node stops when it exits (src/node/parent.ts)
+process.env.NEAR_SANDBOX_PARENT_PID ??= String(process.ppid);
+
 const binDir = dirname(fileURLToPath(import.meta.url));
 const repoDir = resolve(binDir, '..', '..', '..');
 const bundleRoot = join(repoDir, 'node_modules', '.cache', 'near-ts-sandbox');

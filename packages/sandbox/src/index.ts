@@ -42,6 +42,7 @@ import {
   type FinalExecutionOutcomeView,
   type FinalExecutionStatus,
 } from './primitives/views.js';
+import { BLOCK_PRODUCTION_DELAY_MS, skippedHeightNs } from './runtime/block-clock.js';
 import {
   Chain,
   concernsTransaction,
@@ -91,6 +92,12 @@ export interface SandboxOptions {
   genesisTime?: Date | bigint;
   /** Time between blocks. Default 1000 ms. */
   blockTimeMs?: number;
+  /**
+   * What each height a fast-forward skips adds to the time, as neard's sandbox does: the mean of its minimum and
+   * maximum block production delays (chain/client client.rs `sandbox_delta_time`). Default 600 and 2,000 ms
+   * (`neard init`'s config.json): 1,300 ms per skipped height.
+   */
+  blockProductionDelayMs?: { min: number; max: number };
   /** Default `test.near`, as `neard init` makes it. */
   rootAccountId?: AccountId;
   /** Default: the ed25519 key from seed = the root account id (nearcore `SecretKey::from_seed`). */
@@ -315,7 +322,10 @@ export class Sandbox {
     this.chain = new Chain({
       config: this.config,
       genesisTime,
-      blockTimeNs: BigInt(options.blockTimeMs ?? 1000) * 1_000_000n,
+      clock: {
+        blockTimeNs: BigInt(options.blockTimeMs ?? 1000) * 1_000_000n,
+        skippedHeightNs: skippedHeightNs(options.blockProductionDelayMs ?? BLOCK_PRODUCTION_DELAY_MS),
+      },
       genesisHeight,
       epochLength: options.epochLength === undefined ? SANDBOX_EPOCH_LENGTH : BigInt(options.epochLength),
       chainId: options.chainId ?? point?.chainId ?? 'sandbox',

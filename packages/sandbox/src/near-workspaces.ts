@@ -8,8 +8,11 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeLauncherScript, writeLauncher, type InstallOutcome } from './node/launcher.js';
+import { PARENT_PID_ENV } from './node/parent.js';
 
 function setUp(): InstallOutcome | { kind: 'chosen-by-environment'; path: string } {
+  // the nodes near-workspaces starts stop when this process exits, even if it exits before they read their parent
+  process.env[PARENT_PID_ENV] = String(process.pid);
   const chosen = process.env.NEAR_SANDBOX_BIN_PATH;
   if (chosen) return { kind: 'chosen-by-environment', path: chosen };
   const path = resolve(process.cwd(), 'node_modules', '.cache', 'near-ts-sandbox', 'launcher', 'near-sandbox');

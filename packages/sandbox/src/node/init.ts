@@ -5,7 +5,8 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildGenesis, writeGenesisFile, type GenesisFile } from './genesis-file.js';
+import { buildGenesis, FAST_EPOCH_LENGTH, writeGenesisFile, type GenesisFile } from './genesis-file.js';
+import { BLOCK_PRODUCTION_DELAY_MS, FAST_BLOCK_PRODUCTION_DELAY_MS } from '../runtime/block-clock.js';
 import { keyFileFor, randomEd25519Key, writeKeyFile } from './key-file.js';
 
 export const GENESIS_FILE = 'genesis.json';
@@ -30,13 +31,21 @@ export interface InitResult {
   validatorPublicKey: string | null;
 }
 
-/** Our node's part of nearcore's config.json: only what `run` reads, under nearcore's key names. */
-function nodeConfig(): Record<string, unknown> {
+/** A nearcore config.json duration (serde's `{secs, nanos}`). */
+const duration = (ms: number) => ({ secs: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 });
+
+/**
+ * Our node's part of nearcore's config.json: only what `run` reads, under nearcore's key names. The block
+ * production delays are `neard init`'s (with `--fast`, nearcore's `FAST_*` ones); `run` takes a fast-forward's
+ * time per skipped height from them.
+ */
+function nodeConfig(fast: boolean): Record<string, unknown> {
+  const delays = fast ? FAST_BLOCK_PRODUCTION_DELAY_MS : BLOCK_PRODUCTION_DELAY_MS;
   return {
     rpc: { addr: '127.0.0.1:3030', limits_config: { json_payload_max_size: 10 * 1024 * 1024 } },
     network: { addr: '0.0.0.0:24567' },
     store: { path: DATA_DIR },
-    consensus: { min_block_production_delay: { secs: 0, nanos: 600_000_000 }, produce_empty_blocks: false },
+    consensus: { min_block_production_delay: duration(delays.min), max_block_production_delay: duration(delays.max), produce_empty_blocks: false },
   };
 }
 
@@ -58,7 +67,7 @@ export function initHome(home: string, options: InitOptions = {}): InitResult {
     protocolVersion: options.protocolVersion,
     epochLength: options.epochLength,
   });
-  writeFileSync(join(home, CONFIG_FILE), `${JSON.stringify(nodeConfig(), null, 2)}\n`);
+  writeFileSync(join(home, CONFIG_FILE), `${JSON.stringify(nodeConfig(options.epochLength === FAST_EPOCH_LENGTH), null, 2)}\n`);
   writeGenesisFile(join(home, GENESIS_FILE), genesis);
   writeKeyFile(join(home, NODE_KEY_FILE), keyFileFor('node', randomEd25519Key()));
   writeKeyFile(join(home, VALIDATOR_KEY_FILE), keyFileFor(accountId, validatorKey));

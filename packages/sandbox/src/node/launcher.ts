@@ -27,6 +27,8 @@ export function nodeLauncherScript(nodePath: string, entryModule: string): strin
     `#!${nodePath}`,
     `// ${LAUNCHER_MARKER_TEXT}: runs @near-ts/sandbox's node in place of neard's sandbox binary.`,
     '// Delete this file to let near-workspaces download neard instead.',
+    '// First, the process that started the node: the node stops when it exits (src/node/parent.ts).',
+    'process.env.NEAR_SANDBOX_PARENT_PID ??= String(process.ppid);',
     `import(${JSON.stringify(pathToFileURL(entryModule).href)}).catch((error) => {`,
     "  process.stderr.write(`near-sandbox launcher: ${error && error.stack ? error.stack : error}\\n`);",
     '  process.exit(1);',

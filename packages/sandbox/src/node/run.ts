@@ -13,7 +13,8 @@ import { readGenesisFile } from './genesis-file.js';
 import { CONFIG_FILE, DATA_DIR, GENESIS_FILE, VALIDATOR_KEY_FILE } from './init.js';
 import { readKeyFile } from './key-file.js';
 import { MARKER_FILE, NodeStore } from './store.js';
-import { parentIsGone } from './parent.js';
+import { watchParent } from './parent.js';
+import { BLOCK_PRODUCTION_DELAY_MS } from '../runtime/block-clock.js';
 import type { ForkOptions } from '../fork/index.js';
 
 const PARENT_POLL_MS = 500;
@@ -203,13 +204,36 @@ class GroupCommit {
  * raises to 1 GiB; absent or unreadable, the 10 MiB default.
  */
 function jsonPayloadMaxSize(home: string): number | undefined {
+  const config = readNodeConfig(home) as { rpc?: { limits_config?: { json_payload_max_size?: unknown } } } | undefined;
+  const size = config?.rpc?.limits_config?.json_payload_max_size;
+  return typeof size === 'number' && Number.isSafeInteger(size) && size > 0 ? size : undefined;
+}
+
+/** config.json as JSON, or undefined when it is missing or not JSON (every setting then has neard's default). */
+function readNodeConfig(home: string): unknown {
   try {
-    const config = JSON.parse(readFileSync(join(home, CONFIG_FILE), 'utf8')) as { rpc?: { limits_config?: { json_payload_max_size?: unknown } } };
-    const size = config.rpc?.limits_config?.json_payload_max_size;
-    return typeof size === 'number' && Number.isSafeInteger(size) && size > 0 ? size : undefined;
+    return JSON.parse(readFileSync(join(home, CONFIG_FILE), 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** A config.json duration (nearcore's serde form `{secs, nanos}`) in whole milliseconds, or undefined. */
+function durationMs(value: unknown): number | undefined {
+  const { secs, nanos } = (value ?? {}) as { secs?: unknown; nanos?: unknown };
+  if (typeof secs !== 'number' || typeof nanos !== 'number' || !Number.isSafeInteger(secs) || !Number.isSafeInteger(nanos) || secs < 0 || nanos < 0) return undefined;
+  return secs * 1000 + Math.floor(nanos / 1_000_000);
+}
+
+/**
+ * neard's `consensus.min_block_production_delay` / `max_block_production_delay` from config.json (what a
+ * fast-forward's skipped heights take their time from); `neard init`'s where missing (a home from an older init).
+ */
+function blockProductionDelays(home: string): { min: number; max: number } {
+  const consensus = (readNodeConfig(home) as { consensus?: Record<string, unknown> } | undefined)?.consensus;
+  const min = durationMs(consensus?.min_block_production_delay) ?? BLOCK_PRODUCTION_DELAY_MS.min;
+  const max = durationMs(consensus?.max_block_production_delay) ?? BLOCK_PRODUCTION_DELAY_MS.max;
+  return { min, max: Math.max(min, max) };
 }
 
 export async function startNode(options: RunOptions): Promise<RunningNode> {
@@ -264,7 +288,9 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
         ...(options.fork ? { fork: options.fork } : {}),
         runWrite: (step) => void queue.run(step),
         yieldToReads: () => queue.yieldTurn(),
-        ...(options.blockIntervalMs !== undefined ? { blockIntervalMs: options.blockIntervalMs, afterTick } : {}),
+        ...(options.blockIntervalMs !== undefined ? { blockIntervalMs: options.blockIntervalMs } : {}),
+        blockProductionDelayMs: blockProductionDelays(options.home),
+        afterTick,
       });
     })
     .then((c) => {
@@ -361,7 +387,7 @@ export async function runNode(options: RunOptions): Promise<void> {
   const forking = fork ? `, forking ${fork.point.rpcUrl} at #${fork.point.height} (chain ${fork.point.chainId}), cache ${fork.cacheDir ?? 'in memory'}` : '';
   const interval = node.client.blockIntervalMs === undefined ? '' : `, a block every ${node.client.blockIntervalMs} ms`;
   log(`near-sandbox: JSON-RPC on ${node.url} (home ${options.home}${options.persist === false || fork ? ', state in memory only' : ''}${forking}${interval})`);
-  const parent = process.ppid;
+  const parent = watchParent();
   const shutdown = (reason: string) => {
     log(`near-sandbox: ${reason}, stopping`);
     const hardStop = setTimeout(() => process.exit(0), 2_000);
@@ -378,7 +404,7 @@ export async function runNode(options: RunOptions): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGHUP', () => shutdown('SIGHUP'));
   const watch = setInterval(() => {
-    if (parentIsGone(parent)) shutdown(`parent process ${parent} exited`);
+    if (parent.gone()) shutdown(`the process that started it (${parent.pid}) exited`);
   }, PARENT_POLL_MS);
   watch.unref();
 }
@@ -397,6 +423,6 @@ async function serveStartError(error: Error, options: RunOptions, log: (line: st
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   process.once('SIGHUP', stop);
-  const parent = process.ppid;
-  setInterval(() => parentIsGone(parent) && stop(), PARENT_POLL_MS).unref();
+  const parent = watchParent();
+  setInterval(() => parent.gone() && stop(), PARENT_POLL_MS).unref();
 }

@@ -19,7 +19,7 @@
 import { startupSnapshot } from 'node:v8';
 import { inputCheck, readBuildManifest } from './build-manifest.js';
 import { main, parseArgs } from './cli.js';
-import { parentIsGone } from './parent.js';
+import { watchParent } from './parent.js';
 
 declare const __NEAR_SANDBOX_SNAPSHOT__: 'init' | 'run';
 declare const __NEAR_SANDBOX_BUILD_DIR__: string;
@@ -55,9 +55,9 @@ async function runFromSources(argv: string[]): Promise<void> {
   const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, [__NEAR_SANDBOX_LAUNCH_MODULE__, ...argv], { stdio: 'inherit' });
   for (const signal of SIGNALS) process.on(signal, () => child.kill(signal));
-  const parent = process.ppid;
+  const parent = watchParent();
   const watch = setInterval(() => {
-    if (parentIsGone(parent)) child.kill('SIGTERM');
+    if (parent.gone()) child.kill('SIGTERM');
   }, 500);
   child.on('exit', (code, signal) => {
     clearInterval(watch);

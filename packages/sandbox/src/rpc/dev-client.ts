@@ -8,6 +8,7 @@
  *   const id = await node.snapshot();
  *   await node.setNextBlockTimestamp(new Date('2030-01-01'));
  *   await node.produceBlocks(10);
+ *   await node.setBlockInterval(600);                    // a block every 600 ms from now on; null: one per transaction
  *   await node.revert(id);                               // the chain as it was; id and later ones are spent
  */
 
@@ -41,6 +42,11 @@ export interface SandboxControl {
   fastForward(deltaHeight: number): Promise<void>;
   /** neard's `sandbox_patch_state`. */
   patchState(records: StateRecordJson[]): Promise<void>;
+  /**
+   * A block every `intervalMs` milliseconds from now on, empty or not (anvil's `evm_setIntervalMining`), or `null`:
+   * blocks on demand, one per transaction (anvil's automine).
+   */
+  setBlockInterval(intervalMs: number | null): Promise<HeadRef>;
 }
 
 /** The node answered with an error; `message` is the node's explanation, `cause` nearcore's error name. */
@@ -101,5 +107,6 @@ export function sandboxControl(target: string | JsonRpcSender | { provider: obje
     produceBlocks: async (count = 1) => head(await call('sandbox_produce_blocks', { count })),
     fastForward: async (deltaHeight) => void (await call('sandbox_fast_forward', { delta_height: deltaHeight })),
     patchState: async (records) => void (await call('sandbox_patch_state', { records })),
+    setBlockInterval: async (intervalMs) => head(await call('sandbox_set_block_interval', { interval_ms: intervalMs })),
   };
 }

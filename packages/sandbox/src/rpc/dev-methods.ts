@@ -11,6 +11,9 @@
  *   nanoseconds as a decimal string, as block headers carry it): the next block's time; later blocks follow
  *   at the block time.
  * - `sandbox_produce_blocks {count}` (anvil's `anvil_mine`) → the new head `{block_height, block_hash}`.
+ * - `sandbox_set_block_interval {interval_ms}` (anvil's `evm_setIntervalMining` / `evm_setAutomine`): a block every
+ *   `interval_ms` milliseconds from now on (what `run --block-interval-ms` starts with), or on demand with `null`
+ *   → `{block_interval_ms, block_height, block_hash}`. Until the node stops: a restart takes its command line's mode.
  */
 import { base58 } from '@scure/base';
 import type { Sandbox, Snapshot } from '../index.js';
@@ -29,6 +32,7 @@ export interface DevControls {
   revert(snapshotId: number): { reverted: true } & HeadRef;
   setNextBlockTimestamp(timestampNanos: bigint): HeadRef & { next_block_timestamp_nanosec: string };
   produceBlocks(count: number): HeadRef;
+  setBlockInterval(intervalMs: number | null): HeadRef & { block_interval_ms: number | null };
   /** The lowest head of a snapshot a revert may still go back to: its history is kept (no GC below it). */
   oldestSnapshotHeight(): bigint | undefined;
 }
@@ -45,8 +49,11 @@ function unknownSnapshot(id: number, newest: number): RpcError {
   return new RpcError({ name: 'HANDLER_ERROR', cause: { name: 'UNKNOWN_SNAPSHOT', info: { snapshot_id: id } }, code: -32_000, message: 'Server error', data: why });
 }
 
-/** `changed` is called after every change, so clients waiting for blocks see them (runtime/block-producer.ts). */
-export function createDevControls(sandbox: Sandbox, changed: () => void = () => {}): DevControls {
+/**
+ * `changed` is called after every change, so clients waiting for blocks see them (runtime/block-producer.ts);
+ * `setBlockInterval` switches the node's block production (undefined: on demand), where there is a producer.
+ */
+export function createDevControls(sandbox: Sandbox, changed: () => void = () => {}, setBlockInterval?: (intervalMs: number | undefined) => void): DevControls {
   const snapshots = new Map<number, Snapshot>();
   let newest = 0;
   return {
@@ -84,6 +91,11 @@ export function createDevControls(sandbox: Sandbox, changed: () => void = () => 
       changed();
       return headRef(sandbox);
     },
+    setBlockInterval(intervalMs) {
+      if (!setBlockInterval) throw new RpcError({ name: 'HANDLER_ERROR', cause: { name: 'INTERNAL_ERROR', info: {} }, code: -32_000, message: 'Server error', data: 'this node has no block producer to switch' });
+      setBlockInterval(intervalMs ?? undefined);
+      return { block_interval_ms: intervalMs, ...headRef(sandbox) };
+    },
   };
 }
 
@@ -119,6 +131,16 @@ export function parseBlockCount(params: unknown): number {
   return count;
 }
 
+/** `{"interval_ms": N}` (a whole number of milliseconds, at least 1) or `{"interval_ms": null}` (on demand). */
+export function parseBlockInterval(params: unknown): number | null {
+  const ms = param(params, 'interval_ms');
+  if (ms === null) return null;
+  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 1) {
+    throw parseError(`Failed parsing args: expected {"interval_ms": <a block every this many milliseconds, a whole number of at least 1>} or {"interval_ms": null} for a block per transaction (on demand); got ${JSON.stringify(ms) ?? 'nothing'}`);
+  }
+  return ms;
+}
+
 type DevHandler = (dev: DevControls, params: unknown) => unknown;
 
 export const DEV_HANDLERS: Readonly<Record<string, DevHandler>> = {
@@ -126,4 +148,5 @@ export const DEV_HANDLERS: Readonly<Record<string, DevHandler>> = {
   sandbox_revert: (dev, params) => dev.revert(parseSnapshotId(params)),
   sandbox_set_next_block_timestamp: (dev, params) => dev.setNextBlockTimestamp(parseTimestampNanos(params)),
   sandbox_produce_blocks: (dev, params) => dev.produceBlocks(parseBlockCount(params)),
+  sandbox_set_block_interval: (dev, params) => dev.setBlockInterval(parseBlockInterval(params)),
 };

@@ -40,6 +40,7 @@ import { accessKeyView } from '../primitives/views.js';
 import type { ChainHead } from '../node/store.js';
 import type { ForkOptions } from '../fork/index.js';
 import type { ChainHistory } from '../runtime/chain.js';
+import { BLOCK_PRODUCTION_DELAY_MS, skippedHeightNs, type BlockClock } from '../runtime/block-clock.js';
 import { BlockProducer, type RunsBeforeAnswer } from '../runtime/block-producer.js';
 import { extraGenesisAccounts, genesisConfigOf, type GenesisFile } from '../node/genesis-file.js';
 import { createDevControls } from './dev-methods.js';
@@ -123,6 +124,11 @@ export interface SandboxClientOptions {
    * not, and block timestamps `blockIntervalMs` apart; default: blocks on demand, timestamps 1 s apart.
    */
   blockIntervalMs?: number;
+  /**
+   * neard's minimum and maximum block production delays (config.json `consensus`; node/run.ts reads them), from
+   * which a fast-forward's skipped heights take their time (runtime/block-clock.ts). Default `neard init`'s.
+   */
+  blockProductionDelayMs?: { min: number; max: number };
   /** Interval mode: called where writes run after each block a tick made (node/run.ts saves it). */
   afterTick?: () => void;
 }
@@ -138,7 +144,7 @@ export interface SandboxClient extends NodeClient {
    * export after a small change costs little and the store can compare entries by reference.
    */
   exportState(): { head: ChainHead; entries: StateEntry[] };
-  /** The block interval of interval mode, in milliseconds; undefined when blocks are made on demand. */
+  /** The block interval of interval mode, in milliseconds; undefined when blocks are made on demand (`sandbox_set_block_interval` changes it). */
   readonly blockIntervalMs: number | undefined;
   /** Stops making blocks (interval mode's ticks): the node is stopping. */
   stopProducing(): void;
@@ -212,14 +218,22 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     rootAccountId,
     rootKeyPair: validatorKey,
     genesisTime,
-    // interval mode: a block's time is genesis time + its height × the interval (deterministic, and close to the
-    // wall clock while the node keeps up), as neard's timestamps are the wall clock at each production
-    ...(options.blockIntervalMs !== undefined ? { blockTimeMs: options.blockIntervalMs } : {}),
     epochLength: Number(genesis.epoch_length),
     // accounts a client put in genesis.json after `init` (near-sandbox 0.3.x: `sandbox`, additionalAccounts)
     genesisAccounts: extraGenesisAccounts(genesis, [rootAccountId, 'near']),
     ...(options.fork ? { fork: options.fork, protocolVersion: undefined, chainId: undefined } : {}),
   });
+  const delays = options.blockProductionDelayMs ?? BLOCK_PRODUCTION_DELAY_MS;
+  /**
+   * The block clock of a mode. Interval mode: blocks one interval apart (deterministic, and close to the wall clock
+   * while the node keeps up, as neard's timestamps are the wall clock at each production), the interval standing
+   * for neard's minimum delay in what a skipped height adds. On demand: 1 s apart, and config.json's delays.
+   */
+  const clockFor = (intervalMs: number | undefined): BlockClock =>
+    intervalMs === undefined
+      ? { blockTimeNs: 1_000_000_000n, skippedHeightNs: skippedHeightNs(delays) }
+      : { blockTimeNs: BigInt(intervalMs) * 1_000_000n, skippedHeightNs: skippedHeightNs({ min: intervalMs, max: Math.max(delays.max, intervalMs) }) };
+  sandbox.chain.setClock(clockFor(options.blockIntervalMs));
   const rootId = sandbox.root.accountId;
 
   const recentBlocks = options.restore?.recentBlocks ?? [];
@@ -390,10 +404,10 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     }
   }
 
-  const interval = options.blockIntervalMs;
   const producer = new BlockProducer(sandbox.chain, {
     runWrite: options.runWrite,
-    ...(interval !== undefined ? { intervalMs: interval, ...(options.afterTick ? { afterTick: options.afterTick } : {}) } : {}),
+    ...(options.blockIntervalMs !== undefined ? { intervalMs: options.blockIntervalMs } : {}),
+    ...(options.afterTick ? { afterTick: options.afterTick } : {}),
   });
   // receipts a saved chain had in flight run at once, as its next blocks (in interval mode, at the next ticks)
   if (sandbox.chain.hasPendingWork) producer.kick();
@@ -403,7 +417,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
    * interval mode only ticks make blocks: the producer has waited for the ticks that made `height` final.
    */
   function finalise(height: bigint): void {
-    if (interval !== undefined) return;
+    if (producer.intervalMs !== undefined) return;
     for (let i = 0; i < 3 && sandbox.chain.lastFinalBlock().height < height; i++) sandbox.produceBlocks(1);
   }
 
@@ -525,9 +539,14 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
 
   const client: SandboxClient = {
     sandbox,
-    blockIntervalMs: interval,
+    get blockIntervalMs() {
+      return producer.intervalMs;
+    },
     stopProducing: () => producer.stop(),
-    dev: createDevControls(sandbox, () => producer.kick()),
+    dev: createDevControls(sandbox, () => producer.kick(), (intervalMs) => {
+      producer.setIntervalMs(intervalMs);
+      sandbox.chain.setClock(clockFor(intervalMs));
+    }),
 
     status: () => statusView(info, options.reportedHead?.() ?? head(), options.rpcAddr ?? '127.0.0.1', startedAt),
 
@@ -665,7 +684,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
         }
       };
       // nearcore applies a patch at the next block and answers once it is in: in interval mode, the next tick's
-      if (interval !== undefined) return new Later(producer.beforeNextBlock(patch));
+      if (producer.intervalMs !== undefined) return new Later(producer.beforeNextBlock(patch));
       patch();
       sandbox.produceBlocks(1);
       producer.kick();

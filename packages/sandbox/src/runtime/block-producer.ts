@@ -81,8 +81,10 @@ export class BlockProducer {
   #scheduled = false;
   #kicks = 0;
   readonly #runWrite: (step: () => void) => void;
-  readonly #intervalMs: number | undefined;
+  #intervalMs: number | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Counts mode changes: a tick queued under an earlier mode makes no block. */
+  #mode = 0;
   /** Wall-clock time (performance.now()) of the next tick. */
   #nextTickAt = 0;
   #tickQueued = false;
@@ -96,18 +98,34 @@ export class BlockProducer {
     private readonly options: BlockProducerOptions,
   ) {
     this.#runWrite = options.runWrite ?? ((step) => step());
-    const interval = options.intervalMs;
-    if (interval !== undefined) {
-      if (!Number.isSafeInteger(interval) || interval < 1) throw new RangeError(`the block interval must be a whole number of milliseconds, at least 1; got ${interval}`);
-      this.#intervalMs = interval;
-      this.#nextTickAt = performance.now() + interval;
-      this.#scheduleTick();
-    }
+    if (options.intervalMs !== undefined) this.setIntervalMs(options.intervalMs);
   }
 
   /** The block interval in milliseconds, or undefined when blocks are made on demand. */
   get intervalMs(): number | undefined {
     return this.#intervalMs;
+  }
+
+  /**
+   * Switches mode (anvil's `evm_setIntervalMining` / `evm_setAutomine`): a block every `intervalMs` from one
+   * interval after now, or on demand (undefined). Work that waited for the next tick (a state patch), the pool and
+   * clients waiting for finality get their blocks at once on demand.
+   */
+  setIntervalMs(intervalMs: number | undefined): void {
+    if (intervalMs !== undefined && (!Number.isSafeInteger(intervalMs) || intervalMs < 1)) {
+      throw new RangeError(`the block interval must be a whole number of milliseconds, at least 1; got ${intervalMs}`);
+    }
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    this.#mode++;
+    this.#tickQueued = false;
+    this.#intervalMs = intervalMs;
+    if (intervalMs !== undefined) {
+      this.#nextTickAt = performance.now() + intervalMs;
+      this.#scheduleTick();
+    } else {
+      this.kick();
+    }
   }
 
   /** Stops the ticks of interval mode (the node is stopping); pending `beforeNextBlock` work is refused. */
@@ -148,6 +166,7 @@ export class BlockProducer {
    */
   #scheduleTick(): void {
     if (this.#stopped) return;
+    const mode = this.#mode;
     this.#timer = setTimeout(() => {
       const now = performance.now();
       this.#nextTickAt += this.#intervalMs!;
@@ -155,6 +174,7 @@ export class BlockProducer {
       if (!this.#tickQueued) {
         this.#tickQueued = true;
         this.#runWrite(() => {
+          if (mode !== this.#mode) return;
           this.#tickQueued = false;
           if (!this.#stopped) this.#step(true);
         });
@@ -208,7 +228,7 @@ export class BlockProducer {
     if (!tick) this.#scheduled = false;
     let unavailable: StateUnavailableError[] = [];
     const produce = this.#intervalMs === undefined ? this.#needsBlock() : tick && this.#holds === 0;
-    const before = produce && tick && this.#beforeNextBlock.length > 0 ? this.#beforeNextBlock.splice(0) : NOTHING_BEFORE;
+    const before = produce && this.#beforeNextBlock.length > 0 ? this.#beforeNextBlock.splice(0) : NOTHING_BEFORE;
     const failed = new Map<BeforeBlock, unknown>();
     for (const b of before) {
       try {
@@ -252,7 +272,7 @@ export class BlockProducer {
   }
 
   #needsBlock(): boolean {
-    if (this.chain.hasPendingWork) return true;
+    if (this.chain.hasPendingWork || this.#beforeNextBlock.length > 0) return true;
     for (const w of this.#waiters) if (w.target !== undefined) return true;
     return false;
   }

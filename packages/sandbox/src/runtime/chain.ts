@@ -29,6 +29,7 @@ import { ReceiptExecutor, type RunFunctionCallFn } from './apply.js';
 import { receiptView, type Receipt } from './receipt.js';
 import { NO_CODE_HASH, PromiseYieldStatus, State, StateUnavailableError, type PromiseYieldTimeout, type StateSource } from './state.js';
 import { validateTransaction, verifyAndChargeTransaction } from './verifier.js';
+import type { BlockClock } from './block-clock.js';
 import { gasKeysEnabled } from '../parameters/gas-key-fees.js';
 
 /** nearcore `TRANSACTION_VALIDITY_PERIOD` in the genesis helpers (chain-configs). */
@@ -75,7 +76,8 @@ export interface GenesisAccount {
 export interface ChainOptions {
   config: RuntimeConfig;
   genesisTime: bigint;
-  blockTimeNs: bigint;
+  /** The block clock (`BlockClock`); `Chain.setClock` changes it later (the RPC node switching mining mode). */
+  clock: BlockClock;
   genesisHeight: bigint;
   epochLength: bigint;
   chainId: string;
@@ -160,8 +162,8 @@ interface ChainData {
   txs: Map<string, TxRecord>;
   outcomes: Map<string, ExecutionOutcomeWithIdView>;
   receipts: Map<string, Receipt>;
-  /** Added to every block time from the next block on (`setNextBlockTimestamp`); 0 on a chain nobody moved. */
-  timeShiftNs: bigint;
+  /** Added to the next block's time (`setNextBlockTimestamp`); back to 0 once that block is made. */
+  nextBlockShiftNs: bigint;
 }
 
 /**
@@ -242,6 +244,7 @@ export class Chain {
   readonly config: RuntimeConfig;
   readonly options: ChainOptions;
   #d: ChainData;
+  #clock: BlockClock;
   #blocksByHash = new Map<string, Block>();
   #poolKeys = new Set<string>();
   #history: ChainHistory | null = null;
@@ -262,6 +265,7 @@ export class Chain {
 
   constructor(options: ChainOptions) {
     this.options = options;
+    this.#clock = { ...options.clock };
     this.config = options.config;
     const fork = options.fork;
     const state = new State(undefined, fork?.source);
@@ -298,7 +302,7 @@ export class Chain {
       receipts: [],
       stateRoot: state.stateRoot,
     };
-    this.#d = { state, blocks: new Map([[genesis.height, genesis]]), head: genesis, pool: [], incoming: [], txs: new Map(), outcomes: new Map(), receipts: new Map(), timeShiftNs: 0n };
+    this.#d = { state, blocks: new Map([[genesis.height, genesis]]), head: genesis, pool: [], incoming: [], txs: new Map(), outcomes: new Map(), receipts: new Map(), nextBlockShiftNs: 0n };
     this.#blocksByHash.set(hashToString(genesis.hash), genesis);
   }
 
@@ -402,9 +406,19 @@ export class Chain {
     return ours !== undefined && hashToString(ours.hash) === hashToString(hash);
   }
 
-  /** Block time of the next block: genesis time + height × block time, plus any shift set by `setNextBlockTimestamp`. */
+  get clock(): BlockClock {
+    return this.#clock;
+  }
+
+  /** From the next block on, timestamps advance by `clock` (the head's and any time set for the next block stay). */
+  setClock(clock: BlockClock): void {
+    this.#clock = { ...clock };
+  }
+
+  /** Time of a block at `height` after the head: the head's, one block time, the skipped heights', and any shift set for it. */
   #timestampAt(height: bigint): bigint {
-    return this.options.genesisTime + (height - this.options.genesisHeight) * this.options.blockTimeNs + this.#d.timeShiftNs;
+    const head = this.#d.head;
+    return head.timestamp + this.#clock.blockTimeNs + (height - head.height - 1n) * this.#clock.skippedHeightNs + this.#d.nextBlockShiftNs;
   }
 
   /**
@@ -416,7 +430,7 @@ export class Chain {
     if (timestampNs <= head.timestamp) {
       throw new RangeError(`the next block's timestamp must be later than the head's (${head.timestamp} ns at height ${head.height}); got ${timestampNs} ns`);
     }
-    this.#d.timeShiftNs += timestampNs - this.#timestampAt(head.height + 1n);
+    this.#d.nextBlockShiftNs += timestampNs - this.#timestampAt(head.height + 1n);
   }
 
   /**
@@ -433,8 +447,7 @@ export class Chain {
     d.blocks = new Map([[genesis.height, genesis], ...recent.map((b): [bigint, Block] => [b.height, b])]);
     d.head = head;
     this.#stateChangedAt = head.height;
-    d.timeShiftNs = 0n;
-    d.timeShiftNs = head.timestamp - this.#timestampAt(head.height);
+    d.nextBlockShiftNs = 0n;
     this.#blocksByHash = new Map([...d.blocks.values()].map((b) => [hashToString(b.hash), b]));
     this.keepHistoryIn(history);
   }
@@ -557,7 +570,7 @@ export class Chain {
   *runtimeRecords(): Generator<[string, unknown]> {
     const d = this.#d;
     const s = d.state;
-    yield ['clock', { timeShiftNs: d.timeShiftNs }];
+    if (d.nextBlockShiftNs !== 0n) yield ['nextBlockShift', { shiftNs: d.nextBlockShiftNs }];
     if (d.incoming.length > 0) yield ['incoming', d.incoming];
     for (const [kind, map] of Object.entries(runtimeMaps(s))) for (const [key, value] of map.map) yield [`${kind}/${key}`, value];
   }
@@ -569,7 +582,9 @@ export class Chain {
     const maps = runtimeMaps(s) as Record<string, { set(key: string, value: unknown): void }>;
     const legacyTimeouts: PromiseYieldTimeout[] = [];
     for (const [id, value] of records) {
-      if (id === 'clock') d.timeShiftNs = (value as { timeShiftNs: bigint }).timeShiftNs;
+      if (id === 'nextBlockShift') d.nextBlockShiftNs = (value as { shiftNs: bigint }).shiftNs;
+      // `clock`: stores written before timestamps were counted from the head; the time set for a block not yet made is dropped
+      else if (id === 'clock') continue;
       else if (id === 'incoming') d.incoming = value as Receipt[];
       else {
         const slash = id.indexOf('/');
@@ -917,6 +932,7 @@ export class Chain {
     };
     d.blocks.set(height, block);
     d.head = block;
+    d.nextBlockShiftNs = 0n;
     this.#blocksByHash.set(blockHashString, block);
     unsaved?.blocks.push(block);
     this.#notify(() => ({
@@ -1070,7 +1086,7 @@ export class Chain {
       txs: new Map(d.txs),
       outcomes: new Map(d.outcomes),
       receipts: new Map(d.receipts),
-      timeShiftNs: d.timeShiftNs,
+      nextBlockShiftNs: d.nextBlockShiftNs,
     });
   }
 
@@ -1089,7 +1105,7 @@ export class Chain {
       txs: new Map(d.txs),
       outcomes: new Map(d.outcomes),
       receipts: new Map(d.receipts),
-      timeShiftNs: d.timeShiftNs,
+      nextBlockShiftNs: d.nextBlockShiftNs,
     };
     this.#blocksByHash = new Map([...d.blocks.values()].map((b) => [hashToString(b.hash), b]));
     this.#poolKeys = new Set(d.pool.map((p) => p.key));

@@ -208,6 +208,59 @@ test('run exits when its parent process dies', async (t) => {
   t.true(await waitUntilAnswering(url, false, 5000), 'node stopped after its parent died');
 });
 
+/** Whether process `pid` still exists. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+test('a node started by a process that has already exited stops: the starter is recorded in NEAR_SANDBOX_PARENT_PID (the node itself is then init\'s child)', async (t) => {
+  const home = join(tempDir(t, 'orphan-at-start-'), 'home');
+  execFileSync(process.execPath, [LAUNCH, '--home', home, 'init']);
+  const stderrFile = join(home, '..', 'node-stderr');
+  // the starter names itself, as `@near-ts/sandbox/near-workspaces` does for a test process, starts the node and
+  // exits at once: the node reads its parent only after start-up, when the starter is long gone
+  const starterScript = `
+    const { spawn } = require('node:child_process');
+    const { openSync } = require('node:fs');
+    const stderr = openSync(${JSON.stringify(stderrFile)}, 'w');
+    const env = { ...process.env, NEAR_SANDBOX_PARENT_PID: String(process.pid) };
+    const child = spawn(process.execPath, [${JSON.stringify(LAUNCH)}, '--home', ${JSON.stringify(home)}, 'run', '--rpc-addr', '0.0.0.0:0'], { stdio: ['ignore', 'ignore', stderr], detached: true, env });
+    console.log(child.pid);
+    process.exit(0);
+  `;
+  const { NEAR_SANDBOX_PARENT_PID: _inherited, ...env } = process.env;
+  const starter = spawn(process.execPath, ['-e', starterScript], { stdio: ['ignore', 'pipe', 'ignore'], env });
+  let pidText = '';
+  starter.stdout!.on('data', (c) => (pidText += c));
+  await new Promise((done) => starter.on('exit', done));
+  const pid = Number(pidText.trim());
+  t.teardown(() => {
+    if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+  });
+  const deadline = Date.now() + 30_000;
+  while (isRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const said = readFileSync(stderrFile, 'utf8');
+  t.false(isRunning(pid), `the node is still running: ${said}`);
+  t.regex(said, new RegExp(`the process that started it \\(${starter.pid}\\) exited, stopping`));
+});
+
+test('the sh launcher records its own parent in NEAR_SANDBOX_PARENT_PID first thing, and keeps one a starter set', (t) => {
+  const dir = tempDir(t, 'parent-env-');
+  // a stand-in for node that prints what the node would read
+  const fakeNode = join(dir, 'fake-node');
+  writeFileSync(fakeNode, '#!/bin/sh\necho "$NEAR_SANDBOX_PARENT_PID"\n', { mode: 0o755 });
+  const launcher = join(dir, 'near-sandbox');
+  writeFileSync(launcher, launcherScript(fakeNode, join(dir, 'launch.mjs'), join(dir, 'no-snapshots')), { mode: 0o755 });
+  const { NEAR_SANDBOX_PARENT_PID: _inherited, ...env } = process.env;
+  t.is(execFileSync(launcher, ['--version'], { env, encoding: 'utf8' }).trim(), String(process.pid));
+  t.is(execFileSync(launcher, ['--version'], { env: { ...env, NEAR_SANDBOX_PARENT_PID: '4242' }, encoding: 'utf8' }).trim(), '4242');
+});
+
 test('install writes a marked launcher with absolute paths, and never replaces a foreign binary', (t) => {
   const dir = tempDir(t, 'install-');
   const path = join(dir, 'sandbox', 'near-sandbox');

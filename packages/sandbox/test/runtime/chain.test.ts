@@ -112,7 +112,7 @@ test('a block that throws (a VM bug, not a contract failure) is undone as a whol
   const key = KeyPair.fromLabel('root');
   let broken = true;
   const chain = new Chain({
-    config: runtimeConfig(86), genesisTime: 0n, blockTimeNs: 1n, genesisHeight: 0n, epochLength: 500n, chainId: 't', validatorId: 'test.near',
+    config: runtimeConfig(86), genesisTime: 0n, clock: { blockTimeNs: 1n, skippedHeightNs: 1n }, genesisHeight: 0n, epochLength: 500n, chainId: 't', validatorId: 'test.near',
     accounts: [{ accountId: 'test.near', amount: 1000n * NEAR, locked: 0n, publicKey: key.publicKey }],
     runFunctionCall: () => {
       if (broken) throw new Error('vm bug');

@@ -40,8 +40,29 @@ test('fastForward(10_000) from height 3 with 500-block epochs: nearcore jumps to
   t.deepEqual([node.chain.lastDoomslugFinalBlock().height, node.chain.lastFinalBlock().height], [10_004n, 9999n]);
   node.produceBlocks(1); // 10_006
   t.is(node.chain.lastFinalBlock().height, 10_004n);
-  // time moved with the heights: one block time per height
-  t.is(node.head.timestamp - node.getBlock(3).timestamp, (10_006n - 3n) * 1_000_000_000n);
+  // time: one block time per block made, and neard's (min + max block production delay) / 2 per skipped height
+  const made = BigInt(heightsSince(node, 3n).length);
+  t.is(made, 83n);
+  t.is(node.head.timestamp - node.getBlock(3).timestamp, made * 1_000_000_000n + (10_006n - 3n - made) * 1_300_000_000n);
+});
+
+test('each skipped height adds neard\'s sandbox_delta_time share, (min + max block production delay) / 2 (chain/client client.rs sandbox_delta_time): 1.3 s with neard init\'s 600/2000 ms, 310 ms with init --fast\'s 120/500', (t) => {
+  for (const [delays, perSkippedHeight] of [[undefined, 1_300_000_000n], [{ min: 120, max: 500 }, 310_000_000n]] as const) {
+    const node = createSandbox({ ...(delays ? { blockProductionDelayMs: delays } : {}) });
+    node.produceBlocks(3);
+    const before = node.head.timestamp;
+    node.fastForward(100); // one jump of 100 from height 3: block 104, then 105 and 106 at one block time each
+    t.deepEqual(heightsSince(node, 3n), [104n, 105n, 106n]);
+    t.is(node.getBlock(104).timestamp - before, 1_000_000_000n + 100n * perSkippedHeight);
+    t.is(node.head.timestamp - node.getBlock(104).timestamp, 2n * 1_000_000_000n);
+  }
+  // a time set for the next block holds for a jump's block too; later blocks follow it
+  const node = createSandbox();
+  node.produceBlocks(3);
+  const at = node.head.timestamp + 10n ** 15n;
+  node.setNextBlockTimestamp(at);
+  node.fastForward(10);
+  t.is(node.getBlock(14).timestamp, at + 10n * 1_300_000_000n);
 });
 
 test('fastForward ends with the two blocks neard makes next, so its last block is final (what near-workspaces reads right after)', (t) => {
