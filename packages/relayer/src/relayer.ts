@@ -34,6 +34,12 @@ import { nodeRpc, type AccessKeyView } from './node-rpc.js';
 import { base58 } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 
+/**
+ * Resolves after the I/O callbacks of the event loop's current turn (setImmediate): background work
+ * (sends, outcomes) waits there so that the requests that arrived meanwhile are answered first.
+ */
+const afterThisTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** How long a taken delegate is remembered: far longer than any max_block_height a client signs (200 blocks ≈ 4 min). */
 const DELEGATE_MEMORY_MS = 24 * 60 * 60 * 1000;
 /** How long the status of a relayed transaction can be read. */
@@ -503,6 +509,8 @@ export function createRelayer(config: RelayerConfig): Relayer {
           throw refusedHere ? error : new RelayError('SUBMISSION_FAILED', `the node refused the relayed transaction: ${(error as Error).message}`);
         }
         outcome = (sent.outcome as Outcome | undefined) ?? (await followOutcome(sent.sent.hash));
+        // Settled and answered after the requests that arrived with it (as sends are: track).
+        await afterThisTurn();
       }
       spent = actualCost(delegate, outcome as unknown as Parameters<typeof actualCost>[1]);
       delta = spent - reserved.amount;
@@ -524,7 +532,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
   function track(job: Job, onChain?: Outcome): Promise<RelayStatus> {
     // Sent once the answers of this turn of the event loop are written: under a burst, every accepted
     // request is answered before the sends and outcome reads of any of them take the CPU.
-    const outcome = new Promise<void>((resolve) => setImmediate(resolve)).then(() => complete(job, onChain));
+    const outcome = afterThisTurn().then(() => complete(job, onChain));
     inFlight.set(job.firstHash, outcome);
     void outcome.finally(() => inFlight.delete(job.firstHash));
     return outcome;

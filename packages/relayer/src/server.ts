@@ -18,19 +18,26 @@ import type { Relayer, RelayStatus } from './relayer.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new RelayError('INVALID_REQUEST', `request body exceeds ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new RelayError('INVALID_REQUEST', 'request body must be JSON: {"signed_delegate_action": "<base64>"}');
-  }
+/** The request's JSON body (events, not an async iterator: every relayed delegate is one). */
+function readJson(request: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Past the limit the rest is read and dropped, so the refusal reaches the client.
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    request.on('error', reject);
+    request.on('end', () => {
+      if (size > MAX_BODY_BYTES) return reject(new RelayError('INVALID_REQUEST', `request body exceeds ${MAX_BODY_BYTES} bytes`));
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(new RelayError('INVALID_REQUEST', 'request body must be JSON: {"signed_delegate_action": "<base64>"}'));
+      }
+    });
+  });
 }
 
 /**
