@@ -3,7 +3,8 @@
  * borsh schema and encoder: the signature covers sha256 of the NEP-461-prefixed borsh encoding of
  * the DelegateAction (`encodeDelegateAction`).
  */
-import { KeyType, PublicKey, SCHEMA, type SignedDelegate } from 'near-api-js';
+import { KeyType, PublicKey, SCHEMA, actions, type SignedDelegate } from 'near-api-js';
+import type { TransactionActions } from './key-pool.js';
 import { deserialize, serialize } from 'borsh';
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -38,6 +39,8 @@ export interface DecodedDelegate {
   /** The signing key as "ed25519:<base58>" (or "secp256k1:…"), as RPC names it. */
   publicKey: string;
   actions: DecodedAction[];
+  /** The DelegateAction's borsh (near-api-js' schema): what its signature covers, and what the relayer's transaction carries. */
+  delegateActionBorsh: Uint8Array;
 }
 
 /** DER SubjectPublicKeyInfo header of a raw 32-byte Ed25519 key (RFC 8410). */
@@ -92,6 +95,7 @@ export function decodeSignedDelegate(base64: unknown): DecodedDelegate {
       : 'unsupported';
   return {
     signedDelegate: decoded,
+    delegateActionBorsh: serialize(SCHEMA.DelegateAction, delegate, false),
     base64,
     publicKey,
     senderId: delegate.senderId,
@@ -113,12 +117,30 @@ const DELEGATE_ACTION_PREFIX = serialize(SCHEMA.DelegateActionPrefix, { prefix: 
  * from the prefix and the action's borsh, without borsh-js re-checking near-api-js' schema each time.
  */
 export function delegateActionHash(delegateAction: SignedDelegate['delegateAction']): Buffer {
-  return createHash('sha256').update(DELEGATE_ACTION_PREFIX).update(serialize(SCHEMA.DelegateAction, delegateAction, false)).digest();
+  return hashDelegateActionBorsh(serialize(SCHEMA.DelegateAction, delegateAction, false));
+}
+
+const hashDelegateActionBorsh = (borsh: Uint8Array) => createHash('sha256').update(DELEGATE_ACTION_PREFIX).update(borsh).digest();
+
+/** The borsh tag of near-api-js' Action variant `signedDelegate` (its index in the enum). */
+const SIGNED_DELEGATE_TAG = (SCHEMA.Action as { enum: { struct: Record<string, unknown> }[] }).enum.findIndex((variant) => 'signedDelegate' in variant.struct);
+
+/**
+ * The delegate as the whole action list of the relayer's transaction, with that list's borsh: a u32
+ * count (1), the Action tag, then the SignedDelegate (the DelegateAction's borsh, already encoded for
+ * the signature check, and the signature's). Signing encodes only the transaction's other fields.
+ */
+export function delegateActions(delegate: DecodedDelegate): TransactionActions {
+  const signature = serialize(SCHEMA.Signature, delegate.signedDelegate.signature, false);
+  const count = Buffer.alloc(5);
+  count.writeUInt32LE(1, 0);
+  count[4] = SIGNED_DELEGATE_TAG;
+  return { list: [actions.signedDelegate(delegate.signedDelegate)], borsh: Buffer.concat([count, delegate.delegateActionBorsh, signature]) };
 }
 
 /** Checks the user's signature over the delegate action. */
-export function verifyDelegateSignature({ signedDelegate }: DecodedDelegate): boolean {
-  const message = delegateActionHash(signedDelegate.delegateAction);
+export function verifyDelegateSignature({ signedDelegate, delegateActionBorsh }: DecodedDelegate): boolean {
+  const message = hashDelegateActionBorsh(delegateActionBorsh);
   const key = signedDelegate.delegateAction.publicKey as unknown as KeyEnum;
   const signature = signedDelegate.signature as unknown as SignatureEnum;
   if (key.ed25519Key && signature.ed25519Signature) {

@@ -27,11 +27,26 @@ import { createHash, createPrivateKey, sign as signEd25519, type KeyObject } fro
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
-import { serialize } from 'borsh';
+import { serialize, type Schema } from 'borsh';
 import { Account, KeyPair, KeyType, SCHEMA, Signature, SignedTransaction, Signer, actions, createTransaction, type Action, type JsonRpcProvider, type KeyPairString, type PublicKey, type Transaction } from 'near-api-js';
 import { InvalidNonceError, InvalidTransactionError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
 import { BlockRate, ReadCache } from './read-cache.js';
 import type { NodeRpc, SendTxAnswer } from './node-rpc.js';
+
+/**
+ * Actions a pool key signs, with their borsh as a transaction's action list (a u32 count, then each
+ * action) when it is already known (delegate.ts `delegateActions`): signing then encodes only the
+ * transaction's other fields.
+ */
+export interface TransactionActions {
+  list: Action[];
+  borsh?: Uint8Array;
+}
+
+/** A transaction's fields before its actions, in near-api-js' schema: borsh encodes a struct's fields in order, and `actions` is the last. */
+const TRANSACTION_FIELDS = (SCHEMA.Transaction as { struct: Record<string, Schema> }).struct;
+if (Object.keys(TRANSACTION_FIELDS).at(-1) !== 'actions') throw new Error("relayer key pool: near-api-js' Transaction schema no longer ends with its actions");
+const TRANSACTION_HEADER: Schema = { struct: Object.fromEntries(Object.entries(TRANSACTION_FIELDS).filter(([field]) => field !== 'actions')) };
 
 /** PKCS #8 DER header of a raw 32-byte Ed25519 seed (RFC 8410). */
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -63,8 +78,8 @@ export class OpenSslSigner extends Signer {
    * and objects on every call, and sha256 through OpenSSL: every relayed delegate is signed at least
    * once, and the encoding cost more than the signature. Synchronous: nothing in it waits.
    */
-  signNow(transaction: Transaction): { hash: Uint8Array; signedTransaction: SignedTransaction; bytes: Buffer } {
-    const unsigned = serialize(SCHEMA.Transaction, transaction, false);
+  signNow(transaction: Transaction, actionsBorsh?: Uint8Array): { hash: Uint8Array; signedTransaction: SignedTransaction; bytes: Buffer } {
+    const unsigned = actionsBorsh ? Buffer.concat([serialize(TRANSACTION_HEADER, transaction, false), actionsBorsh]) : serialize(SCHEMA.Transaction, transaction, false);
     const hash = createHash('sha256').update(unsigned).digest();
     const signature = new Signature({ keyType: KeyType.ED25519, data: new Uint8Array(signEd25519(null, hash, this.#privateKey)) });
     return { hash, signedTransaction: new SignedTransaction({ transaction, signature }), bytes: Buffer.concat([unsigned, serialize(SCHEMA.Signature, signature, false)]) };
@@ -118,12 +133,12 @@ export interface KeyPool {
   /** Unanswered transactions per key at most. */
   readonly depth: number;
   /** Signs `actions` to `senderId` with the key holding the sender's unanswered transactions, else the least busy one, and its next nonce. */
-  sign(senderId: string, actionList: Action[]): Promise<SignedForPool>;
+  sign(senderId: string, actionList: TransactionActions): Promise<SignedForPool>;
   /**
    * As `sign`, at once, from what the pool has kept: undefined (nothing signed) when it would have to
    * read from the node first (the key's nonce, or a block hash fresh enough). Starts no read either.
    */
-  signKept(senderId: string, actionList: Action[]): SignedForPool | undefined;
+  signKept(senderId: string, actionList: TransactionActions): SignedForPool | undefined;
   /** Starts the background read of a block hash that `sign` would have started, after a `signKept` whose transaction was accepted. */
   keepFresh(): void;
   /**
@@ -132,7 +147,7 @@ export interface KeyPool {
    * names the transaction sent last; `outcome` is the node's answer when it already holds the
    * transaction's whole outcome (a transaction the node already ran, sent again).
    */
-  send(signed: SignedForPool, actionList: Action[], options?: SendOptions): Promise<{ sent: SignedForPool; outcome?: unknown }>;
+  send(signed: SignedForPool, actionList: TransactionActions, options?: SendOptions): Promise<{ sent: SignedForPool; outcome?: unknown }>;
   /** Gives back a signed transaction that will not be sent (its nonce is skipped, which NEAR allows). */
   abandon(signed: SignedForPool): void;
   /** A transaction signed before a restart, queued on its key again; throws if no pool key signed it. */
@@ -236,7 +251,7 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; rpc: Nod
   async function signWith(
     key: PoolKey,
     senderId: string,
-    actionList: Action[],
+    actionList: TransactionActions,
     { which, nonce, accepting = false }: { which: 'recent' | number; nonce?: bigint; accepting?: boolean },
   ): Promise<SignedForPool> {
     const [block, known] = await Promise.all([recentBlock(which), nonce !== undefined || key.nonce !== undefined ? undefined : chainNonce(key)]);
@@ -247,7 +262,7 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; rpc: Nod
   function signWithBlock(
     key: PoolKey,
     senderId: string,
-    actionList: Action[],
+    actionList: TransactionActions,
     block: { hash: Uint8Array; height: number },
     { nonce, known, accepting }: { nonce?: bigint; known?: bigint; accepting: boolean },
   ): SignedForPool {
@@ -262,8 +277,8 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; rpc: Nod
       if (accepting) lanes.get(key)!.accepting.add(nonce);
     }
     try {
-      const transaction = createTransaction(accountId, key.keyPair.getPublicKey(), senderId, nonce, actionList, block.hash);
-      const { hash, signedTransaction, bytes } = key.signer.signNow(transaction);
+      const transaction = createTransaction(accountId, key.keyPair.getPublicKey(), senderId, nonce, actionList.list, block.hash);
+      const { hash, signedTransaction, bytes } = key.signer.signNow(transaction, actionList.borsh);
       return { hash: base58.encode(hash), blockHeight: block.height, signedTransaction, base64: bytes.toString('base64'), key, senderId };
     } catch (error) {
       // Never signed: its nonce is skipped and holds no later one back.

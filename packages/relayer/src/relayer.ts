@@ -20,9 +20,9 @@
  * few blocks (the head) or 5 s (an access key) old, and waited for when older than their maximum age, unknown, or (the head) when the
  * delegate's max_block_height is close enough to it that blocks made since the read could matter.
  */
-import { JsonRpcProvider, SignedTransaction, actions, type KeyPairString } from 'near-api-js';
+import { JsonRpcProvider, SignedTransaction, type KeyPairString } from 'near-api-js';
 import { RpcError } from 'near-api-js/rpc-errors';
-import { decodeSignedDelegate, verifyDelegateSignature, type DecodedDelegate } from './delegate.js';
+import { decodeSignedDelegate, delegateActions, verifyDelegateSignature, type DecodedDelegate } from './delegate.js';
 import { RelayError } from './errors.js';
 import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, DEFAULT_RATE_LIMIT, preCheckArgs, type RelayPolicy } from './policy.js';
 import { actualCost, budgetsFor, maximumCost } from './allowance.js';
@@ -400,7 +400,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
       return undefined;
     }
     if (gasPrice === undefined) return undefined;
-    const signed = pool.signKept(delegate.senderId, [actions.signedDelegate(delegate.signedDelegate)]);
+    const signed = pool.signKept(delegate.senderId, delegateActions(delegate));
     if (signed === undefined) return undefined;
     const job: Job = { delegate, delegateId, reserved: { budgets: budgetsFor(delegate, config.policy.allowance, now()), amount: maximumCost(delegate, gasPrice) }, firstHash: signed.hash, signed };
     const rateKey = `sender/${delegate.senderId}`;
@@ -491,7 +491,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
       if (!outcome) {
         let sent: { sent: SignedForPool; outcome?: unknown };
         try {
-          sent = await (await keyPool()).send(job.signed, [actions.signedDelegate(delegate.signedDelegate)], {
+          sent = await (await keyPool()).send(job.signed, delegateActions(delegate), {
             onResign: (resigned) => kept((store) => store.putInFlight(instance, job.firstHash, inFlightRecord(job, resigned))),
             // Expired while it waited for its turn (the head read since says so): never sent, never paid.
             beforeSend: () => {
@@ -557,7 +557,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
         } catch {
           // Signed by a key this instance no longer has (fewer keys configured): the node does not
           // have that transaction, so the delegate is signed again with a current key.
-          signed = await pool.sign(delegate.senderId, [actions.signedDelegate(delegate.signedDelegate)]);
+          signed = await pool.sign(delegate.senderId, delegateActions(delegate));
         }
       }
       const job: Job = {
@@ -642,7 +642,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
     }
     let signed: SignedForPool | undefined;
     let job: Job | undefined;
-    const actionList = [actions.signedDelegate(delegate.signedDelegate)];
+    const actionList = delegateActions(delegate);
     try {
       if (typeof waitMs !== 'number') throw waitMs;
       if (waitMs > 0) throw rateLimited(delegate, waitMs);

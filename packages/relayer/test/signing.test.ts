@@ -5,9 +5,9 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { KeyPair, KeyPairSigner, actions, buildDelegateAction, createTransaction, encodeDelegateAction, type KeyPairString } from 'near-api-js';
+import { KeyPair, KeyPairSigner, actions, buildDelegateAction, createTransaction, encodeDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { delegateActionHash } from '../src/delegate.js';
+import { decodeSignedDelegate, delegateActionHash, delegateActions, verifyDelegateSignature } from '../src/delegate.js';
 import { OpenSslSigner, derivePoolKey } from '../src/key-pool.js';
 
 const accountId = fc.stringMatching(/^[a-z0-9]{2,20}\.test\.near$/);
@@ -64,5 +64,34 @@ test("OpenSslSigner.signNow gives near-api-js' hash, signature and SignedTransac
       t.deepEqual(fast.signedTransaction.encode(), expected.signedTransaction.encode());
     }),
     { numRuns: 100 },
+  );
+});
+
+test("a relayed delegate's transaction, encoded from the delegate action's borsh kept from decoding (delegateActions), is near-api-js' own: the same hash, signature and bytes", async (t) => {
+  const main = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
+  await fc.assert(
+    fc.asyncProperty(delegateArbitrary, fc.nat(63), fc.uint8Array({ minLength: 32, maxLength: 32 }), async (d, index, blockHash) => {
+      const user = new KeyPairSigner(KeyPair.fromRandom(d.keyType));
+      const delegateAction = buildDelegateAction({
+        senderId: d.senderId,
+        receiverId: d.receiverId,
+        actions: [actions.functionCall(d.method, d.args, d.gas, d.deposit), ...(d.transfer === null ? [] : [actions.transfer(d.transfer)])],
+        nonce: d.nonce,
+        maxBlockHeight: d.maxBlockHeight,
+        publicKey: await user.getPublicKey(),
+      });
+      const { signedDelegate } = await user.signDelegateAction(delegateAction);
+      const decoded = decodeSignedDelegate(Buffer.from(encodeSignedDelegate(signedDelegate)).toString('base64'));
+      t.true(verifyDelegateSignature(decoded));
+      const poolKey = derivePoolKey(main, 'test', index);
+      const relayed = delegateActions(decoded);
+      const transaction = createTransaction('relayer.test.near', poolKey.getPublicKey(), d.senderId, d.nonce, relayed.list, blockHash);
+      const expected = await new KeyPairSigner(poolKey).signTransaction(createTransaction('relayer.test.near', poolKey.getPublicKey(), d.senderId, d.nonce, [actions.signedDelegate(signedDelegate)], blockHash));
+      const fast = new OpenSslSigner(poolKey).signNow(transaction, relayed.borsh);
+      t.deepEqual(new Uint8Array(fast.hash), expected.txHash);
+      t.deepEqual(new Uint8Array(fast.bytes), expected.signedTransaction.encode());
+      t.deepEqual(fast.signedTransaction.encode(), expected.signedTransaction.encode());
+    }),
+    { numRuns: 150 },
   );
 });
