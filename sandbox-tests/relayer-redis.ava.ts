@@ -31,14 +31,14 @@ test.after.always(async (t) => {
 });
 
 /** Instances "a" and "b" of one relayer account, two keys each, on one Redis. */
-async function twoInstances(t: ExecutionContext<RelayerContext & { redis: RedisServer }>, f: Awaited<ReturnType<typeof deployPayout>>, policy = {}) {
+async function twoInstances(t: ExecutionContext<RelayerContext & { redis: RedisServer }>, f: Awaited<ReturnType<typeof deployPayout>>, policy = {}, rpcUrls: (string | undefined)[] = []) {
   // One prefix per test: ava runs a file's tests at once, and instances named "a"/"b" under a shared
   // prefix would resume (and settle) each other's in-flight work.
   const prefix = `${createHash('sha256').update(t.title).digest('hex').slice(0, 12)}:`;
   const stores = [await redisStore(t.context.redis.url, { prefix }), await redisStore(t.context.redis.url, { prefix })];
   t.teardown(() => Promise.all(stores.map((s) => s.close())));
-  const a = await startRelayer(t, f, { store: stores[0], instance: 'a', keys: 2, policy });
-  const b = await startRelayer(t, f, { store: stores[1], instance: 'b', keys: 2, policy, relayerAccount: a.relayerAccount });
+  const a = await startRelayer(t, f, { store: stores[0], instance: 'a', keys: 2, policy, rpcUrl: rpcUrls[0] });
+  const b = await startRelayer(t, f, { store: stores[1], instance: 'b', keys: 2, policy, relayerAccount: a.relayerAccount, rpcUrl: rpcUrls[1] });
   return { a, b, stores, relayerId: a.relayerAccount.accountId };
 }
 
@@ -94,6 +94,25 @@ test('two instances on one Redis: one delegate posted to both is submitted once,
   t.is(await f.tokenBalance(user.accountId), 25n, 'paid once');
   const unknown = await fetch(`${other.server.url}/status/11111111111111111111111111111111`);
   t.is(unknown.status, 404);
+});
+
+test('two instances on one Redis share their reads of a sender\'s access key: the sender\'s next delegate on the other instance waits on no read from the node', async (t) => {
+  const { f, poolId, user } = await claimantOfPool(t, 'shared', 1_000n, 10_000n);
+  const proxies = [await countingRpcProxy(t), await countingRpcProxy(t)];
+  const { a, b } = await twoInstances(t, f, {}, proxies.map((proxy) => proxy.url));
+  const keyReads = (proxy: (typeof proxies)[number]) => proxy.queries.filter((q) => q.request_type === 'view_access_key' && q.account_id === user.accountId).length;
+  const [first, second] = await signClaims(t, user, f, poolId, 2, 150n * TGAS);
+
+  const one = await relay(a.server.url, { signed_delegate_action: first });
+  t.true(one.body.succeeded, JSON.stringify(one.body.status));
+  t.is(keyReads(proxies[0]), 1, 'instance a read the sender\'s key from the node');
+  const two = await relay(b.server.url, { signed_delegate_action: second });
+  t.is(two.body.state, 'final', JSON.stringify(two.body.error));
+  t.is(keyReads(proxies[1]), 0, 'instance b used the read a shared, seconds old');
+
+  // A shared read still refuses what the chain would: the first delegate again (its nonce is used).
+  const replayed = await relay(b.server.url, { signed_delegate_action: first });
+  t.is(replayed.status, 409);
 });
 
 test('an instance killed with SIGKILL right after accepting finishes every accepted delegate when it restarts, each exactly once, and its allowances match what was paid', async (t) => {

@@ -191,6 +191,7 @@ const SUBMISSIONS = new Set(['send_tx', 'broadcast_tx_commit', 'broadcast_tx_asy
  */
 export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold?: (request: { method: string; params: Record<string, unknown> }) => boolean) {
   const calls: string[] = [];
+  const queries: Record<string, unknown>[] = [];
   const sends: Send[] = [];
   let held = 0;
   const server = createServer(async (request, response) => {
@@ -199,6 +200,7 @@ export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold
     const body = Buffer.concat(chunks);
     const call = JSON.parse(body.toString('utf8')) as { method: string; params: Record<string, unknown> };
     calls.push(String(call.method));
+    if (call.method === 'query') queries.push(call.params);
     if (hold?.(call)) {
       held++;
       return;
@@ -224,6 +226,8 @@ export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold
     /** Every JSON-RPC call so far, in order. */
     calls,
     submissions: () => calls.filter((method) => SUBMISSIONS.has(method)).length,
+    /** The params of every `query` call so far (views, access keys), in order. */
+    queries,
     /** Every send_tx so far, in the order sent: the key and nonce it carries, and when the node answered. */
     sends,
     /** Calls held unanswered so far. */

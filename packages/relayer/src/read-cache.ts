@@ -10,6 +10,14 @@ export interface Read<V> {
   at: number;
 }
 
+/** What a load answers when its value was read earlier than the load started (a read another process made and shared): kept with that time. */
+export class EarlierRead<V> {
+  constructor(
+    readonly value: V,
+    readonly at: number,
+  ) {}
+}
+
 export interface ReadCacheOptions {
   /** Age after which a kept value is read again in the background (a function: asked at each `get`). */
   refreshAfterMs: number | (() => number);
@@ -24,7 +32,7 @@ export class ReadCache<K, V> {
   readonly #now: () => number;
 
   constructor(
-    private readonly load: (key: K) => Promise<V>,
+    private readonly load: (key: K) => Promise<V | EarlierRead<V>>,
     private readonly options: ReadCacheOptions,
   ) {
     this.#now = options.now ?? Date.now;
@@ -55,9 +63,9 @@ export class ReadCache<K, V> {
     const at = this.#now();
     const current = entry;
     const loading = this.load(key).then(
-      (value) => {
-        const read = { value, at };
-        if (current.read === undefined || current.read.at <= at) current.read = read;
+      (loaded) => {
+        const read = loaded instanceof EarlierRead ? { value: loaded.value, at: Math.min(loaded.at, at) } : { value: loaded, at };
+        if (current.read === undefined || current.read.at <= read.at) current.read = read;
         return read;
       },
       (error) => {

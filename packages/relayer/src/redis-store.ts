@@ -175,6 +175,12 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
     async removeAccepting(instance, id) {
       return (await client.hdel(acceptingKey(instance), id)) === 1;
     },
+    async sharedRead(id) {
+      return (await client.get(`${prefix}read/${id}`)) ?? undefined;
+    },
+    async shareRead(id, text, expiresAt) {
+      await client.set(`${prefix}read/${id}`, text, 'PXAT', expiresAt);
+    },
     async close() {
       client.disconnect();
     },

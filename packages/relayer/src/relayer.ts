@@ -28,7 +28,7 @@ import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, DEFAULT_RATE_LIMIT, p
 import { actualCost, budgetsFor, maximumCost } from './allowance.js';
 import { localStore, type Accepting, type Budget, type RelayerStore, type SpendResult } from './store.js';
 import { openKeyPool, refusedByNode, type KeyPool, type SignedForPool } from './key-pool.js';
-import { BlockRate, ReadCache, type Read } from './read-cache.js';
+import { BlockRate, EarlierRead, ReadCache, type Read } from './read-cache.js';
 import { relayerMetrics, type RelayerMetrics } from './metrics.js';
 import { nodeRpc, type AccessKeyView } from './node-rpc.js';
 import { base58 } from '@scure/base';
@@ -261,13 +261,33 @@ export function createRelayer(config: RelayerConfig): Relayer {
   const keptHeadSuffices = (delegate: DecodedDelegate, kept: Read<{ height: bigint }>) =>
     delegate.maxBlockHeight >= kept.value.height + minBlocksLeft + BigInt(Math.ceil(2 * blockRate.since(kept.at))) + 20n;
 
+  /**
+   * A sender key's access key: the read another instance shared in the store when it is younger than
+   * the refresh age (as good as a read of this instance's own), else one from the node, then shared.
+   */
   const accessKeys = new ReadCache(
-    async (id: string) => {
+    async (id: string): Promise<AccessKeyView | EarlierRead<AccessKeyView>> => {
+      const shared = await sharedAccessKey(id);
+      if (shared !== undefined && Date.now() - shared.at < ACCESS_KEY_REFRESH_MS) return shared;
       const [accountId, publicKey] = id.split('\n');
-      return rpc.accessKey(accountId, publicKey);
+      const at = Date.now();
+      const view = await rpc.accessKey(accountId, publicKey);
+      void kept(async (store) => store.shareRead?.(`access-key/${id}`, JSON.stringify({ nonce: view.nonce.toString(), permission: view.permission, at }), at + ACCESS_KEY_MAX_AGE_MS)).catch(() => undefined);
+      return view;
     },
     { refreshAfterMs: ACCESS_KEY_REFRESH_MS, maxAgeMs: ACCESS_KEY_MAX_AGE_MS },
   );
+  /** The access key read another instance shared, or undefined (none, the store has none to share, or it is unavailable: the node is read). */
+  async function sharedAccessKey(id: string): Promise<EarlierRead<AccessKeyView> | undefined> {
+    const text = await kept(async (store) => store.sharedRead?.(`access-key/${id}`)).catch(() => undefined);
+    if (text === undefined) return undefined;
+    try {
+      const shared = JSON.parse(text) as { nonce: string; permission: AccessKeyView['permission']; at: number };
+      return new EarlierRead({ nonce: BigInt(shared.nonce), permission: shared.permission }, shared.at);
+    } catch {
+      return undefined; // not what shareRead writes: the node is read instead
+    }
+  }
 
   const expired = (delegate: DecodedDelegate, height: bigint) => {
     const when = delegate.maxBlockHeight < height ? 'expired at' : `expires within ${minBlocksLeft} blocks, at`;

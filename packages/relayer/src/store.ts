@@ -89,6 +89,13 @@ export interface RelayerStore {
   listAccepting(instance: string): Promise<Record<string, string>>;
   /** Removes an acceptance record; true only for the call that removed it (that one gives back what it names). */
   removeAccepting(instance: string, id: string): Promise<boolean>;
+  /**
+   * A read from the chain another instance shared (`shareRead`), or undefined. Only a store shared by
+   * several instances keeps them (Redis): behind one load balancer every instance sees the same
+   * senders, and a sender's next delegate on another instance then waits on no read from the node.
+   */
+  sharedRead?(id: string): Promise<string | undefined>;
+  shareRead?(id: string, text: string, expiresAt: number): Promise<void>;
   close(): Promise<void>;
 }
 
