@@ -554,7 +554,27 @@ function parseSignedTransactionOnce(bytes: Uint8Array, protocolVersion: number |
   checkConsumed('SignedTransaction', size + dropped + keyLen(signed.signature), bytes);
   // nearcore SignedTransaction::init hashes the re-encoded Transaction; only a non-canonical state init differs
   const hash = canonical ? sha256(bytes.subarray(0, size)) : transactionHash(signed.transaction);
+  if (canonical) keepDelegateActionBytes(signed.transaction, size, bytes);
   return { signed, hash, size };
+}
+
+/**
+ * Each (V1) DelegateAction's bytes as received, for `encodeDelegateAction`: its hash is what the runtime
+ * checks the delegate's signature against, and re-encoding it through borsh cost ~100 µs per relayed
+ * delegate. Canonical bytes are the re-encoding, as for the transaction's own hash above.
+ */
+const receivedDelegateActions = new WeakMap<DelegateAction, Uint8Array>();
+
+function keepDelegateActionBytes(t: Transaction, size: number, bytes: Uint8Array): void {
+  const lengths = t.actions.map(actionBorshLength);
+  let at = size - lengths.reduce((n, l) => n + l, 0); // the first action, after the header and the vec length
+  t.actions.forEach((a, i) => {
+    if (a.type === 'Delegate' && !a.signedDelegate.delegateAction.v2) {
+      const d = a.signedDelegate.delegateAction;
+      receivedDelegateActions.set(d, bytes.subarray(at + 1, at + 1 + delegateBorshLength(d))); // after the action tag
+    }
+    at += lengths[i]!;
+  });
 }
 
 /**
@@ -681,6 +701,8 @@ export function isTransactionV1(bytes: Uint8Array): boolean {
 }
 
 export function encodeDelegateAction(d: DelegateAction): Uint8Array {
+  const received = receivedDelegateActions.get(d);
+  if (received !== undefined) return received;
   return serialize(d.v2 ? VERSIONED_DELEGATE_ACTION_PAYLOAD : DELEGATE_ACTION, delegateToRaw(d), false);
 }
 

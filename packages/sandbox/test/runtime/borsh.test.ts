@@ -1,4 +1,5 @@
 import test from 'ava';
+import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import {
@@ -8,7 +9,12 @@ import {
   decodeSignedDelegateAction,
   encodeSignedDelegateAction,
   delegateActionHash,
+  encodeDelegateAction,
+  parseSignedTransaction,
   BorshDecodeError,
+  type Action,
+  type DelegateAction,
+  type NonDelegateAction,
 } from '../../src/primitives/transaction.js';
 import { KeyPair as OurKeyPair, verifySignature, publicKeyToString } from '../../src/primitives/crypto.js';
 import { naj, naj5, signWithNaj5, signWithNaj7, TGAS } from './helpers.js';
@@ -99,4 +105,41 @@ test('malformed borsh: truncated input, trailing bytes and unknown action tags a
   t.throws(() => decodeSignedTransaction(badTag), { instanceOf: BorshDecodeError });
   t.throws(() => decodeSignedTransaction(new Uint8Array([1, 5, 0, 0])), { instanceOf: BorshDecodeError });
   t.throws(() => decodeSignedTransaction(new Uint8Array([2, 5, 0, 0])), { instanceOf: BorshDecodeError, message: /invalid transaction version tag/ });
+});
+
+test('a DelegateAction parsed from a transaction hashes from the bytes it arrived in, which are its borsh re-encoding', (t) => {
+  const key = OurKeyPair.fromLabel('delegate sender');
+  const other = OurKeyPair.random(1); // secp256k1: keys and signatures of another length before and inside
+  const inner = fc.oneof(
+    fc.record({ args: fc.uint8Array({ maxLength: 300 }), methodName: fc.string({ minLength: 1, maxLength: 20 }), gas: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), deposit: fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }) }).map((f): NonDelegateAction => ({ type: 'FunctionCall', ...f })),
+    fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }).map((deposit): NonDelegateAction => ({ type: 'Transfer', deposit })),
+    fc.constant<NonDelegateAction>({ type: 'AddKey', publicKey: other.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } }),
+  );
+  const delegate = fc.record({ actions: fc.array(inner, { minLength: 1, maxLength: 3 }), nonce: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), maxBlockHeight: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), secp: fc.boolean() });
+  fc.assert(
+    fc.property(fc.array(inner, { maxLength: 2 }), fc.array(delegate, { minLength: 1, maxLength: 2 }), fc.array(inner, { maxLength: 2 }), (before, delegates, after) => {
+      const actions: Action[] = [
+        ...before,
+        ...delegates.map(({ secp, ...d }): Action => {
+          const signer = secp ? other : key;
+          const action: DelegateAction = { senderId: 'sender.near', receiverId: 'token.near', publicKey: signer.publicKey, ...d };
+          return { type: 'Delegate', signedDelegate: { delegateAction: action, signature: signer.sign(delegateActionHash(action)) } };
+        }),
+        ...after,
+      ];
+      const transaction = { signerId: 'relayer.near', publicKey: key.publicKey, nonce: 1n, receiverId: 'sender.near', blockHash, actions };
+      const bytes = encodeSignedTransaction({ transaction, signature: key.sign(transactionHash(transaction)) });
+      const parsed = parseSignedTransaction(bytes).signed.transaction.actions.filter((a) => a.type === 'Delegate');
+      t.is(parsed.length, delegates.length);
+      for (const a of parsed) {
+        const d = a.signedDelegate.delegateAction;
+        const received = encodeDelegateAction(d);
+        if (received.buffer !== bytes.buffer) return false; // taken from the request's bytes
+        if (!Buffer.from(received).equals(Buffer.from(encodeDelegateAction({ ...d })))) return false; // = a fresh encoding
+        if (!verifySignature(a.signedDelegate.signature, delegateActionHash(d), d.publicKey)) return false;
+      }
+      return true;
+    }),
+    { numRuns: 300 },
+  );
 });
