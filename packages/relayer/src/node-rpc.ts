@@ -100,7 +100,15 @@ class HttpStatusError extends Error {
   }
 }
 
-export function nodeRpc(url: string): NodeRpc {
+/**
+ * How long a call waits for the node's answer before it counts as unanswered (a send then counts as
+ * sent, and its outcome is followed): far above nearcore's own wait for a transaction (about 10 s,
+ * then TIMEOUT_ERROR), so only a node or proxy that stopped answering reaches it. A call with no limit
+ * would hold its pool key, and every transaction behind it, for as long as the node stays silent.
+ */
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): NodeRpc {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
   const agent = secure ? new HttpsAgent({ keepAlive: true }) : new Agent({ keepAlive: true });
@@ -130,6 +138,7 @@ export function nodeRpc(url: string): NodeRpc {
           resolve(answer.result);
         });
       });
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method}: the node did not answer within ${timeoutMs} ms`)));
       // A kept connection the node closed as it was reused: the request never reached it (Node's documented retry).
       req.on('error', (error: NodeJS.ErrnoException) => (req.reusedSocket && error.code === 'ECONNRESET' && !retried ? call(method, params, toError, true).then(resolve, reject) : reject(error)));
       req.end(body);

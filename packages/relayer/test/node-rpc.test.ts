@@ -135,3 +135,19 @@ test('send_tx answered HTTP 503 or 408 is posted again with the same bytes, as J
   t.false(refusedByNode(error));
   t.is(refused.received.length, 1);
 });
+
+test('a node that never answers: the call fails after the timeout as no answer (a send then counts as sent), never as a refusal', async (t) => {
+  const silent = createServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    silent.closeAllConnections();
+    silent.close();
+  });
+  const rpc = nodeRpc(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`, { timeoutMs: 200 });
+  t.teardown(() => rpc.close());
+  const started = performance.now();
+  const error = await t.throwsAsync(rpc.sendTx(SIGNED, 'INCLUDED'));
+  t.regex(error!.message, /send_tx: the node did not answer within 200 ms/);
+  t.false(refusedByNode(error));
+  t.true(performance.now() - started < 5_000);
+});
