@@ -177,36 +177,39 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-test('run exits when its parent process dies', async (t) => {
-  const home = join(tempDir(t, 'orphan-'), 'home');
+/**
+ * A process that starts `run` (detached, its stderr to a file that outlives it) and exits `exitAfterMs` later, like a
+ * killed test runner; `nameItself` sets NEAR_SANDBOX_PARENT_PID to its own pid, as `@near-ts/sandbox/near-workspaces`
+ * does for a test process. Resolves with the files, the starter and the node's pid once the starter has printed it.
+ */
+async function startFromStarter(t: { teardown(fn: () => void): void }, prefix: string, options: { exitAfterMs: number; nameItself: boolean }) {
+  const home = join(tempDir(t, prefix), 'home');
   execFileSync(process.execPath, [LAUNCH, '--home', home, 'init']);
-  // the node's stderr goes to a file, which outlives the parent: the node announces the port it chose there
   const stderrFile = join(home, '..', 'node-stderr');
-  // the parent starts the node and exits at once, like a killed test runner
-  const parentScript = `
+  const starterScript = `
     const { spawn } = require('node:child_process');
     const { openSync } = require('node:fs');
     const stderr = openSync(${JSON.stringify(stderrFile)}, 'w');
-    const child = spawn(process.execPath, [${JSON.stringify(LAUNCH)}, '--home', ${JSON.stringify(home)}, 'run', '--rpc-addr', '0.0.0.0:0'], { stdio: ['ignore', 'ignore', stderr], detached: true });
+    const env = { ...process.env, ${options.nameItself ? 'NEAR_SANDBOX_PARENT_PID: String(process.pid)' : ''} };
+    const child = spawn(process.execPath, [${JSON.stringify(LAUNCH)}, '--home', ${JSON.stringify(home)}, 'run', '--rpc-addr', '0.0.0.0:0'], { stdio: ['ignore', 'ignore', stderr], detached: true, env });
     console.log(child.pid);
-    setTimeout(() => process.exit(0), 3000);
+    setTimeout(() => process.exit(0), ${options.exitAfterMs});
   `;
-  const parent = spawn(process.execPath, ['-e', parentScript], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const { NEAR_SANDBOX_PARENT_PID: _inherited, ...env } = process.env;
+  const starter = spawn(process.execPath, ['-e', starterScript], { stdio: ['ignore', 'pipe', 'ignore'], env });
   let pidText = '';
-  parent.stdout!.on('data', (c) => (pidText += c));
-  const url = await announcedAddress(() => (existsSync(stderrFile) ? readFileSync(stderrFile, 'utf8') : ''), home);
-  t.true(await waitUntilAnswering(url, true), 'node started');
-  await new Promise((done) => parent.on('exit', done));
-  const pid = Number(pidText.trim());
-  t.teardown(() => {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
+  starter.stdout!.on('data', (c) => (pidText += c));
+  const exited = new Promise((done) => starter.on('exit', done));
+  const nodePid = await new Promise<number>((resolve, reject) => {
+    starter.stdout!.on('data', () => pidText.includes('\n') && resolve(Number(pidText.trim())));
+    starter.on('exit', () => (pidText.includes('\n') ? resolve(Number(pidText.trim())) : reject(new Error('the starter printed no pid'))));
   });
-  t.true(await waitUntilAnswering(url, false, 5000), 'node stopped after its parent died');
-});
+  t.teardown(() => {
+    if (isRunning(nodePid)) process.kill(nodePid, 'SIGKILL');
+  });
+  const stderr = () => (existsSync(stderrFile) ? readFileSync(stderrFile, 'utf8') : '');
+  return { home, stderr, starter, exited, nodePid };
+}
 
 /** Whether process `pid` still exists. */
 function isRunning(pid: number): boolean {
@@ -218,35 +221,22 @@ function isRunning(pid: number): boolean {
   }
 }
 
+test('run exits when its parent process dies', async (t) => {
+  const { home, stderr, exited } = await startFromStarter(t, 'orphan-', { exitAfterMs: 3000, nameItself: false });
+  const url = await announcedAddress(stderr, home);
+  t.true(await waitUntilAnswering(url, true), 'node started');
+  await exited;
+  t.true(await waitUntilAnswering(url, false, 5000), 'node stopped after its parent died');
+});
+
 test('a node started by a process that has already exited stops: the starter is recorded in NEAR_SANDBOX_PARENT_PID (the node itself is then init\'s child)', async (t) => {
-  const home = join(tempDir(t, 'orphan-at-start-'), 'home');
-  execFileSync(process.execPath, [LAUNCH, '--home', home, 'init']);
-  const stderrFile = join(home, '..', 'node-stderr');
-  // the starter names itself, as `@near-ts/sandbox/near-workspaces` does for a test process, starts the node and
-  // exits at once: the node reads its parent only after start-up, when the starter is long gone
-  const starterScript = `
-    const { spawn } = require('node:child_process');
-    const { openSync } = require('node:fs');
-    const stderr = openSync(${JSON.stringify(stderrFile)}, 'w');
-    const env = { ...process.env, NEAR_SANDBOX_PARENT_PID: String(process.pid) };
-    const child = spawn(process.execPath, [${JSON.stringify(LAUNCH)}, '--home', ${JSON.stringify(home)}, 'run', '--rpc-addr', '0.0.0.0:0'], { stdio: ['ignore', 'ignore', stderr], detached: true, env });
-    console.log(child.pid);
-    process.exit(0);
-  `;
-  const { NEAR_SANDBOX_PARENT_PID: _inherited, ...env } = process.env;
-  const starter = spawn(process.execPath, ['-e', starterScript], { stdio: ['ignore', 'pipe', 'ignore'], env });
-  let pidText = '';
-  starter.stdout!.on('data', (c) => (pidText += c));
-  await new Promise((done) => starter.on('exit', done));
-  const pid = Number(pidText.trim());
-  t.teardown(() => {
-    if (isRunning(pid)) process.kill(pid, 'SIGKILL');
-  });
+  // the starter exits at once: the node reads its parent only after start-up, when the starter is long gone
+  const { stderr, starter, exited, nodePid } = await startFromStarter(t, 'orphan-at-start-', { exitAfterMs: 0, nameItself: true });
+  await exited;
   const deadline = Date.now() + 30_000;
-  while (isRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  const said = readFileSync(stderrFile, 'utf8');
-  t.false(isRunning(pid), `the node is still running: ${said}`);
-  t.regex(said, new RegExp(`the process that started it \\(${starter.pid}\\) exited, stopping`));
+  while (isRunning(nodePid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  t.false(isRunning(nodePid), `the node is still running: ${stderr()}`);
+  t.regex(stderr(), new RegExp(`the process that started it \\(${starter.pid}\\) exited, stopping`));
 });
 
 test('the sh launcher records its own parent in NEAR_SANDBOX_PARENT_PID first thing, and keeps one a starter set', (t) => {
