@@ -197,7 +197,10 @@ test('an instance killed after taking a delegate, before accepting it, releases 
   let instance = await startRelayerProcess(env);
   t.teardown(() => instance.stop());
   holding = true;
-  const delegate = await signClaim(user, f, poolId);
+  // valid for 2,000 blocks, so that it outlives a kill and two relayer process starts at any block pace: the default
+  // 200 are 10 s on a node making a block every 50 ms (NEAR_SANDBOX_BLOCK_INTERVAL_MS=50), less than those starts
+  // take on a loaded machine (it expired at 450 with the head at 532), and 2 minutes on neard's 600 ms
+  const delegate = await signClaim(user, f, poolId, { blockHeightTtl: 2_000 });
   const decoded = decodeSignedDelegate(delegate);
   const delegateId = `${decoded.senderId}/${decoded.publicKey}/${decoded.nonce}`;
   const post = fetch(`${instance.url}/relay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signed_delegate_action: delegate }) }).then(
