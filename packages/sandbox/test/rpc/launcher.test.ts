@@ -178,11 +178,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /**
- * A process that starts `run` (detached, its stderr to a file that outlives it) and exits `exitAfterMs` later, like a
- * killed test runner; `nameItself` sets NEAR_SANDBOX_PARENT_PID to its own pid, as `@near-ts/sandbox/near-workspaces`
- * does for a test process. Resolves with the files, the starter and the node's pid once the starter has printed it.
+ * A process that starts `run` (detached, its stderr to a file that outlives it) and exits, like a killed test runner:
+ * at once, or when `exit()` is called; `nameItself` sets NEAR_SANDBOX_PARENT_PID to its own pid, as
+ * `@near-ts/sandbox/near-workspaces` does for a test process. Resolves once the starter has printed the node's pid.
  */
-async function startFromStarter(t: { teardown(fn: () => void): void }, prefix: string, options: { exitAfterMs: number; nameItself: boolean }) {
+async function startFromStarter(t: { teardown(fn: () => void): void }, prefix: string, options: { atOnce: boolean; nameItself: boolean }) {
   const home = join(tempDir(t, prefix), 'home');
   execFileSync(process.execPath, [LAUNCH, '--home', home, 'init']);
   const stderrFile = join(home, '..', 'node-stderr');
@@ -193,10 +193,11 @@ async function startFromStarter(t: { teardown(fn: () => void): void }, prefix: s
     const env = { ...process.env, ${options.nameItself ? 'NEAR_SANDBOX_PARENT_PID: String(process.pid)' : ''} };
     const child = spawn(process.execPath, [${JSON.stringify(LAUNCH)}, '--home', ${JSON.stringify(home)}, 'run', '--rpc-addr', '0.0.0.0:0'], { stdio: ['ignore', 'ignore', stderr], detached: true, env });
     console.log(child.pid);
-    setTimeout(() => process.exit(0), ${options.exitAfterMs});
+    ${options.atOnce ? 'process.exit(0);' : "process.stdin.on('data', () => process.exit(0));"}
   `;
   const { NEAR_SANDBOX_PARENT_PID: _inherited, ...env } = process.env;
-  const starter = spawn(process.execPath, ['-e', starterScript], { stdio: ['ignore', 'pipe', 'ignore'], env });
+  const starter = spawn(process.execPath, ['-e', starterScript], { stdio: ['pipe', 'pipe', 'ignore'], env });
+  t.teardown(() => starter.kill());
   let pidText = '';
   starter.stdout!.on('data', (c) => (pidText += c));
   const exited = new Promise((done) => starter.on('exit', done));
@@ -208,7 +209,7 @@ async function startFromStarter(t: { teardown(fn: () => void): void }, prefix: s
     if (isRunning(nodePid)) process.kill(nodePid, 'SIGKILL');
   });
   const stderr = () => (existsSync(stderrFile) ? readFileSync(stderrFile, 'utf8') : '');
-  return { home, stderr, starter, exited, nodePid };
+  return { home, stderr, starter, exited, nodePid, exit: () => starter.stdin!.write('exit\n') };
 }
 
 /** Whether process `pid` still exists. */
@@ -222,16 +223,17 @@ function isRunning(pid: number): boolean {
 }
 
 test('run exits when its parent process dies', async (t) => {
-  const { home, stderr, exited } = await startFromStarter(t, 'orphan-', { exitAfterMs: 3000, nameItself: false });
+  const { home, stderr, exited, exit } = await startFromStarter(t, 'orphan-', { atOnce: false, nameItself: false });
   const url = await announcedAddress(stderr, home);
   t.true(await waitUntilAnswering(url, true), 'node started');
+  exit();
   await exited;
   t.true(await waitUntilAnswering(url, false, 5000), 'node stopped after its parent died');
 });
 
 test('a node started by a process that has already exited stops: the starter is recorded in NEAR_SANDBOX_PARENT_PID (the node itself is then init\'s child)', async (t) => {
   // the starter exits at once: the node reads its parent only after start-up, when the starter is long gone
-  const { stderr, starter, exited, nodePid } = await startFromStarter(t, 'orphan-at-start-', { exitAfterMs: 0, nameItself: true });
+  const { stderr, starter, exited, nodePid } = await startFromStarter(t, 'orphan-at-start-', { atOnce: true, nameItself: true });
   await exited;
   const deadline = Date.now() + 30_000;
   while (isRunning(nodePid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
