@@ -46,6 +46,8 @@ const READ_ONLY_METHODS = new Set([
 ]);
 
 const METHOD_KEY = Buffer.from('"method"');
+/** The empty tail every request's BatchCounter starts with, allocated once. */
+const NO_BYTES = Buffer.alloc(0);
 const isJsonSpace = (byte: number) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 
 /**
@@ -57,8 +59,8 @@ class BatchCounter {
   /** null until the first byte that is not white space: whether the body is a batch. */
   #batch: boolean | null = null;
   #count = 0;
-  /** The previous chunk's last bytes: a key split between two chunks. */
-  #tail: Buffer = Buffer.alloc(0);
+  /** The previous chunk's last bytes: a key split between two chunks (replaced, never written to). */
+  #tail: Buffer = NO_BYTES;
 
   /** Adds a chunk; true once the batch is over the limit. */
   over(chunk: Buffer): boolean {

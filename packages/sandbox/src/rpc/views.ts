@@ -11,7 +11,7 @@ import type * as Rpc from '@near-js/jsonrpc-types';
 import type { BlockView, ChunkHeaderView, NetworkInfoResponse, StatusResponse, ValidatorResponse, Wire } from './wire.js';
 import { signatureToString, type KeyPair } from '../primitives/crypto.js';
 import type { Block } from '../runtime/chain.js';
-import { sha256 } from '../primitives/hash.js';
+import { hashToString, sha256 } from '../primitives/hash.js';
 
 /** A block as the runtime keeps it (type-only import: the RPC layer still loads before the runtime). */
 type BlockLike = Block;
@@ -47,7 +47,8 @@ function derived(tag: string, hash: Uint8Array): string {
   return base58.encode(sha256(buf));
 }
 
-export const hashString = (h: Uint8Array): string => base58.encode(h);
+/** base58 of a hash, memoized per array (block hashes and state roots are shown in many views). */
+export const hashString = hashToString;
 
 /**
  * The chunk's `prev_state_root`: the state root after the previous block's chunk (the genesis chunk
