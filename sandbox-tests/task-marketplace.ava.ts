@@ -1,7 +1,7 @@
 /**
  * The task-marketplace contract through near-workspaces' public API (issue 7). One node for the
  * file. The two life-cycle tests (NEAR and stablecoin) are serial because they move chain time
- * with fastForward (1 s per block on this node); ava runs serial tests before the concurrent ones,
+ * with fastForward (at least 1 s per height, 1.3 s as on neard); ava runs serial tests before the concurrent ones,
  * whose projects use day-long periods so that time moving cannot affect them. Every refused call
  * is checked for its exact panic message and for leaving the contract's visible state unchanged.
  */

@@ -50,7 +50,7 @@ export async function now(t: T): Promise<bigint> {
   return BigInt(block.header.timestamp_nanosec);
 }
 
-/** Moves chain time past `target` (this node advances 1 s per fast-forwarded block). */
+/** Moves chain time past `target`: a fast-forwarded height adds at least 1 s (as on neard, the mean of the min and max block production delays: 1.3 s). */
 export async function passTime(t: T, target: bigint): Promise<void> {
   const current = await now(t);
   if (current > target) return;
