@@ -112,17 +112,21 @@ test('sandbox_set_block_interval switches on demand → interval → on demand a
   t.is(BigInt(included.timestamp_nanosec) - BigInt(prev.timestamp_nanosec), SECOND, 'on demand blocks are 1 s apart again');
 });
 
-test('switching to on demand gives a state patch that waited for the next tick its block at once; a new interval restarts the ticks from now', async (t) => {
+test('switching to on demand gives a state patch and a transaction that waited for the next tick their blocks at once; a new interval restarts the ticks from now', async (t) => {
   const node = await withNode(t, { blockIntervalMs: 60_000 }); // no tick comes during the test
   const before = (await header(node)).height;
   const patched = node.rpc('sandbox_patch_state', { records: [{ Account: { account_id: 'patched.test.near', account: { amount: '1000', locked: '0', code_hash: '11111111111111111111111111111111', storage_usage: 100 } } }] });
+  const waiting = await signNext(node, ROOT, 'near', [{ type: 'Transfer', deposit: 9n }]);
+  t.is((await node.rpc('send_tx', { signed_tx_base64: waiting.base64, wait_until: 'NONE' })).result.final_execution_status, 'NONE');
   await new Promise((r) => setTimeout(r, 50));
-  t.is((await header(node)).height, before, 'the patch waits for the next tick');
+  t.is((await header(node)).height, before, 'the patch and the transaction wait for the next tick');
   t.is((await node.rpc('sandbox_set_block_interval', [null])).result.block_interval_ms, null);
   t.deepEqual((await patched).result, {});
+  const landed = (await node.rpc('tx', { tx_hash: waiting.hash, sender_account_id: ROOT, wait_until: 'FINAL' })).result;
+  t.deepEqual(landed.status, { SuccessValue: '' }, 'the pooled transaction ran on demand');
   const view = (await node.rpc('query', { request_type: 'view_account', account_id: 'patched.test.near', finality: 'optimistic' })).result;
   t.is(view.amount, '1000');
-  t.is(view.block_height, before + 1);
+  t.is((await header(node, { block_id: landed.transaction_outcome.block_hash })).height, before + 1, 'the block made at the switch holds both');
 
   await sandboxControl(node.url).setBlockInterval(INTERVAL_MS);
   await untilHeight(node, (h) => h >= before + 3);
