@@ -37,6 +37,7 @@ import {
 import {
   accessKeyPermissionFromView,
   accessKeyView,
+  accountView,
   type AccountView,
   type ExecutionOutcomeWithIdView,
   type FinalExecutionOutcomeView,
@@ -606,10 +607,8 @@ export class Sandbox {
   viewAccount(accountId: AccountId): AccountView {
     const a = this.chain.state.getAccount(accountId);
     if (!a) throw new UnknownAccountError(accountId);
-    const view: AccountView = { amount: a.amount.toString(), locked: a.locked.toString(), code_hash: hashToString(a.codeHash), storage_usage: Number(a.storageUsage), storage_paid_at: 0 };
-    if (a.global?.type === 'CodeHash') view.global_contract_hash = hashToString(a.global.hash);
+    const view = accountView(a);
     if (a.global?.type === 'AccountId') {
-      view.global_contract_account_id = a.global.accountId;
       // GlobalByAccount: the hash of the code that account has deployed now (AccountContract::hash).
       const current = this.chain.state.globalCode.get(globalContractKey(a.global));
       if (current) view.code_hash = hashToString(current.hash);
@@ -769,6 +768,7 @@ export class Sandbox {
     const state = this.chain.state;
     const parsed = records.map((r) => parseRecord(r));
     for (const p of parsed) p(state);
+    state.commit({ type: 'migration' }); // nearcore apply_state_patch: its changes show in the next block
     if (state.finalize()) this.chain.stateChangedOutsideBlocks();
   }
 

@@ -32,6 +32,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ClassicLevel } from 'classic-level';
 import type { Block, ChainHistory, HistoryDelta, StoredTransaction } from '../runtime/chain.js';
+import type { KeyChanges } from '../runtime/state-changes.js';
 import type { ExecutionOutcomeWithIdView } from '../primitives/views.js';
 import type { JsonValue } from '../primitives/errors.js';
 import type { StateRecordJson } from '../rpc/client.js';
@@ -158,11 +159,12 @@ function blockToJson(b: Block): string {
     transactions: b.transactions,
     receipts: b.receipts,
     stateRoot: hex(b.stateRoot),
+    stateChanges: b.stateChanges,
   });
 }
 
 function blockFromJson(text: string): Block {
-  const j = JSON.parse(text) as Record<string, string> & { transactions: string[]; receipts: string[] };
+  const j = JSON.parse(text) as Record<string, string> & { transactions: string[]; receipts: string[]; stateChanges?: KeyChanges[] };
   return {
     height: BigInt(j.height),
     hash: unhex(j.hash),
@@ -177,6 +179,7 @@ function blockFromJson(text: string): Block {
     receipts: j.receipts,
     // stores written before state roots were kept: the empty root
     stateRoot: j.stateRoot ? unhex(j.stateRoot) : new Uint8Array(32),
+    stateChanges: j.stateChanges,
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { publicKeyToString, signatureToString, type PublicKey } from './crypto.js';
 import { hashToString, sha256, toBase64 } from './hash.js';
-import type { AccessKey, AccessKeyPermission, Action, SignedTransaction } from './transaction.js';
+import type { AccessKey, AccessKeyPermission, Action, GlobalContractIdentifier, SignedTransaction } from './transaction.js';
 import type { JsonValue, TxExecutionError } from './errors.js';
 
 /**
@@ -213,6 +213,14 @@ export interface AccountView {
   global_contract_hash?: string;
   /** Set for an account that runs the global contract of this account. */
   global_contract_account_id?: string;
+}
+
+/** nearcore `AccountView` of an account record: a global contract is named by hash or by account id. */
+export function accountView(a: { amount: bigint; locked: bigint; codeHash: Uint8Array; storageUsage: bigint; global?: GlobalContractIdentifier }): AccountView {
+  const view: AccountView = { amount: a.amount.toString(), locked: a.locked.toString(), code_hash: hashToString(a.codeHash), storage_usage: Number(a.storageUsage), storage_paid_at: 0 };
+  if (a.global?.type === 'CodeHash') view.global_contract_hash = hashToString(a.global.hash);
+  if (a.global?.type === 'AccountId') view.global_contract_account_id = a.global.accountId;
+  return view;
 }
 
 export function publicKeyView(pk: PublicKey): string {

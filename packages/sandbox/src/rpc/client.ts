@@ -26,6 +26,8 @@ import type {
   ViewStateResult,
 } from './wire.js';
 import type { DevControls } from './dev-methods.js';
+import type { PublicKey } from '../primitives/crypto.js';
+import type { StateChangeKindType, StateChangeWithCauseView } from '../runtime/state-changes.js';
 
 /** Every query answer carries the block it was evaluated at. */
 export interface AtBlock {
@@ -65,6 +67,12 @@ export type TransactionLookup =
 
 /** One `StateRecord` of `sandbox_patch_state`, as JSON (nearcore `core/primitives/src/state_record.rs`). */
 export type StateRecordJson = Record<string, unknown>;
+
+/** nearcore `StateChangesRequestView` (core/primitives/src/views.rs), parsed. */
+export type StateChangesRequest =
+  | { type: 'account_changes' | 'all_access_key_changes' | 'contract_code_changes'; accountIds: string[] }
+  | { type: 'single_access_key_changes'; keys: Array<{ accountId: string; publicKey: PublicKey }> }
+  | { type: 'data_changes'; accountIds: string[]; keyPrefix: Uint8Array };
 
 /** Methods may answer synchronously or with a promise; the server awaits either. */
 export type Awaitable<T> = T | Promise<T>;
@@ -107,6 +115,10 @@ export interface NodeClient {
   patchState(records: StateRecordJson[]): Awaitable<void | Later<void>>;
   /** Advances the chain by `deltaHeight` blocks (nearcore `sandbox_fast_forward`). */
   fastForward(deltaHeight: number): Awaitable<void>;
+  /** `EXPERIMENTAL_changes`: the block's changes of the requested accounts, keys or data, with their causes. */
+  changes(reference: BlockReference, request: StateChangesRequest): Awaitable<{ block_hash: string; changes: StateChangeWithCauseView[] }>;
+  /** `EXPERIMENTAL_changes_in_block`: which accounts the block touched, and how. */
+  changesInBlock(reference: BlockReference): Awaitable<{ block_hash: string; changes: Array<{ type: StateChangeKindType; account_id: string }> }>;
   /** Snapshots and block time (rpc/dev-methods.ts); a node without them answers METHOD_NOT_FOUND. */
   readonly dev?: DevControls;
 }

@@ -148,6 +148,12 @@ export function unknownBlock(description: string): RpcError {
   return handlerError({ name: 'UNKNOWN_BLOCK', info: {} }, `DB Not Found Error: ${description} \n Cause: Unknown`);
 }
 
+/** nearcore `RpcStateChangesError::UnknownBlock` (chain/jsonrpc-primitives changes.rs): its message is not serialized, and `data` is the error. */
+export function unknownBlockInChanges(): RpcError {
+  const cause = { name: 'UNKNOWN_BLOCK', info: {} };
+  return handlerError(cause, cause);
+}
+
 export function unknownChunk(chunkHash: string): RpcError {
   return handlerError(
     { name: 'UNKNOWN_CHUNK', info: { chunk_hash: chunkHash } },

@@ -11,6 +11,8 @@ import { methodNotFound, parseError, RpcError } from './errors.js';
 import {
   expectNoParams,
   parseBlockParams,
+  parseChangesInBlockParams,
+  parseChangesParams,
   parseChunkParams,
   parseFastForwardParams,
   parseGasPriceParams,
@@ -95,6 +97,13 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   },
 
   validators: (client, params) => client.validators(parseValidatorsParams(params)),
+
+  EXPERIMENTAL_changes: (client, params) => {
+    const { reference, request } = parseChangesParams(params);
+    return client.changes(reference, request);
+  },
+
+  EXPERIMENTAL_changes_in_block: (client, params) => client.changesInBlock(parseChangesInBlockParams(params)),
 
   EXPERIMENTAL_genesis_config: (client, params) => {
     expectNoParams('EXPERIMENTAL_genesis_config', params);

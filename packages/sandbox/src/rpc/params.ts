@@ -6,7 +6,8 @@
  */
 import { base58 } from '@scure/base';
 import { accountIdError } from '../primitives/account-id.js';
-import type { ChunkReference, QueryRequest, StateRecordJson, TransactionLookup } from './client.js';
+import type { ChunkReference, QueryRequest, StateChangesRequest, StateRecordJson, TransactionLookup } from './client.js';
+import { parsePublicKey } from '../primitives/crypto.js';
 import { parseError } from './errors.js';
 import { camelizeKeys, type BlockReference, type TxExecutionStatus } from './wire.js';
 
@@ -70,6 +71,8 @@ type SchemaName =
   | 'RpcQueryRequestSchema'
   | 'RpcReceiptRequestSchema'
   | 'RpcSendTransactionRequestSchema'
+  | 'RpcStateChangesInBlockByTypeRequestSchema'
+  | 'RpcStateChangesInBlockRequestSchema'
   | 'RpcTransactionStatusRequestSchema';
 
 type SchemaModule = Record<SchemaName, () => SafeParser>;
@@ -449,6 +452,38 @@ export function parsePatchStateParams(params: unknown): StateRecordJson[] {
  * Blocks one `sandbox_fast_forward` may ask for (nearcore takes any u64; here each block is produced and
  * stored, about 10^6 a few minutes and a few hundred MB): a larger jump is several calls.
  */
+/** `EXPERIMENTAL_changes_in_block`: a block reference (nearcore `RpcStateChangesInBlockRequest`). */
+export function parseChangesInBlockParams(params: unknown): BlockReference {
+  if (isBareFinality(params)) return { finality: params.finality };
+  return blockReferenceOf(validate('RpcStateChangesInBlockRequestSchema', params, '{"finality":"final"} or {"block_id":<height or hash>}'));
+}
+
+/** `EXPERIMENTAL_changes`: a block reference and nearcore's `StateChangesRequestView` (`changes_type` and its fields). */
+export function parseChangesParams(params: unknown): { reference: BlockReference; request: StateChangesRequest } {
+  const p = validate('RpcStateChangesInBlockByTypeRequestSchema', params, '{"changes_type":"account_changes","account_ids":["x.near"],"finality":"final"}');
+  const accountIds = () => (p.account_ids as string[]).map(checkAccountId);
+  const type = p.changes_type as StateChangesRequest['type'];
+  let request: StateChangesRequest;
+  if (type === 'single_access_key_changes') {
+    const keys = p.keys as { account_id: string; public_key: string }[];
+    request = {
+      type,
+      keys: keys.map((k) => {
+        try {
+          return { accountId: checkAccountId(k.account_id), publicKey: parsePublicKey(k.public_key) };
+        } catch (e) {
+          throw parseError(`Failed parsing args: public key ${JSON.stringify(k.public_key)}: ${(e as Error).message}`);
+        }
+      }),
+    };
+  } else if (type === 'data_changes') {
+    request = { type, accountIds: accountIds(), keyPrefix: decodeBase64(p.key_prefix_base64, 'key_prefix_base64') };
+  } else {
+    request = { type, accountIds: accountIds() };
+  }
+  return { reference: blockReferenceOf(p), request };
+}
+
 export const MAX_FAST_FORWARD = 1_000_000;
 
 export function parseFastForwardParams(params: unknown): number {

@@ -37,6 +37,10 @@ import { InvalidKeyError, publicKeyToString, signatureToString, type KeyPair } f
 import { hashToString } from '../primitives/hash.js';
 import { parseSignedTransaction, type GlobalContractIdentifier, type ParsedSignedTransaction } from '../primitives/transaction.js';
 import { accessKeyView } from '../primitives/views.js';
+import { publicKeyHandleBorsh } from '../primitives/crypto.js';
+import { trieKey } from '../primitives/trie-key.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { KeyChanges } from '../runtime/state-changes.js';
 import type { ChainHead } from '../node/store.js';
 import type { ForkOptions } from '../fork/index.js';
 import type { ChainHistory } from '../runtime/chain.js';
@@ -44,7 +48,7 @@ import { BLOCK_PRODUCTION_DELAY_MS, skippedHeightNs, type BlockClock } from '../
 import { BlockProducer, type RunsBeforeAnswer } from '../runtime/block-producer.js';
 import { extraGenesisAccounts, genesisConfigOf, type GenesisFile } from '../node/genesis-file.js';
 import { createDevControls } from './dev-methods.js';
-import { Later, type ChunkReference, type NodeClient, type QueryRequest, type QueryResult, type StateRecordJson, type TransactionLookup } from './client.js';
+import { Later, type ChunkReference, type NodeClient, type QueryRequest, type QueryResult, type StateChangesRequest, type StateRecordJson, type TransactionLookup } from './client.js';
 import {
   invalidShardId,
   invalidTransaction,
@@ -55,6 +59,7 @@ import {
   unknownAccount,
   unknownGasKey,
   unknownBlock,
+  unknownBlockInChanges,
   unknownBlockInQuery,
   unknownChunk,
   unknownReceipt,
@@ -205,6 +210,24 @@ function toStateRecord(record: StateRecordJson): StateRecord {
   return record as unknown as StateRecord;
 }
 
+/** nearcore `StateChangesRequest` against a block's recorded keys (`keys` gives the changes of the keys a test matches). */
+function changesOf(request: StateChangesRequest, keys: (match: (k: KeyChanges) => boolean) => KeyChanges['changes']): KeyChanges['changes'] {
+  const exact = (path: string) => keys((k) => k.key === path);
+  const prefixed = (prefix: string) => keys((k) => k.key.startsWith(prefix));
+  switch (request.type) {
+    case 'account_changes':
+      return request.accountIds.flatMap((id) => exact(trieKey.account(id)));
+    case 'contract_code_changes':
+      return request.accountIds.flatMap((id) => exact(trieKey.contractCode(id)));
+    case 'single_access_key_changes':
+      return request.keys.flatMap(({ accountId, publicKey }) => exact(trieKey.accessKey(accountId, publicKeyHandleBorsh(publicKey))));
+    case 'all_access_key_changes':
+      return request.accountIds.flatMap((id) => prefixed(trieKey.accessKey(id, new Uint8Array())));
+    case 'data_changes':
+      return request.accountIds.flatMap((id) => prefixed(trieKey.contractData(id, bytesToHex(request.keyPrefix))));
+  }
+}
+
 export async function createSandboxClient(options: SandboxClientOptions): Promise<SandboxClient> {
   const { genesis, validatorKey } = options;
   const startedAt = Date.now();
@@ -310,6 +333,16 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
       throw unknownBlock(what);
     }
     return block;
+  }
+
+  /** The block a changes request names (nearcore answers an unknown one with `UNKNOWN_BLOCK` and no message). */
+  function changesBlock(reference: BlockReference): Block {
+    try {
+      return resolveBlock(reference);
+    } catch (e) {
+      if (e instanceof RpcError && e.object.cause?.name === 'UNKNOWN_BLOCK') throw unknownBlockInChanges();
+      throw e;
+    }
   }
 
   /**
@@ -601,6 +634,20 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
         transactions: transactions.filter((t) => t !== null),
         receipts: receipts.filter((r) => r !== null),
       } as never;
+    },
+
+    changes(reference, request) {
+      const block = changesBlock(reference);
+      const recorded = block.stateChanges ?? [];
+      // nearcore chain/chain store `get_state_changes`: per requested id in request order, that id's keys in trie-key order
+      const keys = (match: (k: KeyChanges) => boolean) => recorded.filter(match).flatMap((k) => k.changes);
+      return { block_hash: hashString(block.hash), changes: changesOf(request, keys) };
+    },
+
+    changesInBlock(reference) {
+      const block = changesBlock(reference);
+      // nearcore `StateChangesKinds::from_changes`: one kind per key changed, in trie-key order
+      return { block_hash: hashString(block.hash), changes: (block.stateChanges ?? []).map((k) => ({ type: k.kind, account_id: k.account_id })) };
     },
 
     gasPrice(blockId) {

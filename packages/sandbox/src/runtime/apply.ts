@@ -250,6 +250,8 @@ export class ReceiptExecutor {
   processReceipt(receipt: Receipt): void {
     const state = this.state;
     this.seen.push(receipt);
+    // nearcore commits a receipt that runs nothing now as PostponedReceipt (lib.rs process_receipt)
+    const postponed = { type: 'postponed_receipt', receipt_hash: hashToString(receipt.receiptId) } as const;
     const body = receipt.body;
     switch (body.type) {
       case 'Data': {
@@ -266,7 +268,7 @@ export class ReceiptExecutor {
             state.postponedReceipts.set(waiting, { ...entry, pending: entry.pending - 1 });
           }
         }
-        state.commit();
+        state.commit(postponed);
         return;
       }
       case 'PromiseResume': {
@@ -291,12 +293,12 @@ export class ReceiptExecutor {
       case 'GlobalContractDistribution': {
         // apply_distribution_current_shard: the code is stored under its identifier; no execution outcome.
         state.globalCode.set(globalContractKey(body.id), { code: body.code, hash: sha256(body.code) });
-        state.commit();
+        state.commit({ type: 'receipt_processing', receipt_hash: hashToString(receipt.receiptId) });
         return;
       }
       case 'PromiseYield': {
         state.yieldReceipts.set(dataKey(receipt.receiverId, body.action.inputDataIds[0]!), receipt);
-        state.commit();
+        state.commit(postponed);
         return;
       }
       case 'Action': {
@@ -310,7 +312,7 @@ export class ReceiptExecutor {
         }
         if (pending > 0) {
           state.postponedReceipts.set(bytesToHex(receipt.receiptId), { receipt, pending });
-          state.commit();
+          state.commit(postponed);
           return;
         }
         state.commit();
@@ -347,7 +349,7 @@ export class ReceiptExecutor {
       first++;
     }
     if (first !== initial.firstIndex) state.yieldIndices.set(YIELD_QUEUE, { ...initial, firstIndex: first });
-    state.commit();
+    state.commit({ type: 'updated_delayed_receipts' });
   }
 
   private executeActionReceipt(receipt: Receipt): void {
@@ -363,7 +365,8 @@ export class ReceiptExecutor {
       state.receivedData.delete(key);
       return data === null || data === undefined ? { kind: 'Failed' } : { kind: 'Successful', value: data };
     });
-    state.commit();
+    const receipt_hash = hashToString(receipt.receiptId);
+    state.commit({ type: 'action_receipt_processing_started', receipt_hash });
 
     const result: ActionResult = {
       gasBurnt: config.actionFees.newActionReceipt.execution,
@@ -474,7 +477,7 @@ export class ReceiptExecutor {
     }
 
     if (failed) state.rollback();
-    else state.commit();
+    else state.commit({ type: 'receipt_processing', receipt_hash });
     const receiverDeleted = !state.getAccount(receipt.receiverId);
 
     // Contract reward: 30% of the VM gas, paid even when the receipt failed, if the receiver exists.
@@ -487,7 +490,7 @@ export class ReceiptExecutor {
       reward = rewardGas * price;
       const acc = state.getAccount(receipt.receiverId)!;
       state.setAccount(receipt.receiverId, { ...acc, amount: acc.amount + reward });
-      state.commit();
+      state.commit({ type: 'action_receipt_gas_reward', receipt_hash });
     }
 
     for (const y of result.yieldTimeouts) {
@@ -497,7 +500,7 @@ export class ReceiptExecutor {
         expiresAt: ctx.blockHeight + BigInt(config.wasm.yieldTimeoutLengthInBlocks),
       });
     }
-    state.commit();
+    state.commit({ type: 'receipt_processing', receipt_hash });
 
     // Output data (lib.rs): forward receivers to the returned promise, or send data receipts.
     if (action.outputDataReceivers.length > 0) {

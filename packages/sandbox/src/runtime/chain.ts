@@ -28,6 +28,7 @@ import { accessKeyBorshLength } from '../primitives/transaction.js';
 import { ReceiptExecutor, type RunFunctionCallFn } from './apply.js';
 import { receiptView, type Receipt } from './receipt.js';
 import { NO_CODE_HASH, PromiseYieldStatus, State, StateUnavailableError, type PromiseYieldTimeout, type StateSource } from './state.js';
+import type { KeyChanges } from './state-changes.js';
 import { validateTransaction, verifyAndChargeTransaction } from './verifier.js';
 import type { BlockClock } from './block-clock.js';
 import { gasKeysEnabled } from '../parameters/gas-key-fees.js';
@@ -64,6 +65,8 @@ export interface Block {
    * next block's chunk reports it as `prev_state_root`.
    */
   stateRoot: Uint8Array;
+  /** Accounts, access keys, code and data this block changed, each with its changes and their causes (RPC `EXPERIMENTAL_changes`). */
+  stateChanges?: KeyChanges[];
 }
 
 export interface GenesisAccount {
@@ -769,7 +772,7 @@ export class Chain {
         const acc = d.state.getAccount(accountId);
         if (acc && stake < acc.locked) d.state.setAccount(accountId, { ...acc, amount: acc.amount + acc.locked - stake, locked: stake });
       }
-      d.state.commit();
+      d.state.commit({ type: 'validator_accounts_update' });
     }
 
     let supplyDelta = 0n;
@@ -784,7 +787,7 @@ export class Chain {
       try {
         this.#checkValidityPeriod(signed, prev.height);
         cost = verifyAndChargeTransaction(this.config, d.state, tx, gasPrice, height, true);
-        d.state.commit();
+        d.state.commit({ type: 'transaction_processing', tx_hash: key });
       } catch (e) {
         d.state.rollback();
         if (e instanceof StateUnavailableError) e.transactionHash = key;
@@ -929,6 +932,7 @@ export class Chain {
       transactions,
       receipts,
       stateRoot: d.state.stateRoot,
+      stateChanges: d.state.changes.take(),
     };
     d.blocks.set(height, block);
     d.head = block;

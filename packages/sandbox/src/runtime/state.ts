@@ -26,6 +26,7 @@ import { trieKey } from '../primitives/trie-key.js';
 import { Trie, type TrieValue } from '../store/trie/trie.js';
 import { TrieAccountingCache, type StorageAccess } from '../store/trie/accounting-cache.js';
 import { encodeReceipt, type Receipt } from './receipt.js';
+import { StateChangeRecorder, type StateChangeCause } from './state-changes.js';
 
 export interface Account {
   amount: bigint;
@@ -198,13 +199,17 @@ const splitDataKey = (key: string): [string, string] => {
 
 // Trie keys and values of each map's entries (nearcore trie_key.rs; values as nearcore borsh-encodes them).
 const accountKeys: TrieKeysOf<string, Account> = (state, id) => {
-  state.markTrieKey(trieKey.account(id), () => {
+  const key = trieKey.account(id);
+  state.changes.written(key, () => ({ kind: 'account', accountId: id, account: state.accounts.map.get(id) }));
+  state.markTrieKey(key, () => {
     const a = state.accounts.map.get(id);
     return a ? { bytes: encodeAccount(a) } : null;
   });
 };
 const codeKeys: TrieKeysOf<string, Uint8Array> = (state, id) => {
-  state.markTrieKey(trieKey.contractCode(id), () => {
+  const key = trieKey.contractCode(id);
+  state.changes.written(key, () => ({ kind: 'contract_code', accountId: id, code: state.code.map.get(id) }));
+  state.markTrieKey(key, () => {
     const code = state.code.map.get(id);
     return code ? { bytes: code } : null;
   });
@@ -307,6 +312,8 @@ export class State {
   #mark = 0;
   /** Data maps already copied since the last commit/rollback: written in place, the journal restores the old map. */
   #dataCopied = new WeakSet<Map<string, Uint8Array>>();
+  /** Accounts, access keys, code and data committed in this block, with causes (RPC `EXPERIMENTAL_changes`). */
+  readonly changes = new StateChangeRecorder();
   readonly accounts: JournaledMap<string, Account>;
   /** account id → (public key string → key) */
   readonly accessKeys: JournaledMap<string, Map<string, StoredAccessKey>>;
@@ -405,19 +412,25 @@ export class State {
     this.#journal.push(undo);
   }
 
-  /** Keeps the writes since the last commit (a successful receipt); they stay undoable until `finalize`. */
-  commit(): void {
+  /**
+   * Keeps the writes since the last commit (a successful receipt); they stay undoable until `finalize`. `cause`:
+   * nearcore's `StateChangeCause` of the `TrieUpdate::commit` this stands for (none where nearcore does not commit).
+   */
+  commit(cause?: StateChangeCause): void {
+    this.changes.commit(cause);
     this.#mark = this.#journal.length;
     this.#dataCopied = new WeakSet();
   }
 
   /** Undoes every write since the last commit (a failed receipt, or a view call). */
   rollback(): void {
+    this.changes.rollback();
     this.#undoTo(this.#mark);
   }
 
   /** Undoes everything since the last `finalize` (a block that could not be applied). */
   abort(): void {
+    this.changes.abort();
     this.#undoTo(0);
     this.#mark = 0;
     this.#accounting = new TrieAccountingCache();
@@ -428,6 +441,7 @@ export class State {
    * when there were any.
    */
   finalize(): boolean {
+    this.changes.finalize();
     const wrote = this.#journal.length > 0;
     if (this.#changed.size > 0) {
       const changes: Array<[string, TrieValue | null]> = [];
@@ -514,14 +528,18 @@ export class State {
 
   #markAccessKey(accountId: string, pk: PublicKey): void {
     const id = keyId(pk);
-    this.markTrieKey(trieKey.accessKey(accountId, publicKeyHandleBorsh(pk)), () => {
+    const key = trieKey.accessKey(accountId, publicKeyHandleBorsh(pk));
+    this.changes.written(key, () => ({ kind: 'access_key', accountId, publicKey: pk, accessKey: this.accessKeys.map.get(accountId)?.get(id)?.accessKey }));
+    this.markTrieKey(key, () => {
       const stored = this.accessKeys.map.get(accountId)?.get(id);
       return stored ? { bytes: encodeAccessKey(stored.accessKey) } : null;
     });
   }
 
   #markData(accountId: string, keyHex: string): void {
-    this.markTrieKey(trieKey.contractData(accountId, keyHex), () => {
+    const key = trieKey.contractData(accountId, keyHex);
+    this.changes.written(key, () => ({ kind: 'data', accountId, keyHex, value: this.data.map.get(accountId)?.get(keyHex) }));
+    this.markTrieKey(key, () => {
       const value = this.data.map.get(accountId)?.get(keyHex);
       return value ? { bytes: value } : null;
     });
