@@ -32,7 +32,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ClassicLevel } from 'classic-level';
 import type { Block, ChainHistory, HistoryDelta, StoredTransaction } from '../runtime/chain.js';
-import type { KeyChanges } from '../runtime/state-changes.js';
+import { keyChangesView, type KeyChanges } from '../runtime/state-changes.js';
 import type { ExecutionOutcomeWithIdView } from '../primitives/views.js';
 import type { JsonValue } from '../primitives/errors.js';
 import type { StateRecordJson } from '../rpc/client.js';
@@ -159,7 +159,7 @@ function blockToJson(b: Block): string {
     transactions: b.transactions,
     receipts: b.receipts,
     stateRoot: hex(b.stateRoot),
-    stateChanges: b.stateChanges,
+    stateChanges: b.stateChanges?.map(keyChangesView),
   });
 }
 

@@ -40,7 +40,7 @@ import { accessKeyView } from '../primitives/views.js';
 import { publicKeyHandleBorsh } from '../primitives/crypto.js';
 import { trieKey } from '../primitives/trie-key.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { KeyChanges } from '../runtime/state-changes.js';
+import { keyChangesView, type KeyChanges } from '../runtime/state-changes.js';
 import type { ChainHead } from '../node/store.js';
 import type { ForkOptions } from '../fork/index.js';
 import type { ChainHistory } from '../runtime/chain.js';
@@ -211,7 +211,7 @@ function toStateRecord(record: StateRecordJson): StateRecord {
 }
 
 /** nearcore `StateChangesRequest` against a block's recorded keys (`keys` gives the changes of the keys a test matches). */
-function changesOf(request: StateChangesRequest, keys: (match: (k: KeyChanges) => boolean) => KeyChanges['changes']): KeyChanges['changes'] {
+function changesOf(request: StateChangesRequest, keys: (match: (k: Pick<KeyChanges, 'key'>) => boolean) => KeyChanges['changes']): KeyChanges['changes'] {
   const exact = (path: string) => keys((k) => k.key === path);
   const prefixed = (prefix: string) => keys((k) => k.key.startsWith(prefix));
   switch (request.type) {
@@ -640,7 +640,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
       const block = changesBlock(reference);
       const recorded = block.stateChanges ?? [];
       // nearcore chain/chain store `get_state_changes`: per requested id in request order, that id's keys in trie-key order
-      const keys = (match: (k: KeyChanges) => boolean) => recorded.filter(match).flatMap((k) => k.changes);
+      const keys = (match: (k: Pick<KeyChanges, 'key'>) => boolean) => recorded.filter(match).flatMap((k) => keyChangesView(k).changes);
       return { block_hash: hashString(block.hash), changes: changesOf(request, keys) };
     },
 

@@ -251,7 +251,7 @@ export class ReceiptExecutor {
     const state = this.state;
     this.seen.push(receipt);
     // nearcore commits a receipt that runs nothing now as PostponedReceipt (lib.rs process_receipt)
-    const postponed = { type: 'postponed_receipt', receipt_hash: hashToString(receipt.receiptId) } as const;
+    const postponed = { type: 'postponed_receipt', receiptId: receipt.receiptId } as const;
     const body = receipt.body;
     switch (body.type) {
       case 'Data': {
@@ -293,7 +293,7 @@ export class ReceiptExecutor {
       case 'GlobalContractDistribution': {
         // apply_distribution_current_shard: the code is stored under its identifier; no execution outcome.
         state.globalCode.set(globalContractKey(body.id), { code: body.code, hash: sha256(body.code) });
-        state.commit({ type: 'receipt_processing', receipt_hash: hashToString(receipt.receiptId) });
+        state.commit({ type: 'receipt_processing', receiptId: receipt.receiptId });
         return;
       }
       case 'PromiseYield': {
@@ -365,8 +365,8 @@ export class ReceiptExecutor {
       state.receivedData.delete(key);
       return data === null || data === undefined ? { kind: 'Failed' } : { kind: 'Successful', value: data };
     });
-    const receipt_hash = hashToString(receipt.receiptId);
-    state.commit({ type: 'action_receipt_processing_started', receipt_hash });
+    const { receiptId } = receipt;
+    state.commit({ type: 'action_receipt_processing_started', receiptId });
 
     const result: ActionResult = {
       gasBurnt: config.actionFees.newActionReceipt.execution,
@@ -477,7 +477,7 @@ export class ReceiptExecutor {
     }
 
     if (failed) state.rollback();
-    else state.commit({ type: 'receipt_processing', receipt_hash });
+    else state.commit({ type: 'receipt_processing', receiptId });
     const receiverDeleted = !state.getAccount(receipt.receiverId);
 
     // Contract reward: 30% of the VM gas, paid even when the receipt failed, if the receiver exists.
@@ -490,7 +490,7 @@ export class ReceiptExecutor {
       reward = rewardGas * price;
       const acc = state.getAccount(receipt.receiverId)!;
       state.setAccount(receipt.receiverId, { ...acc, amount: acc.amount + reward });
-      state.commit({ type: 'action_receipt_gas_reward', receipt_hash });
+      state.commit({ type: 'action_receipt_gas_reward', receiptId });
     }
 
     for (const y of result.yieldTimeouts) {
@@ -500,7 +500,7 @@ export class ReceiptExecutor {
         expiresAt: ctx.blockHeight + BigInt(config.wasm.yieldTimeoutLengthInBlocks),
       });
     }
-    state.commit({ type: 'receipt_processing', receipt_hash });
+    state.commit({ type: 'receipt_processing', receiptId });
 
     // Output data (lib.rs): forward receivers to the returned promise, or send data receipts.
     if (action.outputDataReceivers.length > 0) {

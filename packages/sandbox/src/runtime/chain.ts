@@ -28,7 +28,7 @@ import { accessKeyBorshLength } from '../primitives/transaction.js';
 import { ReceiptExecutor, type RunFunctionCallFn } from './apply.js';
 import { receiptView, type Receipt } from './receipt.js';
 import { NO_CODE_HASH, PromiseYieldStatus, State, StateUnavailableError, type PromiseYieldTimeout, type StateSource } from './state.js';
-import type { KeyChanges } from './state-changes.js';
+import type { BlockStateChanges } from './state-changes.js';
 import { validateTransaction, verifyAndChargeTransaction } from './verifier.js';
 import type { BlockClock } from './block-clock.js';
 import { gasKeysEnabled } from '../parameters/gas-key-fees.js';
@@ -66,7 +66,7 @@ export interface Block {
    */
   stateRoot: Uint8Array;
   /** Accounts, access keys, code and data this block changed, each with its changes and their causes (RPC `EXPERIMENTAL_changes`). */
-  stateChanges?: KeyChanges[];
+  stateChanges?: BlockStateChanges;
 }
 
 export interface GenesisAccount {

@@ -11,16 +11,21 @@
  */
 import type { AccessKey } from '../primitives/transaction.js';
 import { publicKeyToString, type PublicKey } from '../primitives/crypto.js';
-import { toBase64 } from '../primitives/hash.js';
+import { hashToString, toBase64 } from '../primitives/hash.js';
 import { accessKeyView, accountView, type AccountView } from '../primitives/views.js';
 import type { JsonValue } from '../primitives/errors.js';
 import type { Account } from './state.js';
 
+type ReceiptCauseType = 'action_receipt_processing_started' | 'action_receipt_gas_reward' | 'receipt_processing' | 'postponed_receipt';
+type PlainCause = { type: 'updated_delayed_receipts' | 'validator_accounts_update' | 'migration' };
+
+/** A commit's cause as the runtime names it (a receipt by its id bytes: put in base58 only when a change is kept). */
+export type StateChangeCause = { type: 'transaction_processing'; tx_hash: string } | { type: ReceiptCauseType; receiptId: Uint8Array } | PlainCause;
+
 /** nearcore `StateChangeCauseView` (snake_case `type`; hashes base58). */
-export type StateChangeCause =
-  | { type: 'transaction_processing'; tx_hash: string }
-  | { type: 'action_receipt_processing_started' | 'action_receipt_gas_reward' | 'receipt_processing' | 'postponed_receipt'; receipt_hash: string }
-  | { type: 'updated_delayed_receipts' | 'validator_accounts_update' | 'migration' };
+export type StateChangeCauseView = { type: 'transaction_processing'; tx_hash: string } | { type: ReceiptCauseType; receipt_hash: string } | PlainCause;
+
+const causeView = (c: StateChangeCause): StateChangeCauseView => ('receiptId' in c ? { type: c.type, receipt_hash: hashToString(c.receiptId) } : c);
 
 /** The value of a written key when its write was committed (undefined: deleted). */
 export type TouchedValue =
@@ -33,18 +38,41 @@ export type StateChangeKindType = 'account_touched' | 'access_key_touched' | 'da
 
 /** nearcore `StateChangeWithCauseView`. */
 export interface StateChangeWithCauseView {
-  cause: StateChangeCause;
+  cause: StateChangeCauseView;
   type: string;
   change: Record<string, JsonValue>;
 }
 
-/** One trie key's changes in a block: what a block keeps for the RPC. */
+/** One trie key's changes in a block, as the RPC answers them (and a store keeps them). */
 export interface KeyChanges {
   /** the trie key (hex of its bytes): the order nearcore answers in */
   key: string;
   kind: StateChangeKindType;
   account_id: string;
   changes: StateChangeWithCauseView[];
+}
+
+/** One trie key's changes as the block recorded them: turned into views only when asked (`keyChangesView`). */
+export interface RecordedKeyChanges {
+  key: string;
+  kind: StateChangeKindType;
+  account_id: string;
+  recorded: Array<{ cause: StateChangeCause; value: TouchedValue }>;
+}
+
+export type BlockStateChanges = Array<KeyChanges | RecordedKeyChanges>;
+
+const views = new WeakMap<RecordedKeyChanges, KeyChanges>();
+
+/** The view of a block's key changes (built once per key: most blocks are never asked about). */
+export function keyChangesView(k: KeyChanges | RecordedKeyChanges): KeyChanges {
+  if (!('recorded' in k)) return k;
+  let view = views.get(k);
+  if (view === undefined) {
+    view = { key: k.key, kind: k.kind, account_id: k.account_id, changes: k.recorded.map(({ cause, value }) => ({ cause: causeView(cause), ...changeView(value) })) };
+    views.set(k, view);
+  }
+  return view;
 }
 
 const KINDS: Record<TouchedValue['kind'], StateChangeKindType> = {
@@ -132,21 +160,16 @@ export class StateChangeRecorder {
   }
 
   /** This block's changes in trie-key order, with any patch's after the block's own (undefined: none); the recorder starts over. */
-  take(): KeyChanges[] | undefined {
+  take(): RecordedKeyChanges[] | undefined {
     if (this.#recorded.size === 0 && this.#migration.size === 0) return undefined;
     const keys = this.#recorded;
     for (const [key, entry] of this.#migration) keys.set(key, [...(keys.get(key) ?? []), ...entry]);
     this.#recorded = new Map();
     this.#migration.clear();
     return [...keys.keys()].sort().map((key) => {
-      const changes = keys.get(key)!;
-      const first = changes[0]!.value;
-      return {
-        key,
-        kind: KINDS[first.kind],
-        account_id: first.accountId,
-        changes: changes.map(({ cause, value }) => ({ cause, ...changeView(value) })),
-      };
+      const recorded = keys.get(key)!;
+      const first = recorded[0]!.value;
+      return { key, kind: KINDS[first.kind], account_id: first.accountId, recorded };
     });
   }
 }
