@@ -16,13 +16,17 @@
  * Load model, as load testers model arrival (JMeter's ramp-up period, k6's `ramping-vus` executor,
  * Gatling's `rampUsers(n).during(d)`): sender i posts its first delegate i × ramp / senders after the
  * row starts (`--ramp-ms`, default 2,000: 200 senders arrive at 100 a second), then closed-loop as
- * above. A sender's first delegate takes the relayer's cold path: a read of the sender's access key
- * from the node and ~3 ms of relayer CPU. With nothing else to do, the relayer and the node clear new
- * senders at 300-450 a second (the "at once" rows, load 4-6 on the shared 2 cores); during a ramp
- * they also carry the delegates of the senders already started, so new senders arrive at a third or
- * less of that. A longer ramp would cap the fastest rows: 2,000 delegates over a 2 s ramp allow up to
- * 1,000 a second, three times the fastest row. Delegates per second are over the whole row, ramp
- * included: a ramp only lowers them.
+ * above. Why 2 s: a sender's first delegate takes the relayer's cold path, a read of the sender's
+ * access key from the node plus 2.6-3.6 ms of relayer CPU (measured: the "at once" rows' relayer CPU
+ * until the last first delegate is answered, per sender), so 100 new senders a second take about a
+ * third of one core and leave the rest of the two shared cores to the senders already started, the
+ * node, Redis and this generator. With nothing else to do the relayer and the node clear new senders
+ * far faster: 300-450 a second at load 4-6, 200 in 0.3-0.9 s on an idle machine (the p99 of the
+ * synchronized start at 700f073). Under heavy load the cold path carries less (24-82 a second at
+ * load 20) and first delegates queue even over the ramp: their own p99 is reported per row to show
+ * it. Delegates per second
+ * are over the whole row, ramp included: the ramp lowers them by the part of the row spent ramping
+ * up (2 s of rows of 7-35 s, and of 4 minutes for 1 key every 120 ms).
  * The synchronized start stays measured, never dropped: per node, "1 instance, 8 keys, all senders'
  * first delegate at once" starts every sender in the same instant, and its p99 is reported beside
  * the ramped rows' (in the JSON's `targets`, every saturated row's p99). The load generator shares
@@ -44,8 +48,8 @@
  *   does at 600 ms or 1.3 s; what a longer interval changes is the scale (a key relays 1/interval per
  *   second), not the ratio of keys.
  *
- * The whole run takes about 7 minutes on the shared 2-core machine (7.2 at load 6-10, of which the
- * interval 1-key row 4).
+ * The whole run takes about 7 minutes on an idle 2-core machine (9.9 at load 15-25), of which the
+ * interval 1-key row 4.
  *
  * Targets from issue 18: 8 keys ≥ 5× the throughput of 1 key; p99 time to hash ≤ 50 ms.
  * The machine is shared: compare rows of one run, not runs.
@@ -158,7 +162,15 @@ interface RunResult {
    * run's start, and the new senders per second that makes. For an `at once` row this is what the
    * relayer and the node carry of new senders when they do nothing else.
    */
-  firstDelegates: { hashP99Ms: number; relayerOwnP99Ms: number; nodeWaitP99Ms: number; lastAnsweredMs: number; sendersPerSecond: number };
+  firstDelegates: {
+    hashP99Ms: number;
+    relayerOwnP99Ms: number;
+    nodeWaitP99Ms: number;
+    lastAnsweredMs: number;
+    sendersPerSecond: number;
+    /** `at once` rows: the relayers' CPU (their /metrics) from the start until the last first delegate was answered, per sender: the cold path's CPU. */
+    relayerCpuMsPerSender: number | null;
+  };
   finalMs: { p50: number; p99: number };
   refused: Record<string, number>;
   failedOnChain: number;
@@ -288,6 +300,7 @@ async function nodeAlone({ provider, token, sink, senders, senderKey }: Chain) {
   const latencies: number[] = [];
   let sent = 0;
   let expired = 0;
+  let connectionLost = 0;
   const started = performance.now();
   await Promise.all(
     senders.map(async (sender) => {
@@ -296,13 +309,17 @@ async function nodeAlone({ provider, token, sink, senders, senderKey }: Chain) {
         sent++;
         const t0 = performance.now();
         // A transaction refused as expired (the local node's validity period is 100 blocks) never ran: sign it again.
+        // So is one whose connection the node closed as fetch reused it ("fetch failed", under heavy load; near-api-js
+        // retries only a browser's "Failed to fetch"): if it had arrived, its sender sends one transfer more.
         for (let attempt = 1; ; attempt++) {
           try {
             await account.signAndSendTransaction({ receiverId: token, actions: [actions.functionCall('ft_transfer', { receiver_id: sink, amount: '1' }, 10n * TGAS, 1n)] });
             break;
           } catch (error) {
-            if (!(error instanceof TransactionExpiredError) || attempt >= 10) throw error;
-            expired++;
+            const lost = error instanceof TypeError && error.message === 'fetch failed';
+            if (!(error instanceof TransactionExpiredError || lost) || attempt >= 10) throw error;
+            if (lost) connectionLost++;
+            else expired++;
           }
         }
         latencies.push(performance.now() - t0);
@@ -311,7 +328,7 @@ async function nodeAlone({ provider, token, sink, senders, senderKey }: Chain) {
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { transactions: sent, expiredAndResigned: expired, seconds: round(seconds, 2), perSecond: round(latencies.length / seconds), finalMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) } };
+  return { transactions: sent, expiredAndResigned: expired, connectionLostAndResent: connectionLost, seconds: round(seconds, 2), perSecond: round(latencies.length / seconds), finalMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) } };
 }
 
 /** One configuration's row: its relayer processes on `chain`, every sender posting its delegates. */
@@ -371,6 +388,8 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
   const warmHashMs: number[] = [];
   const firstHashMs: number[] = [];
   let lastFirstAnsweredMs = 0;
+  // The relayers' CPU once every sender's first delegate is answered: with all at once, the cold path's cost per sender.
+  let cpuAtFirstsAnswered: Promise<number[]> | undefined;
   const firstHashes = new Set<string>();
   const finalMs: number[] = [];
   const refused: Record<string, number> = {};
@@ -396,6 +415,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
         firstHashes.add(String(answer.transaction_hash));
         firstHashMs.push(answeredAt - t0);
         lastFirstAnsweredMs = Math.max(lastFirstAnsweredMs, answeredAt - started);
+        if (firstHashMs.length === signed.length) cpuAtFirstsAnswered = Promise.all(instances.map((instance) => cpuSeconds(instance.url)));
       } else warmHashMs.push(answeredAt - t0);
       // Asked again while pending: a status wait ends after 30 s, and with one key on a node making a block
       // every 120 ms, 200 senders' delegates wait about 25 s for their turn.
@@ -424,6 +444,8 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
   const generatorCpu = process.cpuUsage(cpuBeforeGenerator);
   const generatorCpuMs = (generatorCpu.user + generatorCpu.system) / 1000;
   const cpuAfter = await Promise.all(instances.map((instance) => cpuSeconds(instance.url)));
+  const cpuMsSince = (after: number[]) => 1000 * after.reduce((sum, c, i) => sum + c - cpuBefore[i], 0);
+  const coldPathCpu = configuration.start === 'at once' && cpuAtFirstsAnswered ? cpuMsSince(await cpuAtFirstsAnswered) / firstHashMs.length : null;
   await Promise.all(instances.map((instance) => instance.stop()));
   const acceptedEvents = instances.flatMap((instance) => instance.log.filter((line) => line.event === 'accepted'));
   const sortedOf = (field: string, events = acceptedEvents) => events.map((line) => Number(line[field])).sort((a, b) => a - b);
@@ -455,11 +477,12 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
       nodeWaitP99Ms: round(percentile(sortedOf('node_ms', acceptedEvents.filter(isFirst)), 99)),
       lastAnsweredMs: round(lastFirstAnsweredMs),
       sendersPerSecond: round((1000 * firstHashMs.length) / Math.max(1, lastFirstAnsweredMs)),
+      relayerCpuMsPerSender: coldPathCpu === null ? null : round(coldPathCpu, 2),
     },
     finalMs: { p50: round(percentile(finalMs, 50)), p99: round(percentile(finalMs, 99)) },
     refused,
     failedOnChain,
-    relayerCpuMsPerDelegate: round((1000 * cpuAfter.reduce((sum, c, i) => sum + c - cpuBefore[i], 0)) / Math.max(1, finalMs.length), 2),
+    relayerCpuMsPerDelegate: round(cpuMsSince(cpuAfter) / Math.max(1, finalMs.length), 2),
     generatorCpu: { msPerDelegate: round(generatorCpuMs / Math.max(1, sent), 2), coreShare: round(generatorCpuMs / (1000 * seconds), 3) },
     load: [round(loadBefore, 2), round(loadavg()[0], 2)],
   };
@@ -636,6 +659,8 @@ function printTable(summary: ReturnType<typeof summarize>): void {
   console.log(`  all senders' first delegate at once: ${worst(p99HashMs.allAtOnce.interval)} with a block every ${BLOCK_INTERVAL_MS} ms; ${worst(p99HashMs.allAtOnce.onDemand)} on demand`);
   console.log(`  one delegate at a time: ${show(p99HashMs.oneAtATime)} ms`);
   console.log(`  why they differ: ${p99HashMs.why}`);
+  const cold = (c: RunResult['firstDelegates'] | null) => (c ? `${c.lastAnsweredMs} ms (${c.sendersPerSecond} new senders/s, relayer CPU ${c.relayerCpuMsPerSender} ms per sender)` : '—');
+  console.log(`cold path, all ${SENDERS} senders' first delegate at once, answered within: ${cold(loadModel.coldPath.interval)} with a block every ${BLOCK_INTERVAL_MS} ms; ${cold(loadModel.coldPath.onDemand)} on demand; the ramp brings ${loadModel.newSendersPerSecond} new senders/s`);
 }
 
 main().catch((error) => {
