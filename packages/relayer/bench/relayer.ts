@@ -170,6 +170,8 @@ interface RunResult {
     sendersPerSecond: number;
     /** `at once` rows: the relayers' CPU (their /metrics) from the start until the last first delegate was answered, per sender: the cold path's CPU. */
     relayerCpuMsPerSender: number | null;
+    /** How late this generator posted a sender's first delegate against the ramp's schedule, at worst (its timers wait for a core too). */
+    startLagMaxMs: number;
   };
   finalMs: { p50: number; p99: number };
   refused: Record<string, number>;
@@ -388,6 +390,8 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
   const warmHashMs: number[] = [];
   const firstHashMs: number[] = [];
   let lastFirstAnsweredMs = 0;
+  // How late this generator started a sender against the schedule, at worst (its timers wait for a core too).
+  let startLagMaxMs = 0;
   // The relayers' CPU once every sender's first delegate is answered: with all at once, the cold path's cost per sender.
   let cpuAtFirstsAnswered: Promise<number[]> | undefined;
   const firstHashes = new Set<string>();
@@ -437,6 +441,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
     starts.map(async (startMs, stream) => {
       const wait = started + startMs - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      startLagMaxMs = Math.max(startLagMaxMs, performance.now() - started - startMs);
       for (let i = stream; i < signed.length && sent < limit; i += concurrency) await postAll(signed[i], i);
     }),
   );
@@ -478,6 +483,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
       lastAnsweredMs: round(lastFirstAnsweredMs),
       sendersPerSecond: round((1000 * firstHashMs.length) / Math.max(1, lastFirstAnsweredMs)),
       relayerCpuMsPerSender: coldPathCpu === null ? null : round(coldPathCpu, 2),
+      startLagMaxMs: round(startLagMaxMs),
     },
     finalMs: { p50: round(percentile(finalMs, 50)), p99: round(percentile(finalMs, 99)) },
     refused,
@@ -616,7 +622,7 @@ function printTable(summary: ReturnType<typeof summarize>): void {
     `${r.relayerHashMs.p50} / ${r.relayerHashMs.p99}`,
     `${r.relayerWaitsMs.storeP99} / ${r.relayerWaitsMs.nodeP99}`,
     `${r.warmP99Ms.hash} (${r.warmP99Ms.relayerOwn})`,
-    `${r.firstDelegates.hashP99Ms} / ${r.firstDelegates.lastAnsweredMs}`,
+    `${r.firstDelegates.hashP99Ms} / ${r.firstDelegates.lastAnsweredMs} (${r.firstDelegates.startLagMaxMs})`,
     `${r.finalMs.p50} / ${r.finalMs.p99}`,
     Object.entries(r.refused).map(([code, n]) => `${code} ${n}`).join(', ') || '0',
     String(r.failedOnChain),
@@ -633,7 +639,7 @@ function printTable(summary: ReturnType<typeof summarize>): void {
     "relayer's own to hash p50/p99 ms",
     'of it waiting for Redis / node p99 ms',
     "p99 to hash after each sender's first (relayer's own) ms",
-    "senders' first delegate: p99 to hash / last answered ms",
+    "senders' first delegate: p99 to hash / last answered (posted late at worst) ms",
     'to final p50/p99 ms',
     'refused',
     'failed on chain',
