@@ -17,12 +17,12 @@
  * Gatling's `rampUsers(n).during(d)`): sender i posts its first delegate i × ramp / senders after the
  * row starts (`--ramp-ms`, default 2,000: 200 senders arrive at 100 a second), then closed-loop as
  * above. Why 2 s: a sender's first delegate takes the relayer's cold path, a read of the sender's
- * access key from the node plus 2.6-3.6 ms of relayer CPU (measured: the "at once" rows' relayer CPU
+ * access key from the node plus 2.2-3.6 ms of relayer CPU (measured: the "at once" rows' relayer CPU
  * until the last first delegate is answered, per sender), so 100 new senders a second take about a
  * third of one core and leave the rest of the two shared cores to the senders already started, the
  * node, Redis and this generator. With nothing else to do the relayer and the node clear new senders
- * far faster: 300-450 a second at load 4-6, 200 in 0.3-0.9 s on an idle machine (the p99 of the
- * synchronized start at 700f073). Under heavy load the cold path carries less (24-82 a second at
+ * far faster: 300-450 a second at load 4-6, 200 in 0.4 s on an idle machine (499 a second every
+ * 120 ms). Under heavy load the cold path carries less (24-82 a second at
  * load 20) and first delegates queue even over the ramp: their own p99 is reported per row to show
  * it. Delegates per second
  * are over the whole row, ramp included: the ramp lowers them by the part of the row spent ramping
@@ -48,7 +48,7 @@
  *   does at 600 ms or 1.3 s; what a longer interval changes is the scale (a key relays 1/interval per
  *   second), not the ratio of keys.
  *
- * The whole run takes about 7 minutes on an idle 2-core machine (9.9 at load 15-25), of which the
+ * The whole run takes about 6.5 minutes on an idle 2-core machine (9.9 at load 15-25), of which the
  * interval 1-key row 4.
  *
  * Targets from issue 18: 8 keys ≥ 5× the throughput of 1 key; p99 time to hash ≤ 50 ms.
