@@ -374,7 +374,11 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       else res.destroy();
     });
   });
-  server.keepAliveTimeout = 5_000;
+  // An idle kept-alive connection is closed by the client, never by the node: a server timeout races a client
+  // reusing the socket at that moment (its request is lost as ECONNRESET, which near-api-js 7 does not retry:
+  // "fetch failed"), and a loaded machine fires both timers late. Without a timeout, Node sends no
+  // `Keep-Alive: timeout` hint and undici closes an idle socket after its own 4 s.
+  server.keepAliveTimeout = 0;
 
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {

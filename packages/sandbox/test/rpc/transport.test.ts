@@ -5,6 +5,7 @@
  * transport; the node's answers are covered by node.test.ts against the real runtime.
  */
 import test from 'ava';
+import { Agent, request } from 'node:http';
 import { base58 } from '@scure/base';
 import type { NodeClient } from '../../src/rpc/client.js';
 import { startRpcServer, type RpcServer } from '../../src/rpc/server.js';
@@ -218,4 +219,30 @@ test('the server listens on loopback only', async (t) => {
   const server = await startRpcServer({ client: recordingClient([]), port: 0 });
   t.teardown(() => server.close());
   t.regex(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+});
+
+test('an idle kept-alive connection is left for the client to close: no Keep-Alive timeout hint, and the socket still serves after 6 s idle (past the 5 s Node default that raced clients reusing it)', async (t) => {
+  const server = await startRpcServer({ client: recordingClient([]), port: 0 });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => {
+    agent.destroy();
+    return server.close();
+  });
+  const ask = () =>
+    new Promise<{ reused: boolean; keepAliveHeader: string | undefined; json: any }>((resolve, reject) => {
+      const body = JSON.stringify(rpc('status', []));
+      const req = request(server.url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve({ reused: req.reusedSocket, keepAliveHeader: res.headers['keep-alive'], json: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const first = await ask();
+  t.is(first.keepAliveHeader, undefined, 'no timeout hint: the client keeps its own idle limit (undici 4 s)');
+  await new Promise((r) => setTimeout(r, 6_000));
+  const second = await ask();
+  t.true(second.reused, 'the node closed the idle connection');
+  t.deepEqual(second.json.result, { method: 'status' });
 });
