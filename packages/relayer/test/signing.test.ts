@@ -24,6 +24,33 @@ const delegateArbitrary = fc.record({
   transfer: fc.option(fc.bigInt({ min: 0n, max: 2n ** 128n - 1n })),
 });
 
+type DelegateCase = typeof delegateArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+/** `d` as its sender would sign it with a fresh key of d.keyType (near-api-js' KeyPairSigner), carrying `relayedActions`. */
+async function userSignedDelegate(d: DelegateCase, relayedActions: ReturnType<typeof actions.functionCall>[]) {
+  const user = new KeyPairSigner(KeyPair.fromRandom(d.keyType));
+  const delegateAction = buildDelegateAction({
+    senderId: d.senderId,
+    receiverId: d.receiverId,
+    actions: relayedActions,
+    nonce: d.nonce,
+    maxBlockHeight: d.maxBlockHeight,
+    publicKey: await user.getPublicKey(),
+  });
+  return (await user.signDelegateAction(delegateAction)).signedDelegate;
+}
+
+/** The relayer's signature (hash, bytes, SignedTransaction) is near-api-js' own. */
+function assertSameSignedTransaction(
+  t: { deepEqual(actual: unknown, expected: unknown): void },
+  fast: ReturnType<OpenSslSigner['signNow']>,
+  expected: Awaited<ReturnType<KeyPairSigner['signTransaction']>>,
+): void {
+  t.deepEqual(new Uint8Array(fast.hash), expected.txHash);
+  t.deepEqual(new Uint8Array(fast.bytes), expected.signedTransaction.encode());
+  t.deepEqual(fast.signedTransaction.encode(), expected.signedTransaction.encode());
+}
+
 test('delegateActionHash is sha256 of near-api-js encodeDelegateAction for any delegate action (NEP-461 prefix 2^30 + 366)', (t) => {
   fc.assert(
     fc.property(delegateArbitrary, (d) => {
@@ -45,23 +72,12 @@ test("OpenSslSigner.signNow gives near-api-js' hash, signature and SignedTransac
   const main = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
   await fc.assert(
     fc.asyncProperty(delegateArbitrary, fc.nat(63), fc.uint8Array({ minLength: 32, maxLength: 32 }), async (d, index, blockHash) => {
-      const user = new KeyPairSigner(KeyPair.fromRandom(d.keyType));
-      const delegateAction = buildDelegateAction({
-        senderId: d.senderId,
-        receiverId: d.receiverId,
-        actions: [actions.functionCall(d.method, d.args, d.gas, d.deposit)],
-        nonce: d.nonce,
-        maxBlockHeight: d.maxBlockHeight,
-        publicKey: await user.getPublicKey(),
-      });
-      const { signedDelegate } = await user.signDelegateAction(delegateAction);
+      const signedDelegate = await userSignedDelegate(d, [actions.functionCall(d.method, d.args, d.gas, d.deposit)]);
       const poolKey = derivePoolKey(main, 'test', index);
       const transaction = createTransaction('relayer.test.near', poolKey.getPublicKey(), d.senderId, d.nonce, [actions.signedDelegate(signedDelegate)], blockHash);
       const expected = await new KeyPairSigner(poolKey).signTransaction(transaction);
       const fast = new OpenSslSigner(poolKey).signNow(transaction);
-      t.deepEqual(new Uint8Array(fast.hash), expected.txHash);
-      t.deepEqual(new Uint8Array(fast.bytes), expected.signedTransaction.encode());
-      t.deepEqual(fast.signedTransaction.encode(), expected.signedTransaction.encode());
+      assertSameSignedTransaction(t, fast, expected);
     }),
     { numRuns: 100 },
   );
@@ -71,16 +87,7 @@ test("a relayed delegate's transaction, encoded from the delegate action's borsh
   const main = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
   await fc.assert(
     fc.asyncProperty(delegateArbitrary, fc.nat(63), fc.uint8Array({ minLength: 32, maxLength: 32 }), async (d, index, blockHash) => {
-      const user = new KeyPairSigner(KeyPair.fromRandom(d.keyType));
-      const delegateAction = buildDelegateAction({
-        senderId: d.senderId,
-        receiverId: d.receiverId,
-        actions: [actions.functionCall(d.method, d.args, d.gas, d.deposit), ...(d.transfer === null ? [] : [actions.transfer(d.transfer)])],
-        nonce: d.nonce,
-        maxBlockHeight: d.maxBlockHeight,
-        publicKey: await user.getPublicKey(),
-      });
-      const { signedDelegate } = await user.signDelegateAction(delegateAction);
+      const signedDelegate = await userSignedDelegate(d, [actions.functionCall(d.method, d.args, d.gas, d.deposit), ...(d.transfer === null ? [] : [actions.transfer(d.transfer)])]);
       const decoded = decodeSignedDelegate(Buffer.from(encodeSignedDelegate(signedDelegate)).toString('base64'));
       t.true(verifyDelegateSignature(decoded));
       const poolKey = derivePoolKey(main, 'test', index);
@@ -88,9 +95,7 @@ test("a relayed delegate's transaction, encoded from the delegate action's borsh
       const transaction = createTransaction('relayer.test.near', poolKey.getPublicKey(), d.senderId, d.nonce, relayed.list, blockHash);
       const expected = await new KeyPairSigner(poolKey).signTransaction(createTransaction('relayer.test.near', poolKey.getPublicKey(), d.senderId, d.nonce, [actions.signedDelegate(signedDelegate)], blockHash));
       const fast = new OpenSslSigner(poolKey).signNow(transaction, relayed.borsh);
-      t.deepEqual(new Uint8Array(fast.hash), expected.txHash);
-      t.deepEqual(new Uint8Array(fast.bytes), expected.signedTransaction.encode());
-      t.deepEqual(fast.signedTransaction.encode(), expected.signedTransaction.encode());
+      assertSameSignedTransaction(t, fast, expected);
     }),
     { numRuns: 150 },
   );
