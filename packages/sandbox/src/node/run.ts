@@ -203,9 +203,8 @@ class GroupCommit {
  * config.json `rpc.limits_config.json_payload_max_size` (nearcore RpcLimitsConfig), which near-sandbox 0.3.x
  * raises to 1 GiB; absent or unreadable, the 10 MiB default.
  */
-function jsonPayloadMaxSize(home: string): number | undefined {
-  const config = readNodeConfig(home) as { rpc?: { limits_config?: { json_payload_max_size?: unknown } } } | undefined;
-  const size = config?.rpc?.limits_config?.json_payload_max_size;
+function jsonPayloadMaxSize(config: unknown): number | undefined {
+  const size = (config as { rpc?: { limits_config?: { json_payload_max_size?: unknown } } } | undefined)?.rpc?.limits_config?.json_payload_max_size;
   return typeof size === 'number' && Number.isSafeInteger(size) && size > 0 ? size : undefined;
 }
 
@@ -229,8 +228,8 @@ function durationMs(value: unknown): number | undefined {
  * neard's `consensus.min_block_production_delay` / `max_block_production_delay` from config.json (what a
  * fast-forward's skipped heights take their time from); `neard init`'s where missing (a home from an older init).
  */
-function blockProductionDelays(home: string): { min: number; max: number } {
-  const consensus = (readNodeConfig(home) as { consensus?: Record<string, unknown> } | undefined)?.consensus;
+function blockProductionDelays(config: unknown): { min: number; max: number } {
+  const consensus = (config as { consensus?: Record<string, unknown> } | undefined)?.consensus;
   const min = durationMs(consensus?.min_block_production_delay) ?? BLOCK_PRODUCTION_DELAY_MS.min;
   const max = durationMs(consensus?.max_block_production_delay) ?? BLOCK_PRODUCTION_DELAY_MS.max;
   return { min, max: Math.max(min, max) };
@@ -240,6 +239,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const genesis = readGenesisFile(join(options.home, GENESIS_FILE));
   const validator = readKeyFile(join(options.home, VALIDATOR_KEY_FILE));
+  const config = readNodeConfig(options.home);
   const dataDir = join(options.home, DATA_DIR);
   // a fork's local changes live in memory (its remote reads are cached on disk, per network and block)
   const persist = options.persist !== false && options.fork === undefined;
@@ -289,7 +289,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
         runWrite: (step) => void queue.run(step),
         yieldToReads: () => queue.yieldTurn(),
         ...(options.blockIntervalMs !== undefined ? { blockIntervalMs: options.blockIntervalMs } : {}),
-        blockProductionDelayMs: blockProductionDelays(options.home),
+        blockProductionDelayMs: blockProductionDelays(config),
         afterTick,
       });
     })
@@ -326,7 +326,7 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
     server = await startRpcServer({
       client: clientReady,
       port: options.rpcPort,
-      maxBodyBytes: jsonPayloadMaxSize(options.home),
+      maxBodyBytes: jsonPayloadMaxSize(config),
       queue,
       log,
       afterRequest: commits ? (method, params) => commits.afterRequest(method, params) : undefined,

@@ -66,7 +66,7 @@ import {
   unknownTransaction,
   type BlockRef,
 } from './errors.js';
-import { blockView, validatorSigner, chunkHashOf, chunkHeaderView, hashString, networkInfoView, runtimeConfigView, statusView, validatorsView, type ChainInfo } from './views.js';
+import { blockView, validatorSigner, chunkHashOf, chunkHeaderView, networkInfoView, runtimeConfigView, statusView, validatorsView, type ChainInfo } from './views.js';
 import type { BlockReference, BlockView, TxExecutionStatus } from './wire.js';
 
 const BLOCK_VIEW_CACHE_SIZE = 256;
@@ -311,7 +311,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
   };
   const runtimeJson = new WeakMap<object, { id: string; json: string }>();
   const blockViews = new Map<string, BlockView>();
-  const at = (block: Block): BlockRef => ({ block_height: Number(block.height), block_hash: hashString(block.hash) });
+  const at = (block: Block): BlockRef => ({ block_height: Number(block.height), block_hash: hashToString(block.hash) });
 
   function blockById(id: number | string): Block | undefined {
     try {
@@ -356,7 +356,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     if (block.height !== head().height && !sandbox.chain.stateUnchangedSince(block.height)) {
       throw new RpcError({
         name: 'HANDLER_ERROR',
-        cause: { name: 'GARBAGE_COLLECTED_BLOCK', info: { block_height: Number(block.height), block_hash: hashString(block.hash) } },
+        cause: { name: 'GARBAGE_COLLECTED_BLOCK', info: { block_height: Number(block.height), block_hash: hashToString(block.hash) } },
         code: -32_000,
         message: 'Server error',
         data: `The data for block #${block.height} is garbage collected on this node, use an archival node to fetch historical data`,
@@ -589,7 +589,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
       const onDisk = 'finality' in reference && reference.finality === 'final' ? options.finalBlockOnDisk?.() : undefined;
       const block = onDisk ?? resolveBlock(reference);
       // Blocks never change once produced: build each view once.
-      const key = hashString(block.hash);
+      const key = hashToString(block.hash);
       let view = blockViews.get(key);
       if (view === undefined) {
         view = blockView(info, block);
@@ -641,13 +641,13 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
       const recorded = block.stateChanges ?? [];
       // nearcore chain/chain store `get_state_changes`: per requested id in request order, that id's keys in trie-key order
       const keys = (match: (k: Pick<KeyChanges, 'key'>) => boolean) => recorded.filter(match).flatMap((k) => keyChangesView(k).changes);
-      return { block_hash: hashString(block.hash), changes: changesOf(request, keys) };
+      return { block_hash: hashToString(block.hash), changes: changesOf(request, keys) };
     },
 
     changesInBlock(reference) {
       const block = changesBlock(reference);
       // nearcore `StateChangesKinds::from_changes`: one kind per key changed, in trie-key order
-      return { block_hash: hashString(block.hash), changes: (block.stateChanges ?? []).map((k) => ({ type: k.kind, account_id: k.account_id })) };
+      return { block_hash: hashToString(block.hash), changes: (block.stateChanges ?? []).map((k) => ({ type: k.kind, account_id: k.account_id })) };
     },
 
     gasPrice(blockId) {
@@ -796,7 +796,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
       }
       const h = head();
       return {
-        head: { height: Number(h.height), hash: hashString(h.hash), timestampNanos: h.timestamp.toString(), chainId: genesis.chain_id },
+        head: { height: Number(h.height), hash: hashToString(h.hash), timestampNanos: h.timestamp.toString(), chainId: genesis.chain_id },
         entries,
       };
     },

@@ -47,8 +47,6 @@ function derived(tag: string, hash: Uint8Array): string {
   return base58.encode(sha256(buf));
 }
 
-/** base58 of a hash, memoized per array (block hashes and state roots are shown in many views). */
-export const hashString = hashToString;
 
 /**
  * The chunk's `prev_state_root`: the state root after the previous block's chunk (the genesis chunk
@@ -60,7 +58,7 @@ function chunkPrevStateRoot(info: ChainInfo, block: BlockLike): Uint8Array {
 }
 
 /** The block header's `prev_state_root`: nearcore `merklize` of its chunks' roots; one chunk gives sha256(root). */
-const blockPrevStateRoot = (info: ChainInfo, block: BlockLike): string => hashString(sha256(chunkPrevStateRoot(info, block)));
+const blockPrevStateRoot = (info: ChainInfo, block: BlockLike): string => hashToString(sha256(chunkPrevStateRoot(info, block)));
 
 /** The one chunk of a block (shard 0): its hash is derived from the block hash. */
 export function chunkHashOf(block: BlockLike): string {
@@ -79,9 +77,9 @@ export function validatorSigner(keyPair: KeyPair): (message: Uint8Array) => stri
 export function chunkHeaderView(info: ChainInfo, block: BlockLike): ChunkHeaderView {
   return {
     chunk_hash: chunkHashOf(block),
-    prev_block_hash: hashString(block.prevHash),
+    prev_block_hash: hashToString(block.prevHash),
     outcome_root: derived('outcome_root', block.hash),
-    prev_state_root: hashString(chunkPrevStateRoot(info, block)),
+    prev_state_root: hashToString(chunkPrevStateRoot(info, block)),
     encoded_merkle_root: derived('encoded_merkle_root', block.hash),
     encoded_length: 8,
     height_created: Number(block.height),
@@ -111,10 +109,10 @@ export function blockView(info: ChainInfo, block: BlockLike): BlockView {
     header: {
       height: Number(block.height),
       prev_height: isGenesis ? null : Number(block.height - 1n),
-      epoch_id: hashString(block.epochId),
+      epoch_id: hashToString(block.epochId),
       next_epoch_id: nextEpochId,
-      hash: hashString(block.hash),
-      prev_hash: hashString(block.prevHash),
+      hash: hashToString(block.hash),
+      prev_hash: hashToString(block.prevHash),
       prev_state_root: blockPrevStateRoot(info, block),
       block_body_hash: derived('block_body', block.hash),
       chunk_receipts_root: derived('chunk_receipts_root', block.hash),
@@ -126,7 +124,7 @@ export function blockView(info: ChainInfo, block: BlockLike): BlockView {
       // nearcore serialises `timestamp` as a u64 number and `timestamp_nanosec` as a decimal string
       timestamp: Number(block.timestamp),
       timestamp_nanosec: block.timestamp.toString(),
-      random_value: hashString(block.randomValue),
+      random_value: hashToString(block.randomValue),
       validator_proposals: [],
       chunk_mask: [true],
       gas_price: block.gasPrice.toString(),
@@ -135,8 +133,8 @@ export function blockView(info: ChainInfo, block: BlockLike): BlockView {
       validator_reward: '0',
       total_supply: block.totalSupply.toString(),
       challenges_result: [],
-      last_final_block: isGenesis ? '11111111111111111111111111111111' : hashString(lastFinal.hash),
-      last_ds_final_block: isGenesis ? '11111111111111111111111111111111' : hashString(lastDsFinal.hash),
+      last_final_block: isGenesis ? '11111111111111111111111111111111' : hashToString(lastFinal.hash),
+      last_ds_final_block: isGenesis ? '11111111111111111111111111111111' : hashToString(lastDsFinal.hash),
       next_bp_hash: derived('next_bp', block.epochId),
       block_merkle_root: derived('block_merkle_root', block.hash),
       epoch_sync_data_hash: null,
@@ -160,16 +158,16 @@ function syncInfoOf(info: ChainInfo, head: BlockLike): StatusResponse['sync_info
   let syncInfo = byChain.get(info);
   if (syncInfo === undefined) {
     syncInfo = {
-      latest_block_hash: hashString(head.hash),
+      latest_block_hash: hashToString(head.hash),
       latest_block_height: Number(head.height),
       // nearcore `StatusSyncInfo::latest_state_root`: the head header's `prev_state_root`
       latest_state_root: blockPrevStateRoot(info, head),
       latest_block_time: new Date(Number(head.timestamp / 1_000_000n)).toISOString(),
       syncing: false,
-      earliest_block_hash: hashString(info.genesis.hash),
+      earliest_block_hash: hashToString(info.genesis.hash),
       earliest_block_height: Number(info.genesis.height),
       earliest_block_time: new Date(Number(info.genesis.timestamp / 1_000_000n)).toISOString(),
-      epoch_id: hashString(head.epochId),
+      epoch_id: hashToString(head.epochId),
       epoch_start_height: epochStartHeight(info, head),
     };
     byChain.set(info, syncInfo);
