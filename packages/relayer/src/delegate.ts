@@ -124,6 +124,8 @@ const hashDelegateActionBorsh = (borsh: Uint8Array) => createHash('sha256').upda
 
 /** The borsh tag of near-api-js' Action variant `signedDelegate` (its index in the enum). */
 const SIGNED_DELEGATE_TAG = (SCHEMA.Action as { enum: { struct: Record<string, unknown> }[] }).enum.findIndex((variant) => 'signedDelegate' in variant.struct);
+/** The start of a one-action list holding a SignedDelegate: the u32 count 1, then the Action tag. */
+const ONE_SIGNED_DELEGATE = Buffer.from([1, 0, 0, 0, SIGNED_DELEGATE_TAG]);
 
 /**
  * The delegate as the whole action list of the relayer's transaction, with that list's borsh: a u32
@@ -132,10 +134,7 @@ const SIGNED_DELEGATE_TAG = (SCHEMA.Action as { enum: { struct: Record<string, u
  */
 export function delegateActions(delegate: DecodedDelegate): TransactionActions {
   const signature = serialize(SCHEMA.Signature, delegate.signedDelegate.signature, false);
-  const count = Buffer.alloc(5);
-  count.writeUInt32LE(1, 0);
-  count[4] = SIGNED_DELEGATE_TAG;
-  return { list: [actions.signedDelegate(delegate.signedDelegate)], borsh: Buffer.concat([count, delegate.delegateActionBorsh, signature]) };
+  return { list: [actions.signedDelegate(delegate.signedDelegate)], borsh: Buffer.concat([ONE_SIGNED_DELEGATE, delegate.delegateActionBorsh, signature]) };
 }
 
 /** Checks the user's signature over the delegate action. */
