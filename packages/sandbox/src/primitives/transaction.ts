@@ -566,6 +566,8 @@ function parseSignedTransactionOnce(bytes: Uint8Array, protocolVersion: number |
 const receivedDelegateActions = new WeakMap<DelegateAction, Uint8Array>();
 
 function keepDelegateActionBytes(t: Transaction, size: number, bytes: Uint8Array): void {
+  // most transactions carry no delegate: then no action's length needs working out again
+  if (!t.actions.some((a) => a.type === 'Delegate' && !a.signedDelegate.delegateAction.v2)) return;
   const lengths = t.actions.map(actionBorshLength);
   let at = size - lengths.reduce((n, l) => n + l, 0); // the first action, after the header and the vec length
   t.actions.forEach((a, i) => {
