@@ -290,16 +290,10 @@ function dataSegmentChunks(segments: Array<{ offset: Uint8Array; length: number 
   let chunks = 0;
   for (const { offset, length } of segments) {
     if (offset[0] !== 0x41) return null;
-    let value = 0;
-    let shift = 0;
-    let i = 1;
-    for (; i < offset.length; i++) {
-      value |= (offset[i]! & 0x7f) << shift;
-      shift += 7;
-      if ((offset[i]! & 0x80) === 0) break;
-    }
-    if (i !== offset.length - 1) return null;
-    if (shift < 32 && offset[i]! & 0x40) value |= -1 << shift;
+    // the expression was checked while the data section was read (at most 5 LEB bytes): s33 cannot throw here
+    const reader = new Reader(offset, 1);
+    const value = reader.s33();
+    if (reader.pos !== offset.length) return null;
     chunks |= writtenChunks(value >>> 0, length);
   }
   return chunks;
