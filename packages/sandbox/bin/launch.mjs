@@ -1,7 +1,8 @@
 /**
- * Starts the `near-sandbox` command. Runs the esbuild bundle (src/node/bundle.ts) when it was built from
- * the current sources, otherwise runs the TypeScript sources through tsx and rebuilds the bundle first, so
- * the next start is fast again and no start ever runs code older than the sources.
+ * Starts the `near-sandbox` command from the esbuild bundle (src/node/bundle.ts) built from the current
+ * sources, rebuilding it first when a source is newer (no start ever runs code older than the sources). Only
+ * when the rebuild fails, or a source changes while it runs, does the command run from the TypeScript
+ * sources through tsx, and it says so on stderr.
  *
  * Plain JavaScript on purpose: it must run before anything is compiled.
  */
@@ -32,17 +33,24 @@ function freshBundleEntry() {
   }
 }
 
-const entry = freshBundleEntry();
-if (entry !== null) {
-  await import(pathToFileURL(entry).href);
-} else {
+/** Rebuilds the bundle from the sources; the fresh build's entry, or null (with the reason on stderr) when there is none. */
+async function rebuiltBundleEntry() {
   const { register } = await import('tsx/esm/api');
   register();
   try {
     const { buildBundle } = await import('../src/node/bundle.ts');
     await buildBundle();
   } catch (error) {
-    process.stderr.write(`near-sandbox: could not rebuild the bundle (${error?.message ?? error}); running from sources\n`);
+    process.stderr.write(`near-sandbox: could not rebuild the bundle (${error?.message ?? error}); running from the TypeScript sources\n`);
+    return null;
   }
-  await import('./near-sandbox.ts');
+  const rebuilt = freshBundleEntry();
+  // a source saved again while the build ran: this build is already stale
+  if (rebuilt === null) process.stderr.write('near-sandbox: a source changed while the bundle was rebuilt; running from the TypeScript sources\n');
+  return rebuilt;
 }
+
+// The rebuilt bundle runs too, so a start never runs other code than the next one (a benchmark started
+// right after an edit measures the build it will measure again).
+const entry = freshBundleEntry() ?? (await rebuiltBundleEntry());
+await import(entry !== null ? pathToFileURL(entry).href : './near-sandbox.ts');

@@ -4,10 +4,10 @@
  * surviving a restart in the classic-level store.
  */
 import test from 'ava';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KeyPair } from '../../src/primitives/crypto.js';
 import { parseArgs, portOf } from '../../src/node/cli.js';
@@ -330,6 +330,62 @@ test('init still works when node cannot load the snapshot (another Node.js versi
   execFileSync(path, ['--home', home, 'init'], { stdio: 'pipe' });
   const validator = JSON.parse(readFileSync(join(home, 'validator_key.json'), 'utf8'));
   t.is(KeyPair.fromString(validator.secret_key).publicKeyString, validator.public_key);
+});
+
+/**
+ * A copy of bin/launch.mjs in a repository of its own, with stand-ins for what it runs: a bundle builder
+ * (`src/node/bundle.ts`, which writes a build whose entry prints "ran: bundle", or throws when told) and the
+ * sources' entry (`bin/near-sandbox.ts`, which prints "ran: sources"). Each source's mtime is in the
+ * build's manifest, as src/node/build-manifest.ts writes it.
+ */
+function launcherRepository(t: { teardown(fn: () => void): void }, options: { buildFails?: boolean } = {}) {
+  const repo = tempDir(t, 'launch-repo-');
+  const bin = join(repo, 'packages', 'sandbox', 'bin');
+  const source = join(repo, 'packages', 'sandbox', 'src', 'node', 'bundle.ts');
+  mkdirSync(dirname(source), { recursive: true });
+  mkdirSync(bin, { recursive: true });
+  mkdirSync(join(repo, 'node_modules'), { recursive: true });
+  symlinkSync(dirname(fileURLToPath(import.meta.resolve('tsx/package.json'))), join(repo, 'node_modules', 'tsx'));
+  writeFileSync(join(repo, 'packages', 'sandbox', 'package.json'), JSON.stringify({ type: 'module' }));
+  writeFileSync(join(bin, 'launch.mjs'), readFileSync(LAUNCH));
+  writeFileSync(join(bin, 'near-sandbox.ts'), "const where: string = 'sources';\nconsole.log(`ran: ${where}`);\n");
+  const root = join(repo, 'node_modules', '.cache', 'near-ts-sandbox');
+  writeFileSync(source, [
+    "import { mkdirSync, statSync, writeFileSync } from 'node:fs';",
+    `export async function buildBundle(): Promise<void> {`,
+    options.buildFails ? "  throw new Error('esbuild failed');" : '',
+    `  mkdirSync(${JSON.stringify(join(root, 'b1'))}, { recursive: true });`,
+    `  const inputs = { 'packages/sandbox/src/node/bundle.ts': statSync(${JSON.stringify(source)}).mtimeMs };`,
+    `  writeFileSync(${JSON.stringify(join(root, 'b1', 'manifest.json'))}, JSON.stringify({ node: process.version, inputs }));`,
+    `  writeFileSync(${JSON.stringify(join(root, 'b1', 'near-sandbox.mjs'))}, "console.log('ran: bundle');\\n");`,
+    `  writeFileSync(${JSON.stringify(join(root, 'current.json'))}, JSON.stringify({ dir: 'b1' }));`,
+    '}',
+  ].join('\n'));
+  const run = () => {
+    const child = spawnSync(process.execPath, [join(bin, 'launch.mjs')], { encoding: 'utf8' });
+    return { stdout: child.stdout.trim(), stderr: child.stderr };
+  };
+  /** Saves the source again (a newer mtime), as an edit does. */
+  const edit = () => utimesSync(source, new Date(), new Date(Date.now() + 5_000));
+  return { run, edit };
+}
+
+test('bin/launch.mjs runs the bundle built from the current sources, and rebuilds it first when a source is newer: a start right after an edit runs the new build, not the sources', (t) => {
+  const repo = launcherRepository(t);
+  const first = repo.run();
+  t.is(first.stdout, 'ran: bundle', first.stderr);
+  t.is(repo.run().stdout, 'ran: bundle');
+  repo.edit();
+  const afterEdit = repo.run();
+  t.is(afterEdit.stdout, 'ran: bundle', afterEdit.stderr);
+  t.is(afterEdit.stderr, '');
+});
+
+test('bin/launch.mjs runs the TypeScript sources only when the bundle cannot be rebuilt, and says so on stderr', (t) => {
+  const repo = launcherRepository(t, { buildFails: true });
+  const { stdout, stderr } = repo.run();
+  t.is(stdout, 'ran: sources');
+  t.regex(stderr, /could not rebuild the bundle \(esbuild failed\); running from the TypeScript sources/);
 });
 
 test('state survives a restart (classic-level store in <home>/data)', async (t) => {
