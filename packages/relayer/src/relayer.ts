@@ -27,7 +27,7 @@ import { RelayError } from './errors.js';
 import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, DEFAULT_RATE_LIMIT, preCheckArgs, type RelayPolicy } from './policy.js';
 import { actualCost, budgetsFor, maximumCost } from './allowance.js';
 import { localStore, type Accepting, type Budget, type RelayerStore, type SpendResult } from './store.js';
-import { openKeyPool, refusedByNode, type KeyPool, type SignedForPool } from './key-pool.js';
+import { openKeyPool, refusedByNode, type KeyPool, type SignedForPool, type TransactionActions } from './key-pool.js';
 import { BlockRate, EarlierRead, ReadCache, type Read } from './read-cache.js';
 import { relayerMetrics, type RelayerMetrics } from './metrics.js';
 import { nodeRpc, type AccessKeyView } from './node-rpc.js';
@@ -165,6 +165,8 @@ interface Job {
   /** The hash first answered to the client: the status is kept under it. */
   firstHash: string;
   signed: SignedForPool;
+  /** The delegate as the transaction's action list, built once: signed with, and signed again with after a nonce or expiry refusal. */
+  actions: TransactionActions;
 }
 
 interface ReceiptOutcome {
@@ -420,9 +422,10 @@ export function createRelayer(config: RelayerConfig): Relayer {
       return undefined;
     }
     if (gasPrice === undefined) return undefined;
-    const signed = pool.signKept(delegate.senderId, delegateActions(delegate));
+    const actionList = delegateActions(delegate);
+    const signed = pool.signKept(delegate.senderId, actionList);
     if (signed === undefined) return undefined;
-    const job: Job = { delegate, delegateId, reserved: { budgets: budgetsFor(delegate, config.policy.allowance, now()), amount: maximumCost(delegate, gasPrice) }, firstHash: signed.hash, signed };
+    const job: Job = { delegate, delegateId, reserved: { budgets: budgetsFor(delegate, config.policy.allowance, now()), amount: maximumCost(delegate, gasPrice) }, firstHash: signed.hash, signed, actions: actionList };
     const rateKey = `sender/${delegate.senderId}`;
     const [spent, hit] = await timed(
       waits,
@@ -511,7 +514,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
       if (!outcome) {
         let sent: { sent: SignedForPool; outcome?: unknown };
         try {
-          sent = await (await keyPool()).send(job.signed, delegateActions(delegate), {
+          sent = await (await keyPool()).send(job.signed, job.actions, {
             onResign: (resigned) => kept((store) => store.putInFlight(instance, job.firstHash, inFlightRecord(job, resigned))),
             // Expired while it waited for its turn (the head read since says so): never sent, never paid.
             beforeSend: () => {
@@ -569,6 +572,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
       // Sending the same signed bytes again cannot run them twice (one nonce); a node that has them answers their outcome.
       const onChain = await outcomeOf(hash).catch(() => undefined);
       const delegate = decodeSignedDelegate(saved.signedDelegate);
+      const actionList = delegateActions(delegate);
       let signed: SignedForPool;
       if (onChain) signed = { hash, signedTransaction, base64: saved.signedTransaction, key: undefined as never, senderId: delegate.senderId };
       else {
@@ -577,7 +581,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
         } catch {
           // Signed by a key this instance no longer has (fewer keys configured): the node does not
           // have that transaction, so the delegate is signed again with a current key.
-          signed = await pool.sign(delegate.senderId, delegateActions(delegate));
+          signed = await pool.sign(delegate.senderId, actionList);
         }
       }
       const job: Job = {
@@ -586,6 +590,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
         reserved: { budgets: saved.budgets.map((b) => ({ ...b, limit: BigInt(b.limit) })), amount: BigInt(saved.amount) },
         firstHash: saved.firstHash,
         signed,
+        actions: actionList,
       };
       if (signed.hash !== hash) await kept((store) => store.putInFlight(instance, job.firstHash, inFlightRecord(job, signed)));
       void track(job, onChain);
@@ -672,7 +677,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
       // accepting are one atomic operation: from there a restart finishes the job.
       signed = await (await keyPool()).sign(delegate.senderId, actionList);
       const reserved = { budgets: budgetsFor(delegate, config.policy.allowance, now()), amount: maximumCost(delegate, gasPrice) };
-      const accepted: Job = { delegate, delegateId, reserved, firstHash: signed.hash, signed };
+      const accepted: Job = { delegate, delegateId, reserved, firstHash: signed.hash, signed, actions: actionList };
       await timed(waits, 'store', reserveAndAccept(accepted));
       job = accepted;
     } catch (error) {
