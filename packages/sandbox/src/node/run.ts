@@ -287,6 +287,11 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
         betweenBlocks: () => (commits ? queue.yieldUntil(commits.sliceDone()) : queue.yieldTurn()),
         ...(options.fork ? { fork: options.fork } : {}),
         runWrite: (step) => void queue.run(step),
+        // reads are answered between the slices of a block, from the head before it (nearcore's view client)
+        answerReadsDuringBlocks: true,
+        // the block's commit takes its state before the next block starts, so a read during that block waits
+        // for the disk at most, never for the block
+        afterBlock: () => commits?.progress(),
         yieldToReads: () => queue.yieldTurn(),
         ...(options.blockIntervalMs !== undefined ? { blockIntervalMs: options.blockIntervalMs } : {}),
         blockProductionDelayMs: blockProductionDelays(config),

@@ -123,7 +123,14 @@ export interface SandboxClientOptions {
    * Runs one step of block production where writes run (node/run.ts: the server's request queue, behind
    * the requests that arrived meanwhile, so they share the block); default: at once.
    */
-  runWrite?: (step: () => void) => void;
+  runWrite?: (step: () => void | Promise<void>) => void;
+  /**
+   * Blocks are applied in slices and reads that arrive meanwhile are answered from the chain as it was before
+   * the block (runtime/block-producer.ts `answerReadsDuringBlocks`; node/run.ts); default: a block runs at once.
+   */
+  answerReadsDuringBlocks?: boolean;
+  /** Called where writes run after every block the producer made (node/run.ts starts saving it at once). */
+  afterBlock?: () => void;
   /**
    * Interval mode (runtime/block-producer.ts): a block every this many milliseconds of wall-clock time, empty or
    * not, and block timestamps `blockIntervalMs` apart; default: blocks on demand, timestamps 1 s apart.
@@ -439,6 +446,8 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
 
   const producer = new BlockProducer(sandbox.chain, {
     runWrite: options.runWrite,
+    ...(options.answerReadsDuringBlocks ? { answerReadsDuringBlocks: true } : {}),
+    ...(options.afterBlock ? { afterBlock: options.afterBlock } : {}),
     ...(options.blockIntervalMs !== undefined ? { intervalMs: options.blockIntervalMs } : {}),
     ...(options.afterTick ? { afterTick: options.afterTick } : {}),
   });
@@ -751,7 +760,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     exportState() {
       const state = sandbox.chain.state;
       const entries: StateEntry[] = [];
-      for (const [accountId, account] of state.accounts.map) {
+      for (const [accountId, account] of state.accounts.entries()) {
         entries.push([`Account/${accountId}`, cached(account, () => JSON.stringify({
           Account: {
             account_id: accountId,
@@ -780,7 +789,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
           entries.push([`Data/${accountId}/${dataKey}`, cached(value, () => JSON.stringify({ Data: { account_id: accountId, data_key: dataKey, value: base64.encode(value) } }))]);
         }
       }
-      for (const [key, contract] of state.globalCode.map) {
+      for (const [key, contract] of state.globalCode.entries()) {
         const identifier = key.startsWith('hash:') ? { CodeHash: base58.encode(contract.hash) } : { AccountId: key.slice('account:'.length) };
         entries.push([`GlobalContractCode/${key}`, cached(contract, () => JSON.stringify({ GlobalContractCode: { identifier, code: base64.encode(contract.code) } }))]);
       }

@@ -30,12 +30,28 @@ const STALLED_AFTER_BLOCKS = 2n;
 /** Event-loop turns a step waits at most for requests still arriving (see `#waitForQuiet`). */
 const QUIET_TURNS_MAX = 8;
 
+/**
+ * `answerReadsDuringBlocks`: milliseconds of a block's work between two turns of the event loop, in which reads
+ * that arrived meanwhile are answered (a step, one transaction or receipt, is never cut: one may take longer).
+ */
+export const BLOCK_SLICE_MS = 2;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export interface BlockProducerOptions {
   /**
    * Runs one production step where writes run (node/run.ts: the request queue, behind the requests that
    * arrived meanwhile); default: at once.
    */
-  runWrite?: (step: () => void) => void;
+  runWrite?: (step: () => void | Promise<void>) => void;
+  /**
+   * Applies each block in slices of about BLOCK_SLICE_MS (Chain `produceBlockInSlices`), so reads that arrive
+   * during a block are answered from the state before it (nearcore's view client), while writes wait in
+   * `runWrite` for the block's end. Default: a block runs at once.
+   */
+  answerReadsDuringBlocks?: boolean;
+  /** Called (where writes run) after every block the producer made, before anything else runs (node/run.ts saves it). */
+  afterBlock?: () => void;
   /** Interval mode: a block every this many milliseconds of wall-clock time (a positive integer). Default: on demand. */
   intervalMs?: number;
   /** Interval mode: called (where writes run) after each block a tick made (node/run.ts saves it). */
@@ -80,7 +96,7 @@ export class BlockProducer {
   #waiters = new Set<Waiter>();
   #scheduled = false;
   #kicks = 0;
-  readonly #runWrite: (step: () => void) => void;
+  readonly #runWrite: (step: () => void | Promise<void>) => void;
   #intervalMs: number | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Counts mode changes: a tick queued under an earlier mode makes no block. */
@@ -176,7 +192,7 @@ export class BlockProducer {
         this.#runWrite(() => {
           if (mode !== this.#mode) return;
           this.#tickQueued = false;
-          if (!this.#stopped) this.#step(true);
+          if (!this.#stopped) return this.#step(true);
         });
       }
       this.#scheduleTick();
@@ -224,9 +240,8 @@ export class BlockProducer {
   }
 
   /** `tick`: the step of an interval's tick (interval mode), which makes a block unless the producer is held. */
-  #step(tick = false): void {
+  #step(tick = false): void | Promise<void> {
     if (!tick) this.#scheduled = false;
-    let unavailable: StateUnavailableError[] = [];
     const produce = this.#intervalMs === undefined ? this.#needsBlock() : tick && this.#holds === 0;
     const before = produce && this.#beforeNextBlock.length > 0 ? this.#beforeNextBlock.splice(0) : NOTHING_BEFORE;
     const failed = new Map<BeforeBlock, unknown>();
@@ -237,18 +252,29 @@ export class BlockProducer {
         failed.set(b, e);
       }
     }
-    try {
-      if (produce) {
-        this.chain.produceBlock();
-        // fork mode: state the remote could not give set a transaction or receipt aside (runtime/chain.ts)
-        unavailable = this.chain.takeUnavailable();
-      }
-    } catch (e) {
+    const made = () => this.#afterStep(produce, tick, before, failed);
+    const notMade = (e: unknown) => {
       for (const b of before) b.reject(failed.get(b) ?? e);
       // a bug, not a transaction failure: the block was undone; its clients get the error
       for (const w of this.#waiters) w.reject(e);
       this.#waiters.clear();
-      return;
+    };
+    let slices: Promise<unknown> | undefined;
+    try {
+      if (produce) slices = this.#produceBlock();
+    } catch (e) {
+      return notMade(e);
+    }
+    // the synchronous form stays synchronous: clients are answered in the same turn as the block
+    return slices ? slices.then(made, notMade) : made();
+  }
+
+  #afterStep(produce: boolean, tick: boolean, before: readonly BeforeBlock[], failed: Map<BeforeBlock, unknown>): void {
+    let unavailable: StateUnavailableError[] = [];
+    if (produce) {
+      this.options.afterBlock?.();
+      // fork mode: state the remote could not give set a transaction or receipt aside (runtime/chain.ts)
+      unavailable = this.chain.takeUnavailable();
     }
     for (const b of before) (failed.has(b) ? b.reject(failed.get(b)) : b.resolve());
     if (produce && tick) this.options.afterTick?.();
@@ -269,6 +295,21 @@ export class BlockProducer {
       }
     }
     if (this.#intervalMs === undefined && this.#needsBlock()) this.kick();
+  }
+
+  /** One block: at once, or in slices with turns of the event loop between them (`answerReadsDuringBlocks`). */
+  #produceBlock(): Promise<unknown> | undefined {
+    if (!this.options.answerReadsDuringBlocks) {
+      this.chain.produceBlock();
+      return undefined;
+    }
+    let sliceStart = performance.now();
+    const shouldYield = () => performance.now() - sliceStart >= BLOCK_SLICE_MS;
+    const yieldNow = async () => {
+      await nextTurn();
+      sliceStart = performance.now();
+    };
+    return this.chain.produceBlockInSlices(shouldYield, yieldNow);
   }
 
   #needsBlock(): boolean {

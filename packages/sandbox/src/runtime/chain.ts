@@ -155,6 +155,9 @@ interface PoolEntry {
   key: string;
 }
 
+/** A block being applied (`Chain.#applyBlock`): its steps, then the block. */
+type BlockSteps = Generator<void, Block, void>;
+
 interface ChainData {
   state: State;
   /** by height; with a history store, only recent blocks (and genesis) */
@@ -265,6 +268,8 @@ export class Chain {
   #stateChangedAt = 0n;
   /** Why state was unavailable since the last `takeUnavailable`. */
   #unavailable: StateUnavailableError[] = [];
+  /** While a block is applied: the pool and incoming receipts it started from (restored if it fails). */
+  #producing: { pool: PoolEntry[]; incoming: Receipt[] } | null = null;
 
   constructor(options: ChainOptions) {
     this.options = options;
@@ -575,7 +580,7 @@ export class Chain {
     const s = d.state;
     if (d.nextBlockShiftNs !== 0n) yield ['nextBlockShift', { shiftNs: d.nextBlockShiftNs }];
     if (d.incoming.length > 0) yield ['incoming', d.incoming];
-    for (const [kind, map] of Object.entries(runtimeMaps(s))) for (const [key, value] of map.map) yield [`${kind}/${key}`, value];
+    for (const [kind, map] of Object.entries(runtimeMaps(s))) for (const [key, value] of map.entries()) yield [`${kind}/${key}`, value];
   }
 
   /** Brings back what `runtimeRecords` gave (after `resume`, on a chain with nothing pending). */
@@ -654,6 +659,7 @@ export class Chain {
     const { signed, hash, size } = this.#parse(bytes);
     const key = hashToString(hash);
     if (this.hasTransaction(key)) return key;
+    if (this.#producing) throw new Error('a block is being applied: a transaction is submitted after it (the node queues writes behind it)');
     this.#check(signed, hash, size);
     if (options.refusePooledNonce) this.#refusePooledNonce(signed.transaction);
     this.#d.pool.push({ signed, hash, key });
@@ -681,23 +687,80 @@ export class Chain {
    * as before and the error propagates.
    */
   produceBlock(height?: bigint): Block {
-    if (height !== undefined && height <= this.#d.head.height) throw new RangeError(`a block at height ${height} cannot follow the head at ${this.#d.head.height}`);
     for (;;) {
-      const d = this.#d;
-      const pool = d.pool;
-      const incoming = d.incoming;
+      const attempt = this.#startBlock(height);
       try {
-        const block = this.#applyBlock(pool, incoming, height);
-        d.incoming.push(...this.#setAside.splice(0));
-        return block;
+        let step = attempt.next();
+        while (!step.done) step = attempt.next();
+        return this.#blockMade(step.value);
       } catch (e) {
-        d.state.abort();
-        d.pool = pool;
-        d.incoming = incoming;
-        this.#poolKeys = new Set(pool.map((p) => p.key));
-        if (!(e instanceof StateUnavailableError) || !this.#setAsideFor(e)) throw e;
+        this.#blockFailed(attempt, e);
       }
     }
+  }
+
+  /**
+   * `produceBlock` in slices, for a node that answers reads meanwhile (nearcore's view client reads the head's
+   * state on its own threads while the next block is applied): the block's steps (one transaction, or one
+   * receipt with the instant receipts it made) run until `shouldYield()`, then the block is suspended while
+   * `yieldNow()` lets the event loop answer reads, and goes on. While suspended, every read sees the chain as
+   * just before the block: the head, its state (runtime/state.ts `suspend`), the pool, the outcomes. Nothing
+   * may write meanwhile (the node queues writes behind the block). Same block, outcomes and errors as
+   * `produceBlock`.
+   */
+  async produceBlockInSlices(shouldYield: () => boolean, yieldNow: () => Promise<void>, height?: bigint): Promise<Block> {
+    for (;;) {
+      const attempt = this.#startBlock(height);
+      try {
+        let step = attempt.next();
+        while (!step.done) {
+          if (shouldYield()) {
+            this.#d.state.suspend();
+            try {
+              await yieldNow();
+            } finally {
+              this.#d.state.resume();
+            }
+          }
+          step = attempt.next();
+        }
+        return this.#blockMade(step.value);
+      } catch (e) {
+        this.#blockFailed(attempt, e);
+      }
+    }
+  }
+
+  /** True while a block is being applied (between its slices, too). */
+  get producing(): boolean {
+    return this.#producing !== null;
+  }
+
+  #startBlock(height: bigint | undefined): BlockSteps {
+    if (this.#producing) throw new Error('a block is already being applied: wait for it (the node queues writes behind it)');
+    if (height !== undefined && height <= this.#d.head.height) throw new RangeError(`a block at height ${height} cannot follow the head at ${this.#d.head.height}`);
+    const d = this.#d;
+    this.#producing = { pool: d.pool, incoming: d.incoming };
+    return this.#applyBlock(d.pool, d.incoming, height);
+  }
+
+  #blockMade(block: Block): Block {
+    this.#producing = null;
+    this.#d.incoming.push(...this.#setAside.splice(0));
+    return block;
+  }
+
+  /** Undoes the block; returns when it can be tried again without what was set aside, else throws `e`. */
+  #blockFailed(attempt: BlockSteps, e: unknown): void {
+    const d = this.#d;
+    const { pool, incoming } = this.#producing!;
+    this.#producing = null;
+    attempt.return(undefined as never);
+    d.state.abort();
+    d.pool = pool;
+    d.incoming = incoming;
+    this.#poolKeys = new Set(pool.map((p) => p.key));
+    if (!(e instanceof StateUnavailableError) || !this.#setAsideFor(e)) throw e;
   }
 
   /**
@@ -728,7 +791,12 @@ export class Chain {
     return this.#unavailable.splice(0);
   }
 
-  #applyBlock(arrived: PoolEntry[], incoming: Receipt[], at?: bigint): Block {
+  /**
+   * The block's steps: each `yield` is a point where every write so far is committed or rolled back (after a
+   * transaction, after a receipt and the instant receipts it made), where `produceBlockInSlices` may suspend it.
+   * The pool and the incoming receipts are taken at the end (the block's hash covers them from the start).
+   */
+  *#applyBlock(arrived: PoolEntry[], incoming: Receipt[], at?: bigint): BlockSteps {
     const d = this.#d;
     const pool = chunkOrder(arrived);
     const prev = this.head;
@@ -740,9 +808,6 @@ export class Chain {
     const epochHeight = (height - this.options.genesisHeight - 1n) / this.options.epochLength + first.epochHeight;
     const epochId = epochHeight === first.epochHeight ? first.epochId : sha256(concat(text('epoch'), u64le(epochHeight)));
     // The hash covers what the block contains; computed up front from the pool and incoming receipts.
-    d.pool = [];
-    this.#poolKeys.clear();
-    d.incoming = [];
     const txRecords: Array<[string, TxRecord]> = [];
     const hash = sha256(
       concat(prev.hash, u64le(height), u64le(timestamp), ...pool.map((p) => p.hash), ...incoming.map((r) => r.receiptId)),
@@ -782,6 +847,7 @@ export class Chain {
     const localTransaction = new Map<Receipt, string>();
     const next: Receipt[] = [];
     for (const { signed, hash: txHash, key } of pool) {
+      yield;
       const tx = signed.transaction;
       let cost;
       try {
@@ -892,9 +958,19 @@ export class Chain {
         throw e;
       }
     };
-    for (const r of local) applyNamed(r, localTransaction.get(r));
-    for (const r of incoming) applyNamed(r);
+    for (const r of local) {
+      yield;
+      applyNamed(r, localTransaction.get(r));
+    }
+    for (const r of incoming) {
+      yield;
+      applyNamed(r);
+    }
+    yield;
     executor.resolveYieldTimeouts();
+    // the pool and the receipts it was made of leave only now: a read between the steps saw them waiting
+    d.pool = [];
+    this.#poolKeys.clear();
 
     if (d.state.finalize()) this.#stateChangedAt = height;
     const unsaved = this.#unsaved;

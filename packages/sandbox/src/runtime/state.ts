@@ -120,33 +120,90 @@ const keyId = (pk: PublicKey) => bytesToHex(publicKeyHandleBorsh(pk));
 /** Marks the trie keys a map entry is stored under (called on every write, with the old value). */
 type TrieKeysOf<K, V> = (state: State, key: K, value: V | undefined, prev: V | undefined) => void;
 
-/** A map whose writes are journaled by the owning State. */
+/** A key's value before the block: nothing there. */
+const ABSENT: unique symbol = Symbol('absent');
+type Recorded<V> = V | typeof ABSENT;
+
+/**
+ * A map whose writes are journaled by the owning State. It also keeps each written key's value as of the
+ * last `finalize` (the block's start): while the owner is suspended between the steps of a block
+ * (`State.suspend`), reads see those values, and the writes of a view (a `call_function` may write storage;
+ * nearcore discards them) go to an overlay its rollback drops, touching neither the block's maps nor its journal.
+ */
 class JournaledMap<K, V> {
+  /** Keys written since the last `finalize`, with the value each had then. */
+  #before = new Map<K, Recorded<V>>();
+  /** While suspended: a view's own writes, read first; dropped by its rollback and on resume. */
+  #overlay: Map<K, Recorded<V>> | null = null;
+
   constructor(
     private readonly state: State,
     public map: Map<K, V>,
     private readonly trieKeys?: TrieKeysOf<K, V>,
   ) {}
   get(k: K): V | undefined {
-    return this.map.get(k);
+    if (!this.state.suspended) return this.map.get(k);
+    const v = this.#viewed(k);
+    return v === ABSENT ? undefined : v;
   }
   has(k: K): boolean {
-    return this.map.has(k);
+    return this.state.suspended ? this.#viewed(k) !== ABSENT : this.map.has(k);
   }
   set(k: K, v: V): void {
+    if (this.state.suspended) {
+      (this.#overlay ??= new Map()).set(k, v);
+      return;
+    }
     const had = this.map.has(k);
     const prev = this.map.get(k);
+    if (!this.#before.has(k)) this.#before.set(k, had ? (prev as V) : ABSENT);
     this.map.set(k, v);
     this.state.record(() => (had ? this.map.set(k, prev as V) : this.map.delete(k)));
     this.trieKeys?.(this.state, k, v, prev);
   }
   delete(k: K): boolean {
+    if (this.state.suspended) {
+      if (!this.has(k)) return false;
+      (this.#overlay ??= new Map()).set(k, ABSENT);
+      return true;
+    }
     if (!this.map.has(k)) return false;
     const prev = this.map.get(k) as V;
+    if (!this.#before.has(k)) this.#before.set(k, prev);
     this.map.delete(k);
     this.state.record(() => this.map.set(k, prev));
     this.trieKeys?.(this.state, k, undefined, prev);
     return true;
+  }
+  /**
+   * Entries as the reads see them: the maps as they are, or while suspended as of the block's start with a view's
+   * writes over them (for the few read paths that list a whole map).
+   */
+  *entries(): IterableIterator<[K, V]> {
+    if (!this.state.suspended) {
+      yield* this.map;
+      return;
+    }
+    const keys = new Set([...this.map.keys(), ...this.#before.keys(), ...(this.#overlay?.keys() ?? [])]);
+    for (const k of keys) {
+      const v = this.#viewed(k);
+      if (v !== ABSENT) yield [k, v];
+    }
+  }
+  #viewed(k: K): Recorded<V> {
+    const mine = this.#overlay?.get(k);
+    if (mine !== undefined || this.#overlay?.has(k)) return mine as Recorded<V>;
+    const before = this.#before.get(k);
+    if (before !== undefined || this.#before.has(k)) return before as Recorded<V>;
+    return this.map.has(k) ? (this.map.get(k) as V) : ABSENT;
+  }
+  /** @internal State: a view ended (its rollback) or the block resumed. */
+  dropOverlay(): void {
+    this.#overlay = null;
+  }
+  /** @internal State: the block's start moved (`finalize`) or the block was undone (`abort`). */
+  forgetBefore(): void {
+    this.#before.clear();
   }
 }
 
@@ -312,6 +369,10 @@ export class State {
   #mark = 0;
   /** Data maps already copied since the last commit/rollback: written in place, the journal restores the old map. */
   #dataCopied = new WeakSet<Map<string, Uint8Array>>();
+  /** Set while a block is suspended between its steps (`suspend`): reads see the state as of the block's start. */
+  #suspended = false;
+  /** While suspended: the trie-node accounting of views, apart from the chunk's. */
+  #viewAccounting: TrieAccountingCache | null = null;
   /** Accounts, access keys, code and data committed in this block, with causes (RPC `EXPERIMENTAL_changes`). */
   readonly changes = new StateChangeRecorder();
   readonly accounts: JournaledMap<string, Account>;
@@ -372,6 +433,46 @@ export class State {
     if (source) this.#trie = source.#trie;
   }
 
+  /** Every journaled map (the view's bookkeeping clears them together). */
+  get #maps(): Array<JournaledMap<string, unknown>> {
+    return [
+      this.accounts, this.accessKeys, this.code, this.data, this.receivedData, this.postponedReceiptIds, this.postponedReceipts,
+      this.yieldReceipts, this.yieldIndices, this.yieldTimeouts, this.yieldStatus, this.yieldIdToDataId, this.dataIdToYieldId,
+      this.stakeProposals, this.hidden, this.globalCode, this.gasKeyNonces,
+    ] as Array<JournaledMap<string, unknown>>;
+  }
+
+  /** Whether a block is suspended between its steps: reads see the state as of its start (nearcore's view client reads the head's state). */
+  get suspended(): boolean {
+    return this.#suspended;
+  }
+
+  /**
+   * Suspends the block being applied, at a consistent point (every write so far committed or rolled back):
+   * until `resume`, reads see the state as of the block's start (the last `finalize`), and writes (a view's)
+   * go to an overlay that its `rollback` drops, never to the block.
+   */
+  suspend(): void {
+    if (this.#journal.length !== this.#mark) throw new Error('a block can only be suspended where its writes are committed or rolled back');
+    this.#suspended = true;
+  }
+
+  /** Continues the block: what views wrote meanwhile is gone. */
+  resume(): void {
+    this.#suspended = false;
+    this.#dropViewWrites();
+  }
+
+  #dropViewWrites(): void {
+    for (const m of this.#maps) m.dropOverlay();
+    this.#viewAccounting = null;
+    this.#dataCopied = new WeakSet();
+  }
+
+  #refuseWhileSuspended(what: string): void {
+    if (this.#suspended) throw new Error(`cannot ${what} while a block is suspended (views only read, and roll back)`);
+  }
+
   /** nearcore state root of the records as of the last `finalize`. */
   get stateRoot(): Uint8Array {
     return this.#trie.rootHash;
@@ -384,7 +485,7 @@ export class State {
 
   /** Marks a trie key written; `valueOf` reads its value when the chunk ends. Undone with the write. */
   markTrieKey(path: string, valueOf: TrieValueOf): void {
-    if (this.#changed.has(path)) return;
+    if (this.#suspended || this.#changed.has(path)) return;
     this.#changed.set(path, valueOf);
     this.record(() => void this.#changed.delete(path));
   }
@@ -398,6 +499,7 @@ export class State {
    */
   contractStorageAccess(accountId: string, key: Uint8Array, walkTrie: boolean): StorageAccess {
     const path = trieKey.contractData(accountId, bytesToHex(key));
+    if (this.#suspended) return (this.#viewAccounting ??= new TrieAccountingCache()).access(this.#trie, path, walkTrie);
     if (this.#changed.has(path)) return this.#accounting.inMemory();
     return this.#accounting.access(this.#trie, path, walkTrie);
   }
@@ -409,6 +511,7 @@ export class State {
   }
 
   record(undo: Undo): void {
+    if (this.#suspended) return; // a view's write, in the overlay
     this.#journal.push(undo);
   }
 
@@ -417,6 +520,7 @@ export class State {
    * nearcore's `StateChangeCause` of the `TrieUpdate::commit` this stands for (none where nearcore does not commit).
    */
   commit(cause?: StateChangeCause): void {
+    this.#refuseWhileSuspended('commit');
     this.changes.commit(cause);
     this.#mark = this.#journal.length;
     this.#dataCopied = new WeakSet();
@@ -424,12 +528,15 @@ export class State {
 
   /** Undoes every write since the last commit (a failed receipt, or a view call). */
   rollback(): void {
+    if (this.#suspended) return this.#dropViewWrites();
     this.changes.rollback();
     this.#undoTo(this.#mark);
   }
 
   /** Undoes everything since the last `finalize` (a block that could not be applied). */
   abort(): void {
+    this.#refuseWhileSuspended('abort the block');
+    for (const m of this.#maps) m.forgetBefore();
     this.changes.abort();
     this.#undoTo(0);
     this.#mark = 0;
@@ -441,6 +548,8 @@ export class State {
    * when there were any.
    */
   finalize(): boolean {
+    this.#refuseWhileSuspended('finalize');
+    for (const m of this.#maps) m.forgetBefore();
     this.changes.finalize();
     const wrote = this.#journal.length > 0;
     if (this.#changed.size > 0) {
@@ -527,6 +636,7 @@ export class State {
   }
 
   #markAccessKey(accountId: string, pk: PublicKey): void {
+    if (this.#suspended) return; // a view's write: no change to record
     const id = keyId(pk);
     const key = trieKey.accessKey(accountId, publicKeyHandleBorsh(pk));
     this.changes.written(key, () => ({ kind: 'access_key', accountId, publicKey: pk, accessKey: this.accessKeys.map.get(accountId)?.get(id)?.accessKey }));
@@ -537,6 +647,7 @@ export class State {
   }
 
   #markData(accountId: string, keyHex: string): void {
+    if (this.#suspended) return; // a view's write: no change to record
     const key = trieKey.contractData(accountId, keyHex);
     this.changes.written(key, () => ({ kind: 'data', accountId, keyHex, value: this.data.map.get(accountId)?.get(keyHex) }));
     this.markTrieKey(key, () => {
