@@ -11,8 +11,13 @@
  * - `status` latency (p50/p99) on the idle node (a control), then while a worker thread throws malformed,
  *   oversized and deep requests and 1,000,000-height fast-forwards at the node.
  *
+ * - `view_access_key` latency (p50/p99), one read at a time, while 16 senders keep the node applying
+ *   relayed-size blocks: each sender's call runs a receipt of ~3.4 ms of contract work (issue 18's cost of a
+ *   relayed transaction's receipts), so blocks take 20–60 ms. `--reads-during-blocks` runs only this part.
+ *
  * Targets from issue 20: Expired and InvalidNonce 0, memory flat within 50 MB after warm-up, restart ≤ 2 s at
- * both heights, status p99 ≤ 50 ms during the fuzz. The machine is shared: compare rows within one run.
+ * both heights, status p99 ≤ 50 ms during the fuzz; from issue 18, a read during a block answered within a few
+ * ms. The machine is shared: compare rows within one run.
  */
 import { execFileSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -23,10 +28,12 @@ import { KeyPair } from '../src/primitives/crypto.js';
 import { initHome, VALIDATOR_KEY_FILE } from '../src/node/init.js';
 import { readKeyFile } from '../src/node/key-file.js';
 import { signTransaction } from '../test/rpc/helpers.js';
+import { watToWasm } from '../test/runtime/contract-helpers.js';
 import { killNode, LAUNCH, rpc, startNodeProcess, type NodeProcess } from '../test/rpc/node-process.js';
 
 const JSON_OUTPUT = process.argv.includes('--json');
 const QUICK = process.argv.includes('--quick');
+const READS_ONLY = process.argv.includes('--reads-during-blocks');
 const TXS = Number(process.env.BENCH_TXS ?? (QUICK ? 2_000 : 20_000));
 const BLOCKS = Number(process.env.BENCH_BLOCKS ?? (QUICK ? 30_000 : 300_000));
 const SENDERS = 50;
@@ -270,7 +277,77 @@ async function statusDuringFuzz(): Promise<Record<string, number>> {
   };
 }
 
+/** Loop iterations of the block-reads contract's `burn` that take ~3.4 ms (one relayed transaction's receipts). */
+const RELAYED_SIZE_BURN = 2_400_000;
+const BLOCK_SENDERS = 16;
+
+/**
+ * `view_access_key` latency while the node applies relayed-size blocks: 16 senders each keep one call in flight
+ * (send_tx EXECUTED_OPTIMISTIC), each call's receipt burning ~3.4 ms; one reader asks for a key one read at a time.
+ */
+async function readsDuringBlocks(): Promise<Record<string, number>> {
+  const home = freshHome();
+  const rootKey = KeyPair.fromString(readKeyFile(join(home, VALIDATOR_KEY_FILE)).key.secretKey);
+  const node = await startNodeProcess(home);
+  const client = keepAliveRpc();
+  const rpc = client.rpc;
+  const finalHash = async () => (await rpc(node.url, 'block', { finality: 'final' })).result.header.hash as string;
+  const nonceOf = async (accountId: string) =>
+    BigInt((await rpc(node.url, 'query', { request_type: 'view_access_key', account_id: accountId, public_key: rootKey.publicKeyString, finality: 'optimistic' })).result.nonce);
+  const send = async (signerId: string, receiverId: string, actions: Parameters<typeof signTransaction>[0]['actions'], nonce: bigint, waitUntil: string) => {
+    const tx = signTransaction({ signerId, receiverId, actions, keyPair: rootKey, nonce, blockHash: await finalHash() });
+    const reply = await rpc(node.url, 'send_tx', { signed_tx_base64: tx.base64, wait_until: waitUntil });
+    if (!reply.result) throw new Error(`${signerId} → ${receiverId}: ${JSON.stringify(reply.error)}`);
+  };
+  const contract = 'burner.test.near';
+  const senders = Array.from({ length: BLOCK_SENDERS }, (_, i) => `reader-load${i}.test.near`);
+  let rootNonce = await nonceOf('test.near');
+  const withKey = (deposit: bigint) => [{ type: 'CreateAccount' as const }, { type: 'Transfer' as const, deposit }, { type: 'AddKey' as const, publicKey: rootKey.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' as const } } }];
+  await send('test.near', contract, [...withKey(100n * NEAR), { type: 'DeployContract', code: await watToWasm('block-reads.wat') }], ++rootNonce, 'FINAL');
+  for (const id of senders) await send('test.near', id, withKey(100n * NEAR), ++rootNonce, 'FINAL');
+  const args = new Uint8Array(4);
+  new DataView(args.buffer).setUint32(0, RELAYED_SIZE_BURN, true);
+  let running = true;
+  let calls = 0;
+  const load = Promise.all(
+    senders.map(async (signerId) => {
+      let nonce = await nonceOf(signerId);
+      while (running) {
+        await send(signerId, contract, [{ type: 'FunctionCall', methodName: 'burn', args, gas: 100n * 10n ** 12n, deposit: 0n }], ++nonce, 'EXECUTED_OPTIMISTIC');
+        calls++;
+      }
+    }),
+  );
+  await new Promise((r) => setTimeout(r, 1_000)); // the load reaches its pace
+  const heightBefore = (await rpc(node.url, 'status', [])).result.sync_info.latest_block_height as number;
+  const latencies: number[] = [];
+  const callsBefore = calls;
+  const started = performance.now();
+  const until = started + (QUICK ? 5_000 : 15_000);
+  while (performance.now() < until) {
+    const t0 = performance.now();
+    const reply = await rpc(node.url, 'query', { request_type: 'view_access_key', account_id: senders[0]!, public_key: rootKey.publicKeyString, finality: 'optimistic' });
+    if (!reply.result) throw new Error(`view_access_key failed: ${JSON.stringify(reply)}`);
+    latencies.push(performance.now() - t0);
+  }
+  const heightAfter = (await rpc(node.url, 'status', [])).result.sync_info.latest_block_height as number;
+  const callsPerSecond = ((calls - callsBefore) * 1000) / (performance.now() - started);
+  running = false;
+  await load;
+  client.close();
+  await killNode(node);
+  rmSync(home, { recursive: true, force: true });
+  return {
+    viewAccessKeyCalls: latencies.length,
+    viewAccessKeyP50Ms: round(percentile(latencies, 50)),
+    viewAccessKeyP99Ms: round(percentile(latencies, 99)),
+    blocksDuringReads: heightAfter - heightBefore,
+    loadCallsPerSecond: round(callsPerSecond),
+  };
+}
+
 async function main(): Promise<void> {
+  if (READS_ONLY) return readsOnly();
   execFileSync(process.execPath, [LAUNCH, '--help'], { stdio: 'ignore' }); // builds the bundle when sources changed
   const loadBefore = loadavg()[0]!;
   log(`bench:node-load: ${TXS} transactions from ${SENDERS} senders, restart after ${BLOCKS} blocks (load average ${loadBefore.toFixed(1)}, 2 shared cores: compare rows within a run)`);
@@ -280,7 +357,9 @@ async function main(): Promise<void> {
   const restartFigures = await restarts();
   log('status during fuzz…');
   const fuzzFigures = await statusDuringFuzz();
-  const result = { loadAverage: { before: round(loadBefore), after: round(loadavg()[0]!) }, ...loadFigures, ...restartFigures, ...fuzzFigures };
+  log('reads during blocks…');
+  const readFigures = await readsDuringBlocks();
+  const result = { loadAverage: { before: round(loadBefore), after: round(loadavg()[0]!) }, ...loadFigures, ...restartFigures, ...fuzzFigures, ...readFigures };
   if (JSON_OUTPUT) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
@@ -298,12 +377,31 @@ async function main(): Promise<void> {
     [`fast-forward of ${BLOCKS} blocks`, `${restartFigures.fastForwardBlocksPerSecond} blocks/s, RSS ${restartFigures.rssMbAfterFastForward} MB, after restart ${restartFigures.rssMbAfterRestart} MB, store ${restartFigures.storeMb} MB`, ''],
     ['status on the idle node (control: the machine\'s share)', `p50 ${fuzzFigures.statusIdleP50Ms} ms, p99 ${fuzzFigures.statusIdleP99Ms} ms`, ''],
     [`status during fuzz (${fuzzFigures.fuzzRequests} bad requests + 1,000,000-height fast-forwards, from a worker thread)`, `p50 ${fuzzFigures.statusP50Ms} ms, p99 ${fuzzFigures.statusP99Ms} ms over ${fuzzFigures.statusCalls} calls`, '≤ 50 ms p99'],
+    readsRow(readFigures),
     ['machine load (1-min average, before / after)', `${result.loadAverage.before} / ${result.loadAverage.after}`, ''],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   const width2 = Math.max(...rows.map((r) => r[1].length));
   console.log(`${'measure'.padEnd(width)}  ${'value'.padEnd(width2)}  target`);
   for (const [what, value, target] of rows) console.log(`${what.padEnd(width)}  ${value.padEnd(width2)}  ${target}`);
+}
+
+function readsRow(f: Record<string, number>): [string, string, string] {
+  return [
+    `view_access_key while ${BLOCK_SENDERS} senders keep relayed-size blocks running (${f.blocksDuringReads} blocks, ${f.loadCallsPerSecond} calls/s)`,
+    `p50 ${f.viewAccessKeyP50Ms} ms, p99 ${f.viewAccessKeyP99Ms} ms over ${f.viewAccessKeyCalls} calls`,
+    'a few ms',
+  ];
+}
+
+/** `--reads-during-blocks`: only the reads-during-blocks row. */
+async function readsOnly(): Promise<void> {
+  execFileSync(process.execPath, [LAUNCH, '--help'], { stdio: 'ignore' });
+  const loadBefore = loadavg()[0]!;
+  const figures = await readsDuringBlocks();
+  const loadAverage = { before: round(loadBefore), after: round(loadavg()[0]!) };
+  if (JSON_OUTPUT) process.stdout.write(`${JSON.stringify({ loadAverage, ...figures })}\n`);
+  else console.log(`${readsRow(figures).slice(0, 2).join(': ')} (load average ${loadAverage.before} / ${loadAverage.after})`);
 }
 
 main().catch((e) => {

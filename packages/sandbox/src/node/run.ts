@@ -175,14 +175,18 @@ class GroupCommit {
     try {
       while (this.#durable < this.#changed && !this.#failure) {
         const store = await this.store();
-        const taken = await this.queue.run(() => {
+        const take = () => {
           const client = this.client()!;
           const chain = client.sandbox.chain;
           const snapshot = client.dev?.oldestSnapshotHeight();
           const gcStop = chain.gcStopHeight();
           const gcBelow = this.archival ? undefined : Number(snapshot !== undefined && snapshot < gcStop ? snapshot : gcStop);
           return { seq: this.#changed, block: client.sandbox.head, ...client.exportState(), history: chain.takeHistory(), gcBelow };
-        });
+        };
+        // A block being applied is suspended whenever this runs (its slices run to a suspension point): the chain
+        // then reads as before the block (runtime/chain.ts produceBlockInSlices), which is what the head's commit
+        // takes, without waiting behind the block; otherwise the take waits its turn between writes.
+        const taken = this.client()?.sandbox.chain.producing ? take() : await this.queue.run(take);
         await store.commit(taken);
         this.#durable = taken.seq;
         this.#durableHead = taken.block;
