@@ -711,6 +711,7 @@ export class Chain {
   async produceBlockInSlices(shouldYield: () => boolean, yieldNow: () => Promise<void>, height?: bigint): Promise<Block> {
     for (;;) {
       const attempt = this.#startBlock(height);
+      this.#d.state.keepBlockStart();
       try {
         let step = attempt.next();
         while (!step.done) {

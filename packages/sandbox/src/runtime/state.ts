@@ -125,13 +125,13 @@ const ABSENT: unique symbol = Symbol('absent');
 type Recorded<V> = V | typeof ABSENT;
 
 /**
- * A map whose writes are journaled by the owning State. It also keeps each written key's value as of the
- * last `finalize` (the block's start): while the owner is suspended between the steps of a block
+ * A map whose writes are journaled by the owning State. From `State.keepBlockStart` on, it also keeps each written
+ * key's value as of then (the block's start): while the owner is suspended between the steps of a block
  * (`State.suspend`), reads see those values, and the writes of a view (a `call_function` may write storage;
  * nearcore discards them) go to an overlay its rollback drops, touching neither the block's maps nor its journal.
  */
 class JournaledMap<K, V> {
-  /** Keys written since the last `finalize`, with the value each had then. */
+  /** Keys written since `State.keepBlockStart`, with the value each had then. */
   #before = new Map<K, Recorded<V>>();
   /** While suspended: a view's own writes, read first; dropped by its rollback and on resume. */
   #overlay: Map<K, Recorded<V>> | null = null;
@@ -156,7 +156,7 @@ class JournaledMap<K, V> {
     }
     const had = this.map.has(k);
     const prev = this.map.get(k);
-    if (!this.#before.has(k)) this.#before.set(k, had ? (prev as V) : ABSENT);
+    if (this.state.keepsBlockStart && !this.#before.has(k)) this.#before.set(k, had ? (prev as V) : ABSENT);
     this.map.set(k, v);
     this.state.record(() => (had ? this.map.set(k, prev as V) : this.map.delete(k)));
     this.trieKeys?.(this.state, k, v, prev);
@@ -169,7 +169,7 @@ class JournaledMap<K, V> {
     }
     if (!this.map.has(k)) return false;
     const prev = this.map.get(k) as V;
-    if (!this.#before.has(k)) this.#before.set(k, prev);
+    if (this.state.keepsBlockStart && !this.#before.has(k)) this.#before.set(k, prev);
     this.map.delete(k);
     this.state.record(() => this.map.set(k, prev));
     this.trieKeys?.(this.state, k, undefined, prev);
@@ -371,6 +371,8 @@ export class State {
   #dataCopied = new WeakSet<Map<string, Uint8Array>>();
   /** Set while a block is suspended between its steps (`suspend`): reads see the state as of the block's start. */
   #suspended = false;
+  /** Set from `keepBlockStart` until `finalize` or `abort`: the maps keep the values written keys had then. */
+  #keepsBlockStart = false;
   /** While suspended: the trie-node accounting of views, apart from the chunk's. */
   #viewAccounting: TrieAccountingCache | null = null;
   /** Accounts, access keys, code and data committed in this block, with causes (RPC `EXPERIMENTAL_changes`). */
@@ -447,12 +449,25 @@ export class State {
     return this.#suspended;
   }
 
+  get keepsBlockStart(): boolean {
+    return this.#keepsBlockStart;
+  }
+
+  /**
+   * A block that may be suspended starts: until `finalize` or `abort`, each key's value before its first write is
+   * kept, for reads while suspended. (A block that runs at once keeps nothing: no read can see it midway.)
+   */
+  keepBlockStart(): void {
+    this.#keepsBlockStart = true;
+  }
+
   /**
    * Suspends the block being applied, at a consistent point (every write so far committed or rolled back):
-   * until `resume`, reads see the state as of the block's start (the last `finalize`), and writes (a view's)
+   * until `resume`, reads see the state as of the block's start (`keepBlockStart`), and writes (a view's)
    * go to an overlay that its `rollback` drops, never to the block.
    */
   suspend(): void {
+    if (!this.#keepsBlockStart) throw new Error('only a block that kept its start (keepBlockStart) can be suspended');
     if (this.#journal.length !== this.#mark) throw new Error('a block can only be suspended where its writes are committed or rolled back');
     this.#suspended = true;
   }
@@ -461,6 +476,12 @@ export class State {
   resume(): void {
     this.#suspended = false;
     this.#dropViewWrites();
+  }
+
+  #forgetBlockStart(): void {
+    if (!this.#keepsBlockStart) return;
+    this.#keepsBlockStart = false;
+    for (const m of this.#maps) m.forgetBefore();
   }
 
   #dropViewWrites(): void {
@@ -536,7 +557,7 @@ export class State {
   /** Undoes everything since the last `finalize` (a block that could not be applied). */
   abort(): void {
     this.#refuseWhileSuspended('abort the block');
-    for (const m of this.#maps) m.forgetBefore();
+    this.#forgetBlockStart();
     this.changes.abort();
     this.#undoTo(0);
     this.#mark = 0;
@@ -549,7 +570,7 @@ export class State {
    */
   finalize(): boolean {
     this.#refuseWhileSuspended('finalize');
-    for (const m of this.#maps) m.forgetBefore();
+    this.#forgetBlockStart();
     this.changes.finalize();
     const wrote = this.#journal.length > 0;
     if (this.#changed.size > 0) {
