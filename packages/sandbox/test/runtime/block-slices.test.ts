@@ -67,6 +67,8 @@ function reads(node: Sandbox, txs: string[]) {
     storage: node.viewState(CONTRACT).map(({ key, value }) => [hex(key), hex(value)]),
     view: hex(node.viewFunction(CONTRACT, 'get').result),
     pending: chain.hasPendingWork,
+    // what a commit to disk takes besides accounts, keys, code and data (node/run.ts takes it during a suspension)
+    runtime: [...chain.runtimeRecords()],
     txs: txs.map((h) => ({ pooled: chain.isPooled(h), known: chain.hasTransaction(h), outcome: chain.finalOutcome(h) })),
   };
 }
