@@ -46,18 +46,26 @@ export interface DecodedDelegate {
 /** DER SubjectPublicKeyInfo header of a raw 32-byte Ed25519 key (RFC 8410). */
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
-/** OpenSSL key objects of recent senders' keys: a sender relays many delegates with one key. */
-const keyObjects = new Map<string, KeyObject>();
-const KEY_OBJECTS_KEPT = 10_000;
+/**
+ * Recent senders' keys, by key type and raw bytes: a sender relays many delegates with one key, and
+ * its name ("ed25519:<base58>", a base58 encoding) and OpenSSL key object are made once.
+ */
+const senderKeys = new Map<string, { name: string; keyObject?: KeyObject }>();
+const SENDER_KEYS_KEPT = 10_000;
 
-function ed25519KeyObject(raw: Uint8Array): KeyObject {
-  const id = Buffer.from(raw).toString('base64');
-  let key = keyObjects.get(id);
+function senderKey(keyType: KeyType, raw: Uint8Array): { name: string; keyObject?: KeyObject } {
+  const id = `${keyType}:${Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64')}`;
+  let key = senderKeys.get(id);
   if (!key) {
-    if (keyObjects.size >= KEY_OBJECTS_KEPT) keyObjects.delete(keyObjects.keys().next().value!);
-    keyObjects.set(id, (key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' })));
+    if (senderKeys.size >= SENDER_KEYS_KEPT) senderKeys.delete(senderKeys.keys().next().value!);
+    senderKeys.set(id, (key = { name: new PublicKey({ keyType, data: Uint8Array.from(raw) }).toString() }));
   }
   return key;
+}
+
+function ed25519KeyObject(raw: Uint8Array): KeyObject {
+  const key = senderKey(KeyType.ED25519, raw);
+  return (key.keyObject ??= createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' }));
 }
 
 type KeyEnum = { ed25519Key?: { data: number[] | Uint8Array }; secp256k1Key?: { data: number[] | Uint8Array } };
@@ -89,9 +97,9 @@ export function decodeSignedDelegate(base64: unknown): DecodedDelegate {
   });
   const key = delegate.publicKey as unknown as KeyEnum;
   const publicKey = key.ed25519Key
-    ? new PublicKey({ keyType: KeyType.ED25519, data: Uint8Array.from(key.ed25519Key.data) }).toString()
+    ? senderKey(KeyType.ED25519, Uint8Array.from(key.ed25519Key.data)).name
     : key.secp256k1Key
-      ? new PublicKey({ keyType: KeyType.SECP256K1, data: Uint8Array.from(key.secp256k1Key.data) }).toString()
+      ? senderKey(KeyType.SECP256K1, Uint8Array.from(key.secp256k1Key.data)).name
       : 'unsupported';
   return {
     signedDelegate: decoded,
