@@ -121,14 +121,10 @@ export function decodeSignedDelegate(base64: unknown): DecodedDelegate {
 const DELEGATE_ACTION_PREFIX = serialize(SCHEMA.DelegateActionPrefix, { prefix: 2 ** 30 + 366 });
 
 /**
- * sha256 of `encodeDelegateAction(delegateAction)` (the bytes NEP-366 signs), hashed through OpenSSL
- * from the prefix and the action's borsh, without borsh-js re-checking near-api-js' schema each time.
+ * sha256 of `encodeDelegateAction` of the decoded delegate's action (the bytes NEP-366 signs, what
+ * verifyDelegateSignature checks), hashed through OpenSSL from the prefix and the action's borsh kept from decoding.
  */
-export function delegateActionHash(delegateAction: SignedDelegate['delegateAction']): Buffer {
-  return hashDelegateActionBorsh(serialize(SCHEMA.DelegateAction, delegateAction, false));
-}
-
-const hashDelegateActionBorsh = (borsh: Uint8Array) => createHash('sha256').update(DELEGATE_ACTION_PREFIX).update(borsh).digest();
+export const delegateActionHash = ({ delegateActionBorsh }: DecodedDelegate): Buffer => createHash('sha256').update(DELEGATE_ACTION_PREFIX).update(delegateActionBorsh).digest();
 
 /** The borsh tag of near-api-js' Action variant `signedDelegate` (its index in the enum). */
 const SIGNED_DELEGATE_TAG = (SCHEMA.Action as { enum: { struct: Record<string, unknown> }[] }).enum.findIndex((variant) => 'signedDelegate' in variant.struct);
@@ -146,8 +142,9 @@ export function delegateActions(delegate: DecodedDelegate): TransactionActions {
 }
 
 /** Checks the user's signature over the delegate action. */
-export function verifyDelegateSignature({ signedDelegate, delegateActionBorsh }: DecodedDelegate): boolean {
-  const message = hashDelegateActionBorsh(delegateActionBorsh);
+export function verifyDelegateSignature(delegate: DecodedDelegate): boolean {
+  const { signedDelegate } = delegate;
+  const message = delegateActionHash(delegate);
   const key = signedDelegate.delegateAction.publicKey as unknown as KeyEnum;
   const signature = signedDelegate.signature as unknown as SignatureEnum;
   if (key.ed25519Key && signature.ed25519Signature) {

@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { KeyPair, KeyPairSigner, actions, buildDelegateAction, createTransaction, encodeDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
+import { KeyPair, KeyPairSigner, KeyType, Signature, actions, buildDelegateAction, createTransaction, encodeDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { decodeSignedDelegate, delegateActionHash, delegateActions, verifyDelegateSignature } from '../src/delegate.js';
 import { OpenSslSigner, derivePoolKey } from '../src/key-pool.js';
@@ -51,9 +51,9 @@ function assertSameSignedTransaction(
   t.deepEqual(fast.signedTransaction.encode(), expected.signedTransaction.encode());
 }
 
-test('delegateActionHash is sha256 of near-api-js encodeDelegateAction for any delegate action (NEP-461 prefix 2^30 + 366)', (t) => {
+test('delegateActionHash of a decoded delegate (what its signature is checked against) is sha256 of near-api-js encodeDelegateAction for any delegate action (NEP-461 prefix 2^30 + 366)', (t) => {
   fc.assert(
-    fc.property(delegateArbitrary, (d) => {
+    fc.property(delegateArbitrary, fc.uint8Array({ minLength: 64, maxLength: 64 }), (d, signature) => {
       const delegateAction = buildDelegateAction({
         senderId: d.senderId,
         receiverId: d.receiverId,
@@ -62,7 +62,8 @@ test('delegateActionHash is sha256 of near-api-js encodeDelegateAction for any d
         maxBlockHeight: d.maxBlockHeight,
         publicKey: KeyPair.fromRandom(d.keyType).getPublicKey(),
       });
-      t.deepEqual(new Uint8Array(delegateActionHash(delegateAction)), sha256(encodeDelegateAction(delegateAction)));
+      const decoded = decodeSignedDelegate(Buffer.from(encodeSignedDelegate({ delegateAction, signature: new Signature({ keyType: KeyType.ED25519, data: signature }) } as Parameters<typeof encodeSignedDelegate>[0])).toString('base64'));
+      t.deepEqual(new Uint8Array(delegateActionHash(decoded)), sha256(encodeDelegateAction(delegateAction)));
     }),
     { numRuns: 200 },
   );
