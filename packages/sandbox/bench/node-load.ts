@@ -13,7 +13,9 @@
  *
  * - `view_access_key` latency (p50/p99), one read at a time, while 16 senders keep the node applying
  *   relayed-size blocks: each sender's call runs a receipt of ~3.4 ms of contract work (issue 18's cost of a
- *   relayed transaction's receipts), so blocks take 20–60 ms. `--reads-during-blocks` runs only this part.
+ *   relayed transaction's receipts), so blocks take 20–60 ms; on a persisting node (a read also waits until
+ *   the head it reports is on disk) and on a near-workspaces one (in memory, what bench:relayer starts).
+ *   `--reads-during-blocks` runs only this part.
  *
  * Targets from issue 20: Expired and InvalidNonce 0, memory flat within 50 MB after warm-up, restart ≤ 2 s at
  * both heights, status p99 ≤ 50 ms during the fuzz; from issue 18, a read during a block answered within a few
@@ -23,6 +25,7 @@ import { execFileSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { KeyPair } from '../src/primitives/crypto.js';
 import { initHome, VALIDATOR_KEY_FILE } from '../src/node/init.js';
@@ -285,8 +288,10 @@ const BLOCK_SENDERS = 16;
  * `view_access_key` latency while the node applies relayed-size blocks: 16 senders each keep one call in flight
  * (send_tx EXECUTED_OPTIMISTIC), each call's receipt burning ~3.4 ms; one reader asks for a key one read at a time.
  */
-async function readsDuringBlocks(): Promise<Record<string, number>> {
-  const home = freshHome();
+async function readsDuringBlocks(persist: boolean): Promise<Record<string, number>> {
+  // near-workspaces' homes (`<tmpdir>/sandbox/<uuid>`, node/run.ts isNearWorkspacesHome) keep the chain in memory
+  const home = persist ? freshHome() : join(tmpdir(), 'sandbox', randomUUID());
+  if (!persist) initHome(home);
   const rootKey = KeyPair.fromString(readKeyFile(join(home, VALIDATOR_KEY_FILE)).key.secretKey);
   const node = await startNodeProcess(home);
   const client = keepAliveRpc();
@@ -358,8 +363,16 @@ async function main(): Promise<void> {
   log('status during fuzz…');
   const fuzzFigures = await statusDuringFuzz();
   log('reads during blocks…');
-  const readFigures = await readsDuringBlocks();
-  const result = { loadAverage: { before: round(loadBefore), after: round(loadavg()[0]!) }, ...loadFigures, ...restartFigures, ...fuzzFigures, ...readFigures };
+  const readFigures = await readsDuringBlocks(true);
+  const inMemoryFigures = await readsDuringBlocks(false);
+  const result = {
+    loadAverage: { before: round(loadBefore), after: round(loadavg()[0]!) },
+    ...loadFigures,
+    ...restartFigures,
+    ...fuzzFigures,
+    ...readFigures,
+    ...Object.fromEntries(Object.entries(inMemoryFigures).map(([k, v]) => [`inMemory${k[0]!.toUpperCase()}${k.slice(1)}`, v])),
+  };
   if (JSON_OUTPUT) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
@@ -377,7 +390,8 @@ async function main(): Promise<void> {
     [`fast-forward of ${BLOCKS} blocks`, `${restartFigures.fastForwardBlocksPerSecond} blocks/s, RSS ${restartFigures.rssMbAfterFastForward} MB, after restart ${restartFigures.rssMbAfterRestart} MB, store ${restartFigures.storeMb} MB`, ''],
     ['status on the idle node (control: the machine\'s share)', `p50 ${fuzzFigures.statusIdleP50Ms} ms, p99 ${fuzzFigures.statusIdleP99Ms} ms`, ''],
     [`status during fuzz (${fuzzFigures.fuzzRequests} bad requests + 1,000,000-height fast-forwards, from a worker thread)`, `p50 ${fuzzFigures.statusP50Ms} ms, p99 ${fuzzFigures.statusP99Ms} ms over ${fuzzFigures.statusCalls} calls`, '≤ 50 ms p99'],
-    readsRow(readFigures),
+    readsRow(readFigures, 'persisting'),
+    readsRow(inMemoryFigures, 'in memory'),
     ['machine load (1-min average, before / after)', `${result.loadAverage.before} / ${result.loadAverage.after}`, ''],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
@@ -386,9 +400,9 @@ async function main(): Promise<void> {
   for (const [what, value, target] of rows) console.log(`${what.padEnd(width)}  ${value.padEnd(width2)}  ${target}`);
 }
 
-function readsRow(f: Record<string, number>): [string, string, string] {
+function readsRow(f: Record<string, number>, node: string): [string, string, string] {
   return [
-    `view_access_key while ${BLOCK_SENDERS} senders keep relayed-size blocks running (${f.blocksDuringReads} blocks, ${f.loadCallsPerSecond} calls/s)`,
+    `view_access_key while ${BLOCK_SENDERS} senders keep relayed-size blocks running, node ${node} (${f.blocksDuringReads} blocks, ${f.loadCallsPerSecond} calls/s)`,
     `p50 ${f.viewAccessKeyP50Ms} ms, p99 ${f.viewAccessKeyP99Ms} ms over ${f.viewAccessKeyCalls} calls`,
     'a few ms',
   ];
@@ -398,10 +412,15 @@ function readsRow(f: Record<string, number>): [string, string, string] {
 async function readsOnly(): Promise<void> {
   execFileSync(process.execPath, [LAUNCH, '--help'], { stdio: 'ignore' });
   const loadBefore = loadavg()[0]!;
-  const figures = await readsDuringBlocks();
+  const persisting = await readsDuringBlocks(true);
+  const inMemory = await readsDuringBlocks(false);
   const loadAverage = { before: round(loadBefore), after: round(loadavg()[0]!) };
-  if (JSON_OUTPUT) process.stdout.write(`${JSON.stringify({ loadAverage, ...figures })}\n`);
-  else console.log(`${readsRow(figures).slice(0, 2).join(': ')} (load average ${loadAverage.before} / ${loadAverage.after})`);
+  if (JSON_OUTPUT) process.stdout.write(`${JSON.stringify({ loadAverage, persisting, inMemory })}\n`);
+  else {
+    console.log(readsRow(persisting, 'persisting').slice(0, 2).join(': '));
+    console.log(readsRow(inMemory, 'in memory').slice(0, 2).join(': '));
+    console.log(`load average ${loadAverage.before} / ${loadAverage.after}`);
+  }
 }
 
 main().catch((e) => {
