@@ -37,12 +37,14 @@ export const MAX_PARAMS_DEPTH = 64;
 
 /**
  * Methods that only read: they run as soon as they arrive instead of waiting in the queue behind writes
- * (the chain is consistent between the synchronous steps of every write, so a read never sees half of one).
- * `tx` and `EXPERIMENTAL_tx_status` are not here: a `wait_until` may produce blocks.
+ * (the chain is consistent between the synchronous steps of every write, so a read never sees half of one),
+ * during a block too (it is applied in slices and reads as before it: runtime/chain.ts produceBlockInSlices).
+ * `tx` and `EXPERIMENTAL_tx_status` read too: a `wait_until` not reached yet waits for the blocks the producer
+ * makes (a `Later`), never makes one itself.
  */
 const READ_ONLY_METHODS = new Set([
   'status', 'health', 'network_info', 'validators', 'block', 'chunk', 'gas_price', 'query',
-  'EXPERIMENTAL_receipt', 'EXPERIMENTAL_protocol_config', 'EXPERIMENTAL_genesis_config',
+  'EXPERIMENTAL_receipt', 'EXPERIMENTAL_protocol_config', 'EXPERIMENTAL_genesis_config', 'tx', 'EXPERIMENTAL_tx_status',
 ]);
 
 const METHOD_KEY = Buffer.from('"method"');

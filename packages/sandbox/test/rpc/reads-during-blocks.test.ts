@@ -28,19 +28,20 @@ const u32 = (n: number) => {
   return b;
 };
 
-/** Three queries sent together, each answered with the height of the state it read. */
+/** One JSON-RPC batch of reads, answered at one point in time (a batch's reads run in the same turn). */
 interface Read {
   answeredAt: number;
+  /** The head's height (`block` optimistic) and the heights the three queries read at. */
+  heights: number[];
   nonce: number;
-  keyHeight: number;
   amount: string;
-  accountHeight: number;
   /** What the contract's `get` view returns (hex). */
   stored: string;
-  viewHeight: number;
+  /** Whether `EXPERIMENTAL_tx_status` (wait_until NONE) knows the block's first transaction. */
+  txKnown: boolean;
 }
 
-test('view_access_key, view_account and call_function sent while a long block runs are answered before it ends, from the state before it', async (t) => {
+test('view_access_key, view_account, call_function, block and tx status sent while a long block runs are answered before it ends, from the chain before it', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'reads-during-blocks-'));
   initHome(home);
   const node = await startNodeProcess(home);
@@ -55,7 +56,6 @@ test('view_access_key, view_account and call_function sent while a long block ru
     return reply.result;
   };
   const finalHash = async () => (await call('block', { finality: 'final' })).header.hash as string;
-  const keyView = () => call('query', { request_type: 'view_access_key', account_id: BURNER, public_key: root.publicKeyString, finality: 'optimistic' });
 
   const rootNonce = BigInt((await call('query', { request_type: 'view_access_key', account_id: 'test.near', public_key: root.publicKeyString, finality: 'optimistic' })).nonce);
   const create = signTransaction({
@@ -74,23 +74,31 @@ test('view_access_key, view_account and call_function sent while a long block ru
   });
   await call('send_tx', { signed_tx_base64: create.base64, wait_until: 'FINAL' });
 
+  let firstTx = '11111111111111111111111111111111';
   const read = async (): Promise<Read> => {
-    const [key, account, view] = await Promise.all([
-      keyView(),
-      call('query', { request_type: 'view_account', account_id: BURNER, finality: 'optimistic' }),
-      call('query', { request_type: 'call_function', account_id: BURNER, method_name: 'get', args_base64: '', finality: 'optimistic' }),
-    ]);
+    const requests = [
+      ['block', { finality: 'optimistic' }],
+      ['query', { request_type: 'view_access_key', account_id: BURNER, public_key: root.publicKeyString, finality: 'optimistic' }],
+      ['query', { request_type: 'view_account', account_id: BURNER, finality: 'optimistic' }],
+      ['query', { request_type: 'call_function', account_id: BURNER, method_name: 'get', args_base64: '', finality: 'optimistic' }],
+      ['EXPERIMENTAL_tx_status', { tx_hash: firstTx, sender_account_id: BURNER, wait_until: 'NONE' }],
+    ] as const;
+    const body = JSON.stringify(requests.map(([method, params], id) => ({ jsonrpc: '2.0', id, method, params })));
+    const answers = (await (await fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json()) as any[];
+    const [block, key, account, view, tx] = answers.sort((a, b) => a.id - b.id);
+    for (const a of [block, key, account, view]) if (a.error) throw new Error(JSON.stringify(a.error));
+    if (tx.error && tx.error.cause?.name !== 'UNKNOWN_TRANSACTION') throw new Error(JSON.stringify(tx.error));
     return {
       answeredAt: performance.now(),
-      nonce: key.nonce,
-      keyHeight: key.block_height,
-      amount: account.amount,
-      accountHeight: account.block_height,
-      stored: Buffer.from(view.result).toString('hex'),
-      viewHeight: view.block_height,
+      heights: [block.result.header.height, key.result.block_height, account.result.block_height, view.result.block_height],
+      nonce: key.result.nonce,
+      amount: account.result.amount,
+      stored: Buffer.from(view.result.result).toString('hex'),
+      txKnown: tx.result !== undefined,
     };
   };
   const start = await read();
+  const startHeight = start.heights[0]!;
 
   // the burner calls itself: its receipts are local and run in the block that includes the transactions
   const blockHash = await finalHash();
@@ -104,6 +112,7 @@ test('view_access_key, view_account and call_function sent while a long block ru
       blockHash,
     }),
   );
+  firstTx = txs[0]!.hash;
   let answeredAt = Infinity;
   // one JSON-RPC batch: the transactions enter the pool together and share a block
   const batch = txs.map((tx, id) => ({ jsonrpc: '2.0', id, method: 'send_tx', params: { signed_tx_base64: tx.base64, wait_until: 'INCLUDED' } }));
@@ -123,25 +132,29 @@ test('view_access_key, view_account and call_function sent while a long block ru
   t.is(included.size, 1, 'the transactions and their receipts ran in one block');
   const block = await call('block', { block_id: [...included][0] });
   const height = block.header.height as number;
-  t.is(block.header.prev_height ?? height - 1, start.keyHeight, 'the block follows the head the first read saw');
+  t.is(block.header.prev_height ?? height - 1, startHeight, 'the block follows the head the first read saw');
   t.true(outcomes.every((o) => o.receipts_outcome.length > 0 && o.receipts_outcome[0].block_hash === block.header.hash));
 
   const burnt = Buffer.from(u32(ITERATIONS + CALLS - 1)).toString('hex');
   t.is(after.nonce, start.nonce + CALLS);
-  t.true(after.keyHeight >= height);
+  t.true(after.heights[0]! >= height);
   t.is(after.stored, burnt);
+  t.true(after.txKnown);
 
-  // every answer is the state before the block (at its parent's height) or after it (the block, or the one
-  // running its refunds), never half of it
+  // every batch reads one point in time: the chain before the block (at its parent's height) or after it (the
+  // block, or the one running its refunds), never half of it; a pooled transaction is not known at NONE
   for (const r of reads) {
-    t.is(r.nonce, r.keyHeight === start.keyHeight ? start.nonce : start.nonce + CALLS, `view_access_key at ${r.keyHeight}`);
-    t.is(r.stored, r.viewHeight === start.keyHeight ? start.stored : burnt, `call_function at ${r.viewHeight}`);
-    if (r.accountHeight === start.keyHeight) t.is(r.amount, start.amount, `view_account at ${r.accountHeight}`);
-    else t.not(r.amount, start.amount, `view_account at ${r.accountHeight}: the block's contract rewards`);
+    const [head] = r.heights;
+    t.true(r.heights.every((h) => h === head), `one height in a batch: ${r.heights}`);
+    if (head === startHeight) t.deepEqual([r.nonce, r.amount, r.stored, r.txKnown], [start.nonce, start.amount, start.stored, false], `the chain before the block, read at ${head}`);
+    else {
+      t.deepEqual([r.nonce, r.stored, r.txKnown], [start.nonce + CALLS, burnt, true], `the chain after the block, read at ${head}`);
+      t.not(r.amount, start.amount, "the block's contract rewards");
+    }
   }
   // each suspension between the block's receipts answers the reads waiting; a node that runs the block at once
   // answers only what arrived before it started
-  const beforeBlock = reads.filter((r) => r.answeredAt < answeredAt && [r.keyHeight, r.accountHeight, r.viewHeight].every((h) => h === start.keyHeight));
+  const beforeBlock = reads.filter((r) => r.answeredAt < answeredAt && r.heights[0] === startHeight);
   t.log(`${beforeBlock.length} of ${reads.length} reads answered from the state before the block while it ran`);
   t.true(beforeBlock.length >= CALLS / 2, `${beforeBlock.length} reads answered from the state before the block while it ran (of ${reads.length})`);
 });
