@@ -3,7 +3,7 @@
  * borsh schema and encoder: the signature covers sha256 of the NEP-461-prefixed borsh encoding of
  * the DelegateAction (`encodeDelegateAction`).
  */
-import { KeyType, PublicKey, SCHEMA, actions, type SignedDelegate } from 'near-api-js';
+import { KeyType, PublicKey, SCHEMA, actions, type SignedDelegate, type SignedTransaction } from 'near-api-js';
 import type { TransactionActions } from './key-pool.js';
 import { deserialize, serialize } from 'borsh';
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
@@ -139,6 +139,13 @@ const ONE_SIGNED_DELEGATE = Buffer.from([1, 0, 0, 0, SIGNED_DELEGATE_TAG]);
 export function delegateActions(delegate: DecodedDelegate): TransactionActions {
   const signature = serialize(SCHEMA.Signature, delegate.signedDelegate.signature, false);
   return { list: [actions.signedDelegate(delegate.signedDelegate)], borsh: Buffer.concat([ONE_SIGNED_DELEGATE, delegate.delegateActionBorsh, signature]) };
+}
+
+/** The signed delegate a relayer transaction carries (its one action, `delegateActions`), as base64 borsh. */
+export function signedDelegateOf(signedTransaction: SignedTransaction): string {
+  const [action] = signedTransaction.transaction.actions;
+  if (signedTransaction.transaction.actions.length !== 1 || !action?.signedDelegate) throw new Error('not a relayer transaction: its one action must be a signed delegate');
+  return Buffer.from(serialize(SCHEMA.SignedDelegate, action.signedDelegate)).toString('base64');
 }
 
 /** Checks the user's signature over the delegate action. */

@@ -22,7 +22,7 @@
  */
 import { JsonRpcProvider, SignedTransaction, type KeyPairString } from 'near-api-js';
 import { RpcError } from 'near-api-js/rpc-errors';
-import { decodeSignedDelegate, delegateActions, verifyDelegateSignature, type DecodedDelegate } from './delegate.js';
+import { decodeSignedDelegate, delegateActions, signedDelegateOf, verifyDelegateSignature, type DecodedDelegate } from './delegate.js';
 import { RelayError } from './errors.js';
 import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, DEFAULT_RATE_LIMIT, preCheckArgs, type RelayPolicy } from './policy.js';
 import { actualCost, budgetsFor, maximumCost } from './allowance.js';
@@ -31,6 +31,7 @@ import { openKeyPool, refusedByNode, type KeyPool, type SignedForPool, type Tran
 import { BlockRate, EarlierRead, ReadCache, type Read } from './read-cache.js';
 import { relayerMetrics, type RelayerMetrics } from './metrics.js';
 import { nodeRpc, type AccessKeyView } from './node-rpc.js';
+import { parseKeepingLast, stringifyWithReceived } from './received-json.js';
 import { base58 } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -469,7 +470,8 @@ export function createRelayer(config: RelayerConfig): Relayer {
     JSON.stringify({
       firstHash: job.firstHash,
       delegateId: job.delegateId,
-      signedDelegate: job.delegate.base64,
+      // The signed delegate is the transaction's one action: not kept a second time (records written
+      // before it was left out name it as `signedDelegate`, read as before).
       budgets: job.reserved.budgets.map((b) => ({ ...b, limit: b.limit.toString() })),
       amount: job.reserved.amount.toString(),
       signedTransaction: signed.base64,
@@ -548,7 +550,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
     log({ event: 'final', transaction_hash: final.transactionHash, sender_id: final.senderId, state: final.state, succeeded: final.state === 'final' ? final.succeeded : undefined, near_spent: spent?.toString() });
     // With the store unreachable the job stays in flight, and this instance settles it when it starts again.
     const settle = delta === undefined ? undefined : { budgets: reserved.budgets, delta, now: now() };
-    await kept((store) => store.finish(instance, job.firstHash, { statusId: statusKey(job.firstHash), status: JSON.stringify(final), expiresAt: Date.now() + STATUS_MEMORY_MS }, settle)).catch(() => undefined);
+    await kept((store) => store.finish(instance, job.firstHash, { statusId: statusKey(job.firstHash), status: stringifyWithReceived(final), expiresAt: Date.now() + STATUS_MEMORY_MS }, settle)).catch(() => undefined);
     return final;
   }
 
@@ -565,13 +567,13 @@ export function createRelayer(config: RelayerConfig): Relayer {
   async function resumeInFlight(pool: KeyPool): Promise<void> {
     await releaseUnanswered();
     for (const text of await kept((store) => store.listInFlight(instance))) {
-      const saved = JSON.parse(text) as { firstHash: string; delegateId: string; signedDelegate: string; budgets: (Omit<Budget, 'limit'> & { limit: string })[]; amount: string; signedTransaction: string };
+      const saved = JSON.parse(text) as { firstHash: string; delegateId: string; signedDelegate?: string; budgets: (Omit<Budget, 'limit'> & { limit: string })[]; amount: string; signedTransaction: string };
       if (inFlight.has(saved.firstHash)) continue;
       const signedTransaction = SignedTransaction.decode(Buffer.from(saved.signedTransaction, 'base64'));
       const hash = base58.encode(sha256(signedTransaction.transaction.encode()));
       // Sending the same signed bytes again cannot run them twice (one nonce); a node that has them answers their outcome.
       const onChain = await outcomeOf(hash).catch(() => undefined);
-      const delegate = decodeSignedDelegate(saved.signedDelegate);
+      const delegate = decodeSignedDelegate(saved.signedDelegate ?? signedDelegateOf(signedTransaction));
       const actionList = delegateActions(delegate);
       let signed: SignedForPool;
       if (onChain) signed = { hash, signedTransaction, base64: saved.signedTransaction, key: undefined as never, senderId: delegate.senderId };
@@ -735,7 +737,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
       const deadline = Date.now() + STATUS_WAIT_MS;
       for (;;) {
         const text = await kept((store) => store.getStatus(statusKey(transactionHash)));
-        const status = text === undefined ? undefined : (JSON.parse(text) as RelayStatus);
+        const status = text === undefined ? undefined : (parseKeepingLast(text) as RelayStatus);
         if (!options.waitFinal || status === undefined || status.state !== 'pending' || Date.now() > deadline) return status;
         // Accepted by another instance: its record changes when that instance knows the outcome.
         await new Promise((resolve) => setTimeout(resolve, 50));

@@ -5,9 +5,9 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { KeyPair, KeyPairSigner, KeyType, Signature, actions, buildDelegateAction, createTransaction, encodeDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
+import { KeyPair, KeyPairSigner, KeyType, Signature, SignedTransaction, actions, buildDelegateAction, createTransaction, encodeDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { decodeSignedDelegate, delegateActionHash, delegateActions, verifyDelegateSignature } from '../src/delegate.js';
+import { decodeSignedDelegate, delegateActionHash, delegateActions, signedDelegateOf, verifyDelegateSignature } from '../src/delegate.js';
 import { OpenSslSigner, derivePoolKey } from '../src/key-pool.js';
 
 const accountId = fc.stringMatching(/^[a-z0-9]{2,20}\.test\.near$/);
@@ -97,6 +97,8 @@ test("a relayed delegate's transaction, encoded from the delegate action's borsh
       const expected = await new KeyPairSigner(poolKey).signTransaction(createTransaction('relayer.test.near', poolKey.getPublicKey(), d.senderId, d.nonce, [actions.signedDelegate(signedDelegate)], blockHash));
       const fast = new OpenSslSigner(poolKey).signNow(transaction, relayed.borsh);
       assertSameSignedTransaction(t, fast, expected);
+      // What a restarted relayer reads back from its in-flight record: the signed delegate is the transaction's one action.
+      t.is(signedDelegateOf(SignedTransaction.decode(fast.bytes)), decoded.base64);
     }),
     { numRuns: 150 },
   );
