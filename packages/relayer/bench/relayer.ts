@@ -1,7 +1,8 @@
 /**
  * `npm run bench:relayer` (`-- --json` for one JSON object; `-- --delegates N --senders N --ramp-ms N`;
  * `-- --only <text>` for the configurations whose name contains it; RELAYER_CPU_PROF=<dir> writes each
- * relayer process's V8 CPU profile there): the
+ * relayer process's V8 CPU profile there, RELAYER_RUNTIME_STATS=<dir> its GC pauses and event-loop delay, and
+ * with RELAYER_HEAP_PROFILE=1 its allocation: bench/runtime-probe.ts): the
  * relayer under load against the local node, as separate processes (node, Redis, one or two
  * relayer instances through their CLI, and this load generator).
  *
@@ -358,6 +359,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
         RELAYER_KEYS: String(configuration.keys),
         RELAYER_INSTANCE: `bench-${configuration.keys}-${i}`,
         ...(process.env.RELAYER_CPU_PROF ? { RELAYER_CPU_PROF: process.env.RELAYER_CPU_PROF } : {}),
+        ...(process.env.RELAYER_RUNTIME_STATS ? { RELAYER_RUNTIME_STATS: process.env.RELAYER_RUNTIME_STATS, RELAYER_HEAP_PROFILE: process.env.RELAYER_HEAP_PROFILE ?? '' } : {}),
       }),
     ),
   );

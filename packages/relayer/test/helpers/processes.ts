@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const RUNTIME_PROBE = fileURLToPath(new URL('../../bench/runtime-probe.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 
 export interface RelayerProcess {
@@ -23,10 +24,11 @@ export interface RelayerProcess {
  * Starts `near-relayer` with `env` (RELAYER_ACCOUNT_ID, RELAYER_PRIVATE_KEY, RPC_URL, RELAYER_POLICY, …) on a port it
  * chooses (PORT=0), reached at the URL its `listening` log line gives: a port picked here and freed first could be
  * taken meanwhile by another suite's process;
- * with RELAYER_CPU_PROF=<dir> in `env`, Node writes the process's CPU profile there when it exits.
+ * with RELAYER_CPU_PROF=<dir> in `env`, Node writes the process's CPU profile there when it exits; with
+ * RELAYER_RUNTIME_STATS=<dir>, its GC pauses, event-loop delay and (RELAYER_HEAP_PROFILE=1) allocation (bench/runtime-probe.ts).
  */
 export async function startRelayerProcess(env: Record<string, string>): Promise<RelayerProcess> {
-  const child = spawn(process.execPath, [...(env.RELAYER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.RELAYER_CPU_PROF}`] : []), '--import', 'tsx', CLI], { cwd: REPO, env: { ...process.env, ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(env.RELAYER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.RELAYER_CPU_PROF}`] : []), '--import', 'tsx', ...(env.RELAYER_RUNTIME_STATS ? ['--import', RUNTIME_PROBE] : []), CLI], { cwd: REPO, env: { ...process.env, ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const lines: Record<string, unknown>[] = [];
   await new Promise<void>((resolve, reject) => {
