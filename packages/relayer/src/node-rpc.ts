@@ -18,6 +18,7 @@
  */
 import { Agent, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { InvalidNonceError, InvalidTransactionError, RpcError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
 import { keepReceivedJson } from './received-json.js';
 
@@ -126,6 +127,8 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): NodeRpc {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
+  // The URL as request options, once: given the URL, node:http converts it again on every call.
+  const where = urlToHttpOptions(target);
   const agent = secure ? new HttpsAgent({ keepAlive: true }) : new Agent({ keepAlive: true });
   const send = secure ? httpsRequest : request;
   let id = 0;
@@ -138,7 +141,7 @@ export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): N
     new Promise((resolve, reject) => {
       const requestId = String(++id);
       const body = JSON.stringify({ jsonrpc: '2.0', id: requestId, method, params });
-      const req = send(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
+      const req = send({ ...where, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', reject);
