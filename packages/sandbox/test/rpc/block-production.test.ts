@@ -7,7 +7,7 @@
 import test from 'ava';
 import { KeyPair } from '../../src/primitives/crypto.js';
 import { createSandbox } from '../../src/index.js';
-import { NEAR, signTransaction, startTestNode, type TestNode } from './helpers.js';
+import { NEAR, signTransaction, startTestNode, type TestNode, newAccountActions } from './helpers.js';
 
 const ROOT = 'test.near';
 
@@ -37,7 +37,7 @@ test('transactions sent together share one block; their receipts run in the next
     signTransaction({
       signerId: ROOT,
       receiverId: s.id,
-      actions: [{ type: 'CreateAccount' }, { type: 'Transfer', deposit: 10n * NEAR }, { type: 'AddKey', publicKey: s.key.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } }],
+      actions: newAccountActions(s.key.publicKey, 10n * NEAR),
       keyPair: node.rootKey,
       nonce: ++nonce,
       blockHash,

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { KeyPair } from '../../src/primitives/crypto.js';
 import { GENESIS_FILE, initHome, VALIDATOR_KEY_FILE } from '../../src/node/init.js';
 import { readKeyFile } from '../../src/node/key-file.js';
-import { signTransaction, NEAR } from './helpers.js';
+import { signTransaction, NEAR, newAccountActions } from './helpers.js';
 import { killNode, rpc, startNodeProcess, type NodeProcess } from './node-process.js';
 
 const KILLS = 20;
@@ -67,11 +67,7 @@ test(`${KILLS} SIGKILLs under concurrent load: every final answer survives, heig
     const tx = signTransaction({
       signerId: 'test.near',
       receiverId: id,
-      actions: [
-        { type: 'CreateAccount' },
-        { type: 'Transfer', deposit: 1000n * NEAR },
-        { type: 'AddKey', publicKey: rootKey.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } },
-      ],
+      actions: newAccountActions(rootKey.publicKey, 1000n * NEAR),
       keyPair: rootKey,
       nonce: ++rootNonce,
       blockHash: await finalHash(),

@@ -12,7 +12,7 @@ import { base58, base64 } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { probeWasm } from '../../../../sandbox-tests/probe-contract.js';
 import { KeyPair } from '../../src/primitives/crypto.js';
-import { NEAR, signNext, startTestNode, type TestNode } from './helpers.js';
+import { NEAR, signNext, startTestNode, type TestNode, newAccountActions } from './helpers.js';
 
 const ROOT = 'test.near';
 
@@ -32,11 +32,7 @@ test('deploy by hash, use from another account, view_account and view_code show 
   t.deepEqual(deploy.status, { SuccessValue: '' });
 
   const key = KeyPair.fromLabel('user.test.near');
-  const use = await send(node, ROOT, 'user.test.near', [
-    { type: 'CreateAccount' },
-    { type: 'Transfer', deposit: 5n * NEAR },
-    { type: 'AddKey', publicKey: key.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } },
-  ]);
+  const use = await send(node, ROOT, 'user.test.near', newAccountActions(key.publicKey, 5n * NEAR));
   t.deepEqual(use.status, { SuccessValue: '' });
   t.deepEqual((await send(node, 'user.test.near', 'user.test.near', [{ type: 'UseGlobalContract', contractIdentifier: { type: 'CodeHash', hash } }], key)).status, { SuccessValue: '' });
 

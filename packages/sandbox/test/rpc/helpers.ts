@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base58, base64 } from '@scure/base';
-import { KeyPair } from '../../src/primitives/crypto.js';
+import { KeyPair, type PublicKey } from '../../src/primitives/crypto.js';
 import { encodeSignedTransaction, transactionHash, type Action, type Transaction } from '../../src/primitives/transaction.js';
 import { initHome, VALIDATOR_KEY_FILE } from '../../src/node/init.js';
 import { readKeyFile } from '../../src/node/key-file.js';
@@ -84,6 +84,13 @@ export async function signNext(node: TestNode, signerId: string, receiverId: str
   const block = await node.rpc('block', { finality: 'final' });
   return signTransaction({ signerId, receiverId, actions, keyPair, nonce: BigInt(key.result.nonce) + 1n, blockHash: block.result.header.hash });
 }
+
+/** A new account funded with `deposit` and one full-access key: CreateAccount, Transfer, AddKey (what a wallet sends). */
+export const newAccountActions = (publicKey: PublicKey, deposit: bigint): Action[] => [
+  { type: 'CreateAccount' },
+  { type: 'Transfer', deposit },
+  { type: 'AddKey', publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } },
+];
 
 export const NEAR = 10n ** 24n;
 export const TGAS = 10n ** 12n;

@@ -15,7 +15,7 @@ import { currentSnapshotBlob } from '../../src/node/bundle.js';
 import { installLauncher, LAUNCHER_MARKER, launcherScript } from '../../src/node/install.js';
 import { nodeLauncherScript, writeLauncher } from '../../src/node/launcher.js';
 import { NodeStore } from '../../src/node/store.js';
-import { NEAR, signNext, startTestNode } from './helpers.js';
+import { NEAR, signNext, startTestNode, newAccountActions } from './helpers.js';
 import { announcedUrl } from './node-process.js';
 
 const LAUNCH = resolve(fileURLToPath(import.meta.url), '../../../bin/launch.mjs');
@@ -391,11 +391,7 @@ test('bin/launch.mjs runs the TypeScript sources only when the bundle cannot be 
 test('state survives a restart (classic-level store in <home>/data)', async (t) => {
   const home = tempDir(t, 'persist-');
   const first = await startTestNode({ persist: true, home });
-  const tx = await signNext(first, 'test.near', 'kept.test.near', [
-    { type: 'CreateAccount' },
-    { type: 'Transfer', deposit: 7n * NEAR },
-    { type: 'AddKey', publicKey: first.rootKey.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } },
-  ]);
+  const tx = await signNext(first, 'test.near', 'kept.test.near', newAccountActions(first.rootKey.publicKey, 7n * NEAR));
   t.truthy((await first.rpc('send_tx', { signed_tx_base64: tx.base64 })).result);
   // across two epoch boundaries: nearcore's fast-forward skips heights, which the store must take back
   await first.rpc('sandbox_fast_forward', { delta_height: 1200 });

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { KeyPair, verifyEd25519 } from '../../src/primitives/crypto.js';
 import { probeWasm } from '../../../../sandbox-tests/probe-contract.js';
-import { NEAR, signNext, signTransaction, startTestNode, TGAS, type TestNode } from './helpers.js';
+import { NEAR, signNext, signTransaction, startTestNode, TGAS, type TestNode, newAccountActions } from './helpers.js';
 
 const ROOT = 'test.near';
 
@@ -21,9 +21,7 @@ async function withNode(t: { teardown(fn: () => Promise<void>): void }): Promise
 async function deployProbe(node: TestNode, accountId: string): Promise<void> {
   const key = KeyPair.fromLabel(accountId);
   const tx = await signNext(node, ROOT, accountId, [
-    { type: 'CreateAccount' },
-    { type: 'Transfer', deposit: 10n * NEAR },
-    { type: 'AddKey', publicKey: key.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } },
+    ...newAccountActions(key.publicKey, 10n * NEAR),
     { type: 'DeployContract', code: await probeWasm() },
   ]);
   const res = await node.rpc('send_tx', { signed_tx_base64: tx.base64, wait_until: 'EXECUTED_OPTIMISTIC' });

@@ -13,7 +13,7 @@ import { KeyPair } from '../../src/primitives/crypto.js';
 import { initHome, VALIDATOR_KEY_FILE } from '../../src/node/init.js';
 import { readKeyFile } from '../../src/node/key-file.js';
 import { watToWasm } from '../runtime/contract-helpers.js';
-import { NEAR, signTransaction, TGAS } from './helpers.js';
+import { NEAR, signTransaction, TGAS, newAccountActions } from './helpers.js';
 import { killNode, rpc, startNodeProcess } from './node-process.js';
 
 const wasm = await watToWasm('block-reads.wat');
@@ -62,9 +62,7 @@ test('view_access_key, view_account, call_function, block and tx status sent whi
     signerId: 'test.near',
     receiverId: BURNER,
     actions: [
-      { type: 'CreateAccount' },
-      { type: 'Transfer', deposit: 100n * NEAR },
-      { type: 'AddKey', publicKey: root.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } },
+      ...newAccountActions(root.publicKey, 100n * NEAR),
       { type: 'DeployContract', code: wasm },
       { type: 'FunctionCall', methodName: 'set', args: new TextEncoder().encode('before'), gas: 30n * TGAS, deposit: 0n },
     ],

@@ -229,7 +229,7 @@ test('an idle kept-alive connection is left for the client to close: no Keep-Ali
     return server.close();
   });
   const ask = () =>
-    new Promise<{ reused: boolean; keepAliveHeader: string | undefined; json: any }>((resolve, reject) => {
+    new Promise<{ reused: boolean; keepAliveHeader: string | string[] | undefined; json: any }>((resolve, reject) => {
       const body = JSON.stringify(rpc('status', []));
       const req = request(server.url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
         let text = '';

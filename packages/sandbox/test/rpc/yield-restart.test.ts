@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { watToWasm } from '../runtime/contract-helpers.js';
-import { NEAR, signNext, startTestNode, TGAS, type TestNode } from './helpers.js';
+import { NEAR, signNext, startTestNode, TGAS, type TestNode, newAccountActions } from './helpers.js';
 
 const wasm = await watToWasm('yield-id.wat');
 const YIELD_ID = new Uint8Array(32).fill(3);
@@ -31,9 +31,7 @@ test('a pending yield with an id survives a restart: same state root, same trie 
   t.teardown(() => node.stop());
   const rootKey = node.rootKey.publicKey;
   await send(node, [
-    { type: 'CreateAccount' },
-    { type: 'Transfer', deposit: 10n * NEAR },
-    { type: 'AddKey', publicKey: rootKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } },
+    ...newAccountActions(rootKey, 10n * NEAR),
     { type: 'DeployContract', code: wasm },
   ]);
   t.is(decode(await send(node, [fnCall('yield_id_detached', YIELD_ID)])), 'created');
