@@ -19,7 +19,7 @@ if (dir) {
     for (const entry of list.getEntries()) gcs.push({ kind: (entry as PerformanceEntry & { detail: { kind: number } }).detail.kind, ms: entry.duration });
   }).observe({ entryTypes: ['gc'] });
   const cpuAtStart = process.cpuUsage();
-  const session = process.env.RELAYER_HEAP_PROFILE ? new Session() : undefined;
+  const session = process.env.RELAYER_HEAP_PROFILE === '1' ? new Session() : undefined;
   if (session) {
     session.connect();
     session.post('HeapProfiler.enable');

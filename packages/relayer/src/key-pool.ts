@@ -422,13 +422,14 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; rpc: Nod
               const onChainNonce = await chainNonce(key);
               if (key.nonce === undefined || key.nonce < onChainNonce) key.nonce = onChainNonce;
             }
-            // Expired: it entered no pool, so its nonce is still free and is signed again, with a new
-            // block; a new nonce would sit above the key's transactions waiting for their turn, and
-            // each of them would then be signed again too (a later nonce sent first).
-            current =
-              error instanceof TransactionExpiredError
-                ? await signWith(key, senderId, actionList, { which: Date.now(), nonce: nonceOf(current.signedTransaction) })
-                : await signWith(key, senderId, actionList, { which: 'recent' });
+            // Expired: the node refused it, so its nonce is still free while no later nonce of the key has
+            // gone out (with `depth` > 1 one may have, and could land first and leave it behind): signed
+            // again with its own nonce and a new block. A new nonce would sit above the key's transactions
+            // waiting for their turn, and each of them would then be signed again too (a later nonce sent first).
+            const keepNonce = error instanceof TransactionExpiredError && nonceOf(current.signedTransaction) === lane.highestSent;
+            current = keepNonce
+              ? await signWith(key, senderId, actionList, { which: Date.now(), nonce: nonceOf(current.signedTransaction) })
+              : await signWith(key, senderId, actionList, { which: 'recent' });
             if (nonceOf(current.signedTransaction) > lane.highestSent) lane.highestSent = nonceOf(current.signedTransaction);
             // Recorded before it is sent: after a crash, the transaction to look for is this one.
             await onResign?.(current);

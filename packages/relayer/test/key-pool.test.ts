@@ -11,8 +11,11 @@ import type { NodeRpc, SendTxAnswer } from '../src/node-rpc.js';
 
 const RELAYER = 'relayer.test.near';
 
-/** A node whose final block moves one height per read, that refuses the sends `refuse` picks (by call index) as Expired. */
-function stubNode(poolKeys: KeyPair[], refuse: (call: number) => boolean) {
+/**
+ * A node whose final block moves one height per read, that refuses the sends `refuse` picks (by call index) as
+ * Expired; a refusal is answered once `answerAfter` sends have arrived (default: at once).
+ */
+function stubNode(poolKeys: KeyPair[], refuse: (call: number) => boolean, answerAfter = 0) {
   let height = 1_000;
   const sent: { nonce: bigint; blockHash: string; receiverId: string }[] = [];
   const rpc: NodeRpc = {
@@ -26,7 +29,10 @@ function stubNode(poolKeys: KeyPair[], refuse: (call: number) => boolean) {
     async sendTx(signedTxBase64): Promise<SendTxAnswer> {
       const { transaction } = SignedTransaction.decode(Buffer.from(signedTxBase64, 'base64'));
       sent.push({ nonce: BigInt(transaction.nonce), blockHash: base58.encode(Uint8Array.from(transaction.blockHash)), receiverId: transaction.receiverId });
-      if (refuse(sent.length - 1)) throw new TransactionExpiredError('', '');
+      if (refuse(sent.length - 1)) {
+        while (sent.length < answerAfter) await new Promise((r) => setTimeout(r, 1));
+        throw new TransactionExpiredError('', '');
+      }
       return { final_execution_status: 'INCLUDED' };
     },
     async txStatus() {
@@ -67,5 +73,23 @@ test('a send the node refuses as expired is signed again with its own nonce and 
   t.deepEqual(
     results.slice(1).map((r) => r.sent.hash),
     signed.slice(1).map((s) => s.hash),
+  );
+});
+
+test('with two transactions of a key in flight, one refused as expired after the next went out takes a new nonce: it never goes out below a nonce already sent, which could land first and leave it behind', async (t) => {
+  const mainKey = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
+  const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => call === 0, 2);
+  const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test', depth: 2 });
+  const list = { list: [actions.transfer(1n)] };
+  const signed = [];
+  for (const senderId of ['a.test.near', 'b.test.near']) signed.push(await pool.sign(senderId, list));
+  await Promise.all(signed.map((s) => pool.send(s, list)));
+  t.deepEqual(
+    node.sent.map((s) => [s.receiverId, s.nonce]),
+    [
+      ['a.test.near', 11n],
+      ['b.test.near', 12n],
+      ['a.test.near', 13n],
+    ],
   );
 });
