@@ -36,7 +36,7 @@ function freshBundleEntry() {
 /** Rebuilds the bundle from the sources; the fresh build's entry, or null (with the reason on stderr) when there is none. */
 async function rebuiltBundleEntry() {
   const { register } = await import('tsx/esm/api');
-  register();
+  const unregister = register();
   try {
     const { buildBundle } = await import('../src/node/bundle.ts');
     await buildBundle();
@@ -47,6 +47,8 @@ async function rebuiltBundleEntry() {
   const rebuilt = freshBundleEntry();
   // a source saved again while the build ran: this build is already stale
   if (rebuilt === null) process.stderr.write('near-sandbox: a source changed while the bundle was rebuilt; running from the TypeScript sources\n');
+  // the bundle loads without tsx's hooks, as at the next start
+  else await unregister();
   return rebuilt;
 }
 

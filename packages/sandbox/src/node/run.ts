@@ -369,6 +369,9 @@ export async function startNode(options: RunOptions): Promise<RunningNode> {
       clearTimeout(lockTimer);
       client.stopProducing();
       await server.close();
+      // A block being applied in slices holds the queue until it ends: the flush below then saves it, and no
+      // commit of it starts after the store is closed.
+      await queue.run(() => undefined);
       try {
         await commits?.flush();
       } finally {

@@ -40,7 +40,7 @@ export const MAX_PARAMS_DEPTH = 64;
  * (the chain is consistent between the synchronous steps of every write, so a read never sees half of one),
  * during a block too (it is applied in slices and reads as before it: runtime/chain.ts produceBlockInSlices).
  * `tx` and `EXPERIMENTAL_tx_status` read too: a `wait_until` not reached yet waits for the blocks the producer
- * makes (a `Later`), never makes one itself.
+ * makes (a `Later`; on demand its wait asks the producer for them), and no block is made inside the request.
  */
 const READ_ONLY_METHODS = new Set([
   'status', 'health', 'network_info', 'validators', 'block', 'chunk', 'gas_price', 'query',

@@ -691,7 +691,10 @@ export class Chain {
       const attempt = this.#startBlock(height);
       try {
         let step = attempt.next();
-        while (!step.done) step = attempt.next();
+        while (!step.done) {
+          this.#d.state.assertCommitted();
+          step = attempt.next();
+        }
         return this.#blockMade(step.value);
       } catch (e) {
         this.#blockFailed(attempt, e);
@@ -715,6 +718,7 @@ export class Chain {
       try {
         let step = attempt.next();
         while (!step.done) {
+          this.#d.state.assertCommitted();
           if (shouldYield()) {
             this.#d.state.suspend();
             try {

@@ -179,16 +179,20 @@ class JournaledMap<K, V> {
    * Entries as the reads see them: the maps as they are, or while suspended as of the block's start with a view's
    * writes over them (for the few read paths that list a whole map).
    */
-  *entries(): IterableIterator<[K, V]> {
-    if (!this.state.suspended) {
-      yield* this.map;
-      return;
-    }
-    const keys = new Set([...this.map.keys(), ...this.#before.keys(), ...(this.#overlay?.keys() ?? [])]);
-    for (const k of keys) {
+  entries(): IterableIterator<[K, V]> {
+    return this.state.suspended ? this.#viewedEntries() : this.map.entries();
+  }
+  /** Every key the map, the block's start or a view has, once each, as `#viewed` sees it. */
+  *#viewedEntries(): IterableIterator<[K, V]> {
+    for (const k of this.#viewedKeys()) {
       const v = this.#viewed(k);
       if (v !== ABSENT) yield [k, v];
     }
+  }
+  *#viewedKeys(): IterableIterator<K> {
+    yield* this.map.keys();
+    for (const k of this.#before.keys()) if (!this.map.has(k)) yield k;
+    if (this.#overlay) for (const k of this.#overlay.keys()) if (!this.map.has(k) && !this.#before.has(k)) yield k;
   }
   #viewed(k: K): Recorded<V> {
     const mine = this.#overlay?.get(k);
@@ -373,6 +377,8 @@ export class State {
   #suspended = false;
   /** Set from `keepBlockStart` until `finalize` or `abort`: the maps keep the values written keys had then. */
   #keepsBlockStart = false;
+  /** Every journaled map (the view's bookkeeping clears them together). */
+  readonly #maps: Array<JournaledMap<string, unknown>>;
   /** While suspended: the trie-node accounting of views, apart from the chunk's. */
   #viewAccounting: TrieAccountingCache | null = null;
   /** Accounts, access keys, code and data committed in this block, with causes (RPC `EXPERIMENTAL_changes`). */
@@ -432,17 +438,15 @@ export class State {
     this.hidden = new JournaledMap(this, new Map(source?.hidden.map));
     this.globalCode = new JournaledMap(this, new Map(source?.globalCode.map), globalCodeKeys);
     this.gasKeyNonces = new JournaledMap(this, new Map(source?.gasKeyNonces.map), gasKeyNonceKeys);
-    if (source) this.#trie = source.#trie;
-  }
-
-  /** Every journaled map (the view's bookkeeping clears them together). */
-  get #maps(): Array<JournaledMap<string, unknown>> {
-    return [
+    this.#maps = [
       this.accounts, this.accessKeys, this.code, this.data, this.receivedData, this.postponedReceiptIds, this.postponedReceipts,
       this.yieldReceipts, this.yieldIndices, this.yieldTimeouts, this.yieldStatus, this.yieldIdToDataId, this.dataIdToYieldId,
       this.stakeProposals, this.hidden, this.globalCode, this.gasKeyNonces,
     ] as Array<JournaledMap<string, unknown>>;
+    if (source) this.#trie = source.#trie;
   }
+
+  /** Every journaled map (the view's bookkeeping clears them together). */
 
   /** Whether a block is suspended between its steps: reads see the state as of its start (nearcore's view client reads the head's state). */
   get suspended(): boolean {
@@ -468,8 +472,17 @@ export class State {
    */
   suspend(): void {
     if (!this.#keepsBlockStart) throw new Error('only a block that kept its start (keepBlockStart) can be suspended');
-    if (this.#journal.length !== this.#mark) throw new Error('a block can only be suspended where its writes are committed or rolled back');
+    this.assertCommitted();
     this.#suspended = true;
+  }
+
+  /**
+   * Throws unless every write so far is committed or rolled back: what a point where a block may be suspended
+   * must hold. The block's steps check it at each such point whether or not they are suspended there, so a step
+   * that breaks it fails every time, not only when a slice happens to end there.
+   */
+  assertCommitted(): void {
+    if (this.#journal.length !== this.#mark) throw new Error('a block can only be suspended where its writes are committed or rolled back');
   }
 
   /** Continues the block: what views wrote meanwhile is gone. */

@@ -150,9 +150,10 @@ test('view_access_key, view_account, call_function, block and tx status sent whi
       t.not(r.amount, start.amount, "the block's contract rewards");
     }
   }
-  // each suspension between the block's receipts answers the reads waiting; a node that runs the block at once
-  // answers only what arrived before it started
+  // each suspension between the block's receipts answers the reads waiting (one read after the other: up to
+  // CALLS - 1 of them; fewer when the machine is loaded and the reader misses suspensions); a node that runs the
+  // block at once answers only what arrived before it started (0-1 measured), and 3 is above that
   const beforeBlock = reads.filter((r) => r.answeredAt < answeredAt && r.heights[0] === startHeight);
   t.log(`${beforeBlock.length} of ${reads.length} reads answered from the state before the block while it ran`);
-  t.true(beforeBlock.length >= CALLS / 2, `${beforeBlock.length} reads answered from the state before the block while it ran (of ${reads.length})`);
+  t.true(beforeBlock.length >= 3, `${beforeBlock.length} reads answered from the state before the block while it ran (of ${reads.length})`);
 });
