@@ -20,7 +20,6 @@ import { Agent, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import { InvalidNonceError, InvalidTransactionError, RpcError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
-import { keepReceivedJson } from './received-json.js';
 
 export interface BlockHeader {
   height: number;
@@ -87,20 +86,6 @@ export function sendTxError(error: RpcErrorAnswer): RpcError {
   return new TransactionExecutionError(`Invalid transaction: ${JSON.stringify(invalid)}`, '', '');
 }
 
-/**
- * Keeps the result's JSON text with it when the answer is written as nearcore (`{"jsonrpc":"2.0","result":<result>,"id":<id>}`)
- * or the local node (`{"jsonrpc":"2.0","id":<id>,"result":<result>}`) write it, with no space: parsed as exactly those
- * members in that order, the text between that prefix and suffix is the result's.
- */
-function keepResultText(answer: object, text: string, requestId: string): void {
-  const id = `"id":${JSON.stringify(requestId)}`;
-  const keys = Object.keys(answer).join();
-  const [prefix, suffix] =
-    keys === 'jsonrpc,result,id' ? ['{"jsonrpc":"2.0","result":', `,${id}}`] : keys === 'jsonrpc,id,result' ? [`{"jsonrpc":"2.0",${id},"result":`, '}'] : [undefined, undefined];
-  if (prefix === undefined || !text.startsWith(prefix) || !text.endsWith(suffix)) return;
-  keepReceivedJson((answer as { result: unknown }).result, text.slice(prefix.length, text.length - suffix.length));
-}
-
 /** HTTP statuses for which near-api-js' JsonRpcProvider posts the same request again (its fetch_json retryConfig). */
 const RETRIED_HTTP_STATUSES = new Set([408, 500, 503]);
 /** How near-api-js' JsonRpcProvider retries them by default: 12 attempts, 500 ms apart, × 1.5 each time. */
@@ -133,14 +118,10 @@ export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): N
   const send = secure ? httpsRequest : request;
   let id = 0;
 
-  /**
-   * The method's result; an error answer rejects with `toError(error)`. With `keepText`, the result's
-   * own JSON text is kept with it (keepResultText), to be written on as received.
-   */
-  const call = (method: string, params: unknown, toError: (error: RpcErrorAnswer) => Error = (error) => new RpcError(`${method}: ${describe(error)}`), retried = false, keepText = false): Promise<unknown> =>
+  /** The method's result; an error answer rejects with `toError(error)`. */
+  const call = (method: string, params: unknown, toError: (error: RpcErrorAnswer) => Error = (error) => new RpcError(`${method}: ${describe(error)}`), retried = false): Promise<unknown> =>
     new Promise((resolve, reject) => {
-      const requestId = String(++id);
-      const body = JSON.stringify({ jsonrpc: '2.0', id: requestId, method, params });
+      const body = JSON.stringify({ jsonrpc: '2.0', id: String(++id), method, params });
       const req = send({ ...where, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -157,13 +138,12 @@ export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): N
           if (answer.error !== undefined) return reject(toError(answer.error));
           // Older nodes answer a failed query inside the result (near-api-js reads it the same way).
           if (typeof answer.result?.error === 'string') return reject(new RpcError(`${method}: ${answer.result.error}`));
-          if (keepText) keepResultText(answer, text, requestId);
           resolve(answer.result);
         });
       });
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method}: the node did not answer within ${timeoutMs} ms`)));
       // A kept connection the node closed as it was reused: the request never reached it (Node's documented retry).
-      req.on('error', (error: NodeJS.ErrnoException) => (req.reusedSocket && error.code === 'ECONNRESET' && !retried ? call(method, params, toError, true, keepText).then(resolve, reject) : reject(error)));
+      req.on('error', (error: NodeJS.ErrnoException) => (req.reusedSocket && error.code === 'ECONNRESET' && !retried ? call(method, params, toError, true).then(resolve, reject) : reject(error)));
       req.end(body);
     });
 
@@ -178,14 +158,14 @@ export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): N
       // near-api-js did: one nonce cannot run twice, and a node that already has it answers its outcome.
       for (let attempt = 1, delay = SEND_RETRIES.firstDelayMs; ; attempt++, delay *= SEND_RETRIES.multiplier) {
         try {
-          return (await call('send_tx', { signed_tx_base64: signedTxBase64, wait_until: waitUntil }, sendTxError, false, true)) as SendTxAnswer;
+          return (await call('send_tx', { signed_tx_base64: signedTxBase64, wait_until: waitUntil }, sendTxError)) as SendTxAnswer;
         } catch (error) {
           if (!(error instanceof HttpStatusError && RETRIED_HTTP_STATUSES.has(error.status!)) || attempt >= SEND_RETRIES.attempts) throw error;
           await new Promise((resolve) => setTimeout(resolve, delay));
         }
       }
     },
-    txStatus: (txHash, senderAccountId) => call('tx', { tx_hash: txHash, sender_account_id: senderAccountId, wait_until: 'EXECUTED_OPTIMISTIC' }, undefined, false, true),
+    txStatus: (txHash, senderAccountId) => call('tx', { tx_hash: txHash, sender_account_id: senderAccountId, wait_until: 'EXECUTED_OPTIMISTIC' }),
     close: () => agent.destroy(),
   };
 }

@@ -31,7 +31,6 @@ import { openKeyPool, refusedByNode, type KeyPool, type SignedForPool, type Tran
 import { BlockRate, EarlierRead, ReadCache, type Read } from './read-cache.js';
 import { relayerMetrics, type RelayerMetrics } from './metrics.js';
 import { nodeRpc, type AccessKeyView } from './node-rpc.js';
-import { parseKeepingLast, stringifyWithReceived } from './received-json.js';
 import { base58 } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -550,7 +549,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
     log({ event: 'final', transaction_hash: final.transactionHash, sender_id: final.senderId, state: final.state, succeeded: final.state === 'final' ? final.succeeded : undefined, near_spent: spent?.toString() });
     // With the store unreachable the job stays in flight, and this instance settles it when it starts again.
     const settle = delta === undefined ? undefined : { budgets: reserved.budgets, delta, now: now() };
-    await kept((store) => store.finish(instance, job.firstHash, { statusId: statusKey(job.firstHash), status: stringifyWithReceived(final), expiresAt: Date.now() + STATUS_MEMORY_MS }, settle)).catch(() => undefined);
+    await kept((store) => store.finish(instance, job.firstHash, { statusId: statusKey(job.firstHash), status: JSON.stringify(final), expiresAt: Date.now() + STATUS_MEMORY_MS }, settle)).catch(() => undefined);
     return final;
   }
 
@@ -746,7 +745,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
       const deadline = Date.now() + STATUS_WAIT_MS;
       for (;;) {
         const text = await kept((store) => store.getStatus(statusKey(transactionHash)));
-        const status = text === undefined ? undefined : (parseKeepingLast(text) as RelayStatus);
+        const status = text === undefined ? undefined : (JSON.parse(text) as RelayStatus);
         if (!options.waitFinal || status === undefined || status.state !== 'pending' || Date.now() > deadline) return status;
         // Accepted by another instance: its record changes when that instance knows the outcome.
         await new Promise((resolve) => setTimeout(resolve, 50));

@@ -15,7 +15,6 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RelayError } from './errors.js';
 import type { Relayer, RelayStatus } from './relayer.js';
-import { stringifyWithReceived } from './received-json.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -89,9 +88,8 @@ export async function startRelayerServer(relayer: Relayer, { port = 0, host = '1
   await relayer.ready();
   const server = createServer(async (request, response) => {
     const cors = corsHeaders(corsOrigins, request.headers.origin);
-    const send = (status: number, body: object) => {
-      // A final status's outcome (its last member) is written as the node's own text (received-json.ts).
-      const text = stringifyWithReceived(body, stringify);
+    const send = (status: number, body: unknown) => {
+      const text = stringify(body);
       // With its length known the answer is one buffer, not chunks (one write, less for the client to parse).
       response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...cors });
       response.end(text);
