@@ -30,7 +30,7 @@ import { join } from 'node:path';
 import { KeyPair } from '../src/primitives/crypto.js';
 import { initHome, VALIDATOR_KEY_FILE } from '../src/node/init.js';
 import { readKeyFile } from '../src/node/key-file.js';
-import { signTransaction } from '../test/rpc/helpers.js';
+import { NEAR, newAccountActions, signTransaction } from '../test/rpc/helpers.js';
 import { watToWasm } from '../test/runtime/contract-helpers.js';
 import { killNode, LAUNCH, rpc, startNodeProcess, type NodeProcess } from '../test/rpc/node-process.js';
 
@@ -40,7 +40,6 @@ const READS_ONLY = process.argv.includes('--reads-during-blocks');
 const TXS = Number(process.env.BENCH_TXS ?? (QUICK ? 2_000 : 20_000));
 const BLOCKS = Number(process.env.BENCH_BLOCKS ?? (QUICK ? 30_000 : 300_000));
 const SENDERS = 50;
-const NEAR = 10n ** 24n;
 const log = (line: string) => {
   if (!JSON_OUTPUT) process.stderr.write(`${line}\n`);
 };
@@ -112,7 +111,7 @@ async function load(): Promise<Record<string, number | string>> {
     const tx = signTransaction({
       signerId: 'test.near',
       receiverId: id,
-      actions: [{ type: 'CreateAccount' }, { type: 'Transfer', deposit: 100n * NEAR }, { type: 'AddKey', publicKey: rootKey.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' } } }],
+      actions: newAccountActions(rootKey.publicKey, 100n * NEAR),
       keyPair: rootKey,
       nonce: ++rootNonce,
       blockHash: await finalHash(),
@@ -307,9 +306,8 @@ async function readsDuringBlocks(persist: boolean): Promise<Record<string, numbe
   const contract = 'burner.test.near';
   const senders = Array.from({ length: BLOCK_SENDERS }, (_, i) => `reader-load${i}.test.near`);
   let rootNonce = await nonceOf('test.near');
-  const withKey = (deposit: bigint) => [{ type: 'CreateAccount' as const }, { type: 'Transfer' as const, deposit }, { type: 'AddKey' as const, publicKey: rootKey.publicKey, accessKey: { nonce: 0n, permission: { type: 'FullAccess' as const } } }];
-  await send('test.near', contract, [...withKey(100n * NEAR), { type: 'DeployContract', code: await watToWasm('block-reads.wat') }], ++rootNonce, 'FINAL');
-  for (const id of senders) await send('test.near', id, withKey(100n * NEAR), ++rootNonce, 'FINAL');
+  await send('test.near', contract, [...newAccountActions(rootKey.publicKey, 100n * NEAR), { type: 'DeployContract', code: await watToWasm('block-reads.wat') }], ++rootNonce, 'FINAL');
+  for (const id of senders) await send('test.near', id, newAccountActions(rootKey.publicKey, 100n * NEAR), ++rootNonce, 'FINAL');
   const args = new Uint8Array(4);
   new DataView(args.buffer).setUint32(0, RELAYED_SIZE_BURN, true);
   let running = true;
