@@ -70,6 +70,7 @@ import { setUpSandboxLauncher } from '../../sandbox/src/node/install.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 import { startRelayerProcess } from '../test/helpers/processes.js';
 import { arrivalsPerSecond, numberOption, percentile, rampStarts } from './load-model.js';
+import { coresUsedBetween, sampleCpu, type CoresUsed } from './cpu-use.js';
 
 process.env.NEAR_WORKSPACES_NO_LOGS ??= '1';
 const JSON_OUTPUT = process.argv.includes('--json');
@@ -179,8 +180,10 @@ interface RunResult {
   failedOnChain: number;
   /** CPU the relayer processes used (user + system, from their /metrics) per delegate relayed: the relayer's own overhead. */
   relayerCpuMsPerDelegate: number;
-  /** This load generator's own CPU (process.cpuUsage, user + system) while it posted: per delegate, and as a share of one core over the row. */
-  generatorCpu: { msPerDelegate: number; coreShare: number };
+  /** This load generator's own CPU (process.cpuUsage, user + system) per delegate while it posted (its share of the cores: coresUsed). */
+  generatorCpuMsPerDelegate: number;
+  /** What each part used of the machine over the row, in cores (bench/cpu-use.ts): with every core busy, requests wait for one. */
+  coresUsed: CoresUsed;
   /** Load average (1 min) when the row started and ended. */
   load: [number, number];
 }
@@ -340,6 +343,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
   const loadBefore = loadavg()[0];
   const flush = new Redis(redisUrl);
   await flush.flushall();
+  const redisPid = Number(/\r\nprocess_id:(\d+)\r\n/.exec(await flush.info('server'))?.[1]);
   flush.disconnect();
   const policy = JSON.stringify({
     allowed: { [chain.token]: ['ft_transfer'] },
@@ -402,6 +406,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
   let failedOnChain = 0;
   let sent = 0;
   const cpuBeforeGenerator = process.cpuUsage();
+  const coresBefore = await sampleCpu();
   const started = performance.now();
   const limit = configuration.delegates ?? DELEGATES;
   const postAll = async (bodies: string[], i: number) => {
@@ -449,6 +454,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
   );
   const seconds = (performance.now() - started) / 1000;
   const generatorCpu = process.cpuUsage(cpuBeforeGenerator);
+  const coresUsed = coresUsedBetween(coresBefore, await sampleCpu(), { relayers: instances.map((instance) => instance.process.pid!), redis: redisPid });
   const generatorCpuMs = (generatorCpu.user + generatorCpu.system) / 1000;
   const cpuAfter = await Promise.all(instances.map((instance) => cpuSeconds(instance.url)));
   const cpuMsSince = (after: number[]) => 1000 * after.reduce((sum, c, i) => sum + c - cpuBefore[i], 0);
@@ -491,7 +497,8 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
     refused,
     failedOnChain,
     relayerCpuMsPerDelegate: round(cpuMsSince(cpuAfter) / Math.max(1, finalMs.length), 2),
-    generatorCpu: { msPerDelegate: round(generatorCpuMs / Math.max(1, sent), 2), coreShare: round(generatorCpuMs / (1000 * seconds), 3) },
+    generatorCpuMsPerDelegate: round(generatorCpuMs / Math.max(1, sent), 2),
+    coresUsed,
     load: [round(loadBefore, 2), round(loadavg()[0], 2)],
   };
   log(`  ${JSON.stringify(result)}`);
@@ -629,7 +636,8 @@ function printTable(summary: ReturnType<typeof summarize>): void {
     Object.entries(r.refused).map(([code, n]) => `${code} ${n}`).join(', ') || '0',
     String(r.failedOnChain),
     r.relayerCpuMsPerDelegate.toFixed(2),
-    `${r.generatorCpu.msPerDelegate.toFixed(2)} (${Math.round(100 * r.generatorCpu.coreShare)} %)`,
+    r.generatorCpuMsPerDelegate.toFixed(2),
+    `${r.coresUsed.node} / ${r.coresUsed.relayers} / ${r.coresUsed.redis} / ${r.coresUsed.generator} (${r.coresUsed.machine} of ${r.coresUsed.cores})`,
     `${r.load[0]} → ${r.load[1]}`,
   ]);
   const header = [
@@ -646,7 +654,8 @@ function printTable(summary: ReturnType<typeof summarize>): void {
     'refused',
     'failed on chain',
     'relayer CPU ms/delegate',
-    'load generator CPU ms/delegate (of a core)',
+    'load generator CPU ms/delegate',
+    'cores used: node / relayers / Redis / generator (machine busy)',
     'load',
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
