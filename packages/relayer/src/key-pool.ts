@@ -16,12 +16,31 @@
  * a node's own pool orders a key's transactions by nonce: nomicon, Transactions). So a key relays
  * one delegate per block and N keys relay N: the pool's size is the relayer's throughput. A
  * sender's transactions in flight all go through one key, so they reach the chain in the order
- * they were accepted. A nonce error is recovered by re-reading the key's nonce from the node and
- * signing again with a fresh nonce; a transaction whose block hash became too old while it waited
- * (nearcore `transaction_validity_period`: 100 blocks on the local node) is signed again, with the
- * same nonce, before it is sent. The refused or unsent transaction never ran, so signing its
- * actions again cannot run them twice. Nothing is resent because an answer was slow: a send with no
- * answer (a timeout, a dropped connection) counts as sent, and its outcome is followed.
+ * they were accepted. A transaction whose block hash became too old while it waited (nearcore
+ * `transaction_validity_period`: 100 blocks on the local node) is signed again, with the same nonce,
+ * before it is sent. Nothing is resent because an answer was slow: a send with no answer (a timeout,
+ * a dropped connection) counts as sent, and its outcome is followed.
+ *
+ * Signing a delegate's actions again (submitted once): the relayer pays for every transaction that
+ * lands, and a second one carrying the same delegate fails on the sender's delegate nonce but still
+ * burns the relayer's gas. So a refused transaction is signed again only when no earlier transaction
+ * of its delegate can still land:
+ * - A clean refusal (the first answer to the only copy ever sent) of InvalidNonce or Expired: the node
+ *   took nothing, so the actions are signed again at once, InvalidNonce after re-reading the key's
+ *   nonce from the node (its next one), Expired with the same nonce and a newer block.
+ * - A refusal after an ambiguous send (node-rpc posted the same bytes again after HTTP 408/500/503 or
+ *   a connection closed under the request, or the transaction is one resumed after a restart): an
+ *   earlier copy may be in a pool or on chain. The node is first asked for that hash (`tx` at
+ *   `wait_until: NONE`, nearcore chain/jsonrpc): known (included or executed) means it is followed, and
+ *   nothing new is signed. Unknown, it may still be in a pool (nearcore answers UNKNOWN_TRANSACTION for a
+ *   pooled transaction), so it is signed again only once it can never be included: the key's nonce on
+ *   chain, read before that answer, is already at or above its nonce (an access key's nonce is the
+ *   highest nonce of a transaction included with it: another one took it), or the node refused it as
+ *   Expired (its block hash is past the validity period: no chunk includes it any more). Otherwise
+ *   (asked three times, 1 s apart) its outcome is followed as for a send with no answer; any other
+ *   refusal after an ambiguous send is followed when the hash is known, else is the job's refusal.
+ * Each hash replaced is thus refused cleanly or proved unincludable first, so only the job's last
+ * hash can still land, and it is the one recorded (`onResign`) and followed.
  */
 import { createHash, createPrivateKey, sign as signEd25519, type KeyObject } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -30,8 +49,15 @@ import { base58 } from '@scure/base';
 import { serialize, type Schema } from 'borsh';
 import { Account, KeyPair, KeyType, SCHEMA, Signature, SignedTransaction, Signer, actions, createTransaction, type Action, type JsonRpcProvider, type KeyPairString, type PublicKey, type Transaction } from 'near-api-js';
 import { InvalidNonceError, InvalidTransactionError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
-import { BlockRate, ReadCache } from './read-cache.js';
-import type { NodeRpc, SendTxAnswer } from './node-rpc.js';
+import { BlockRate, ReadCache, type Read } from './read-cache.js';
+import { answeredAfterResend, type NodeRpc, type SendTxAnswer } from './node-rpc.js';
+
+/** A final block read to sign with, and when its answer arrived. */
+interface FinalBlock {
+  hash: Uint8Array;
+  height: number;
+  answeredAt: number;
+}
 
 /**
  * Actions a pool key signs, with their borsh as a transaction's action list (a u32 count, then each
@@ -108,6 +134,8 @@ export interface SignedForPool {
   key: PoolKey;
   /** The sender whose delegate it carries. */
   senderId: string;
+  /** A copy may already be with the node (resumed after a restart): a refusal is checked against its hash before anything is signed again. */
+  sentBefore?: boolean;
 }
 
 const nonceOf = (signedTransaction: SignedTransaction) => BigInt(signedTransaction.transaction.nonce);
@@ -167,6 +195,9 @@ const BLOCK_HASH_REFRESH_MS = { min: 100, max: 1_000 };
 const BLOCK_HASH_MAX_AGE_MS = 30_000;
 /** nearcore's default `transaction_validity_period` (mainnet, testnet), used when the node does not say. */
 const DEFAULT_VALIDITY_BLOCKS = 86_400;
+/** Times an earlier copy of a refused transaction is looked for before its outcome is left to be followed (key-pool module comment), and the wait between. */
+const EARLIER_COPY_CHECKS = 3;
+const EARLIER_COPY_INTERVAL_MS = 1_000;
 /** Transactions of one key sent and not yet in a block: one, so a key's nonces reach the chain in order through any RPC node (README "Key pool"). */
 export const DEFAULT_PIPELINE_DEPTH = 1;
 
@@ -213,7 +244,7 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; rpc: Nod
   const genesis = (await (provider.sendJsonRpc as (method: string, params: object) => Promise<unknown>).call(provider, 'EXPERIMENTAL_genesis_config', {}).catch(() => ({}))) as { transaction_validity_period?: number };
   const validityBlocks = genesis.transaction_validity_period ?? DEFAULT_VALIDITY_BLOCKS;
   const blockRate = new BlockRate();
-  const finalBlock = new ReadCache(
+  const finalBlock: ReadCache<'final', FinalBlock> = new ReadCache(
     async () => {
       const block = await rpc.block('final');
       // The node answers with its height when it takes the read, which under load is hundreds of ms
@@ -239,12 +270,18 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; rpc: Nod
   const recentBlock = async (which: 'recent' | number) => {
     if (typeof which === 'number') return (await finalBlock.fresh('final', which)).value;
     const kept = await finalBlock.get('final');
-    return blockRate.since(kept.at) < validityBlocks / 2 ? kept.value : (await finalBlock.fresh('final', Date.now())).value;
+    return blocksSince(kept) < validityBlocks / 2 ? kept.value : (await finalBlock.fresh('final', Date.now())).value;
   };
-  /** The final block's height now, estimated from the last read's answer and the block rate. */
+  /**
+   * Blocks made since a kept read of the final block, at the recent rate, counted from its answer: the
+   * block it reports is the node's as it answered (the one rule for a kept block's age: signing from
+   * it, signing again before a send).
+   */
+  const blocksSince = (read: Read<FinalBlock>) => blockRate.since(read.value.answeredAt);
+  /** The final block's height now, estimated from the last read. */
   const estimatedHeight = () => {
     const kept = finalBlock.peek('final');
-    return kept === undefined ? undefined : kept.value.height + blockRate.since(kept.value.answeredAt);
+    return kept === undefined ? undefined : kept.value.height + blocksSince(kept);
   };
   const chainNonce = async (key: PoolKey) => (await rpc.accessKey(accountId, key.publicKey)).nonce;
 
@@ -289,6 +326,24 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; rpc: Nod
       // Never signed: its nonce is skipped and holds no later one back.
       if (lanes.get(key)!.accepting.delete(nonce)) pump(key);
       throw error;
+    }
+  }
+
+  /**
+   * An earlier copy of `sent` that the node may have, after a refusal of the last copy: `known` by its
+   * hash (included or executed: follow it), `unincludable` (not known, and it can never be included:
+   * signing again is safe), or `undecided` after EARLIER_COPY_CHECKS checks. The key's nonce is read
+   * before each status: a nonce at or above the transaction's on chain before the node says it does not
+   * know the hash was taken by another transaction, and an Expired refusal came before the status too.
+   */
+  async function earlierCopy(sent: SignedForPool, refusal: unknown): Promise<'known' | 'unincludable' | 'undecided'> {
+    for (let check = 1; ; check++) {
+      const onChainNonce = await chainNonce(sent.key).catch(() => undefined);
+      const known = await rpc.txKnown(sent.hash, accountId).catch(() => undefined);
+      if (known === true) return 'known';
+      if (known === false && (refusal instanceof TransactionExpiredError || (onChainNonce !== undefined && onChainNonce >= nonceOf(sent.signedTransaction)))) return 'unincludable';
+      if (check >= EARLIER_COPY_CHECKS) return 'undecided';
+      await new Promise((resolve) => setTimeout(resolve, EARLIER_COPY_INTERVAL_MS));
     }
   }
 
@@ -361,7 +416,7 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; rpc: Nod
     signKept(senderId, actionList) {
       const key = keyFor(senderId);
       const block = finalBlock.peek('final');
-      if (key.nonce === undefined || block === undefined || Date.now() - block.at > BLOCK_HASH_MAX_AGE_MS || blockRate.since(block.at) >= validityBlocks / 2) return undefined;
+      if (key.nonce === undefined || block === undefined || Date.now() - block.at > BLOCK_HASH_MAX_AGE_MS || blocksSince(block) >= validityBlocks / 2) return undefined;
       hold(key, senderId);
       try {
         return signWithBlock(key, senderId, actionList, block.value, { accepting: true });
@@ -387,17 +442,21 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; rpc: Nod
       const nonce = nonceOf(signedTransaction);
       if ((resumedFloor.get(key) ?? -1n) < nonce) resumedFloor.set(key, nonce);
       if (key.nonce !== undefined && key.nonce < nonce) key.nonce = nonce;
-      return { hash: base58.encode(sha256(signedTransaction.transaction.encode())), signedTransaction, base64, key, senderId };
+      return { hash: base58.encode(sha256(signedTransaction.transaction.encode())), signedTransaction, base64, key, senderId, sentBefore: true };
     },
     async send(signed, actionList, { onResign, beforeSend } = {}) {
       const { key, senderId } = signed;
       const done = await turn(signed);
       try {
         let current = signed;
+        /** A copy of `current` may be with the node (it was sent before a restart, or node-rpc sent it again). */
+        let mayBeWithNode = signed.sentBefore === true;
         beforeSend?.();
         const lane = lanes.get(key)!;
         const height = estimatedHeight();
-        if (nonceOf(current.signedTransaction) <= lane.highestSent) {
+        if (mayBeWithNode) {
+          // Sent as it is: the node answers its outcome, or a refusal checked against its hash below.
+        } else if (nonceOf(current.signedTransaction) <= lane.highestSent) {
           // A later nonce went first (this one was not ready in its turn): never sent, so signed again with the next nonce.
           current = await signWith(key, senderId, actionList, { which: 'recent' });
           await onResign?.(current);
@@ -415,6 +474,13 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; rpc: Nod
             // No answer (a timeout, a routed request, a dropped connection): the node may have it. It
             // counts as sent; its outcome is followed, never guessed by sending anything again.
             if (!refusedByNode(error)) return { sent: current };
+            if (answeredAfterResend(error)) mayBeWithNode = true;
+            if (mayBeWithNode) {
+              // A refusal of this copy says nothing of an earlier one (module comment, "submitted once").
+              const earlier = await earlierCopy(current, error);
+              if (earlier === 'known' || (earlier === 'undecided' && (error instanceof InvalidNonceError || error instanceof TransactionExpiredError))) return { sent: current };
+              mayBeWithNode = false;
+            }
             if (attempt >= 5 || !(error instanceof InvalidNonceError || error instanceof TransactionExpiredError)) throw error;
             if (error instanceof InvalidNonceError) {
               // The node has a later nonce for this key (another process used it, or a restart):

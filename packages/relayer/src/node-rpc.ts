@@ -49,6 +49,13 @@ export interface NodeRpc {
   sendTx(signedTxBase64: string, waitUntil: 'INCLUDED' | 'EXECUTED_OPTIMISTIC'): Promise<SendTxAnswer>;
   /** The transaction's outcome once executed (`tx` at EXECUTED_OPTIMISTIC), as the node answers it. */
   txStatus(txHash: string, senderAccountId: string): Promise<unknown>;
+  /**
+   * Whether the node knows the transaction by its hash (`tx` at `wait_until: NONE`, answered at once):
+   * true once it is in a chunk (included or executed), false on UNKNOWN_TRANSACTION, which nearcore also
+   * answers for a transaction still in a pool (view_client_actor.rs get_tx_status knows chunks only).
+   * Any other answer rejects: the node could not say.
+   */
+  txKnown(txHash: string, senderAccountId: string): Promise<boolean>;
   close(): void;
 }
 
@@ -86,10 +93,28 @@ export function sendTxError(error: RpcErrorAnswer): RpcError {
   return new TransactionExecutionError(`Invalid transaction: ${JSON.stringify(invalid)}`, '', '');
 }
 
+/**
+ * Marks an error `sendTx` threw after it had posted the same bytes more than once (an HTTP 408/500/503
+ * answer, or a kept connection closed under the request): an earlier copy may be with the node, so a
+ * refusal of the last copy says nothing about it (key-pool.ts checks that copy's hash before signing again).
+ */
+const AFTER_RESEND = Symbol('send_tx answered after a resend');
+export const answeredAfterResend = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { [AFTER_RESEND]?: true })[AFTER_RESEND] === true;
+
 /** HTTP statuses for which near-api-js' JsonRpcProvider posts the same request again (its fetch_json retryConfig). */
 const RETRIED_HTTP_STATUSES = new Set([408, 500, 503]);
 /** How near-api-js' JsonRpcProvider retries them by default: 12 attempts, 500 ms apart, × 1.5 each time. */
 const SEND_RETRIES = { attempts: 12, firstDelayMs: 500, multiplier: 1.5 };
+
+/** A `tx` error answer, with the name of its cause (nearcore RpcTransactionError: UNKNOWN_TRANSACTION, TIMEOUT_ERROR…). */
+class TxStatusError extends RpcError {
+  constructor(
+    text: string,
+    readonly causeName: string | undefined,
+  ) {
+    super(`tx: ${text}`);
+  }
+}
 
 class HttpStatusError extends Error {
   constructor(
@@ -118,8 +143,8 @@ export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): N
   const send = secure ? httpsRequest : request;
   let id = 0;
 
-  /** The method's result; an error answer rejects with `toError(error)`. */
-  const call = (method: string, params: unknown, toError: (error: RpcErrorAnswer) => Error = (error) => new RpcError(`${method}: ${describe(error)}`), retried = false): Promise<unknown> =>
+  /** The method's result; an error answer rejects with `toError(error)`. `onResend` is told when the request is posted again. */
+  const call = (method: string, params: unknown, toError: (error: RpcErrorAnswer) => Error = (error) => new RpcError(`${method}: ${describe(error)}`), onResend?: () => void, retried = false): Promise<unknown> =>
     new Promise((resolve, reject) => {
       const body = JSON.stringify({ jsonrpc: '2.0', id: String(++id), method, params });
       const req = send({ ...where, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
@@ -142,8 +167,13 @@ export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): N
         });
       });
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method}: the node did not answer within ${timeoutMs} ms`)));
-      // A kept connection the node closed as it was reused: the request never reached it (Node's documented retry).
-      req.on('error', (error: NodeJS.ErrnoException) => (req.reusedSocket && error.code === 'ECONNRESET' && !retried ? call(method, params, toError, true).then(resolve, reject) : reject(error)));
+      // A kept connection closed as it was reused: usually the node closed it idle and the request never
+      // reached it (Node's documented retry), but a proxy may have passed it on first, so it counts as a resend.
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (!(req.reusedSocket && error.code === 'ECONNRESET' && !retried)) return reject(error);
+        onResend?.();
+        call(method, params, toError, onResend, true).then(resolve, reject);
+      });
       req.end(body);
     });
 
@@ -156,16 +186,32 @@ export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): N
     async sendTx(signedTxBase64, waitUntil) {
       // An HTTP status that says the request was not taken is retried with the same signed bytes, as
       // near-api-js did: one nonce cannot run twice, and a node that already has it answers its outcome.
+      // A proxy may have passed the first copy on anyway: an error after a resend is marked (answeredAfterResend).
+      let resent = false;
+      const onResend = () => void (resent = true);
       for (let attempt = 1, delay = SEND_RETRIES.firstDelayMs; ; attempt++, delay *= SEND_RETRIES.multiplier) {
         try {
-          return (await call('send_tx', { signed_tx_base64: signedTxBase64, wait_until: waitUntil }, sendTxError)) as SendTxAnswer;
+          return (await call('send_tx', { signed_tx_base64: signedTxBase64, wait_until: waitUntil }, sendTxError, onResend)) as SendTxAnswer;
         } catch (error) {
-          if (!(error instanceof HttpStatusError && RETRIED_HTTP_STATUSES.has(error.status!)) || attempt >= SEND_RETRIES.attempts) throw error;
+          if (!(error instanceof HttpStatusError && RETRIED_HTTP_STATUSES.has(error.status!)) || attempt >= SEND_RETRIES.attempts) {
+            if (resent && typeof error === 'object' && error !== null) (error as { [AFTER_RESEND]?: true })[AFTER_RESEND] = true;
+            throw error;
+          }
+          onResend();
           await new Promise((resolve) => setTimeout(resolve, delay));
         }
       }
     },
     txStatus: (txHash, senderAccountId) => call('tx', { tx_hash: txHash, sender_account_id: senderAccountId, wait_until: 'EXECUTED_OPTIMISTIC' }),
+    async txKnown(txHash, senderAccountId) {
+      try {
+        await call('tx', { tx_hash: txHash, sender_account_id: senderAccountId, wait_until: 'NONE' }, (error) => new TxStatusError(describe(error), error.cause?.name));
+        return true;
+      } catch (error) {
+        if (error instanceof TxStatusError && error.causeName === 'UNKNOWN_TRANSACTION') return false;
+        throw error;
+      }
+    },
     close: () => agent.destroy(),
   };
 }

@@ -581,7 +581,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
       if (inFlight.has(saved.firstHash)) continue;
       const hash = base58.encode(sha256(signedTransaction.transaction.encode()));
       // Sending the same signed bytes again cannot run them twice (one nonce); a node that has them answers their outcome.
-      const onChain = await outcomeOf(hash).catch(() => undefined);
+      let onChain = await outcomeOf(hash).catch(() => undefined);
       const actionList = delegateActions(delegate);
       let signed: SignedForPool;
       if (onChain) signed = { hash, signedTransaction, base64: saved.signedTransaction, key: undefined as never, senderId: delegate.senderId };
@@ -589,9 +589,23 @@ export function createRelayer(config: RelayerConfig): Relayer {
         try {
           signed = pool.resume(signedTransaction, saved.signedTransaction, delegate.senderId);
         } catch {
-          // Signed by a key this instance no longer has (fewer keys configured): the node does not
-          // have that transaction, so the delegate is signed again with a current key.
-          signed = await pool.sign(delegate.senderId, actionList);
+          // Signed by a key this instance no longer has (fewer keys configured): signed again with a
+          // current key only once that transaction can never land (key-pool.ts, "submitted once"): its key's
+          // nonce on chain, read before the node said it does not know the hash, is at or above its own, or
+          // the key is gone. Otherwise the record waits for the next start.
+          const publicKey = signedTransaction.transaction.publicKey.toString();
+          const keyNonce = await rpc.accessKey(config.accountId, publicKey).then(
+            (key) => key.nonce,
+            (error: unknown) => (error instanceof RpcError && /does not exist|UNKNOWN_ACCESS_KEY/i.test(error.message) ? Infinity : undefined),
+          );
+          const known = await rpc.txKnown(hash, config.accountId).catch(() => undefined);
+          if (known) onChain = await followOutcome(hash).catch(() => undefined);
+          if (onChain) signed = { hash, signedTransaction, base64: saved.signedTransaction, key: undefined as never, senderId: delegate.senderId };
+          else if (known === false && keyNonce !== undefined && keyNonce >= signedTransaction.transaction.nonce) signed = await pool.sign(delegate.senderId, actionList);
+          else {
+            log({ event: 'resume_failed', message: `${hash} was signed with ${publicKey}, no longer a pool key, and it may still land or its outcome is not known yet: its record stays in the store until the next start` });
+            continue;
+          }
         }
       }
       const job: Job = {

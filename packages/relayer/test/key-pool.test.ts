@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { JsonRpcProvider, KeyPair, SignedTransaction, actions, type KeyPairString } from 'near-api-js';
-import { TransactionExpiredError } from 'near-api-js/rpc-errors';
+import { InvalidNonceError, TransactionExpiredError } from 'near-api-js/rpc-errors';
 import { base58 } from '@scure/base';
 import { derivePoolKey, openKeyPool } from '../src/key-pool.js';
 import type { NodeRpc, SendTxAnswer } from '../src/node-rpc.js';
@@ -13,30 +13,38 @@ const RELAYER = 'relayer.test.near';
 
 /**
  * A node whose final block moves one height per read, that refuses the sends `refuse` picks (by call index) as
- * Expired; a refusal is answered once `answerAfter` sends have arrived (default: at once).
+ * Expired, or with the error it answers; a refusal is answered once `answerAfter` sends have arrived (default: at
+ * once). `known`: the hashes it knows (`txKnown`, default none); `keyNonce`: the pool keys' nonce on chain (default 10).
  */
-function stubNode(poolKeys: KeyPair[], refuse: (call: number) => boolean, answerAfter = 0) {
+function stubNode(poolKeys: KeyPair[], refuse: (call: number) => boolean | Error, answerAfter = 0, { known = () => false, keyNonce = () => 10n }: { known?: (hash: string) => boolean; keyNonce?: () => bigint } = {}) {
   let height = 1_000;
   const sent: { nonce: bigint; blockHash: string; receiverId: string }[] = [];
+  /** The hashes asked about with txKnown, in order. */
+  const asked: string[] = [];
   const rpc: NodeRpc = {
     async block() {
       height++;
       return { header: { height, hash: base58.encode(new Uint8Array(32).fill(height % 256)), gas_price: '100000000' } };
     },
     async accessKey() {
-      return { nonce: 10n, permission: 'FullAccess' };
+      return { nonce: keyNonce(), permission: 'FullAccess' };
     },
     async sendTx(signedTxBase64): Promise<SendTxAnswer> {
       const { transaction } = SignedTransaction.decode(Buffer.from(signedTxBase64, 'base64'));
       sent.push({ nonce: BigInt(transaction.nonce), blockHash: base58.encode(Uint8Array.from(transaction.blockHash)), receiverId: transaction.receiverId });
-      if (refuse(sent.length - 1)) {
+      const refusal = refuse(sent.length - 1);
+      if (refusal) {
         while (sent.length < answerAfter) await new Promise((r) => setTimeout(r, 1));
-        throw new TransactionExpiredError('', '');
+        throw refusal === true ? new TransactionExpiredError('', '') : refusal;
       }
       return { final_execution_status: 'INCLUDED' };
     },
     async txStatus() {
       throw new Error('not asked here');
+    },
+    async txKnown(hash) {
+      asked.push(hash);
+      return known(hash);
     },
     close() {},
   };
@@ -45,7 +53,7 @@ function stubNode(poolKeys: KeyPair[], refuse: (call: number) => boolean, answer
     viewAccessKeyList: async () => ({ keys: poolKeys.map((pair) => ({ public_key: pair.getPublicKey().toString() })) }),
     sendJsonRpc: async () => ({ transaction_validity_period: 100 }),
   } as unknown as JsonRpcProvider;
-  return { rpc, provider, sent };
+  return { rpc, provider, sent, asked };
 }
 
 test('a send the node refuses as expired is signed again with its own nonce and a newer block: the key\'s transactions waiting behind it keep theirs, none is signed again (nearcore InvalidTxError::Expired)', async (t) => {
@@ -92,4 +100,69 @@ test('with two transactions of a key in flight, one refused as expired after the
       ['a.test.near', 13n],
     ],
   );
+});
+
+/** A transaction signed by a first process of instance `test` (its pool key 0, nonce 11), to be resumed by a second. */
+async function signedBeforeRestart(mainKey: KeyPairString, list: { list: ReturnType<typeof actions.transfer>[] }) {
+  const first = stubNode([derivePoolKey(mainKey, 'test', 0)], () => false);
+  const pool = await openKeyPool({ provider: first.provider, rpc: first.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test' });
+  return pool.sign('a.test.near', list);
+}
+
+const invalidNonce = (txNonce: number, akNonce: number) => new InvalidNonceError(akNonce, txNonce, '', '');
+
+// key-pool.ts "submitted once": a copy sent before the restart may have landed; the relayer pays for every transaction that lands.
+test('a transaction resumed after a restart, refused as InvalidNonce, whose hash the node knows: it is followed, nothing is signed again', async (t) => {
+  const mainKey = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
+  const list = { list: [actions.transfer(1n)] };
+  const before = await signedBeforeRestart(mainKey, list);
+  const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? invalidNonce(11, 11) : false), 0, { known: (hash) => hash === before.hash, keyNonce: () => 11n });
+  const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test' });
+  const resumed = pool.resume(before.signedTransaction, before.base64, 'a.test.near');
+  let resigned = 0;
+  const result = await pool.send(resumed, list, { onResign: async () => void resigned++ });
+  t.is(result.sent.hash, before.hash, 'the known hash is the one followed');
+  t.deepEqual(node.asked, [before.hash]);
+  t.is(resigned, 0);
+  t.deepEqual(node.sent.map((s) => s.nonce), [11n], 'sent once, as it was signed');
+});
+
+test('a transaction resumed after a restart, refused as InvalidNonce, unknown to the node while the key\'s nonce on chain is at or above its own: another transaction took the nonce, so it is signed again with the next', async (t) => {
+  const mainKey = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
+  const list = { list: [actions.transfer(1n)] };
+  const before = await signedBeforeRestart(mainKey, list);
+  const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? invalidNonce(11, 11) : false), 0, { keyNonce: () => 11n });
+  const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test' });
+  const resigned: bigint[] = [];
+  const result = await pool.send(pool.resume(before.signedTransaction, before.base64, 'a.test.near'), list, { onResign: async (again) => void resigned.push(BigInt(again.signedTransaction.transaction.nonce)) });
+  t.deepEqual(node.asked, [before.hash]);
+  t.deepEqual(resigned, [12n]);
+  t.deepEqual(node.sent.map((s) => s.nonce), [11n, 12n]);
+  t.not(result.sent.hash, before.hash);
+});
+
+test('a transaction resumed after a restart, refused as InvalidNonce, unknown to the node but its nonce not yet used on chain (a lagging view): never signed again, its outcome is followed', async (t) => {
+  const mainKey = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
+  const list = { list: [actions.transfer(1n)] };
+  const before = await signedBeforeRestart(mainKey, list);
+  const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? invalidNonce(11, 11) : false), 0, { keyNonce: () => 10n });
+  const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test' });
+  let resigned = 0;
+  const result = await pool.send(pool.resume(before.signedTransaction, before.base64, 'a.test.near'), list, { onResign: async () => void resigned++ });
+  t.is(result.sent.hash, before.hash);
+  t.is(resigned, 0);
+  t.deepEqual(node.asked, [before.hash, before.hash, before.hash], 'asked three times');
+  t.deepEqual(node.sent.map((s) => s.nonce), [11n]);
+});
+
+test('a clean InvalidNonce (the only copy ever sent): signed again at once with the key\'s next nonce, without asking the node about its hash', async (t) => {
+  const mainKey = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
+  const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? invalidNonce(11, 11) : false), 0, { keyNonce: () => 11n });
+  const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test' });
+  const list = { list: [actions.transfer(1n)] };
+  const signed = await pool.sign('a.test.near', list);
+  const result = await pool.send(signed, list);
+  t.deepEqual(node.asked, [], 'no status check on the cheap path');
+  t.deepEqual(node.sent.map((s) => s.nonce), [12n, 13n]);
+  t.not(result.sent.hash, signed.hash);
 });

@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JsonRpcProvider } from 'near-api-js';
 import { InvalidNonceError, InvalidTransactionError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
-import { nodeRpc } from '../src/node-rpc.js';
+import { answeredAfterResend, nodeRpc } from '../src/node-rpc.js';
 import { refusedByNode } from '../src/key-pool.js';
 
 interface Stub {
@@ -150,4 +150,64 @@ test('a node that never answers: the call fails after the timeout as no answer (
   t.regex(error!.message, /send_tx: the node did not answer within 200 ms/);
   t.false(refusedByNode(error));
   t.true(performance.now() - started < 5_000);
+});
+
+// key-pool.ts "submitted once": a refusal of a copy posted again says nothing of the copy posted first,
+// which a proxy may have passed to the node before it answered 503 or closed the connection.
+test('a send_tx refusal after a resend (HTTP 503, then the same bytes again) is marked answeredAfterResend; a refusal of the only copy posted is not', async (t) => {
+  const resent = await stubNode(t, [{ status: 503, body: () => ({}) }, { body: invalidTransaction('Expired') }]);
+  const rpc = nodeRpc(resent.url);
+  t.teardown(() => rpc.close());
+  const afterResend = await t.throwsAsync(rpc.sendTx(SIGNED, 'INCLUDED'));
+  t.true(afterResend instanceof TransactionExpiredError, String(afterResend));
+  t.true(answeredAfterResend(afterResend));
+  t.is(resent.received.length, 2);
+
+  const clean = await stubNode(t, [{ body: invalidTransaction({ InvalidNonce: { tx_nonce: 7, ak_nonce: 9 } }) }]);
+  const other = nodeRpc(clean.url);
+  t.teardown(() => other.close());
+  const refused = await t.throwsAsync(other.sendTx(SIGNED, 'INCLUDED'));
+  t.true(refused instanceof InvalidNonceError, String(refused));
+  t.false(answeredAfterResend(refused));
+});
+
+test('a send_tx whose kept connection is closed under it is posted again on a new one, and a refusal then is marked answeredAfterResend', async (t) => {
+  const received: string[] = [];
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const call = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; method: string };
+    received.push(call.method);
+    // The first send_tx is read, then its connection (kept from the `block` call before) is closed unanswered.
+    if (call.method === 'send_tx' && received.filter((m) => m === 'send_tx').length === 1) return request.socket.destroy();
+    response.writeHead(200, { 'content-type': 'application/json' });
+    const answer = call.method === 'block' ? { jsonrpc: '2.0', id: call.id, result: { header: { height: 1, hash: '11111111111111111111111111111111', gas_price: '1' } } } : invalidTransaction('Expired')(call.id);
+    response.end(JSON.stringify(answer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const rpc = nodeRpc(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  t.teardown(() => rpc.close());
+  await rpc.block('final');
+  const error = await t.throwsAsync(rpc.sendTx(SIGNED, 'INCLUDED'));
+  t.deepEqual(received, ['block', 'send_tx', 'send_tx']);
+  t.true(error instanceof TransactionExpiredError, String(error));
+  t.true(answeredAfterResend(error));
+});
+
+test('txKnown asks `tx` at wait_until NONE: a result is known, UNKNOWN_TRANSACTION is not, any other error rejects (the node could not say)', async (t) => {
+  const stub = await stubNode(t, [
+    { body: (id) => ({ jsonrpc: '2.0', id, result: { final_execution_status: 'INCLUDED' } }) },
+    { body: handlerError({ name: 'UNKNOWN_TRANSACTION', info: { requested_transaction_hash: 'abc' } }, 'Transaction abc doesn\'t exist') },
+    { body: handlerError({ name: 'TIMEOUT_ERROR' }, 'Timeout') },
+  ]);
+  const rpc = nodeRpc(stub.url);
+  t.teardown(() => rpc.close());
+  t.true(await rpc.txKnown('abc', 'relayer.test.near'));
+  t.false(await rpc.txKnown('abc', 'relayer.test.near'));
+  await t.throwsAsync(rpc.txKnown('abc', 'relayer.test.near'), { message: /TIMEOUT_ERROR/ });
+  t.deepEqual(stub.received[0], { method: 'tx', params: { tx_hash: 'abc', sender_account_id: 'relayer.test.near', wait_until: 'NONE' } });
 });

@@ -1,0 +1,157 @@
+/**
+ * Issue 18, "no accepted request is lost or submitted twice", after an ambiguous send: the relayer's
+ * send_tx client posts the same bytes again after an HTTP 503 (as near-api-js does), so the copy it
+ * sent first may already be in a block when the resend is refused. The relayer must look that hash up
+ * before it signs the delegate again (packages/relayer/src/key-pool.ts, "submitted once"): one
+ * transaction of its key lands, it pays once, the status names the hash that landed and the sender's
+ * allowance is charged what was paid.
+ *
+ * The refusal is nearcore's answer to a resend once the chain is past the transaction's validity
+ * period: nearcore's client checks the validity period before anything else (chain/client/src/client.rs
+ * `process_tx`, `check_transaction_validity_period`) and its RPC looks the hash up only after an
+ * InvalidNonce (chain/jsonrpc/src/lib.rs `send_tx_internal` → `tx_exists`), so a landed transaction
+ * sent again that late is answered `Expired`. The local node answers a transaction it knows with its
+ * outcome at any age, so the proxy gives nearcore's answer, after moving the real chain past the
+ * validity period (`sandbox_fast_forward`) and checking that it is.
+ */
+import anyTest, { type ExecutionContext, type TestFn } from 'ava';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JsonRpcProvider, SignedTransaction } from 'near-api-js';
+import { base58 } from '@scure/base';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { derivePoolKey, localStore } from '../packages/relayer/src/index.js';
+import { budgetsFor } from '../packages/relayer/src/allowance.js';
+import { decodeSignedDelegate } from '../packages/relayer/src/delegate.js';
+import { NEAR } from './helpers/payout.js';
+import { claimantOfPool, nearBalance, relay, settledRelays, signClaim, startingBalance, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
+
+const test = anyTest as TestFn<RelayerContext>;
+
+useRelayerWorker(test);
+
+/** The local node's `transaction_validity_period` (packages/sandbox genesis). */
+const VALIDITY_BLOCKS = 100;
+
+async function rpcCall(t: ExecutionContext<RelayerContext>, method: string, params: unknown): Promise<any> {
+  const answer = (await (await fetch(t.context.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: '1', method, params }) })).json()) as { result?: unknown; error?: unknown };
+  if (answer.error !== undefined) throw new Error(`${method}: ${JSON.stringify(answer.error)}`);
+  return answer.result;
+}
+
+/**
+ * A proxy to the node for the relayer. Once `arm(publicKey)` is called, the next send_tx signed with that
+ * key is passed to the node and its answer awaited (`forwardFirst`: the transaction is then in a block)
+ * or dropped (it never reaches the node), and the relayer is answered HTTP 503; the resend of the same
+ * bytes is answered nearcore's Expired, once the chain is past its validity period. Everything else is
+ * passed on.
+ */
+async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forwardFirst }: { forwardFirst: boolean }) {
+  let armed: string | undefined;
+  /** The armed transaction's copies as they arrived (hash of each), and every later send_tx with the armed key. */
+  const copies: string[] = [];
+  const laterSends: string[] = [];
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const call = JSON.parse(body.toString('utf8')) as { id: string; method: string; params: Record<string, unknown> };
+    const pass = async () => {
+      const answer = await fetch(t.context.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      response.writeHead(answer.status, { 'content-type': 'application/json' });
+      response.end(Buffer.from(await answer.arrayBuffer()));
+    };
+    if (call.method !== 'send_tx' || armed === undefined) return pass();
+    const signed = SignedTransaction.decode(Buffer.from(String(call.params.signed_tx_base64), 'base64'));
+    if (signed.transaction.publicKey.toString() !== armed) return pass();
+    const hash = base58.encode(sha256(signed.transaction.encode()));
+    if (copies.length === 0) {
+      copies.push(hash);
+      if (forwardFirst) await fetch(t.context.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      response.writeHead(503, { 'content-type': 'text/plain' });
+      return response.end('Service Unavailable');
+    }
+    if (copies.length === 1 && hash === copies[0]) {
+      copies.push(hash);
+      const blockHash = base58.encode(Uint8Array.from(signed.transaction.blockHash));
+      const signedAt = Number((await rpcCall(t, 'block', { block_id: blockHash })).header.height);
+      await rpcCall(t, 'sandbox_fast_forward', { delta_height: VALIDITY_BLOCKS + 10 });
+      const head = Number((await rpcCall(t, 'block', { finality: 'optimistic' })).header.height);
+      if (head - signedAt <= VALIDITY_BLOCKS) throw new Error(`the chain is not past the validity period: head ${head}, block ${signedAt}`);
+      response.writeHead(200, { 'content-type': 'application/json' });
+      return response.end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: call.id,
+          error: { name: 'HANDLER_ERROR', cause: { name: 'INVALID_TRANSACTION', info: {} }, code: -32000, message: 'Server error', data: { TxExecutionError: { InvalidTxError: 'Expired' } } },
+        }),
+      );
+    }
+    laterSends.push(hash);
+    return pass();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arm: (publicKey: string) => void (armed = publicKey), copies, laterSends };
+}
+
+/** One claim relayed through the proxy with the first copy of its transaction `forwardFirst` or not; what the chain and the store say after. */
+async function relayAfterAmbiguousSend(t: ExecutionContext<RelayerContext>, name: string, forwardFirst: boolean) {
+  const { f, poolId, user } = await claimantOfPool(t, name, 1_000n, 10_000n);
+  const proxy = await ambiguousSendProxy(t, { forwardFirst });
+  const dir = mkdtempSync(join(tmpdir(), 'relayer-store-'));
+  const store = await localStore(dir);
+  t.teardown(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const allowance = { perSender: NEAR, periodMs: 3_600_000 };
+  const { relayer, relayerAccount, server } = await startRelayer(t, f, { rpcUrl: proxy.url, store, policy: { allowance } });
+  await relayer.ready();
+  const poolKey = derivePoolKey(relayerAccount.privateKey, 'main', 0).getPublicKey().toString();
+  const provider = new JsonRpcProvider({ url: t.context.rpcUrl });
+  const keyNonce = async () => BigInt((await provider.viewAccessKey({ accountId: relayerAccount.accountId, publicKey: poolKey })).nonce);
+  const before = await startingBalance(t, relayerAccount);
+  const nonceBefore = await keyNonce();
+
+  proxy.arm(poolKey);
+  // Valid well past the blocks the proxy moves the chain by.
+  const delegate = await signClaim(user, f, poolId, { blockHeightTtl: 1_000 });
+  const relayed = await relay(server.url, { signed_delegate_action: delegate });
+  t.is(relayed.body.state, 'final', JSON.stringify(relayed.body));
+  t.deepEqual(proxy.copies, [relayed.accepted!.transaction_hash, relayed.accepted!.transaction_hash], 'sent, answered 503, sent again with the same bytes and refused as Expired');
+  await settledRelays(t, relayerAccount.accountId, [relayed.body.transaction_hash]);
+  const [senderBudget] = budgetsFor(decodeSignedDelegate(delegate), allowance, Date.now());
+  return {
+    relayed,
+    proxy,
+    paid: before - (await nearBalance(t, relayerAccount.accountId)),
+    charged: await store.spent(senderBudget, Date.now()),
+    keyNonceIncrease: (await keyNonce()) - nonceBefore,
+  };
+}
+
+test('a resend refused as Expired after the first copy landed: the relayer finds the landed hash and follows it; one transaction of its key lands, paid and charged once', async (t) => {
+  const { relayed, proxy, paid, charged, keyNonceIncrease } = await relayAfterAmbiguousSend(t, 'landed', true);
+  t.true(relayed.body.succeeded, JSON.stringify(relayed.body.status));
+  t.is(relayed.body.transaction_hash, relayed.accepted!.transaction_hash, 'the status names the hash that landed (the first copy)');
+  t.deepEqual(proxy.laterSends, [], 'nothing signed again was sent');
+  t.is(keyNonceIncrease, 1n, 'one transaction of the pool key landed');
+  t.true(paid > 0n, `paid ${paid}`);
+  t.is(charged, paid, 'the allowance is charged once, exactly what the relayer paid');
+});
+
+test('a resend refused as Expired when no copy reached the node: the hash is unknown and can never be included, so the delegate is signed again (same nonce, newer block) and lands once', async (t) => {
+  const { relayed, proxy, paid, charged, keyNonceIncrease } = await relayAfterAmbiguousSend(t, 'lost', false);
+  t.true(relayed.body.succeeded, JSON.stringify(relayed.body.status));
+  t.not(relayed.body.transaction_hash, relayed.accepted!.transaction_hash, 'the status names the transaction signed again');
+  t.deepEqual(proxy.laterSends, [relayed.body.transaction_hash], 'signed again once, and that is the one that landed');
+  t.is(keyNonceIncrease, 1n, 'one transaction of the pool key landed');
+  t.is(charged, paid, 'the allowance is charged once, exactly what the relayer paid');
+});
