@@ -9,7 +9,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { base58 } from '@scure/base';
+import base58 from 'bs58';
 import type { Sandbox } from '../index.js';
 import type { ExecutionEvent } from '../runtime/execution-events.js';
 import type { GasProfileEntry } from '../primitives/views.js';

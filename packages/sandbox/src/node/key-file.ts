@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { base58 } from '@scure/base';
+import base58 from 'bs58';
 
 export interface KeyFile {
   account_id: string;

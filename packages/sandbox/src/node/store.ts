@@ -37,7 +37,7 @@ import type { ExecutionOutcomeWithIdView } from '../primitives/views.js';
 import type { JsonValue } from '../primitives/errors.js';
 import type { StateRecordJson } from '../rpc/client.js';
 import { chunkHashOf } from '../rpc/views.js';
-import { base58 } from '@scure/base';
+import base58 from 'bs58';
 
 export interface ChainHead {
   height: number;

@@ -77,7 +77,7 @@ const FAULT_TEXT: Record<AccountIdErrorKind, string> = {
  */
 const CHAR_ESCAPES: Record<string, string> = { '\0': '\\0', '\t': '\\t', '\r': '\\r', '\n': '\\n', "'": "\\'", '\\': '\\\\' };
 const NOT_PRINTED = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}\p{Grapheme_Extend}]/u;
-function rustCharDebug(c: string): string {
+export function rustCharDebug(c: string): string {
   const escaped = CHAR_ESCAPES[c] ?? (c !== ' ' && NOT_PRINTED.test(c) ? `\\u{${c.codePointAt(0)!.toString(16)}}` : c);
   return `'${escaped}'`;
 }

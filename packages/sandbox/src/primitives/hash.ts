@@ -5,7 +5,8 @@
  * sha256(base ‖ block_height u64 LE ‖ salt u64 LE); both protocol versions this node runs are ≥ 77.
  */
 import { hash as nodeHash } from 'node:crypto';
-import { base58, base64 } from '@scure/base';
+import { base64 } from '@scure/base';
+import base58 from 'bs58';
 
 export type CryptoHash = Uint8Array;
 

@@ -15,7 +15,7 @@
  *   `interval_ms` milliseconds from now on (what `run --block-interval-ms` starts with), or on demand with `null`
  *   → `{block_interval_ms, block_height, block_hash}`. Until the node stops: a restart takes its command line's mode.
  */
-import { base58 } from '@scure/base';
+import base58 from 'bs58';
 import type { Sandbox, Snapshot } from '../index.js';
 import { parseError, RpcError } from './errors.js';
 

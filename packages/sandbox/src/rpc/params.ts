@@ -4,8 +4,8 @@
  * positional forms (`[block_id]`, `[path, data]`, `[signed_tx_base64]`, `[tx_hash, sender]`) are accepted
  * where nearcore accepts them. Every failure is a `parseError` with a message that names the bad field.
  */
-import { base58 } from '@scure/base';
-import { accountIdError } from '../primitives/account-id.js';
+import base58 from 'bs58';
+import { accountIdError, rustCharDebug } from '../primitives/account-id.js';
 import type { ChunkReference, QueryRequest, StateChangesRequest, StateRecordJson, TransactionLookup } from './client.js';
 import { parsePublicKey } from '../primitives/crypto.js';
 import { parseError } from './errors.js';
@@ -169,15 +169,24 @@ function decodeBase64(text: unknown, what: string): Uint8Array {
 function decodeBase58Data(text: string, maxLen: number): Uint8Array {
   // every base58 character carries more than 5 bits: longer text than this cannot fit (and decoding is quadratic)
   if (text.length > Math.ceil((maxLen * 8) / 5.8) + 1) throw parseError('Query data size is too large');
-  let bytes: Uint8Array;
-  try {
-    bytes = base58.decode(text);
-  } catch (e) {
-    throw parseError((e as Error).message);
-  }
+  const bytes = base58.decodeUnsafe(text);
+  if (bytes === undefined) throw parseError(base58DecodeErrorText(text));
   if (bytes.length > maxLen) throw parseError('Query data size is too large');
   return bytes;
 }
+
+/**
+ * nearcore's `parse_bs58_data` answers with the bs58 crate's `decode::Error` text: the first character outside
+ * the alphabet, `{:?}`-formatted, at its byte offset, or the first non-ASCII character's byte offset.
+ */
+function base58DecodeErrorText(text: string): string {
+  const at = [...text].findIndex((c) => !BASE58_ALPHABET.includes(c));
+  const c = [...text][at]!;
+  const byte = Buffer.byteLength([...text].slice(0, at).join(''));
+  if (c.codePointAt(0)! > 0x7f) return `provided string contained non-ascii character starting at byte ${byte}`;
+  return `provided string contained invalid character ${rustCharDebug(c)} at byte ${byte}`;
+}
+const BASE58_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 
 function checkAccountId(id: string): string {
   const problem = accountIdError(id);

@@ -18,7 +18,8 @@
  *   `block_id` is answered when no block since changed the state, else with nearcore's garbage-collected-block
  *   error.
  */
-import { base58, base64 } from '@scure/base';
+import { base64 } from '@scure/base';
+import base58 from 'bs58';
 import {
   createSandbox,
   InvalidTransactionError,

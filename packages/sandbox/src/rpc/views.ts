@@ -5,7 +5,7 @@
  * sandbox does not have (merkle roots, chunk hashes) are derived deterministically from the block hash, so
  * they are stable and unique per block. State roots are the trie's (store/trie).
  */
-import { base58 } from '@scure/base';
+import base58 from 'bs58';
 import type { RuntimeConfig, Fee } from '../parameters/types.js';
 import type * as Rpc from '@near-js/jsonrpc-types';
 import type { BlockView, ChunkHeaderView, NetworkInfoResponse, StatusResponse, ValidatorResponse, Wire } from './wire.js';

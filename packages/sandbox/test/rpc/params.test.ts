@@ -74,3 +74,19 @@ test('the relayer\'s requests take the fast path and parse as before', async (t)
   t.false(fastAcceptedShapes.acceptsSendTx({ signed_tx_base64: 'AQID', wait_until: 'DONE' }));
   t.throws(() => parseSendTxParams({ signed_tx_base64: 'AQID', wait_until: 'DONE' }), { message: /wait_until/ });
 });
+
+test('legacy query data that is not base58: the bs58 crate\'s error text, as nearcore parse_bs58_data answers (chain/jsonrpc-primitives query.rs)', (t) => {
+  const parseErrorText = (data: string) => {
+    try {
+      parseQueryParams(['call/alice.near/m', data]);
+    } catch (e) {
+      return String((e as { object?: { data?: unknown } }).object?.data);
+    }
+    return 'accepted';
+  };
+  t.is(parseErrorText('3mJr0'), "provided string contained invalid character '0' at byte 4");
+  t.is(parseErrorText("ab'c"), "provided string contained invalid character '\\'' at byte 2");
+  t.is(parseErrorText('aé1'), 'provided string contained non-ascii character starting at byte 1');
+  t.is(parseErrorText('éaé0'), 'provided string contained non-ascii character starting at byte 0');
+  t.is(parseErrorText('3mJr'), 'accepted');
+});
