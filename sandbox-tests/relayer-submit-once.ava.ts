@@ -1,7 +1,8 @@
 /**
  * Issue 18, "no accepted request is lost or submitted twice", after an ambiguous send: the relayer's
  * send_tx client posts the same bytes again after an HTTP 503 (as near-api-js does), so the copy it
- * sent first may already be in a block when the resend is refused. The relayer must look that hash up
+ * sent first may already be in a block when the resend is refused; so may a transaction a killed relayer
+ * sent, which its restarted process sends again. The relayer must look that hash up
  * before it signs the delegate again (packages/relayer/src/key-pool.ts, "submitted once"): one
  * transaction of its key lands, it pays once, the status names the hash that landed and the sender's
  * allowance is charged what was paid.
@@ -20,13 +21,14 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JsonRpcProvider, SignedTransaction } from 'near-api-js';
+import { JsonRpcProvider, SignedTransaction, type KeyPairString } from 'near-api-js';
 import { base58 } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { derivePoolKey, localStore } from '../packages/relayer/src/index.js';
 import { budgetsFor } from '../packages/relayer/src/allowance.js';
 import { decodeSignedDelegate } from '../packages/relayer/src/delegate.js';
-import { NEAR } from './helpers/payout.js';
+import { createAccount, NEAR, TGAS } from './helpers/payout.js';
+import { startRelayerProcess } from '../packages/relayer/test/helpers/processes.js';
 import { claimantOfPool, nearBalance, relay, settledRelays, signClaim, startingBalance, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext>;
@@ -45,12 +47,17 @@ async function rpcCall(t: ExecutionContext<RelayerContext>, method: string, para
 /**
  * A proxy to the node for the relayer. Once `arm(publicKey)` is called, the next send_tx signed with that
  * key is passed to the node and its answer awaited (`forwardFirst`: the transaction is then in a block)
- * or dropped (it never reaches the node), and the relayer is answered HTTP 503; the resend of the same
- * bytes is answered nearcore's Expired, once the chain is past its validity period. Everything else is
- * passed on.
+ * or dropped (it never reaches the node), and the relayer is answered HTTP 503 (`first: 'unavailable'`)
+ * or never answered (`first: 'held'`: the relayer is killed meanwhile; `landed` resolves), in which case
+ * the first `tx` asked for it at EXECUTED_OPTIMISTIC is answered 503 too (a restarted relayer then cannot
+ * learn its outcome before sending it again). The next send of the same bytes is answered nearcore's
+ * Expired, once the chain is past its validity period. Everything else is passed on.
  */
-async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forwardFirst }: { forwardFirst: boolean }) {
+async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forwardFirst, first = 'unavailable' }: { forwardFirst: boolean; first?: 'unavailable' | 'held' }) {
   let armed: string | undefined;
+  let outcomeRefused = false;
+  let landed!: () => void;
+  const landedOnce = new Promise<void>((resolve) => (landed = resolve));
   /** The armed transaction's copies as they arrived (hash of each), and every later send_tx with the armed key. */
   const copies: string[] = [];
   const laterSends: string[] = [];
@@ -64,6 +71,11 @@ async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forward
       response.writeHead(answer.status, { 'content-type': 'application/json' });
       response.end(Buffer.from(await answer.arrayBuffer()));
     };
+    if (first === 'held' && call.method === 'tx' && call.params.tx_hash === copies[0] && call.params.wait_until === 'EXECUTED_OPTIMISTIC' && !outcomeRefused) {
+      outcomeRefused = true;
+      response.writeHead(503, { 'content-type': 'text/plain' });
+      return response.end('Service Unavailable');
+    }
     if (call.method !== 'send_tx' || armed === undefined) return pass();
     const signed = SignedTransaction.decode(Buffer.from(String(call.params.signed_tx_base64), 'base64'));
     if (signed.transaction.publicKey.toString() !== armed) return pass();
@@ -71,6 +83,7 @@ async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forward
     if (copies.length === 0) {
       copies.push(hash);
       if (forwardFirst) await fetch(t.context.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      if (first === 'held') return landed();
       response.writeHead(503, { 'content-type': 'text/plain' });
       return response.end('Service Unavailable');
     }
@@ -98,7 +111,7 @@ async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forward
     server.closeAllConnections();
     return new Promise<void>((resolve) => server.close(() => resolve()));
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arm: (publicKey: string) => void (armed = publicKey), copies, laterSends };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arm: (publicKey: string) => void (armed = publicKey), copies, laterSends, landed: landedOnce, outcomeRefused: () => outcomeRefused };
 }
 
 /** One claim relayed through the proxy with the first copy of its transaction `forwardFirst` or not; what the chain and the store say after. */
@@ -154,4 +167,54 @@ test('a resend refused as Expired when no copy reached the node: the hash is unk
   t.deepEqual(proxy.laterSends, [relayed.body.transaction_hash], 'signed again once, and that is the one that landed');
   t.is(keyNonceIncrease, 1n, 'one transaction of the pool key landed');
   t.is(charged, paid, 'the allowance is charged once, exactly what the relayer paid');
+});
+
+test('a relayer killed after its transaction landed, unanswered: the restarted relayer cannot learn the outcome, sends the same bytes, is refused as Expired, finds the landed hash and follows it; paid and charged once', async (t) => {
+  const { f, poolId, user } = await claimantOfPool(t, 'killed', 1_000n, 10_000n);
+  const proxy = await ambiguousSendProxy(t, { forwardFirst: true, first: 'held' });
+  const relayerAccount = await createAccount(t, 'relayer', 100n * NEAR);
+  const privateKey = (await relayerAccount.getKey())!.toString() as KeyPairString;
+  const dir = mkdtempSync(join(tmpdir(), 'relayer-store-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const allowance = { perSender: NEAR.toString(), periodMs: 3_600_000 };
+  const env = {
+    RELAYER_ACCOUNT_ID: relayerAccount.accountId,
+    RELAYER_PRIVATE_KEY: privateKey,
+    RPC_URL: proxy.url,
+    RELAYER_POLICY: JSON.stringify({ allowed: { [f.payout.accountId]: ['claim'] }, maxGas: (150n * TGAS).toString(), allowance }),
+    RELAYER_STORE: dir,
+  };
+  let instance = await startRelayerProcess(env);
+  t.teardown(() => instance.kill());
+  const poolKey = derivePoolKey(privateKey, 'main', 0).getPublicKey().toString();
+  const provider = new JsonRpcProvider({ url: t.context.rpcUrl });
+  const keyNonce = async () => BigInt((await provider.viewAccessKey({ accountId: relayerAccount.accountId, publicKey: poolKey })).nonce);
+  const before = await startingBalance(t, { accountId: relayerAccount.accountId, privateKey });
+  const nonceBefore = await keyNonce();
+
+  proxy.arm(poolKey);
+  const delegate = await signClaim(user, f, poolId, { blockHeightTtl: 1_000 });
+  const posted = await fetch(`${instance.url}/relay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signed_delegate_action: delegate }) });
+  t.is(posted.status, 202);
+  const hash = String(((await posted.json()) as { transaction_hash: string }).transaction_hash);
+  await proxy.landed;
+  await instance.kill();
+
+  instance = await startRelayerProcess(env);
+  const final = (await (await fetch(`${instance.url}/status/${hash}?wait=final`)).json()) as Record<string, any>;
+  t.is(final.state, 'final', JSON.stringify(final));
+  t.true(proxy.outcomeRefused(), 'the restarted relayer asked for the outcome first and was refused');
+  t.deepEqual(proxy.copies, [hash, hash], 'the same bytes were sent again after the restart and refused as Expired');
+  t.true(final.succeeded, JSON.stringify(final.status));
+  t.is(final.transaction_hash, hash, 'the status names the hash that landed');
+  t.deepEqual(proxy.laterSends, [], 'nothing signed again was sent');
+  await settledRelays(t, relayerAccount.accountId, [hash]);
+  t.is((await keyNonce()) - nonceBefore, 1n, 'one transaction of the pool key landed');
+  const paid = before - (await nearBalance(t, relayerAccount.accountId));
+  await instance.stop();
+  const store = await localStore(dir);
+  t.teardown(() => store.close());
+  const [senderBudget] = budgetsFor(decodeSignedDelegate(delegate), { perSender: NEAR, periodMs: allowance.periodMs }, Date.now());
+  t.true(paid > 0n, `paid ${paid}`);
+  t.is(await store.spent(senderBudget, Date.now()), paid, 'the allowance is charged once, exactly what the relayer paid');
 });
