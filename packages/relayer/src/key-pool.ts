@@ -37,8 +37,9 @@
  *   chain, read before that answer, is already at or above its nonce (an access key's nonce is the
  *   highest nonce of a transaction included with it: another one took it), or the node refused it as
  *   Expired (its block hash is past the validity period: no chunk includes it any more). Otherwise
- *   (asked three times, 1 s apart) its outcome is followed as for a send with no answer; any other
- *   refusal after an ambiguous send is followed when the hash is known, else is the job's refusal.
+ *   (asked three times, 1 s apart) its outcome is followed as for a send with no answer. Any other
+ *   refusal after an ambiguous send is the job's refusal only when the hash is unknown and its nonce
+ *   taken; otherwise it is followed too.
  * Each hash replaced is thus refused cleanly or proved unincludable first, so only the job's last
  * hash can still land, and it is the one recorded (`onResign`) and followed.
  */
@@ -171,9 +172,10 @@ export interface KeyPool {
   keepFresh(): void;
   /**
    * Sends in the key's nonce order and resolves once the transaction is in a block (or the node did
-   * not answer: then it may have it); on a nonce error re-reads the key's nonce and signs again. `sent`
-   * names the transaction sent last; `outcome` is the node's answer when it already holds the
-   * transaction's whole outcome (a transaction the node already ran, sent again).
+   * not answer: then it may have it); on a nonce or expiry refusal signs again, only when no earlier
+   * copy can still land (module comment, "submitted once"). `sent` names the transaction to follow;
+   * `outcome` is the node's answer when it already holds the transaction's whole outcome (a
+   * transaction the node already ran, sent again).
    */
   send(signed: SignedForPool, actionList: TransactionActions, options?: SendOptions): Promise<{ sent: SignedForPool; outcome?: unknown }>;
   /** Gives back a signed transaction that will not be sent (its nonce is skipped, which NEAR allows). */
@@ -477,8 +479,7 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; rpc: Nod
             if (answeredAfterResend(error)) mayBeWithNode = true;
             if (mayBeWithNode) {
               // A refusal of this copy says nothing of an earlier one (module comment, "submitted once").
-              const earlier = await earlierCopy(current, error);
-              if (earlier === 'known' || (earlier === 'undecided' && (error instanceof InvalidNonceError || error instanceof TransactionExpiredError))) return { sent: current };
+              if ((await earlierCopy(current, error)) !== 'unincludable') return { sent: current };
               mayBeWithNode = false;
             }
             if (attempt >= 5 || !(error instanceof InvalidNonceError || error instanceof TransactionExpiredError)) throw error;

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { JsonRpcProvider, KeyPair, SignedTransaction, actions, type KeyPairString } from 'near-api-js';
-import { InvalidNonceError, TransactionExpiredError } from 'near-api-js/rpc-errors';
+import { InvalidNonceError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
 import { base58 } from '@scure/base';
 import { derivePoolKey, openKeyPool } from '../src/key-pool.js';
 import type { NodeRpc, SendTxAnswer } from '../src/node-rpc.js';
@@ -165,4 +165,19 @@ test('a clean InvalidNonce (the only copy ever sent): signed again at once with 
   t.deepEqual(node.asked, [], 'no status check on the cheap path');
   t.deepEqual(node.sent.map((s) => s.nonce), [12n, 13n]);
   t.not(result.sent.hash, signed.hash);
+});
+
+test('a transaction resumed after a restart and refused otherwise (NotEnoughBalance): the job\'s refusal only once its hash is unknown and its nonce taken; while it could still land, it is followed', async (t) => {
+  const mainKey = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
+  const list = { list: [actions.transfer(1n)] };
+  const before = await signedBeforeRestart(mainKey, list);
+  const notEnoughBalance = () => new TransactionExecutionError('Invalid transaction: {"NotEnoughBalance":{}}', '', '');
+  for (const [keyNonce, refused] of [[10n, false], [11n, true]] as const) {
+    const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? notEnoughBalance() : false), 0, { keyNonce: () => keyNonce });
+    const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test' });
+    const sending = pool.send(pool.resume(before.signedTransaction, before.base64, 'a.test.near'), list);
+    if (refused) await t.throwsAsync(sending, { instanceOf: TransactionExecutionError }, 'unknown, its nonce taken: it never ran');
+    else t.is((await sending).sent.hash, before.hash, 'unknown but its nonce free: it may still land, so it is followed');
+    t.deepEqual(node.sent.map((s) => s.nonce), [11n], 'nothing signed again');
+  }
 });
