@@ -532,7 +532,7 @@ function parseSignedTransactionOnce(bytes: Uint8Array, protocolVersion: number |
   if (bytes.length >= 2 && bytes[1] !== 0 && !v1) throw new BorshDecodeError('SignedTransaction', 'invalid transaction version tag');
   let raw: Raw;
   try {
-    raw = v1 ? decodeRaw('SignedTransaction', SIGNED_TRANSACTION_V1, bytes.subarray(1)) : decodeRaw('SignedTransaction', SIGNED_TRANSACTION, bytes);
+    raw = decodeSignedTransactionRaw(bytes, v1);
   } catch (e) {
     throw e instanceof BorshDecodeError ? refusalBefore(e, bytes, protocolVersion) : e;
   }
@@ -556,6 +556,91 @@ function parseSignedTransactionOnce(bytes: Uint8Array, protocolVersion: number |
   const hash = canonical ? sha256(bytes.subarray(0, size)) : transactionHash(signed.transaction);
   if (canonical) keepDelegateActionBytes(signed.transaction, size, bytes);
   return { signed, hash, size };
+}
+
+/**
+ * The borsh package decodes a `Vec<u8>` one element at a time: a 500 KB contract's code took 260-560 ms to decode,
+ * more than the rest of its deploy. So in a large transaction the byte vectors of its top-level actions (deploy code,
+ * call arguments) are lifted out first: the package decodes the bytes with each of them emptied, and each goes back
+ * in whole. Only bytes whose emptied form decodes take this way; any other bytes are decoded as received, so what is
+ * refused, and in what words, stays the package's.
+ */
+const LIFT_FROM_BYTES = 16 * 1024;
+const FUNCTION_CALL_TAG = 2;
+const DEPLOY_CONTRACT_TAG = 1;
+const DEPLOY_GLOBAL_CONTRACT_TAG = 9;
+
+function decodeSignedTransactionRaw(bytes: Uint8Array, v1: boolean, lift = bytes.length >= LIFT_FROM_BYTES): Raw {
+  const schema = v1 ? SIGNED_TRANSACTION_V1 : SIGNED_TRANSACTION;
+  const lifted = lift ? liftByteVectors(bytes, v1) : null;
+  if (lifted !== null) {
+    let raw: Raw | undefined;
+    try {
+      raw = deserialize(schema, v1 ? lifted.emptied.subarray(1) : lifted.emptied, false) as Raw;
+    } catch {
+      // decoded as received below: the refusal is the package's own
+    }
+    if (raw !== undefined) {
+      for (const { action, vector } of lifted.vectors) {
+        const a = raw.transaction.actions[action];
+        if (a.functionCall) a.functionCall.args = vector;
+        else (a.deployContract ?? a.deployGlobalContract).code = vector;
+      }
+      return raw;
+    }
+  }
+  return decodeRaw('SignedTransaction', schema, v1 ? bytes.subarray(1) : bytes);
+}
+
+/** Exposed for tests: a signed transaction's borsh decoding with its byte vectors lifted out first, and as received. */
+export const signedTransactionDecodings = {
+  lifted: (bytes: Uint8Array): Raw => decodeSignedTransactionRaw(bytes, isTransactionV1(bytes), true),
+  asReceived: (bytes: Uint8Array): Raw => decodeSignedTransactionRaw(bytes, isTransactionV1(bytes), false),
+};
+
+/**
+ * The bytes with the byte vector of each top-level FunctionCall, DeployContract and DeployGlobalContract emptied
+ * (its u32 length 0, its bytes left out), and those vectors by action index; null when there are none or the
+ * bytes end first (other actions are stepped over by decoding them).
+ */
+function liftByteVectors(bytes: Uint8Array, v1: boolean): { emptied: Uint8Array; vectors: Array<{ action: number; vector: Uint8Array }> } | null {
+  const cuts: Array<{ action: number; from: number; to: number }> = [];
+  try {
+    const r = new Pieces(bytes, v1 ? 1 : 0);
+    r.string();
+    r.key();
+    r.skip(v1 ? transactionNonceLength(r.u8()) : 8);
+    r.string();
+    r.skip(32);
+    const count = r.u32();
+    for (let i = 0; i < count; i++) {
+      const tag = r.bytes[r.at];
+      if (tag === FUNCTION_CALL_TAG || tag === DEPLOY_CONTRACT_TAG || tag === DEPLOY_GLOBAL_CONTRACT_TAG) {
+        r.skip(1);
+        if (tag === FUNCTION_CALL_TAG) r.string(); // the method name
+        const length = r.u32();
+        cuts.push({ action: i, from: r.at, to: r.at + length });
+        r.skip(length);
+        r.skip(tag === FUNCTION_CALL_TAG ? 8 + 16 : tag === DEPLOY_GLOBAL_CONTRACT_TAG ? 1 : 0); // gas and deposit; the deploy mode
+      } else if (r.action(ACTION) === undefined) {
+        return null;
+      }
+    }
+  } catch {
+    return null;
+  }
+  if (cuts.length === 0) return null;
+  const emptied = new Uint8Array(bytes.length - cuts.reduce((n, c) => n + c.to - c.from, 0));
+  let from = 0;
+  let at = 0;
+  for (const cut of cuts) {
+    emptied.set(bytes.subarray(from, cut.from), at);
+    at += cut.from - from;
+    emptied.fill(0, at - 4, at); // the vector's u32 length
+    from = cut.to;
+  }
+  emptied.set(bytes.subarray(from), at);
+  return { emptied, vectors: cuts.map((c) => ({ action: c.action, vector: bytes.subarray(c.from, c.to) })) };
 }
 
 /**
@@ -609,9 +694,12 @@ class Pieces {
     this.skip(1);
     return this.bytes[this.at - 1]!;
   }
-  string(): string {
+  u32(): number {
     this.skip(4);
-    const length = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.at - 4, 4).getUint32(0, true);
+    return new DataView(this.bytes.buffer, this.bytes.byteOffset + this.at - 4, 4).getUint32(0, true);
+  }
+  string(): string {
+    const length = this.u32();
     this.skip(length);
     return deserialize('string', this.bytes.subarray(this.at - 4 - length, this.at), false) as string;
   }
@@ -653,8 +741,7 @@ function transactionNonceLength(tag: number): number {
 }
 
 function actionsRefusalBeforeFault(r: Pieces, schema: Schema, protocolVersion: number | undefined): string | null {
-  r.skip(4);
-  const count = new DataView(r.bytes.buffer, r.bytes.byteOffset + r.at - 4, 4).getUint32(0, true);
+  const count = r.u32();
   for (let i = 0; i < count; i++) {
     const action = r.action(schema);
     if (action === undefined) return refusalInsideAction(r, schema === NON_DELEGATE_ACTION, protocolVersion);

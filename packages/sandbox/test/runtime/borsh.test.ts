@@ -1,4 +1,5 @@
 import test from 'ava';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
@@ -11,6 +12,8 @@ import {
   delegateActionHash,
   encodeDelegateAction,
   parseSignedTransaction,
+  signedTransactionDecodings,
+  encodeTransaction,
   BorshDecodeError,
   type Action,
   type DelegateAction,
@@ -142,4 +145,72 @@ test('a DelegateAction parsed from a transaction hashes from the bytes it arrive
     }),
     { numRuns: 300 },
   );
+});
+
+/** A decoding or its refusal, comparable: byte vectors (Uint8Arrays or arrays of numbers) as arrays, bigints as text. */
+function outcomeOf(decode: () => unknown): string {
+  try {
+    return JSON.stringify(decode(), (_k, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Array.from(v) : v));
+  } catch (e) {
+    return `refused: ${(e as Error).message}`;
+  }
+}
+
+test('a large transaction decodes with its byte vectors lifted out exactly as the borsh package decodes it whole, and is refused in the same words when damaged', (t) => {
+  const key = OurKeyPair.fromLabel('large transactions');
+  const other = OurKeyPair.random(1);
+  // lengths across the whole range (fast-check's own arrays stay short): contents patterned by a seed
+  const bytesOf = (max: number) => fc.tuple(fc.integer({ min: 0, max }), fc.integer({ min: 0, max: 255 })).map(([n, seed]) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255));
+  const action: fc.Arbitrary<Action> = fc.oneof(
+    fc.record({ methodName: fc.string({ minLength: 1, maxLength: 20 }), args: bytesOf(20_000), gas: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), deposit: fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }) }).map((f): Action => ({ type: 'FunctionCall', ...f })),
+    bytesOf(40_000).map((code): Action => ({ type: 'DeployContract', code })),
+    fc.record({ code: bytesOf(40_000), deployMode: fc.constantFrom<'CodeHash' | 'AccountId'>('CodeHash', 'AccountId') }).map((g): Action => ({ type: 'DeployGlobalContract', ...g })),
+    fc.constant<Action>({ type: 'CreateAccount' }),
+    fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }).map((deposit): Action => ({ type: 'Transfer', deposit })),
+    fc.constant<Action>({ type: 'AddKey', publicKey: other.publicKey, accessKey: { nonce: 0n, permission: { type: 'FunctionCall', allowance: null, receiverId: 'c.near', methodNames: ['m'] } } }),
+    bytesOf(300).map((args): Action => {
+      const d: DelegateAction = { senderId: 'sender.near', receiverId: 'token.near', publicKey: key.publicKey, nonce: 5n, maxBlockHeight: 9n, actions: [{ type: 'FunctionCall', methodName: 'ft_transfer', args, gas: 1n, deposit: 1n }] };
+      return { type: 'Delegate', signedDelegate: { delegateAction: d, signature: key.sign(delegateActionHash(d)) } };
+    }),
+  );
+  const damage = fc.oneof(
+    fc.constant({ kind: 'none' as const }),
+    fc.record({ kind: fc.constant('truncate' as const), at: fc.double({ min: 0, max: 1, noNaN: true }) }),
+    fc.record({ kind: fc.constant('set' as const), at: fc.double({ min: 0, max: 1, noNaN: true }), value: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({ kind: fc.constant('setEarly' as const), at: fc.nat(160), value: fc.integer({ min: 0, max: 255 }) }),
+    fc.constant({ kind: 'trailing' as const }),
+  );
+  const seen = { large: 0, refused: 0, decoded: 0 };
+  fc.assert(
+    fc.property(fc.array(action, { minLength: 1, maxLength: 4 }), fc.boolean(), damage, (actions, v1, d) => {
+      const transaction = { signerId: 'relayer.near', publicKey: key.publicKey, nonce: 1n, receiverId: 'sender.near', blockHash, actions, ...(v1 ? { v1: { nonceIndex: null, nonceMode: 'Monotonic' as const } } : {}) };
+      const signed = { transaction, signature: key.sign(transactionHash(transaction)) };
+      let bytes = encodeSignedTransaction(signed);
+      if (d.kind === 'none') {
+        // every top-level byte vector was lifted out (a view of the bytes received), none decoded byte by byte
+        const raw = signedTransactionDecodings.lifted(bytes);
+        const vectors = raw.transaction.actions.flatMap((a: any) => (a.functionCall ? [a.functionCall.args] : a.deployContract ? [a.deployContract.code] : a.deployGlobalContract ? [a.deployGlobalContract.code] : []));
+        if (vectors.some((v: unknown) => !(v instanceof Uint8Array && v.buffer === bytes.buffer))) return false;
+      }
+      if (d.kind === 'none' && bytes.length >= 16 * 1024) {
+        // whole: the same transaction, hashed from the bytes as received
+        const parsed = parseSignedTransaction(bytes);
+        if (!isDeepStrictEqual(parsed.signed, signed)) return false;
+        if (!Buffer.from(parsed.hash).equals(Buffer.from(sha256(encodeTransaction(transaction))))) return false;
+        seen.large++;
+      }
+      if (d.kind === 'truncate') bytes = bytes.slice(0, Math.floor(d.at * bytes.length));
+      if (d.kind === 'set' || d.kind === 'setEarly') {
+        bytes = bytes.slice();
+        bytes[d.kind === 'set' ? Math.floor(d.at * (bytes.length - 1)) : Math.min(d.at, bytes.length - 1)] = d.value;
+      }
+      if (d.kind === 'trailing') bytes = new Uint8Array([...bytes, 7]);
+      const lifted = outcomeOf(() => signedTransactionDecodings.lifted(bytes));
+      seen[lifted.startsWith('refused: ') ? 'refused' : 'decoded']++;
+      return lifted === outcomeOf(() => signedTransactionDecodings.asReceived(bytes));
+    }),
+    { numRuns: 150 },
+  );
+  // the property ran on whole large transactions, on bytes that decode and on bytes that are refused
+  t.true(seen.large > 0 && seen.refused > 0 && seen.decoded > 0, JSON.stringify(seen));
 });
