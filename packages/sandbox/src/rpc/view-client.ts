@@ -18,7 +18,6 @@
  *   `block_id` is answered when no block since changed the state, else with nearcore's garbage-collected-block
  *   error.
  */
-import { base64 } from '@scure/base';
 import base58 from 'bs58';
 import {
   createSandbox,
@@ -35,7 +34,7 @@ import {
   ViewCallError,
 } from '../index.js';
 import { InvalidKeyError, publicKeyToString, signatureToString, type KeyPair } from '../primitives/crypto.js';
-import { hashToString } from '../primitives/hash.js';
+import { hashToString, toBase64 } from '../primitives/hash.js';
 import { parseSignedTransaction, type GlobalContractIdentifier, type ParsedSignedTransaction } from '../primitives/transaction.js';
 import { accessKeyView } from '../primitives/views.js';
 import { publicKeyHandleBorsh } from '../primitives/crypto.js';
@@ -386,7 +385,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
           const id: GlobalContractIdentifier = byHash ? { type: 'CodeHash', hash: base58.decode(request.code_hash) } : { type: 'AccountId', accountId: account };
           try {
             const { code, hash } = sandbox.viewGlobalContractCode(id);
-            return { code_base64: base64.encode(code), hash: base58.encode(hash), ...ref } as QueryResult;
+            return { code_base64: toBase64(code), hash: base58.encode(hash), ...ref } as QueryResult;
           } catch (e) {
             if (e instanceof NoGlobalContractCodeError) throw noGlobalContractCode(byHash ? { hash: request.code_hash } : { account_id: account }, ref);
             throw e;
@@ -397,7 +396,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
         case 'view_code': {
           const view = sandbox.viewAccount(account);
           if (view.code_hash === '11111111111111111111111111111111') throw noContractCode(account, ref);
-          return { code_base64: base64.encode(sandbox.viewCode(account)), hash: view.code_hash, ...ref } as QueryResult;
+          return { code_base64: toBase64(sandbox.viewCode(account)), hash: view.code_hash, ...ref } as QueryResult;
         }
         case 'view_state': {
           const entries = sandbox.viewState(account, request.prefix);
@@ -412,7 +411,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
               data: `State of contract ${account} is too large to be viewed`,
             });
           }
-          const values = entries.map((e) => ({ key: base64.encode(e.key), value: base64.encode(e.value), ...(request.include_proof ? { proof: [] } : {}) }));
+          const values = entries.map((e) => ({ key: toBase64(e.key), value: toBase64(e.value), ...(request.include_proof ? { proof: [] } : {}) }));
           return { values, ...(request.include_proof ? { proof: [] } : {}), ...ref } as QueryResult;
         }
         case 'view_access_key':
@@ -783,16 +782,16 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
         }
         const code = state.code.get(accountId);
         if (code !== undefined && account.codeHash.some((b) => b !== 0)) {
-          entries.push([`Contract/${accountId}`, cached(code, () => JSON.stringify({ Contract: { account_id: accountId, code: base64.encode(code) } }))]);
+          entries.push([`Contract/${accountId}`, cached(code, () => JSON.stringify({ Contract: { account_id: accountId, code: toBase64(code) } }))]);
         }
         for (const [hexKey, value] of state.data.get(accountId) ?? []) {
-          const dataKey = base64.encode(Buffer.from(hexKey, 'hex'));
-          entries.push([`Data/${accountId}/${dataKey}`, cached(value, () => JSON.stringify({ Data: { account_id: accountId, data_key: dataKey, value: base64.encode(value) } }))]);
+          const dataKey = toBase64(Buffer.from(hexKey, 'hex'));
+          entries.push([`Data/${accountId}/${dataKey}`, cached(value, () => JSON.stringify({ Data: { account_id: accountId, data_key: dataKey, value: toBase64(value) } }))]);
         }
       }
       for (const [key, contract] of state.globalCode.entries()) {
         const identifier = key.startsWith('hash:') ? { CodeHash: base58.encode(contract.hash) } : { AccountId: key.slice('account:'.length) };
-        entries.push([`GlobalContractCode/${key}`, cached(contract, () => JSON.stringify({ GlobalContractCode: { identifier, code: base64.encode(contract.code) } }))]);
+        entries.push([`GlobalContractCode/${key}`, cached(contract, () => JSON.stringify({ GlobalContractCode: { identifier, code: toBase64(contract.code) } }))]);
       }
       for (const [id, value] of sandbox.chain.runtimeRecords()) {
         const json = () => JSON.stringify({ Runtime: { id, value: toTaggedJson(value) } });
