@@ -55,7 +55,7 @@
  * Targets from issue 18: 8 keys ≥ 5× the throughput of 1 key; p99 time to hash ≤ 50 ms.
  * The machine is shared: compare rows of one run, not runs.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
@@ -71,6 +71,8 @@ import { startRedisServer } from '../test/helpers/redis-server.js';
 import { startRelayerProcess } from '../test/helpers/processes.js';
 import { arrivalsPerSecond, numberOption, percentile, rampStarts } from './load-model.js';
 import { coresUsedBetween, sampleCpu, type CoresUsed } from './cpu-use.js';
+import { recordStalls, wallClock } from '../../sandbox/src/rpc/trace.js';
+import { traceReport, type TracedDelegate } from './trace-report.js';
 
 process.env.NEAR_WORKSPACES_NO_LOGS ??= '1';
 const JSON_OUTPUT = process.argv.includes('--json');
@@ -186,6 +188,8 @@ interface RunResult {
   coresUsed: CoresUsed;
   /** Load average (1 min) when the row started and ended. */
   load: [number, number];
+  /** With RELAYER_RUNTIME_STATS: where the slowest 1 % of delegates spent their time (bench/trace-report.ts). */
+  trace?: ReturnType<typeof traceReport>;
 }
 
 /** The relayer process's CPU seconds so far (prom-client's process_cpu_seconds_total). */
@@ -391,6 +395,10 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
     }),
   );
   log(`run: ${configuration.name}`);
+  // RELAYER_RUNTIME_STATS: this generator's side of each delegate (when posted, answered, final) and its own busy stretches, on the clock every process reads.
+  const traceDir = process.env.RELAYER_RUNTIME_STATS;
+  const generatorStalls = traceDir ? recordStalls() : undefined;
+  const traced: (TracedDelegate & { finalAt?: number })[] = [];
   const cpuBefore = await Promise.all(instances.map((instance) => cpuSeconds(instance.url)));
   const hashMs: number[] = [];
   const warmHashMs: number[] = [];
@@ -422,6 +430,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
       }
       const answeredAt = performance.now();
       hashMs.push(answeredAt - t0);
+      const trace = traceDir ? traced[traced.push({ hash: String(answer.transaction_hash), first: j === 0, postedAt: wallClock(t0), answeredAt: wallClock(answeredAt) }) - 1] : undefined;
       if (j === 0) {
         firstHashes.add(String(answer.transaction_hash));
         firstHashMs.push(answeredAt - t0);
@@ -434,6 +443,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
       do final = (await httpJson(`${url}${answer.status_url}?wait=final`)).json as typeof final;
       while (final.state === 'pending');
       finalMs.push(performance.now() - t0);
+      if (trace) trace.finalAt = wallClock();
       if (final.state !== 'final' || !final.succeeded) {
         if (failedOnChain++ === 0) log(`  first failure: ${JSON.stringify({ state: final.state, status: final.status, error: final.error })}`);
       }
@@ -460,6 +470,14 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
   const cpuMsSince = (after: number[]) => 1000 * after.reduce((sum, c, i) => sum + c - cpuBefore[i], 0);
   const coldPathCpu = configuration.start === 'at once' && cpuAtFirstsAnswered ? cpuMsSince(await cpuAtFirstsAnswered) / firstHashMs.length : null;
   await Promise.all(instances.map((instance) => instance.stop()));
+  let trace: ReturnType<typeof traceReport> | undefined;
+  if (traceDir && generatorStalls) {
+    generatorStalls.stop();
+    const relayers = instances.map((instance) => ({ pid: instance.process.pid, log: instance.log }));
+    const slug = configuration.name.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '');
+    writeFileSync(`${traceDir}/generator-${slug}.json`, JSON.stringify({ configuration: configuration.name, delegates: traced, stalls: generatorStalls.stalls, relayers }));
+    trace = traceReport(traceDir, traced, relayers, generatorStalls.stalls);
+  }
   const acceptedEvents = instances.flatMap((instance) => instance.log.filter((line) => line.event === 'accepted'));
   const sortedOf = (field: string, events = acceptedEvents) => events.map((line) => Number(line[field])).sort((a, b) => a - b);
   const isFirst = (line: Record<string, unknown>) => firstHashes.has(String(line.transaction_hash));
@@ -500,6 +518,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
     generatorCpuMsPerDelegate: round(generatorCpuMs / Math.max(1, sent), 2),
     coresUsed,
     load: [round(loadBefore, 2), round(loadavg()[0], 2)],
+    ...(trace ? { trace } : {}),
   };
   log(`  ${JSON.stringify(result)}`);
   return result;

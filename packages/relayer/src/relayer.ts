@@ -99,11 +99,12 @@ export interface RelayerConfig {
 
 export type RelayerEvent =
   /**
-   * `ms`: the relayer's own time to the hash, from the delegate's arrival to its acceptance; of it,
+   * `ms`: the relayer's own time to the hash, from the request's arrival to the delegate's acceptance; of it,
    * `store_ms` waiting for the store (the take with the rate limit, then the reservation that accepts)
    * and `node_ms` waiting for the node in the chain checks and pre-checks (reads the relayer had not kept, views).
+   * `received_at`: when the request arrived (epoch ms, 0.1 ms), to line it up with other processes' clocks.
    */
-  | { event: 'accepted'; transaction_hash: string; sender_id: string; receiver_id: string; ms: number; store_ms: number; node_ms: number }
+  | { event: 'accepted'; transaction_hash: string; sender_id: string; receiver_id: string; received_at: number; ms: number; store_ms: number; node_ms: number }
   | { event: 'refused'; code: string; message: string }
   | { event: 'final'; transaction_hash: string; sender_id: string; state: RelayStatus['state']; succeeded?: boolean; near_spent?: string }
   | { event: 'resume_failed'; message: string }
@@ -141,8 +142,11 @@ export type RelayStatus =
   | (StatusBase & { state: 'refused'; error: { code: string; message: string } });
 
 export interface Relayer {
-  /** Validates, reserves and signs; throws RelayError on a refusal, nothing spent. */
-  relay(signedDelegateBase64: unknown): Promise<Accepted>;
+  /**
+   * Validates, reserves and signs; throws RelayError on a refusal, nothing spent. `receivedAt`: when the
+   * request arrived (performance.now(); default now), from which the `accepted` event's `ms` counts.
+   */
+  relay(signedDelegateBase64: unknown, receivedAt?: number): Promise<Accepted>;
   /** The status of a transaction this relayer (or another instance on the same store) accepted; undefined if unknown. */
   status(transactionHash: string, options?: { waitFinal?: boolean }): Promise<RelayStatus | undefined>;
   /** Opens the key pool (adds missing keys); `relay` does it on first use. */
@@ -728,9 +732,9 @@ export function createRelayer(config: RelayerConfig): Relayer {
       while (inFlight.size > 0) await Promise.all(inFlight.values());
     },
     metrics,
-    async relay(signedDelegateBase64) {
+    async relay(signedDelegateBase64, receivedAt) {
       metrics.requests.inc();
-      const arrived = performance.now();
+      const arrived = receivedAt ?? performance.now();
       const waits: Waits = { store: 0, node: 0 };
       try {
         const accepted = await accept(signedDelegateBase64, waits);
@@ -741,6 +745,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
           transaction_hash: accepted.transactionHash,
           sender_id: accepted.senderId,
           receiver_id: accepted.receiverId,
+          received_at: tenths(performance.timeOrigin + arrived),
           ms: tenths(performance.now() - arrived),
           store_ms: tenths(waits.store),
           node_ms: tenths(waits.node),

@@ -87,6 +87,7 @@ const STATUS_PATH = /^\/status\/([1-9A-HJ-NP-Za-km-z]{32,44})(\?wait=final)?$/;
 export async function startRelayerServer(relayer: Relayer, { port = 0, host = '127.0.0.1', corsOrigins = [] as CorsOrigins } = {}): Promise<RelayerServer> {
   await relayer.ready();
   const server = createServer(async (request, response) => {
+    const receivedAt = performance.now();
     const cors = corsHeaders(corsOrigins, request.headers.origin);
     const send = (status: number, body: unknown) => {
       const text = stringify(body);
@@ -116,7 +117,7 @@ export async function startRelayerServer(relayer: Relayer, { port = 0, host = '1
         return send(404, { error: { code: 'NOT_FOUND', message: 'use POST /relay, GET /status/<transaction hash>[?wait=final], GET /health or GET /metrics' } });
       }
       const body = (await readJson(request)) as { signed_delegate_action?: unknown } | null;
-      const accepted = await relayer.relay(body?.signed_delegate_action);
+      const accepted = await relayer.relay(body?.signed_delegate_action, receivedAt);
       send(202, { transaction_hash: accepted.transactionHash, sender_id: accepted.senderId, receiver_id: accepted.receiverId, status_url: `/status/${accepted.transactionHash}` });
     } catch (error) {
       if (error instanceof RelayError) return send(error.status, { error: { code: error.code, message: error.message } });

@@ -13,6 +13,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Later, type NodeClient } from './client.js';
 import { internalError, parseError, RpcError, type RpcErrorObject } from './errors.js';
+import type { RpcTracer } from './trace.js';
+
+type Trace = ReturnType<RpcTracer['arrived']>;
 
 /**
  * Method dispatch and parameter parsing pull in the primitives (borsh, hashes, curves); they load after the
@@ -117,6 +120,8 @@ export interface RpcServerOptions {
   queue?: SerialQueue;
   /** Where unexpected handler failures are reported (default stderr). */
   log?: (line: string) => void;
+  /** Records each request's timing (trace.ts); default: the one NEAR_SANDBOX_RPC_TRACE asks for, else none. */
+  tracer?: RpcTracer;
 }
 
 /** The RPC address is held by another process (the node cannot serve there; nothing else it did is lost). */
@@ -226,8 +231,10 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const queue = options.queue ?? new SerialQueue();
+  // NEAR_SANDBOX_RPC_TRACE=<dir>: each request's arrival, start and answer times (trace.ts); loaded only when asked.
+  const tracer = options.tracer ?? (process.env.NEAR_SANDBOX_RPC_TRACE ? (await import('./trace.js')).rpcTracer() : undefined);
 
-  async function answer(request: unknown): Promise<JsonRpcResponse> {
+  async function answer(request: unknown, trace?: Trace): Promise<JsonRpcResponse> {
     if (request === null || typeof request !== 'object' || Array.isArray(request)) {
       return errorResponse(null, parseError('JSON RPC Request format was expected'));
     }
@@ -239,6 +246,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     if (nestedDeeperThan(params, MAX_PARAMS_DEPTH)) {
       return errorResponse(id, parseError(`Failed parsing args: params are nested deeper than ${MAX_PARAMS_DEPTH} levels`));
     }
+    trace?.method(method === 'query' && params !== null && typeof params === 'object' ? String((params as { request_type?: unknown }).request_type ?? method) : method);
     let durable: void | Promise<void> = undefined;
     const failed = (e: unknown): JsonRpcResponse => {
       if (e instanceof RpcError) return errorResponse(id, e);
@@ -254,6 +262,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     };
     const run = async (): Promise<JsonRpcResponse | Later<unknown>> => {
       let later = false;
+      trace?.started();
       try {
         const { handle } = dispatch ?? (await loadDispatch());
         if (!requestSchemasLoaded() && !(method === 'block' && isReadinessProbe(params))) await loadRequestSchemas();
@@ -328,6 +337,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const trace = tracer?.arrived();
+    if (trace) res.once('finish', trace.answered);
     if (req.method === 'GET' && (req.url === '/status' || req.url === '/health')) {
       const reply = await answer({ jsonrpc: '2.0', id: 'http', method: req.url.slice(1), params: [] });
       send(res, reply.error ?? reply.result ?? {});
@@ -363,10 +374,10 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
         send(res, errorResponse(null, parseError(`a batch of ${request.length} requests is over this node's limit of ${MAX_BATCH_REQUESTS}; send it in smaller batches`)));
         return;
       }
-      send(res, await Promise.all(request.map(answer)));
+      send(res, await Promise.all(request.map((item) => answer(item))));
       return;
     }
-    send(res, await answer(request));
+    send(res, await answer(request, trace));
   }
 
   const server: Server = createServer((req, res) => {
