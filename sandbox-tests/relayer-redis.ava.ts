@@ -10,7 +10,7 @@ import anyTest, { type TestFn, type ExecutionContext } from 'ava';
 import { Worker } from 'near-workspaces';
 import type { KeyPairString } from 'near-api-js';
 import { Redis } from 'ioredis';
-import { redisStore } from '../packages/relayer/src/index.js';
+import { redisStore, type RelayerStore } from '../packages/relayer/src/index.js';
 import { actualCost, budgetsFor, maximumCost } from '../packages/relayer/src/allowance.js';
 import { decodeSignedDelegate } from '../packages/relayer/src/delegate.js';
 import { startRedisServer, type RedisServer } from '../packages/relayer/test/helpers/redis-server.js';
@@ -32,14 +32,21 @@ test.after.always(async (t) => {
 });
 
 /** Instances "a" and "b" of one relayer account, two keys each, on one Redis. */
-async function twoInstances(t: ExecutionContext<RelayerContext & { redis: RedisServer }>, f: Awaited<ReturnType<typeof deployPayout>>, policy = {}, rpcUrls: (string | undefined)[] = []) {
+async function twoInstances(
+  t: ExecutionContext<RelayerContext & { redis: RedisServer }>,
+  f: Awaited<ReturnType<typeof deployPayout>>,
+  policy = {},
+  rpcUrls: (string | undefined)[] = [],
+  /** What instance i's relayer is given as its store (default: the store itself). */
+  storeOf: (store: RelayerStore, i: number) => RelayerStore = (store) => store,
+) {
   // One prefix per test: ava runs a file's tests at once, and instances named "a"/"b" under a shared
   // prefix would resume (and settle) each other's in-flight work.
   const prefix = `${createHash('sha256').update(t.title).digest('hex').slice(0, 12)}:`;
   const stores = [await redisStore(t.context.redis.url, { prefix }), await redisStore(t.context.redis.url, { prefix })];
   t.teardown(() => Promise.all(stores.map((s) => s.close())));
-  const a = await startRelayer(t, f, { store: stores[0], instance: 'a', keys: 2, policy, rpcUrl: rpcUrls[0] });
-  const b = await startRelayer(t, f, { store: stores[1], instance: 'b', keys: 2, policy, relayerAccount: a.relayerAccount, rpcUrl: rpcUrls[1] });
+  const a = await startRelayer(t, f, { store: storeOf(stores[0], 0), instance: 'a', keys: 2, policy, rpcUrl: rpcUrls[0] });
+  const b = await startRelayer(t, f, { store: storeOf(stores[1], 1), instance: 'b', keys: 2, policy, relayerAccount: a.relayerAccount, rpcUrl: rpcUrls[1] });
   return { a, b, stores, relayerId: a.relayerAccount.accountId };
 }
 
@@ -97,10 +104,24 @@ test('two instances on one Redis: one delegate posted to both is submitted once,
   t.is(unknown.status, 404);
 });
 
-test('two instances on one Redis share their reads of a sender\'s access key: the sender\'s next delegate on the other instance waits on no read from the node', async (t) => {
+test('two instances on one Redis share their reads of a sender\'s access key: the sender\'s next delegate on the other instance waits on no read from the node, and asks for the shared read in the take\'s round trip', async (t) => {
   const { f, poolId, user } = await claimantOfPool(t, 'shared', 1_000n, 10_000n);
   const proxies = [await countingRpcProxy(t), await countingRpcProxy(t)];
-  const { a, b } = await twoInstances(t, f, {}, proxies.map((proxy) => proxy.url));
+  // Instance b's store operations, in the order they were asked for and answered.
+  const calls: string[] = [];
+  const recorded = (store: RelayerStore): RelayerStore =>
+    new Proxy(store, {
+      get: (target, op: string) => {
+        const value = Reflect.get(target, op) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls.push(`ask ${op}`);
+          const answer = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return answer instanceof Promise ? answer.finally(() => calls.push(`answered ${op}`)) : answer;
+        };
+      },
+    });
+  const { a, b } = await twoInstances(t, f, {}, proxies.map((proxy) => proxy.url), (store, i) => (i === 1 ? recorded(store) : store));
   const keyReads = (proxy: (typeof proxies)[number]) => proxy.queries.filter((q) => q.request_type === 'view_access_key' && q.account_id === user.accountId).length;
   const [first, second] = await signClaims(t, user, f, poolId, 2, 150n * TGAS);
 
@@ -110,6 +131,8 @@ test('two instances on one Redis share their reads of a sender\'s access key: th
   const two = await relay(b.server.url, { signed_delegate_action: second });
   t.is(two.body.state, 'final', JSON.stringify(two.body.error));
   t.is(keyReads(proxies[1]), 0, 'instance b used the read a shared, seconds old');
+  // One round trip for both (the shared read was asked for before the take was answered), not one after the other.
+  t.true(calls.includes('ask sharedRead') && calls.indexOf('ask sharedRead') < calls.indexOf('answered takeDelegate'), calls.join(', '));
 
   // A shared read still refuses what the chain would: the first delegate again (its nonce is used).
   const replayed = await relay(b.server.url, { signed_delegate_action: first });

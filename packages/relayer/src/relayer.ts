@@ -273,7 +273,9 @@ export function createRelayer(config: RelayerConfig): Relayer {
    */
   const accessKeys = new ReadCache(
     async (id: string): Promise<AccessKeyView | EarlierRead<AccessKeyView>> => {
-      const shared = await sharedAccessKey(id);
+      const ahead = sharedAhead.get(id);
+      sharedAhead.delete(id);
+      const shared = await (ahead ?? sharedAccessKey(id));
       if (shared !== undefined && Date.now() - shared.at < ACCESS_KEY_REFRESH_MS) return shared;
       const [accountId, publicKey] = id.split('\n');
       const at = Date.now();
@@ -283,6 +285,8 @@ export function createRelayer(config: RelayerConfig): Relayer {
     },
     { refreshAfterMs: ACCESS_KEY_REFRESH_MS, maxAgeMs: ACCESS_KEY_MAX_AGE_MS },
   );
+  /** Shared reads of a sender key asked for while its delegate was being taken (acceptTaken), for the access-key read that follows. */
+  const sharedAhead = new Map<string, Promise<EarlierRead<AccessKeyView> | undefined>>();
   /** The access key read another instance shared, or undefined (none, the store has none to share, or it is unavailable: the node is read). */
   async function sharedAccessKey(id: string): Promise<EarlierRead<AccessKeyView> | undefined> {
     const text = await kept(async (store) => store.sharedRead?.(`access-key/${id}`)).catch(() => undefined);
@@ -295,6 +299,9 @@ export function createRelayer(config: RelayerConfig): Relayer {
     }
   }
 
+  /** The delegate's sender key's access key (kept, or read: the read on its way is joined). */
+  const keyRead = (delegate: DecodedDelegate) => accessKeys.get(`${delegate.senderId}\n${delegate.publicKey}`);
+
   const expired = (delegate: DecodedDelegate, height: bigint) => {
     const when = delegate.maxBlockHeight < height ? 'expired at' : `expires within ${minBlocksLeft} blocks, at`;
     return new RelayError('DELEGATE_EXPIRED', `the delegate action ${when} block ${delegate.maxBlockHeight} (head is ${height}); sign a new one with a later max_block_height`);
@@ -306,7 +313,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
     if (delegate.maxBlockHeight < height + minBlocksLeft) throw expired(delegate, height);
     let key: AccessKeyView;
     try {
-      key = (await accessKeys.get(`${delegate.senderId}\n${delegate.publicKey}`)).value;
+      key = (await keyRead(delegate)).value;
     } catch (error) {
       // The node's own answer (unknown key or account) is a refusal; no answer is not the sender's fault.
       if (!(error instanceof RpcError)) throw new RelayError('NODE_UNAVAILABLE', `the node did not answer (${(error as Error).message}); nothing was relayed, retry shortly`);
@@ -460,7 +467,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
     }
     // The reads the answer used are kept fresh as `get` would have (not before: a duplicate starts none).
     void heads.get('head').catch(() => undefined);
-    void accessKeys.get(`${delegate.senderId}\n${delegate.publicKey}`).catch(() => undefined);
+    void keyRead(delegate).catch(() => undefined);
     pool.keepFresh();
     return job;
   }
@@ -661,6 +668,21 @@ export function createRelayer(config: RelayerConfig): Relayer {
     }
   }
 
+  /**
+   * When the delegate's sender key must be read (none kept, or too old), asks the store for the read
+   * another instance shared, now, so that it travels in the same round trip as the take (acceptTaken)
+   * instead of the one after; the node is read, if need be, only after the take, so a duplicate never
+   * makes the relayer read from the node. Answers the key read ahead (the caller removes it from
+   * sharedAhead once done), or undefined.
+   */
+  function readSharedAhead(delegate: DecodedDelegate): string | undefined {
+    const id = `${delegate.senderId}\n${delegate.publicKey}`;
+    const keptKey = accessKeys.peek(id);
+    if ((keptKey !== undefined && Date.now() - keptKey.at <= ACCESS_KEY_MAX_AGE_MS) || sharedAhead.has(id)) return undefined;
+    sharedAhead.set(id, sharedAccessKey(id));
+    return id;
+  }
+
   /** Validates, reserves and signs one delegate; throws RelayError on a refusal, nothing spent. */
   async function accept(signedDelegateBase64: unknown, waits: Waits): Promise<Accepted> {
     const delegate = decodeSignedDelegate(signedDelegateBase64);
@@ -672,11 +694,14 @@ export function createRelayer(config: RelayerConfig): Relayer {
     const atOnce = await acceptAtOnce(delegate, delegateId, waits);
     if (atOnce) return { transactionHash: atOnce.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId, outcome: track(atOnce) };
     const acceptance = { instance, id: delegateId };
+    const readAhead = readSharedAhead(delegate);
     accepting.add(delegateId);
     try {
       return await acceptTaken(delegate, delegateId, acceptance, waits);
     } finally {
       accepting.delete(delegateId);
+      // Unused when the delegate was refused first, or a read was already on its way.
+      if (readAhead !== undefined) sharedAhead.delete(readAhead);
     }
   }
 
