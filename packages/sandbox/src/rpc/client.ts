@@ -95,8 +95,10 @@ export interface NodeClient {
   query(reference: BlockReference, request: QueryRequest): Awaitable<QueryResult>;
 
   /**
-   * Validates, executes to completion and answers as nearcore's `send_tx` at `waitUntil`
-   * (`NONE` gives only `{final_execution_status}`). Invalid transactions throw `invalidTransaction`.
+   * Validates, executes to completion and answers as nearcore's `send_tx` at `waitUntil`. Invalid
+   * transactions throw `invalidTransaction`, except at `NONE`, which answers only `{final_execution_status}`
+   * and drops an invalid transaction. The same transaction sent again is checked like a new one (Expired
+   * past its validity period) and, once accepted, answered with its outcome.
    */
   sendTransaction(signedTransaction: Uint8Array, waitUntil: TxExecutionStatus): Awaitable<TransactionResponse | Later<TransactionResponse>>;
   /** `tx` / `EXPERIMENTAL_tx_status`; `withReceipts` adds the `receipts` array of the EXPERIMENTAL form. */

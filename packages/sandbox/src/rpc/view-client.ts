@@ -33,9 +33,9 @@ import {
   UnknownTransactionError,
   ViewCallError,
 } from '../index.js';
-import { InvalidKeyError, publicKeyToString, signatureToString, type KeyPair } from '../primitives/crypto.js';
+import { InvalidKeyError, publicKeyToString, type KeyPair } from '../primitives/crypto.js';
 import { hashToString, toBase64 } from '../primitives/hash.js';
-import { parseSignedTransaction, type GlobalContractIdentifier, type ParsedSignedTransaction } from '../primitives/transaction.js';
+import { parseSignedTransaction, type GlobalContractIdentifier } from '../primitives/transaction.js';
 import { accessKeyView } from '../primitives/views.js';
 import { publicKeyHandleBorsh } from '../primitives/crypto.js';
 import { trieKey } from '../primitives/trie-key.js';
@@ -500,25 +500,6 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     return body as never;
   }
 
-  function knownOutcome(signedTransaction: Uint8Array): TransactionResult | null {
-    let parsed: ParsedSignedTransaction;
-    try {
-      parsed = parseSignedTransaction(signedTransaction);
-    } catch {
-      return null; // undecodable bytes get the runtime's own error
-    }
-    const hash = hashToString(parsed.hash);
-    // the common case, a new transaction (or one waiting in the pool): nothing to answer with
-    if (!sandbox.chain.hasTransaction(hash) || sandbox.chain.isPooled(hash)) return null;
-    try {
-      const known = sandbox.getTransactionOutcome(hash);
-      // same transaction, same signature: the same signed bytes (a forged signature is still checked)
-      return known.outcome.transaction.signature === signatureToString(parsed.signed.signature) ? known : null;
-    } catch {
-      return null;
-    }
-  }
-
   function mapTransactionError(e: unknown): never {
     if (e instanceof InvalidTransactionError) throw invalidTransaction(e.kind);
     if (e instanceof ParseTransactionError) throw parseError(e.message);
@@ -667,20 +648,22 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
     query,
 
     sendTransaction(signedTransaction, waitUntil) {
-      // A transaction the chain already has is answered with its outcome, as nearcore's send_tx does,
-      // so a client that resends the same bytes never sees InvalidNonce and signs it again.
-      const known = knownOutcome(signedTransaction);
-      if (known && waitUntil === 'NONE') return { final_execution_status: 'NONE' } as never;
-      if (known) return answerAt(known, waitUntil, false);
+      // nearcore chain/jsonrpc/src/lib.rs `send_tx`: at NONE the transaction goes to the client unawaited
+      // (`send_tx_async`) and the answer is NONE whatever the client makes of it (only undecodable bytes are
+      // refused, while the params are parsed). Otherwise the client's answer counts (`send_tx_internal`): a
+      // refusal is the error, and an accepted transaction (new, still pooled, or already in a block and sent
+      // again within its validity period) is answered at `waitUntil` (`tx_status_fetch`).
       let hash: string;
       try {
         hash = sandbox.chain.submitTransaction(signedTransaction, { refusePooledNonce: true });
       } catch (e) {
+        if (waitUntil === 'NONE' && e instanceof InvalidTransactionError) return { final_execution_status: 'NONE' } as never;
         mapTransactionError(e);
       }
       producer.kick();
       if (waitUntil === 'NONE') return { final_execution_status: 'NONE' } as never;
-      return awaitOutcome(hash, waitUntil, false);
+      if (sandbox.chain.isPooled(hash)) return awaitOutcome(hash, waitUntil, false);
+      return answerAt(outcomeOf(hash), waitUntil, false);
     },
 
     transactionStatus(lookup: TransactionLookup, waitUntil, withReceipts) {

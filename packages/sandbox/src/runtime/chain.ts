@@ -639,9 +639,14 @@ export class Chain {
     }
   }
 
+  /**
+   * nearcore chain/client/src/rpc_handler.rs `process_tx_internal`: the validity period first
+   * (`check_transaction_validity_period`), then the stateless checks (`validate_tx`), then the state
+   * (`can_verify_and_charge_tx`).
+   */
   #check(signed: SignedTransaction, hash: Uint8Array, size: number): void {
-    validateTransaction(this.config, signed, hash, size);
     this.#checkValidityPeriod(signed, this.head.height);
+    validateTransaction(this.config, signed, hash, size);
     verifyAndChargeTransaction(this.config, this.#d.state, signed.transaction, this.head.gasPrice, this.head.height + 1n, false);
   }
 
@@ -652,15 +657,23 @@ export class Chain {
   }
 
   /**
-   * Checks the transaction and queues it for the next block. Returns its hash (base58). A
-   * transaction already known (pooled or executed) is not checked again: its hash comes back.
+   * Checks the transaction and queues it for the next block. Returns its hash (base58). The same
+   * transaction sent again is checked like any other, as nearcore does: past the validity period it is
+   * Expired; once in a block its nonce is taken, and that InvalidNonce becomes its hash because the chain
+   * has the transaction (chain/jsonrpc/src/lib.rs `send_tx_internal` → `tx_exists`); still in the pool it
+   * passes and its hash comes back (chain/pool `insert_transaction`: `Duplicate`, answered `ValidTx`).
    */
   submitTransaction(bytes: Uint8Array, options: { refusePooledNonce?: boolean } = {}): string {
     const { signed, hash, size } = this.#parse(bytes);
     const key = hashToString(hash);
-    if (this.hasTransaction(key)) return key;
+    try {
+      this.#check(signed, hash, size);
+    } catch (e) {
+      if (e instanceof InvalidTransactionError && e.variant === 'InvalidNonce' && this.#transaction(key) !== undefined) return key;
+      throw e;
+    }
+    if (this.#poolKeys.has(key)) return key;
     if (this.#producing) throw new Error('a block is being applied: a transaction is submitted after it (the node queues writes behind it)');
-    this.#check(signed, hash, size);
     if (options.refusePooledNonce) this.#refusePooledNonce(signed.transaction);
     this.#d.pool.push({ signed, hash, key });
     this.#poolKeys.add(key);
