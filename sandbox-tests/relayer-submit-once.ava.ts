@@ -7,13 +7,12 @@
  * transaction of its key lands, it pays once, the status names the hash that landed and the sender's
  * allowance is charged what was paid.
  *
- * The refusal is nearcore's answer to a resend once the chain is past the transaction's validity
- * period: nearcore's client checks the validity period before anything else (chain/client/src/client.rs
- * `process_tx`, `check_transaction_validity_period`) and its RPC looks the hash up only after an
- * InvalidNonce (chain/jsonrpc/src/lib.rs `send_tx_internal` → `tx_exists`), so a landed transaction
- * sent again that late is answered `Expired`. The local node answers a transaction it knows with its
- * outcome at any age, so the proxy gives nearcore's answer, after moving the real chain past the
- * validity period (`sandbox_fast_forward`) and checking that it is.
+ * The refusal is the node's answer to a resend once the chain is past the transaction's validity
+ * period, as nearcore's: its client checks the validity period before anything else
+ * (chain/client/src/rpc_handler.rs `process_tx_internal`, `check_transaction_validity_period`) and its RPC
+ * looks the hash up only after an InvalidNonce (chain/jsonrpc/src/lib.rs `send_tx_internal` → `tx_exists`),
+ * so a landed transaction sent again that late is answered `Expired`. The proxy moves the real chain past
+ * the validity period (`sandbox_fast_forward`), checks that it is, and passes the resend on to the node.
  */
 import anyTest, { type ExecutionContext, type TestFn } from 'ava';
 import { createServer } from 'node:http';
@@ -37,6 +36,8 @@ useRelayerWorker(test);
 
 /** The local node's `transaction_validity_period` (packages/sandbox genesis). */
 const VALIDITY_BLOCKS = 100;
+/** nearcore's `error.data` for a transaction past its validity period. */
+const EXPIRED = { TxExecutionError: { InvalidTxError: 'Expired' } };
 
 async function rpcCall(t: ExecutionContext<RelayerContext>, method: string, params: unknown): Promise<any> {
   const answer = (await (await fetch(t.context.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: '1', method, params }) })).json()) as { result?: unknown; error?: unknown };
@@ -50,8 +51,8 @@ async function rpcCall(t: ExecutionContext<RelayerContext>, method: string, para
  * or dropped (it never reaches the node), and the relayer is answered HTTP 503 (`first: 'unavailable'`)
  * or never answered (`first: 'held'`: the relayer is killed meanwhile; `landed` resolves), in which case
  * the first `tx` asked for it at EXECUTED_OPTIMISTIC is answered 503 too (a restarted relayer then cannot
- * learn its outcome before sending it again). The next send of the same bytes is answered nearcore's
- * Expired, once the chain is past its validity period. Everything else is passed on.
+ * learn its outcome before sending it again). The next send of the same bytes reaches the node once the
+ * chain is past its validity period; the node's refusal is kept (`resendRefusal`). Everything else is passed on.
  */
 async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forwardFirst, first = 'unavailable' }: { forwardFirst: boolean; first?: 'unavailable' | 'held' }) {
   let armed: string | undefined;
@@ -61,15 +62,18 @@ async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forward
   /** The armed transaction's copies as they arrived (hash of each), and every later send_tx with the armed key. */
   const copies: string[] = [];
   const laterSends: string[] = [];
+  let resendRefusal: unknown;
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const call = JSON.parse(body.toString('utf8')) as { id: string; method: string; params: Record<string, unknown> };
-    const pass = async () => {
+    const pass = async (): Promise<Buffer> => {
       const answer = await fetch(t.context.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const answered = Buffer.from(await answer.arrayBuffer());
       response.writeHead(answer.status, { 'content-type': 'application/json' });
-      response.end(Buffer.from(await answer.arrayBuffer()));
+      response.end(answered);
+      return answered;
     };
     if (first === 'held' && call.method === 'tx' && call.params.tx_hash === copies[0] && call.params.wait_until === 'EXECUTED_OPTIMISTIC' && !outcomeRefused) {
       outcomeRefused = true;
@@ -94,14 +98,8 @@ async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forward
       await rpcCall(t, 'sandbox_fast_forward', { delta_height: VALIDITY_BLOCKS + 10 });
       const head = Number((await rpcCall(t, 'block', { finality: 'optimistic' })).header.height);
       if (head - signedAt <= VALIDITY_BLOCKS) throw new Error(`the chain is not past the validity period: head ${head}, block ${signedAt}`);
-      response.writeHead(200, { 'content-type': 'application/json' });
-      return response.end(
-        JSON.stringify({
-          jsonrpc: '2.0',
-          id: call.id,
-          error: { name: 'HANDLER_ERROR', cause: { name: 'INVALID_TRANSACTION', info: {} }, code: -32000, message: 'Server error', data: { TxExecutionError: { InvalidTxError: 'Expired' } } },
-        }),
-      );
+      resendRefusal = (JSON.parse((await pass()).toString('utf8')) as { error?: { data?: unknown } }).error?.data;
+      return;
     }
     laterSends.push(hash);
     return pass();
@@ -111,7 +109,15 @@ async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forward
     server.closeAllConnections();
     return new Promise<void>((resolve) => server.close(() => resolve()));
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arm: (publicKey: string) => void (armed = publicKey), copies, laterSends, landed: landedOnce, outcomeRefused: () => outcomeRefused };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    arm: (publicKey: string) => void (armed = publicKey),
+    copies,
+    laterSends,
+    landed: landedOnce,
+    outcomeRefused: () => outcomeRefused,
+    resendRefusal: () => resendRefusal,
+  };
 }
 
 /** One claim relayed through the proxy with the first copy of its transaction `forwardFirst` or not; what the chain and the store say after. */
@@ -138,7 +144,8 @@ async function relayAfterAmbiguousSend(t: ExecutionContext<RelayerContext>, name
   const delegate = await signClaim(user, f, poolId, { blockHeightTtl: 1_000 });
   const relayed = await relay(server.url, { signed_delegate_action: delegate });
   t.is(relayed.body.state, 'final', JSON.stringify(relayed.body));
-  t.deepEqual(proxy.copies, [relayed.accepted!.transaction_hash, relayed.accepted!.transaction_hash], 'sent, answered 503, sent again with the same bytes and refused as Expired');
+  t.deepEqual(proxy.copies, [relayed.accepted!.transaction_hash, relayed.accepted!.transaction_hash], 'sent, answered 503, sent again with the same bytes');
+  t.deepEqual(proxy.resendRefusal(), EXPIRED, 'the node refused the resend as Expired');
   await settledRelays(t, relayerAccount.accountId, [relayed.body.transaction_hash]);
   const [senderBudget] = budgetsFor(decodeSignedDelegate(delegate), allowance, Date.now());
   return {
@@ -204,7 +211,8 @@ test('a relayer killed after its transaction landed, unanswered: the restarted r
   const final = (await (await fetch(`${instance.url}/status/${hash}?wait=final`)).json()) as Record<string, any>;
   t.is(final.state, 'final', JSON.stringify(final));
   t.true(proxy.outcomeRefused(), 'the restarted relayer asked for the outcome first and was refused');
-  t.deepEqual(proxy.copies, [hash, hash], 'the same bytes were sent again after the restart and refused as Expired');
+  t.deepEqual(proxy.copies, [hash, hash], 'the same bytes were sent again after the restart');
+  t.deepEqual(proxy.resendRefusal(), EXPIRED, 'the node refused the resend as Expired');
   t.true(final.succeeded, JSON.stringify(final.status));
   t.is(final.transaction_hash, hash, 'the status names the hash that landed');
   t.deepEqual(proxy.laterSends, [], 'nothing signed again was sent');
