@@ -120,6 +120,11 @@ async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forward
   };
 }
 
+/** `relayer_resend_checks_total` by `result`, from the Prometheus text a relayer serves at /metrics. */
+function resendChecks(metricsText: string): Record<string, number> {
+  return Object.fromEntries([...metricsText.matchAll(/^relayer_resend_checks_total\{result="(\w+)"\} (\d+)$/gm)].map(([, result, count]) => [result!, Number(count)]));
+}
+
 /** One claim relayed through the proxy with the first copy of its transaction `forwardFirst` or not; what the chain and the store say after. */
 async function relayAfterAmbiguousSend(t: ExecutionContext<RelayerContext>, name: string, forwardFirst: boolean) {
   const { f, poolId, user } = await claimantOfPool(t, name, 1_000n, 10_000n);
@@ -154,11 +159,13 @@ async function relayAfterAmbiguousSend(t: ExecutionContext<RelayerContext>, name
     paid: before - (await nearBalance(t, relayerAccount.accountId)),
     charged: await store.spent(senderBudget, Date.now()),
     keyNonceIncrease: (await keyNonce()) - nonceBefore,
+    resendChecks: resendChecks(await (await fetch(`${server.url}/metrics`)).text()),
   };
 }
 
 test('a resend refused as Expired after the first copy landed: the relayer finds the landed hash and follows it; one transaction of its key lands, paid and charged once', async (t) => {
-  const { relayed, proxy, paid, charged, keyNonceIncrease } = await relayAfterAmbiguousSend(t, 'landed', true);
+  const { relayed, proxy, paid, charged, keyNonceIncrease, resendChecks } = await relayAfterAmbiguousSend(t, 'landed', true);
+  t.deepEqual(resendChecks, { followed: 1 }, 'the look-up that followed the landed copy is counted');
   t.true(relayed.body.succeeded, JSON.stringify(relayed.body.status));
   t.is(relayed.body.transaction_hash, relayed.accepted!.transaction_hash, 'the status names the hash that landed (the first copy)');
   t.deepEqual(proxy.laterSends, [], 'nothing signed again was sent');
@@ -168,7 +175,8 @@ test('a resend refused as Expired after the first copy landed: the relayer finds
 });
 
 test('a resend refused as Expired when no copy reached the node: the hash is unknown and can never be included, so the delegate is signed again (same nonce, newer block) and lands once', async (t) => {
-  const { relayed, proxy, paid, charged, keyNonceIncrease } = await relayAfterAmbiguousSend(t, 'lost', false);
+  const { relayed, proxy, paid, charged, keyNonceIncrease, resendChecks } = await relayAfterAmbiguousSend(t, 'lost', false);
+  t.deepEqual(resendChecks, { signed_again: 1 }, 'the look-up that found no copy and signed again is counted');
   t.true(relayed.body.succeeded, JSON.stringify(relayed.body.status));
   t.not(relayed.body.transaction_hash, relayed.accepted!.transaction_hash, 'the status names the transaction signed again');
   t.deepEqual(proxy.laterSends, [relayed.body.transaction_hash], 'signed again once, and that is the one that landed');
@@ -216,6 +224,11 @@ test('a relayer killed after its transaction landed, unanswered: the restarted r
   t.true(final.succeeded, JSON.stringify(final.status));
   t.is(final.transaction_hash, hash, 'the status names the hash that landed');
   t.deepEqual(proxy.laterSends, [], 'nothing signed again was sent');
+  t.deepEqual(resendChecks(await (await fetch(`${instance.url}/metrics`)).text()), { followed: 1 }, 'the restarted relayer counted the look-up');
+  const logged = instance.log.filter((line) => line.event === 'resend_check');
+  t.is(logged.length, 1, 'and logged it once');
+  t.like(logged[0], { result: 'followed', transaction_hash: hash });
+  t.regex(String(logged[0]?.refusal), /Expired/i, 'with the refusal that led to it');
   await settledRelays(t, relayerAccount.accountId, [hash]);
   t.is((await keyNonce()) - nonceBefore, 1n, 'one transaction of the pool key landed');
   const paid = before - (await nearBalance(t, relayerAccount.accountId));

@@ -206,10 +206,37 @@ export const DEFAULT_PIPELINE_DEPTH = 1;
 /** The node refused the transaction itself (nonce, expiry, signature, balance, congestion…): it entered no pool and never runs. */
 export const refusedByNode = (error: unknown): boolean => error instanceof TransactionExecutionError || error instanceof InvalidTransactionError;
 
+/**
+ * What the check of an earlier copy decided, after a refusal of a transaction that may have been sent before
+ * (module comment, "submitted once"): `followed` (the node knows the hash: its outcome is followed),
+ * `signed_again` (unknown and unincludable: the actions are signed again), `refused` (unknown and
+ * unincludable, and the refusal is not one signing again cures: the job's refusal), `undecided` (neither
+ * proved after EARLIER_COPY_CHECKS checks: its outcome is followed as for a send with no answer).
+ */
+export type ResendCheckResult = 'followed' | 'signed_again' | 'refused' | 'undecided';
+export interface ResendCheck {
+  result: ResendCheckResult;
+  /** The hash that was refused (the one followed, unless signed again or refused). */
+  transactionHash: string;
+  senderId: string;
+  /** The node's refusal that led to the check (near-api-js' error name and message). */
+  refusal: string;
+}
+
 /** `final_execution_status` levels at which a send_tx answer carries the whole outcome. */
 const EXECUTED_LEVELS = new Set(['EXECUTED_OPTIMISTIC', 'EXECUTED', 'FINAL']);
 
-export async function openKeyPool(options: { provider: JsonRpcProvider; rpc: NodeRpc; accountId: string; mainKey: KeyPairString; size: number; instance: string; depth?: number }): Promise<KeyPool> {
+export async function openKeyPool(options: {
+  provider: JsonRpcProvider;
+  rpc: NodeRpc;
+  accountId: string;
+  mainKey: KeyPairString;
+  size: number;
+  instance: string;
+  depth?: number;
+  /** Told each time an earlier copy was checked for, and what was decided (operators' metrics and logs). */
+  onResendCheck?: (check: ResendCheck) => void;
+}): Promise<KeyPool> {
   const { provider, rpc, accountId } = options;
   const depth = options.depth ?? DEFAULT_PIPELINE_DEPTH;
   if (!Number.isInteger(options.size) || options.size < 1 || options.size > 64) throw new Error(`relayer key pool: size must be an integer from 1 to 64, got ${options.size}`);
@@ -477,12 +504,16 @@ export async function openKeyPool(options: { provider: JsonRpcProvider; rpc: Nod
             // counts as sent; its outcome is followed, never guessed by sending anything again.
             if (!refusedByNode(error)) return { sent: current };
             if (answeredAfterResend(error)) mayBeWithNode = true;
+            const signAgain = attempt < 5 && (error instanceof InvalidNonceError || error instanceof TransactionExpiredError);
             if (mayBeWithNode) {
               // A refusal of this copy says nothing of an earlier one (module comment, "submitted once").
-              if ((await earlierCopy(current, error)) !== 'unincludable') return { sent: current };
+              const copy = await earlierCopy(current, error);
+              const result = copy === 'known' ? 'followed' : copy === 'undecided' ? 'undecided' : signAgain ? 'signed_again' : 'refused';
+              options.onResendCheck?.({ result, transactionHash: current.hash, senderId, refusal: `${(error as Error).name}: ${(error as Error).message}` });
+              if (copy !== 'unincludable') return { sent: current };
               mayBeWithNode = false;
             }
-            if (attempt >= 5 || !(error instanceof InvalidNonceError || error instanceof TransactionExpiredError)) throw error;
+            if (!signAgain) throw error;
             if (error instanceof InvalidNonceError) {
               // The node has a later nonce for this key (another process used it, or a restart):
               // read it, and sign the same actions again with the next one.

@@ -1,8 +1,8 @@
 /**
  * Prometheus metrics of one relayer (prom-client, a registry per relayer so several in one
- * process do not mix): requests, accepted, refused by code, outcomes, NEAR spent, delegates in
- * flight and each pool key's nonce lag (signed here but not yet on chain), and prom-client's
- * default process metrics (CPU, memory, event-loop lag).
+ * process do not mix): requests, accepted, refused by code, outcomes, checks of an earlier copy after
+ * an ambiguous send by what they decided, NEAR spent, delegates in flight and each pool key's nonce lag
+ * (signed here but not yet on chain), and prom-client's default process metrics (CPU, memory, event-loop lag).
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -17,6 +17,12 @@ export function relayerMetrics(sources: { inFlight: () => number; nonceLag: () =
     accepted: new Counter({ name: 'relayer_accepted_total', help: 'Delegates accepted: signed, answered with a transaction hash', registers }),
     refused: new Counter({ name: 'relayer_refused_total', help: 'Delegates refused before anything was sent, by error code', labelNames: ['code'], registers }),
     outcomes: new Counter({ name: 'relayer_outcomes_total', help: 'Relayed transactions by final state (final_succeeded, final_failed, refused_by_node)', labelNames: ['state'], registers }),
+    resendChecks: new Counter({
+      name: 'relayer_resend_checks_total',
+      help: 'Refusals of a transaction that may have been sent before, after which its hash was looked up: followed (the node knows it), signed_again, refused, undecided (followed unproved)',
+      labelNames: ['result'],
+      registers,
+    }),
     nearSpent: new Counter({ name: 'relayer_near_spent_total', help: 'NEAR the relayer paid for relayed delegates (tokens burnt and deposits)', registers }),
     inFlight: new Gauge({
       name: 'relayer_in_flight',

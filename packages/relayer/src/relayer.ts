@@ -27,7 +27,7 @@ import { RelayError } from './errors.js';
 import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, DEFAULT_RATE_LIMIT, preCheckArgs, type RelayPolicy } from './policy.js';
 import { actualCost, budgetsFor, maximumCost } from './allowance.js';
 import { localStore, type Accepting, type Budget, type RelayerStore, type SpendResult } from './store.js';
-import { openKeyPool, refusedByNode, type KeyPool, type SignedForPool, type TransactionActions } from './key-pool.js';
+import { openKeyPool, refusedByNode, type KeyPool, type ResendCheck, type ResendCheckResult, type SignedForPool, type TransactionActions } from './key-pool.js';
 import { BlockRate, EarlierRead, ReadCache, type Read } from './read-cache.js';
 import { relayerMetrics, type RelayerMetrics } from './metrics.js';
 import { nodeRpc, type AccessKeyView } from './node-rpc.js';
@@ -93,7 +93,7 @@ export interface RelayerConfig {
   pipelineDepth?: number;
   /** Clock for allowance periods (tests pass their own). */
   now?: () => number;
-  /** Receives one structured event per accepted, refused and finished delegate (the CLI prints them as JSON lines). */
+  /** Receives one structured event per accepted, refused and finished delegate, and per check of an earlier copy (the CLI prints them as JSON lines). */
   log?: (event: RelayerEvent) => void;
 }
 
@@ -107,6 +107,8 @@ export type RelayerEvent =
   | { event: 'accepted'; transaction_hash: string; sender_id: string; receiver_id: string; received_at: number; ms: number; store_ms: number; node_ms: number }
   | { event: 'refused'; code: string; message: string }
   | { event: 'final'; transaction_hash: string; sender_id: string; state: RelayStatus['state']; succeeded?: boolean; near_spent?: string }
+  /** A refusal after an ambiguous send made the relayer look up the earlier copy's hash (key-pool.ts "submitted once"): what it decided. */
+  | { event: 'resend_check'; result: ResendCheckResult; transaction_hash: string; sender_id: string; refusal: string }
   | { event: 'resume_failed'; message: string }
   | { event: 'released'; delegate_id: string; message: string };
 
@@ -215,7 +217,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
   /** The key pool once open (acceptAtOnce signs only with a pool that needs no wait). */
   let poolOpened: KeyPool | undefined;
   const keyPool = () =>
-    (pool ??= openKeyPool({ provider, rpc, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance, depth: config.pipelineDepth }).then(
+    (pool ??= openKeyPool({ provider, rpc, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance, depth: config.pipelineDepth, onResendCheck }).then(
       async (opened) => {
         // A store that is down now leaves the records for the next start; new requests get 503 meanwhile.
         await resumeInFlight(opened).catch((error) => log({ event: 'resume_failed', message: `in-flight work not resumed until the next start: ${(error as Error).message}` }));
@@ -233,6 +235,10 @@ export function createRelayer(config: RelayerConfig): Relayer {
   const accepting = new Set<string>();
   const log = config.log ?? (() => {});
   const metrics = relayerMetrics({ inFlight: () => inFlight.size, nonceLag: async () => (pool ? (await pool).nonceLag() : {}) });
+  function onResendCheck(check: ResendCheck): void {
+    metrics.resendChecks.inc({ result: check.result });
+    log({ event: 'resend_check', result: check.result, transaction_hash: check.transactionHash, sender_id: check.senderId, refusal: check.refusal });
+  }
 
   /** The store, with its failures answered as 503: never relay without the records it keeps. */
   async function kept<T>(operation: (store: RelayerStore) => Promise<T>): Promise<T> {

@@ -6,7 +6,7 @@ import test from 'ava';
 import { JsonRpcProvider, KeyPair, SignedTransaction, actions, type KeyPairString } from 'near-api-js';
 import { InvalidNonceError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
 import { base58 } from '@scure/base';
-import { derivePoolKey, openKeyPool } from '../src/key-pool.js';
+import { derivePoolKey, openKeyPool, type ResendCheck, type ResendCheckResult } from '../src/key-pool.js';
 import type { NodeRpc, SendTxAnswer } from '../src/node-rpc.js';
 
 const RELAYER = 'relayer.test.near';
@@ -179,5 +179,28 @@ test('a transaction resumed after a restart and refused otherwise (NotEnoughBala
     if (refused) await t.throwsAsync(sending, { instanceOf: TransactionExecutionError }, 'unknown, its nonce taken: it never ran');
     else t.is((await sending).sent.hash, before.hash, 'unknown but its nonce free: it may still land, so it is followed');
     t.deepEqual(node.sent.map((s) => s.nonce), [11n], 'nothing signed again');
+  }
+});
+
+test('every look-up of an earlier copy is reported with what it decided (followed, signed_again, refused, undecided), once per refusal; a clean refusal reports none', async (t) => {
+  const list = { list: [actions.transfer(1n)] };
+  const notEnoughBalance = () => new TransactionExecutionError('Invalid transaction: {"NotEnoughBalance":{}}', '', '');
+  const cases: { result: ResendCheckResult | undefined; refusal: () => Error; known: boolean; keyNonce: bigint; resumed: boolean }[] = [
+    { result: 'followed', refusal: () => invalidNonce(11, 11), known: true, keyNonce: 11n, resumed: true },
+    { result: 'signed_again', refusal: () => invalidNonce(11, 11), known: false, keyNonce: 11n, resumed: true },
+    { result: 'refused', refusal: notEnoughBalance, known: false, keyNonce: 11n, resumed: true },
+    { result: 'undecided', refusal: () => invalidNonce(11, 11), known: false, keyNonce: 10n, resumed: true },
+    { result: undefined, refusal: () => invalidNonce(11, 11), known: false, keyNonce: 11n, resumed: false },
+  ];
+  for (const { result, refusal, known, keyNonce, resumed } of cases) {
+    const mainKey = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
+    const before = await signedBeforeRestart(mainKey, list);
+    const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? refusal() : false), 0, { known: (hash) => known && hash === before.hash, keyNonce: () => keyNonce });
+    const checks: ResendCheck[] = [];
+    const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test', onResendCheck: (check) => void checks.push(check) });
+    const signed = resumed ? pool.resume(before.signedTransaction, before.base64, 'a.test.near') : await pool.sign('a.test.near', list);
+    await pool.send(signed, list).catch(() => undefined);
+    const expected = result === undefined ? [] : [{ result, transactionHash: before.hash, senderId: 'a.test.near', refusal: `${refusal().name}: ${refusal().message}` }];
+    t.deepEqual(checks, expected, String(result));
   }
 });
