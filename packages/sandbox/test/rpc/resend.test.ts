@@ -9,7 +9,8 @@
  * not wait for the client's answer (`send_tx_async`).
  */
 import test from 'ava';
-import { signTransaction, startTestNode, type TestNode } from './helpers.js';
+import { KeyPair } from '../../src/primitives/crypto.js';
+import { NEAR, newAccountActions, signNext, signTransaction, startTestNode, type TestNode } from './helpers.js';
 
 const ROOT = 'test.near';
 const VALIDITY_PERIOD = 100;
@@ -146,4 +147,19 @@ test('send_tx at NONE answers NONE for a transaction the client refuses, and not
   await node.rpc('sandbox_produce_blocks', { count: 1 });
   t.is(await nearBalance(node), balance);
   t.is((await node.rpc('tx', { tx_hash: stale.hash, sender_account_id: ROOT, wait_until: 'NONE' })).error?.cause?.name, 'UNKNOWN_TRANSACTION');
+});
+
+test('a landed transaction sent again after its key was deleted gets the refusal the state gives first, AccessKeyNotFound, not its outcome (runtime verifier.rs: the key is read before the nonce; only InvalidNonce leads to tx_exists)', async (t) => {
+  const node = await withNode(t);
+  const alice = 'alice.test.near';
+  const key = KeyPair.fromLabel(alice);
+  await node.rpc('send_tx', { signed_tx_base64: (await signNext(node, ROOT, alice, newAccountActions(key.publicKey, NEAR))).base64, wait_until: 'FINAL' });
+  const sent = await signNext(node, alice, 'near', [{ type: 'Transfer', deposit: 1n }], key);
+  t.deepEqual((await node.rpc('send_tx', { signed_tx_base64: sent.base64, wait_until: 'FINAL' })).result.status, { SuccessValue: '' });
+  const again = await node.rpc('send_tx', { signed_tx_base64: sent.base64, wait_until: 'FINAL' });
+  t.is(again.result.transaction_outcome.id, sent.hash, 'while the key is there: its outcome');
+  const deleteKey = await signNext(node, alice, alice, [{ type: 'DeleteKey', publicKey: key.publicKey }], key);
+  t.deepEqual((await node.rpc('send_tx', { signed_tx_base64: deleteKey.base64, wait_until: 'FINAL' })).result.status, { SuccessValue: '' });
+  const refused = await node.rpc('send_tx', { signed_tx_base64: sent.base64, wait_until: 'FINAL' });
+  t.deepEqual(refused.error?.data, { TxExecutionError: { InvalidTxError: { InvalidAccessKeyError: { AccessKeyNotFound: { account_id: alice, public_key: key.publicKeyString } } } } });
 });
