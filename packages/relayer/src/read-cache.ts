@@ -54,14 +54,10 @@ export class ReadCache<K, V> {
 
   /** Reads now (or joins the read on its way, if it was sent at `sentFrom` or later) and keeps the answer. */
   fresh(key: K, sentFrom = -Infinity): Promise<Read<V>> {
-    let entry = this.#entries.get(key);
-    if (entry?.loading && entry.loadingAt! >= sentFrom) return entry.loading;
-    if (!entry) {
-      if (this.#entries.size >= (this.options.maxEntries ?? 100_000)) this.#entries.delete(this.#entries.keys().next().value as K);
-      this.#entries.set(key, (entry = {}));
-    }
+    const kept = this.#entries.get(key);
+    if (kept?.loading && kept.loadingAt! >= sentFrom) return kept.loading;
     const at = this.#now();
-    const current = entry;
+    const current = kept ?? this.#entryOf(key);
     const loading = this.load(key).then(
       (loaded) => {
         const read = loaded instanceof EarlierRead ? { value: loaded.value, at: Math.min(loaded.at, at) } : { value: loaded, at };
@@ -79,6 +75,22 @@ export class ReadCache<K, V> {
       if (current.loading === loading) current.loading = undefined;
     });
     return loading;
+  }
+
+  /** Keeps `read`, made elsewhere (another process shared it), unless the kept one is as recent; starts no read. */
+  offer(key: K, read: Read<V>): void {
+    const entry = this.#entryOf(key);
+    if (entry.read === undefined || entry.read.at < read.at) entry.read = read;
+  }
+
+  /** The key's entry, made (the oldest forgotten past maxEntries) when it has none. */
+  #entryOf(key: K): { read?: Read<V>; loading?: Promise<Read<V>>; loadingAt?: number } {
+    let entry = this.#entries.get(key);
+    if (!entry) {
+      if (this.#entries.size >= (this.options.maxEntries ?? 100_000)) this.#entries.delete(this.#entries.keys().next().value as K);
+      this.#entries.set(key, (entry = {}));
+    }
+    return entry;
   }
 
   /** The kept value, however old, without reading (undefined when none). */

@@ -106,6 +106,9 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
     client.disconnect();
     throw new Error(`relayer store: cannot connect to Redis at ${url} (${(error as Error).message}); start redis-server or fix RELAYER_REDIS_URL`);
   }
+  /** Where shareRead pushes each read to the instances listening (watchSharedReads). */
+  const readsChannel = `${prefix}reads`;
+  let watcher: Redis | undefined;
   client.defineCommand('relayerSpend', { lua: SPEND });
   client.defineCommand('relayerTake', { lua: TAKE });
   client.defineCommand('relayerFinish', { lua: FINISH });
@@ -179,9 +182,27 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
       return (await client.get(`${prefix}read/${id}`)) ?? undefined;
     },
     async shareRead(id, text, expiresAt) {
-      await client.set(`${prefix}read/${id}`, text, 'PXAT', expiresAt);
+      // Kept for a later sharedRead, and pushed to the instances listening now (one write: auto-pipelined).
+      await Promise.all([client.set(`${prefix}read/${id}`, text, 'PXAT', expiresAt), client.publish(readsChannel, JSON.stringify([id, text]))]);
+    },
+    async watchSharedReads(listener) {
+      // A subscribed connection takes no other command: a second one, closed with the store.
+      const subscriber = (watcher ??= client.duplicate());
+      subscriber.on('error', () => {}); // ioredis reconnects and subscribes again; reads missed meanwhile are read as before
+      subscriber.on('message', (channel: string, message: string) => {
+        if (channel !== readsChannel) return;
+        try {
+          const [id, text] = JSON.parse(message) as [string, string];
+          if (typeof id === 'string' && typeof text === 'string') listener(id, text);
+        } catch {
+          // not what shareRead publishes: ignored
+        }
+      });
+      if (subscriber.status === 'wait') await subscriber.connect();
+      await subscriber.subscribe(readsChannel);
     },
     async close() {
+      watcher?.disconnect();
       client.disconnect();
     },
   };

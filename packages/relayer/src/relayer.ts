@@ -214,11 +214,15 @@ export function createRelayer(config: RelayerConfig): Relayer {
   const minBlocksLeft = BigInt(config.policy.minBlocksLeft ?? DEFAULT_MIN_BLOCKS_LEFT);
   let opened: Promise<RelayerStore> | undefined = config.store ? Promise.resolve(config.store) : undefined;
   let pool: Promise<KeyPool> | undefined;
+  /** Listening for the reads other instances share (once, at the pool's first opening). */
+  let watchingSharedReads: Promise<void> | undefined;
   /** The key pool once open (acceptAtOnce signs only with a pool that needs no wait). */
   let poolOpened: KeyPool | undefined;
   const keyPool = () =>
     (pool ??= openKeyPool({ provider, rpc, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance, depth: config.pipelineDepth, onResendCheck }).then(
       async (opened) => {
+        // Reads other instances share from now on are kept as they come (a store that cannot push them: read when needed, as before).
+        await (watchingSharedReads ??= kept(async (store) => store.watchSharedReads?.(keepSharedRead)).catch(() => undefined));
         // A store that is down now leaves the records for the next start; new requests get 503 meanwhile.
         await resumeInFlight(opened).catch((error) => log({ event: 'resume_failed', message: `in-flight work not resumed until the next start: ${(error as Error).message}` }));
         poolOpened = opened;
@@ -296,13 +300,27 @@ export function createRelayer(config: RelayerConfig): Relayer {
   /** The access key read another instance shared, or undefined (none, the store has none to share, or it is unavailable: the node is read). */
   async function sharedAccessKey(id: string): Promise<EarlierRead<AccessKeyView> | undefined> {
     const text = await kept(async (store) => store.sharedRead?.(`access-key/${id}`)).catch(() => undefined);
-    if (text === undefined) return undefined;
+    return text === undefined ? undefined : parseSharedAccessKey(text);
+  }
+  /** A shared access-key read, or undefined when the text is not what shareRead writes (the node is read instead). */
+  function parseSharedAccessKey(text: string): EarlierRead<AccessKeyView> | undefined {
     try {
       const shared = JSON.parse(text) as { nonce: string; permission: AccessKeyView['permission']; at: number };
+      if (typeof shared.at !== 'number') return undefined;
       return new EarlierRead({ nonce: BigInt(shared.nonce), permission: shared.permission }, shared.at);
     } catch {
-      return undefined; // not what shareRead writes: the node is read instead
+      return undefined;
     }
+  }
+  /**
+   * A read another instance shares as it shares it (the store pushes it: watchSharedReads) is kept here
+   * as if read here at its time, so a sender's next delegate on this instance, a load balancer having
+   * sent it here, is answered in one round trip (acceptAtOnce) instead of reading first.
+   */
+  function keepSharedRead(id: string, text: string): void {
+    if (!id.startsWith('access-key/')) return;
+    const read = parseSharedAccessKey(text);
+    if (read !== undefined) accessKeys.offer(id.slice('access-key/'.length), { value: read.value, at: read.at });
   }
 
   /** The delegate's sender key's access key (kept, or read: the read on its way is joined). */

@@ -96,6 +96,12 @@ export interface RelayerStore {
    */
   sharedRead?(id: string): Promise<string | undefined>;
   shareRead?(id: string, text: string, expiresAt: number): Promise<void>;
+  /**
+   * Calls `listener` with each read another instance shares from now on (as it shares it), so that a
+   * sender's next delegate on this instance finds the read already kept: a store shared by several
+   * instances only (Redis pub/sub). Resolves once listening.
+   */
+  watchSharedReads?(listener: (id: string, text: string) => void): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -43,3 +43,27 @@ test('a shared read older than the kept one does not replace it; one from the fu
   await cache.fresh('k');
   t.deepEqual(cache.peek('k'), { value: 6, at: 30_000 });
 });
+
+test('a read offered (pushed by another process) is kept unless the kept one is as recent, and starts no read; a get then answers it', async (t) => {
+  let clock = 10_000;
+  const loads: string[] = [];
+  const cache = new ReadCache(
+    async (key: string) => {
+      loads.push(key);
+      return 9;
+    },
+    { refreshAfterMs: 5_000, maxAgeMs: 60_000, now: () => clock },
+  );
+  cache.offer('k', { value: 1, at: 8_000 });
+  t.deepEqual(cache.peek('k'), { value: 1, at: 8_000 });
+  t.deepEqual(await cache.get('k'), { value: 1, at: 8_000 }, 'younger than the refresh age: answered without a read');
+  cache.offer('k', { value: 2, at: 7_000 });
+  cache.offer('k', { value: 3, at: 8_000 });
+  t.deepEqual(cache.peek('k'), { value: 1, at: 8_000 }, 'an older or equally old read does not replace it');
+  cache.offer('k', { value: 4, at: 9_500 });
+  t.deepEqual(cache.peek('k'), { value: 4, at: 9_500 });
+  t.deepEqual(loads, []);
+  clock = 15_000; // 5.5 s after the newest: kept value answers, a read starts
+  t.deepEqual(await cache.get('k'), { value: 4, at: 9_500 });
+  t.deepEqual(loads, ['k']);
+});
