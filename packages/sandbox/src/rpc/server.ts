@@ -338,7 +338,15 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const trace = tracer?.arrived();
-    if (trace) res.once('finish', trace.answered);
+    if (trace) {
+      // Answered when the answer is handed to the socket ('finish' comes a turn later, after whatever else runs then).
+      const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+      res.end = ((...args: unknown[]) => {
+        const ended = end(...args);
+        trace.answered();
+        return ended;
+      }) as typeof res.end;
+    }
     if (req.method === 'GET' && (req.url === '/status' || req.url === '/health')) {
       const reply = await answer({ jsonrpc: '2.0', id: 'http', method: req.url.slice(1), params: [] });
       send(res, reply.error ?? reply.result ?? {});
