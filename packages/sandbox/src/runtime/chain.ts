@@ -662,6 +662,8 @@ export class Chain {
    * Expired; once in a block its nonce is taken, and that InvalidNonce becomes its hash because the chain
    * has the transaction (chain/jsonrpc/src/lib.rs `send_tx_internal` → `tx_exists`); still in the pool it
    * passes and its hash comes back (chain/pool `insert_transaction`: `Duplicate`, answered `ValidTx`).
+   * `tx_exists` finds a transaction by its outcome: one dropped invalid at inclusion below PV 83 has none,
+   * so its resend is answered InvalidNonce, as any other.
    */
   submitTransaction(bytes: Uint8Array, options: { refusePooledNonce?: boolean } = {}): string {
     const { signed, hash, size } = this.#parse(bytes);
@@ -669,7 +671,7 @@ export class Chain {
     try {
       this.#check(signed, hash, size);
     } catch (e) {
-      if (e instanceof InvalidTransactionError && e.variant === 'InvalidNonce' && this.#transaction(key) !== undefined) return key;
+      if (e instanceof InvalidTransactionError && e.variant === 'InvalidNonce' && this.#transaction(key)?.outcome) return key;
       throw e;
     }
     if (this.#poolKeys.has(key)) return key;

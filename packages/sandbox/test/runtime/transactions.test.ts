@@ -270,6 +270,21 @@ test('a transaction invalid at inclusion (same nonce twice in a block): PV 86 re
   }
 });
 
+test('a transaction dropped invalid at inclusion (PV 77, no outcome) sent again is refused InvalidNonce: nearcore\'s tx_exists finds transactions by their outcome (chain/jsonrpc send_tx_internal); at PV 86 its failure outcome is found and answered', (t) => {
+  for (const pv of [77, 86]) {
+    const node = createSandbox({ protocolVersion: pv });
+    const alice = node.createAccount('alice.test.near');
+    const nonce = node.getAccessKey('alice.test.near', alice.keyPair.publicKey)!.nonce + 1n;
+    node.submitTransaction(node.signTransaction('alice.test.near', 'test.near', [{ type: 'Transfer', deposit: 1n }], { nonce }));
+    const dropped = node.signTransaction('alice.test.near', 'test.near', [{ type: 'Transfer', deposit: 2n }], { nonce });
+    const hash = node.submitTransaction(dropped);
+    node.produceBlocks(3);
+    const invalid = { InvalidNonce: { tx_nonce: Number(nonce), ak_nonce: Number(nonce) } };
+    if (pv >= 83) t.is(node.submitTransaction(dropped), hash, 'PV 86: found by its failure outcome');
+    else expectInvalid(t, () => node.submitTransaction(dropped), invalid);
+  }
+});
+
 test('sending the same signed transaction twice returns the first outcome (no InvalidNonce, no second execution)', (t) => {
   const node = createSandbox();
   node.createAccount('alice.test.near');
