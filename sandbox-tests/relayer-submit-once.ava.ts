@@ -120,6 +120,17 @@ async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forward
   };
 }
 
+/**
+ * The relayer process's log lines of `event`, once there is one: the CLI writes its log every 20 ms
+ * (packages/relayer/src/cli.ts), so a line can come after the answer that followed its event.
+ */
+async function loggedEvents(instance: { log: Record<string, unknown>[] }, event: string): Promise<Record<string, unknown>[]> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 20))) {
+    if (instance.log.some((line) => line.event === event)) break;
+  }
+  return instance.log.filter((line) => line.event === event);
+}
+
 /** `relayer_resend_checks_total` by `result`, from the Prometheus text a relayer serves at /metrics. */
 function resendChecks(metricsText: string): Record<string, number> {
   return Object.fromEntries([...metricsText.matchAll(/^relayer_resend_checks_total\{result="(\w+)"\} (\d+)$/gm)].map(([, result, count]) => [result!, Number(count)]));
@@ -225,7 +236,7 @@ test('a relayer killed after its transaction landed, unanswered: the restarted r
   t.is(final.transaction_hash, hash, 'the status names the hash that landed');
   t.deepEqual(proxy.laterSends, [], 'nothing signed again was sent');
   t.deepEqual(resendChecks(await (await fetch(`${instance.url}/metrics`)).text()), { followed: 1 }, 'the restarted relayer counted the look-up');
-  const logged = instance.log.filter((line) => line.event === 'resend_check');
+  const logged = await loggedEvents(instance, 'resend_check');
   t.is(logged.length, 1, 'and logged it once');
   t.like(logged[0], { result: 'followed', transaction_hash: hash });
   t.regex(String(logged[0]?.refusal), /Expired/i, 'with the refusal that led to it');

@@ -35,11 +35,19 @@
  *   nothing new is signed. Unknown, it may still be in a pool (nearcore answers UNKNOWN_TRANSACTION for a
  *   pooled transaction), so it is signed again only once it can never be included: the key's nonce on
  *   chain, read before that answer, is already at or above its nonce (an access key's nonce is the
- *   highest nonce of a transaction included with it: another one took it), or the node refused it as
- *   Expired (its block hash is past the validity period: no chunk includes it any more). Otherwise
- *   (asked three times, 1 s apart) its outcome is followed as for a send with no answer. Any other
- *   refusal after an ambiguous send is the job's refusal only when the hash is unknown and its nonce
- *   taken; otherwise it is followed too.
+ *   highest nonce of a transaction included with it: another one took it), or the key is gone, or the
+ *   node refused it as Expired and the final block, read before that answer, is more than the
+ *   validity period past its block (nearcore's check_transaction_validity_period also answers Expired
+ *   for a block the node does not know or that is not an ancestor of its head: a lagging node behind a
+ *   load balancer says Expired of a transaction that may still land). Otherwise (asked three times,
+ *   1 s apart) its outcome is followed as for a send with no answer. Any other refusal after an
+ *   ambiguous send is the job's refusal only when the hash is unknown and its nonce taken; otherwise
+ *   it is followed too.
+ * - Unknown is not "never landed": nearcore garbage-collects transactions a few epochs old, and then
+ *   answers UNKNOWN_TRANSACTION for one that landed. So before a delegate is signed again the sender's
+ *   key is read: its nonce at or above the delegate's (or the key gone) means the delegate can never
+ *   run again, whichever transaction used it: nothing is signed, and the job ends with
+ *   DelegateNonceUsedError (its outcome cannot be retrieved).
  * Each hash replaced is thus refused cleanly or proved unincludable first, so only the job's last
  * hash can still land, and it is the one recorded (`onResign`) and followed.
  */
@@ -51,7 +59,8 @@ import { serialize, type Schema } from 'borsh';
 import { Account, KeyPair, KeyType, SCHEMA, Signature, SignedTransaction, Signer, actions, createTransaction, type Action, type JsonRpcProvider, type KeyPairString, type PublicKey, type Transaction } from 'near-api-js';
 import { InvalidNonceError, InvalidTransactionError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
 import { BlockRate, ReadCache, type Read } from './read-cache.js';
-import { answeredAfterResend, type NodeRpc, type SendTxAnswer } from './node-rpc.js';
+import { decodeSignedDelegate, signedDelegateOf } from './delegate.js';
+import { answeredAfterResend, nonceOrGone, type NodeRpc, type SendTxAnswer } from './node-rpc.js';
 
 /** A final block read to sign with, and when its answer arrived. */
 interface FinalBlock {
@@ -141,6 +150,53 @@ export interface SignedForPool {
 
 const nonceOf = (signedTransaction: SignedTransaction) => BigInt(signedTransaction.transaction.nonce);
 
+/** An on-chain nonce (null: the key is gone) at or above `nonce`: no transaction or delegate with `nonce` can use that key any more. */
+export const nonceTaken = (onChain: bigint | null | undefined, nonce: bigint) => onChain === null || (onChain !== undefined && onChain >= nonce);
+
+/** The delegate a relayer transaction carries (its one action) and its sender key's nonce on chain (null: the key is gone). */
+export interface DelegateUse {
+  senderId: string;
+  publicKey: string;
+  nonce: bigint;
+  onChain: bigint | null;
+}
+
+/**
+ * The delegate `signedTransaction` carries, when its nonce is used on chain or its key is gone: it can
+ * never run again, whichever transaction used it. Undefined when it can still run, or the transaction
+ * carries no delegate; rejects when the node could not say.
+ */
+export async function delegateNonceUsed(rpc: NodeRpc, signedTransaction: SignedTransaction): Promise<DelegateUse | undefined> {
+  let use: Omit<DelegateUse, 'onChain'>;
+  try {
+    const { senderId, publicKey, nonce } = decodeSignedDelegate(signedDelegateOf(signedTransaction));
+    use = { senderId, publicKey, nonce };
+  } catch {
+    return undefined;
+  }
+  const onChain = await nonceOrGone(rpc, use.senderId, use.publicKey);
+  return nonceTaken(onChain, use.nonce) ? { ...use, onChain } : undefined;
+}
+
+/**
+ * A job ended without a transaction to follow: its transaction is unknown to the node (never landed, or
+ * garbage-collected since) and its delegate's nonce is used on chain, so signing it again could only
+ * pay for a second transaction that fails (DelegateActionInvalidNonce), and the outcome of the one that
+ * may have carried it cannot be retrieved.
+ */
+export class DelegateNonceUsedError extends Error {
+  constructor(
+    readonly transactionHash: string,
+    readonly use: DelegateUse,
+  ) {
+    const key = use.onChain === null ? 'no longer exists' : `is at nonce ${use.onChain}`;
+    super(
+      `the delegate's nonce ${use.nonce} is used on chain (${use.senderId}'s key ${use.publicKey} ${key}) and the node does not know transaction ${transactionHash}, which carried it: it may have landed long ago (nodes forget old transactions), so nothing is signed again and its outcome cannot be retrieved; the reservation is kept as spent`,
+    );
+    this.name = 'DelegateNonceUsedError';
+  }
+}
+
 /** The i-th key of `instance`, derived from the configured key's secret (ed25519 seed = sha256 of it, the instance and i). */
 export function derivePoolKey(mainKey: KeyPairString, instance: string, index: number): KeyPair {
   const seed = sha256(new TextEncoder().encode(`near-relayer key pool\n${mainKey}\n${instance}\n${index}`));
@@ -211,9 +267,11 @@ export const refusedByNode = (error: unknown): boolean => error instanceof Trans
  * (module comment, "submitted once"): `followed` (the node knows the hash: its outcome is followed),
  * `signed_again` (unknown and unincludable: the actions are signed again), `refused` (unknown and
  * unincludable, and the refusal is not one signing again cures: the job's refusal), `undecided` (neither
- * proved after EARLIER_COPY_CHECKS checks: its outcome is followed as for a send with no answer).
+ * proved after EARLIER_COPY_CHECKS checks: its outcome is followed as for a send with no answer),
+ * `delegate_used` (unknown, and its delegate's nonce used on chain: nothing is signed, the job ends with
+ * DelegateNonceUsedError).
  */
-export type ResendCheckResult = 'followed' | 'signed_again' | 'refused' | 'undecided';
+export type ResendCheckResult = 'followed' | 'signed_again' | 'refused' | 'undecided' | 'delegate_used';
 export interface ResendCheck {
   result: ResendCheckResult;
   /** The hash that was refused (the one followed, unless signed again or refused). */
@@ -313,6 +371,17 @@ export async function openKeyPool(options: {
     return kept === undefined ? undefined : kept.value.height + blocksSince(kept);
   };
   const chainNonce = async (key: PoolKey) => (await rpc.accessKey(accountId, key.publicKey)).nonce;
+  /**
+   * Whether no chunk can include `sent` any more because of its age: the final block (irreversible, so
+   * every later chunk's previous block is at least as high) is more than the validity period past the
+   * block it names (nearcore chain/chain/src/store/utils.rs check_transaction_validity_period). False
+   * when the node cannot say (it does not know that block).
+   */
+  const pastValidityPeriod = async (sent: SignedForPool): Promise<boolean> => {
+    const named = sent.blockHeight ?? rpc.block({ hash: base58.encode(Uint8Array.from(sent.signedTransaction.transaction.blockHash)) }).then((block) => block.header.height);
+    const [final, height] = await Promise.all([rpc.block('final'), named]);
+    return final.header.height > height + validityBlocks;
+  };
 
   /**
    * Signs with `nonce`, or the key's next one, naming the block `which` (see recentBlock). `accepting`:
@@ -361,17 +430,30 @@ export async function openKeyPool(options: {
   /**
    * An earlier copy of `sent` that the node may have, after a refusal of the last copy: `known` by its
    * hash (included or executed: follow it), `unincludable` (not known, and it can never be included:
-   * signing again is safe), or `undecided` after EARLIER_COPY_CHECKS checks. The key's nonce is read
-   * before each status: a nonce at or above the transaction's on chain before the node says it does not
-   * know the hash was taken by another transaction, and an Expired refusal came before the status too.
+   * signing again is safe), `delegate_used` (not known, and its delegate's nonce is used on chain: it
+   * may have landed and been forgotten, and signing again cannot help), or `undecided` after
+   * EARLIER_COPY_CHECKS checks. The key's nonce and, after an Expired refusal, the final block are read
+   * before each status: a nonce at or above the transaction's (or the key gone) before the node says it
+   * does not know the hash was taken by another transaction (or can never be used), and a final block
+   * past its validity period then means no chunk can include it any more.
    */
-  async function earlierCopy(sent: SignedForPool, refusal: unknown): Promise<'known' | 'unincludable' | 'undecided'> {
+  async function earlierCopy(sent: SignedForPool, refusal: unknown): Promise<{ copy: 'known' | 'unincludable' | 'undecided' } | { copy: 'delegate_used'; use: DelegateUse }> {
     for (let check = 1; ; check++) {
-      const onChainNonce = await chainNonce(sent.key).catch(() => undefined);
+      const [onChainNonce, expired] = await Promise.all([
+        nonceOrGone(rpc, accountId, sent.key.publicKey).catch(() => undefined),
+        refusal instanceof TransactionExpiredError && pastValidityPeriod(sent).catch(() => false),
+      ]);
       const known = await rpc.txKnown(sent.hash, accountId).catch(() => undefined);
-      if (known === true) return 'known';
-      if (known === false && (refusal instanceof TransactionExpiredError || (onChainNonce !== undefined && onChainNonce >= nonceOf(sent.signedTransaction)))) return 'unincludable';
-      if (check >= EARLIER_COPY_CHECKS) return 'undecided';
+      if (known === true) return { copy: 'known' };
+      if (known === false && (expired || nonceTaken(onChainNonce, nonceOf(sent.signedTransaction)))) {
+        const use = await delegateNonceUsed(rpc, sent.signedTransaction).then(
+          (used) => used ?? null,
+          () => undefined,
+        );
+        if (use) return { copy: 'delegate_used', use };
+        if (use === null) return { copy: 'unincludable' };
+      }
+      if (check >= EARLIER_COPY_CHECKS) return { copy: 'undecided' };
       await new Promise((resolve) => setTimeout(resolve, EARLIER_COPY_INTERVAL_MS));
     }
   }
@@ -507,9 +589,11 @@ export async function openKeyPool(options: {
             const signAgain = attempt < 5 && (error instanceof InvalidNonceError || error instanceof TransactionExpiredError);
             if (mayBeWithNode) {
               // A refusal of this copy says nothing of an earlier one (module comment, "submitted once").
-              const copy = await earlierCopy(current, error);
-              const result = copy === 'known' ? 'followed' : copy === 'undecided' ? 'undecided' : signAgain ? 'signed_again' : 'refused';
+              const earlier = await earlierCopy(current, error);
+              const { copy } = earlier;
+              const result = copy === 'known' ? 'followed' : copy === 'undecided' || copy === 'delegate_used' ? copy : signAgain ? 'signed_again' : 'refused';
               options.onResendCheck?.({ result, transactionHash: current.hash, senderId, refusal: `${(error as Error).name}: ${(error as Error).message}` });
+              if (earlier.copy === 'delegate_used') throw new DelegateNonceUsedError(current.hash, earlier.use);
               if (copy !== 'unincludable') return { sent: current };
               mayBeWithNode = false;
             }

@@ -16,10 +16,10 @@ export function relayerMetrics(sources: { inFlight: () => number; nonceLag: () =
     requests: new Counter({ name: 'relayer_requests_total', help: 'Delegates posted to relay', registers }),
     accepted: new Counter({ name: 'relayer_accepted_total', help: 'Delegates accepted: signed, answered with a transaction hash', registers }),
     refused: new Counter({ name: 'relayer_refused_total', help: 'Delegates refused before anything was sent, by error code', labelNames: ['code'], registers }),
-    outcomes: new Counter({ name: 'relayer_outcomes_total', help: 'Relayed transactions by final state (final_succeeded, final_failed, refused_by_node)', labelNames: ['state'], registers }),
+    outcomes: new Counter({ name: 'relayer_outcomes_total', help: 'Relayed transactions by final state (final_succeeded, final_failed, refused_by_node, outcome_unknown: unknown to the node, its delegate\'s nonce used on chain)', labelNames: ['state'], registers }),
     resendChecks: new Counter({
       name: 'relayer_resend_checks_total',
-      help: 'Refusals of a transaction that may have been sent before, after which its hash was looked up: followed (the node knows it), signed_again, refused, undecided (followed unproved)',
+      help: 'Refusals of a transaction that may have been sent before, after which its hash was looked up: followed (the node knows it), signed_again, refused, undecided (followed unproved), delegate_used (unknown, its delegate\'s nonce used on chain: the job ends, nothing signed)',
       labelNames: ['result'],
       registers,
     }),

@@ -39,7 +39,8 @@ export interface SendTxAnswer {
 }
 
 export interface NodeRpc {
-  block(finality: 'optimistic' | 'final'): Promise<{ header: BlockHeader }>;
+  /** The block at a finality, or the one with this hash (base58). */
+  block(at: 'optimistic' | 'final' | { hash: string }): Promise<{ header: BlockHeader }>;
   accessKey(accountId: string, publicKey: string): Promise<AccessKeyView>;
   /**
    * `send_tx` of a signed transaction (base64 borsh). A refusal of the transaction itself rejects with
@@ -57,6 +58,20 @@ export interface NodeRpc {
    */
   txKnown(txHash: string, senderAccountId: string): Promise<boolean>;
   close(): void;
+}
+
+/**
+ * The access key's nonce on chain, or null when the account has no such key (nearcore's
+ * UNKNOWN_ACCESS_KEY; older nodes answer "access key … does not exist while viewing"): a deleted key's
+ * nonce can never be used again. Any other failure rejects: the node could not say.
+ */
+export async function nonceOrGone(rpc: NodeRpc, accountId: string, publicKey: string): Promise<bigint | null> {
+  try {
+    return (await rpc.accessKey(accountId, publicKey)).nonce;
+  } catch (error) {
+    if (error instanceof RpcError && /does not exist|UNKNOWN_ACCESS_KEY/i.test(error.message)) return null;
+    throw error;
+  }
 }
 
 /** A JSON-RPC error answer (nearcore chain/jsonrpc-primitives/src/errors.rs: name, cause {name, info}, code, message, data). */
@@ -178,7 +193,7 @@ export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): N
     });
 
   return {
-    block: (finality) => call('block', { finality }) as Promise<{ header: BlockHeader }>,
+    block: (at) => call('block', typeof at === 'string' ? { finality: at } : { block_id: at.hash }) as Promise<{ header: BlockHeader }>,
     async accessKey(accountId, publicKey) {
       const view = (await call('query', { request_type: 'view_access_key', finality: 'optimistic', account_id: accountId, public_key: publicKey })) as { nonce: number | string; permission: AccessKeyView['permission'] };
       return { nonce: BigInt(view.nonce), permission: view.permission };

@@ -27,10 +27,10 @@ import { RelayError } from './errors.js';
 import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, DEFAULT_RATE_LIMIT, preCheckArgs, type RelayPolicy } from './policy.js';
 import { actualCost, budgetsFor, maximumCost } from './allowance.js';
 import { localStore, type Accepting, type Budget, type RelayerStore, type SpendResult } from './store.js';
-import { openKeyPool, refusedByNode, type KeyPool, type ResendCheck, type ResendCheckResult, type SignedForPool, type TransactionActions } from './key-pool.js';
+import { DelegateNonceUsedError, delegateNonceUsed, nonceTaken, openKeyPool, refusedByNode, type KeyPool, type ResendCheck, type ResendCheckResult, type SignedForPool, type TransactionActions } from './key-pool.js';
 import { BlockRate, EarlierRead, ReadCache, type Read } from './read-cache.js';
 import { relayerMetrics, type RelayerMetrics } from './metrics.js';
-import { nodeRpc, type AccessKeyView } from './node-rpc.js';
+import { nodeRpc, nonceOrGone, type AccessKeyView } from './node-rpc.js';
 import { base58 } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -141,7 +141,13 @@ export type RelayStatus =
       status: InnerStatus;
       outcome: unknown;
     })
-  | (StatusBase & { state: 'refused'; error: { code: string; message: string } });
+  | (StatusBase & { state: 'refused'; error: { code: string; message: string } })
+  /**
+   * The job's transaction is unknown to the node and its delegate's nonce is used on chain (code
+   * DELEGATE_NONCE_USED): it may have landed long ago (nodes forget old transactions), so nothing was
+   * signed again, its outcome cannot be retrieved, and the reservation is kept as spent.
+   */
+  | (StatusBase & { state: 'outcome_unknown'; error: { code: string; message: string } });
 
 export interface Relayer {
   /**
@@ -173,6 +179,8 @@ interface Job {
   signed: SignedForPool;
   /** The delegate as the transaction's action list, built once: signed with, and signed again with after a nonce or expiry refusal. */
   actions: TransactionActions;
+  /** Set when a restart found the job's transaction unknown and its delegate's nonce used: it ends so, nothing sent. */
+  ended?: DelegateNonceUsedError;
 }
 
 interface ReceiptOutcome {
@@ -547,6 +555,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
     let delta: bigint | undefined;
     try {
       let outcome = onChain;
+      if (job.ended) throw job.ended;
       if (!outcome) {
         let sent: { sent: SignedForPool; outcome?: unknown };
         try {
@@ -577,10 +586,14 @@ export function createRelayer(config: RelayerConfig): Relayer {
       final = { ...base, transactionHash: outcome.transaction.hash, state: 'final', succeeded: 'SuccessValue' in status, status, outcome };
       metrics.nearSpent.inc(Number(spent) / 1e24);
     } catch (error) {
-      if (!(error instanceof RelayError) || error.code === 'STORE_UNAVAILABLE') return { ...base, state: 'pending' };
-      final = { ...base, state: 'refused', error: { code: error.code, message: error.message } };
+      if (error instanceof DelegateNonceUsedError) {
+        // The relayer may have paid for the transaction that used it: the reservation stays spent.
+        delta = 0n;
+        final = { ...base, transactionHash: error.transactionHash, state: 'outcome_unknown', error: { code: 'DELEGATE_NONCE_USED', message: error.message } };
+      } else if (!(error instanceof RelayError) || error.code === 'STORE_UNAVAILABLE') return { ...base, state: 'pending' };
+      else final = { ...base, state: 'refused', error: { code: error.code, message: error.message } };
     }
-    metrics.outcomes.inc({ state: final.state === 'refused' ? 'refused_by_node' : final.succeeded ? 'final_succeeded' : 'final_failed' });
+    metrics.outcomes.inc({ state: final.state === 'refused' ? 'refused_by_node' : final.state === 'outcome_unknown' ? 'outcome_unknown' : final.succeeded ? 'final_succeeded' : 'final_failed' });
     log({ event: 'final', transaction_hash: final.transactionHash, sender_id: final.senderId, state: final.state, succeeded: final.state === 'final' ? final.succeeded : undefined, near_spent: spent?.toString() });
     // With the store unreachable the job stays in flight, and this instance settles it when it starts again.
     const settle = delta === undefined ? undefined : { budgets: reserved.budgets, delta, now: now() };
@@ -619,6 +632,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
       let onChain = await outcomeOf(hash).catch(() => undefined);
       const actionList = delegateActions(delegate);
       let signed: SignedForPool;
+      let ended: DelegateNonceUsedError | undefined;
       if (onChain) signed = { hash, signedTransaction, base64: saved.signedTransaction, key: undefined as never, senderId: delegate.senderId };
       else {
         try {
@@ -627,16 +641,17 @@ export function createRelayer(config: RelayerConfig): Relayer {
           // Signed by a key this instance no longer has (fewer keys configured): signed again with a
           // current key only once that transaction can never land (key-pool.ts, "submitted once"): its key's
           // nonce on chain, read before the node said it does not know the hash, is at or above its own, or
-          // the key is gone. Otherwise the record waits for the next start.
+          // the key is gone; and never when the delegate's nonce is used on chain (the node may have
+          // forgotten a transaction that landed): the job then ends. Otherwise the record waits for the next start.
           const publicKey = signedTransaction.transaction.publicKey.toString();
-          const keyNonce = await rpc.accessKey(config.accountId, publicKey).then(
-            (key) => key.nonce,
-            (error: unknown) => (error instanceof RpcError && /does not exist|UNKNOWN_ACCESS_KEY/i.test(error.message) ? Infinity : undefined),
-          );
+          const keyNonce = await nonceOrGone(rpc, config.accountId, publicKey).catch(() => undefined);
           const known = await rpc.txKnown(hash, config.accountId).catch(() => undefined);
           if (known) onChain = await followOutcome(hash).catch(() => undefined);
-          if (onChain) signed = { hash, signedTransaction, base64: saved.signedTransaction, key: undefined as never, senderId: delegate.senderId };
-          else if (known === false && keyNonce !== undefined && keyNonce >= signedTransaction.transaction.nonce) signed = await pool.sign(delegate.senderId, actionList);
+          const unincludable = !onChain && known === false && nonceTaken(keyNonce, BigInt(signedTransaction.transaction.nonce));
+          const used = unincludable ? await delegateNonceUsed(rpc, signedTransaction).then((use) => use ?? null, () => undefined) : undefined;
+          if (used) ended = new DelegateNonceUsedError(hash, used);
+          if (onChain || ended) signed = { hash, signedTransaction, base64: saved.signedTransaction, key: undefined as never, senderId: delegate.senderId };
+          else if (used === null) signed = await pool.sign(delegate.senderId, actionList);
           else {
             log({ event: 'resume_failed', message: `${hash} was signed with ${publicKey}, no longer a pool key, and it may still land or its outcome is not known yet: its record stays in the store until the next start` });
             continue;
@@ -650,6 +665,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
         firstHash: saved.firstHash,
         signed,
         actions: actionList,
+        ended,
       };
       if (signed.hash !== hash) await kept((store) => store.putInFlight(instance, job.firstHash, inFlightRecord(job, signed)));
       void track(job, onChain);

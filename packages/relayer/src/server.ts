@@ -58,7 +58,7 @@ const stringify = (value: unknown) => {
 export function statusBody(status: RelayStatus): Record<string, unknown> {
   const body: Record<string, unknown> = { transaction_hash: status.transactionHash, state: status.state, sender_id: status.senderId, receiver_id: status.receiverId };
   if (status.state === 'final') Object.assign(body, { succeeded: status.succeeded, status: status.status, outcome: status.outcome });
-  if (status.state === 'refused') body.error = status.error;
+  if (status.state === 'refused' || status.state === 'outcome_unknown') body.error = status.error;
   return body;
 }
 

@@ -3,31 +3,48 @@
  * NodeRpc): what is signed again, with which nonce and block, and what is left as signed.
  */
 import test from 'ava';
-import { JsonRpcProvider, KeyPair, SignedTransaction, actions, type KeyPairString } from 'near-api-js';
-import { InvalidNonceError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
+import { JsonRpcProvider, KeyPair, Signature, SignedTransaction, actions, buildDelegateAction, type KeyPairString } from 'near-api-js';
+import { InvalidNonceError, RpcError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
 import { base58 } from '@scure/base';
-import { derivePoolKey, openKeyPool, type ResendCheck, type ResendCheckResult } from '../src/key-pool.js';
+import { DelegateNonceUsedError, derivePoolKey, openKeyPool, type ResendCheck, type ResendCheckResult } from '../src/key-pool.js';
 import type { NodeRpc, SendTxAnswer } from '../src/node-rpc.js';
 
 const RELAYER = 'relayer.test.near';
 
+/** A block hash that names its height (its first four bytes), so any stub node reads a block by its hash. */
+const blockHashAt = (height: number) => {
+  const hash = new Uint8Array(32);
+  new DataView(hash.buffer).setUint32(0, height);
+  return base58.encode(hash);
+};
+/** nearcore's answer for an access key an account does not have (a deleted one). */
+const unknownAccessKey = () => new RpcError('query: HANDLER_ERROR: UNKNOWN_ACCESS_KEY {"public_key":"ed25519:…"}');
+
 /**
- * A node whose final block moves one height per read, that refuses the sends `refuse` picks (by call index) as
- * Expired, or with the error it answers; a refusal is answered once `answerAfter` sends have arrived (default: at
- * once). `known`: the hashes it knows (`txKnown`, default none); `keyNonce`: the pool keys' nonce on chain (default 10).
+ * A node whose final block moves one height per read (`skip` moves it further), that refuses the sends `refuse`
+ * picks (by call index) as Expired, or with the error it answers; a refusal is answered once `answerAfter` sends have
+ * arrived (default: at once). `known`: the hashes it knows (`txKnown`, default none); `keyNonce`: the pool keys' nonce
+ * on chain (default 10; null: the key is deleted); `senderNonce`: other accounts' keys' (default: none there).
  */
-function stubNode(poolKeys: KeyPair[], refuse: (call: number) => boolean | Error, answerAfter = 0, { known = () => false, keyNonce = () => 10n }: { known?: (hash: string) => boolean; keyNonce?: () => bigint } = {}) {
+function stubNode(
+  poolKeys: KeyPair[],
+  refuse: (call: number) => boolean | Error,
+  answerAfter = 0,
+  { known = () => false, keyNonce = () => 10n, senderNonce = () => null }: { known?: (hash: string) => boolean; keyNonce?: () => bigint | null; senderNonce?: () => bigint | null } = {},
+) {
   let height = 1_000;
   const sent: { nonce: bigint; blockHash: string; receiverId: string }[] = [];
   /** The hashes asked about with txKnown, in order. */
   const asked: string[] = [];
   const rpc: NodeRpc = {
-    async block() {
-      height++;
-      return { header: { height, hash: base58.encode(new Uint8Array(32).fill(height % 256)), gas_price: '100000000' } };
+    async block(at) {
+      const named = typeof at === 'string' ? ++height : new DataView(base58.decode(at.hash).buffer).getUint32(0);
+      return { header: { height: named, hash: blockHashAt(named), gas_price: '100000000' } };
     },
-    async accessKey() {
-      return { nonce: keyNonce(), permission: 'FullAccess' };
+    async accessKey(accountId) {
+      const nonce = accountId === RELAYER ? keyNonce() : senderNonce();
+      if (nonce === null) throw unknownAccessKey();
+      return { nonce, permission: 'FullAccess' };
     },
     async sendTx(signedTxBase64): Promise<SendTxAnswer> {
       const { transaction } = SignedTransaction.decode(Buffer.from(signedTxBase64, 'base64'));
@@ -53,7 +70,7 @@ function stubNode(poolKeys: KeyPair[], refuse: (call: number) => boolean | Error
     viewAccessKeyList: async () => ({ keys: poolKeys.map((pair) => ({ public_key: pair.getPublicKey().toString() })) }),
     sendJsonRpc: async () => ({ transaction_validity_period: 100 }),
   } as unknown as JsonRpcProvider;
-  return { rpc, provider, sent, asked };
+  return { rpc, provider, sent, asked, skip: (blocks: number) => void (height += blocks) };
 }
 
 test('a send the node refuses as expired is signed again with its own nonce and a newer block: the key\'s transactions waiting behind it keep theirs, none is signed again (nearcore InvalidTxError::Expired)', async (t) => {
@@ -203,4 +220,79 @@ test('every look-up of an earlier copy is reported with what it decided (followe
     const expected = result === undefined ? [] : [{ result, transactionHash: before.hash, senderId: 'a.test.near', refusal: `${refusal().name}: ${refusal().message}` }];
     t.deepEqual(checks, expected, String(result));
   }
+});
+
+/** A relayer transaction's actions: a delegate of a.test.near with nonce 7 (its signature is not checked here). */
+function delegateList() {
+  const delegateAction = buildDelegateAction({ senderId: 'a.test.near', receiverId: 'payout.test.near', actions: [actions.transfer(1n)], nonce: 7n, maxBlockHeight: 5_000n, publicKey: KeyPair.fromRandom('ed25519').getPublicKey() });
+  return { list: [actions.signedDelegate({ delegateAction, signature: new Signature({ keyType: 0, data: new Uint8Array(64) }) })] };
+}
+
+// nearcore garbage-collects transactions a few epochs old and then answers UNKNOWN_TRANSACTION for one that landed.
+test('a resumed transaction, unknown to the node and unable to land, whose delegate\'s nonce is used on chain (or whose sender key is gone): never signed again, the job ends with DelegateNonceUsedError; a delegate still unused is signed again', async (t) => {
+  const list = delegateList();
+  const cases = [
+    { senderNonce: 7n, ends: true },
+    { senderNonce: null, ends: true },
+    { senderNonce: 6n, ends: false },
+  ];
+  for (const { senderNonce, ends } of cases) {
+    const mainKey = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
+    const before = await signedBeforeRestart(mainKey, list);
+    const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? invalidNonce(11, 11) : false), 0, { keyNonce: () => 11n, senderNonce: () => senderNonce });
+    const checks: ResendCheckResult[] = [];
+    const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test', onResendCheck: (check) => void checks.push(check.result) });
+    const sending = pool.send(pool.resume(before.signedTransaction, before.base64, 'a.test.near'), list);
+    if (ends) {
+      const error = await t.throwsAsync(sending, { instanceOf: DelegateNonceUsedError });
+      t.is(error?.transactionHash, before.hash);
+      t.regex(error?.message ?? '', senderNonce === null ? /nonce 7 is used on chain \(a\.test\.near's key .* no longer exists\)/ : /nonce 7 is used on chain \(a\.test\.near's key .* is at nonce 7\)/);
+      t.deepEqual(checks, ['delegate_used']);
+      t.deepEqual(node.sent.map((s) => s.nonce), [11n], `sender nonce ${senderNonce}: nothing signed again`);
+    } else {
+      t.not((await sending).sent.hash, before.hash);
+      t.deepEqual(checks, ['signed_again']);
+      t.deepEqual(node.sent.map((s) => s.nonce), [11n, 12n], 'the delegate can still run: signed again with the next nonce');
+    }
+  }
+});
+
+// nearcore chain/chain/src/store/utils.rs check_transaction_validity_period: Expired also when the node does not
+// know the transaction's block (a lagging node) or it is not an ancestor of its head.
+test('a resumed transaction refused as Expired while its block is within the validity period of the final block: never taken as unable to land (a lagging node), its outcome is followed; past the period it is signed again', async (t) => {
+  const list = { list: [actions.transfer(1n)] };
+  for (const pastPeriod of [false, true]) {
+    const mainKey = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
+    const before = await signedBeforeRestart(mainKey, list);
+    // Depth 2: b's transaction (nonce 12) goes out before the resumed one is refused, so signing again takes nonce 13.
+    const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => call === 0, 2);
+    if (pastPeriod) node.skip(150);
+    const checks: ResendCheckResult[] = [];
+    const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test', depth: 2, onResendCheck: (check) => void checks.push(check.result) });
+    const resumed = pool.resume(before.signedTransaction, before.base64, 'a.test.near');
+    const next = await pool.sign('b.test.near', list);
+    const [result] = await Promise.all([pool.send(resumed, list), pool.send(next, list)]);
+    if (pastPeriod) {
+      t.deepEqual(checks, ['signed_again']);
+      t.deepEqual(node.sent.map((s) => s.nonce), [11n, 12n, 13n]);
+    } else {
+      t.is(result.sent.hash, before.hash, 'followed');
+      t.deepEqual(checks, ['undecided']);
+      t.deepEqual(node.sent.map((s) => s.nonce), [11n, 12n], 'no second copy with a new nonce');
+    }
+  }
+});
+
+test('a resumed transaction refused otherwise after its pool key was deleted on chain (UNKNOWN_ACCESS_KEY): the key is gone, so it can never land: the job\'s refusal, not followed forever', async (t) => {
+  const mainKey = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
+  const list = { list: [actions.transfer(1n)] };
+  const before = await signedBeforeRestart(mainKey, list);
+  const keyNotFound = () => new TransactionExecutionError('Invalid transaction: {"InvalidAccessKeyError":"AccessKeyNotFound"}', '', '');
+  const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? keyNotFound() : false), 0, { keyNonce: () => null });
+  const checks: ResendCheckResult[] = [];
+  const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test', onResendCheck: (check) => void checks.push(check.result) });
+  await t.throwsAsync(pool.send(pool.resume(before.signedTransaction, before.base64, 'a.test.near'), list), { instanceOf: TransactionExecutionError });
+  t.deepEqual(checks, ['refused']);
+  t.deepEqual(node.asked, [before.hash], 'decided at the first check');
+  t.deepEqual(node.sent.map((s) => s.nonce), [11n]);
 });
