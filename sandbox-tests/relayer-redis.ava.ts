@@ -153,6 +153,42 @@ test('two instances on one Redis share their reads of a sender\'s access key: th
   t.is(replayed.status, 409);
 });
 
+test('a sender\'s first delegate has its access key read from the node in the same round trip as the take, not after it', async (t) => {
+  const { f, poolId, user } = await claimantOfPool(t, 'read-ahead', 1_000n, 10_000n);
+  const proxy = await countingRpcProxy(t);
+  const keyReads = () => proxy.queries.filter((q) => q.request_type === 'view_access_key' && q.account_id === user.accountId).length;
+  const prefix = `${createHash('sha256').update(t.title).digest('hex').slice(0, 12)}:`;
+  const store = await redisStore(t.context.redis.url, { prefix });
+  t.teardown(() => store.close());
+  // The take is answered only once the node has been asked for the sender's key (or after 5 s, when it never is).
+  let readBeforeTake: boolean | undefined;
+  const gated = new Proxy(store, {
+    get: (target, op: string) => {
+      const value = Reflect.get(target, op) as unknown;
+      if (op !== 'takeDelegate' || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const until = Date.now() + 5_000;
+        while (keyReads() === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+        readBeforeTake ??= keyReads() > 0;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  const relayer = await startRelayer(t, f, { store: gated, instance: 'ahead', keys: 1, rpcUrl: proxy.url });
+  // Another sender's delegate first, so the instance keeps a head, as one under load does.
+  const other = await gaslessUser(t, f, 'read-ahead-other');
+  await f.allocate(poolId, [[other.accountId, 1_000n]]);
+  const warm = await relay(relayer.server.url, { signed_delegate_action: await signClaim(other, f, poolId, { gas: 150n * TGAS }) });
+  t.true(warm.body.succeeded, JSON.stringify(warm.body.status));
+  readBeforeTake = undefined;
+
+  const [claim] = await signClaims(t, user, f, poolId, 1, 150n * TGAS);
+  const relayed = await relay(relayer.server.url, { signed_delegate_action: claim });
+  t.true(relayed.body.succeeded, JSON.stringify(relayed.body.status));
+  t.true(readBeforeTake, 'the node was asked for the sender\'s key before the take was answered');
+  t.is(keyReads(), 1, 'one read of the sender\'s key');
+});
+
 test('an instance killed with SIGKILL right after accepting finishes every accepted delegate when it restarts, each exactly once, and its allowances match what was paid', async (t) => {
   const f = await deployPayout(t);
   const poolId = await f.createPool({ fund: NEAR });

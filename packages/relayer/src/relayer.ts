@@ -288,16 +288,24 @@ export function createRelayer(config: RelayerConfig): Relayer {
   /**
    * A sender key's access key: the read another instance shared in the store when it is younger than
    * the refresh age (as good as a read of this instance's own), else one from the node, then shared.
+   * When a delegate waits for it (none kept, or the kept one past its maximum age), the node is asked
+   * at the same time as the store, so the delegate waits for one round trip instead of two in a row
+   * (the node's answer is unused when the store has a fresh one); a refresh in the background asks the
+   * store first, and another instance's read spares the node one.
    */
   const accessKeys = new ReadCache(
     async (id: string): Promise<AccessKeyView | EarlierRead<AccessKeyView>> => {
       const ahead = sharedAhead.get(id);
       sharedAhead.delete(id);
-      const shared = await (ahead ?? sharedAccessKey(id));
-      if (shared !== undefined && Date.now() - shared.at < ACCESS_KEY_REFRESH_MS) return shared;
       const [accountId, publicKey] = id.split('\n');
       const at = Date.now();
-      const view = await rpc.accessKey(accountId, publicKey);
+      const keptRead = accessKeys.peek(id);
+      const waitedFor = keptRead === undefined || at - keptRead.at > ACCESS_KEY_MAX_AGE_MS;
+      const fromNode = waitedFor ? rpc.accessKey(accountId, publicKey) : undefined;
+      fromNode?.catch(() => undefined); // unused when the store answers; its refusal is thrown below when it does not
+      const shared = await (ahead ?? sharedAccessKey(id));
+      if (shared !== undefined && Date.now() - shared.at < ACCESS_KEY_REFRESH_MS) return shared;
+      const view = await (fromNode ?? rpc.accessKey(accountId, publicKey));
       void kept(async (store) => store.shareRead?.(`access-key/${id}`, JSON.stringify({ nonce: view.nonce.toString(), permission: view.permission, at }), at + ACCESS_KEY_MAX_AGE_MS)).catch(() => undefined);
       return view;
     },
@@ -709,17 +717,23 @@ export function createRelayer(config: RelayerConfig): Relayer {
   }
 
   /**
-   * When the delegate's sender key must be read (none kept, or too old), asks the store for the read
-   * another instance shared, now, so that it travels in the same round trip as the take (acceptTaken)
-   * instead of the one after; the node is read, if need be, only after the take, so a duplicate never
-   * makes the relayer read from the node. Answers the key read ahead (the caller removes it from
-   * sharedAhead once done), or undefined.
+   * When the delegate's sender key must be read (none kept, or too old), starts its read now (the store's
+   * shared read and, at once, the node's: accessKeys), so that it travels in the same round trip as the
+   * take (acceptTaken) instead of the ones after; its answer is used only after the take, so refusals keep
+   * their order. The node is not read ahead for a delegate the kept head (if any) does not show valid, whose
+   * refusal may read nothing from the node. A
+   * duplicate posted while no read of its key is kept may so read from the node: the read is joined and
+   * kept (ReadCache), one per sender key and maximum age at most, as for a new delegate. Answers the key
+   * read ahead (the caller removes it from sharedAhead once done), or undefined.
    */
-  function readSharedAhead(delegate: DecodedDelegate): string | undefined {
+  function readKeyAhead(delegate: DecodedDelegate): string | undefined {
     const id = `${delegate.senderId}\n${delegate.publicKey}`;
     const keptKey = accessKeys.peek(id);
     if ((keptKey !== undefined && Date.now() - keptKey.at <= ACCESS_KEY_MAX_AGE_MS) || sharedAhead.has(id)) return undefined;
     sharedAhead.set(id, sharedAccessKey(id));
+    const keptHead = heads.peek('head');
+    // awaited after the take (checkAgainstChain), which joins this read
+    if (keptHead !== undefined && delegate.maxBlockHeight >= keptHead.value.height + minBlocksLeft) keyRead(delegate).catch(() => undefined);
     return id;
   }
 
@@ -734,7 +748,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
     const atOnce = await acceptAtOnce(delegate, delegateId, waits);
     if (atOnce) return { transactionHash: atOnce.firstHash, senderId: delegate.senderId, receiverId: delegate.receiverId, outcome: track(atOnce) };
     const acceptance = { instance, id: delegateId };
-    const readAhead = readSharedAhead(delegate);
+    const readAhead = readKeyAhead(delegate);
     accepting.add(delegateId);
     try {
       return await acceptTaken(delegate, delegateId, acceptance, waits);
