@@ -52,9 +52,11 @@ async function rpcCall(t: ExecutionContext<RelayerContext>, method: string, para
  * or never answered (`first: 'held'`: the relayer is killed meanwhile; `landed` resolves), in which case
  * the first `tx` asked for it at EXECUTED_OPTIMISTIC is answered 503 too (a restarted relayer then cannot
  * learn its outcome before sending it again). The next send of the same bytes reaches the node once the
- * chain is past its validity period; the node's refusal is kept (`resendRefusal`). Everything else is passed on.
+ * chain is past its validity period; the node's refusal is kept (`resendRefusal`). `forgets`: every `tx` for the
+ * armed transaction is answered UNKNOWN_TRANSACTION, as a node that garbage-collected it answers (nearcore keeps
+ * transactions a few epochs). Everything else is passed on.
  */
-async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forwardFirst, first = 'unavailable' }: { forwardFirst: boolean; first?: 'unavailable' | 'held' }) {
+async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forwardFirst, first = 'unavailable', forgets = false }: { forwardFirst: boolean; first?: 'unavailable' | 'held'; forgets?: boolean }) {
   let armed: string | undefined;
   let outcomeRefused = false;
   let landed!: () => void;
@@ -79,6 +81,11 @@ async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forward
       outcomeRefused = true;
       response.writeHead(503, { 'content-type': 'text/plain' });
       return response.end('Service Unavailable');
+    }
+    if (forgets && call.method === 'tx' && call.params.tx_hash === copies[0]) {
+      const info = { requested_transaction_hash: copies[0] };
+      response.writeHead(200, { 'content-type': 'application/json' });
+      return response.end(JSON.stringify({ jsonrpc: '2.0', id: call.id, error: { name: 'HANDLER_ERROR', cause: { name: 'UNKNOWN_TRANSACTION', info }, code: -32000, message: 'Server error', data: `Transaction ${copies[0]} doesn't exist` } }));
     }
     if (call.method !== 'send_tx' || armed === undefined) return pass();
     const signed = SignedTransaction.decode(Buffer.from(String(call.params.signed_tx_base64), 'base64'));
@@ -137,9 +144,9 @@ function resendChecks(metricsText: string): Record<string, number> {
 }
 
 /** One claim relayed through the proxy with the first copy of its transaction `forwardFirst` or not; what the chain and the store say after. */
-async function relayAfterAmbiguousSend(t: ExecutionContext<RelayerContext>, name: string, forwardFirst: boolean) {
+async function relayAfterAmbiguousSend(t: ExecutionContext<RelayerContext>, name: string, forwardFirst: boolean, { forgets = false } = {}) {
   const { f, poolId, user } = await claimantOfPool(t, name, 1_000n, 10_000n);
-  const proxy = await ambiguousSendProxy(t, { forwardFirst });
+  const proxy = await ambiguousSendProxy(t, { forwardFirst, forgets });
   const dir = mkdtempSync(join(tmpdir(), 'relayer-store-'));
   const store = await localStore(dir);
   t.teardown(async () => {
@@ -159,10 +166,12 @@ async function relayAfterAmbiguousSend(t: ExecutionContext<RelayerContext>, name
   // Valid well past the blocks the proxy moves the chain by.
   const delegate = await signClaim(user, f, poolId, { blockHeightTtl: 1_000 });
   const relayed = await relay(server.url, { signed_delegate_action: delegate });
-  t.is(relayed.body.state, 'final', JSON.stringify(relayed.body));
+  t.is(relayed.body.state, forgets ? 'outcome_unknown' : 'final', JSON.stringify(relayed.body));
   t.deepEqual(proxy.copies, [relayed.accepted!.transaction_hash, relayed.accepted!.transaction_hash], 'sent, answered 503, sent again with the same bytes');
   t.deepEqual(proxy.resendRefusal(), EXPIRED, 'the node refused the resend as Expired');
   await settledRelays(t, relayerAccount.accountId, [relayed.body.transaction_hash]);
+  const sender = decodeSignedDelegate(delegate);
+  const senderKeyNonce = BigInt((await provider.viewAccessKey({ accountId: sender.senderId, publicKey: sender.publicKey })).nonce);
   const [senderBudget] = budgetsFor(decodeSignedDelegate(delegate), allowance, Date.now());
   return {
     relayed,
@@ -171,6 +180,8 @@ async function relayAfterAmbiguousSend(t: ExecutionContext<RelayerContext>, name
     charged: await store.spent(senderBudget, Date.now()),
     keyNonceIncrease: (await keyNonce()) - nonceBefore,
     resendChecks: resendChecks(await (await fetch(`${server.url}/metrics`)).text()),
+    delegateNonce: sender.nonce,
+    senderKeyNonce,
   };
 }
 
@@ -183,6 +194,19 @@ test('a resend refused as Expired after the first copy landed: the relayer finds
   t.is(keyNonceIncrease, 1n, 'one transaction of the pool key landed');
   t.true(paid > 0n, `paid ${paid}`);
   t.is(charged, paid, 'the allowance is charged once, exactly what the relayer paid');
+});
+
+test('a resend refused as Expired after the first copy landed, on a node that no longer knows that hash (garbage-collected): the delegate\'s nonce is used on chain, so nothing is signed again; the job ends outcome_unknown (DELEGATE_NONCE_USED) and its reservation stays spent', async (t) => {
+  const { relayed, proxy, paid, charged, keyNonceIncrease, resendChecks, delegateNonce, senderKeyNonce } = await relayAfterAmbiguousSend(t, 'forgot', true, { forgets: true });
+  t.deepEqual(resendChecks, { delegate_used: 1 }, 'the look-up that found the delegate used is counted');
+  t.is(relayed.body.error?.code, 'DELEGATE_NONCE_USED', JSON.stringify(relayed.body));
+  t.regex(relayed.body.error?.message, new RegExp(`nonce ${delegateNonce} is used on chain`));
+  t.is(relayed.body.transaction_hash, relayed.accepted!.transaction_hash, 'the status names the transaction that may have carried it');
+  t.is(senderKeyNonce, delegateNonce, 'the first copy ran the delegate');
+  t.deepEqual(proxy.laterSends, [], 'nothing signed again was sent');
+  t.is(keyNonceIncrease, 1n, 'one transaction of the pool key landed: paid once');
+  t.true(paid > 0n, `paid ${paid}`);
+  t.true(charged >= paid, `the reservation stays spent: charged ${charged}, paid ${paid}`);
 });
 
 test('a resend refused as Expired when no copy reached the node: the hash is unknown and can never be included, so the delegate is signed again (same nonce, newer block) and lands once', async (t) => {
