@@ -16,7 +16,6 @@
  */
 import anyTest, { type ExecutionContext, type TestFn } from 'ava';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +27,7 @@ import { budgetsFor } from '../packages/relayer/src/allowance.js';
 import { decodeSignedDelegate } from '../packages/relayer/src/delegate.js';
 import { createAccount, NEAR, TGAS } from './helpers/payout.js';
 import { startRelayerProcess } from '../packages/relayer/test/helpers/processes.js';
-import { claimantOfPool, nearBalance, relay, settledRelays, signClaim, startingBalance, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
+import { claimantOfPool, nearBalance, serveOnLoopback, relay, settledRelays, signClaim, startingBalance, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext>;
 
@@ -111,13 +110,9 @@ async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forward
     laterSends.push(hash);
     return pass();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    server.closeAllConnections();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  const url = await serveOnLoopback(t, server);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     arm: (publicKey: string) => void (armed = publicKey),
     copies,
     laterSends,

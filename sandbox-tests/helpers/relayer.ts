@@ -6,7 +6,7 @@
  */
 import type { ExecutionContext, TestFn } from 'ava';
 import { Worker } from 'near-workspaces';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, SignedTransaction, actions, buildDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
 import { createRelayer, startRelayerServer, type RelayerStore, type RelayPolicy } from '../../packages/relayer/src/index.js';
@@ -185,6 +185,16 @@ export interface Send {
 
 const SUBMISSIONS = new Set(['send_tx', 'broadcast_tx_commit', 'broadcast_tx_async']);
 
+/** Listens on a free loopback port until the test ends (open connections closed first); its base URL. */
+export async function serveOnLoopback(t: ExecutionContext, server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 /**
  * An HTTP proxy to the node that counts the JSON-RPC calls through it. Calls for which `hold`
  * answers true are never answered (a node that stops answering mid-request).
@@ -216,13 +226,9 @@ export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold
     response.writeHead(answer.status, { 'content-type': 'application/json' });
     response.end(bytes);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    server.closeAllConnections();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  const url = await serveOnLoopback(t, server);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     /** Every JSON-RPC call so far, in order. */
     calls,
     submissions: () => calls.filter((method) => SUBMISSIONS.has(method)).length,
