@@ -151,7 +151,7 @@ export interface SignedForPool {
 const nonceOf = (signedTransaction: SignedTransaction) => BigInt(signedTransaction.transaction.nonce);
 
 /** An on-chain nonce (null: the key is gone) at or above `nonce`: no transaction or delegate with `nonce` can use that key any more. */
-export const nonceTaken = (onChain: bigint | null | undefined, nonce: bigint) => onChain === null || (onChain !== undefined && onChain >= nonce);
+const nonceTaken = (onChain: bigint | null | undefined, nonce: bigint) => onChain === null || (onChain !== undefined && onChain >= nonce);
 
 /** The delegate a relayer transaction carries (its one action) and its sender key's nonce on chain (null: the key is gone). */
 export interface DelegateUse {
@@ -166,7 +166,7 @@ export interface DelegateUse {
  * never run again, whichever transaction used it. Undefined when it can still run, or the transaction
  * carries no delegate; rejects when the node could not say.
  */
-export async function delegateNonceUsed(rpc: NodeRpc, signedTransaction: SignedTransaction): Promise<DelegateUse | undefined> {
+async function delegateNonceUsed(rpc: NodeRpc, signedTransaction: SignedTransaction): Promise<DelegateUse | undefined> {
   let use: Omit<DelegateUse, 'onChain'>;
   try {
     const { senderId, publicKey, nonce } = decodeSignedDelegate(signedDelegateOf(signedTransaction));
@@ -176,6 +176,36 @@ export async function delegateNonceUsed(rpc: NodeRpc, signedTransaction: SignedT
   }
   const onChain = await nonceOrGone(rpc, use.senderId, use.publicKey);
   return nonceTaken(onChain, use.nonce) ? { ...use, onChain } : undefined;
+}
+
+/** What one look at an earlier copy found (module comment, "submitted once"). */
+export type EarlierCopy = { copy: 'known' | 'unincludable' | 'undecided' } | { copy: 'delegate_used'; use: DelegateUse };
+
+/**
+ * One look at an earlier copy of `sent` (signed by `accountId`'s key): `known` by its hash (included or
+ * executed: follow it), `unincludable` (not known, and it can never be included: signing again is safe),
+ * `delegate_used` (not known, and its delegate's nonce is used on chain: it may have landed and been
+ * forgotten, and signing again cannot help), else `undecided`. The key's nonce (and `pastValidity`, when
+ * given) is read before the status: a nonce at or above the transaction's (or the key gone) before the
+ * node says it does not know the hash was taken by another transaction (or can never be used), and a
+ * final block past its validity period then means no chunk can include it any more.
+ */
+export async function lookForEarlierCopy(rpc: NodeRpc, accountId: string, sent: { hash: string; signedTransaction: SignedTransaction }, pastValidity?: () => Promise<boolean>): Promise<EarlierCopy> {
+  const [onChainNonce, expired] = await Promise.all([
+    nonceOrGone(rpc, accountId, sent.signedTransaction.transaction.publicKey.toString()).catch(() => undefined),
+    pastValidity?.().catch(() => false) ?? false,
+  ]);
+  const known = await rpc.txKnown(sent.hash, accountId).catch(() => undefined);
+  if (known === true) return { copy: 'known' };
+  if (known === false && (expired || nonceTaken(onChainNonce, nonceOf(sent.signedTransaction)))) {
+    const use = await delegateNonceUsed(rpc, sent.signedTransaction).then(
+      (used) => used ?? null,
+      () => undefined,
+    );
+    if (use) return { copy: 'delegate_used', use };
+    if (use === null) return { copy: 'unincludable' };
+  }
+  return { copy: 'undecided' };
 }
 
 /**
@@ -428,32 +458,15 @@ export async function openKeyPool(options: {
   }
 
   /**
-   * An earlier copy of `sent` that the node may have, after a refusal of the last copy: `known` by its
-   * hash (included or executed: follow it), `unincludable` (not known, and it can never be included:
-   * signing again is safe), `delegate_used` (not known, and its delegate's nonce is used on chain: it
-   * may have landed and been forgotten, and signing again cannot help), or `undecided` after
-   * EARLIER_COPY_CHECKS checks. The key's nonce and, after an Expired refusal, the final block are read
-   * before each status: a nonce at or above the transaction's (or the key gone) before the node says it
-   * does not know the hash was taken by another transaction (or can never be used), and a final block
-   * past its validity period then means no chunk can include it any more.
+   * An earlier copy of `sent` that the node may have, after a refusal of the last copy (lookForEarlierCopy;
+   * after an Expired refusal the final block is read too), looked for EARLIER_COPY_CHECKS times before it
+   * is left `undecided`.
    */
-  async function earlierCopy(sent: SignedForPool, refusal: unknown): Promise<{ copy: 'known' | 'unincludable' | 'undecided' } | { copy: 'delegate_used'; use: DelegateUse }> {
+  async function earlierCopy(sent: SignedForPool, refusal: unknown): Promise<EarlierCopy> {
+    const pastValidity = refusal instanceof TransactionExpiredError ? () => pastValidityPeriod(sent) : undefined;
     for (let check = 1; ; check++) {
-      const [onChainNonce, expired] = await Promise.all([
-        nonceOrGone(rpc, accountId, sent.key.publicKey).catch(() => undefined),
-        refusal instanceof TransactionExpiredError && pastValidityPeriod(sent).catch(() => false),
-      ]);
-      const known = await rpc.txKnown(sent.hash, accountId).catch(() => undefined);
-      if (known === true) return { copy: 'known' };
-      if (known === false && (expired || nonceTaken(onChainNonce, nonceOf(sent.signedTransaction)))) {
-        const use = await delegateNonceUsed(rpc, sent.signedTransaction).then(
-          (used) => used ?? null,
-          () => undefined,
-        );
-        if (use) return { copy: 'delegate_used', use };
-        if (use === null) return { copy: 'unincludable' };
-      }
-      if (check >= EARLIER_COPY_CHECKS) return { copy: 'undecided' };
+      const found = await lookForEarlierCopy(rpc, accountId, sent, pastValidity);
+      if (found.copy !== 'undecided' || check >= EARLIER_COPY_CHECKS) return found;
       await new Promise((resolve) => setTimeout(resolve, EARLIER_COPY_INTERVAL_MS));
     }
   }

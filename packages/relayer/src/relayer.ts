@@ -27,10 +27,10 @@ import { RelayError } from './errors.js';
 import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, DEFAULT_RATE_LIMIT, preCheckArgs, type RelayPolicy } from './policy.js';
 import { actualCost, budgetsFor, maximumCost } from './allowance.js';
 import { localStore, type Accepting, type Budget, type RelayerStore, type SpendResult } from './store.js';
-import { DelegateNonceUsedError, delegateNonceUsed, nonceTaken, openKeyPool, refusedByNode, type KeyPool, type ResendCheck, type ResendCheckResult, type SignedForPool, type TransactionActions } from './key-pool.js';
+import { DelegateNonceUsedError, lookForEarlierCopy, openKeyPool, refusedByNode, type KeyPool, type ResendCheck, type ResendCheckResult, type SignedForPool, type TransactionActions } from './key-pool.js';
 import { BlockRate, EarlierRead, ReadCache, type Read } from './read-cache.js';
 import { relayerMetrics, type RelayerMetrics } from './metrics.js';
-import { nodeRpc, nonceOrGone, type AccessKeyView } from './node-rpc.js';
+import { nodeRpc, type AccessKeyView } from './node-rpc.js';
 import { base58 } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -651,17 +651,13 @@ export function createRelayer(config: RelayerConfig): Relayer {
           // nonce on chain, read before the node said it does not know the hash, is at or above its own, or
           // the key is gone; and never when the delegate's nonce is used on chain (the node may have
           // forgotten a transaction that landed): the job then ends. Otherwise the record waits for the next start.
-          const publicKey = signedTransaction.transaction.publicKey.toString();
-          const keyNonce = await nonceOrGone(rpc, config.accountId, publicKey).catch(() => undefined);
-          const known = await rpc.txKnown(hash, config.accountId).catch(() => undefined);
-          if (known) onChain = await followOutcome(hash).catch(() => undefined);
-          const unincludable = !onChain && known === false && nonceTaken(keyNonce, BigInt(signedTransaction.transaction.nonce));
-          const used = unincludable ? await delegateNonceUsed(rpc, signedTransaction).then((use) => use ?? null, () => undefined) : undefined;
-          if (used) ended = new DelegateNonceUsedError(hash, used);
+          const earlier = await lookForEarlierCopy(rpc, config.accountId, { hash, signedTransaction });
+          if (earlier.copy === 'known') onChain = await followOutcome(hash).catch(() => undefined);
+          if (earlier.copy === 'delegate_used') ended = new DelegateNonceUsedError(hash, earlier.use);
           if (onChain || ended) signed = { hash, signedTransaction, base64: saved.signedTransaction, key: undefined as never, senderId: delegate.senderId };
-          else if (used === null) signed = await pool.sign(delegate.senderId, actionList);
+          else if (earlier.copy === 'unincludable') signed = await pool.sign(delegate.senderId, actionList);
           else {
-            log({ event: 'resume_failed', message: `${hash} was signed with ${publicKey}, no longer a pool key, and it may still land or its outcome is not known yet: its record stays in the store until the next start` });
+            log({ event: 'resume_failed', message: `${hash} was signed with ${signedTransaction.transaction.publicKey.toString()}, no longer a pool key, and it may still land or its outcome is not known yet: its record stays in the store until the next start` });
             continue;
           }
         }
