@@ -413,7 +413,6 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
   const refused: Record<string, number> = {};
   let failedOnChain = 0;
   let sent = 0;
-  const cpuBeforeGenerator = process.cpuUsage();
   const coresBefore = await sampleCpu();
   const started = performance.now();
   const limit = configuration.delegates ?? DELEGATES;
@@ -463,9 +462,9 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  const generatorCpu = process.cpuUsage(cpuBeforeGenerator);
-  const coresUsed = coresUsedBetween(coresBefore, await sampleCpu(), { relayers: instances.map((instance) => instance.process.pid!), redis: redisPid });
-  const generatorCpuMs = (generatorCpu.user + generatorCpu.system) / 1000;
+  const coresAfter = await sampleCpu();
+  const coresUsed = coresUsedBetween(coresBefore, coresAfter, { relayers: instances.map((instance) => instance.process.pid!), redis: redisPid });
+  const generatorCpuMs = coresAfter.generator - coresBefore.generator;
   const cpuAfter = await Promise.all(instances.map((instance) => cpuSeconds(instance.url)));
   const cpuMsSince = (after: number[]) => 1000 * after.reduce((sum, c, i) => sum + c - cpuBefore[i], 0);
   const coldPathCpu = configuration.start === 'at once' && cpuAtFirstsAnswered ? cpuMsSince(await cpuAtFirstsAnswered) / firstHashMs.length : null;

@@ -85,6 +85,10 @@ export function traceReport(dir: string, delegates: TracedDelegate[], relayers: 
     }
     return { ms: round(windows.reduce((s, w) => s + w.ms, 0) / n), stalled };
   };
+  const stalledOverRow = (stalls: Stall[]) => {
+    const { ms, onCpuMs } = stalledIn(stalls, from, to);
+    return { ms: round(ms), onCpuMs: round(onCpuMs) };
+  };
   const byMethod: Record<string, { n: number; p50: number; p99: number }> = {};
   for (const m of new Set(nodeRequests.map((r) => r.m))) {
     const times = nodeRequests.filter((r) => r.m === m).map((r) => r.out - r.in).sort((a, b) => a - b);
@@ -116,9 +120,9 @@ export function traceReport(dir: string, delegates: TracedDelegate[], relayers: 
     },
     /** Per process over the row: stalls (ms in all, and on a CPU). */
     stalledOverRow: {
-      relayers: [...relayerStalls.values()].map((stalls) => stalledIn(stalls, from, to)).map((s) => ({ ms: round(s.ms), onCpuMs: round(s.onCpuMs) })),
-      node: ((s) => ({ ms: round(s.ms), onCpuMs: round(s.onCpuMs) }))(stalledIn(nodeStalls, from, to)),
-      generator: ((s) => ({ ms: round(s.ms), onCpuMs: round(s.onCpuMs) }))(stalledIn(generatorStalls, from, to)),
+      relayers: [...relayerStalls.values()].map(stalledOverRow),
+      node: stalledOverRow(nodeStalls),
+      generator: stalledOverRow(generatorStalls),
     },
     /** The node's time from a request's arrival to its answer, per method (a query by its request_type). */
     nodeAnswerMs: byMethod,
