@@ -73,10 +73,14 @@ function stubNode(
   return { rpc, provider, sent, asked, skip: (blocks: number) => void (height += blocks) };
 }
 
+/** A pool of one key of instance "test" on a stub node, with `options` beside. */
+const poolOn = (node: ReturnType<typeof stubNode>, mainKey: KeyPairString, options: Partial<Parameters<typeof openKeyPool>[0]> = {}) =>
+  openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test', ...options });
+
 test('a send the node refuses as expired is signed again with its own nonce and a newer block: the key\'s transactions waiting behind it keep theirs, none is signed again (nearcore InvalidTxError::Expired)', async (t) => {
   const mainKey = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
   const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => call === 0);
-  const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test' });
+  const pool = await poolOn(node, mainKey);
   const list = { list: [actions.transfer(1n)] };
   const signed = [];
   for (const senderId of ['a.test.near', 'b.test.near', 'c.test.near']) signed.push(await pool.sign(senderId, list));
@@ -104,7 +108,7 @@ test('a send the node refuses as expired is signed again with its own nonce and 
 test('with two transactions of a key in flight, one refused as expired after the next went out takes a new nonce: it never goes out below a nonce already sent, which could land first and leave it behind', async (t) => {
   const mainKey = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
   const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => call === 0, 2);
-  const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test', depth: 2 });
+  const pool = await poolOn(node, mainKey, { depth: 2 });
   const list = { list: [actions.transfer(1n)] };
   const signed = [];
   for (const senderId of ['a.test.near', 'b.test.near']) signed.push(await pool.sign(senderId, list));
@@ -134,7 +138,7 @@ test('a transaction resumed after a restart, refused as InvalidNonce, whose hash
   const list = { list: [actions.transfer(1n)] };
   const before = await signedBeforeRestart(mainKey, list);
   const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? invalidNonce(11, 11) : false), 0, { known: (hash) => hash === before.hash, keyNonce: () => 11n });
-  const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test' });
+  const pool = await poolOn(node, mainKey);
   const resumed = pool.resume(before.signedTransaction, before.base64, 'a.test.near');
   let resigned = 0;
   const result = await pool.send(resumed, list, { onResign: async () => void resigned++ });
@@ -149,7 +153,7 @@ test('a transaction resumed after a restart, refused as InvalidNonce, unknown to
   const list = { list: [actions.transfer(1n)] };
   const before = await signedBeforeRestart(mainKey, list);
   const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? invalidNonce(11, 11) : false), 0, { keyNonce: () => 11n });
-  const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test' });
+  const pool = await poolOn(node, mainKey);
   const resigned: bigint[] = [];
   const result = await pool.send(pool.resume(before.signedTransaction, before.base64, 'a.test.near'), list, { onResign: async (again) => void resigned.push(BigInt(again.signedTransaction.transaction.nonce)) });
   t.deepEqual(node.asked, [before.hash]);
@@ -163,7 +167,7 @@ test('a transaction resumed after a restart, refused as InvalidNonce, unknown to
   const list = { list: [actions.transfer(1n)] };
   const before = await signedBeforeRestart(mainKey, list);
   const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? invalidNonce(11, 11) : false), 0, { keyNonce: () => 10n });
-  const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test' });
+  const pool = await poolOn(node, mainKey);
   let resigned = 0;
   const result = await pool.send(pool.resume(before.signedTransaction, before.base64, 'a.test.near'), list, { onResign: async () => void resigned++ });
   t.is(result.sent.hash, before.hash);
@@ -175,7 +179,7 @@ test('a transaction resumed after a restart, refused as InvalidNonce, unknown to
 test('a clean InvalidNonce (the only copy ever sent): signed again at once with the key\'s next nonce, without asking the node about its hash', async (t) => {
   const mainKey = KeyPair.fromRandom('ed25519').toString() as KeyPairString;
   const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? invalidNonce(11, 11) : false), 0, { keyNonce: () => 11n });
-  const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test' });
+  const pool = await poolOn(node, mainKey);
   const list = { list: [actions.transfer(1n)] };
   const signed = await pool.sign('a.test.near', list);
   const result = await pool.send(signed, list);
@@ -191,7 +195,7 @@ test('a transaction resumed after a restart and refused otherwise (NotEnoughBala
   const notEnoughBalance = () => new TransactionExecutionError('Invalid transaction: {"NotEnoughBalance":{}}', '', '');
   for (const [keyNonce, refused] of [[10n, false], [11n, true]] as const) {
     const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? notEnoughBalance() : false), 0, { keyNonce: () => keyNonce });
-    const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test' });
+    const pool = await poolOn(node, mainKey);
     const sending = pool.send(pool.resume(before.signedTransaction, before.base64, 'a.test.near'), list);
     if (refused) await t.throwsAsync(sending, { instanceOf: TransactionExecutionError }, 'unknown, its nonce taken: it never ran');
     else t.is((await sending).sent.hash, before.hash, 'unknown but its nonce free: it may still land, so it is followed');
@@ -214,7 +218,7 @@ test('every look-up of an earlier copy is reported with what it decided (followe
     const before = await signedBeforeRestart(mainKey, list);
     const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? refusal() : false), 0, { known: (hash) => known && hash === before.hash, keyNonce: () => keyNonce });
     const checks: ResendCheck[] = [];
-    const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test', onResendCheck: (check) => void checks.push(check) });
+    const pool = await poolOn(node, mainKey, { onResendCheck: (check) => void checks.push(check) });
     const signed = resumed ? pool.resume(before.signedTransaction, before.base64, 'a.test.near') : await pool.sign('a.test.near', list);
     await pool.send(signed, list).catch(() => undefined);
     const expected = result === undefined ? [] : [{ result, transactionHash: before.hash, senderId: 'a.test.near', refusal: `${refusal().name}: ${refusal().message}` }];
@@ -241,7 +245,7 @@ test('a resumed transaction, unknown to the node and unable to land, whose deleg
     const before = await signedBeforeRestart(mainKey, list);
     const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? invalidNonce(11, 11) : false), 0, { keyNonce: () => 11n, senderNonce: () => senderNonce });
     const checks: ResendCheckResult[] = [];
-    const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test', onResendCheck: (check) => void checks.push(check.result) });
+    const pool = await poolOn(node, mainKey, { onResendCheck: (check) => void checks.push(check.result) });
     const sending = pool.send(pool.resume(before.signedTransaction, before.base64, 'a.test.near'), list);
     if (ends) {
       const error = await t.throwsAsync(sending, { instanceOf: DelegateNonceUsedError });
@@ -268,7 +272,7 @@ test('a resumed transaction refused as Expired while its block is within the val
     const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => call === 0, 2);
     if (pastPeriod) node.skip(150);
     const checks: ResendCheckResult[] = [];
-    const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test', depth: 2, onResendCheck: (check) => void checks.push(check.result) });
+    const pool = await poolOn(node, mainKey, { depth: 2, onResendCheck: (check) => void checks.push(check.result) });
     const resumed = pool.resume(before.signedTransaction, before.base64, 'a.test.near');
     const next = await pool.sign('b.test.near', list);
     const [result] = await Promise.all([pool.send(resumed, list), pool.send(next, list)]);
@@ -290,7 +294,7 @@ test('a resumed transaction refused otherwise after its pool key was deleted on 
   const keyNotFound = () => new TransactionExecutionError('Invalid transaction: {"InvalidAccessKeyError":"AccessKeyNotFound"}', '', '');
   const node = stubNode([derivePoolKey(mainKey, 'test', 0)], (call) => (call === 0 ? keyNotFound() : false), 0, { keyNonce: () => null });
   const checks: ResendCheckResult[] = [];
-  const pool = await openKeyPool({ provider: node.provider, rpc: node.rpc, accountId: RELAYER, mainKey, size: 1, instance: 'test', onResendCheck: (check) => void checks.push(check.result) });
+  const pool = await poolOn(node, mainKey, { onResendCheck: (check) => void checks.push(check.result) });
   await t.throwsAsync(pool.send(pool.resume(before.signedTransaction, before.base64, 'a.test.near'), list), { instanceOf: TransactionExecutionError });
   t.deepEqual(checks, ['refused']);
   t.deepEqual(node.asked, [before.hash], 'decided at the first check');
