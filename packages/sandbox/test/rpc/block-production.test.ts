@@ -7,15 +7,9 @@
 import test from 'ava';
 import { KeyPair } from '../../src/primitives/crypto.js';
 import { createSandbox } from '../../src/index.js';
-import { NEAR, signTransaction, startTestNode, type TestNode, newAccountActions } from './helpers.js';
+import { NEAR, signTransaction, withNode, type TestNode, newAccountActions } from './helpers.js';
 
 const ROOT = 'test.near';
-
-async function withNode(t: { teardown(fn: () => Promise<void>): void }, persist = false): Promise<TestNode> {
-  const node = await startTestNode({ persist });
-  t.teardown(() => node.stop());
-  return node;
-}
 
 async function finalHash(node: TestNode): Promise<string> {
   return (await node.rpc('block', { finality: 'final' })).result.header.hash;
@@ -76,7 +70,7 @@ test('one key, nonces arriving out of order in one batch: both run, lowest nonce
 });
 
 test('broadcast_tx_async answers at once; the producer runs the transaction and tx waits for it', async (t) => {
-  const node = await withNode(t, true);
+  const node = await withNode(t, { persist: true });
   const nonce = await rootNonce(node);
   const tx = signTransaction({ signerId: ROOT, receiverId: 'near', actions: [{ type: 'Transfer', deposit: 5n }], keyPair: node.rootKey, nonce: nonce + 1n, blockHash: await finalHash(node) });
   const hash = (await node.rpc('broadcast_tx_async', [tx.base64])).result;

@@ -55,6 +55,13 @@ export async function startTestNode(options: { persist?: boolean; home?: string;
   };
 }
 
+/** A node started for one test and stopped when the test ends. */
+export async function withNode(t: { teardown(fn: () => Promise<void>): void }, options: Parameters<typeof startTestNode>[0] = {}): Promise<TestNode> {
+  const node = await startTestNode(options);
+  t.teardown(() => node.stop());
+  return node;
+}
+
 export interface SignOptions {
   signerId: string;
   receiverId: string;

@@ -11,17 +11,14 @@ import { join } from 'node:path';
 import test from 'ava';
 import { blockIntervalOf, BLOCK_INTERVAL_ENV } from '../../src/node/cli.js';
 import { initHome } from '../../src/node/init.js';
-import { NEAR, signNext, signTransaction, startTestNode, type TestNode } from './helpers.js';
+import { NEAR, signNext, signTransaction, startTestNode, withNode, type TestNode } from './helpers.js';
 
 const ROOT = 'test.near';
 /** Short, so the tests stay fast; the behaviour asserted does not depend on it. */
 const INTERVAL_MS = 50;
 
-async function withNode(t: { teardown(fn: () => Promise<void>): void }, options: { blockIntervalMs?: number; persist?: boolean } = {}): Promise<TestNode> {
-  const node = await startTestNode({ blockIntervalMs: INTERVAL_MS, ...options });
-  t.teardown(() => node.stop());
-  return node;
-}
+/** A node making a block every INTERVAL_MS unless `options` say otherwise, stopped when the test ends. */
+const withIntervalNode = (t: { teardown(fn: () => Promise<void>): void }, options: { blockIntervalMs?: number; persist?: boolean } = {}) => withNode(t, { blockIntervalMs: INTERVAL_MS, ...options });
 
 const headOf = async (node: TestNode) => (await node.rpc('block', { finality: 'optimistic' })).result.header;
 const heightOf = async (node: TestNode, blockHash: string) => (await node.rpc('block', { block_id: blockHash })).result.header.height as number;
@@ -58,7 +55,7 @@ test('--block-interval-ms / NEAR_SANDBOX_BLOCK_INTERVAL_MS: a whole number of mi
 });
 
 test('an idle node makes a block on every tick: consecutive empty blocks whose timestamps are one interval apart', async (t) => {
-  const node = await withNode(t);
+  const node = await withIntervalNode(t);
   const start = (await headOf(node)).height as number;
   const end = await untilHeight(node, (h) => h >= start + 4);
   const blocks = await Promise.all(Array.from({ length: end - start + 1 }, (_, i) => node.rpc('block', { block_id: start + i })));
@@ -76,7 +73,7 @@ test('an idle node makes a block on every tick: consecutive empty blocks whose t
 
 test('a transaction waits in the pool until a block is made: none is made for it (the next tick, here sandbox_produce_blocks, takes it)', async (t) => {
   // a tick an hour away: nothing but the explicit block below can take the transaction
-  const node = await withNode(t, { blockIntervalMs: 3_600_000 });
+  const node = await withIntervalNode(t, { blockIntervalMs: 3_600_000 });
   const head = await headOf(node);
   const nonce = await rootNonce(node);
   const tx = transfer(node, 1n, nonce + 1n, head.hash);
@@ -95,7 +92,7 @@ test('a transaction waits in the pool until a block is made: none is made for it
 });
 
 test('transactions sent between two ticks share the next block, in nonce order; their receipts run in the blocks after it; FINAL waits for finality', async (t) => {
-  const node = await withNode(t);
+  const node = await withIntervalNode(t);
   const head = await headOf(node);
   const nonce = await rootNonce(node);
   // out of nonce order, in one batch (the node queues a batch's requests together, so no tick falls between them)
@@ -119,7 +116,7 @@ test('transactions sent between two ticks share the next block, in nonce order; 
 });
 
 test('every wait level answers once the ticks bring it: send_tx (NONE … FINAL), tx for a pooled transaction, broadcast_tx_commit', async (t) => {
-  const node = await withNode(t);
+  const node = await withIntervalNode(t);
   for (const level of ['NONE', 'INCLUDED', 'INCLUDED_FINAL', 'EXECUTED_OPTIMISTIC', 'EXECUTED', 'FINAL'] as const) {
     const tx = await signNext(node, ROOT, 'near', [{ type: 'Transfer', deposit: 1n }]);
     const r = await node.rpc('send_tx', { signed_tx_base64: tx.base64, wait_until: level });
@@ -153,7 +150,7 @@ test('every wait level answers once the ticks bring it: send_tx (NONE … FINAL)
 });
 
 test('sandbox_patch_state is applied at the next tick and answered once that block is made', async (t) => {
-  const node = await withNode(t);
+  const node = await withIntervalNode(t);
   const before = (await headOf(node)).height as number;
   const account = (await node.rpc('query', { request_type: 'view_account', account_id: 'near', finality: 'optimistic' })).result;
   const amount = (123n * NEAR).toString();
@@ -170,7 +167,7 @@ test('sandbox_patch_state is applied at the next tick and answered once that blo
 });
 
 test('sandbox_fast_forward jumps the height and the ticks go on from there; dev methods (produce_blocks, set_next_block_timestamp, snapshot/revert) work between ticks', async (t) => {
-  const node = await withNode(t);
+  const node = await withIntervalNode(t);
   const start = (await headOf(node)).height as number;
   t.deepEqual((await node.rpc('sandbox_fast_forward', { delta_height: 200 })).result, {});
   const jumped = (await node.rpc('block', { finality: 'final' })).result.header.height as number;

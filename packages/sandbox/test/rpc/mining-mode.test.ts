@@ -12,18 +12,12 @@ import test from 'ava';
 import { initHome } from '../../src/node/init.js';
 import { FAST_EPOCH_LENGTH } from '../../src/node/genesis-file.js';
 import { sandboxControl } from '../../src/rpc/dev-client.js';
-import { signNext, startTestNode, type TestNode } from './helpers.js';
+import { signNext, withNode, type TestNode } from './helpers.js';
 
 const ROOT = 'test.near';
 const INTERVAL_MS = 50;
 const SECOND = 1_000_000_000n;
 const MS = 1_000_000n;
-
-async function withNode(t: { teardown(fn: () => Promise<void>): void }, options: Parameters<typeof startTestNode>[0] = {}): Promise<TestNode> {
-  const node = await startTestNode(options);
-  t.teardown(() => node.stop());
-  return node;
-}
 
 const header = async (node: TestNode, ref: object = { finality: 'optimistic' }) => (await node.rpc('block', ref)).result.header as { height: number; timestamp_nanosec: string };
 

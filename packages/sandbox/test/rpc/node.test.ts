@@ -8,15 +8,9 @@ import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { KeyPair, verifyEd25519 } from '../../src/primitives/crypto.js';
 import { probeWasm } from '../../../../sandbox-tests/probe-contract.js';
-import { NEAR, signNext, signTransaction, startTestNode, TGAS, type TestNode, newAccountActions } from './helpers.js';
+import { NEAR, signNext, signTransaction, startTestNode, withNode, TGAS, type TestNode, newAccountActions } from './helpers.js';
 
 const ROOT = 'test.near';
-
-async function withNode(t: { teardown(fn: () => Promise<void>): void }): Promise<TestNode> {
-  const node = await startTestNode();
-  t.teardown(() => node.stop());
-  return node;
-}
 
 async function deployProbe(node: TestNode, accountId: string): Promise<void> {
   const key = KeyPair.fromLabel(accountId);

@@ -10,18 +10,12 @@
  */
 import test from 'ava';
 import { KeyPair } from '../../src/primitives/crypto.js';
-import { NEAR, newAccountActions, signNext, signTransaction, startTestNode, type TestNode } from './helpers.js';
+import { NEAR, newAccountActions, signNext, signTransaction, withNode, type TestNode } from './helpers.js';
 
 const ROOT = 'test.near';
 const VALIDITY_PERIOD = 100;
 const LEVELS = ['INCLUDED', 'EXECUTED_OPTIMISTIC', 'INCLUDED_FINAL', 'EXECUTED', 'FINAL'] as const;
 const EXPIRED = { name: 'HANDLER_ERROR', cause: { name: 'INVALID_TRANSACTION' }, code: -32000, message: 'Server error', data: { TxExecutionError: { InvalidTxError: 'Expired' } } };
-
-async function withNode(t: { teardown(fn: () => Promise<void>): void }): Promise<TestNode> {
-  const node = await startTestNode();
-  t.teardown(() => node.stop());
-  return node;
-}
 
 async function head(node: TestNode): Promise<{ height: number; hash: string }> {
   return (await node.rpc('block', { finality: 'optimistic' })).result.header;
