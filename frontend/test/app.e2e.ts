@@ -9,9 +9,9 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import anyTest, { type TestFn } from 'ava';
-import { Account, KeyPair } from 'near-api-js';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { commitmentOf, payout, sealOf, sha256Hex, stablecoin, taskMarketplace } from '../../packages/contract-clients/src/index.js';
+import { Account, KeyPair, type KeyPairString } from 'near-api-js';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { commitmentOf, NEAR, payout, sealOf, sha256Hex, stablecoin, taskMarketplace, TGAS } from '../../packages/contract-clients/src/index.js';
 import { proxyUserAddresses, rootPublicKeys } from '../../packages/chain-signatures/src/index.js';
 import { sandboxControl } from '../../packages/sandbox/src/rpc/dev-client.js';
 import { launchChromium, startAppUnderTest, type AppUnderTest } from '../dev/harness.js';
@@ -189,6 +189,112 @@ test.serial('a payer pays a bonus from a CSV; a payee with no NEAR claims it gas
   await expectNoKeyLeaked(t, payer);
   await payee.context.close();
   await payer.context.close();
+});
+
+/** The relayer's status endpoint as the browser reaches it (Vite's proxy: /relayer → the relayer); group 1: the transaction hash. */
+const RELAYER_STATUS = /\/relayer\/status\/([1-9A-HJ-NP-Za-km-z]{32,44})\?wait=final$/;
+
+/** A body in the shape of the relayer's `statusBody` (packages/relayer/src/server.ts) for the transaction an ask names. */
+function statusAnswer(url: string, fields: Record<string, unknown>): Record<string, unknown> {
+  return { transaction_hash: RELAYER_STATUS.exec(url)![1], ...fields };
+}
+
+interface GaslessPayee extends Person {
+  id: string;
+  /** Allocates `usdx` to the payee from a pool of its own payer (over RPC) and reloads its payouts page: the row's claim button. */
+  claimable(usdx: bigint): Promise<Locator>;
+}
+
+/** A gasless payee on the payouts page, and a payer (a faucet account this test holds the key of) with a funded pool for it. */
+async function gaslessPayee(app: AppUnderTest, browser: Browser, name: string): Promise<GaslessPayee> {
+  const { contracts } = app.stack.deployment;
+  const payee = await person(browser, app);
+  await payee.page.goto(`${app.url}#/payouts`);
+  const id = await createDevAccount(payee.page, `${name}-payee`, { gasless: true });
+  const payerKey = KeyPair.fromRandom('ed25519');
+  const created = await fetch(`${app.url}dev-faucet/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `${name}-payer`, public_key: payerKey.getPublicKey().toString() }) });
+  if (created.status !== 200) throw new Error(`the dev faucet answered ${created.status}: ${await created.text()}`);
+  const payer = new Account(`${name}-payer.test.near`, app.stack.root.provider, payerKey.toString() as KeyPairString);
+  const payouts = payout(payer, contracts.payout);
+  await payouts.storage_deposit({}, { deposit: NEAR / 10n });
+  const { min } = await stablecoin(payer, contracts.stablecoin).storage_balance_bounds();
+  const { value: pool } = await payouts.create_pool({ token: contracts.stablecoin, default_expiry_ns: 86_400n * 10n ** 9n, registration_fee: min }, { deposit: NEAR / 100n });
+  await stablecoin(payer, contracts.stablecoin).ft_transfer_call({ receiver_id: contracts.payout, amount: 10n * USDX, msg: JSON.stringify({ pool_id: pool.id }) });
+  return {
+    ...payee,
+    id,
+    async claimable(usdx) {
+      await payouts.allocate({ pool_id: pool.id, allocations: [{ recipient: id, amount: usdx * USDX }] }, { gas: 50n * TGAS });
+      await payee.page.reload();
+      return payee.page.getByTestId(`claimable-${pool.id}`).filter({ hasText: `${usdx} USDX` }).getByRole('button', { name: 'Claim (gas-free)' });
+    },
+  };
+}
+
+/*
+ * The relayer's `pending` (its 30 s wait over) and `outcome_unknown` (DELEGATE_NONCE_USED) need a node that
+ * loses answers and forgets transactions (sandbox-tests/relayer-submit-once.ava.ts has such a proxy; this
+ * suite does not), so in the next three tests the browser's status asks are answered in the relayer's
+ * shapes, while the delegate itself is posted to the real relayer and runs on the real node.
+ */
+test.serial('a relayed claim whose status answer is pending (the relayer\'s 30 s wait over) is asked again and ends done with the final outcome', async (t) => {
+  const { app, browser } = t.context;
+  const payee = await gaslessPayee(app, browser, 'pending');
+  const asks: string[] = [];
+  await payee.page.route(RELAYER_STATUS, (route) => {
+    asks.push(route.request().url());
+    return asks.length === 1 ? route.fulfill({ json: statusAnswer(route.request().url(), { state: 'pending', sender_id: payee.id }) }) : route.continue();
+  });
+  await (await payee.claimable(1n)).click();
+  await expectDone(payee.page, /✓ Claim 1 USDX from pool \d+: done · [\d.]+ Tgas · no deposit · gas paid by the relayer/, 60_000);
+  t.is(asks.length, 2, 'asked again after the pending answer');
+  const token = stablecoin(new Account('view.near', app.stack.root.provider), app.stack.deployment.contracts.stablecoin);
+  t.is(await token.ft_balance_of({ account_id: payee.id }), 1n * USDX, 'the claim ran');
+  await payee.context.close();
+});
+
+test.serial('a relayed claim the relayer answers outcome_unknown (DELEGATE_NONCE_USED) is shown as its own state, not as a refusal: it may have run (here it did), check before trying again', async (t) => {
+  const { app, browser } = t.context;
+  const payee = await gaslessPayee(app, browser, 'unknown');
+  await payee.page.route(RELAYER_STATUS, async (route) => {
+    // the real relayer's answer first: the delegate ran, as it may have when the relayer answers outcome_unknown
+    const real = (await (await route.fetch()).json()) as { state: string };
+    t.is(real.state, 'final', 'the delegate ran on the node');
+    await route.fulfill({ json: statusAnswer(route.request().url(), { state: 'outcome_unknown', sender_id: payee.id, error: { code: 'DELEGATE_NONCE_USED', message: 'its transaction is unknown to the node and the delegate nonce is used on chain' } }) });
+  });
+  await (await payee.claimable(2n)).click();
+  const unknown = payee.page.locator('[data-phase="outcome-unknown"]');
+  await unknown.waitFor({ timeout: 60_000 });
+  t.regex(
+    await unknown.innerText(),
+    /^⚠ Claim 2 USDX from pool \d+: outcome unknown\. The relayer cannot tell whether it ran \(DELEGATE_NONCE_USED\): .+ Check whether it took effect \(your balances and this page, refreshed now, or the transaction below in an explorer\) before trying again; do not sign it again blindly\. · transaction [1-9A-HJ-NP-Za-km-z]{43,44}$/,
+  );
+  // the page refreshed after it: the person can see the claim was paid
+  await payee.page.getByTestId('usdx-balance').filter({ hasText: '2 USDX' }).waitFor();
+  await payee.page.getByTestId('nothing-claimable').waitFor();
+  await scanAndShoot(t, payee.page, 'payouts-outcome-unknown');
+  await payee.context.close();
+});
+
+test.serial("a relayed claim still pending after the app's last status ask says so, with the transaction hash to look up, not as a failure", async (t) => {
+  const { app, browser } = t.context;
+  const payee = await gaslessPayee(app, browser, 'stuck');
+  let asks = 0;
+  let hash = '';
+  await payee.page.route(RELAYER_STATUS, (route) => {
+    asks++;
+    hash = RELAYER_STATUS.exec(route.request().url())![1]!;
+    return route.fulfill({ json: statusAnswer(route.request().url(), { state: 'pending', sender_id: payee.id }) });
+  });
+  await (await payee.claimable(4n)).click();
+  const stillPending = payee.page.locator('[data-phase="still-pending"]');
+  await stillPending.waitFor({ timeout: 60_000 });
+  t.is(asks, 4, 'asked four times (relay.ts STATUS_ASKS), then stopped');
+  t.regex(
+    await stillPending.innerText(),
+    new RegExp(`^⚠ Claim 4 USDX from pool \\d+: still pending\\. The relayer accepted it but had no outcome after \\d+ s: it may still run\\. Before trying again, look up the transaction below, or reload this page in a minute and see whether it took effect\\. · transaction ${hash}$`),
+  );
+  await payee.context.close();
 });
 
 test.serial('a user signs an Ethereum transfer through the proxy; the page shows the recovered sender = the derived address', async (t) => {

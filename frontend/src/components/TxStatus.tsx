@@ -1,7 +1,20 @@
 import type { TxState } from '../near/tx';
 import { formatDeposit, formatTgas } from '../format';
 
-/** Pending → done or failed, announced to screen readers (role=status / role=alert). */
+/** The explorer link when the network has one, else the hash (in full when the person must look it up). */
+function TransactionLink({ hash, explorer, full = false }: { hash: string; explorer: string | null; full?: boolean }) {
+  if (!explorer) return <span className="hash"> · {full ? `transaction ${hash}` : `tx ${hash.slice(0, 10)}…`}</span>;
+  return (
+    <>
+      {' · '}
+      <a href={explorer} target="_blank" rel="noreferrer">
+        view transaction
+      </a>
+    </>
+  );
+}
+
+/** Pending → done, failed, or unsettled (a relayed call that may have run), announced to screen readers (role=status / role=alert). */
 export function TxStatus({ state }: { state: TxState }) {
   if (state.phase === 'idle') return null;
   if (state.phase === 'pending') {
@@ -16,16 +29,15 @@ export function TxStatus({ state }: { state: TxState }) {
       <p className="tx tx-done" role="status" data-testid="tx-status" data-phase="done">
         ✓ {state.label}: done · {formatTgas(state.gasBurnt)} · {formatDeposit(state.deposit)}
         {state.relayed ? ' · gas paid by the relayer' : ''}
-        {state.explorer ? (
-          <>
-            {' · '}
-            <a href={state.explorer} target="_blank" rel="noreferrer">
-              view transaction
-            </a>
-          </>
-        ) : (
-          <span className="hash"> · tx {state.hash.slice(0, 10)}…</span>
-        )}
+        <TransactionLink hash={state.hash} explorer={state.explorer} />
+      </p>
+    );
+  }
+  if (state.phase === 'still-pending' || state.phase === 'outcome-unknown') {
+    return (
+      <p className="tx tx-unsettled" role="alert" data-testid="tx-status" data-phase={state.phase}>
+        ⚠ {state.label}: {state.phase === 'still-pending' ? 'still pending' : 'outcome unknown'}. {state.advice}
+        <TransactionLink hash={state.hash} explorer={state.explorer} full />
       </p>
     );
   }

@@ -1,20 +1,32 @@
 /**
  * Every transaction the app sends goes through `useTransaction`: the button shows pending at once,
  * then done (gas, deposit, explorer link) or failed with the reason as a sentence. The contracts'
- * `<Module>: <rule>` panics become "The <module> refused: <rule>."
+ * `<Module>: <rule>` panics become "The <module> refused: <rule>." A relayed call whose outcome the
+ * app cannot learn is neither: it is still pending or its outcome is unknown, and the person is told
+ * what to check before trying again (it may have run).
  */
 import { useCallback, useState } from 'react';
 import { ContractCallError, MissingDepositError, TransactionTimeoutError } from '../../../packages/contract-clients/src/index';
 import { config, explorerTxUrl } from '../config';
 import { formatNear } from '../format';
 import { GaslessAccountError } from './dev-wallet';
-import { RelayRefusedError } from './relay';
+import { RelayOutcomeUnknownError, RelayRefusedError, RelayStillPendingError } from './relay';
 
 export type TxState =
   | { phase: 'idle' }
   | { phase: 'pending'; label: string }
   | { phase: 'done'; label: string; hash: string; gasBurnt: bigint; deposit: bigint; relayed: boolean; explorer: string | null }
-  | { phase: 'failed'; label: string; reason: string; gasBurnt: bigint | null; deposit: bigint; hash: string | null };
+  | { phase: 'failed'; label: string; reason: string; gasBurnt: bigint | null; deposit: bigint; hash: string | null }
+  | ({ phase: 'still-pending' } & Unsettled)
+  | ({ phase: 'outcome-unknown' } & Unsettled);
+
+/** A relayed call that was sent and may have run: `advice` says what to check before trying again. */
+interface Unsettled {
+  label: string;
+  advice: string;
+  hash: string;
+  explorer: string | null;
+}
 
 /** The contracts by the names people know them. */
 const CONTRACT_NAMES: Record<string, string> = {
@@ -48,6 +60,19 @@ export function reasonOf(error: unknown): string {
   return message.endsWith('.') ? message : `${message}.`;
 }
 
+/** A relayed call the app cannot settle, as the state the person must act on; null for any other error. */
+function unsettledState(label: string, error: unknown): TxState | null {
+  if (error instanceof RelayStillPendingError) {
+    const advice = `The relayer accepted it but had no outcome after ${Math.round(error.waitedMs / 1000)} s: it may still run. Before trying again, look up the transaction below, or reload this page in a minute and see whether it took effect.`;
+    return { phase: 'still-pending', label, advice, hash: error.transactionHash, explorer: explorerTxUrl(error.transactionHash) };
+  }
+  if (error instanceof RelayOutcomeUnknownError) {
+    const advice = `The relayer cannot tell whether it ran (${error.code}): the signed call was used on chain, but the relayer's node no longer has the transaction that carried it. Check whether it took effect (your balances and this page, refreshed now, or the transaction below in an explorer) before trying again; do not sign it again blindly.`;
+    return { phase: 'outcome-unknown', label, advice, hash: error.transactionHash, explorer: explorerTxUrl(error.transactionHash) };
+  }
+  return null;
+}
+
 interface Sent {
   transactionHash: string;
   gasBurnt: bigint;
@@ -63,6 +88,11 @@ export function useTransaction() {
       setState({ phase: 'done', label, hash: result.transactionHash, gasBurnt: result.gasBurnt, deposit, relayed: result.relayed === true, explorer: explorerTxUrl(result.transactionHash) });
       return result;
     } catch (error) {
+      const unsettled = unsettledState(label, error);
+      if (unsettled) {
+        setState(unsettled);
+        return null;
+      }
       const outcome = error instanceof ContractCallError ? error.outcome : null;
       const gasBurnt = outcome ? [outcome.transaction_outcome, ...outcome.receipts_outcome].reduce((sum, o) => sum + BigInt(o.outcome.gas_burnt), 0n) : null;
       setState({ phase: 'failed', label, reason: reasonOf(error), gasBurnt, deposit, hash: outcome?.transaction_outcome.id ?? null });
