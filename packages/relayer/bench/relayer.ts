@@ -179,7 +179,10 @@ interface RunResult {
   };
   finalMs: { p50: number; p99: number };
   refused: Record<string, number>;
+  /** Final and failed, or refused by the node after acceptance: nothing the row meant to do happened. */
   failedOnChain: number;
+  /** `outcome_unknown` (DELEGATE_NONCE_USED): the delegate's nonce was used on chain but its transaction is unknown, so it may have run. */
+  outcomeUnknown: number;
   /** CPU the relayer processes used (user + system, from their /metrics) per delegate relayed: the relayer's own overhead. */
   relayerCpuMsPerDelegate: number;
   /** This load generator's own CPU (process.cpuUsage, user + system) per delegate while it posted (its share of the cores: coresUsed). */
@@ -412,6 +415,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
   const finalMs: number[] = [];
   const refused: Record<string, number> = {};
   let failedOnChain = 0;
+  let outcomeUnknown = 0;
   let sent = 0;
   const coresBefore = await sampleCpu();
   const started = performance.now();
@@ -443,7 +447,9 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
       while (final.state === 'pending');
       finalMs.push(performance.now() - t0);
       if (trace) trace.finalAt = wallClock();
-      if (final.state !== 'final' || !final.succeeded) {
+      if (final.state === 'outcome_unknown') {
+        if (outcomeUnknown++ === 0) log(`  first outcome unknown: ${JSON.stringify({ transaction_hash: answer.transaction_hash, error: final.error })}`);
+      } else if (final.state !== 'final' || !final.succeeded) {
         if (failedOnChain++ === 0) log(`  first failure: ${JSON.stringify({ state: final.state, status: final.status, error: final.error })}`);
       }
     }
@@ -513,6 +519,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
     finalMs: { p50: round(percentile(finalMs, 50)), p99: round(percentile(finalMs, 99)) },
     refused,
     failedOnChain,
+    outcomeUnknown,
     relayerCpuMsPerDelegate: round(cpuMsSince(cpuAfter) / Math.max(1, finalMs.length), 2),
     generatorCpuMsPerDelegate: round(generatorCpuMs / Math.max(1, sent), 2),
     coresUsed,
@@ -653,6 +660,7 @@ function printTable(summary: ReturnType<typeof summarize>): void {
     `${r.finalMs.p50} / ${r.finalMs.p99}`,
     Object.entries(r.refused).map(([code, n]) => `${code} ${n}`).join(', ') || '0',
     String(r.failedOnChain),
+    String(r.outcomeUnknown),
     r.relayerCpuMsPerDelegate.toFixed(2),
     r.generatorCpuMsPerDelegate.toFixed(2),
     `${r.coresUsed.node} / ${r.coresUsed.relayers} / ${r.coresUsed.redis} / ${r.coresUsed.generator} (${r.coresUsed.machine} of ${r.coresUsed.cores})`,
@@ -671,6 +679,7 @@ function printTable(summary: ReturnType<typeof summarize>): void {
     'to final p50/p99 ms',
     'refused',
     'failed on chain',
+    'outcome unknown',
     'relayer CPU ms/delegate',
     'load generator CPU ms/delegate',
     'cores used: node / relayers / Redis / generator (machine busy)',
