@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig, type InlineConfig, type Plugin, type ProxyOptions } from 'vite';
+import { defaultClientConditions, defineConfig, type InlineConfig, type Plugin, type ProxyOptions } from 'vite';
 import type { AppConfig } from './src/config.js';
 
 export const FRONTEND_ROOT = fileURLToPath(new URL('.', import.meta.url));
@@ -35,6 +35,9 @@ export function appViteConfig(options: { config: AppConfig; proxy?: Record<strin
     root: FRONTEND_ROOT,
     configFile: false,
     plugins: [react(), shareNearApiJsCrypto()],
+    // The workspace packages' `source` export condition (their TypeScript, as the root tsconfig resolves them), so
+    // `@near-ts/relayer/client` needs no build of packages/relayer first; no dependency from npm has that condition.
+    resolve: { conditions: ['source', ...defaultClientConditions] },
     define: { __APP_CONFIG__: JSON.stringify(options.config) },
     server: { proxy: options.proxy, host: '127.0.0.1' },
     preview: { proxy: options.proxy, host: '127.0.0.1' },

@@ -58,6 +58,8 @@ export interface LocalStack {
   signerOf(accountId: string): Account;
   /** The app's configuration for this stack (the RPC, relayer and faucet behind the app's own origin). */
   appConfig: AppConfig;
+  /** The signer double's responder (tests: stopped, it leaves signature requests unanswered). */
+  responder: Responder;
   stop(): Promise<void>;
 }
 
@@ -318,6 +320,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       root,
       signerOf,
       appConfig,
+      responder,
       async stop() {
         for (const stop of stopping.reverse()) await stop();
       },

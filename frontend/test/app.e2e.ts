@@ -289,7 +289,7 @@ test.serial("a relayed claim still pending after the app's last status ask says 
   await (await payee.claimable(4n)).click();
   const stillPending = payee.page.locator('[data-phase="still-pending"]');
   await stillPending.waitFor({ timeout: 60_000 });
-  t.is(asks, 4, 'asked four times (relay.ts STATUS_ASKS), then stopped');
+  t.is(asks, 4, 'asked four times (the relayer client\'s default asks), then stopped');
   t.regex(
     await stillPending.innerText(),
     new RegExp(`^⚠ Claim 4 USDX from pool \\d+: still pending\\. The relayer accepted it but had no outcome after \\d+ s: it may still run\\. Before trying again, look up the transaction below, or reload this page in a minute and see whether it took effect\\. · transaction ${hash}$`),
@@ -496,4 +496,37 @@ test.serial('image items: the tasker sees the image from its URI, labels it, and
   t.is(await market.earnings_of({ account_id: vendorId, token: app.stack.deployment.contracts.stablecoin }), before.unallocated + before.reserved, "the unallocated budget and the item's released reserve are the vendor's earnings");
   await vendor.context.close();
   await tasker.context.close();
+});
+
+/*
+ * Last: it stops the responder (the signature request it leaves waits for its yield to time out). The page's clock
+ * is Playwright's, moved past the call's 60 s timeout once the app is polling, so the test does not wait 60 s.
+ */
+test.serial('a direct call that does not finish in time (a signature request the responder never answers) is still pending, with its hash, not failed: it may still complete', async (t) => {
+  const { app, browser } = t.context;
+  const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
+  await context.clock.install();
+  const page = await context.newPage();
+  await page.goto(app.url);
+  await createDevAccount(page, 'timeout-user');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Chain signatures' }).click();
+  await page.getByTestId('eth-address').waitFor({ timeout: 15_000 });
+  await app.stack.responder.stop();
+  // contract-clients polls the transaction while its receipts wait for the yield's resume
+  const polling = page.waitForRequest((request) => /"method":"(tx|EXPERIMENTAL_tx_status)"/.test(request.postData() ?? ''), { timeout: 30_000 });
+  await page.getByRole('button', { name: 'Sign with NEAR' }).click();
+  await polling;
+  await page.clock.fastForward(61_000);
+  const settled = page.locator('[data-phase="still-pending"], [data-phase="failed"]');
+  await settled.waitFor({ timeout: 30_000 });
+  const text = await settled.innerText();
+  t.is(await settled.getAttribute('data-phase'), 'still-pending', text);
+  t.regex(
+    text,
+    /^⚠ Sign the Ethereum transfer through the proxy: still pending\. The transaction was sent but had not finished after 60 s: it may still complete\. Before trying again, look up the transaction below, or reload this page in a minute and see whether it took effect\. · transaction [1-9A-HJ-NP-Za-km-z]{43,44}$/,
+  );
+  const hash = /transaction ([1-9A-HJ-NP-Za-km-z]{43,44})$/.exec(text)![1]!;
+  const sent = await app.stack.root.provider.viewTransactionStatus({ txHash: hash, accountId: 'timeout-user.test.near', waitUntil: 'INCLUDED' });
+  t.is(sent.transaction_outcome.id, hash, 'the hash shown is the transaction on the node');
+  await context.close();
 });

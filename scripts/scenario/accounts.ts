@@ -5,6 +5,7 @@
  */
 import { Account, KeyPair, actions, encodeSignedDelegate, type KeyPairString, type JsonRpcProvider, type PublicKey } from 'near-api-js';
 import type { RelayerServer } from '../../packages/relayer/src/index.js';
+import { relayDelegate, waitForRelayed, type RelayedCall } from '../../packages/relayer/src/client.js';
 
 /** nearcore storage_amount_per_byte (core/parameters/res/runtime_configs/parameters.yaml): 10^19 yoctoNEAR. */
 const BYTE_COST = 10n ** 19n;
@@ -79,18 +80,10 @@ export async function createGaslessAccount(root: Account, name: string, keys: Ga
   return { accountId, signers, stake };
 }
 
-export interface RelayedOutcome {
-  succeeded: boolean;
-  /** The user's call as its caller sees it: SuccessValue (base64) or Failure. */
-  status: { SuccessValue?: string; Failure?: unknown };
-  gasBurnt: bigint;
-  transactionHash: string;
-  value: unknown;
-}
-
 /**
- * Signs a DelegateAction for one function call with the gasless account's key for `contractId`
- * and posts it to the relayer's HTTP endpoint (packages/relayer): the relayer pays the gas.
+ * Signs a DelegateAction for one function call with the gasless account's key for `contractId` and
+ * relays it (packages/relayer's client: pending asked again, outcome_unknown and still pending as their
+ * own errors); the relayer pays the gas. A call that ran and failed throws with its Failure.
  */
 export async function relayCall(
   relayer: RelayerServer,
@@ -99,7 +92,7 @@ export async function relayCall(
   methodName: string,
   args: Record<string, unknown>,
   gas: bigint,
-): Promise<RelayedOutcome> {
+): Promise<RelayedCall> {
   const signer = user.signers.get(contractId);
   if (!signer) throw new Error(`${user.accountId} has no function-call key for ${contractId}`);
   const { signedDelegate } = await signer.createSignedMetaTransaction({
@@ -107,38 +100,7 @@ export async function relayCall(
     actions: [actions.functionCall(methodName, args, gas, 0n)],
     blockHeightTtl: 200,
   });
-  const response = await fetch(`${relayer.url}/relay`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ signed_delegate_action: Buffer.from(encodeSignedDelegate(signedDelegate)).toString('base64') }),
-  });
-  const accepted = (await response.json()) as { status_url?: string; error?: { code: string; message: string } };
-  if (response.status !== 202 || !accepted.status_url) {
-    throw new Error(`relayer refused ${methodName} on ${contractId}: HTTP ${response.status} ${accepted.error?.code ?? ''} ${accepted.error?.message ?? JSON.stringify(accepted)}`);
-  }
-  // Accepted with the transaction hash at once; the outcome is followed on the status endpoint.
-  const final = await fetch(`${relayer.url}${accepted.status_url}?wait=final`);
-  const body = (await final.json()) as {
-    state?: string;
-    succeeded?: boolean;
-    status?: { SuccessValue?: string; Failure?: unknown };
-    transaction_hash?: string;
-    outcome?: { transaction_outcome: { outcome: { gas_burnt: number } }; receipts_outcome: { outcome: { gas_burnt: number } }[] };
-    error?: { code: string; message: string };
-  };
-  if (body.state !== 'final' || !body.outcome || !body.status) {
-    throw new Error(`relayed ${methodName} on ${contractId} did not complete: ${body.state ?? `HTTP ${final.status}`} ${body.error?.code ?? ''} ${body.error?.message ?? ''}`);
-  }
-  const gasBurnt = [body.outcome.transaction_outcome, ...body.outcome.receipts_outcome].reduce((sum, o) => sum + BigInt(o.outcome.gas_burnt), 0n);
-  if (!body.succeeded) throw new Error(`relayed ${contractId}.${methodName} failed on chain: ${JSON.stringify(body.status.Failure)}`);
-  const text = Buffer.from(body.status.SuccessValue ?? '', 'base64').toString('utf8');
-  let value: unknown = undefined;
-  if (text) {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = text;
-    }
-  }
-  return { succeeded: true, status: body.status, gasBurnt, transactionHash: body.transaction_hash ?? '', value };
+  const call = await waitForRelayed(await relayDelegate(relayer.url, encodeSignedDelegate(signedDelegate)));
+  if (!call.succeeded) throw new Error(`relayed ${contractId}.${methodName} failed on chain (transaction ${call.transactionHash}): ${JSON.stringify(call.status.Failure)}`);
+  return call;
 }

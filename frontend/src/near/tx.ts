@@ -10,7 +10,7 @@ import { ContractCallError, MissingDepositError, TransactionTimeoutError } from 
 import { config, explorerTxUrl } from '../config';
 import { formatNear } from '../format';
 import { GaslessAccountError } from './dev-wallet';
-import { RelayOutcomeUnknownError, RelayRefusedError, RelayStillPendingError } from './relay';
+import { RelayerUnreachableError, RelayOutcomeUnknownError, RelayRefusedError, RelayStillPendingError } from '@near-ts/relayer/client';
 
 export type TxState =
   | { phase: 'idle' }
@@ -20,7 +20,7 @@ export type TxState =
   | ({ phase: 'still-pending' } & Unsettled)
   | ({ phase: 'outcome-unknown' } & Unsettled);
 
-/** A relayed call that was sent and may have run: `advice` says what to check before trying again. */
+/** A call that was sent and may have run (relayed, or direct and timed out): `advice` says what to check before trying again. */
 interface Unsettled {
   label: string;
   advice: string;
@@ -52,7 +52,7 @@ export function panicSentence(panic: string, contractId?: string): string {
 export function reasonOf(error: unknown): string {
   if (error instanceof ContractCallError) return error.panic ? panicSentence(error.panic, error.contractId) : `The transaction failed: ${JSON.stringify(error.failure)}.`;
   if (error instanceof RelayRefusedError) return `The relayer refused (${error.code}): ${error.message}.`;
-  if (error instanceof GaslessAccountError || error instanceof MissingDepositError || error instanceof TransactionTimeoutError) return `${error.message}.`;
+  if (error instanceof GaslessAccountError || error instanceof MissingDepositError || error instanceof RelayerUnreachableError) return `${error.message}.`;
   const message = (error as Error)?.message ?? String(error);
   const balance = /Not enough balance for (\S+) \(balance: (\d+), cost: (\d+)\)/.exec(message);
   if (balance) return `${balance[1]} has ${formatNear(BigInt(balance[2]!))} but this transaction needs up to ${formatNear(BigInt(balance[3]!))} (deposit plus prepaid gas at the highest gas price): add NEAR to the account, or send fewer entries at once.`;
@@ -60,8 +60,13 @@ export function reasonOf(error: unknown): string {
   return message.endsWith('.') ? message : `${message}.`;
 }
 
-/** A relayed call the app cannot settle, as the state the person must act on; null for any other error. */
+/** A call the app cannot settle, as the state the person must act on; null for any other error. */
 function unsettledState(label: string, error: unknown): TxState | null {
+  if (error instanceof TransactionTimeoutError) {
+    // contract-clients polls a call whose receipts wait (a yield) and gives up after its timeoutMs: the transaction is in a block and may still finish.
+    const advice = `The transaction was sent but had not finished after ${Math.round(error.waitedMs / 1000)} s: it may still complete. Before trying again, look up the transaction below, or reload this page in a minute and see whether it took effect.`;
+    return { phase: 'still-pending', label, advice, hash: error.transactionHash, explorer: explorerTxUrl(error.transactionHash) };
+  }
   if (error instanceof RelayStillPendingError) {
     const advice = `The relayer accepted it but had no outcome after ${Math.round(error.waitedMs / 1000)} s: it may still run. Before trying again, look up the transaction below, or reload this page in a minute and see whether it took effect.`;
     return { phase: 'still-pending', label, advice, hash: error.transactionHash, explorer: explorerTxUrl(error.transactionHash) };
