@@ -23,6 +23,7 @@ import {
   type StateInit,
 } from './state-init.js';
 import { sha256 } from './hash.js';
+import { decodeBorsh } from './borsh-decode.js';
 
 export type { GlobalContractIdentifier, StateInit };
 
@@ -407,7 +408,13 @@ function transactionFromRaw(raw: Raw): Transaction {
   return tx;
 }
 
+/** Bytes the package would decode are decoded by borsh-decode.ts (byte arrays whole); the others by the package, in its words. */
 function decodeRaw(what: string, schema: Schema, bytes: Uint8Array): Raw {
+  try {
+    return decodeBorsh(schema, bytes) as Raw;
+  } catch {
+    // not decoded there: the package decodes, or refuses, below
+  }
   try {
     return deserialize(schema, bytes, false) as Raw; // schemas are static: skip re-validating them per call
   } catch (e) {
@@ -532,7 +539,8 @@ function parseSignedTransactionOnce(bytes: Uint8Array, protocolVersion: number |
   if (bytes.length >= 2 && bytes[1] !== 0 && !v1) throw new BorshDecodeError('SignedTransaction', 'invalid transaction version tag');
   let raw: Raw;
   try {
-    raw = decodeSignedTransactionRaw(bytes, v1);
+    const { schema, body } = signedTransactionLayout(bytes);
+    raw = decodeRaw('SignedTransaction', schema, body);
   } catch (e) {
     throw e instanceof BorshDecodeError ? refusalBefore(e, bytes, protocolVersion) : e;
   }
@@ -558,90 +566,22 @@ function parseSignedTransactionOnce(bytes: Uint8Array, protocolVersion: number |
   return { signed, hash, size };
 }
 
-/**
- * The borsh package decodes a `Vec<u8>` one element at a time: a 500 KB contract's code took 260-560 ms to decode,
- * more than the rest of its deploy. So in a large transaction the byte vectors of its top-level actions (deploy code,
- * call arguments) are lifted out first: the package decodes the bytes with each of them emptied, and each goes back
- * in whole. Only bytes whose emptied form decodes take this way; any other bytes are decoded as received, so what is
- * refused, and in what words, stays the package's.
- */
-const LIFT_FROM_BYTES = 16 * 1024;
-const FUNCTION_CALL_TAG = 2;
-const DEPLOY_CONTRACT_TAG = 1;
-const DEPLOY_GLOBAL_CONTRACT_TAG = 9;
-
-function decodeSignedTransactionRaw(bytes: Uint8Array, v1: boolean, lift = bytes.length >= LIFT_FROM_BYTES): Raw {
-  const schema = v1 ? SIGNED_TRANSACTION_V1 : SIGNED_TRANSACTION;
-  const lifted = lift ? liftByteVectors(bytes, v1) : null;
-  if (lifted !== null) {
-    let raw: Raw | undefined;
-    try {
-      raw = deserialize(schema, v1 ? lifted.emptied.subarray(1) : lifted.emptied, false) as Raw;
-    } catch {
-      // decoded as received below: the refusal is the package's own
-    }
-    if (raw !== undefined) {
-      for (const { action, vector } of lifted.vectors) {
-        const a = raw.transaction.actions[action];
-        if (a.functionCall) a.functionCall.args = vector;
-        else (a.deployContract ?? a.deployGlobalContract).code = vector;
-      }
-      return raw;
-    }
-  }
-  return decodeRaw('SignedTransaction', schema, v1 ? bytes.subarray(1) : bytes);
+/** The schema of a SignedTransaction's bytes and the bytes it decodes (a V1 transaction's follow its version byte). */
+function signedTransactionLayout(bytes: Uint8Array): { schema: Schema; body: Uint8Array } {
+  return isTransactionV1(bytes) ? { schema: SIGNED_TRANSACTION_V1, body: bytes.subarray(1) } : { schema: SIGNED_TRANSACTION, body: bytes };
 }
 
-/** Exposed for tests: a signed transaction's borsh decoding with its byte vectors lifted out first, and as received. */
+/** Exposed for tests: a signed transaction's borsh decoding by borsh-decode.ts, and by the package. */
 export const signedTransactionDecodings = {
-  lifted: (bytes: Uint8Array): Raw => decodeSignedTransactionRaw(bytes, isTransactionV1(bytes), true),
-  asReceived: (bytes: Uint8Array): Raw => decodeSignedTransactionRaw(bytes, isTransactionV1(bytes), false),
+  here: (bytes: Uint8Array): unknown => {
+    const { schema, body } = signedTransactionLayout(bytes);
+    return decodeBorsh(schema, body);
+  },
+  byPackage: (bytes: Uint8Array): unknown => {
+    const { schema, body } = signedTransactionLayout(bytes);
+    return deserialize(schema, body, false);
+  },
 };
-
-/**
- * The bytes with the byte vector of each top-level FunctionCall, DeployContract and DeployGlobalContract emptied
- * (its u32 length 0, its bytes left out), and those vectors by action index; null when there are none or the
- * bytes end first (other actions are stepped over by decoding them).
- */
-function liftByteVectors(bytes: Uint8Array, v1: boolean): { emptied: Uint8Array; vectors: Array<{ action: number; vector: Uint8Array }> } | null {
-  const cuts: Array<{ action: number; from: number; to: number }> = [];
-  try {
-    const r = new Pieces(bytes, v1 ? 1 : 0);
-    r.string();
-    r.key();
-    r.skip(v1 ? transactionNonceLength(r.u8()) : 8);
-    r.string();
-    r.skip(32);
-    const count = r.u32();
-    for (let i = 0; i < count; i++) {
-      const tag = r.bytes[r.at];
-      if (tag === FUNCTION_CALL_TAG || tag === DEPLOY_CONTRACT_TAG || tag === DEPLOY_GLOBAL_CONTRACT_TAG) {
-        r.skip(1);
-        if (tag === FUNCTION_CALL_TAG) r.string(); // the method name
-        const length = r.u32();
-        cuts.push({ action: i, from: r.at, to: r.at + length });
-        r.skip(length);
-        r.skip(tag === FUNCTION_CALL_TAG ? 8 + 16 : tag === DEPLOY_GLOBAL_CONTRACT_TAG ? 1 : 0); // gas and deposit; the deploy mode
-      } else if (r.action(ACTION) === undefined) {
-        return null;
-      }
-    }
-  } catch {
-    return null;
-  }
-  if (cuts.length === 0) return null;
-  const emptied = new Uint8Array(bytes.length - cuts.reduce((n, c) => n + c.to - c.from, 0));
-  let from = 0;
-  let at = 0;
-  for (const cut of cuts) {
-    emptied.set(bytes.subarray(from, cut.from), at);
-    at += cut.from - from;
-    emptied.fill(0, at - 4, at); // the vector's u32 length
-    from = cut.to;
-  }
-  emptied.set(bytes.subarray(from), at);
-  return { emptied, vectors: cuts.map((c) => ({ action: c.action, vector: bytes.subarray(c.from, c.to) })) };
-}
 
 /**
  * Each (V1) DelegateAction's bytes as received, for `encodeDelegateAction`: its hash is what the runtime
