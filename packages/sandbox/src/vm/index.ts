@@ -230,7 +230,7 @@ function execute(req: RunFunctionCall, config: RuntimeConfig, compiled: Compiled
   const pages = config.wasm.initialMemoryPages;
   let ci = prepared.reusable ? takeIdleInstance(compiled) : null;
   if (ci) {
-    // Memory was zeroed when the instance was put back; restore globals and data segments.
+    // The chunks its last call wrote were zeroed when the instance was put back; restore globals and data segments.
     (ci.exports.reset as () => void)();
   } else {
     const memory = takeMemory(pages, config.wasm.maxMemoryPages);
@@ -253,9 +253,10 @@ function execute(req: RunFunctionCall, config: RuntimeConfig, compiled: Compiled
     ci.logic = null;
     if (!prepared.reusable || ci.memory.buffer.byteLength !== pages * 65536) releaseMemory(ci.memory, pages);
     else {
-      const tracking = prepared.writeTracking;
-      if (tracking === null) zeroMemory(ci.memory, pages);
-      else zeroWrittenChunks(ci.memory, pages, (ci.exports.written_get as () => number)() | tracking.dataChunks | logic.writtenChunks);
+      // A chunk the call did not write holds what instantiation or the last `reset` put there (data segments,
+      // zeros elsewhere), and `reset` writes the segments again before the next call: only written chunks are zeroed.
+      if (!prepared.tracksWrites) zeroMemory(ci.memory, pages);
+      else zeroWrittenChunks(ci.memory, pages, (ci.exports.written_get as () => number)() | logic.writtenChunks);
       idleInstances.push({ compiled, instance: ci });
       if (idleInstances.length > MAX_IDLE_INSTANCES) releaseMemory(idleInstances.shift()!.instance.memory, pages);
     }

@@ -8,8 +8,9 @@
  * Buffer.compare against a zero page (two streams, a JS -> C++ call per page); untouched pages are never
  * written, so the OS never has to back them. Reading all 64 MiB still took ~0.8 ms a call, the largest cost of
  * a near-sdk-js call, so a reused instance scans only the 2 MiB chunks its call could have written
- * (`zeroWrittenChunks`): prepare.ts makes every store of the contract set its chunk's bit, the host sets the bits
- * of what it writes, and data segments are known in advance.
+ * (`zeroWrittenChunks`): prepare.ts makes every store of the contract set its chunk's bit and the host sets the bits
+ * of what it writes. Chunks holding only data segments the call did not write are left as they are: the instance's
+ * `reset` writes the segments again before its next call.
  */
 
 /**

@@ -17,7 +17,7 @@
  */
 import { EXTERNREF, F32, F64, FUNCREF, I32, I64, PrepareError, Reader, deser, numericMayTrap, numericPops, numericResultSize, sizeOf } from './wasm-binary.js';
 import { nearcoreInstrumentedSize } from './nearcore-size.js';
-import { WRITE_CHUNK_SHIFT, writtenChunks } from './memory-pool.js';
+import { WRITE_CHUNK_SHIFT } from './memory-pool.js';
 
 export { PrepareError } from './wasm-binary.js';
 
@@ -98,13 +98,13 @@ export interface PreparedContract {
    */
   reusable: boolean;
   /**
-   * How a reused instance's memory is zeroed after a call (vm/memory-pool.ts zeroWrittenChunks). Every store of
-   * the contract also sets, in a global the runner reads (`written_get`), the bit of the 2 MiB chunk it writes
-   * to; `dataChunks` are the chunks the data segments fill. Null where writes are not tracked, and the whole
-   * memory is scanned: a bulk memory instruction (memory.fill/copy/init), a function with no room for the extra
-   * locals, or no metering. The tracking is not metered: gas is unchanged.
+   * How a reused instance's memory is zeroed after a call (vm/memory-pool.ts zeroWrittenChunks). When true, every
+   * store of the contract also sets, in a global the runner reads (`written_get`), the bit of the 2 MiB chunk it
+   * writes to, and only those chunks are zeroed. False where writes are not tracked, and the whole memory is
+   * scanned: a bulk memory instruction (memory.fill/copy/init), a function with no room for the extra locals, or
+   * no metering. The tracking is not metered: gas is unchanged.
    */
-  writeTracking: { dataChunks: number } | null;
+  tracksWrites: boolean;
   /**
    * A limit nearcore checks while instrumenting (checkInstrumentationLimits), which it does only after the whole
    * module has validated: the runner reports it once the module has compiled, so invalid Wasm anywhere in the
@@ -281,23 +281,6 @@ const INSTRUMENTATION_LOCALS = 2;
 
 /** The value type of stores 0x36..0x3e: i32/i64/f32/f64.store, i32.store8/16, i64.store8/16/32. */
 const STORE_VALUE_TYPES = [I32, I64, F32, F64, I32, I32, I64, I64, I64];
-
-/**
- * The chunks active data segments fill (at instantiation, and again in `reset`). Offsets are `i32.const` (a
- * `global.get` would need an imported global, which preparation refuses); anything else gives null, untracked.
- */
-function dataSegmentChunks(segments: Array<{ offset: Uint8Array; length: number }>): number | null {
-  let chunks = 0;
-  for (const { offset, length } of segments) {
-    if (offset[0] !== 0x41) return null;
-    // the expression was checked while the data section was read (at most 5 LEB bytes): s33 cannot throw here
-    const reader = new Reader(offset, 1);
-    const value = reader.s33();
-    if (reader.pos !== offset.length) return null;
-    chunks |= writtenChunks(value >>> 0, length);
-  }
-  return chunks;
-}
 
 const UNTAKEN = -1;
 const FORWARD = -2;
@@ -888,7 +871,7 @@ function instrumentBody(
   // instrumentedLocalsError), where no instruction has a linear fee, so the i32 scratch local is never needed.
   const inLocal = localTypes.length + 2 <= MAX_FUNCTION_LOCALS;
   if (!inLocal && linearAt.size > 0) return code.subarray(start, end); // refused before it is compiled (see above)
-  // Write tracking (PreparedContract.writeTracking): an i32 local for the address and one per stored value type.
+  // Write tracking (PreparedContract.tracksWrites): an i32 local for the address and one per stored value type.
   const valueTypes = [...new Set([...stores.values()].map((st) => st.type))];
   const tracking = stores.size > 0 && inLocal && localTypes.length + 3 + valueTypes.length <= MAX_FUNCTION_LOCALS;
   if (stores.size > 0 && !tracking) state.tracksWrites = false;
@@ -1421,9 +1404,7 @@ export function prepareContract(original: Uint8Array, cfg: PrepareConfig): Prepa
         )
       : null);
   const compileError = cfg.vmKind === 'Wasmtime' ? instrumentedLocalsError(localsState.functions, mod.numImportedFuncs) : null;
-  const dataChunks = localsState.tracksWrites ? dataSegmentChunks(activeData) : null;
-  const writeTracking = dataChunks === null ? null : { dataChunks };
-  return { code, instrumentedSize, functionExports, imports, hasStart: startFunc !== null, reusable: localsState.reusable, writeTracking, limitError, compileError };
+  return { code, instrumentedSize, functionExports, imports, hasStart: startFunc !== null, reusable: localsState.reusable, tracksWrites: localsState.tracksWrites, limitError, compileError };
 }
 
 /**
