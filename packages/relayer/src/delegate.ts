@@ -41,6 +41,8 @@ export interface DecodedDelegate {
   actions: DecodedAction[];
   /** The DelegateAction's borsh (near-api-js' schema): what its signature covers, and what the relayer's transaction carries. */
   delegateActionBorsh: Uint8Array;
+  /** The whole SignedDelegateAction's borsh as posted: the DelegateAction's, then the signature's. */
+  signedDelegateBorsh: Uint8Array;
 }
 
 /** DER SubjectPublicKeyInfo header of a raw 32-byte Ed25519 key (RFC 8410). */
@@ -71,18 +73,36 @@ function ed25519KeyObject(raw: Uint8Array): KeyObject {
 type KeyEnum = { ed25519Key?: { data: number[] | Uint8Array }; secp256k1Key?: { data: number[] | Uint8Array } };
 type SignatureEnum = { ed25519Signature?: { data: number[] | Uint8Array }; secp256k1Signature?: { data: number[] | Uint8Array } };
 
+/**
+ * The length of the signature's borsh that ends `bytes` (its key-type byte, then its data): the
+ * DelegateAction's borsh is what comes before it, taken as posted instead of encoded again. Bytes after
+ * the signature are refused, as nearcore's borsh refuses them ("Not all bytes read"); a signature whose
+ * copy ends such bytes would sign a message that holds itself, and fails verification.
+ */
+function signatureBorshLength(decoded: SignedDelegate, bytes: Uint8Array): number {
+  const signature = decoded.signature as unknown as SignatureEnum;
+  const data = signature.ed25519Signature?.data ?? signature.secp256k1Signature?.data ?? [];
+  const tail = bytes.subarray(bytes.length - data.length);
+  if (bytes[bytes.length - data.length - 1] !== (signature.ed25519Signature ? KeyType.ED25519 : KeyType.SECP256K1) || !tail.every((byte, i) => byte === data[i])) {
+    throw new RelayError('INVALID_DELEGATE', 'signed_delegate_action has bytes after its signature; post exactly the borsh SignedDelegateAction');
+  }
+  return data.length + 1;
+}
+
 /** Parses base64 borsh of a SignedDelegateAction; throws RelayError('INVALID_DELEGATE') on anything else. */
 export function decodeSignedDelegate(base64: unknown): DecodedDelegate {
   if (typeof base64 !== 'string' || base64.length === 0) {
     throw new RelayError('INVALID_DELEGATE', 'signed_delegate_action must be a base64 string of a borsh SignedDelegateAction');
   }
+  const bytes = Buffer.from(base64, 'base64');
   let decoded: SignedDelegate;
   try {
     // near-api-js' schema is valid: borsh-js need not check it again on every request.
-    decoded = deserialize(SCHEMA.SignedDelegate, Buffer.from(base64, 'base64'), false) as SignedDelegate;
+    decoded = deserialize(SCHEMA.SignedDelegate, bytes, false) as SignedDelegate;
   } catch (error) {
     throw new RelayError('INVALID_DELEGATE', `signed_delegate_action is not a borsh SignedDelegateAction: ${(error as Error).message}`);
   }
+  const delegateActionBorsh = bytes.subarray(0, bytes.length - signatureBorshLength(decoded, bytes));
   const delegate = decoded.delegateAction;
   const actions = (delegate.actions as unknown as Record<string, Record<string, unknown>>[]).map((action) => {
     const kind = Object.keys(action)[0];
@@ -103,7 +123,8 @@ export function decodeSignedDelegate(base64: unknown): DecodedDelegate {
       : 'unsupported';
   return {
     signedDelegate: decoded,
-    delegateActionBorsh: serialize(SCHEMA.DelegateAction, delegate, false),
+    delegateActionBorsh,
+    signedDelegateBorsh: bytes,
     base64,
     publicKey,
     senderId: delegate.senderId,
@@ -133,12 +154,11 @@ const ONE_SIGNED_DELEGATE = Buffer.from([1, 0, 0, 0, SIGNED_DELEGATE_TAG]);
 
 /**
  * The delegate as the whole action list of the relayer's transaction, with that list's borsh: a u32
- * count (1), the Action tag, then the SignedDelegate (the DelegateAction's borsh, already encoded for
- * the signature check, and the signature's). Signing encodes only the transaction's other fields.
+ * count (1), the Action tag, then the SignedDelegate as posted (the DelegateAction's borsh, which the
+ * signature check hashed, and the signature's). Signing encodes only the transaction's other fields.
  */
 export function delegateActions(delegate: DecodedDelegate): TransactionActions {
-  const signature = serialize(SCHEMA.Signature, delegate.signedDelegate.signature, false);
-  return { list: [actions.signedDelegate(delegate.signedDelegate)], borsh: Buffer.concat([ONE_SIGNED_DELEGATE, delegate.delegateActionBorsh, signature]) };
+  return { list: [actions.signedDelegate(delegate.signedDelegate)], borsh: Buffer.concat([ONE_SIGNED_DELEGATE, delegate.signedDelegateBorsh]) };
 }
 
 /** The signed delegate a relayer transaction carries (its one action, `delegateActions`), as base64 borsh. */

@@ -36,6 +36,16 @@ test('a well-formed delegate decodes with its sender, receiver, nonce and action
   t.notThrows(() => checkPolicy(decoded, policy));
 });
 
+test('bytes after the signature are refused as INVALID_DELEGATE, as nearcore refuses them (borsh: "Not all bytes read"): the relayer carries the delegate as posted', (t) => {
+  const posted = Buffer.from(signedDelegate(), 'base64');
+  for (const extra of [Buffer.from([0]), Buffer.alloc(65, 7)]) {
+    const error = t.throws(() => decodeSignedDelegate(Buffer.concat([posted, extra]).toString('base64')), { instanceOf: RelayError });
+    t.is(error?.code, 'INVALID_DELEGATE');
+  }
+  // The signature posted twice ends the bytes as a signature does: the message it would then sign holds the signature itself.
+  t.false(verifyDelegateSignature(decodeSignedDelegate(Buffer.concat([posted, posted.subarray(posted.length - 65)]).toString('base64'))));
+});
+
 test('a tampered signature is detected (NEP-366 signs sha256 of the NEP-461-prefixed DelegateAction)', (t) => {
   t.false(verifyDelegateSignature(decodeSignedDelegate(signedDelegate({ tamper: true }))));
 });
