@@ -116,6 +116,35 @@ export function sendTxError(error: RpcErrorAnswer): RpcError {
 const AFTER_RESEND = Symbol('send_tx answered after a resend');
 export const answeredAfterResend = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { [AFTER_RESEND]?: true })[AFTER_RESEND] === true;
 
+/**
+ * The node's own JSON text of a transaction's outcome (a `tx` or `send_tx` result), kept beside the parsed
+ * object: the final status carries it into the store and into every status answer, where it is the
+ * largest part (5 KB of a 5.6 KB answer in bench:relayer), so it is spliced as the node wrote it instead of
+ * stringified again each time (answeredText).
+ */
+const answeredTexts = new WeakMap<object, string>();
+export const answeredText = (result: unknown): string | undefined => (typeof result === 'object' && result !== null ? answeredTexts.get(result) : undefined);
+
+/** The JSON object `head` (members other than `outcome`) with `outcome` after them: the node's own text of it when kept (answeredText), else stringified. */
+export function withOutcome(head: string, outcome: unknown): string {
+  const outcomeJson = answeredText(outcome) ?? JSON.stringify(outcome);
+  return head === '{}' ? `{"outcome":${outcomeJson}}` : `${head.slice(0, -1)},"outcome":${outcomeJson}}`;
+}
+
+/**
+ * The result's text within the answer `text` of the request `id`, when the answer holds just `jsonrpc`,
+ * `result` and `id`, written without spaces in either order (nearcore's serde writes
+ * `{"jsonrpc":"2.0","result":…,"id":…}`; this repo's node `…"id":…,"result":…}`): the text between is then the result's.
+ */
+function resultText(text: string, answer: object, id: string): string | undefined {
+  if (Object.keys(answer).length !== 3) return undefined;
+  const idJson = JSON.stringify(id);
+  for (const [head, tail] of [['{"jsonrpc":"2.0","result":', `,"id":${idJson}}`], [`{"jsonrpc":"2.0","id":${idJson},"result":`, '}']]) {
+    if (text.startsWith(head) && text.endsWith(tail)) return text.slice(head.length, text.length - tail.length);
+  }
+  return undefined;
+}
+
 /** HTTP statuses for which near-api-js' JsonRpcProvider posts the same request again (its fetch_json retryConfig). */
 const RETRIED_HTTP_STATUSES = new Set([408, 500, 503]);
 /** How near-api-js' JsonRpcProvider retries them by default: 12 attempts, 500 ms apart, × 1.5 each time. */
@@ -149,6 +178,12 @@ class HttpStatusError extends Error {
  */
 const DEFAULT_TIMEOUT_MS = 60_000;
 
+interface CallOptions {
+  toError?: (error: RpcErrorAnswer) => Error;
+  onResend?: () => void;
+  keepText?: boolean;
+}
+
 export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): NodeRpc {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
@@ -158,10 +193,15 @@ export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): N
   const send = secure ? httpsRequest : request;
   let id = 0;
 
-  /** The method's result; an error answer rejects with `toError(error)`. `onResend` is told when the request is posted again. */
-  const call = (method: string, params: unknown, toError: (error: RpcErrorAnswer) => Error = (error) => new RpcError(`${method}: ${describe(error)}`), onResend?: () => void, retried = false): Promise<unknown> =>
+  /**
+   * The method's result; an error answer rejects with `toError(error)`. `onResend` is told when the request
+   * is posted again. `keepText`: the result's own text is kept for answeredText (a transaction's outcome).
+   */
+  const call = (method: string, params: unknown, options: CallOptions = {}, retried = false): Promise<unknown> =>
     new Promise((resolve, reject) => {
-      const body = JSON.stringify({ jsonrpc: '2.0', id: String(++id), method, params });
+      const { toError = (error) => new RpcError(`${method}: ${describe(error)}`), onResend, keepText = false } = options;
+      const requestId = String(++id);
+      const body = JSON.stringify({ jsonrpc: '2.0', id: requestId, method, params });
       const req = send({ ...where, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -178,6 +218,10 @@ export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): N
           if (answer.error !== undefined) return reject(toError(answer.error));
           // Older nodes answer a failed query inside the result (near-api-js reads it the same way).
           if (typeof answer.result?.error === 'string') return reject(new RpcError(`${method}: ${answer.result.error}`));
+          if (keepText && typeof answer.result === 'object' && answer.result !== null) {
+            const kept = resultText(text, answer, requestId);
+            if (kept !== undefined) answeredTexts.set(answer.result, kept);
+          }
           resolve(answer.result);
         });
       });
@@ -187,7 +231,7 @@ export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): N
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (!(req.reusedSocket && error.code === 'ECONNRESET' && !retried)) return reject(error);
         onResend?.();
-        call(method, params, toError, onResend, true).then(resolve, reject);
+        call(method, params, options, true).then(resolve, reject);
       });
       req.end(body);
     });
@@ -206,7 +250,7 @@ export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): N
       const onResend = () => void (resent = true);
       for (let attempt = 1, delay = SEND_RETRIES.firstDelayMs; ; attempt++, delay *= SEND_RETRIES.multiplier) {
         try {
-          return (await call('send_tx', { signed_tx_base64: signedTxBase64, wait_until: waitUntil }, sendTxError, onResend)) as SendTxAnswer;
+          return (await call('send_tx', { signed_tx_base64: signedTxBase64, wait_until: waitUntil }, { toError: sendTxError, onResend, keepText: true })) as SendTxAnswer;
         } catch (error) {
           if (!(error instanceof HttpStatusError && RETRIED_HTTP_STATUSES.has(error.status!)) || attempt >= SEND_RETRIES.attempts) {
             if (resent && typeof error === 'object' && error !== null) (error as { [AFTER_RESEND]?: true })[AFTER_RESEND] = true;
@@ -217,10 +261,10 @@ export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): N
         }
       }
     },
-    txStatus: (txHash, senderAccountId) => call('tx', { tx_hash: txHash, sender_account_id: senderAccountId, wait_until: 'EXECUTED_OPTIMISTIC' }),
+    txStatus: (txHash, senderAccountId) => call('tx', { tx_hash: txHash, sender_account_id: senderAccountId, wait_until: 'EXECUTED_OPTIMISTIC' }, { keepText: true }),
     async txKnown(txHash, senderAccountId) {
       try {
-        await call('tx', { tx_hash: txHash, sender_account_id: senderAccountId, wait_until: 'NONE' }, (error) => new TxStatusError(describe(error), error.cause?.name));
+        await call('tx', { tx_hash: txHash, sender_account_id: senderAccountId, wait_until: 'NONE' }, { toError: (error) => new TxStatusError(describe(error), error.cause?.name) });
         return true;
       } catch (error) {
         if (error instanceof TxStatusError && error.causeName === 'UNKNOWN_TRANSACTION') return false;

@@ -30,7 +30,7 @@ import { localStore, type Accepting, type Budget, type RelayerStore, type SpendR
 import { DelegateNonceUsedError, lookForEarlierCopy, openKeyPool, refusedByNode, type KeyPool, type ResendCheck, type ResendCheckResult, type SignedForPool, type TransactionActions } from './key-pool.js';
 import { BlockRate, EarlierRead, ReadCache, type Read } from './read-cache.js';
 import { relayerMetrics, type RelayerMetrics } from './metrics.js';
-import { nodeRpc, type AccessKeyView } from './node-rpc.js';
+import { nodeRpc, withOutcome, type AccessKeyView } from './node-rpc.js';
 import { base58 } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -224,13 +224,19 @@ export function createRelayer(config: RelayerConfig): Relayer {
   let pool: Promise<KeyPool> | undefined;
   /** Listening for the reads other instances share (once, at the pool's first opening). */
   let watchingSharedReads: Promise<void> | undefined;
+  /** The store pushes the reads other instances share, and this instance keeps them as they come (keepSharedRead). */
+  let sharedReadsPushed = false;
   /** The key pool once open (acceptAtOnce signs only with a pool that needs no wait). */
   let poolOpened: KeyPool | undefined;
   const keyPool = () =>
     (pool ??= openKeyPool({ provider, rpc, accountId: config.accountId, mainKey: config.privateKey, size: config.keys ?? 1, instance, depth: config.pipelineDepth, onResendCheck }).then(
       async (opened) => {
         // Reads other instances share from now on are kept as they come (a store that cannot push them: read when needed, as before).
-        await (watchingSharedReads ??= kept(async (store) => store.watchSharedReads?.(keepSharedRead)).catch(() => undefined));
+        await (watchingSharedReads ??= kept(async (store) => {
+          if (!store.watchSharedReads) return;
+          await store.watchSharedReads(keepSharedRead);
+          sharedReadsPushed = true;
+        }).catch(() => undefined));
         // A store that is down now leaves the records for the next start; new requests get 503 meanwhile.
         await resumeInFlight(opened).catch((error) => log({ event: 'resume_failed', message: `in-flight work not resumed until the next start: ${(error as Error).message}` }));
         poolOpened = opened;
@@ -291,7 +297,8 @@ export function createRelayer(config: RelayerConfig): Relayer {
    * When a delegate waits for it (none kept, or the kept one past its maximum age), the node is asked
    * at the same time as the store, so the delegate waits for one round trip instead of two in a row
    * (the node's answer is unused when the store has a fresh one); a refresh in the background asks the
-   * store first, and another instance's read spares the node one.
+   * store first, and another instance's read spares the node one, unless the store pushes shared reads
+   * (watchSharedReads): then the node alone.
    */
   const accessKeys = new ReadCache(
     async (id: string): Promise<AccessKeyView | EarlierRead<AccessKeyView>> => {
@@ -303,7 +310,9 @@ export function createRelayer(config: RelayerConfig): Relayer {
       const waitedFor = keptRead === undefined || at - keptRead.at > ACCESS_KEY_MAX_AGE_MS;
       const fromNode = waitedFor ? rpc.accessKey(accountId, publicKey) : undefined;
       fromNode?.catch(() => undefined); // unused when the store answers; its refusal is thrown below when it does not
-      const shared = await (ahead ?? sharedAccessKey(id));
+      // A refresh while the store pushes shared reads asks the node alone: a read another instance shared
+      // since the kept one would have been pushed here and kept, and no refresh would have started.
+      const shared = await (ahead ?? (waitedFor || !sharedReadsPushed ? sharedAccessKey(id) : undefined));
       if (shared !== undefined && Date.now() - shared.at < ACCESS_KEY_REFRESH_MS) return shared;
       const view = await (fromNode ?? rpc.accessKey(accountId, publicKey));
       void kept(async (store) => store.shareRead?.(`access-key/${id}`, JSON.stringify({ nonce: view.nonce.toString(), permission: view.permission, at }), at + ACCESS_KEY_MAX_AGE_MS)).catch(() => undefined);
@@ -605,7 +614,8 @@ export function createRelayer(config: RelayerConfig): Relayer {
     log({ event: 'final', transaction_hash: final.transactionHash, sender_id: final.senderId, state: final.state, succeeded: final.state === 'final' ? final.succeeded : undefined, near_spent: spent?.toString() });
     // With the store unreachable the job stays in flight, and this instance settles it when it starts again.
     const settle = delta === undefined ? undefined : { budgets: reserved.budgets, delta, now: now() };
-    await kept((store) => store.finish(instance, job.firstHash, { statusId: statusKey(job.firstHash), status: JSON.stringify(final), expiresAt: Date.now() + STATUS_MEMORY_MS }, settle)).catch(() => undefined);
+    const text = final.state === 'final' ? withOutcome(JSON.stringify({ ...final, outcome: undefined }), final.outcome) : JSON.stringify(final);
+    await kept((store) => store.finish(instance, job.firstHash, { statusId: statusKey(job.firstHash), status: text, expiresAt: Date.now() + STATUS_MEMORY_MS }, settle)).catch(() => undefined);
     return final;
   }
 

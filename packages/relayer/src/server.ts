@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RelayError } from './errors.js';
 import type { Relayer, RelayStatus } from './relayer.js';
+import { withOutcome } from './node-rpc.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -89,8 +90,8 @@ export async function startRelayerServer(relayer: Relayer, { port = 0, host = '1
   const server = createServer(async (request, response) => {
     const receivedAt = performance.now();
     const cors = corsHeaders(corsOrigins, request.headers.origin);
-    const send = (status: number, body: unknown) => {
-      const text = stringify(body);
+    const send = (status: number, body: unknown) => sendText(status, stringify(body));
+    const sendText = (status: number, text: string) => {
       // With its length known the answer is one buffer, not chunks (one write, less for the client to parse).
       response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...cors });
       response.end(text);
@@ -111,7 +112,9 @@ export async function startRelayerServer(relayer: Relayer, { port = 0, host = '1
       if (statusPath) {
         const status = await relayer.status(statusPath[1], { waitFinal: statusPath[2] !== undefined });
         if (!status) return send(404, { error: { code: 'UNKNOWN_TRANSACTION', message: `no delegate relayed here has transaction ${statusPath[1]} (statuses are kept for an hour)` } });
-        return send(200, statusBody(status));
+        const body = statusBody(status);
+        // The outcome as the node wrote it (node-rpc answeredText): the largest part of the answer, not stringified again.
+        return status.state === 'final' ? sendText(200, withOutcome(stringify({ ...body, outcome: undefined }), status.outcome)) : send(200, body);
       }
       if (request.method !== 'POST' || request.url !== '/relay') {
         return send(404, { error: { code: 'NOT_FOUND', message: 'use POST /relay, GET /status/<transaction hash>[?wait=final], GET /health or GET /metrics' } });

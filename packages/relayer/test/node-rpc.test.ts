@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JsonRpcProvider } from 'near-api-js';
 import { InvalidNonceError, InvalidTransactionError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
-import { answeredAfterResend, nodeRpc } from '../src/node-rpc.js';
+import { answeredAfterResend, answeredText, nodeRpc, withOutcome } from '../src/node-rpc.js';
 import { refusedByNode } from '../src/key-pool.js';
 
 interface Stub {
@@ -210,4 +210,21 @@ test('txKnown asks `tx` at wait_until NONE: a result is known, UNKNOWN_TRANSACTI
   t.false(await rpc.txKnown('abc', 'relayer.test.near'));
   await t.throwsAsync(rpc.txKnown('abc', 'relayer.test.near'), { message: /TIMEOUT_ERROR/ });
   t.deepEqual(stub.received[0], { method: 'tx', params: { tx_hash: 'abc', sender_account_id: 'relayer.test.near', wait_until: 'NONE' } });
+});
+
+test("a transaction's outcome keeps the node's own text (nearcore's member order and this repo's node's): a status spliced with it is the status stringified; an answer with other members keeps none", async (t) => {
+  // The text as the node wrote it, not as JSON.stringify of the parsed object would write it again.
+  const outcome = { status: { SuccessValue: '' }, receipts_outcome: [{ id: 'r1', outcome: { gas_burnt: 2428 } }], transaction: { hash: 'abc' } };
+  const layouts = [(id: string) => ({ jsonrpc: '2.0', result: outcome, id }), (id: string) => ({ jsonrpc: '2.0', id, result: outcome }), (id: string) => ({ jsonrpc: '2.0', id, result: outcome, extra: 1 })];
+  const stub = await stubNode(t, layouts.map((body) => ({ body })));
+  const rpc = nodeRpc(stub.url);
+  t.teardown(() => rpc.close());
+  const status = { transactionHash: 'abc', state: 'final', succeeded: true };
+  for (const kept of [true, true, false]) {
+    const answered = await rpc.txStatus('abc', 'relayer.test.near');
+    t.deepEqual(answered, outcome);
+    t.is(answeredText(answered), kept ? JSON.stringify(outcome) : undefined);
+    t.is(withOutcome(JSON.stringify(status), answered), JSON.stringify({ ...status, outcome }));
+  }
+  t.is(withOutcome('{}', outcome), JSON.stringify({ outcome }));
 });
