@@ -1,14 +1,16 @@
 /**
  * The relayer's frequent calls to the node (the head and final blocks, access keys, sending a
- * transaction, a transaction's outcome) as JSON-RPC posts over keep-alive node:http. near-api-js'
- * JsonRpcProvider posts through Node's fetch (undici), which takes no other transport and, measured
- * here, costs about four times the CPU of node:http per call (0.30 against 0.07 ms, a local server
- * answering) and was the relayer's largest cost under load (a tenth of its busy time in
- * bench:relayer's CPU profile for `send_tx` alone, with its garbage on top): every relayed delegate
- * is one `send_tx` and, unless its answer carries the outcome, one `tx`, and the head, the final
- * block and each active sender's access key are read again every few blocks or seconds. What runs
- * once or rarely (the start's key list and key additions, the policy's pre-check views) stays with
- * near-api-js.
+ * transaction, a transaction's outcome) as JSON-RPC posts over undici's keep-alive `Pool.request`.
+ * near-api-js' JsonRpcProvider posts through Node's fetch (undici's too), which takes no other
+ * transport and, measured here, costs about four times the CPU of node:http per call (0.30 against
+ * 0.07 ms, a local server answering) and was the relayer's largest cost under load (a tenth of its
+ * busy time in bench:relayer's CPU profile for `send_tx` alone, with its garbage on top); undici's
+ * `request` without fetch costs about half of node:http's (0.033-0.038 against 0.063-0.088 ms of
+ * client CPU per call, a 5.4 KB answer like a `tx` outcome, 8 calls at once, load 4): every relayed
+ * delegate is one `send_tx` and, unless its answer carries the outcome, one `tx`, and the head, the
+ * final block and each active sender's access key are read again every few blocks or seconds. What
+ * runs once or rarely (the start's key list and key additions, the policy's pre-check views) stays
+ * with near-api-js.
  *
  * An error answered by the node is thrown as one of near-api-js' own error classes
  * (`near-api-js/rpc-errors`), which the key pool recovers from; near-api-js builds them in a parser
@@ -16,9 +18,7 @@
  * answer, or an HTTP error status, is a plain `Error` (the node is unavailable: the request is not
  * the sender's fault).
  */
-import { Agent, request } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { urlToHttpOptions } from 'node:url';
+import { Pool, errors } from 'undici';
 import { InvalidNonceError, InvalidTransactionError, RpcError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
 
 export interface BlockHeader {
@@ -178,6 +178,8 @@ class HttpStatusError extends Error {
  */
 const DEFAULT_TIMEOUT_MS = 60_000;
 
+const JSON_CONTENT = { 'content-type': 'application/json' };
+
 interface CallOptions {
   toError?: (error: RpcErrorAnswer) => Error;
   onResend?: () => void;
@@ -186,55 +188,48 @@ interface CallOptions {
 
 export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): NodeRpc {
   const target = new URL(url);
-  const secure = target.protocol === 'https:';
-  // The URL as request options, once: given the URL, node:http converts it again on every call.
-  const where = urlToHttpOptions(target);
-  const agent = secure ? new HttpsAgent({ keepAlive: true }) : new Agent({ keepAlive: true });
-  const send = secure ? httpsRequest : request;
+  const path = `${target.pathname}${target.search}`;
+  // Keep-alive connections, as many as calls at once; no answer (headers or body) within timeoutMs fails the call.
+  const pool = new Pool(target.origin, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   let id = 0;
 
   /**
    * The method's result; an error answer rejects with `toError(error)`. `onResend` is told when the request
    * is posted again. `keepText`: the result's own text is kept for answeredText (a transaction's outcome).
    */
-  const call = (method: string, params: unknown, options: CallOptions = {}, retried = false): Promise<unknown> =>
-    new Promise((resolve, reject) => {
-      const { toError = (error) => new RpcError(`${method}: ${describe(error)}`), onResend, keepText = false } = options;
-      const requestId = String(++id);
-      const body = JSON.stringify({ jsonrpc: '2.0', id: requestId, method, params });
-      const req = send({ ...where, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (response.statusCode !== 200) return reject(new HttpStatusError(method, response.statusCode, text));
-          let answer: { result?: { error?: unknown }; error?: RpcErrorAnswer };
-          try {
-            answer = JSON.parse(text);
-          } catch {
-            return reject(new Error(`${method}: the node's answer is not JSON: ${text.slice(0, 200)}`));
-          }
-          if (answer.error !== undefined) return reject(toError(answer.error));
-          // Older nodes answer a failed query inside the result (near-api-js reads it the same way).
-          if (typeof answer.result?.error === 'string') return reject(new RpcError(`${method}: ${answer.result.error}`));
-          if (keepText && typeof answer.result === 'object' && answer.result !== null) {
-            const kept = resultText(text, answer, requestId);
-            if (kept !== undefined) answeredTexts.set(answer.result, kept);
-          }
-          resolve(answer.result);
-        });
-      });
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method}: the node did not answer within ${timeoutMs} ms`)));
-      // A kept connection closed as it was reused: usually the node closed it idle and the request never
-      // reached it (Node's documented retry), but a proxy may have passed it on first, so it counts as a resend.
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        if (!(req.reusedSocket && error.code === 'ECONNRESET' && !retried)) return reject(error);
-        onResend?.();
-        call(method, params, options, true).then(resolve, reject);
-      });
-      req.end(body);
-    });
+  const call = async (method: string, params: unknown, options: CallOptions = {}, retried = false): Promise<unknown> => {
+    const { toError = (error) => new RpcError(`${method}: ${describe(error)}`), onResend, keepText = false } = options;
+    const requestId = String(++id);
+    let status: number;
+    let text: string;
+    try {
+      const response = await pool.request({ path, method: 'POST', headers: JSON_CONTENT, body: JSON.stringify({ jsonrpc: '2.0', id: requestId, method, params }) });
+      status = response.statusCode;
+      text = await response.body.text();
+    } catch (error) {
+      if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) throw new Error(`${method}: the node did not answer within ${timeoutMs} ms`);
+      // A connection closed under the request: usually a kept one the node closed idle, which the request
+      // never reached, and it is posted once more on a new one; a proxy may have passed it on first, so it counts as a resend.
+      if (!(error instanceof errors.SocketError) || retried) throw error;
+      onResend?.();
+      return call(method, params, options, true);
+    }
+    if (status !== 200) throw new HttpStatusError(method, status, text);
+    let answer: { result?: { error?: unknown }; error?: RpcErrorAnswer };
+    try {
+      answer = JSON.parse(text);
+    } catch {
+      throw new Error(`${method}: the node's answer is not JSON: ${text.slice(0, 200)}`);
+    }
+    if (answer.error !== undefined) throw toError(answer.error);
+    // Older nodes answer a failed query inside the result (near-api-js reads it the same way).
+    if (typeof answer.result?.error === 'string') throw new RpcError(`${method}: ${answer.result.error}`);
+    if (keepText && typeof answer.result === 'object' && answer.result !== null) {
+      const kept = resultText(text, answer, requestId);
+      if (kept !== undefined) answeredTexts.set(answer.result, kept);
+    }
+    return answer.result;
+  };
 
   return {
     block: (at) => call('block', typeof at === 'string' ? { finality: at } : { block_id: at.hash }) as Promise<{ header: BlockHeader }>,
@@ -271,6 +266,6 @@ export function nodeRpc(url: string, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}): N
         throw error;
       }
     },
-    close: () => agent.destroy(),
+    close: () => void pool.destroy().catch(() => undefined),
   };
 }

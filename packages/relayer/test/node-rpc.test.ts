@@ -1,5 +1,5 @@
 /**
- * The relayer sends transactions over its own node:http client (src/node-rpc.ts) instead of
+ * The relayer sends transactions over its own undici client (src/node-rpc.ts) instead of
  * near-api-js' JsonRpcProvider: for every send_tx answer the key pool tells apart, it must throw what
  * JsonRpcProvider throws for the same answer (the same class for a nonce or an expiry, a refusal for
  * every other invalid transaction, no refusal for a timeout), and retry what JsonRpcProvider retries.
