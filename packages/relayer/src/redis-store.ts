@@ -49,15 +49,17 @@ end
 return {0, '0'}`;
 
 /**
- * KEYS: the status, the instance's in-flight records, budgets…; ARGV: status, its expiry time, the
- * transaction hash, delta ('' for none), budget expiry times…. Records the final status, removes the
+ * KEYS: the status, its listeners' mark, the instance's in-flight records, budgets…; ARGV: status, its
+ * expiry time, the transaction hash, delta ('' for none), the statuses' channel, budget expiry times….
+ * Records the final status (and, when an instance listens for it, publishes its key), removes the
  * in-flight record and, only if it was there, settles the budgets. Answers 1 if it removed the record.
  */
 const FINISH = `
 redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
-if redis.call('HDEL', KEYS[2], ARGV[3]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PUBLISH', ARGV[5], KEYS[1]) end
+if redis.call('HDEL', KEYS[3], ARGV[3]) == 0 then return 0 end
 if ARGV[4] ~= '' then
-  for i = 3, #KEYS do
+  for i = 4, #KEYS do
     if redis.call('INCRBY', KEYS[i], ARGV[4]) < 0 then redis.call('SET', KEYS[i], '0') end
     redis.call('PEXPIREAT', KEYS[i], ARGV[2 + i])
   end
@@ -108,7 +110,36 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
   }
   /** Where shareRead pushes each read to the instances listening (watchSharedReads). */
   const readsChannel = `${prefix}reads`;
-  let watcher: Redis | undefined;
+  /** Where finish publishes a status key that an instance listens for (listenForStatus). */
+  const statusChannel = `${prefix}status`;
+  const statusKey = (statusId: string) => `${prefix}status/${statusId}`;
+  const listenersMark = (statusId: string) => `${prefix}status-listened/${statusId}`;
+  /** Per status key, the listeners of this process waiting for it to be recorded. */
+  const statusListeners = new Map<string, Set<() => void>>();
+  let readsListener: ((id: string, text: string) => void) | undefined;
+  let watcher: Promise<Redis> | undefined;
+  /** The connection subscribed to the channels (a subscribed connection takes no other command): one, closed with the store. */
+  const subscriber = () =>
+    (watcher ??= (async () => {
+      const connection = client.duplicate();
+      connection.on('error', () => {}); // ioredis reconnects and subscribes again; what was missed meanwhile is read as before
+      connection.on('message', (channel: string, message: string) => {
+        if (channel === statusChannel) for (const recorded of statusListeners.get(message) ?? []) recorded();
+        if (channel !== readsChannel || !readsListener) return;
+        try {
+          const [id, text] = JSON.parse(message) as [string, string];
+          if (typeof id === 'string' && typeof text === 'string') readsListener(id, text);
+        } catch {
+          // not what shareRead publishes: ignored
+        }
+      });
+      if (connection.status === 'wait') await connection.connect();
+      return connection;
+    })().catch((error: unknown) => {
+      watcher = undefined;
+      throw error;
+    }));
+  let statusesWatched: Promise<unknown> | undefined;
   client.defineCommand('relayerSpend', { lua: SPEND });
   client.defineCommand('relayerTake', { lua: TAKE });
   client.defineCommand('relayerFinish', { lua: FINISH });
@@ -148,7 +179,7 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
     },
     ...rateLimits((points, duration, keyPrefix) => new RateLimiterRedis({ storeClient: client, points, duration, keyPrefix: `${prefix}${keyPrefix}` })),
     async getStatus(hash) {
-      return (await client.get(`${prefix}status/${hash}`)) ?? undefined;
+      return (await client.get(statusKey(hash))) ?? undefined;
     },
     async putInFlight(instance, hash, record) {
       await client.hset(inFlightKey(instance), hash, record);
@@ -157,14 +188,16 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
       const budgets = settle?.budgets ?? [];
       return (
         (await client.relayerFinish(
-          2 + budgets.length,
-          `${prefix}status/${final.statusId}`,
+          3 + budgets.length,
+          statusKey(final.statusId),
+          listenersMark(final.statusId),
           inFlightKey(instance),
           ...budgets.map(budgetKey),
           final.status,
           String(final.expiresAt),
           hash,
           settle ? toUnits(settle.delta).toString() : '',
+          statusChannel,
           ...budgets.map((b) => String(b.expiresAt)),
         )) === 1
       );
@@ -186,23 +219,32 @@ export async function redisStore(url: string, options: RedisStoreOptions = {}): 
       await Promise.all([client.set(`${prefix}read/${id}`, text, 'PXAT', expiresAt), client.publish(readsChannel, JSON.stringify([id, text]))]);
     },
     async watchSharedReads(listener) {
-      // A subscribed connection takes no other command: a second one, closed with the store.
-      const subscriber = (watcher ??= client.duplicate());
-      subscriber.on('error', () => {}); // ioredis reconnects and subscribes again; reads missed meanwhile are read as before
-      subscriber.on('message', (channel: string, message: string) => {
-        if (channel !== readsChannel) return;
-        try {
-          const [id, text] = JSON.parse(message) as [string, string];
-          if (typeof id === 'string' && typeof text === 'string') listener(id, text);
-        } catch {
-          // not what shareRead publishes: ignored
-        }
+      readsListener = listener;
+      await (await subscriber()).subscribe(readsChannel);
+    },
+    async listenForStatus(statusId, until) {
+      const connection = await subscriber();
+      await (statusesWatched ??= connection.subscribe(statusChannel).catch((error: unknown) => {
+        statusesWatched = undefined;
+        throw error;
+      }));
+      const key = statusKey(statusId);
+      let done!: () => void;
+      const recorded = new Promise<void>((resolve) => (done = resolve));
+      const timer = setTimeout(done, Math.max(0, until - Date.now()));
+      const listeners = statusListeners.get(key) ?? new Set();
+      statusListeners.set(key, listeners.add(done));
+      void recorded.then(() => {
+        clearTimeout(timer);
+        listeners.delete(done);
+        if (listeners.size === 0 && statusListeners.get(key) === listeners) statusListeners.delete(key);
       });
-      if (subscriber.status === 'wait') await subscriber.connect();
-      await subscriber.subscribe(readsChannel);
+      // Marked once this process listens: finish publishes the status only while someone listens for it.
+      await client.set(listenersMark(statusId), '1', 'PXAT', until);
+      return { recorded };
     },
     async close() {
-      watcher?.disconnect();
+      if (watcher) void watcher.then((connection) => connection.disconnect(), () => undefined);
       client.disconnect();
     },
   };

@@ -846,13 +846,23 @@ export function createRelayer(config: RelayerConfig): Relayer {
     async status(transactionHash, options = {}) {
       const local = inFlight.get(transactionHash);
       if (local && options.waitFinal) return local;
+      const id = statusKey(transactionHash);
+      const read = async () => {
+        const text = await kept((store) => store.getStatus(id));
+        return text === undefined ? undefined : (JSON.parse(text) as RelayStatus);
+      };
+      const status = await read();
+      if (!options.waitFinal || status?.state !== 'pending') return status;
+      // Accepted by another instance: its record changes when that instance knows the outcome. A store
+      // that tells when it does (listenForStatus) is read once more then; another is read every 50 ms.
       const deadline = Date.now() + STATUS_WAIT_MS;
-      for (;;) {
-        const text = await kept((store) => store.getStatus(statusKey(transactionHash)));
-        const status = text === undefined ? undefined : (JSON.parse(text) as RelayStatus);
-        if (!options.waitFinal || status === undefined || status.state !== 'pending' || Date.now() > deadline) return status;
-        // Accepted by another instance: its record changes when that instance knows the outcome.
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      const listening = await kept(async (store) => store.listenForStatus?.(id, deadline)).catch(() => undefined);
+      for (let told = false; ; ) {
+        // Read once listening, first: a status recorded before is read here.
+        const current = await read();
+        if (current?.state !== 'pending' || told || Date.now() > deadline) return current;
+        if (listening) told = await listening.recorded.then(() => true);
+        else await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
   };

@@ -102,6 +102,13 @@ export interface RelayerStore {
    * instances only (Redis pub/sub). Resolves once listening.
    */
   watchSharedReads?(listener: (id: string, text: string) => void): Promise<void>;
+  /**
+   * Listens for `finish` recording the status `statusId` (on any instance) until `until`: resolves once
+   * listening (a status recorded before is read by the caller after it), with `recorded`, which resolves when
+   * it is recorded, or at `until`. A status request for another instance's delegate then reads the store
+   * once more instead of every 50 ms. A store shared by several instances only (Redis pub/sub).
+   */
+  listenForStatus?(statusId: string, until: number): Promise<{ recorded: Promise<void> }>;
   close(): Promise<void>;
 }
 

@@ -189,6 +189,30 @@ for (const [kind, open] of Object.entries(kinds)) {
   });
 }
 
+test("a status asked with wait=final for another instance's delegate is read again when that instance records it (Redis pub/sub), not every 50 ms", async (t) => {
+  const prefix = `test${++prefixes}:`;
+  const [mine, theirs] = [await redisStore(t.context.redis.url, { prefix }), await redisStore(t.context.redis.url, { prefix })];
+  t.teardown(() => closeBoth([mine, theirs]));
+  let reads = 0;
+  const counted: RelayerStore = { ...mine, getStatus: (id) => (reads++, mine.getStatus(id)) };
+  // No node at this RPC URL: status answers from the store alone.
+  const relayer = createRelayer({ rpcUrl: 'http://127.0.0.1:1', accountId: 'relayer.test.near', privateKey: KeyPair.fromRandom('ed25519').toString(), policy: { allowed: { 'payout.test.near': ['claim'] } }, store: counted });
+  const hash = '9'.repeat(44);
+  const statusId = `relayer.test.near/${hash}`;
+  const pending = { transactionHash: hash, senderId: 'alice.test.near', receiverId: 'payout.test.near', state: 'pending' };
+  const accepting = { instance: 'theirs', delegateId: 'alice/ed25519:k/1', hash, inFlight: 'job', statusId, status: JSON.stringify(pending), statusExpiresAt: Date.now() + HOUR, takeUntil: Date.now() + HOUR };
+  t.true((await theirs.spend([budget('sender/alice', 10n * U)], U, Date.now(), accepting)).ok);
+
+  const asked = Date.now();
+  const answer = relayer.status(hash, { waitFinal: true });
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const final = { ...pending, state: 'refused', error: { code: 'SUBMISSION_FAILED', message: 'refused by the node' } };
+  await theirs.finish('theirs', hash, { statusId, status: JSON.stringify(final), expiresAt: Date.now() + HOUR });
+  t.deepEqual(await answer, final);
+  t.true(Date.now() - asked < 2_000, 'answered as the status was recorded');
+  t.true(reads <= 3, `the status was read ${reads} times while the other instance had it pending`);
+});
+
 test('an expired period is forgotten (memory)', async (t) => {
   const store = await localStore();
   const old: Budget = { key: 'sender/a/1', limit: 10n, expiresAt: 1_000 };
