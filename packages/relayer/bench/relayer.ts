@@ -60,7 +60,6 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { format } from 'node:util';
-import { Agent, request } from 'node:http';
 import { Worker } from 'near-workspaces';
 import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
 import { Redis } from 'ioredis';
@@ -70,6 +69,7 @@ import { setUpSandboxLauncher } from '../../sandbox/src/node/install.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 import { startRelayerProcess } from '../test/helpers/processes.js';
 import { arrivalsPerSecond, numberOption, percentile, rampStarts } from './load-model.js';
+import { httpJson } from './http-json.js';
 import { coresUsedBetween, sampleCpu, type CoresUsed } from './cpu-use.js';
 import { recordStalls, wallClock } from '../../sandbox/src/rpc/trace.js';
 import { traceReport, type TracedDelegate } from './trace-report.js';
@@ -199,34 +199,6 @@ interface RunResult {
 async function cpuSeconds(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
-}
-
-/**
- * The load generator's HTTP: keep-alive connections through node:http. It shares the machine with
- * the relayer it measures, and fetch costs it several times more CPU per request, which every
- * relayer answer would then wait behind before the generator reads it.
- */
-// Idle connections closed before the relayer's (Node's 5 s keepAliveTimeout) would close them.
-const agent = new Agent({ keepAlive: true, timeout: 4_000 });
-function httpJson(url: string, body?: string, retried = false): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
-    const req = request(url, { method: body === undefined ? 'GET' : 'POST', agent, headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        try {
-          resolve({ status: response.statusCode!, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
-    // A kept connection the server closed as it was reused: the request never reached it (Node's documented retry).
-    req.on('error', (error: NodeJS.ErrnoException) => (req.reusedSocket && error.code === 'ECONNRESET' && !retried ? httpJson(url, body, true).then(resolve, reject) : reject(error)));
-    req.end(body);
-  });
 }
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
