@@ -232,3 +232,28 @@ test('a pool key whose nonce another process used: the node refuses the send as 
   t.deepEqual(sends.slice(1).map((send) => send.nonce), [usedNonce, usedNonce + 1n], 'refused with the used nonce, then sent once with the next');
   t.regex(JSON.stringify(relayed.body.status), /Payout: nothing claimable/, 'the delegate ran: its claim found nothing left after the first');
 });
+
+test('GET /status/<hash>?wait=final on the instance that accepted the delegate answers the pending status once its wait ends (statusWaitMs; README: 30 s by default), and the final one when asked again', async (t) => {
+  const { f, poolId, user } = await claimantOfPool(t, 'patient', 1_000n, 1_000_000n);
+  // The node answers the relayer's first follow-up of the outcome (`tx`) 2 s late.
+  let slowed = 0;
+  const proxy = await countingRpcProxy(t, (call) => (call.method === 'tx' && slowed++ === 0 ? 2_000 : false));
+  const { server } = await startRelayer(t, f, { rpcUrl: proxy.url, statusWaitMs: 300 });
+
+  const accepted = await fetch(`${server.url}/relay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signed_delegate_action: await signClaim(user, f, poolId) }) });
+  t.is(accepted.status, 202);
+  const { status_url: statusUrl, transaction_hash: hash } = (await accepted.json()) as { status_url: string; transaction_hash: string };
+  const asked = performance.now();
+  const first = await fetch(`${server.url}${statusUrl}?wait=final`);
+  const waited = performance.now() - asked;
+  t.is(first.status, 200);
+  t.like(await first.json(), { transaction_hash: hash, state: 'pending', sender_id: user.accountId });
+  t.true(waited >= 290 && waited < 1_900, `answered after the 300 ms wait, before the outcome (${waited.toFixed(0)} ms)`);
+  t.is(slowed, 1, 'the outcome was being followed while the status waited');
+
+  // Asked again (each ask waits 300 ms) until the outcome, 2 s later.
+  let status: { state: string; succeeded?: boolean } = { state: 'pending' };
+  for (let ask = 0; status.state === 'pending' && ask < 40; ask++) status = (await (await fetch(`${server.url}${statusUrl}?wait=final`)).json()) as typeof status;
+  t.like(status, { transaction_hash: hash, state: 'final', succeeded: true });
+  t.is(await f.tokenBalance(user.accountId), 1_000n);
+});

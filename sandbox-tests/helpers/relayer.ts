@@ -116,7 +116,7 @@ export async function relay(url: string, body: unknown, raw = false): Promise<{ 
 export async function startRelayer(
   t: ExecutionContext<RelayerContext>,
   f: Fixture,
-  options: { policy?: Partial<RelayPolicy>; store?: RelayerStore; rpcUrl?: string; keys?: number; instance?: string; corsOrigins?: string[]; relayerAccount?: { accountId: string; privateKey: KeyPairString } } = {},
+  options: { policy?: Partial<RelayPolicy>; store?: RelayerStore; rpcUrl?: string; keys?: number; instance?: string; statusWaitMs?: number; corsOrigins?: string[]; relayerAccount?: { accountId: string; privateKey: KeyPairString } } = {},
 ) {
   const relayerAccount = options.relayerAccount ?? (await (async () => {
     const account = await createAccount(t, 'relayer', 200n * NEAR);
@@ -130,6 +130,7 @@ export async function startRelayer(
     store: options.store,
     keys: options.keys,
     instance: options.instance,
+    statusWaitMs: options.statusWaitMs,
   });
   const server = await startRelayerServer(relayer, { corsOrigins: options.corsOrigins });
   let closed = false;
@@ -197,9 +198,10 @@ export async function serveOnLoopback(t: ExecutionContext, server: Server): Prom
 
 /**
  * An HTTP proxy to the node that counts the JSON-RPC calls through it. Calls for which `hold`
- * answers true are never answered (a node that stops answering mid-request).
+ * answers true are never answered (a node that stops answering mid-request); a number, passed on after
+ * that many ms (a slow node).
  */
-export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold?: (request: { method: string; params: Record<string, unknown> }) => boolean) {
+export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold?: (request: { method: string; params: Record<string, unknown> }) => boolean | number) {
   const calls: string[] = [];
   const queries: Record<string, unknown>[] = [];
   const sends: Send[] = [];
@@ -211,10 +213,12 @@ export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold
     const call = JSON.parse(body.toString('utf8')) as { method: string; params: Record<string, unknown> };
     calls.push(String(call.method));
     if (call.method === 'query') queries.push(call.params);
-    if (hold?.(call)) {
+    const holding = hold?.(call);
+    if (holding === true) {
       held++;
       return;
     }
+    if (typeof holding === 'number') await new Promise((resolve) => setTimeout(resolve, holding));
     let send: Send | undefined;
     if (call.method === 'send_tx') {
       const { transaction } = SignedTransaction.decode(Buffer.from(String(call.params.signed_tx_base64), 'base64'));

@@ -69,7 +69,7 @@ const ACCESS_KEY_MAX_AGE_MS = 60_000;
 const ACCEPTANCE_GRACE_MS = 10_000;
 /** Times the outcome of a sent transaction is asked for (1 s, 2 s, … apart) before the job is left to a restart. */
 const OUTCOME_ATTEMPTS = 5;
-/** A status request with wait=final gives up after this long and answers the pending status. */
+/** A status request with wait=final gives up after this long and answers the pending status (default of `statusWaitMs`). */
 const STATUS_WAIT_MS = 30_000;
 
 export interface RelayerConfig {
@@ -91,6 +91,11 @@ export interface RelayerConfig {
   instance?: string;
   /** Transactions of one pool key sent and not yet in a block at most (default 1: key-pool.ts, README "Key pool"). */
   pipelineDepth?: number;
+  /**
+   * How long `GET /status/<hash>?wait=final` waits for the outcome before it answers the pending status
+   * (default 30 s: under common proxies' idle timeouts, so the client asks again rather than losing the answer).
+   */
+  statusWaitMs?: number;
   /** Clock for allowance periods (tests pass their own). */
   now?: () => number;
   /** Receives one structured event per accepted, refused and finished delegate, and per check of an earlier copy (the CLI prints them as JSON lines). */
@@ -844,18 +849,24 @@ export function createRelayer(config: RelayerConfig): Relayer {
       }
     },
     async status(transactionHash, options = {}) {
-      const local = inFlight.get(transactionHash);
-      if (local && options.waitFinal) return local;
       const id = statusKey(transactionHash);
       const read = async () => {
         const text = await kept((store) => store.getStatus(id));
         return text === undefined ? undefined : (JSON.parse(text) as RelayStatus);
       };
+      const waitMs = config.statusWaitMs ?? STATUS_WAIT_MS;
+      const local = inFlight.get(transactionHash);
+      if (local && options.waitFinal) {
+        // Accepted here: its outcome, or once the wait ends its record as it stands (pending).
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const final = await Promise.race([local, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs)))]).finally(() => clearTimeout(timer));
+        return final ?? read();
+      }
       const status = await read();
       if (!options.waitFinal || status?.state !== 'pending') return status;
       // Accepted by another instance: its record changes when that instance knows the outcome. A store
       // that tells when it does (listenForStatus) is read once more then; another is read every 50 ms.
-      const deadline = Date.now() + STATUS_WAIT_MS;
+      const deadline = Date.now() + waitMs;
       const listening = await kept(async (store) => store.listenForStatus?.(id, deadline)).catch(() => undefined);
       for (let told = false; ; ) {
         // Read once listening, first: a status recorded before is read here.

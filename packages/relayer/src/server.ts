@@ -1,7 +1,7 @@
 /**
  * HTTP front of the relayer:
  *   POST /relay  {"signed_delegate_action": "<base64 borsh>"}  → 202 {transaction_hash, sender_id, receiver_id, status_url}
- *   GET  /status/<hash>[?wait=final] → 200 {transaction_hash, state: pending|final|refused, sender_id, receiver_id, succeeded, status, outcome, error} or 404
+ *   GET  /status/<hash>[?wait=final] → 200 {transaction_hash, state: pending|final|refused|outcome_unknown, sender_id, receiver_id, succeeded, status, outcome, error} or 404
  *   GET  /health → 200 {"status":"ok","relayer_id":…,"in_flight":…}
  *   GET  /metrics → Prometheus text (prom-client)
  *   OPTIONS <any>  → a CORS preflight: 204, with the CORS headers when the Origin is allowed
