@@ -1,6 +1,6 @@
 /**
  * `npm run bench:relayer` (`-- --json` for one JSON object; `-- --delegates N --senders N --ramp-ms N`;
- * `-- --only <text>` for the configurations whose name contains it; RELAYER_CPU_PROF=<dir> writes each
+ * `-- --only <text>` for the configuration of that name, or those whose name contains it; RELAYER_CPU_PROF=<dir> writes each
  * relayer process's V8 CPU profile there, RELAYER_RUNTIME_STATS=<dir> its GC pauses and event-loop delay, and
  * with RELAYER_HEAP_PROFILE=1 its allocation: bench/runtime-probe.ts): the
  * relayer under load against the local node, as separate processes (node, Redis, one or two
@@ -89,7 +89,10 @@ const { DELEGATES, SENDERS, RAMP_MS } = (() => {
     process.exit(2);
   }
 })();
-/** `--only <text>`: the configurations whose name contains it (the summary then has null where a row is missing). */
+/**
+ * `--only <text>`: the configuration of exactly that name, or else those whose name contains it (the summary
+ * then has null where a row is missing): "on demand: 1 instance, 8 keys" is one row, "8 keys" several.
+ */
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 if (JSON_OUTPUT) for (const level of ['log', 'info', 'debug'] as const) console[level] = (...args: unknown[]) => process.stderr.write(`${format(...args)}\n`);
@@ -135,7 +138,7 @@ const CONFIGURATIONS: Configuration[] = [
   { name: `${ON_DEMAND.name}: 1 instance, 8 keys, one delegate at a time`, mode: ON_DEMAND, instances: 1, keys: 8, start: 'one at a time', delegates: 100 },
   ...configurationsOf(INTERVAL),
 ];
-const selected = CONFIGURATIONS.filter((c) => ONLY === undefined || c.name.includes(ONLY));
+const selected = CONFIGURATIONS.some((c) => c.name === ONLY) ? CONFIGURATIONS.filter((c) => c.name === ONLY) : CONFIGURATIONS.filter((c) => ONLY === undefined || c.name.includes(ONLY));
 
 interface RunResult {
   configuration: string;
