@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 
 /**
- * The load generators' HTTP (bench:relayer, bench/relayer-cpu.ts): keep-alive connections through
+ * The load generators' HTTP (bench:relayer, bench:relayer-cpu): keep-alive connections through
  * node:http. It shares the machine with the relayer it measures, and fetch costs it several times more
  * CPU per request, which every relayer answer would then wait behind before the generator reads it.
  */

@@ -1,5 +1,5 @@
 /**
- * `npx tsx packages/relayer/bench/relayer-cpu.ts [--rounds N] [--delegates N] [--senders N]`: the relayer's
+ * `npm run bench:relayer-cpu [-- --json] [-- --rounds N --delegates N --senders N]`: the relayer's
  * own CPU per delegate, apart from the node's. bench:relayer runs the relayer beside the node on two shared
  * cores, where its CPU per delegate moves by ±15 % between runs with the load; here one relayer process
  * (its CLI, on a real Redis, 8 keys) relays against a node stub that answers at once, so what its CPU
@@ -7,7 +7,8 @@
  * and posts its next (bench:relayer's closed loop, without the ramp). The stub answers the calls the
  * relayer makes with nearcore's shapes and sizes as this repo's node answers them in bench:relayer
  * (`send_tx` at INCLUDED 1.4 KB, `tx` 5.4 KB with four receipts); every block has the same hash. Prints
- * the relayer's CPU ms per delegate (its /metrics) for each round after a warm-up round. With
+ * the relayer's CPU ms per delegate (its /metrics) for each round after a warm-up round and their median
+ * (`--json`: one object with both). With
  * RELAYER_CPU_PROF=<dir>, the relayer's V8 CPU profile is written there (bench/cpu-profile.ts reads it).
  */
 import { createServer } from 'node:http';
@@ -20,6 +21,7 @@ import { startRelayerProcess } from '../test/helpers/processes.js';
 import { numberOption } from './load-model.js';
 import { httpJson } from './http-json.js';
 
+const JSON_OUTPUT = process.argv.includes('--json');
 const ROUNDS = numberOption(process.argv, 'rounds', 3, { min: 1 });
 const DELEGATES = numberOption(process.argv, 'delegates', 2000, { min: 1 });
 const SENDERS = numberOption(process.argv, 'senders', 100, { min: 1 });
@@ -132,7 +134,15 @@ async function round(): Promise<number> {
 
 try {
   await round(); // warm-up: every sender's first delegate reads its key, and the relayer's code is compiled
-  for (let r = 1; r <= ROUNDS; r++) console.log(`round ${r}: relayer CPU ${(await round()).toFixed(3)} ms per delegate`);
+  const rounds: number[] = [];
+  for (let r = 1; r <= ROUNDS; r++) {
+    rounds.push(Math.round((await round()) * 1000) / 1000);
+    if (!JSON_OUTPUT) console.log(`round ${r}: relayer CPU ${rounds[r - 1].toFixed(3)} ms per delegate`);
+  }
+  const sorted = [...rounds].sort((a, b) => a - b);
+  const medianMs = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (JSON_OUTPUT) console.log(JSON.stringify({ delegatesPerRound: DELEGATES, senders: SENDERS, keys: KEYS, relayerCpuMsPerDelegate: { rounds, median: medianMs } }));
+  else console.log(`median: ${medianMs.toFixed(3)} ms per delegate (${ROUNDS} rounds of ${DELEGATES} delegates from ${SENDERS} senders, ${KEYS} keys)`);
 } finally {
   await relayer.stop();
   await redis.stop();
