@@ -1,6 +1,7 @@
 /**
  * In-process runtime speed for near-sdk-js contracts: `npm run bench:runtime` (table) or
- * `npm run bench:runtime -- --json` (one JSON object). Options: `--quick` (fewer calls), BENCH_N=<calls>.
+ * `npm run bench:runtime -- --json` (one JSON object). Options: `--quick` (fewer calls), BENCH_N=<calls>,
+ * `--holders 100,10000` (only the rows of ft_transfer on a token holding that many storage entries).
  *
  * Measures (issue 3): median time per simple function call and calls per second through the in-process
  * node (signed transaction, receipt, refund), a view call; what gas metering costs (the same VM calls with
@@ -24,6 +25,10 @@ import { MapExternal } from './map-external.js';
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
 const N = Number(process.env.BENCH_N ?? (quick ? 40 : 200));
+const holdersArg = process.argv.indexOf('--holders');
+/** Storage entries of the token in the storage-size rows; `--holders` runs only those rows. */
+const HOLDERS = holdersArg < 0 ? [100, 10_000, 100_000] : process.argv[holdersArg + 1]!.split(',').map(Number);
+if (HOLDERS.some((h) => !Number.isSafeInteger(h) || h < 0)) throw new Error(`--holders takes counts separated by commas (e.g. 100,10000), not ${process.argv[holdersArg + 1]}`);
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /**
@@ -135,6 +140,45 @@ function interleaved(workloads: Record<string, () => void>, runs: number, warmUp
 const expectOk = (r: { succeeded: boolean; failure: unknown }, what: string) => {
   if (!r.succeeded) throw new Error(`${what} failed: ${JSON.stringify(r.failure)}`);
 };
+
+// ---- 0. a write on an account holding many storage entries --------------------------------------
+/**
+ * ft_transfer on the token after patching `holders` more entries into its storage (8-byte values under keys the
+ * contract never reads): a node whose writes cost O(1) per key shows the same time per call at every count.
+ */
+function storageSizeRows(counts: number[]): Record<string, Timing & { holders: number }> {
+  const nodes = counts.map((holders) => {
+    const n = setUp();
+    const value = Buffer.alloc(8).toString('base64');
+    n.patchState(Array.from({ length: holders }, (_, i) => ({ Data: { account_id: TOKEN, data_key: Buffer.from(`filler/${i}`).toString('base64'), value } })));
+    return { holders, n, sent: 0 };
+  });
+  const name = (holders: number) => `ft_transfer, token holding ${holders} entries`;
+  const times = interleaved(
+    Object.fromEntries(
+      nodes.map((x) => [
+        name(x.holders),
+        () => expectOk(x.n.call(OWNER, TOKEN, 'ft_transfer', { receiver_id: BOB, amount: String(++x.sent) }, { deposit: 1n, gas: 30n * TGAS }), 'ft_transfer'),
+      ]),
+    ),
+    N,
+  );
+  return Object.fromEntries(nodes.map((x) => [name(x.holders), { ...summary(times[name(x.holders)]!), holders: x.holders }]));
+}
+const storageSize = storageSizeRows(HOLDERS);
+const printStorageSize = () => {
+  console.log('ft_transfer by the size of the token\'s storage (interleaved):');
+  console.table(Object.fromEntries(Object.entries(storageSize).map(([k, v]) => [k, { 'median µs': (v.medianMs * 1000).toFixed(0), 'CPU µs (median)': (v.cpuMedianMs * 1000).toFixed(0), 'calls/s': v.callsPerSecond.toFixed(0) }])));
+};
+if (holdersArg >= 0) {
+  const load = loadavg().map((x) => Number(x.toFixed(2)));
+  if (json) console.log(JSON.stringify({ bench: 'sandbox-runtime', n: N, loadAverage: load, node: process.version, storageSize }));
+  else {
+    console.log(`bench:runtime --holders, ${N} calls each, load average ${load.join(' ')}\n`);
+    printStorageSize();
+  }
+  process.exit(0);
+}
 
 // ---- 1. calls through the in-process node -------------------------------------------------------
 let amount = 0;
@@ -297,7 +341,7 @@ const targets = {
   },
 };
 const load = loadavg().map((x) => Number(x.toFixed(2)));
-const result = { bench: 'sandbox-runtime', n: N, loadAverage: load, node: process.version, calls, metering, gas, other, prepare, targets };
+const result = { bench: 'sandbox-runtime', n: N, loadAverage: load, node: process.version, calls, storageSize, metering, gas, other, prepare, targets };
 
 const f = (ms: number) => ms.toFixed(2);
 const tg = (g: number) => `${(g / 1e12).toFixed(2)} Tgas`;
@@ -307,6 +351,7 @@ if (json) {
   console.log(`bench:runtime, ${N} calls each, load average ${load.join(' ')} (2 cores shared: compare ratios within this run)\n`);
   console.log('In-process calls (near-sdk-js contracts, interleaved):');
   console.table(Object.fromEntries(Object.entries(calls).map(([k, v]) => [k, { 'median ms': f(v.medianMs), 'min ms': f(v.minMs), 'CPU ms (median)': f(v.cpuMedianMs), 'calls/s': v.callsPerSecond.toFixed(0), what: callNotes[k] }])));
+  printStorageSize();
   console.log('Gas metering cost (runFunctionCall, the same call with and without finite-wasm instrumentation, interleaved):');
   console.table(Object.fromEntries(Object.entries(metering).map(([k, v]) => [k, { 'metered ms': f(v.meteredMedianMs), 'unmetered ms': f(v.unmeteredMedianMs), 'ratio (medians)': v.ratio.toFixed(2), 'ratio (minimums)': v.ratioOfMinimums.toFixed(2), 'ratio (CPU medians)': v.ratioOfCpuMedians.toFixed(2) }])));
   console.log(`Gas of the minimal near-sdk-js call (${(gas.wasmBytes / 1024).toFixed(0)} KiB Wasm) beside nearcore's figure (${NEARCORE_MINIMAL.source}):`);
