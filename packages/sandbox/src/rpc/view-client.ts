@@ -767,7 +767,7 @@ export async function createSandboxClient(options: SandboxClientOptions): Promis
         if (code !== undefined && account.codeHash.some((b) => b !== 0)) {
           entries.push([`Contract/${accountId}`, cached(code, () => JSON.stringify({ Contract: { account_id: accountId, code: toBase64(code) } }))]);
         }
-        for (const [hexKey, value] of state.data.get(accountId) ?? []) {
+        for (const [hexKey, value] of state.localData(accountId)) {
           const dataKey = toBase64(Buffer.from(hexKey, 'hex'));
           entries.push([`Data/${accountId}/${dataKey}`, cached(value, () => JSON.stringify({ Data: { account_id: accountId, data_key: dataKey, value: toBase64(value) } }))]);
         }

@@ -124,13 +124,24 @@ type TrieKeysOf<K, V> = (state: State, key: K, value: V | undefined, prev: V | u
 const ABSENT: unique symbol = Symbol('absent');
 type Recorded<V> = V | typeof ABSENT;
 
+/** Where a JournaledMap keeps its values: a Map, or `ContractDataStore` (grouped by account). */
+interface Store<K, V> {
+  get(k: K): V | undefined;
+  has(k: K): boolean;
+  set(k: K, v: V): unknown;
+  delete(k: K): boolean;
+  entries(): IterableIterator<[K, V]>;
+}
+
 /**
- * A map whose writes are journaled by the owning State. From `State.keepBlockStart` on, it also keeps each written
- * key's value as of then (the block's start): while the owner is suspended between the steps of a block
- * (`State.suspend`), reads see those values, and the writes of a view (a `call_function` may write storage;
- * nearcore discards them) go to an overlay its rollback drops, touching neither the block's maps nor its journal.
+ * A map whose writes are journaled by the owning State, each key on its own (nearcore core/store/src/trie/update.rs:
+ * `TrieUpdate`'s prospective and committed changes are per trie key), so a write costs the same however many
+ * entries the map holds. From `State.keepBlockStart` on, it also keeps each written key's value as of then (the
+ * block's start): while the owner is suspended between the steps of a block (`State.suspend`), reads see those
+ * values, and the writes of a view (a `call_function` may write storage; nearcore discards them) go to an overlay
+ * its rollback drops, touching neither the block's maps nor its journal.
  */
-class JournaledMap<K, V> {
+class JournaledMap<K, V, S extends Store<K, V> = Map<K, V>> {
   /** Keys written since `State.keepBlockStart`, with the value each had then. */
   #before = new Map<K, Recorded<V>>();
   /** While suspended: a view's own writes, read first; dropped by its rollback and on resume. */
@@ -138,7 +149,7 @@ class JournaledMap<K, V> {
 
   constructor(
     private readonly state: State,
-    public map: Map<K, V>,
+    public map: S,
     private readonly trieKeys?: TrieKeysOf<K, V>,
   ) {}
   get(k: K): V | undefined {
@@ -179,20 +190,25 @@ class JournaledMap<K, V> {
    * Entries as the reads see them: the maps as they are, or while suspended as of the block's start with a view's
    * writes over them (for the few read paths that list a whole map).
    */
-  entries(): IterableIterator<[K, V]> {
-    return this.state.suspended ? this.#viewedEntries() : this.map.entries();
+  entries(): Iterable<[K, V]> {
+    return this.entriesAmong(this.map.entries(), () => true);
   }
-  /** Every key the map, the block's start or a view has, once each, as `#viewed` sees it. */
-  *#viewedEntries(): IterableIterator<[K, V]> {
-    for (const k of this.#viewedKeys()) {
+  /**
+   * The entries of a part of the map as the reads see them: `stored`, the part's entries in the map (one account's
+   * contract data), and `within`, whether a key is in the part (for the block's start and a view's writes).
+   */
+  entriesAmong(stored: Iterable<[K, V]>, within: (k: K) => boolean): Iterable<[K, V]> {
+    return this.state.suspended ? this.#viewedEntries(stored, within) : stored;
+  }
+  /** Every key of the part that the map, the block's start or a view has, once each, as `#viewed` sees it. */
+  *#viewedEntries(stored: Iterable<[K, V]>, within: (k: K) => boolean): IterableIterator<[K, V]> {
+    const keys = [...stored].map(([k]) => k);
+    for (const k of this.#before.keys()) if (within(k) && !this.map.has(k)) keys.push(k);
+    if (this.#overlay) for (const k of this.#overlay.keys()) if (within(k) && !this.map.has(k) && !this.#before.has(k)) keys.push(k);
+    for (const k of keys) {
       const v = this.#viewed(k);
       if (v !== ABSENT) yield [k, v];
     }
-  }
-  *#viewedKeys(): IterableIterator<K> {
-    yield* this.map.keys();
-    for (const k of this.#before.keys()) if (!this.map.has(k)) yield k;
-    if (this.#overlay) for (const k of this.#overlay.keys()) if (!this.map.has(k) && !this.#before.has(k)) yield k;
   }
   #viewed(k: K): Recorded<V> {
     const mine = this.#overlay?.get(k);
@@ -252,11 +268,55 @@ export function encodeAccount(a: Account): Uint8Array {
   return Buffer.concat([u128le(a.amount), u128le(a.locked), a.codeHash, u64le(a.storageUsage)]);
 }
 
-/** `${account}/${idHex}` keys of the receipt-bookkeeping maps. */
+/** `${account}/${idHex}` keys of the receipt-bookkeeping maps and of contract data. */
 const splitDataKey = (key: string): [string, string] => {
   const at = key.lastIndexOf('/');
   return [key.slice(0, at), key.slice(at + 1)];
 };
+
+/** A contract data entry's key in `State.data`: `${accountId}/${keyHex}` (no account id or hex has a `/`). */
+const dataKey = (accountId: string, keyHex: string) => `${accountId}/${keyHex}`;
+
+/**
+ * Contract data (nearcore `TrieKey::ContractData`) by `dataKey`, kept per account so that one account's entries
+ * are listed (`listData`, account deletion) without visiting the others'.
+ */
+class ContractDataStore implements Store<string, Uint8Array> {
+  readonly #accounts: Map<string, Map<string, Uint8Array>>;
+
+  /** A copy of `source` sharing no map with it (values are never mutated in place). */
+  constructor(source?: ContractDataStore) {
+    this.#accounts = new Map(source ? [...source.#accounts].map(([a, m]) => [a, new Map(m)]) : []);
+  }
+  get(k: string): Uint8Array | undefined {
+    const [accountId, keyHex] = splitDataKey(k);
+    return this.#accounts.get(accountId)?.get(keyHex);
+  }
+  has(k: string): boolean {
+    const [accountId, keyHex] = splitDataKey(k);
+    return this.#accounts.get(accountId)?.has(keyHex) ?? false;
+  }
+  set(k: string, v: Uint8Array): void {
+    const [accountId, keyHex] = splitDataKey(k);
+    const entries = this.#accounts.get(accountId);
+    if (entries) entries.set(keyHex, v);
+    else this.#accounts.set(accountId, new Map([[keyHex, v]]));
+  }
+  delete(k: string): boolean {
+    const [accountId, keyHex] = splitDataKey(k);
+    const entries = this.#accounts.get(accountId);
+    if (!entries?.delete(keyHex)) return false;
+    if (entries.size === 0) this.#accounts.delete(accountId);
+    return true;
+  }
+  *entries(): IterableIterator<[string, Uint8Array]> {
+    for (const accountId of this.#accounts.keys()) yield* this.entriesOf(accountId);
+  }
+  /** One account's entries, keyed by `dataKey`. */
+  *entriesOf(accountId: string): IterableIterator<[string, Uint8Array]> {
+    for (const [keyHex, v] of this.#accounts.get(accountId) ?? []) yield [dataKey(accountId, keyHex), v];
+  }
+}
 
 // Trie keys and values of each map's entries (nearcore trie_key.rs; values as nearcore borsh-encodes them).
 const accountKeys: TrieKeysOf<string, Account> = (state, id) => {
@@ -371,14 +431,12 @@ export class State {
   #accounting = new TrieAccountingCache();
   /** Journal length at the last commit: writes before it belong to committed receipts of this block. */
   #mark = 0;
-  /** Data maps already copied since the last commit/rollback: written in place, the journal restores the old map. */
-  #dataCopied = new WeakSet<Map<string, Uint8Array>>();
   /** Set while a block is suspended between its steps (`suspend`): reads see the state as of the block's start. */
   #suspended = false;
   /** Set from `keepBlockStart` until `finalize` or `abort`: the maps keep the values written keys had then. */
   #keepsBlockStart = false;
   /** Every journaled map (the view's bookkeeping clears them together). */
-  readonly #maps: Array<JournaledMap<string, unknown>>;
+  readonly #maps: Array<Pick<JournaledMap<string, unknown>, 'dropOverlay' | 'forgetBefore'>>;
   /** While suspended: the trie-node accounting of views, apart from the chunk's. */
   #viewAccounting: TrieAccountingCache | null = null;
   /** Accounts, access keys, code and data committed in this block, with causes (RPC `EXPERIMENTAL_changes`). */
@@ -388,8 +446,8 @@ export class State {
   readonly accessKeys: JournaledMap<string, Map<string, StoredAccessKey>>;
   /** account id → code (nearcore `TrieKey::ContractCode`) */
   readonly code: JournaledMap<string, Uint8Array>;
-  /** account id → (hex key → value) */
-  readonly data: JournaledMap<string, Map<string, Uint8Array>>;
+  /** Contract data: `dataKey(account id, hex key)` → value */
+  readonly data: JournaledMap<string, Uint8Array, ContractDataStore>;
   /** `ReceivedData`: `${account}/${dataIdHex}` → data (null = the promise failed) */
   readonly receivedData: JournaledMap<string, Uint8Array | null>;
   /** `PostponedReceiptId`: `${account}/${dataIdHex}` → receipt id hex */
@@ -424,7 +482,7 @@ export class State {
     this.accounts = new JournaledMap(this, new Map(source?.accounts.map), accountKeys);
     this.accessKeys = new JournaledMap(this, source ? copyNested(source.accessKeys.map) : new Map());
     this.code = new JournaledMap(this, new Map(source?.code.map), codeKeys);
-    this.data = new JournaledMap(this, source ? copyNested(source.data.map) : new Map());
+    this.data = new JournaledMap(this, new ContractDataStore(source?.data.map));
     this.receivedData = new JournaledMap(this, new Map(source?.receivedData.map), receivedDataKeys);
     this.postponedReceiptIds = new JournaledMap(this, new Map(source?.postponedReceiptIds.map), postponedIdKeys);
     this.postponedReceipts = new JournaledMap(this, new Map(source?.postponedReceipts.map), postponedKeys);
@@ -442,7 +500,7 @@ export class State {
       this.accounts, this.accessKeys, this.code, this.data, this.receivedData, this.postponedReceiptIds, this.postponedReceipts,
       this.yieldReceipts, this.yieldIndices, this.yieldTimeouts, this.yieldStatus, this.yieldIdToDataId, this.dataIdToYieldId,
       this.stakeProposals, this.hidden, this.globalCode, this.gasKeyNonces,
-    ] as Array<JournaledMap<string, unknown>>;
+    ];
     if (source) this.#trie = source.#trie;
   }
 
@@ -500,7 +558,6 @@ export class State {
   #dropViewWrites(): void {
     for (const m of this.#maps) m.dropOverlay();
     this.#viewAccounting = null;
-    this.#dataCopied = new WeakSet();
   }
 
   #refuseWhileSuspended(what: string): void {
@@ -557,7 +614,6 @@ export class State {
     this.#refuseWhileSuspended('commit');
     this.changes.commit(cause);
     this.#mark = this.#journal.length;
-    this.#dataCopied = new WeakSet();
   }
 
   /** Undoes every write since the last commit (a failed receipt, or a view call). */
@@ -595,13 +651,11 @@ export class State {
     this.#accounting = new TrieAccountingCache();
     this.#journal = [];
     this.#mark = 0;
-    this.#dataCopied = new WeakSet();
     return wrote;
   }
 
   #undoTo(mark: number): void {
     while (this.#journal.length > mark) this.#journal.pop()!();
-    this.#dataCopied = new WeakSet();
   }
 
   // --- accounts ---
@@ -683,14 +737,12 @@ export class State {
   #markData(accountId: string, keyHex: string): void {
     if (this.#suspended) return; // a view's write: no change to record
     const key = trieKey.contractData(accountId, keyHex);
-    this.changes.written(key, () => ({ kind: 'data', accountId, keyHex, value: this.data.map.get(accountId)?.get(keyHex) }));
+    this.changes.written(key, () => ({ kind: 'data', accountId, keyHex, value: this.data.map.get(dataKey(accountId, keyHex)) }));
     this.markTrieKey(key, () => {
-      const value = this.data.map.get(accountId)?.get(keyHex);
+      const value = this.data.map.get(dataKey(accountId, keyHex));
       return value ? { bytes: value } : null;
     });
   }
-
-  // --- contract data: copy-on-first-write per account within a receipt ---
 
   // --- code ---
 
@@ -702,7 +754,7 @@ export class State {
 
   getData(accountId: string, key: Uint8Array): Uint8Array | undefined {
     const hex = bytesToHex(key);
-    const local = this.data.get(accountId)?.get(hex);
+    const local = this.data.get(dataKey(accountId, hex));
     if (local !== undefined || this.readThrough === undefined || this.#hiddenBelow(accountId, `data:${hex}`)) return local;
     return this.readThrough.data(accountId, key);
   }
@@ -712,23 +764,12 @@ export class State {
     return this.hidden.has(accountId) || this.hidden.has(`${accountId} ${item}`);
   }
 
-  #writableData(accountId: string): Map<string, Uint8Array> {
-    // Copy the account's map once per journal segment; the journal restores the old map object.
-    const cur = this.data.get(accountId);
-    if (cur && this.#dataCopied.has(cur)) return cur;
-    const next = new Map(cur);
-    this.#dataCopied.add(next);
-    this.data.set(accountId, next);
-    return next;
-  }
-
   setData(accountId: string, key: Uint8Array, value: Uint8Array): Uint8Array | undefined {
     // fork mode: the value being replaced may be the source's (read before anything is written)
     const below = this.readThrough === undefined ? undefined : this.getData(accountId, key);
-    const m = this.#writableData(accountId);
     const k = bytesToHex(key);
-    const prev = m.get(k);
-    m.set(k, value);
+    const prev = this.data.get(dataKey(accountId, k));
+    this.data.set(dataKey(accountId, k), value);
     this.#markData(accountId, k);
     return prev ?? below;
   }
@@ -738,22 +779,25 @@ export class State {
     if (this.readThrough !== undefined) {
       const prev = this.getData(accountId, key);
       if (prev === undefined) return undefined;
-      if (this.data.get(accountId)?.has(k)) this.#writableData(accountId).delete(k);
+      this.data.delete(dataKey(accountId, k));
       this.hidden.set(`${accountId} data:${k}`, true);
       this.#markData(accountId, k);
       return prev;
     }
-    if (!this.data.get(accountId)?.has(k)) return undefined;
-    const m = this.#writableData(accountId);
-    const prev = m.get(k);
-    m.delete(k);
+    const prev = this.data.get(dataKey(accountId, k));
+    if (!this.data.delete(dataKey(accountId, k))) return undefined;
     this.#markData(accountId, k);
     return prev;
   }
 
+  /** The contract data this state holds for the account (not `readThrough`'s) as reads see it: hex key → value, in no order. */
+  *localData(accountId: string): IterableIterator<[string, Uint8Array]> {
+    const start = dataKey(accountId, '');
+    for (const [k, v] of this.data.entriesAmong(this.data.map.entriesOf(accountId), (k) => k.startsWith(start))) yield [k.slice(start.length), v];
+  }
+
   /** Entries whose key starts with `prefix`, sorted by key bytes (trie order). */
   listData(accountId: string, prefix: Uint8Array = new Uint8Array()): Array<[Uint8Array, Uint8Array]> {
-    const m = this.data.get(accountId);
     const p = bytesToHex(prefix);
     const entries = new Map<string, Uint8Array>();
     if (this.readThrough !== undefined && !this.hidden.has(accountId)) {
@@ -762,7 +806,7 @@ export class State {
         if (!this.hidden.has(`${accountId} data:${hex}`)) entries.set(hex, value);
       }
     }
-    for (const [k, v] of m ?? []) if (k.startsWith(p)) entries.set(k, v);
+    for (const [k, v] of this.localData(accountId)) if (k.startsWith(p)) entries.set(k, v);
     const keys = [...entries.keys()].sort();
     return keys.map((k) => [hexToBytes(k), entries.get(k)!]);
   }
@@ -783,13 +827,14 @@ export class State {
   /** Deleting an account removes its keys, code and data (nearcore `action_delete_account`). */
   removeAccount(accountId: string): void {
     for (const { publicKey } of this.accessKeys.get(accountId)?.values() ?? []) this.#markAccessKey(accountId, publicKey);
-    for (const k of this.data.get(accountId)?.keys() ?? []) this.#markData(accountId, k);
+    const dataKeys = [...this.localData(accountId)].map(([k]) => k);
+    for (const k of dataKeys) this.#markData(accountId, k);
     const prefix = `${accountId}/`;
     for (const key of [...this.gasKeyNonces.map.keys()]) if (key.startsWith(prefix)) this.gasKeyNonces.delete(key);
     this.accounts.delete(accountId);
     this.accessKeys.delete(accountId);
     this.code.delete(accountId);
-    this.data.delete(accountId);
+    for (const k of dataKeys) this.data.delete(dataKey(accountId, k));
     if (this.readThrough !== undefined) this.hidden.set(accountId, true);
   }
 }
