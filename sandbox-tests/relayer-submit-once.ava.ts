@@ -13,6 +13,14 @@
  * looks the hash up only after an InvalidNonce (chain/jsonrpc/src/lib.rs `send_tx_internal` → `tx_exists`),
  * so a landed transaction sent again that late is answered `Expired`. The proxy moves the real chain past
  * the validity period (`sandbox_fast_forward`), checks that it is, and passes the resend on to the node.
+ *
+ * The tests run one at a time (`test.serial`): they share one node, and each moves its chain past the
+ * validity period, which expires any transaction another test signed and has not sent yet. Run
+ * concurrently under load (CI, 2 cores), one test's fast-forward came between another's signing and its
+ * first send: the node refused that first copy as Expired, so no copy could ever land and the relayer
+ * rightly signed the delegate again, which the test read as the relayer not following a landed copy.
+ * The proxy now checks what the node answered the first copy, and that interleaving is a test of its own
+ * (`expireFirst`).
  */
 import anyTest, { type ExecutionContext, type TestFn } from 'ava';
 import { createServer } from 'node:http';
@@ -46,8 +54,9 @@ async function rpcCall(t: ExecutionContext<RelayerContext>, method: string, para
 
 /**
  * A proxy to the node for the relayer. Once `arm(publicKey)` is called, the next send_tx signed with that
- * key is passed to the node and its answer awaited (`forwardFirst`: the transaction is then in a block)
- * or dropped (it never reaches the node), and the relayer is answered HTTP 503 (`first: 'unavailable'`)
+ * key is passed to the node and its answer awaited and kept (`forwardFirst`: the transaction is then in a
+ * block, or refused: `firstRefusal`) or dropped (it never reaches the node); `expireFirst`: the chain is moved
+ * past its validity period before it is passed on, so the node refuses it Expired, and the relayer is answered HTTP 503 (`first: 'unavailable'`)
  * or never answered (`first: 'held'`: the relayer is killed meanwhile; `landed` resolves), in which case
  * the first `tx` asked for it at EXECUTED_OPTIMISTIC is answered 503 too (a restarted relayer then cannot
  * learn its outcome before sending it again). The next send of the same bytes reaches the node once the
@@ -55,7 +64,10 @@ async function rpcCall(t: ExecutionContext<RelayerContext>, method: string, para
  * armed transaction is answered UNKNOWN_TRANSACTION, as a node that garbage-collected it answers (nearcore keeps
  * transactions a few epochs). Everything else is passed on.
  */
-async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forwardFirst, first = 'unavailable', forgets = false }: { forwardFirst: boolean; first?: 'unavailable' | 'held'; forgets?: boolean }) {
+async function ambiguousSendProxy(
+  t: ExecutionContext<RelayerContext>,
+  { forwardFirst, first = 'unavailable', forgets = false, expireFirst = false }: { forwardFirst: boolean; first?: 'unavailable' | 'held'; forgets?: boolean; expireFirst?: boolean },
+) {
   let armed: string | undefined;
   let outcomeRefused = false;
   let landed!: () => void;
@@ -63,7 +75,18 @@ async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forward
   /** The armed transaction's copies as they arrived (hash of each), and every later send_tx with the armed key. */
   const copies: string[] = [];
   const laterSends: string[] = [];
+  let firstRefusal: unknown;
   let resendRefusal: unknown;
+  /** Moves the real chain past the validity period of `signed`'s block, and checks that it is. */
+  const expire = async (signed: SignedTransaction) => {
+    const blockHash = base58.encode(Uint8Array.from(signed.transaction.blockHash));
+    const signedAt = Number((await rpcCall(t, 'block', { block_id: blockHash })).header.height);
+    await rpcCall(t, 'sandbox_fast_forward', { delta_height: VALIDITY_BLOCKS + 10 });
+    const head = Number((await rpcCall(t, 'block', { finality: 'optimistic' })).header.height);
+    if (head - signedAt <= VALIDITY_BLOCKS) throw new Error(`the chain is not past the validity period: head ${head}, block ${signedAt}`);
+  };
+  /** The node's `error.data` in an answer, if it refused. */
+  const refusalIn = (answer: Buffer): unknown => (JSON.parse(answer.toString('utf8')) as { error?: { data?: unknown } }).error?.data;
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -92,19 +115,16 @@ async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forward
     const hash = base58.encode(sha256(signed.transaction.encode()));
     if (copies.length === 0) {
       copies.push(hash);
-      if (forwardFirst) await fetch(t.context.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      if (expireFirst) await expire(signed);
+      if (forwardFirst) firstRefusal = refusalIn(Buffer.from(await (await fetch(t.context.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).arrayBuffer()));
       if (first === 'held') return landed();
       response.writeHead(503, { 'content-type': 'text/plain' });
       return response.end('Service Unavailable');
     }
     if (copies.length === 1 && hash === copies[0]) {
       copies.push(hash);
-      const blockHash = base58.encode(Uint8Array.from(signed.transaction.blockHash));
-      const signedAt = Number((await rpcCall(t, 'block', { block_id: blockHash })).header.height);
-      await rpcCall(t, 'sandbox_fast_forward', { delta_height: VALIDITY_BLOCKS + 10 });
-      const head = Number((await rpcCall(t, 'block', { finality: 'optimistic' })).header.height);
-      if (head - signedAt <= VALIDITY_BLOCKS) throw new Error(`the chain is not past the validity period: head ${head}, block ${signedAt}`);
-      resendRefusal = (JSON.parse((await pass()).toString('utf8')) as { error?: { data?: unknown } }).error?.data;
+      await expire(signed);
+      resendRefusal = refusalIn(await pass());
       return;
     }
     laterSends.push(hash);
@@ -118,6 +138,7 @@ async function ambiguousSendProxy(t: ExecutionContext<RelayerContext>, { forward
     laterSends,
     landed: landedOnce,
     outcomeRefused: () => outcomeRefused,
+    firstRefusal: () => firstRefusal,
     resendRefusal: () => resendRefusal,
   };
 }
@@ -138,10 +159,10 @@ function resendChecks(metricsText: string): Record<string, number> {
   return Object.fromEntries([...metricsText.matchAll(/^relayer_resend_checks_total\{result="(\w+)"\} (\d+)$/gm)].map(([, result, count]) => [result!, Number(count)]));
 }
 
-/** One claim relayed through the proxy with the first copy of its transaction `forwardFirst` or not; what the chain and the store say after. */
-async function relayAfterAmbiguousSend(t: ExecutionContext<RelayerContext>, name: string, forwardFirst: boolean, { forgets = false } = {}) {
+/** One claim relayed through the proxy with the first copy of its transaction `forwardFirst` or not (`expireFirst`: refused); what the chain and the store say after. */
+async function relayAfterAmbiguousSend(t: ExecutionContext<RelayerContext>, name: string, forwardFirst: boolean, { forgets = false, expireFirst = false } = {}) {
   const { f, poolId, user } = await claimantOfPool(t, name, 1_000n, 10_000n);
-  const proxy = await ambiguousSendProxy(t, { forwardFirst, forgets });
+  const proxy = await ambiguousSendProxy(t, { forwardFirst, forgets, expireFirst });
   const dir = mkdtempSync(join(tmpdir(), 'relayer-store-'));
   const store = await localStore(dir);
   t.teardown(async () => {
@@ -161,6 +182,7 @@ async function relayAfterAmbiguousSend(t: ExecutionContext<RelayerContext>, name
   // Valid well past the blocks the proxy moves the chain by.
   const delegate = await signClaim(user, f, poolId, { blockHeightTtl: 1_000 });
   const relayed = await relay(server.url, { signed_delegate_action: delegate });
+  if (forwardFirst) t.deepEqual(proxy.firstRefusal(), expireFirst ? EXPIRED : undefined, expireFirst ? 'the node refused the first copy as Expired' : 'the node took the first copy');
   t.is(relayed.body.state, forgets ? 'outcome_unknown' : 'final', JSON.stringify(relayed.body));
   t.deepEqual(proxy.copies, [relayed.accepted!.transaction_hash, relayed.accepted!.transaction_hash], 'sent, answered 503, sent again with the same bytes');
   t.deepEqual(proxy.resendRefusal(), EXPIRED, 'the node refused the resend as Expired');
@@ -180,7 +202,7 @@ async function relayAfterAmbiguousSend(t: ExecutionContext<RelayerContext>, name
   };
 }
 
-test('a resend refused as Expired after the first copy landed: the relayer finds the landed hash and follows it; one transaction of its key lands, paid and charged once', async (t) => {
+test.serial('a resend refused as Expired after the first copy landed: the relayer finds the landed hash and follows it; one transaction of its key lands, paid and charged once', async (t) => {
   const { relayed, proxy, paid, charged, keyNonceIncrease, resendChecks } = await relayAfterAmbiguousSend(t, 'landed', true);
   t.deepEqual(resendChecks, { followed: 1 }, 'the look-up that followed the landed copy is counted');
   t.true(relayed.body.succeeded, JSON.stringify(relayed.body.status));
@@ -191,7 +213,7 @@ test('a resend refused as Expired after the first copy landed: the relayer finds
   t.is(charged, paid, 'the allowance is charged once, exactly what the relayer paid');
 });
 
-test('a resend refused as Expired after the first copy landed, on a node that no longer knows that hash (garbage-collected): the delegate\'s nonce is used on chain, so nothing is signed again; the job ends outcome_unknown (DELEGATE_NONCE_USED) and its reservation stays spent', async (t) => {
+test.serial('a resend refused as Expired after the first copy landed, on a node that no longer knows that hash (garbage-collected): the delegate\'s nonce is used on chain, so nothing is signed again; the job ends outcome_unknown (DELEGATE_NONCE_USED) and its reservation stays spent', async (t) => {
   const { relayed, proxy, paid, charged, keyNonceIncrease, resendChecks, delegateNonce, senderKeyNonce } = await relayAfterAmbiguousSend(t, 'forgot', true, { forgets: true });
   t.deepEqual(resendChecks, { delegate_used: 1 }, 'the look-up that found the delegate used is counted');
   t.is(relayed.body.error?.code, 'DELEGATE_NONCE_USED', JSON.stringify(relayed.body));
@@ -204,17 +226,25 @@ test('a resend refused as Expired after the first copy landed, on a node that no
   t.true(charged >= paid, `the reservation stays spent: charged ${charged}, paid ${paid}`);
 });
 
-test('a resend refused as Expired when no copy reached the node: the hash is unknown and can never be included, so the delegate is signed again (same nonce, newer block) and lands once', async (t) => {
-  const { relayed, proxy, paid, charged, keyNonceIncrease, resendChecks } = await relayAfterAmbiguousSend(t, 'lost', false);
+/** What a relay whose every copy was refused or lost ends with: signed again once, and that transaction lands, paid and charged once. */
+function signedAgainOnce(t: ExecutionContext<RelayerContext>, { relayed, proxy, paid, charged, keyNonceIncrease, resendChecks }: Awaited<ReturnType<typeof relayAfterAmbiguousSend>>): void {
   t.deepEqual(resendChecks, { signed_again: 1 }, 'the look-up that found no copy and signed again is counted');
   t.true(relayed.body.succeeded, JSON.stringify(relayed.body.status));
   t.not(relayed.body.transaction_hash, relayed.accepted!.transaction_hash, 'the status names the transaction signed again');
   t.deepEqual(proxy.laterSends, [relayed.body.transaction_hash], 'signed again once, and that is the one that landed');
   t.is(keyNonceIncrease, 1n, 'one transaction of the pool key landed');
   t.is(charged, paid, 'the allowance is charged once, exactly what the relayer paid');
+}
+
+test.serial('a resend refused as Expired when no copy reached the node: the hash is unknown and can never be included, so the delegate is signed again (same nonce, newer block) and lands once', async (t) => {
+  signedAgainOnce(t, await relayAfterAmbiguousSend(t, 'lost', false));
 });
 
-test('a relayer killed after its transaction landed, unanswered: the restarted relayer cannot learn the outcome, sends the same bytes, is refused as Expired, finds the landed hash and follows it; paid and charged once', async (t) => {
+test.serial('a first copy the node refused as Expired (the chain passed its validity period between signing and sending), answered 503, its resend refused as Expired too: no copy can land, so the delegate is signed again and lands once', async (t) => {
+  signedAgainOnce(t, await relayAfterAmbiguousSend(t, 'refused', true, { expireFirst: true }));
+});
+
+test.serial('a relayer killed after its transaction landed, unanswered: the restarted relayer cannot learn the outcome, sends the same bytes, is refused as Expired, finds the landed hash and follows it; paid and charged once', async (t) => {
   const { f, poolId, user } = await claimantOfPool(t, 'killed', 1_000n, 10_000n);
   const proxy = await ambiguousSendProxy(t, { forwardFirst: true, first: 'held' });
   const relayerAccount = await createAccount(t, 'relayer', 100n * NEAR);
@@ -243,6 +273,7 @@ test('a relayer killed after its transaction landed, unanswered: the restarted r
   t.is(posted.status, 202);
   const hash = String(((await posted.json()) as { transaction_hash: string }).transaction_hash);
   await proxy.landed;
+  t.is(proxy.firstRefusal(), undefined, 'the node took the first copy');
   await instance.kill();
 
   instance = await startRelayerProcess(env);
