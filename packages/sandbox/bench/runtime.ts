@@ -200,7 +200,8 @@ const callNotes: Record<string, string> = {
   'stablecoin ft_transfer call': 'node.call (@NearBindgen, storage reads/writes, event log, refund)',
 };
 
-// ---- 2. gas metering cost: the same VM calls with and without instrumentation --------------------
+// ---- 2. gas metering cost: the same VM calls with and without gas/stack instrumentation ----------
+// Both keep write tracking (prepare.ts Metering 'none'), so both zero only what the call wrote: the difference is metering.
 const tokenState = new Map(node.viewState(TOKEN).map(({ key, value }) => [Buffer.from(key).toString('hex'), value]));
 const vmContext = (account: string, input: string, isView: boolean): VMContext => ({
   currentAccountId: account,

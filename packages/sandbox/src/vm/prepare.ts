@@ -63,8 +63,8 @@ export interface PrepareConfig {
    *  - 'per-instruction': a reference for tests, a charge and a check before every instruction, with each
    *    instruction's cost worked out again from its opcode; a successful call burns exactly the same gas as
    *    'finite-wasm' (test/vm/metering.test.ts);
-   *  - 'none': no gas or stack metering (function bodies copied unchanged), only to measure what metering
-   *    costs (bench/runtime.ts).
+   *  - 'none': no gas or stack metering, only to measure what metering costs (bench/runtime.ts); stores are
+   *    write-tracked as with 'finite-wasm', so a reused instance is zeroed the same way.
    */
   metering?: Metering;
 }
@@ -101,8 +101,8 @@ export interface PreparedContract {
    * How a reused instance's memory is zeroed after a call (vm/memory-pool.ts zeroWrittenChunks). When true, every
    * store of the contract also sets, in a global the runner reads (`written_get`), the bit of the 2 MiB chunk it
    * writes to, and only those chunks are zeroed. False where writes are not tracked, and the whole memory is
-   * scanned: a bulk memory instruction (memory.fill/copy/init), a function with no room for the extra locals, or
-   * no metering. The tracking is not metered: gas is unchanged.
+   * scanned: a bulk memory instruction (memory.fill/copy/init) or a function with no room for the extra locals.
+   * The tracking is not metered: gas is unchanged. Every metering mode, 'none' included, tracks the same way.
    */
   tracksWrites: boolean;
   /**
@@ -854,10 +854,9 @@ function instrumentBody(
   }
 
   // --- emit ---
-  if (cfg.metering === 'none') {
-    state.tracksWrites = false;
-    return code.subarray(start, end);
-  }
+  // 'none' leaves out gas and stack metering but keeps write tracking, so that a reused instance is zeroed the
+  // same way as a metered one and the difference measures metering alone (bench/runtime.ts).
+  const metered = cfg.metering !== 'none';
   // frame size: prepare_v3.rs SimpleMaxStackCfg::size_of_function_activation = 64 + sizes of all locals
   // (params included).
   let frameSize = 64;
@@ -870,18 +869,20 @@ function instrumentBody(
   // added locals charges the gas global directly. It prepares only at 77 (at 86 nearcore's Wasmtime refuses it:
   // instrumentedLocalsError), where no instruction has a linear fee, so the i32 scratch local is never needed.
   const inLocal = localTypes.length + 2 <= MAX_FUNCTION_LOCALS;
-  if (!inLocal && linearAt.size > 0) return code.subarray(start, end); // refused before it is compiled (see above)
-  // Write tracking (PreparedContract.tracksWrites): an i32 local for the address and one per stored value type.
+  if (metered && !inLocal && linearAt.size > 0) return code.subarray(start, end); // refused before it is compiled (see above)
+  const gasLocals = metered && inLocal ? 2 : 0;
+  // Write tracking (PreparedContract.tracksWrites): an i32 local for the address and one per stored value type,
+  // after the gas locals; a metered function with no room for those has none for these either.
   const valueTypes = [...new Set([...stores.values()].map((st) => st.type))];
-  const tracking = stores.size > 0 && inLocal && localTypes.length + 3 + valueTypes.length <= MAX_FUNCTION_LOCALS;
+  const tracking = stores.size > 0 && localTypes.length + (metered ? 2 : 0) + 1 + valueTypes.length <= MAX_FUNCTION_LOCALS;
   if (stores.size > 0 && !tracking) state.tracksWrites = false;
-  const addrLocal = gasLocal + 1;
+  const addrLocal = localTypes.length + gasLocals;
   const valueLocal = new Map(valueTypes.map((t, i) => [t, addrLocal + 1 + i]));
 
   const w = new Writer();
-  w.u32(localGroups.length + (inLocal ? 2 : 0) + (tracking ? 1 + valueTypes.length : 0));
+  w.u32(localGroups.length + (gasLocals > 0 ? 2 : 0) + (tracking ? 1 + valueTypes.length : 0));
   for (const [cnt, t] of localGroups) w.u32(cnt).byte(t);
-  if (inLocal) {
+  if (gasLocals > 0) {
     w.u32(1).byte(I32);
     w.u32(1).byte(I64);
   }
@@ -935,23 +936,15 @@ function instrumentBody(
     w.byte(0x24).u32(writtenGlobal).byte(0x20).u32(value);
   };
 
-  // Wrapper block so that branches to the function frame run the unstack code (instrument_v3.rs).
-  w.byte(0x02);
-  if (ftype.results.length === 0) w.byte(0x40);
-  else w.byte(ftype.results[0]!);
-  // Stack reservation, then the frame's gas (logic.rs finite_wasm_stack), merged with the first region's
-  // charge; one sign check covers both (the runner tells them apart: gas is checked first).
-  w.byte(0x23).u32(stackGlobal).byte(0x42).s64(stackCharge).byte(0x7d).byte(0x24).u32(stackGlobal);
-
-  const returns = new Set(returnOffsets);
+  const returns = new Set(metered ? returnOffsets : []);
   let copyFrom = bodyStart;
   // Walk instruction boundaries again, only where we insert something.
   const insertPoints: number[] = [];
-  for (let i = 0; i < n; i++) if (kinds[i] !== UNREACHABLE && (costs[i]! > 0n || linearAt.has(offsets[i]!))) insertPoints.push(i);
+  if (metered) for (let i = 0; i < n; i++) if (kinds[i] !== UNREACHABLE && (costs[i]! > 0n || linearAt.has(offsets[i]!))) insertPoints.push(i);
   const points = new Set<number>();
   for (const i of insertPoints) points.add(offsets[i]!);
-  const reloads = new Set(afterCalls);
-  const all = [...new Set([...points, ...returns, ...afterCalls, ...(tracking ? stores.keys() : []), finalEnd])].sort((a, b) => a - b);
+  const reloads = new Set(metered ? afterCalls : []);
+  const all = [...new Set([...points, ...returns, ...reloads, ...(tracking ? stores.keys() : []), finalEnd])].sort((a, b) => a - b);
   const checkAt = new Set<number>();
   for (const i of insertPoints) if (groupKinds[i] === POST) checkAt.add(offsets[i]!);
   const costAt = new Map<number, bigint>();
@@ -962,28 +955,39 @@ function instrumentBody(
     prologueGas += first;
     costAt.delete(bodyStart);
   }
-  emitReload();
-  emitCharge(prologueGas, false);
-  // if ((stack | gas) < 0) { if (stack < 0) gas += prologueGas /* nearcore fails the stack check before
-  // charging the frame */; unreachable }
-  w.byte(0x23).u32(stackGlobal);
-  if (inLocal) w.byte(0x20).u32(gasLocal);
-  else w.byte(0x23).u32(gasGlobal);
-  w.byte(0x84); // i64.or
-  w.byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40);
-  w.byte(0x23).u32(stackGlobal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40);
-  w.byte(0x23).u32(gasGlobal).byte(0x42).s64(prologueGas).byte(0x7c).byte(0x24).u32(gasGlobal);
-  w.byte(0x0b);
-  w.byte(0x00).byte(0x0b);
+  if (metered) {
+    // Wrapper block so that branches to the function frame run the unstack code (instrument_v3.rs).
+    w.byte(0x02);
+    if (ftype.results.length === 0) w.byte(0x40);
+    else w.byte(ftype.results[0]!);
+    // Stack reservation, then the frame's gas (logic.rs finite_wasm_stack), merged with the first region's
+    // charge; one sign check covers both (the runner tells them apart: gas is checked first).
+    w.byte(0x23).u32(stackGlobal).byte(0x42).s64(stackCharge).byte(0x7d).byte(0x24).u32(stackGlobal);
+    emitReload();
+    emitCharge(prologueGas, false);
+    // if ((stack | gas) < 0) { if (stack < 0) gas += prologueGas /* nearcore fails the stack check before
+    // charging the frame */; unreachable }
+    w.byte(0x23).u32(stackGlobal);
+    if (inLocal) w.byte(0x20).u32(gasLocal);
+    else w.byte(0x23).u32(gasGlobal);
+    w.byte(0x84); // i64.or
+    w.byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40);
+    w.byte(0x23).u32(stackGlobal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40);
+    w.byte(0x23).u32(gasGlobal).byte(0x42).s64(prologueGas).byte(0x7c).byte(0x24).u32(gasGlobal);
+    w.byte(0x0b);
+    w.byte(0x00).byte(0x0b);
+  }
   for (const at of all) {
     w.raw(code.subarray(copyFrom, at));
     copyFrom = at;
     if (reloads.has(at)) emitReload();
     if (at === finalEnd) {
-      const c = costAt.get(at);
-      if (c !== undefined && c > 0n) emitCharge(c, false);
-      w.byte(0x0b); // end of the original body = end of the wrapper block
-      emitUnstack();
+      if (metered) {
+        const c = costAt.get(at);
+        if (c !== undefined && c > 0n) emitCharge(c, false);
+        w.byte(0x0b); // end of the original body = end of the wrapper block
+        emitUnstack();
+      }
       w.byte(0x0b);
       copyFrom = end;
       break;

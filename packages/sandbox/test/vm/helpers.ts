@@ -103,6 +103,7 @@ export interface CallOptions {
   context?: Partial<VMContext>;
   external?: MemoryExternal;
   protocolVersion?: number;
+  metering?: RunFunctionCall['metering'];
 }
 
 const hashes = new WeakMap<Uint8Array, Uint8Array>();
@@ -121,6 +122,7 @@ export function call(code: Uint8Array, opts: CallOptions = {}): VMOutcome & { ex
     context: context(opts.context),
     external,
     protocolVersion: opts.protocolVersion ?? 86,
+    metering: opts.metering,
   };
   return { ...runFunctionCall(req), external };
 }

@@ -4,7 +4,7 @@
  * memory with the data segments in place, mutable globals at their initial values, the full stack budget.
  */
 import test from 'ava';
-import { prepareContract } from '../../src/vm/prepare.js';
+import { prepareContract, type PreparedContract } from '../../src/vm/prepare.js';
 import { runtimeConfig } from '../../src/parameters/index.js';
 import { call, imports, u64, wat } from './helpers.js';
 
@@ -142,6 +142,33 @@ test('a reused instance zeroes the chunks its call wrote: stores of every width 
   for (const before of ['dirty', 'dirty_then_trap', 'dirty']) {
     call(tracked, { method: before });
     t.deepEqual(returned(call(tracked)), clean, `after ${before}`);
+  }
+});
+
+/** The chunks whose bits the `written` global holds once `method` has run in a fresh instance of the prepared module. */
+function chunksWrittenBy(prepared: PreparedContract, method: string): number {
+  const env = Object.fromEntries(prepared.imports.map(({ name }) => [name, () => {}]));
+  const memory = new WebAssembly.Memory({ initial: cfg.wasm.initialMemoryPages, maximum: cfg.wasm.maxMemoryPages });
+  const module = new WebAssembly.Module(prepared.code as Uint8Array<ArrayBuffer>);
+  const { exports } = new WebAssembly.Instance(module, { env, internal: { memory } });
+  (exports.gas_set as (gas: bigint) => void)(300n * 10n ** 12n);
+  (exports[`\0${method}`] as () => void)(); // contract exports are renamed apart from the runner's (prepare.ts)
+  return (exports.written_get as () => number)();
+}
+
+test("metering 'none' (bench/runtime.ts's unmetered baseline) tracks writes as 'finite-wasm' does, so a reused instance is zeroed only where its call wrote", (t) => {
+  const unmetered = prepareContract(tracked, { ...cfg.wasm, metering: 'none' });
+  const metered = prepareContract(tracked, { ...cfg.wasm, metering: 'finite-wasm' });
+  t.true(unmetered.tracksWrites);
+  // $dirty's Wasm stores start in chunks 0 (2 MiB - 4, 14), 2 (4 MiB), 5, 6, 8, 9 and 20 (40 MiB + 8); the host's
+  // writes are the runner's to track (logic.writtenChunks), not the module's.
+  const chunks = (1 << 0) | (1 << 2) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 20);
+  t.is(chunksWrittenBy(unmetered, 'dirty'), chunks);
+  t.is(chunksWrittenBy(metered, 'dirty'), chunks);
+  const clean = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 1]);
+  for (const before of ['main', 'dirty', 'dirty_then_trap', 'dirty']) {
+    call(tracked, { method: before, metering: 'none' });
+    t.deepEqual(returned(call(tracked, { metering: 'none' })), clean, `after ${before}`);
   }
 });
 
