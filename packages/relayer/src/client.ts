@@ -3,7 +3,7 @@
  * `fetch` only (no node: imports, no Buffer), so the app's bundle takes it as is (`@near-ts/relayer/client`).
  *
  *   const accepted = await relayDelegate(relayerUrl, encodeSignedDelegate(signedDelegate));
- *   const call = await waitForRelayed(relayerUrl, accepted); // or throws one of the errors below
+ *   const call = await waitForRelayed(accepted); // or throws one of the errors below
  *
  * An accepted delegate may run, so after acceptance only the relayer's `refused` means "nothing ran";
  * a wait that ends without an outcome is `RelayStillPendingError`, never a refusal.
