@@ -125,8 +125,14 @@ export const answeredAfterResend = (error: unknown): boolean => typeof error ===
 const answeredTexts = new WeakMap<object, string>();
 export const answeredText = (result: unknown): string | undefined => (typeof result === 'object' && result !== null ? answeredTexts.get(result) : undefined);
 
-/** The JSON object `head` (members other than `outcome`) with `outcome` after them: the node's own text of it when kept (answeredText), else stringified. */
-export function withOutcome(head: string, outcome: unknown): string {
+/**
+ * `value` as JSON, its `outcome` (when it has one) last and written as the node wrote it when that text was kept
+ * (answeredText), the rest by `stringify`.
+ */
+export function stringifyWithOutcome(value: object, stringify: (value: unknown) => string = JSON.stringify): string {
+  const { outcome } = value as { outcome?: unknown };
+  if (outcome === undefined) return stringify(value);
+  const head = stringify({ ...value, outcome: undefined });
   const outcomeJson = answeredText(outcome) ?? JSON.stringify(outcome);
   return head === '{}' ? `{"outcome":${outcomeJson}}` : `${head.slice(0, -1)},"outcome":${outcomeJson}}`;
 }

@@ -30,7 +30,7 @@ import { localStore, type Accepting, type Budget, type RelayerStore, type SpendR
 import { DelegateNonceUsedError, lookForEarlierCopy, openKeyPool, refusedByNode, type KeyPool, type ResendCheck, type ResendCheckResult, type SignedForPool, type TransactionActions } from './key-pool.js';
 import { BlockRate, EarlierRead, ReadCache, type Read } from './read-cache.js';
 import { relayerMetrics, type RelayerMetrics } from './metrics.js';
-import { nodeRpc, withOutcome, type AccessKeyView } from './node-rpc.js';
+import { nodeRpc, stringifyWithOutcome, type AccessKeyView } from './node-rpc.js';
 import { base58 } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -619,8 +619,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
     log({ event: 'final', transaction_hash: final.transactionHash, sender_id: final.senderId, state: final.state, succeeded: final.state === 'final' ? final.succeeded : undefined, near_spent: spent?.toString() });
     // With the store unreachable the job stays in flight, and this instance settles it when it starts again.
     const settle = delta === undefined ? undefined : { budgets: reserved.budgets, delta, now: now() };
-    const text = final.state === 'final' ? withOutcome(JSON.stringify({ ...final, outcome: undefined }), final.outcome) : JSON.stringify(final);
-    await kept((store) => store.finish(instance, job.firstHash, { statusId: statusKey(job.firstHash), status: text, expiresAt: Date.now() + STATUS_MEMORY_MS }, settle)).catch(() => undefined);
+    await kept((store) => store.finish(instance, job.firstHash, { statusId: statusKey(job.firstHash), status: stringifyWithOutcome(final), expiresAt: Date.now() + STATUS_MEMORY_MS }, settle)).catch(() => undefined);
     return final;
   }
 

@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RelayError } from './errors.js';
 import type { Relayer, RelayStatus } from './relayer.js';
-import { withOutcome } from './node-rpc.js';
+import { stringifyWithOutcome } from './node-rpc.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -112,9 +112,8 @@ export async function startRelayerServer(relayer: Relayer, { port = 0, host = '1
       if (statusPath) {
         const status = await relayer.status(statusPath[1], { waitFinal: statusPath[2] !== undefined });
         if (!status) return send(404, { error: { code: 'UNKNOWN_TRANSACTION', message: `no delegate relayed here has transaction ${statusPath[1]} (statuses are kept for an hour)` } });
-        const body = statusBody(status);
         // The outcome as the node wrote it (node-rpc answeredText): the largest part of the answer, not stringified again.
-        return status.state === 'final' ? sendText(200, withOutcome(stringify({ ...body, outcome: undefined }), status.outcome)) : send(200, body);
+        return sendText(200, stringifyWithOutcome(statusBody(status), stringify));
       }
       if (request.method !== 'POST' || request.url !== '/relay') {
         return send(404, { error: { code: 'NOT_FOUND', message: 'use POST /relay, GET /status/<transaction hash>[?wait=final], GET /health or GET /metrics' } });

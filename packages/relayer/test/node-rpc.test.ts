@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JsonRpcProvider } from 'near-api-js';
 import { InvalidNonceError, InvalidTransactionError, TransactionExecutionError, TransactionExpiredError } from 'near-api-js/rpc-errors';
-import { answeredAfterResend, answeredText, nodeRpc, withOutcome } from '../src/node-rpc.js';
+import { answeredAfterResend, answeredText, nodeRpc, stringifyWithOutcome } from '../src/node-rpc.js';
 import { refusedByNode } from '../src/key-pool.js';
 
 interface Stub {
@@ -224,7 +224,8 @@ test("a transaction's outcome keeps the node's own text (nearcore's member order
     const answered = await rpc.txStatus('abc', 'relayer.test.near');
     t.deepEqual(answered, outcome);
     t.is(answeredText(answered), kept ? JSON.stringify(outcome) : undefined);
-    t.is(withOutcome(JSON.stringify(status), answered), JSON.stringify({ ...status, outcome }));
+    t.is(stringifyWithOutcome({ ...status, outcome: answered }), JSON.stringify({ ...status, outcome }));
   }
-  t.is(withOutcome('{}', outcome), JSON.stringify({ outcome }));
+  t.is(stringifyWithOutcome({ outcome }), JSON.stringify({ outcome }));
+  t.is(stringifyWithOutcome(status), JSON.stringify(status), 'no outcome: stringified as it is');
 });
