@@ -1,5 +1,5 @@
 /**
- * `npm run bench:relayer` (`-- --json` for one JSON object; `-- --delegates N --senders N --ramp-ms N`;
+ * `npm run bench:relayer` (`-- --json` for one JSON object; `-- --delegates N --senders N --ramp-ms N --warm-up N --node-nice N`;
  * `-- --only <text>` for the configuration of that name, or those whose name contains it; RELAYER_CPU_PROF=<dir> writes each
  * relayer process's V8 CPU profile there, RELAYER_RUNTIME_STATS=<dir> its GC pauses and event-loop delay, and
  * with RELAYER_HEAP_PROFILE=1 its allocation: bench/runtime-probe.ts): the
@@ -18,13 +18,13 @@
  * Gatling's `rampUsers(n).during(d)`): sender i posts its first delegate i × ramp / senders after the
  * row starts (`--ramp-ms`, default 2,000: 200 senders arrive at 100 a second), then closed-loop as
  * above. Why 2 s: a sender's first delegate takes the relayer's cold path, a read of the sender's
- * access key from the node plus 2.2-3.6 ms of relayer CPU (measured: the "at once" rows' relayer CPU
- * until the last first delegate is answered, per sender), so 100 new senders a second take about a
- * third of one core and leave the rest of the two shared cores to the senders already started, the
- * node, Redis and this generator. With nothing else to do the relayer and the node clear new senders
- * far faster: 300-450 a second at load 4-6, 200 in 0.4 s on an idle machine (499 a second every
- * 120 ms). Under heavy load the cold path carries less (24-82 a second at
- * load 20) and first delegates queue even over the ramp: their own p99 is reported per row to show
+ * access key from the node plus 1.4-1.7 ms of relayer CPU in a warmed process (5.9 ms in a fresh one;
+ * measured: the "at once" rows' relayer CPU until the last first delegate is answered, per sender),
+ * so 100 new senders a second take about a sixth of one core and leave the rest of the two shared
+ * cores to the senders already started, the node, Redis and this generator. With nothing else to do
+ * the relayer and the node clear new senders far faster: 200 at once in 0.21-0.28 s on an idle
+ * machine (720-950 a second). Under heavy load the cold path carries less and first delegates queue
+ * even over the ramp: their own p99 is reported per row to show
  * it. Delegates per second
  * are over the whole row, ramp included: the ramp lowers them by the part of the row spent ramping
  * up (2 s of rows of 7-35 s, and of 4 minutes for 1 key every 120 ms).
@@ -49,8 +49,17 @@
  *   does at 600 ms or 1.3 s; what a longer interval changes is the scale (a key relays 1/interval per
  *   second), not the ratio of keys.
  *
- * The whole run takes about 6.5 minutes on an idle 2-core machine (9.9 at load 15-25), of which the
- * interval 1-key row 4.
+ * Every row starts fresh relayer processes, and before its clock starts 100 other senders relay 300
+ * delegates through them (`--warm-up N`, 0 for none; not counted): a process's first few hundred
+ * requests run while V8 still interprets and compiles the relayer's code, and a relayer in service has
+ * long run it. The senders' first delegates still take the cold path (their access keys are read from
+ * the node). The node stands in for the network, which in production runs on other machines and takes
+ * none of the relayer's cores, so it runs at nice 10 (`--node-nice N`, 0 for the relayer's priority;
+ * bench/node-priority.ts): it has every core the relayer, Redis and this generator leave. Both matter
+ * only where the machine is saturated (the on-demand rows); README "Throughput" gives the rows with
+ * and without them.
+ *
+ * The whole run takes about 7 minutes on an idle 2-core machine, of which the interval 1-key row 4.5.
  *
  * Targets from issue 18: 8 keys ≥ 5× the throughput of 1 key; p99 time to hash ≤ 50 ms.
  * The machine is shared: compare rows of one run, not runs.
@@ -63,6 +72,7 @@ import { format } from 'node:util';
 import { Worker } from 'near-workspaces';
 import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, actions, buildDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
 import { Redis } from 'ioredis';
+import pidtree from 'pidtree';
 import { TransactionExpiredError } from 'near-api-js/rpc-errors';
 import { buildContracts } from '../../contract-builder/src/index.js';
 import { setUpSandboxLauncher } from '../../sandbox/src/node/install.js';
@@ -73,16 +83,25 @@ import { httpJson } from './http-json.js';
 import { coresUsedBetween, sampleCpu, type CoresUsed } from './cpu-use.js';
 import { recordStalls, wallClock } from '../../sandbox/src/rpc/trace.js';
 import { traceReport, type TracedDelegate } from './trace-report.js';
+import { lowerPriority, MAX_NICE } from './node-priority.js';
 
 process.env.NEAR_WORKSPACES_NO_LOGS ??= '1';
 const JSON_OUTPUT = process.argv.includes('--json');
-/** `--delegates N --senders N --ramp-ms N` (the ramp-up of the senders: the doc comment says why its default); a bad value stops the bench with what to write. */
-const { DELEGATES, SENDERS, RAMP_MS } = (() => {
+/**
+ * `--delegates N --senders N --ramp-ms N` (the ramp-up of the senders: the doc comment says why its default), `--warm-up N`
+ * (delegates relayed through a row's fresh relayer processes before its clock starts) and `--node-nice N` (the node's CPU
+ * priority: bench/node-priority.ts); a bad value stops the bench with what to write.
+ */
+const { DELEGATES, SENDERS, RAMP_MS, WARM_UP, NODE_NICE } = (() => {
   try {
+    const nodeNice = numberOption(process.argv, 'node-nice', 10);
+    if (nodeNice > MAX_NICE) throw new RangeError(`--node-nice needs a whole number from 0 to ${MAX_NICE} after it (e.g. --node-nice 10), got ${nodeNice}`);
     return {
       DELEGATES: numberOption(process.argv, 'delegates', 2000, { min: 1 }),
       SENDERS: numberOption(process.argv, 'senders', 200, { min: 1 }),
       RAMP_MS: numberOption(process.argv, 'ramp-ms', 2000, { integer: false }),
+      WARM_UP: numberOption(process.argv, 'warm-up', 300),
+      NODE_NICE: nodeNice,
     };
   } catch (error) {
     process.stderr.write(`bench:relayer: ${(error as Error).message}\n`);
@@ -103,6 +122,9 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The block interval of the second node (ms): the bench's doc comment says why 120. */
 const BLOCK_INTERVAL_MS = 120;
+
+/** The warm-up's senders (`--warm-up`): each relays its share of the warm-up delegates closed-loop, as the senders do. */
+const WARM_UP_SENDERS = Math.min(100, WARM_UP);
 
 interface Mode {
   /** Row prefix: how the node makes blocks. */
@@ -213,6 +235,8 @@ interface Chain {
   sink: string;
   relayer: { accountId: string; key: KeyPair };
   senders: string[];
+  /** Accounts apart from the senders that relay the warm-up (`--warm-up`), so the senders' first delegates still take the cold path. */
+  warmUpSenders: string[];
   senderKey: KeyPair;
 }
 
@@ -258,14 +282,12 @@ async function setUpChain(worker: Worker): Promise<Chain> {
   });
   const fee = BigInt(((await provider.callFunction({ contractId: token.accountId, method: 'storage_balance_bounds', args: {} })) as { min: string }).min);
   const senderKey = KeyPair.fromRandom('ed25519');
-  const senders = Array.from({ length: SENDERS }, (_, i) => `s${i}.${root.accountId}`);
-  await acrossSigners(
-    roots,
-    senders.map((_, i) => i),
-    (signer, i) => make(signer, `s${i}`, NEAR / 10n, senderKey),
-  );
+  const names = [...Array.from({ length: SENDERS }, (_, i) => `s${i}`), ...Array.from({ length: WARM_UP_SENDERS }, (_, i) => `w${i}`)];
+  await acrossSigners(roots, names, (signer, name) => make(signer, name, NEAR / 10n, senderKey));
+  const [senders, warmUpSenders] = [names.slice(0, SENDERS), names.slice(SENDERS)].map((part) => part.map((name) => `${name}.${root.accountId}`));
   const groups: string[][] = [];
-  for (let i = 0; i < SENDERS + 1; i += 6) groups.push([...senders, sink.accountId].slice(i, i + 6));
+  const holders = [...senders, ...warmUpSenders, sink.accountId];
+  for (let i = 0; i < holders.length; i += 6) groups.push(holders.slice(i, i + 6));
   await acrossSigners(await withKeys(owner.account, 10), groups, (signer, group) =>
     signer.signAndSendTransaction({
       receiverId: token.accountId,
@@ -275,7 +297,7 @@ async function setUpChain(worker: Worker): Promise<Chain> {
       ]),
     }),
   );
-  return { rpcUrl, provider, token: token.accountId, sink: sink.accountId, relayer: { accountId: relayer.accountId, key: relayer.key }, senders, senderKey };
+  return { rpcUrl, provider, token: token.accountId, sink: sink.accountId, relayer: { accountId: relayer.accountId, key: relayer.key }, senders, warmUpSenders, senderKey };
 }
 
 /**
@@ -319,6 +341,17 @@ async function nodeAlone({ provider, token, sink, senders, senderKey }: Chain) {
   return { transactions: sent, expiredAndResigned: expired, connectionLostAndResent: connectionLost, seconds: round(seconds, 2), perSecond: round(latencies.length / seconds), finalMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) } };
 }
 
+/** Posts one delegate and waits for its final status (the warm-up: nothing timed); a refusal or a failure stops the bench. */
+async function relayToFinal(url: string, body: string): Promise<void> {
+  const response = await httpJson(`${url}/relay`, body);
+  const answer = response.json as { status_url?: string };
+  if (response.status !== 202) throw new Error(`warm-up delegate refused: HTTP ${response.status} ${JSON.stringify(answer)}`);
+  let final: { state: string; succeeded?: boolean };
+  do final = (await httpJson(`${url}${answer.status_url}?wait=final`)).json as typeof final;
+  while (final.state === 'pending');
+  if (final.state !== 'final' || !final.succeeded) throw new Error(`warm-up delegate did not succeed: ${JSON.stringify(final)}`);
+}
+
 /** One configuration's row: its relayer processes on `chain`, every sender posting its delegates. */
 async function runConfiguration(configuration: Configuration, chain: Chain, redisUrl: string): Promise<RunResult> {
   const { provider, senders, senderKey } = chain;
@@ -353,8 +386,8 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
   const signer = new KeyPairSigner(senderKey);
   const perSender = Math.ceil(DELEGATES / SENDERS);
   const head = BigInt((await provider.viewBlock({ finality: 'optimistic' })).header.height);
-  const signed = await Promise.all(
-    senders.map(async (accountId) => {
+  const signFor = (accounts: string[], perSender: number) => Promise.all(
+    accounts.map(async (accountId) => {
       const { nonce } = await provider.viewAccessKey({ accountId, publicKey: senderKey.getPublicKey().toString(), finalityQuery: { finality: 'optimistic' } });
       return Promise.all(
         Array.from({ length: perSender }, async (_, j) => {
@@ -372,7 +405,16 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
       );
     }),
   );
+  const signed = await signFor(senders, perSender);
   log(`run: ${configuration.name}`);
+  if (chain.warmUpSenders.length > 0) {
+    // Fresh processes run their first few hundred requests while V8 still interprets and compiles the relayer's code
+    // (measured: the cold path's relayer CPU per sender 2.7-4.3 ms in a fresh process); a relayer in service has run it.
+    const warmUpStarted = performance.now();
+    const bodies = await signFor(chain.warmUpSenders, Math.ceil(WARM_UP / chain.warmUpSenders.length));
+    await Promise.all(bodies.map(async (own, i) => { for (let j = 0; j < own.length; j++) await relayToFinal(instances[(i + j) % instances.length].url, own[j]); }));
+    log(`  warm-up: ${chain.warmUpSenders.length} other senders relayed ${bodies.flat().length} delegates in ${round((performance.now() - warmUpStarted) / 1000, 1)} s`);
+  }
   // RELAYER_RUNTIME_STATS: this generator's side of each delegate (when posted, answered, final) and its own busy stretches, on the clock every process reads.
   const traceDir = process.env.RELAYER_RUNTIME_STATS;
   const generatorStalls = traceDir ? recordStalls() : undefined;
@@ -387,6 +429,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
   // The relayers' CPU once every sender's first delegate is answered: with all at once, the cold path's cost per sender.
   let cpuAtFirstsAnswered: Promise<number[]> | undefined;
   const firstHashes = new Set<string>();
+  const measuredHashes = new Set<string>();
   const finalMs: number[] = [];
   const refused: Record<string, number> = {};
   let failedOnChain = 0;
@@ -408,6 +451,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
       }
       const answeredAt = performance.now();
       hashMs.push(answeredAt - t0);
+      measuredHashes.add(String(answer.transaction_hash));
       const trace = traceDir ? traced[traced.push({ hash: String(answer.transaction_hash), first: j === 0, postedAt: wallClock(t0), answeredAt: wallClock(answeredAt) }) - 1] : undefined;
       if (j === 0) {
         firstHashes.add(String(answer.transaction_hash));
@@ -458,7 +502,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
     writeFileSync(`${traceDir}/generator-${slug}.json`, JSON.stringify({ configuration: configuration.name, delegates: traced, stalls: generatorStalls.stalls, relayers }));
     trace = traceReport(traceDir, traced, relayers, generatorStalls.stalls);
   }
-  const acceptedEvents = instances.flatMap((instance) => instance.log.filter((line) => line.event === 'accepted'));
+  const acceptedEvents = instances.flatMap((instance) => instance.log.filter((line) => line.event === 'accepted' && measuredHashes.has(String(line.transaction_hash))));
   const sortedOf = (field: string, events = acceptedEvents) => events.map((line) => Number(line[field])).sort((a, b) => a - b);
   const isFirst = (line: Record<string, unknown>) => firstHashes.has(String(line.transaction_hash));
   const relayerHashMs = sortedOf('ms');
@@ -505,13 +549,16 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
   return result;
 }
 
-/** Starts a node making blocks as `mode` says (near-workspaces passes the environment on to the launcher). */
+/** Starts a node making blocks as `mode` says (near-workspaces passes the environment on to the launcher), at `--node-nice` (bench/node-priority.ts). */
 async function startNode(mode: Mode): Promise<Worker> {
   const previous = process.env.NEAR_SANDBOX_BLOCK_INTERVAL_MS;
   if (mode.blockIntervalMs === undefined) delete process.env.NEAR_SANDBOX_BLOCK_INTERVAL_MS;
   else process.env.NEAR_SANDBOX_BLOCK_INTERVAL_MS = String(mode.blockIntervalMs);
   try {
-    return await Worker.init();
+    const before = new Set(await pidtree(process.pid));
+    const worker = await Worker.init();
+    if (NODE_NICE > 0) lowerPriority((await pidtree(process.pid)).filter((pid) => !before.has(pid)), NODE_NICE);
+    return worker;
   } finally {
     if (previous === undefined) delete process.env.NEAR_SANDBOX_BLOCK_INTERVAL_MS;
     else process.env.NEAR_SANDBOX_BLOCK_INTERVAL_MS = previous;
@@ -582,6 +629,8 @@ function summarize(results: RunResult[], alone: Awaited<ReturnType<typeof nodeAl
   const drained = [coldPath(ON_DEMAND), coldPath(INTERVAL)].filter((c) => c !== null).map((c) => c.sendersPerSecond);
   const rampedFirstP99 = Math.max(...ofMode(ON_DEMAND, 'ramp').concat(ofMode(INTERVAL, 'ramp')).map((r) => r.firstDelegates.hashP99Ms));
   const above = DELEGATES - Math.ceil(0.99 * DELEGATES);
+  const coldCpus = [coldPath(ON_DEMAND), coldPath(INTERVAL)].flatMap((c) => (c?.relayerCpuMsPerSender ? [c.relayerCpuMsPerSender] : []));
+  const coldCpu = coldCpus.length ? `${Math.min(...coldCpus)}-${Math.max(...coldCpus)}` : 'a few';
   return {
     machine,
     minutes,
@@ -590,6 +639,10 @@ function summarize(results: RunResult[], alone: Awaited<ReturnType<typeof nodeAl
       delegatesPerSender: Math.ceil(DELEGATES / SENDERS),
       rampMs: RAMP_MS,
       newSendersPerSecond: arrivals,
+      /** Before each row's clock: delegates the warm-up's own senders relayed through the row's fresh relayer processes (not counted). */
+      warmUp: { senders: WARM_UP_SENDERS, delegates: WARM_UP_SENDERS === 0 ? 0 : WARM_UP_SENDERS * Math.ceil(WARM_UP / WARM_UP_SENDERS) },
+      /** The node's nice value (bench/node-priority.ts); the relayers, Redis and this generator run at 0. */
+      nodeNice: NODE_NICE,
       /** The `at once` rows: every sender's first delegate answered within lastAnsweredMs, sendersPerSecond new senders a second. */
       coldPath: { onDemand: coldPath(ON_DEMAND), interval: coldPath(INTERVAL) },
       note: `sender i posts its first delegate at i × ${RAMP_MS} / ${SENDERS} ms, then its next once the previous is final; rows marked "at once" start every sender in the same instant; delegates/s is over the whole row, ramp included`,
@@ -611,7 +664,7 @@ function summarize(results: RunResult[], alone: Awaited<ReturnType<typeof nodeAl
         allAtOnce: burst,
         oneAtATime: results.find((r) => r.start === 'one at a time')?.hashMs.p99 ?? null,
         why:
-          `all at once, ${SENDERS} first delegates each need an access-key read from the node and ~3 ms of relayer CPU on cores shared with the node, Redis and this generator, so the p99 (only ${above} of ${DELEGATES} samples above it) falls inside that burst` +
+          `all at once, ${SENDERS} first delegates each need an access-key read from the node and ${coldCpu} ms of relayer CPU on cores shared with the node, Redis and this generator, so the p99 (only ${above} of ${DELEGATES} samples above it) falls inside that burst` +
           (drained.length ? ` (cleared at ${drained.join(' and ')} new senders/s)` : '') +
           `; over the ramp new senders arrive at ${arrivals}/s, and the ramped p99 is the worse of the first delegates' (p99 ${Number.isFinite(rampedFirstP99) ? rampedFirstP99 : '—'} ms: the cold path under the started senders' traffic) and the steady state's (after each sender's first)`,
       },
@@ -665,7 +718,7 @@ function printTable(summary: ReturnType<typeof summarize>): void {
   const { eightKeysOverOneKey, p99HashMs } = summary.targets;
   const show = (x: unknown) => (x === null || x === undefined ? '—' : String(x));
   console.log(
-    `relayer under load: ${DELEGATES} delegates (ft_transfer) from ${SENDERS} senders per row; senders start over a ${loadModel.rampMs} ms ramp (${loadModel.newSendersPerSecond} new senders/s), then post closed-loop, except where "start" says otherwise; relayed/s is over the whole row, ramp included; ${machine.cores} cores, load ${machine.loadBefore.join(' ')} -> ${machine.loadAfter.join(' ')}; ${minutes} min`,
+    `relayer under load: ${DELEGATES} delegates (ft_transfer) from ${SENDERS} senders per row; senders start over a ${loadModel.rampMs} ms ramp (${loadModel.newSendersPerSecond} new senders/s), then post closed-loop, except where "start" says otherwise; relayed/s is over the whole row, ramp included; each row's relayers relayed ${loadModel.warmUp.delegates} warm-up delegates of ${loadModel.warmUp.senders} other senders first; the node at nice ${loadModel.nodeNice}; ${machine.cores} cores, load ${machine.loadBefore.join(' ')} -> ${machine.loadAfter.join(' ')}; ${minutes} min`,
   );
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
