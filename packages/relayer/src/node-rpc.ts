@@ -146,9 +146,39 @@ function resultText(text: string, answer: object, id: string): string | undefine
   if (Object.keys(answer).length !== 3) return undefined;
   const idJson = JSON.stringify(id);
   for (const [head, tail] of [['{"jsonrpc":"2.0","result":', `,"id":${idJson}}`], [`{"jsonrpc":"2.0","id":${idJson},"result":`, '}']]) {
-    if (text.startsWith(head) && text.endsWith(tail)) return text.slice(head.length, text.length - tail.length);
+    if (text.startsWith(head) && text.endsWith(tail)) {
+      const end = text.length - tail.length;
+      // One object from head to tail, not `{…},"result":{…}` (a member written twice: JSON.parse keeps the last).
+      return closingBrace(text, head.length) === end - 1 ? text.slice(head.length, end) : undefined;
+    }
   }
   return undefined;
+}
+
+/** Where the object opening at `text[start]` closes (strings skipped), or -1 when none opens there or it never closes. */
+function closingBrace(text: string, start: number): number {
+  if (text.charCodeAt(start) !== 0x7b) return -1;
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      i = closingQuote(text, i);
+      if (i < 0) return -1;
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if ((c === 0x7d || c === 0x5d) && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** Where the string opening at `text[open]` closes: the next quote after an even run of backslashes (-1: none). */
+function closingQuote(text: string, open: number): number {
+  for (let i = open; ; ) {
+    i = text.indexOf('"', i + 1);
+    if (i < 0) return -1;
+    let backslash = i - 1;
+    while (text.charCodeAt(backslash) === 0x5c) backslash--;
+    if ((i - 1 - backslash) % 2 === 0) return i;
+  }
 }
 
 /** HTTP statuses for which near-api-js' JsonRpcProvider posts the same request again (its fetch_json retryConfig). */

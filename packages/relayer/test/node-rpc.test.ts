@@ -21,7 +21,7 @@ interface Stub {
 }
 
 /** A node that answers each request with the next of `answers` (HTTP status and JSON body), the last one repeated. */
-async function stubNode(t: { teardown(fn: () => void): void }, answers: { status?: number; body: (id: string) => unknown }[]): Promise<Stub> {
+async function stubNode(t: { teardown(fn: () => void): void }, answers: { status?: number; body: (id: string) => unknown; text?: (id: string) => string }[]): Promise<Stub> {
   const received: Stub['received'] = [];
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -30,7 +30,7 @@ async function stubNode(t: { teardown(fn: () => void): void }, answers: { status
     received.push({ method: call.method, params: call.params });
     const answer = answers[Math.min(received.length - 1, answers.length - 1)];
     response.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify(answer.body(call.id)));
+    response.end(answer.text ? answer.text(call.id) : JSON.stringify(answer.body(call.id)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => {
@@ -228,4 +228,20 @@ test("a transaction's outcome keeps the node's own text (nearcore's member order
   }
   t.is(stringifyWithOutcome({ outcome }), JSON.stringify({ outcome }));
   t.is(stringifyWithOutcome(status), JSON.stringify(status), 'no outcome: stringified as it is');
+});
+
+test('an answer that writes `result` twice keeps no text (JSON.parse keeps the last member): the status spliced with its outcome is still the status stringified', async (t) => {
+  const outcome = { status: { SuccessValue: '' }, transaction: { hash: 'abc', note: 'a "}" in a string, and a \\ before it', tail: 'a backslash at the end \\' } };
+  const twice = (id: string) => `{"jsonrpc":"2.0","result":{"status":"decoy"},"result":${JSON.stringify(outcome)},"id":${JSON.stringify(id)}}`;
+  const once = (id: string) => `{"jsonrpc":"2.0","result":${JSON.stringify(outcome)},"id":${JSON.stringify(id)}}`;
+  const stub = await stubNode(t, [{ body: () => null, text: twice }, { body: () => null, text: once }]);
+  const rpc = nodeRpc(stub.url);
+  t.teardown(() => rpc.close());
+  const status = { transactionHash: 'abc', state: 'final', succeeded: true };
+  for (const kept of [false, true]) {
+    const answered = await rpc.txStatus('abc', 'relayer.test.near');
+    t.deepEqual(answered, outcome);
+    t.is(answeredText(answered), kept ? JSON.stringify(outcome) : undefined);
+    t.deepEqual(JSON.parse(stringifyWithOutcome({ ...status, outcome: answered })), { ...status, outcome });
+  }
 });
