@@ -636,7 +636,7 @@ function summarize(results: RunResult[], alone: Awaited<ReturnType<typeof nodeAl
   const rampedFirstP99 = Math.max(...ofMode(ON_DEMAND, 'ramp').concat(ofMode(INTERVAL, 'ramp')).map((r) => r.firstDelegates.hashP99Ms));
   const above = DELEGATES - Math.ceil(0.99 * DELEGATES);
   const coldCpus = [coldPath(ON_DEMAND), coldPath(INTERVAL)].flatMap((c) => (c?.relayerCpuMsPerSender ? [c.relayerCpuMsPerSender] : []));
-  const coldCpu = coldCpus.length ? `${Math.min(...coldCpus)}-${Math.max(...coldCpus)}` : 'a few';
+  const coldCpu = coldCpus.length === 0 ? 'a few' : Math.min(...coldCpus) === Math.max(...coldCpus) ? String(coldCpus[0]) : `${Math.min(...coldCpus)}-${Math.max(...coldCpus)}`;
   return {
     machine,
     minutes,
