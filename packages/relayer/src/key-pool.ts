@@ -307,7 +307,7 @@ export interface ResendCheck {
   /** The hash that was refused (the one followed, unless signed again or refused). */
   transactionHash: string;
   senderId: string;
-  /** The node's refusal that led to the check (near-api-js' error name and message). */
+  /** The node's refusal that led to the check (near-api-js' error name and message); `none: resumed, …` for a record resumed at start signed by a key no longer in the pool (relayer.ts resumeForeign). */
   refusal: string;
 }
 

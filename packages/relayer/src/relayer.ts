@@ -20,19 +20,18 @@
  * few blocks (the head) or 5 s (an access key) old, and waited for when older than their maximum age, unknown, or (the head) when the
  * delegate's max_block_height is close enough to it that blocks made since the read could matter.
  */
-import { JsonRpcProvider, SignedTransaction, type KeyPairString } from 'near-api-js';
+import { JsonRpcProvider, type KeyPairString } from 'near-api-js';
 import { RpcError } from 'near-api-js/rpc-errors';
-import { decodeSignedDelegate, delegateActions, signedDelegateOf, verifyDelegateSignature, type DecodedDelegate } from './delegate.js';
+import { decodeSignedDelegate, delegateActions, verifyDelegateSignature, type DecodedDelegate } from './delegate.js';
 import { RelayError } from './errors.js';
 import { allowsCall, checkPolicy, DEFAULT_MIN_BLOCKS_LEFT, DEFAULT_RATE_LIMIT, preCheckArgs, type RelayPolicy } from './policy.js';
 import { actualCost, budgetsFor, maximumCost } from './allowance.js';
-import { localStore, type Accepting, type Budget, type RelayerStore, type SpendResult } from './store.js';
+import { localStore, type Accepting, type RelayerStore, type SpendResult } from './store.js';
 import { DelegateNonceUsedError, lookForEarlierCopy, openKeyPool, refusedByNode, type KeyPool, type ResendCheck, type ResendCheckResult, type SignedForPool, type TransactionActions } from './key-pool.js';
 import { BlockRate, EarlierRead, ReadCache, type Read } from './read-cache.js';
 import { relayerMetrics, type RelayerMetrics } from './metrics.js';
 import { nodeRpc, stringifyWithOutcome, type AccessKeyView } from './node-rpc.js';
-import { base58 } from '@scure/base';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { acceptanceOf, inFlightRecord, readInFlightRecord, statusId, STATUS_MEMORY_MS, type AcceptedJob, type InFlightRecord } from './in-flight.js';
 
 /**
  * Resolves after the I/O callbacks of the event loop's current turn (setImmediate): background work
@@ -42,8 +41,6 @@ const afterThisTurn = () => new Promise<void>((resolve) => setImmediate(resolve)
 
 /** How long a taken delegate is remembered: far longer than any max_block_height a client signs (200 blocks ≈ 4 min). */
 const DELEGATE_MEMORY_MS = 24 * 60 * 60 * 1000;
-/** How long the status of a relayed transaction can be read. */
-const STATUS_MEMORY_MS = 60 * 60 * 1000;
 /**
  * The head block (height, gas price) is read again in the background once the chain has made about
  * HEAD_REFRESH_BLOCKS blocks since the kept read (at the recent rate; every 100 ms to 1 s). The answer
@@ -69,6 +66,8 @@ const ACCESS_KEY_MAX_AGE_MS = 60_000;
 const ACCEPTANCE_GRACE_MS = 10_000;
 /** Times the outcome of a sent transaction is asked for (1 s, 2 s, … apart) before the job is left to a restart. */
 const OUTCOME_ATTEMPTS = 5;
+/** An undecided resumed record is looked at again after `first` ms, then twice as long each time up to `max` (default of `resumeRetryMs`). */
+const RESUME_RETRY_MS = { first: 5_000, max: 300_000 };
 /** A status request with wait=final gives up after this long and answers the pending status (default of `statusWaitMs`). */
 const STATUS_WAIT_MS = 30_000;
 
@@ -96,6 +95,12 @@ export interface RelayerConfig {
    * (default 30 s: under common proxies' idle timeouts, so the client asks again rather than losing the answer).
    */
   statusWaitMs?: number;
+  /**
+   * A record resumed at start that is signed by a key no longer in the pool, and that may still land, is
+   * looked at again while the instance runs: after `first` ms, then twice as long each time up to `max`
+   * (default 5 s doubling to 5 min; README "Several instances with Redis").
+   */
+  resumeRetryMs?: { first: number; max: number };
   /** Clock for allowance periods (tests pass their own). */
   now?: () => number;
   /** Receives one structured event per accepted, refused and finished delegate, and per check of an earlier copy (the CLI prints them as JSON lines). */
@@ -164,7 +169,7 @@ export interface Relayer {
   status(transactionHash: string, options?: { waitFinal?: boolean }): Promise<RelayStatus | undefined>;
   /** Opens the key pool (adds missing keys); `relay` does it on first use. */
   ready(): Promise<void>;
-  /** Waits until every accepted delegate has its outcome: graceful shutdown. */
+  /** Waits until every accepted delegate has its outcome, and stops looking at undecided resumed records: graceful shutdown. */
   drain(): Promise<void>;
   /** Delegates accepted and not yet final in this process. */
   readonly inFlight: number;
@@ -175,12 +180,7 @@ export interface Relayer {
 }
 
 /** One accepted delegate, from signing to its final status. */
-interface Job {
-  delegate: DecodedDelegate;
-  delegateId: string;
-  reserved: { budgets: Budget[]; amount: bigint };
-  /** The hash first answered to the client: the status is kept under it. */
-  firstHash: string;
+interface Job extends AcceptedJob {
   signed: SignedForPool;
   /** The delegate as the transaction's action list, built once: signed with, and signed again with after a nonce or expiry refusal. */
   actions: TransactionActions;
@@ -257,6 +257,10 @@ export function createRelayer(config: RelayerConfig): Relayer {
   /** Delegates this process has taken and not yet accepted or released (their acceptance records are its own). */
   const accepting = new Set<string>();
   const log = config.log ?? (() => {});
+  const resumeRetry = config.resumeRetryMs ?? RESUME_RETRY_MS;
+  /** The timers of undecided records' next looks (lookAgainLater); drain clears them and sets `stopped`. */
+  const lookingAgain = new Set<ReturnType<typeof setTimeout>>();
+  let stopped = false;
   const metrics = relayerMetrics({ inFlight: () => inFlight.size, nonceLag: async () => (pool ? (await pool).nonceLag() : {}) });
   function onResendCheck(check: ResendCheck): void {
     metrics.resendChecks.inc({ result: check.result });
@@ -438,15 +442,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
   }
 
   /** What accepting `job` writes with its reservation: its in-flight record and pending status. */
-  const acceptingOf = (job: Job): Accepting => ({
-    instance,
-    delegateId: job.delegateId,
-    hash: job.firstHash,
-    inFlight: inFlightRecord(job, job.signed),
-    statusId: statusKey(job.firstHash),
-    status: JSON.stringify({ transactionHash: job.firstHash, senderId: job.delegate.senderId, receiverId: job.delegate.receiverId, state: 'pending' } satisfies RelayStatus),
-    statusExpiresAt: Date.now() + STATUS_MEMORY_MS,
-  });
+  const acceptingOf = (job: Job): Accepting => acceptanceOf(config.accountId, instance, job, job.signed.base64);
 
   const duplicateDelegate = (delegate: DecodedDelegate) =>
     new RelayError('DUPLICATE_DELEGATE', `this delegate (${delegate.senderId}, key ${delegate.publicKey}, nonce ${delegate.nonce}) was already posted to this relayer; each is submitted at most once`);
@@ -527,19 +523,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
   }
 
 
-  const statusKey = (hash: string) => `${config.accountId}/${hash}`;
-
-  /** What a restarted instance needs to finish a job: kept in the store until the job is final. */
-  const inFlightRecord = (job: Job, signed: SignedForPool) =>
-    JSON.stringify({
-      firstHash: job.firstHash,
-      delegateId: job.delegateId,
-      // The signed delegate is the transaction's one action: not kept a second time (records written
-      // before it was left out name it as `signedDelegate`, read as before).
-      budgets: job.reserved.budgets.map((b) => ({ ...b, limit: b.limit.toString() })),
-      amount: job.reserved.amount.toString(),
-      signedTransaction: signed.base64,
-    });
+  const statusKey = (hash: string) => statusId(config.accountId, hash);
 
   /** The outcome of a transaction the node has, or undefined when it has none. */
   const outcomeOf = (txHash: string) => rpc.txStatus(txHash, config.accountId) as Promise<Outcome>;
@@ -582,7 +566,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
         let sent: { sent: SignedForPool; outcome?: unknown };
         try {
           sent = await (await keyPool()).send(job.signed, job.actions, {
-            onResign: (resigned) => kept((store) => store.putInFlight(instance, job.firstHash, inFlightRecord(job, resigned))),
+            onResign: (resigned) => kept((store) => store.putInFlight(instance, job.firstHash, inFlightRecord(job, resigned.base64))),
             // Expired while it waited for its turn (the head read since says so): never sent, never paid.
             beforeSend: () => {
               const height = heads.peek('head')?.value.height;
@@ -636,58 +620,88 @@ export function createRelayer(config: RelayerConfig): Relayer {
   async function resumeInFlight(pool: KeyPool): Promise<void> {
     await releaseUnanswered();
     for (const text of await kept((store) => store.listInFlight(instance))) {
-      let saved: { firstHash: string; delegateId: string; signedDelegate?: string; budgets: (Omit<Budget, 'limit'> & { limit: string })[]; amount: string; signedTransaction: string };
-      let signedTransaction: SignedTransaction;
-      let delegate: DecodedDelegate;
+      let record: InFlightRecord;
       try {
-        saved = JSON.parse(text);
-        signedTransaction = SignedTransaction.decode(Buffer.from(saved.signedTransaction, 'base64'));
-        delegate = decodeSignedDelegate(saved.signedDelegate ?? signedDelegateOf(signedTransaction));
+        record = readInFlightRecord(text);
       } catch (error) {
         // One record this version cannot read holds back none of the others; it stays in the store, reserved.
         log({ event: 'resume_failed', message: `an in-flight record could not be read and stays in the store: ${(error as Error).message} (${text.slice(0, 120)})` });
         continue;
       }
-      if (inFlight.has(saved.firstHash)) continue;
-      const hash = base58.encode(sha256(signedTransaction.transaction.encode()));
-      // Sending the same signed bytes again cannot run them twice (one nonce); a node that has them answers their outcome.
-      let onChain = await outcomeOf(hash).catch(() => undefined);
-      const actionList = delegateActions(delegate);
-      let signed: SignedForPool;
-      let ended: DelegateNonceUsedError | undefined;
-      if (onChain) signed = { hash, signedTransaction, base64: saved.signedTransaction, key: undefined as never, senderId: delegate.senderId };
-      else {
-        try {
-          signed = pool.resume(signedTransaction, saved.signedTransaction, delegate.senderId);
-        } catch {
-          // Signed by a key this instance no longer has (fewer keys configured): signed again with a
-          // current key only once that transaction can never land (key-pool.ts, "submitted once"): its key's
-          // nonce on chain, read before the node said it does not know the hash, is at or above its own, or
-          // the key is gone; and never when the delegate's nonce is used on chain (the node may have
-          // forgotten a transaction that landed): the job then ends. Otherwise the record waits for the next start.
-          const earlier = await lookForEarlierCopy(rpc, config.accountId, { hash, signedTransaction });
-          if (earlier.copy === 'known') onChain = await followOutcome(hash).catch(() => undefined);
-          if (earlier.copy === 'delegate_used') ended = new DelegateNonceUsedError(hash, earlier.use);
-          if (onChain || ended) signed = { hash, signedTransaction, base64: saved.signedTransaction, key: undefined as never, senderId: delegate.senderId };
-          else if (earlier.copy === 'unincludable') signed = await pool.sign(delegate.senderId, actionList);
-          else {
-            log({ event: 'resume_failed', message: `${hash} was signed with ${signedTransaction.transaction.publicKey.toString()}, no longer a pool key, and it may still land or its outcome is not known yet: its record stays in the store until the next start` });
-            continue;
-          }
-        }
-      }
-      const job: Job = {
-        delegate,
-        delegateId: saved.delegateId,
-        reserved: { budgets: saved.budgets.map((b) => ({ ...b, limit: BigInt(b.limit) })), amount: BigInt(saved.amount) },
-        firstHash: saved.firstHash,
-        signed,
-        actions: actionList,
-        ended,
-      };
-      if (signed.hash !== hash) await kept((store) => store.putInFlight(instance, job.firstHash, inFlightRecord(job, signed)));
-      void track(job, onChain);
+      if (inFlight.has(record.firstHash)) continue;
+      if (!(await resumeRecord(pool, record))) lookAgainLater(pool, record, resumeRetry.first);
     }
+  }
+
+  /**
+   * Resumes one in-flight record: tracks its job, or answers false when it was signed by a key no longer
+   * in the pool and may still land or its outcome is not known yet (resumeForeign).
+   */
+  async function resumeRecord(pool: KeyPool, record: InFlightRecord): Promise<boolean> {
+    const { hash, signedTransaction, base64, delegate } = record;
+    // Sending the same signed bytes again cannot run them twice (one nonce); a node that has them answers their outcome.
+    let onChain = await outcomeOf(hash).catch(() => undefined);
+    const actionList = delegateActions(delegate);
+    let signed: SignedForPool;
+    let ended: DelegateNonceUsedError | undefined;
+    const asSigned = (): SignedForPool => ({ hash, signedTransaction, base64, key: undefined as never, senderId: delegate.senderId });
+    if (onChain) signed = asSigned();
+    else if (pool.keys.some((key) => key.publicKey === signedTransaction.transaction.publicKey.toString())) signed = pool.resume(signedTransaction, base64, delegate.senderId);
+    else {
+      const decided = await resumeForeign(pool, record, actionList);
+      if (decided === undefined) return false;
+      ({ onChain, ended } = decided);
+      signed = decided.signed ?? asSigned();
+    }
+    const job: Job = { ...record, signed, actions: actionList, ended };
+    if (signed.hash !== hash) {
+      // Never sent unless recorded: a restart must find the hash that can land.
+      await kept((store) => store.putInFlight(instance, job.firstHash, inFlightRecord(job, signed.base64))).catch((error: unknown) => {
+        pool.abandon(signed);
+        throw error;
+      });
+    }
+    void track(job, onChain);
+    return true;
+  }
+
+  /**
+   * A record signed by a key this instance no longer has (fewer keys configured), which the node gave no
+   * outcome for: one look for its transaction (lookForEarlierCopy, key-pool.ts "submitted once"), logged and
+   * counted as a resend check. Known: its outcome is followed. Its delegate's nonce used on chain (the node
+   * may have forgotten a transaction that landed): the job ends so. Unable to land (its key's nonce on chain,
+   * read before the node said it does not know the hash, at or above its own, or the key gone): signed again
+   * with a current key (`signed`). Otherwise undefined: it may still land, and is looked at again later.
+   */
+  async function resumeForeign(pool: KeyPool, record: InFlightRecord, actionList: TransactionActions): Promise<{ signed?: SignedForPool; onChain?: Outcome; ended?: DelegateNonceUsedError } | undefined> {
+    const { hash, signedTransaction, delegate } = record;
+    const earlier = await lookForEarlierCopy(rpc, config.accountId, { hash, signedTransaction });
+    const onChain = earlier.copy === 'known' ? await followOutcome(hash).catch(() => undefined) : undefined;
+    const ended = earlier.copy === 'delegate_used' ? new DelegateNonceUsedError(hash, earlier.use) : undefined;
+    const result: ResendCheckResult = onChain ? 'followed' : ended ? 'delegate_used' : earlier.copy === 'unincludable' ? 'signed_again' : 'undecided';
+    onResendCheck({ result, transactionHash: hash, senderId: delegate.senderId, refusal: `none: resumed, signed with ${signedTransaction.transaction.publicKey.toString()}, no longer a pool key` });
+    if (result === 'undecided') return undefined;
+    return { onChain, ended, signed: result === 'signed_again' ? await pool.sign(delegate.senderId, actionList) : undefined };
+  }
+
+  /**
+   * An undecided record (resumeForeign) is looked at again while the instance runs, after `delayMs`, then
+   * twice as long each time up to the maximum, so that its delegate and reservation are not held until the
+   * next start. Each look is the same decision, so nothing is signed twice. Stopped by drain (the next start
+   * looks again); unref'd, so it keeps no process alive.
+   */
+  function lookAgainLater(pool: KeyPool, record: InFlightRecord, delayMs: number, reason = 'it may still land or its outcome is not known yet'): void {
+    if (stopped) return;
+    log({ event: 'resume_failed', message: `${record.hash} was signed with ${record.signedTransaction.transaction.publicKey.toString()}, no longer a pool key, and ${reason}: its record stays in the store, looked at again in ${delayMs} ms` });
+    const timer = setTimeout(async () => {
+      lookingAgain.delete(timer);
+      const next = Math.min(delayMs * 2, resumeRetry.max);
+      await resumeRecord(pool, record).then(
+        (resumed) => resumed || lookAgainLater(pool, record, next),
+        (error: Error) => lookAgainLater(pool, record, next, `the look failed (${error.message})`),
+      );
+    }, delayMs).unref();
+    lookingAgain.add(timer);
   }
 
   /**
@@ -818,6 +832,10 @@ export function createRelayer(config: RelayerConfig): Relayer {
       await keyPool();
     },
     async drain() {
+      // Undecided records wait for the next start from here: no look starts while the process stops.
+      stopped = true;
+      for (const timer of lookingAgain) clearTimeout(timer);
+      lookingAgain.clear();
       while (inFlight.size > 0) await Promise.all(inFlight.values());
     },
     metrics,
