@@ -7,29 +7,20 @@
  */
 import { createHash } from 'node:crypto';
 import anyTest, { type TestFn, type ExecutionContext } from 'ava';
-import { Worker } from 'near-workspaces';
 import type { KeyPairString } from 'near-api-js';
 import { Redis } from 'ioredis';
 import { redisStore, type RelayerStore } from '../packages/relayer/src/index.js';
 import { actualCost, budgetsFor, maximumCost } from '../packages/relayer/src/allowance.js';
 import { decodeSignedDelegate } from '../packages/relayer/src/delegate.js';
-import { startRedisServer, type RedisServer } from '../packages/relayer/test/helpers/redis-server.js';
+import type { RedisServer } from '../packages/relayer/test/helpers/redis-server.js';
 import { startRelayerProcess } from '../packages/relayer/test/helpers/processes.js';
 import { createAccount, deployPayout, NEAR, TGAS } from './helpers/payout.js';
-import { claimantOfPool, countingRpcProxy, gaslessUser, signClaim, headGasPrice, nearBalance, relay, settledRelays, signClaims, startingBalance, startRelayer, type RelayerContext } from './helpers/relayer.js';
+import { claimantOfPool, countingRpcProxy, gaslessUser, signClaim, headGasPrice, nearBalance, relay, settledRelays, signClaims, startingBalance, startRelayer, useRelayerWorkerAndRedis, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext & { redis: RedisServer }>;
 const MILLI_NEAR = NEAR / 1000n;
 
-test.before(async (t) => {
-  const [worker, redis] = await Promise.all([Worker.init(), startRedisServer()]);
-  const rpcUrl = (worker.provider as unknown as { connection: { url: string } }).connection.url;
-  t.context = { worker, root: worker.rootAccount, rpcUrl, redis };
-});
-
-test.after.always(async (t) => {
-  await Promise.all([t.context.worker?.tearDown(), t.context.redis?.stop()]);
-});
+useRelayerWorkerAndRedis(test);
 
 /** Instances "a" and "b" of one relayer account, two keys each, on one Redis. */
 async function twoInstances(

@@ -35,7 +35,7 @@ import { budgetsFor } from '../packages/relayer/src/allowance.js';
 import { decodeSignedDelegate } from '../packages/relayer/src/delegate.js';
 import { createAccount, NEAR, TGAS } from './helpers/payout.js';
 import { startRelayerProcess } from '../packages/relayer/test/helpers/processes.js';
-import { claimantOfPool, nearBalance, serveOnLoopback, relay, settledRelays, signClaim, startingBalance, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
+import { claimantOfPool, nearBalance, resendChecks, serveOnLoopback, relay, settledRelays, signClaim, startingBalance, startRelayer, useRelayerWorker, type RelayerContext } from './helpers/relayer.js';
 
 const test = anyTest as TestFn<RelayerContext>;
 
@@ -152,11 +152,6 @@ async function loggedEvents(instance: { log: Record<string, unknown>[] }, event:
     if (instance.log.some((line) => line.event === event)) break;
   }
   return instance.log.filter((line) => line.event === event);
-}
-
-/** `relayer_resend_checks_total` by `result`, from the Prometheus text a relayer serves at /metrics. */
-function resendChecks(metricsText: string): Record<string, number> {
-  return Object.fromEntries([...metricsText.matchAll(/^relayer_resend_checks_total\{result="(\w+)"\} (\d+)$/gm)].map(([, result, count]) => [result!, Number(count)]));
 }
 
 /** One claim relayed through the proxy with the first copy of its transaction `forwardFirst` or not (`expireFirst`: refused); what the chain and the store say after. */

@@ -9,7 +9,8 @@ import { Worker } from 'near-workspaces';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, SignedTransaction, actions, buildDelegateAction, encodeSignedDelegate, type KeyPairString } from 'near-api-js';
-import { createRelayer, startRelayerServer, type RelayerStore, type RelayPolicy } from '../../packages/relayer/src/index.js';
+import { createRelayer, startRelayerServer, type RelayerConfig, type RelayerStore, type RelayPolicy } from '../../packages/relayer/src/index.js';
+import { startRedisServer, type RedisServer } from '../../packages/relayer/test/helpers/redis-server.js';
 import { createAccount, deployPayout, NEAR, TGAS, type Fixture, type PayoutContext } from './payout.js';
 
 export interface RelayerContext extends PayoutContext {
@@ -116,7 +117,7 @@ export async function relay(url: string, body: unknown, raw = false): Promise<{ 
 export async function startRelayer(
   t: ExecutionContext<RelayerContext>,
   f: Fixture,
-  options: { policy?: Partial<RelayPolicy>; store?: RelayerStore; rpcUrl?: string; keys?: number; instance?: string; statusWaitMs?: number; corsOrigins?: string[]; relayerAccount?: { accountId: string; privateKey: KeyPairString } } = {},
+  options: { policy?: Partial<RelayPolicy>; store?: RelayerStore; rpcUrl?: string; keys?: number; instance?: string; statusWaitMs?: number; corsOrigins?: string[]; relayerAccount?: { accountId: string; privateKey: KeyPairString } } & Pick<RelayerConfig, 'resumeRetryMs' | 'log'> = {},
 ) {
   const relayerAccount = options.relayerAccount ?? (await (async () => {
     const account = await createAccount(t, 'relayer', 200n * NEAR);
@@ -131,6 +132,8 @@ export async function startRelayer(
     keys: options.keys,
     instance: options.instance,
     statusWaitMs: options.statusWaitMs,
+    resumeRetryMs: options.resumeRetryMs,
+    log: options.log,
   });
   const server = await startRelayerServer(relayer, { corsOrigins: options.corsOrigins });
   let closed = false;
@@ -196,12 +199,17 @@ export async function serveOnLoopback(t: ExecutionContext, server: Server): Prom
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** `relayer_resend_checks_total` by `result`, from the Prometheus text a relayer serves at /metrics. */
+export function resendChecks(metricsText: string): Record<string, number> {
+  return Object.fromEntries([...metricsText.matchAll(/^relayer_resend_checks_total\{result="(\w+)"\} (\d+)$/gm)].map(([, result, count]) => [result!, Number(count)]));
+}
+
 /**
  * An HTTP proxy to the node that counts the JSON-RPC calls through it. Calls for which `hold`
  * answers true are never answered (a node that stops answering mid-request); a number, passed on after
- * that many ms (a slow node).
+ * that many ms (a slow node); 'unavailable', answered HTTP 503 without reaching the node.
  */
-export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold?: (request: { method: string; params: Record<string, unknown> }) => boolean | number) {
+export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold?: (request: { method: string; params: Record<string, unknown> }) => boolean | number | 'unavailable') {
   const calls: string[] = [];
   const queries: Record<string, unknown>[] = [];
   const sends: Send[] = [];
@@ -217,6 +225,10 @@ export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold
     if (holding === true) {
       held++;
       return;
+    }
+    if (holding === 'unavailable') {
+      response.writeHead(503, { 'content-type': 'text/plain' });
+      return response.end('Service Unavailable');
     }
     if (typeof holding === 'number') await new Promise((resolve) => setTimeout(resolve, holding));
     let send: Send | undefined;
@@ -243,6 +255,18 @@ export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold
     /** Calls held unanswered so far. */
     held: () => held,
   };
+}
+
+/** One node and one redis-server (shared by a suite's instances, as a load balancer's are) for a whole relayer suite. */
+export function useRelayerWorkerAndRedis(test: TestFn<RelayerContext & { redis: RedisServer }>): void {
+  test.before(async (t) => {
+    const [worker, redis] = await Promise.all([Worker.init(), startRedisServer()]);
+    const rpcUrl = (worker.provider as unknown as { connection: { url: string } }).connection.url;
+    t.context = { worker, root: worker.rootAccount, rpcUrl, redis };
+  });
+  test.after.always(async (t) => {
+    await Promise.all([t.context.worker?.tearDown(), t.context.redis?.stop()]);
+  });
 }
 
 /** One node for a whole relayer suite: started before its tests, torn down after them. */
