@@ -193,3 +193,25 @@ test('an undecided record is no longer looked at once the instance is closed (dr
   t.is(await s.f.tokenBalance(s.user.accountId), 10n, 'the delegate ran once');
   t.deepEqual(await s.store.listInFlight(INSTANCE), []);
 });
+
+test('closing while a look is under way waits for it: the delegate it signs again is sent and final before close returns, never signed by a closed instance', async (t) => {
+  const s = await acceptedWithKeyOne(t, 'closing-mid-look');
+  let slow = false;
+  // Once slow, the next look's question to the node about the recorded hash (`tx` at NONE) is answered 1.5 s late.
+  const proxy = await countingRpcProxy(t, ({ method, params }) => (slow && method === 'tx' && params.tx_hash === s.record.hash && params.wait_until === 'NONE' ? 1_500 : false));
+  const again = await restartWithOneKey(t, s, proxy.url, { first: 300, max: 300 });
+  t.deepEqual(await again.checks(), { undecided: 1 });
+  await s.takeKeyOneNonce(s.relayerAccount.accountId, [actions.transfer(0n)]);
+  const asked = proxy.calls.length;
+  slow = true;
+  while (!proxy.calls.slice(asked).includes('tx')) await new Promise((resolve) => setTimeout(resolve, 20)); // the look is under way
+  await again.close();
+  const eventsAtClose = again.events.length;
+
+  t.like(await again.relayer.status(s.record.firstHash), { state: 'final', succeeded: true }, 'the look ended, and its job, before close returned');
+  t.is(proxy.submissions(), 1, 'signed again once, while the instance was still open');
+  t.is(await s.f.tokenBalance(s.user.accountId), 10n, 'the delegate ran once');
+  t.deepEqual(await s.store.listInFlight(INSTANCE), []);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  t.is(again.events.length, eventsAtClose, 'nothing after close');
+});

@@ -260,6 +260,8 @@ export function createRelayer(config: RelayerConfig): Relayer {
   const resumeRetry = config.resumeRetryMs ?? RESUME_RETRY_MS;
   /** The timers of undecided records' next looks (lookAgainLater); drain clears them and sets `stopped`. */
   const lookingAgain = new Set<ReturnType<typeof setTimeout>>();
+  /** Looks a timer started and that have not ended: drain waits for them (one may sign the delegate again and track it). */
+  const looksUnderWay = new Set<Promise<unknown>>();
   let stopped = false;
   const metrics = relayerMetrics({ inFlight: () => inFlight.size, nonceLag: async () => (pool ? (await pool).nonceLag() : {}) });
   function onResendCheck(check: ResendCheck): void {
@@ -693,13 +695,15 @@ export function createRelayer(config: RelayerConfig): Relayer {
   function lookAgainLater(pool: KeyPool, record: InFlightRecord, delayMs: number, reason = 'it may still land or its outcome is not known yet'): void {
     if (stopped) return;
     log({ event: 'resume_failed', message: `${record.hash} was signed with ${record.signedTransaction.transaction.publicKey.toString()}, no longer a pool key, and ${reason}: its record stays in the store, looked at again in ${delayMs} ms` });
-    const timer = setTimeout(async () => {
+    const timer = setTimeout(() => {
       lookingAgain.delete(timer);
       const next = Math.min(delayMs * 2, resumeRetry.max);
-      await resumeRecord(pool, record).then(
+      const look = resumeRecord(pool, record).then(
         (resumed) => resumed || lookAgainLater(pool, record, next),
         (error: Error) => lookAgainLater(pool, record, next, `the look failed (${error.message})`),
       );
+      looksUnderWay.add(look);
+      void look.finally(() => looksUnderWay.delete(look));
     }, delayMs).unref();
     lookingAgain.add(timer);
   }
@@ -836,6 +840,7 @@ export function createRelayer(config: RelayerConfig): Relayer {
       stopped = true;
       for (const timer of lookingAgain) clearTimeout(timer);
       lookingAgain.clear();
+      await Promise.all(looksUnderWay);
       while (inFlight.size > 0) await Promise.all(inFlight.values());
     },
     metrics,
