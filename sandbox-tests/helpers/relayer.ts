@@ -257,12 +257,17 @@ export async function countingRpcProxy(t: ExecutionContext<RelayerContext>, hold
   };
 }
 
+/** A node started for a relayer suite, and its RPC URL. */
+async function relayerWorker(): Promise<RelayerContext> {
+  const worker = await Worker.init();
+  return { worker, root: worker.rootAccount, rpcUrl: (worker.provider as unknown as { connection: { url: string } }).connection.url };
+}
+
 /** One node and one redis-server (shared by a suite's instances, as a load balancer's are) for a whole relayer suite. */
 export function useRelayerWorkerAndRedis(test: TestFn<RelayerContext & { redis: RedisServer }>): void {
   test.before(async (t) => {
-    const [worker, redis] = await Promise.all([Worker.init(), startRedisServer()]);
-    const rpcUrl = (worker.provider as unknown as { connection: { url: string } }).connection.url;
-    t.context = { worker, root: worker.rootAccount, rpcUrl, redis };
+    const [context, redis] = await Promise.all([relayerWorker(), startRedisServer()]);
+    t.context = { ...context, redis };
   });
   test.after.always(async (t) => {
     await Promise.all([t.context.worker?.tearDown(), t.context.redis?.stop()]);
@@ -272,9 +277,7 @@ export function useRelayerWorkerAndRedis(test: TestFn<RelayerContext & { redis: 
 /** One node for a whole relayer suite: started before its tests, torn down after them. */
 export function useRelayerWorker(test: TestFn<RelayerContext>): void {
   test.before(async (t) => {
-    const worker = await Worker.init();
-    const rpcUrl = (worker.provider as unknown as { connection: { url: string } }).connection.url;
-    t.context = { worker, root: worker.rootAccount, rpcUrl };
+    t.context = await relayerWorker();
   });
   test.after.always(async (t) => {
     await t.context.worker?.tearDown();

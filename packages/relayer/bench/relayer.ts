@@ -125,6 +125,8 @@ const BLOCK_INTERVAL_MS = 120;
 
 /** The warm-up's senders (`--warm-up`): each relays its share of the warm-up delegates closed-loop, as the senders do. */
 const WARM_UP_SENDERS = Math.min(100, WARM_UP);
+/** Delegates each warm-up sender relays: `--warm-up` rounded up to a whole number per sender. */
+const WARM_UP_EACH = WARM_UP_SENDERS === 0 ? 0 : Math.ceil(WARM_UP / WARM_UP_SENDERS);
 
 interface Mode {
   /** Row prefix: how the node makes blocks. */
@@ -341,14 +343,23 @@ async function nodeAlone({ provider, token, sink, senders, senderKey }: Chain) {
   return { transactions: sent, expiredAndResigned: expired, connectionLostAndResent: connectionLost, seconds: round(seconds, 2), perSecond: round(latencies.length / seconds), finalMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) } };
 }
 
+/**
+ * A relayed delegate's status once it is no longer pending: asked again while pending, since a status wait ends
+ * after 30 s, and with one key on a node making a block every 120 ms, 200 senders' delegates wait about 25 s for their turn.
+ */
+async function finalStatus(url: string, statusUrl: string): Promise<{ state: string; succeeded?: boolean; status?: unknown; error?: unknown }> {
+  for (;;) {
+    const status = (await httpJson(`${url}${statusUrl}?wait=final`)).json as { state: string; succeeded?: boolean; status?: unknown; error?: unknown };
+    if (status.state !== 'pending') return status;
+  }
+}
+
 /** Posts one delegate and waits for its final status (the warm-up: nothing timed); a refusal or a failure stops the bench. */
 async function relayToFinal(url: string, body: string): Promise<void> {
   const response = await httpJson(`${url}/relay`, body);
   const answer = response.json as { status_url?: string };
   if (response.status !== 202) throw new Error(`warm-up delegate refused: HTTP ${response.status} ${JSON.stringify(answer)}`);
-  let final: { state: string; succeeded?: boolean };
-  do final = (await httpJson(`${url}${answer.status_url}?wait=final`)).json as typeof final;
-  while (final.state === 'pending');
+  const final = await finalStatus(url, String(answer.status_url));
   if (final.state !== 'final' || !final.succeeded) throw new Error(`warm-up delegate did not succeed: ${JSON.stringify(final)}`);
 }
 
@@ -413,7 +424,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
     // (measured, "at once" rows on demand: the cold path's relayer CPU per sender 5.9 ms fresh, 1.4-1.6 ms warmed);
     // a relayer in service has long run it.
     const warmUpStarted = performance.now();
-    const bodies = await signFor(chain.warmUpSenders, Math.ceil(WARM_UP / chain.warmUpSenders.length));
+    const bodies = await signFor(chain.warmUpSenders, WARM_UP_EACH);
     await Promise.all(
       bodies.map(async (own, i) => {
         for (let j = 0; j < own.length; j++) await relayToFinal(instances[(i + j) % instances.length].url, own[j]);
@@ -465,11 +476,7 @@ async function runConfiguration(configuration: Configuration, chain: Chain, redi
         lastFirstAnsweredMs = Math.max(lastFirstAnsweredMs, answeredAt - started);
         if (firstHashMs.length === signed.length) cpuAtFirstsAnswered = Promise.all(instances.map((instance) => cpuSeconds(instance.url)));
       } else warmHashMs.push(answeredAt - t0);
-      // Asked again while pending: a status wait ends after 30 s, and with one key on a node making a block
-      // every 120 ms, 200 senders' delegates wait about 25 s for their turn.
-      let final: { state: string; succeeded?: boolean; status?: unknown; error?: unknown };
-      do final = (await httpJson(`${url}${answer.status_url}?wait=final`)).json as typeof final;
-      while (final.state === 'pending');
+      const final = await finalStatus(url, String(answer.status_url));
       finalMs.push(performance.now() - t0);
       if (trace) trace.finalAt = wallClock();
       if (final.state === 'outcome_unknown') {
@@ -646,7 +653,7 @@ function summarize(results: RunResult[], alone: Awaited<ReturnType<typeof nodeAl
       rampMs: RAMP_MS,
       newSendersPerSecond: arrivals,
       /** Before each row's clock: delegates the warm-up's own senders relayed through the row's fresh relayer processes (not counted). */
-      warmUp: { senders: WARM_UP_SENDERS, delegates: WARM_UP_SENDERS === 0 ? 0 : WARM_UP_SENDERS * Math.ceil(WARM_UP / WARM_UP_SENDERS) },
+      warmUp: { senders: WARM_UP_SENDERS, delegates: WARM_UP_SENDERS * WARM_UP_EACH },
       /** The node's nice value (bench/node-priority.ts); the relayers, Redis and this generator run at 0. */
       nodeNice: NODE_NICE,
       /** The `at once` rows: every sender's first delegate answered within lastAnsweredMs, sendersPerSecond new senders a second. */

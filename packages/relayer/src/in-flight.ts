@@ -8,6 +8,7 @@ import { base58 } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { decodeSignedDelegate, signedDelegateOf, type DecodedDelegate } from './delegate.js';
 import type { Accepting, Budget } from './store.js';
+import type { RelayStatus } from './relayer.js';
 
 /** How long the status of a relayed transaction can be read. */
 export const STATUS_MEMORY_MS = 60 * 60 * 1000;
@@ -52,7 +53,7 @@ export const acceptanceOf = (accountId: string, instance: string, job: AcceptedJ
   hash: job.firstHash,
   inFlight: inFlightRecord(job, signedTransactionBase64),
   statusId: statusId(accountId, job.firstHash),
-  status: JSON.stringify({ transactionHash: job.firstHash, senderId: job.delegate.senderId, receiverId: job.delegate.receiverId, state: 'pending' }),
+  status: JSON.stringify({ transactionHash: job.firstHash, senderId: job.delegate.senderId, receiverId: job.delegate.receiverId, state: 'pending' } satisfies RelayStatus),
   statusExpiresAt: Date.now() + STATUS_MEMORY_MS,
 });
 
